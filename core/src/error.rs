@@ -1,0 +1,122 @@
+//! The one public error type of the core. Each variant is something a UI can act on.
+//!
+//! Messages never carry health data or names: only field names, record kinds, ids and counts.
+
+use std::fmt;
+
+/// Result alias used throughout the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The passphrase (or PIN) does not unwrap the data key.
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    /// The platform keystore could not unwrap the data key (key missing, user not authenticated).
+    #[error("the platform key could not unlock this store")]
+    PlatformKeyRejected,
+    /// The store is locked (or was never unlocked); unlock it first.
+    #[error("the store is locked")]
+    Locked,
+    /// The database or keyring is damaged or is not a PHR Core store. Nothing was changed.
+    #[error("the store is damaged or is not a PHR Core store: {reason}")]
+    CorruptStore { reason: &'static str },
+    /// The keyring unwrapped a data key, but that key belongs to another database.
+    #[error("the keyring does not belong to this database")]
+    KeyringMismatch,
+    /// The store was written by a newer version of PHR Core (or a format we do not know).
+    #[error("unsupported store version {found} (this build supports up to {supported})")]
+    UnsupportedVersion { found: i64, supported: i64 },
+    /// Input was refused; `field` names what is wrong, `reason` says why (never the value).
+    #[error("invalid {field}: {reason}")]
+    InvalidInput { field: String, reason: String },
+    /// The named thing does not exist (or was erased).
+    #[error("{what} not found")]
+    NotFound { what: String },
+    /// The thing to create already exists.
+    #[error("{what} already exists")]
+    AlreadyExists { what: String },
+    /// The acting person may not perform this action on this subject's record.
+    #[error("not permitted: {action}")]
+    NotPermitted { action: String },
+    /// The storage layer failed (disk full, I/O error, busy). Details stay in `StorageFailure`.
+    #[error("storage failure: {0}")]
+    Storage(StorageFailure),
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidInput`].
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::NotFound`].
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Error::NotFound { what: what.into() }
+    }
+}
+
+/// Why storage failed, described without any stored values. SQLite's own messages name
+/// tables, columns and error codes but never bound parameter values, which is all we pass.
+#[derive(Debug)]
+pub struct StorageFailure {
+    kind: &'static str,
+    detail: String,
+}
+
+impl StorageFailure {
+    pub(crate) fn new(kind: &'static str, detail: impl Into<String>) -> Self {
+        StorageFailure {
+            kind,
+            detail: detail.into(),
+        }
+    }
+
+    /// A short machine-friendly category: `sqlite`, `io`, `keyring`, `crypto`.
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+}
+
+impl fmt::Display for StorageFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.detail)
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        // Only the error code and SQLite's message (schema names, never bound values).
+        let detail = match &e {
+            rusqlite::Error::SqliteFailure(code, msg) => {
+                format!(
+                    "{:?} ({})",
+                    code.code,
+                    msg.as_deref().unwrap_or("no message")
+                )
+            }
+            rusqlite::Error::FromSqlConversionFailure(col, ty, _) => {
+                format!("column {col} could not be read as {ty}")
+            }
+            rusqlite::Error::InvalidColumnType(col, name, ty) => {
+                format!("column {col} ({name}) has unexpected type {ty}")
+            }
+            other => {
+                let s = other.to_string();
+                s.chars().take(200).collect()
+            }
+        };
+        Error::Storage(StorageFailure::new("sqlite", detail))
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        // io::Error messages carry paths at most, never file contents.
+        Error::Storage(StorageFailure::new("io", format!("{:?}: {e}", e.kind())))
+    }
+}

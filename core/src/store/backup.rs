@@ -1,0 +1,212 @@
+//! The standard encrypted backup: a plain SQLCipher 4 database under its own passphrase with
+//! SQLCipher's default KDF, written by `sqlcipher_export`, so any SQLCipher 4 client can open it
+//! with the passphrase alone. No lock-in.
+
+use super::connection::{apply_writer_pragmas, read_db_salt};
+use super::keyring::{KeySlot, Keyring};
+use super::open::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, validate_passphrase};
+use super::schema::{APPLICATION_ID, SCHEMA_VERSION, migrate_to};
+use super::vault::{Store, lock, store_entry};
+use crate::audit::{self, AuditAction, AuditKeys, NewAuditEntry};
+use crate::crypto::{KdfParams, SecretKey, fill_random};
+use crate::error::{Error, Result};
+use chrono::Utc;
+use rusqlite::{Connection, OpenFlags, params};
+use std::path::Path;
+
+impl Store {
+    /// Write an encrypted backup of the whole store to `path` (which must not exist).
+    pub fn backup(&self, path: &Path, backup_passphrase: &str) -> Result<()> {
+        validate_passphrase("backup_passphrase", backup_passphrase)?;
+        if path.exists() {
+            return Err(Error::AlreadyExists {
+                what: "backup file".into(),
+            });
+        }
+        let tmp = path.with_extension(format!("partial-{}", uuid::Uuid::new_v4().simple()));
+        let result = self.export_to(&tmp, backup_passphrase);
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            let _ = std::fs::remove_file(tmp.with_extension("partial-journal"));
+            return Err(e);
+        }
+        std::fs::rename(&tmp, path)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        self.write_as(DEVICE_ACTOR, |w| {
+            w.audit(store_entry(AuditAction::BackupWritten))
+        })?;
+        Ok(())
+    }
+
+    fn export_to(&self, tmp: &Path, passphrase: &str) -> Result<()> {
+        let guard = self.inner()?;
+        let inner = guard.as_ref().ok_or(Error::Locked)?;
+        let conn = lock(&inner.writer)?;
+        let target = tmp
+            .to_str()
+            .ok_or_else(|| Error::invalid("path", "must be valid UTF-8"))?;
+        conn.execute(
+            "ATTACH DATABASE ?1 AS backup KEY ?2",
+            params![target, passphrase],
+        )?;
+        let exported = (|| -> Result<()> {
+            conn.query_row("SELECT sqlcipher_export('backup')", [], |_| Ok(()))?;
+            let version: i64 = conn.query_row("PRAGMA main.user_version", [], |r| r.get(0))?;
+            conn.execute_batch(&format!(
+                "PRAGMA backup.user_version = {version}; PRAGMA backup.application_id = {APPLICATION_ID};"
+            ))?;
+            Ok(())
+        })();
+        conn.execute_batch("DETACH DATABASE backup")?;
+        exported?;
+        std::fs::File::open(tmp)?.sync_all()?;
+        Ok(())
+    }
+
+    /// Restore a backup into `dir` (which must not hold a store) under a new passphrase.
+    /// A wrong backup passphrase or a foreign file is refused and nothing is created.
+    pub fn restore(
+        backup: &Path,
+        backup_passphrase: &str,
+        dir: impl AsRef<Path>,
+        new_passphrase: &str,
+        kdf: KdfParams,
+    ) -> Result<Store> {
+        validate_passphrase("new_passphrase", new_passphrase)?;
+        kdf.validate()?;
+        let files = StoreFiles::in_dir(dir);
+        if files.exists() {
+            return Err(Error::AlreadyExists {
+                what: "store".into(),
+            });
+        }
+        // Refuses plaintext, truncated and missing files without opening them.
+        read_db_salt(backup).map_err(|e| match e {
+            Error::NotFound { .. } => Error::not_found("backup file"),
+            Error::CorruptStore { .. } => Error::CorruptStore {
+                reason: "the file is not a PHR Core backup",
+            },
+            other => other,
+        })?;
+        std::fs::create_dir_all(&files.dir)?;
+        let staging = files
+            .dir
+            .join(format!(".restore-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir(&staging)?;
+        let staged = StoreFiles::in_dir(&staging);
+        let built = build_restored(backup, backup_passphrase, &staged, new_passphrase, kdf);
+        let outcome = built.and_then(|()| {
+            // Keyring first: a keyring without a database is a store that never existed.
+            std::fs::rename(&staged.keyring, &files.keyring)?;
+            std::fs::rename(&staged.database, &files.database)?;
+            std::fs::File::open(&files.dir)?.sync_all()?;
+            Ok(())
+        });
+        let _ = std::fs::remove_dir_all(&staging);
+        outcome?;
+        Store::unlock(&files.dir, super::Unlock::Passphrase(new_passphrase))
+    }
+}
+
+fn build_restored(
+    backup: &Path,
+    backup_passphrase: &str,
+    staged: &StoreFiles,
+    new_passphrase: &str,
+    kdf: KdfParams,
+) -> Result<()> {
+    let key = SecretKey::generate()?;
+    let mut salt = [0u8; 16];
+    fill_random(&mut salt)?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut conn = Connection::open_with_flags(&staged.database, flags)?;
+    let mut sql = zeroize::Zeroizing::new(String::from("PRAGMA key = \"x'"));
+    sql.push_str(&hex::encode(key.expose()));
+    sql.push_str(&hex::encode(salt));
+    sql.push_str("'\";");
+    conn.execute_batch(&sql)?;
+    let src = backup
+        .to_str()
+        .ok_or_else(|| Error::invalid("backup", "path must be valid UTF-8"))?;
+    // Read-only URI: checking a backup never writes to it.
+    let uri = format!(
+        "file:{}?mode=ro",
+        src.replace('?', "%3f").replace('#', "%23")
+    );
+    conn.execute(
+        "ATTACH DATABASE ?1 AS bk KEY ?2",
+        params![uri, backup_passphrase],
+    )?;
+    match conn.query_row("SELECT count(*) FROM bk.sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            return Err(Error::WrongPassphrase);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let app: i64 = conn.query_row("PRAGMA bk.application_id", [], |r| r.get(0))?;
+    let version: i64 = conn.query_row("PRAGMA bk.user_version", [], |r| r.get(0))?;
+    if app != APPLICATION_ID || version < 1 {
+        return Err(Error::CorruptStore {
+            reason: "the file is not a PHR Core backup",
+        });
+    }
+    if version > SCHEMA_VERSION {
+        return Err(Error::UnsupportedVersion {
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    conn.query_row("SELECT sqlcipher_export('main', 'bk')", [], |_| Ok(()))?;
+    conn.execute_batch("DETACH DATABASE bk")?;
+    conn.execute_batch(&format!(
+        "PRAGMA user_version = {version}; PRAGMA application_id = {APPLICATION_ID};"
+    ))?;
+    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if ok != "ok" {
+        return Err(Error::CorruptStore {
+            reason: "the backup is damaged",
+        });
+    }
+    apply_writer_pragmas(&conn)?;
+    migrate_to(&mut conn, SCHEMA_VERSION)?;
+    // The chain continues; a new epoch is keyed from the new data key.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    AuditKeys::start_epoch(&tx, &key)?;
+    let keys = AuditKeys::load(&tx)?;
+    audit::append(
+        &tx,
+        &keys,
+        &NewAuditEntry {
+            actor: DEVICE_ACTOR,
+            subject: STORE_SUBJECT,
+            action: AuditAction::Restored,
+            record_ids: &[],
+            delegation: None,
+        },
+        Utc::now(),
+    )?;
+    let store_id: String = tx.query_row(
+        "SELECT value FROM store_meta WHERE key = 'store_id'",
+        [],
+        |r| r.get(0),
+    )?;
+    tx.commit()?;
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+    drop(conn);
+    let mut keyring = Keyring::new(store_id, salt);
+    let wrap = keyring.passphrase_wrap(1, &key, new_passphrase, kdf)?;
+    keyring.slots.push(KeySlot {
+        generation: 1,
+        wraps: vec![wrap],
+    });
+    keyring.save(&staged.keyring)
+}

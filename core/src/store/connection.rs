@@ -1,0 +1,124 @@
+//! Opening one SQLCipher connection: key first, then a read to confirm it, then pragmas.
+//!
+//! Nothing here writes to an existing file before the key has been confirmed, so a wrong key,
+//! a damaged file or a foreign file is refused with the file left byte-identical.
+
+use crate::crypto::SecretKey;
+use crate::error::{Error, Result, StorageFailure};
+use rusqlite::{Connection, OpenFlags};
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+/// SQLite's header for an unencrypted database file.
+const PLAIN_SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+/// SQLCipher 4's default page size; every database file is a whole number of pages.
+pub(crate) const PAGE_SIZE: u64 = 4096;
+
+/// What opening with one candidate key found.
+pub(crate) enum KeyCheck {
+    Opened(Connection),
+    /// The key does not decrypt this database (try another slot, or report).
+    Rejected,
+}
+
+/// Read the SQLCipher salt (first 16 bytes) of an existing database file, refusing files that
+/// cannot be a SQLCipher 4 database at all.
+pub(crate) fn read_db_salt(path: &Path) -> Result<[u8; 16]> {
+    let mut f = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::not_found("store"),
+        _ => Error::from(e),
+    })?;
+    let len = f.metadata()?.len();
+    let mut salt = [0u8; 16];
+    if len < PAGE_SIZE || f.read_exact(&mut salt).is_err() {
+        return Err(Error::CorruptStore {
+            reason: "the database file is truncated",
+        });
+    }
+    if &salt == PLAIN_SQLITE_HEADER {
+        return Err(Error::CorruptStore {
+            reason: "the database file is not encrypted",
+        });
+    }
+    if len % PAGE_SIZE != 0 {
+        return Err(Error::CorruptStore {
+            reason: "the database file is truncated",
+        });
+    }
+    Ok(salt)
+}
+
+/// Open `path` with `key`. `create` allows a new file. The key is confirmed by a read.
+pub(crate) fn open_keyed(path: &Path, key: &SecretKey, create: bool) -> Result<KeyCheck> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    apply_key(&conn, key)?;
+    // SQLCipher reports a wrong key only on the first read.
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            return Ok(KeyCheck::Rejected);
+        }
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::DatabaseCorrupt =>
+        {
+            return Err(Error::CorruptStore {
+                reason: "the database file is damaged",
+            });
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(KeyCheck::Opened(conn))
+}
+
+/// `PRAGMA key` with the raw key; the statement text is wiped after use.
+pub(crate) fn apply_key(conn: &Connection, key: &SecretKey) -> Result<()> {
+    let mut sql = zeroize::Zeroizing::new(String::from("PRAGMA key = \""));
+    sql.push_str(&key.sqlcipher_literal());
+    sql.push_str("\";");
+    conn.execute_batch(&sql)?;
+    // A build that silently linked plain SQLite would ignore PRAGMA key and write plaintext.
+    let version: Option<String> = conn
+        .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+        .ok();
+    if version.as_deref().unwrap_or("").is_empty() {
+        return Err(Error::Storage(StorageFailure::new(
+            "sqlite",
+            "SQLCipher is not linked",
+        )));
+    }
+    Ok(())
+}
+
+/// Per-connection settings, applied once the key is confirmed and the version accepted.
+pub(crate) fn apply_pragmas(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA secure_delete = ON;
+         PRAGMA synchronous = NORMAL;",
+    )?;
+    Ok(())
+}
+
+/// The writer additionally puts the database in WAL mode (persistent in the file header).
+pub(crate) fn apply_writer_pragmas(conn: &Connection) -> Result<()> {
+    apply_pragmas(conn)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::Storage(StorageFailure::new(
+            "sqlite",
+            "WAL mode unavailable",
+        )));
+    }
+    Ok(())
+}

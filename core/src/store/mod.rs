@@ -1,0 +1,25 @@
+//! The encrypted offline store: SQLCipher 4 opened with a random data key, the keyring that
+//! holds that key wrapped, schema migrations, key changes, and the standard backup.
+
+mod backup;
+mod connection;
+mod keyring;
+mod open;
+mod platform;
+mod rotate;
+mod schema;
+mod vault;
+
+pub use keyring::KEYRING_FORMAT;
+pub use open::{StoreFiles, Unlock};
+pub use platform::{InMemoryKeyStore, PlatformKeyError, PlatformKeyStore};
+pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+pub use vault::Store;
+pub use vault::WriteCtx;
+
+/// Test hooks (fault injection, old schema versions). Not part of the product API.
+#[doc(hidden)]
+pub mod testing {
+    pub use super::rotate::CRASH_AFTER_STEP;
+    pub use super::schema::MIGRATIONS;
+}

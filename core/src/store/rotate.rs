@@ -1,0 +1,165 @@
+//! Rotating the data key with `PRAGMA rekey`, crash-safe.
+//!
+//! 1. The keyring gets a second slot wrapping the new key (atomic file replace), so from here on
+//!    the keyring opens the database whether or not the rekey has happened.
+//! 2. The database is re-encrypted in place (`PRAGMA rekey`, one SQLite transaction: a crash rolls
+//!    it back to the old key through the journal). SQLCipher cannot rekey in WAL mode, so the
+//!    journal is switched to DELETE around it. SQLCipher keeps the salt, so the keyring still
+//!    names this database.
+//! 3. The audit chain starts an epoch keyed from the new key, and the old slot is dropped.
+//!
+//! Unlock tries every slot; if it finds two, it finishes (or abandons) the rotation: see
+//! [`finish_interrupted`].
+
+use super::connection::apply_writer_pragmas;
+use super::keyring::{KeySlot, Keyring, Wrap};
+use super::platform::PlatformKeyStore;
+use super::vault::{Store, lock, store_entry};
+use crate::audit::{self, AuditAction, AuditKeys};
+use crate::crypto::{KdfParams, SecretKey};
+use crate::error::{Error, Result};
+use chrono::Utc;
+use rusqlite::TransactionBehavior;
+
+/// Test hook: stop (as if the process died) after the numbered step. Never set in production.
+#[doc(hidden)]
+pub static CRASH_AFTER_STEP: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+fn crash_point(step: u8) -> Result<()> {
+    if CRASH_AFTER_STEP.load(std::sync::atomic::Ordering::SeqCst) == step {
+        return Err(Error::Storage(crate::error::StorageFailure::new(
+            "test",
+            "simulated crash",
+        )));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Replace the data key. Requires the passphrase (it re-wraps the new key); pass the platform
+    /// keystore to keep platform unlock, otherwise the platform wrap is dropped and must be
+    /// enrolled again.
+    pub fn rotate_data_key(
+        &self,
+        passphrase: &str,
+        platform: Option<&dyn PlatformKeyStore>,
+    ) -> Result<()> {
+        let mut keyring = Keyring::load(&self.files().keyring)?;
+        let old_generation;
+        {
+            let guard = self.inner()?;
+            let inner = guard.as_ref().ok_or(Error::Locked)?;
+            old_generation = inner.generation;
+            if !keyring
+                .unwrap_with_passphrase(passphrase)?
+                .iter()
+                .any(|(g, _)| *g == old_generation)
+            {
+                return Err(Error::WrongPassphrase);
+            }
+        }
+        let iterations = keyring
+            .slots
+            .iter()
+            .flat_map(|s| &s.wraps)
+            .find_map(|w| match w {
+                Wrap::Passphrase { iterations, .. } => Some(*iterations),
+                _ => None,
+            })
+            .unwrap_or(KdfParams::DEFAULT_ITERATIONS);
+        let new_key = SecretKey::generate()?;
+        let new_generation = keyring.newest_generation() + 1;
+        let mut wraps = vec![keyring.passphrase_wrap(
+            new_generation,
+            &new_key,
+            passphrase,
+            KdfParams { iterations },
+        )?];
+        if let Some(p) = platform {
+            // Foreign call made before any database lock is taken.
+            wraps.push(keyring.platform_wrap(&new_key, p)?);
+        }
+        keyring.slots.retain(|s| s.generation == old_generation);
+        keyring.slots.push(KeySlot {
+            generation: new_generation,
+            wraps,
+        });
+        // Step 1: both keys in the keyring.
+        keyring.save(&self.files().keyring)?;
+        crash_point(1)?;
+
+        let mut guard = self.inner_mut()?;
+        let inner = guard.as_mut().ok_or(Error::Locked)?;
+        lock(&inner.readers)?.clear();
+        {
+            // Step 2: re-encrypt the database.
+            let conn = lock(&inner.writer)?;
+            conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+            let mode: String = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("delete") {
+                return Err(Error::Storage(crate::error::StorageFailure::new(
+                    "sqlite",
+                    "could not leave WAL mode",
+                )));
+            }
+            let mut sql = zeroize::Zeroizing::new(String::from("PRAGMA rekey = \""));
+            sql.push_str(&new_key.sqlcipher_literal());
+            sql.push_str("\";");
+            conn.execute_batch(&sql)?;
+            crash_point(2)?;
+            apply_writer_pragmas(&conn)?;
+        }
+        inner.key = new_key;
+        inner.generation = new_generation;
+        drop(guard);
+        // Step 3: audit epoch for the new key, then forget the old slot.
+        finish(self, keyring, new_generation)
+    }
+}
+
+/// Record the rotation in the audit chain (new epoch) and leave only the new slot.
+fn finish(store: &Store, mut keyring: Keyring, generation: u32) -> Result<()> {
+    let mut guard = store.inner_mut()?;
+    let inner = guard.as_mut().ok_or(Error::Locked)?;
+    {
+        let mut conn = lock(&inner.writer)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = inner.key.derive(b"phr-core audit chain v1");
+        let latest: Vec<u8> = tx.query_row(
+            "SELECT key FROM audit_key ORDER BY epoch DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )?;
+        if latest[..] != current.expose()[..] {
+            AuditKeys::start_epoch(&tx, &inner.key)?;
+            let keys = AuditKeys::load(&tx)?;
+            audit::append(
+                &tx,
+                &keys,
+                &store_entry(AuditAction::DataKeyRotated),
+                Utc::now(),
+            )?;
+        }
+        tx.commit()?;
+        inner.audit = AuditKeys::load(&conn)?;
+    }
+    keyring.slots.retain(|s| s.generation == generation);
+    keyring.save(&store.files().keyring)
+}
+
+/// Unlock found a keyring with two slots: a rotation was interrupted. If the new key opened the
+/// database the rekey happened: finish it. If the old key did, the rekey rolled back: drop the
+/// unused new slot.
+pub(crate) fn finish_interrupted(
+    store: &Store,
+    keyring: Keyring,
+    opened_generation: u32,
+) -> Result<()> {
+    if opened_generation == keyring.newest_generation() {
+        finish(store, keyring, opened_generation)
+    } else {
+        let mut keyring = keyring;
+        keyring.slots.retain(|s| s.generation == opened_generation);
+        keyring.save(&store.files().keyring)
+    }
+}

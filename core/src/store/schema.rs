@@ -1,0 +1,52 @@
+//! Versioned schema: `PRAGMA user_version`, forward-only migrations, one transaction each.
+
+use crate::error::{Error, Result};
+use rusqlite::Connection;
+
+/// `PRAGMA application_id` of every PHR Core database ('PHR1').
+pub const APPLICATION_ID: i64 = 0x5048_5231;
+
+/// Migration `i` takes a database from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_store.sql")];
+
+/// The version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(crate) fn user_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Refuse, before anything is written, a database that is newer than this build or that is not
+/// a PHR Core database at all.
+pub(crate) fn check_compatible(conn: &Connection) -> Result<i64> {
+    let version = user_version(conn)?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::UnsupportedVersion {
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if version > 0 {
+        let app: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        if app != APPLICATION_ID {
+            return Err(Error::CorruptStore {
+                reason: "the database is not a PHR Core store",
+            });
+        }
+    }
+    Ok(version)
+}
+
+/// Bring the database up to `target` (normally [`SCHEMA_VERSION`]), one transaction per step,
+/// so a crash leaves it at some whole version.
+pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
+    let mut version = check_compatible(conn)?;
+    while version < target {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+        tx.execute_batch(MIGRATIONS[version as usize])?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+        version += 1;
+    }
+    Ok(())
+}

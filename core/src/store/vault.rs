@@ -1,0 +1,279 @@
+//! An unlocked store: one writer connection, a pool of readers, the data key in wiped memory.
+
+use super::keyring::{KeySlot, Keyring, Wrap};
+use super::open::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, open_reader, validate_passphrase};
+use super::platform::PlatformKeyStore;
+use crate::audit::{self, AuditAction, AuditEntry, AuditKeys, AuditReport, NewAuditEntry};
+use crate::crypto::{KdfParams, SecretKey};
+use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
+
+/// An unlocked PHR Core store. All methods are safe to call from several threads; there is
+/// exactly one writer connection (serialised) and readers see consistent snapshots.
+pub struct Store {
+    files: StoreFiles,
+    store_id: String,
+    inner: RwLock<Option<Inner>>,
+}
+
+pub(crate) struct Inner {
+    pub key: SecretKey,
+    pub generation: u32,
+    pub writer: Mutex<Connection>,
+    pub readers: Mutex<Vec<Connection>>,
+    pub audit: AuditKeys,
+}
+
+/// What a write closure gets: the open transaction and a way to append its audit entry.
+pub struct WriteCtx<'a> {
+    pub tx: &'a Transaction<'a>,
+    pub(crate) audit_keys: &'a AuditKeys,
+    pub now: DateTime<Utc>,
+}
+
+impl WriteCtx<'_> {
+    /// Append an audit entry in this same transaction.
+    pub fn audit(&self, entry: NewAuditEntry<'_>) -> Result<i64> {
+        audit::append(self.tx, self.audit_keys, &entry, self.now)
+    }
+}
+
+const MAX_IDLE_READERS: usize = 4;
+
+impl Store {
+    pub(crate) fn from_parts(
+        files: StoreFiles,
+        key: SecretKey,
+        mut conn: Connection,
+        generation: u32,
+        store_id: String,
+    ) -> Result<Store> {
+        let mut audit = AuditKeys::load(&conn)?;
+        if audit.is_empty() {
+            // A store whose creation was interrupted before its first audit epoch.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            AuditKeys::start_epoch(&tx, &key)?;
+            tx.commit()?;
+            audit = AuditKeys::load(&conn)?;
+        }
+        Ok(Store {
+            files,
+            store_id,
+            inner: RwLock::new(Some(Inner {
+                key,
+                generation,
+                writer: Mutex::new(conn),
+                readers: Mutex::new(vec![]),
+                audit,
+            })),
+        })
+    }
+
+    /// The folder and files of this store.
+    pub fn files(&self) -> &StoreFiles {
+        &self.files
+    }
+
+    /// The random id of this store (not secret; names the platform key alias).
+    pub fn store_id(&self) -> &str {
+        &self.store_id
+    }
+
+    pub(crate) fn inner(&self) -> Result<RwLockReadGuard<'_, Option<Inner>>> {
+        let guard = self.inner.read().map_err(|_| Error::Locked)?;
+        if guard.is_none() {
+            return Err(Error::Locked);
+        }
+        Ok(guard)
+    }
+
+    pub(crate) fn inner_mut(&self) -> Result<std::sync::RwLockWriteGuard<'_, Option<Inner>>> {
+        let guard = self.inner.write().map_err(|_| Error::Locked)?;
+        if guard.is_none() {
+            return Err(Error::Locked);
+        }
+        Ok(guard)
+    }
+
+    /// Run `f` in one IMMEDIATE transaction on the writer connection; commit if it returns Ok.
+    /// `actor` is unused here but names who asked, for symmetry with the audit entry `f` writes.
+    pub fn write_as<T>(
+        &self,
+        _actor: &str,
+        f: impl FnOnce(&WriteCtx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let guard = self.inner()?;
+        let inner = guard.as_ref().ok_or(Error::Locked)?;
+        let mut conn = lock(&inner.writer)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ctx = WriteCtx {
+            tx: &tx,
+            audit_keys: &inner.audit,
+            now: Utc::now(),
+        };
+        let out = f(&ctx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Run `f` on a reader connection inside one read transaction (a consistent snapshot).
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let guard = self.inner()?;
+        let inner = guard.as_ref().ok_or(Error::Locked)?;
+        let pooled = lock(&inner.readers)?.pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => open_reader(&self.files.database, &inner.key)?,
+        };
+        conn.execute_batch("BEGIN DEFERRED")?;
+        let out = f(&conn);
+        let end = conn.execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" });
+        if end.is_ok() {
+            let mut pool = lock(&inner.readers)?;
+            if pool.len() < MAX_IDLE_READERS {
+                pool.push(conn);
+            }
+        }
+        let out = out?;
+        end?;
+        Ok(out)
+    }
+
+    /// Close every connection and wipe the keys. Every later call returns [`Error::Locked`].
+    pub fn lock(&self) -> Result<()> {
+        let mut guard = self.inner_mut()?;
+        if let Some(inner) = guard.as_ref() {
+            let mut conn = lock(&inner.writer)?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            audit::append(
+                &tx,
+                &inner.audit,
+                &store_entry(AuditAction::Lock),
+                Utc::now(),
+            )?;
+            tx.commit()?;
+            // Fold the WAL back so no file but the database itself holds pages.
+            let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+        // Dropping `Inner` closes the connections and zeroizes the data key.
+        *guard = None;
+        Ok(())
+    }
+
+    /// Whether [`Store::lock`] has been called.
+    pub fn is_locked(&self) -> bool {
+        self.inner.read().map(|g| g.is_none()).unwrap_or(true)
+    }
+
+    /// Change the passphrase: re-wrap the data key only, so the time does not depend on the
+    /// size of the database. The old passphrase is required.
+    pub fn change_passphrase(&self, old: &str, new: &str, kdf: KdfParams) -> Result<()> {
+        validate_passphrase("new_passphrase", new)?;
+        kdf.validate()?;
+        let guard = self.inner()?;
+        let inner = guard.as_ref().ok_or(Error::Locked)?;
+        let mut keyring = Keyring::load(&self.files.keyring)?;
+        let current = keyring.unwrap_with_passphrase(old)?;
+        if !current.iter().any(|(g, _)| *g == inner.generation) {
+            return Err(Error::WrongPassphrase);
+        }
+        let wrap = keyring.passphrase_wrap(inner.generation, &inner.key, new, kdf)?;
+        replace_wrap(&mut keyring, inner.generation, wrap, |w| {
+            matches!(w, Wrap::Passphrase { .. })
+        });
+        self.write_logged(inner, AuditAction::PassphraseChanged, || {
+            keyring.save(&self.files.keyring)
+        })
+    }
+
+    /// Also allow unlocking with a key held by the platform keystore.
+    pub fn enroll_platform_key(&self, platform: &dyn PlatformKeyStore) -> Result<()> {
+        let guard = self.inner()?;
+        let inner = guard.as_ref().ok_or(Error::Locked)?;
+        let mut keyring = Keyring::load(&self.files.keyring)?;
+        // Never call foreign code while holding a database lock: wrap first.
+        let wrap = keyring.platform_wrap(&inner.key, platform)?;
+        replace_wrap(&mut keyring, inner.generation, wrap, |w| {
+            matches!(w, Wrap::Platform { .. })
+        });
+        self.write_logged(inner, AuditAction::PlatformKeyEnrolled, || {
+            keyring.save(&self.files.keyring)
+        })
+    }
+
+    /// Whether the keyring has a platform-keystore wrap.
+    pub fn has_platform_key(&self) -> Result<bool> {
+        let _unlocked = self.inner()?;
+        Ok(Keyring::load(&self.files.keyring)?.has_platform_wrap())
+    }
+
+    /// Append a store-level audit entry and run `side_effect` (a keyring save) in the same
+    /// transaction: if the save fails, the entry is rolled back.
+    fn write_logged(
+        &self,
+        inner: &Inner,
+        action: AuditAction,
+        side_effect: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
+        let mut conn = lock(&inner.writer)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        audit::append(&tx, &inner.audit, &store_entry(action), Utc::now())?;
+        side_effect()?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Verify the whole audit chain.
+    pub fn verify_audit(&self) -> Result<AuditReport> {
+        self.read(audit::verify)
+    }
+
+    /// Audit entries, newest first; `subject` narrows to one person's record.
+    pub fn audit_entries(
+        &self,
+        subject: Option<&str>,
+        limit: u32,
+        before_seq: Option<i64>,
+    ) -> Result<Vec<AuditEntry>> {
+        self.read(|c| audit::list(c, subject, limit, before_seq))
+    }
+}
+
+pub(crate) fn store_entry(action: AuditAction) -> NewAuditEntry<'static> {
+    NewAuditEntry {
+        actor: DEVICE_ACTOR,
+        subject: STORE_SUBJECT,
+        action,
+        record_ids: &[],
+        delegation: None,
+    }
+}
+
+fn replace_wrap(
+    keyring: &mut Keyring,
+    generation: u32,
+    wrap: Wrap,
+    same_kind: impl Fn(&Wrap) -> bool,
+) {
+    match keyring
+        .slots
+        .iter_mut()
+        .find(|s| s.generation == generation)
+    {
+        Some(slot) => {
+            slot.wraps.retain(|w| !same_kind(w));
+            slot.wraps.push(wrap);
+        }
+        None => keyring.slots.push(KeySlot {
+            generation,
+            wraps: vec![wrap],
+        }),
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> Result<MutexGuard<'_, T>> {
+    // A poisoned mutex means a panic mid-operation; SQLite rolled the transaction back.
+    Ok(m.lock().unwrap_or_else(|p| p.into_inner()))
+}
