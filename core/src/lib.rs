@@ -5,11 +5,15 @@
 //! bindings) hold no rules.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod audit;
 pub mod crypto;
 pub mod error;
+pub mod records;
+pub mod session;
 pub mod store;
 
 pub use crypto::KdfParams;
 pub use error::{Error, Result};
+pub use session::{ClinicalInput, Session};
 pub use store::{InMemoryKeyStore, PlatformKeyError, PlatformKeyStore, Store, StoreFiles, Unlock};

@@ -26,6 +26,7 @@ pub enum AuditAction {
     RecordErased,
     SubjectErased,
     RecordsListed,
+    AggregatesRead,
     RecordsExported,
 }
 
@@ -48,6 +49,7 @@ impl AuditAction {
             AuditAction::RecordErased => "record_erased",
             AuditAction::SubjectErased => "subject_erased",
             AuditAction::RecordsListed => "records_listed",
+            AuditAction::AggregatesRead => "aggregates_read",
             AuditAction::RecordsExported => "records_exported",
         }
     }

@@ -7,7 +7,10 @@ use rusqlite::Connection;
 pub const APPLICATION_ID: i64 = 0x5048_5231;
 
 /// Migration `i` takes a database from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_store.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_store.sql"),
+    include_str!("migrations/0002_records.sql"),
+];
 
 /// The version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,94 @@
+//! Who may do what to whose record: the ONE authorization function every Session operation
+//! goes through. An [`Access`] can only be made here, and every Session helper that touches a
+//! record needs one, so an operation cannot skip the check.
+//!
+//! Until family-manager mode lands, the rule is: a person acts on their own record, and the
+//! device owner manages the list of persons.
+
+use crate::error::{Error, Result};
+use crate::records::persons;
+use rusqlite::Connection;
+use serde::Serialize;
+
+/// What an operation does to a subject's record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Read records, aggregates, the timeline.
+    View,
+    /// Add, edit or delete records.
+    Record,
+    /// Erase records for good.
+    Erase,
+    /// Add or change persons on this device.
+    ManagePersons,
+    /// Read the subject's access history.
+    ViewAudit,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::View => "view",
+            Action::Record => "record",
+            Action::Erase => "erase",
+            Action::ManagePersons => "manage_persons",
+            Action::ViewAudit => "view_audit",
+        }
+    }
+}
+
+/// Proof that `actor` may do `action` on `subject`'s record. Only [`authorize`] makes one.
+#[derive(Debug, Clone)]
+pub struct Access {
+    actor: String,
+    subject: String,
+    action: Action,
+    delegation: Option<String>,
+}
+
+impl Access {
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+    pub fn action(&self) -> Action {
+        self.action
+    }
+    /// The delegation that allowed a proxy action (family-manager mode).
+    pub fn delegation(&self) -> Option<&str> {
+        self.delegation.as_deref()
+    }
+}
+
+/// Decide whether `actor` may do `action` on `subject`'s record.
+pub(crate) fn authorize(
+    conn: &Connection,
+    actor: &str,
+    subject: &str,
+    action: Action,
+) -> Result<Access> {
+    let denied = || Error::NotPermitted {
+        action: action.as_str().to_owned(),
+    };
+    let actor_person = persons::get(conn, actor)?.ok_or_else(denied)?;
+    let subject_exists = actor == subject || persons::get(conn, subject)?.is_some();
+    if !subject_exists {
+        return Err(Error::not_found("person"));
+    }
+    let permitted = match action {
+        Action::ManagePersons => actor_person.is_owner,
+        _ => actor == subject,
+    };
+    if !permitted {
+        return Err(denied());
+    }
+    Ok(Access {
+        actor: actor.to_owned(),
+        subject: subject.to_owned(),
+        action,
+        delegation: None,
+    })
+}

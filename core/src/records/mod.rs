@@ -1,0 +1,36 @@
+//! The health record: persons, observations (vitals, body, lifelog), checkups, immunizations,
+//! medications, conditions, allergies and notes, with their queries.
+
+mod aggregate;
+mod clinical;
+mod observation;
+mod observation_type;
+mod person;
+mod provenance;
+mod query;
+mod record;
+pub(crate) mod repo;
+mod rollup;
+pub mod summary;
+mod text;
+mod time;
+mod units;
+
+pub use aggregate::{AggregateQuery, Bucket, DEFAULT_TIME_ZONE, Granularity};
+pub use clinical::{
+    Allergy, Checkup, CheckupCodeSystem, CheckupResult, Condition, Immunization, Medication, Note,
+};
+pub use observation::{Observation, ObservationInput, bmi};
+pub use observation_type::{Aggregation, GlucoseTiming, ObservationCategory, ObservationType};
+pub use person::{NewPerson, Person, PersonId, Sex};
+pub use provenance::Provenance;
+pub use query::{Page, PageRequest, PageToken, RecordFilter};
+pub use record::{Record, RecordBody, RecordKind, RecordMeta, RecordVersion};
+pub(crate) use text::optional as optional_text;
+pub use text::parse_date;
+pub use time::{JST_OFFSET_SECONDS, Stamp};
+
+pub(crate) use aggregate::{aggregate, parse_zone};
+pub(crate) use observation::normalise;
+pub(crate) use query::{latest, list, search};
+pub(crate) mod persons;

@@ -1,0 +1,114 @@
+//! Storing persons.
+
+use super::person::{NewPerson, Person, Sex};
+use super::text::parse_date;
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+const COLUMNS: &str =
+    "id, nickname, family_name, given_name, family_name_kana, given_name_kana, birth_date, sex,
+    insurer_number, insured_symbol, insured_number, municipality_code, is_owner, version";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<(Person, String, String)> {
+    Ok((
+        Person {
+            id: r.get(0)?,
+            is_owner: r.get::<_, i64>(12)? == 1,
+            version: r.get(13)?,
+            details: NewPerson {
+                nickname: r.get(1)?,
+                family_name: r.get(2)?,
+                given_name: r.get(3)?,
+                family_name_kana: r.get(4)?,
+                given_name_kana: r.get(5)?,
+                birth_date: chrono::NaiveDate::MIN,
+                sex: Sex::Unknown,
+                insurer_number: r.get(8)?,
+                insured_symbol: r.get(9)?,
+                insured_number: r.get(10)?,
+                municipality_code: r.get(11)?,
+            },
+        },
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn finish((mut p, birth, sex): (Person, String, String)) -> Result<Person> {
+    p.details.birth_date = parse_date("birth_date", &birth).map_err(|_| Error::CorruptStore {
+        reason: "a person row is unreadable",
+    })?;
+    p.details.sex = Sex::parse(&sex).map_err(|_| Error::CorruptStore {
+        reason: "a person row is unreadable",
+    })?;
+    Ok(p)
+}
+
+pub(crate) fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM person", [], |r| r.get(0))?)
+}
+
+pub(crate) fn insert(
+    conn: &Connection,
+    id: &str,
+    p: &NewPerson,
+    is_owner: bool,
+    now: &str,
+) -> Result<()> {
+    let taken: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM person WHERE nickname = ?1)",
+        [&p.nickname],
+        |r| r.get(0),
+    )?;
+    if taken {
+        return Err(Error::AlreadyExists {
+            what: "person with this nickname".into(),
+        });
+    }
+    conn.execute(
+        "INSERT INTO person (id, nickname, family_name, given_name, family_name_kana, given_name_kana, birth_date, sex,
+            insurer_number, insured_symbol, insured_number, municipality_code, is_owner, version, created_utc, updated_utc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, ?14, ?14)",
+        params![
+            id,
+            p.nickname,
+            p.family_name,
+            p.given_name,
+            p.family_name_kana,
+            p.given_name_kana,
+            p.birth_date.format("%Y-%m-%d").to_string(),
+            p.sex.as_str(),
+            p.insurer_number,
+            p.insured_symbol,
+            p.insured_number,
+            p.municipality_code,
+            i64::from(is_owner),
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn get(conn: &Connection, id: &str) -> Result<Option<Person>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM person WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?
+        .map(finish)
+        .transpose()
+}
+
+pub(crate) fn by_nickname(conn: &Connection, nickname: &str) -> Result<Option<Person>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM person WHERE nickname = ?1"))?
+        .query_row([nickname.trim().to_lowercase()], from_row)
+        .optional()?
+        .map(finish)
+        .transpose()
+}
+
+pub(crate) fn all(conn: &Connection) -> Result<Vec<Person>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM person ORDER BY is_owner DESC, created_utc, id"
+    ))?;
+    let rows = stmt.query_map([], from_row)?;
+    rows.map(|r| finish(r?)).collect()
+}

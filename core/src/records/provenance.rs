@@ -1,0 +1,50 @@
+//! Where a record came from.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provenance {
+    /// Typed in by the resident (or a family manager).
+    SelfEntered,
+    /// Measured by a connected device (scale, blood-pressure monitor, phone sensor).
+    Device,
+    /// From a clinic or hospital.
+    Clinic,
+    /// Obtained through Mynaportal (マイナポータル).
+    Mynaportal,
+    /// From an imported file (FHIR bundle, checkup XML).
+    ImportedFile,
+    /// Computed by the core from other records (BMI).
+    Derived,
+}
+
+impl Provenance {
+    pub const ALL: [Provenance; 6] = [
+        Provenance::SelfEntered,
+        Provenance::Device,
+        Provenance::Clinic,
+        Provenance::Mynaportal,
+        Provenance::ImportedFile,
+        Provenance::Derived,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provenance::SelfEntered => "self_entered",
+            Provenance::Device => "device",
+            Provenance::Clinic => "clinic",
+            Provenance::Mynaportal => "mynaportal",
+            Provenance::ImportedFile => "imported_file",
+            Provenance::Derived => "derived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| Error::invalid("provenance", "unknown provenance"))
+    }
+}

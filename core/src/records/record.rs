@@ -1,0 +1,112 @@
+//! A record: identity, version, times and provenance around one typed body.
+
+use super::clinical::{Allergy, Checkup, Condition, Immunization, Medication, Note};
+use super::observation::Observation;
+use super::provenance::Provenance;
+use super::time::Stamp;
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// The kinds of record the store models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    Observation,
+    Checkup,
+    Immunization,
+    Medication,
+    Condition,
+    Allergy,
+    Note,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 7] = [
+        RecordKind::Observation,
+        RecordKind::Checkup,
+        RecordKind::Immunization,
+        RecordKind::Medication,
+        RecordKind::Condition,
+        RecordKind::Allergy,
+        RecordKind::Note,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Observation => "observation",
+            RecordKind::Checkup => "checkup",
+            RecordKind::Immunization => "immunization",
+            RecordKind::Medication => "medication",
+            RecordKind::Condition => "condition",
+            RecordKind::Allergy => "allergy",
+            RecordKind::Note => "note",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| Error::invalid("kind", "unknown record kind"))
+    }
+}
+
+/// The typed content of a record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RecordBody {
+    Observation(Observation),
+    Checkup(Checkup),
+    Immunization(Immunization),
+    Medication(Medication),
+    Condition(Condition),
+    Allergy(Allergy),
+    Note(Note),
+}
+
+impl RecordBody {
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            RecordBody::Observation(_) => RecordKind::Observation,
+            RecordBody::Checkup(_) => RecordKind::Checkup,
+            RecordBody::Immunization(_) => RecordKind::Immunization,
+            RecordBody::Medication(_) => RecordKind::Medication,
+            RecordBody::Condition(_) => RecordKind::Condition,
+            RecordBody::Allergy(_) => RecordKind::Allergy,
+            RecordBody::Note(_) => RecordKind::Note,
+        }
+    }
+}
+
+/// Identity and lifecycle of a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordMeta {
+    pub id: String,
+    pub subject_id: String,
+    pub kind: RecordKind,
+    /// The clinical time: when measured, examined, vaccinated, started.
+    pub effective: Stamp,
+    /// 1 on creation, +1 on every edit or tombstone.
+    pub version: i64,
+    pub created: Stamp,
+    pub updated: Stamp,
+    pub provenance: Provenance,
+    /// Device, clinic or file name the record came from.
+    pub source: Option<String>,
+    /// Set when soft-deleted (kept as a tombstone for sync).
+    pub deleted_utc: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub meta: RecordMeta,
+    pub body: RecordBody,
+}
+
+/// An earlier version of a record, as it was before an edit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordVersion {
+    pub version: i64,
+    pub replaced_utc: i64,
+    pub body: RecordBody,
+}

@@ -1,0 +1,486 @@
+//! Reading and writing records in their typed tables. Write helpers take the open transaction
+//! (the caller's, which also holds the audit entry); read helpers take a connection.
+
+use super::clinical::{
+    Allergy, Checkup, CheckupCodeSystem, CheckupResult, Condition, Immunization, Medication, Note,
+};
+use super::observation::Observation;
+use super::observation_type::{GlucoseTiming, ObservationType};
+use super::provenance::Provenance;
+use super::record::{Record, RecordBody, RecordKind, RecordMeta, RecordVersion};
+use super::rollup;
+use super::time::Stamp;
+use crate::error::{Error, Result, StorageFailure};
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+fn date_str(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn parse_date(s: &str) -> rusqlite::Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn opt_date(s: Option<String>) -> rusqlite::Result<Option<NaiveDate>> {
+    s.map(|s| parse_date(&s)).transpose()
+}
+
+fn bad_row(what: &'static str) -> Error {
+    Error::CorruptStore { reason: what }
+}
+
+/// Insert a new record (version 1).
+pub(crate) fn insert(conn: &Connection, meta: &RecordMeta, body: &RecordBody) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO record (id, subject_id, kind, effective_utc, effective_offset, version,
+            created_utc, created_offset, updated_utc, updated_offset, provenance, source, deleted_utc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        meta.id,
+        meta.subject_id,
+        meta.kind.as_str(),
+        meta.effective.utc_seconds,
+        meta.effective.offset_seconds,
+        meta.version,
+        meta.created.utc_seconds,
+        meta.created.offset_seconds,
+        meta.updated.utc_seconds,
+        meta.updated.offset_seconds,
+        meta.provenance.as_str(),
+        meta.source,
+        meta.deleted_utc,
+    ])?;
+    insert_body(conn, &meta.id, &meta.subject_id, body)
+}
+
+fn insert_body(conn: &Connection, id: &str, subject: &str, body: &RecordBody) -> Result<()> {
+    match body {
+        RecordBody::Observation(o) => {
+            conn.prepare_cached(
+                "INSERT INTO observation (record_id, subject_id, type, code, unit, value, value2, value3,
+                    qualifier, effective_utc, derived_from)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                id,
+                subject,
+                o.observation_type.as_str(),
+                o.code,
+                o.unit,
+                o.value,
+                o.value2,
+                o.value3,
+                o.glucose_timing.map(|t| t.as_str()).unwrap_or(""),
+                o.effective.utc_seconds,
+                o.derived_from,
+            ])?;
+            rollup::add(conn, subject, o)?;
+        }
+        RecordBody::Checkup(c) => {
+            conn.prepare_cached(
+                "INSERT INTO checkup (record_id, checkup_date, program, institution, institution_code, judgement)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![id, date_str(c.date), c.program, c.institution, c.institution_code, c.judgement])?;
+            let mut stmt = conn.prepare_cached(
+                "INSERT INTO checkup_result (record_id, position, code_system, code, name, value_num, value_code,
+                    value_text, unit, ref_low, ref_high, flag)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?;
+            for (i, r) in c.results.iter().enumerate() {
+                stmt.execute(params![
+                    id,
+                    i as i64,
+                    r.code_system.as_str(),
+                    r.code,
+                    r.name,
+                    r.value_num,
+                    r.value_code,
+                    r.value_text,
+                    r.unit,
+                    r.ref_low,
+                    r.ref_high,
+                    r.flag
+                ])?;
+            }
+        }
+        RecordBody::Immunization(i) => {
+            conn.prepare_cached(
+                "INSERT INTO immunization (record_id, vaccine, code_system, code, occurred_on, dose_number, lot, place)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![id, i.vaccine, i.code_system, i.code, date_str(i.date), i.dose_number, i.lot, i.place])?;
+        }
+        RecordBody::Medication(m) => {
+            conn.prepare_cached(
+                "INSERT INTO medication (record_id, drug_name, code_system, code, dose, frequency, start_date,
+                    end_date, prescriber, pharmacy)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                id,
+                m.drug_name,
+                m.code_system,
+                m.code,
+                m.dose,
+                m.frequency,
+                date_str(m.start_date),
+                m.end_date.map(date_str),
+                m.prescriber,
+                m.pharmacy
+            ])?;
+        }
+        RecordBody::Condition(c) => {
+            conn.prepare_cached(
+                "INSERT INTO condition (record_id, name, code_system, code, onset_date, end_date, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![id, c.name, c.code_system, c.code, c.onset_date.map(date_str), c.end_date.map(date_str), c.status])?;
+        }
+        RecordBody::Allergy(a) => {
+            conn.prepare_cached(
+                "INSERT INTO allergy (record_id, substance, code_system, code, reaction, severity)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                id,
+                a.substance,
+                a.code_system,
+                a.code,
+                a.reaction,
+                a.severity
+            ])?;
+        }
+        RecordBody::Note(n) => {
+            conn.prepare_cached("INSERT INTO note (record_id, text) VALUES (?1, ?2)")?
+                .execute(params![id, n.text])?;
+        }
+    }
+    Ok(())
+}
+
+/// Remove the typed body rows of a record (keeping the roll-up right).
+fn delete_body(conn: &Connection, meta: &RecordMeta, body: &RecordBody) -> Result<()> {
+    let table = meta.kind.as_str();
+    // `table` comes from a closed enum, never from input.
+    conn.prepare_cached(&format!("DELETE FROM {table} WHERE record_id = ?1"))?
+        .execute([&meta.id])?;
+    if let RecordBody::Observation(o) = body {
+        rollup::recompute(
+            conn,
+            &meta.subject_id,
+            o.observation_type.as_str(),
+            o.effective.utc_seconds,
+        )?;
+    }
+    Ok(())
+}
+
+fn snapshot(conn: &Connection, meta: &RecordMeta, body: &RecordBody, now: i64) -> Result<()> {
+    let json = serde_json::to_string(body)
+        .map_err(|e| Error::Storage(StorageFailure::new("history", e.to_string())))?;
+    conn.prepare_cached("INSERT INTO record_history (record_id, version, replaced_utc, snapshot) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![meta.id, meta.version, now, json])?;
+    Ok(())
+}
+
+/// Replace a live record's body; the previous version goes to the history. Returns the new meta.
+pub(crate) fn update(
+    conn: &Connection,
+    old: &Record,
+    body: &RecordBody,
+    effective: Stamp,
+    now: Stamp,
+) -> Result<RecordMeta> {
+    if old.meta.deleted_utc.is_some() {
+        return Err(Error::not_found("record"));
+    }
+    if body.kind() != old.meta.kind {
+        return Err(Error::invalid(
+            "kind",
+            "an edit cannot change the kind of a record",
+        ));
+    }
+    snapshot(conn, &old.meta, &old.body, now.utc_seconds)?;
+    delete_body(conn, &old.meta, &old.body)?;
+    insert_body(conn, &old.meta.id, &old.meta.subject_id, body)?;
+    let mut meta = old.meta.clone();
+    meta.version += 1;
+    meta.updated = now;
+    meta.effective = effective;
+    conn.prepare_cached(
+        "UPDATE record SET version = ?2, updated_utc = ?3, updated_offset = ?4, effective_utc = ?5, effective_offset = ?6
+         WHERE id = ?1",
+    )?
+    .execute(params![meta.id, meta.version, now.utc_seconds, now.offset_seconds, effective.utc_seconds, effective.offset_seconds])?;
+    Ok(meta)
+}
+
+/// Soft delete: the record becomes a tombstone (kept for sync); its body moves to the history.
+pub(crate) fn tombstone(conn: &Connection, old: &Record, now: Stamp) -> Result<()> {
+    if old.meta.deleted_utc.is_some() {
+        return Err(Error::not_found("record"));
+    }
+    snapshot(conn, &old.meta, &old.body, now.utc_seconds)?;
+    delete_body(conn, &old.meta, &old.body)?;
+    conn.prepare_cached(
+        "UPDATE record SET version = version + 1, updated_utc = ?2, updated_offset = ?3, deleted_utc = ?2 WHERE id = ?1",
+    )?
+    .execute(params![old.meta.id, now.utc_seconds, now.offset_seconds])?;
+    Ok(())
+}
+
+/// Hard delete ("erase my data"): the record, its body and its history are gone. With
+/// `secure_delete` on, SQLite overwrites the freed content.
+pub(crate) fn erase(conn: &Connection, old: &Record) -> Result<()> {
+    if old.meta.deleted_utc.is_none() {
+        delete_body(conn, &old.meta, &old.body)?;
+    }
+    conn.prepare_cached("DELETE FROM record WHERE id = ?1")?
+        .execute([&old.meta.id])?;
+    Ok(())
+}
+
+const META_COLUMNS: &str =
+    "id, subject_id, kind, effective_utc, effective_offset, version, created_utc, created_offset,
+    updated_utc, updated_offset, provenance, source, deleted_utc";
+
+fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<(RecordMeta, String, String)> {
+    let kind: String = r.get(2)?;
+    let provenance: String = r.get(10)?;
+    Ok((
+        RecordMeta {
+            id: r.get(0)?,
+            subject_id: r.get(1)?,
+            kind: RecordKind::Observation, // fixed below, outside the rusqlite closure
+            effective: Stamp {
+                utc_seconds: r.get(3)?,
+                offset_seconds: r.get(4)?,
+            },
+            version: r.get(5)?,
+            created: Stamp {
+                utc_seconds: r.get(6)?,
+                offset_seconds: r.get(7)?,
+            },
+            updated: Stamp {
+                utc_seconds: r.get(8)?,
+                offset_seconds: r.get(9)?,
+            },
+            provenance: Provenance::SelfEntered,
+            source: r.get(11)?,
+            deleted_utc: r.get(12)?,
+        },
+        kind,
+        provenance,
+    ))
+}
+
+fn finish_meta((mut m, kind, provenance): (RecordMeta, String, String)) -> Result<RecordMeta> {
+    m.kind = RecordKind::parse(&kind).map_err(|_| bad_row("unknown record kind"))?;
+    m.provenance = Provenance::parse(&provenance).map_err(|_| bad_row("unknown provenance"))?;
+    Ok(m)
+}
+
+/// Load one record (live or tombstone) by id.
+pub(crate) fn load(conn: &Connection, id: &str) -> Result<Option<Record>> {
+    let row = conn
+        .prepare_cached(&format!("SELECT {META_COLUMNS} FROM record WHERE id = ?1"))?
+        .query_row([id], meta_from_row)
+        .optional()?;
+    let Some(row) = row else { return Ok(None) };
+    let meta = finish_meta(row)?;
+    let body = load_body(conn, &meta)?;
+    Ok(Some(Record { meta, body }))
+}
+
+/// Load many records by id, in the given order (missing ids skipped).
+pub(crate) fn load_many(conn: &Connection, ids: &[String]) -> Result<Vec<Record>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(r) = load(conn, id)? {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+fn load_body(conn: &Connection, meta: &RecordMeta) -> Result<RecordBody> {
+    if meta.deleted_utc.is_some() {
+        let json: String = conn
+            .prepare_cached("SELECT snapshot FROM record_history WHERE record_id = ?1 ORDER BY version DESC LIMIT 1")?
+            .query_row([&meta.id], |r| r.get(0))?;
+        return serde_json::from_str(&json)
+            .map_err(|_| bad_row("a record history entry is unreadable"));
+    }
+    let id = &meta.id;
+    let body = match meta.kind {
+        RecordKind::Observation => {
+            let (o, ty, qualifier) = conn
+                .prepare_cached(
+                    "SELECT type, code, unit, value, value2, value3, qualifier, derived_from
+                     FROM observation WHERE record_id = ?1",
+                )?
+                .query_row([id], |r| {
+                    let o = Observation {
+                        observation_type: ObservationType::Weight, // set below from `type`
+                        code: r.get(1)?,
+                        unit: r.get(2)?,
+                        value: r.get(3)?,
+                        value2: r.get(4)?,
+                        value3: r.get(5)?,
+                        glucose_timing: None,
+                        effective: meta.effective,
+                        derived_from: r.get(7)?,
+                    };
+                    Ok((o, r.get::<_, String>(0)?, r.get::<_, String>(6)?))
+                })?;
+            let mut o = o;
+            o.observation_type = ObservationType::parse(&ty).map_err(|_| bad_row("unknown observation type"))?;
+            if !qualifier.is_empty() {
+                o.glucose_timing = Some(GlucoseTiming::parse(&qualifier).map_err(|_| bad_row("unknown glucose timing"))?);
+            }
+            RecordBody::Observation(o)
+        }
+        RecordKind::Checkup => {
+            let mut c = conn
+                .prepare_cached(
+                    "SELECT checkup_date, program, institution, institution_code, judgement FROM checkup WHERE record_id = ?1",
+                )?
+                .query_row([id], |r| {
+                    Ok(Checkup {
+                        date: parse_date(&r.get::<_, String>(0)?)?,
+                        program: r.get(1)?,
+                        institution: r.get(2)?,
+                        institution_code: r.get(3)?,
+                        judgement: r.get(4)?,
+                        results: vec![],
+                    })
+                })?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT code_system, code, name, value_num, value_code, value_text, unit, ref_low, ref_high, flag
+                 FROM checkup_result WHERE record_id = ?1 ORDER BY position",
+            )?;
+            let rows = stmt.query_map([id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    CheckupResult {
+                        code_system: CheckupCodeSystem::Loinc,
+                        code: r.get(1)?,
+                        name: r.get(2)?,
+                        value_num: r.get(3)?,
+                        value_code: r.get(4)?,
+                        value_text: r.get(5)?,
+                        unit: r.get(6)?,
+                        ref_low: r.get(7)?,
+                        ref_high: r.get(8)?,
+                        flag: r.get(9)?,
+                    },
+                ))
+            })?;
+            for row in rows {
+                let (cs, mut result) = row?;
+                result.code_system = CheckupCodeSystem::parse(&cs).map_err(|_| bad_row("unknown code system"))?;
+                c.results.push(result);
+            }
+            RecordBody::Checkup(c)
+        }
+        RecordKind::Immunization => RecordBody::Immunization(
+            conn.prepare_cached(
+                "SELECT vaccine, code_system, code, occurred_on, dose_number, lot, place FROM immunization WHERE record_id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok(Immunization {
+                    vaccine: r.get(0)?,
+                    code_system: r.get(1)?,
+                    code: r.get(2)?,
+                    date: parse_date(&r.get::<_, String>(3)?)?,
+                    dose_number: r.get(4)?,
+                    lot: r.get(5)?,
+                    place: r.get(6)?,
+                })
+            })?,
+        ),
+        RecordKind::Medication => RecordBody::Medication(
+            conn.prepare_cached(
+                "SELECT drug_name, code_system, code, dose, frequency, start_date, end_date, prescriber, pharmacy
+                 FROM medication WHERE record_id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok(Medication {
+                    drug_name: r.get(0)?,
+                    code_system: r.get(1)?,
+                    code: r.get(2)?,
+                    dose: r.get(3)?,
+                    frequency: r.get(4)?,
+                    start_date: parse_date(&r.get::<_, String>(5)?)?,
+                    end_date: opt_date(r.get(6)?)?,
+                    prescriber: r.get(7)?,
+                    pharmacy: r.get(8)?,
+                })
+            })?,
+        ),
+        RecordKind::Condition => RecordBody::Condition(
+            conn.prepare_cached(
+                "SELECT name, code_system, code, onset_date, end_date, status FROM condition WHERE record_id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok(Condition {
+                    name: r.get(0)?,
+                    code_system: r.get(1)?,
+                    code: r.get(2)?,
+                    onset_date: opt_date(r.get(3)?)?,
+                    end_date: opt_date(r.get(4)?)?,
+                    status: r.get(5)?,
+                })
+            })?,
+        ),
+        RecordKind::Allergy => RecordBody::Allergy(
+            conn.prepare_cached(
+                "SELECT substance, code_system, code, reaction, severity FROM allergy WHERE record_id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok(Allergy {
+                    substance: r.get(0)?,
+                    code_system: r.get(1)?,
+                    code: r.get(2)?,
+                    reaction: r.get(3)?,
+                    severity: r.get(4)?,
+                })
+            })?,
+        ),
+        RecordKind::Note => RecordBody::Note(
+            conn.prepare_cached("SELECT text FROM note WHERE record_id = ?1")?
+                .query_row([id], |r| Ok(Note { text: r.get(0)? }))?,
+        ),
+    };
+    Ok(body)
+}
+
+/// Earlier versions of a record, oldest first.
+pub(crate) fn history(conn: &Connection, id: &str) -> Result<Vec<RecordVersion>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT version, replaced_utc, snapshot FROM record_history WHERE record_id = ?1 ORDER BY version")?;
+    let rows = stmt.query_map([id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut out = vec![];
+    for row in rows {
+        let (version, replaced_utc, json) = row?;
+        let body = serde_json::from_str(&json)
+            .map_err(|_| bad_row("a record history entry is unreadable"))?;
+        out.push(RecordVersion {
+            version,
+            replaced_utc,
+            body,
+        });
+    }
+    Ok(out)
+}

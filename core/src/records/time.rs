@@ -1,0 +1,46 @@
+//! Instants as stored: UTC plus the offset the person was at, so a reading taken at 07:00 in
+//! Tokyo still reads 07:00 after the phone travels.
+
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A UTC instant with its original UTC offset (seconds east).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Stamp {
+    pub utc_seconds: i64,
+    pub offset_seconds: i32,
+}
+
+impl Stamp {
+    pub fn from_fixed(t: DateTime<FixedOffset>) -> Self {
+        Stamp {
+            utc_seconds: t.timestamp(),
+            offset_seconds: t.offset().local_minus_utc(),
+        }
+    }
+
+    /// Now, at the given offset.
+    pub fn now(offset_seconds: i32) -> Self {
+        Stamp {
+            utc_seconds: Utc::now().timestamp(),
+            offset_seconds,
+        }
+    }
+
+    /// The instant at its original offset. Out-of-range values (never written by us) fall back to UTC.
+    pub fn to_fixed(self) -> DateTime<FixedOffset> {
+        let offset = FixedOffset::east_opt(self.offset_seconds)
+            .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset is valid"));
+        offset
+            .timestamp_opt(self.utc_seconds, 0)
+            .single()
+            .unwrap_or_else(|| offset.timestamp_opt(0, 0).single().expect("epoch is valid"))
+    }
+
+    pub fn to_utc(self) -> DateTime<Utc> {
+        self.to_fixed().with_timezone(&Utc)
+    }
+}
+
+/// Japan Standard Time, the default zone for local dates (no daylight saving).
+pub const JST_OFFSET_SECONDS: i32 = 9 * 3600;

@@ -1,0 +1,192 @@
+//! The `Session` facade every front end uses (the CLI, the UniFFI bindings): open or unlock a
+//! store, then operations that always name the acting person and the subject. Each operation
+//! is authorised by [`crate::access::authorize`] and audited in the transaction of its change.
+
+mod persons;
+mod reads;
+mod writes;
+
+pub use writes::ClinicalInput;
+
+use crate::access::{Access, Action, authorize};
+use crate::audit::{AuditAction, AuditEntry, AuditReport, NewAuditEntry};
+use crate::crypto::KdfParams;
+use crate::error::{Error, Result};
+use crate::records::{DEFAULT_TIME_ZONE, Stamp, parse_zone};
+use crate::store::{PlatformKeyStore, Store, Unlock, WriteCtx};
+use chrono::{Offset, TimeZone, Utc};
+use chrono_tz::Tz;
+use std::path::Path;
+
+/// An unlocked store plus the time zone its local dates are in.
+pub struct Session {
+    store: Store,
+    zone: Tz,
+}
+
+impl Session {
+    /// Create a new store in `dir`.
+    pub fn create(dir: impl AsRef<Path>, passphrase: &str, kdf: KdfParams) -> Result<Session> {
+        Ok(Session::over(Store::create(dir, passphrase, kdf)?))
+    }
+
+    /// Unlock an existing store.
+    pub fn unlock(dir: impl AsRef<Path>, how: Unlock<'_>) -> Result<Session> {
+        Ok(Session::over(Store::unlock(dir, how)?))
+    }
+
+    fn over(store: Store) -> Session {
+        // Invariant: DEFAULT_TIME_ZONE is a valid IANA name.
+        Session {
+            store,
+            zone: parse_zone(Some(DEFAULT_TIME_ZONE)).expect("default zone parses"),
+        }
+    }
+
+    /// Local dates (checkup dates, daily buckets) are read in this zone; Asia/Tokyo by default.
+    pub fn set_time_zone(&mut self, name: &str) -> Result<()> {
+        self.zone = parse_zone(Some(name))?;
+        Ok(())
+    }
+
+    pub fn time_zone(&self) -> &str {
+        self.zone.name()
+    }
+
+    /// The underlying store (key management, backup).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Lock: close connections, wipe keys. Every later call fails with `Locked`.
+    pub fn lock(&self) -> Result<()> {
+        self.store.lock()
+    }
+
+    pub fn change_passphrase(&self, old: &str, new: &str, kdf: KdfParams) -> Result<()> {
+        self.store.change_passphrase(old, new, kdf)
+    }
+
+    pub fn enroll_platform_key(&self, platform: &dyn PlatformKeyStore) -> Result<()> {
+        self.store.enroll_platform_key(platform)
+    }
+
+    pub fn backup(&self, path: &Path, backup_passphrase: &str) -> Result<()> {
+        self.store.backup(path, backup_passphrase)
+    }
+
+    pub fn verify_audit(&self) -> Result<AuditReport> {
+        self.store.verify_audit()
+    }
+
+    /// The store-wide audit trail, newest first (device owner only).
+    pub fn audit_entries(
+        &self,
+        actor: &str,
+        limit: u32,
+        before_seq: Option<i64>,
+    ) -> Result<Vec<AuditEntry>> {
+        self.authorize(actor, actor, Action::ManagePersons)?;
+        self.store.audit_entries(None, limit, before_seq)
+    }
+
+    /// Who did what to `subject`'s record, newest first.
+    pub fn access_history(
+        &self,
+        actor: &str,
+        subject: &str,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>> {
+        let access = self.authorize(actor, subject, Action::ViewAudit)?;
+        self.store
+            .audit_entries(Some(access.subject()), limit, None)
+    }
+
+    /// Now, with the session zone's current offset.
+    pub(crate) fn now(&self) -> Stamp {
+        let now = Utc::now();
+        let offset = self
+            .zone
+            .offset_from_utc_datetime(&now.naive_utc())
+            .fix()
+            .local_minus_utc();
+        Stamp {
+            utc_seconds: now.timestamp(),
+            offset_seconds: offset,
+        }
+    }
+
+    pub(crate) fn today(&self) -> chrono::NaiveDate {
+        Utc::now().with_timezone(&self.zone).date_naive()
+    }
+
+    /// The single authorization point.
+    pub(crate) fn authorize(&self, actor: &str, subject: &str, action: Action) -> Result<Access> {
+        self.store
+            .read(|conn| authorize(conn, actor, subject, action))
+    }
+
+    /// A write on `access.subject()`'s record, audited in the same transaction.
+    pub(crate) fn write<T>(
+        &self,
+        access: &Access,
+        audit: AuditAction,
+        f: impl FnOnce(&WriteCtx<'_>) -> Result<(T, Vec<String>)>,
+    ) -> Result<T> {
+        self.store.write_as(access.actor(), |w| {
+            // Re-check inside the write transaction: the grant must still hold at commit time.
+            let again = authorize(w.tx, access.actor(), access.subject(), access.action())?;
+            let (out, ids) = f(w)?;
+            w.audit(NewAuditEntry {
+                actor: again.actor(),
+                subject: again.subject(),
+                action: audit,
+                record_ids: &ids,
+                delegation: again.delegation(),
+            })?;
+            Ok(out)
+        })
+    }
+
+    /// A read of `access.subject()`'s record from a consistent snapshot, then its audit entry
+    /// naming the records returned. Nothing is returned if the entry cannot be written.
+    pub(crate) fn read_audited<T>(
+        &self,
+        access: &Access,
+        audit: AuditAction,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T>,
+        ids_of: impl FnOnce(&T) -> Vec<String>,
+    ) -> Result<T> {
+        let out = self.store.read(f)?;
+        let ids = ids_of(&out);
+        self.store.write_as(access.actor(), |w| {
+            w.audit(NewAuditEntry {
+                actor: access.actor(),
+                subject: access.subject(),
+                action: audit,
+                record_ids: &ids,
+                delegation: access.delegation(),
+            })
+        })?;
+        Ok(out)
+    }
+}
+
+/// A local date at 00:00 in `zone`, as a stamp (clinical dates such as a checkup day).
+pub(crate) fn date_stamp(zone: &Tz, d: chrono::NaiveDate) -> Result<Stamp> {
+    let t = d
+        .and_hms_opt(0, 0, 0)
+        .ok_or_else(|| Error::invalid("date", "bad date"))?;
+    let local = zone
+        .from_local_datetime(&t)
+        .earliest()
+        .or_else(|| {
+            zone.from_local_datetime(&(t + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .ok_or_else(|| Error::invalid("date", "no such local time"))?;
+    Ok(Stamp {
+        utc_seconds: local.timestamp(),
+        offset_seconds: local.offset().fix().local_minus_utc(),
+    })
+}

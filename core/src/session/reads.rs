@@ -1,0 +1,120 @@
+//! Reading a subject's record: one record, lists and the timeline, latest values, aggregates,
+//! search. Every read that returns records is audited with their ids.
+
+use super::Session;
+use crate::access::Action;
+use crate::audit::AuditAction;
+use crate::error::{Error, Result};
+use crate::records::{
+    AggregateQuery, Bucket, Page, PageRequest, Record, RecordFilter, RecordVersion, aggregate,
+    latest, list, repo, search,
+};
+
+fn ids(records: &[Record]) -> Vec<String> {
+    records.iter().map(|r| r.meta.id.clone()).collect()
+}
+
+impl Session {
+    /// One live record of `subject`.
+    pub fn get_record(&self, actor: &str, subject: &str, id: &str) -> Result<Record> {
+        let access = self.authorize(actor, subject, Action::View)?;
+        self.read_audited(
+            &access,
+            AuditAction::RecordsListed,
+            |c| match repo::load(c, id)? {
+                Some(r) if r.meta.subject_id == subject && r.meta.deleted_utc.is_none() => Ok(r),
+                _ => Err(Error::not_found("record")),
+            },
+            |r| vec![r.meta.id.clone()],
+        )
+    }
+
+    /// Earlier versions of a record, oldest first.
+    pub fn record_history(
+        &self,
+        actor: &str,
+        subject: &str,
+        id: &str,
+    ) -> Result<Vec<RecordVersion>> {
+        let access = self.authorize(actor, subject, Action::View)?;
+        self.read_audited(
+            &access,
+            AuditAction::RecordsListed,
+            |c| match repo::load(c, id)? {
+                Some(r) if r.meta.subject_id == subject => repo::history(c, id),
+                _ => Err(Error::not_found("record")),
+            },
+            |_| vec![id.to_owned()],
+        )
+    }
+
+    /// Records matching `filter`, newest first, one page at a time.
+    pub fn list_records(
+        &self,
+        actor: &str,
+        subject: &str,
+        filter: &RecordFilter,
+        page: &PageRequest,
+    ) -> Result<Page> {
+        let access = self.authorize(actor, subject, Action::View)?;
+        self.read_audited(
+            &access,
+            AuditAction::RecordsListed,
+            |c| list(c, subject, filter, page),
+            |p| ids(&p.records),
+        )
+    }
+
+    /// Every live record across types, newest first.
+    pub fn timeline(&self, actor: &str, subject: &str, page: &PageRequest) -> Result<Page> {
+        self.list_records(actor, subject, &RecordFilter::default(), page)
+    }
+
+    /// The newest observation of each type.
+    pub fn latest_observations(&self, actor: &str, subject: &str) -> Result<Vec<Record>> {
+        let access = self.authorize(actor, subject, Action::View)?;
+        self.read_audited(
+            &access,
+            AuditAction::RecordsListed,
+            |c| latest(c, subject),
+            |r| ids(r),
+        )
+    }
+
+    /// Daily, weekly or monthly aggregates of one observation type.
+    pub fn aggregate(
+        &self,
+        actor: &str,
+        subject: &str,
+        query: &AggregateQuery,
+    ) -> Result<Vec<Bucket>> {
+        let access = self.authorize(actor, subject, Action::View)?;
+        let mut q = query.clone();
+        if q.time_zone.is_none() {
+            q.time_zone = Some(self.time_zone().to_owned());
+        }
+        self.read_audited(
+            &access,
+            AuditAction::AggregatesRead,
+            |c| aggregate(c, subject, &q),
+            |_| vec![],
+        )
+    }
+
+    /// Notes and medications containing `text`.
+    pub fn search(
+        &self,
+        actor: &str,
+        subject: &str,
+        text: &str,
+        limit: u32,
+    ) -> Result<Vec<Record>> {
+        let access = self.authorize(actor, subject, Action::View)?;
+        self.read_audited(
+            &access,
+            AuditAction::RecordsListed,
+            |c| search(c, subject, text, limit),
+            |r| ids(r),
+        )
+    }
+}
