@@ -1,1 +1,109 @@
-fn main() {}
+//! `phr`: the desktop front end over phr-core. It holds no rules: every check, conversion and
+//! formatter is in the core; this file parses arguments and prints.
+
+mod chart;
+mod commands;
+mod output;
+mod unlock;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "phr",
+    version,
+    about = "PHR Core: your encrypted, offline health record"
+)]
+pub struct Cli {
+    /// Folder of the store (created by `phr init`).
+    #[arg(long, global = true, env = "PHR_STORE", default_value = "phr-store")]
+    store: PathBuf,
+    /// Act as this person (nickname); defaults to the device owner.
+    #[arg(long = "as", global = true, value_name = "NICKNAME")]
+    actor: Option<String>,
+    /// Whose record (nickname); defaults to the acting person.
+    #[arg(long = "for", global = true, value_name = "NICKNAME")]
+    subject: Option<String>,
+    /// Time zone for local dates and daily buckets.
+    #[arg(
+        long,
+        global = true,
+        env = "PHR_TIME_ZONE",
+        default_value = "Asia/Tokyo"
+    )]
+    tz: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new encrypted store (passphrase from PHR_PASSPHRASE or a prompt).
+    Init,
+    /// Add or list persons (the first one added is the device owner).
+    #[command(subcommand)]
+    Person(commands::person::PersonCmd),
+    /// Log a measurement or a note.
+    #[command(subcommand)]
+    Log(commands::log::LogCmd),
+    /// List records, newest first.
+    List(commands::list::ListArgs),
+    /// Every record across types, newest first.
+    Timeline(commands::list::TimelineArgs),
+    /// Daily, weekly or monthly aggregates of one type.
+    Stats(commands::stats::StatsArgs),
+    /// Draw a trend chart to a PNG file.
+    Chart(commands::stats::ChartArgs),
+    /// Write an encrypted backup any SQLCipher 4 client can open (PHR_BACKUP_PASSPHRASE or prompt).
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup into --store (which must not exist yet).
+    Restore { file: PathBuf },
+    /// Change the store passphrase (PHR_NEW_PASSPHRASE or a prompt).
+    #[command(subcommand)]
+    Passphrase(commands::keys::PassphraseCmd),
+    /// Show or verify the audit trail.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCmd),
+    /// Run the whole product on a demo store: two persons, a year of data, a summary, a chart.
+    Demo(commands::demo::DemoArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), output::CliError> {
+    use Command::*;
+    let ctx = commands::Ctx {
+        store: cli.store.clone(),
+        actor: cli.actor.clone(),
+        subject: cli.subject.clone(),
+        tz: cli.tz.clone(),
+    };
+    match cli.command {
+        Init => commands::keys::init(&ctx),
+        Person(c) => commands::person::run(&ctx, c),
+        Log(c) => commands::log::run(&ctx, c),
+        List(a) => commands::list::list(&ctx, a),
+        Timeline(a) => commands::list::timeline(&ctx, a),
+        Stats(a) => commands::stats::stats(&ctx, a),
+        Chart(a) => commands::stats::chart(&ctx, a),
+        Backup { out } => commands::keys::backup(&ctx, &out),
+        Restore { file } => commands::keys::restore(&ctx, &file),
+        Passphrase(c) => commands::keys::passphrase(&ctx, c),
+        Audit(c) => commands::audit::run(&ctx, c),
+        Demo(a) => commands::demo::run(a),
+    }
+}

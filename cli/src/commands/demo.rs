@@ -1,0 +1,459 @@
+//! `phr demo`: the whole product on a demo store — a resident and her father, a year of
+//! realistic data, a summary, and charts. Data come from a fixed seed so every run tells the
+//! same story.
+
+use crate::commands::stats::print_buckets;
+use crate::output::{CliError, CliResult};
+use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use phr_core::guidance;
+use phr_core::records::*;
+use phr_core::{ClinicalInput, Session};
+use std::path::{Path, PathBuf};
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Folder for the demo store (replaced on every run if it holds an earlier demo).
+    #[arg(long, default_value = "phr-demo")]
+    dir: PathBuf,
+}
+
+const MARKER: &str = ".phr-demo";
+const DEMO_PASSPHRASE: &str = "demo-passphrase";
+
+/// A small deterministic generator (xorshift64*), so the demo needs no randomness crate.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Roughly normal (sum of uniforms).
+    fn normal(&mut self, mean: f64, sd: f64) -> f64 {
+        let s: f64 = (0..6).map(|_| self.next()).sum::<f64>() - 3.0;
+        mean + s * sd * std::f64::consts::SQRT_2
+    }
+}
+
+fn prepare_dir(dir: &Path) -> CliResult {
+    if dir.exists() {
+        if !dir.join(MARKER).exists() {
+            return Err(CliError::Usage(format!(
+                "{} exists and is not a demo store; choose another --dir",
+                dir.display()
+            )));
+        }
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join(MARKER), "created by `phr demo`; safe to delete\n")?;
+    Ok(())
+}
+
+fn jst(d: NaiveDate, h: u32, m: u32) -> Stamp {
+    let t = chrono_tz::Asia::Tokyo
+        .from_local_datetime(&d.and_hms_opt(h, m, 0).unwrap_or_default())
+        .single();
+    Stamp {
+        utc_seconds: t.map(|t| t.timestamp()).unwrap_or(0),
+        offset_seconds: JST_OFFSET_SECONDS,
+    }
+}
+
+fn person(
+    nick: &str,
+    family: &str,
+    given: &str,
+    fk: &str,
+    gk: &str,
+    birth: (i32, u32, u32),
+    sex: Sex,
+) -> NewPerson {
+    NewPerson {
+        nickname: nick.into(),
+        family_name: family.into(),
+        given_name: given.into(),
+        family_name_kana: Some(fk.into()),
+        given_name_kana: Some(gk.into()),
+        birth_date: NaiveDate::from_ymd_opt(birth.0, birth.1, birth.2).unwrap_or_default(),
+        sex,
+        insurer_number: Some("06130012".into()),
+        insured_symbol: None,
+        insured_number: None,
+        municipality_code: Some("131130".into()),
+    }
+}
+
+/// A year of one person's self-measured data, one batch per month.
+fn year_of_vitals(
+    rng: &mut Rng,
+    today: NaiveDate,
+    bp_base: f64,
+    weight_base: f64,
+    steps_base: f64,
+) -> Vec<Vec<ClinicalInput>> {
+    let start = today - Duration::days(364);
+    let mut months: Vec<Vec<ClinicalInput>> = vec![];
+    let mut weight = weight_base;
+    for i in 0..365 {
+        let d = start + Duration::days(i);
+        if months.is_empty() || d.day() == 1 {
+            months.push(vec![]);
+        }
+        let batch = months.last_mut().expect("pushed above");
+        // Blood pressure drifts down after the medication starts (day 120), as it should.
+        let trend = if i > 120 {
+            -8.0 * ((i - 120) as f64 / 245.0)
+        } else {
+            0.0
+        };
+        let sys = rng.normal(bp_base + trend, 6.0).round();
+        let dia = rng
+            .normal(bp_base * 0.62 + trend * 0.5, 4.0)
+            .round()
+            .min(sys - 25.0);
+        let pulse = rng.normal(68.0, 4.0).round();
+        if i < 364 || d < today {
+            batch.push(ClinicalInput::Observation(
+                ObservationInput::blood_pressure(sys, dia, Some(pulse), jst(d, 6, 45)),
+            ));
+        }
+        let weekend = d.weekday().num_days_from_monday() >= 5;
+        let steps = rng
+            .normal(
+                if weekend {
+                    steps_base * 1.3
+                } else {
+                    steps_base
+                },
+                steps_base * 0.2,
+            )
+            .max(300.0)
+            .round();
+        if d < today {
+            batch.push(ClinicalInput::Observation(ObservationInput::simple(
+                ObservationType::Steps,
+                steps,
+                jst(d, 23, 30),
+            )));
+        }
+        if i % 7 == 0 {
+            weight += rng.normal(-0.05, 0.3);
+            let mut w = ObservationInput::simple(
+                ObservationType::Weight,
+                (weight * 10.0).round() / 10.0,
+                jst(d, 7, 0),
+            );
+            w.unit = None;
+            batch.push(ClinicalInput::Observation(w));
+        }
+    }
+    months
+}
+
+fn checkup(date: NaiveDate) -> Checkup {
+    let r = |code: &str, name: &str, v: f64, unit: &str, flag: Option<&str>| CheckupResult {
+        code_system: CheckupCodeSystem::Tokutei,
+        code: code.into(),
+        name: name.into(),
+        value_num: Some(v),
+        value_code: None,
+        value_text: None,
+        unit: Some(unit.into()),
+        ref_low: None,
+        ref_high: None,
+        flag: flag.map(str::to_owned),
+    };
+    Checkup {
+        date,
+        program: "specific_health_checkup".into(),
+        institution: "港区立健診センター".into(),
+        institution_code: Some("1310000001".into()),
+        judgement: Some("血圧がやや高めです。家庭血圧の記録を続けてください。".into()),
+        results: vec![
+            r("9N001000000000001", "身長", 158.0, "cm", None),
+            r("9N006000000000001", "体重", 61.2, "kg", None),
+            r("9N011000000000001", "BMI", 24.5, "kg/m2", None),
+            r(
+                "9A751000000000001",
+                "収縮期血圧(その他)",
+                136.0,
+                "mm[Hg]",
+                Some("H"),
+            ),
+            r(
+                "9A761000000000001",
+                "拡張期血圧(その他)",
+                84.0,
+                "mm[Hg]",
+                None,
+            ),
+            r(
+                "3F015000002327101",
+                "中性脂肪（トリグリセリド）",
+                142.0,
+                "mg/dL",
+                None,
+            ),
+            r("3D046000001906202", "HbA1c（NGSP値）", 5.7, "%", Some("H")),
+        ],
+    }
+}
+
+pub fn run(a: DemoArgs) -> CliResult {
+    let dir = a.dir;
+    prepare_dir(&dir)?;
+    let pass = std::env::var("PHR_PASSPHRASE").unwrap_or_else(|_| DEMO_PASSPHRASE.into());
+    println!(
+        "PHR Core demo — store: {} (passphrase: {pass})",
+        dir.display()
+    );
+    let session = Session::create(&dir, &pass, crate::unlock::kdf()?)?;
+    let hanako = session.add_person(
+        None,
+        person(
+            "hanako",
+            "山田",
+            "花子",
+            "ヤマダ",
+            "ハナコ",
+            (1975, 5, 3),
+            Sex::Female,
+        ),
+    )?;
+    let taro = session.add_person(
+        Some(&hanako.id),
+        person(
+            "taro",
+            "山田",
+            "太郎",
+            "ヤマダ",
+            "タロウ",
+            (1948, 1, 20),
+            Sex::Male,
+        ),
+    )?;
+    println!(
+        "persons: {} (owner) and her father {}",
+        hanako.display_name(),
+        taro.display_name()
+    );
+
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .date_naive();
+    let mut rng = Rng(0x5048_5231_2026);
+    let h = hanako.id.as_str();
+    let t = taro.id.as_str();
+    session.log_observation(
+        h,
+        h,
+        ObservationInput::simple(
+            ObservationType::Height,
+            158.0,
+            jst(today - Duration::days(364), 7, 0),
+        ),
+    )?;
+    session.log_observation(
+        t,
+        t,
+        ObservationInput::simple(
+            ObservationType::Height,
+            165.0,
+            jst(today - Duration::days(364), 7, 0),
+        ),
+    )?;
+    let plans = [
+        (h, year_of_vitals(&mut rng, today, 134.0, 61.5, 7500.0)),
+        (t, year_of_vitals(&mut rng, today, 142.0, 66.0, 4200.0)),
+    ];
+    let total: u64 = plans
+        .iter()
+        .flat_map(|(_, m)| m.iter())
+        .map(|b| b.len() as u64)
+        .sum();
+    let bar = ProgressBar::new(total).with_style(
+        ProgressStyle::with_template("logging a year of data {bar:40} {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    for (who, months) in plans {
+        for batch in months {
+            let n = batch.len() as u64;
+            session.add_records(
+                who,
+                who,
+                batch,
+                Provenance::Device,
+                Some("デモ血圧計・歩数計"),
+            )?;
+            bar.inc(n);
+        }
+    }
+    bar.finish_and_clear();
+    let clinical = |who: &str, input: ClinicalInput, p: Provenance, src: &str| {
+        session.add_record(who, who, input, p, Some(src))
+    };
+    clinical(
+        h,
+        ClinicalInput::Checkup(checkup(today - Duration::days(150))),
+        Provenance::Mynaportal,
+        "マイナポータル",
+    )?;
+    for (vaccine, days, dose) in [
+        ("インフルエンザHAワクチン", 30, 1),
+        ("新型コロナワクチン（オミクロン対応）", 60, 7),
+    ] {
+        let i = Immunization {
+            vaccine: vaccine.into(),
+            code_system: None,
+            code: None,
+            date: today - Duration::days(days),
+            dose_number: Some(dose),
+            lot: Some(format!("LOT-{days:03}")),
+            place: Some("山田内科クリニック".into()),
+        };
+        clinical(
+            h,
+            ClinicalInput::Immunization(i),
+            Provenance::Mynaportal,
+            "マイナポータル",
+        )?;
+    }
+    let med = Medication {
+        drug_name: "アムロジピン錠5mg".into(),
+        code_system: Some("yj".into()),
+        code: Some("2171022F1020".into()),
+        dose: Some("1錠".into()),
+        frequency: Some("1日1回朝食後".into()),
+        start_date: today - Duration::days(244),
+        end_date: None,
+        prescriber: Some("山田内科クリニック".into()),
+        pharmacy: Some("さくら薬局".into()),
+    };
+    clinical(
+        t,
+        ClinicalInput::Medication(med),
+        Provenance::Clinic,
+        "さくら薬局",
+    )?;
+    clinical(
+        h,
+        ClinicalInput::Note {
+            text: "健診で血圧を指摘された。朝の散歩を始める。".into(),
+            at: Some(jst(today - Duration::days(149), 20, 0)),
+        },
+        Provenance::SelfEntered,
+        "",
+    )?;
+
+    for (p, who) in [(&hanako, h), (&taro, t)] {
+        summary_of(&session, who, p, today)?;
+    }
+    let out_bp = dir.join("hanako-blood-pressure.png");
+    let out_steps = dir.join("taro-steps.png");
+    let q = |ty, who: &str, g| -> CliResult<Vec<Bucket>> {
+        let q = AggregateQuery {
+            observation_type: ty,
+            granularity: g,
+            from: today - Duration::days(364),
+            to: today,
+            time_zone: None,
+        };
+        Ok(session.aggregate(who, who, &q)?)
+    };
+    crate::chart::draw(
+        &out_bp,
+        ObservationType::BloodPressure,
+        Some(Sex::Female),
+        &q(ObservationType::BloodPressure, h, Granularity::Week)?,
+    )?;
+    crate::chart::draw(
+        &out_steps,
+        ObservationType::Steps,
+        Some(Sex::Male),
+        &q(ObservationType::Steps, t, Granularity::Week)?,
+    )?;
+    println!("\ncharts: {} and {}", out_bp.display(), out_steps.display());
+    println!(
+        "\nsharing: nothing leaves this device. Every share is denied until the resident consents (dynamic consent)."
+    );
+    let report = session.verify_audit()?;
+    println!(
+        "audit: {} entries, chain {}",
+        report.entries,
+        if report.broken.is_none() {
+            "intact"
+        } else {
+            "BROKEN"
+        }
+    );
+    println!(
+        "\nexplore: PHR_STORE={} PHR_PASSPHRASE={pass} phr timeline --for hanako",
+        dir.display()
+    );
+    session.lock()?;
+    Ok(())
+}
+
+fn summary_of(s: &Session, who: &str, p: &Person, today: NaiveDate) -> CliResult {
+    println!(
+        "\n== {} ({}, {} years) ==",
+        p.display_name(),
+        p.details.nickname,
+        p.age_on(today)
+    );
+    println!("latest:");
+    for r in s.latest_observations(who, who)? {
+        if let RecordBody::Observation(o) = &r.body {
+            let level = guidance::assess(o, Some(p.details.sex))
+                .map(|l| format!("  [{}]", l.label()))
+                .unwrap_or_default();
+            println!(
+                "  {}  {}{level}",
+                r.meta.effective.to_fixed().format("%Y-%m-%d"),
+                summary::observation(o)
+            );
+        }
+    }
+    for ty in [ObservationType::BloodPressure, ObservationType::Steps] {
+        let q = AggregateQuery {
+            observation_type: ty,
+            granularity: Granularity::Month,
+            from: today - Duration::days(150),
+            to: today,
+            time_zone: None,
+        };
+        println!("{} by month:", ty.label());
+        print_buckets(ty, Granularity::Month, &s.aggregate(who, who, &q)?);
+    }
+    let mut others = vec![];
+    for kind in RecordKind::ALL
+        .into_iter()
+        .filter(|k| *k != RecordKind::Observation)
+    {
+        let filter = RecordFilter {
+            kind: Some(kind),
+            ..Default::default()
+        };
+        others.extend(
+            s.list_records(who, who, &filter, &PageRequest::first(50))?
+                .records,
+        );
+    }
+    others.sort_by_key(|r| std::cmp::Reverse(r.meta.effective));
+    if !others.is_empty() {
+        println!("records:");
+        for r in others {
+            println!(
+                "  {}  {}",
+                r.meta.effective.to_fixed().format("%Y-%m-%d"),
+                summary::record(&r.body)
+            );
+        }
+    }
+    Ok(())
+}

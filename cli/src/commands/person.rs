@@ -1,0 +1,92 @@
+//! `phr person add|list`.
+
+use super::Ctx;
+use crate::output::CliResult;
+use clap::Subcommand;
+use phr_core::records::{NewPerson, Sex, parse_date};
+
+#[derive(Subcommand)]
+pub enum PersonCmd {
+    /// Add a person (the first becomes the device owner).
+    Add {
+        /// Short handle used with --as/--for, e.g. hanako.
+        #[arg(long)]
+        nickname: String,
+        /// Family name in kanji (山田).
+        #[arg(long)]
+        family: String,
+        /// Given name in kanji (花子).
+        #[arg(long)]
+        given: String,
+        #[arg(long)]
+        family_kana: Option<String>,
+        #[arg(long)]
+        given_kana: Option<String>,
+        /// Birth date YYYY-MM-DD.
+        #[arg(long)]
+        birth: String,
+        /// male, female, other or unknown.
+        #[arg(long, default_value = "unknown")]
+        sex: String,
+        /// 保険者番号 (6 or 8 digits).
+        #[arg(long)]
+        insurer: Option<String>,
+    },
+    /// List the persons on this device.
+    List,
+}
+
+pub fn run(ctx: &Ctx, cmd: PersonCmd) -> CliResult {
+    match cmd {
+        PersonCmd::Add {
+            nickname,
+            family,
+            given,
+            family_kana,
+            given_kana,
+            birth,
+            sex,
+            insurer,
+        } => {
+            let session = ctx.unlock()?;
+            let actor = match &ctx.actor {
+                Some(n) => Some(session.person_id_by_nickname(n)?),
+                None => session.owner()?.map(|p| p.id),
+            };
+            let person = NewPerson {
+                nickname,
+                family_name: family,
+                given_name: given,
+                family_name_kana: family_kana,
+                given_name_kana: given_kana,
+                birth_date: parse_date("birth", &birth)?,
+                sex: Sex::parse(&sex)?,
+                insurer_number: insurer,
+                insured_symbol: None,
+                insured_number: None,
+                municipality_code: None,
+            };
+            let p = session.add_person(actor.as_deref(), person)?;
+            println!(
+                "added {} ({}){}",
+                p.details.nickname,
+                p.display_name(),
+                if p.is_owner { ", device owner" } else { "" }
+            );
+        }
+        PersonCmd::List => {
+            let o = ctx.open()?;
+            for p in o.session.persons(&o.actor)? {
+                println!(
+                    "{:<12} {}  born {}  {}{}",
+                    p.details.nickname,
+                    p.display_name(),
+                    p.details.birth_date,
+                    p.details.sex.as_str(),
+                    if p.is_owner { "  (owner)" } else { "" }
+                );
+            }
+        }
+    }
+    Ok(())
+}
