@@ -2,7 +2,7 @@
 //! SQLCipher's default KDF, written by `sqlcipher_export`, so any SQLCipher 4 client can open it
 //! with the passphrase alone. No lock-in.
 
-use super::connection::{apply_writer_pragmas, read_db_salt};
+use super::connection::{apply_writer_pragmas, quiet, read_db_salt};
 use super::keyring::{KeySlot, Keyring};
 use super::open::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, validate_passphrase};
 use super::schema::{APPLICATION_ID, SCHEMA_VERSION, migrate_to};
@@ -124,6 +124,7 @@ fn build_restored(
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = Connection::open_with_flags(&staged.database, flags)?;
+    quiet(&conn)?;
     let mut sql = zeroize::Zeroizing::new(String::from("PRAGMA key = \"x'"));
     sql.push_str(&hex::encode(key.expose()));
     sql.push_str(&hex::encode(salt));
@@ -137,13 +138,18 @@ fn build_restored(
         "file:{}?mode=ro",
         src.replace('?', "%3f").replace('#', "%23")
     );
-    conn.execute(
-        "ATTACH DATABASE ?1 AS bk KEY ?2",
-        params![uri, backup_passphrase],
-    )?;
-    match conn.query_row("SELECT count(*) FROM bk.sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    }) {
+    // SQLCipher reports a wrong key on the first read, which ATTACH itself may do.
+    let opened = conn
+        .execute(
+            "ATTACH DATABASE ?1 AS bk KEY ?2",
+            params![uri, backup_passphrase],
+        )
+        .and_then(|_| {
+            conn.query_row("SELECT count(*) FROM bk.sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
+        });
+    match opened {
         Ok(_) => {}
         Err(rusqlite::Error::SqliteFailure(e, _))
             if e.code == rusqlite::ErrorCode::NotADatabase =>

@@ -49,12 +49,14 @@ pub(crate) fn read_db_salt(path: &Path) -> Result<[u8; 16]> {
     Ok(salt)
 }
 
-/// Open `path` with `key`. `create` allows a new file. The key is confirmed by a read.
-pub(crate) fn open_keyed(path: &Path, key: &SecretKey, create: bool) -> Result<KeyCheck> {
-    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    if create {
-        flags |= OpenFlags::SQLITE_OPEN_CREATE;
-    }
+/// Open the existing database at `path` with `key`, confirmed by a read.
+///
+/// The connection carries SQLITE_OPEN_CREATE although the file exists (the caller has read its
+/// salt): databases ATTACHed to it (the backup) inherit its flags and must be creatable.
+pub(crate) fn open_keyed(path: &Path, key: &SecretKey) -> Result<KeyCheck> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     apply_key(&conn, key)?;
     // SQLCipher reports a wrong key only on the first read.
@@ -79,8 +81,16 @@ pub(crate) fn open_keyed(path: &Path, key: &SecretKey, create: bool) -> Result<K
     Ok(KeyCheck::Opened(conn))
 }
 
+/// Silence SQLCipher's own logging (stderr by default): a wrong key reaches the caller as a
+/// typed error, and nothing about the store belongs in a log.
+pub(crate) fn quiet(conn: &Connection) -> Result<()> {
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    Ok(())
+}
+
 /// `PRAGMA key` with the raw key; the statement text is wiped after use.
 pub(crate) fn apply_key(conn: &Connection, key: &SecretKey) -> Result<()> {
+    quiet(conn)?;
     let mut sql = zeroize::Zeroizing::new(String::from("PRAGMA key = \""));
     sql.push_str(&key.sqlcipher_literal());
     sql.push_str("\";");

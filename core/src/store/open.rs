@@ -127,7 +127,7 @@ impl Store {
             }
         };
         for (generation, key) in candidates {
-            match open_keyed(&files.database, &key, false)? {
+            match open_keyed(&files.database, &key)? {
                 KeyCheck::Rejected => continue,
                 KeyCheck::Opened(mut conn) => {
                     check_compatible(&conn)?;
@@ -169,6 +169,7 @@ fn create_database(path: &Path, key: &SecretKey, salt: &[u8; 16]) -> Result<Conn
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = Connection::open_with_flags(path, flags)?;
+    super::connection::quiet(&conn)?;
     // Raw key plus explicit salt: `x'<64 hex key><32 hex salt>'`.
     let mut sql = zeroize::Zeroizing::new(String::from("PRAGMA key = \"x'"));
     sql.push_str(&hex::encode(key.expose()));

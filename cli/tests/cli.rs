@@ -1,0 +1,294 @@
+//! The `phr` command end to end: a real store in a temp folder, the real binary.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+
+fn phr(store: &Path) -> Command {
+    let mut c = Command::cargo_bin("phr").unwrap();
+    c.env("PHR_STORE", store)
+        .env("PHR_PASSPHRASE", "correct horse")
+        .env("PHR_KDF_ITERATIONS", "10000")
+        .env_remove("PHR_TIME_ZONE")
+        .env_remove("PHR_BACKUP_PASSPHRASE")
+        .env_remove("PHR_NEW_PASSPHRASE");
+    c
+}
+
+fn store_with_owner() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    phr(&store).arg("init").assert().success();
+    phr(&store)
+        .args([
+            "person",
+            "add",
+            "--nickname",
+            "hanako",
+            "--family",
+            "山田",
+            "--given",
+            "花子",
+            "--birth",
+            "1975-05-03",
+            "--sex",
+            "female",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("device owner"));
+    dir
+}
+
+fn files_digest(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            out.push((
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn log_list_stats_and_timeline() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s)
+        .args(["log", "bp", "128/82", "--pulse", "64"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Blood pressure 128/82 mmHg"));
+    phr(&s)
+        .args(["log", "weight", "132", "--unit", "lb"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Weight 59.9 kg"));
+    phr(&s)
+        .args([
+            "log", "glucose", "5.5", "--unit", "mmol/L", "--timing", "fasting",
+        ])
+        .assert()
+        .success();
+    phr(&s).args(["log", "steps", "8432"]).assert().success();
+    phr(&s).args(["log", "note", "朝の散歩"]).assert().success();
+    phr(&s)
+        .args(["list", "--type", "bp"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("128/82"));
+    phr(&s)
+        .args(["list", "--search", "散歩"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("朝の散歩"));
+    phr(&s).args(["timeline"]).assert().success().stdout(
+        predicate::str::contains("Steps 8432").and(predicate::str::contains("Note: 朝の散歩")),
+    );
+    phr(&s)
+        .args(["stats", "steps", "--by", "day", "--from", "2020-01-01"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("total 8432 steps"));
+    phr(&s)
+        .args(["audit", "verify"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("audit chain intact"));
+    phr(&s)
+        .args(["audit", "show"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("record_written"));
+}
+
+#[test]
+fn bad_input_names_the_field_exits_nonzero_and_writes_nothing() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s).args(["log", "steps", "100"]).assert().success();
+    for (args, field) in [
+        (vec!["log", "bp", "80/120"], "diastolic"),
+        (vec!["log", "bp", "12882"], "reading"),
+        (vec!["log", "weight", "900"], "value"),
+        (vec!["log", "temp", "36.5", "--unit", "kg"], "unit"),
+        (vec!["log", "glucose", "100", "--timing", "later"], "timing"),
+        (vec!["log", "weight", "60", "--at", "yesterday"], "at"),
+        (vec!["stats", "mood"], "type"),
+    ] {
+        phr(&s).args(&args).assert().code(1).stderr(
+            predicate::str::starts_with("error: invalid ").and(predicate::str::contains(field)),
+        );
+    }
+    // Refused input wrote nothing: still one record, one record_written audit entry.
+    phr(&s).args(["list", "--type", "steps"]).assert().success().stdout(predicate::str::contains("Steps 100").count(1));
+    phr(&s).args(["audit", "show", "--limit", "1000"]).assert().success().stdout(predicate::str::contains("record_written").count(1));
+}
+
+#[test]
+fn wrong_passphrase_has_its_own_exit_code_and_changes_nothing() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    let before = files_digest(&s);
+    phr(&s)
+        .env("PHR_PASSPHRASE", "wrong horse")
+        .args(["timeline"])
+        .assert()
+        .code(3)
+        .stderr("error: wrong passphrase\n");
+    assert_eq!(files_digest(&s), before);
+}
+
+#[test]
+fn proxy_without_a_grant_is_not_permitted() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s)
+        .args([
+            "person",
+            "add",
+            "--nickname",
+            "taro",
+            "--family",
+            "山田",
+            "--given",
+            "太郎",
+            "--birth",
+            "1948-01-20",
+            "--sex",
+            "male",
+        ])
+        .assert()
+        .success();
+    phr(&s)
+        .args(["--as", "hanako", "--for", "taro", "log", "bp", "128/82"])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("not permitted"));
+    phr(&s)
+        .args(["--as", "taro", "log", "bp", "128/82"])
+        .assert()
+        .success();
+    phr(&s)
+        .args(["--for", "nobody", "timeline"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("person not found"));
+}
+
+#[test]
+fn backup_restore_and_passphrase_change() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s).args(["log", "weight", "61.5"]).assert().success();
+    let backup = dir.path().join("b.db");
+    phr(&s)
+        .env("PHR_BACKUP_PASSPHRASE", "backup secret")
+        .args(["backup", "--out"])
+        .arg(&backup)
+        .assert()
+        .success();
+    let restored = dir.path().join("r");
+    phr(&restored)
+        .env("PHR_BACKUP_PASSPHRASE", "wrong secret")
+        .arg("restore")
+        .arg(&backup)
+        .assert()
+        .code(3);
+    assert!(!restored.join("phr.db").exists());
+    phr(&restored)
+        .env("PHR_BACKUP_PASSPHRASE", "backup secret")
+        .arg("restore")
+        .arg(&backup)
+        .assert()
+        .success();
+    phr(&restored)
+        .args(["list", "--type", "weight"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Weight 61.5 kg"));
+    phr(&s)
+        .env("PHR_NEW_PASSPHRASE", "battery staple")
+        .args(["passphrase", "change"])
+        .assert()
+        .success();
+    phr(&s).args(["timeline"]).assert().code(3);
+    phr(&s)
+        .env("PHR_PASSPHRASE", "battery staple")
+        .args(["timeline"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn chart_writes_a_png() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s).args(["log", "bp", "138/88"]).assert().success();
+    let out = dir.path().join("trend.png");
+    phr(&s)
+        .args(["chart", "bp", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+}
+
+#[test]
+fn no_passphrase_and_no_terminal_is_a_usage_error() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s)
+        .env_remove("PHR_PASSPHRASE")
+        .args(["timeline"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("PHR_PASSPHRASE"));
+}
+
+#[test]
+fn demo_runs_end_to_end_and_refuses_a_foreign_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let run = |c: &mut Command| {
+        c.current_dir(dir.path())
+            .env("PHR_KDF_ITERATIONS", "10000")
+            .env_remove("PHR_PASSPHRASE")
+            .args(["demo", "--dir"])
+            .arg(&demo)
+            .assert()
+    };
+    run(&mut Command::cargo_bin("phr").unwrap())
+        .success()
+        .stdout(
+            predicate::str::contains("山田　花子")
+                .and(predicate::str::contains("chain intact"))
+                .and(predicate::str::contains("Steps by month")),
+        );
+    assert!(demo.join("hanako-blood-pressure.png").exists());
+    // Runs again over its own earlier demo.
+    run(&mut Command::cargo_bin("phr").unwrap()).success();
+    let foreign = dir.path().join("mine");
+    std::fs::create_dir(&foreign).unwrap();
+    Command::cargo_bin("phr")
+        .unwrap()
+        .args(["demo", "--dir"])
+        .arg(&foreign)
+        .assert()
+        .code(2);
+    // The demo store opens with the printed passphrase.
+    Command::cargo_bin("phr")
+        .unwrap()
+        .env("PHR_STORE", &demo)
+        .env("PHR_PASSPHRASE", "demo-passphrase")
+        .args(["--for", "hanako", "list", "--kind", "checkup"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("港区立健診センター"));
+}
