@@ -24,6 +24,12 @@ pub enum Action {
     ManagePersons,
     /// Read the subject's access history.
     ViewAudit,
+    /// Change the subject's consent directives (dynamic consent).
+    ManageConsent,
+    /// Release records to a recipient (export, share, sync) — always also through the consent gate.
+    Share,
+    /// Grant or revoke delegations on the subject's record (family-manager mode).
+    ManageDelegations,
 }
 
 impl Action {
@@ -34,6 +40,9 @@ impl Action {
             Action::Erase => "erase",
             Action::ManagePersons => "manage_persons",
             Action::ViewAudit => "view_audit",
+            Action::ManageConsent => "manage_consent",
+            Action::Share => "share",
+            Action::ManageDelegations => "manage_delegations",
         }
     }
 }
