@@ -137,13 +137,20 @@ fn build_restored(
         "file:{}?mode=ro",
         src.replace('?', "%3f").replace('#', "%23")
     );
-    conn.execute(
-        "ATTACH DATABASE ?1 AS bk KEY ?2",
-        params![uri, backup_passphrase],
-    )?;
-    match conn.query_row("SELECT count(*) FROM bk.sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    }) {
+    // SQLCipher reads the attached file's schema during ATTACH itself, so a wrong key is
+    // reported there (`file is not a database`), not by the first query.
+    let attached = conn
+        .execute(
+            "ATTACH DATABASE ?1 AS bk KEY ?2",
+            params![uri, backup_passphrase],
+        )
+        .map(|_| ())
+        .and_then(|()| {
+            conn.query_row("SELECT count(*) FROM bk.sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
+        });
+    match attached {
         Ok(_) => {}
         Err(rusqlite::Error::SqliteFailure(e, _))
             if e.code == rusqlite::ErrorCode::NotADatabase =>
