@@ -139,3 +139,52 @@ impl Rng {
         lo + self.next() % (hi - lo)
     }
 }
+
+/// A child process running test `name` of this same test binary, with `env` set. The child
+/// test returns at once unless its env var is set, so it is an ordinary (never ignored) test.
+pub fn spawn_child(name: &str, env: &[(&str, String)]) -> std::process::Child {
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", name, "--nocapture", "--test-threads", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().unwrap()
+}
+
+/// Read the child's stdout lines on a thread; lines arrive on the returned channel.
+pub fn stdout_lines(
+    child: &mut std::process::Child,
+) -> (
+    std::sync::mpsc::Receiver<String>,
+    std::thread::JoinHandle<()>,
+) {
+    use std::io::BufRead;
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handle = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (rx, handle)
+}
+
+/// Print one protocol line to the parent and flush it before going on. libtest has already
+/// printed `test <name> ... ` without a newline, so the first line arrives with that prefix:
+/// the parent matches with [`protocol`].
+pub fn tell_parent(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").unwrap();
+    out.flush().unwrap();
+}
+
+/// The protocol word of a child's line, with libtest's `test <name> ... ` prefix removed.
+pub fn protocol(line: &str) -> &str {
+    line.rsplit_once(" ... ").map_or(line, |(_, rest)| rest)
+}
