@@ -47,6 +47,9 @@ impl Store {
         let target = tmp
             .to_str()
             .ok_or_else(|| Error::invalid("path", "must be valid UTF-8"))?;
+        // ATTACH opens with the main connection's flags, and a store opened by `unlock` has no
+        // SQLITE_OPEN_CREATE: make the (empty, hence valid) database file first.
+        std::fs::File::create_new(tmp)?;
         conn.execute(
             "ATTACH DATABASE ?1 AS backup KEY ?2",
             params![target, passphrase],
