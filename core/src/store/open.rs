@@ -65,7 +65,7 @@ impl Store {
         let store = Store::from_parts(files, key, conn, 1, keyring.store_id.clone())?;
         store.write_as(DEVICE_ACTOR, |w| {
             w.tx.execute(
-                "INSERT INTO store_meta (key, value) VALUES ('store_id', ?1)",
+                "INSERT OR IGNORE INTO store_meta (key, value) VALUES ('store_id', ?1)",
                 [&keyring.store_id],
             )?;
             w.audit(NewAuditEntry {
