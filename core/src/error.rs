@@ -22,7 +22,8 @@ pub enum Error {
     /// The database or keyring is damaged or is not a PHR Core store. Nothing was changed.
     #[error("the store is damaged or is not a PHR Core store: {reason}")]
     CorruptStore { reason: &'static str },
-    /// The keyring unwrapped a data key, but that key belongs to another database.
+    /// The keyring names another database (a keyring from another store, or a database file that
+    /// was replaced). Detected from SQLCipher's salt before any key is tried.
     #[error("the keyring does not belong to this database")]
     KeyringMismatch,
     /// The store was written by a newer version of PHR Core (or a format we do not know).

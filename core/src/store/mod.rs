@@ -17,9 +17,6 @@ pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use vault::Store;
 pub use vault::WriteCtx;
 
-/// Test hooks (fault injection, old schema versions). Not part of the product API.
+/// Test hooks (fault injection, old schema versions, tampering). Not part of the product API.
 #[doc(hidden)]
-pub mod testing {
-    pub use super::rotate::CRASH_AFTER_STEP;
-    pub use super::schema::MIGRATIONS;
-}
+pub mod testing;

@@ -61,31 +61,11 @@ impl Store {
     /// The keyring is written first (with a salt chosen here and handed to SQLCipher), so a crash
     /// at any point leaves either nothing usable to lose or a complete store.
     pub fn create(dir: impl AsRef<Path>, passphrase: &str, kdf: KdfParams) -> Result<Store> {
-        validate_passphrase("passphrase", passphrase)?;
-        kdf.validate()?;
-        let files = StoreFiles::in_dir(dir);
-        if files.database.exists() {
-            return Err(Error::AlreadyExists {
-                what: "store".into(),
-            });
-        }
-        std::fs::create_dir_all(&files.dir)?;
-        let key = SecretKey::generate()?;
-        let mut salt = [0u8; 16];
-        fill_random(&mut salt)?;
-        let mut keyring = Keyring::new(uuid::Uuid::new_v4().to_string(), salt);
-        let wrap = keyring.passphrase_wrap(1, &key, passphrase, kdf)?;
-        keyring.slots.push(KeySlot {
-            generation: 1,
-            wraps: vec![wrap],
-        });
-        keyring.save(&files.keyring)?;
-
-        let conn = create_database(&files.database, &key, &salt)?;
+        let (files, key, conn, keyring) = create_files(dir, passphrase, kdf, SCHEMA_VERSION)?;
         let store = Store::from_parts(files, key, conn, 1, keyring.store_id.clone())?;
         store.write_as(DEVICE_ACTOR, |w| {
             w.tx.execute(
-                "INSERT INTO store_meta (key, value) VALUES ('store_id', ?1)",
+                "INSERT OR IGNORE INTO store_meta (key, value) VALUES ('store_id', ?1)",
                 [&keyring.store_id],
             )?;
             w.audit(NewAuditEntry {
@@ -148,6 +128,10 @@ impl Store {
                             delegation: None,
                         })
                     })?;
+                    // A crash while saving the keyring leaves its temp file (wrapped keys
+                    // only); tidy it once the store is known good.
+                    let _ =
+                        std::fs::remove_file(store.files().keyring.with_extension("keyring.tmp"));
                     return Ok(store);
                 }
             }
@@ -159,8 +143,44 @@ impl Store {
     }
 }
 
-/// A new database file keyed with `key` and our own `salt`, in WAL mode, at the current schema.
-fn create_database(path: &Path, key: &SecretKey, salt: &[u8; 16]) -> Result<Connection> {
+/// The keyring and a new database at schema `version` (normally [`SCHEMA_VERSION`]; older ones
+/// only for migration tests), keyring first.
+pub(crate) fn create_files(
+    dir: impl AsRef<Path>,
+    passphrase: &str,
+    kdf: KdfParams,
+    version: i64,
+) -> Result<(StoreFiles, SecretKey, Connection, Keyring)> {
+    validate_passphrase("passphrase", passphrase)?;
+    kdf.validate()?;
+    let files = StoreFiles::in_dir(dir);
+    if files.database.exists() {
+        return Err(Error::AlreadyExists {
+            what: "store".into(),
+        });
+    }
+    std::fs::create_dir_all(&files.dir)?;
+    let key = SecretKey::generate()?;
+    let mut salt = [0u8; 16];
+    fill_random(&mut salt)?;
+    let mut keyring = Keyring::new(uuid::Uuid::new_v4().to_string(), salt);
+    let wrap = keyring.passphrase_wrap(1, &key, passphrase, kdf)?;
+    keyring.slots.push(KeySlot {
+        generation: 1,
+        wraps: vec![wrap],
+    });
+    keyring.save(&files.keyring)?;
+    let conn = create_database(&files.database, &key, &salt, version)?;
+    Ok((files, key, conn, keyring))
+}
+
+/// A new database file keyed with `key` and our own `salt`, in WAL mode, at schema `version`.
+fn create_database(
+    path: &Path,
+    key: &SecretKey,
+    salt: &[u8; 16],
+    version: i64,
+) -> Result<Connection> {
     // Leftovers of a creation that crashed before the keyring existed cannot hold data.
     for suffix in ["-wal", "-shm", "-journal"] {
         let _ = std::fs::remove_file(path.with_file_name(format!("phr.db{suffix}")));
@@ -178,7 +198,7 @@ fn create_database(path: &Path, key: &SecretKey, salt: &[u8; 16]) -> Result<Conn
     conn.execute_batch(&sql)?;
     apply_key_check_only(&conn)?;
     apply_writer_pragmas(&conn)?;
-    migrate_to(&mut conn, SCHEMA_VERSION)?;
+    migrate_to(&mut conn, version)?;
     Ok(conn)
 }
 

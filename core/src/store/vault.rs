@@ -52,8 +52,13 @@ impl Store {
     ) -> Result<Store> {
         let mut audit = AuditKeys::load(&conn)?;
         if audit.is_empty() {
-            // A store whose creation was interrupted before its first audit epoch.
+            // A store whose creation was interrupted before its first audit epoch (or one
+            // migrated from before the audit existed): complete what `create` writes.
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO store_meta (key, value) VALUES ('store_id', ?1)",
+                [&store_id],
+            )?;
             AuditKeys::start_epoch(&tx, &key)?;
             tx.commit()?;
             audit = AuditKeys::load(&conn)?;
