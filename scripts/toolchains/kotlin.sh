@@ -55,6 +55,8 @@ fi
 
 # --- Kotlin compiler from npm ---------------------------------------------------------
 if [[ ! -f "$ready" ]]; then
+  # Leftovers of an interrupted earlier run (we hold the lock, so none is in use).
+  rm -rf "$PHR_TOOLCHAIN_CACHE"/kotlinc.tmp.*
   command -v npm >/dev/null 2>&1 || phr_die "npm is needed to fetch kotlin-compiler@$KOTLIN_VERSION"
   tmp="$(mktemp -d "$PHR_TOOLCHAIN_CACHE/kotlinc.tmp.XXXXXX")"
   trap 'rm -rf "$tmp"' EXIT
