@@ -2,8 +2,8 @@
 # Swift 6.0.3 on this Debian 12 host: a Debian trixie root folder (debootstrap, minbase)
 # with Debian's `swiftlang` and `libc6-dev`, used through scripts/toolchains/in-swift-root.sh.
 #
-# Usage: scripts/toolchains/swift.sh        (root; no stdin needed; idempotent)
-# Prints nothing on success. Afterwards:
+# Usage: scripts/toolchains/swift.sh [--print-env]   (root; no stdin needed; idempotent)
+# Prints nothing on success (with --print-env: the env file, eval-able). Afterwards:
 #   $PHR_TOOLCHAIN_CACHE/swift-root             the trixie root (about 3 GB)
 #   $PHR_TOOLCHAIN_CACHE/swift-root/.phr-ready  written last; its absence means "rebuild"
 #   $PHR_TOOLCHAIN_CACHE/swift.env              PHR_SWIFT_ROOT, PHR_SWIFT_VERSION (source it)
@@ -20,6 +20,16 @@ ROOT="$PHR_TOOLCHAIN_CACHE/swift-root"
 READY="$ROOT/.phr-ready"
 # Bump when the recipe changes, so that an older root is rebuilt.
 RECIPE="trixie-minbase swiftlang libc6-dev v1"
+
+print_env=0
+case "${1:-}" in
+  "") ;;
+  --print-env) print_env=1 ;;
+  *)
+    printf 'usage: %s [--print-env]\n' "${0##*/}" >&2
+    exit 2
+    ;;
+esac
 
 phr_log_init swift
 phr_require_root
@@ -38,6 +48,9 @@ export PHR_SWIFT_ROOT='$ROOT'
 export PHR_SWIFT_VERSION='$version'
 EOF
   mv -f "$PHR_TOOLCHAIN_CACHE/swift.env.tmp" "$PHR_TOOLCHAIN_CACHE/swift.env"
+  if ((print_env)); then
+    cat "$PHR_TOOLCHAIN_CACHE/swift.env"
+  fi
 }
 
 # /usr/bin/swift is an absolute symlink inside the root: test the link, not its target.
