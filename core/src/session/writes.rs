@@ -80,12 +80,11 @@ impl Session {
         provenance: Provenance,
         source: Option<&str>,
     ) -> Result<Record> {
-        let ids = self.add_records(actor, subject, vec![input], provenance, source)?;
-        let id = ids
+        let records = self.insert_batch(actor, subject, vec![input], provenance, source)?;
+        records
             .into_iter()
             .next()
-            .ok_or_else(|| Error::not_found("record"))?;
-        self.get_record(actor, subject, &id)
+            .ok_or_else(|| Error::not_found("record"))
     }
 
     /// Log one self-measured observation.
@@ -114,6 +113,20 @@ impl Session {
         provenance: Provenance,
         source: Option<&str>,
     ) -> Result<Vec<String>> {
+        let records = self.insert_batch(actor, subject, inputs, provenance, source)?;
+        Ok(records.into_iter().map(|r| r.meta.id).collect())
+    }
+
+    /// Validate every input first, then insert all of them and their audit entry in one
+    /// transaction. Returns the records as stored (the first is the first input's).
+    fn insert_batch(
+        &self,
+        actor: &str,
+        subject: &str,
+        inputs: Vec<ClinicalInput>,
+        provenance: Provenance,
+        source: Option<&str>,
+    ) -> Result<Vec<Record>> {
         if provenance == Provenance::Derived {
             return Err(Error::invalid(
                 "provenance",
@@ -131,25 +144,26 @@ impl Session {
             .collect::<Result<_>>()?;
         let now = self.now();
         self.write(&access, AuditAction::RecordWritten, |w| {
-            let mut ids = Vec::with_capacity(prepared.len());
-            for (body, effective) in &prepared {
+            let mut out = Vec::with_capacity(prepared.len());
+            for (body, effective) in prepared {
                 let meta = new_meta(
                     subject,
                     body.kind(),
-                    *effective,
+                    effective,
                     now,
                     provenance,
                     source.clone(),
                 );
-                repo::insert(w.tx, &meta, body)?;
-                ids.push(meta.id.clone());
-                if let RecordBody::Observation(o) = body
-                    && let Some(bmi_id) = derive_bmi(w.tx, subject, &meta.id, o, now)?
-                {
-                    ids.push(bmi_id);
-                }
+                repo::insert(w.tx, &meta, &body)?;
+                let derived = match &body {
+                    RecordBody::Observation(o) => derive_bmi(w.tx, subject, &meta.id, o, now)?,
+                    _ => None,
+                };
+                out.push(Record { meta, body });
+                out.extend(derived);
             }
-            Ok((ids.clone(), ids))
+            let ids = out.iter().map(|r| r.meta.id.clone()).collect();
+            Ok((out, ids))
         })
     }
 
@@ -176,7 +190,7 @@ impl Session {
                     ids.push(bmi_id);
                 }
                 if let Some(bmi_id) = derive_bmi(w.tx, subject, id, o, now)? {
-                    ids.push(bmi_id);
+                    ids.push(bmi_id.meta.id);
                 }
             }
             Ok(((), ids))
@@ -246,7 +260,9 @@ fn new_meta(
     source: Option<String>,
 ) -> RecordMeta {
     RecordMeta {
-        id: uuid::Uuid::new_v4().to_string(),
+        // UUIDv7: time-ordered, so record ids insert at the right edge of their index (a random
+        // v4 id touches a random page for every insert once the table outgrows the cache).
+        id: uuid::Uuid::now_v7().to_string(),
         subject_id: subject.to_owned(),
         kind,
         effective,
@@ -301,7 +317,7 @@ fn derive_bmi(
     weight_id: &str,
     o: &Observation,
     now: Stamp,
-) -> Result<Option<String>> {
+) -> Result<Option<Record>> {
     use rusqlite::OptionalExtension;
     if o.observation_type != ObservationType::Weight {
         return Ok(None);
@@ -339,5 +355,5 @@ fn derive_bmi(
         None,
     );
     repo::insert(conn, &meta, &body)?;
-    Ok(Some(meta.id))
+    Ok(Some(Record { meta, body }))
 }
