@@ -66,6 +66,9 @@ enum Command {
     /// Change the store passphrase (PHR_NEW_PASSPHRASE or a prompt).
     #[command(subcommand)]
     Passphrase(commands::keys::PassphraseCmd),
+    /// Family-manager mode: grant, revoke, list who can access, history.
+    #[command(subcommand)]
+    Family(commands::family::FamilyCmd),
     /// Show or verify the audit trail.
     #[command(subcommand)]
     Audit(commands::audit::AuditCmd),
@@ -104,6 +107,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Restore { file } => commands::keys::restore(&ctx, &file),
         Passphrase(c) => commands::keys::passphrase(&ctx, c),
         Audit(c) => commands::audit::run(&ctx, c),
+        Family(c) => commands::family::run(&ctx, c),
         Demo(a) => commands::demo::run(a),
     }
 }

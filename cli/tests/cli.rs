@@ -300,3 +300,101 @@ fn demo_runs_end_to_end_and_refuses_a_foreign_folder() {
         .success()
         .stdout(predicate::str::contains("港区立健診センター"));
 }
+
+#[test]
+fn a_daughter_manages_her_fathers_record_until_he_revokes() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s)
+        .args([
+            "person",
+            "add",
+            "--nickname",
+            "taro",
+            "--family",
+            "山田",
+            "--given",
+            "太郎",
+            "--birth",
+            "1948-01-20",
+            "--sex",
+            "male",
+        ])
+        .assert()
+        .success();
+    phr(&s)
+        .args(["--as", "hanako", "--for", "taro", "log", "bp", "128/82"])
+        .assert()
+        .code(5);
+    let out = phr(&s)
+        .args([
+            "--as",
+            "taro",
+            "family",
+            "grant",
+            "--to",
+            "hanako",
+            "--scopes",
+            "view,record",
+            "--until",
+            "2099-12-31",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    let id = out
+        .trim()
+        .rsplit('[')
+        .next()
+        .unwrap()
+        .trim_end_matches(']')
+        .to_owned();
+    phr(&s)
+        .args(["--as", "hanako", "--for", "taro", "log", "bp", "128/82"])
+        .assert()
+        .success();
+    phr(&s)
+        .args(["--as", "hanako", "--for", "taro", "list", "--type", "bp"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("128/82"));
+    phr(&s)
+        .args(["--as", "taro", "family", "list"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("hanako").and(predicate::str::contains(
+                "view,record until 2100-01-01 00:00",
+            )),
+        );
+    phr(&s)
+        .args(["--as", "taro", "family", "history"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "hanako     record_written       1 record(s) via grant {id}"
+        )));
+    phr(&s)
+        .args(["--as", "hanako", "family", "revoke", &id])
+        .assert()
+        .code(5);
+    phr(&s)
+        .args(["--as", "taro", "family", "revoke", &id])
+        .assert()
+        .success();
+    phr(&s)
+        .args(["--as", "hanako", "--for", "taro", "timeline"])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("not permitted: view"));
+    phr(&s)
+        .args([
+            "--as", "taro", "family", "grant", "--to", "hanako", "--scopes", "admin",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("invalid scopes"));
+}

@@ -2,10 +2,11 @@
 //! goes through. An [`Access`] can only be made here, and every Session helper that touches a
 //! record needs one, so an operation cannot skip the check.
 //!
-//! Until family-manager mode lands, the rule is: a person acts on their own record, and the
-//! device owner manages the list of persons.
+//! A person acts on their own record; the device owner manages the list of persons; anyone
+//! else acts through a delegation (family-manager mode).
 
 use crate::error::{Error, Result};
+use crate::family;
 use crate::records::persons;
 use rusqlite::Connection;
 use serde::Serialize;
@@ -72,32 +73,43 @@ impl Access {
     }
 }
 
-/// Decide whether `actor` may do `action` on `subject`'s record.
+/// Decide whether `actor` may do `action` on `subject`'s record at instant `at` (unix seconds).
+///
+/// A person may do anything on their own record; managing the persons on the device is the
+/// owner's; anything else needs a delegation that permits it at `at` (see
+/// [`crate::family::permits`]). A proxy's access carries the delegation's id for the audit trail.
 pub(crate) fn authorize(
     conn: &Connection,
     actor: &str,
     subject: &str,
     action: Action,
+    at: i64,
 ) -> Result<Access> {
     let denied = || Error::NotPermitted {
         action: action.as_str().to_owned(),
     };
     let actor_person = persons::get(conn, actor)?.ok_or_else(denied)?;
-    let subject_exists = actor == subject || persons::get(conn, subject)?.is_some();
-    if !subject_exists {
-        return Err(Error::not_found("person"));
-    }
-    let permitted = match action {
-        Action::ManagePersons => actor_person.is_owner,
-        _ => actor == subject,
-    };
-    if !permitted {
-        return Err(denied());
-    }
-    Ok(Access {
+    let access = |delegation: Option<String>| Access {
         actor: actor.to_owned(),
         subject: subject.to_owned(),
         action,
-        delegation: None,
-    })
+        delegation,
+    };
+    if action == Action::ManagePersons {
+        return if actor_person.is_owner {
+            Ok(access(None))
+        } else {
+            Err(denied())
+        };
+    }
+    if actor == subject {
+        return Ok(access(None));
+    }
+    let subject_person = persons::get(conn, subject)?.ok_or_else(|| Error::not_found("person"))?;
+    let birth = subject_person.details.birth_date;
+    family::repo::held(conn, actor, subject)?
+        .into_iter()
+        .find(|d| family::permits(d, actor, birth, action, at))
+        .map(|d| access(Some(d.id)))
+        .ok_or_else(denied)
 }

@@ -9,6 +9,7 @@ pub mod access;
 pub mod audit;
 pub mod crypto;
 pub mod error;
+pub mod family;
 pub mod guidance;
 pub mod records;
 pub mod session;
@@ -16,5 +17,5 @@ pub mod store;
 
 pub use crypto::KdfParams;
 pub use error::{Error, Result};
-pub use session::{ClinicalInput, Session};
+pub use session::{AccessGrant, ClinicalInput, Session};
 pub use store::{InMemoryKeyStore, PlatformKeyError, PlatformKeyStore, Store, StoreFiles, Unlock};

@@ -399,7 +399,7 @@ fn units_are_converted_on_input() {
 fn invalid_input_writes_nothing() {
     let (_dir, s, hanako, _) = session_with_two();
     let h = &hanako.id;
-    let before = s.store().audit_entries(None, 1000, None).unwrap().len();
+    let before = s.audit_entries(h, 1000, None).unwrap().len();
     let batch = vec![
         ClinicalInput::Observation(ObservationInput::simple(
             ObservationType::Steps,
@@ -427,10 +427,7 @@ fn invalid_input_writes_nothing() {
             .is_empty()
     );
     // Only the timeline read itself was audited.
-    assert_eq!(
-        s.store().audit_entries(None, 1000, None).unwrap().len(),
-        before + 1
-    );
+    assert_eq!(s.audit_entries(h, 1000, None).unwrap().len(), before + 1);
 }
 
 #[test]
@@ -574,7 +571,7 @@ fn reads_and_writes_are_audited_with_ids_only() {
     );
     assert_eq!(history[1].record_ids, vec![r.meta.id.clone()]);
     assert_eq!(history[1].actor, *h);
-    let all = format!("{:?}", s.store().audit_entries(None, 1000, None).unwrap());
+    let all = format!("{:?}", s.audit_entries(h, 1000, None).unwrap());
     assert!(
         !all.contains("128") && !all.contains("山田"),
         "no values or names in the audit trail"

@@ -7,6 +7,7 @@ use crate::output::{CliError, CliResult};
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use phr_core::family::{Grantee, NewDelegation, Scope};
 use phr_core::guidance;
 use phr_core::records::*;
 use phr_core::{ClinicalInput, Session};
@@ -334,11 +335,33 @@ pub fn run(a: DemoArgs) -> CliResult {
         prescriber: Some("山田内科クリニック".into()),
         pharmacy: Some("さくら薬局".into()),
     };
-    clinical(
+    // Family-manager mode: taro lets his daughter manage his record; she records his
+    // medication from the お薬手帳 and this morning's blood pressure on his behalf.
+    let grant = NewDelegation {
+        grantee: Grantee::Person(hanako.id.clone()),
+        scopes: vec![
+            Scope::View,
+            Scope::Record,
+            Scope::ManageConsent,
+            Scope::Share,
+        ],
+        valid_from: None,
+        valid_until: None,
+        representative_basis: None,
+        basis_note: None,
+    };
+    session.grant(t, t, grant)?;
+    session.add_record(
+        h,
         t,
         ClinicalInput::Medication(med),
         Provenance::Clinic,
-        "さくら薬局",
+        Some("さくら薬局"),
+    )?;
+    session.log_observation(
+        h,
+        t,
+        ObservationInput::blood_pressure(138.0, 86.0, Some(72.0), jst(today, 6, 50)),
     )?;
     clinical(
         h,
@@ -353,6 +376,16 @@ pub fn run(a: DemoArgs) -> CliResult {
     for (p, who) in [(&hanako, h), (&taro, t)] {
         summary_of(&session, who, p, today)?;
     }
+    println!("\nwho can access {}'s record:", taro.details.nickname);
+    crate::commands::family::print_access(&session.who_can_access(t, t)?)?;
+    let proxy = session
+        .access_history(t, t, 1000)?
+        .into_iter()
+        .filter(|e| e.delegation.is_some())
+        .count();
+    println!(
+        "  {proxy} action(s) on it were taken by hanako on his behalf, each audited with its grant"
+    );
     let out_bp = dir.join("hanako-blood-pressure.png");
     let out_steps = dir.join("taro-steps.png");
     let q = |ty, who: &str, g| -> CliResult<Vec<Bucket>> {

@@ -28,6 +28,9 @@ pub enum AuditAction {
     RecordsListed,
     AggregatesRead,
     RecordsExported,
+    DelegationGranted,
+    DelegationRevoked,
+    ControlTaken,
 }
 
 impl AuditAction {
@@ -51,6 +54,9 @@ impl AuditAction {
             AuditAction::RecordsListed => "records_listed",
             AuditAction::AggregatesRead => "aggregates_read",
             AuditAction::RecordsExported => "records_exported",
+            AuditAction::DelegationGranted => "delegation_granted",
+            AuditAction::DelegationRevoked => "delegation_revoked",
+            AuditAction::ControlTaken => "control_taken",
         }
     }
 }
@@ -75,6 +81,8 @@ pub struct AuditEntry {
     pub action: String,
     pub record_ids: Vec<String>,
     pub delegation: Option<String>,
+    /// The actor's nickname, filled in by `Session::access_history` (not part of the chain).
+    pub actor_nickname: Option<String>,
 }
 
 /// Result of verifying the chain.
@@ -206,6 +214,7 @@ pub(crate) fn append(
         action: entry.action.as_str().to_owned(),
         record_ids: entry.record_ids.to_vec(),
         delegation: entry.delegation.map(str::to_owned),
+        actor_nickname: None,
     };
     let m = entry_mac(key, &prev_mac, seq, &stored);
     let ids = serde_json::to_string(&stored.record_ids)
@@ -245,6 +254,7 @@ fn read_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<(AuditEntry, Vec<u8>)> 
             action: r.get(4)?,
             record_ids,
             delegation: r.get(6)?,
+            actor_nickname: None,
         },
         r.get(7)?,
     ))

@@ -2,9 +2,12 @@
 //! store, then operations that always name the acting person and the subject. Each operation
 //! is authorised by [`crate::access::authorize`] and audited in the transaction of its change.
 
+mod family;
 mod persons;
 mod reads;
 mod writes;
+
+pub use family::AccessGrant;
 
 pub use writes::ClinicalInput;
 
@@ -22,6 +25,8 @@ use std::path::Path;
 pub struct Session {
     store: Store,
     zone: Tz,
+    /// Test hook: a fixed "now" (unix seconds); `i64::MIN` = the system clock.
+    fixed_now: std::sync::atomic::AtomicI64,
 }
 
 impl Session {
@@ -40,6 +45,7 @@ impl Session {
         Session {
             store,
             zone: parse_zone(Some(DEFAULT_TIME_ZONE)).expect("default zone parses"),
+            fixed_now: std::sync::atomic::AtomicI64::new(i64::MIN),
         }
     }
 
@@ -53,8 +59,9 @@ impl Session {
         self.zone.name()
     }
 
-    /// The underlying store (key management, backup).
-    pub fn store(&self) -> &Store {
+    /// The underlying store. Crate-private: front ends reach records only through the
+    /// authorised Session operations.
+    pub(crate) fn store(&self) -> &Store {
         &self.store
     }
 
@@ -98,13 +105,28 @@ impl Session {
         limit: u32,
     ) -> Result<Vec<AuditEntry>> {
         let access = self.authorize(actor, subject, Action::ViewAudit)?;
-        self.store
-            .audit_entries(Some(access.subject()), limit, None)
+        let mut entries = self
+            .store
+            .audit_entries(Some(access.subject()), limit, None)?;
+        // The subject is entitled to know who acted on their record, by name.
+        let everyone = self.store.read(crate::records::persons::all)?;
+        for e in &mut entries {
+            e.actor_nickname = everyone
+                .iter()
+                .find(|p| p.id == e.actor)
+                .map(|p| p.details.nickname.clone());
+        }
+        Ok(entries)
     }
 
     /// Now, with the session zone's current offset.
     pub(crate) fn now(&self) -> Stamp {
-        let now = Utc::now();
+        let fixed = self.fixed_now.load(std::sync::atomic::Ordering::SeqCst);
+        let now = if fixed == i64::MIN {
+            Utc::now()
+        } else {
+            chrono::DateTime::from_timestamp(fixed, 0).unwrap_or_default()
+        };
         let offset = self
             .zone
             .offset_from_utc_datetime(&now.naive_utc())
@@ -116,14 +138,31 @@ impl Session {
         }
     }
 
-    pub(crate) fn today(&self) -> chrono::NaiveDate {
-        Utc::now().with_timezone(&self.zone).date_naive()
+    /// Test hook: make the session's clock read `at` (unix seconds), or the system clock again.
+    #[doc(hidden)]
+    pub fn set_clock_for_tests(&self, at: Option<i64>) {
+        self.fixed_now
+            .store(at.unwrap_or(i64::MIN), std::sync::atomic::Ordering::SeqCst);
     }
 
-    /// The single authorization point.
+    pub(crate) fn today(&self) -> chrono::NaiveDate {
+        self.now().to_utc().with_timezone(&self.zone).date_naive()
+    }
+
+    /// The single authorization point: every operation on a subject's record passes here.
     pub(crate) fn authorize(&self, actor: &str, subject: &str, action: Action) -> Result<Access> {
+        let at = self.now().utc_seconds;
         self.store
-            .read(|conn| authorize(conn, actor, subject, action))
+            .read(|conn| authorize(conn, actor, subject, action, at))
+    }
+
+    /// Whether `actor` may do `action` on `subject`'s record now (for a UI to show or hide).
+    pub fn can(&self, actor: &str, subject: &str, action: Action) -> Result<bool> {
+        match self.authorize(actor, subject, action) {
+            Ok(_) => Ok(true),
+            Err(Error::NotPermitted { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// A write on `access.subject()`'s record, audited in the same transaction.
@@ -133,9 +172,10 @@ impl Session {
         audit: AuditAction,
         f: impl FnOnce(&WriteCtx<'_>) -> Result<(T, Vec<String>)>,
     ) -> Result<T> {
+        let at = self.now().utc_seconds;
         self.store.write_as(access.actor(), |w| {
             // Re-check inside the write transaction: the grant must still hold at commit time.
-            let again = authorize(w.tx, access.actor(), access.subject(), access.action())?;
+            let again = authorize(w.tx, access.actor(), access.subject(), access.action(), at)?;
             let (out, ids) = f(w)?;
             w.audit(NewAuditEntry {
                 actor: again.actor(),

@@ -17,7 +17,7 @@ impl Session {
             let first = persons::count(w.tx)? == 0;
             let actor_id = match (first, actor) {
                 (true, _) => id.clone(),
-                (false, Some(a)) => authorize(w.tx, a, a, Action::ManagePersons)?
+                (false, Some(a)) => authorize(w.tx, a, a, Action::ManagePersons, 0)?
                     .actor()
                     .to_owned(),
                 (false, None) => {
@@ -39,7 +39,8 @@ impl Session {
         self.person(&id)
     }
 
-    /// The persons this actor may act for (today: the owner sees everyone, others themselves).
+    /// The persons this actor may see: the owner sees everyone on the device; anyone else sees
+    /// themself and the persons whose record they may view through a delegation.
     pub fn persons(&self, actor: &str) -> Result<Vec<Person>> {
         let all = self.store().read(persons::all)?;
         let me = all
@@ -51,7 +52,11 @@ impl Session {
         if me.is_owner {
             return Ok(all);
         }
-        Ok(all.into_iter().filter(|p| p.id == actor).collect())
+        let visible = self.subjects_of(actor)?;
+        Ok(all
+            .into_iter()
+            .filter(|p| visible.contains(&p.id))
+            .collect())
     }
 
     /// The device owner, if one has been added.
