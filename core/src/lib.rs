@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod consent;
 pub mod crypto;
 pub mod error;
 pub mod guidance;
@@ -16,5 +17,5 @@ pub mod store;
 
 pub use crypto::KdfParams;
 pub use error::{Error, Result};
-pub use session::{ClinicalInput, Session};
+pub use session::{ClinicalInput, ConsentReceipt, Session};
 pub use store::{InMemoryKeyStore, PlatformKeyError, PlatformKeyStore, Store, StoreFiles, Unlock};

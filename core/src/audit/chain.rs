@@ -28,6 +28,9 @@ pub enum AuditAction {
     RecordsListed,
     AggregatesRead,
     RecordsExported,
+    ConsentDecided,
+    RecordsReleased,
+    RecordsQueued,
 }
 
 impl AuditAction {
@@ -51,6 +54,9 @@ impl AuditAction {
             AuditAction::RecordsListed => "records_listed",
             AuditAction::AggregatesRead => "aggregates_read",
             AuditAction::RecordsExported => "records_exported",
+            AuditAction::ConsentDecided => "consent_decided",
+            AuditAction::RecordsReleased => "records_released",
+            AuditAction::RecordsQueued => "records_queued",
         }
     }
 }

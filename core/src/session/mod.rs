@@ -2,10 +2,12 @@
 //! store, then operations that always name the acting person and the subject. Each operation
 //! is authorised by [`crate::access::authorize`] and audited in the transaction of its change.
 
+mod consent;
 mod persons;
 mod reads;
 mod writes;
 
+pub use consent::ConsentReceipt;
 pub use writes::ClinicalInput;
 
 use crate::access::{Access, Action, authorize};
@@ -17,11 +19,14 @@ use crate::store::{PlatformKeyStore, Store, Unlock, WriteCtx};
 use chrono::{Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use std::path::Path;
+use std::sync::{Arc, RwLock};
 
 /// An unlocked store plus the time zone its local dates are in.
 pub struct Session {
     store: Store,
     zone: Tz,
+    /// The operator profile consent decisions use (validated when set).
+    profile: RwLock<Option<Arc<crate::consent::OperatorProfile>>>,
 }
 
 impl Session {
@@ -40,6 +45,7 @@ impl Session {
         Session {
             store,
             zone: parse_zone(Some(DEFAULT_TIME_ZONE)).expect("default zone parses"),
+            profile: RwLock::new(None),
         }
     }
 

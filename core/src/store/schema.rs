@@ -10,6 +10,8 @@ pub const APPLICATION_ID: i64 = 0x5048_5231;
 pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_store.sql"),
     include_str!("migrations/0002_records.sql"),
+    include_str!("migrations/0003_reserved.sql"),
+    include_str!("migrations/0004_consent.sql"),
 ];
 
 /// The version this build writes.

@@ -1,0 +1,2 @@
+-- v3: reserved for family-manager delegations (landing on another branch); this placeholder
+-- keeps version numbers aligned and is replaced by the real migration on merge.
