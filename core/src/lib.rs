@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod consent;
 pub mod crypto;
 pub mod error;
 pub mod family;
@@ -17,5 +18,5 @@ pub mod store;
 
 pub use crypto::KdfParams;
 pub use error::{Error, Result};
-pub use session::{AccessGrant, ClinicalInput, Session};
+pub use session::{AccessGrant, ClinicalInput, ConsentReceipt, Session};
 pub use store::{InMemoryKeyStore, PlatformKeyError, PlatformKeyStore, Store, StoreFiles, Unlock};

@@ -45,6 +45,18 @@ const DEVICE_LEVEL: &[(&str, &str)] = &[
         "persons",
         "persons the actor may see (owner: all on the device)",
     ),
+    (
+        "set_operator_profile",
+        "the operator's published profile, not a subject's data",
+    ),
+    (
+        "operator_profile",
+        "the operator's published profile, not a subject's data",
+    ),
+    (
+        "is_permitted",
+        "the consent decision the gate itself asks; one bit, no record",
+    ),
 ];
 
 fn session_source_operations() -> BTreeSet<String> {
@@ -180,6 +192,49 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
     check("take_control", s.take_control(o, t).map(|_| ()));
     check("who_can_access", s.who_can_access(o, t).map(|_| ()));
     check("delegations", s.delegations(o, t).map(|_| ()));
+    s.set_operator_profile(phr_core::consent::samples::municipality())
+        .unwrap();
+    let purpose = "specific_health_guidance";
+    let req = phr_core::consent::ConsentRequest::permit(
+        "health-dept",
+        &[phr_core::consent::DataCategory::Checkup],
+        &[purpose],
+    );
+    check("set_consent", s.set_consent(o, t, req).map(|_| ()));
+    check(
+        "withdraw",
+        s.withdraw(
+            o,
+            t,
+            "health-dept",
+            &[phr_core::consent::DataCategory::Checkup],
+            &[purpose],
+        )
+        .map(|_| ()),
+    );
+    check("consent_state", s.consent_state(o, t).map(|_| ()));
+    check("consent_history", s.consent_history(o, t).map(|_| ()));
+    check(
+        "release",
+        s.release(o, t, "health-dept", purpose, std::slice::from_ref(&r))
+            .map(|_| ()),
+    );
+    check(
+        "queue_for_release",
+        s.queue_for_release(
+            o,
+            t,
+            "health-dept",
+            purpose,
+            std::slice::from_ref(&r.meta.id),
+        )
+        .map(|_| ()),
+    );
+    check("pending_outbox", s.pending_outbox(o, t).map(|_| ()));
+    check(
+        "consent_receipt",
+        s.consent_receipt(o, t, "no-such-directive").map(|_| ()),
+    );
     assert!(!s.can(o, t, Action::View).unwrap());
     // Nothing was written by any refused call.
     assert_eq!(s.audit_entries(h, 10_000, None).unwrap().len(), before);

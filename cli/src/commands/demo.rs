@@ -7,6 +7,7 @@ use crate::output::{CliError, CliResult};
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use phr_core::consent::{ConsentRequest, DataCategory, samples};
 use phr_core::family::{Grantee, NewDelegation, Scope};
 use phr_core::guidance;
 use phr_core::records::*;
@@ -411,9 +412,7 @@ pub fn run(a: DemoArgs) -> CliResult {
         &q(ObservationType::Steps, t, Granularity::Week)?,
     )?;
     println!("\ncharts: {} and {}", out_bp.display(), out_steps.display());
-    println!(
-        "\nsharing: nothing leaves this device. Every share is denied until the resident consents (dynamic consent)."
-    );
+    share(&session, h)?;
     let report = session.verify_audit()?;
     println!(
         "audit: {} entries, chain {}",
@@ -487,6 +486,81 @@ fn summary_of(s: &Session, who: &str, p: &Person, today: NaiveDate) -> CliResult
                 summary::record(&r.body)
             );
         }
+    }
+    Ok(())
+}
+
+/// Dynamic consent: the resident shares her checkup with the ward's health department for
+/// specific health guidance and her steps with the walking campaign, then withdraws the
+/// steps. Everything leaves only through the release gate.
+fn share(s: &Session, h: &str) -> CliResult {
+    const GUIDANCE: &str = "specific_health_guidance";
+    const WALKING: &str = "walking_campaign";
+    s.set_operator_profile(samples::municipality())?;
+    println!("\nconsent (operator: {}):", s.operator_profile()?.name);
+    let d = s.set_consent(
+        h,
+        h,
+        ConsentRequest::permit("health-dept", &[DataCategory::Checkup], &[GUIDANCE]),
+    )?;
+    println!("  {}", crate::commands::consent::describe(&d));
+    let d = s.set_consent(
+        h,
+        h,
+        ConsentRequest::permit("walking-campaign", &[DataCategory::Lifelog], &[WALKING]),
+    )?;
+    println!("  {}", crate::commands::consent::describe(&d));
+    let listed = |filter: RecordFilter| -> CliResult<Vec<Record>> {
+        Ok(s.list_records(h, h, &filter, &PageRequest::first(60))?
+            .records)
+    };
+    let mut batch = listed(RecordFilter {
+        kind: Some(RecordKind::Checkup),
+        ..Default::default()
+    })?;
+    batch.extend(s.latest_observations(h, h)?);
+    let out = s.release(h, h, "health-dept", GUIDANCE, &batch)?;
+    println!(
+        "  release gate -> health-dept: {} checkup record(s) released, {} other record(s) withheld",
+        out.permitted().len(),
+        out.withheld_count()
+    );
+    let steps: Vec<String> = listed(RecordFilter {
+        observation_type: Some(ObservationType::Steps),
+        ..Default::default()
+    })?
+    .iter()
+    .map(|r| r.meta.id.clone())
+    .collect();
+    let queued = s.queue_for_release(h, h, "walking-campaign", WALKING, &steps)?;
+    println!("  outbox: {queued} step record(s) queued for walking-campaign");
+    let d = s.withdraw(
+        h,
+        h,
+        "walking-campaign",
+        &[DataCategory::Lifelog],
+        &[WALKING],
+    )?;
+    let pending = s.pending_outbox(h, h)?;
+    println!(
+        "  {} -> outbox now holds {} item(s) (the withdrawal notice)",
+        crate::commands::consent::describe(&d),
+        pending.len()
+    );
+    let state = s.consent_state(h, h)?;
+    let shared = state.permitted();
+    println!("\nsharing (everything else stays on this device; default deny):");
+    if shared.is_empty() {
+        println!("  nothing is shared");
+    }
+    for (p, t) in shared {
+        println!(
+            "  {} -> {} ({}) for {}",
+            t.category.label_en(),
+            t.recipient_name,
+            t.recipient,
+            p.label_en
+        );
     }
     Ok(())
 }

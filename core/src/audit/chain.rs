@@ -31,6 +31,9 @@ pub enum AuditAction {
     DelegationGranted,
     DelegationRevoked,
     ControlTaken,
+    ConsentDecided,
+    RecordsReleased,
+    RecordsQueued,
 }
 
 impl AuditAction {
@@ -57,6 +60,9 @@ impl AuditAction {
             AuditAction::DelegationGranted => "delegation_granted",
             AuditAction::DelegationRevoked => "delegation_revoked",
             AuditAction::ControlTaken => "control_taken",
+            AuditAction::ConsentDecided => "consent_decided",
+            AuditAction::RecordsReleased => "records_released",
+            AuditAction::RecordsQueued => "records_queued",
         }
     }
 }

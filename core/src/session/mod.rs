@@ -2,6 +2,7 @@
 //! store, then operations that always name the acting person and the subject. Each operation
 //! is authorised by [`crate::access::authorize`] and audited in the transaction of its change.
 
+mod consent;
 mod family;
 mod persons;
 mod reads;
@@ -9,6 +10,7 @@ mod writes;
 
 pub use family::AccessGrant;
 
+pub use consent::ConsentReceipt;
 pub use writes::ClinicalInput;
 
 use crate::access::{Access, Action, authorize};
@@ -20,6 +22,7 @@ use crate::store::{PlatformKeyStore, Store, Unlock, WriteCtx};
 use chrono::{Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use std::path::Path;
+use std::sync::{Arc, RwLock};
 
 /// An unlocked store plus the time zone its local dates are in.
 pub struct Session {
@@ -27,6 +30,8 @@ pub struct Session {
     zone: Tz,
     /// Test hook: a fixed "now" (unix seconds); `i64::MIN` = the system clock.
     fixed_now: std::sync::atomic::AtomicI64,
+    /// The operator profile consent decisions use (validated when set).
+    profile: RwLock<Option<Arc<crate::consent::OperatorProfile>>>,
 }
 
 impl Session {
@@ -46,6 +51,7 @@ impl Session {
             store,
             zone: parse_zone(Some(DEFAULT_TIME_ZONE)).expect("default zone parses"),
             fixed_now: std::sync::atomic::AtomicI64::new(i64::MIN),
+            profile: RwLock::new(None),
         }
     }
 

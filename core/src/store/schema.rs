@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_store.sql"),
     include_str!("migrations/0002_records.sql"),
     include_str!("migrations/0003_family.sql"),
+    include_str!("migrations/0004_consent.sql"),
 ];
 
 /// The version this build writes.

@@ -35,3 +35,9 @@ pub fn raw_sql(store: &Store, sql: &str) -> Result<()> {
     conn.execute_batch(sql)?;
     Ok(())
 }
+
+/// Run raw SQL on a session's writer connection, bypassing authorization and audit: for tests
+/// that tamper with the database on purpose.
+pub fn session_raw_sql(session: &crate::Session, sql: &str) -> Result<()> {
+    raw_sql(session.store(), sql)
+}

@@ -1,0 +1,188 @@
+//! The operator profile: who runs the service (a municipality or a business), its inquiry
+//! window, privacy-notice versions, the recipients data may go to, and the specific purposes
+//! it may ask consent for. Loaded from JSON and validated before any use (see `validate.rs`).
+
+use super::category::DataCategory;
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Which rulebook applies (DOMAIN.md, "Who is involved").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OperatorKind {
+    /// 地方公共団体: APPI chapter 5 (行政機関等の義務) applies.
+    Municipality,
+    /// 事業者: APPI chapter 4 (private sector).
+    Business,
+    /// 医療機関.
+    MedicalInstitution,
+    /// 保険者.
+    HealthInsurer,
+}
+
+impl OperatorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperatorKind::Municipality => "municipality",
+            OperatorKind::Business => "business",
+            OperatorKind::MedicalInstitution => "medical_institution",
+            OperatorKind::HealthInsurer => "health_insurer",
+        }
+    }
+}
+
+/// 問い合わせ窓口: where a resident asks questions or withdraws consent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InquiryWindow {
+    pub phone: String,
+    /// Opening hours as shown to residents (平日 8:30〜17:15).
+    pub hours: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// One version of the privacy notice shown to residents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeVersion {
+    pub id: String,
+    /// Date the version took effect (YYYY-MM-DD).
+    pub date: chrono::NaiveDate,
+    /// SHA-256 of the notice text, lowercase hex.
+    pub digest: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl NoticeVersion {
+    /// Whether `text` is exactly the notice this version names.
+    pub fn matches(&self, text: &str) -> bool {
+        sha256_hex(text.as_bytes()) == self.digest
+    }
+}
+
+/// SHA-256 as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
+}
+
+/// What kind of body a recipient is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecipientKind {
+    MunicipalDepartment,
+    MedicalInstitution,
+    HealthInsurer,
+    Research,
+    HealthProgram,
+    Business,
+}
+
+/// 提供先: who may receive data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipient {
+    pub id: String,
+    pub name: String,
+    pub kind: RecipientKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fhir_endpoint: Option<String>,
+}
+
+/// What a purpose is, declared by the operator so the rules can check it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PurposeNature {
+    StatutoryDuty,
+    HealthGuidance,
+    Research,
+    ServiceImprovement,
+    Marketing,
+    ThirdPartyBusiness,
+    CareCoordination,
+    OtherSpecific,
+}
+
+impl PurposeNature {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PurposeNature::StatutoryDuty => "statutory_duty",
+            PurposeNature::HealthGuidance => "health_guidance",
+            PurposeNature::Research => "research",
+            PurposeNature::ServiceImprovement => "service_improvement",
+            PurposeNature::Marketing => "marketing",
+            PurposeNature::ThirdPartyBusiness => "third_party_business",
+            PurposeNature::CareCoordination => "care_coordination",
+            PurposeNature::OtherSpecific => "other_specific",
+        }
+    }
+}
+
+/// A specific purpose of use, offered to named recipients for named categories.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Purpose {
+    pub code: String,
+    pub label_ja: String,
+    pub label_en: String,
+    pub nature: PurposeNature,
+    /// The law and article that make this a statutory duty (required for municipalities).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statutory_basis: Option<String>,
+    /// Recipient ids this purpose may send data to.
+    pub recipients: Vec<String>,
+    /// The categories this purpose needs (data minimisation): consent cannot go wider.
+    pub categories: Vec<DataCategory>,
+}
+
+/// The whole profile. Build it with [`OperatorProfile::from_json`] (parse + validate).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorProfile {
+    pub kind: OperatorKind,
+    pub name: String,
+    pub inquiry: InquiryWindow,
+    pub notices: Vec<NoticeVersion>,
+    pub recipients: Vec<Recipient>,
+    pub purposes: Vec<Purpose>,
+}
+
+impl OperatorProfile {
+    /// Parse and validate. Parse errors name the JSON position, never the content.
+    pub fn from_json(json: &str) -> Result<OperatorProfile> {
+        let p: OperatorProfile = serde_json::from_str(json).map_err(|e| {
+            Error::invalid(
+                "operator_profile",
+                format!(
+                    "not a valid profile (line {}, column {}: {:?})",
+                    e.line(),
+                    e.column(),
+                    e.classify()
+                ),
+            )
+        })?;
+        p.validate()?;
+        Ok(p)
+    }
+
+    pub fn recipient(&self, id: &str) -> Option<&Recipient> {
+        self.recipients.iter().find(|r| r.id == id)
+    }
+
+    pub fn purpose(&self, code: &str) -> Option<&Purpose> {
+        self.purposes.iter().find(|p| p.code == code)
+    }
+
+    pub fn notice(&self, id: &str) -> Option<&NoticeVersion> {
+        self.notices.iter().find(|n| n.id == id)
+    }
+
+    /// The notice in force: the one with the latest date (validation guarantees one exists).
+    pub fn current_notice(&self) -> Result<&NoticeVersion> {
+        self.notices
+            .iter()
+            .max_by_key(|n| n.date)
+            .ok_or_else(|| Error::invalid("notices", "at least one notice version is required"))
+    }
+}

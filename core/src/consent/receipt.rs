@@ -1,0 +1,206 @@
+//! Consent receipts: what the resident keeps after each decision. A machine-readable JSON
+//! receipt carrying the notice elements of ISO/IEC 29184 (controller, contact, purposes, data
+//! categories, recipients, period, how to withdraw, notice version), and the same content as
+//! human-readable text in Japanese and English. No health values and no names of the subject.
+
+use super::directive::{ConsentDirective, Effect};
+use super::profile::{OperatorKind, OperatorProfile};
+use crate::records::Stamp;
+use chrono::SecondsFormat;
+use serde_json::{Value, json};
+
+/// RFC 3339 at the stamp's own offset, seconds precision.
+pub fn rfc3339(s: Stamp) -> String {
+    s.to_fixed().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn local_date(s: Stamp) -> String {
+    s.to_fixed().format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn regime(kind: OperatorKind) -> &'static str {
+    match kind {
+        OperatorKind::Municipality => {
+            "個人情報の保護に関する法律 第5章（行政機関等の義務） / APPI chapter 5 (public bodies)"
+        }
+        _ => "個人情報の保護に関する法律 第4章 / APPI chapter 4 (private sector)",
+    }
+}
+
+const WITHDRAW_JA: &str = "アプリの「同意の管理」からいつでも撤回できます（phr consent withdraw）。撤回は直ちに有効となり、送信待ちの情報は削除され、提供先に撤回が通知されます。";
+const WITHDRAW_EN: &str = "You can withdraw at any time under \"Manage consent\" in the app (phr consent withdraw). Withdrawal takes effect at once: items waiting to be sent are deleted and the recipient is told.";
+
+/// The machine-readable receipt (JSON).
+pub fn receipt_json(profile: &OperatorProfile, d: &ConsentDirective, issued: Stamp) -> Value {
+    let notice = profile.notice(&d.notice_version);
+    let recipient = profile.recipient(&d.recipient);
+    let purposes: Vec<Value> = d
+        .purposes
+        .iter()
+        .map(|code| match profile.purpose(code) {
+            Some(p) => json!({
+                "code": p.code, "label_ja": p.label_ja, "label_en": p.label_en,
+                "nature": p.nature.as_str(), "statutory_basis": p.statutory_basis,
+            }),
+            None => json!({ "code": code }),
+        })
+        .collect();
+    let categories: Vec<Value> = d
+        .categories
+        .iter()
+        .map(|c| json!({ "code": c.as_str(), "label_ja": c.label_ja(), "label_en": c.label_en() }))
+        .collect();
+    json!({
+        "receipt_version": "phr-core-consent-receipt/1",
+        "receipt_id": d.id,
+        "standard": "ISO/IEC 29184:2020 notice elements",
+        "language": ["ja", "en"],
+        "jurisdiction": "JP",
+        "issued_at": rfc3339(issued),
+        "controller": {
+            "name": profile.name,
+            "kind": profile.kind.as_str(),
+            "legal_regime": regime(profile.kind),
+        },
+        "contact": profile.inquiry,
+        "pii_principal": d.subject_id,
+        "notice": {
+            "version": d.notice_version,
+            "date": notice.map(|n| n.date.to_string()),
+            "sha256": notice.map(|n| n.digest.clone()),
+            "url": notice.and_then(|n| n.url.clone()),
+        },
+        "decision": {
+            "effect": d.effect.as_str(),
+            "decided_at": rfc3339(d.decided_at),
+            "decided_by": d.decided_by,
+            "delegation": d.delegation,
+            "collection_method": "in-app dynamic consent",
+        },
+        "purposes": purposes,
+        "categories": categories,
+        "recipients": [{
+            "id": d.recipient,
+            "name": recipient.map(|r| r.name.clone()),
+            "kind": recipient.map(|r| r.kind),
+            "fhir_endpoint": recipient.and_then(|r| r.fhir_endpoint.clone()),
+        }],
+        "period": {
+            "from": rfc3339(d.valid_from),
+            "until": d.valid_until.map(rfc3339),
+        },
+        "withdrawal": { "ja": WITHDRAW_JA, "en": WITHDRAW_EN },
+    })
+}
+
+/// The human-readable receipt in Japanese.
+pub fn receipt_text_ja(profile: &OperatorProfile, d: &ConsentDirective) -> String {
+    let recipient = profile
+        .recipient(&d.recipient)
+        .map_or(d.recipient.as_str(), |r| r.name.as_str());
+    let mut t = String::from("【同意の記録（控え）】\n");
+    t += &format!("受付番号: {}\n", d.id);
+    t += &format!(
+        "内容: {}\n",
+        match d.effect {
+            Effect::Permit => "提供に同意しました",
+            Effect::Deny => "提供しません（同意の撤回・拒否）",
+        }
+    );
+    t += &format!("運営主体: {}\n", profile.name);
+    t += &format!("提供先: {recipient}\n");
+    t += "利用目的:\n";
+    for code in &d.purposes {
+        match profile.purpose(code) {
+            Some(p) => {
+                t += &format!("  ・{}", p.label_ja);
+                if let Some(b) = &p.statutory_basis {
+                    t += &format!("（根拠: {b}）");
+                }
+                t += "\n";
+            }
+            None => t += &format!("  ・{code}\n"),
+        }
+    }
+    let cats: Vec<&str> = d.categories.iter().map(|c| c.label_ja()).collect();
+    t += &format!("項目: {}\n", cats.join("、"));
+    t += &format!(
+        "期間: {} から {}\n",
+        local_date(d.valid_from),
+        d.valid_until.map_or_else(
+            || "撤回するまで".to_owned(),
+            |u| format!("{} まで", local_date(u))
+        )
+    );
+    t += &format!("決定日時: {}\n", local_date(d.decided_at));
+    if d.delegation.is_some() {
+        t += "決定者: 代理人（家族管理）\n";
+    }
+    t += &format!("確認したプライバシーポリシー: 第{}版\n", d.notice_version);
+    t += &format!("撤回の方法: {WITHDRAW_JA}\n");
+    t += &format!(
+        "お問い合わせ: {} {}",
+        profile.inquiry.phone, profile.inquiry.hours
+    );
+    if let Some(u) = &profile.inquiry.url {
+        t += &format!(" {u}");
+    }
+    t += "\n";
+    t
+}
+
+/// The human-readable receipt in English.
+pub fn receipt_text_en(profile: &OperatorProfile, d: &ConsentDirective) -> String {
+    let recipient = profile
+        .recipient(&d.recipient)
+        .map_or(d.recipient.as_str(), |r| r.name.as_str());
+    let mut t = String::from("CONSENT RECEIPT\n");
+    t += &format!("Receipt: {}\n", d.id);
+    t += &format!(
+        "Decision: {}\n",
+        match d.effect {
+            Effect::Permit => "you agreed to share",
+            Effect::Deny => "you do not share (withdrawn or refused)",
+        }
+    );
+    t += &format!("Controller: {}\n", profile.name);
+    t += &format!("Recipient: {recipient}\n");
+    t += "Purposes:\n";
+    for code in &d.purposes {
+        match profile.purpose(code) {
+            Some(p) => {
+                t += &format!("  - {}", p.label_en);
+                if let Some(b) = &p.statutory_basis {
+                    t += &format!(" (legal basis: {b})");
+                }
+                t += "\n";
+            }
+            None => t += &format!("  - {code}\n"),
+        }
+    }
+    let cats: Vec<&str> = d.categories.iter().map(|c| c.label_en()).collect();
+    t += &format!("Data: {}\n", cats.join("; "));
+    t += &format!(
+        "Period: from {} {}\n",
+        local_date(d.valid_from),
+        d.valid_until.map_or_else(
+            || "until you withdraw".to_owned(),
+            |u| format!("until {}", local_date(u))
+        )
+    );
+    t += &format!("Decided: {}\n", local_date(d.decided_at));
+    if d.delegation.is_some() {
+        t += "Decided by: a proxy (family manager)\n";
+    }
+    t += &format!("Privacy notice version: {}\n", d.notice_version);
+    t += &format!("How to withdraw: {WITHDRAW_EN}\n");
+    t += &format!(
+        "Contact: {} ({})",
+        profile.inquiry.phone, profile.inquiry.hours
+    );
+    if let Some(u) = &profile.inquiry.url {
+        t += &format!(" {u}");
+    }
+    t += "\n";
+    t
+}
