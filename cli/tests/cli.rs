@@ -126,8 +126,16 @@ fn bad_input_names_the_field_exits_nonzero_and_writes_nothing() {
         );
     }
     // Refused input wrote nothing: still one record, one record_written audit entry.
-    phr(&s).args(["list", "--type", "steps"]).assert().success().stdout(predicate::str::contains("Steps 100").count(1));
-    phr(&s).args(["audit", "show", "--limit", "1000"]).assert().success().stdout(predicate::str::contains("record_written").count(1));
+    phr(&s)
+        .args(["list", "--type", "steps"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Steps 100").count(1));
+    phr(&s)
+        .args(["audit", "show", "--limit", "1000"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("record_written").count(1));
 }
 
 #[test]

@@ -59,18 +59,30 @@ fn ten_year_store() -> (Session, String) {
                 ClinicalInput::Observation(ObservationInput::simple(
                     ObservationType::Steps,
                     v,
-                    Stamp { utc_seconds: t, offset_seconds: 9 * 3600 },
+                    Stamp {
+                        utc_seconds: t,
+                        offset_seconds: 9 * 3600,
+                    },
                 ))
             })
             .collect();
-        s.add_records(&me, &me, batch, Provenance::Device, Some("bench")).unwrap();
+        s.add_records(&me, &me, batch, Provenance::Device, Some("bench"))
+            .unwrap();
         if day % 365 == 0 {
-            eprintln!("  built {} days ({} rows) in {:.0?}", day, day * MINUTES_PER_DAY, started.elapsed());
+            eprintln!(
+                "  built {} days ({} rows) in {:.0?}",
+                day,
+                day * MINUTES_PER_DAY,
+                started.elapsed()
+            );
         }
     }
     let rows = DAYS * MINUTES_PER_DAY;
     let secs = started.elapsed().as_secs_f64();
-    eprintln!("built {rows} rows in {secs:.1}s ({:.0} rows/s through Session::add_records)", rows as f64 / secs);
+    eprintln!(
+        "built {rows} rows in {secs:.1}s ({:.0} rows/s through Session::add_records)",
+        rows as f64 / secs
+    );
     std::fs::write(&done, "").unwrap();
     (s, me)
 }
@@ -79,9 +91,19 @@ fn bench_log_bp(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let s = Session::create(dir.path(), PASS, kdf()).unwrap();
     let me = s.add_person(None, new_person("hanako")).unwrap().id;
-    let at = Stamp { utc_seconds: Utc::now().timestamp() - 60, offset_seconds: 9 * 3600 };
+    let at = Stamp {
+        utc_seconds: Utc::now().timestamp() - 60,
+        offset_seconds: 9 * 3600,
+    };
     c.bench_function("log one blood pressure (with audit entry)", |b| {
-        b.iter(|| s.log_observation(&me, &me, ObservationInput::blood_pressure(128.0, 82.0, Some(64.0), at)).unwrap())
+        b.iter(|| {
+            s.log_observation(
+                &me,
+                &me,
+                ObservationInput::blood_pressure(128.0, 82.0, Some(64.0), at),
+            )
+            .unwrap()
+        })
     });
 }
 
@@ -104,10 +126,18 @@ fn bench_dashboards(c: &mut Criterion) {
     };
     let mut g = c.benchmark_group("dashboard over 10 years of minute-level steps");
     g.sample_size(50);
-    g.bench_function("30-day daily totals", |b| b.iter(|| s.aggregate(&me, &me, &q30).unwrap()));
-    g.bench_function("12-month monthly totals", |b| b.iter(|| s.aggregate(&me, &me, &q12).unwrap()));
-    g.bench_function("latest value of every type", |b| b.iter(|| s.latest_observations(&me, &me).unwrap()));
-    g.bench_function("one timeline page (50 records)", |b| b.iter(|| s.timeline(&me, &me, &PageRequest::first(50)).unwrap()));
+    g.bench_function("30-day daily totals", |b| {
+        b.iter(|| s.aggregate(&me, &me, &q30).unwrap())
+    });
+    g.bench_function("12-month monthly totals", |b| {
+        b.iter(|| s.aggregate(&me, &me, &q12).unwrap())
+    });
+    g.bench_function("latest value of every type", |b| {
+        b.iter(|| s.latest_observations(&me, &me).unwrap())
+    });
+    g.bench_function("one timeline page (50 records)", |b| {
+        b.iter(|| s.timeline(&me, &me, &PageRequest::first(50)).unwrap())
+    });
     let deep = {
         let mut p = PageRequest::first(50);
         for _ in 0..20 {
@@ -115,7 +145,9 @@ fn bench_dashboards(c: &mut Criterion) {
         }
         p
     };
-    g.bench_function("timeline page 21 (keyset paging)", |b| b.iter(|| s.timeline(&me, &me, &deep).unwrap()));
+    g.bench_function("timeline page 21 (keyset paging)", |b| {
+        b.iter(|| s.timeline(&me, &me, &deep).unwrap())
+    });
     g.finish();
 }
 

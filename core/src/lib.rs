@@ -9,6 +9,7 @@ pub mod access;
 pub mod audit;
 pub mod crypto;
 pub mod error;
+pub mod fhir;
 pub mod guidance;
 pub mod records;
 pub mod session;

@@ -2,6 +2,7 @@
 //! store, then operations that always name the acting person and the subject. Each operation
 //! is authorised by [`crate::access::authorize`] and audited in the transaction of its change.
 
+mod export;
 mod persons;
 mod reads;
 mod writes;
