@@ -69,6 +69,8 @@ enum Command {
     /// Show or verify the audit trail.
     #[command(subcommand)]
     Audit(commands::audit::AuditCmd),
+    /// Export the whole record of --for (default: you) to a file, e.g. `--format fhir --out r.json`.
+    Export(commands::export::ExportArgs),
     /// Run the whole product on a demo store: two persons, a year of data, a summary, a chart.
     Demo(commands::demo::DemoArgs),
 }
@@ -104,6 +106,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Restore { file } => commands::keys::restore(&ctx, &file),
         Passphrase(c) => commands::keys::passphrase(&ctx, c),
         Audit(c) => commands::audit::run(&ctx, c),
+        Export(a) => commands::export::run(&ctx, a),
         Demo(a) => commands::demo::run(a),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod demo;
+pub mod export;
 pub mod keys;
 pub mod list;
 pub mod log;
