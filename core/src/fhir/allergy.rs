@@ -3,42 +3,47 @@
 
 use super::codes::{profile, system};
 use super::context::{Ctx, Mapped};
+use super::datatypes::obj;
 use super::datatypes::{
     concept, concept_of, date_time, known_coding, meta, reference, text_concept, uuid_identifier,
 };
 use crate::records::{Allergy, RecordMeta};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub(crate) fn allergy(ctx: &Ctx<'_>, m: &RecordMeta, a: &Allergy, id: String) -> Mapped {
     let codings: Vec<Value> = known_coding(a.code_system.as_deref(), a.code.as_deref())
         .into_iter()
         .collect();
-    let mut r = json!({
-        "resourceType": "AllergyIntolerance",
-        "id": id,
-        "meta": meta(Some(profile::ALLERGY_INTOLERANCE), Some(m.updated)),
-        "identifier": uuid_identifier(&id),
+    let mut r = obj! {
+        "resourceType" => "AllergyIntolerance",
+        "id" => id.as_str(),
+        "meta" => meta(Some(profile::ALLERGY_INTOLERANCE), Some(m.updated)),
+        "identifier" => uuid_identifier(&id),
         // The record model has no status: an allergy kept in the record is a current one.
-        "clinicalStatus": concept(system::ALLERGY_CLINICAL, "active"),
-        "code": concept_of(codings, Some(&a.substance)),
-        "patient": reference(&ctx.patient),
-        "recordedDate": date_time(m.created),
-    });
+        "clinicalStatus" => concept(system::ALLERGY_CLINICAL, "active"),
+        "code" => concept_of(codings, Some(&a.substance)),
+        "patient" => reference(&ctx.patient),
+        "recordedDate" => date_time(m.created),
+    };
     if a.reaction.is_some() || a.severity.is_some() {
         // A reaction needs a manifestation: when only the severity is known, the manifestation
         // says so with the data-absent-reason extension instead of made-up text.
         let manifestation = match &a.reaction {
             Some(t) => text_concept(t),
-            None => json!({ "extension": [{
-                "url": system::DATA_ABSENT_REASON_EXT,
-                "valueCode": "unknown",
-            }] }),
+            None => {
+                obj! {
+                    "extension" => Value::Array(vec![obj! {
+                        "url" => system::DATA_ABSENT_REASON_EXT,
+                        "valueCode" => "unknown",
+                    }]),
+                }
+            }
         };
-        let mut reaction = json!({ "manifestation": [manifestation] });
+        let mut reaction = obj! { "manifestation" => Value::Array(vec![manifestation]) };
         if let Some(s) = &a.severity {
             reaction["severity"] = Value::from(s.as_str());
         }
-        r["reaction"] = json!([reaction]);
+        r["reaction"] = Value::Array(vec![reaction]);
     }
     Mapped { id, resource: r }
 }

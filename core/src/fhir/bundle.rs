@@ -8,11 +8,12 @@
 //! (and not even that when the caller passes the same time).
 
 use super::context::{Ctx, Mapped};
+use super::datatypes::obj;
 use super::datatypes::{date_time, full_url, resource_id, uuid_identifier};
 use super::provenance::{Source, provenance};
 use super::{allergy, checkup, condition, immunization, medication, note, observation};
 use crate::records::{Person, Record, RecordBody, Stamp};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 
 /// Bumped whenever the mapping changes what it writes, so a Bundle id never names two contents.
@@ -32,7 +33,7 @@ fn map_record(ctx: &Ctx<'_>, r: &Record, id: String) -> Vec<Mapped> {
 }
 
 fn entry(id: &str, resource: Value) -> Value {
-    json!({ "fullUrl": full_url(id), "resource": resource })
+    obj! { "fullUrl" => full_url(id), "resource" => resource }
 }
 
 /// The FHIR R4 `collection` Bundle of `person`'s `records`, stamped `at`.
@@ -92,14 +93,14 @@ pub fn bundle_for(person: &Person, records: &[Record], at: Stamp) -> Value {
         entries.push(entry(&id, r));
     }
     let bundle_id = super::datatypes::uuid_from_digest(content.finish().as_ref());
-    json!({
-        "resourceType": "Bundle",
-        "id": bundle_id,
-        "identifier": uuid_identifier(&bundle_id)[0].clone(),
-        "type": "collection",
-        "timestamp": date_time(at),
-        "entry": entries,
-    })
+    obj! {
+        "resourceType" => "Bundle",
+        "id" => bundle_id.as_str(),
+        "identifier" => uuid_identifier(&bundle_id)[0].clone(),
+        "type" => "collection",
+        "timestamp" => date_time(at),
+        "entry" => entries,
+    }
 }
 
 #[cfg(test)]

@@ -10,13 +10,14 @@
 
 use super::codes::system;
 use super::context::{Ctx, Mapped};
+use super::datatypes::obj;
 use super::datatypes::{
     coding, coding_display, concept_of, date, derived_id, display_reference, meta, quantity,
     reference, uuid_identifier,
 };
 use super::observation::ObservationClass;
 use crate::records::{Checkup, CheckupCodeSystem, CheckupResult, RecordMeta};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 /// The class of a result line and its LOINC translation, when the item is one we know.
@@ -89,17 +90,19 @@ fn interpretation(flag: &str) -> Option<Value> {
         "A" => "Abnormal",
         _ => return None,
     };
-    Some(json!([{ "coding": [coding_display(system::INTERPRETATION, flag, display)] }]))
+    Some(Value::Array(vec![obj! {
+        "coding" => Value::Array(vec![coding_display(system::INTERPRETATION, flag, display)]),
+    }]))
 }
 
 fn result_line(ctx: &Ctx<'_>, m: &RecordMeta, c: &Checkup, r: &CheckupResult, id: String) -> Value {
     let (class, loinc) = classify(r);
     let mut o = Map::new();
-    o.insert("resourceType".into(), json!("Observation"));
+    o.insert("resourceType".into(), Value::from("Observation"));
     o.insert("id".into(), Value::from(id.as_str()));
     o.insert("meta".into(), meta(Some(class.profile()), Some(m.updated)));
     o.insert("identifier".into(), uuid_identifier(&id));
-    o.insert("status".into(), json!("final"));
+    o.insert("status".into(), Value::from("final"));
     o.insert("category".into(), class.category());
     o.insert(
         "code".into(),
@@ -116,7 +119,7 @@ fn result_line(ctx: &Ctx<'_>, m: &RecordMeta, c: &Checkup, r: &CheckupResult, id
         text_used = r.value_text.is_some();
         o.insert(
             "valueCodeableConcept".into(),
-            json!({ "coding": [{ "code": code }] }),
+            obj! { "coding" => Value::Array(vec![obj! { "code" => code.as_str() }]) },
         );
         if let Some(t) = &r.value_text {
             o["valueCodeableConcept"]["text"] = Value::from(t.as_str());
@@ -126,7 +129,10 @@ fn result_line(ctx: &Ctx<'_>, m: &RecordMeta, c: &Checkup, r: &CheckupResult, id
         o.insert("valueString".into(), Value::from(t.as_str()));
     }
     if let (Some(t), false) = (&r.value_text, text_used) {
-        o.insert("note".into(), json!([{ "text": t }]));
+        o.insert(
+            "note".into(),
+            Value::Array(vec![obj! { "text" => t.as_str() }]),
+        );
     }
     if let Some(i) = r.flag.as_deref().and_then(interpretation) {
         o.insert("interpretation".into(), i);
@@ -141,9 +147,14 @@ fn result_line(ctx: &Ctx<'_>, m: &RecordMeta, c: &Checkup, r: &CheckupResult, id
         }
         range.insert(
             "type".into(),
-            json!({ "coding": [coding(system::REFERENCE_RANGE_MEANING, "normal")] }),
+            obj! {
+                "coding" => Value::Array(vec![coding(system::REFERENCE_RANGE_MEANING, "normal")]),
+            },
         );
-        o.insert("referenceRange".into(), json!([range]));
+        o.insert(
+            "referenceRange".into(),
+            Value::Array(vec![Value::Object(range)]),
+        );
     }
     Value::Object(o)
 }
@@ -185,19 +196,20 @@ pub(crate) fn checkup(ctx: &Ctx<'_>, m: &RecordMeta, c: &Checkup, id: String) ->
     }
     let mut performer = display_reference(&c.institution);
     if let Some(code) = &c.institution_code {
-        performer["identifier"] = json!({ "system": system::CHECKUP_INSTITUTION, "value": code });
+        performer["identifier"] =
+            obj! { "system" => system::CHECKUP_INSTITUTION, "value" => code.as_str() };
     }
-    let mut report = json!({
-        "resourceType": "DiagnosticReport",
-        "id": id,
-        "meta": meta(Some(super::codes::profile::DIAGNOSTIC_REPORT_COMMON), Some(m.updated)),
-        "identifier": uuid_identifier(&id),
-        "status": "final",
-        "code": report_code(&c.program),
-        "subject": reference(&ctx.patient),
-        "effectiveDateTime": date(c.date),
-        "performer": [performer],
-    });
+    let mut report = obj! {
+        "resourceType" => "DiagnosticReport",
+        "id" => id.as_str(),
+        "meta" => meta(Some(super::codes::profile::DIAGNOSTIC_REPORT_COMMON), Some(m.updated)),
+        "identifier" => uuid_identifier(&id),
+        "status" => "final",
+        "code" => report_code(&c.program),
+        "subject" => reference(&ctx.patient),
+        "effectiveDateTime" => date(c.date),
+        "performer" => Value::Array(vec![performer]),
+    };
     if !out.is_empty() {
         report["result"] = Value::Array(out.iter().map(|l| reference(&l.id)).collect());
     }

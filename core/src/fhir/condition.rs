@@ -2,27 +2,28 @@
 
 use super::codes::{profile, system};
 use super::context::{Ctx, Mapped};
+use super::datatypes::obj;
 use super::datatypes::{
     concept, concept_of, date, date_time, known_coding, meta, reference, uuid_identifier,
 };
 use crate::records::{Condition, RecordMeta};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub(crate) fn condition(ctx: &Ctx<'_>, m: &RecordMeta, c: &Condition, id: String) -> Mapped {
     let codings: Vec<Value> = known_coding(c.code_system.as_deref(), c.code.as_deref())
         .into_iter()
         .collect();
-    let mut r = json!({
-        "resourceType": "Condition",
-        "id": id,
-        "meta": meta(Some(profile::CONDITION), Some(m.updated)),
-        "identifier": uuid_identifier(&id),
-        "clinicalStatus": concept(system::CONDITION_CLINICAL, &c.status),
-        "category": [concept(system::CONDITION_CATEGORY, "problem-list-item")],
-        "code": concept_of(codings, Some(&c.name)),
-        "subject": reference(&ctx.patient),
-        "recordedDate": date_time(m.created),
-    });
+    let mut r = obj! {
+        "resourceType" => "Condition",
+        "id" => id.as_str(),
+        "meta" => meta(Some(profile::CONDITION), Some(m.updated)),
+        "identifier" => uuid_identifier(&id),
+        "clinicalStatus" => concept(system::CONDITION_CLINICAL, &c.status),
+        "category" => Value::Array(vec![concept(system::CONDITION_CATEGORY, "problem-list-item")]),
+        "code" => concept_of(codings, Some(&c.name)),
+        "subject" => reference(&ctx.patient),
+        "recordedDate" => date_time(m.created),
+    };
     if let Some(d) = c.onset_date {
         r["onsetDateTime"] = Value::from(date(d));
     }

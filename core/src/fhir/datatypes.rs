@@ -3,7 +3,18 @@
 use super::codes::system;
 use crate::records::Stamp;
 use chrono::{NaiveDate, SecondsFormat};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
+
+/// A JSON object whose values are moved in. `serde_json::json!` would re-serialise every `Value`
+/// it is handed (a deep copy), which made the export several times slower.
+macro_rules! obj {
+    ($($k:literal => $v:expr),* $(,)?) => {{
+        let mut m = serde_json::Map::new();
+        $( m.insert(String::from($k), serde_json::Value::from($v)); )*
+        serde_json::Value::Object(m)
+    }};
+}
+pub(crate) use obj;
 
 /// A `dateTime` (or `instant`) at the offset the person was at when it happened.
 pub fn date_time(s: Stamp) -> String {
@@ -16,20 +27,20 @@ pub fn date(d: NaiveDate) -> String {
 }
 
 pub fn coding(system: &str, code: &str) -> Value {
-    json!({ "system": system, "code": code })
+    obj! { "system" => system, "code" => code }
 }
 
 pub fn coding_display(system: &str, code: &str, display: &str) -> Value {
-    json!({ "system": system, "code": code, "display": display })
+    obj! { "system" => system, "code" => code, "display" => display }
 }
 
 /// A CodeableConcept of one coding.
 pub fn concept(system: &str, code: &str) -> Value {
-    json!({ "coding": [coding(system, code)] })
+    obj! { "coding" => vec![coding(system, code)] }
 }
 
 pub fn text_concept(text: &str) -> Value {
-    json!({ "text": text })
+    obj! { "text" => text }
 }
 
 /// A CodeableConcept of the given codings (maybe none) and a text (maybe none).
@@ -69,25 +80,22 @@ fn looks_like_ucum(unit: &str) -> bool {
 /// A Quantity with an optional unit; UCUM-coded when the unit is a UCUM code.
 pub fn quantity(value: f64, unit: Option<&str>) -> Value {
     match unit {
-        Some(u) if looks_like_ucum(u) => json!({
-            "value": value,
-            "unit": unit_display(u),
-            "system": system::UCUM,
-            "code": u,
-        }),
-        Some(u) => json!({ "value": value, "unit": u }),
-        None => json!({ "value": value }),
+        Some(u) if looks_like_ucum(u) => {
+            obj! { "value" => value, "unit" => unit_display(u), "system" => system::UCUM, "code" => u }
+        }
+        Some(u) => obj! { "value" => value, "unit" => u },
+        None => obj! { "value" => value },
     }
 }
 
 /// A reference to another entry of the Bundle by its `urn:uuid:` full URL.
 pub fn reference(id: &str) -> Value {
-    json!({ "reference": full_url(id) })
+    obj! { "reference" => full_url(id) }
 }
 
 /// A reference that names something we hold no resource for (a clinic, a device).
 pub fn display_reference(display: &str) -> Value {
-    json!({ "display": display })
+    obj! { "display" => display }
 }
 
 pub fn full_url(id: &str) -> String {
@@ -98,7 +106,7 @@ pub fn full_url(id: &str) -> String {
 pub fn meta(profile: Option<&str>, last_updated: Option<Stamp>) -> Value {
     let mut m = Map::new();
     if let Some(p) = profile {
-        m.insert("profile".into(), json!([p]));
+        m.insert("profile".into(), Value::Array(vec![Value::from(p)]));
     }
     if let Some(t) = last_updated {
         m.insert("lastUpdated".into(), Value::from(date_time(t)));
@@ -109,7 +117,9 @@ pub fn meta(profile: Option<&str>, last_updated: Option<Stamp>) -> Value {
 /// The business identifier every exported resource carries: its own `urn:uuid:`, so a receiver
 /// can recognise the same record in a later export.
 pub fn uuid_identifier(id: &str) -> Value {
-    json!([{ "system": system::URI, "value": full_url(id) }])
+    Value::Array(vec![
+        obj! { "system" => system::URI, "value" => full_url(id) },
+    ])
 }
 
 /// The resource id for a stored id: the UUID itself (lower case), or for an id that is not a UUID
@@ -145,6 +155,7 @@ pub fn uuid_from_digest(digest: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn date_times_keep_the_original_offset() {

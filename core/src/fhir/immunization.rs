@@ -3,26 +3,27 @@
 
 use super::codes::profile;
 use super::context::{Ctx, Mapped};
+use super::datatypes::obj;
 use super::datatypes::{
     concept_of, date, display_reference, known_coding, meta, reference, uuid_identifier,
 };
 use crate::records::{Immunization, RecordMeta};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub(crate) fn immunization(ctx: &Ctx<'_>, m: &RecordMeta, i: &Immunization, id: String) -> Mapped {
     let codings: Vec<Value> = known_coding(i.code_system.as_deref(), i.code.as_deref())
         .into_iter()
         .collect();
-    let mut r = json!({
-        "resourceType": "Immunization",
-        "id": id,
-        "meta": meta(Some(profile::IMMUNIZATION), Some(m.updated)),
-        "identifier": uuid_identifier(&id),
-        "status": "completed",
-        "vaccineCode": concept_of(codings, Some(&i.vaccine)),
-        "patient": reference(&ctx.patient),
-        "occurrenceDateTime": date(i.date),
-    });
+    let mut r = obj! {
+        "resourceType" => "Immunization",
+        "id" => id.as_str(),
+        "meta" => meta(Some(profile::IMMUNIZATION), Some(m.updated)),
+        "identifier" => uuid_identifier(&id),
+        "status" => "completed",
+        "vaccineCode" => concept_of(codings, Some(&i.vaccine)),
+        "patient" => reference(&ctx.patient),
+        "occurrenceDateTime" => date(i.date),
+    };
     if let Some(lot) = &i.lot {
         r["lotNumber"] = Value::from(lot.as_str());
     }
@@ -31,7 +32,7 @@ pub(crate) fn immunization(ctx: &Ctx<'_>, m: &RecordMeta, i: &Immunization, id: 
         r["location"] = display_reference(place);
     }
     if let Some(n) = i.dose_number {
-        r["protocolApplied"] = json!([{ "doseNumberPositiveInt": n }]);
+        r["protocolApplied"] = Value::Array(vec![obj! { "doseNumberPositiveInt" => n }]);
     }
     Mapped { id, resource: r }
 }

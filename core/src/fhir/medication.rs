@@ -7,45 +7,46 @@
 //! JP Core 1.1.2 has no MedicationStatement profile, so this resource carries no `meta.profile`.
 
 use super::context::{Ctx, Mapped};
+use super::datatypes::obj;
 use super::datatypes::{
     concept_of, date, display_reference, known_coding, meta, reference, uuid_identifier,
 };
 use crate::records::{Medication, RecordMeta};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub(crate) fn medication(ctx: &Ctx<'_>, m: &RecordMeta, med: &Medication, id: String) -> Mapped {
     let codings: Vec<Value> = known_coding(med.code_system.as_deref(), med.code.as_deref())
         .into_iter()
         .collect();
     let ended = med.end_date.is_some_and(|end| end < ctx.today);
-    let mut period = json!({ "start": date(med.start_date) });
+    let mut period = obj! { "start" => date(med.start_date) };
     if let Some(end) = med.end_date {
         period["end"] = Value::from(date(end));
     }
-    let mut r = json!({
-        "resourceType": "MedicationStatement",
-        "id": id,
-        "meta": meta(None, Some(m.updated)),
-        "identifier": uuid_identifier(&id),
-        "status": if ended { "completed" } else { "active" },
-        "medicationCodeableConcept": concept_of(codings, Some(&med.drug_name)),
-        "subject": reference(&ctx.patient),
-        "effectivePeriod": period,
-        "dateAsserted": super::datatypes::date_time(m.created),
-    });
+    let mut r = obj! {
+        "resourceType" => "MedicationStatement",
+        "id" => id.as_str(),
+        "meta" => meta(None, Some(m.updated)),
+        "identifier" => uuid_identifier(&id),
+        "status" => if ended { "completed" } else { "active" },
+        "medicationCodeableConcept" => concept_of(codings, Some(&med.drug_name)),
+        "subject" => reference(&ctx.patient),
+        "effectivePeriod" => period,
+        "dateAsserted" => super::datatypes::date_time(m.created),
+    };
     let dosage: Vec<&str> = [med.dose.as_deref(), med.frequency.as_deref()]
         .into_iter()
         .flatten()
         .collect();
     if !dosage.is_empty() {
-        r["dosage"] = json!([{ "text": dosage.join(" ") }]);
+        r["dosage"] = Value::Array(vec![obj! { "text" => dosage.join(" ") }]);
     }
     if let Some(p) = &med.pharmacy {
         r["informationSource"] = display_reference(p);
     }
     if let Some(p) = &med.prescriber {
         // No Practitioner resource to point at: the prescriber's name travels as a note.
-        r["note"] = json!([{ "text": format!("prescriber: {p}") }]);
+        r["note"] = Value::Array(vec![obj! { "text" => format!("prescriber: {p}") }]);
     }
     Mapped { id, resource: r }
 }

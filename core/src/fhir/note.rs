@@ -7,28 +7,31 @@
 
 use super::codes::system;
 use super::context::{Ctx, Mapped};
+use super::datatypes::obj;
 use super::datatypes::{coding, concept_of, date_time, meta, reference, uuid_identifier};
 use crate::records::{Note, RecordMeta};
 use base64::Engine as _;
-use serde_json::json;
+use serde_json::Value;
 
 pub(crate) fn note(ctx: &Ctx<'_>, m: &RecordMeta, n: &Note, id: String) -> Mapped {
     let data = base64::engine::general_purpose::STANDARD.encode(n.text.as_bytes());
-    let r = json!({
-        "resourceType": "DocumentReference",
-        "id": id,
-        "meta": meta(None, Some(m.updated)),
-        "identifier": uuid_identifier(&id),
-        "status": "current",
+    let r = obj! {
+        "resourceType" => "DocumentReference",
+        "id" => id.as_str(),
+        "meta" => meta(None, Some(m.updated)),
+        "identifier" => uuid_identifier(&id),
+        "status" => "current",
         // LOINC 34109-9 "Note" (document ontology).
-        "type": concept_of(vec![coding(system::LOINC, "34109-9")], Some("メモ")),
-        "subject": reference(&ctx.patient),
-        "date": date_time(m.effective),
-        "content": [{ "attachment": {
-            "contentType": "text/plain; charset=utf-8",
-            "data": data,
-        } }],
-    });
+        "type" => concept_of(vec![coding(system::LOINC, "34109-9")], Some("メモ")),
+        "subject" => reference(&ctx.patient),
+        "date" => date_time(m.effective),
+        "content" => Value::Array(vec![obj! {
+            "attachment" => obj! {
+                "contentType" => "text/plain; charset=utf-8",
+                "data" => data,
+            },
+        }]),
+    };
     Mapped { id, resource: r }
 }
 

@@ -6,11 +6,12 @@
 
 use super::codes::{profile, system};
 use super::context::{Ctx, Mapped};
+use super::datatypes::obj;
 use super::datatypes::{
     coding, coding_display, concept_of, date_time, meta, quantity, reference, uuid_identifier,
 };
 use crate::records::{Observation, ObservationType, RecordMeta};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The JP Core family an observation belongs to: decides its profile and category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,11 +57,13 @@ impl ObservationClass {
             Self::Laboratory => ("laboratory", "Laboratory", Some("laboratory")),
             Self::Activity => ("activity", "Activity", Some("activity")),
         };
-        let mut cats = vec![json!({
-            "coding": [coding_display(system::JP_OBSERVATION_CATEGORY, jp, jp_display)]
-        })];
+        let mut cats = vec![obj! {
+            "coding" => Value::Array(vec![coding_display(system::JP_OBSERVATION_CATEGORY, jp, jp_display)]),
+        }];
         if let Some(h) = hl7 {
-            cats.push(json!({ "coding": [coding(system::HL7_OBSERVATION_CATEGORY, h)] }));
+            cats.push(obj! {
+                "coding" => Value::Array(vec![coding(system::HL7_OBSERVATION_CATEGORY, h)]),
+            });
         }
         Value::Array(cats)
     }
@@ -86,27 +89,27 @@ fn label_ja(ty: ObservationType) -> &'static str {
 }
 
 fn loinc(code: &str) -> Value {
-    json!({ "coding": [coding(system::LOINC, code)] })
+    obj! { "coding" => Value::Array(vec![coding(system::LOINC, code)]) }
 }
 
 fn component(code: &str, value: f64, unit: &str) -> Value {
-    json!({ "code": loinc(code), "valueQuantity": quantity(value, Some(unit)) })
+    obj! { "code" => loinc(code), "valueQuantity" => quantity(value, Some(unit)) }
 }
 
 pub(crate) fn observation(ctx: &Ctx<'_>, m: &RecordMeta, o: &Observation, id: String) -> Mapped {
     let ty = o.observation_type;
     let class = ObservationClass::of(ty);
-    let mut r = json!({
-        "resourceType": "Observation",
-        "id": id,
-        "meta": meta(Some(class.profile()), Some(m.updated)),
-        "identifier": uuid_identifier(&id),
-        "status": "final",
-        "category": class.category(),
-        "code": concept_of(vec![coding(system::LOINC, &o.code)], Some(label_ja(ty))),
-        "subject": reference(&ctx.patient),
-        "effectiveDateTime": date_time(o.effective),
-    });
+    let mut r = obj! {
+        "resourceType" => "Observation",
+        "id" => id.as_str(),
+        "meta" => meta(Some(class.profile()), Some(m.updated)),
+        "identifier" => uuid_identifier(&id),
+        "status" => "final",
+        "category" => class.category(),
+        "code" => concept_of(vec![coding(system::LOINC, &o.code)], Some(label_ja(ty))),
+        "subject" => reference(&ctx.patient),
+        "effectiveDateTime" => date_time(o.effective),
+    };
     if ty == ObservationType::BloodPressure {
         // The panel carries no value of its own: systolic and diastolic are components.
         let mut comps = vec![component("8480-6", o.value, &o.unit)];
@@ -127,7 +130,7 @@ pub(crate) fn observation(ctx: &Ctx<'_>, m: &RecordMeta, o: &Observation, id: St
     if let Some(from) = &o.derived_from
         && ctx.exported.contains(from.as_str())
     {
-        r["derivedFrom"] = json!([reference(&super::datatypes::resource_id(from))]);
+        r["derivedFrom"] = Value::Array(vec![reference(&super::datatypes::resource_id(from))]);
     }
     Mapped { id, resource: r }
 }

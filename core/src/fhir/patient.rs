@@ -2,9 +2,10 @@
 //! iso21090-EN-representation extension (IDE ideographic, SYL syllabic), as JP Core requires.
 
 use super::codes::{profile, system};
+use super::datatypes::obj;
 use super::datatypes::{date, meta, uuid_identifier};
 use crate::records::Person;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 fn name(representation: &str, family: Option<&str>, given: Option<&str>) -> Option<Value> {
     if family.is_none() && given.is_none() {
@@ -13,9 +14,11 @@ fn name(representation: &str, family: Option<&str>, given: Option<&str>) -> Opti
     let mut n = Map::new();
     n.insert(
         "extension".into(),
-        json!([{ "url": system::EN_REPRESENTATION, "valueCode": representation }]),
+        Value::Array(vec![
+            obj! { "url" => system::EN_REPRESENTATION, "valueCode" => representation },
+        ]),
     );
-    n.insert("use".into(), json!("official"));
+    n.insert("use".into(), Value::from("official"));
     // Family name first, separated by an ideographic space, as a Japanese name is written.
     let text: Vec<&str> = [family, given].into_iter().flatten().collect();
     n.insert("text".into(), Value::from(text.join("\u{3000}")));
@@ -23,7 +26,7 @@ fn name(representation: &str, family: Option<&str>, given: Option<&str>) -> Opti
         n.insert("family".into(), Value::from(f));
     }
     if let Some(g) = given {
-        n.insert("given".into(), json!([g]));
+        n.insert("given".into(), Value::Array(vec![Value::from(g)]));
     }
     Some(Value::Object(n))
 }
@@ -40,7 +43,7 @@ pub(crate) fn patient(person: &Person, id: &str) -> Value {
         (system::INSURED_NUMBER, &d.insured_number),
     ] {
         if let Some(v) = value {
-            identifiers.push(json!({ "system": sys, "value": v }));
+            identifiers.push(obj! { "system" => sys, "value" => v.as_str() });
         }
     }
     let names: Vec<Value> = [
@@ -54,15 +57,15 @@ pub(crate) fn patient(person: &Person, id: &str) -> Value {
     .into_iter()
     .flatten()
     .collect();
-    json!({
-        "resourceType": "Patient",
-        "id": id,
-        "meta": meta(Some(profile::PATIENT), None),
-        "identifier": identifiers,
-        "name": names,
-        "gender": d.sex.as_str(),
-        "birthDate": date(d.birth_date),
-    })
+    obj! {
+        "resourceType" => "Patient",
+        "id" => id,
+        "meta" => meta(Some(profile::PATIENT), None),
+        "identifier" => identifiers,
+        "name" => names,
+        "gender" => d.sex.as_str(),
+        "birthDate" => date(d.birth_date),
+    }
 }
 
 #[cfg(test)]

@@ -8,9 +8,10 @@
 //! Mynaportal source is also an `entity` with role `source`.
 
 use super::codes::system;
+use super::datatypes::obj;
 use super::datatypes::{coding, date_time, derived_id, display_reference, full_url, reference};
 use crate::records::{Provenance, Stamp};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The records of one source, gathered while mapping.
 pub(crate) struct Source {
@@ -22,10 +23,12 @@ pub(crate) struct Source {
 }
 
 fn agent(kind: &str, who: Value) -> Value {
-    json!({
-        "type": { "coding": [coding(system::PROVENANCE_PARTICIPANT, kind)] },
-        "who": who,
-    })
+    obj! {
+        "type" => obj! {
+            "coding" => Value::Array(vec![coding(system::PROVENANCE_PARTICIPANT, kind)]),
+        },
+        "who" => who,
+    }
 }
 
 pub(crate) fn provenance(patient: &str, s: &Source) -> (String, Value) {
@@ -51,15 +54,15 @@ pub(crate) fn provenance(patient: &str, s: &Source) -> (String, Value) {
         ),
         Provenance::Derived => (agent("assembler", display_reference("PHR Core")), None),
     };
-    let mut r = json!({
-        "resourceType": "Provenance",
-        "id": id,
-        "target": s.targets.iter().map(|t| json!({ "reference": full_url(t) })).collect::<Vec<_>>(),
-        "recorded": date_time(s.latest),
-        "agent": [agent],
-    });
+    let mut r = obj! {
+        "resourceType" => "Provenance",
+        "id" => id.as_str(),
+        "target" => s.targets.iter().map(|t| obj! { "reference" => full_url(t) }).collect::<Vec<_>>(),
+        "recorded" => date_time(s.latest),
+        "agent" => Value::Array(vec![agent]),
+    };
     if let Some(what) = entity {
-        r["entity"] = json!([{ "role": "source", "what": what }]);
+        r["entity"] = Value::Array(vec![obj! { "role" => "source", "what" => what }]);
     }
     (id, r)
 }
