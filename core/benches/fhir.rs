@@ -137,7 +137,7 @@ fn bench_session(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let s = Session::create(
         dir.path(),
-        "bench",
+        "bench passphrase",
         KdfParams::with_iterations(10_000).unwrap(),
     )
     .unwrap();
