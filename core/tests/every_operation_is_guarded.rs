@@ -232,6 +232,10 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
     );
     check("pending_outbox", s.pending_outbox(o, t).map(|_| ()));
     check(
+        "export_fhir",
+        s.export_fhir(o, t, jst_days_ago(0)).map(|_| ()),
+    );
+    check(
         "consent_receipt",
         s.consent_receipt(o, t, "no-such-directive").map(|_| ()),
     );

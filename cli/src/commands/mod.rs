@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod consent;
 pub mod demo;
+pub mod export;
 pub mod family;
 pub mod keys;
 pub mod list;

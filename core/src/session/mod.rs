@@ -3,6 +3,7 @@
 //! is authorised by [`crate::access::authorize`] and audited in the transaction of its change.
 
 mod consent;
+mod export;
 mod family;
 mod persons;
 mod reads;
