@@ -6,6 +6,7 @@
 //! the hourly roll-up (24 rows a day however dense the data); otherwise it reads raw rows.
 
 use super::observation_type::{Aggregation, ObservationType};
+use super::rollup::LEVELS;
 use crate::error::{Error, Result};
 use chrono::{Datelike, Duration, NaiveDate, TimeZone};
 use chrono_tz::Tz;
@@ -135,27 +136,37 @@ pub(crate) fn aggregate(
             local_midnight(&tz, next_start(q.granularity, *d)?)?,
         ));
     }
-    let hourly = edges
-        .iter()
-        .all(|(lo, hi)| lo % 3600 == 0 && hi % 3600 == 0);
-    let (sql, json) = if hourly {
-        (
-            "WITH b(i, lo, hi) AS (SELECT key, value ->> 0, value ->> 1 FROM json_each(?3))
-             SELECT b.i, sum(h.n), sum(h.sum1), min(h.min1), max(h.max1), sum(h.sum2), min(h.min2), max(h.max2)
-             FROM b JOIN observation_hourly h
-               ON h.subject_id = ?1 AND h.type = ?2 AND h.hour >= b.lo AND h.hour < b.hi
-             GROUP BY b.i",
-            serde_json::to_string(&edges.iter().map(|(lo, hi)| [lo / 3600, hi / 3600]).collect::<Vec<_>>()),
-        )
-    } else {
-        (
+    // The coarsest roll-up whose grid holds every edge; otherwise the raw rows.
+    let level = LEVELS.into_iter().find(|l| {
+        edges
+            .iter()
+            .all(|(lo, hi)| l.edge(*lo).is_some() && l.edge(*hi).is_some())
+    });
+    // CROSS JOIN fixes the loop order: buckets outside, one index range scan per bucket inside.
+    // Left to itself the planner scanned every hour of the series and the bucket list for each
+    // (1.4 s for 30 days over 10 years of minute data).
+    let (sql, json) = match level {
+        Some(l) => (
+            format!(
+                "WITH b(i, lo, hi) AS (SELECT key, value ->> 0, value ->> 1 FROM json_each(?3))
+                 SELECT b.i, sum(h.n), sum(h.sum1), min(h.min1), max(h.max1), sum(h.sum2), min(h.min2), max(h.max2)
+                 FROM b CROSS JOIN {t} h
+                   ON h.subject_id = ?1 AND h.type = ?2 AND h.{c} >= b.lo AND h.{c} < b.hi
+                 GROUP BY b.i",
+                t = l.table,
+                c = l.column
+            ),
+            serde_json::to_string(&edges.iter().map(|(lo, hi)| [l.bucket_of(*lo), l.bucket_of(*hi)]).collect::<Vec<_>>()),
+        ),
+        None => (
             "WITH b(i, lo, hi) AS (SELECT key, value ->> 0, value ->> 1 FROM json_each(?3))
              SELECT b.i, count(*), sum(o.value), min(o.value), max(o.value), sum(o.value2), min(o.value2), max(o.value2)
-             FROM b JOIN observation o
+             FROM b CROSS JOIN observation o
                ON o.subject_id = ?1 AND o.type = ?2 AND o.effective_utc >= b.lo AND o.effective_utc < b.hi
-             GROUP BY b.i",
+             GROUP BY b.i"
+                .to_owned(),
             serde_json::to_string(&edges.iter().map(|(lo, hi)| [*lo, *hi]).collect::<Vec<_>>()),
-        )
+        ),
     };
     let json = json.map_err(|_| Error::invalid("from", "bad range"))?;
     let aggregation = q.observation_type.aggregation();
@@ -174,7 +185,7 @@ pub(crate) fn aggregate(
             mean2: None,
         })
         .collect();
-    let mut stmt = conn.prepare_cached(sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params![subject, q.observation_type.as_str(), json])?;
     while let Some(r) = rows.next()? {
         let i: usize = r.get::<_, i64>(0)? as usize;

@@ -242,10 +242,7 @@ impl Session {
                     .collect::<rusqlite::Result<_>>()?
             };
             w.tx.execute("DELETE FROM record WHERE subject_id = ?1", [subject])?;
-            w.tx.execute(
-                "DELETE FROM observation_hourly WHERE subject_id = ?1",
-                [subject],
-            )?;
+            crate::records::erase_subject_rollups(w.tx, subject)?;
             Ok((ids.len(), ids))
         })
     }
