@@ -102,8 +102,8 @@ impl Session {
             .audit_entries(Some(access.subject()), limit, None)
     }
 
-    /// Now, with the session zone's current offset.
-    pub(crate) fn now(&self) -> Stamp {
+    /// Now, with the session zone's current offset (what a front end stamps a new reading with).
+    pub fn now(&self) -> Stamp {
         let now = Utc::now();
         let offset = self
             .zone
@@ -116,7 +116,8 @@ impl Session {
         }
     }
 
-    pub(crate) fn today(&self) -> chrono::NaiveDate {
+    /// Today's local date in the session zone (the end of a dashboard's trend range).
+    pub fn today(&self) -> chrono::NaiveDate {
         Utc::now().with_timezone(&self.zone).date_naive()
     }
 
