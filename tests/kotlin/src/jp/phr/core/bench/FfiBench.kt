@@ -38,16 +38,26 @@ fun main(args: Array<String>) {
     val today = LocalDate.parse(session.today())
     val query = AggregateQuery(ObservationType.STEPS, Granularity.MONTH, today.minusDays(364).toString(), today.toString(), null)
 
+    val threads = java.lang.management.ManagementFactory.getThreadMXBean()
+    fun show(ns: Double) = if (ns < 1_000_000) "%.2f µs".format(ns / 1_000) else "%.3f ms".format(ns / 1_000_000)
     fun measure(name: String, iters: Int, block: () -> Unit) {
         repeat(maxOf(iters / 10, 10)) { block() } // warm-up (JIT, caches)
+        val c0 = threads.currentThreadCpuTime
         val t0 = System.nanoTime()
         repeat(iters) { block() }
         val perCallNs = (System.nanoTime() - t0).toDouble() / iters
-        val shown = if (perCallNs < 1_000_000) "%.2f µs".format(perCallNs / 1_000) else "%.3f ms".format(perCallNs / 1_000_000)
-        println("bench: %-34s %10s per call (%d iterations)".format(name, shown, iters))
+        // CPU time of the calling thread: less sensitive to other load on a shared machine
+        // (GC and JNA's cleaner thread are not counted).
+        val cpuNs = (threads.currentThreadCpuTime - c0).toDouble() / iters
+        println("bench: %-34s %10s per call, %10s calling-thread CPU (%d iterations)".format(name, show(perCallNs), show(cpuNs), iters))
     }
 
     var sink = 0L
+    // Baseline: a bare JNA direct call into the library (no status struct, no handle): what the
+    // JNA transport alone costs on this JVM. Internal to the module, so only this bench uses it.
+    measure("bare JNA call (contract version)", trivialIters) {
+        sink += jp.phr.core.IntegrityCheckingUniffiLib.ffi_phr_ffi_uniffi_contract_version()
+    }
     measure("coreVersion() (returns a string)", trivialIters) { sink += coreVersion().length }
     measure("isLocked() (method on an object)", trivialIters) { if (session.isLocked()) sink++ }
     measure("aggregate 12 months of daily steps", aggIters) {
