@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 
-mode=write
+mode="write"
 case "${1:-}" in
   --check) mode=check ;;
   "") ;;
