@@ -17,11 +17,15 @@ case "$CARGO_TARGET_DIR" in
   *) echo "test-swift: CARGO_TARGET_DIR must be inside the repository ($root)" >&2; exit 1 ;;
 esac
 
+# SwiftPM's build folder lives in the root's /tmp (kept between runs, outside the repository),
+# one per checkout so that worktrees testing at the same time do not share it.
+scratch="/tmp/phr-swift-build-$(printf '%s' "$root" | sha256sum | cut -c1-12)"
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 set +e
 scripts/toolchains/in-swift-root.sh "$root" swift test --disable-swift-testing \
-  --package-path ios/PHRCore --scratch-path /tmp/phr-swift-build \
+  --package-path ios/PHRCore --scratch-path "$scratch" \
   -Xlinker -L"$libdir" -Xlinker -rpath -Xlinker "$libdir" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
