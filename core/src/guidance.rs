@@ -6,6 +6,7 @@ use crate::records::{GlucoseTiming, Observation, ObservationType, Sex};
 use serde::Serialize;
 
 /// Where a value stands against the checkup thresholds.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
@@ -27,6 +28,7 @@ impl Level {
 }
 
 /// Thresholds of one value: guidance from, see-a-doctor from (`None` where none is set).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Band {
     pub guidance_from: f64,

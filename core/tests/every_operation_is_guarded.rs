@@ -31,6 +31,10 @@ const DEVICE_LEVEL: &[(&str, &str)] = &[
     ("set_time_zone", "display setting"),
     ("time_zone", "display setting"),
     ("set_clock_for_tests", "test hook"),
+    ("now", "the session clock"),
+    ("is_locked", "whether the store is locked"),
+    ("has_platform_key", "whether biometric unlock is set up"),
+    ("today", "the session clock"),
     ("owner", "who owns the device; names only"),
     (
         "person_id_by_nickname",

@@ -78,6 +78,7 @@ pub struct NewAuditEntry<'a> {
 }
 
 /// A stored entry, as shown by `audit show` and `access_history`.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
     pub seq: i64,
@@ -92,6 +93,7 @@ pub struct AuditEntry {
 }
 
 /// Result of verifying the chain.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditReport {
     pub entries: i64,
@@ -100,11 +102,13 @@ pub struct AuditReport {
 }
 
 /// The first place the chain does not verify.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BrokenLink {
     /// Sequence number of the first entry that fails (for a cut tail: one past the last entry).
     pub seq: i64,
-    pub reason: &'static str,
+    /// What was found, in words (no entry contents).
+    pub reason: String,
 }
 
 /// The audit keys of every data-key generation, loaded from the encrypted database.
@@ -281,12 +285,12 @@ pub(crate) fn verify(conn: &Connection) -> Result<AuditReport> {
     while let Some(row) = rows.next()? {
         let (e, stored_mac) = read_entry(row)?;
         count += 1;
-        let broken = |reason| {
+        let broken = |reason: &str| {
             Ok(AuditReport {
                 entries: count,
                 broken: Some(BrokenLink {
                     seq: expected,
-                    reason,
+                    reason: reason.to_owned(),
                 }),
             })
         };
@@ -323,7 +327,7 @@ pub(crate) fn verify(conn: &Connection) -> Result<AuditReport> {
     };
     let broken = (!tail_ok).then_some(BrokenLink {
         seq: expected,
-        reason: "entries were cut off the end",
+        reason: "entries were cut off the end".to_owned(),
     });
     Ok(AuditReport {
         entries: count,

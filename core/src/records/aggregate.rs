@@ -13,6 +13,7 @@ use chrono_tz::Tz;
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Granularity {
@@ -34,6 +35,7 @@ impl Granularity {
 }
 
 /// What to aggregate: one observation type over local dates `from..=to`.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AggregateQuery {
     pub observation_type: ObservationType,
@@ -46,6 +48,7 @@ pub struct AggregateQuery {
 
 /// One bucket. Statistics are `None` when the bucket is empty. For blood pressure the `*2`
 /// fields are the diastolic values.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bucket {
     /// First local date of the bucket.

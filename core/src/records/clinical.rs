@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// Which code system a checkup item code belongs to.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckupCodeSystem {
@@ -40,6 +41,7 @@ impl CheckupCodeSystem {
 }
 
 /// One result line of a checkup.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckupResult {
     pub code_system: CheckupCodeSystem,
@@ -55,6 +57,7 @@ pub struct CheckupResult {
     pub flag: Option<String>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Checkup {
     pub date: NaiveDate,
@@ -123,6 +126,7 @@ impl Checkup {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Immunization {
     pub vaccine: String,
@@ -153,6 +157,7 @@ impl Immunization {
 }
 
 /// A medication as recorded in an お薬手帳.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Medication {
     pub drug_name: String,
@@ -196,6 +201,7 @@ impl Medication {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Condition {
     pub name: String,
@@ -230,6 +236,7 @@ impl Condition {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Allergy {
     pub substance: String,
@@ -258,6 +265,7 @@ impl Allergy {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Note {
     pub text: String,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a front end passes to log one observation. For blood pressure `value` is systolic,
 /// `value2` diastolic and `value3` the pulse (optional).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObservationInput {
     pub observation_type: ObservationType,
@@ -51,6 +52,7 @@ impl ObservationInput {
 }
 
 /// A stored observation's values, in the stored UCUM unit.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observation {
     pub observation_type: ObservationType,

@@ -5,6 +5,7 @@
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ObservationType {
@@ -24,6 +25,7 @@ pub enum ObservationType {
 }
 
 /// How values of one type combine over a day, week or month.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Aggregation {
@@ -34,6 +36,7 @@ pub enum Aggregation {
 }
 
 /// The consent category an observation type belongs to (see DOMAIN.md).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ObservationCategory {
@@ -189,6 +192,7 @@ impl ObservationType {
 }
 
 /// When a glucose reading was taken relative to a meal.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GlucoseTiming {

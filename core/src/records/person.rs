@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// A person's id (UUID text).
 pub type PersonId = String;
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
@@ -42,6 +43,7 @@ impl Sex {
 }
 
 /// What is needed to add a person.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewPerson {
     /// A short handle unique on this device (`hanako`), used by the CLI and as a display fallback.
@@ -63,6 +65,7 @@ pub struct NewPerson {
     pub municipality_code: Option<String>,
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Person {
     pub id: PersonId,

@@ -9,6 +9,7 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 /// A page request: at most `limit` records older than `after`.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageRequest {
     pub limit: u32,
@@ -16,6 +17,7 @@ pub struct PageRequest {
 }
 
 /// Opaque continuation token (the last record's effective time and id).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageToken {
     pub effective_utc: i64,
@@ -35,6 +37,7 @@ impl PageRequest {
     }
 }
 
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Page {
     pub records: Vec<Record>,
@@ -43,6 +46,7 @@ pub struct Page {
 }
 
 /// What to list. Empty filter = every live record of the subject (the timeline).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordFilter {
     pub kind: Option<RecordKind>,

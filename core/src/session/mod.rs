@@ -81,6 +81,16 @@ impl Session {
         self.store.change_passphrase(old, new, kdf)
     }
 
+    /// Whether [`Session::lock`] has been called.
+    pub fn is_locked(&self) -> bool {
+        self.store.is_locked()
+    }
+
+    /// Whether the keyring has a platform-keystore wrap (the app can offer biometric unlock).
+    pub fn has_platform_key(&self) -> Result<bool> {
+        self.store.has_platform_key()
+    }
+
     pub fn enroll_platform_key(&self, platform: &dyn PlatformKeyStore) -> Result<()> {
         self.store.enroll_platform_key(platform)
     }
@@ -126,8 +136,8 @@ impl Session {
         Ok(entries)
     }
 
-    /// Now, with the session zone's current offset.
-    pub(crate) fn now(&self) -> Stamp {
+    /// Now, with the session zone's current offset (what a front end stamps a new reading with).
+    pub fn now(&self) -> Stamp {
         let fixed = self.fixed_now.load(std::sync::atomic::Ordering::SeqCst);
         let now = if fixed == i64::MIN {
             Utc::now()
@@ -152,7 +162,8 @@ impl Session {
             .store(at.unwrap_or(i64::MIN), std::sync::atomic::Ordering::SeqCst);
     }
 
-    pub(crate) fn today(&self) -> chrono::NaiveDate {
+    /// Today's local date in the session zone (the end of a dashboard's trend range).
+    pub fn today(&self) -> chrono::NaiveDate {
         self.now().to_utc().with_timezone(&self.zone).date_naive()
     }
 

@@ -1,0 +1,45 @@
+package jp.phr.core.client
+
+import jp.phr.core.PhrException
+
+/**
+ * What went wrong, as something the app can act on. Mapped 1:1 from the generated
+ * [PhrException] in ONE place ([toClientException]). Messages never carry health values or names.
+ */
+sealed class PhrClientException(message: String, cause: Throwable? = null) : Exception(message, cause) {
+    /** The passphrase or PIN is wrong: ask again. */
+    class WrongPassphrase(cause: Throwable? = null) : PhrClientException("wrong passphrase", cause)
+    /** The platform key could not unlock the store (key gone, biometrics cancelled): ask for the passphrase. */
+    class PlatformKeyRejected(cause: Throwable? = null) : PhrClientException("platform key rejected", cause)
+    /** The store is locked: show the unlock screen. */
+    class Locked(cause: Throwable? = null) : PhrClientException("the store is locked", cause)
+    class CorruptStore(val reason: String, cause: Throwable? = null) : PhrClientException("damaged store: $reason", cause)
+    class KeyringMismatch(cause: Throwable? = null) : PhrClientException("keyring does not belong to this database", cause)
+    /** Written by a newer app version: ask the user to update. */
+    class UnsupportedVersion(val found: Long, val supported: Long, cause: Throwable? = null) :
+        PhrClientException("unsupported store version $found (supported $supported)", cause)
+    /** Input refused: highlight [field] and show [reason]. */
+    class InvalidInput(val field: String, val reason: String, cause: Throwable? = null) :
+        PhrClientException("invalid $field: $reason", cause)
+    class NotFound(val what: String, cause: Throwable? = null) : PhrClientException("$what not found", cause)
+    class AlreadyExists(val what: String, cause: Throwable? = null) : PhrClientException("$what already exists", cause)
+    /** The acting person may not do [action] on this record (no family grant). */
+    class NotPermitted(val action: String, cause: Throwable? = null) : PhrClientException("not permitted: $action", cause)
+    /** Disk full, I/O or database failure; [kind] is sqlite, io, keyring, crypto or unknown. */
+    class Storage(val kind: String, cause: Throwable? = null) : PhrClientException("storage failure ($kind)", cause)
+}
+
+/** The one mapping from the generated exception to the app's. */
+fun PhrException.toClientException(): PhrClientException = when (this) {
+    is PhrException.WrongPassphrase -> PhrClientException.WrongPassphrase(this)
+    is PhrException.PlatformKeyRejected -> PhrClientException.PlatformKeyRejected(this)
+    is PhrException.Locked -> PhrClientException.Locked(this)
+    is PhrException.CorruptStore -> PhrClientException.CorruptStore(reason, this)
+    is PhrException.KeyringMismatch -> PhrClientException.KeyringMismatch(this)
+    is PhrException.UnsupportedVersion -> PhrClientException.UnsupportedVersion(found, supported, this)
+    is PhrException.InvalidInput -> PhrClientException.InvalidInput(field, reason, this)
+    is PhrException.NotFound -> PhrClientException.NotFound(what, this)
+    is PhrException.AlreadyExists -> PhrClientException.AlreadyExists(what, this)
+    is PhrException.NotPermitted -> PhrClientException.NotPermitted(action, this)
+    is PhrException.Storage -> PhrClientException.Storage(kind, this)
+}

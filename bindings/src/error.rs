@@ -1,0 +1,107 @@
+//! The one FFI error type, mapped 1:1 from `phr_core::Error` in ONE place ([`From`] below).
+//! Messages carry field names, kinds and counts only, never health values or names.
+
+use phr_core::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum PhrError {
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    #[error("the platform key could not unlock this store")]
+    PlatformKeyRejected,
+    #[error("the store is locked")]
+    Locked,
+    #[error("the store is damaged or is not a PHR Core store: {reason}")]
+    CorruptStore { reason: String },
+    #[error("the keyring does not belong to this database")]
+    KeyringMismatch,
+    #[error("unsupported store version {found} (this build supports up to {supported})")]
+    UnsupportedVersion { found: i64, supported: i64 },
+    #[error("invalid {field}: {reason}")]
+    InvalidInput { field: String, reason: String },
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("{what} already exists")]
+    AlreadyExists { what: String },
+    #[error("not permitted: {action}")]
+    NotPermitted { action: String },
+    /// `kind` is `sqlite`, `io`, `keyring`, `crypto` (or `unknown` for a core error this build
+    /// of the bindings does not know yet); `detail` is for logs and support, not for users.
+    /// (Not `message`: that name clashes with the exception's own in Kotlin.)
+    #[error("storage failure: {detail}")]
+    Storage { kind: String, detail: String },
+}
+
+impl From<Error> for PhrError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::WrongPassphrase => PhrError::WrongPassphrase,
+            Error::PlatformKeyRejected => PhrError::PlatformKeyRejected,
+            Error::Locked => PhrError::Locked,
+            Error::CorruptStore { reason } => PhrError::CorruptStore {
+                reason: reason.to_owned(),
+            },
+            Error::KeyringMismatch => PhrError::KeyringMismatch,
+            Error::UnsupportedVersion { found, supported } => {
+                PhrError::UnsupportedVersion { found, supported }
+            }
+            Error::InvalidInput { field, reason } => PhrError::InvalidInput { field, reason },
+            Error::NotFound { what } => PhrError::NotFound { what },
+            Error::AlreadyExists { what } => PhrError::AlreadyExists { what },
+            Error::NotPermitted { action } => PhrError::NotPermitted { action },
+            Error::Storage(f) => PhrError::Storage {
+                kind: f.kind().to_owned(),
+                detail: f.to_string(),
+            },
+            // `phr_core::Error` is non-exhaustive: a variant added later is still reported,
+            // never a panic. Add it above when it lands.
+            other => PhrError::Storage {
+                kind: "unknown".to_owned(),
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
+pub(crate) type Result<T, E = PhrError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_core_variant_maps_to_its_namesake() {
+        let cases = [
+            (Error::WrongPassphrase, PhrError::WrongPassphrase),
+            (Error::Locked, PhrError::Locked),
+            (
+                Error::invalid("value", "must be a number"),
+                PhrError::InvalidInput {
+                    field: "value".into(),
+                    reason: "must be a number".into(),
+                },
+            ),
+            (
+                Error::NotPermitted {
+                    action: "view".into(),
+                },
+                PhrError::NotPermitted {
+                    action: "view".into(),
+                },
+            ),
+            (
+                Error::UnsupportedVersion {
+                    found: 9,
+                    supported: 2,
+                },
+                PhrError::UnsupportedVersion {
+                    found: 9,
+                    supported: 2,
+                },
+            ),
+        ];
+        for (core, ffi) in cases {
+            assert_eq!(PhrError::from(core), ffi);
+        }
+    }
+}

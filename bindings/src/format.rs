@@ -1,0 +1,78 @@
+//! The core's formatters and guidance, exported so that no UI re-implements them.
+//! Their output is for the resident's own screen: never log it.
+
+use phr_core::guidance::{self, Band, Level};
+use phr_core::records::{
+    Aggregation, Observation, ObservationCategory, ObservationType, RecordBody, Sex, summary,
+};
+
+/// The version of PHR Core in this library (also the cheapest call across the FFI).
+#[uniffi::export]
+pub fn core_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// One line describing a record, e.g. `Blood pressure 128/82 mmHg, pulse 64 bpm`.
+#[uniffi::export]
+pub fn record_summary(body: RecordBody) -> String {
+    summary::record(&body)
+}
+
+/// One line describing an observation.
+#[uniffi::export]
+pub fn observation_summary(observation: Observation) -> String {
+    summary::observation(&observation)
+}
+
+/// A unit as people read it (`mmHg`, `°C`, `kg`); empty for BMI.
+#[uniffi::export]
+pub fn display_unit(observation_type: ObservationType) -> String {
+    summary::display_unit(observation_type).to_owned()
+}
+
+/// A value rounded for display (integers for steps and pressure, one decimal otherwise).
+#[uniffi::export]
+pub fn format_value(observation_type: ObservationType, value: f64) -> String {
+    summary::format_value(observation_type, value)
+}
+
+/// The English label of a type (`Blood pressure`); apps translate by the type's name.
+#[uniffi::export]
+pub fn observation_type_label(observation_type: ObservationType) -> String {
+    observation_type.label().to_owned()
+}
+
+/// Every observation type, in the order the dashboard shows them.
+#[uniffi::export]
+pub fn observation_types() -> Vec<ObservationType> {
+    ObservationType::ALL.to_vec()
+}
+
+#[uniffi::export]
+pub fn observation_category(observation_type: ObservationType) -> ObservationCategory {
+    observation_type.category()
+}
+
+/// Whether a type's daily value is a sum (steps, sleep) or statistics (min/mean/max).
+#[uniffi::export]
+pub fn observation_aggregation(observation_type: ObservationType) -> Aggregation {
+    observation_type.aggregation()
+}
+
+/// Where a value stands against the 特定健診 thresholds; `None` when there is no threshold.
+#[uniffi::export]
+pub fn assess(observation: Observation, sex: Option<Sex>) -> Option<Level> {
+    guidance::assess(&observation, sex)
+}
+
+/// The thresholds of a type's primary value, for drawing the guidance band on a chart.
+#[uniffi::export]
+pub fn guidance_band(observation_type: ObservationType, sex: Option<Sex>) -> Option<Band> {
+    guidance::band(observation_type, sex)
+}
+
+/// The English label of a level; apps translate by the level's name.
+#[uniffi::export]
+pub fn level_label(level: Level) -> String {
+    level.label().to_owned()
+}

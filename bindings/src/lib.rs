@@ -1,0 +1,26 @@
+//! `phr-ffi`: the UniFFI surface of PHR Core for the Kotlin (Android) and Swift (iOS) apps.
+//!
+//! Only objects ([`PhrStore`], [`PhrSession`]), foreign traits ([`PlatformKeyStore`],
+//! [`ProgressListener`]), the one error mapping ([`PhrError`]) and thin exports of the core's
+//! formatters live here. Plain data types (records, persons, aggregates, audit entries) are
+//! `phr-core`'s own, derived behind its `uniffi` feature. No rule lives here.
+
+mod error;
+mod format;
+mod platform;
+mod progress;
+mod session;
+mod store;
+
+pub use error::PhrError;
+pub use format::*;
+pub use platform::{PlatformKeyError, PlatformKeyStore};
+pub use progress::{ProgressError, ProgressListener};
+pub use session::PhrSession;
+pub use store::PhrStore;
+
+uniffi::setup_scaffolding!("phr_ffi");
+
+// Local dates cross as ISO text, by the conversion `phr-core` defines behind its `uniffi` feature.
+use chrono::NaiveDate;
+uniffi::use_remote_type!(phr_core::NaiveDate);

@@ -1,0 +1,156 @@
+import Foundation
+
+/// One tile of the today dashboard: the newest value of a type, its core-made summary and level.
+public struct DashboardItem: Sendable, Equatable {
+    public let record: Record
+    public let observationType: ObservationType
+    /// From the core's formatter, e.g. "Blood pressure 128/82 mmHg". Never log it.
+    public let summary: String
+    /// Against the 特定健診 thresholds; nil when the type has none.
+    public let level: Level?
+}
+
+/// The app's entry point to PHR Core. Every call is `async throws`, runs off the main actor
+/// (nonisolated async functions run on the global executor) and throws `PHRClientError`.
+/// Holds no rule: every check, format and threshold comes from the core.
+public final class PHRClient: Sendable {
+    private let session: PhrSession
+
+    private init(_ session: PhrSession) { self.session = session }
+
+    /// The generated session, for calls this layer does not wrap (blocking: not on the main actor).
+    public var raw: PhrSession { session }
+
+    public static func exists(at dir: URL) -> Bool { PhrStore(dir: dir.path).exists() }
+
+    /// Create a store. `kdfIterations` nil = the production default (600,000).
+    public static func create(at dir: URL, passphrase: String, kdfIterations: UInt32? = nil) async throws -> PHRClient {
+        try await run { PHRClient(try PhrStore(dir: dir.path).create(passphrase: passphrase, kdfIterations: kdfIterations)) }
+    }
+
+    public static func unlock(at dir: URL, passphrase: String) async throws -> PHRClient {
+        try await run { PHRClient(try PhrStore(dir: dir.path).unlock(passphrase: passphrase)) }
+    }
+
+    /// Biometric unlock: `keyStore` unwraps the data key with a Keychain / Secure Enclave key.
+    public static func unlock(at dir: URL, keyStore: PlatformKeyStore) async throws -> PHRClient {
+        try await run { PHRClient(try PhrStore(dir: dir.path).unlockWithPlatformKey(keyStore: keyStore)) }
+    }
+
+    private static func run<T>(_ body: () throws -> T) async throws -> T {
+        do { return try body() } catch { throw PHRClientError(error) }
+    }
+
+    private func call<T>(_ body: (PhrSession) throws -> T) async throws -> T {
+        try await PHRClient.run { try body(session) }
+    }
+
+    public var isLocked: Bool { session.isLocked() }
+    public func lock() async throws { try await call { try $0.lock() } }
+    public func enrollPlatformKey(_ keyStore: PlatformKeyStore) async throws {
+        try await call { try $0.enrollPlatformKey(keyStore: keyStore) }
+    }
+    public func hasPlatformKey() async throws -> Bool { try await call { try $0.hasPlatformKey() } }
+    public func now() async throws -> Stamp { try await call { $0.now() } }
+    /// Today's local date (`YYYY-MM-DD`) in the session zone (Asia/Tokyo by default).
+    public func today() async throws -> String { try await call { $0.today() } }
+
+    // MARK: persons (the family switcher)
+
+    public func addPerson(actor: String?, _ person: NewPerson) async throws -> Person {
+        try await call { try $0.addPerson(actor: actor, person: person) }
+    }
+    public func owner() async throws -> Person? { try await call { try $0.owner() } }
+    /// The persons `actor` may act for.
+    public func persons(actor: String) async throws -> [Person] { try await call { try $0.persons(actor: actor) } }
+
+    // MARK: writing
+
+    public func log(actor: String, subject: String, _ input: ObservationInput) async throws -> Record {
+        try await call { try $0.logObservation(actor: actor, subject: subject, input: input) }
+    }
+
+    /// Import in chunks of `chunkSize`, one transaction each; `onProgress` runs on the calling task's thread.
+    public func addRecords(actor: String, subject: String, _ inputs: [ClinicalInput], provenance: Provenance,
+                           source: String? = nil, chunkSize: UInt32 = 500,
+                           onProgress: @escaping @Sendable (UInt64, UInt64) -> Void = { _, _ in }) async throws -> [String] {
+        try await call {
+            try $0.addRecordsWithProgress(actor: actor, subject: subject, inputs: inputs, provenance: provenance,
+                                          source: source, chunkSize: chunkSize, listener: ClosureListener(onProgress))
+        }
+    }
+
+    public func backup(to file: URL, passphrase: String,
+                       onProgress: @escaping @Sendable (UInt64, UInt64) -> Void = { _, _ in }) async throws {
+        try await call { try $0.backup(path: file.path, backupPassphrase: passphrase, listener: ClosureListener(onProgress)) }
+    }
+
+    // MARK: reading
+
+    public func timelinePage(actor: String, subject: String, limit: UInt32 = 50, after: PageToken? = nil) async throws -> Page {
+        try await call { try $0.timeline(actor: actor, subject: subject, page: PageRequest(limit: limit, after: after)) }
+    }
+
+    /// The timeline, newest first, one page per element until the end.
+    public func timeline(actor: String, subject: String, pageSize: UInt32 = 50) -> AsyncThrowingStream<[Record], Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                var after: PageToken? = nil
+                do {
+                    repeat {
+                        let page = try await self.timelinePage(actor: actor, subject: subject, limit: pageSize, after: after)
+                        if !page.records.isEmpty { continuation.yield(page.records) }
+                        after = page.next
+                    } while after != nil && !Task.isCancelled
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    public func latest(actor: String, subject: String) async throws -> [Record] {
+        try await call { try $0.latestObservations(actor: actor, subject: subject) }
+    }
+
+    /// Today's dashboard: the newest value of each type with the core's summary and guidance level.
+    public func dashboard(actor: String, subject: String, sex: Sex?) async throws -> [DashboardItem] {
+        try await latest(actor: actor, subject: subject).compactMap { record in
+            guard case let .observation(o) = record.body else { return nil }
+            return DashboardItem(record: record, observationType: o.observationType,
+                                 summary: recordSummary(body: record.body), level: assess(observation: o, sex: sex))
+        }
+    }
+
+    public func aggregate(actor: String, subject: String, _ query: AggregateQuery) async throws -> [Bucket] {
+        try await call { try $0.aggregate(actor: actor, subject: subject, query: query) }
+    }
+
+    /// Daily buckets of the last `days` days up to today (the dashboard's trend line).
+    public func trend(actor: String, subject: String, type: ObservationType, days: Int = 30) async throws -> [Bucket] {
+        let to = try await today()
+        let from = try PHRClient.isoDate(to, plusDays: -(days - 1))
+        return try await aggregate(actor: actor, subject: subject,
+                                   AggregateQuery(observationType: type, granularity: .day, from: from, to: to, timeZone: nil))
+    }
+
+    /// `YYYY-MM-DD` shifted by whole days (calendar arithmetic in UTC: no daylight saving).
+    static func isoDate(_ date: String, plusDays: Int) throws -> String {
+        let f = DateFormatter()
+        f.calendar = Calendar(identifier: .gregorian)
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd"
+        guard let d = f.date(from: date) else { throw PHRClientError.invalidInput(field: "date", reason: "must be YYYY-MM-DD") }
+        return f.string(from: d.addingTimeInterval(Double(plusDays) * 86_400))
+    }
+}
+
+/// A closure as a ProgressListener.
+final class ClosureListener: ProgressListener, @unchecked Sendable {
+    private let f: @Sendable (UInt64, UInt64) -> Void
+    init(_ f: @escaping @Sendable (UInt64, UInt64) -> Void) { self.f = f }
+    func onProgress(done: UInt64, total: UInt64) throws { f(done, total) }
+}

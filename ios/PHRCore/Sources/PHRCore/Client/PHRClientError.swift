@@ -1,0 +1,40 @@
+import Foundation
+
+/// What went wrong, as something the app can act on. Mapped 1:1 from the generated `PhrError`
+/// in ONE place (`init(_:)`). Messages never carry health values or names.
+public enum PHRClientError: Error, Equatable, Sendable {
+    case wrongPassphrase
+    case platformKeyRejected
+    case locked
+    case corruptStore(reason: String)
+    case keyringMismatch
+    case unsupportedVersion(found: Int64, supported: Int64)
+    case invalidInput(field: String, reason: String)
+    case notFound(what: String)
+    case alreadyExists(what: String)
+    case notPermitted(action: String)
+    /// `kind`: sqlite, io, keyring, crypto or unknown. Details stay in the core's logs.
+    case storage(kind: String)
+    /// Not a PhrError: a UniFFI internal error (e.g. a malformed date string). Never a crash.
+    case internalError(String)
+
+    init(_ error: Error) {
+        guard let e = error as? PhrError else {
+            self = .internalError(String(describing: type(of: error)))
+            return
+        }
+        switch e {
+        case .WrongPassphrase: self = .wrongPassphrase
+        case .PlatformKeyRejected: self = .platformKeyRejected
+        case .Locked: self = .locked
+        case let .CorruptStore(reason): self = .corruptStore(reason: reason)
+        case .KeyringMismatch: self = .keyringMismatch
+        case let .UnsupportedVersion(found, supported): self = .unsupportedVersion(found: found, supported: supported)
+        case let .InvalidInput(field, reason): self = .invalidInput(field: field, reason: reason)
+        case let .NotFound(what): self = .notFound(what: what)
+        case let .AlreadyExists(what): self = .alreadyExists(what: what)
+        case let .NotPermitted(action): self = .notPermitted(action: action)
+        case let .Storage(kind, _): self = .storage(kind: kind)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+@testable import PHRCore
+
+let testKdf: UInt32 = 10_000 // the lowest cost the core accepts: fast unlocks in tests
+let passphrase = "correct horse battery"
+let jst: Int32 = 9 * 3600
+
+func tempStoreDir() -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("phr-swift-test-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+func person(_ nickname: String, _ given: String, sex: Sex = .female, birth: String = "1980-04-01") -> NewPerson {
+    NewPerson(nickname: nickname, familyName: "山田", givenName: given, familyNameKana: nil, givenNameKana: nil,
+              birthDate: birth, sex: sex, insurerNumber: nil, insuredSymbol: nil, insuredNumber: nil, municipalityCode: nil)
+}
+
+func ago(days: Int64, seconds: Int64 = 60) -> Stamp {
+    Stamp(utcSeconds: Int64(Date().timeIntervalSince1970) - days * 86_400 - seconds, offsetSeconds: jst)
+}
+
+func obs(_ type: ObservationType, _ value: Double, _ at: Stamp) -> ObservationInput {
+    ObservationInput(observationType: type, value: value, value2: nil, value3: nil, unit: nil, glucoseTiming: nil, effective: at)
+}
+
+func bp(_ sys: Double, _ dia: Double, _ at: Stamp) -> ObservationInput {
+    ObservationInput(observationType: .bloodPressure, value: sys, value2: dia, value3: nil, unit: nil, glucoseTiming: nil, effective: at)
+}
+
+/// TEST DOUBLE ONLY — NOT CRYPTOGRAPHY. CryptoKit is not available on Linux, so this keystore
+/// "wraps" by XOR with a random in-memory pad plus a check byte. It exists only to drive the
+/// PlatformKeyStore foreign trait from Swift; a real app uses the Keychain / Secure Enclave
+/// (see ios/App/KeychainKeyStore.swift).
+final class XorTestKeyStore: PlatformKeyStore, @unchecked Sendable {
+    private let lock = NSLock()
+    private var pads: [String: [UInt8]] = [:]
+    private(set) var wraps = 0
+    private(set) var unwraps = 0
+
+    func wrap(alias: String, secret: Data) throws -> Data {
+        lock.lock(); defer { lock.unlock() }
+        wraps += 1
+        let pad = pads[alias] ?? (0..<secret.count).map { _ in UInt8.random(in: 0...255) }
+        pads[alias] = pad
+        guard pad.count == secret.count else { throw PlatformKeyError.Failure(reason: "unexpected secret size") }
+        let body = zip(secret, pad).map { $0 ^ $1 }
+        return Data([0x5A] + body)
+    }
+
+    func unwrap(alias: String, blob: Data) throws -> Data {
+        lock.lock(); defer { lock.unlock() }
+        unwraps += 1
+        guard let pad = pads[alias] else { throw PlatformKeyError.KeyMissing }
+        let bytes = [UInt8](blob)
+        guard bytes.first == 0x5A, bytes.count == pad.count + 1 else { throw PlatformKeyError.Failure(reason: "bad blob") }
+        return Data(zip(bytes.dropFirst(), pad).map { $0 ^ $1 })
+    }
+
+    func forgetAll() { lock.lock(); pads.removeAll(); lock.unlock() }
+}
+
+/// Asserts that `body` throws exactly `expected`.
+func assertThrows(_ expected: PHRClientError, file: StaticString = #filePath, line: UInt = #line,
+                  _ body: () async throws -> Void) async {
+    do {
+        try await body()
+        XCTFail("expected \(expected), nothing was thrown", file: file, line: line)
+    } catch let e as PHRClientError {
+        XCTAssertEqual(e, expected, file: file, line: line)
+    } catch {
+        XCTFail("expected \(expected), got \(error)", file: file, line: line)
+    }
+}
+
+import XCTest
