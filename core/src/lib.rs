@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod checkup_xml;
 pub mod consent;
 pub mod crypto;
 pub mod error;
