@@ -4,6 +4,7 @@
 
 mod consent;
 mod family;
+mod imports;
 mod persons;
 mod reads;
 mod writes;
