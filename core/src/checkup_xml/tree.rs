@@ -241,12 +241,24 @@ fn close(el: Element, stack: &mut [Element], root: &mut Option<Element>) {
 }
 
 fn push_text(stack: &mut [Element], content: &str, after_root: bool) -> Result<()> {
-    let path = path_of(stack);
+    // Indentation between child elements (and before the first text) carries nothing and
+    // would otherwise add up in elements with many children.
+    if content.trim().is_empty()
+        && stack
+            .last()
+            .is_some_and(|el| el.text.is_empty() || !el.children.is_empty())
+    {
+        return Ok(());
+    }
+    // The path is built only for an error: building it walks the siblings of every level.
+    let too_long = stack
+        .last()
+        .is_some_and(|el| el.text.len() + content.len() > MAX_TEXT);
+    if too_long {
+        return Err(Error::invalid(path_of(stack), "has too much text"));
+    }
     match stack.last_mut() {
         Some(el) => {
-            if el.text.len() + content.len() > MAX_TEXT {
-                return Err(Error::invalid(path, "has too much text"));
-            }
             el.text.push_str(content);
             Ok(())
         }
