@@ -381,6 +381,20 @@ fn cases() -> Vec<Case> {
             "158.2",
         ),
         (
+            "control character in a text result",
+            one("特記事項なし", "特記&#x1;事項なし"),
+            format!("{BODY}/entry[29]/observation/value"),
+            "特記",
+        ),
+        (
+            "institution name too long",
+            Box::new(|s: &str| {
+                nth_replace(s, "<name>千代田健診センター</name>", &format!("<name>{}</name>", "健".repeat(201)), 2)
+            }),
+            "ClinicalDocument/documentationOf/serviceEvent/performer/assignedEntity/representedOrganization/name".into(),
+            "健健",
+        ),
+        (
             "second root",
             Box::new(|s: &str| format!("{s}<ClinicalDocument xmlns=\"urn:hl7-org:v3\"/>")),
             "document".into(),

@@ -204,6 +204,14 @@ fn organization(org: &Element, path: &Path) -> Result<(Option<String>, Option<St
         ));
     }
     let name = org.child("name").and_then(name_text);
+    if let Some(n) = &name
+        && (n.chars().count() > 200 || n.chars().any(char::is_control))
+    {
+        return Err(Error::invalid(
+            path.child("name").to_string(),
+            "must be at most 200 characters, without control characters",
+        ));
+    }
     Ok((code, name))
 }
 

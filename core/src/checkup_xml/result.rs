@@ -95,6 +95,15 @@ pub fn read(obs: &Element, path: &Path) -> Result<Option<CheckupResult>> {
                     format!("must be at most {MAX_TEXT_CHARS} characters"),
                 ));
             }
+            if text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t')
+            {
+                return Err(Error::invalid(
+                    vp.to_string(),
+                    "must not contain control characters",
+                ));
+            }
             r.value_text = Some(text.to_owned());
         }
     }
