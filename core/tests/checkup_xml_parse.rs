@@ -120,6 +120,18 @@ fn byte_order_mark_and_detection() {
     assert!(parse(&with_bom).is_ok());
     assert!(checkup_xml::looks_like_checkup_xml(with_bom.as_bytes()));
     assert!(checkup_xml::looks_like_checkup_xml(COMPLETE.as_bytes()));
+    // The declaration line of MINIMAL is replaced by one followed by a DOCTYPE.
+    let body = MINIMAL.split_once('\n').unwrap().1;
+    let with_doctype =
+        format!("<?xml version=\"1.0\"?>\n<!DOCTYPE ClinicalDocument [<!ENTITY e \"x\">]>\n{body}");
+    assert!(
+        checkup_xml::looks_like_checkup_xml(with_doctype.as_bytes()),
+        "recognised, so that parse can refuse the DOCTYPE by name"
+    );
+    assert!(matches!(
+        parse(&with_doctype),
+        Err(Error::InvalidInput { field, .. }) if field == "DOCTYPE"
+    ));
     assert!(!checkup_xml::looks_like_checkup_xml(
         b"{\"resourceType\":\"Bundle\"}"
     ));

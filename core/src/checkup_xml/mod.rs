@@ -55,6 +55,16 @@ pub fn looks_like_checkup_xml(bytes: &[u8]) -> bool {
                 Some(i) => rest = r[i + 2..].trim_start(),
                 None => return false,
             }
+        } else if let Some(r) = rest.strip_prefix("<!DOCTYPE") {
+            // Recognised here so that `parse` refuses it with its own message.
+            let end = match (r.find('['), r.find('>')) {
+                (Some(b), Some(g)) if b < g => r.find("]>").map(|i| i + 2),
+                (_, g) => g.map(|i| i + 1),
+            };
+            match end {
+                Some(i) => rest = r[i..].trim_start(),
+                None => return false,
+            }
         } else if let Some(r) = rest.strip_prefix("<!--") {
             match r.find("-->") {
                 Some(i) => rest = r[i + 3..].trim_start(),
