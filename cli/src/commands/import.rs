@@ -90,7 +90,7 @@ fn import_checkup(ctx: &Ctx, bytes: &[u8], provenance: Provenance) -> CliResult 
         parsed.checkup.results.len(),
         match parsed.not_done {
             0 => String::new(),
-            n => format!(" ({n} items without a value skipped)"),
+            n => format!(" (skipped: {n} without a value)"),
         }
     );
     Ok(())
