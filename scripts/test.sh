@@ -11,15 +11,28 @@ step "installing test dependencies"
 scripts/install-test-deps.sh
 scripts/install-consent-test-deps.sh
 scripts/install-fhir-test-deps.sh
+scripts/install-xml-test-deps.sh
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The workspace builds phr-core with its uniffi feature (generated code needs unsafe impls);
+# alone, without it, phr-core must still build under #![forbid(unsafe_code)].
+cargo clippy -p phr-core --all-targets --locked -- -D warnings
 
 step "Rust tests (unit, behaviour, CLI end to end)"
 cargo test --workspace --locked
+
+step "generated Kotlin and Swift bindings are up to date"
+scripts/gen-bindings.sh --check
+
+step "Kotlin bindings on the JVM (real kotlinc, JUnit 4, JNA)"
+scripts/test-kotlin.sh
+
+step "Swift bindings on Linux (Swift 6 in a Debian trixie root, XCTest)"
+scripts/test-swift.sh
 
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run

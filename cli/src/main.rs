@@ -72,6 +72,8 @@ enum Command {
     /// Show or verify the audit trail.
     #[command(subcommand)]
     Audit(commands::audit::AuditCmd),
+    /// Import a file into the record (a health-checkup XML, detected by content).
+    Import(commands::import::ImportArgs),
     /// Dynamic consent: show, grant, withdraw, history, receipt.
     Consent(commands::consent::ConsentArgs),
     /// Export the whole record of --for (default: you) to a file, e.g. `--format fhir --out r.json`.
@@ -112,6 +114,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Passphrase(c) => commands::keys::passphrase(&ctx, c),
         Audit(c) => commands::audit::run(&ctx, c),
         Family(c) => commands::family::run(&ctx, c),
+        Import(a) => commands::import::run(&ctx, a),
         Consent(a) => commands::consent::run(&ctx, a),
         Export(a) => commands::export::run(&ctx, a),
         Demo(a) => commands::demo::run(a),

@@ -14,6 +14,7 @@ uniffi::setup_scaffolding!("phr_core");
 
 pub mod access;
 pub mod audit;
+pub mod checkup_xml;
 pub mod consent;
 pub mod crypto;
 pub mod error;

@@ -165,6 +165,16 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
         "update_record",
         s.update_record(o, t, &r.meta.id, note()).map(|_| ()),
     );
+    check(
+        "import_checkup_xml",
+        s.import_checkup_xml(
+            o,
+            t,
+            include_bytes!("fixtures/checkup/tokutei_minimal.xml"),
+            Provenance::ImportedFile,
+        )
+        .map(|_| ()),
+    );
     check("delete_record", s.delete_record(o, t, &r.meta.id));
     check("erase_record", s.erase_record(o, t, &r.meta.id));
     check("erase_all_records", s.erase_all_records(o, t).map(|_| ()));

@@ -5,6 +5,7 @@
 mod consent;
 mod export;
 mod family;
+mod imports;
 mod persons;
 mod reads;
 mod writes;

@@ -76,7 +76,7 @@ impl Session {
             .ok_or_else(|| Error::not_found("person"))
     }
 
-    fn person(&self, id: &str) -> Result<Person> {
+    pub(super) fn person(&self, id: &str) -> Result<Person> {
         self.store()
             .read(|c| persons::get(c, id))?
             .ok_or_else(|| Error::not_found("person"))
