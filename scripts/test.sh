@@ -10,6 +10,7 @@ step() { printf '\n==> %s\n' "$*"; }
 step "installing test dependencies"
 scripts/install-test-deps.sh
 scripts/install-consent-test-deps.sh
+scripts/install-fhir-test-deps.sh
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

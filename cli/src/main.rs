@@ -74,6 +74,8 @@ enum Command {
     Audit(commands::audit::AuditCmd),
     /// Dynamic consent: show, grant, withdraw, history, receipt.
     Consent(commands::consent::ConsentArgs),
+    /// Export the whole record of --for (default: you) to a file, e.g. `--format fhir --out r.json`.
+    Export(commands::export::ExportArgs),
     /// Run the whole product on a demo store: two persons, a year of data, a summary, a chart.
     Demo(commands::demo::DemoArgs),
 }
@@ -111,6 +113,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Audit(c) => commands::audit::run(&ctx, c),
         Family(c) => commands::family::run(&ctx, c),
         Consent(a) => commands::consent::run(&ctx, a),
+        Export(a) => commands::export::run(&ctx, a),
         Demo(a) => commands::demo::run(a),
     }
 }

@@ -398,3 +398,60 @@ fn a_daughter_manages_her_fathers_record_until_he_revokes() {
         .code(1)
         .stderr(predicate::str::contains("invalid scopes"));
 }
+
+#[test]
+fn export_fhir_writes_a_bundle_of_the_subjects_record() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s)
+        .args(["log", "bp", "128/82", "--pulse", "64"])
+        .assert()
+        .success();
+    phr(&s).args(["log", "height", "158"]).assert().success();
+    phr(&s).args(["log", "weight", "52"]).assert().success(); // + a derived BMI
+    phr(&s).args(["log", "steps", "8432"]).assert().success();
+    phr(&s)
+        .args(["log", "note", "朝の散歩　30分"])
+        .assert()
+        .success();
+    let out = dir.path().join("record.json");
+    phr(&s)
+        .args(["export", "--format", "fhir", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("wrote 9 FHIR resources"));
+    let b: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(b["resourceType"], "Bundle");
+    assert_eq!(b["type"], "collection");
+    let mut counts = std::collections::BTreeMap::new();
+    for e in b["entry"].as_array().unwrap() {
+        *counts
+            .entry(e["resource"]["resourceType"].as_str().unwrap().to_owned())
+            .or_insert(0) += 1;
+    }
+    let expected: std::collections::BTreeMap<String, i32> = [
+        ("Patient", 1),
+        ("Observation", 5),
+        ("DocumentReference", 1),
+        ("Provenance", 2), // self-entered, derived
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    assert_eq!(counts, expected);
+    assert_eq!(b["entry"][0]["resource"]["name"][0]["family"], "山田");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the export is readable by its owner only");
+    }
+    // Never overwrites.
+    phr(&s)
+        .args(["export", "--format", "fhir", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists"));
+}

@@ -11,6 +11,7 @@ pub mod consent;
 pub mod crypto;
 pub mod error;
 pub mod family;
+pub mod fhir;
 pub mod guidance;
 pub mod records;
 pub mod session;

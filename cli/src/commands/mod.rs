@@ -4,6 +4,7 @@ pub mod audit;
 pub mod consent;
 pub mod demo;
 pub mod family;
+pub mod export;
 pub mod keys;
 pub mod list;
 pub mod log;

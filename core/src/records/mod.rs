@@ -32,5 +32,5 @@ pub use time::{JST_OFFSET_SECONDS, Stamp};
 
 pub(crate) use aggregate::{aggregate, parse_zone};
 pub(crate) use observation::normalise;
-pub(crate) use query::{latest, list, search};
+pub(crate) use query::{all_live, latest, list, search};
 pub(crate) mod persons;

@@ -4,6 +4,7 @@
 
 mod consent;
 mod family;
+mod export;
 mod persons;
 mod reads;
 mod writes;

@@ -1,0 +1,76 @@
+//! `phr export --format fhir --out FILE`: the whole record of the subject (`--for`, default the
+//! acting person) as a FHIR R4 (JP Core) Bundle. The file holds health data: it is created new,
+//! readable by its owner only, and never overwrites an existing file.
+
+use super::Ctx;
+use crate::output::{CliError, CliResult};
+use chrono::{Offset, TimeZone, Utc};
+use clap::{Args, ValueEnum};
+use phr_core::records::Stamp;
+use std::collections::BTreeMap;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// HL7 FHIR R4 `collection` Bundle with JP Core profiles (JSON).
+    Fhir,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum)]
+    format: Format,
+    /// File to write (must not exist yet).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn create_private(path: &Path) -> CliResult<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            CliError::Usage(format!("{} already exists", path.display()))
+        }
+        _ => CliError::Io(e),
+    })
+}
+
+pub fn run(ctx: &Ctx, a: ExportArgs) -> CliResult {
+    let o = ctx.open()?;
+    let Format::Fhir = a.format;
+    let zone: chrono_tz::Tz = o
+        .session
+        .time_zone()
+        .parse()
+        .map_err(|_| CliError::Usage("unknown time zone".into()))?;
+    let now = Utc::now();
+    let at = Stamp {
+        utc_seconds: now.timestamp(),
+        offset_seconds: zone
+            .offset_from_utc_datetime(&now.naive_utc())
+            .fix()
+            .local_minus_utc(),
+    };
+    let bundle = o.session.export_fhir(&o.actor, &o.subject, at)?;
+    let file = create_private(&a.out)?;
+    let mut w = BufWriter::new(file);
+    serde_json::to_writer(&mut w, &bundle).map_err(|e| CliError::Io(e.into()))?;
+    w.flush()?;
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in bundle["entry"].as_array().into_iter().flatten() {
+        let t = e["resource"]["resourceType"].as_str().unwrap_or("?");
+        *counts.entry(t).or_default() += 1;
+    }
+    let total: usize = counts.values().sum();
+    let parts: Vec<String> = counts.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    println!(
+        "wrote {total} FHIR resources to {} ({})",
+        a.out.display(),
+        parts.join(", ")
+    );
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! FHIR export benchmarks (issue "FHIR R4 (JP Core) export and import"):
+//! - the mapping plus JSON serialisation of a subject with 50,000 observations
+//!   (goal ≥ 100,000 resources/s);
+//! - the same end to end through `Session::export_fhir` on an encrypted store (read in one
+//!   snapshot, audit entry, mapping, serialisation).
+//!
+//! Criterion's `thrpt` line is in resources (Bundle entries) per second.
+
+use chrono::Utc;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use phr_core::fhir::bundle_for;
+use phr_core::records::*;
+use phr_core::{ClinicalInput, KdfParams, Session};
+use std::time::Duration;
+
+const N: usize = 50_000;
+
+fn person() -> NewPerson {
+    NewPerson {
+        nickname: "hanako".into(),
+        family_name: "山田".into(),
+        given_name: "花子".into(),
+        family_name_kana: Some("ヤマダ".into()),
+        given_name_kana: Some("ハナコ".into()),
+        birth_date: chrono::NaiveDate::from_ymd_opt(1975, 5, 3).unwrap(),
+        sex: Sex::Female,
+        insurer_number: Some("06130001".into()),
+        insured_symbol: None,
+        insured_number: None,
+        municipality_code: None,
+    }
+}
+
+/// A mix of what a phone and its devices log: blood pressure with pulse, weight, steps, sleep,
+/// temperature and fasting glucose, one reading every ten minutes going back in time.
+fn inputs(n: usize) -> Vec<ObservationInput> {
+    let now = Utc::now().timestamp();
+    (0..n)
+        .map(|i| {
+            let at = Stamp {
+                utc_seconds: now - 600 * (i as i64 + 1),
+                offset_seconds: 9 * 3600,
+            };
+            let v = (i % 17) as f64;
+            match i % 6 {
+                0 => {
+                    ObservationInput::blood_pressure(118.0 + v, 76.0 + v / 2.0, Some(62.0 + v), at)
+                }
+                1 => ObservationInput::simple(ObservationType::Weight, 52.0 + v / 10.0, at),
+                2 => ObservationInput::simple(ObservationType::Steps, 800.0 + 37.0 * v, at),
+                3 => ObservationInput::simple(ObservationType::Sleep, 6.0 + v / 10.0, at),
+                4 => {
+                    ObservationInput::simple(ObservationType::BodyTemperature, 36.2 + v / 40.0, at)
+                }
+                _ => ObservationInput {
+                    glucose_timing: Some(GlucoseTiming::Fasting),
+                    ..ObservationInput::simple(ObservationType::BloodGlucose, 90.0 + v, at)
+                },
+            }
+        })
+        .collect()
+}
+
+fn in_memory(person_id: &str) -> Vec<Record> {
+    inputs(N)
+        .into_iter()
+        .enumerate()
+        .map(|(i, input)| {
+            let o = Observation {
+                observation_type: input.observation_type,
+                code: match input.glucose_timing {
+                    Some(t) => t.loinc().into(),
+                    None => input.observation_type.loinc().into(),
+                },
+                unit: input.observation_type.unit().into(),
+                value: input.value,
+                value2: input.value2,
+                value3: input.value3,
+                glucose_timing: input.glucose_timing,
+                effective: input.effective,
+                derived_from: None,
+            };
+            Record {
+                meta: RecordMeta {
+                    id: format!("00000000-0000-4000-8000-{i:012}"),
+                    subject_id: person_id.into(),
+                    kind: RecordKind::Observation,
+                    effective: input.effective,
+                    version: 1,
+                    created: input.effective,
+                    updated: input.effective,
+                    provenance: if i % 3 == 0 {
+                        Provenance::Device
+                    } else {
+                        Provenance::SelfEntered
+                    },
+                    source: (i % 3 == 0).then(|| "Omron HCR-7601T".to_owned()),
+                    deleted_utc: None,
+                },
+                body: RecordBody::Observation(o),
+            }
+        })
+        .collect()
+}
+
+fn entries(b: &serde_json::Value) -> u64 {
+    b["entry"].as_array().map_or(0, |e| e.len() as u64)
+}
+
+fn bench_mapping(c: &mut Criterion) {
+    let person_id = "5b0e7f4c-2f1a-4c55-9a77-0d9c8e1f2a10";
+    let p = Person {
+        id: person_id.into(),
+        is_owner: true,
+        version: 1,
+        details: person(),
+    };
+    let records = in_memory(person_id);
+    let at = Stamp::now(9 * 3600);
+    let n = entries(&bundle_for(&p, &records, at));
+    let mut g = c.benchmark_group("fhir_export");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    g.throughput(Throughput::Elements(n));
+    g.bench_function("map_and_serialise_50k_observations", |b| {
+        b.iter(|| {
+            let bundle = bundle_for(&p, &records, at);
+            serde_json::to_vec(&bundle).unwrap().len()
+        })
+    });
+    g.bench_function("map_only_50k_observations", |b| {
+        b.iter(|| bundle_for(&p, &records, at))
+    });
+    g.finish();
+}
+
+fn bench_session(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Session::create(
+        dir.path(),
+        "bench",
+        KdfParams::with_iterations(10_000).unwrap(),
+    )
+    .unwrap();
+    let me = s.add_person(None, person()).unwrap().id;
+    for chunk in inputs(N).chunks(5_000) {
+        let batch = chunk
+            .iter()
+            .cloned()
+            .map(ClinicalInput::Observation)
+            .collect();
+        s.add_records(&me, &me, batch, Provenance::Device, Some("Omron HCR-7601T"))
+            .unwrap();
+    }
+    let at = Stamp::now(9 * 3600);
+    let n = entries(&s.export_fhir(&me, &me, at).unwrap());
+    let mut g = c.benchmark_group("fhir_export");
+    g.sample_size(10).measurement_time(Duration::from_secs(20));
+    g.throughput(Throughput::Elements(n));
+    g.bench_function("session_export_fhir_50k_observations", |b| {
+        b.iter(|| {
+            let bundle = s.export_fhir(&me, &me, at).unwrap();
+            serde_json::to_vec(&bundle).unwrap().len()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_mapping, bench_session);
+criterion_main!(benches);

@@ -1,0 +1,26 @@
+//! HL7 FHIR R4 (JP Core 1.1.2 profiles) export: a subject's records as a `collection` Bundle.
+//!
+//! [`bundle_for`] is the whole mapping: it takes the Person and a slice of their records and
+//! knows nothing of the store, access or consent, so the whole-record export
+//! ([`crate::Session::export_fhir`]) and the consent-gated export to a recipient can share it.
+//! Resources are built as `serde_json::Value`; no FHIR model crate. The table of what maps to
+//! what, and why, is docs/FHIR.md.
+
+mod allergy;
+mod bundle;
+mod checkup;
+pub mod codes;
+mod condition;
+mod context;
+mod datatypes;
+mod immunization;
+mod medication;
+mod note;
+mod observation;
+mod patient;
+mod provenance;
+
+#[cfg(test)]
+mod fixtures;
+
+pub use bundle::{MAPPING_VERSION, bundle_for};

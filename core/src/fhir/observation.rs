@@ -1,0 +1,203 @@
+//! Self-measured observations → Observation: vitals as JP_Observation_VitalSigns (blood pressure
+//! as the LOINC panel 85354-9 with systolic/diastolic components and an optional heart-rate
+//! component), body measurements as JP_Observation_BodyMeasurement, blood glucose and HbA1c as
+//! JP_Observation_LabResult, and lifelog (steps, sleep) as JP_Observation_Common with category
+//! `activity`. Values are UCUM quantities; times at the offset the person was at.
+
+use super::codes::{profile, system};
+use super::context::{Ctx, Mapped};
+use super::datatypes::{
+    coding, coding_display, concept_of, date_time, meta, quantity, reference, uuid_identifier,
+};
+use crate::records::{Observation, ObservationType, RecordMeta};
+use serde_json::{Value, json};
+
+/// The JP Core family an observation belongs to: decides its profile and category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ObservationClass {
+    VitalSigns,
+    BodyMeasurement,
+    Laboratory,
+    Activity,
+}
+
+impl ObservationClass {
+    pub fn of(ty: ObservationType) -> Self {
+        match ty {
+            ObservationType::BloodPressure
+            | ObservationType::Pulse
+            | ObservationType::BodyTemperature
+            | ObservationType::Spo2 => Self::VitalSigns,
+            ObservationType::Weight
+            | ObservationType::Height
+            | ObservationType::Bmi
+            | ObservationType::BodyFat
+            | ObservationType::Waist => Self::BodyMeasurement,
+            ObservationType::BloodGlucose | ObservationType::Hba1c => Self::Laboratory,
+            ObservationType::Steps | ObservationType::Sleep => Self::Activity,
+        }
+    }
+
+    pub fn profile(self) -> &'static str {
+        match self {
+            Self::VitalSigns => profile::VITAL_SIGNS,
+            Self::BodyMeasurement => profile::BODY_MEASUREMENT,
+            Self::Laboratory => profile::LAB_RESULT,
+            Self::Activity => profile::OBSERVATION_COMMON,
+        }
+    }
+
+    /// The JP Core category, plus the HL7 observation-category where one has the same meaning
+    /// (HL7 has no body-measurement category).
+    pub fn category(self) -> Value {
+        let (jp, jp_display, hl7) = match self {
+            Self::VitalSigns => ("vital-signs", "Vital Signs", Some("vital-signs")),
+            Self::BodyMeasurement => ("body-measurement", "Body Measurement", None),
+            Self::Laboratory => ("laboratory", "Laboratory", Some("laboratory")),
+            Self::Activity => ("activity", "Activity", Some("activity")),
+        };
+        let mut cats = vec![json!({
+            "coding": [coding_display(system::JP_OBSERVATION_CATEGORY, jp, jp_display)]
+        })];
+        if let Some(h) = hl7 {
+            cats.push(json!({ "coding": [coding(system::HL7_OBSERVATION_CATEGORY, h)] }));
+        }
+        Value::Array(cats)
+    }
+}
+
+/// The Japanese name shown as `code.text`.
+fn label_ja(ty: ObservationType) -> &'static str {
+    match ty {
+        ObservationType::Weight => "体重",
+        ObservationType::Height => "身長",
+        ObservationType::Bmi => "BMI",
+        ObservationType::BodyFat => "体脂肪率",
+        ObservationType::Waist => "腹囲",
+        ObservationType::BloodPressure => "血圧",
+        ObservationType::Pulse => "脈拍",
+        ObservationType::BodyTemperature => "体温",
+        ObservationType::BloodGlucose => "血糖",
+        ObservationType::Hba1c => "HbA1c",
+        ObservationType::Spo2 => "SpO2",
+        ObservationType::Steps => "歩数",
+        ObservationType::Sleep => "睡眠時間",
+    }
+}
+
+fn loinc(code: &str) -> Value {
+    json!({ "coding": [coding(system::LOINC, code)] })
+}
+
+fn component(code: &str, value: f64, unit: &str) -> Value {
+    json!({ "code": loinc(code), "valueQuantity": quantity(value, Some(unit)) })
+}
+
+pub(crate) fn observation(ctx: &Ctx<'_>, m: &RecordMeta, o: &Observation, id: String) -> Mapped {
+    let ty = o.observation_type;
+    let class = ObservationClass::of(ty);
+    let mut r = json!({
+        "resourceType": "Observation",
+        "id": id,
+        "meta": meta(Some(class.profile()), Some(m.updated)),
+        "identifier": uuid_identifier(&id),
+        "status": "final",
+        "category": class.category(),
+        "code": concept_of(vec![coding(system::LOINC, &o.code)], Some(label_ja(ty))),
+        "subject": reference(&ctx.patient),
+        "effectiveDateTime": date_time(o.effective),
+    });
+    if ty == ObservationType::BloodPressure {
+        // The panel carries no value of its own: systolic and diastolic are components.
+        let mut comps = vec![component("8480-6", o.value, &o.unit)];
+        if let Some(d) = o.value2 {
+            comps.push(component("8462-4", d, &o.unit));
+        }
+        if let Some(p) = o.value3 {
+            comps.push(component(
+                ObservationType::Pulse.loinc(),
+                p,
+                ObservationType::Pulse.unit(),
+            ));
+        }
+        r["component"] = Value::Array(comps);
+    } else {
+        r["valueQuantity"] = quantity(o.value, Some(&o.unit));
+    }
+    if let Some(from) = &o.derived_from
+        && ctx.exported.contains(from.as_str())
+    {
+        r["derivedFrom"] = json!([reference(&super::datatypes::resource_id(from))]);
+    }
+    Mapped { id, resource: r }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fhir::fixtures;
+    use crate::records::RecordBody;
+
+    fn map(r: &crate::records::Record) -> Value {
+        let ctx = fixtures::ctx();
+        let RecordBody::Observation(o) = &r.body else {
+            panic!("not an observation")
+        };
+        observation(&ctx, &r.meta, o, r.meta.id.clone()).resource
+    }
+
+    #[test]
+    fn blood_pressure_is_a_panel_with_components() {
+        let o = map(&fixtures::blood_pressure());
+        assert_eq!(o["meta"]["profile"][0], profile::VITAL_SIGNS);
+        assert_eq!(o["code"]["coding"][0]["code"], "85354-9");
+        assert!(o.get("valueQuantity").is_none());
+        let c = o["component"].as_array().unwrap();
+        assert_eq!(c.len(), 3);
+        assert_eq!(c[0]["code"]["coding"][0]["code"], "8480-6");
+        assert_eq!(c[0]["valueQuantity"]["value"], 128.0);
+        assert_eq!(c[0]["valueQuantity"]["code"], "mm[Hg]");
+        assert_eq!(c[0]["valueQuantity"]["system"], system::UCUM);
+        assert_eq!(c[1]["code"]["coding"][0]["code"], "8462-4");
+        assert_eq!(c[2]["code"]["coding"][0]["code"], "8867-4");
+        assert_eq!(c[2]["valueQuantity"]["code"], "/min");
+        // 07:30 in Tokyo stays 07:30+09:00.
+        assert_eq!(o["effectiveDateTime"], "2026-11-01T07:30:00+09:00");
+        assert_eq!(o["subject"]["reference"], "urn:uuid:p1");
+    }
+
+    #[test]
+    fn body_lab_and_lifelog_get_their_profiles_and_categories() {
+        let w = map(&fixtures::weight());
+        assert_eq!(w["meta"]["profile"][0], profile::BODY_MEASUREMENT);
+        assert_eq!(w["category"][0]["coding"][0]["code"], "body-measurement");
+        assert_eq!(w["code"]["coding"][0]["code"], "29463-7");
+        assert_eq!(w["valueQuantity"]["code"], "kg");
+        let s = map(&fixtures::steps());
+        assert_eq!(s["meta"]["profile"][0], profile::OBSERVATION_COMMON);
+        assert_eq!(s["category"][1]["coding"][0]["code"], "activity");
+        assert_eq!(s["valueQuantity"]["code"], "{steps}");
+        // Recorded in UTC (a trip abroad): the offset is kept.
+        assert_eq!(s["effectiveDateTime"], "2026-11-01T12:00:00Z");
+        let g = map(&fixtures::glucose());
+        assert_eq!(g["meta"]["profile"][0], profile::LAB_RESULT);
+        assert_eq!(g["code"]["coding"][0]["code"], "1558-6");
+    }
+
+    #[test]
+    fn bmi_is_derived_from_its_weight_only_when_exported() {
+        let bmi = fixtures::bmi();
+        let o = map(&bmi);
+        assert_eq!(
+            o["derivedFrom"][0]["reference"],
+            format!("urn:uuid:{}", fixtures::WEIGHT_ID)
+        );
+        let mut ctx = fixtures::ctx();
+        ctx.exported.remove(fixtures::WEIGHT_ID);
+        let RecordBody::Observation(b) = &bmi.body else {
+            unreachable!()
+        };
+        let o = observation(&ctx, &bmi.meta, b, bmi.meta.id.clone()).resource;
+        assert!(o.get("derivedFrom").is_none());
+    }
+}
