@@ -16,6 +16,7 @@ pub mod guidance;
 pub mod records;
 pub mod session;
 pub mod store;
+pub mod sync;
 
 pub use crypto::KdfParams;
 pub use error::{Error, Result};

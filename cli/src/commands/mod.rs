@@ -3,8 +3,8 @@
 pub mod audit;
 pub mod consent;
 pub mod demo;
-pub mod family;
 pub mod export;
+pub mod family;
 pub mod keys;
 pub mod list;
 pub mod log;

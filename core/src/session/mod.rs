@@ -3,10 +3,11 @@
 //! is authorised by [`crate::access::authorize`] and audited in the transaction of its change.
 
 mod consent;
-mod family;
 mod export;
+mod family;
 mod persons;
 mod reads;
+mod sync;
 mod writes;
 
 pub use family::AccessGrant;
