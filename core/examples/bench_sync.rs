@@ -39,7 +39,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .send()?;
 
     let dir = tempfile::tempdir()?;
-    let s = Session::create(dir.path(), "bench passphrase", KdfParams::with_iterations(10_000)?)?;
+    let s = Session::create(
+        dir.path(),
+        "bench passphrase",
+        KdfParams::with_iterations(10_000)?,
+    )?;
     let p = s.add_person(
         None,
         NewPerson {
@@ -68,7 +72,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let (t, v) = if i % 2 == 0 {
                 (ObservationType::Pulse, 55.0 + (i % 40) as f64)
             } else {
-                (ObservationType::BodyTemperature, 36.0 + (i % 10) as f64 / 10.0)
+                (
+                    ObservationType::BodyTemperature,
+                    36.0 + (i % 10) as f64 / 10.0,
+                )
             };
             ClinicalInput::Observation(ObservationInput::simple(t, v, at))
         })
@@ -77,7 +84,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     s.set_consent(
         h,
         h,
-        ConsentRequest::permit("health-dept", &[DataCategory::Vitals], &["specific_health_guidance"]),
+        ConsentRequest::permit(
+            "health-dept",
+            &[DataCategory::Vitals],
+            &["specific_health_guidance"],
+        ),
     )?;
     let queued = s.queue_for_release(h, h, "health-dept", "specific_health_guidance", &ids)?;
     assert_eq!(queued, N);

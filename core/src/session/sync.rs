@@ -507,10 +507,10 @@ impl Session {
                         continue;
                     };
                     report.pulled += 1;
-                    if let Some(u) = r["meta"]["lastUpdated"].as_str() {
-                        if newest.as_deref().is_none_or(|n| u > n) {
-                            newest = Some(u.to_owned());
-                        }
+                    if let Some(u) = r["meta"]["lastUpdated"].as_str()
+                        && newest.as_deref().is_none_or(|n| u > n)
+                    {
+                        newest = Some(u.to_owned());
                     }
                     let address = format!("{t}/{id}");
                     if ours.contains(&address)

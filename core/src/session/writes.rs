@@ -213,10 +213,10 @@ impl Session {
                 );
                 repo::insert(w.tx, &meta, &body)?;
                 crate::sync::state::mark_imported(w.tx, recipient, &address, &version, &meta.id)?;
-                if let RecordBody::Observation(o) = &body {
-                    if let Some(d) = derive_bmi(w.tx, subject, &meta.id, o, now)? {
-                        ids.push(d.meta.id);
-                    }
+                if let RecordBody::Observation(o) = &body
+                    && let Some(d) = derive_bmi(w.tx, subject, &meta.id, o, now)?
+                {
+                    ids.push(d.meta.id);
                 }
                 ids.push(meta.id);
                 imported += 1;

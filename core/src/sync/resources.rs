@@ -74,15 +74,15 @@ pub(crate) fn patient_address(person: &Person) -> String {
 fn rewrite_references(v: &mut Value, types: &HashMap<String, String>) {
     match v {
         Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("reference") {
-                if r.starts_with("urn:uuid:") {
-                    match types.get(r) {
-                        Some(addr) => {
-                            map.insert("reference".into(), Value::String(addr.clone()));
-                        }
-                        None => {
-                            map.remove("reference");
-                        }
+            if let Some(Value::String(r)) = map.get("reference")
+                && r.starts_with("urn:uuid:")
+            {
+                match types.get(r) {
+                    Some(addr) => {
+                        map.insert("reference".into(), Value::String(addr.clone()));
+                    }
+                    None => {
+                        map.remove("reference");
                     }
                 }
             }
