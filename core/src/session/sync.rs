@@ -478,7 +478,8 @@ impl Session {
         client: &mut Client,
         report: &mut SyncReport,
     ) -> Result<()> {
-        const PAGE: usize = 500;
+        // Servers may cap `_count` lower; the loop does not rely on getting PAGE entries.
+        const PAGE: usize = 1000;
         const MAX_PAGES: usize = 200;
         let subject = person.id.as_str();
         let patient = crate::sync::resources::patient_address(person);
@@ -487,6 +488,7 @@ impl Session {
             .read(|c| state::all_addresses(c, recipient))?
             .into_iter()
             .collect();
+        let mut seen: HashSet<String> = HashSet::new();
         for (rtype, param) in PULLED {
             let mut cursor = self
                 .store()
@@ -501,18 +503,23 @@ impl Session {
                 let entries = page["entry"].as_array().cloned().unwrap_or_default();
                 let mut newest = cursor.clone();
                 let mut take = vec![];
+                let mut fresh = 0;
                 for e in &entries {
                     let r = &e["resource"];
                     let (Some(t), Some(id)) = (r["resourceType"].as_str(), r["id"].as_str()) else {
                         continue;
                     };
+                    let address = format!("{t}/{id}");
+                    if !seen.insert(address.clone()) {
+                        continue; // the page boundary repeats what `ge` already gave
+                    }
+                    fresh += 1;
                     report.pulled += 1;
                     if let Some(u) = r["meta"]["lastUpdated"].as_str()
                         && newest.as_deref().is_none_or(|n| u > n)
                     {
                         newest = Some(u.to_owned());
                     }
-                    let address = format!("{t}/{id}");
                     if ours.contains(&address)
                         || self
                             .store()
@@ -541,7 +548,9 @@ impl Session {
                         .write_as(actor, |w| state::set_cursor(w.tx, subject, recipient, n))?;
                 }
                 progress.progress(SyncPhase::Pull, report.pulled, report.pulled);
-                if entries.len() < PAGE || newest == cursor {
+                // Paging by `_lastUpdated=ge` (Medplum has no next links): stop when a page
+                // brings nothing new or the cursor cannot move.
+                if fresh == 0 || entries.is_empty() || newest == cursor {
                     break;
                 }
                 cursor = newest;
