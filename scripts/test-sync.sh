@@ -63,6 +63,15 @@ export PHR_SYNC_PROXY_ADMIN_URL="http://127.0.0.1:$proxy_port"
 case "$mode" in
     test)
         cargo test -p phr-core --features sync-tests --test 'sync_*' -- --test-threads=1 --nocapture "$@"
+        if [[ $# -eq 0 ]]; then
+            echo "==> phr demo --server (the CLI end to end against the same server)"
+            cargo build -q -p phr-cli
+            phr="$(realpath "${CARGO_TARGET_DIR:-target}")/debug/phr"
+            out="$(cd "$logs" && "$phr" demo --dir demo --server "$PHR_SYNC_FHIR_URL")"
+            echo "$out" | sed -n '/^sync with/,/left in the outbox/p'
+            echo "$out" | grep -q ' 0 item(s) left in the outbox' \
+                || { echo "test-sync: the demo's sync did not empty the outbox" >&2; exit 1; }
+        fi
         ;;
     bench)
         cargo run -p phr-core --release --example bench_sync
