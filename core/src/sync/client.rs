@@ -171,3 +171,49 @@ impl Client {
         exp.mul_f64(0.5 + 0.5 * r)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> SyncOptions {
+        SyncOptions {
+            max_attempts: 2,
+            backoff_base: Duration::from_millis(1),
+            backoff_max: Duration::from_millis(2),
+            timeout: Duration::from_secs(2),
+            connect_timeout: Duration::from_secs(2),
+            ..SyncOptions::default()
+        }
+    }
+
+    #[test]
+    fn an_https_client_builds_with_the_ring_provider_and_a_closed_port_is_offline() {
+        // Loopback port 9 (discard) is closed here: the TLS stack is set up, the connect fails.
+        let mut c = Client::new("https://127.0.0.1:9/fhir".into(), "r", &opts()).unwrap();
+        assert!(matches!(c.get("metadata"), Err(Error::Offline)));
+        assert_eq!((c.requests, c.retries), (2, 1));
+    }
+
+    #[test]
+    fn the_request_budget_bounds_every_loop() {
+        let mut o = opts();
+        o.max_requests = 1;
+        o.max_attempts = 5;
+        let mut c = Client::new("https://127.0.0.1:9/fhir".into(), "r", &o).unwrap();
+        assert!(matches!(c.get("metadata"), Err(Error::Offline)));
+        assert_eq!(c.requests, 1);
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_within_its_bounds() {
+        let mut o = opts();
+        o.backoff_base = Duration::from_millis(100);
+        o.backoff_max = Duration::from_millis(1000);
+        let c = Client::new("https://127.0.0.1:9/fhir".into(), "r", &o).unwrap();
+        for (attempt, cap) in [(1, 100), (2, 200), (3, 400), (4, 800), (5, 1000), (9, 1000)] {
+            let d = c.backoff(attempt).as_millis() as u64;
+            assert!(d >= cap / 2 && d <= cap, "attempt {attempt}: {d} ms");
+        }
+    }
+}

@@ -98,3 +98,57 @@ fn rewrite_references(v: &mut Value, types: &HashMap<String, String>) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fhir::fixtures;
+
+    fn at() -> Stamp {
+        Stamp {
+            utc_seconds: 1_795_000_000,
+            offset_seconds: 9 * 3600,
+        }
+    }
+
+    fn references(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("reference") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|c| references(c, out));
+            }
+            Value::Array(a) => a.iter().for_each(|c| references(c, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn a_checkup_becomes_its_report_and_lines_with_server_references_only() {
+        let person = fixtures::person();
+        let record = fixtures::checkup();
+        let res = resources_for(&person, &record, at());
+        assert!(res.len() > 1);
+        assert!(res.iter().any(|r| r.rtype == "DiagnosticReport"));
+        assert!(
+            res.iter()
+                .all(|r| r.rtype != "Patient" && r.rtype != "Provenance")
+        );
+        let patient = patient_address(&person);
+        let mut refs = vec![];
+        for r in &res {
+            references(&r.body, &mut refs);
+        }
+        assert!(refs.contains(&patient));
+        for r in refs {
+            assert!(!r.starts_with("urn:uuid:"), "{r}");
+        }
+        // Stable: the same record gives the same addresses, and the record's own id is one.
+        let again = resources_for(&person, &record, at());
+        let a: Vec<String> = res.iter().map(Resource::address).collect();
+        let b: Vec<String> = again.iter().map(Resource::address).collect();
+        assert_eq!(a, b);
+        assert!(a.iter().any(|x| x.ends_with(&record.meta.id)));
+    }
+}
