@@ -74,7 +74,7 @@ fn reset(e: &Env, fault_rate: f64) {
     post_json(&format!("{}/__admin/reset", e.admin), json!({}));
     post_json(
         &format!("{}/__proxy/config", e.proxy_admin),
-        json!({ "rate": fault_rate }),
+        json!({ "rate": fault_rate, "reset_stats": true }),
     );
 }
 
@@ -188,7 +188,16 @@ fn a_thousand_records_converge_through_thirty_percent_faults() {
     assert_eq!(first.pushed, 1050);
     assert!(first.rejected.is_empty());
     assert_eq!(first.remaining, 0);
-    assert!(first.retries > 0, "the proxy injected no fault");
+    let stats = get_json(&format!("{}/__proxy/stats", e.proxy_admin));
+    let (requests, faulted) = (
+        stats["requests"].as_u64().unwrap(),
+        stats["faulted"].as_u64().unwrap(),
+    );
+    assert!(
+        faulted >= 10 && faulted * 100 >= requests * 15,
+        "too few faults injected: {faulted} of {requests}"
+    );
+    assert!(first.retries > 0);
 
     // Edits and deletions of shared records propagate; withdrawing `body` deletes the weights
     // there; a record the platform holds for the subject comes back in the pull.

@@ -6,7 +6,8 @@
 // Prints `listening <port>`. Faults are drawn from a seeded PRNG, so a run is reproducible in
 // the order requests arrive. Admin (never faulted, not forwarded):
 //   GET  /__proxy/stats              -> {"requests": n, "faults": {kind: n}}
-//   POST /__proxy/config {"rate": r} -> change the fault rate (e.g. 0 to pass everything)
+//   POST /__proxy/config {"rate": r, "reset_stats": true}
+//                                    -> change the fault rate (0 passes everything), zero counters
 // Fault kinds:
 //   drop_before  close the client connection without forwarding
 //   drop_after   forward, let the server apply it, then close without answering
@@ -77,6 +78,7 @@ const server = http.createServer((req, res) => {
       if (req.url === '/__proxy/config' && req.method === 'POST') {
         const c = JSON.parse(body.toString('utf8') || '{}');
         if (typeof c.rate === 'number') rate = c.rate;
+        if (c.reset_stats) Object.assign(stats, { requests: 0, forwarded: 0, faulted: 0, faults: {} });
       }
       return answer(res, { status: 200, headers: { 'content-type': 'application/json' },
         body: Buffer.from(JSON.stringify({ ...stats, rate })) });
