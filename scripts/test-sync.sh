@@ -32,17 +32,20 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# Start `node FILE ARGS...` and wait (bounded) for its `listening <port>` line.
+# Start `node FILE ARGS...` in THIS shell (so the trap knows its pid) and wait, bounded, for
+# its `listening <port>` line; the port is left in $port.
+port=""
 start() {
     local name="$1"; shift
     node "$@" >"$logs/$name.out" 2>"$logs/$name.err" &
-    pids+=("$!")
+    local pid=$!
+    pids+=("$pid")
     for _ in $(seq 1 300); do
         if grep -q '^listening ' "$logs/$name.out" 2>/dev/null; then
-            awk '/^listening /{print $2; exit}' "$logs/$name.out"
+            port="$(awk '/^listening /{print $2; exit}' "$logs/$name.out")"
             return 0
         fi
-        if ! kill -0 "${pids[-1]}" 2>/dev/null; then break; fi
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
     echo "test-sync: $name did not start" >&2
@@ -50,9 +53,11 @@ start() {
     return 1
 }
 
-server_port="$(start server "$dir/server.js" 0)"
-proxy_port="$(FAULT_SEED="${FAULT_SEED:-20261124}" FAULT_RATE="${FAULT_RATE:-0.3}" \
-    FAULT_SLOW_MS=3000 start proxy "$dir/fault-proxy.js" "$server_port" 0)"
+start server "$dir/server.js" 0
+server_port="$port"
+FAULT_SEED="${FAULT_SEED:-20261124}" FAULT_RATE="${FAULT_RATE:-0.3}" FAULT_SLOW_MS=3000 \
+    start proxy "$dir/fault-proxy.js" "$server_port" 0
+proxy_port="$port"
 echo "==> FHIR server on 127.0.0.1:$server_port, fault proxy on 127.0.0.1:$proxy_port"
 
 export PHR_SYNC_FHIR_URL="http://127.0.0.1:$server_port/fhir/R4"
