@@ -25,6 +25,15 @@ pub enum PhrError {
     AlreadyExists { what: String },
     #[error("not permitted: {action}")]
     NotPermitted { action: String },
+    /// The server could not be reached (no network, timeouts, resets after every retry).
+    #[error("offline: the server could not be reached")]
+    Offline,
+    /// The server refused the request as a whole (HTTP status).
+    #[error("the server refused the request (HTTP {status})")]
+    ServerRejected { status: u16 },
+    /// The server wants new credentials (a refreshed token was refused too).
+    #[error("the server needs new credentials")]
+    AuthRequired,
     /// `kind` is `sqlite`, `io`, `keyring`, `crypto` (or `unknown` for a core error this build
     /// of the bindings does not know yet); `detail` is for logs and support, not for users.
     /// (Not `message`: that name clashes with the exception's own in Kotlin.)
@@ -49,6 +58,9 @@ impl From<Error> for PhrError {
             Error::NotFound { what } => PhrError::NotFound { what },
             Error::AlreadyExists { what } => PhrError::AlreadyExists { what },
             Error::NotPermitted { action } => PhrError::NotPermitted { action },
+            Error::Offline => PhrError::Offline,
+            Error::ServerRejected { status } => PhrError::ServerRejected { status },
+            Error::AuthRequired => PhrError::AuthRequired,
             Error::Storage(f) => PhrError::Storage {
                 kind: f.kind().to_owned(),
                 detail: f.to_string(),

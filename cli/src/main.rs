@@ -78,6 +78,8 @@ enum Command {
     Consent(commands::consent::ConsentArgs),
     /// Export the whole record of --for (default: you) to a file, e.g. `--format fhir --out r.json`.
     Export(commands::export::ExportArgs),
+    /// Sync --for's outbox with a recipient's FHIR server (consent-gated), then pull.
+    Sync(commands::sync::SyncArgs),
     /// Run the whole product on a demo store: two persons, a year of data, a summary, a chart.
     Demo(commands::demo::DemoArgs),
 }
@@ -117,6 +119,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Import(a) => commands::import::run(&ctx, a),
         Consent(a) => commands::consent::run(&ctx, a),
         Export(a) => commands::export::run(&ctx, a),
+        Sync(a) => commands::sync::run(&ctx, a),
         Demo(a) => commands::demo::run(a),
     }
 }

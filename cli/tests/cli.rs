@@ -455,3 +455,23 @@ fn export_fhir_writes_a_bundle_of_the_subjects_record() {
         .code(2)
         .stderr(predicate::str::contains("already exists"));
 }
+
+#[test]
+fn sync_refuses_plain_http_to_a_non_loopback_server_before_connecting() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s)
+        .args([
+            "sync",
+            "--recipient",
+            "health-dept",
+            "--server",
+            "http://phr-sync-test.invalid/fhir/R4",
+            "--allow-insecure-loopback",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "invalid server_url: must use https",
+        ));
+}

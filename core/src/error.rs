@@ -41,6 +41,17 @@ pub enum Error {
     /// The acting person may not perform this action on this subject's record.
     #[error("not permitted: {action}")]
     NotPermitted { action: String },
+    /// The recipient's server could not be reached (no network, timeouts, dropped connections)
+    /// after the retries sync allows. Nothing is lost: the outbox keeps what is left; sync later.
+    #[error("the server could not be reached; try again later")]
+    Offline,
+    /// The recipient's server refused the request as a whole (`status` is its HTTP status).
+    /// Items it refused one by one are reported in the sync report instead.
+    #[error("the server refused the request (HTTP {status})")]
+    ServerRejected { status: u16 },
+    /// The server refused the credentials even after one refresh: sign in again.
+    #[error("the server needs you to sign in again")]
+    AuthRequired,
     /// The storage layer failed (disk full, I/O error, busy). Details stay in `StorageFailure`.
     #[error("storage failure: {0}")]
     Storage(StorageFailure),

@@ -24,6 +24,7 @@ pub mod guidance;
 pub mod records;
 pub mod session;
 pub mod store;
+pub mod sync;
 #[cfg(feature = "uniffi")]
 mod uniffi_types;
 

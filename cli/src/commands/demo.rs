@@ -19,6 +19,10 @@ pub struct DemoArgs {
     /// Folder for the demo store (replaced on every run if it holds an earlier demo).
     #[arg(long, default_value = "phr-demo")]
     dir: PathBuf,
+    /// Also sync the shared records with this FHIR server (the health department's). Plain
+    /// http:// is accepted for a loopback test server only.
+    #[arg(long)]
+    server: Option<String>,
 }
 
 const MARKER: &str = ".phr-demo";
@@ -208,6 +212,7 @@ fn checkup(date: NaiveDate) -> Checkup {
 
 pub fn run(a: DemoArgs) -> CliResult {
     let dir = a.dir;
+    let server = a.server;
     prepare_dir(&dir)?;
     let pass = std::env::var("PHR_PASSPHRASE").unwrap_or_else(|_| DEMO_PASSPHRASE.into());
     println!(
@@ -413,6 +418,9 @@ pub fn run(a: DemoArgs) -> CliResult {
     )?;
     println!("\ncharts: {} and {}", out_bp.display(), out_steps.display());
     share(&session, h)?;
+    if let Some(url) = &server {
+        sync_with(&session, h, url)?;
+    }
     let report = session.verify_audit()?;
     println!(
         "audit: {} entries, chain {}",
@@ -562,5 +570,40 @@ fn share(s: &Session, h: &str) -> CliResult {
             p.label_en
         );
     }
+    Ok(())
+}
+
+/// With `--server`: the resident also shares her vitals and body measurements for guidance,
+/// queues her whole record (the gate keeps what is not permitted), and syncs.
+fn sync_with(s: &Session, h: &str, url: &str) -> CliResult {
+    const GUIDANCE: &str = "specific_health_guidance";
+    s.set_consent(
+        h,
+        h,
+        ConsentRequest::permit(
+            "health-dept",
+            &[
+                DataCategory::Checkup,
+                DataCategory::Vitals,
+                DataCategory::Body,
+            ],
+            &[GUIDANCE],
+        ),
+    )?;
+    let ids = crate::commands::sync::all_record_ids(s, h, h)?;
+    let queued = s.queue_for_release(h, h, "health-dept", GUIDANCE, &ids)?;
+    println!(
+        "\nsync with {url}:\n  outbox: {queued} of {} record(s) queued for health-dept (the rest is not consented)",
+        ids.len()
+    );
+    let options = phr_core::sync::SyncOptions {
+        server_url: Some(url.to_owned()),
+        allow_insecure_loopback: true,
+        ..Default::default()
+    };
+    let bar = crate::commands::sync::Bar::new();
+    let report = s.sync(h, h, "health-dept", &options, &bar);
+    bar.finish();
+    println!("  {}", crate::commands::sync::describe(&report?));
     Ok(())
 }

@@ -11,6 +11,7 @@ pub mod list;
 pub mod log;
 pub mod person;
 pub mod stats;
+pub mod sync;
 
 use crate::output::{CliError, CliResult};
 use crate::unlock;

@@ -29,6 +29,8 @@ pub struct OutboxItem {
     pub category: Option<DataCategory>,
     pub purpose: Option<String>,
     pub created_utc: i64,
+    /// The HTTP status with which a server last refused this item (sync keeps it queued).
+    pub last_status: Option<u16>,
 }
 
 /// Queue one record; returns false if it was already pending for this recipient and purpose.
@@ -98,7 +100,7 @@ pub(crate) fn queue_withdrawal(
 pub(crate) fn pending(conn: &Connection, subject: &str) -> Result<Vec<OutboxItem>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, kind, subject_id, recipient, record_id, directive_id, category, purpose,
-                created_utc
+                created_utc, last_status
          FROM outbox WHERE subject_id = ?1 ORDER BY created_utc, rowid",
     )?;
     let rows = stmt.query_map([subject], |r| {
@@ -115,6 +117,7 @@ pub(crate) fn pending(conn: &Connection, subject: &str) -> Result<Vec<OutboxItem
                 category: None,
                 purpose: r.get(7)?,
                 created_utc: r.get(8)?,
+                last_status: r.get(9)?,
             },
         ))
     })?;

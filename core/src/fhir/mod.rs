@@ -21,6 +21,6 @@ mod patient;
 mod provenance;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 
 pub use bundle::{MAPPING_VERSION, bundle_for};

@@ -8,6 +8,7 @@ mod family;
 mod imports;
 mod persons;
 mod reads;
+mod sync;
 mod writes;
 
 pub use family::AccessGrant;

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_family.sql"),
     include_str!("migrations/0004_consent.sql"),
     include_str!("migrations/0005_daily_rollup.sql"),
+    include_str!("migrations/0006_sync.sql"),
 ];
 
 /// The version this build writes.

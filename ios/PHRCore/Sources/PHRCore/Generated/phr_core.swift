@@ -756,10 +756,17 @@ public struct AuditEntry: Equatable, Hashable {
     public var action: String
     public var recordIds: [String]
     public var delegation: String?
+    /**
+     * The actor's nickname, filled in by `Session::access_history` (not part of the chain).
+     */
+    public var actorNickname: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(seq: Int64, at: String, actor: String, subject: String, action: String, recordIds: [String], delegation: String?) {
+    public init(seq: Int64, at: String, actor: String, subject: String, action: String, recordIds: [String], delegation: String?, 
+        /**
+         * The actor's nickname, filled in by `Session::access_history` (not part of the chain).
+         */actorNickname: String?) {
         self.seq = seq
         self.at = at
         self.actor = actor
@@ -767,6 +774,7 @@ public struct AuditEntry: Equatable, Hashable {
         self.action = action
         self.recordIds = recordIds
         self.delegation = delegation
+        self.actorNickname = actorNickname
     }
 
     
@@ -791,7 +799,8 @@ public struct FfiConverterTypeAuditEntry: FfiConverterRustBuffer {
                 subject: FfiConverterString.read(from: &buf), 
                 action: FfiConverterString.read(from: &buf), 
                 recordIds: FfiConverterSequenceString.read(from: &buf), 
-                delegation: FfiConverterOptionString.read(from: &buf)
+                delegation: FfiConverterOptionString.read(from: &buf), 
+                actorNickname: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -803,6 +812,7 @@ public struct FfiConverterTypeAuditEntry: FfiConverterRustBuffer {
         FfiConverterString.write(value.action, into: &buf)
         FfiConverterSequenceString.write(value.recordIds, into: &buf)
         FfiConverterOptionString.write(value.delegation, into: &buf)
+        FfiConverterOptionString.write(value.actorNickname, into: &buf)
     }
 }
 

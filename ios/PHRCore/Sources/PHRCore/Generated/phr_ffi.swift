@@ -472,6 +472,22 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
+    typealias FfiType = UInt16
+    typealias SwiftType = UInt16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias FfiType = UInt32
     typealias SwiftType = UInt32
@@ -1985,6 +2001,19 @@ enum PhrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case NotPermitted(action: String
     )
     /**
+     * The server could not be reached (no network, timeouts, resets after every retry).
+     */
+    case Offline
+    /**
+     * The server refused the request as a whole (HTTP status).
+     */
+    case ServerRejected(status: UInt16
+    )
+    /**
+     * The server wants new credentials (a refreshed token was refused too).
+     */
+    case AuthRequired
+    /**
      * `kind` is `sqlite`, `io`, `keyring`, `crypto` (or `unknown` for a core error this build
      * of the bindings does not know yet); `detail` is for logs and support, not for users.
      * (Not `message`: that name clashes with the exception's own in Kotlin.)
@@ -2044,7 +2073,12 @@ public struct FfiConverterTypePhrError: FfiConverterRustBuffer {
         case 10: return .NotPermitted(
             action: try FfiConverterString.read(from: &buf)
             )
-        case 11: return .Storage(
+        case 11: return .Offline
+        case 12: return .ServerRejected(
+            status: try FfiConverterUInt16.read(from: &buf)
+            )
+        case 13: return .AuthRequired
+        case 14: return .Storage(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
@@ -2108,8 +2142,21 @@ public struct FfiConverterTypePhrError: FfiConverterRustBuffer {
             FfiConverterString.write(action, into: &buf)
             
         
-        case let .Storage(kind,detail):
+        case .Offline:
             writeInt(&buf, Int32(11))
+        
+        
+        case let .ServerRejected(status):
+            writeInt(&buf, Int32(12))
+            FfiConverterUInt16.write(status, into: &buf)
+            
+        
+        case .AuthRequired:
+            writeInt(&buf, Int32(13))
+        
+        
+        case let .Storage(kind,detail):
+            writeInt(&buf, Int32(14))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             

@@ -1522,6 +1522,33 @@ private class JavaLangRefCleanable(
 /**
  * @suppress
  */
+public object FfiConverterUShort: FfiConverter<UShort, Short> {
+    override fun lift(value: Short): UShort {
+        return value.toUShort()
+    }
+
+    fun lift(value: Int): UShort {
+        return value.toUShort()
+    }
+
+    override fun read(buf: ByteBuffer): UShort {
+        return lift(buf.getShort())
+    }
+
+    override fun lower(value: UShort): Short {
+        return value.toShort()
+    }
+
+    override fun allocationSize(value: UShort) = 2UL
+
+    override fun write(value: UShort, buf: ByteBuffer) {
+        buf.putShort(value.toShort())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterUInt: FfiConverter<UInt, Int> {
     override fun lift(value: Int): UInt {
         return value.toUInt()
@@ -3813,6 +3840,35 @@ sealed class PhrException: kotlin.Exception() {
     }
     
     /**
+     * The server could not be reached (no network, timeouts, resets after every retry).
+     */
+    class Offline(
+        ) : PhrException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The server refused the request as a whole (HTTP status).
+     */
+    class ServerRejected(
+        
+        val `status`: kotlin.UShort
+        ) : PhrException() {
+        override val message
+            get() = "status=${ `status` }"
+    }
+    
+    /**
+     * The server wants new credentials (a refreshed token was refused too).
+     */
+    class AuthRequired(
+        ) : PhrException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
      * `kind` is `sqlite`, `io`, `keyring`, `crypto` (or `unknown` for a core error this build
      * of the bindings does not know yet); `detail` is for logs and support, not for users.
      * (Not `message`: that name clashes with the exception's own in Kotlin.)
@@ -3870,7 +3926,12 @@ public object FfiConverterTypePhrError : FfiConverterRustBuffer<PhrException> {
             10 -> PhrException.NotPermitted(
                 FfiConverterString.read(buf),
                 )
-            11 -> PhrException.Storage(
+            11 -> PhrException.Offline()
+            12 -> PhrException.ServerRejected(
+                FfiConverterUShort.read(buf),
+                )
+            13 -> PhrException.AuthRequired()
+            14 -> PhrException.Storage(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
@@ -3927,6 +3988,19 @@ public object FfiConverterTypePhrError : FfiConverterRustBuffer<PhrException> {
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`action`)
+            )
+            is PhrException.Offline -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PhrException.ServerRejected -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterUShort.allocationSize(value.`status`)
+            )
+            is PhrException.AuthRequired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
             )
             is PhrException.Storage -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -3987,8 +4061,21 @@ public object FfiConverterTypePhrError : FfiConverterRustBuffer<PhrException> {
                 FfiConverterString.write(value.`action`, buf)
                 Unit
             }
-            is PhrException.Storage -> {
+            is PhrException.Offline -> {
                 buf.putInt(11)
+                Unit
+            }
+            is PhrException.ServerRejected -> {
+                buf.putInt(12)
+                FfiConverterUShort.write(value.`status`, buf)
+                Unit
+            }
+            is PhrException.AuthRequired -> {
+                buf.putInt(13)
+                Unit
+            }
+            is PhrException.Storage -> {
+                buf.putInt(14)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit

@@ -1208,6 +1208,11 @@ data class AuditEntry (
     var `recordIds`: List<kotlin.String>
     , 
     var `delegation`: kotlin.String?
+    , 
+    /**
+     * The actor's nickname, filled in by `Session::access_history` (not part of the chain).
+     */
+    var `actorNickname`: kotlin.String?
     
 ){
     
@@ -1231,6 +1236,7 @@ public object FfiConverterTypeAuditEntry: FfiConverterRustBuffer<AuditEntry> {
             FfiConverterString.read(buf),
             FfiConverterSequenceString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -1241,7 +1247,8 @@ public object FfiConverterTypeAuditEntry: FfiConverterRustBuffer<AuditEntry> {
             FfiConverterString.allocationSize(value.`subject`) +
             FfiConverterString.allocationSize(value.`action`) +
             FfiConverterSequenceString.allocationSize(value.`recordIds`) +
-            FfiConverterOptionalString.allocationSize(value.`delegation`)
+            FfiConverterOptionalString.allocationSize(value.`delegation`) +
+            FfiConverterOptionalString.allocationSize(value.`actorNickname`)
     )
 
     override fun write(value: AuditEntry, buf: ByteBuffer) {
@@ -1252,6 +1259,7 @@ public object FfiConverterTypeAuditEntry: FfiConverterRustBuffer<AuditEntry> {
             FfiConverterString.write(value.`action`, buf)
             FfiConverterSequenceString.write(value.`recordIds`, buf)
             FfiConverterOptionalString.write(value.`delegation`, buf)
+            FfiConverterOptionalString.write(value.`actorNickname`, buf)
     }
 }
 

@@ -1,0 +1,126 @@
+//! `phr sync --recipient ID [--server URL]`: push the outbox of --for to a recipient's FHIR
+//! server through the consent gate, then pull; with a progress bar. Every rule is in phr-core.
+
+use super::Ctx;
+use crate::output::{CliError, CliResult};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use phr_core::Session;
+use phr_core::records::{PageRequest, RecordFilter};
+use phr_core::sync::{StaticToken, SyncOptions, SyncPhase, SyncProgress, SyncReport};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Args)]
+pub struct SyncArgs {
+    /// Recipient id from the operator profile.
+    #[arg(long)]
+    recipient: String,
+    /// FHIR base URL; default: the recipient's endpoint in the operator profile. HTTPS only.
+    #[arg(long)]
+    server: Option<String>,
+    /// Before syncing, queue every record of --for that consent lets go to the recipient for
+    /// this purpose (the gate decides; the rest stays on the device).
+    #[arg(long, value_name = "PURPOSE")]
+    queue: Option<String>,
+    /// Allow plain http:// to 127.0.0.1, ::1 or localhost (a local test server). Never others.
+    #[arg(long)]
+    allow_insecure_loopback: bool,
+    /// Bearer token for the server.
+    #[arg(long, env = "PHR_SYNC_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Operator profile (JSON); defaults to the embedded municipal sample.
+    #[arg(long, env = "PHR_OPERATOR_PROFILE")]
+    profile: Option<PathBuf>,
+}
+
+/// A terminal progress bar for sync.
+pub struct Bar(ProgressBar);
+
+impl Bar {
+    pub fn new() -> Self {
+        let bar = ProgressBar::new(0).with_style(
+            ProgressStyle::with_template("sync {msg:12} {bar:40} {pos}/{len}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Bar(bar)
+    }
+    pub fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl SyncProgress for Bar {
+    fn progress(&self, phase: SyncPhase, done: usize, total: usize) {
+        let name = match phase {
+            SyncPhase::Withdrawals => "withdrawals",
+            SyncPhase::Push => "push",
+            SyncPhase::Pull => "pull",
+        };
+        self.0.set_message(name);
+        self.0.set_length(total as u64);
+        self.0.set_position(done as u64);
+    }
+}
+
+/// Every live record id of `subject` (paged).
+pub fn all_record_ids(s: &Session, actor: &str, subject: &str) -> CliResult<Vec<String>> {
+    let mut ids = vec![];
+    let mut page = PageRequest::first(1000);
+    loop {
+        let p = s.list_records(actor, subject, &RecordFilter::default(), &page)?;
+        ids.extend(p.records.iter().map(|r| r.meta.id.clone()));
+        match p.next {
+            Some(t) => page.after = Some(t),
+            None => return Ok(ids),
+        }
+    }
+}
+
+pub fn describe(r: &SyncReport) -> String {
+    let mut out = format!(
+        "pushed {}, deleted {}, withdrawals {}, withheld {}, pulled {}, imported {}; {} request(s), {} retried; {} item(s) left in the outbox",
+        r.pushed,
+        r.deleted,
+        r.withdrawals,
+        r.withheld,
+        r.pulled,
+        r.imported,
+        r.requests,
+        r.retries,
+        r.remaining
+    );
+    if !r.rejected.is_empty() {
+        out.push_str(&format!(
+            "; the server refused {} record(s) (kept in the outbox)",
+            r.rejected.len()
+        ));
+    }
+    out
+}
+
+pub fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
+    let o = ctx.open()?;
+    o.session
+        .set_operator_profile(super::consent::load_profile(a.profile.as_deref())?)?;
+    let (s, actor, subject) = (&o.session, o.actor.as_str(), o.subject.as_str());
+    if let Some(purpose) = &a.queue {
+        let ids = all_record_ids(s, actor, subject)?;
+        let n = s.queue_for_release(actor, subject, &a.recipient, purpose, &ids)?;
+        println!("queued {n} record(s) for {} ({purpose})", a.recipient);
+    }
+    let options = SyncOptions {
+        server_url: a.server,
+        allow_insecure_loopback: a.allow_insecure_loopback,
+        tokens: a
+            .token
+            .map(|t| Arc::new(StaticToken(t)) as Arc<dyn phr_core::sync::TokenProvider>),
+        ..SyncOptions::default()
+    };
+    let bar = Bar::new();
+    let report = s.sync(actor, subject, &a.recipient, &options, &bar);
+    bar.finish();
+    let report = report.map_err(CliError::from)?;
+    println!("sync -> {}: {}", a.recipient, describe(&report));
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! The one boundary between sync and the FHIR mapping: the resources a record becomes on a
+//! server. The mapping is the export's ([`crate::fhir::bundle_for`]); sync only turns its
+//! Bundle-local `urn:uuid:` references into `Type/id` references a server resolves, and leaves
+//! out the Patient (identity is the platform's business) and the Provenance.
+
+use crate::fhir::bundle_for;
+use crate::records::{Person, Record, Stamp};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// One resource with its server address.
+#[derive(Debug, Clone)]
+pub(crate) struct Resource {
+    pub rtype: String,
+    pub id: String,
+    pub body: Value,
+}
+
+impl Resource {
+    /// `Type/id`.
+    pub fn address(&self) -> String {
+        format!("{}/{}", self.rtype, self.id)
+    }
+}
+
+/// The resources `record` (a live record of `person`) becomes, in a stable order.
+pub(crate) fn resources_for(person: &Person, record: &Record, at: Stamp) -> Vec<Resource> {
+    let bundle = bundle_for(person, std::slice::from_ref(record), at);
+    let entries = bundle["entry"].as_array().cloned().unwrap_or_default();
+    let mut types: HashMap<String, String> = HashMap::new();
+    for e in &entries {
+        if let (Some(t), Some(id)) = (
+            e["resource"]["resourceType"].as_str(),
+            e["resource"]["id"].as_str(),
+        ) {
+            types.insert(format!("urn:uuid:{id}"), format!("{t}/{id}"));
+        }
+    }
+    let mut out = vec![];
+    for e in entries {
+        let mut body = e["resource"].clone();
+        let (Some(t), Some(id)) = (
+            body["resourceType"].as_str().map(str::to_owned),
+            body["id"].as_str().map(str::to_owned),
+        ) else {
+            continue;
+        };
+        if t == "Patient" || t == "Provenance" {
+            continue;
+        }
+        rewrite_references(&mut body, &types);
+        out.push(Resource { rtype: t, id, body });
+    }
+    out
+}
+
+/// `Patient/id` of the subject, as the mapping names it.
+pub(crate) fn patient_address(person: &Person) -> String {
+    let at = Stamp {
+        utc_seconds: 0,
+        offset_seconds: 0,
+    };
+    let bundle = bundle_for(person, &[], at);
+    format!(
+        "Patient/{}",
+        bundle["entry"][0]["resource"]["id"]
+            .as_str()
+            .unwrap_or_default()
+    )
+}
+
+/// `{"reference": "urn:uuid:X"}` → `{"reference": "Type/X"}`; a reference to nothing in the
+/// record's own resources or its Patient is dropped rather than left dangling.
+fn rewrite_references(v: &mut Value, types: &HashMap<String, String>) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("reference")
+                && r.starts_with("urn:uuid:")
+            {
+                match types.get(r) {
+                    Some(addr) => {
+                        map.insert("reference".into(), Value::String(addr.clone()));
+                    }
+                    None => {
+                        map.remove("reference");
+                    }
+                }
+            }
+            for (_, child) in map.iter_mut() {
+                rewrite_references(child, types);
+            }
+        }
+        Value::Array(items) => {
+            for i in items {
+                rewrite_references(i, types);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fhir::fixtures;
+
+    fn at() -> Stamp {
+        Stamp {
+            utc_seconds: 1_795_000_000,
+            offset_seconds: 9 * 3600,
+        }
+    }
+
+    fn references(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("reference") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|c| references(c, out));
+            }
+            Value::Array(a) => a.iter().for_each(|c| references(c, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn a_checkup_becomes_its_report_and_lines_with_server_references_only() {
+        let person = fixtures::person();
+        let record = fixtures::checkup();
+        let res = resources_for(&person, &record, at());
+        assert!(res.len() > 1);
+        assert!(res.iter().any(|r| r.rtype == "DiagnosticReport"));
+        assert!(
+            res.iter()
+                .all(|r| r.rtype != "Patient" && r.rtype != "Provenance")
+        );
+        let patient = patient_address(&person);
+        let mut refs = vec![];
+        for r in &res {
+            references(&r.body, &mut refs);
+        }
+        assert!(refs.contains(&patient));
+        for r in refs {
+            assert!(!r.starts_with("urn:uuid:"), "{r}");
+        }
+        // Stable: the same record gives the same addresses, and the record's own id is one.
+        let again = resources_for(&person, &record, at());
+        let a: Vec<String> = res.iter().map(Resource::address).collect();
+        let b: Vec<String> = again.iter().map(Resource::address).collect();
+        assert_eq!(a, b);
+        assert!(a.iter().any(|x| x.ends_with(&record.meta.id)));
+    }
+}

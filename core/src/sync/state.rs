@@ -1,0 +1,277 @@
+//! Sync's own rows: what a recipient may hold (`sync_remote`), pull cursors, imported resources,
+//! and the outbox edits sync makes. Write helpers take the write transaction, reads a connection.
+
+use crate::consent::DataCategory;
+use crate::error::Result;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// One row of `sync_remote`.
+#[derive(Debug, Clone)]
+pub(crate) struct Remote {
+    pub purpose: String,
+    pub record_id: String,
+    pub resources: Vec<String>,
+}
+
+/// Before a request leaves: the recipient may hold this record from now on.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn mark_sending(
+    conn: &Connection,
+    recipient: &str,
+    purpose: &str,
+    record_id: &str,
+    subject: &str,
+    category: DataCategory,
+    resources: &[String],
+    version: i64,
+    now_utc: i64,
+) -> Result<()> {
+    // An existing 'held' row keeps its state: its old copy exists whatever this send does; the
+    // resource list is the union, so a later delete removes every address ever used.
+    let old = resources_of(conn, recipient, purpose, record_id)?;
+    let mut all: Vec<String> = old.unwrap_or_default();
+    for r in resources {
+        if !all.contains(r) {
+            all.push(r.clone());
+        }
+    }
+    conn.execute(
+        "INSERT INTO sync_remote (recipient, purpose, record_id, subject_id, category, resources,
+             state, version, updated_utc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sending', ?7, ?8)
+         ON CONFLICT (recipient, purpose, record_id) DO UPDATE SET
+             category = excluded.category, resources = excluded.resources,
+             version = excluded.version, updated_utc = excluded.updated_utc",
+        params![
+            recipient,
+            purpose,
+            record_id,
+            subject,
+            category.as_str(),
+            all.join(" "),
+            version,
+            now_utc
+        ],
+    )?;
+    Ok(())
+}
+
+fn resources_of(
+    conn: &Connection,
+    recipient: &str,
+    purpose: &str,
+    record_id: &str,
+) -> Result<Option<Vec<String>>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT resources FROM sync_remote
+             WHERE recipient = ?1 AND purpose = ?2 AND record_id = ?3",
+        )?
+        .query_row(params![recipient, purpose, record_id], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?
+        .map(|s| split(&s)))
+}
+
+fn split(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_owned).collect()
+}
+
+/// After the server confirmed `resources` of a record at `version`: the copy is held, and the
+/// outbox item is done unless the record changed meanwhile (then it stays for the next pass).
+pub(crate) fn confirm_held(
+    conn: &Connection,
+    outbox_id: &str,
+    recipient: &str,
+    purpose: &str,
+    record_id: &str,
+    resources: &[String],
+    version: i64,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_remote SET state = 'held', resources = ?4
+         WHERE recipient = ?1 AND purpose = ?2 AND record_id = ?3",
+        params![recipient, purpose, record_id, resources.join(" ")],
+    )?;
+    done_if_unchanged(conn, outbox_id, record_id, version)
+}
+
+/// Delete the outbox item if its record is still at `version` (or gone).
+pub(crate) fn done_if_unchanged(
+    conn: &Connection,
+    outbox_id: &str,
+    record_id: &str,
+    version: i64,
+) -> Result<()> {
+    conn.execute(
+        "DELETE FROM outbox WHERE id = ?1
+           AND coalesce((SELECT version FROM record WHERE id = ?2), ?3) = ?3",
+        params![outbox_id, record_id, version],
+    )?;
+    Ok(())
+}
+
+/// The recipient no longer holds this record for this purpose.
+pub(crate) fn forget(
+    conn: &Connection,
+    recipient: &str,
+    purpose: &str,
+    record_id: &str,
+) -> Result<()> {
+    conn.execute(
+        "DELETE FROM sync_remote WHERE recipient = ?1 AND purpose = ?2 AND record_id = ?3",
+        params![recipient, purpose, record_id],
+    )?;
+    Ok(())
+}
+
+/// The server refused an outbox item: keep it, with the status, for the UI and the next sync.
+pub(crate) fn mark_rejected(conn: &Connection, outbox_id: &str, status: u16) -> Result<()> {
+    conn.execute(
+        "UPDATE outbox SET last_status = ?2 WHERE id = ?1",
+        params![outbox_id, status],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn delete_outbox(conn: &Connection, outbox_id: &str) -> Result<()> {
+    conn.execute("DELETE FROM outbox WHERE id = ?1", [outbox_id])?;
+    Ok(())
+}
+
+/// Every row for `record_id` at `recipient` (all purposes).
+pub(crate) fn remotes_of_record(
+    conn: &Connection,
+    recipient: &str,
+    record_id: &str,
+) -> Result<Vec<Remote>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT purpose, record_id, resources FROM sync_remote
+         WHERE recipient = ?1 AND record_id = ?2",
+    )?;
+    let rows = stmt.query_map(params![recipient, record_id], |r| {
+        Ok(Remote {
+            purpose: r.get(0)?,
+            record_id: r.get(1)?,
+            resources: split(&r.get::<_, String>(2)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Rows a withdrawal of `categories` × `purposes` covers.
+pub(crate) fn remotes_covered(
+    conn: &Connection,
+    subject: &str,
+    recipient: &str,
+    categories: &[DataCategory],
+    purposes: &[String],
+) -> Result<Vec<Remote>> {
+    let mut out = vec![];
+    let mut stmt = conn.prepare_cached(
+        "SELECT purpose, record_id, resources FROM sync_remote
+         WHERE subject_id = ?1 AND recipient = ?2 AND category = ?3 AND purpose = ?4
+         ORDER BY record_id",
+    )?;
+    for c in categories {
+        for p in purposes {
+            let rows = stmt.query_map(params![subject, recipient, c.as_str(), p], |r| {
+                Ok(Remote {
+                    purpose: r.get(0)?,
+                    record_id: r.get(1)?,
+                    resources: split(&r.get::<_, String>(2)?),
+                })
+            })?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every resource address the recipient may hold from this device (the pull skips them).
+pub(crate) fn all_addresses(conn: &Connection, recipient: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT resources FROM sync_remote WHERE recipient = ?1")?;
+    let rows = stmt.query_map([recipient], |r| r.get::<_, String>(0))?;
+    let mut out = vec![];
+    for r in rows {
+        out.extend(split(&r?));
+    }
+    Ok(out)
+}
+
+/// In the transaction of a record change (edit, tombstone): put the record back in the outbox
+/// for every recipient and purpose that holds (or may hold) a copy, so the change propagates.
+/// An item already pending is kept (sync sends the record as it is at send time).
+pub(crate) fn requeue_changed(
+    conn: &Connection,
+    record_id: &str,
+    category: DataCategory,
+    now_utc: i64,
+) -> Result<usize> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT recipient, purpose, subject_id FROM sync_remote WHERE record_id = ?1",
+    )?;
+    let targets: Vec<(String, String, String)> = stmt
+        .query_map([record_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut queued = 0;
+    for (recipient, purpose, subject) in targets {
+        if crate::consent::queue_record(
+            conn, &subject, &recipient, record_id, category, &purpose, now_utc,
+        )? {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+pub(crate) fn cursor(conn: &Connection, subject: &str, recipient: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT last_updated FROM sync_cursor WHERE subject_id = ?1 AND recipient = ?2",
+        )?
+        .query_row(params![subject, recipient], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn set_cursor(
+    conn: &Connection,
+    subject: &str,
+    recipient: &str,
+    at: &str,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sync_cursor (subject_id, recipient, last_updated) VALUES (?1, ?2, ?3)
+         ON CONFLICT (subject_id, recipient) DO UPDATE SET last_updated = excluded.last_updated
+         WHERE excluded.last_updated > sync_cursor.last_updated",
+        params![subject, recipient, at],
+    )?;
+    Ok(())
+}
+
+/// Whether `resource` (`Type/id`) at `version_id` was already imported from `recipient`.
+pub(crate) fn imported(conn: &Connection, recipient: &str, resource: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM sync_imported WHERE recipient = ?1 AND resource = ?2")?
+        .query_row(params![recipient, resource], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+pub(crate) fn mark_imported(
+    conn: &Connection,
+    recipient: &str,
+    resource: &str,
+    version_id: &str,
+    record_id: &str,
+) -> Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO sync_imported (recipient, resource, version_id, record_id)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![recipient, resource, version_id, record_id],
+    )?;
+    Ok(())
+}
