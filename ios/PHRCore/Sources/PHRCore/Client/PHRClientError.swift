@@ -13,6 +13,12 @@ public enum PHRClientError: Error, Equatable, Sendable {
     case notFound(what: String)
     case alreadyExists(what: String)
     case notPermitted(action: String)
+    /// The server could not be reached: keep working offline, sync later.
+    case offline
+    /// The server refused the request as a whole (HTTP status).
+    case serverRejected(status: UInt16)
+    /// The server wants the user to sign in again.
+    case authRequired
     /// `kind`: sqlite, io, keyring, crypto or unknown. Details stay in the core's logs.
     case storage(kind: String)
     /// Not a PhrError: a UniFFI internal error (e.g. a malformed date string). Never a crash.
@@ -34,6 +40,9 @@ public enum PHRClientError: Error, Equatable, Sendable {
         case let .NotFound(what): self = .notFound(what: what)
         case let .AlreadyExists(what): self = .alreadyExists(what: what)
         case let .NotPermitted(action): self = .notPermitted(action: action)
+        case .Offline: self = .offline
+        case let .ServerRejected(status): self = .serverRejected(status: status)
+        case .AuthRequired: self = .authRequired
         case let .Storage(kind, _): self = .storage(kind: kind)
         }
     }

@@ -25,6 +25,12 @@ sealed class PhrClientException(message: String, cause: Throwable? = null) : Exc
     class AlreadyExists(val what: String, cause: Throwable? = null) : PhrClientException("$what already exists", cause)
     /** The acting person may not do [action] on this record (no family grant). */
     class NotPermitted(val action: String, cause: Throwable? = null) : PhrClientException("not permitted: $action", cause)
+    /** The server could not be reached: keep working offline, sync later. */
+    class Offline(cause: Throwable? = null) : PhrClientException("offline", cause)
+    /** The server refused the request as a whole (HTTP [status]). */
+    class ServerRejected(val status: Int, cause: Throwable? = null) : PhrClientException("server refused (HTTP $status)", cause)
+    /** The server wants the user to sign in again. */
+    class AuthRequired(cause: Throwable? = null) : PhrClientException("sign-in required", cause)
     /** Disk full, I/O or database failure; [kind] is sqlite, io, keyring, crypto or unknown. */
     class Storage(val kind: String, cause: Throwable? = null) : PhrClientException("storage failure ($kind)", cause)
 }
@@ -41,5 +47,8 @@ fun PhrException.toClientException(): PhrClientException = when (this) {
     is PhrException.NotFound -> PhrClientException.NotFound(what, this)
     is PhrException.AlreadyExists -> PhrClientException.AlreadyExists(what, this)
     is PhrException.NotPermitted -> PhrClientException.NotPermitted(action, this)
+    is PhrException.Offline -> PhrClientException.Offline(this)
+    is PhrException.ServerRejected -> PhrClientException.ServerRejected(status.toInt(), this)
+    is PhrException.AuthRequired -> PhrClientException.AuthRequired(this)
     is PhrException.Storage -> PhrClientException.Storage(kind, this)
 }
