@@ -189,6 +189,7 @@ fn snapshot(conn: &Connection, meta: &RecordMeta, body: &RecordBody, now: i64) -
 }
 
 /// Replace a live record's body; the previous version goes to the history. Returns the new meta.
+/// The original JSON of an imported record no longer describes it and is cleared.
 pub(crate) fn update(
     conn: &Connection,
     old: &Record,
@@ -213,7 +214,8 @@ pub(crate) fn update(
     meta.updated = now;
     meta.effective = effective;
     conn.prepare_cached(
-        "UPDATE record SET version = ?2, updated_utc = ?3, updated_offset = ?4, effective_utc = ?5, effective_offset = ?6
+        "UPDATE record SET version = ?2, updated_utc = ?3, updated_offset = ?4, effective_utc = ?5, effective_offset = ?6,
+            original_json = NULL
          WHERE id = ?1",
     )?
     .execute(params![meta.id, meta.version, now.utc_seconds, now.offset_seconds, effective.utc_seconds, effective.offset_seconds])?;
@@ -228,7 +230,8 @@ pub(crate) fn tombstone(conn: &Connection, old: &Record, now: Stamp) -> Result<(
     snapshot(conn, &old.meta, &old.body, now.utc_seconds)?;
     delete_body(conn, &old.meta, &old.body)?;
     conn.prepare_cached(
-        "UPDATE record SET version = version + 1, updated_utc = ?2, updated_offset = ?3, deleted_utc = ?2 WHERE id = ?1",
+        "UPDATE record SET version = version + 1, updated_utc = ?2, updated_offset = ?3, deleted_utc = ?2,
+            original_json = NULL WHERE id = ?1",
     )?
     .execute(params![old.meta.id, now.utc_seconds, now.offset_seconds])?;
     Ok(())

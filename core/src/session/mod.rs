@@ -5,6 +5,7 @@
 mod consent;
 mod export;
 mod family;
+mod import;
 mod persons;
 mod reads;
 mod writes;
@@ -12,6 +13,7 @@ mod writes;
 pub use family::AccessGrant;
 
 pub use consent::ConsentReceipt;
+pub use import::{ImportReport, ImportedResource};
 pub use writes::ClinicalInput;
 
 use crate::access::{Access, Action, authorize};

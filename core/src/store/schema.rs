@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_records.sql"),
     include_str!("migrations/0003_family.sql"),
     include_str!("migrations/0004_consent.sql"),
+    include_str!("migrations/0005_fhir_documents.sql"),
 ];
 
 /// The version this build writes.
