@@ -74,8 +74,11 @@ enum Command {
     Audit(commands::audit::AuditCmd),
     /// Dynamic consent: show, grant, withdraw, history, receipt.
     Consent(commands::consent::ConsentArgs),
-    /// Export the whole record of --for (default: you) to a file, e.g. `--format fhir --out r.json`.
+    /// Export the record of --for (default: you) to a file, e.g. `--format fhir --out r.json`;
+    /// with --recipient and --purpose only what consent releases to that recipient.
     Export(commands::export::ExportArgs),
+    /// Import a file into the record of --for: FHIR R4 JSON (Bundle or resource).
+    Import(commands::import::ImportArgs),
     /// Run the whole product on a demo store: two persons, a year of data, a summary, a chart.
     Demo(commands::demo::DemoArgs),
 }
@@ -114,6 +117,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Family(c) => commands::family::run(&ctx, c),
         Consent(a) => commands::consent::run(&ctx, a),
         Export(a) => commands::export::run(&ctx, a),
+        Import(a) => commands::import::run(&ctx, a),
         Demo(a) => commands::demo::run(a),
     }
 }

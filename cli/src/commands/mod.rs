@@ -5,6 +5,7 @@ pub mod consent;
 pub mod demo;
 pub mod export;
 pub mod family;
+pub mod import;
 pub mod keys;
 pub mod list;
 pub mod log;
