@@ -324,12 +324,18 @@ impl Session {
             .read(|c| imported::document_counts(c, access.subject()))
     }
 
-    /// The original FHIR JSON an imported record was made from, if any.
+    /// The original FHIR JSON an imported record was made from, if any. Audited like a read of
+    /// the record.
     pub fn original_json(&self, actor: &str, subject: &str, id: &str) -> Result<Option<String>> {
         let access = self.authorize(actor, subject, Action::View)?;
-        self.store().read(|c| {
-            load_any(c, access.subject(), id)?;
-            imported::original(c, id)
-        })
+        self.read_audited(
+            &access,
+            AuditAction::RecordsListed,
+            |c| {
+                load_any(c, access.subject(), id)?;
+                imported::original(c, id)
+            },
+            |_| vec![id.to_owned()],
+        )
     }
 }

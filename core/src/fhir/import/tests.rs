@@ -75,3 +75,47 @@ fn jlac10_under_either_uri_maps_the_same() {
         );
     }
 }
+
+/// Inputs of the kinds the fuzzer explores (and any crash it finds, once found): truncations of
+/// a real fixture, huge and negative numbers, wrong types everywhere, deep but allowed nesting.
+#[test]
+fn fuzz_regressions() {
+    let fixture = include_str!("../../../tests/fixtures/fhir/quirky-collection.json");
+    for cut in (0..fixture.len()).step_by(97) {
+        // Cuts fall inside multi-byte characters too: the bytes need not be UTF-8.
+        let _ = plan(&fixture.as_bytes()[..cut]);
+    }
+    for n in [
+        "1e400",
+        "-1e308",
+        "-0",
+        "18446744073709551616",
+        "NaN",
+        "\"\"",
+        "[]",
+        "{}",
+        "null",
+        "true",
+    ] {
+        let obs = format!(
+            r#"{{"resourceType":"Observation","code":{{"coding":[{{"system":"http://loinc.org","code":"8867-4"}}]}},
+            "effectiveDateTime":"2025-01-01","valueQuantity":{{"value":{n}}},
+            "component":{n},"identifier":{n},"meta":{n}}}"#
+        );
+        let _ = plan(obs.as_bytes());
+        let bundle = format!(
+            r#"{{"resourceType":"Bundle","type":"collection","entry":[{{"fullUrl":{n},"resource":{n}}}]}}"#
+        );
+        let _ = plan(bundle.as_bytes());
+        let report = format!(
+            r##"{{"resourceType":"DiagnosticReport","result":[{{"reference":"#a"}}],"contained":[{{"resourceType":"Observation","id":"a","code":{n}}}]}}"##
+        );
+        let _ = plan(report.as_bytes());
+    }
+    let nested = format!(
+        r#"{{"resourceType":"Basic","extension":{}1{}}}"#,
+        "[".repeat(MAX_DEPTH - 2),
+        "]".repeat(MAX_DEPTH - 2)
+    );
+    assert!(plan(nested.as_bytes()).is_ok());
+}
