@@ -34,10 +34,21 @@ fn bad_row(what: &'static str) -> Error {
 
 /// Insert a new record (version 1).
 pub(crate) fn insert(conn: &Connection, meta: &RecordMeta, body: &RecordBody) -> Result<()> {
+    insert_with_original(conn, meta, body, None)
+}
+
+/// Insert a new record (version 1) with the FHIR JSON it was imported from, if any.
+pub(crate) fn insert_with_original(
+    conn: &Connection,
+    meta: &RecordMeta,
+    body: &RecordBody,
+    original_json: Option<&str>,
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO record (id, subject_id, kind, effective_utc, effective_offset, version,
-            created_utc, created_offset, updated_utc, updated_offset, provenance, source, deleted_utc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            created_utc, created_offset, updated_utc, updated_offset, provenance, source, deleted_utc,
+            original_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         meta.id,
@@ -53,6 +64,7 @@ pub(crate) fn insert(conn: &Connection, meta: &RecordMeta, body: &RecordBody) ->
         meta.provenance.as_str(),
         meta.source,
         meta.deleted_utc,
+        original_json,
     ])?;
     insert_body(conn, &meta.id, &meta.subject_id, body)
 }

@@ -279,8 +279,7 @@ impl Session {
                             source.clone(),
                         );
                         meta.id = id;
-                        repo::insert(w.tx, &meta, &r.body)?;
-                        imported::set_original(w.tx, &meta.id, Some(&r.item.original))?;
+                        repo::insert_with_original(w.tx, &meta, &r.body, Some(&r.item.original))?;
                         if let RecordBody::Observation(o) = &r.body
                             && let Some(bmi) = derive_bmi(w.tx, subject, &meta.id, o, now)?
                         {

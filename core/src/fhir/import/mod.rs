@@ -223,7 +223,8 @@ impl<'a> Resource<'a> {
                 )));
             }
         }
-        if let Some(id) = self.id {
+        // A UUID id is already the first identity; any other id names the resource in its server.
+        if let Some(id) = self.id.filter(|id| as_uuid(id).is_none()) {
             out.push(Identity::Foreign(format!("id {}/{id}", self.rtype)));
         }
         out.dedup();
