@@ -4,7 +4,7 @@
 //! their own.
 
 use super::json::{Concept, Obj, Path, ascii_code};
-use super::{Outcome, Refs, Resource, document, record};
+use super::{Outcome, Raw, Refs, Resource, document, record};
 use crate::error::Result;
 use crate::fhir::codes::system;
 use crate::records::{Checkup, CheckupCodeSystem, CheckupResult};
@@ -12,9 +12,9 @@ use crate::session::ClinicalInput;
 use serde_json::Value;
 
 /// One result line: the entry it is (or `None` when contained in the report), its JSON and path.
-pub(crate) struct Line<'a> {
+pub(crate) struct Line {
     pub entry: Option<usize>,
-    pub value: &'a Value,
+    pub value: Value,
     pub path: Path,
 }
 
@@ -38,12 +38,12 @@ fn is_tokutei_report(o: &Obj<'_, '_>) -> Result<bool> {
 }
 
 /// The result lines of a report that is a checkup, in order; `None` when it is not one.
-pub(crate) fn lines_of<'a>(
-    report: &Resource<'a>,
-    entries: &[Resource<'a>],
+pub(crate) fn lines_of(
+    report: &Resource<'_>,
+    entries: &[Raw<'_>],
     refs: &Refs,
-) -> Result<Option<Vec<Line<'a>>>> {
-    let o = Obj::new(report.value, &report.path)?;
+) -> Result<Option<Vec<Line>>> {
+    let o = Obj::new(report.value, report.path)?;
     let contained = o.array("contained")?;
     let mut lines = vec![];
     let mut any_tokutei = is_tokutei_report(&o)?;
@@ -57,23 +57,26 @@ pub(crate) fn lines_of<'a>(
                 if Obj::new(c, cp)?.str("id")? == Some(local) {
                     found = Some(Line {
                         entry: None,
-                        value: c,
+                        value: (*c).clone(),
                         path: cp.clone(),
                     });
                 }
             }
             found
         } else {
-            refs.find(reference).map(|i| Line {
-                entry: Some(i),
-                value: entries[i].value,
-                path: entries[i].path.clone(),
-            })
+            match refs.find(reference) {
+                Some(i) => Some(Line {
+                    entry: Some(i),
+                    value: entries[i].parse()?,
+                    path: entries[i].path.clone(),
+                }),
+                None => None,
+            }
         };
         let Some(line) = line else {
             return Ok(None);
         };
-        let lo = Obj::new(line.value, &line.path)?;
+        let lo = Obj::new(&line.value, &line.path)?;
         if lo.str("resourceType")? != Some("Observation") {
             return Ok(None);
         }
@@ -121,8 +124,8 @@ fn quantity_value(o: &Obj<'_, '_>, k: &str) -> Result<(Option<f64>, Option<Strin
     }
 }
 
-fn result_line(line: &Line<'_>) -> Result<CheckupResult> {
-    let o = Obj::new(line.value, &line.path)?;
+fn result_line(line: &Line) -> Result<CheckupResult> {
+    let o = Obj::new(&line.value, &line.path)?;
     let concept =
         Concept::of(&o, "code")?.ok_or_else(|| line.path.key("code").err("is required"))?;
     let (code_system, code) = line_code(&concept).ok_or_else(|| {
@@ -177,13 +180,13 @@ fn result_line(line: &Line<'_>) -> Result<CheckupResult> {
 }
 
 /// A DiagnosticReport: a Checkup when it is one, else kept as a document.
-pub(crate) fn report(r: &Resource<'_>, entries: &[Resource<'_>], refs: &Refs) -> Result<Outcome> {
+pub(crate) fn report(r: &Resource<'_>, entries: &[Raw<'_>], refs: &Refs) -> Result<Outcome> {
     let Some(lines) = lines_of(r, entries, refs)? else {
         return Ok(document(
             "a DiagnosticReport that is not a 特定健診 checkup",
         ));
     };
-    let o = Obj::new(r.value, &r.path)?;
+    let o = Obj::new(r.value, r.path)?;
     let date = match o.date("effectiveDateTime")? {
         Some(d) => Some(d),
         None => match o.child("effectivePeriod")? {

@@ -20,7 +20,8 @@ use crate::session::ClinicalInput;
 use chrono::NaiveDate;
 use json::{Obj, Path};
 use serde_json::Value;
-use std::collections::HashMap;
+use serde_json::value::RawValue;
+use std::collections::{BTreeMap, HashMap};
 
 /// Largest input accepted (bytes).
 pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
@@ -121,6 +122,10 @@ fn within_depth(bytes: &[u8], limit: usize) -> bool {
 }
 
 /// Parse and map FHIR R4 JSON. Pure: no store, no clock.
+///
+/// A Bundle is read entry by entry: each resource is parsed on its own from the raw text, mapped,
+/// and dropped, so no tree of the whole Bundle is ever built; the original JSON kept beside a
+/// record is the resource's text exactly as it came.
 pub fn plan(bytes: &[u8]) -> Result<ImportPlan> {
     if bytes.len() > MAX_INPUT_BYTES {
         return Err(Error::invalid("$", "the file is too large to import"));
@@ -128,29 +133,16 @@ pub fn plan(bytes: &[u8]) -> Result<ImportPlan> {
     if !within_depth(bytes, MAX_DEPTH) {
         return Err(Error::invalid("$", "nested too deeply"));
     }
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| {
-        // serde_json's message names only the position and what it expected.
-        Error::invalid(
-            "$",
-            format!(
-                "not valid JSON ({:?} at line {} column {})",
-                e.classify(),
-                e.line(),
-                e.column()
-            ),
-        )
-    })?;
-    plan_value(&v)
-}
-
-/// [`plan`] of an already parsed value.
-pub fn plan_value(v: &Value) -> Result<ImportPlan> {
     let root = Path::root();
-    let o = Obj::new(v, &root)?;
-    match o.str("resourceType")? {
-        Some("Bundle") => plan_bundle(o),
+    let top: BTreeMap<String, &RawValue> =
+        serde_json::from_slice(bytes).map_err(|e| json_error(&root, &e))?;
+    let whole: &RawValue = serde_json::from_slice(bytes).map_err(|e| json_error(&root, &e))?;
+    match string_at(&top, "resourceType", &root)? {
+        Some(t) if t == "Bundle" => plan_bundle(&top, &root),
         Some(_) => {
-            let r = Resource::read(v, root.clone(), None)?;
+            let raw = Raw::read(whole, root, None)?;
+            let value = raw.parse()?;
+            let r = raw.resource(&value);
             let mut plan = ImportPlan::default();
             plan.items.push(r.plan(&[], &Refs::default())?);
             Ok(plan)
@@ -159,26 +151,54 @@ pub fn plan_value(v: &Value) -> Result<ImportPlan> {
     }
 }
 
-/// One resource with where it sits.
-pub(crate) struct Resource<'a> {
-    pub value: &'a Value,
-    pub path: Path,
-    pub full_url: Option<&'a str>,
-    pub rtype: &'a str,
-    pub id: Option<&'a str>,
+/// [`plan`] of an already parsed value.
+pub fn plan_value(v: &Value) -> Result<ImportPlan> {
+    let bytes = serde_json::to_vec(v).map_err(|_| Error::invalid("$", "could not be read"))?;
+    plan(&bytes)
 }
 
-impl<'a> Resource<'a> {
-    fn read(value: &'a Value, path: Path, full_url: Option<&'a str>) -> Result<Self> {
-        let (rtype, id) = {
-            let o = Obj::new(value, &path)?;
-            let rtype = o
-                .str("resourceType")?
-                .ok_or_else(|| path.key("resourceType").err("is required"))?;
-            (rtype, o.str("id")?)
-        };
-        Ok(Resource {
-            value,
+/// A JSON error at `p`: its position and category, never the text around it.
+fn json_error(p: &Path, e: &serde_json::Error) -> Error {
+    match e.classify() {
+        serde_json::error::Category::Data => p.err("expected an object"),
+        c => p.err(&format!(
+            "not valid JSON ({c:?} at line {} column {})",
+            e.line(),
+            e.column()
+        )),
+    }
+}
+
+/// The string under `k` of a raw object, type-checked.
+fn string_at(m: &BTreeMap<String, &RawValue>, k: &str, p: &Path) -> Result<Option<String>> {
+    match m.get(k) {
+        None => Ok(None),
+        Some(raw) => match serde_json::from_str::<Value>(raw.get()) {
+            Ok(Value::Null) => Ok(None),
+            Ok(Value::String(s)) => Ok(Some(s)),
+            _ => Err(p.key(k).err("expected a string")),
+        },
+    }
+}
+
+/// A resource of the input, not parsed yet: its raw text, where it sits, its type and id.
+pub(crate) struct Raw<'a> {
+    pub raw: &'a RawValue,
+    pub path: Path,
+    pub full_url: Option<String>,
+    pub rtype: String,
+    pub id: Option<String>,
+}
+
+impl<'a> Raw<'a> {
+    fn read(raw: &'a RawValue, path: Path, full_url: Option<String>) -> Result<Self> {
+        let head: BTreeMap<String, &RawValue> =
+            serde_json::from_str(raw.get()).map_err(|e| json_error(&path, &e))?;
+        let rtype = string_at(&head, "resourceType", &path)?
+            .ok_or_else(|| path.key("resourceType").err("is required"))?;
+        let id = string_at(&head, "id", &path)?;
+        Ok(Raw {
+            raw,
             path,
             full_url,
             rtype,
@@ -186,12 +206,36 @@ impl<'a> Resource<'a> {
         })
     }
 
-    fn obj(&self) -> Obj<'a, '_> {
-        Obj {
-            // Invariant: `read` made sure the value is an object.
-            map: self.value.as_object().unwrap_or_else(|| unreachable!()),
+    /// The resource as a JSON tree (it was checked to be an object).
+    pub fn parse(&self) -> Result<Value> {
+        serde_json::from_str(self.raw.get()).map_err(|e| json_error(&self.path, &e))
+    }
+
+    fn resource<'v>(&'v self, value: &'v Value) -> Resource<'v> {
+        Resource {
+            value,
+            raw: self.raw.get(),
             path: &self.path,
+            full_url: self.full_url.as_deref(),
+            rtype: &self.rtype,
+            id: self.id.as_deref(),
         }
+    }
+}
+
+/// One resource, parsed, with where it sits.
+pub(crate) struct Resource<'a> {
+    pub value: &'a Value,
+    pub raw: &'a str,
+    pub path: &'a Path,
+    pub full_url: Option<&'a str>,
+    pub rtype: &'a str,
+    pub id: Option<&'a str>,
+}
+
+impl<'a> Resource<'a> {
+    fn obj(&self) -> Result<Obj<'a, 'a>> {
+        Obj::new(self.value, self.path)
     }
 
     /// Ways to recognise this resource in the store.
@@ -207,7 +251,7 @@ impl<'a> Resource<'a> {
         {
             out.push(Identity::Uuid(u));
         }
-        let o = self.obj();
+        let o = self.obj()?;
         for (i, ip) in o.array("identifier")? {
             let i = Obj::new(i, &ip)?;
             let (system, value) = (i.str("system")?, i.str("value")?);
@@ -231,19 +275,22 @@ impl<'a> Resource<'a> {
         Ok(out)
     }
 
-    fn plan(&self, entries: &[Resource<'_>], refs: &Refs) -> Result<PlannedItem> {
+    fn plan(&self, entries: &[Raw<'_>], refs: &Refs) -> Result<PlannedItem> {
         let outcome = self.outcome(entries, refs)?;
         let original = match &outcome {
             Outcome::Record(r) if matches!(r.input, ClinicalInput::Checkup(_)) => {
-                let mut all = vec![self.value.clone()];
+                let mut all = format!("[{}", self.raw);
                 for line in checkup::lines_of(self, entries, refs)?.unwrap_or_default() {
-                    all.push(line.value.clone());
+                    if let Some(i) = line.entry {
+                        all.push(',');
+                        all.push_str(entries[i].raw.get());
+                    }
                 }
-                serde_json::to_string(&Value::Array(all))
+                all.push(']');
+                all
             }
-            _ => serde_json::to_string(self.value),
-        }
-        .map_err(|_| self.path.err("could not be kept"))?;
+            _ => self.raw.to_owned(),
+        };
         Ok(PlannedItem {
             path: self.path.as_str().to_owned(),
             resource_type: self.rtype.to_owned(),
@@ -253,8 +300,8 @@ impl<'a> Resource<'a> {
         })
     }
 
-    fn outcome(&self, entries: &[Resource<'_>], refs: &Refs) -> Result<Outcome> {
-        let o = self.obj();
+    fn outcome(&self, entries: &[Raw<'_>], refs: &Refs) -> Result<Outcome> {
+        let o = self.obj()?;
         let status = o.str("status")?;
         if status == Some("entered-in-error") {
             return Ok(skip("status is entered-in-error"));
@@ -324,13 +371,13 @@ pub(crate) struct Refs {
 }
 
 impl Refs {
-    fn build(entries: &[Resource<'_>]) -> Self {
+    fn build(entries: &[Raw<'_>]) -> Self {
         let mut by_ref = HashMap::with_capacity(entries.len() * 2);
         for (i, e) in entries.iter().enumerate() {
-            if let Some(f) = e.full_url {
-                by_ref.entry(f.to_owned()).or_insert(i);
+            if let Some(f) = &e.full_url {
+                by_ref.entry(f.clone()).or_insert(i);
             }
-            if let Some(id) = e.id {
+            if let Some(id) = &e.id {
                 by_ref.entry(format!("{}/{id}", e.rtype)).or_insert(i);
             }
         }
@@ -358,27 +405,34 @@ const BUNDLE_TYPES: &[&str] = &[
     "history",
 ];
 
-fn plan_bundle(o: Obj<'_, '_>) -> Result<ImportPlan> {
-    let ty = o
-        .str("type")?
-        .ok_or_else(|| o.path.key("type").err("is required"))?;
-    if !BUNDLE_TYPES.contains(&ty) {
-        return Err(o
-            .path
+fn plan_bundle(top: &BTreeMap<String, &RawValue>, root: &Path) -> Result<ImportPlan> {
+    let ty = string_at(top, "type", root)?.ok_or_else(|| root.key("type").err("is required"))?;
+    if !BUNDLE_TYPES.contains(&ty.as_str()) {
+        return Err(root
             .key("type")
             .err("is not a Bundle type this import reads"));
     }
-    let raw = o.array("entry")?;
+    let entry_path = root.key("entry");
+    let raw: Vec<&RawValue> = match top.get("entry") {
+        None => vec![],
+        Some(r) if r.get() == "null" => vec![],
+        Some(r) => serde_json::from_str(r.get()).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => entry_path.err("expected an array"),
+            _ => json_error(&entry_path, &e),
+        })?,
+    };
     if raw.len() > MAX_ENTRIES {
-        return Err(o.path.key("entry").err("has too many entries"));
+        return Err(entry_path.err("has too many entries"));
     }
     let mut entries = Vec::with_capacity(raw.len());
     let mut plan = ImportPlan::default();
-    for (e, ep) in &raw {
-        let eo = Obj::new(e, ep)?;
-        let full_url = eo.str("fullUrl")?;
-        match eo.child("resource")? {
-            Some((r, rp)) => entries.push(Resource::read(r, rp, full_url)?),
+    for (i, e) in raw.into_iter().enumerate() {
+        let ep = entry_path.index(i);
+        let eo: BTreeMap<String, &RawValue> =
+            serde_json::from_str(e.get()).map_err(|e| json_error(&ep, &e))?;
+        let full_url = string_at(&eo, "fullUrl", &ep)?;
+        match eo.get("resource").filter(|r| r.get() != "null") {
+            Some(r) => entries.push(Raw::read(r, ep.key("resource"), full_url)?),
             None => plan.items.push(PlannedItem {
                 path: ep.as_str().to_owned(),
                 resource_type: String::new(),
@@ -393,7 +447,9 @@ fn plan_bundle(o: Obj<'_, '_>) -> Result<ImportPlan> {
     let mut consumed: HashMap<usize, String> = HashMap::new();
     for e in &entries {
         if e.rtype == "DiagnosticReport" {
-            for line in checkup::lines_of(e, &entries, &refs)?.unwrap_or_default() {
+            let value = e.parse()?;
+            for line in checkup::lines_of(&e.resource(&value), &entries, &refs)?.unwrap_or_default()
+            {
                 if let Some(i) = line.entry {
                     consumed
                         .entry(i)
@@ -406,12 +462,15 @@ fn plan_bundle(o: Obj<'_, '_>) -> Result<ImportPlan> {
         let item = match consumed.get(&i) {
             Some(c) => PlannedItem {
                 path: e.path.as_str().to_owned(),
-                resource_type: e.rtype.to_owned(),
-                resource_id: e.id.map(str::to_owned),
+                resource_type: e.rtype.clone(),
+                resource_id: e.id.clone(),
                 original: String::new(),
                 outcome: Outcome::LineOf { checkup: c.clone() },
             },
-            None => e.plan(&entries, &refs)?,
+            None => {
+                let value = e.parse()?;
+                e.resource(&value).plan(&entries, &refs)?
+            }
         };
         plan.items.push(item);
     }
