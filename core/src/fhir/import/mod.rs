@@ -136,10 +136,12 @@ pub fn plan(bytes: &[u8]) -> Result<ImportPlan> {
     let root = Path::root();
     let top: BTreeMap<String, &RawValue> =
         serde_json::from_slice(bytes).map_err(|e| json_error(&root, &e))?;
-    let whole: &RawValue = serde_json::from_slice(bytes).map_err(|e| json_error(&root, &e))?;
     match string_at(&top, "resourceType", &root)? {
         Some(t) if t == "Bundle" => plan_bundle(&top, &root),
         Some(_) => {
+            // One resource: parsed whole only here, a Bundle never is.
+            let whole: &RawValue =
+                serde_json::from_slice(bytes).map_err(|e| json_error(&root, &e))?;
             let raw = Raw::read(whole, root, None)?;
             let value = raw.parse()?;
             let r = raw.resource(&value);
