@@ -76,7 +76,8 @@ enum Command {
     Import(commands::import::ImportArgs),
     /// Dynamic consent: show, grant, withdraw, history, receipt.
     Consent(commands::consent::ConsentArgs),
-    /// Export the whole record of --for (default: you) to a file, e.g. `--format fhir --out r.json`.
+    /// Export the record of --for (default: you) to a file, e.g. `--format fhir --out r.json`;
+    /// with --recipient and --purpose only what consent releases to that recipient.
     Export(commands::export::ExportArgs),
     /// Sync --for's outbox with a recipient's FHIR server (consent-gated), then pull.
     Sync(commands::sync::SyncArgs),

@@ -105,7 +105,7 @@ fn a_malformed_file_exits_1_with_the_element_path_and_writes_nothing() {
 }
 
 #[test]
-fn fhir_json_is_not_yet_available() {
+fn fhir_json_goes_to_the_fhir_importer() {
     let (dir, store) = store();
     let json = dir.path().join("bundle.json");
     std::fs::write(&json, r#"{"resourceType":"Bundle","type":"collection"}"#).unwrap();
@@ -113,6 +113,6 @@ fn fhir_json_is_not_yet_available() {
         .arg("import")
         .arg(&json)
         .assert()
-        .code(2)
-        .stderr(predicate::str::contains("FHIR import not yet available"));
+        .success()
+        .stdout(predicate::str::contains("imported 0, updated 0, skipped 0"));
 }

@@ -30,5 +30,7 @@ mod uniffi_types;
 
 pub use crypto::KdfParams;
 pub use error::{Error, Result};
-pub use session::{AccessGrant, ClinicalInput, ConsentReceipt, Session};
+pub use session::{
+    AccessGrant, ClinicalInput, ConsentReceipt, ImportReport, ImportedResource, Session,
+};
 pub use store::{InMemoryKeyStore, PlatformKeyError, PlatformKeyStore, Store, StoreFiles, Unlock};

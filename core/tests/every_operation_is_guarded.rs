@@ -266,6 +266,27 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
         .map(|_| ()),
     );
     check(
+        "export_fhir_for",
+        s.export_fhir_for(o, t, "health-dept", purpose, jst_days_ago(0))
+            .map(|_| ()),
+    );
+    let fhir = br#"{"resourceType":"Condition","code":{"text":"x"}}"#;
+    check(
+        "import_fhir",
+        s.import_fhir(o, t, fhir, Provenance::ImportedFile, None)
+            .map(|_| ()),
+    );
+    check(
+        "import_fhir_with_progress",
+        s.import_fhir_with_progress(o, t, fhir, Provenance::ImportedFile, None, &|_, _| {})
+            .map(|_| ()),
+    );
+    check("fhir_documents", s.fhir_documents(o, t).map(|_| ()));
+    check(
+        "original_json",
+        s.original_json(o, t, &r.meta.id).map(|_| ()),
+    );
+    check(
         "consent_receipt",
         s.consent_receipt(o, t, "no-such-directive").map(|_| ()),
     );

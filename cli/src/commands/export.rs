@@ -1,5 +1,6 @@
-//! `phr export --format fhir --out FILE`: the whole record of the subject (`--for`, default the
-//! acting person) as a FHIR R4 (JP Core) Bundle. The file holds health data: it is created new,
+//! `phr export --format fhir --out FILE [--recipient ID --purpose P]`: the whole record of the
+//! subject (`--for`, default the acting person) as a FHIR R4 (JP Core) Bundle, or only what the
+//! consent gate releases to a recipient for a purpose. The file holds health data: it is created new,
 //! readable by its owner only, and never overwrites an existing file.
 
 use super::Ctx;
@@ -24,6 +25,15 @@ pub struct ExportArgs {
     /// File to write (must not exist yet).
     #[arg(long)]
     out: PathBuf,
+    /// Export only what consent releases to this recipient (an id of the operator profile).
+    #[arg(long, requires = "purpose")]
+    recipient: Option<String>,
+    /// The purpose of the release to --recipient (a purpose code of the operator profile).
+    #[arg(long, requires = "recipient")]
+    purpose: Option<String>,
+    /// Operator profile (JSON) for --recipient; defaults to the embedded municipal sample.
+    #[arg(long, env = "PHR_OPERATOR_PROFILE")]
+    profile: Option<PathBuf>,
 }
 
 fn create_private(path: &Path) -> CliResult<std::fs::File> {
@@ -55,7 +65,15 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> CliResult {
             .fix()
             .local_minus_utc(),
     };
-    let bundle = o.session.export_fhir(&o.actor, &o.subject, at)?;
+    let bundle = match (&a.recipient, &a.purpose) {
+        (Some(recipient), Some(purpose)) => {
+            o.session
+                .set_operator_profile(super::consent::load_profile(a.profile.as_deref())?)?;
+            o.session
+                .export_fhir_for(&o.actor, &o.subject, recipient, purpose, at)?
+        }
+        _ => o.session.export_fhir(&o.actor, &o.subject, at)?,
+    };
     let file = create_private(&a.out)?;
     let mut w = BufWriter::new(file);
     serde_json::to_writer(&mut w, &bundle).map_err(|e| CliError::Io(e.into()))?;

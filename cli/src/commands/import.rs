@@ -1,16 +1,20 @@
-//! `phr import FILE`: a dispatcher by content type. Today it takes the MHLW health-checkup XML
-//! (特定健診, `<ClinicalDocument>`); a FHIR JSON branch is reserved for the FHIR import.
+//! `phr import FILE`: bring a file into the record of `--for` (default: you). The kind of file is
+//! told by its content, not its name: FHIR R4 JSON (a Bundle or one resource) or the MHLW
+//! health-checkup XML (特定健診, `<ClinicalDocument>`). Every rule is in phr-core; this file reads
+//! the file, shows progress and prints the report.
 
 use super::Ctx;
 use crate::output::{CliError, CliResult};
 use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 use phr_core::checkup_xml;
 use phr_core::records::Provenance;
-use std::path::PathBuf;
+use phr_core::{ImportReport, ImportedResource};
+use std::path::{Path, PathBuf};
 
 #[derive(Args)]
 pub struct ImportArgs {
-    /// The file to import (a health-checkup XML; detected by content, not by name).
+    /// The file to import: FHIR R4 JSON or a health-checkup XML (detected by content).
     file: PathBuf,
     /// Where the file came from.
     #[arg(long, value_enum, default_value = "imported_file")]
@@ -43,31 +47,81 @@ enum Content {
 }
 
 fn detect(bytes: &[u8]) -> CliResult<Content> {
-    if checkup_xml::looks_like_checkup_xml(bytes) {
-        return Ok(Content::CheckupXml);
-    }
+    // JSON first: a FHIR resource may well quote XML text (a narrative, an attachment).
     let start = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     if start.trim_ascii_start().first() == Some(&b'{') {
         return Ok(Content::FhirJson);
     }
+    if checkup_xml::looks_like_checkup_xml(bytes) {
+        return Ok(Content::CheckupXml);
+    }
     Err(CliError::Usage(
-        "unrecognised file: expected a health-checkup XML (<ClinicalDocument>)".into(),
+        "unrecognised file: expected FHIR R4 JSON or a health-checkup XML (<ClinicalDocument>)"
+            .into(),
     ))
 }
 
 pub fn run(ctx: &Ctx, args: ImportArgs) -> CliResult {
-    let size = std::fs::metadata(&args.file)?.len();
-    if size > checkup_xml::MAX_FILE_BYTES as u64 {
-        return Err(phr_core::Error::invalid("document", "is larger than 10 MB").into());
-    }
     let bytes = std::fs::read(&args.file)?;
     match detect(&bytes)? {
-        Content::CheckupXml => import_checkup(ctx, &bytes, args.provenance.into()),
-        Content::FhirJson => Err(CliError::Usage(
-            "FHIR import not yet available: `phr import` takes health-checkup XML files for now"
-                .into(),
-        )),
+        Content::CheckupXml => {
+            if bytes.len() > checkup_xml::MAX_FILE_BYTES {
+                return Err(phr_core::Error::invalid("document", "is larger than 10 MB").into());
+            }
+            import_checkup(ctx, &bytes, args.provenance.into())
+        }
+        Content::FhirJson => fhir(ctx, &args.file, &bytes, args.provenance.into()),
     }
+}
+
+fn fhir(ctx: &Ctx, file: &Path, bytes: &[u8], provenance: Provenance) -> CliResult {
+    let o = ctx.open()?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message("importing");
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+    let report = o.session.import_fhir_with_progress(
+        &o.actor,
+        &o.subject,
+        bytes,
+        provenance,
+        name.as_deref(),
+        &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    );
+    bar.finish_and_clear();
+    print_report(&report?);
+    Ok(())
+}
+
+fn lines(what: &str, list: &[ImportedResource]) {
+    for r in list {
+        println!(
+            "  {what} {} ({}): {}",
+            r.path,
+            r.resource_type,
+            r.reason.as_deref().unwrap_or("")
+        );
+    }
+}
+
+fn print_report(r: &ImportReport) {
+    println!(
+        "imported {}, updated {}, skipped {}, kept as documents {} (checkup lines {}, derived {})",
+        r.imported.len(),
+        r.updated.len(),
+        r.skipped.len(),
+        r.documents.len(),
+        r.checkup_lines,
+        r.derived
+    );
+    lines("skipped", &r.skipped);
+    lines("kept", &r.documents);
 }
 
 fn import_checkup(ctx: &Ctx, bytes: &[u8], provenance: Provenance) -> CliResult {

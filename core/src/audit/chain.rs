@@ -34,6 +34,7 @@ pub enum AuditAction {
     ConsentDecided,
     RecordsReleased,
     RecordsQueued,
+    RecordsImported,
 }
 
 impl AuditAction {
@@ -63,6 +64,7 @@ impl AuditAction {
             AuditAction::ConsentDecided => "consent_decided",
             AuditAction::RecordsReleased => "records_released",
             AuditAction::RecordsQueued => "records_queued",
+            AuditAction::RecordsImported => "records_imported",
         }
     }
 }

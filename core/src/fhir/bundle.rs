@@ -14,13 +14,18 @@ use super::provenance::{Source, provenance};
 use super::{allergy, checkup, condition, immunization, medication, note, observation};
 use crate::records::{Person, Record, RecordBody, Stamp};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Bumped whenever the mapping changes what it writes, so a Bundle id never names two contents.
 pub const MAPPING_VERSION: &str = "phr-fhir-export/1";
 
-fn map_record(ctx: &Ctx<'_>, r: &Record, id: String) -> Vec<Mapped> {
+fn map_record(ctx: &Ctx<'_>, r: &Record, id: String, original: Option<&String>) -> Vec<Mapped> {
     let m = &r.meta;
+    if let Some(mapped) =
+        original.and_then(|json| super::original::from_original(ctx, m, json, &id))
+    {
+        return vec![mapped];
+    }
     match &r.body {
         RecordBody::Observation(o) => vec![observation::observation(ctx, m, o, id)],
         RecordBody::Checkup(c) => checkup::checkup(ctx, m, c, id),
@@ -42,6 +47,18 @@ fn entry(id: &str, resource: Value) -> Value {
 /// skipped, so a caller (the whole-record export today, the consent-gated export later) decides
 /// what goes in simply by the slice it passes.
 pub fn bundle_for(person: &Person, records: &[Record], at: Stamp) -> Value {
+    bundle_with_originals(person, records, &HashMap::new(), at)
+}
+
+/// [`bundle_for`], exporting each record that has an original FHIR JSON (`originals`, by record
+/// id: what an import kept) from that JSON, normalised: its id, `meta.lastUpdated` and Patient
+/// reference are this export's.
+pub fn bundle_with_originals(
+    person: &Person,
+    records: &[Record],
+    originals: &HashMap<String, String>,
+    at: Stamp,
+) -> Value {
     let patient = resource_id(&person.id);
     let live: Vec<&Record> = records
         .iter()
@@ -72,6 +89,10 @@ pub fn bundle_for(person: &Person, records: &[Record], at: Stamp) -> Value {
         }
         content.update(r.meta.id.as_bytes());
         content.update(&r.meta.version.to_be_bytes());
+        let original = originals.get(&r.meta.id);
+        if let Some(o) = original {
+            content.update(o.as_bytes());
+        }
         let source = sources
             .entry((r.meta.provenance.as_str(), r.meta.source.as_deref()))
             .or_insert_with(|| Source {
@@ -83,7 +104,7 @@ pub fn bundle_for(person: &Person, records: &[Record], at: Stamp) -> Value {
         if r.meta.updated.utc_seconds > source.latest.utc_seconds {
             source.latest = r.meta.updated;
         }
-        for m in map_record(&ctx, r, id) {
+        for m in map_record(&ctx, r, id, original) {
             source.targets.push(m.id.clone());
             entries.push(entry(&m.id, m.resource));
         }

@@ -14,13 +14,16 @@ mod condition;
 mod context;
 mod datatypes;
 mod immunization;
+pub mod import;
 mod medication;
 mod note;
 mod observation;
+mod original;
 mod patient;
 mod provenance;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
 
-pub use bundle::{MAPPING_VERSION, bundle_for};
+pub use bundle::{MAPPING_VERSION, bundle_for, bundle_with_originals};
+pub(crate) use datatypes::{date_time, derived_id};

@@ -3,6 +3,7 @@
 
 mod aggregate;
 mod clinical;
+pub(crate) mod imported;
 mod observation;
 mod observation_type;
 mod person;

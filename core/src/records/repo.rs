@@ -34,10 +34,21 @@ fn bad_row(what: &'static str) -> Error {
 
 /// Insert a new record (version 1).
 pub(crate) fn insert(conn: &Connection, meta: &RecordMeta, body: &RecordBody) -> Result<()> {
+    insert_with_original(conn, meta, body, None)
+}
+
+/// Insert a new record (version 1) with the FHIR JSON it was imported from, if any.
+pub(crate) fn insert_with_original(
+    conn: &Connection,
+    meta: &RecordMeta,
+    body: &RecordBody,
+    original_json: Option<&str>,
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO record (id, subject_id, kind, effective_utc, effective_offset, version,
-            created_utc, created_offset, updated_utc, updated_offset, provenance, source, deleted_utc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            created_utc, created_offset, updated_utc, updated_offset, provenance, source, deleted_utc,
+            original_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         meta.id,
@@ -53,6 +64,7 @@ pub(crate) fn insert(conn: &Connection, meta: &RecordMeta, body: &RecordBody) ->
         meta.provenance.as_str(),
         meta.source,
         meta.deleted_utc,
+        original_json,
     ])?;
     insert_body(conn, &meta.id, &meta.subject_id, body)
 }
@@ -189,6 +201,7 @@ fn snapshot(conn: &Connection, meta: &RecordMeta, body: &RecordBody, now: i64) -
 }
 
 /// Replace a live record's body; the previous version goes to the history. Returns the new meta.
+/// The original JSON of an imported record no longer describes it and is cleared.
 pub(crate) fn update(
     conn: &Connection,
     old: &Record,
@@ -213,7 +226,8 @@ pub(crate) fn update(
     meta.updated = now;
     meta.effective = effective;
     conn.prepare_cached(
-        "UPDATE record SET version = ?2, updated_utc = ?3, updated_offset = ?4, effective_utc = ?5, effective_offset = ?6
+        "UPDATE record SET version = ?2, updated_utc = ?3, updated_offset = ?4, effective_utc = ?5, effective_offset = ?6,
+            original_json = NULL
          WHERE id = ?1",
     )?
     .execute(params![meta.id, meta.version, now.utc_seconds, now.offset_seconds, effective.utc_seconds, effective.offset_seconds])?;
@@ -228,7 +242,8 @@ pub(crate) fn tombstone(conn: &Connection, old: &Record, now: Stamp) -> Result<(
     snapshot(conn, &old.meta, &old.body, now.utc_seconds)?;
     delete_body(conn, &old.meta, &old.body)?;
     conn.prepare_cached(
-        "UPDATE record SET version = version + 1, updated_utc = ?2, updated_offset = ?3, deleted_utc = ?2 WHERE id = ?1",
+        "UPDATE record SET version = version + 1, updated_utc = ?2, updated_offset = ?3, deleted_utc = ?2,
+            original_json = NULL WHERE id = ?1",
     )?
     .execute(params![old.meta.id, now.utc_seconds, now.offset_seconds])?;
     Ok(())

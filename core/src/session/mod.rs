@@ -5,6 +5,7 @@
 mod consent;
 mod export;
 mod family;
+mod import;
 mod imports;
 mod persons;
 mod reads;
@@ -14,6 +15,7 @@ mod writes;
 pub use family::AccessGrant;
 
 pub use consent::ConsentReceipt;
+pub use import::{ImportReport, ImportedResource};
 pub use writes::ClinicalInput;
 
 use crate::access::{Access, Action, authorize};

@@ -29,7 +29,7 @@ pub enum ClinicalInput {
 
 impl Session {
     /// Validate an input into a stored body and its clinical time.
-    fn prepare(&self, input: ClinicalInput) -> Result<(RecordBody, Stamp)> {
+    pub(super) fn prepare(&self, input: ClinicalInput) -> Result<(RecordBody, Stamp)> {
         let today = self.today();
         let now = self.now();
         let date = |d| date_stamp(&self.zone, d);
@@ -239,25 +239,7 @@ impl Session {
         let now = self.now();
         self.write(&access, AuditAction::RecordUpdated, |w| {
             let old = load_live(w.tx, subject, id)?;
-            refuse_derived(&old)?;
-            repo::update(w.tx, &old, &body, effective, now)?;
-            // A copy a recipient holds (or may hold) must follow the edit: back in the outbox.
-            let category = DataCategory::of(&Record {
-                meta: old.meta.clone(),
-                body: body.clone(),
-            });
-            crate::sync::state::requeue_changed(w.tx, id, category, now.utc_seconds)?;
-            let mut ids = vec![id.to_owned()];
-            if let RecordBody::Observation(o) = &body {
-                if let Some(bmi_id) = derived_bmi_of(w.tx, id)? {
-                    let bmi_old = load_live(w.tx, subject, &bmi_id)?;
-                    repo::erase(w.tx, &bmi_old)?;
-                    ids.push(bmi_id);
-                }
-                if let Some(bmi_id) = derive_bmi(w.tx, subject, id, o, now)? {
-                    ids.push(bmi_id.meta.id);
-                }
-            }
+            let ids = update_in(w.tx, &old, &body, effective, now)?;
             Ok(((), ids))
         })?;
         self.get_record(actor, subject, id)
@@ -313,12 +295,45 @@ impl Session {
             };
             w.tx.execute("DELETE FROM record WHERE subject_id = ?1", [subject])?;
             crate::records::erase_subject_rollups(w.tx, subject)?;
+            w.tx.execute("DELETE FROM fhir_document WHERE subject_id = ?1", [subject])?;
             Ok((ids.len(), ids))
         })
     }
 }
 
-fn new_meta(
+/// Replace the body of a live record (not a derived one), re-deriving its BMI. Returns the ids
+/// touched.
+pub(super) fn update_in(
+    conn: &Connection,
+    old: &Record,
+    body: &RecordBody,
+    effective: Stamp,
+    now: Stamp,
+) -> Result<Vec<String>> {
+    refuse_derived(old)?;
+    let (subject, id) = (old.meta.subject_id.as_str(), old.meta.id.as_str());
+    repo::update(conn, old, body, effective, now)?;
+    // A copy a recipient holds (or may hold) must follow the edit: back in the outbox.
+    let category = DataCategory::of(&Record {
+        meta: old.meta.clone(),
+        body: body.clone(),
+    });
+    crate::sync::state::requeue_changed(conn, id, category, now.utc_seconds)?;
+    let mut ids = vec![id.to_owned()];
+    if let RecordBody::Observation(o) = body {
+        if let Some(bmi_id) = derived_bmi_of(conn, id)? {
+            let bmi_old = load_live(conn, subject, &bmi_id)?;
+            repo::erase(conn, &bmi_old)?;
+            ids.push(bmi_id);
+        }
+        if let Some(bmi) = derive_bmi(conn, subject, id, o, now)? {
+            ids.push(bmi.meta.id);
+        }
+    }
+    Ok(ids)
+}
+
+pub(super) fn new_meta(
     subject: &str,
     kind: RecordKind,
     effective: Stamp,
@@ -342,7 +357,7 @@ fn new_meta(
     }
 }
 
-fn load_any(conn: &Connection, subject: &str, id: &str) -> Result<Record> {
+pub(super) fn load_any(conn: &Connection, subject: &str, id: &str) -> Result<Record> {
     match repo::load(conn, id)? {
         Some(r) if r.meta.subject_id == subject => Ok(r),
         // Another subject's record is reported as missing: its existence is not revealed.
@@ -378,7 +393,7 @@ fn derived_bmi_of(conn: &Connection, weight_id: &str) -> Result<Option<String>> 
 
 /// After a weight is stored: add its BMI from the subject's latest height at or before it
 /// (or, failing that, the latest height at all). No height, no BMI.
-fn derive_bmi(
+pub(super) fn derive_bmi(
     conn: &Connection,
     subject: &str,
     weight_id: &str,

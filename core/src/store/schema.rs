@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_consent.sql"),
     include_str!("migrations/0005_daily_rollup.sql"),
     include_str!("migrations/0006_sync.sql"),
+    include_str!("migrations/0007_fhir_documents.sql"),
 ];
 
 /// The version this build writes.

@@ -1,0 +1,483 @@
+//! FHIR R4 (JSON) → what the record model stores: the pure parse/map step of the import.
+//!
+//! [`plan`] takes the bytes of a Bundle (collection, transaction, document, searchset, batch)
+//! or of a single resource and says, for every resource, what it becomes: a record input
+//! ([`crate::ClinicalInput`]) with the identities to deduplicate it by, the subject's Patient
+//! (to check it is this person), a document kept as it came, or a skip with the reason. It
+//! touches no store and knows no clock, so sync and the fuzz harness call it directly;
+//! [`crate::Session::import_fhir`] validates, deduplicates and writes the plan in one transaction.
+//!
+//! Malformed input (a string where FHIR has a number, a bad date, an unknown Bundle type) is an
+//! error naming the JSON path and nothing is imported. Input and nesting depth are capped.
+
+mod checkup;
+mod clinical;
+pub(crate) mod json;
+mod observation;
+
+use crate::error::{Error, Result};
+use crate::session::ClinicalInput;
+use chrono::NaiveDate;
+use json::{Obj, Path};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::collections::{BTreeMap, HashMap};
+
+/// Largest input accepted (bytes).
+pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
+/// Deepest JSON nesting accepted (FHIR resources nest about 10 deep).
+pub const MAX_DEPTH: usize = 64;
+/// Most Bundle entries accepted.
+pub const MAX_ENTRIES: usize = 500_000;
+
+/// Offset given to a date without a time (`2021-10-19` = 00:00 in Japan).
+pub(crate) const DEFAULT_OFFSET: i32 = crate::records::JST_OFFSET_SECONDS;
+
+/// How an existing record may be recognised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// A UUID: the resource id or a `urn:uuid:` identifier (what our export writes).
+    Uuid(String),
+    /// Anything else (`Observation/blood-pressure`, `system|value`): turned into a stable record
+    /// id per subject by the importer.
+    Foreign(String),
+}
+
+/// A resource that becomes a record.
+#[derive(Debug, Clone)]
+pub struct PlannedRecord {
+    pub input: ClinicalInput,
+    /// Ways to recognise the record already stored, best first.
+    pub identity: Vec<Identity>,
+    /// Record-model field name → JSON path, to name what a refused value was.
+    pub fields: Vec<(String, String)>,
+    /// `meta.lastUpdated` as it came: an unchanged export of the stored version is identical.
+    pub last_updated: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Record(Box<PlannedRecord>),
+    /// A Patient: imported records belong to the subject, so it must be the subject.
+    Patient {
+        birth_date: Option<NaiveDate>,
+    },
+    /// Kept as it came, with the reason.
+    Document {
+        reason: String,
+    },
+    /// Not imported, with the reason.
+    Skipped {
+        reason: String,
+    },
+    /// A result line of the checkup planned at the given path.
+    LineOf {
+        checkup: String,
+    },
+}
+
+/// One resource of the input and what it becomes.
+#[derive(Debug, Clone)]
+pub struct PlannedItem {
+    /// JSON path of the resource (`entry[3].resource`, `$` for a single resource).
+    pub path: String,
+    pub resource_type: String,
+    pub resource_id: Option<String>,
+    /// The resource as it came (a checkup: `[report, line, …]`), kept beside the row.
+    pub original: String,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportPlan {
+    pub items: Vec<PlannedItem>,
+}
+
+/// The deepest nesting of `[` and `{` outside strings, or `None` once past `limit`.
+fn within_depth(bytes: &[u8], limit: usize) -> bool {
+    let (mut depth, mut in_str, mut esc) = (0usize, false, false);
+    for &b in bytes {
+        if in_str {
+            match (esc, b) {
+                (true, _) => esc = false,
+                (false, b'\\') => esc = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    true
+}
+
+/// Parse and map FHIR R4 JSON. Pure: no store, no clock.
+///
+/// A Bundle is read entry by entry: each resource is parsed on its own from the raw text, mapped,
+/// and dropped, so no tree of the whole Bundle is ever built; the original JSON kept beside a
+/// record is the resource's text exactly as it came.
+pub fn plan(bytes: &[u8]) -> Result<ImportPlan> {
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(Error::invalid("$", "the file is too large to import"));
+    }
+    if !within_depth(bytes, MAX_DEPTH) {
+        return Err(Error::invalid("$", "nested too deeply"));
+    }
+    let root = Path::root();
+    let top: BTreeMap<String, &RawValue> =
+        serde_json::from_slice(bytes).map_err(|e| json_error(&root, &e))?;
+    match string_at(&top, "resourceType", &root)? {
+        Some(t) if t == "Bundle" => plan_bundle(&top, &root),
+        Some(_) => {
+            // One resource: parsed whole only here, a Bundle never is.
+            let whole: &RawValue =
+                serde_json::from_slice(bytes).map_err(|e| json_error(&root, &e))?;
+            let raw = Raw::read(whole, root, None)?;
+            let value = raw.parse()?;
+            let r = raw.resource(&value);
+            let mut plan = ImportPlan::default();
+            plan.items.push(r.plan(&[], &Refs::default())?);
+            Ok(plan)
+        }
+        None => Err(root.key("resourceType").err("is required")),
+    }
+}
+
+/// [`plan`] of an already parsed value.
+pub fn plan_value(v: &Value) -> Result<ImportPlan> {
+    let bytes = serde_json::to_vec(v).map_err(|_| Error::invalid("$", "could not be read"))?;
+    plan(&bytes)
+}
+
+/// A JSON error at `p`: its position and category, never the text around it.
+fn json_error(p: &Path, e: &serde_json::Error) -> Error {
+    match e.classify() {
+        serde_json::error::Category::Data => p.err("expected an object"),
+        c => p.err(&format!(
+            "not valid JSON ({c:?} at line {} column {})",
+            e.line(),
+            e.column()
+        )),
+    }
+}
+
+/// The string under `k` of a raw object, type-checked.
+fn string_at(m: &BTreeMap<String, &RawValue>, k: &str, p: &Path) -> Result<Option<String>> {
+    match m.get(k) {
+        None => Ok(None),
+        Some(raw) => match serde_json::from_str::<Value>(raw.get()) {
+            Ok(Value::Null) => Ok(None),
+            Ok(Value::String(s)) => Ok(Some(s)),
+            _ => Err(p.key(k).err("expected a string")),
+        },
+    }
+}
+
+/// A resource of the input, not parsed yet: its raw text, where it sits, its type and id.
+pub(crate) struct Raw<'a> {
+    pub raw: &'a RawValue,
+    pub path: Path,
+    pub full_url: Option<String>,
+    pub rtype: String,
+    pub id: Option<String>,
+}
+
+impl<'a> Raw<'a> {
+    fn read(raw: &'a RawValue, path: Path, full_url: Option<String>) -> Result<Self> {
+        let head: BTreeMap<String, &RawValue> =
+            serde_json::from_str(raw.get()).map_err(|e| json_error(&path, &e))?;
+        let rtype = string_at(&head, "resourceType", &path)?
+            .ok_or_else(|| path.key("resourceType").err("is required"))?;
+        let id = string_at(&head, "id", &path)?;
+        Ok(Raw {
+            raw,
+            path,
+            full_url,
+            rtype,
+            id,
+        })
+    }
+
+    /// The resource as a JSON tree (it was checked to be an object).
+    pub fn parse(&self) -> Result<Value> {
+        serde_json::from_str(self.raw.get()).map_err(|e| json_error(&self.path, &e))
+    }
+
+    fn resource<'v>(&'v self, value: &'v Value) -> Resource<'v> {
+        Resource {
+            value,
+            raw: self.raw.get(),
+            path: &self.path,
+            full_url: self.full_url.as_deref(),
+            rtype: &self.rtype,
+            id: self.id.as_deref(),
+        }
+    }
+}
+
+/// One resource, parsed, with where it sits.
+pub(crate) struct Resource<'a> {
+    pub value: &'a Value,
+    pub raw: &'a str,
+    pub path: &'a Path,
+    pub full_url: Option<&'a str>,
+    pub rtype: &'a str,
+    pub id: Option<&'a str>,
+}
+
+impl<'a> Resource<'a> {
+    fn obj(&self) -> Result<Obj<'a, 'a>> {
+        Obj::new(self.value, self.path)
+    }
+
+    /// Ways to recognise this resource in the store.
+    pub fn identity(&self) -> Result<Vec<Identity>> {
+        let mut out = vec![];
+        if let Some(u) = self.id.and_then(as_uuid) {
+            out.push(Identity::Uuid(u));
+        }
+        if let Some(u) = self
+            .full_url
+            .and_then(|f| f.strip_prefix("urn:uuid:"))
+            .and_then(as_uuid)
+        {
+            out.push(Identity::Uuid(u));
+        }
+        let o = self.obj()?;
+        for (i, ip) in o.array("identifier")? {
+            let i = Obj::new(i, &ip)?;
+            let (system, value) = (i.str("system")?, i.str("value")?);
+            if let Some(u) = value
+                .and_then(|v| v.strip_prefix("urn:uuid:"))
+                .and_then(as_uuid)
+            {
+                out.push(Identity::Uuid(u));
+            } else if let Some(v) = value {
+                out.push(Identity::Foreign(format!(
+                    "identifier {}|{v}",
+                    system.unwrap_or("")
+                )));
+            }
+        }
+        // A UUID id is already the first identity; any other id names the resource in its server.
+        if let Some(id) = self.id.filter(|id| as_uuid(id).is_none()) {
+            out.push(Identity::Foreign(format!("id {}/{id}", self.rtype)));
+        }
+        out.dedup();
+        Ok(out)
+    }
+
+    fn plan(&self, entries: &[Raw<'_>], refs: &Refs) -> Result<PlannedItem> {
+        let outcome = self.outcome(entries, refs)?;
+        let original = match &outcome {
+            Outcome::Record(r) if matches!(r.input, ClinicalInput::Checkup(_)) => {
+                let mut all = format!("[{}", self.raw);
+                for line in checkup::lines_of(self, entries, refs)?.unwrap_or_default() {
+                    if let Some(i) = line.entry {
+                        all.push(',');
+                        all.push_str(entries[i].raw.get());
+                    }
+                }
+                all.push(']');
+                all
+            }
+            _ => self.raw.to_owned(),
+        };
+        Ok(PlannedItem {
+            path: self.path.as_str().to_owned(),
+            resource_type: self.rtype.to_owned(),
+            resource_id: self.id.map(str::to_owned),
+            original,
+            outcome,
+        })
+    }
+
+    fn outcome(&self, entries: &[Raw<'_>], refs: &Refs) -> Result<Outcome> {
+        let o = self.obj()?;
+        let status = o.str("status")?;
+        if status == Some("entered-in-error") {
+            return Ok(skip("status is entered-in-error"));
+        }
+        Ok(match self.rtype {
+            "Patient" => Outcome::Patient {
+                birth_date: o.date("birthDate")?,
+            },
+            "Observation" => observation::observation(&o)?,
+            "DiagnosticReport" => checkup::report(self, entries, refs)?,
+            "Immunization" => clinical::immunization(&o)?,
+            "MedicationStatement" | "MedicationRequest" => clinical::medication(&o, self.rtype)?,
+            "Condition" => clinical::condition(&o)?,
+            "AllergyIntolerance" => clinical::allergy(&o)?,
+            "DocumentReference" => clinical::document_reference(&o)?,
+            other => Outcome::Document {
+                reason: format!("{other} is not a record type"),
+            },
+        })
+        .map(|out| match out {
+            Outcome::Record(mut r) => {
+                r.identity = self.identity().unwrap_or_default();
+                r.last_updated = self
+                    .value
+                    .get("meta")
+                    .and_then(|m| m.get("lastUpdated"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                Outcome::Record(r)
+            }
+            other => other,
+        })
+    }
+}
+
+pub(crate) fn skip(reason: &str) -> Outcome {
+    Outcome::Skipped {
+        reason: reason.to_owned(),
+    }
+}
+
+pub(crate) fn document(reason: &str) -> Outcome {
+    Outcome::Document {
+        reason: reason.to_owned(),
+    }
+}
+
+pub(crate) fn record(input: ClinicalInput, fields: Vec<(String, String)>) -> Outcome {
+    Outcome::Record(Box::new(PlannedRecord {
+        input,
+        identity: vec![],
+        fields,
+        last_updated: None,
+    }))
+}
+
+fn as_uuid(s: &str) -> Option<String> {
+    uuid::Uuid::try_parse(s)
+        .ok()
+        .map(|u| u.hyphenated().to_string())
+}
+
+/// How references find entries: by `fullUrl`, by `Type/id`, by `urn:uuid:` of the id.
+#[derive(Default)]
+pub(crate) struct Refs {
+    by_ref: HashMap<String, usize>,
+}
+
+impl Refs {
+    fn build(entries: &[Raw<'_>]) -> Self {
+        let mut by_ref = HashMap::with_capacity(entries.len() * 2);
+        for (i, e) in entries.iter().enumerate() {
+            if let Some(f) = &e.full_url {
+                by_ref.entry(f.clone()).or_insert(i);
+            }
+            if let Some(id) = &e.id {
+                by_ref.entry(format!("{}/{id}", e.rtype)).or_insert(i);
+            }
+        }
+        Refs { by_ref }
+    }
+
+    pub fn find(&self, reference: &str) -> Option<usize> {
+        self.by_ref.get(reference).copied().or_else(|| {
+            // An absolute URL ending in Type/id.
+            let mut parts = reference.rsplitn(3, '/');
+            let (id, ty) = (parts.next()?, parts.next()?);
+            self.by_ref.get(&format!("{ty}/{id}")).copied()
+        })
+    }
+}
+
+const BUNDLE_TYPES: &[&str] = &[
+    "collection",
+    "transaction",
+    "document",
+    "searchset",
+    "batch",
+    "transaction-response",
+    "batch-response",
+    "history",
+];
+
+fn plan_bundle(top: &BTreeMap<String, &RawValue>, root: &Path) -> Result<ImportPlan> {
+    let ty = string_at(top, "type", root)?.ok_or_else(|| root.key("type").err("is required"))?;
+    if !BUNDLE_TYPES.contains(&ty.as_str()) {
+        return Err(root
+            .key("type")
+            .err("is not a Bundle type this import reads"));
+    }
+    let entry_path = root.key("entry");
+    let raw: Vec<&RawValue> = match top.get("entry") {
+        None => vec![],
+        Some(r) if r.get() == "null" => vec![],
+        Some(r) => serde_json::from_str(r.get()).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => entry_path.err("expected an array"),
+            _ => json_error(&entry_path, &e),
+        })?,
+    };
+    if raw.len() > MAX_ENTRIES {
+        return Err(entry_path.err("has too many entries"));
+    }
+    let mut entries = Vec::with_capacity(raw.len());
+    let mut plan = ImportPlan::default();
+    for (i, e) in raw.into_iter().enumerate() {
+        let ep = entry_path.index(i);
+        let eo: BTreeMap<String, &RawValue> =
+            serde_json::from_str(e.get()).map_err(|e| json_error(&ep, &e))?;
+        let full_url = string_at(&eo, "fullUrl", &ep)?;
+        match eo.get("resource").filter(|r| r.get() != "null") {
+            Some(r) => entries.push(Raw::read(r, ep.key("resource"), full_url)?),
+            None => plan.items.push(PlannedItem {
+                path: ep.as_str().to_owned(),
+                resource_type: String::new(),
+                resource_id: None,
+                original: String::new(),
+                outcome: skip("the entry has no resource"),
+            }),
+        }
+    }
+    let refs = Refs::build(&entries);
+    // Checkups first: their result lines are consumed, not imported on their own.
+    let mut consumed: HashMap<usize, String> = HashMap::new();
+    for e in &entries {
+        if e.rtype == "DiagnosticReport" {
+            let value = e.parse()?;
+            for line in checkup::lines_of(&e.resource(&value), &entries, &refs)?.unwrap_or_default()
+            {
+                if let Some(i) = line.entry {
+                    consumed
+                        .entry(i)
+                        .or_insert_with(|| e.path.as_str().to_owned());
+                }
+            }
+        }
+    }
+    for (i, e) in entries.iter().enumerate() {
+        let item = match consumed.get(&i) {
+            Some(c) => PlannedItem {
+                path: e.path.as_str().to_owned(),
+                resource_type: e.rtype.clone(),
+                resource_id: e.id.clone(),
+                original: String::new(),
+                outcome: Outcome::LineOf { checkup: c.clone() },
+            },
+            None => {
+                let value = e.parse()?;
+                e.resource(&value).plan(&entries, &refs)?
+            }
+        };
+        plan.items.push(item);
+    }
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,607 @@
+//! FHIR R4 import through the real Session API: every resource type, the quirks real files
+//! have, errors that name the JSON path, all-or-nothing, dedupe, documents, Japanese byte for
+//! byte, the round trip export → import → export, and the consent-gated export.
+
+mod common;
+#[path = "common/fhir_validators.rs"]
+mod validators;
+
+use common::{jst_days_ago, kdf, person};
+use phr_core::records::*;
+use phr_core::{ClinicalInput, Error, ImportReport, Session};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+const QUIRKY: &str = include_str!("fixtures/fhir/quirky-collection.json");
+const CHECKUP: &str = include_str!("fixtures/fhir/checkup-transaction.json");
+const SINGLE: &str = include_str!("fixtures/fhir/single-heart-rate.json");
+
+/// A store whose owner is 山田 太郎, born 1960-04-12 (the Patient of the fixtures).
+fn store() -> (tempfile::TempDir, Session, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Session::create(dir.path(), "correct horse", kdf()).unwrap();
+    let me = s
+        .add_person(
+            None,
+            person("taro", "山田", "太郎", (1960, 4, 12), Sex::Male),
+        )
+        .unwrap()
+        .id;
+    (dir, s, me)
+}
+
+fn import(s: &Session, me: &str, json: &str) -> phr_core::Result<ImportReport> {
+    s.import_fhir(
+        me,
+        me,
+        json.as_bytes(),
+        Provenance::ImportedFile,
+        Some("test.json"),
+    )
+}
+
+fn reason_of<'a>(list: &'a [phr_core::ImportedResource], path: &str) -> &'a str {
+    list.iter()
+        .find(|r| r.path == path)
+        .and_then(|r| r.reason.as_deref())
+        .unwrap_or_else(|| panic!("{path} not in {list:?}"))
+}
+
+fn entry_path(bundle: &str, id: &str) -> String {
+    let b: Value = serde_json::from_str(bundle).unwrap();
+    let i = b["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|e| e["resource"]["id"] == id || e["resource"]["id"] == format!("obs-{id}"))
+        .unwrap();
+    format!("entry[{i}].resource")
+}
+
+fn all_records(s: &Session, me: &str) -> Vec<Record> {
+    s.list_records(me, me, &RecordFilter::default(), &PageRequest::first(500))
+        .unwrap()
+        .records
+}
+
+#[test]
+fn every_resource_type_of_the_quirky_bundle_lands_somewhere() {
+    let (_d, s, me) = store();
+    let r = import(&s, &me, QUIRKY).unwrap();
+    let p = |id| entry_path(QUIRKY, id);
+    // Records: BP, weight (lb), height, temperature (°F), heart rate, glucose (JLAC10 under the
+    // JP-CLINS URI), HbA1c (full-width JLAC10 under the JP Core OID), steps, sleep,
+    // immunization, 2 medications, condition, allergy, note.
+    assert_eq!(r.imported.len(), 15, "{r:#?}");
+    assert_eq!(
+        r.derived, 1,
+        "BMI derived from the imported weight and height"
+    );
+    // Kept as documents: BMI, respiratory rate 400 回, LDL outside a checkup, Consent, RelatedPerson.
+    let docs: Vec<&str> = r
+        .documents
+        .iter()
+        .map(|d| d.resource_type.as_str())
+        .collect();
+    assert_eq!(docs.len(), 5, "{r:#?}");
+    for t in ["Consent", "RelatedPerson"] {
+        assert!(docs.contains(&t));
+    }
+    assert!(reason_of(&r.documents, &p("resp-400")).contains("no record type"));
+    assert!(reason_of(&r.documents, &p("bmi")).contains("derived"));
+    // Skipped with a reason: the Patient (this person), data absent, not done.
+    assert!(reason_of(&r.skipped, &p("bp-dar")).contains("dataAbsentReason"));
+    assert!(reason_of(&r.skipped, &p("imm-notdone")).contains("not-done"));
+    assert!(reason_of(&r.skipped, &p("yamada-taro")).contains("this person"));
+    assert_eq!(r.skipped.len(), 3);
+
+    let recs = all_records(&s, &me);
+    let obs = |ty: ObservationType| -> Observation {
+        recs.iter()
+            .find_map(|r| match &r.body {
+                RecordBody::Observation(o) if o.observation_type == ty => Some(o.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{ty:?} missing"))
+    };
+    assert!((obs(ObservationType::Weight).value - 154.3 * 0.453_592_37).abs() < 1e-9);
+    assert!((obs(ObservationType::BodyTemperature).value - (99.1 - 32.0) * 5.0 / 9.0).abs() < 1e-9);
+    let bp = obs(ObservationType::BloodPressure);
+    assert_eq!((bp.value, bp.value2), (142.0, Some(91.0)));
+    assert_eq!(bp.effective.offset_seconds, 9 * 3600);
+    let g = obs(ObservationType::BloodGlucose);
+    assert_eq!(g.value, 104.0);
+    assert_eq!(obs(ObservationType::Hba1c).value, 6.1);
+    assert_eq!(obs(ObservationType::Sleep).value, 7.0);
+    assert_eq!(obs(ObservationType::Steps).value, 8123.0);
+    let meds: Vec<&Medication> = recs
+        .iter()
+        .filter_map(|r| match &r.body {
+            RecordBody::Medication(m) => Some(m),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(meds.len(), 2);
+    assert!(meds.iter().any(|m| m.drug_name == "ムコダイン錠２５０ｍｇ"
+        && m.code_system.as_deref() == Some("hot")
+        && m.prescriber.as_deref() == Some("鈴木\u{3000}一郎")));
+    assert!(
+        meds.iter().any(|m| m.code_system.as_deref() == Some("yj")
+            && m.pharmacy.as_deref() == Some("あおば薬局"))
+    );
+    let note = recs
+        .iter()
+        .find_map(|r| match &r.body {
+            RecordBody::Note(n) => Some(n.text.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(note, "朝の血圧は高め。\u{3000}減塩を続ける（医師より）");
+    assert!(
+        recs.iter()
+            .all(|r| r.meta.provenance == Provenance::ImportedFile
+                || r.meta.provenance == Provenance::Derived)
+    );
+    let docs = s.fhir_documents(&me, &me).unwrap();
+    assert_eq!(docs.iter().map(|(_, n)| n).sum::<i64>(), 5);
+    // One audit entry for the whole import.
+    let audit = s.access_history(&me, &me, 10).unwrap();
+    let imported: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == "records_imported")
+        .collect();
+    assert_eq!(imported.len(), 1);
+    assert_eq!(imported[0].record_ids.len(), 16);
+}
+
+#[test]
+fn japanese_text_survives_byte_for_byte_in_the_original_and_the_export() {
+    let (_d, s, me) = store();
+    let r = import(&s, &me, QUIRKY).unwrap();
+    let med_id = r
+        .imported
+        .iter()
+        .find(|i| i.resource_type == "MedicationStatement")
+        .and_then(|i| i.record_id.clone())
+        .unwrap();
+    let original = s.original_json(&me, &me, &med_id).unwrap().unwrap();
+    assert!(original.contains("1日1回\u{3000}朝食後"));
+    let b = s.export_fhir(&me, &me, jst_days_ago(0)).unwrap();
+    let text = serde_json::to_string(&b).unwrap();
+    for jp in [
+        "1日1回\u{3000}朝食後",
+        "ムコダイン錠２５０ｍｇ",
+        "鈴木\u{3000}一郎",
+        "インフルエンザHAワクチン",
+        "ＡＢ１２３",
+        "本態性高血圧症",
+    ] {
+        assert!(text.contains(jp), "{jp} lost");
+    }
+}
+
+#[test]
+fn a_checkup_report_and_its_lines_become_one_checkup() {
+    let (_d, s, me) = store();
+    let r = import(&s, &me, CHECKUP).unwrap();
+    assert_eq!(r.imported.len(), 1, "{r:#?}");
+    assert_eq!(r.checkup_lines, 6);
+    assert!(
+        r.skipped
+            .iter()
+            .any(|x| x.reason.as_deref() == Some("the entry has no resource"))
+    );
+    let recs = all_records(&s, &me);
+    let RecordBody::Checkup(c) = &recs[0].body else {
+        panic!("not a checkup")
+    };
+    assert_eq!(c.program, "specific_health_checkup");
+    assert_eq!(c.institution, "みどり健診センター");
+    assert_eq!(c.institution_code.as_deref(), Some("1312345678"));
+    assert_eq!(c.judgement.as_deref(), Some("要指導（脂質）"));
+    assert_eq!(c.results.len(), 6);
+    let tg = &c.results[3];
+    assert_eq!(tg.code_system, CheckupCodeSystem::Tokutei);
+    assert_eq!(tg.unit.as_deref(), Some("mg/dL"));
+    assert_eq!((tg.ref_low, tg.ref_high), (Some(30.0), Some(149.0)));
+    assert_eq!(c.results[2].flag.as_deref(), Some("H"));
+    assert_eq!(c.results[4].value_code.as_deref(), Some("1"));
+    assert_eq!(c.results[4].value_text.as_deref(), Some("基準該当"));
+    assert_eq!(c.results[5].value_text.as_deref(), Some("特記事項なし"));
+}
+
+#[test]
+fn a_single_resource_imports() {
+    let (_d, s, me) = store();
+    let r = import(&s, &me, SINGLE).unwrap();
+    assert_eq!(r.imported.len(), 1);
+    assert_eq!(r.imported[0].path, "$");
+}
+
+#[test]
+fn reimporting_is_skipped_as_identical_and_a_change_updates_with_history() {
+    let (_d, s, me) = store();
+    let first = import(&s, &me, QUIRKY).unwrap();
+    let n = all_records(&s, &me).len();
+    let again = import(&s, &me, QUIRKY).unwrap();
+    assert!(again.imported.is_empty(), "{again:#?}");
+    assert!(again.updated.is_empty());
+    assert_eq!(
+        again
+            .skipped
+            .iter()
+            .filter(|x| x.reason.as_deref() == Some("identical to the stored record"))
+            .count(),
+        first.imported.len()
+    );
+    assert_eq!(all_records(&s, &me).len(), n);
+    // The same heart-rate resource with a new value updates the record it made.
+    let changed = QUIRKY.replace(r#""value": 72,"#, r#""value": 75,"#);
+    assert_ne!(changed, QUIRKY);
+    let upd = import(&s, &me, &changed).unwrap();
+    assert_eq!(upd.updated.len(), 1, "{upd:#?}");
+    let id = upd.updated[0].record_id.clone().unwrap();
+    assert_eq!(s.record_history(&me, &me, &id).unwrap().len(), 1);
+    let RecordBody::Observation(o) = s.get_record(&me, &me, &id).unwrap().body else {
+        panic!()
+    };
+    assert_eq!(o.value, 75.0);
+    assert_eq!(all_records(&s, &me).len(), n);
+}
+
+#[test]
+fn reimporting_our_own_export_into_the_same_store_changes_nothing() {
+    let (_d, s, me) = store();
+    s.add_record(
+        &me,
+        &me,
+        ClinicalInput::Medication(Medication {
+            drug_name: "アムロジピン錠5mg".into(),
+            code_system: Some("yj".into()),
+            code: Some("2171022F1022".into()),
+            dose: Some("1錠".into()),
+            frequency: Some("1日1回朝食後".into()),
+            start_date: chrono::NaiveDate::from_ymd_opt(2025, 1, 15).unwrap(),
+            end_date: None,
+            prescriber: None,
+            pharmacy: None,
+        }),
+        Provenance::SelfEntered,
+        None,
+    )
+    .unwrap();
+    s.log_observation(
+        &me,
+        &me,
+        ObservationInput::simple(ObservationType::Pulse, 66.0, jst_days_ago(1)),
+    )
+    .unwrap();
+    let b = serde_json::to_string(&s.export_fhir(&me, &me, jst_days_ago(0)).unwrap()).unwrap();
+    let r = import(&s, &me, &b).unwrap();
+    assert!(r.imported.is_empty() && r.updated.is_empty(), "{r:#?}");
+    assert_eq!(r.skipped.len(), 3, "{r:#?}"); // Patient + 2 identical records
+}
+
+#[test]
+fn a_bundle_with_one_bad_entry_imports_nothing_and_names_the_path() {
+    let (_d, s, me) = store();
+    let mut b: Value = serde_json::from_str(QUIRKY).unwrap();
+    let i = 3;
+    b["entry"][i]["resource"]["valueQuantity"]["value"] = Value::from("154.3");
+    let e = import(&s, &me, &b.to_string()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("invalid entry[{i}].resource.valueQuantity.value: expected a number")
+    );
+    assert!(all_records(&s, &me).is_empty());
+    assert!(s.fhir_documents(&me, &me).unwrap().is_empty());
+}
+
+#[test]
+fn every_error_path_names_where_and_never_the_value() {
+    let (_d, s, me) = store();
+    let cases: &[(&str, &str)] = &[
+        ("{", "$"),
+        ("[]", "$"),
+        (r#"{"resourceType":"Bundle"}"#, "type"),
+        (r#"{"resourceType":"Bundle","type":"message"}"#, "type"),
+        (
+            r#"{"resourceType":"Bundle","type":"collection","entry":{}}"#,
+            "entry",
+        ),
+        (
+            r#"{"resourceType":"Bundle","type":"collection","entry":[7]}"#,
+            "entry[0]",
+        ),
+        (
+            r#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"id":"秘密"}}]}"#,
+            "entry[0].resource.resourceType",
+        ),
+        (
+            r#"{"resourceType":"Observation","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"effectiveDateTime":"昨日"}"#,
+            "effectiveDateTime",
+        ),
+        (
+            r#"{"resourceType":"Observation","code":{"coding":"秘密"}}"#,
+            "code.coding",
+        ),
+        (
+            r#"{"resourceType":"Observation","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"effectiveDateTime":"2025-01-01","valueQuantity":{"value":"秘密"}}"#,
+            "valueQuantity.value",
+        ),
+        (
+            r#"{"resourceType":"Immunization","vaccineCode":{"text":"x"},"occurrenceDateTime":"2025-01-01","protocolApplied":[{"doseNumberPositiveInt":-1}]}"#,
+            "protocolApplied[0].doseNumberPositiveInt",
+        ),
+        (
+            r#"{"resourceType":"DocumentReference","content":[{"attachment":{"contentType":"text/plain","data":"秘密!!"}}]}"#,
+            "content[0].attachment.data",
+        ),
+        (
+            r#"{"resourceType":"Patient","birthDate":"1960-04-1２"}"#,
+            "birthDate",
+        ),
+    ];
+    for (json, path) in cases {
+        let e = import(&s, &me, json).unwrap_err();
+        let Error::InvalidInput { field, reason } = &e else {
+            panic!("{json}: {e:?}")
+        };
+        assert_eq!(field, path, "{json}: {e}");
+        assert!(!e.to_string().contains("秘密"), "{e}");
+        assert!(!reason.is_empty());
+    }
+    assert!(all_records(&s, &me).is_empty());
+}
+
+#[test]
+fn someone_elses_patient_is_refused_and_no_person_is_created() {
+    let (_d, s, me) = store();
+    let other = QUIRKY.replace("1960-04-12", "1988-08-08");
+    let e = import(&s, &me, &other).unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidInput { field, .. } if field == "entry[0].resource.birthDate"),
+        "{e:?}"
+    );
+    assert!(all_records(&s, &me).is_empty());
+    assert_eq!(s.persons(&me).unwrap().len(), 1);
+}
+
+#[test]
+fn a_value_the_model_refuses_is_reported_with_its_field_and_kept() {
+    let (_d, s, me) = store();
+    // A heart rate of 400/min is outside what the record model accepts (20–300).
+    let bad = QUIRKY.replace(r#""value": 72,"#, r#""value": 400,"#);
+    let r = import(&s, &me, &bad).unwrap();
+    let path = entry_path(QUIRKY, "hr");
+    let why = reason_of(&r.skipped, &path);
+    assert!(
+        why.starts_with(&format!("{path}.valueQuantity.value: must be between")),
+        "{why}"
+    );
+    assert!(!why.contains("400"));
+    assert!(reason_of(&r.documents, &path).starts_with("refused by the record model"));
+    assert_eq!(r.imported.len(), 14);
+}
+
+fn normalised(b: &Value) -> BTreeMap<String, Value> {
+    let patient = b["entry"][0]["resource"]["id"].as_str().unwrap().to_owned();
+    let mut out = BTreeMap::new();
+    for e in b["entry"].as_array().unwrap() {
+        let mut r = e["resource"].clone();
+        let t = r["resourceType"].as_str().unwrap().to_owned();
+        if t == "Provenance" {
+            continue;
+        }
+        let text = serde_json::to_string(&r)
+            .unwrap()
+            .replace(&patient, "PATIENT");
+        r = serde_json::from_str(&text).unwrap();
+        if let Some(m) = r.get_mut("meta").and_then(Value::as_object_mut) {
+            m.remove("lastUpdated");
+        }
+        // The derived BMI is made again (new id) from the imported weight and height.
+        let key = if r["code"]["coding"][0]["code"] == "39156-5" {
+            r.as_object_mut().unwrap().remove("id");
+            r.as_object_mut().unwrap().remove("identifier");
+            r.as_object_mut().unwrap().remove("derivedFrom");
+            "BMI".to_owned()
+        } else {
+            format!("{t}/{}", r["id"].as_str().unwrap())
+        };
+        out.insert(key, r);
+    }
+    out
+}
+
+/// A record with every kind the export maps, entered through the Session API.
+fn full_record(s: &Session, me: &str) {
+    let obs =
+        |ty, v, d| ClinicalInput::Observation(ObservationInput::simple(ty, v, jst_days_ago(d)));
+    s.add_records(
+        me,
+        me,
+        vec![
+            ClinicalInput::Observation(ObservationInput::blood_pressure(
+                128.0,
+                82.0,
+                Some(64.0),
+                jst_days_ago(3),
+            )),
+            obs(ObservationType::Height, 170.2, 3),
+            obs(ObservationType::Weight, 68.5, 2),
+            obs(ObservationType::Steps, 9000.0, 1),
+            ClinicalInput::Note {
+                text: "散歩\u{3000}30分".into(),
+                at: None,
+            },
+            ClinicalInput::Condition(Condition {
+                name: "高血圧症".into(),
+                code_system: Some("icd10".into()),
+                code: Some("I10".into()),
+                onset_date: chrono::NaiveDate::from_ymd_opt(2024, 4, 1),
+                end_date: None,
+                status: "active".into(),
+            }),
+            ClinicalInput::Allergy(Allergy {
+                substance: "そば".into(),
+                code_system: None,
+                code: None,
+                reaction: Some("じんましん".into()),
+                severity: Some("severe".into()),
+            }),
+            ClinicalInput::Immunization(Immunization {
+                vaccine: "インフルエンザHAワクチン".into(),
+                code_system: Some("hot".into()),
+                code: Some("123456701".into()),
+                date: chrono::NaiveDate::from_ymd_opt(2025, 10, 20).unwrap(),
+                dose_number: Some(1),
+                lot: None,
+                place: None,
+            }),
+        ],
+        Provenance::SelfEntered,
+        None,
+    )
+    .unwrap();
+}
+
+#[test]
+fn export_import_export_round_trips_into_a_fresh_store() {
+    let (d1, a, me_a) = store();
+    full_record(&a, &me_a);
+    import(&a, &me_a, CHECKUP).unwrap();
+    import(&a, &me_a, QUIRKY).unwrap();
+    let first = a.export_fhir(&me_a, &me_a, jst_days_ago(0)).unwrap();
+    let (_d2, b, me_b) = store();
+    let r = b
+        .import_fhir(
+            &me_b,
+            &me_b,
+            first.to_string().as_bytes(),
+            Provenance::ImportedFile,
+            None,
+        )
+        .unwrap();
+    assert!(r.updated.is_empty());
+    let second = b.export_fhir(&me_b, &me_b, jst_days_ago(0)).unwrap();
+    let (x, y) = (normalised(&first), normalised(&second));
+    assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>());
+    for (k, v) in &x {
+        assert_eq!(v, &y[k], "{k} differs after the round trip");
+    }
+    // Both exports pass the validators the export tests use.
+    for (name, bundle) in [("first.json", &first), ("second.json", &second)] {
+        let file = d1.path().join(name);
+        std::fs::write(&file, serde_json::to_vec_pretty(bundle).unwrap()).unwrap();
+        let n = bundle["entry"].as_array().unwrap().len();
+        assert_eq!(validators::python_fhir_resources(&file), Ok(n), "{name}");
+        assert_eq!(validators::node_fhir_js(&file), Ok(n), "{name}");
+    }
+}
+
+#[test]
+fn an_imported_quirky_resource_exports_as_it_came() {
+    let (_d, s, me) = store();
+    import(&s, &me, QUIRKY).unwrap();
+    let b = s.export_fhir(&me, &me, jst_days_ago(0)).unwrap();
+    let src: Value = serde_json::from_str(QUIRKY).unwrap();
+    let src_of = |id: &str| {
+        src["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["resource"]["id"] == id || e["resource"]["id"] == format!("obs-{id}"))
+            .unwrap()["resource"]
+            .clone()
+    };
+    let patient = b["entry"][0]["resource"]["id"].as_str().unwrap().to_owned();
+    for id in [
+        "weight-lb",
+        "glucose-medis",
+        "hba1c-oid",
+        "med-amlo",
+        "medreq-1",
+        "note-1",
+    ] {
+        let mut want = src_of(id);
+        let got = b["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["resource"])
+            .find(|r| {
+                r["identifier"] == want["identifier"]
+                    && r["resourceType"] == want["resourceType"]
+                    && r.get("code") == want.get("code")
+                    && r.get("content") == want.get("content")
+                    && r.get("medicationCodeableConcept") == want.get("medicationCodeableConcept")
+            })
+            .unwrap_or_else(|| panic!("{id} not exported"))
+            .clone();
+        // Normalised: the id is the record's, meta.lastUpdated the record's, the subject ours.
+        want["id"] = got["id"].clone();
+        want["meta"] = got["meta"].clone();
+        want["subject"] = serde_json::json!({"reference": format!("urn:uuid:{patient}")});
+        assert_eq!(got, want, "{id}");
+    }
+}
+
+#[test]
+fn the_gated_export_leaves_out_what_consent_withholds() {
+    let (_d, s, me) = store();
+    import(&s, &me, CHECKUP).unwrap();
+    import(&s, &me, QUIRKY).unwrap();
+    s.set_operator_profile(phr_core::consent::samples::municipality())
+        .unwrap();
+    let purpose = "specific_health_guidance";
+    s.set_consent(
+        &me,
+        &me,
+        phr_core::consent::ConsentRequest::permit(
+            "health-dept",
+            &[phr_core::consent::DataCategory::Checkup],
+            &[purpose],
+        ),
+    )
+    .unwrap();
+    let b = s
+        .export_fhir_for(&me, &me, "health-dept", purpose, jst_days_ago(0))
+        .unwrap();
+    let types: Vec<&str> = b["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["resource"]["resourceType"].as_str().unwrap())
+        .collect();
+    assert!(types.contains(&"DiagnosticReport"));
+    for t in [
+        "Immunization",
+        "MedicationStatement",
+        "MedicationRequest",
+        "Condition",
+        "AllergyIntolerance",
+        "DocumentReference",
+    ] {
+        assert!(!types.contains(&t), "{t} was not consented to");
+    }
+    // Only the checkup's 6 lines: no vital sign, body measurement or lab observation.
+    assert_eq!(types.iter().filter(|t| **t == "Observation").count(), 6);
+    let text = b.to_string();
+    assert!(!text.contains("アムロジピン") && !text.contains("そば"));
+    let released = s
+        .access_history(&me, &me, 3)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action == "records_released")
+        .expect("the release is audited");
+    assert_eq!(released.record_ids.len(), 1);
+    // Without consent for the purpose nothing but the Patient goes.
+    let none = s
+        .export_fhir_for(&me, &me, "health-dept", "health_promotion", jst_days_ago(0))
+        .map(|b| b["entry"].as_array().unwrap().len());
+    assert!(
+        matches!(none, Ok(1) | Err(Error::InvalidInput { .. })),
+        "{none:?}"
+    );
+}
