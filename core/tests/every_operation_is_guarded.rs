@@ -265,6 +265,11 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
         )
         .map(|_| ()),
     );
+    // The outsider is not the device owner: the device's platform token is not theirs.
+    check(
+        "forget_sync_token",
+        s.forget_sync_token(o, "health-dept").map(|_| ()),
+    );
     check(
         "export_fhir_for",
         s.export_fhir_for(o, t, "health-dept", purpose, jst_days_ago(0))

@@ -7,7 +7,10 @@ mod common;
 
 use common::{jst_days_ago, session_with_two};
 use phr_core::consent::{ConsentRequest, DataCategory, samples};
-use phr_core::records::{ObservationInput, ObservationType, Provenance};
+use phr_core::records::{
+    ObservationInput, ObservationType, PageRequest, Provenance, RecordBody, RecordFilter,
+    RecordKind,
+};
 use phr_core::sync::{NoProgress, SyncOptions, SyncReport, TokenProvider};
 use phr_core::{ClinicalInput, Error, Session, Unlock};
 use serde_json::{Value, json};
@@ -218,6 +221,12 @@ fn a_thousand_records_converge_through_thirty_percent_faults() {
         s.delete_record(&h, &h, id).unwrap();
     }
     assert_eq!(s.pending_outbox(&h, &h).unwrap().len(), 90);
+    // Erased on the resident's request: no outbox item is left (the record is gone), yet the
+    // copies the platform holds must go too.
+    for id in &pulses[90..95] {
+        s.erase_record(&h, &h, id).unwrap();
+    }
+    assert_eq!(s.pending_outbox(&h, &h).unwrap().len(), 90);
     s.withdraw(&h, &h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
         .unwrap();
     let patient =
@@ -239,19 +248,54 @@ fn a_thousand_records_converge_through_thirty_percent_faults() {
         .send()
         .unwrap();
     assert!(put.status().is_success());
+    publish_checkup_and_immunization(&e, &patient);
 
     let second = s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap();
     print_report("second sync", &second, &e);
     assert_eq!(second.withdrawals, 1);
-    assert_eq!(second.imported, 1);
+    // The weight, the checkup (its six lines read through `_include` as its results, not as
+    // six more records) and the immunization.
+    assert_eq!(second.imported, 3, "{second:?}");
+    let checkups = s
+        .list_records(
+            &h,
+            &h,
+            &RecordFilter {
+                kind: Some(RecordKind::Checkup),
+                ..Default::default()
+            },
+            &PageRequest::first(10),
+        )
+        .unwrap();
+    assert_eq!(checkups.records.len(), 1);
+    match &checkups.records[0].body {
+        RecordBody::Checkup(c) => {
+            assert_eq!(c.results.len(), 6);
+            assert_eq!(c.institution, "みどり健診センター");
+        }
+        other => panic!("not a checkup: {other:?}"),
+    }
+    let vaccines = s
+        .list_records(
+            &h,
+            &h,
+            &RecordFilter {
+                kind: Some(RecordKind::Immunization),
+                ..Default::default()
+            },
+            &PageRequest::first(10),
+        )
+        .unwrap();
+    assert_eq!(vaccines.records.len(), 1);
 
     // Exactly the consented records, once each: the live pulses (the weights were withdrawn,
     // 50 pulses deleted), plus the platform's own weight.
     let expected: BTreeSet<String> = pulses[..40]
         .iter()
-        .chain(&pulses[90..])
+        .chain(&pulses[95..])
         .cloned()
         .chain(["platform-weight-1".to_owned()])
+        .chain((1..=6).map(|n| format!("line-{n}")))
         .collect();
     let held = server_ids(&e, "Observation");
     let held_set: BTreeSet<String> = held.iter().cloned().collect();
@@ -277,7 +321,67 @@ fn a_thousand_records_converge_through_thirty_percent_faults() {
         json!({"rate": 0.0}),
     );
     let third = s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap();
-    assert_eq!((third.pushed, third.deleted, third.imported), (0, 0, 0));
+    assert_eq!(
+        (third.pushed, third.deleted, third.imported, third.updated),
+        (0, 0, 0, 0)
+    );
+
+    // The platform corrects its weight: the next pull updates the record imported from it.
+    let mut corrected = platform_weight.clone();
+    corrected["valueQuantity"]["value"] = json!(58.0);
+    let put = http()
+        .put(format!("{}/Observation/platform-weight-1", e.fhir))
+        .header("content-type", "application/fhir+json")
+        .body(corrected.to_string())
+        .send()
+        .unwrap();
+    assert!(put.status().is_success());
+    let fourth = s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap();
+    assert_eq!((fourth.imported, fourth.updated), (0, 1), "{fourth:?}");
+}
+
+/// The platform publishes a 特定健診 result (a DiagnosticReport and its six result
+/// Observations, from the committed fixture) and a vaccination for `patient`.
+fn publish_checkup_and_immunization(e: &Env, patient: &str) {
+    let fixture: Value =
+        serde_json::from_str(include_str!("fixtures/fhir/checkup-transaction.json")).unwrap();
+    let mut put = |mut r: Value| {
+        let (t, id) = (
+            r["resourceType"].as_str().unwrap().to_owned(),
+            r["id"].as_str().unwrap().to_owned(),
+        );
+        if r.get("subject").is_some() {
+            r["subject"] = json!({ "reference": patient });
+        }
+        if r.get("patient").is_some() {
+            r["patient"] = json!({ "reference": patient });
+        }
+        let resp = http()
+            .put(format!("{}/{t}/{id}", e.fhir))
+            .header("content-type", "application/fhir+json")
+            .body(r.to_string())
+            .send()
+            .unwrap();
+        let status = resp.status();
+        assert!(
+            status.is_success(),
+            "{t}/{id}: {status} {}",
+            resp.text().unwrap()
+        );
+    };
+    for entry in fixture["entry"].as_array().unwrap() {
+        if entry.get("resource").is_some() && entry["resource"]["resourceType"] != "Patient" {
+            put(entry["resource"].clone());
+        }
+    }
+    put(json!({
+        "resourceType": "Immunization", "id": "platform-flu-2026", "status": "completed",
+        "vaccineCode": {"coding": [{"system": "urn:oid:1.2.392.200119.4.1002", "code": "10",
+            "display": "インフルエンザHAワクチン"}], "text": "インフルエンザHAワクチン"},
+        "patient": {"reference": "Patient/x"},
+        "occurrenceDateTime": "2026-10-20T10:00:00+09:00",
+        "lotNumber": "FLU-2026-01"
+    }));
 }
 
 /// Runs only as the child of `a_sync_killed_mid_way_converges_after_restart`.
@@ -403,6 +507,15 @@ fn a_401_refreshes_the_token_once_then_fails_typed() {
     let r = s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap();
     assert_eq!(r.pushed, 5);
     assert_eq!(good.refreshes.load(Ordering::SeqCst), 1);
+    // The accepted token is kept (encrypted, in the store): a later sync needs no provider.
+    opts.tokens = None;
+    s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap();
+    // Signing out of the platform forgets it.
+    assert!(s.forget_sync_token(&h, RECIPIENT).unwrap());
+    assert!(matches!(
+        s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap_err(),
+        Error::AuthRequired
+    ));
 
     let (_d2, s2, h2, _) = seeded(5, 0);
     let bad = Arc::new(Tokens {

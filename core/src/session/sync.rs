@@ -7,16 +7,16 @@
 
 use super::Session;
 use crate::access::Action;
+use crate::consent::RecipientKind;
 use crate::consent::{self, ConsentDirective, DataCategory, OutboxItem, OutboxKind, repo};
 use crate::error::{Error, Result};
 use crate::records::{Person, Provenance, Record, persons, repo as records_repo};
-use crate::sync::importer::{self, PULLED};
+use crate::sync::importer::{self, PULLED, PageEntry, missing_results, page_entries};
 use crate::sync::resources::resources_for;
 use crate::sync::state::{self, Remote};
 use crate::sync::{
     Client, RejectedItem, SyncOptions, SyncPhase, SyncProgress, SyncReport, checked_base,
 };
-use crate::{ClinicalInput, consent::RecipientKind};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 
@@ -88,6 +88,13 @@ fn delete(address: &str) -> Value {
     json!({ "request": { "method": "DELETE", "url": address } })
 }
 
+/// Search pages holding the resources of `rtype` with these ids, 100 ids per request.
+fn fetch_by_id(client: &mut Client, rtype: &str, ids: &[String]) -> Result<Vec<Value>> {
+    ids.chunks(100)
+        .map(|chunk| client.get(&format!("{rtype}?_id={}&_count=100", chunk.join(","))))
+        .collect()
+}
+
 impl Session {
     /// Sync `subject`'s outbox for `recipient` with the recipient's FHIR server, then pull what
     /// the server holds for the subject since the last sync.
@@ -116,7 +123,8 @@ impl Session {
             .or(target.fhir_endpoint.clone())
             .ok_or_else(|| Error::invalid("server_url", "the recipient has no FHIR endpoint"))?;
         let base = checked_base(&url, options.allow_insecure_loopback)?;
-        let mut client = Client::new(base, recipient, options)?;
+        let stored = self.store().read(|c| state::token(c, recipient))?;
+        let mut client = Client::new(base, recipient, options, stored)?;
         let person = self.store().read(|c| {
             persons::get(c, access.subject())?.ok_or_else(|| Error::not_found("person"))
         })?;
@@ -152,8 +160,36 @@ impl Session {
             report.retries = client.retries;
             pulled?;
         }
+        self.keep_accepted_token(recipient, &client)?;
         report.remaining = self.pending_for(subject, recipient)?.len();
         Ok(report)
+    }
+
+    /// Keep the token the server accepted (encrypted in the store, like everything), so the
+    /// next sync works without asking the app; a refreshed token replaces the old one.
+    fn keep_accepted_token(&self, recipient: &str, client: &Client) -> Result<()> {
+        let Some(token) = client.accepted_token() else {
+            return Ok(());
+        };
+        let now = self.now().utc_seconds;
+        self.store().write_as(recipient, |w| {
+            state::keep_token(w.tx, recipient, token, now)
+        })
+    }
+
+    /// Forget the token kept for `recipient`'s server (signing out of that platform). Only the
+    /// device owner: the token is the device's account, not a subject's record.
+    pub fn forget_sync_token(&self, actor: &str, recipient: &str) -> Result<bool> {
+        let owner = self
+            .owner()?
+            .ok_or_else(|| Error::not_found("device owner"))?;
+        if owner.id != actor {
+            return Err(Error::NotPermitted {
+                action: Action::Share.as_str().into(),
+            });
+        }
+        self.store()
+            .write_as(actor, |w| state::forget_token(w.tx, recipient))
     }
 
     fn pending_for(&self, subject: &str, recipient: &str) -> Result<Vec<OutboxItem>> {
@@ -196,6 +232,7 @@ impl Session {
                 progress.progress(SyncPhase::Withdrawals, n + 1, total);
             }
         }
+        self.sync_erasures(subject, recipient, options, client, report)?;
         let total = records.len();
         let batch = options.batch_size.max(1);
         for (n, chunk) in records.chunks(batch).enumerate() {
@@ -275,6 +312,54 @@ impl Session {
             self.store()
                 .write_as(&item.subject_id, |w| state::delete_outbox(w.tx, &item.id))?;
             report.withdrawals += 1;
+        }
+        Ok(())
+    }
+
+    /// Delete the recipient's copies of records erased here (deletion on request reaches every
+    /// place the record went). The `sync_remote` row is the state: it is forgotten only after
+    /// the server confirmed the delete (404/410 count: already gone).
+    fn sync_erasures(
+        &self,
+        subject: &str,
+        recipient: &str,
+        options: &SyncOptions,
+        client: &mut Client,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let orphans = self
+            .store()
+            .read(|c| state::orphans(c, subject, recipient))?;
+        for chunk in orphans.chunks(options.batch_size.max(1)) {
+            let requests: Vec<Value> = chunk
+                .iter()
+                .flat_map(|r| r.resources.iter().map(|a| delete(a)))
+                .collect();
+            let statuses = if requests.is_empty() {
+                vec![]
+            } else {
+                let n = requests.len();
+                entry_statuses(&client.batch(&batch_bundle(requests))?, n)
+            };
+            self.store().write_as(subject, |w| {
+                let mut at = 0;
+                for r in chunk {
+                    let s = &statuses[at..at + r.resources.len()];
+                    at += r.resources.len();
+                    match outcome_of(s, true) {
+                        Outcome::Done => {
+                            state::forget(w.tx, recipient, &r.purpose, &r.record_id)?;
+                            report.deleted += 1;
+                        }
+                        Outcome::Rejected(status) => report.rejected.push(RejectedItem {
+                            record_id: r.record_id.clone(),
+                            status,
+                        }),
+                        Outcome::Deferred => report.deferred += 1,
+                    }
+                }
+                Ok(())
+            })?;
         }
         Ok(())
     }
@@ -464,8 +549,8 @@ impl Session {
         })
     }
 
-    /// Read what the server holds for the subject since the cursor; import what the importer
-    /// takes (through validation and the add-record path), skip our own copies.
+    /// Read what the server holds for the subject since each type's cursor and import what is
+    /// new through the FHIR importer (skipping our own copies and versions already imported).
     #[allow(clippy::too_many_arguments)]
     fn pull(
         &self,
@@ -479,8 +564,8 @@ impl Session {
         report: &mut SyncReport,
     ) -> Result<()> {
         // Servers may cap `_count` lower; the loop does not rely on getting PAGE entries.
-        const PAGE: usize = 1000;
-        const MAX_PAGES: usize = 200;
+        const PAGE: usize = 500;
+        const MAX_PAGES: usize = 400;
         let subject = person.id.as_str();
         let patient = crate::sync::resources::patient_address(person);
         let ours: HashSet<String> = self
@@ -489,63 +574,67 @@ impl Session {
             .into_iter()
             .collect();
         let mut seen: HashSet<String> = HashSet::new();
-        for (rtype, param) in PULLED {
+        for kind in PULLED {
             let mut cursor = self
                 .store()
-                .read(|c| state::cursor(c, subject, recipient))?;
+                .read(|c| state::cursor(c, subject, recipient, kind.rtype))?;
             for _ in 0..MAX_PAGES {
-                let mut path =
-                    format!("{rtype}?{param}={patient}&_sort=_lastUpdated&_count={PAGE}");
+                let mut path = format!(
+                    "{}?{}={patient}&_sort=_lastUpdated&_count={PAGE}",
+                    kind.rtype, kind.patient_param
+                );
+                if let Some(include) = kind.include {
+                    path.push_str(&format!("&_include={include}"));
+                }
                 if let Some(c) = &cursor {
                     path.push_str(&format!("&_lastUpdated=ge{c}"));
                 }
                 let page = client.get(&path)?;
-                let entries = page["entry"].as_array().cloned().unwrap_or_default();
+                let mut entries = page_entries(&page);
+                // A report's results must reach the importer in the same Bundle as the report.
+                let fetched = match kind.include {
+                    Some(_) => fetch_by_id(client, "Observation", &missing_results(&entries))?,
+                    None => vec![],
+                };
+                for f in &fetched {
+                    entries.extend(page_entries(f).into_iter().map(|mut e| {
+                        e.included = true;
+                        e
+                    }));
+                }
                 let mut newest = cursor.clone();
-                let mut take = vec![];
                 let mut fresh = 0;
+                let mut take: Vec<&PageEntry<'_>> = vec![];
                 for e in &entries {
-                    let r = &e["resource"];
-                    let (Some(t), Some(id)) = (r["resourceType"].as_str(), r["id"].as_str()) else {
-                        continue;
-                    };
-                    let address = format!("{t}/{id}");
-                    if !seen.insert(address.clone()) {
-                        continue; // the page boundary repeats what `ge` already gave
-                    }
-                    fresh += 1;
-                    report.pulled += 1;
-                    if let Some(u) = r["meta"]["lastUpdated"].as_str()
+                    if !e.included
+                        && let Some(u) = e.last_updated
                         && newest.as_deref().is_none_or(|n| u > n)
                     {
                         newest = Some(u.to_owned());
                     }
-                    if ours.contains(&address)
-                        || self
-                            .store()
-                            .read(|c| state::imported(c, recipient, &address))?
-                    {
+                    if !seen.insert(e.address.clone()) {
+                        continue; // the page boundary repeats what `ge` already gave
+                    }
+                    fresh += usize::from(!e.included);
+                    report.pulled += 1;
+                    let known = self
+                        .store()
+                        .read(|c| state::imported_version(c, recipient, &e.address))?;
+                    if ours.contains(&e.address) || known.as_deref() == Some(e.version.as_str()) {
                         report.skipped += 1;
                         continue;
                     }
-                    match importer::observation_input(r) {
-                        Some(input) => take.push((
-                            ClinicalInput::Observation(input),
-                            address,
-                            r["meta"]["versionId"].as_str().unwrap_or("").to_owned(),
-                        )),
-                        None => report.skipped += 1,
-                    }
+                    take.push(e);
                 }
                 if !take.is_empty() {
-                    let (imported, skipped) =
-                        self.import_pulled(actor, subject, recipient, take, provenance, source)?;
-                    report.imported += imported;
-                    report.skipped += skipped;
+                    self.import_pulled(
+                        actor, subject, recipient, &take, provenance, source, report,
+                    )?;
                 }
                 if let Some(n) = &newest {
-                    self.store()
-                        .write_as(actor, |w| state::set_cursor(w.tx, subject, recipient, n))?;
+                    self.store().write_as(actor, |w| {
+                        state::set_cursor(w.tx, subject, recipient, kind.rtype, n)
+                    })?;
                 }
                 progress.progress(SyncPhase::Pull, report.pulled, report.pulled);
                 // Paging by `_lastUpdated=ge` (Medplum has no next links): stop when a page
@@ -557,5 +646,66 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// Import pulled resources as one Bundle (one transaction), then remember each server
+    /// version imported. A Bundle the importer refuses is retried resource by resource, so one
+    /// resource it cannot take never blocks the others; that one is counted as skipped and
+    /// remembered at its version (a corrected version on the server is tried again).
+    #[allow(clippy::too_many_arguments)]
+    fn import_pulled(
+        &self,
+        actor: &str,
+        subject: &str,
+        recipient: &str,
+        take: &[&PageEntry<'_>],
+        provenance: Provenance,
+        source: &str,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let bytes = importer::collection(take);
+        match self.import_fhir(actor, subject, &bytes, provenance, Some(source)) {
+            Ok(r) => {
+                report.imported += r.imported.len() + r.documents.len();
+                report.updated += r.updated.len();
+                report.skipped += r.skipped.len();
+                let record_of: HashMap<&str, &str> = r
+                    .imported
+                    .iter()
+                    .chain(&r.updated)
+                    .filter_map(|x| Some((x.path.as_str(), x.record_id.as_deref()?)))
+                    .collect();
+                self.store().write_as(actor, |w| {
+                    for (n, e) in take.iter().enumerate() {
+                        let path = format!("entry[{n}].resource");
+                        let record = record_of.get(path.as_str()).copied().unwrap_or("");
+                        state::mark_imported(w.tx, recipient, &e.address, &e.version, record)?;
+                    }
+                    Ok(())
+                })
+            }
+            Err(Error::InvalidInput { .. }) if take.len() > 1 => {
+                for e in take {
+                    self.import_pulled(
+                        actor,
+                        subject,
+                        recipient,
+                        &[*e],
+                        provenance,
+                        source,
+                        report,
+                    )?;
+                }
+                Ok(())
+            }
+            Err(Error::InvalidInput { .. }) => {
+                report.skipped += 1;
+                let e = take[0];
+                self.store().write_as(actor, |w| {
+                    state::mark_imported(w.tx, recipient, &e.address, &e.version, "")
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 }

@@ -169,63 +169,6 @@ impl Session {
         })
     }
 
-    /// Records pulled from `recipient`'s server: each input is validated like any other (an
-    /// invalid one is skipped and counted), then all valid ones are stored in ONE transaction
-    /// together with the marks that they were imported, so a repeated pull never imports twice.
-    /// Returns (imported, skipped).
-    pub(crate) fn import_pulled(
-        &self,
-        actor: &str,
-        subject: &str,
-        recipient: &str,
-        items: Vec<(ClinicalInput, String, String)>,
-        provenance: Provenance,
-        source: &str,
-    ) -> Result<(usize, usize)> {
-        let access = self.authorize(actor, subject, Action::Record)?;
-        let source = crate::records::optional_text("source", Some(source), 200)?;
-        let mut prepared = vec![];
-        let mut skipped = 0;
-        for (input, address, version) in items {
-            match self.prepare(input) {
-                Ok((body, at)) => prepared.push((body, at, address, version)),
-                Err(Error::InvalidInput { .. }) => skipped += 1,
-                Err(e) => return Err(e),
-            }
-        }
-        if prepared.is_empty() {
-            return Ok((0, skipped));
-        }
-        let now = self.now();
-        self.write(&access, AuditAction::RecordWritten, |w| {
-            let mut ids = vec![];
-            let mut imported = 0;
-            for (body, effective, address, version) in prepared {
-                if crate::sync::state::imported(w.tx, recipient, &address)? {
-                    continue;
-                }
-                let meta = new_meta(
-                    subject,
-                    body.kind(),
-                    effective,
-                    now,
-                    provenance,
-                    source.clone(),
-                );
-                repo::insert(w.tx, &meta, &body)?;
-                crate::sync::state::mark_imported(w.tx, recipient, &address, &version, &meta.id)?;
-                if let RecordBody::Observation(o) = &body
-                    && let Some(d) = derive_bmi(w.tx, subject, &meta.id, o, now)?
-                {
-                    ids.push(d.meta.id);
-                }
-                ids.push(meta.id);
-                imported += 1;
-            }
-            Ok(((imported, skipped), ids))
-        })
-    }
-
     /// Replace the content of a record; the previous version is kept in its history.
     pub fn update_record(
         &self,

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_daily_rollup.sql"),
     include_str!("migrations/0006_sync.sql"),
     include_str!("migrations/0007_fhir_documents.sql"),
+    include_str!("migrations/0008_sync_cursors_and_tokens.sql"),
 ];
 
 /// The version this build writes.

@@ -11,6 +11,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
+use zeroize::Zeroizing;
 
 const FHIR_JSON: &str = "application/fhir+json";
 
@@ -27,8 +28,10 @@ pub(crate) struct Client {
     base: String,
     recipient: String,
     tokens: Option<Arc<dyn TokenProvider>>,
-    token: Option<String>,
+    token: Option<Zeroizing<String>>,
     refreshed: bool,
+    /// The server answered 2xx with the current token (sync then keeps it, encrypted).
+    accepted: bool,
     max_attempts: u32,
     backoff_base: Duration,
     backoff_max: Duration,
@@ -40,7 +43,14 @@ pub(crate) struct Client {
 
 impl Client {
     /// A client for `base` (already checked by [`super::checked_base`]).
-    pub(crate) fn new(base: String, recipient: &str, opts: &SyncOptions) -> Result<Client> {
+    /// `stored` is the token this device kept from an earlier sync: used when the app's
+    /// provider has none.
+    pub(crate) fn new(
+        base: String,
+        recipient: &str,
+        opts: &SyncOptions,
+        stored: Option<Zeroizing<String>>,
+    ) -> Result<Client> {
         // The process-wide rustls provider is ring (no aws-lc C build); installing it twice is
         // harmless (the second call reports the first one is in place).
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -52,7 +62,12 @@ impl Client {
             .user_agent(concat!("phr-core/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|_| Error::Offline)?;
-        let token = opts.tokens.as_ref().and_then(|t| t.token(recipient));
+        let token = opts
+            .tokens
+            .as_ref()
+            .and_then(|t| t.token(recipient))
+            .map(Zeroizing::new)
+            .or(stored);
         Ok(Client {
             http,
             base,
@@ -60,6 +75,7 @@ impl Client {
             tokens: opts.tokens.clone(),
             token,
             refreshed: false,
+            accepted: false,
             max_attempts: opts.max_attempts.max(1),
             backoff_base: opts.backoff_base,
             backoff_max: opts.backoff_max,
@@ -100,14 +116,18 @@ impl Client {
                 self.retries += 1;
             }
             let failure = match self.attempt(&method, &url, body.as_deref()) {
-                Ok(v) => return Ok(v),
+                Ok(v) => {
+                    self.accepted = true;
+                    return Ok(v);
+                }
                 Err(Failure::Fatal(Error::AuthRequired)) if !self.refreshed => {
                     // One refresh per call; the retry does not count as an attempt.
                     self.refreshed = true;
                     self.token = self
                         .tokens
                         .as_ref()
-                        .and_then(|t| t.refresh(&self.recipient));
+                        .and_then(|t| t.refresh(&self.recipient))
+                        .map(Zeroizing::new);
                     if self.token.is_none() {
                         return Err(Error::AuthRequired);
                     }
@@ -141,7 +161,7 @@ impl Client {
             req = req.header(CONTENT_TYPE, FHIR_JSON).body(b.to_vec());
         }
         if let Some(t) = &self.token {
-            req = req.bearer_auth(t);
+            req = req.bearer_auth(t.as_str());
         }
         let resp = req.send().map_err(|_| Failure::Transient(None))?;
         let status = resp.status().as_u16();
@@ -155,6 +175,12 @@ impl Client {
             408 | 429 | 500..=599 => Err(Failure::Transient(Some(status))),
             _ => Err(Failure::Fatal(Error::ServerRejected { status })),
         }
+    }
+
+    /// The token the server last accepted, to keep for the next sync (`None`: no token was
+    /// sent, or none was accepted).
+    pub(crate) fn accepted_token(&self) -> Option<&Zeroizing<String>> {
+        self.token.as_ref().filter(|_| self.accepted)
     }
 
     /// Full jitter in the upper half: a random time in [d/2, d].
@@ -190,7 +216,7 @@ mod tests {
     #[test]
     fn an_https_client_builds_with_the_ring_provider_and_a_closed_port_is_offline() {
         // Loopback port 9 (discard) is closed here: the TLS stack is set up, the connect fails.
-        let mut c = Client::new("https://127.0.0.1:9/fhir".into(), "r", &opts()).unwrap();
+        let mut c = Client::new("https://127.0.0.1:9/fhir".into(), "r", &opts(), None).unwrap();
         assert!(matches!(c.get("metadata"), Err(Error::Offline)));
         assert_eq!((c.requests, c.retries), (2, 1));
     }
@@ -200,7 +226,7 @@ mod tests {
         let mut o = opts();
         o.max_requests = 1;
         o.max_attempts = 5;
-        let mut c = Client::new("https://127.0.0.1:9/fhir".into(), "r", &o).unwrap();
+        let mut c = Client::new("https://127.0.0.1:9/fhir".into(), "r", &o, None).unwrap();
         assert!(matches!(c.get("metadata"), Err(Error::Offline)));
         assert_eq!(c.requests, 1);
     }
@@ -210,7 +236,7 @@ mod tests {
         let mut o = opts();
         o.backoff_base = Duration::from_millis(100);
         o.backoff_max = Duration::from_millis(1000);
-        let c = Client::new("https://127.0.0.1:9/fhir".into(), "r", &o).unwrap();
+        let c = Client::new("https://127.0.0.1:9/fhir".into(), "r", &o, None).unwrap();
         for (attempt, cap) in [(1, 100), (2, 200), (3, 400), (4, 800), (5, 1000), (9, 1000)] {
             let d = c.backoff(attempt).as_millis() as u64;
             assert!(d >= cap / 2 && d <= cap, "attempt {attempt}: {d} ms");

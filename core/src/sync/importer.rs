@@ -1,35 +1,139 @@
-//! The pull importer, deliberately minimal: a server Observation with a LOINC code the record
-//! model knows, a single `valueQuantity` and an `effectiveDateTime` becomes an
-//! [`ObservationInput`]; it is then validated and stored by the ordinary add-record path (unit
-//! conversion, ranges, BMI). Everything else is skipped and counted (docs/SYNC.md).
+//! What the pull asks a recipient's server for, and how a page of what it holds becomes input
+//! for the FHIR importer: each page's new resources go through [`crate::Session::import_fhir`]
+//! as one `collection` Bundle, so a pulled resource gets exactly the mapping, validation,
+//! dedupe and document keeping of a file import (docs/SYNC.md).
 
-use crate::records::{ObservationInput, ObservationType, Stamp};
 use serde_json::Value;
 
-/// The resource types the pull reads, with the search parameter naming the patient.
-pub(crate) const PULLED: &[(&str, &str)] = &[("Observation", "subject")];
+/// One resource type the pull searches.
+pub(crate) struct Pulled {
+    pub rtype: &'static str,
+    /// The search parameter naming the patient.
+    pub patient_param: &'static str,
+    /// `_include` for resources the importer must see in the same Bundle.
+    pub include: Option<&'static str>,
+}
 
-/// An input for `resource`, or `None` if this importer does not take it.
-pub(crate) fn observation_input(resource: &Value) -> Option<ObservationInput> {
-    if resource["resourceType"] != "Observation" {
-        return None;
+/// In this order: checkup reports first, with their result Observations included in the same
+/// page so the importer reads them as the checkup's lines; those Observations are then marked
+/// imported and not taken again by the Observation pass.
+pub(crate) const PULLED: &[Pulled] = &[
+    Pulled {
+        rtype: "DiagnosticReport",
+        patient_param: "subject",
+        include: Some("DiagnosticReport:result"),
+    },
+    Pulled {
+        rtype: "Observation",
+        patient_param: "subject",
+        include: None,
+    },
+    Pulled {
+        rtype: "Immunization",
+        patient_param: "patient",
+        include: None,
+    },
+    Pulled {
+        rtype: "MedicationStatement",
+        patient_param: "subject",
+        include: None,
+    },
+    Pulled {
+        rtype: "MedicationRequest",
+        patient_param: "subject",
+        include: None,
+    },
+    Pulled {
+        rtype: "Condition",
+        patient_param: "subject",
+        include: None,
+    },
+    Pulled {
+        rtype: "AllergyIntolerance",
+        patient_param: "patient",
+        include: None,
+    },
+    Pulled {
+        rtype: "DocumentReference",
+        patient_param: "subject",
+        include: None,
+    },
+];
+
+/// One resource of a search page.
+pub(crate) struct PageEntry<'a> {
+    /// `Type/id`.
+    pub address: String,
+    /// `meta.versionId` (empty if the server gives none).
+    pub version: String,
+    pub last_updated: Option<&'a str>,
+    /// Came in through `_include` (`search.mode = include`).
+    pub included: bool,
+    pub resource: &'a Value,
+}
+
+/// The resources of a searchset page that have a type and an id.
+pub(crate) fn page_entries(page: &Value) -> Vec<PageEntry<'_>> {
+    let Some(entries) = page["entry"].as_array() else {
+        return vec![];
+    };
+    entries
+        .iter()
+        .filter_map(|e| {
+            let r = &e["resource"];
+            let (t, id) = (r["resourceType"].as_str()?, r["id"].as_str()?);
+            Some(PageEntry {
+                address: format!("{t}/{id}"),
+                version: r["meta"]["versionId"].as_str().unwrap_or("").to_owned(),
+                last_updated: r["meta"]["lastUpdated"].as_str(),
+                included: e["search"]["mode"] == "include",
+                resource: r,
+            })
+        })
+        .collect()
+}
+
+/// Ids of the Observations that reports on `page` name as their results but that the page does
+/// not carry (a server without `_include` support); the pull fetches them with `_id=`.
+pub(crate) fn missing_results(page: &[PageEntry<'_>]) -> Vec<String> {
+    let present: std::collections::HashSet<&str> =
+        page.iter().map(|e| e.address.as_str()).collect();
+    let mut out: Vec<String> = vec![];
+    for e in page.iter().filter(|e| !e.included) {
+        for r in e.resource["result"].as_array().into_iter().flatten() {
+            let Some(id) = r["reference"]
+                .as_str()
+                .and_then(|x| x.rsplit_once("Observation/"))
+                .map(|(_, id)| id)
+            else {
+                continue;
+            };
+            let valid = !id.is_empty()
+                && id.len() <= 64
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+            if valid && !present.contains(format!("Observation/{id}").as_str()) {
+                out.push(id.to_owned());
+            }
+        }
     }
-    let coding = resource["code"]["coding"].as_array()?;
-    let kind = ObservationType::ALL.into_iter().find(|t| {
-        *t != ObservationType::BloodPressure
-            && *t != ObservationType::BloodGlucose
-            && *t != ObservationType::Bmi
-            && coding
-                .iter()
-                .any(|c| c["system"] == "http://loinc.org" && c["code"] == t.loinc())
-    })?;
-    let q = &resource["valueQuantity"];
-    let value = q["value"].as_f64()?;
-    let unit = q["code"].as_str().or_else(|| q["unit"].as_str());
-    let at = chrono::DateTime::parse_from_rfc3339(resource["effectiveDateTime"].as_str()?).ok()?;
-    let mut input = ObservationInput::simple(kind, value, Stamp::from_fixed(at));
-    input.unit = unit.map(str::to_owned);
-    Some(input)
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// A `collection` Bundle of `resources`, as the importer reads it. `fullUrl` is `Type/id`, so
+/// references between them (`DiagnosticReport.result`) resolve.
+pub(crate) fn collection(resources: &[&PageEntry<'_>]) -> Vec<u8> {
+    let entries: Vec<Value> = resources
+        .iter()
+        .map(|e| serde_json::json!({ "fullUrl": e.address, "resource": e.resource }))
+        .collect();
+    serde_json::to_vec(&serde_json::json!({
+        "resourceType": "Bundle", "type": "collection", "entry": entries
+    }))
+    .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -38,23 +142,43 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn a_weight_with_loinc_and_quantity_is_taken() {
-        let r = json!({"resourceType": "Observation", "status": "final",
-            "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
-            "valueQuantity": {"value": 61.5, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"},
-            "effectiveDateTime": "2026-05-01T08:00:00+09:00"});
-        let i = observation_input(&r).unwrap();
-        assert_eq!(i.observation_type, ObservationType::Weight);
-        assert_eq!(i.value, 61.5);
-        assert_eq!(i.effective.offset_seconds, 9 * 3600);
+    fn a_page_yields_addresses_versions_and_included_entries() {
+        let page = json!({"resourceType": "Bundle", "type": "searchset", "entry": [
+            {"resource": {"resourceType": "DiagnosticReport", "id": "r1",
+                "meta": {"versionId": "v1", "lastUpdated": "2026-11-01T00:00:00Z"}},
+             "search": {"mode": "match"}},
+            {"resource": {"resourceType": "Observation", "id": "o1"},
+             "search": {"mode": "include"}},
+            {"resource": {"resourceType": "Observation"}},
+            {"search": {"mode": "outcome"}}
+        ]});
+        let e = page_entries(&page);
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].address, "DiagnosticReport/r1");
+        assert_eq!(e[0].version, "v1");
+        assert_eq!(e[0].last_updated, Some("2026-11-01T00:00:00Z"));
+        assert!(!e[0].included && e[1].included);
+        let bundle: Value = serde_json::from_slice(&collection(&[&e[1]])).unwrap();
+        assert_eq!(bundle["type"], "collection");
+        assert_eq!(bundle["entry"][0]["fullUrl"], "Observation/o1");
     }
 
     #[test]
-    fn unknown_codes_and_other_types_are_skipped() {
-        let r = json!({"resourceType": "Observation",
-            "code": {"coding": [{"system": "http://loinc.org", "code": "0000-0"}]},
-            "valueQuantity": {"value": 1}, "effectiveDateTime": "2026-05-01T08:00:00Z"});
-        assert!(observation_input(&r).is_none());
-        assert!(observation_input(&json!({"resourceType": "Condition"})).is_none());
+    fn results_the_page_lacks_are_named_once_and_only_well_formed_ids() {
+        let page = json!({"entry": [
+            {"resource": {"resourceType": "DiagnosticReport", "id": "r1", "result": [
+                {"reference": "Observation/a"}, {"reference": "Observation/b"},
+                {"reference": "https://x.example/fhir/Observation/c"},
+                {"reference": "Observation/a"}, {"reference": "Observation/bad,id"},
+                {"reference": "Specimen/s"}]}},
+            {"resource": {"resourceType": "Observation", "id": "b"}, "search": {"mode": "include"}}
+        ]});
+        assert_eq!(missing_results(&page_entries(&page)), ["a", "c"]);
+    }
+
+    #[test]
+    fn a_page_without_entries_is_empty() {
+        assert!(page_entries(&json!({"resourceType": "Bundle", "total": 0})).is_empty());
+        assert!(page_entries(&json!({"resourceType": "OperationOutcome"})).is_empty());
     }
 }

@@ -132,8 +132,10 @@ pub struct SyncReport {
     pub deferred: usize,
     /// Resources read by the pull.
     pub pulled: usize,
-    /// Pulled resources imported as new records.
+    /// Pulled resources imported as new records (or kept as documents).
     pub imported: usize,
+    /// Pulled resources that updated a record imported earlier (the server changed them).
+    pub updated: usize,
     /// Pulled resources not imported (ours, already imported, or of a kind not imported).
     pub skipped: usize,
     /// HTTP requests sent (retries included) and how many were retries.

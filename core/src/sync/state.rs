@@ -4,6 +4,7 @@
 use crate::consent::DataCategory;
 use crate::error::Result;
 use rusqlite::{Connection, OptionalExtension, params};
+use zeroize::Zeroizing;
 
 /// One row of `sync_remote`.
 #[derive(Debug, Clone)]
@@ -191,6 +192,26 @@ pub(crate) fn remotes_covered(
     Ok(out)
 }
 
+/// Copies `recipient` may hold of `subject`'s records that no longer exist here (erased on the
+/// resident's request): sync deletes them there. `sync_remote` has no foreign key to `record`
+/// for exactly this reason.
+pub(crate) fn orphans(conn: &Connection, subject: &str, recipient: &str) -> Result<Vec<Remote>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT purpose, record_id, resources FROM sync_remote r
+         WHERE subject_id = ?1 AND recipient = ?2
+           AND NOT EXISTS (SELECT 1 FROM record WHERE id = r.record_id)
+         ORDER BY record_id, purpose",
+    )?;
+    let rows = stmt.query_map(params![subject, recipient], |r| {
+        Ok(Remote {
+            purpose: r.get(0)?,
+            record_id: r.get(1)?,
+            resources: split(&r.get::<_, String>(2)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Every resource address the recipient may hold from this device (the pull skips them).
 pub(crate) fn all_addresses(conn: &Connection, recipient: &str) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT resources FROM sync_remote WHERE recipient = ?1")?;
@@ -228,37 +249,81 @@ pub(crate) fn requeue_changed(
     Ok(queued)
 }
 
-pub(crate) fn cursor(conn: &Connection, subject: &str, recipient: &str) -> Result<Option<String>> {
+pub(crate) fn cursor(
+    conn: &Connection,
+    subject: &str,
+    recipient: &str,
+    rtype: &str,
+) -> Result<Option<String>> {
     Ok(conn
         .prepare_cached(
-            "SELECT last_updated FROM sync_cursor WHERE subject_id = ?1 AND recipient = ?2",
+            "SELECT last_updated FROM sync_cursor_by_type
+             WHERE subject_id = ?1 AND recipient = ?2 AND resource_type = ?3",
         )?
-        .query_row(params![subject, recipient], |r| r.get(0))
+        .query_row(params![subject, recipient, rtype], |r| r.get(0))
         .optional()?)
 }
 
+/// Move the cursor of `rtype` forward (never back).
 pub(crate) fn set_cursor(
     conn: &Connection,
     subject: &str,
     recipient: &str,
+    rtype: &str,
     at: &str,
 ) -> Result<()> {
     conn.execute(
-        "INSERT INTO sync_cursor (subject_id, recipient, last_updated) VALUES (?1, ?2, ?3)
-         ON CONFLICT (subject_id, recipient) DO UPDATE SET last_updated = excluded.last_updated
-         WHERE excluded.last_updated > sync_cursor.last_updated",
-        params![subject, recipient, at],
+        "INSERT INTO sync_cursor_by_type (subject_id, recipient, resource_type, last_updated)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (subject_id, recipient, resource_type)
+         DO UPDATE SET last_updated = excluded.last_updated
+         WHERE excluded.last_updated > sync_cursor_by_type.last_updated",
+        params![subject, recipient, rtype, at],
     )?;
     Ok(())
 }
 
-/// Whether `resource` (`Type/id`) at `version_id` was already imported from `recipient`.
-pub(crate) fn imported(conn: &Connection, recipient: &str, resource: &str) -> Result<bool> {
+/// The token `recipient`'s server last accepted.
+pub(crate) fn token(conn: &Connection, recipient: &str) -> Result<Option<Zeroizing<String>>> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM sync_imported WHERE recipient = ?1 AND resource = ?2")?
-        .query_row(params![recipient, resource], |_| Ok(()))
+        .prepare_cached("SELECT token FROM sync_token WHERE recipient = ?1")?
+        .query_row([recipient], |r| r.get::<_, String>(0))
         .optional()?
-        .is_some())
+        .map(Zeroizing::new))
+}
+
+pub(crate) fn keep_token(
+    conn: &Connection,
+    recipient: &str,
+    token: &str,
+    now_utc: i64,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sync_token (recipient, token, updated_utc) VALUES (?1, ?2, ?3)
+         ON CONFLICT (recipient) DO UPDATE SET token = excluded.token,
+             updated_utc = excluded.updated_utc
+         WHERE excluded.token <> sync_token.token",
+        params![recipient, token, now_utc],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn forget_token(conn: &Connection, recipient: &str) -> Result<bool> {
+    Ok(conn.execute("DELETE FROM sync_token WHERE recipient = ?1", [recipient])? > 0)
+}
+
+/// The server version of `resource` (`Type/id`) last imported from `recipient`, if any.
+pub(crate) fn imported_version(
+    conn: &Connection,
+    recipient: &str,
+    resource: &str,
+) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT version_id FROM sync_imported WHERE recipient = ?1 AND resource = ?2",
+        )?
+        .query_row(params![recipient, resource], |r| r.get(0))
+        .optional()?)
 }
 
 pub(crate) fn mark_imported(
