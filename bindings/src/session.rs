@@ -29,7 +29,7 @@ impl PhrSession {
 
     /// A poisoned lock (a panic caught by UniFFI mid-call) still holds a consistent Session:
     /// every change it makes is a database transaction, which rolled back.
-    fn session(&self) -> RwLockReadGuard<'_, Session> {
+    pub(crate) fn session(&self) -> RwLockReadGuard<'_, Session> {
         self.inner.read().unwrap_or_else(|e| e.into_inner())
     }
 }

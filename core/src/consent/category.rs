@@ -6,6 +6,7 @@ use crate::records::{ObservationCategory, Record, RecordBody};
 use serde::{Deserialize, Serialize};
 
 /// A data category a resident can share or withhold, item by item.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DataCategory {

@@ -6,6 +6,7 @@ use crate::records::Stamp;
 use serde::{Deserialize, Serialize};
 
 /// Permit or deny.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Effect {
@@ -31,6 +32,7 @@ impl Effect {
 }
 
 /// A stored decision. `seq` orders decisions as the store recorded them.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConsentDirective {
     pub id: String,
@@ -73,6 +75,7 @@ impl ConsentDirective {
 
 /// What a front end asks for: a permit or a deny for one recipient, some categories and some
 /// purposes, over a period.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentRequest {
     pub recipient: String,

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// Which rulebook applies (DOMAIN.md, "Who is involved").
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OperatorKind {
@@ -32,6 +33,7 @@ impl OperatorKind {
 }
 
 /// 問い合わせ窓口: where a resident asks questions or withdraws consent.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InquiryWindow {
@@ -43,6 +45,7 @@ pub struct InquiryWindow {
 }
 
 /// One version of the privacy notice shown to residents.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NoticeVersion {
@@ -68,6 +71,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// What kind of body a recipient is.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecipientKind {
@@ -80,6 +84,7 @@ pub enum RecipientKind {
 }
 
 /// 提供先: who may receive data.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recipient {
@@ -91,6 +96,7 @@ pub struct Recipient {
 }
 
 /// What a purpose is, declared by the operator so the rules can check it.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PurposeNature {
@@ -120,6 +126,7 @@ impl PurposeNature {
 }
 
 /// A specific purpose of use, offered to named recipients for named categories.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Purpose {
@@ -137,6 +144,7 @@ pub struct Purpose {
 }
 
 /// The whole profile. Build it with [`OperatorProfile::from_json`] (parse + validate).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OperatorProfile {

@@ -9,6 +9,7 @@ use crate::records::Stamp;
 use serde::Serialize;
 
 /// One switch: may `recipient` receive `category` for this purpose now?
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConsentToggle {
     pub recipient: String,
@@ -22,6 +23,7 @@ pub struct ConsentToggle {
 }
 
 /// One purpose with its toggles.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PurposeState {
     pub code: String,
@@ -32,6 +34,7 @@ pub struct PurposeState {
 }
 
 /// The whole picture for one subject at one instant.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConsentState {
     pub subject_id: String,

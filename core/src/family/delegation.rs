@@ -6,6 +6,7 @@ use chrono::{Datelike, NaiveDate, TimeZone};
 use serde::{Deserialize, Serialize};
 
 /// What a delegation lets the grantee do.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
@@ -67,6 +68,7 @@ pub fn scope_for(action: Action) -> Option<Scope> {
 }
 
 /// Who granted: the subject themself, or a legal representative on a recorded basis.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantorKind {
@@ -75,6 +77,7 @@ pub enum GrantorKind {
 }
 
 /// Why a representative may decide for the subject.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RepresentativeBasis {
@@ -109,6 +112,7 @@ impl RepresentativeBasis {
 }
 
 /// Who receives the rights: a person on this device, or an account on another device.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Grantee {
@@ -117,6 +121,7 @@ pub enum Grantee {
 }
 
 /// A grant to make.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewDelegation {
     pub grantee: Grantee,
@@ -132,6 +137,7 @@ pub struct NewDelegation {
 }
 
 /// A stored delegation.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delegation {
     pub id: String,

@@ -11,6 +11,7 @@ use crate::records::persons;
 use serde::{Deserialize, Serialize};
 
 /// One line of "who can see my record, with which rights, until when".
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessGrant {
     /// A person id on this device, or an account on another device.

@@ -26,6 +26,7 @@ impl TokenProvider for StaticToken {
 }
 
 /// The step sync is in, for a progress display.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncPhase {
     /// Withdrawal notices: deleting the recipient's copies.
@@ -108,6 +109,7 @@ impl std::fmt::Debug for SyncOptions {
 }
 
 /// An outbox record the server refused (it stays in the outbox with this status).
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RejectedItem {
     pub record_id: String,

@@ -466,6 +466,22 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
+    typealias FfiType = UInt16
+    typealias SwiftType = UInt16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias FfiType = UInt32
     typealias SwiftType = UInt32
@@ -595,6 +611,113 @@ fileprivate struct FfiConverterString: FfiConverter {
         writeInt(&buf, len)
         writeBytes(&buf, value.utf8)
     }
+}
+
+
+/**
+ * One line of "who can see my record, with which rights, until when".
+ */
+public struct AccessGrant: Equatable, Hashable {
+    /**
+     * A person id on this device, or an account on another device.
+     */
+    public var grantee: Grantee
+    /**
+     * The grantee's nickname when they are a person on this device (the subject should know
+     * who can see their record).
+     */
+    public var granteeNickname: String?
+    /**
+     * `None` for the subject themself.
+     */
+    public var delegationId: String?
+    public var scopes: [Scope]
+    public var validFrom: Int64
+    /**
+     * The instant the rights end by themselves (expiry, or coming of age for a parent's grant).
+     */
+    public var validUntil: Int64?
+    public var grantorKind: GrantorKind?
+    public var basis: RepresentativeBasis?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * A person id on this device, or an account on another device.
+         */grantee: Grantee, 
+        /**
+         * The grantee's nickname when they are a person on this device (the subject should know
+         * who can see their record).
+         */granteeNickname: String?, 
+        /**
+         * `None` for the subject themself.
+         */delegationId: String?, scopes: [Scope], validFrom: Int64, 
+        /**
+         * The instant the rights end by themselves (expiry, or coming of age for a parent's grant).
+         */validUntil: Int64?, grantorKind: GrantorKind?, basis: RepresentativeBasis?) {
+        self.grantee = grantee
+        self.granteeNickname = granteeNickname
+        self.delegationId = delegationId
+        self.scopes = scopes
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.grantorKind = grantorKind
+        self.basis = basis
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AccessGrant: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAccessGrant: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AccessGrant {
+        return
+            try AccessGrant(
+                grantee: FfiConverterTypeGrantee.read(from: &buf), 
+                granteeNickname: FfiConverterOptionString.read(from: &buf), 
+                delegationId: FfiConverterOptionString.read(from: &buf), 
+                scopes: FfiConverterSequenceTypeScope.read(from: &buf), 
+                validFrom: FfiConverterInt64.read(from: &buf), 
+                validUntil: FfiConverterOptionInt64.read(from: &buf), 
+                grantorKind: FfiConverterOptionTypeGrantorKind.read(from: &buf), 
+                basis: FfiConverterOptionTypeRepresentativeBasis.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AccessGrant, into buf: inout [UInt8]) {
+        FfiConverterTypeGrantee.write(value.grantee, into: &buf)
+        FfiConverterOptionString.write(value.granteeNickname, into: &buf)
+        FfiConverterOptionString.write(value.delegationId, into: &buf)
+        FfiConverterSequenceTypeScope.write(value.scopes, into: &buf)
+        FfiConverterInt64.write(value.validFrom, into: &buf)
+        FfiConverterOptionInt64.write(value.validUntil, into: &buf)
+        FfiConverterOptionTypeGrantorKind.write(value.grantorKind, into: &buf)
+        FfiConverterOptionTypeRepresentativeBasis.write(value.basis, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAccessGrant_lift(_ buf: RustBuffer) throws -> AccessGrant {
+    return try FfiConverterTypeAccessGrant.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAccessGrant_lower(_ value: AccessGrant) -> RustBuffer {
+    return FfiConverterTypeAccessGrant.lower(value)
 }
 
 
@@ -1370,6 +1493,506 @@ public func FfiConverterTypeCondition_lower(_ value: Condition) -> RustBuffer {
 }
 
 
+/**
+ * A stored decision. `seq` orders decisions as the store recorded them.
+ */
+public struct ConsentDirective: Equatable, Hashable {
+    public var id: String
+    public var seq: Int64
+    public var subjectId: String
+    /**
+     * Recipient id from the operator profile.
+     */
+    public var recipient: String
+    public var categories: [DataCategory]
+    /**
+     * Purpose codes from the operator profile.
+     */
+    public var purposes: [String]
+    public var effect: Effect
+    /**
+     * Applies from this instant (inclusive)…
+     */
+    public var validFrom: Stamp
+    /**
+     * …until this one (exclusive); `None` = until changed.
+     */
+    public var validUntil: Stamp?
+    /**
+     * When the decision was made (never earlier than the previous decision's).
+     */
+    public var decidedAt: Stamp
+    /**
+     * The person who decided (the subject, or a family manager acting for them).
+     */
+    public var decidedBy: String
+    /**
+     * The delegation a proxy acted under, if any.
+     */
+    public var delegation: String?
+    /**
+     * The privacy-notice version shown when deciding.
+     */
+    public var noticeVersion: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, seq: Int64, subjectId: String, 
+        /**
+         * Recipient id from the operator profile.
+         */recipient: String, categories: [DataCategory], 
+        /**
+         * Purpose codes from the operator profile.
+         */purposes: [String], effect: Effect, 
+        /**
+         * Applies from this instant (inclusive)…
+         */validFrom: Stamp, 
+        /**
+         * …until this one (exclusive); `None` = until changed.
+         */validUntil: Stamp?, 
+        /**
+         * When the decision was made (never earlier than the previous decision's).
+         */decidedAt: Stamp, 
+        /**
+         * The person who decided (the subject, or a family manager acting for them).
+         */decidedBy: String, 
+        /**
+         * The delegation a proxy acted under, if any.
+         */delegation: String?, 
+        /**
+         * The privacy-notice version shown when deciding.
+         */noticeVersion: String) {
+        self.id = id
+        self.seq = seq
+        self.subjectId = subjectId
+        self.recipient = recipient
+        self.categories = categories
+        self.purposes = purposes
+        self.effect = effect
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.decidedAt = decidedAt
+        self.decidedBy = decidedBy
+        self.delegation = delegation
+        self.noticeVersion = noticeVersion
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ConsentDirective: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConsentDirective: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConsentDirective {
+        return
+            try ConsentDirective(
+                id: FfiConverterString.read(from: &buf), 
+                seq: FfiConverterInt64.read(from: &buf), 
+                subjectId: FfiConverterString.read(from: &buf), 
+                recipient: FfiConverterString.read(from: &buf), 
+                categories: FfiConverterSequenceTypeDataCategory.read(from: &buf), 
+                purposes: FfiConverterSequenceString.read(from: &buf), 
+                effect: FfiConverterTypeEffect.read(from: &buf), 
+                validFrom: FfiConverterTypeStamp.read(from: &buf), 
+                validUntil: FfiConverterOptionTypeStamp.read(from: &buf), 
+                decidedAt: FfiConverterTypeStamp.read(from: &buf), 
+                decidedBy: FfiConverterString.read(from: &buf), 
+                delegation: FfiConverterOptionString.read(from: &buf), 
+                noticeVersion: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ConsentDirective, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterInt64.write(value.seq, into: &buf)
+        FfiConverterString.write(value.subjectId, into: &buf)
+        FfiConverterString.write(value.recipient, into: &buf)
+        FfiConverterSequenceTypeDataCategory.write(value.categories, into: &buf)
+        FfiConverterSequenceString.write(value.purposes, into: &buf)
+        FfiConverterTypeEffect.write(value.effect, into: &buf)
+        FfiConverterTypeStamp.write(value.validFrom, into: &buf)
+        FfiConverterOptionTypeStamp.write(value.validUntil, into: &buf)
+        FfiConverterTypeStamp.write(value.decidedAt, into: &buf)
+        FfiConverterString.write(value.decidedBy, into: &buf)
+        FfiConverterOptionString.write(value.delegation, into: &buf)
+        FfiConverterString.write(value.noticeVersion, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentDirective_lift(_ buf: RustBuffer) throws -> ConsentDirective {
+    return try FfiConverterTypeConsentDirective.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentDirective_lower(_ value: ConsentDirective) -> RustBuffer {
+    return FfiConverterTypeConsentDirective.lower(value)
+}
+
+
+/**
+ * What a front end asks for: a permit or a deny for one recipient, some categories and some
+ * purposes, over a period.
+ */
+public struct ConsentRequest: Equatable, Hashable {
+    public var recipient: String
+    public var categories: [DataCategory]
+    public var purposes: [String]
+    public var effect: Effect
+    /**
+     * Defaults to the moment of decision.
+     */
+    public var validFrom: Stamp?
+    /**
+     * `None`: until changed or withdrawn.
+     */
+    public var validUntil: Stamp?
+    /**
+     * The notice version shown; defaults to the profile's current one.
+     */
+    public var noticeVersion: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(recipient: String, categories: [DataCategory], purposes: [String], effect: Effect, 
+        /**
+         * Defaults to the moment of decision.
+         */validFrom: Stamp?, 
+        /**
+         * `None`: until changed or withdrawn.
+         */validUntil: Stamp?, 
+        /**
+         * The notice version shown; defaults to the profile's current one.
+         */noticeVersion: String?) {
+        self.recipient = recipient
+        self.categories = categories
+        self.purposes = purposes
+        self.effect = effect
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.noticeVersion = noticeVersion
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ConsentRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConsentRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConsentRequest {
+        return
+            try ConsentRequest(
+                recipient: FfiConverterString.read(from: &buf), 
+                categories: FfiConverterSequenceTypeDataCategory.read(from: &buf), 
+                purposes: FfiConverterSequenceString.read(from: &buf), 
+                effect: FfiConverterTypeEffect.read(from: &buf), 
+                validFrom: FfiConverterOptionTypeStamp.read(from: &buf), 
+                validUntil: FfiConverterOptionTypeStamp.read(from: &buf), 
+                noticeVersion: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ConsentRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.recipient, into: &buf)
+        FfiConverterSequenceTypeDataCategory.write(value.categories, into: &buf)
+        FfiConverterSequenceString.write(value.purposes, into: &buf)
+        FfiConverterTypeEffect.write(value.effect, into: &buf)
+        FfiConverterOptionTypeStamp.write(value.validFrom, into: &buf)
+        FfiConverterOptionTypeStamp.write(value.validUntil, into: &buf)
+        FfiConverterOptionString.write(value.noticeVersion, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentRequest_lift(_ buf: RustBuffer) throws -> ConsentRequest {
+    return try FfiConverterTypeConsentRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentRequest_lower(_ value: ConsentRequest) -> RustBuffer {
+    return FfiConverterTypeConsentRequest.lower(value)
+}
+
+
+/**
+ * The whole picture for one subject at one instant.
+ */
+public struct ConsentState: Equatable, Hashable {
+    public var subjectId: String
+    public var at: Stamp
+    public var `operator`: String
+    public var currentNotice: String
+    public var purposes: [PurposeState]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(subjectId: String, at: Stamp, `operator`: String, currentNotice: String, purposes: [PurposeState]) {
+        self.subjectId = subjectId
+        self.at = at
+        self.`operator` = `operator`
+        self.currentNotice = currentNotice
+        self.purposes = purposes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ConsentState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConsentState: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConsentState {
+        return
+            try ConsentState(
+                subjectId: FfiConverterString.read(from: &buf), 
+                at: FfiConverterTypeStamp.read(from: &buf), 
+                operator: FfiConverterString.read(from: &buf), 
+                currentNotice: FfiConverterString.read(from: &buf), 
+                purposes: FfiConverterSequenceTypePurposeState.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ConsentState, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.subjectId, into: &buf)
+        FfiConverterTypeStamp.write(value.at, into: &buf)
+        FfiConverterString.write(value.`operator`, into: &buf)
+        FfiConverterString.write(value.currentNotice, into: &buf)
+        FfiConverterSequenceTypePurposeState.write(value.purposes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentState_lift(_ buf: RustBuffer) throws -> ConsentState {
+    return try FfiConverterTypeConsentState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentState_lower(_ value: ConsentState) -> RustBuffer {
+    return FfiConverterTypeConsentState.lower(value)
+}
+
+
+/**
+ * One switch: may `recipient` receive `category` for this purpose now?
+ */
+public struct ConsentToggle: Equatable, Hashable {
+    public var recipient: String
+    public var recipientName: String
+    public var category: DataCategory
+    public var permitted: Bool
+    /**
+     * The directive that decided (`None`: nothing decided yet, so default deny).
+     */
+    public var directiveId: String?
+    /**
+     * When the deciding directive ends, if it does.
+     */
+    public var until: Stamp?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(recipient: String, recipientName: String, category: DataCategory, permitted: Bool, 
+        /**
+         * The directive that decided (`None`: nothing decided yet, so default deny).
+         */directiveId: String?, 
+        /**
+         * When the deciding directive ends, if it does.
+         */until: Stamp?) {
+        self.recipient = recipient
+        self.recipientName = recipientName
+        self.category = category
+        self.permitted = permitted
+        self.directiveId = directiveId
+        self.until = until
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ConsentToggle: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConsentToggle: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConsentToggle {
+        return
+            try ConsentToggle(
+                recipient: FfiConverterString.read(from: &buf), 
+                recipientName: FfiConverterString.read(from: &buf), 
+                category: FfiConverterTypeDataCategory.read(from: &buf), 
+                permitted: FfiConverterBool.read(from: &buf), 
+                directiveId: FfiConverterOptionString.read(from: &buf), 
+                until: FfiConverterOptionTypeStamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ConsentToggle, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.recipient, into: &buf)
+        FfiConverterString.write(value.recipientName, into: &buf)
+        FfiConverterTypeDataCategory.write(value.category, into: &buf)
+        FfiConverterBool.write(value.permitted, into: &buf)
+        FfiConverterOptionString.write(value.directiveId, into: &buf)
+        FfiConverterOptionTypeStamp.write(value.until, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentToggle_lift(_ buf: RustBuffer) throws -> ConsentToggle {
+    return try FfiConverterTypeConsentToggle.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentToggle_lower(_ value: ConsentToggle) -> RustBuffer {
+    return FfiConverterTypeConsentToggle.lower(value)
+}
+
+
+/**
+ * A stored delegation.
+ */
+public struct Delegation: Equatable, Hashable {
+    public var id: String
+    public var subjectId: String
+    public var grantee: Grantee
+    public var grantedBy: String
+    public var grantorKind: GrantorKind
+    public var basis: RepresentativeBasis?
+    public var basisNote: String?
+    public var scopes: [Scope]
+    public var validFrom: Int64
+    public var validUntil: Int64?
+    public var createdUtc: Int64
+    public var revokedUtc: Int64?
+    public var revokedBy: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, subjectId: String, grantee: Grantee, grantedBy: String, grantorKind: GrantorKind, basis: RepresentativeBasis?, basisNote: String?, scopes: [Scope], validFrom: Int64, validUntil: Int64?, createdUtc: Int64, revokedUtc: Int64?, revokedBy: String?) {
+        self.id = id
+        self.subjectId = subjectId
+        self.grantee = grantee
+        self.grantedBy = grantedBy
+        self.grantorKind = grantorKind
+        self.basis = basis
+        self.basisNote = basisNote
+        self.scopes = scopes
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.createdUtc = createdUtc
+        self.revokedUtc = revokedUtc
+        self.revokedBy = revokedBy
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Delegation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDelegation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Delegation {
+        return
+            try Delegation(
+                id: FfiConverterString.read(from: &buf), 
+                subjectId: FfiConverterString.read(from: &buf), 
+                grantee: FfiConverterTypeGrantee.read(from: &buf), 
+                grantedBy: FfiConverterString.read(from: &buf), 
+                grantorKind: FfiConverterTypeGrantorKind.read(from: &buf), 
+                basis: FfiConverterOptionTypeRepresentativeBasis.read(from: &buf), 
+                basisNote: FfiConverterOptionString.read(from: &buf), 
+                scopes: FfiConverterSequenceTypeScope.read(from: &buf), 
+                validFrom: FfiConverterInt64.read(from: &buf), 
+                validUntil: FfiConverterOptionInt64.read(from: &buf), 
+                createdUtc: FfiConverterInt64.read(from: &buf), 
+                revokedUtc: FfiConverterOptionInt64.read(from: &buf), 
+                revokedBy: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Delegation, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.subjectId, into: &buf)
+        FfiConverterTypeGrantee.write(value.grantee, into: &buf)
+        FfiConverterString.write(value.grantedBy, into: &buf)
+        FfiConverterTypeGrantorKind.write(value.grantorKind, into: &buf)
+        FfiConverterOptionTypeRepresentativeBasis.write(value.basis, into: &buf)
+        FfiConverterOptionString.write(value.basisNote, into: &buf)
+        FfiConverterSequenceTypeScope.write(value.scopes, into: &buf)
+        FfiConverterInt64.write(value.validFrom, into: &buf)
+        FfiConverterOptionInt64.write(value.validUntil, into: &buf)
+        FfiConverterInt64.write(value.createdUtc, into: &buf)
+        FfiConverterOptionInt64.write(value.revokedUtc, into: &buf)
+        FfiConverterOptionString.write(value.revokedBy, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDelegation_lift(_ buf: RustBuffer) throws -> Delegation {
+    return try FfiConverterTypeDelegation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDelegation_lower(_ value: Delegation) -> RustBuffer {
+    return FfiConverterTypeDelegation.lower(value)
+}
+
+
 public struct Immunization: Equatable, Hashable {
     public var vaccine: String
     /**
@@ -1447,6 +2070,73 @@ public func FfiConverterTypeImmunization_lift(_ buf: RustBuffer) throws -> Immun
 #endif
 public func FfiConverterTypeImmunization_lower(_ value: Immunization) -> RustBuffer {
     return FfiConverterTypeImmunization.lower(value)
+}
+
+
+/**
+ * 問い合わせ窓口: where a resident asks questions or withdraws consent.
+ */
+public struct InquiryWindow: Equatable, Hashable {
+    public var phone: String
+    /**
+     * Opening hours as shown to residents (平日 8:30〜17:15).
+     */
+    public var hours: String
+    public var url: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(phone: String, 
+        /**
+         * Opening hours as shown to residents (平日 8:30〜17:15).
+         */hours: String, url: String?) {
+        self.phone = phone
+        self.hours = hours
+        self.url = url
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension InquiryWindow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeInquiryWindow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> InquiryWindow {
+        return
+            try InquiryWindow(
+                phone: FfiConverterString.read(from: &buf), 
+                hours: FfiConverterString.read(from: &buf), 
+                url: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: InquiryWindow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.phone, into: &buf)
+        FfiConverterString.write(value.hours, into: &buf)
+        FfiConverterOptionString.write(value.url, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInquiryWindow_lift(_ buf: RustBuffer) throws -> InquiryWindow {
+    return try FfiConverterTypeInquiryWindow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInquiryWindow_lower(_ value: InquiryWindow) -> RustBuffer {
+    return FfiConverterTypeInquiryWindow.lower(value)
 }
 
 
@@ -1538,6 +2228,103 @@ public func FfiConverterTypeMedication_lift(_ buf: RustBuffer) throws -> Medicat
 #endif
 public func FfiConverterTypeMedication_lower(_ value: Medication) -> RustBuffer {
     return FfiConverterTypeMedication.lower(value)
+}
+
+
+/**
+ * A grant to make.
+ */
+public struct NewDelegation: Equatable, Hashable {
+    public var grantee: Grantee
+    public var scopes: [Scope]
+    /**
+     * Unix seconds; `None` = now.
+     */
+    public var validFrom: Int64?
+    /**
+     * Unix seconds, exclusive; `None` = until revoked.
+     */
+    public var validUntil: Int64?
+    /**
+     * `None` = the subject grants; `Some` = the actor grants as a legal representative.
+     */
+    public var representativeBasis: RepresentativeBasis?
+    /**
+     * Reference to the document (court decision number, consent form) — no health data.
+     */
+    public var basisNote: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(grantee: Grantee, scopes: [Scope], 
+        /**
+         * Unix seconds; `None` = now.
+         */validFrom: Int64?, 
+        /**
+         * Unix seconds, exclusive; `None` = until revoked.
+         */validUntil: Int64?, 
+        /**
+         * `None` = the subject grants; `Some` = the actor grants as a legal representative.
+         */representativeBasis: RepresentativeBasis?, 
+        /**
+         * Reference to the document (court decision number, consent form) — no health data.
+         */basisNote: String?) {
+        self.grantee = grantee
+        self.scopes = scopes
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.representativeBasis = representativeBasis
+        self.basisNote = basisNote
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NewDelegation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNewDelegation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewDelegation {
+        return
+            try NewDelegation(
+                grantee: FfiConverterTypeGrantee.read(from: &buf), 
+                scopes: FfiConverterSequenceTypeScope.read(from: &buf), 
+                validFrom: FfiConverterOptionInt64.read(from: &buf), 
+                validUntil: FfiConverterOptionInt64.read(from: &buf), 
+                representativeBasis: FfiConverterOptionTypeRepresentativeBasis.read(from: &buf), 
+                basisNote: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NewDelegation, into buf: inout [UInt8]) {
+        FfiConverterTypeGrantee.write(value.grantee, into: &buf)
+        FfiConverterSequenceTypeScope.write(value.scopes, into: &buf)
+        FfiConverterOptionInt64.write(value.validFrom, into: &buf)
+        FfiConverterOptionInt64.write(value.validUntil, into: &buf)
+        FfiConverterOptionTypeRepresentativeBasis.write(value.representativeBasis, into: &buf)
+        FfiConverterOptionString.write(value.basisNote, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewDelegation_lift(_ buf: RustBuffer) throws -> NewDelegation {
+    return try FfiConverterTypeNewDelegation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewDelegation_lower(_ value: NewDelegation) -> RustBuffer {
+    return FfiConverterTypeNewDelegation.lower(value)
 }
 
 
@@ -1717,6 +2504,83 @@ public func FfiConverterTypeNote_lift(_ buf: RustBuffer) throws -> Note {
 #endif
 public func FfiConverterTypeNote_lower(_ value: Note) -> RustBuffer {
     return FfiConverterTypeNote.lower(value)
+}
+
+
+/**
+ * One version of the privacy notice shown to residents.
+ */
+public struct NoticeVersion: Equatable, Hashable {
+    public var id: String
+    /**
+     * Date the version took effect (YYYY-MM-DD).
+     */
+    public var date: NaiveDate
+    /**
+     * SHA-256 of the notice text, lowercase hex.
+     */
+    public var digest: String
+    public var url: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, 
+        /**
+         * Date the version took effect (YYYY-MM-DD).
+         */date: NaiveDate, 
+        /**
+         * SHA-256 of the notice text, lowercase hex.
+         */digest: String, url: String?) {
+        self.id = id
+        self.date = date
+        self.digest = digest
+        self.url = url
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NoticeVersion: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNoticeVersion: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NoticeVersion {
+        return
+            try NoticeVersion(
+                id: FfiConverterString.read(from: &buf), 
+                date: FfiConverterTypeNaiveDate.read(from: &buf), 
+                digest: FfiConverterString.read(from: &buf), 
+                url: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NoticeVersion, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.date, into: &buf)
+        FfiConverterString.write(value.digest, into: &buf)
+        FfiConverterOptionString.write(value.url, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNoticeVersion_lift(_ buf: RustBuffer) throws -> NoticeVersion {
+    return try FfiConverterTypeNoticeVersion.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNoticeVersion_lower(_ value: NoticeVersion) -> RustBuffer {
+    return FfiConverterTypeNoticeVersion.lower(value)
 }
 
 
@@ -1904,6 +2768,174 @@ public func FfiConverterTypeObservationInput_lift(_ buf: RustBuffer) throws -> O
 #endif
 public func FfiConverterTypeObservationInput_lower(_ value: ObservationInput) -> RustBuffer {
     return FfiConverterTypeObservationInput.lower(value)
+}
+
+
+/**
+ * The whole profile. Build it with [`OperatorProfile::from_json`] (parse + validate).
+ */
+public struct OperatorProfile: Equatable, Hashable {
+    public var kind: OperatorKind
+    public var name: String
+    public var inquiry: InquiryWindow
+    public var notices: [NoticeVersion]
+    public var recipients: [Recipient]
+    public var purposes: [Purpose]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: OperatorKind, name: String, inquiry: InquiryWindow, notices: [NoticeVersion], recipients: [Recipient], purposes: [Purpose]) {
+        self.kind = kind
+        self.name = name
+        self.inquiry = inquiry
+        self.notices = notices
+        self.recipients = recipients
+        self.purposes = purposes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OperatorProfile: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOperatorProfile: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OperatorProfile {
+        return
+            try OperatorProfile(
+                kind: FfiConverterTypeOperatorKind.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                inquiry: FfiConverterTypeInquiryWindow.read(from: &buf), 
+                notices: FfiConverterSequenceTypeNoticeVersion.read(from: &buf), 
+                recipients: FfiConverterSequenceTypeRecipient.read(from: &buf), 
+                purposes: FfiConverterSequenceTypePurpose.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OperatorProfile, into buf: inout [UInt8]) {
+        FfiConverterTypeOperatorKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterTypeInquiryWindow.write(value.inquiry, into: &buf)
+        FfiConverterSequenceTypeNoticeVersion.write(value.notices, into: &buf)
+        FfiConverterSequenceTypeRecipient.write(value.recipients, into: &buf)
+        FfiConverterSequenceTypePurpose.write(value.purposes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOperatorProfile_lift(_ buf: RustBuffer) throws -> OperatorProfile {
+    return try FfiConverterTypeOperatorProfile.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOperatorProfile_lower(_ value: OperatorProfile) -> RustBuffer {
+    return FfiConverterTypeOperatorProfile.lower(value)
+}
+
+
+/**
+ * One pending item.
+ */
+public struct OutboxItem: Equatable, Hashable {
+    public var id: String
+    public var kind: OutboxKind
+    public var subjectId: String
+    public var recipient: String
+    public var recordId: String?
+    public var directiveId: String?
+    public var category: DataCategory?
+    public var purpose: String?
+    public var createdUtc: Int64
+    /**
+     * The HTTP status with which a server last refused this item (sync keeps it queued).
+     */
+    public var lastStatus: UInt16?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, kind: OutboxKind, subjectId: String, recipient: String, recordId: String?, directiveId: String?, category: DataCategory?, purpose: String?, createdUtc: Int64, 
+        /**
+         * The HTTP status with which a server last refused this item (sync keeps it queued).
+         */lastStatus: UInt16?) {
+        self.id = id
+        self.kind = kind
+        self.subjectId = subjectId
+        self.recipient = recipient
+        self.recordId = recordId
+        self.directiveId = directiveId
+        self.category = category
+        self.purpose = purpose
+        self.createdUtc = createdUtc
+        self.lastStatus = lastStatus
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OutboxItem: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOutboxItem: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OutboxItem {
+        return
+            try OutboxItem(
+                id: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeOutboxKind.read(from: &buf), 
+                subjectId: FfiConverterString.read(from: &buf), 
+                recipient: FfiConverterString.read(from: &buf), 
+                recordId: FfiConverterOptionString.read(from: &buf), 
+                directiveId: FfiConverterOptionString.read(from: &buf), 
+                category: FfiConverterOptionTypeDataCategory.read(from: &buf), 
+                purpose: FfiConverterOptionString.read(from: &buf), 
+                createdUtc: FfiConverterInt64.read(from: &buf), 
+                lastStatus: FfiConverterOptionUInt16.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OutboxItem, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTypeOutboxKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.subjectId, into: &buf)
+        FfiConverterString.write(value.recipient, into: &buf)
+        FfiConverterOptionString.write(value.recordId, into: &buf)
+        FfiConverterOptionString.write(value.directiveId, into: &buf)
+        FfiConverterOptionTypeDataCategory.write(value.category, into: &buf)
+        FfiConverterOptionString.write(value.purpose, into: &buf)
+        FfiConverterInt64.write(value.createdUtc, into: &buf)
+        FfiConverterOptionUInt16.write(value.lastStatus, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOutboxItem_lift(_ buf: RustBuffer) throws -> OutboxItem {
+    return try FfiConverterTypeOutboxItem.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOutboxItem_lower(_ value: OutboxItem) -> RustBuffer {
+    return FfiConverterTypeOutboxItem.lower(value)
 }
 
 
@@ -2140,6 +3172,235 @@ public func FfiConverterTypePerson_lift(_ buf: RustBuffer) throws -> Person {
 #endif
 public func FfiConverterTypePerson_lower(_ value: Person) -> RustBuffer {
     return FfiConverterTypePerson.lower(value)
+}
+
+
+/**
+ * A specific purpose of use, offered to named recipients for named categories.
+ */
+public struct Purpose: Equatable, Hashable {
+    public var code: String
+    public var labelJa: String
+    public var labelEn: String
+    public var nature: PurposeNature
+    /**
+     * The law and article that make this a statutory duty (required for municipalities).
+     */
+    public var statutoryBasis: String?
+    /**
+     * Recipient ids this purpose may send data to.
+     */
+    public var recipients: [String]
+    /**
+     * The categories this purpose needs (data minimisation): consent cannot go wider.
+     */
+    public var categories: [DataCategory]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(code: String, labelJa: String, labelEn: String, nature: PurposeNature, 
+        /**
+         * The law and article that make this a statutory duty (required for municipalities).
+         */statutoryBasis: String?, 
+        /**
+         * Recipient ids this purpose may send data to.
+         */recipients: [String], 
+        /**
+         * The categories this purpose needs (data minimisation): consent cannot go wider.
+         */categories: [DataCategory]) {
+        self.code = code
+        self.labelJa = labelJa
+        self.labelEn = labelEn
+        self.nature = nature
+        self.statutoryBasis = statutoryBasis
+        self.recipients = recipients
+        self.categories = categories
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Purpose: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePurpose: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Purpose {
+        return
+            try Purpose(
+                code: FfiConverterString.read(from: &buf), 
+                labelJa: FfiConverterString.read(from: &buf), 
+                labelEn: FfiConverterString.read(from: &buf), 
+                nature: FfiConverterTypePurposeNature.read(from: &buf), 
+                statutoryBasis: FfiConverterOptionString.read(from: &buf), 
+                recipients: FfiConverterSequenceString.read(from: &buf), 
+                categories: FfiConverterSequenceTypeDataCategory.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Purpose, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterString.write(value.labelJa, into: &buf)
+        FfiConverterString.write(value.labelEn, into: &buf)
+        FfiConverterTypePurposeNature.write(value.nature, into: &buf)
+        FfiConverterOptionString.write(value.statutoryBasis, into: &buf)
+        FfiConverterSequenceString.write(value.recipients, into: &buf)
+        FfiConverterSequenceTypeDataCategory.write(value.categories, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurpose_lift(_ buf: RustBuffer) throws -> Purpose {
+    return try FfiConverterTypePurpose.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurpose_lower(_ value: Purpose) -> RustBuffer {
+    return FfiConverterTypePurpose.lower(value)
+}
+
+
+/**
+ * One purpose with its toggles.
+ */
+public struct PurposeState: Equatable, Hashable {
+    public var code: String
+    public var labelJa: String
+    public var labelEn: String
+    public var statutoryBasis: String?
+    public var toggles: [ConsentToggle]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(code: String, labelJa: String, labelEn: String, statutoryBasis: String?, toggles: [ConsentToggle]) {
+        self.code = code
+        self.labelJa = labelJa
+        self.labelEn = labelEn
+        self.statutoryBasis = statutoryBasis
+        self.toggles = toggles
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PurposeState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePurposeState: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PurposeState {
+        return
+            try PurposeState(
+                code: FfiConverterString.read(from: &buf), 
+                labelJa: FfiConverterString.read(from: &buf), 
+                labelEn: FfiConverterString.read(from: &buf), 
+                statutoryBasis: FfiConverterOptionString.read(from: &buf), 
+                toggles: FfiConverterSequenceTypeConsentToggle.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PurposeState, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterString.write(value.labelJa, into: &buf)
+        FfiConverterString.write(value.labelEn, into: &buf)
+        FfiConverterOptionString.write(value.statutoryBasis, into: &buf)
+        FfiConverterSequenceTypeConsentToggle.write(value.toggles, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurposeState_lift(_ buf: RustBuffer) throws -> PurposeState {
+    return try FfiConverterTypePurposeState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurposeState_lower(_ value: PurposeState) -> RustBuffer {
+    return FfiConverterTypePurposeState.lower(value)
+}
+
+
+/**
+ * 提供先: who may receive data.
+ */
+public struct Recipient: Equatable, Hashable {
+    public var id: String
+    public var name: String
+    public var kind: RecipientKind
+    public var fhirEndpoint: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, name: String, kind: RecipientKind, fhirEndpoint: String?) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.fhirEndpoint = fhirEndpoint
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Recipient: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecipient: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Recipient {
+        return
+            try Recipient(
+                id: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeRecipientKind.read(from: &buf), 
+                fhirEndpoint: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Recipient, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterTypeRecipientKind.write(value.kind, into: &buf)
+        FfiConverterOptionString.write(value.fhirEndpoint, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecipient_lift(_ buf: RustBuffer) throws -> Recipient {
+    return try FfiConverterTypeRecipient.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecipient_lower(_ value: Recipient) -> RustBuffer {
+    return FfiConverterTypeRecipient.lower(value)
 }
 
 
@@ -2439,6 +3700,69 @@ public func FfiConverterTypeRecordVersion_lift(_ buf: RustBuffer) throws -> Reco
 #endif
 public func FfiConverterTypeRecordVersion_lower(_ value: RecordVersion) -> RustBuffer {
     return FfiConverterTypeRecordVersion.lower(value)
+}
+
+
+/**
+ * An outbox record the server refused (it stays in the outbox with this status).
+ */
+public struct RejectedItem: Equatable, Hashable {
+    public var recordId: String
+    /**
+     * The HTTP status of the refused entry (4xx).
+     */
+    public var status: UInt16
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(recordId: String, 
+        /**
+         * The HTTP status of the refused entry (4xx).
+         */status: UInt16) {
+        self.recordId = recordId
+        self.status = status
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RejectedItem: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRejectedItem: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RejectedItem {
+        return
+            try RejectedItem(
+                recordId: FfiConverterString.read(from: &buf), 
+                status: FfiConverterUInt16.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RejectedItem, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.recordId, into: &buf)
+        FfiConverterUInt16.write(value.status, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRejectedItem_lift(_ buf: RustBuffer) throws -> RejectedItem {
+    return try FfiConverterTypeRejectedItem.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRejectedItem_lower(_ value: RejectedItem) -> RustBuffer {
+    return FfiConverterTypeRejectedItem.lower(value)
 }
 
 
@@ -2783,6 +4107,210 @@ public func FfiConverterTypeClinicalInput_lower(_ value: ClinicalInput) -> RustB
 
 
 /**
+ * A data category a resident can share or withhold, item by item.
+ */
+
+public enum DataCategory: Equatable, Hashable {
+    
+    /**
+     * 健診: specific health checkup results and judgement.
+     */
+    case checkup
+    /**
+     * Blood pressure, pulse, temperature, SpO2, glucose, HbA1c.
+     */
+    case vitals
+    /**
+     * Height, weight, BMI, waist, body fat.
+     */
+    case body
+    /**
+     * Steps, sleep, exercise.
+     */
+    case lifelog
+    /**
+     * 予防接種歴.
+     */
+    case immunization
+    /**
+     * お薬手帳.
+     */
+    case medication
+    /**
+     * Diagnoses and allergies.
+     */
+    case conditionAllergy
+    /**
+     * Free text notes.
+     */
+    case notes
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension DataCategory: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDataCategory: FfiConverterRustBuffer {
+    typealias SwiftType = DataCategory
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DataCategory {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .checkup
+        
+        case 2: return .vitals
+        
+        case 3: return .body
+        
+        case 4: return .lifelog
+        
+        case 5: return .immunization
+        
+        case 6: return .medication
+        
+        case 7: return .conditionAllergy
+        
+        case 8: return .notes
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: DataCategory, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .checkup:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .vitals:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .body:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .lifelog:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .immunization:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .medication:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .conditionAllergy:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .notes:
+            writeInt(&buf, Int32(8))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDataCategory_lift(_ buf: RustBuffer) throws -> DataCategory {
+    return try FfiConverterTypeDataCategory.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDataCategory_lower(_ value: DataCategory) -> RustBuffer {
+    return FfiConverterTypeDataCategory.lower(value)
+}
+
+
+
+/**
+ * Permit or deny.
+ */
+
+public enum Effect: Equatable, Hashable {
+    
+    case permit
+    case deny
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Effect: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEffect: FfiConverterRustBuffer {
+    typealias SwiftType = Effect
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Effect {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .permit
+        
+        case 2: return .deny
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Effect, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .permit:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .deny:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEffect_lift(_ buf: RustBuffer) throws -> Effect {
+    return try FfiConverterTypeEffect.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEffect_lower(_ value: Effect) -> RustBuffer {
+    return FfiConverterTypeEffect.lower(value)
+}
+
+
+
+/**
  * When a glucose reading was taken relative to a meal.
  */
 
@@ -2854,6 +4382,150 @@ public func FfiConverterTypeGlucoseTiming_lift(_ buf: RustBuffer) throws -> Gluc
 #endif
 public func FfiConverterTypeGlucoseTiming_lower(_ value: GlucoseTiming) -> RustBuffer {
     return FfiConverterTypeGlucoseTiming.lower(value)
+}
+
+
+
+/**
+ * Who receives the rights: a person on this device, or an account on another device.
+ */
+
+public enum Grantee: Equatable, Hashable {
+    
+    case person(String
+    )
+    case account(String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Grantee: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGrantee: FfiConverterRustBuffer {
+    typealias SwiftType = Grantee
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Grantee {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .person(try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .account(try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Grantee, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .person(v1):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(v1, into: &buf)
+            
+        
+        case let .account(v1):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(v1, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGrantee_lift(_ buf: RustBuffer) throws -> Grantee {
+    return try FfiConverterTypeGrantee.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGrantee_lower(_ value: Grantee) -> RustBuffer {
+    return FfiConverterTypeGrantee.lower(value)
+}
+
+
+
+/**
+ * Who granted: the subject themself, or a legal representative on a recorded basis.
+ */
+
+public enum GrantorKind: Equatable, Hashable {
+    
+    case subject
+    case legalRepresentative
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension GrantorKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGrantorKind: FfiConverterRustBuffer {
+    typealias SwiftType = GrantorKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GrantorKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .subject
+        
+        case 2: return .legalRepresentative
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: GrantorKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .subject:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .legalRepresentative:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGrantorKind_lift(_ buf: RustBuffer) throws -> GrantorKind {
+    return try FfiConverterTypeGrantorKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGrantorKind_lower(_ value: GrantorKind) -> RustBuffer {
+    return FfiConverterTypeGrantorKind.lower(value)
 }
 
 
@@ -3235,6 +4907,176 @@ public func FfiConverterTypeObservationType_lower(_ value: ObservationType) -> R
 
 
 
+/**
+ * Which rulebook applies (DOMAIN.md, "Who is involved").
+ */
+
+public enum OperatorKind: Equatable, Hashable {
+    
+    /**
+     * 地方公共団体: APPI chapter 5 (行政機関等の義務) applies.
+     */
+    case municipality
+    /**
+     * 事業者: APPI chapter 4 (private sector).
+     */
+    case business
+    /**
+     * 医療機関.
+     */
+    case medicalInstitution
+    /**
+     * 保険者.
+     */
+    case healthInsurer
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension OperatorKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOperatorKind: FfiConverterRustBuffer {
+    typealias SwiftType = OperatorKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OperatorKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .municipality
+        
+        case 2: return .business
+        
+        case 3: return .medicalInstitution
+        
+        case 4: return .healthInsurer
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: OperatorKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .municipality:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .business:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .medicalInstitution:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .healthInsurer:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOperatorKind_lift(_ buf: RustBuffer) throws -> OperatorKind {
+    return try FfiConverterTypeOperatorKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOperatorKind_lower(_ value: OperatorKind) -> RustBuffer {
+    return FfiConverterTypeOperatorKind.lower(value)
+}
+
+
+
+/**
+ * What an outbox item carries.
+ */
+
+public enum OutboxKind: Equatable, Hashable {
+    
+    /**
+     * A record for a recipient and purpose.
+     */
+    case record
+    /**
+     * A notice telling a recipient that consent was withdrawn (the directive says what).
+     */
+    case withdrawal
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension OutboxKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOutboxKind: FfiConverterRustBuffer {
+    typealias SwiftType = OutboxKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OutboxKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .record
+        
+        case 2: return .withdrawal
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: OutboxKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .record:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .withdrawal:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOutboxKind_lift(_ buf: RustBuffer) throws -> OutboxKind {
+    return try FfiConverterTypeOutboxKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOutboxKind_lower(_ value: OutboxKind) -> RustBuffer {
+    return FfiConverterTypeOutboxKind.lower(value)
+}
+
+
+
 
 public enum Provenance: Equatable, Hashable {
     
@@ -3343,6 +5185,214 @@ public func FfiConverterTypeProvenance_lift(_ buf: RustBuffer) throws -> Provena
 #endif
 public func FfiConverterTypeProvenance_lower(_ value: Provenance) -> RustBuffer {
     return FfiConverterTypeProvenance.lower(value)
+}
+
+
+
+/**
+ * What a purpose is, declared by the operator so the rules can check it.
+ */
+
+public enum PurposeNature: Equatable, Hashable {
+    
+    case statutoryDuty
+    case healthGuidance
+    case research
+    case serviceImprovement
+    case marketing
+    case thirdPartyBusiness
+    case careCoordination
+    case otherSpecific
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PurposeNature: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePurposeNature: FfiConverterRustBuffer {
+    typealias SwiftType = PurposeNature
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PurposeNature {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .statutoryDuty
+        
+        case 2: return .healthGuidance
+        
+        case 3: return .research
+        
+        case 4: return .serviceImprovement
+        
+        case 5: return .marketing
+        
+        case 6: return .thirdPartyBusiness
+        
+        case 7: return .careCoordination
+        
+        case 8: return .otherSpecific
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PurposeNature, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .statutoryDuty:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .healthGuidance:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .research:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .serviceImprovement:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .marketing:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .thirdPartyBusiness:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .careCoordination:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .otherSpecific:
+            writeInt(&buf, Int32(8))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurposeNature_lift(_ buf: RustBuffer) throws -> PurposeNature {
+    return try FfiConverterTypePurposeNature.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePurposeNature_lower(_ value: PurposeNature) -> RustBuffer {
+    return FfiConverterTypePurposeNature.lower(value)
+}
+
+
+
+/**
+ * What kind of body a recipient is.
+ */
+
+public enum RecipientKind: Equatable, Hashable {
+    
+    case municipalDepartment
+    case medicalInstitution
+    case healthInsurer
+    case research
+    case healthProgram
+    case business
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RecipientKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecipientKind: FfiConverterRustBuffer {
+    typealias SwiftType = RecipientKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecipientKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .municipalDepartment
+        
+        case 2: return .medicalInstitution
+        
+        case 3: return .healthInsurer
+        
+        case 4: return .research
+        
+        case 5: return .healthProgram
+        
+        case 6: return .business
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RecipientKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .municipalDepartment:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .medicalInstitution:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .healthInsurer:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .research:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .healthProgram:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .business:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecipientKind_lift(_ buf: RustBuffer) throws -> RecipientKind {
+    return try FfiConverterTypeRecipientKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecipientKind_lower(_ value: RecipientKind) -> RustBuffer {
+    return FfiConverterTypeRecipientKind.lower(value)
 }
 
 
@@ -3576,6 +5626,196 @@ public func FfiConverterTypeRecordKind_lower(_ value: RecordKind) -> RustBuffer 
 
 
 
+/**
+ * Why a representative may decide for the subject.
+ */
+
+public enum RepresentativeBasis: Equatable, Hashable {
+    
+    /**
+     * 親権者: a parent of a minor. Ends by itself when the subject turns 18 (民法 第4条).
+     */
+    case parentOfMinor
+    /**
+     * 成年後見人: a court-appointed guardian.
+     */
+    case guardian
+    /**
+     * The subject's own written consent, recorded by a family member.
+     */
+    case writtenConsent
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RepresentativeBasis: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRepresentativeBasis: FfiConverterRustBuffer {
+    typealias SwiftType = RepresentativeBasis
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RepresentativeBasis {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .parentOfMinor
+        
+        case 2: return .guardian
+        
+        case 3: return .writtenConsent
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RepresentativeBasis, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .parentOfMinor:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .guardian:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .writtenConsent:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRepresentativeBasis_lift(_ buf: RustBuffer) throws -> RepresentativeBasis {
+    return try FfiConverterTypeRepresentativeBasis.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRepresentativeBasis_lower(_ value: RepresentativeBasis) -> RustBuffer {
+    return FfiConverterTypeRepresentativeBasis.lower(value)
+}
+
+
+
+/**
+ * What a delegation lets the grantee do.
+ */
+
+public enum Scope: Equatable, Hashable {
+    
+    /**
+     * See the record (lists, aggregates, history of access).
+     */
+    case view
+    /**
+     * Add, edit, delete and erase records.
+     */
+    case record
+    /**
+     * Change consent directives on the subject's behalf.
+     */
+    case manageConsent
+    /**
+     * Release records to recipients (always also through the consent gate).
+     */
+    case share
+    /**
+     * Grant and revoke delegations on the subject's record (never beyond one's own scopes).
+     */
+    case manageDelegations
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Scope: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeScope: FfiConverterRustBuffer {
+    typealias SwiftType = Scope
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Scope {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .view
+        
+        case 2: return .record
+        
+        case 3: return .manageConsent
+        
+        case 4: return .share
+        
+        case 5: return .manageDelegations
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Scope, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .view:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .record:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .manageConsent:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .share:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .manageDelegations:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScope_lift(_ buf: RustBuffer) throws -> Scope {
+    return try FfiConverterTypeScope.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScope_lower(_ value: Scope) -> RustBuffer {
+    return FfiConverterTypeScope.lower(value)
+}
+
+
+
 
 public enum Sex: Equatable, Hashable {
     
@@ -3654,6 +5894,115 @@ public func FfiConverterTypeSex_lower(_ value: Sex) -> RustBuffer {
     return FfiConverterTypeSex.lower(value)
 }
 
+
+
+/**
+ * The step sync is in, for a progress display.
+ */
+
+public enum SyncPhase: Equatable, Hashable {
+    
+    /**
+     * Withdrawal notices: deleting the recipient's copies.
+     */
+    case withdrawals
+    /**
+     * Outbox records: pushing (or deleting) through the gate.
+     */
+    case push
+    /**
+     * Reading what the server holds for the subject since the last sync.
+     */
+    case pull
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SyncPhase: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncPhase: FfiConverterRustBuffer {
+    typealias SwiftType = SyncPhase
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncPhase {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .withdrawals
+        
+        case 2: return .push
+        
+        case 3: return .pull
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SyncPhase, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .withdrawals:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .push:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .pull:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncPhase_lift(_ buf: RustBuffer) throws -> SyncPhase {
+    return try FfiConverterTypeSyncPhase.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncPhase_lower(_ value: SyncPhase) -> RustBuffer {
+    return FfiConverterTypeSyncPhase.lower(value)
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
+    typealias SwiftType = UInt16?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt16.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt16.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -3826,6 +6175,30 @@ fileprivate struct FfiConverterOptionTypeStamp: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeDataCategory: FfiConverterRustBuffer {
+    typealias SwiftType = DataCategory?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeDataCategory.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeDataCategory.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeGlucoseTiming: FfiConverterRustBuffer {
     typealias SwiftType = GlucoseTiming?
 
@@ -3842,6 +6215,30 @@ fileprivate struct FfiConverterOptionTypeGlucoseTiming: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeGlucoseTiming.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeGrantorKind: FfiConverterRustBuffer {
+    typealias SwiftType = GrantorKind?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeGrantorKind.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeGrantorKind.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3890,6 +6287,30 @@ fileprivate struct FfiConverterOptionTypeRecordKind: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeRecordKind.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeRepresentativeBasis: FfiConverterRustBuffer {
+    typealias SwiftType = RepresentativeBasis?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRepresentativeBasis.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRepresentativeBasis.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3972,6 +6393,131 @@ fileprivate struct FfiConverterSequenceTypeCheckupResult: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeConsentToggle: FfiConverterRustBuffer {
+    typealias SwiftType = [ConsentToggle]
+
+    public static func write(_ value: [ConsentToggle], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeConsentToggle.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ConsentToggle] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ConsentToggle]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeConsentToggle.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeNoticeVersion: FfiConverterRustBuffer {
+    typealias SwiftType = [NoticeVersion]
+
+    public static func write(_ value: [NoticeVersion], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeNoticeVersion.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [NoticeVersion] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [NoticeVersion]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeNoticeVersion.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePurpose: FfiConverterRustBuffer {
+    typealias SwiftType = [Purpose]
+
+    public static func write(_ value: [Purpose], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePurpose.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Purpose] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Purpose]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePurpose.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePurposeState: FfiConverterRustBuffer {
+    typealias SwiftType = [PurposeState]
+
+    public static func write(_ value: [PurposeState], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePurposeState.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PurposeState] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PurposeState]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePurposeState.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRecipient: FfiConverterRustBuffer {
+    typealias SwiftType = [Recipient]
+
+    public static func write(_ value: [Recipient], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRecipient.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Recipient] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Recipient]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRecipient.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeRecord: FfiConverterRustBuffer {
     typealias SwiftType = [Record]
 
@@ -3989,6 +6535,56 @@ fileprivate struct FfiConverterSequenceTypeRecord: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeRecord.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDataCategory: FfiConverterRustBuffer {
+    typealias SwiftType = [DataCategory]
+
+    public static func write(_ value: [DataCategory], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDataCategory.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DataCategory] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DataCategory]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDataCategory.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeScope: FfiConverterRustBuffer {
+    typealias SwiftType = [Scope]
+
+    public static func write(_ value: [Scope], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeScope.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Scope] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Scope]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeScope.read(from: &buf))
         }
         return seq
     }

@@ -643,6 +643,116 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 public protocol PhrSessionProtocol: AnyObject, Sendable {
     
     /**
+     * Every decision ever made, oldest first (the history under the toggles).
+     */
+    func consentHistory(actor: String, subject: String) throws  -> [ConsentDirective]
+    
+    /**
+     * The receipt of one decision: Japanese and English text, JSON, FHIR `Consent`.
+     */
+    func consentReceipt(actor: String, subject: String, directiveId: String) throws  -> ConsentReceiptText
+    
+    /**
+     * Every purpose × recipient × category toggle of `subject` now (default deny).
+     */
+    func consentState(actor: String, subject: String) throws  -> ConsentState
+    
+    /**
+     * The profile in use: recipients, purposes and notices for the consent screen.
+     */
+    func operatorProfile() throws  -> OperatorProfile
+    
+    /**
+     * What waits to leave the device (with the status a server last refused an item with).
+     */
+    func pendingOutbox(actor: String, subject: String) throws  -> [OutboxItem]
+    
+    /**
+     * Queue records for a recipient and purpose; only what consent permits now is queued.
+     * Returns how many were queued.
+     */
+    func queueForRelease(actor: String, subject: String, recipient: String, purpose: String, recordIds: [String]) throws  -> UInt64
+    
+    /**
+     * Record a decision (permit or deny); returns the stored directive.
+     */
+    func setConsent(actor: String, subject: String, request: ConsentRequest) throws  -> ConsentDirective
+    
+    /**
+     * Use the operator profile the municipality or provider publishes (JSON), after the core
+     * validated it (municipal restrictions, purposes with recipients and categories).
+     */
+    func setOperatorProfileJson(json: String) throws 
+    
+    /**
+     * Withdraw consent for these categories and purposes (a deny from now on; copies the
+     * recipient holds are deleted at the next sync).
+     */
+    func withdraw(actor: String, subject: String, recipient: String, categories: [DataCategory], purposes: [String]) throws  -> ConsentDirective
+    
+    /**
+     * The same Bundle written to `path`, a NEW file (an existing file is never overwritten),
+     * for the share sheet. A failed write leaves no partial file.
+     */
+    func exportFhirFile(actor: String, subject: String, recipient: String?, purpose: String?, path: String) throws  -> ExportSummary
+    
+    /**
+     * The record as a FHIR R4 (JP Core) Bundle, JSON text. With `recipient` and `purpose`,
+     * only what consent releases to them now (the release is audited); without, the whole
+     * record (needs the Share permission: it is leaving the device).
+     */
+    func exportFhirJson(actor: String, subject: String, recipient: String?, purpose: String?) throws  -> String
+    
+    /**
+     * FHIR resources kept as documents for `subject` (types the record does not model), by
+     * resource type with their counts.
+     */
+    func fhirDocumentCounts(actor: String, subject: String) throws  -> [DocumentCount]
+    
+    /**
+     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup.
+     */
+    func importCheckupXml(actor: String, subject: String, xml: Data, provenance: Provenance) throws  -> Record
+    
+    /**
+     * Import FHIR R4 JSON (a Bundle of any type, or one resource): one transaction, all or
+     * nothing; a malformed input names its JSON path. `listener` hears resources written.
+     */
+    func importFhir(actor: String, subject: String, json: Data, provenance: Provenance, source: String?, listener: ProgressListener?) throws  -> ImportSummary
+    
+    /**
+     * Every delegation on `subject`'s record, revoked and expired ones included.
+     */
+    func delegations(actor: String, subject: String) throws  -> [Delegation]
+    
+    /**
+     * Let someone act on `subject`'s record within scopes and a period. The subject grants for
+     * themself; a legal representative grants with a basis (a parent's grant ends at 18).
+     */
+    func grant(actor: String, subject: String, delegation: NewDelegation) throws  -> Delegation
+    
+    /**
+     * End a delegation now (its grantor or its subject).
+     */
+    func revoke(actor: String, delegationId: String) throws 
+    
+    /**
+     * The person ids `actor` may act for now, themself first (the family switcher).
+     */
+    func subjectsOf(actor: String) throws  -> [String]
+    
+    /**
+     * A subject who came of age (or recovered) takes their record back: every representative's
+     * grant on it ends. Returns the ids of the delegations ended.
+     */
+    func takeControl(actor: String, subject: String) throws  -> [String]
+    
+    /**
+     * "Who can see my record, with which rights, until when".
+     */
+    func whoCanAccess(actor: String, subject: String) throws  -> [AccessGrant]
+    
+    /**
      * Who did what to `subject`'s record, newest first.
      */
     func accessHistory(actor: String, subject: String, limit: UInt32) throws  -> [AuditEntry]
@@ -776,6 +886,19 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     
     func verifyAudit() throws  -> AuditReport
     
+    /**
+     * Forget the token kept for `recipient`'s server (sign out). Device owner only.
+     */
+    func forgetSyncToken(actor: String, recipient: String) throws  -> Bool
+    
+    /**
+     * Push `subject`'s outbox for `recipient` through the consent gate, delete what was
+     * withdrawn or erased there, pull what the platform holds. Blocking, resumable,
+     * idempotent. Errors to act on: `Offline` (retry later), `AuthRequired` (sign in),
+     * `ServerRejected`.
+     */
+    func sync(actor: String, subject: String, recipient: String, settings: SyncSettings, tokens: SyncTokenProvider?, listener: SyncListener?) throws  -> SyncSummary
+    
 }
 open class PhrSession: PhrSessionProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -829,6 +952,310 @@ open class PhrSession: PhrSessionProtocol, @unchecked Sendable {
 
     
 
+    
+    /**
+     * Every decision ever made, oldest first (the history under the toggles).
+     */
+open func consentHistory(actor: String, subject: String)throws  -> [ConsentDirective]  {
+    return try  FfiConverterSequenceTypeConsentDirective.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_consent_history(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The receipt of one decision: Japanese and English text, JSON, FHIR `Consent`.
+     */
+open func consentReceipt(actor: String, subject: String, directiveId: String)throws  -> ConsentReceiptText  {
+    return try  FfiConverterTypeConsentReceiptText_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_consent_receipt(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),
+        FfiConverterString.lower(directiveId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every purpose × recipient × category toggle of `subject` now (default deny).
+     */
+open func consentState(actor: String, subject: String)throws  -> ConsentState  {
+    return try  FfiConverterTypeConsentState_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_consent_state(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The profile in use: recipients, purposes and notices for the consent screen.
+     */
+open func operatorProfile()throws  -> OperatorProfile  {
+    return try  FfiConverterTypeOperatorProfile_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_operator_profile(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * What waits to leave the device (with the status a server last refused an item with).
+     */
+open func pendingOutbox(actor: String, subject: String)throws  -> [OutboxItem]  {
+    return try  FfiConverterSequenceTypeOutboxItem.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_pending_outbox(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Queue records for a recipient and purpose; only what consent permits now is queued.
+     * Returns how many were queued.
+     */
+open func queueForRelease(actor: String, subject: String, recipient: String, purpose: String, recordIds: [String])throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_queue_for_release(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),
+        FfiConverterString.lower(recipient),
+        FfiConverterString.lower(purpose),
+        FfiConverterSequenceString.lower(recordIds),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Record a decision (permit or deny); returns the stored directive.
+     */
+open func setConsent(actor: String, subject: String, request: ConsentRequest)throws  -> ConsentDirective  {
+    return try  FfiConverterTypeConsentDirective_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_set_consent(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),
+        FfiConverterTypeConsentRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Use the operator profile the municipality or provider publishes (JSON), after the core
+     * validated it (municipal restrictions, purposes with recipients and categories).
+     */
+open func setOperatorProfileJson(json: String)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_set_operator_profile_json(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(json),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Withdraw consent for these categories and purposes (a deny from now on; copies the
+     * recipient holds are deleted at the next sync).
+     */
+open func withdraw(actor: String, subject: String, recipient: String, categories: [DataCategory], purposes: [String])throws  -> ConsentDirective  {
+    return try  FfiConverterTypeConsentDirective_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_withdraw(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),
+        FfiConverterString.lower(recipient),
+        FfiConverterSequenceTypeDataCategory.lower(categories),
+        FfiConverterSequenceString.lower(purposes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The same Bundle written to `path`, a NEW file (an existing file is never overwritten),
+     * for the share sheet. A failed write leaves no partial file.
+     */
+open func exportFhirFile(actor: String, subject: String, recipient: String?, purpose: String?, path: String)throws  -> ExportSummary  {
+    return try  FfiConverterTypeExportSummary_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_export_fhir_file(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),
+        FfiConverterOptionString.lower(recipient),
+        FfiConverterOptionString.lower(purpose),
+        FfiConverterString.lower(path),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The record as a FHIR R4 (JP Core) Bundle, JSON text. With `recipient` and `purpose`,
+     * only what consent releases to them now (the release is audited); without, the whole
+     * record (needs the Share permission: it is leaving the device).
+     */
+open func exportFhirJson(actor: String, subject: String, recipient: String?, purpose: String?)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_export_fhir_json(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),
+        FfiConverterOptionString.lower(recipient),
+        FfiConverterOptionString.lower(purpose),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * FHIR resources kept as documents for `subject` (types the record does not model), by
+     * resource type with their counts.
+     */
+open func fhirDocumentCounts(actor: String, subject: String)throws  -> [DocumentCount]  {
+    return try  FfiConverterSequenceTypeDocumentCount.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_fhir_document_counts(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup.
+     */
+open func importCheckupXml(actor: String, subject: String, xml: Data, provenance: Provenance)throws  -> Record  {
+    return try  FfiConverterTypeRecord_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_import_checkup_xml(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),
+        FfiConverterData.lower(xml),
+        FfiConverterTypeProvenance_lower(provenance),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Import FHIR R4 JSON (a Bundle of any type, or one resource): one transaction, all or
+     * nothing; a malformed input names its JSON path. `listener` hears resources written.
+     */
+open func importFhir(actor: String, subject: String, json: Data, provenance: Provenance, source: String?, listener: ProgressListener?)throws  -> ImportSummary  {
+    return try  FfiConverterTypeImportSummary_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_import_fhir(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),
+        FfiConverterData.lower(json),
+        FfiConverterTypeProvenance_lower(provenance),
+        FfiConverterOptionString.lower(source),
+        FfiConverterOptionTypeProgressListener.lower(listener),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every delegation on `subject`'s record, revoked and expired ones included.
+     */
+open func delegations(actor: String, subject: String)throws  -> [Delegation]  {
+    return try  FfiConverterSequenceTypeDelegation.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_delegations(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Let someone act on `subject`'s record within scopes and a period. The subject grants for
+     * themself; a legal representative grants with a basis (a parent's grant ends at 18).
+     */
+open func grant(actor: String, subject: String, delegation: NewDelegation)throws  -> Delegation  {
+    return try  FfiConverterTypeDelegation_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_grant(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),
+        FfiConverterTypeNewDelegation_lower(delegation),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * End a delegation now (its grantor or its subject).
+     */
+open func revoke(actor: String, delegationId: String)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_revoke(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(delegationId),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The person ids `actor` may act for now, themself first (the family switcher).
+     */
+open func subjectsOf(actor: String)throws  -> [String]  {
+    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_subjects_of(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A subject who came of age (or recovered) takes their record back: every representative's
+     * grant on it ends. Returns the ids of the delegations ended.
+     */
+open func takeControl(actor: String, subject: String)throws  -> [String]  {
+    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_take_control(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * "Who can see my record, with which rights, until when".
+     */
+open func whoCanAccess(actor: String, subject: String)throws  -> [AccessGrant]  {
+    return try  FfiConverterSequenceTypeAccessGrant.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_who_can_access(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),uniffiCallStatus
+    )
+})
+}
     
     /**
      * Who did what to `subject`'s record, newest first.
@@ -1258,6 +1685,41 @@ open func verifyAudit()throws  -> AuditReport  {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_verify_audit(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Forget the token kept for `recipient`'s server (sign out). Device owner only.
+     */
+open func forgetSyncToken(actor: String, recipient: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_forget_sync_token(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(recipient),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Push `subject`'s outbox for `recipient` through the consent gate, delete what was
+     * withdrawn or erased there, pull what the platform holds. Blocking, resumable,
+     * idempotent. Errors to act on: `Offline` (retry later), `AuthRequired` (sign in),
+     * `ServerRejected`.
+     */
+open func sync(actor: String, subject: String, recipient: String, settings: SyncSettings, tokens: SyncTokenProvider?, listener: SyncListener?)throws  -> SyncSummary  {
+    return try  FfiConverterTypeSyncSummary_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_sync(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(actor),
+        FfiConverterString.lower(subject),
+        FfiConverterString.lower(recipient),
+        FfiConverterTypeSyncSettings_lower(settings),
+        FfiConverterOptionTypeSyncTokenProvider.lower(tokens),
+        FfiConverterOptionTypeSyncListener.lower(listener),uniffiCallStatus
     )
 })
 }
@@ -1979,6 +2441,1040 @@ public func FfiConverterTypeProgressListener_lower(_ value: ProgressListener) ->
 
 
 
+
+
+/**
+ * Implemented by the app: where a sync is. Called on the syncing thread, never while a
+ * database lock is held; a failing listener never stops the sync.
+ */
+public protocol SyncListener: AnyObject, Sendable {
+    
+    func onSyncProgress(phase: SyncPhase, done: UInt64, total: UInt64) throws 
+    
+}
+/**
+ * Implemented by the app: where a sync is. Called on the syncing thread, never while a
+ * database lock is held; a failing listener never stops the sync.
+ */
+open class SyncListenerImpl: SyncListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_phr_ffi_fn_clone_synclistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_phr_ffi_fn_free_synclistener(handle, $0) }
+    }
+
+    
+
+    
+open func onSyncProgress(phase: SyncPhase, done: UInt64, total: UInt64)throws   {try rustCallWithError(FfiConverterTypeProgressError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_synclistener_on_sync_progress(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSyncPhase_lower(phase),
+        FfiConverterUInt64.lower(done),
+        FfiConverterUInt64.lower(total),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceSyncListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceSyncListener = UniffiVTableCallbackInterfaceSyncListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeSyncListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface SyncListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeSyncListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface SyncListener: handle missing in uniffiClone")
+            }
+        },
+        onSyncProgress: { (
+            uniffiHandle: UInt64,
+            phase: RustBuffer,
+            done: UInt64,
+            total: UInt64,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeSyncListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.onSyncProgress(
+                     phase: try FfiConverterTypeSyncPhase_lift(phase),
+                     done: try FfiConverterUInt64.lift(done),
+                     total: try FfiConverterUInt64.lift(total)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeProgressError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceSyncListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceSyncListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitSyncListener() {
+    uniffi_phr_ffi_fn_init_callback_vtable_synclistener(UniffiCallbackInterfaceSyncListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<SyncListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = SyncListener
+
+    public static func lift(_ handle: UInt64) throws -> SyncListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return SyncListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: SyncListener) -> UInt64 {
+         if let rustImpl = value as? SyncListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SyncListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncListener_lift(_ handle: UInt64) throws -> SyncListener {
+    return try FfiConverterTypeSyncListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncListener_lower(_ value: SyncListener) -> UInt64 {
+    return FfiConverterTypeSyncListener.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Implemented by the app (its OAuth client). Tokens are secrets: the core never logs them; the
+ * one a server accepts is kept in the encrypted store for the next sync.
+ */
+public protocol SyncTokenProvider: AnyObject, Sendable {
+    
+    /**
+     * The token for `recipient`'s server; `None` = use the one kept from an earlier sync.
+     */
+    func token(recipient: String) throws  -> String?
+    
+    /**
+     * The server refused the token (401): a fresh one, or `None` if the user must sign in.
+     * Asked at most once per sync.
+     */
+    func refresh(recipient: String) throws  -> String?
+    
+}
+/**
+ * Implemented by the app (its OAuth client). Tokens are secrets: the core never logs them; the
+ * one a server accepts is kept in the encrypted store for the next sync.
+ */
+open class SyncTokenProviderImpl: SyncTokenProvider, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_phr_ffi_fn_clone_synctokenprovider(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_phr_ffi_fn_free_synctokenprovider(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The token for `recipient`'s server; `None` = use the one kept from an earlier sync.
+     */
+open func token(recipient: String)throws  -> String?  {
+    return try  FfiConverterOptionString.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_synctokenprovider_token(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(recipient),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The server refused the token (401): a fresh one, or `None` if the user must sign in.
+     * Asked at most once per sync.
+     */
+open func refresh(recipient: String)throws  -> String?  {
+    return try  FfiConverterOptionString.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_synctokenprovider_refresh(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(recipient),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceSyncTokenProvider {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceSyncTokenProvider = UniffiVTableCallbackInterfaceSyncTokenProvider(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeSyncTokenProvider.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface SyncTokenProvider: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeSyncTokenProvider.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface SyncTokenProvider: handle missing in uniffiClone")
+            }
+        },
+        token: { (
+            uniffiHandle: UInt64,
+            recipient: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> String? in
+                guard let uniffiObj = try? FfiConverterTypeSyncTokenProvider.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.token(
+                     recipient: try FfiConverterString.lift(recipient)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterOptionString.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeTokenError_lower
+            )
+        },
+        refresh: { (
+            uniffiHandle: UInt64,
+            recipient: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> String? in
+                guard let uniffiObj = try? FfiConverterTypeSyncTokenProvider.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.refresh(
+                     recipient: try FfiConverterString.lift(recipient)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterOptionString.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeTokenError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceSyncTokenProvider> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceSyncTokenProvider>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitSyncTokenProvider() {
+    uniffi_phr_ffi_fn_init_callback_vtable_synctokenprovider(UniffiCallbackInterfaceSyncTokenProvider.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncTokenProvider: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<SyncTokenProvider>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = SyncTokenProvider
+
+    public static func lift(_ handle: UInt64) throws -> SyncTokenProvider {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return SyncTokenProviderImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: SyncTokenProvider) -> UInt64 {
+         if let rustImpl = value as? SyncTokenProviderImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncTokenProvider {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SyncTokenProvider, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncTokenProvider_lift(_ handle: UInt64) throws -> SyncTokenProvider {
+    return try FfiConverterTypeSyncTokenProvider.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncTokenProvider_lower(_ value: SyncTokenProvider) -> UInt64 {
+    return FfiConverterTypeSyncTokenProvider.lower(value)
+}
+
+
+
+
+/**
+ * The receipt of one consent decision, as the app shows and shares it.
+ */
+public struct ConsentReceiptText: Equatable, Hashable {
+    public var directive: ConsentDirective
+    /**
+     * ISO/IEC 29184 notice elements, as JSON text.
+     */
+    public var json: String
+    public var textJa: String
+    public var textEn: String
+    /**
+     * The FHIR R4 `Consent` resource, as JSON text.
+     */
+    public var fhirJson: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(directive: ConsentDirective, 
+        /**
+         * ISO/IEC 29184 notice elements, as JSON text.
+         */json: String, textJa: String, textEn: String, 
+        /**
+         * The FHIR R4 `Consent` resource, as JSON text.
+         */fhirJson: String) {
+        self.directive = directive
+        self.json = json
+        self.textJa = textJa
+        self.textEn = textEn
+        self.fhirJson = fhirJson
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ConsentReceiptText: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConsentReceiptText: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConsentReceiptText {
+        return
+            try ConsentReceiptText(
+                directive: FfiConverterTypeConsentDirective.read(from: &buf), 
+                json: FfiConverterString.read(from: &buf), 
+                textJa: FfiConverterString.read(from: &buf), 
+                textEn: FfiConverterString.read(from: &buf), 
+                fhirJson: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ConsentReceiptText, into buf: inout [UInt8]) {
+        FfiConverterTypeConsentDirective.write(value.directive, into: &buf)
+        FfiConverterString.write(value.json, into: &buf)
+        FfiConverterString.write(value.textJa, into: &buf)
+        FfiConverterString.write(value.textEn, into: &buf)
+        FfiConverterString.write(value.fhirJson, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentReceiptText_lift(_ buf: RustBuffer) throws -> ConsentReceiptText {
+    return try FfiConverterTypeConsentReceiptText.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConsentReceiptText_lower(_ value: ConsentReceiptText) -> RustBuffer {
+    return FfiConverterTypeConsentReceiptText.lower(value)
+}
+
+
+/**
+ * How many resources of one type are kept as documents.
+ */
+public struct DocumentCount: Equatable, Hashable {
+    public var resourceType: String
+    public var count: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(resourceType: String, count: UInt64) {
+        self.resourceType = resourceType
+        self.count = count
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DocumentCount: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDocumentCount: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DocumentCount {
+        return
+            try DocumentCount(
+                resourceType: FfiConverterString.read(from: &buf), 
+                count: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DocumentCount, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.resourceType, into: &buf)
+        FfiConverterUInt64.write(value.count, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDocumentCount_lift(_ buf: RustBuffer) throws -> DocumentCount {
+    return try FfiConverterTypeDocumentCount.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDocumentCount_lower(_ value: DocumentCount) -> RustBuffer {
+    return FfiConverterTypeDocumentCount.lower(value)
+}
+
+
+/**
+ * What an export wrote.
+ */
+public struct ExportSummary: Equatable, Hashable {
+    /**
+     * Resources in the Bundle (Patient, records, Provenance).
+     */
+    public var resources: UInt64
+    public var bytes: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Resources in the Bundle (Patient, records, Provenance).
+         */resources: UInt64, bytes: UInt64) {
+        self.resources = resources
+        self.bytes = bytes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ExportSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExportSummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExportSummary {
+        return
+            try ExportSummary(
+                resources: FfiConverterUInt64.read(from: &buf), 
+                bytes: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ExportSummary, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.resources, into: &buf)
+        FfiConverterUInt64.write(value.bytes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExportSummary_lift(_ buf: RustBuffer) throws -> ExportSummary {
+    return try FfiConverterTypeExportSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExportSummary_lower(_ value: ExportSummary) -> RustBuffer {
+    return FfiConverterTypeExportSummary.lower(value)
+}
+
+
+/**
+ * What an import did; every resource of the input is in exactly one list (or is a line of an
+ * imported checkup).
+ */
+public struct ImportSummary: Equatable, Hashable {
+    public var imported: [ImportedItem]
+    public var updated: [ImportedItem]
+    public var skipped: [ImportedItem]
+    public var documents: [ImportedItem]
+    public var checkupLines: UInt64
+    public var derived: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(imported: [ImportedItem], updated: [ImportedItem], skipped: [ImportedItem], documents: [ImportedItem], checkupLines: UInt64, derived: UInt64) {
+        self.imported = imported
+        self.updated = updated
+        self.skipped = skipped
+        self.documents = documents
+        self.checkupLines = checkupLines
+        self.derived = derived
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ImportSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeImportSummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ImportSummary {
+        return
+            try ImportSummary(
+                imported: FfiConverterSequenceTypeImportedItem.read(from: &buf), 
+                updated: FfiConverterSequenceTypeImportedItem.read(from: &buf), 
+                skipped: FfiConverterSequenceTypeImportedItem.read(from: &buf), 
+                documents: FfiConverterSequenceTypeImportedItem.read(from: &buf), 
+                checkupLines: FfiConverterUInt64.read(from: &buf), 
+                derived: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ImportSummary, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeImportedItem.write(value.imported, into: &buf)
+        FfiConverterSequenceTypeImportedItem.write(value.updated, into: &buf)
+        FfiConverterSequenceTypeImportedItem.write(value.skipped, into: &buf)
+        FfiConverterSequenceTypeImportedItem.write(value.documents, into: &buf)
+        FfiConverterUInt64.write(value.checkupLines, into: &buf)
+        FfiConverterUInt64.write(value.derived, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeImportSummary_lift(_ buf: RustBuffer) throws -> ImportSummary {
+    return try FfiConverterTypeImportSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeImportSummary_lower(_ value: ImportSummary) -> RustBuffer {
+    return FfiConverterTypeImportSummary.lower(value)
+}
+
+
+/**
+ * One resource of an import and what became of it (no values: path, type, reason).
+ */
+public struct ImportedItem: Equatable, Hashable {
+    /**
+     * JSON path in the input (`entry[3].resource`).
+     */
+    public var path: String
+    public var resourceType: String
+    public var recordId: String?
+    public var reason: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * JSON path in the input (`entry[3].resource`).
+         */path: String, resourceType: String, recordId: String?, reason: String?) {
+        self.path = path
+        self.resourceType = resourceType
+        self.recordId = recordId
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ImportedItem: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeImportedItem: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ImportedItem {
+        return
+            try ImportedItem(
+                path: FfiConverterString.read(from: &buf), 
+                resourceType: FfiConverterString.read(from: &buf), 
+                recordId: FfiConverterOptionString.read(from: &buf), 
+                reason: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ImportedItem, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.path, into: &buf)
+        FfiConverterString.write(value.resourceType, into: &buf)
+        FfiConverterOptionString.write(value.recordId, into: &buf)
+        FfiConverterOptionString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeImportedItem_lift(_ buf: RustBuffer) throws -> ImportedItem {
+    return try FfiConverterTypeImportedItem.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeImportedItem_lower(_ value: ImportedItem) -> RustBuffer {
+    return FfiConverterTypeImportedItem.lower(value)
+}
+
+
+/**
+ * How to sync. `SyncSettings::default()` on the app side is the production setting.
+ */
+public struct SyncSettings: Equatable, Hashable {
+    /**
+     * The server's FHIR base URL; `None` = the recipient's endpoint in the operator profile.
+     */
+    public var serverUrl: String?
+    /**
+     * Accept plain http to 127.0.0.1/::1/localhost (tests and local demos only).
+     */
+    public var allowInsecureLoopback: Bool
+    /**
+     * Requests per FHIR batch Bundle.
+     */
+    public var batchSize: UInt32
+    /**
+     * Whole-request timeout in milliseconds.
+     */
+    public var timeoutMs: UInt64
+    /**
+     * Attempts per request before `Offline`.
+     */
+    public var maxAttempts: UInt32
+    /**
+     * Pull what the platform holds for the subject after pushing.
+     */
+    public var pull: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The server's FHIR base URL; `None` = the recipient's endpoint in the operator profile.
+         */serverUrl: String? = nil, 
+        /**
+         * Accept plain http to 127.0.0.1/::1/localhost (tests and local demos only).
+         */allowInsecureLoopback: Bool = false, 
+        /**
+         * Requests per FHIR batch Bundle.
+         */batchSize: UInt32 = UInt32(100), 
+        /**
+         * Whole-request timeout in milliseconds.
+         */timeoutMs: UInt64 = UInt64(30000), 
+        /**
+         * Attempts per request before `Offline`.
+         */maxAttempts: UInt32 = UInt32(6), 
+        /**
+         * Pull what the platform holds for the subject after pushing.
+         */pull: Bool = true) {
+        self.serverUrl = serverUrl
+        self.allowInsecureLoopback = allowInsecureLoopback
+        self.batchSize = batchSize
+        self.timeoutMs = timeoutMs
+        self.maxAttempts = maxAttempts
+        self.pull = pull
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SyncSettings: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncSettings: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncSettings {
+        return
+            try SyncSettings(
+                serverUrl: FfiConverterOptionString.read(from: &buf), 
+                allowInsecureLoopback: FfiConverterBool.read(from: &buf), 
+                batchSize: FfiConverterUInt32.read(from: &buf), 
+                timeoutMs: FfiConverterUInt64.read(from: &buf), 
+                maxAttempts: FfiConverterUInt32.read(from: &buf), 
+                pull: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SyncSettings, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.serverUrl, into: &buf)
+        FfiConverterBool.write(value.allowInsecureLoopback, into: &buf)
+        FfiConverterUInt32.write(value.batchSize, into: &buf)
+        FfiConverterUInt64.write(value.timeoutMs, into: &buf)
+        FfiConverterUInt32.write(value.maxAttempts, into: &buf)
+        FfiConverterBool.write(value.pull, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncSettings_lift(_ buf: RustBuffer) throws -> SyncSettings {
+    return try FfiConverterTypeSyncSettings.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncSettings_lower(_ value: SyncSettings) -> RustBuffer {
+    return FfiConverterTypeSyncSettings.lower(value)
+}
+
+
+/**
+ * What one sync did (counts and refused record ids only, no health data).
+ */
+public struct SyncSummary: Equatable, Hashable {
+    public var pushed: UInt64
+    public var deleted: UInt64
+    public var withdrawals: UInt64
+    public var withheld: UInt64
+    public var rejected: [RejectedItem]
+    public var deferred: UInt64
+    public var pulled: UInt64
+    public var imported: UInt64
+    public var updated: UInt64
+    public var skipped: UInt64
+    public var requests: UInt32
+    public var retries: UInt32
+    /**
+     * Outbox items still waiting for this recipient.
+     */
+    public var remaining: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(pushed: UInt64, deleted: UInt64, withdrawals: UInt64, withheld: UInt64, rejected: [RejectedItem], deferred: UInt64, pulled: UInt64, imported: UInt64, updated: UInt64, skipped: UInt64, requests: UInt32, retries: UInt32, 
+        /**
+         * Outbox items still waiting for this recipient.
+         */remaining: UInt64) {
+        self.pushed = pushed
+        self.deleted = deleted
+        self.withdrawals = withdrawals
+        self.withheld = withheld
+        self.rejected = rejected
+        self.deferred = deferred
+        self.pulled = pulled
+        self.imported = imported
+        self.updated = updated
+        self.skipped = skipped
+        self.requests = requests
+        self.retries = retries
+        self.remaining = remaining
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SyncSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncSummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncSummary {
+        return
+            try SyncSummary(
+                pushed: FfiConverterUInt64.read(from: &buf), 
+                deleted: FfiConverterUInt64.read(from: &buf), 
+                withdrawals: FfiConverterUInt64.read(from: &buf), 
+                withheld: FfiConverterUInt64.read(from: &buf), 
+                rejected: FfiConverterSequenceTypeRejectedItem.read(from: &buf), 
+                deferred: FfiConverterUInt64.read(from: &buf), 
+                pulled: FfiConverterUInt64.read(from: &buf), 
+                imported: FfiConverterUInt64.read(from: &buf), 
+                updated: FfiConverterUInt64.read(from: &buf), 
+                skipped: FfiConverterUInt64.read(from: &buf), 
+                requests: FfiConverterUInt32.read(from: &buf), 
+                retries: FfiConverterUInt32.read(from: &buf), 
+                remaining: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SyncSummary, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.pushed, into: &buf)
+        FfiConverterUInt64.write(value.deleted, into: &buf)
+        FfiConverterUInt64.write(value.withdrawals, into: &buf)
+        FfiConverterUInt64.write(value.withheld, into: &buf)
+        FfiConverterSequenceTypeRejectedItem.write(value.rejected, into: &buf)
+        FfiConverterUInt64.write(value.deferred, into: &buf)
+        FfiConverterUInt64.write(value.pulled, into: &buf)
+        FfiConverterUInt64.write(value.imported, into: &buf)
+        FfiConverterUInt64.write(value.updated, into: &buf)
+        FfiConverterUInt64.write(value.skipped, into: &buf)
+        FfiConverterUInt32.write(value.requests, into: &buf)
+        FfiConverterUInt32.write(value.retries, into: &buf)
+        FfiConverterUInt64.write(value.remaining, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncSummary_lift(_ buf: RustBuffer) throws -> SyncSummary {
+    return try FfiConverterTypeSyncSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncSummary_lower(_ value: SyncSummary) -> RustBuffer {
+    return FfiConverterTypeSyncSummary.lower(value)
+}
+
+
 public 
 enum PhrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
@@ -2358,6 +3854,85 @@ public func FfiConverterTypeProgressError_lower(_ value: ProgressError) -> RustB
     return FfiConverterTypeProgressError.lower(value)
 }
 
+
+/**
+ * Why the app could not supply a token (sign-in cancelled, no network for the auth server).
+ * Sync then fails with `AuthRequired`; nothing is lost.
+ */
+public 
+enum TokenError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+
+    
+    
+    case Unavailable(reason: String
+    )
+
+    
+
+    
+
+    
+    public var errorDescription: String? {
+        String(reflecting: self)
+    }
+    
+}
+
+#if compiler(>=6)
+extension TokenError: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTokenError: FfiConverterRustBuffer {
+    typealias SwiftType = TokenError
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TokenError {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+
+        
+
+        
+        case 1: return .Unavailable(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+
+         default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TokenError, into buf: inout [UInt8]) {
+        switch value {
+
+        
+
+        
+        
+        case let .Unavailable(reason):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(reason, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenError_lift(_ buf: RustBuffer) throws -> TokenError {
+    return try FfiConverterTypeTokenError.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenError_lower(_ value: TokenError) -> RustBuffer {
+    return FfiConverterTypeTokenError.lower(value)
+}
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -2449,6 +4024,54 @@ fileprivate struct FfiConverterOptionTypeProgressListener: FfiConverterRustBuffe
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeProgressListener.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSyncListener: FfiConverterRustBuffer {
+    typealias SwiftType = SyncListener?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSyncListener.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSyncListener.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSyncTokenProvider: FfiConverterRustBuffer {
+    typealias SwiftType = SyncTokenProvider?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSyncTokenProvider.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSyncTokenProvider.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2578,6 +4201,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeAccessGrant: FfiConverterRustBuffer {
+    typealias SwiftType = [AccessGrant]
+
+    public static func write(_ value: [AccessGrant], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAccessGrant.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [AccessGrant] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [AccessGrant]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAccessGrant.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeAuditEntry: FfiConverterRustBuffer {
     typealias SwiftType = [AuditEntry]
 
@@ -2620,6 +4268,81 @@ fileprivate struct FfiConverterSequenceTypeBucket: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeBucket.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeConsentDirective: FfiConverterRustBuffer {
+    typealias SwiftType = [ConsentDirective]
+
+    public static func write(_ value: [ConsentDirective], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeConsentDirective.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ConsentDirective] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ConsentDirective]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeConsentDirective.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDelegation: FfiConverterRustBuffer {
+    typealias SwiftType = [Delegation]
+
+    public static func write(_ value: [Delegation], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDelegation.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Delegation] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Delegation]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDelegation.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeOutboxItem: FfiConverterRustBuffer {
+    typealias SwiftType = [OutboxItem]
+
+    public static func write(_ value: [OutboxItem], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeOutboxItem.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [OutboxItem] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [OutboxItem]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeOutboxItem.read(from: &buf))
         }
         return seq
     }
@@ -2703,6 +4426,81 @@ fileprivate struct FfiConverterSequenceTypeRecordVersion: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeRejectedItem: FfiConverterRustBuffer {
+    typealias SwiftType = [RejectedItem]
+
+    public static func write(_ value: [RejectedItem], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRejectedItem.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RejectedItem] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RejectedItem]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRejectedItem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDocumentCount: FfiConverterRustBuffer {
+    typealias SwiftType = [DocumentCount]
+
+    public static func write(_ value: [DocumentCount], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDocumentCount.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DocumentCount] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DocumentCount]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDocumentCount.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeImportedItem: FfiConverterRustBuffer {
+    typealias SwiftType = [ImportedItem]
+
+    public static func write(_ value: [ImportedItem], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeImportedItem.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ImportedItem] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ImportedItem]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeImportedItem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeClinicalInput: FfiConverterRustBuffer {
     typealias SwiftType = [ClinicalInput]
 
@@ -2720,6 +4518,31 @@ fileprivate struct FfiConverterSequenceTypeClinicalInput: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeClinicalInput.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDataCategory: FfiConverterRustBuffer {
+    typealias SwiftType = [DataCategory]
+
+    public static func write(_ value: [DataCategory], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDataCategory.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DataCategory] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DataCategory]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDataCategory.read(from: &buf))
         }
         return seq
     }
@@ -2940,6 +4763,66 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_method_progresslistener_on_progress() != 60634) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_phr_ffi_checksum_method_phrsession_consent_history() != 24116) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_consent_receipt() != 37529) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_consent_state() != 62835) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_operator_profile() != 21183) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_pending_outbox() != 4566) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_queue_for_release() != 54776) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_set_consent() != 493) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_set_operator_profile_json() != 23085) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_withdraw() != 3278) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_export_fhir_file() != 31212) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_export_fhir_json() != 3175) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_fhir_document_counts() != 51141) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml() != 65188) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_import_fhir() != 36300) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_delegations() != 41814) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_grant() != 34976) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_revoke() != 41041) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_subjects_of() != 62961) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_take_control() != 34531) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_who_can_access() != 57844) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_phr_ffi_checksum_method_phrsession_access_history() != 24123) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3039,6 +4922,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_method_phrsession_verify_audit() != 43270) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_phr_ffi_checksum_method_phrsession_forget_sync_token() != 49783) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_sync() != 24602) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_phr_ffi_checksum_method_phrstore_create() != 31562) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3051,12 +4940,23 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_method_phrstore_unlock_with_platform_key() != 37609) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_phr_ffi_checksum_method_synclistener_on_sync_progress() != 37490) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_synctokenprovider_token() != 37526) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_synctokenprovider_refresh() != 42221) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_phr_ffi_checksum_constructor_phrstore_new() != 17497) {
         return InitializationResult.apiChecksumMismatch
     }
 
     uniffiCallbackInitPlatformKeyStore()
     uniffiCallbackInitProgressListener()
+    uniffiCallbackInitSyncListener()
+    uniffiCallbackInitSyncTokenProvider()
     uniffiEnsurePhrCoreInitialized()
     return InitializationResult.ok
 }()

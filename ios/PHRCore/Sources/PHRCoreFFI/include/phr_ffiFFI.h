@@ -265,6 +265,27 @@ typedef void (*UniffiCallbackInterfaceProgressListenerMethod0)(uint64_t, uint64_
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceSyncListenerMethod0)(uint64_t, RustBuffer, uint64_t, uint64_t, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_TOKEN_PROVIDER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_TOKEN_PROVIDER_METHOD0
+typedef void (*UniffiCallbackInterfaceSyncTokenProviderMethod0)(uint64_t, RustBuffer, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_TOKEN_PROVIDER_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_TOKEN_PROVIDER_METHOD1
+typedef void (*UniffiCallbackInterfaceSyncTokenProviderMethod1)(uint64_t, RustBuffer, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PLATFORM_KEY_STORE
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PLATFORM_KEY_STORE
 typedef struct UniffiVTableCallbackInterfacePlatformKeyStore {
@@ -282,6 +303,25 @@ typedef struct UniffiVTableCallbackInterfaceProgressListener {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceProgressListenerMethod0 _Nonnull onProgress;
 } UniffiVTableCallbackInterfaceProgressListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SYNC_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SYNC_LISTENER
+typedef struct UniffiVTableCallbackInterfaceSyncListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceSyncListenerMethod0 _Nonnull onSyncProgress;
+} UniffiVTableCallbackInterfaceSyncListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SYNC_TOKEN_PROVIDER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SYNC_TOKEN_PROVIDER
+typedef struct UniffiVTableCallbackInterfaceSyncTokenProvider {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceSyncTokenProviderMethod0 _Nonnull token;
+    UniffiCallbackInterfaceSyncTokenProviderMethod1 _Nonnull refresh;
+} UniffiVTableCallbackInterfaceSyncTokenProvider;
 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_CLONE_PLATFORMKEYSTORE
@@ -337,6 +377,106 @@ uint64_t uniffi_phr_ffi_fn_clone_phrsession(uint64_t handle, RustCallStatus *_No
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FREE_PHRSESSION
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FREE_PHRSESSION
 void uniffi_phr_ffi_fn_free_phrsession(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CONSENT_HISTORY
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CONSENT_HISTORY
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_consent_history(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CONSENT_RECEIPT
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CONSENT_RECEIPT
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_consent_receipt(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer directive_id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CONSENT_STATE
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CONSENT_STATE
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_consent_state(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_OPERATOR_PROFILE
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_OPERATOR_PROFILE
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_operator_profile(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_PENDING_OUTBOX
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_PENDING_OUTBOX
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_pending_outbox(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_QUEUE_FOR_RELEASE
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_QUEUE_FOR_RELEASE
+uint64_t uniffi_phr_ffi_fn_method_phrsession_queue_for_release(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer recipient, RustBuffer purpose, RustBuffer record_ids, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_CONSENT
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_CONSENT
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_set_consent(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_OPERATOR_PROFILE_JSON
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_OPERATOR_PROFILE_JSON
+void uniffi_phr_ffi_fn_method_phrsession_set_operator_profile_json(uint64_t ptr, RustBuffer json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_WITHDRAW
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_WITHDRAW
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_withdraw(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer recipient, RustBuffer categories, RustBuffer purposes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_EXPORT_FHIR_FILE
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_EXPORT_FHIR_FILE
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_export_fhir_file(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer recipient, RustBuffer purpose, RustBuffer path, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_EXPORT_FHIR_JSON
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_EXPORT_FHIR_JSON
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_export_fhir_json(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer recipient, RustBuffer purpose, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_FHIR_DOCUMENT_COUNTS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_FHIR_DOCUMENT_COUNTS
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_fhir_document_counts(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_IMPORT_CHECKUP_XML
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_IMPORT_CHECKUP_XML
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_import_checkup_xml(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer xml, RustBuffer provenance, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_IMPORT_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_IMPORT_FHIR
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_import_fhir(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer json, RustBuffer provenance, RustBuffer source, RustBuffer listener, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_DELEGATIONS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_DELEGATIONS
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_delegations(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_GRANT
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_GRANT
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_grant(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer delegation, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_REVOKE
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_REVOKE
+void uniffi_phr_ffi_fn_method_phrsession_revoke(uint64_t ptr, RustBuffer actor, RustBuffer delegation_id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SUBJECTS_OF
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SUBJECTS_OF
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_subjects_of(uint64_t ptr, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_TAKE_CONTROL
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_TAKE_CONTROL
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_take_control(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_WHO_CAN_ACCESS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_WHO_CAN_ACCESS
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_who_can_access(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ACCESS_HISTORY
@@ -504,6 +644,16 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_update_record(uint64_t ptr, RustB
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_verify_audit(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_FORGET_SYNC_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_FORGET_SYNC_TOKEN
+int8_t uniffi_phr_ffi_fn_method_phrsession_forget_sync_token(uint64_t ptr, RustBuffer actor, RustBuffer recipient, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SYNC
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SYNC
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_sync(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer recipient, RustBuffer settings, RustBuffer tokens, RustBuffer listener, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_CLONE_PHRSTORE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_CLONE_PHRSTORE
 uint64_t uniffi_phr_ffi_fn_clone_phrstore(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -537,6 +687,51 @@ uint64_t uniffi_phr_ffi_fn_method_phrstore_unlock(uint64_t ptr, RustBuffer passp
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSTORE_UNLOCK_WITH_PLATFORM_KEY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSTORE_UNLOCK_WITH_PLATFORM_KEY
 uint64_t uniffi_phr_ffi_fn_method_phrstore_unlock_with_platform_key(uint64_t ptr, uint64_t key_store, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_CLONE_SYNCLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_CLONE_SYNCLISTENER
+uint64_t uniffi_phr_ffi_fn_clone_synclistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FREE_SYNCLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FREE_SYNCLISTENER
+void uniffi_phr_ffi_fn_free_synclistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_INIT_CALLBACK_VTABLE_SYNCLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_INIT_CALLBACK_VTABLE_SYNCLISTENER
+void uniffi_phr_ffi_fn_init_callback_vtable_synclistener(const UniffiVTableCallbackInterfaceSyncListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_SYNCLISTENER_ON_SYNC_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_SYNCLISTENER_ON_SYNC_PROGRESS
+void uniffi_phr_ffi_fn_method_synclistener_on_sync_progress(uint64_t ptr, RustBuffer phase, uint64_t done, uint64_t total, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_CLONE_SYNCTOKENPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_CLONE_SYNCTOKENPROVIDER
+uint64_t uniffi_phr_ffi_fn_clone_synctokenprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FREE_SYNCTOKENPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FREE_SYNCTOKENPROVIDER
+void uniffi_phr_ffi_fn_free_synctokenprovider(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_INIT_CALLBACK_VTABLE_SYNCTOKENPROVIDER
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_INIT_CALLBACK_VTABLE_SYNCTOKENPROVIDER
+void uniffi_phr_ffi_fn_init_callback_vtable_synctokenprovider(const UniffiVTableCallbackInterfaceSyncTokenProvider* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_SYNCTOKENPROVIDER_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_SYNCTOKENPROVIDER_TOKEN
+RustBuffer uniffi_phr_ffi_fn_method_synctokenprovider_token(uint64_t ptr, RustBuffer recipient, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_SYNCTOKENPROVIDER_REFRESH
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_SYNCTOKENPROVIDER_REFRESH
+RustBuffer uniffi_phr_ffi_fn_method_synctokenprovider_refresh(uint64_t ptr, RustBuffer recipient, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_ASSESS
@@ -951,6 +1146,126 @@ uint16_t uniffi_phr_ffi_checksum_method_progresslistener_on_progress(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_CONSENT_HISTORY
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_CONSENT_HISTORY
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_consent_history(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_CONSENT_RECEIPT
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_CONSENT_RECEIPT
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_consent_receipt(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_CONSENT_STATE
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_CONSENT_STATE
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_consent_state(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_OPERATOR_PROFILE
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_OPERATOR_PROFILE
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_operator_profile(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_PENDING_OUTBOX
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_PENDING_OUTBOX
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_pending_outbox(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_QUEUE_FOR_RELEASE
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_QUEUE_FOR_RELEASE
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_queue_for_release(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SET_CONSENT
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SET_CONSENT
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_set_consent(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SET_OPERATOR_PROFILE_JSON
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SET_OPERATOR_PROFILE_JSON
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_set_operator_profile_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_WITHDRAW
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_WITHDRAW
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_withdraw(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_EXPORT_FHIR_FILE
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_EXPORT_FHIR_FILE
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_export_fhir_file(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_EXPORT_FHIR_JSON
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_EXPORT_FHIR_JSON
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_export_fhir_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_FHIR_DOCUMENT_COUNTS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_FHIR_DOCUMENT_COUNTS
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_fhir_document_counts(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_IMPORT_CHECKUP_XML
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_IMPORT_CHECKUP_XML
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_IMPORT_FHIR
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_IMPORT_FHIR
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_import_fhir(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_DELEGATIONS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_DELEGATIONS
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_delegations(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_GRANT
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_GRANT
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_grant(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_REVOKE
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_REVOKE
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_revoke(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SUBJECTS_OF
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SUBJECTS_OF
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_subjects_of(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_TAKE_CONTROL
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_TAKE_CONTROL
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_take_control(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_WHO_CAN_ACCESS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_WHO_CAN_ACCESS
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_who_can_access(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ACCESS_HISTORY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ACCESS_HISTORY
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_access_history(void
@@ -1149,6 +1464,18 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_verify_audit(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_FORGET_SYNC_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_FORGET_SYNC_TOKEN
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_forget_sync_token(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SYNC
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SYNC
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_sync(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSTORE_CREATE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSTORE_CREATE
 uint16_t uniffi_phr_ffi_checksum_method_phrstore_create(void
@@ -1170,6 +1497,24 @@ uint16_t uniffi_phr_ffi_checksum_method_phrstore_unlock(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSTORE_UNLOCK_WITH_PLATFORM_KEY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSTORE_UNLOCK_WITH_PLATFORM_KEY
 uint16_t uniffi_phr_ffi_checksum_method_phrstore_unlock_with_platform_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_SYNCLISTENER_ON_SYNC_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_SYNCLISTENER_ON_SYNC_PROGRESS
+uint16_t uniffi_phr_ffi_checksum_method_synclistener_on_sync_progress(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_SYNCTOKENPROVIDER_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_SYNCTOKENPROVIDER_TOKEN
+uint16_t uniffi_phr_ffi_checksum_method_synctokenprovider_token(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_SYNCTOKENPROVIDER_REFRESH
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_SYNCTOKENPROVIDER_REFRESH
+uint16_t uniffi_phr_ffi_checksum_method_synctokenprovider_refresh(void
     
 );
 #endif

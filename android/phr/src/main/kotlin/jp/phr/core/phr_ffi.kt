@@ -32,6 +32,7 @@ import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicBoolean
+import jp.phr.core.model.AccessGrant
 import jp.phr.core.model.AggregateQuery
 import jp.phr.core.model.Aggregation
 import jp.phr.core.model.AuditEntry
@@ -39,6 +40,12 @@ import jp.phr.core.model.AuditReport
 import jp.phr.core.model.Band
 import jp.phr.core.model.Bucket
 import jp.phr.core.model.ClinicalInput
+import jp.phr.core.model.ConsentDirective
+import jp.phr.core.model.ConsentRequest
+import jp.phr.core.model.ConsentState
+import jp.phr.core.model.DataCategory
+import jp.phr.core.model.Delegation
+import jp.phr.core.model.FfiConverterTypeAccessGrant
 import jp.phr.core.model.FfiConverterTypeAggregateQuery
 import jp.phr.core.model.FfiConverterTypeAggregation
 import jp.phr.core.model.FfiConverterTypeAuditEntry
@@ -46,13 +53,21 @@ import jp.phr.core.model.FfiConverterTypeAuditReport
 import jp.phr.core.model.FfiConverterTypeBand
 import jp.phr.core.model.FfiConverterTypeBucket
 import jp.phr.core.model.FfiConverterTypeClinicalInput
+import jp.phr.core.model.FfiConverterTypeConsentDirective
+import jp.phr.core.model.FfiConverterTypeConsentRequest
+import jp.phr.core.model.FfiConverterTypeConsentState
+import jp.phr.core.model.FfiConverterTypeDataCategory
+import jp.phr.core.model.FfiConverterTypeDelegation
 import jp.phr.core.model.FfiConverterTypeLevel
 import jp.phr.core.model.FfiConverterTypeNaiveDate
+import jp.phr.core.model.FfiConverterTypeNewDelegation
 import jp.phr.core.model.FfiConverterTypeNewPerson
 import jp.phr.core.model.FfiConverterTypeObservation
 import jp.phr.core.model.FfiConverterTypeObservationCategory
 import jp.phr.core.model.FfiConverterTypeObservationInput
 import jp.phr.core.model.FfiConverterTypeObservationType
+import jp.phr.core.model.FfiConverterTypeOperatorProfile
+import jp.phr.core.model.FfiConverterTypeOutboxItem
 import jp.phr.core.model.FfiConverterTypePage
 import jp.phr.core.model.FfiConverterTypePageRequest
 import jp.phr.core.model.FfiConverterTypePerson
@@ -61,15 +76,20 @@ import jp.phr.core.model.FfiConverterTypeRecord
 import jp.phr.core.model.FfiConverterTypeRecordBody
 import jp.phr.core.model.FfiConverterTypeRecordFilter
 import jp.phr.core.model.FfiConverterTypeRecordVersion
+import jp.phr.core.model.FfiConverterTypeRejectedItem
 import jp.phr.core.model.FfiConverterTypeSex
 import jp.phr.core.model.FfiConverterTypeStamp
+import jp.phr.core.model.FfiConverterTypeSyncPhase
 import jp.phr.core.model.Level
 import jp.phr.core.model.NaiveDate
+import jp.phr.core.model.NewDelegation
 import jp.phr.core.model.NewPerson
 import jp.phr.core.model.Observation
 import jp.phr.core.model.ObservationCategory
 import jp.phr.core.model.ObservationInput
 import jp.phr.core.model.ObservationType
+import jp.phr.core.model.OperatorProfile
+import jp.phr.core.model.OutboxItem
 import jp.phr.core.model.Page
 import jp.phr.core.model.PageRequest
 import jp.phr.core.model.Person
@@ -78,8 +98,11 @@ import jp.phr.core.model.Record
 import jp.phr.core.model.RecordBody
 import jp.phr.core.model.RecordFilter
 import jp.phr.core.model.RecordVersion
+import jp.phr.core.model.RejectedItem
 import jp.phr.core.model.Sex
 import jp.phr.core.model.Stamp
+import jp.phr.core.model.SyncPhase
+import jp.phr.core.model.RustBuffer as RustBufferAccessGrant
 import jp.phr.core.model.RustBuffer as RustBufferAggregateQuery
 import jp.phr.core.model.RustBuffer as RustBufferAggregation
 import jp.phr.core.model.RustBuffer as RustBufferAuditEntry
@@ -87,13 +110,21 @@ import jp.phr.core.model.RustBuffer as RustBufferAuditReport
 import jp.phr.core.model.RustBuffer as RustBufferBand
 import jp.phr.core.model.RustBuffer as RustBufferBucket
 import jp.phr.core.model.RustBuffer as RustBufferClinicalInput
+import jp.phr.core.model.RustBuffer as RustBufferConsentDirective
+import jp.phr.core.model.RustBuffer as RustBufferConsentRequest
+import jp.phr.core.model.RustBuffer as RustBufferConsentState
+import jp.phr.core.model.RustBuffer as RustBufferDataCategory
+import jp.phr.core.model.RustBuffer as RustBufferDelegation
 import jp.phr.core.model.RustBuffer as RustBufferLevel
 import jp.phr.core.model.RustBuffer as RustBufferNaiveDate
+import jp.phr.core.model.RustBuffer as RustBufferNewDelegation
 import jp.phr.core.model.RustBuffer as RustBufferNewPerson
 import jp.phr.core.model.RustBuffer as RustBufferObservation
 import jp.phr.core.model.RustBuffer as RustBufferObservationCategory
 import jp.phr.core.model.RustBuffer as RustBufferObservationInput
 import jp.phr.core.model.RustBuffer as RustBufferObservationType
+import jp.phr.core.model.RustBuffer as RustBufferOperatorProfile
+import jp.phr.core.model.RustBuffer as RustBufferOutboxItem
 import jp.phr.core.model.RustBuffer as RustBufferPage
 import jp.phr.core.model.RustBuffer as RustBufferPageRequest
 import jp.phr.core.model.RustBuffer as RustBufferPerson
@@ -102,8 +133,10 @@ import jp.phr.core.model.RustBuffer as RustBufferRecord
 import jp.phr.core.model.RustBuffer as RustBufferRecordBody
 import jp.phr.core.model.RustBuffer as RustBufferRecordFilter
 import jp.phr.core.model.RustBuffer as RustBufferRecordVersion
+import jp.phr.core.model.RustBuffer as RustBufferRejectedItem
 import jp.phr.core.model.RustBuffer as RustBufferSex
 import jp.phr.core.model.RustBuffer as RustBufferStamp
+import jp.phr.core.model.RustBuffer as RustBufferSyncPhase
 
 // This is a helper for safely working with byte buffers returned from the Rust code.
 // A rust-owned buffer is represented by its capacity, its current length, and a
@@ -732,6 +765,15 @@ internal interface UniffiCallbackInterfacePlatformKeyStoreMethod1 : com.sun.jna.
 internal interface UniffiCallbackInterfaceProgressListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`done`: Long,`total`: Long,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
+internal interface UniffiCallbackInterfaceSyncListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`phase`: RustBufferSyncPhase.ByValue,`done`: Long,`total`: Long,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfaceSyncTokenProviderMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`recipient`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfaceSyncTokenProviderMethod1 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`recipient`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "wrap", "unwrap")
 internal open class UniffiVTableCallbackInterfacePlatformKeyStore(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
@@ -770,6 +812,47 @@ internal open class UniffiVTableCallbackInterfaceProgressListener(
         `uniffiFree` = other.`uniffiFree`
         `uniffiClone` = other.`uniffiClone`
         `onProgress` = other.`onProgress`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onSyncProgress")
+internal open class UniffiVTableCallbackInterfaceSyncListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onSyncProgress`: UniffiCallbackInterfaceSyncListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onSyncProgress`: UniffiCallbackInterfaceSyncListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceSyncListener(`uniffiFree`,`uniffiClone`,`onSyncProgress`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceSyncListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onSyncProgress` = other.`onSyncProgress`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "token", "refresh")
+internal open class UniffiVTableCallbackInterfaceSyncTokenProvider(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `token`: UniffiCallbackInterfaceSyncTokenProviderMethod0? = null,
+    @JvmField internal var `refresh`: UniffiCallbackInterfaceSyncTokenProviderMethod1? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `token`: UniffiCallbackInterfaceSyncTokenProviderMethod0? = null,
+        `refresh`: UniffiCallbackInterfaceSyncTokenProviderMethod1? = null,
+    ): UniffiVTableCallbackInterfaceSyncTokenProvider(`uniffiFree`,`uniffiClone`,`token`,`refresh`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceSyncTokenProvider) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `token` = other.`token`
+        `refresh` = other.`refresh`
     }
 
 }
@@ -827,6 +910,46 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_phr_ffi_checksum_method_platformkeystore_unwrap(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_progresslistener_on_progress(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_consent_history(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_consent_receipt(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_consent_state(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_operator_profile(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_pending_outbox(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_queue_for_release(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_set_consent(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_set_operator_profile_json(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_withdraw(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_export_fhir_file(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_export_fhir_json(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_fhir_document_counts(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_import_fhir(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_delegations(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_grant(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_revoke(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_subjects_of(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_take_control(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_who_can_access(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_access_history(
     ): Int
@@ -894,6 +1017,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_verify_audit(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_forget_sync_token(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_sync(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrstore_create(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrstore_exists(
@@ -901,6 +1028,12 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_phr_ffi_checksum_method_phrstore_unlock(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrstore_unlock_with_platform_key(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_synclistener_on_sync_progress(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_synctokenprovider_token(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_synctokenprovider_refresh(
     ): Int
     external fun uniffi_phr_ffi_checksum_constructor_phrstore_new(
     ): Int
@@ -922,6 +1055,8 @@ internal object UniffiLib {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "phr_ffi"))
         uniffiCallbackInterfacePlatformKeyStore.register(this)
         uniffiCallbackInterfaceProgressListener.register(this)
+        uniffiCallbackInterfaceSyncListener.register(this)
+        uniffiCallbackInterfaceSyncTokenProvider.register(this)
         jp.phr.core.model.uniffiEnsureInitialized()
         
     }
@@ -949,6 +1084,46 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_phr_ffi_fn_free_phrsession(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_phr_ffi_fn_method_phrsession_consent_history(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_consent_receipt(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`directiveId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_consent_state(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferConsentState.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_operator_profile(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferOperatorProfile.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_pending_outbox(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_queue_for_release(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,`recordIds`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_phr_ffi_fn_method_phrsession_set_consent(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`request`: RustBufferConsentRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferConsentDirective.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_set_operator_profile_json(`ptr`: Long,`json`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_phr_ffi_fn_method_phrsession_withdraw(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`categories`: RustBuffer.ByValue,`purposes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferConsentDirective.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_export_fhir_file(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_export_fhir_json(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_fhir_document_counts(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_import_checkup_xml(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`xml`: RustBuffer.ByValue,`provenance`: RustBufferProvenance.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRecord.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_import_fhir(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`json`: RustBuffer.ByValue,`provenance`: RustBufferProvenance.ByValue,`source`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_delegations(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_grant(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`delegation`: RustBufferNewDelegation.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferDelegation.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_revoke(`ptr`: Long,`actor`: RustBuffer.ByValue,`delegationId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_phr_ffi_fn_method_phrsession_subjects_of(`ptr`: Long,`actor`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_take_control(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_who_can_access(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_access_history(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`limit`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_add_person(`ptr`: Long,`actor`: RustBuffer.ByValue,`person`: RustBufferNewPerson.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1015,6 +1190,10 @@ internal object UniffiLib {
     ): RustBufferRecord.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_verify_audit(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferAuditReport.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_forget_sync_token(`ptr`: Long,`actor`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_phr_ffi_fn_method_phrsession_sync(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`settings`: RustBuffer.ByValue,`tokens`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_clone_phrstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_phr_ffi_fn_free_phrstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1029,6 +1208,24 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_phr_ffi_fn_method_phrstore_unlock_with_platform_key(`ptr`: Long,`keyStore`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_phr_ffi_fn_clone_synclistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_phr_ffi_fn_free_synclistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_phr_ffi_fn_init_callback_vtable_synclistener(`vtable`: UniffiVTableCallbackInterfaceSyncListener,
+    ): Unit
+    external fun uniffi_phr_ffi_fn_method_synclistener_on_sync_progress(`ptr`: Long,`phase`: RustBufferSyncPhase.ByValue,`done`: Long,`total`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_phr_ffi_fn_clone_synctokenprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_phr_ffi_fn_free_synctokenprovider(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_phr_ffi_fn_init_callback_vtable_synctokenprovider(`vtable`: UniffiVTableCallbackInterfaceSyncTokenProvider,
+    ): Unit
+    external fun uniffi_phr_ffi_fn_method_synctokenprovider_token(`ptr`: Long,`recipient`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_synctokenprovider_refresh(`ptr`: Long,`recipient`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_func_assess(`observation`: RustBufferObservation.ByValue,`sex`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_func_core_version(uniffi_out_err: UniffiRustCallStatus, 
@@ -1217,6 +1414,66 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_method_progresslistener_on_progress() and 0xFFFF) != 60634) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_consent_history() and 0xFFFF) != 24116) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_consent_receipt() and 0xFFFF) != 37529) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_consent_state() and 0xFFFF) != 62835) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_operator_profile() and 0xFFFF) != 21183) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_pending_outbox() and 0xFFFF) != 4566) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_queue_for_release() and 0xFFFF) != 54776) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_set_consent() and 0xFFFF) != 493) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_set_operator_profile_json() and 0xFFFF) != 23085) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_withdraw() and 0xFFFF) != 3278) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_export_fhir_file() and 0xFFFF) != 31212) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_export_fhir_json() and 0xFFFF) != 3175) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_fhir_document_counts() and 0xFFFF) != 51141) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml() and 0xFFFF) != 65188) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_import_fhir() and 0xFFFF) != 36300) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_delegations() and 0xFFFF) != 41814) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_grant() and 0xFFFF) != 34976) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_revoke() and 0xFFFF) != 41041) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_subjects_of() and 0xFFFF) != 62961) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_take_control() and 0xFFFF) != 34531) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_who_can_access() and 0xFFFF) != 57844) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_access_history() and 0xFFFF) != 24123) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1316,6 +1573,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_verify_audit() and 0xFFFF) != 43270) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_forget_sync_token() and 0xFFFF) != 49783) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_sync() and 0xFFFF) != 24602) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_phr_ffi_checksum_method_phrstore_create() and 0xFFFF) != 31562) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1326,6 +1589,15 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrstore_unlock_with_platform_key() and 0xFFFF) != 37609) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_synclistener_on_sync_progress() and 0xFFFF) != 37490) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_synctokenprovider_token() and 0xFFFF) != 37526) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_synctokenprovider_refresh() and 0xFFFF) != 42221) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_constructor_phrstore_new() and 0xFFFF) != 17497) {
@@ -1836,6 +2108,116 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 public interface PhrSessionInterface {
     
     /**
+     * Every decision ever made, oldest first (the history under the toggles).
+     */
+    fun `consentHistory`(`actor`: kotlin.String, `subject`: kotlin.String): List<ConsentDirective>
+    
+    /**
+     * The receipt of one decision: Japanese and English text, JSON, FHIR `Consent`.
+     */
+    fun `consentReceipt`(`actor`: kotlin.String, `subject`: kotlin.String, `directiveId`: kotlin.String): ConsentReceiptText
+    
+    /**
+     * Every purpose × recipient × category toggle of `subject` now (default deny).
+     */
+    fun `consentState`(`actor`: kotlin.String, `subject`: kotlin.String): ConsentState
+    
+    /**
+     * The profile in use: recipients, purposes and notices for the consent screen.
+     */
+    fun `operatorProfile`(): OperatorProfile
+    
+    /**
+     * What waits to leave the device (with the status a server last refused an item with).
+     */
+    fun `pendingOutbox`(`actor`: kotlin.String, `subject`: kotlin.String): List<OutboxItem>
+    
+    /**
+     * Queue records for a recipient and purpose; only what consent permits now is queued.
+     * Returns how many were queued.
+     */
+    fun `queueForRelease`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String, `purpose`: kotlin.String, `recordIds`: List<kotlin.String>): kotlin.ULong
+    
+    /**
+     * Record a decision (permit or deny); returns the stored directive.
+     */
+    fun `setConsent`(`actor`: kotlin.String, `subject`: kotlin.String, `request`: ConsentRequest): ConsentDirective
+    
+    /**
+     * Use the operator profile the municipality or provider publishes (JSON), after the core
+     * validated it (municipal restrictions, purposes with recipients and categories).
+     */
+    fun `setOperatorProfileJson`(`json`: kotlin.String)
+    
+    /**
+     * Withdraw consent for these categories and purposes (a deny from now on; copies the
+     * recipient holds are deleted at the next sync).
+     */
+    fun `withdraw`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String, `categories`: List<DataCategory>, `purposes`: List<kotlin.String>): ConsentDirective
+    
+    /**
+     * The same Bundle written to `path`, a NEW file (an existing file is never overwritten),
+     * for the share sheet. A failed write leaves no partial file.
+     */
+    fun `exportFhirFile`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String?, `purpose`: kotlin.String?, `path`: kotlin.String): ExportSummary
+    
+    /**
+     * The record as a FHIR R4 (JP Core) Bundle, JSON text. With `recipient` and `purpose`,
+     * only what consent releases to them now (the release is audited); without, the whole
+     * record (needs the Share permission: it is leaving the device).
+     */
+    fun `exportFhirJson`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String?, `purpose`: kotlin.String?): kotlin.String
+    
+    /**
+     * FHIR resources kept as documents for `subject` (types the record does not model), by
+     * resource type with their counts.
+     */
+    fun `fhirDocumentCounts`(`actor`: kotlin.String, `subject`: kotlin.String): List<DocumentCount>
+    
+    /**
+     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup.
+     */
+    fun `importCheckupXml`(`actor`: kotlin.String, `subject`: kotlin.String, `xml`: kotlin.ByteArray, `provenance`: Provenance): Record
+    
+    /**
+     * Import FHIR R4 JSON (a Bundle of any type, or one resource): one transaction, all or
+     * nothing; a malformed input names its JSON path. `listener` hears resources written.
+     */
+    fun `importFhir`(`actor`: kotlin.String, `subject`: kotlin.String, `json`: kotlin.ByteArray, `provenance`: Provenance, `source`: kotlin.String?, `listener`: ProgressListener?): ImportSummary
+    
+    /**
+     * Every delegation on `subject`'s record, revoked and expired ones included.
+     */
+    fun `delegations`(`actor`: kotlin.String, `subject`: kotlin.String): List<Delegation>
+    
+    /**
+     * Let someone act on `subject`'s record within scopes and a period. The subject grants for
+     * themself; a legal representative grants with a basis (a parent's grant ends at 18).
+     */
+    fun `grant`(`actor`: kotlin.String, `subject`: kotlin.String, `delegation`: NewDelegation): Delegation
+    
+    /**
+     * End a delegation now (its grantor or its subject).
+     */
+    fun `revoke`(`actor`: kotlin.String, `delegationId`: kotlin.String)
+    
+    /**
+     * The person ids `actor` may act for now, themself first (the family switcher).
+     */
+    fun `subjectsOf`(`actor`: kotlin.String): List<kotlin.String>
+    
+    /**
+     * A subject who came of age (or recovered) takes their record back: every representative's
+     * grant on it ends. Returns the ids of the delegations ended.
+     */
+    fun `takeControl`(`actor`: kotlin.String, `subject`: kotlin.String): List<kotlin.String>
+    
+    /**
+     * "Who can see my record, with which rights, until when".
+     */
+    fun `whoCanAccess`(`actor`: kotlin.String, `subject`: kotlin.String): List<AccessGrant>
+    
+    /**
      * Who did what to `subject`'s record, newest first.
      */
     fun `accessHistory`(`actor`: kotlin.String, `subject`: kotlin.String, `limit`: kotlin.UInt): List<AuditEntry>
@@ -1969,6 +2351,19 @@ public interface PhrSessionInterface {
     
     fun `verifyAudit`(): AuditReport
     
+    /**
+     * Forget the token kept for `recipient`'s server (sign out). Device owner only.
+     */
+    fun `forgetSyncToken`(`actor`: kotlin.String, `recipient`: kotlin.String): kotlin.Boolean
+    
+    /**
+     * Push `subject`'s outbox for `recipient` through the consent gate, delete what was
+     * withdrawn or erased there, pull what the platform holds. Blocking, resumable,
+     * idempotent. Errors to act on: `Offline` (retry later), `AuthRequired` (sign in),
+     * `ServerRejected`.
+     */
+    fun `sync`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String, `settings`: SyncSettings, `tokens`: SyncTokenProvider?, `listener`: SyncListener?): SyncSummary
+    
     companion object
 }
 
@@ -2072,6 +2467,410 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
             UniffiLib.uniffi_phr_ffi_fn_clone_phrsession(handle, status)
         }
     }
+
+    
+    /**
+     * Every decision ever made, oldest first (the history under the toggles).
+     */
+    @Throws(PhrException::class)override fun `consentHistory`(`actor`: kotlin.String, `subject`: kotlin.String): List<ConsentDirective> {
+            return FfiConverterSequenceTypeConsentDirective.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_consent_history(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The receipt of one decision: Japanese and English text, JSON, FHIR `Consent`.
+     */
+    @Throws(PhrException::class)override fun `consentReceipt`(`actor`: kotlin.String, `subject`: kotlin.String, `directiveId`: kotlin.String): ConsentReceiptText {
+            return FfiConverterTypeConsentReceiptText.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_consent_receipt(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),
+        FfiConverterString.lower(`directiveId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Every purpose × recipient × category toggle of `subject` now (default deny).
+     */
+    @Throws(PhrException::class)override fun `consentState`(`actor`: kotlin.String, `subject`: kotlin.String): ConsentState {
+            return FfiConverterTypeConsentState.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_consent_state(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The profile in use: recipients, purposes and notices for the consent screen.
+     */
+    @Throws(PhrException::class)override fun `operatorProfile`(): OperatorProfile {
+            return FfiConverterTypeOperatorProfile.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_operator_profile(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * What waits to leave the device (with the status a server last refused an item with).
+     */
+    @Throws(PhrException::class)override fun `pendingOutbox`(`actor`: kotlin.String, `subject`: kotlin.String): List<OutboxItem> {
+            return FfiConverterSequenceTypeOutboxItem.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_pending_outbox(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Queue records for a recipient and purpose; only what consent permits now is queued.
+     * Returns how many were queued.
+     */
+    @Throws(PhrException::class)override fun `queueForRelease`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String, `purpose`: kotlin.String, `recordIds`: List<kotlin.String>): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_queue_for_release(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),
+        FfiConverterString.lower(`recipient`),
+        FfiConverterString.lower(`purpose`),
+        FfiConverterSequenceString.lower(`recordIds`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Record a decision (permit or deny); returns the stored directive.
+     */
+    @Throws(PhrException::class)override fun `setConsent`(`actor`: kotlin.String, `subject`: kotlin.String, `request`: ConsentRequest): ConsentDirective {
+            return FfiConverterTypeConsentDirective.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_set_consent(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),
+        FfiConverterTypeConsentRequest.lower(`request`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Use the operator profile the municipality or provider publishes (JSON), after the core
+     * validated it (municipal restrictions, purposes with recipients and categories).
+     */
+    @Throws(PhrException::class)override fun `setOperatorProfileJson`(`json`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_set_operator_profile_json(
+        it,
+        
+        FfiConverterString.lower(`json`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Withdraw consent for these categories and purposes (a deny from now on; copies the
+     * recipient holds are deleted at the next sync).
+     */
+    @Throws(PhrException::class)override fun `withdraw`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String, `categories`: List<DataCategory>, `purposes`: List<kotlin.String>): ConsentDirective {
+            return FfiConverterTypeConsentDirective.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_withdraw(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),
+        FfiConverterString.lower(`recipient`),
+        FfiConverterSequenceTypeDataCategory.lower(`categories`),
+        FfiConverterSequenceString.lower(`purposes`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The same Bundle written to `path`, a NEW file (an existing file is never overwritten),
+     * for the share sheet. A failed write leaves no partial file.
+     */
+    @Throws(PhrException::class)override fun `exportFhirFile`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String?, `purpose`: kotlin.String?, `path`: kotlin.String): ExportSummary {
+            return FfiConverterTypeExportSummary.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_export_fhir_file(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),
+        FfiConverterOptionalString.lower(`recipient`),
+        FfiConverterOptionalString.lower(`purpose`),
+        FfiConverterString.lower(`path`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The record as a FHIR R4 (JP Core) Bundle, JSON text. With `recipient` and `purpose`,
+     * only what consent releases to them now (the release is audited); without, the whole
+     * record (needs the Share permission: it is leaving the device).
+     */
+    @Throws(PhrException::class)override fun `exportFhirJson`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String?, `purpose`: kotlin.String?): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_export_fhir_json(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),
+        FfiConverterOptionalString.lower(`recipient`),
+        FfiConverterOptionalString.lower(`purpose`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * FHIR resources kept as documents for `subject` (types the record does not model), by
+     * resource type with their counts.
+     */
+    @Throws(PhrException::class)override fun `fhirDocumentCounts`(`actor`: kotlin.String, `subject`: kotlin.String): List<DocumentCount> {
+            return FfiConverterSequenceTypeDocumentCount.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_fhir_document_counts(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup.
+     */
+    @Throws(PhrException::class)override fun `importCheckupXml`(`actor`: kotlin.String, `subject`: kotlin.String, `xml`: kotlin.ByteArray, `provenance`: Provenance): Record {
+            return FfiConverterTypeRecord.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_import_checkup_xml(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),
+        FfiConverterByteArray.lower(`xml`),
+        FfiConverterTypeProvenance.lower(`provenance`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Import FHIR R4 JSON (a Bundle of any type, or one resource): one transaction, all or
+     * nothing; a malformed input names its JSON path. `listener` hears resources written.
+     */
+    @Throws(PhrException::class)override fun `importFhir`(`actor`: kotlin.String, `subject`: kotlin.String, `json`: kotlin.ByteArray, `provenance`: Provenance, `source`: kotlin.String?, `listener`: ProgressListener?): ImportSummary {
+            return FfiConverterTypeImportSummary.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_import_fhir(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),
+        FfiConverterByteArray.lower(`json`),
+        FfiConverterTypeProvenance.lower(`provenance`),
+        FfiConverterOptionalString.lower(`source`),
+        FfiConverterOptionalTypeProgressListener.lower(`listener`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Every delegation on `subject`'s record, revoked and expired ones included.
+     */
+    @Throws(PhrException::class)override fun `delegations`(`actor`: kotlin.String, `subject`: kotlin.String): List<Delegation> {
+            return FfiConverterSequenceTypeDelegation.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_delegations(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Let someone act on `subject`'s record within scopes and a period. The subject grants for
+     * themself; a legal representative grants with a basis (a parent's grant ends at 18).
+     */
+    @Throws(PhrException::class)override fun `grant`(`actor`: kotlin.String, `subject`: kotlin.String, `delegation`: NewDelegation): Delegation {
+            return FfiConverterTypeDelegation.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_grant(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),
+        FfiConverterTypeNewDelegation.lower(`delegation`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * End a delegation now (its grantor or its subject).
+     */
+    @Throws(PhrException::class)override fun `revoke`(`actor`: kotlin.String, `delegationId`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_revoke(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`delegationId`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The person ids `actor` may act for now, themself first (the family switcher).
+     */
+    @Throws(PhrException::class)override fun `subjectsOf`(`actor`: kotlin.String): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_subjects_of(
+        it,
+        
+        FfiConverterString.lower(`actor`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A subject who came of age (or recovered) takes their record back: every representative's
+     * grant on it ends. Returns the ids of the delegations ended.
+     */
+    @Throws(PhrException::class)override fun `takeControl`(`actor`: kotlin.String, `subject`: kotlin.String): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_take_control(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * "Who can see my record, with which rights, until when".
+     */
+    @Throws(PhrException::class)override fun `whoCanAccess`(`actor`: kotlin.String, `subject`: kotlin.String): List<AccessGrant> {
+            return FfiConverterSequenceTypeAccessGrant.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_who_can_access(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),_status)
+}
+    }
+    )
+    }
+    
 
     
     /**
@@ -2660,6 +3459,51 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_verify_audit(
         it,
         _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Forget the token kept for `recipient`'s server (sign out). Device owner only.
+     */
+    @Throws(PhrException::class)override fun `forgetSyncToken`(`actor`: kotlin.String, `recipient`: kotlin.String): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_forget_sync_token(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`recipient`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Push `subject`'s outbox for `recipient` through the consent gate, delete what was
+     * withdrawn or erased there, pull what the platform holds. Blocking, resumable,
+     * idempotent. Errors to act on: `Offline` (retry later), `AuthRequired` (sign in),
+     * `ServerRejected`.
+     */
+    @Throws(PhrException::class)override fun `sync`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String, `settings`: SyncSettings, `tokens`: SyncTokenProvider?, `listener`: SyncListener?): SyncSummary {
+            return FfiConverterTypeSyncSummary.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_sync(
+        it,
+        
+        FfiConverterString.lower(`actor`),
+        FfiConverterString.lower(`subject`),
+        FfiConverterString.lower(`recipient`),
+        FfiConverterTypeSyncSettings.lower(`settings`),
+        FfiConverterOptionalTypeSyncTokenProvider.lower(`tokens`),
+        FfiConverterOptionalTypeSyncListener.lower(`listener`),_status)
 }
     }
     )
@@ -3758,6 +4602,1151 @@ public object FfiConverterTypeProgressListener: FfiConverter<ProgressListener, L
 }
 
 
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Implemented by the app: where a sync is. Called on the syncing thread, never while a
+ * database lock is held; a failing listener never stops the sync.
+ */
+public interface SyncListener {
+    
+    fun `onSyncProgress`(`phase`: SyncPhase, `done`: kotlin.ULong, `total`: kotlin.ULong)
+    
+    companion object
+}
+
+/**
+ * Implemented by the app: where a sync is. Called on the syncing thread, never while a
+ * database lock is held; a failing listener never stops the sync.
+ */
+open class SyncListenerImpl: Disposable, AutoCloseable, SyncListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_phr_ffi_fn_free_synclistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_phr_ffi_fn_clone_synclistener(handle, status)
+        }
+    }
+
+    
+    @Throws(ProgressException::class)override fun `onSyncProgress`(`phase`: SyncPhase, `done`: kotlin.ULong, `total`: kotlin.ULong)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(ProgressException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_synclistener_on_sync_progress(
+        it,
+        
+        FfiConverterTypeSyncPhase.lower(`phase`),
+        FfiConverterULong.lower(`done`),
+        FfiConverterULong.lower(`total`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceSyncListener {
+    internal object `onSyncProgress`: UniffiCallbackInterfaceSyncListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`phase`: RustBufferSyncPhase.ByValue,`done`: Long,`total`: Long,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeSyncListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onSyncProgress`(
+                    FfiConverterTypeSyncPhase.lift(`phase`),
+                    FfiConverterULong.lift(`done`),
+                    FfiConverterULong.lift(`total`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: ProgressException -> FfiConverterTypeProgressError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeSyncListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeSyncListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceSyncListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onSyncProgress`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_phr_ffi_fn_init_callback_vtable_synclistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncListener: FfiConverter<SyncListener, Long> {
+    internal val handleMap = UniffiHandleMap<SyncListener>()
+
+    override fun lower(value: SyncListener): Long {
+        if (value is SyncListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): SyncListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return SyncListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): SyncListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: SyncListener) = 8UL
+
+    override fun write(value: SyncListener, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Implemented by the app (its OAuth client). Tokens are secrets: the core never logs them; the
+ * one a server accepts is kept in the encrypted store for the next sync.
+ */
+public interface SyncTokenProvider {
+    
+    /**
+     * The token for `recipient`'s server; `None` = use the one kept from an earlier sync.
+     */
+    fun `token`(`recipient`: kotlin.String): kotlin.String?
+    
+    /**
+     * The server refused the token (401): a fresh one, or `None` if the user must sign in.
+     * Asked at most once per sync.
+     */
+    fun `refresh`(`recipient`: kotlin.String): kotlin.String?
+    
+    companion object
+}
+
+/**
+ * Implemented by the app (its OAuth client). Tokens are secrets: the core never logs them; the
+ * one a server accepts is kept in the encrypted store for the next sync.
+ */
+open class SyncTokenProviderImpl: Disposable, AutoCloseable, SyncTokenProvider
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_phr_ffi_fn_free_synctokenprovider(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_phr_ffi_fn_clone_synctokenprovider(handle, status)
+        }
+    }
+
+    
+    /**
+     * The token for `recipient`'s server; `None` = use the one kept from an earlier sync.
+     */
+    @Throws(TokenException::class)override fun `token`(`recipient`: kotlin.String): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_synctokenprovider_token(
+        it,
+        
+        FfiConverterString.lower(`recipient`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The server refused the token (401): a fresh one, or `None` if the user must sign in.
+     * Asked at most once per sync.
+     */
+    @Throws(TokenException::class)override fun `refresh`(`recipient`: kotlin.String): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TokenException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_synctokenprovider_refresh(
+        it,
+        
+        FfiConverterString.lower(`recipient`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceSyncTokenProvider {
+    internal object `token`: UniffiCallbackInterfaceSyncTokenProviderMethod0 {
+        override fun callback(`uniffiHandle`: Long,`recipient`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeSyncTokenProvider.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`token`(
+                    FfiConverterString.lift(`recipient`),
+                )
+            }
+            val writeReturn = { value: kotlin.String? -> uniffiOutReturn.setValue(FfiConverterOptionalString.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: TokenException -> FfiConverterTypeTokenError.lower(e) }
+            )
+        }
+    }
+    internal object `refresh`: UniffiCallbackInterfaceSyncTokenProviderMethod1 {
+        override fun callback(`uniffiHandle`: Long,`recipient`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeSyncTokenProvider.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`refresh`(
+                    FfiConverterString.lift(`recipient`),
+                )
+            }
+            val writeReturn = { value: kotlin.String? -> uniffiOutReturn.setValue(FfiConverterOptionalString.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: TokenException -> FfiConverterTypeTokenError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeSyncTokenProvider.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeSyncTokenProvider.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceSyncTokenProvider.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `token`,
+        `refresh`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_phr_ffi_fn_init_callback_vtable_synctokenprovider(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncTokenProvider: FfiConverter<SyncTokenProvider, Long> {
+    internal val handleMap = UniffiHandleMap<SyncTokenProvider>()
+
+    override fun lower(value: SyncTokenProvider): Long {
+        if (value is SyncTokenProviderImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): SyncTokenProvider {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return SyncTokenProviderImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): SyncTokenProvider {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: SyncTokenProvider) = 8UL
+
+    override fun write(value: SyncTokenProvider, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+
+/**
+ * The receipt of one consent decision, as the app shows and shares it.
+ */
+data class ConsentReceiptText (
+    var `directive`: ConsentDirective
+    , 
+    /**
+     * ISO/IEC 29184 notice elements, as JSON text.
+     */
+    var `json`: kotlin.String
+    , 
+    var `textJa`: kotlin.String
+    , 
+    var `textEn`: kotlin.String
+    , 
+    /**
+     * The FHIR R4 `Consent` resource, as JSON text.
+     */
+    var `fhirJson`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConsentReceiptText: FfiConverterRustBuffer<ConsentReceiptText> {
+    override fun read(buf: ByteBuffer): ConsentReceiptText {
+        return ConsentReceiptText(
+            FfiConverterTypeConsentDirective.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ConsentReceiptText) = (
+            FfiConverterTypeConsentDirective.allocationSize(value.`directive`) +
+            FfiConverterString.allocationSize(value.`json`) +
+            FfiConverterString.allocationSize(value.`textJa`) +
+            FfiConverterString.allocationSize(value.`textEn`) +
+            FfiConverterString.allocationSize(value.`fhirJson`)
+    )
+
+    override fun write(value: ConsentReceiptText, buf: ByteBuffer) {
+            FfiConverterTypeConsentDirective.write(value.`directive`, buf)
+            FfiConverterString.write(value.`json`, buf)
+            FfiConverterString.write(value.`textJa`, buf)
+            FfiConverterString.write(value.`textEn`, buf)
+            FfiConverterString.write(value.`fhirJson`, buf)
+    }
+}
+
+
+
+/**
+ * How many resources of one type are kept as documents.
+ */
+data class DocumentCount (
+    var `resourceType`: kotlin.String
+    , 
+    var `count`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDocumentCount: FfiConverterRustBuffer<DocumentCount> {
+    override fun read(buf: ByteBuffer): DocumentCount {
+        return DocumentCount(
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DocumentCount) = (
+            FfiConverterString.allocationSize(value.`resourceType`) +
+            FfiConverterULong.allocationSize(value.`count`)
+    )
+
+    override fun write(value: DocumentCount, buf: ByteBuffer) {
+            FfiConverterString.write(value.`resourceType`, buf)
+            FfiConverterULong.write(value.`count`, buf)
+    }
+}
+
+
+
+/**
+ * What an export wrote.
+ */
+data class ExportSummary (
+    /**
+     * Resources in the Bundle (Patient, records, Provenance).
+     */
+    var `resources`: kotlin.ULong
+    , 
+    var `bytes`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeExportSummary: FfiConverterRustBuffer<ExportSummary> {
+    override fun read(buf: ByteBuffer): ExportSummary {
+        return ExportSummary(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ExportSummary) = (
+            FfiConverterULong.allocationSize(value.`resources`) +
+            FfiConverterULong.allocationSize(value.`bytes`)
+    )
+
+    override fun write(value: ExportSummary, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`resources`, buf)
+            FfiConverterULong.write(value.`bytes`, buf)
+    }
+}
+
+
+
+/**
+ * What an import did; every resource of the input is in exactly one list (or is a line of an
+ * imported checkup).
+ */
+data class ImportSummary (
+    var `imported`: List<ImportedItem>
+    , 
+    var `updated`: List<ImportedItem>
+    , 
+    var `skipped`: List<ImportedItem>
+    , 
+    var `documents`: List<ImportedItem>
+    , 
+    var `checkupLines`: kotlin.ULong
+    , 
+    var `derived`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeImportSummary: FfiConverterRustBuffer<ImportSummary> {
+    override fun read(buf: ByteBuffer): ImportSummary {
+        return ImportSummary(
+            FfiConverterSequenceTypeImportedItem.read(buf),
+            FfiConverterSequenceTypeImportedItem.read(buf),
+            FfiConverterSequenceTypeImportedItem.read(buf),
+            FfiConverterSequenceTypeImportedItem.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ImportSummary) = (
+            FfiConverterSequenceTypeImportedItem.allocationSize(value.`imported`) +
+            FfiConverterSequenceTypeImportedItem.allocationSize(value.`updated`) +
+            FfiConverterSequenceTypeImportedItem.allocationSize(value.`skipped`) +
+            FfiConverterSequenceTypeImportedItem.allocationSize(value.`documents`) +
+            FfiConverterULong.allocationSize(value.`checkupLines`) +
+            FfiConverterULong.allocationSize(value.`derived`)
+    )
+
+    override fun write(value: ImportSummary, buf: ByteBuffer) {
+            FfiConverterSequenceTypeImportedItem.write(value.`imported`, buf)
+            FfiConverterSequenceTypeImportedItem.write(value.`updated`, buf)
+            FfiConverterSequenceTypeImportedItem.write(value.`skipped`, buf)
+            FfiConverterSequenceTypeImportedItem.write(value.`documents`, buf)
+            FfiConverterULong.write(value.`checkupLines`, buf)
+            FfiConverterULong.write(value.`derived`, buf)
+    }
+}
+
+
+
+/**
+ * One resource of an import and what became of it (no values: path, type, reason).
+ */
+data class ImportedItem (
+    /**
+     * JSON path in the input (`entry[3].resource`).
+     */
+    var `path`: kotlin.String
+    , 
+    var `resourceType`: kotlin.String
+    , 
+    var `recordId`: kotlin.String?
+    , 
+    var `reason`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeImportedItem: FfiConverterRustBuffer<ImportedItem> {
+    override fun read(buf: ByteBuffer): ImportedItem {
+        return ImportedItem(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ImportedItem) = (
+            FfiConverterString.allocationSize(value.`path`) +
+            FfiConverterString.allocationSize(value.`resourceType`) +
+            FfiConverterOptionalString.allocationSize(value.`recordId`) +
+            FfiConverterOptionalString.allocationSize(value.`reason`)
+    )
+
+    override fun write(value: ImportedItem, buf: ByteBuffer) {
+            FfiConverterString.write(value.`path`, buf)
+            FfiConverterString.write(value.`resourceType`, buf)
+            FfiConverterOptionalString.write(value.`recordId`, buf)
+            FfiConverterOptionalString.write(value.`reason`, buf)
+    }
+}
+
+
+
+/**
+ * How to sync. `SyncSettings::default()` on the app side is the production setting.
+ */
+data class SyncSettings (
+    /**
+     * The server's FHIR base URL; `None` = the recipient's endpoint in the operator profile.
+     */
+    var `serverUrl`: kotlin.String? = null 
+    , 
+    /**
+     * Accept plain http to 127.0.0.1/::1/localhost (tests and local demos only).
+     */
+    var `allowInsecureLoopback`: kotlin.Boolean = false 
+    , 
+    /**
+     * Requests per FHIR batch Bundle.
+     */
+    var `batchSize`: kotlin.UInt = 100u 
+    , 
+    /**
+     * Whole-request timeout in milliseconds.
+     */
+    var `timeoutMs`: kotlin.ULong = 30000uL 
+    , 
+    /**
+     * Attempts per request before `Offline`.
+     */
+    var `maxAttempts`: kotlin.UInt = 6u 
+    , 
+    /**
+     * Pull what the platform holds for the subject after pushing.
+     */
+    var `pull`: kotlin.Boolean = true 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncSettings: FfiConverterRustBuffer<SyncSettings> {
+    override fun read(buf: ByteBuffer): SyncSettings {
+        return SyncSettings(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SyncSettings) = (
+            FfiConverterOptionalString.allocationSize(value.`serverUrl`) +
+            FfiConverterBoolean.allocationSize(value.`allowInsecureLoopback`) +
+            FfiConverterUInt.allocationSize(value.`batchSize`) +
+            FfiConverterULong.allocationSize(value.`timeoutMs`) +
+            FfiConverterUInt.allocationSize(value.`maxAttempts`) +
+            FfiConverterBoolean.allocationSize(value.`pull`)
+    )
+
+    override fun write(value: SyncSettings, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`serverUrl`, buf)
+            FfiConverterBoolean.write(value.`allowInsecureLoopback`, buf)
+            FfiConverterUInt.write(value.`batchSize`, buf)
+            FfiConverterULong.write(value.`timeoutMs`, buf)
+            FfiConverterUInt.write(value.`maxAttempts`, buf)
+            FfiConverterBoolean.write(value.`pull`, buf)
+    }
+}
+
+
+
+/**
+ * What one sync did (counts and refused record ids only, no health data).
+ */
+data class SyncSummary (
+    var `pushed`: kotlin.ULong
+    , 
+    var `deleted`: kotlin.ULong
+    , 
+    var `withdrawals`: kotlin.ULong
+    , 
+    var `withheld`: kotlin.ULong
+    , 
+    var `rejected`: List<RejectedItem>
+    , 
+    var `deferred`: kotlin.ULong
+    , 
+    var `pulled`: kotlin.ULong
+    , 
+    var `imported`: kotlin.ULong
+    , 
+    var `updated`: kotlin.ULong
+    , 
+    var `skipped`: kotlin.ULong
+    , 
+    var `requests`: kotlin.UInt
+    , 
+    var `retries`: kotlin.UInt
+    , 
+    /**
+     * Outbox items still waiting for this recipient.
+     */
+    var `remaining`: kotlin.ULong
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
+    override fun read(buf: ByteBuffer): SyncSummary {
+        return SyncSummary(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterSequenceTypeRejectedItem.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SyncSummary) = (
+            FfiConverterULong.allocationSize(value.`pushed`) +
+            FfiConverterULong.allocationSize(value.`deleted`) +
+            FfiConverterULong.allocationSize(value.`withdrawals`) +
+            FfiConverterULong.allocationSize(value.`withheld`) +
+            FfiConverterSequenceTypeRejectedItem.allocationSize(value.`rejected`) +
+            FfiConverterULong.allocationSize(value.`deferred`) +
+            FfiConverterULong.allocationSize(value.`pulled`) +
+            FfiConverterULong.allocationSize(value.`imported`) +
+            FfiConverterULong.allocationSize(value.`updated`) +
+            FfiConverterULong.allocationSize(value.`skipped`) +
+            FfiConverterUInt.allocationSize(value.`requests`) +
+            FfiConverterUInt.allocationSize(value.`retries`) +
+            FfiConverterULong.allocationSize(value.`remaining`)
+    )
+
+    override fun write(value: SyncSummary, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`pushed`, buf)
+            FfiConverterULong.write(value.`deleted`, buf)
+            FfiConverterULong.write(value.`withdrawals`, buf)
+            FfiConverterULong.write(value.`withheld`, buf)
+            FfiConverterSequenceTypeRejectedItem.write(value.`rejected`, buf)
+            FfiConverterULong.write(value.`deferred`, buf)
+            FfiConverterULong.write(value.`pulled`, buf)
+            FfiConverterULong.write(value.`imported`, buf)
+            FfiConverterULong.write(value.`updated`, buf)
+            FfiConverterULong.write(value.`skipped`, buf)
+            FfiConverterUInt.write(value.`requests`, buf)
+            FfiConverterUInt.write(value.`retries`, buf)
+            FfiConverterULong.write(value.`remaining`, buf)
+    }
+}
+
+
 
 
 
@@ -4259,6 +6248,72 @@ public object FfiConverterTypeProgressError : FfiConverterRustBuffer<ProgressExc
 
 
 
+
+/**
+ * Why the app could not supply a token (sign-in cancelled, no network for the auth server).
+ * Sync then fails with `AuthRequired`; nothing is lost.
+ */
+sealed class TokenException: kotlin.Exception() {
+    
+    class Unavailable(
+        
+        val `reason`: kotlin.String
+        ) : TokenException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+
+    
+
+
+    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<TokenException> {
+        override fun lift(error_buf: RustBuffer.ByValue): TokenException = FfiConverterTypeTokenError.lift(error_buf)
+    }
+
+    
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTokenError : FfiConverterRustBuffer<TokenException> {
+    override fun read(buf: ByteBuffer): TokenException {
+        
+
+        return when(buf.getInt()) {
+            1 -> TokenException.Unavailable(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: TokenException): ULong {
+        return when(value) {
+            is TokenException.Unavailable -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+        }
+    }
+
+    override fun write(value: TokenException, buf: ByteBuffer) {
+        when(value) {
+            is TokenException.Unavailable -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+
+}
+
+
+
+
 /**
  * @suppress
  */
@@ -4380,6 +6435,70 @@ public object FfiConverterOptionalTypeProgressListener: FfiConverterRustBuffer<P
         } else {
             buf.put(1)
             FfiConverterTypeProgressListener.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSyncListener: FfiConverterRustBuffer<SyncListener?> {
+    override fun read(buf: ByteBuffer): SyncListener? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSyncListener.read(buf)
+    }
+
+    override fun allocationSize(value: SyncListener?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSyncListener.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SyncListener?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSyncListener.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSyncTokenProvider: FfiConverterRustBuffer<SyncTokenProvider?> {
+    override fun read(buf: ByteBuffer): SyncTokenProvider? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSyncTokenProvider.read(buf)
+    }
+
+    override fun allocationSize(value: SyncTokenProvider?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSyncTokenProvider.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SyncTokenProvider?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSyncTokenProvider.write(value, buf)
         }
     }
 }
@@ -4546,6 +6665,34 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeAccessGrant: FfiConverterRustBuffer<List<AccessGrant>> {
+    override fun read(buf: ByteBuffer): List<AccessGrant> {
+        val len = buf.getInt()
+        return List<AccessGrant>(len) {
+            FfiConverterTypeAccessGrant.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<AccessGrant>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeAccessGrant.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<AccessGrant>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeAccessGrant.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeAuditEntry: FfiConverterRustBuffer<List<AuditEntry>> {
     override fun read(buf: ByteBuffer): List<AuditEntry> {
         val len = buf.getInt()
@@ -4592,6 +6739,90 @@ public object FfiConverterSequenceTypeBucket: FfiConverterRustBuffer<List<Bucket
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeBucket.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeConsentDirective: FfiConverterRustBuffer<List<ConsentDirective>> {
+    override fun read(buf: ByteBuffer): List<ConsentDirective> {
+        val len = buf.getInt()
+        return List<ConsentDirective>(len) {
+            FfiConverterTypeConsentDirective.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ConsentDirective>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeConsentDirective.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ConsentDirective>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeConsentDirective.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDelegation: FfiConverterRustBuffer<List<Delegation>> {
+    override fun read(buf: ByteBuffer): List<Delegation> {
+        val len = buf.getInt()
+        return List<Delegation>(len) {
+            FfiConverterTypeDelegation.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Delegation>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDelegation.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Delegation>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDelegation.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeOutboxItem: FfiConverterRustBuffer<List<OutboxItem>> {
+    override fun read(buf: ByteBuffer): List<OutboxItem> {
+        val len = buf.getInt()
+        return List<OutboxItem>(len) {
+            FfiConverterTypeOutboxItem.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<OutboxItem>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeOutboxItem.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<OutboxItem>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeOutboxItem.write(it, buf)
         }
     }
 }
@@ -4686,6 +6917,90 @@ public object FfiConverterSequenceTypeRecordVersion: FfiConverterRustBuffer<List
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeRejectedItem: FfiConverterRustBuffer<List<RejectedItem>> {
+    override fun read(buf: ByteBuffer): List<RejectedItem> {
+        val len = buf.getInt()
+        return List<RejectedItem>(len) {
+            FfiConverterTypeRejectedItem.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<RejectedItem>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRejectedItem.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<RejectedItem>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRejectedItem.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDocumentCount: FfiConverterRustBuffer<List<DocumentCount>> {
+    override fun read(buf: ByteBuffer): List<DocumentCount> {
+        val len = buf.getInt()
+        return List<DocumentCount>(len) {
+            FfiConverterTypeDocumentCount.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DocumentCount>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDocumentCount.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DocumentCount>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDocumentCount.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeImportedItem: FfiConverterRustBuffer<List<ImportedItem>> {
+    override fun read(buf: ByteBuffer): List<ImportedItem> {
+        val len = buf.getInt()
+        return List<ImportedItem>(len) {
+            FfiConverterTypeImportedItem.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ImportedItem>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeImportedItem.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ImportedItem>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeImportedItem.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeClinicalInput: FfiConverterRustBuffer<List<ClinicalInput>> {
     override fun read(buf: ByteBuffer): List<ClinicalInput> {
         val len = buf.getInt()
@@ -4704,6 +7019,34 @@ public object FfiConverterSequenceTypeClinicalInput: FfiConverterRustBuffer<List
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeClinicalInput.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDataCategory: FfiConverterRustBuffer<List<DataCategory>> {
+    override fun read(buf: ByteBuffer): List<DataCategory> {
+        val len = buf.getInt()
+        return List<DataCategory>(len) {
+            FfiConverterTypeDataCategory.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DataCategory>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDataCategory.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DataCategory>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDataCategory.write(it, buf)
         }
     }
 }
@@ -4735,6 +7078,28 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
         }
     }
 }
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 
 
 

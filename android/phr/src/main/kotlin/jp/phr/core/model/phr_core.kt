@@ -905,6 +905,33 @@ object NoHandle
 /**
  * @suppress
  */
+public object FfiConverterUShort: FfiConverter<UShort, Short> {
+    override fun lift(value: Short): UShort {
+        return value.toUShort()
+    }
+
+    fun lift(value: Int): UShort {
+        return value.toUShort()
+    }
+
+    override fun read(buf: ByteBuffer): UShort {
+        return lift(buf.getShort())
+    }
+
+    override fun lower(value: UShort): Short {
+        return value.toShort()
+    }
+
+    override fun allocationSize(value: UShort) = 2UL
+
+    override fun write(value: UShort, buf: ByteBuffer) {
+        buf.putShort(value.toShort())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterUInt: FfiConverter<UInt, Int> {
     override fun lift(value: Int): UInt {
         return value.toUInt()
@@ -1071,6 +1098,90 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
         val byteBuf = toUtf8(value)
         buf.putInt(byteBuf.limit())
         buf.put(byteBuf)
+    }
+}
+
+
+
+/**
+ * One line of "who can see my record, with which rights, until when".
+ */
+data class AccessGrant (
+    /**
+     * A person id on this device, or an account on another device.
+     */
+    var `grantee`: Grantee
+    , 
+    /**
+     * The grantee's nickname when they are a person on this device (the subject should know
+     * who can see their record).
+     */
+    var `granteeNickname`: kotlin.String?
+    , 
+    /**
+     * `None` for the subject themself.
+     */
+    var `delegationId`: kotlin.String?
+    , 
+    var `scopes`: List<Scope>
+    , 
+    var `validFrom`: kotlin.Long
+    , 
+    /**
+     * The instant the rights end by themselves (expiry, or coming of age for a parent's grant).
+     */
+    var `validUntil`: kotlin.Long?
+    , 
+    var `grantorKind`: GrantorKind?
+    , 
+    var `basis`: RepresentativeBasis?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAccessGrant: FfiConverterRustBuffer<AccessGrant> {
+    override fun read(buf: ByteBuffer): AccessGrant {
+        return AccessGrant(
+            FfiConverterTypeGrantee.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypeScope.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalTypeGrantorKind.read(buf),
+            FfiConverterOptionalTypeRepresentativeBasis.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AccessGrant) = (
+            FfiConverterTypeGrantee.allocationSize(value.`grantee`) +
+            FfiConverterOptionalString.allocationSize(value.`granteeNickname`) +
+            FfiConverterOptionalString.allocationSize(value.`delegationId`) +
+            FfiConverterSequenceTypeScope.allocationSize(value.`scopes`) +
+            FfiConverterLong.allocationSize(value.`validFrom`) +
+            FfiConverterOptionalLong.allocationSize(value.`validUntil`) +
+            FfiConverterOptionalTypeGrantorKind.allocationSize(value.`grantorKind`) +
+            FfiConverterOptionalTypeRepresentativeBasis.allocationSize(value.`basis`)
+    )
+
+    override fun write(value: AccessGrant, buf: ByteBuffer) {
+            FfiConverterTypeGrantee.write(value.`grantee`, buf)
+            FfiConverterOptionalString.write(value.`granteeNickname`, buf)
+            FfiConverterOptionalString.write(value.`delegationId`, buf)
+            FfiConverterSequenceTypeScope.write(value.`scopes`, buf)
+            FfiConverterLong.write(value.`validFrom`, buf)
+            FfiConverterOptionalLong.write(value.`validUntil`, buf)
+            FfiConverterOptionalTypeGrantorKind.write(value.`grantorKind`, buf)
+            FfiConverterOptionalTypeRepresentativeBasis.write(value.`basis`, buf)
     }
 }
 
@@ -1691,6 +1802,421 @@ public object FfiConverterTypeCondition: FfiConverterRustBuffer<Condition> {
 
 
 
+/**
+ * A stored decision. `seq` orders decisions as the store recorded them.
+ */
+data class ConsentDirective (
+    var `id`: kotlin.String
+    , 
+    var `seq`: kotlin.Long
+    , 
+    var `subjectId`: kotlin.String
+    , 
+    /**
+     * Recipient id from the operator profile.
+     */
+    var `recipient`: kotlin.String
+    , 
+    var `categories`: List<DataCategory>
+    , 
+    /**
+     * Purpose codes from the operator profile.
+     */
+    var `purposes`: List<kotlin.String>
+    , 
+    var `effect`: Effect
+    , 
+    /**
+     * Applies from this instant (inclusive)…
+     */
+    var `validFrom`: Stamp
+    , 
+    /**
+     * …until this one (exclusive); `None` = until changed.
+     */
+    var `validUntil`: Stamp?
+    , 
+    /**
+     * When the decision was made (never earlier than the previous decision's).
+     */
+    var `decidedAt`: Stamp
+    , 
+    /**
+     * The person who decided (the subject, or a family manager acting for them).
+     */
+    var `decidedBy`: kotlin.String
+    , 
+    /**
+     * The delegation a proxy acted under, if any.
+     */
+    var `delegation`: kotlin.String?
+    , 
+    /**
+     * The privacy-notice version shown when deciding.
+     */
+    var `noticeVersion`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConsentDirective: FfiConverterRustBuffer<ConsentDirective> {
+    override fun read(buf: ByteBuffer): ConsentDirective {
+        return ConsentDirective(
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeDataCategory.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterTypeEffect.read(buf),
+            FfiConverterTypeStamp.read(buf),
+            FfiConverterOptionalTypeStamp.read(buf),
+            FfiConverterTypeStamp.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ConsentDirective) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterLong.allocationSize(value.`seq`) +
+            FfiConverterString.allocationSize(value.`subjectId`) +
+            FfiConverterString.allocationSize(value.`recipient`) +
+            FfiConverterSequenceTypeDataCategory.allocationSize(value.`categories`) +
+            FfiConverterSequenceString.allocationSize(value.`purposes`) +
+            FfiConverterTypeEffect.allocationSize(value.`effect`) +
+            FfiConverterTypeStamp.allocationSize(value.`validFrom`) +
+            FfiConverterOptionalTypeStamp.allocationSize(value.`validUntil`) +
+            FfiConverterTypeStamp.allocationSize(value.`decidedAt`) +
+            FfiConverterString.allocationSize(value.`decidedBy`) +
+            FfiConverterOptionalString.allocationSize(value.`delegation`) +
+            FfiConverterString.allocationSize(value.`noticeVersion`)
+    )
+
+    override fun write(value: ConsentDirective, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterLong.write(value.`seq`, buf)
+            FfiConverterString.write(value.`subjectId`, buf)
+            FfiConverterString.write(value.`recipient`, buf)
+            FfiConverterSequenceTypeDataCategory.write(value.`categories`, buf)
+            FfiConverterSequenceString.write(value.`purposes`, buf)
+            FfiConverterTypeEffect.write(value.`effect`, buf)
+            FfiConverterTypeStamp.write(value.`validFrom`, buf)
+            FfiConverterOptionalTypeStamp.write(value.`validUntil`, buf)
+            FfiConverterTypeStamp.write(value.`decidedAt`, buf)
+            FfiConverterString.write(value.`decidedBy`, buf)
+            FfiConverterOptionalString.write(value.`delegation`, buf)
+            FfiConverterString.write(value.`noticeVersion`, buf)
+    }
+}
+
+
+
+/**
+ * What a front end asks for: a permit or a deny for one recipient, some categories and some
+ * purposes, over a period.
+ */
+data class ConsentRequest (
+    var `recipient`: kotlin.String
+    , 
+    var `categories`: List<DataCategory>
+    , 
+    var `purposes`: List<kotlin.String>
+    , 
+    var `effect`: Effect
+    , 
+    /**
+     * Defaults to the moment of decision.
+     */
+    var `validFrom`: Stamp?
+    , 
+    /**
+     * `None`: until changed or withdrawn.
+     */
+    var `validUntil`: Stamp?
+    , 
+    /**
+     * The notice version shown; defaults to the profile's current one.
+     */
+    var `noticeVersion`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConsentRequest: FfiConverterRustBuffer<ConsentRequest> {
+    override fun read(buf: ByteBuffer): ConsentRequest {
+        return ConsentRequest(
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeDataCategory.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterTypeEffect.read(buf),
+            FfiConverterOptionalTypeStamp.read(buf),
+            FfiConverterOptionalTypeStamp.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ConsentRequest) = (
+            FfiConverterString.allocationSize(value.`recipient`) +
+            FfiConverterSequenceTypeDataCategory.allocationSize(value.`categories`) +
+            FfiConverterSequenceString.allocationSize(value.`purposes`) +
+            FfiConverterTypeEffect.allocationSize(value.`effect`) +
+            FfiConverterOptionalTypeStamp.allocationSize(value.`validFrom`) +
+            FfiConverterOptionalTypeStamp.allocationSize(value.`validUntil`) +
+            FfiConverterOptionalString.allocationSize(value.`noticeVersion`)
+    )
+
+    override fun write(value: ConsentRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`recipient`, buf)
+            FfiConverterSequenceTypeDataCategory.write(value.`categories`, buf)
+            FfiConverterSequenceString.write(value.`purposes`, buf)
+            FfiConverterTypeEffect.write(value.`effect`, buf)
+            FfiConverterOptionalTypeStamp.write(value.`validFrom`, buf)
+            FfiConverterOptionalTypeStamp.write(value.`validUntil`, buf)
+            FfiConverterOptionalString.write(value.`noticeVersion`, buf)
+    }
+}
+
+
+
+/**
+ * The whole picture for one subject at one instant.
+ */
+data class ConsentState (
+    var `subjectId`: kotlin.String
+    , 
+    var `at`: Stamp
+    , 
+    var `operator`: kotlin.String
+    , 
+    var `currentNotice`: kotlin.String
+    , 
+    var `purposes`: List<PurposeState>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConsentState: FfiConverterRustBuffer<ConsentState> {
+    override fun read(buf: ByteBuffer): ConsentState {
+        return ConsentState(
+            FfiConverterString.read(buf),
+            FfiConverterTypeStamp.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypePurposeState.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ConsentState) = (
+            FfiConverterString.allocationSize(value.`subjectId`) +
+            FfiConverterTypeStamp.allocationSize(value.`at`) +
+            FfiConverterString.allocationSize(value.`operator`) +
+            FfiConverterString.allocationSize(value.`currentNotice`) +
+            FfiConverterSequenceTypePurposeState.allocationSize(value.`purposes`)
+    )
+
+    override fun write(value: ConsentState, buf: ByteBuffer) {
+            FfiConverterString.write(value.`subjectId`, buf)
+            FfiConverterTypeStamp.write(value.`at`, buf)
+            FfiConverterString.write(value.`operator`, buf)
+            FfiConverterString.write(value.`currentNotice`, buf)
+            FfiConverterSequenceTypePurposeState.write(value.`purposes`, buf)
+    }
+}
+
+
+
+/**
+ * One switch: may `recipient` receive `category` for this purpose now?
+ */
+data class ConsentToggle (
+    var `recipient`: kotlin.String
+    , 
+    var `recipientName`: kotlin.String
+    , 
+    var `category`: DataCategory
+    , 
+    var `permitted`: kotlin.Boolean
+    , 
+    /**
+     * The directive that decided (`None`: nothing decided yet, so default deny).
+     */
+    var `directiveId`: kotlin.String?
+    , 
+    /**
+     * When the deciding directive ends, if it does.
+     */
+    var `until`: Stamp?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConsentToggle: FfiConverterRustBuffer<ConsentToggle> {
+    override fun read(buf: ByteBuffer): ConsentToggle {
+        return ConsentToggle(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeDataCategory.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeStamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ConsentToggle) = (
+            FfiConverterString.allocationSize(value.`recipient`) +
+            FfiConverterString.allocationSize(value.`recipientName`) +
+            FfiConverterTypeDataCategory.allocationSize(value.`category`) +
+            FfiConverterBoolean.allocationSize(value.`permitted`) +
+            FfiConverterOptionalString.allocationSize(value.`directiveId`) +
+            FfiConverterOptionalTypeStamp.allocationSize(value.`until`)
+    )
+
+    override fun write(value: ConsentToggle, buf: ByteBuffer) {
+            FfiConverterString.write(value.`recipient`, buf)
+            FfiConverterString.write(value.`recipientName`, buf)
+            FfiConverterTypeDataCategory.write(value.`category`, buf)
+            FfiConverterBoolean.write(value.`permitted`, buf)
+            FfiConverterOptionalString.write(value.`directiveId`, buf)
+            FfiConverterOptionalTypeStamp.write(value.`until`, buf)
+    }
+}
+
+
+
+/**
+ * A stored delegation.
+ */
+data class Delegation (
+    var `id`: kotlin.String
+    , 
+    var `subjectId`: kotlin.String
+    , 
+    var `grantee`: Grantee
+    , 
+    var `grantedBy`: kotlin.String
+    , 
+    var `grantorKind`: GrantorKind
+    , 
+    var `basis`: RepresentativeBasis?
+    , 
+    var `basisNote`: kotlin.String?
+    , 
+    var `scopes`: List<Scope>
+    , 
+    var `validFrom`: kotlin.Long
+    , 
+    var `validUntil`: kotlin.Long?
+    , 
+    var `createdUtc`: kotlin.Long
+    , 
+    var `revokedUtc`: kotlin.Long?
+    , 
+    var `revokedBy`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDelegation: FfiConverterRustBuffer<Delegation> {
+    override fun read(buf: ByteBuffer): Delegation {
+        return Delegation(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeGrantee.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeGrantorKind.read(buf),
+            FfiConverterOptionalTypeRepresentativeBasis.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypeScope.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Delegation) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`subjectId`) +
+            FfiConverterTypeGrantee.allocationSize(value.`grantee`) +
+            FfiConverterString.allocationSize(value.`grantedBy`) +
+            FfiConverterTypeGrantorKind.allocationSize(value.`grantorKind`) +
+            FfiConverterOptionalTypeRepresentativeBasis.allocationSize(value.`basis`) +
+            FfiConverterOptionalString.allocationSize(value.`basisNote`) +
+            FfiConverterSequenceTypeScope.allocationSize(value.`scopes`) +
+            FfiConverterLong.allocationSize(value.`validFrom`) +
+            FfiConverterOptionalLong.allocationSize(value.`validUntil`) +
+            FfiConverterLong.allocationSize(value.`createdUtc`) +
+            FfiConverterOptionalLong.allocationSize(value.`revokedUtc`) +
+            FfiConverterOptionalString.allocationSize(value.`revokedBy`)
+    )
+
+    override fun write(value: Delegation, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`subjectId`, buf)
+            FfiConverterTypeGrantee.write(value.`grantee`, buf)
+            FfiConverterString.write(value.`grantedBy`, buf)
+            FfiConverterTypeGrantorKind.write(value.`grantorKind`, buf)
+            FfiConverterOptionalTypeRepresentativeBasis.write(value.`basis`, buf)
+            FfiConverterOptionalString.write(value.`basisNote`, buf)
+            FfiConverterSequenceTypeScope.write(value.`scopes`, buf)
+            FfiConverterLong.write(value.`validFrom`, buf)
+            FfiConverterOptionalLong.write(value.`validUntil`, buf)
+            FfiConverterLong.write(value.`createdUtc`, buf)
+            FfiConverterOptionalLong.write(value.`revokedUtc`, buf)
+            FfiConverterOptionalString.write(value.`revokedBy`, buf)
+    }
+}
+
+
+
 data class Immunization (
     var `vaccine`: kotlin.String
     , 
@@ -1752,6 +2278,55 @@ public object FfiConverterTypeImmunization: FfiConverterRustBuffer<Immunization>
             FfiConverterOptionalUInt.write(value.`doseNumber`, buf)
             FfiConverterOptionalString.write(value.`lot`, buf)
             FfiConverterOptionalString.write(value.`place`, buf)
+    }
+}
+
+
+
+/**
+ * 問い合わせ窓口: where a resident asks questions or withdraws consent.
+ */
+data class InquiryWindow (
+    var `phone`: kotlin.String
+    , 
+    /**
+     * Opening hours as shown to residents (平日 8:30〜17:15).
+     */
+    var `hours`: kotlin.String
+    , 
+    var `url`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeInquiryWindow: FfiConverterRustBuffer<InquiryWindow> {
+    override fun read(buf: ByteBuffer): InquiryWindow {
+        return InquiryWindow(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: InquiryWindow) = (
+            FfiConverterString.allocationSize(value.`phone`) +
+            FfiConverterString.allocationSize(value.`hours`) +
+            FfiConverterOptionalString.allocationSize(value.`url`)
+    )
+
+    override fun write(value: InquiryWindow, buf: ByteBuffer) {
+            FfiConverterString.write(value.`phone`, buf)
+            FfiConverterString.write(value.`hours`, buf)
+            FfiConverterOptionalString.write(value.`url`, buf)
     }
 }
 
@@ -1831,6 +2406,79 @@ public object FfiConverterTypeMedication: FfiConverterRustBuffer<Medication> {
             FfiConverterOptionalTypeNaiveDate.write(value.`endDate`, buf)
             FfiConverterOptionalString.write(value.`prescriber`, buf)
             FfiConverterOptionalString.write(value.`pharmacy`, buf)
+    }
+}
+
+
+
+/**
+ * A grant to make.
+ */
+data class NewDelegation (
+    var `grantee`: Grantee
+    , 
+    var `scopes`: List<Scope>
+    , 
+    /**
+     * Unix seconds; `None` = now.
+     */
+    var `validFrom`: kotlin.Long?
+    , 
+    /**
+     * Unix seconds, exclusive; `None` = until revoked.
+     */
+    var `validUntil`: kotlin.Long?
+    , 
+    /**
+     * `None` = the subject grants; `Some` = the actor grants as a legal representative.
+     */
+    var `representativeBasis`: RepresentativeBasis?
+    , 
+    /**
+     * Reference to the document (court decision number, consent form) — no health data.
+     */
+    var `basisNote`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeNewDelegation: FfiConverterRustBuffer<NewDelegation> {
+    override fun read(buf: ByteBuffer): NewDelegation {
+        return NewDelegation(
+            FfiConverterTypeGrantee.read(buf),
+            FfiConverterSequenceTypeScope.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalTypeRepresentativeBasis.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: NewDelegation) = (
+            FfiConverterTypeGrantee.allocationSize(value.`grantee`) +
+            FfiConverterSequenceTypeScope.allocationSize(value.`scopes`) +
+            FfiConverterOptionalLong.allocationSize(value.`validFrom`) +
+            FfiConverterOptionalLong.allocationSize(value.`validUntil`) +
+            FfiConverterOptionalTypeRepresentativeBasis.allocationSize(value.`representativeBasis`) +
+            FfiConverterOptionalString.allocationSize(value.`basisNote`)
+    )
+
+    override fun write(value: NewDelegation, buf: ByteBuffer) {
+            FfiConverterTypeGrantee.write(value.`grantee`, buf)
+            FfiConverterSequenceTypeScope.write(value.`scopes`, buf)
+            FfiConverterOptionalLong.write(value.`validFrom`, buf)
+            FfiConverterOptionalLong.write(value.`validUntil`, buf)
+            FfiConverterOptionalTypeRepresentativeBasis.write(value.`representativeBasis`, buf)
+            FfiConverterOptionalString.write(value.`basisNote`, buf)
     }
 }
 
@@ -1968,6 +2616,63 @@ public object FfiConverterTypeNote: FfiConverterRustBuffer<Note> {
 
     override fun write(value: Note, buf: ByteBuffer) {
             FfiConverterString.write(value.`text`, buf)
+    }
+}
+
+
+
+/**
+ * One version of the privacy notice shown to residents.
+ */
+data class NoticeVersion (
+    var `id`: kotlin.String
+    , 
+    /**
+     * Date the version took effect (YYYY-MM-DD).
+     */
+    var `date`: NaiveDate
+    , 
+    /**
+     * SHA-256 of the notice text, lowercase hex.
+     */
+    var `digest`: kotlin.String
+    , 
+    var `url`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeNoticeVersion: FfiConverterRustBuffer<NoticeVersion> {
+    override fun read(buf: ByteBuffer): NoticeVersion {
+        return NoticeVersion(
+            FfiConverterString.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: NoticeVersion) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`date`) +
+            FfiConverterString.allocationSize(value.`digest`) +
+            FfiConverterOptionalString.allocationSize(value.`url`)
+    )
+
+    override fun write(value: NoticeVersion, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterTypeNaiveDate.write(value.`date`, buf)
+            FfiConverterString.write(value.`digest`, buf)
+            FfiConverterOptionalString.write(value.`url`, buf)
     }
 }
 
@@ -2123,6 +2828,151 @@ public object FfiConverterTypeObservationInput: FfiConverterRustBuffer<Observati
             FfiConverterOptionalString.write(value.`unit`, buf)
             FfiConverterOptionalTypeGlucoseTiming.write(value.`glucoseTiming`, buf)
             FfiConverterTypeStamp.write(value.`effective`, buf)
+    }
+}
+
+
+
+/**
+ * The whole profile. Build it with [`OperatorProfile::from_json`] (parse + validate).
+ */
+data class OperatorProfile (
+    var `kind`: OperatorKind
+    , 
+    var `name`: kotlin.String
+    , 
+    var `inquiry`: InquiryWindow
+    , 
+    var `notices`: List<NoticeVersion>
+    , 
+    var `recipients`: List<Recipient>
+    , 
+    var `purposes`: List<Purpose>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOperatorProfile: FfiConverterRustBuffer<OperatorProfile> {
+    override fun read(buf: ByteBuffer): OperatorProfile {
+        return OperatorProfile(
+            FfiConverterTypeOperatorKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeInquiryWindow.read(buf),
+            FfiConverterSequenceTypeNoticeVersion.read(buf),
+            FfiConverterSequenceTypeRecipient.read(buf),
+            FfiConverterSequenceTypePurpose.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: OperatorProfile) = (
+            FfiConverterTypeOperatorKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterTypeInquiryWindow.allocationSize(value.`inquiry`) +
+            FfiConverterSequenceTypeNoticeVersion.allocationSize(value.`notices`) +
+            FfiConverterSequenceTypeRecipient.allocationSize(value.`recipients`) +
+            FfiConverterSequenceTypePurpose.allocationSize(value.`purposes`)
+    )
+
+    override fun write(value: OperatorProfile, buf: ByteBuffer) {
+            FfiConverterTypeOperatorKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterTypeInquiryWindow.write(value.`inquiry`, buf)
+            FfiConverterSequenceTypeNoticeVersion.write(value.`notices`, buf)
+            FfiConverterSequenceTypeRecipient.write(value.`recipients`, buf)
+            FfiConverterSequenceTypePurpose.write(value.`purposes`, buf)
+    }
+}
+
+
+
+/**
+ * One pending item.
+ */
+data class OutboxItem (
+    var `id`: kotlin.String
+    , 
+    var `kind`: OutboxKind
+    , 
+    var `subjectId`: kotlin.String
+    , 
+    var `recipient`: kotlin.String
+    , 
+    var `recordId`: kotlin.String?
+    , 
+    var `directiveId`: kotlin.String?
+    , 
+    var `category`: DataCategory?
+    , 
+    var `purpose`: kotlin.String?
+    , 
+    var `createdUtc`: kotlin.Long
+    , 
+    /**
+     * The HTTP status with which a server last refused this item (sync keeps it queued).
+     */
+    var `lastStatus`: kotlin.UShort?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOutboxItem: FfiConverterRustBuffer<OutboxItem> {
+    override fun read(buf: ByteBuffer): OutboxItem {
+        return OutboxItem(
+            FfiConverterString.read(buf),
+            FfiConverterTypeOutboxKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeDataCategory.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalUShort.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: OutboxItem) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterTypeOutboxKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`subjectId`) +
+            FfiConverterString.allocationSize(value.`recipient`) +
+            FfiConverterOptionalString.allocationSize(value.`recordId`) +
+            FfiConverterOptionalString.allocationSize(value.`directiveId`) +
+            FfiConverterOptionalTypeDataCategory.allocationSize(value.`category`) +
+            FfiConverterOptionalString.allocationSize(value.`purpose`) +
+            FfiConverterLong.allocationSize(value.`createdUtc`) +
+            FfiConverterOptionalUShort.allocationSize(value.`lastStatus`)
+    )
+
+    override fun write(value: OutboxItem, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterTypeOutboxKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`subjectId`, buf)
+            FfiConverterString.write(value.`recipient`, buf)
+            FfiConverterOptionalString.write(value.`recordId`, buf)
+            FfiConverterOptionalString.write(value.`directiveId`, buf)
+            FfiConverterOptionalTypeDataCategory.write(value.`category`, buf)
+            FfiConverterOptionalString.write(value.`purpose`, buf)
+            FfiConverterLong.write(value.`createdUtc`, buf)
+            FfiConverterOptionalUShort.write(value.`lastStatus`, buf)
     }
 }
 
@@ -2294,6 +3144,188 @@ public object FfiConverterTypePerson: FfiConverterRustBuffer<Person> {
             FfiConverterBoolean.write(value.`isOwner`, buf)
             FfiConverterLong.write(value.`version`, buf)
             FfiConverterTypeNewPerson.write(value.`details`, buf)
+    }
+}
+
+
+
+/**
+ * A specific purpose of use, offered to named recipients for named categories.
+ */
+data class Purpose (
+    var `code`: kotlin.String
+    , 
+    var `labelJa`: kotlin.String
+    , 
+    var `labelEn`: kotlin.String
+    , 
+    var `nature`: PurposeNature
+    , 
+    /**
+     * The law and article that make this a statutory duty (required for municipalities).
+     */
+    var `statutoryBasis`: kotlin.String?
+    , 
+    /**
+     * Recipient ids this purpose may send data to.
+     */
+    var `recipients`: List<kotlin.String>
+    , 
+    /**
+     * The categories this purpose needs (data minimisation): consent cannot go wider.
+     */
+    var `categories`: List<DataCategory>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePurpose: FfiConverterRustBuffer<Purpose> {
+    override fun read(buf: ByteBuffer): Purpose {
+        return Purpose(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypePurposeNature.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceTypeDataCategory.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Purpose) = (
+            FfiConverterString.allocationSize(value.`code`) +
+            FfiConverterString.allocationSize(value.`labelJa`) +
+            FfiConverterString.allocationSize(value.`labelEn`) +
+            FfiConverterTypePurposeNature.allocationSize(value.`nature`) +
+            FfiConverterOptionalString.allocationSize(value.`statutoryBasis`) +
+            FfiConverterSequenceString.allocationSize(value.`recipients`) +
+            FfiConverterSequenceTypeDataCategory.allocationSize(value.`categories`)
+    )
+
+    override fun write(value: Purpose, buf: ByteBuffer) {
+            FfiConverterString.write(value.`code`, buf)
+            FfiConverterString.write(value.`labelJa`, buf)
+            FfiConverterString.write(value.`labelEn`, buf)
+            FfiConverterTypePurposeNature.write(value.`nature`, buf)
+            FfiConverterOptionalString.write(value.`statutoryBasis`, buf)
+            FfiConverterSequenceString.write(value.`recipients`, buf)
+            FfiConverterSequenceTypeDataCategory.write(value.`categories`, buf)
+    }
+}
+
+
+
+/**
+ * One purpose with its toggles.
+ */
+data class PurposeState (
+    var `code`: kotlin.String
+    , 
+    var `labelJa`: kotlin.String
+    , 
+    var `labelEn`: kotlin.String
+    , 
+    var `statutoryBasis`: kotlin.String?
+    , 
+    var `toggles`: List<ConsentToggle>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePurposeState: FfiConverterRustBuffer<PurposeState> {
+    override fun read(buf: ByteBuffer): PurposeState {
+        return PurposeState(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypeConsentToggle.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PurposeState) = (
+            FfiConverterString.allocationSize(value.`code`) +
+            FfiConverterString.allocationSize(value.`labelJa`) +
+            FfiConverterString.allocationSize(value.`labelEn`) +
+            FfiConverterOptionalString.allocationSize(value.`statutoryBasis`) +
+            FfiConverterSequenceTypeConsentToggle.allocationSize(value.`toggles`)
+    )
+
+    override fun write(value: PurposeState, buf: ByteBuffer) {
+            FfiConverterString.write(value.`code`, buf)
+            FfiConverterString.write(value.`labelJa`, buf)
+            FfiConverterString.write(value.`labelEn`, buf)
+            FfiConverterOptionalString.write(value.`statutoryBasis`, buf)
+            FfiConverterSequenceTypeConsentToggle.write(value.`toggles`, buf)
+    }
+}
+
+
+
+/**
+ * 提供先: who may receive data.
+ */
+data class Recipient (
+    var `id`: kotlin.String
+    , 
+    var `name`: kotlin.String
+    , 
+    var `kind`: RecipientKind
+    , 
+    var `fhirEndpoint`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRecipient: FfiConverterRustBuffer<Recipient> {
+    override fun read(buf: ByteBuffer): Recipient {
+        return Recipient(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeRecipientKind.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Recipient) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterTypeRecipientKind.allocationSize(value.`kind`) +
+            FfiConverterOptionalString.allocationSize(value.`fhirEndpoint`)
+    )
+
+    override fun write(value: Recipient, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterTypeRecipientKind.write(value.`kind`, buf)
+            FfiConverterOptionalString.write(value.`fhirEndpoint`, buf)
     }
 }
 
@@ -2525,6 +3557,50 @@ public object FfiConverterTypeRecordVersion: FfiConverterRustBuffer<RecordVersio
             FfiConverterLong.write(value.`version`, buf)
             FfiConverterLong.write(value.`replacedUtc`, buf)
             FfiConverterTypeRecordBody.write(value.`body`, buf)
+    }
+}
+
+
+
+/**
+ * An outbox record the server refused (it stays in the outbox with this status).
+ */
+data class RejectedItem (
+    var `recordId`: kotlin.String
+    , 
+    /**
+     * The HTTP status of the refused entry (4xx).
+     */
+    var `status`: kotlin.UShort
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRejectedItem: FfiConverterRustBuffer<RejectedItem> {
+    override fun read(buf: ByteBuffer): RejectedItem {
+        return RejectedItem(
+            FfiConverterString.read(buf),
+            FfiConverterUShort.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RejectedItem) = (
+            FfiConverterString.allocationSize(value.`recordId`) +
+            FfiConverterUShort.allocationSize(value.`status`)
+    )
+
+    override fun write(value: RejectedItem, buf: ByteBuffer) {
+            FfiConverterString.write(value.`recordId`, buf)
+            FfiConverterUShort.write(value.`status`, buf)
     }
 }
 
@@ -2869,6 +3945,110 @@ public object FfiConverterTypeClinicalInput : FfiConverterRustBuffer<ClinicalInp
 
 
 /**
+ * A data category a resident can share or withhold, item by item.
+ */
+
+enum class DataCategory {
+    
+    /**
+     * 健診: specific health checkup results and judgement.
+     */
+    CHECKUP,
+    /**
+     * Blood pressure, pulse, temperature, SpO2, glucose, HbA1c.
+     */
+    VITALS,
+    /**
+     * Height, weight, BMI, waist, body fat.
+     */
+    BODY,
+    /**
+     * Steps, sleep, exercise.
+     */
+    LIFELOG,
+    /**
+     * 予防接種歴.
+     */
+    IMMUNIZATION,
+    /**
+     * お薬手帳.
+     */
+    MEDICATION,
+    /**
+     * Diagnoses and allergies.
+     */
+    CONDITION_ALLERGY,
+    /**
+     * Free text notes.
+     */
+    NOTES;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDataCategory: FfiConverterRustBuffer<DataCategory> {
+    override fun read(buf: ByteBuffer) = try {
+        DataCategory.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: DataCategory) = 4UL
+
+    override fun write(value: DataCategory, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Permit or deny.
+ */
+
+enum class Effect {
+    
+    PERMIT,
+    DENY;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEffect: FfiConverterRustBuffer<Effect> {
+    override fun read(buf: ByteBuffer) = try {
+        Effect.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Effect) = 4UL
+
+    override fun write(value: Effect, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * When a glucose reading was taken relative to a meal.
  */
 
@@ -2898,6 +4078,129 @@ public object FfiConverterTypeGlucoseTiming: FfiConverterRustBuffer<GlucoseTimin
     override fun allocationSize(value: GlucoseTiming) = 4UL
 
     override fun write(value: GlucoseTiming, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Who receives the rights: a person on this device, or an account on another device.
+ */
+sealed class Grantee {
+    
+    data class Person(
+        val v1: kotlin.String) : Grantee()
+        
+    {
+        
+
+        companion object
+    }
+    
+    data class Account(
+        val v1: kotlin.String) : Grantee()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGrantee : FfiConverterRustBuffer<Grantee>{
+    override fun read(buf: ByteBuffer): Grantee {
+        return when(buf.getInt()) {
+            1 -> Grantee.Person(
+                FfiConverterString.read(buf),
+                )
+            2 -> Grantee.Account(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: Grantee): ULong = when(value) {
+        is Grantee.Person -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.v1)
+            )
+        }
+        is Grantee.Account -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.v1)
+            )
+        }
+    }
+
+    override fun write(value: Grantee, buf: ByteBuffer) {
+        when(value) {
+            is Grantee.Person -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.v1, buf)
+                Unit
+            }
+            is Grantee.Account -> {
+                buf.putInt(2)
+                FfiConverterString.write(value.v1, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * Who granted: the subject themself, or a legal representative on a recorded basis.
+ */
+
+enum class GrantorKind {
+    
+    SUBJECT,
+    LEGAL_REPRESENTATIVE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGrantorKind: FfiConverterRustBuffer<GrantorKind> {
+    override fun read(buf: ByteBuffer) = try {
+        GrantorKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: GrantorKind) = 4UL
+
+    override fun write(value: GrantorKind, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -3071,6 +4374,100 @@ public object FfiConverterTypeObservationType: FfiConverterRustBuffer<Observatio
 
 
 
+/**
+ * Which rulebook applies (DOMAIN.md, "Who is involved").
+ */
+
+enum class OperatorKind {
+    
+    /**
+     * 地方公共団体: APPI chapter 5 (行政機関等の義務) applies.
+     */
+    MUNICIPALITY,
+    /**
+     * 事業者: APPI chapter 4 (private sector).
+     */
+    BUSINESS,
+    /**
+     * 医療機関.
+     */
+    MEDICAL_INSTITUTION,
+    /**
+     * 保険者.
+     */
+    HEALTH_INSURER;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOperatorKind: FfiConverterRustBuffer<OperatorKind> {
+    override fun read(buf: ByteBuffer) = try {
+        OperatorKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: OperatorKind) = 4UL
+
+    override fun write(value: OperatorKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What an outbox item carries.
+ */
+
+enum class OutboxKind {
+    
+    /**
+     * A record for a recipient and purpose.
+     */
+    RECORD,
+    /**
+     * A notice telling a recipient that consent was withdrawn (the directive says what).
+     */
+    WITHDRAWAL;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOutboxKind: FfiConverterRustBuffer<OutboxKind> {
+    override fun read(buf: ByteBuffer) = try {
+        OutboxKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: OutboxKind) = 4UL
+
+    override fun write(value: OutboxKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 
 enum class Provenance {
     
@@ -3119,6 +4516,90 @@ public object FfiConverterTypeProvenance: FfiConverterRustBuffer<Provenance> {
     override fun allocationSize(value: Provenance) = 4UL
 
     override fun write(value: Provenance, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What a purpose is, declared by the operator so the rules can check it.
+ */
+
+enum class PurposeNature {
+    
+    STATUTORY_DUTY,
+    HEALTH_GUIDANCE,
+    RESEARCH,
+    SERVICE_IMPROVEMENT,
+    MARKETING,
+    THIRD_PARTY_BUSINESS,
+    CARE_COORDINATION,
+    OTHER_SPECIFIC;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePurposeNature: FfiConverterRustBuffer<PurposeNature> {
+    override fun read(buf: ByteBuffer) = try {
+        PurposeNature.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: PurposeNature) = 4UL
+
+    override fun write(value: PurposeNature, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What kind of body a recipient is.
+ */
+
+enum class RecipientKind {
+    
+    MUNICIPAL_DEPARTMENT,
+    MEDICAL_INSTITUTION,
+    HEALTH_INSURER,
+    RESEARCH,
+    HEALTH_PROGRAM,
+    BUSINESS;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRecipientKind: FfiConverterRustBuffer<RecipientKind> {
+    override fun read(buf: ByteBuffer) = try {
+        RecipientKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: RecipientKind) = 4UL
+
+    override fun write(value: RecipientKind, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -3375,6 +4856,108 @@ public object FfiConverterTypeRecordKind: FfiConverterRustBuffer<RecordKind> {
 
 
 
+/**
+ * Why a representative may decide for the subject.
+ */
+
+enum class RepresentativeBasis {
+    
+    /**
+     * 親権者: a parent of a minor. Ends by itself when the subject turns 18 (民法 第4条).
+     */
+    PARENT_OF_MINOR,
+    /**
+     * 成年後見人: a court-appointed guardian.
+     */
+    GUARDIAN,
+    /**
+     * The subject's own written consent, recorded by a family member.
+     */
+    WRITTEN_CONSENT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRepresentativeBasis: FfiConverterRustBuffer<RepresentativeBasis> {
+    override fun read(buf: ByteBuffer) = try {
+        RepresentativeBasis.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: RepresentativeBasis) = 4UL
+
+    override fun write(value: RepresentativeBasis, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What a delegation lets the grantee do.
+ */
+
+enum class Scope {
+    
+    /**
+     * See the record (lists, aggregates, history of access).
+     */
+    VIEW,
+    /**
+     * Add, edit, delete and erase records.
+     */
+    RECORD,
+    /**
+     * Change consent directives on the subject's behalf.
+     */
+    MANAGE_CONSENT,
+    /**
+     * Release records to recipients (always also through the consent gate).
+     */
+    SHARE,
+    /**
+     * Grant and revoke delegations on the subject's record (never beyond one's own scopes).
+     */
+    MANAGE_DELEGATIONS;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeScope: FfiConverterRustBuffer<Scope> {
+    override fun read(buf: ByteBuffer) = try {
+        Scope.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Scope) = 4UL
+
+    override fun write(value: Scope, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 
 enum class Sex {
     
@@ -3408,6 +4991,85 @@ public object FfiConverterTypeSex: FfiConverterRustBuffer<Sex> {
 }
 
 
+
+
+
+/**
+ * The step sync is in, for a progress display.
+ */
+
+enum class SyncPhase {
+    
+    /**
+     * Withdrawal notices: deleting the recipient's copies.
+     */
+    WITHDRAWALS,
+    /**
+     * Outbox records: pushing (or deleting) through the gate.
+     */
+    PUSH,
+    /**
+     * Reading what the server holds for the subject since the last sync.
+     */
+    PULL;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncPhase: FfiConverterRustBuffer<SyncPhase> {
+    override fun read(buf: ByteBuffer) = try {
+        SyncPhase.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: SyncPhase) = 4UL
+
+    override fun write(value: SyncPhase, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalUShort: FfiConverterRustBuffer<kotlin.UShort?> {
+    override fun read(buf: ByteBuffer): kotlin.UShort? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUShort.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UShort?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUShort.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UShort?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUShort.write(value, buf)
+        }
+    }
+}
 
 
 
@@ -3639,6 +5301,38 @@ public object FfiConverterOptionalTypeStamp: FfiConverterRustBuffer<Stamp?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeDataCategory: FfiConverterRustBuffer<DataCategory?> {
+    override fun read(buf: ByteBuffer): DataCategory? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeDataCategory.read(buf)
+    }
+
+    override fun allocationSize(value: DataCategory?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeDataCategory.allocationSize(value)
+        }
+    }
+
+    override fun write(value: DataCategory?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeDataCategory.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeGlucoseTiming: FfiConverterRustBuffer<GlucoseTiming?> {
     override fun read(buf: ByteBuffer): GlucoseTiming? {
         if (buf.get().toInt() == 0) {
@@ -3661,6 +5355,38 @@ public object FfiConverterOptionalTypeGlucoseTiming: FfiConverterRustBuffer<Gluc
         } else {
             buf.put(1)
             FfiConverterTypeGlucoseTiming.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeGrantorKind: FfiConverterRustBuffer<GrantorKind?> {
+    override fun read(buf: ByteBuffer): GrantorKind? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeGrantorKind.read(buf)
+    }
+
+    override fun allocationSize(value: GrantorKind?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeGrantorKind.allocationSize(value)
+        }
+    }
+
+    override fun write(value: GrantorKind?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeGrantorKind.write(value, buf)
         }
     }
 }
@@ -3725,6 +5451,38 @@ public object FfiConverterOptionalTypeRecordKind: FfiConverterRustBuffer<RecordK
         } else {
             buf.put(1)
             FfiConverterTypeRecordKind.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeRepresentativeBasis: FfiConverterRustBuffer<RepresentativeBasis?> {
+    override fun read(buf: ByteBuffer): RepresentativeBasis? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeRepresentativeBasis.read(buf)
+    }
+
+    override fun allocationSize(value: RepresentativeBasis?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeRepresentativeBasis.allocationSize(value)
+        }
+    }
+
+    override fun write(value: RepresentativeBasis?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeRepresentativeBasis.write(value, buf)
         }
     }
 }
@@ -3823,6 +5581,146 @@ public object FfiConverterSequenceTypeCheckupResult: FfiConverterRustBuffer<List
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeConsentToggle: FfiConverterRustBuffer<List<ConsentToggle>> {
+    override fun read(buf: ByteBuffer): List<ConsentToggle> {
+        val len = buf.getInt()
+        return List<ConsentToggle>(len) {
+            FfiConverterTypeConsentToggle.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ConsentToggle>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeConsentToggle.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ConsentToggle>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeConsentToggle.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeNoticeVersion: FfiConverterRustBuffer<List<NoticeVersion>> {
+    override fun read(buf: ByteBuffer): List<NoticeVersion> {
+        val len = buf.getInt()
+        return List<NoticeVersion>(len) {
+            FfiConverterTypeNoticeVersion.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<NoticeVersion>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeNoticeVersion.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<NoticeVersion>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeNoticeVersion.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePurpose: FfiConverterRustBuffer<List<Purpose>> {
+    override fun read(buf: ByteBuffer): List<Purpose> {
+        val len = buf.getInt()
+        return List<Purpose>(len) {
+            FfiConverterTypePurpose.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Purpose>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePurpose.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Purpose>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePurpose.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePurposeState: FfiConverterRustBuffer<List<PurposeState>> {
+    override fun read(buf: ByteBuffer): List<PurposeState> {
+        val len = buf.getInt()
+        return List<PurposeState>(len) {
+            FfiConverterTypePurposeState.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PurposeState>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePurposeState.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PurposeState>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePurposeState.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeRecipient: FfiConverterRustBuffer<List<Recipient>> {
+    override fun read(buf: ByteBuffer): List<Recipient> {
+        val len = buf.getInt()
+        return List<Recipient>(len) {
+            FfiConverterTypeRecipient.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Recipient>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRecipient.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Recipient>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRecipient.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeRecord: FfiConverterRustBuffer<List<Record>> {
     override fun read(buf: ByteBuffer): List<Record> {
         val len = buf.getInt()
@@ -3841,6 +5739,62 @@ public object FfiConverterSequenceTypeRecord: FfiConverterRustBuffer<List<Record
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeRecord.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDataCategory: FfiConverterRustBuffer<List<DataCategory>> {
+    override fun read(buf: ByteBuffer): List<DataCategory> {
+        val len = buf.getInt()
+        return List<DataCategory>(len) {
+            FfiConverterTypeDataCategory.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DataCategory>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDataCategory.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DataCategory>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDataCategory.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeScope: FfiConverterRustBuffer<List<Scope>> {
+    override fun read(buf: ByteBuffer): List<Scope> {
+        val len = buf.getInt()
+        return List<Scope>(len) {
+            FfiConverterTypeScope.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Scope>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeScope.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Scope>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeScope.write(it, buf)
         }
     }
 }

@@ -1,0 +1,211 @@
+//! FHIR export (whole record, or what consent releases for a recipient and purpose) and
+//! imports (FHIR R4 JSON, the MHLW health-checkup XML) across the FFI.
+
+use crate::error::{PhrError, Result};
+use crate::progress::{ProgressListener, report};
+use crate::session::PhrSession;
+use phr_core::records::{Provenance, Record};
+use std::io::Write;
+use std::sync::Arc;
+
+/// What an export wrote.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ExportSummary {
+    /// Resources in the Bundle (Patient, records, Provenance).
+    pub resources: u64,
+    pub bytes: u64,
+}
+
+/// One resource of an import and what became of it (no values: path, type, reason).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ImportedItem {
+    /// JSON path in the input (`entry[3].resource`).
+    pub path: String,
+    pub resource_type: String,
+    pub record_id: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// What an import did; every resource of the input is in exactly one list (or is a line of an
+/// imported checkup).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ImportSummary {
+    pub imported: Vec<ImportedItem>,
+    pub updated: Vec<ImportedItem>,
+    pub skipped: Vec<ImportedItem>,
+    pub documents: Vec<ImportedItem>,
+    pub checkup_lines: u64,
+    pub derived: u64,
+}
+
+fn items(list: Vec<phr_core::ImportedResource>) -> Vec<ImportedItem> {
+    list.into_iter()
+        .map(|r| ImportedItem {
+            path: r.path,
+            resource_type: r.resource_type,
+            record_id: r.record_id,
+            reason: r.reason,
+        })
+        .collect()
+}
+
+impl From<phr_core::ImportReport> for ImportSummary {
+    fn from(r: phr_core::ImportReport) -> Self {
+        ImportSummary {
+            imported: items(r.imported),
+            updated: items(r.updated),
+            skipped: items(r.skipped),
+            documents: items(r.documents),
+            checkup_lines: r.checkup_lines as u64,
+            derived: r.derived as u64,
+        }
+    }
+}
+
+#[uniffi::export]
+impl PhrSession {
+    /// The record as a FHIR R4 (JP Core) Bundle, JSON text. With `recipient` and `purpose`,
+    /// only what consent releases to them now (the release is audited); without, the whole
+    /// record (needs the Share permission: it is leaving the device).
+    pub fn export_fhir_json(
+        &self,
+        actor: String,
+        subject: String,
+        recipient: Option<String>,
+        purpose: Option<String>,
+    ) -> Result<String> {
+        let bundle = self.export(&actor, &subject, recipient, purpose)?;
+        Ok(bundle.to_string())
+    }
+
+    /// The same Bundle written to `path`, a NEW file (an existing file is never overwritten),
+    /// for the share sheet. A failed write leaves no partial file.
+    pub fn export_fhir_file(
+        &self,
+        actor: String,
+        subject: String,
+        recipient: Option<String>,
+        purpose: Option<String>,
+        path: String,
+    ) -> Result<ExportSummary> {
+        let bundle = self.export(&actor, &subject, recipient, purpose)?;
+        let resources = bundle["entry"].as_array().map_or(0, Vec::len) as u64;
+        let bytes = serde_json::to_vec(&bundle).map_err(|_| PhrError::InvalidInput {
+            field: "bundle".into(),
+            reason: "could not be serialised".into(),
+        })?;
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => PhrError::AlreadyExists {
+                    what: "export file".into(),
+                },
+                _ => PhrError::from(phr_core::Error::from(e)),
+            })?;
+        let written = (|| {
+            let mut w = std::io::BufWriter::new(file);
+            w.write_all(&bytes)?;
+            w.into_inner().map_err(|e| e.into_error())?.sync_all()
+        })();
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&path);
+            return Err(phr_core::Error::from(e).into());
+        }
+        Ok(ExportSummary {
+            resources,
+            bytes: bytes.len() as u64,
+        })
+    }
+
+    /// Import FHIR R4 JSON (a Bundle of any type, or one resource): one transaction, all or
+    /// nothing; a malformed input names its JSON path. `listener` hears resources written.
+    pub fn import_fhir(
+        &self,
+        actor: String,
+        subject: String,
+        json: Vec<u8>,
+        provenance: Provenance,
+        source: Option<String>,
+        listener: Option<Arc<dyn ProgressListener>>,
+    ) -> Result<ImportSummary> {
+        let tell = |done: usize, total: usize| {
+            if let Some(l) = &listener {
+                report(l.as_ref(), done as u64, total as u64);
+            }
+        };
+        Ok(self
+            .session()
+            .import_fhir_with_progress(
+                &actor,
+                &subject,
+                &json,
+                provenance,
+                source.as_deref(),
+                &tell,
+            )?
+            .into())
+    }
+
+    /// Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup.
+    pub fn import_checkup_xml(
+        &self,
+        actor: String,
+        subject: String,
+        xml: Vec<u8>,
+        provenance: Provenance,
+    ) -> Result<Record> {
+        Ok(self
+            .session()
+            .import_checkup_xml(&actor, &subject, &xml, provenance)?)
+    }
+
+    /// FHIR resources kept as documents for `subject` (types the record does not model), by
+    /// resource type with their counts.
+    pub fn fhir_document_counts(
+        &self,
+        actor: String,
+        subject: String,
+    ) -> Result<Vec<DocumentCount>> {
+        Ok(self
+            .session()
+            .fhir_documents(&actor, &subject)?
+            .into_iter()
+            .map(|(resource_type, count)| DocumentCount {
+                resource_type,
+                count: count as u64,
+            })
+            .collect())
+    }
+}
+
+/// How many resources of one type are kept as documents.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct DocumentCount {
+    pub resource_type: String,
+    pub count: u64,
+}
+
+impl PhrSession {
+    fn export(
+        &self,
+        actor: &str,
+        subject: &str,
+        recipient: Option<String>,
+        purpose: Option<String>,
+    ) -> Result<serde_json::Value> {
+        let s = self.session();
+        let at = s.now();
+        Ok(match (recipient, purpose) {
+            (None, None) => s.export_fhir(actor, subject, at)?,
+            (Some(r), Some(p)) => s.export_fhir_for(actor, subject, &r, &p, at)?,
+            _ => {
+                return Err(PhrError::InvalidInput {
+                    field: "purpose".into(),
+                    reason: "a recipient and a purpose go together".into(),
+                });
+            }
+        })
+    }
+}
