@@ -1,6 +1,7 @@
 //! The core's formatters and guidance, exported so that no UI re-implements them.
 //! Their output is for the resident's own screen: never log it.
 
+use phr_core::consent::DataCategory;
 use phr_core::guidance::{self, Band, Level};
 use phr_core::records::{
     Aggregation, Observation, ObservationCategory, ObservationType, RecordBody, Sex, summary,
@@ -75,4 +76,16 @@ pub fn guidance_band(observation_type: ObservationType, sex: Option<Sex>) -> Opt
 #[uniffi::export]
 pub fn level_label(level: Level) -> String {
     level.label().to_owned()
+}
+
+/// The Japanese label of a consent data category (`健診結果`), for the consent screen.
+#[uniffi::export]
+pub fn data_category_label_ja(category: DataCategory) -> String {
+    category.label_ja().to_owned()
+}
+
+/// The English label of a consent data category (`Checkup results`).
+#[uniffi::export]
+pub fn data_category_label_en(category: DataCategory) -> String {
+    category.label_en().to_owned()
 }

@@ -4595,6 +4595,28 @@ public func coreVersion() -> String  {
 })
 }
 /**
+ * The English label of a consent data category (`Checkup results`).
+ */
+public func dataCategoryLabelEn(category: DataCategory) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_func_data_category_label_en(
+        FfiConverterTypeDataCategory_lower(category),uniffiCallStatus
+    )
+})
+}
+/**
+ * The Japanese label of a consent data category (`健診結果`), for the consent screen.
+ */
+public func dataCategoryLabelJa(category: DataCategory) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_func_data_category_label_ja(
+        FfiConverterTypeDataCategory_lower(category),uniffiCallStatus
+    )
+})
+}
+/**
  * A unit as people read it (`mmHg`, `°C`, `kg`); empty for BMI.
  */
 public func displayUnit(observationType: ObservationType) -> String  {
@@ -4722,6 +4744,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_func_core_version() != 10397) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_func_data_category_label_en() != 38053) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_func_data_category_label_ja() != 16960) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_func_display_unit() != 18041) {

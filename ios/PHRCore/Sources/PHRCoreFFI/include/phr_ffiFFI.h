@@ -745,6 +745,16 @@ RustBuffer uniffi_phr_ffi_fn_func_core_version(RustCallStatus *_Nonnull out_stat
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_DATA_CATEGORY_LABEL_EN
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_DATA_CATEGORY_LABEL_EN
+RustBuffer uniffi_phr_ffi_fn_func_data_category_label_en(RustBuffer category, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_DATA_CATEGORY_LABEL_JA
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_DATA_CATEGORY_LABEL_JA
+RustBuffer uniffi_phr_ffi_fn_func_data_category_label_ja(RustBuffer category, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_DISPLAY_UNIT
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_DISPLAY_UNIT
 RustBuffer uniffi_phr_ffi_fn_func_display_unit(RustBuffer observation_type, RustCallStatus *_Nonnull out_status
@@ -1065,6 +1075,18 @@ uint16_t uniffi_phr_ffi_checksum_func_assess(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_CORE_VERSION
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_CORE_VERSION
 uint16_t uniffi_phr_ffi_checksum_func_core_version(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_DATA_CATEGORY_LABEL_EN
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_DATA_CATEGORY_LABEL_EN
+uint16_t uniffi_phr_ffi_checksum_func_data_category_label_en(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_DATA_CATEGORY_LABEL_JA
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_DATA_CATEGORY_LABEL_JA
+uint16_t uniffi_phr_ffi_checksum_func_data_category_label_ja(void
     
 );
 #endif

@@ -6,7 +6,16 @@ import androidx.lifecycle.viewModelScope
 import jp.phr.core.client.DashboardItem
 import jp.phr.core.client.PhrClient
 import jp.phr.core.client.PhrClientException
+import jp.phr.core.ExportSummary
+import jp.phr.core.ImportSummary
+import jp.phr.core.SyncSummary
 import jp.phr.core.model.Bucket
+import jp.phr.core.model.ConsentDirective
+import jp.phr.core.model.ConsentRequest
+import jp.phr.core.model.ConsentState
+import jp.phr.core.model.ConsentToggle
+import jp.phr.core.model.Effect
+import jp.phr.core.model.OperatorProfile
 import jp.phr.core.model.ObservationInput
 import jp.phr.core.model.ObservationType
 import jp.phr.core.model.PageToken
@@ -32,6 +41,14 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
     val trend: StateFlow<Map<ObservationType, List<Bucket>>> = MutableStateFlow(emptyMap())
     val timeline = MutableStateFlow<List<Record>>(emptyList())
     private var timelineNext: PageToken? = null
+    val profile = MutableStateFlow<OperatorProfile?>(null)
+    val consent = MutableStateFlow<ConsentState?>(null)
+    val consentHistory = MutableStateFlow<List<ConsentDirective>>(emptyList())
+    /** A receipt being shown (Japanese or English text from the core). */
+    val receipt = MutableStateFlow<jp.phr.core.ConsentReceiptText?>(null)
+    val exported = MutableStateFlow<Pair<File, ExportSummary>?>(null)
+    val imported = MutableStateFlow<ImportSummary?>(null)
+    val synced = MutableStateFlow<SyncSummary?>(null)
 
     val storeExists: Boolean get() = PhrClient.exists(dir)
 
@@ -57,6 +74,12 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
 
     private suspend fun opened(c: PhrClient) {
         client = c
+        // The operator profile the municipality ships in the app (assets/operator_profile.json);
+        // the core validates it (a profile breaking the municipal rules is refused, typed).
+        c.setOperatorProfileJson(getApplication<Application>().assets.open("operator_profile.json").use {
+            it.readBytes().toString(Charsets.UTF_8)
+        })
+        profile.value = c.operatorProfile()
         val owner = c.owner() ?: return
         actor.value = owner
         subject.value = owner
@@ -81,6 +104,63 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
         timeline.value = emptyList()
         timelineNext = null
         loadMoreTimeline()
+        consent.value = c.consentState(a, s.id)
+        consentHistory.value = c.consentHistory(a, s.id)
+    }
+
+    /** Flip one toggle: a permit or a deny for exactly this recipient, category and purpose. */
+    fun setToggle(purpose: String, toggle: ConsentToggle, permit: Boolean) = launchSafely {
+        val c = client ?: return@launchSafely
+        val a = actor.value?.id ?: return@launchSafely
+        val s = subject.value?.id ?: return@launchSafely
+        val request = ConsentRequest(
+            toggle.recipient, listOf(toggle.category), listOf(purpose),
+            if (permit) Effect.PERMIT else Effect.DENY, null, null, null,
+        )
+        c.setConsent(a, s, request)
+        consent.value = c.consentState(a, s)
+        consentHistory.value = c.consentHistory(a, s)
+    }
+
+    fun showReceipt(directiveId: String?) = launchSafely {
+        val c = client ?: return@launchSafely
+        val a = actor.value?.id ?: return@launchSafely
+        val s = subject.value?.id ?: return@launchSafely
+        receipt.value = directiveId?.let { c.consentReceipt(a, s, it) }
+    }
+
+    /** Export to a new file in the app's cache (shared from there); [recipient]+[purpose] = what consent releases. */
+    fun export(recipient: String?, purpose: String?) = launchSafely {
+        val c = client ?: return@launchSafely
+        val a = actor.value?.id ?: return@launchSafely
+        val s = subject.value?.id ?: return@launchSafely
+        val dir = File(getApplication<Application>().cacheDir, "exports").apply { mkdirs() }
+        dir.listFiles()?.forEach { it.delete() } // only the newest export is kept on the device
+        val file = File(dir, "phr-${System.currentTimeMillis()}.json")
+        exported.value = file to c.exportFhirFile(a, s, file, recipient, purpose)
+    }
+
+    /** Import a picked file: FHIR JSON, or a health-checkup XML (the core tells them apart by what it accepts). */
+    fun import(bytes: ByteArray, isXml: Boolean) = launchSafely {
+        val c = client ?: return@launchSafely
+        val a = actor.value?.id ?: return@launchSafely
+        val s = subject.value?.id ?: return@launchSafely
+        if (isXml) {
+            c.importCheckupXml(a, s, bytes)
+            imported.value = null
+        } else {
+            imported.value = c.importFhir(a, s, bytes)
+        }
+        refresh()
+    }
+
+    /** Sync with [recipient]'s platform, with the token kept from the last sign-in. */
+    fun sync(recipient: String) = launchSafely {
+        val c = client ?: return@launchSafely
+        val a = actor.value?.id ?: return@launchSafely
+        val s = subject.value?.id ?: return@launchSafely
+        synced.value = c.sync(a, s, recipient)
+        refresh()
     }
 
     fun loadMoreTimeline() = launchSafely {

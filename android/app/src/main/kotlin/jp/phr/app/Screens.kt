@@ -50,6 +50,10 @@ fun errorText(e: PhrClientException?): String? = when (e) {
     is PhrClientException.Locked -> stringResource(R.string.locked)
     is PhrClientException.NotPermitted -> stringResource(R.string.not_permitted)
     is PhrClientException.InvalidInput -> stringResource(R.string.invalid_input, e.field, e.reason)
+    is PhrClientException.AlreadyExists -> stringResource(R.string.already_exists)
+    is PhrClientException.Offline -> stringResource(R.string.offline)
+    is PhrClientException.AuthRequired -> stringResource(R.string.auth_required)
+    is PhrClientException.ServerRejected -> stringResource(R.string.server_rejected, e.status)
     else -> stringResource(R.string.storage_failure)
 }
 
@@ -110,8 +114,8 @@ fun HomeScreen(vm: PhrViewModel) {
                 Tab.Log -> LogScreen(vm)
                 Tab.Timeline -> TimelineScreen(vm)
                 Tab.Family -> FamilyScreen(vm)
-                Tab.Consent -> ConsentScreen()
-                Tab.Export -> ExportScreen()
+                Tab.Consent -> ConsentScreen(vm)
+                Tab.Export -> ExportScreen(vm)
             }
         }
     }

@@ -885,6 +885,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_func_core_version(
     ): Int
+    external fun uniffi_phr_ffi_checksum_func_data_category_label_en(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_func_data_category_label_ja(
+    ): Int
     external fun uniffi_phr_ffi_checksum_func_display_unit(
     ): Int
     external fun uniffi_phr_ffi_checksum_func_format_value(
@@ -1230,6 +1234,10 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_func_core_version(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_func_data_category_label_en(`category`: RustBufferDataCategory.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_func_data_category_label_ja(`category`: RustBufferDataCategory.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_func_display_unit(`observationType`: RustBufferObservationType.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_func_format_value(`observationType`: RustBufferObservationType.ByValue,`value`: Double,uniffi_out_err: UniffiRustCallStatus, 
@@ -1373,6 +1381,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_func_core_version() and 0xFFFF) != 10397) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_func_data_category_label_en() and 0xFFFF) != 38053) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_func_data_category_label_ja() and 0xFFFF) != 16960) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_func_display_unit() and 0xFFFF) != 18041) {
@@ -7171,6 +7185,34 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
     UniffiLib.uniffi_phr_ffi_fn_func_core_version(
     
         _status)
+}
+    )
+    }
+    
+
+        /**
+         * The English label of a consent data category (`Checkup results`).
+         */ fun `dataCategoryLabelEn`(`category`: DataCategory): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_func_data_category_label_en(
+    
+        
+        FfiConverterTypeDataCategory.lower(`category`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The Japanese label of a consent data category (`健診結果`), for the consent screen.
+         */ fun `dataCategoryLabelJa`(`category`: DataCategory): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_func_data_category_label_ja(
+    
+        
+        FfiConverterTypeDataCategory.lower(`category`),_status)
 }
     )
     }

@@ -5,6 +5,23 @@ import jp.phr.core.PhrSession
 import jp.phr.core.PhrStore
 import jp.phr.core.PlatformKeyStore
 import jp.phr.core.ProgressListener
+import jp.phr.core.ConsentReceiptText
+import jp.phr.core.ExportSummary
+import jp.phr.core.ImportSummary
+import jp.phr.core.SyncListener
+import jp.phr.core.SyncSettings
+import jp.phr.core.SyncSummary
+import jp.phr.core.SyncTokenProvider
+import jp.phr.core.model.AccessGrant
+import jp.phr.core.model.ConsentDirective
+import jp.phr.core.model.ConsentRequest
+import jp.phr.core.model.ConsentState
+import jp.phr.core.model.DataCategory
+import jp.phr.core.model.Delegation
+import jp.phr.core.model.NewDelegation
+import jp.phr.core.model.OperatorProfile
+import jp.phr.core.model.OutboxItem
+import jp.phr.core.model.SyncPhase
 import jp.phr.core.assess
 import jp.phr.core.recordSummary
 import jp.phr.core.model.AggregateQuery
@@ -184,6 +201,132 @@ class PhrClient private constructor(
         val query = AggregateQuery(type, Granularity.DAY, to.minusDays(days - 1).toString(), to.toString(), null)
         return aggregate(actor, subject, query)
     }
+
+    // ---- family (delegations are records; the rules are the core's) ----
+
+    /** Let someone act on [subject]'s record within scopes and a period. */
+    suspend fun grant(actor: String, subject: String, delegation: NewDelegation): Delegation =
+        call { grant(actor, subject, delegation) }
+
+    suspend fun revoke(actor: String, delegationId: String) = call { revoke(actor, delegationId) }
+
+    /** The subject takes their record back: every representative's grant on it ends. */
+    suspend fun takeControl(actor: String, subject: String): List<String> = call { takeControl(actor, subject) }
+
+    /** "Who can see my record, with which rights, until when". */
+    suspend fun whoCanAccess(actor: String, subject: String): List<AccessGrant> = call { whoCanAccess(actor, subject) }
+
+    suspend fun delegations(actor: String, subject: String): List<Delegation> = call { delegations(actor, subject) }
+
+    /** The person ids [actor] may act for now, themself first. */
+    suspend fun subjectsOf(actor: String): List<String> = call { subjectsOf(actor) }
+
+    // ---- consent (default deny; every decision is kept) ----
+
+    /** Use the operator profile the municipality publishes (validated by the core). */
+    suspend fun setOperatorProfileJson(json: String) = call { setOperatorProfileJson(json) }
+
+    suspend fun operatorProfile(): OperatorProfile = call { operatorProfile() }
+
+    /** Every purpose × recipient × category toggle of [subject] now. */
+    suspend fun consentState(actor: String, subject: String): ConsentState = call { consentState(actor, subject) }
+
+    /** The consent screen as a Flow: emits now and again each time [refresh] emits. */
+    fun consentStateFlow(actor: String, subject: String, refresh: Flow<Unit>): Flow<ConsentState> = flow {
+        emit(consentState(actor, subject))
+        refresh.collect { emit(consentState(actor, subject)) }
+    }
+
+    suspend fun consentHistory(actor: String, subject: String): List<ConsentDirective> =
+        call { consentHistory(actor, subject) }
+
+    suspend fun setConsent(actor: String, subject: String, request: ConsentRequest): ConsentDirective =
+        call { setConsent(actor, subject, request) }
+
+    /** Withdraw: a deny from now on; the recipient's copies are deleted at the next sync. */
+    suspend fun withdraw(
+        actor: String,
+        subject: String,
+        recipient: String,
+        categories: List<DataCategory>,
+        purposes: List<String>,
+    ): ConsentDirective = call { withdraw(actor, subject, recipient, categories, purposes) }
+
+    /** Queue records for a recipient and purpose; only what consent permits now is queued. */
+    suspend fun queueForRelease(
+        actor: String,
+        subject: String,
+        recipient: String,
+        purpose: String,
+        recordIds: List<String>,
+    ): Long = call { queueForRelease(actor, subject, recipient, purpose, recordIds).toLong() }
+
+    suspend fun pendingOutbox(actor: String, subject: String): List<OutboxItem> = call { pendingOutbox(actor, subject) }
+
+    suspend fun consentReceipt(actor: String, subject: String, directiveId: String): ConsentReceiptText =
+        call { consentReceipt(actor, subject, directiveId) }
+
+    // ---- FHIR export and import ----
+
+    /** FHIR R4 (JP Core) Bundle JSON: the whole record, or what consent releases to [recipient] for [purpose]. */
+    suspend fun exportFhirJson(
+        actor: String,
+        subject: String,
+        recipient: String? = null,
+        purpose: String? = null,
+    ): String = call { exportFhirJson(actor, subject, recipient, purpose) }
+
+    /** The same Bundle written to a NEW [file] (never overwrites), for the share sheet. */
+    suspend fun exportFhirFile(
+        actor: String,
+        subject: String,
+        file: File,
+        recipient: String? = null,
+        purpose: String? = null,
+    ): ExportSummary = call { exportFhirFile(actor, subject, recipient, purpose, file.path) }
+
+    /** Import FHIR R4 JSON: one transaction, all or nothing; the summary says what became of each resource. */
+    suspend fun importFhir(
+        actor: String,
+        subject: String,
+        json: ByteArray,
+        provenance: Provenance = Provenance.IMPORTED_FILE,
+        source: String? = null,
+        onProgress: (done: Long, total: Long) -> Unit = { _, _ -> },
+    ): ImportSummary = call { importFhir(actor, subject, json, provenance, source, listener(onProgress)) }
+
+    /** Import one MHLW health-checkup XML file (特定健診) as a checkup. */
+    suspend fun importCheckupXml(
+        actor: String,
+        subject: String,
+        xml: ByteArray,
+        provenance: Provenance = Provenance.IMPORTED_FILE,
+    ): Record = call { importCheckupXml(actor, subject, xml, provenance) }
+
+    // ---- sync ----
+
+    /**
+     * Push [subject]'s outbox for [recipient] through the consent gate, delete what was withdrawn
+     * or erased there, pull what the platform holds. Throws [PhrClientException.Offline] (retry
+     * later, nothing lost) or [PhrClientException.AuthRequired] (sign in again).
+     */
+    suspend fun sync(
+        actor: String,
+        subject: String,
+        recipient: String,
+        settings: SyncSettings = SyncSettings(),
+        tokens: SyncTokenProvider? = null,
+        onProgress: (phase: SyncPhase, done: Long, total: Long) -> Unit = { _, _, _ -> },
+    ): SyncSummary = call {
+        val listener = object : SyncListener {
+            override fun onSyncProgress(phase: SyncPhase, done: ULong, total: ULong) =
+                onProgress(phase, done.toLong(), total.toLong())
+        }
+        sync(actor, subject, recipient, settings, tokens, listener)
+    }
+
+    /** Sign out of [recipient]'s platform: the kept token is forgotten (device owner only). */
+    suspend fun forgetSyncToken(actor: String, recipient: String): Boolean = call { forgetSyncToken(actor, recipient) }
 
     override fun close() = session.close()
 

@@ -1,0 +1,249 @@
+package jp.phr.core.test
+
+import com.sun.net.httpserver.HttpServer
+import jp.phr.core.SyncSettings
+import jp.phr.core.SyncTokenProvider
+import jp.phr.core.TokenException
+import jp.phr.core.client.PhrClient
+import jp.phr.core.client.PhrClientException
+import jp.phr.core.model.ClinicalInput
+import jp.phr.core.model.ConsentRequest
+import jp.phr.core.model.DataCategory
+import jp.phr.core.model.Effect
+import jp.phr.core.model.Grantee
+import jp.phr.core.model.NewDelegation
+import jp.phr.core.model.ObservationType
+import jp.phr.core.model.Provenance
+import jp.phr.core.model.Scope
+import jp.phr.core.model.SyncPhase
+import kotlinx.coroutines.runBlocking
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertFalse
+import org.junit.Assert.assertTrue
+import org.junit.Test
+import java.io.File
+import java.net.InetSocketAddress
+import java.util.Collections
+import java.util.concurrent.atomic.AtomicInteger
+
+const val RECIPIENT = "health-dept"
+const val GUIDANCE = "specific_health_guidance"
+
+/** The sample municipality profile the core ships (the test runs from the repository root). */
+val MUNICIPALITY: String = File("core/profiles/municipality-sample.json").readText()
+
+fun permit(categories: List<DataCategory>, purposes: List<String>, recipient: String = RECIPIENT) =
+    ConsentRequest(recipient, categories, purposes, Effect.PERMIT, null, null, null)
+
+fun count(json: String, resourceType: String) = Regex("\"resourceType\":\"$resourceType\"").findAll(json).count()
+
+/**
+ * A minimal FHIR server on loopback, made with the JDK's own HTTP server: batch Bundles are
+ * answered entry by entry with 201, searches with an empty searchset. It accepts only
+ * `Bearer <accepted>` and records every Authorization header it saw.
+ */
+class LoopbackFhir(private val accepted: String) : AutoCloseable {
+    val authorizations: MutableList<String?> = Collections.synchronizedList(mutableListOf())
+    val entriesReceived = AtomicInteger()
+    private val server = HttpServer.create(InetSocketAddress("127.0.0.1", 0), 0).apply {
+        createContext("/fhir") { ex ->
+            val auth = ex.requestHeaders.getFirst("Authorization")
+            authorizations.add(auth)
+            val body = ex.requestBody.readBytes().toString(Charsets.UTF_8)
+            val (status, answer) = when {
+                auth != "Bearer $accepted" -> 401 to """{"resourceType":"OperationOutcome","issue":[]}"""
+                ex.requestMethod == "POST" -> {
+                    val n = Regex("\"method\"").findAll(body).count()
+                    entriesReceived.addAndGet(n)
+                    val entries = List(n) { """{"response":{"status":"201 Created"}}""" }.joinToString(",")
+                    200 to """{"resourceType":"Bundle","type":"batch-response","entry":[$entries]}"""
+                }
+                else -> 200 to """{"resourceType":"Bundle","type":"searchset","entry":[]}"""
+            }
+            val bytes = answer.toByteArray()
+            ex.responseHeaders.add("Content-Type", "application/fhir+json")
+            ex.sendResponseHeaders(status, bytes.size.toLong())
+            ex.responseBody.use { it.write(bytes) }
+        }
+        start()
+    }
+    val url = "http://127.0.0.1:${server.address.port}/fhir"
+    override fun close() = server.stop(0)
+}
+
+/** An app's token provider: a stale token first, a fresh one when the core asks to refresh. */
+class AppTokens(private val first: String?, private val refreshed: String?) : SyncTokenProvider {
+    val refreshes = AtomicInteger()
+    override fun token(recipient: String): String? = first
+    override fun refresh(recipient: String): String? {
+        refreshes.incrementAndGet()
+        return refreshed ?: throw TokenException.Unavailable("the user cancelled sign-in")
+    }
+}
+
+class SharingTest {
+    private fun newStore(): Pair<PhrClient, String> = runBlocking {
+        val client = PhrClient.create(tempStoreDir(), PASSPHRASE, TEST_KDF)
+        val me = client.addPerson(null, person("hanako", "花子")).id
+        client.setOperatorProfileJson(MUNICIPALITY)
+        client to me
+    }
+
+    private suspend fun PhrClient.logPressures(me: String, n: Int): List<String> =
+        (1..n).map { logObservation(me, me, bp(120.0 + it, 80.0, ago(it.toLong()))).meta.id }
+
+    @Test
+    fun consentIsDenyUntilToggledAndEveryDecisionIsKept() = runBlocking<Unit> {
+        val (client, me) = newStore()
+        fun toggle(state: jp.phr.core.model.ConsentState, category: DataCategory) = state.purposes
+            .first { it.code == GUIDANCE }.toggles.first { it.recipient == RECIPIENT && it.category == category }
+
+        val before = client.consentState(me, me)
+        assertTrue(before.purposes.all { p -> p.toggles.none { it.permitted } })
+
+        val granted = client.setConsent(me, me, permit(listOf(DataCategory.VITALS), listOf(GUIDANCE)))
+        val on = client.consentState(me, me)
+        assertTrue(toggle(on, DataCategory.VITALS).permitted)
+        assertEquals(granted.id, toggle(on, DataCategory.VITALS).directiveId)
+        assertFalse("only the toggled category", toggle(on, DataCategory.BODY).permitted)
+
+        val withdrawn = client.withdraw(me, me, RECIPIENT, listOf(DataCategory.VITALS), listOf(GUIDANCE))
+        assertFalse(toggle(client.consentState(me, me), DataCategory.VITALS).permitted)
+        assertEquals(listOf(granted.id, withdrawn.id), client.consentHistory(me, me).map { it.id })
+        assertEquals(listOf(Effect.PERMIT, Effect.DENY), client.consentHistory(me, me).map { it.effect })
+
+        val receipt = client.consentReceipt(me, me, granted.id)
+        val recipientName = client.operatorProfile().recipients.first { it.id == RECIPIENT }.name
+        assertTrue(receipt.textJa.contains(recipientName))
+        assertTrue(receipt.fhirJson.contains("\"resourceType\":\"Consent\""))
+    }
+
+    @Test
+    fun aProfileThatIsNotValidIsRefusedNamingIt() = runBlocking<Unit> {
+        val (client, _) = newStore()
+        val e = assertThrows<PhrClientException.InvalidInput> {
+            runBlocking { client.setOperatorProfileJson("""{"kind":"municipality"}""") }
+        }
+        assertEquals("operator_profile", e.field)
+    }
+
+    @Test
+    fun aGrantLetsAFamilyMemberActUntilRevoked() = runBlocking<Unit> {
+        val (client, me) = newStore()
+        val son = client.addPerson(me, person("taro", "太郎", birth = "1990-01-01")).id
+        assertEquals(listOf(son), client.subjectsOf(son))
+        val d = client.grant(
+            me, me,
+            NewDelegation(Grantee.Person(son), listOf(Scope.VIEW, Scope.RECORD), null, null, null, null),
+        )
+        assertEquals(listOf(son, me), client.subjectsOf(son))
+        client.logObservation(son, me, obs(ObservationType.WEIGHT, 52.0, ago(0)))
+        assertEquals(1, client.latest(son, me).size)
+        assertTrue(client.whoCanAccess(me, me).any { it.delegationId == d.id && it.granteeNickname == "taro" })
+        client.revoke(me, d.id)
+        assertEquals(listOf(son), client.subjectsOf(son))
+        assertThrows<PhrClientException.NotPermitted> { runBlocking { client.latest(son, me) } }
+    }
+
+    @Test
+    fun anExportImportsIntoAnotherStoreAndAConsentGatedExportHoldsOnlyWhatIsPermitted() = runBlocking<Unit> {
+        val (client, me) = newStore()
+        client.logPressures(me, 3)
+        val whole = client.exportFhirJson(me, me)
+        assertEquals(3, count(whole, "Observation"))
+        assertEquals(1, count(whole, "Patient"))
+
+        // Nothing consented yet: the recipient's export carries the Patient only.
+        assertEquals(0, count(client.exportFhirJson(me, me, RECIPIENT, GUIDANCE), "Observation"))
+        client.setConsent(me, me, permit(listOf(DataCategory.VITALS), listOf(GUIDANCE)))
+        assertEquals(3, count(client.exportFhirJson(me, me, RECIPIENT, GUIDANCE), "Observation"))
+
+        val (other, her) = newStore()
+        var lastProgress = 0L
+        val summary = other.importFhir(her, her, whole.toByteArray()) { done, _ -> lastProgress = done }
+        assertEquals(3, summary.imported.count { it.resourceType == "Observation" })
+        assertEquals(3, other.timelinePage(her, her, 50u).records.size)
+        assertTrue(lastProgress > 0)
+        // The same file again changes nothing.
+        val again = other.importFhir(her, her, whole.toByteArray())
+        assertEquals(0, again.imported.size)
+    }
+
+    @Test
+    fun aMalformedBundleNamesItsJsonPathAndStoresNothing() = runBlocking<Unit> {
+        val (client, me) = newStore()
+        val bad = """{"resourceType":"Bundle","type":"collection","entry":[
+            {"resource":{"resourceType":"Observation","status":"final",
+              "code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},
+              "effectiveDateTime":"2026-01-01T09:00:00+09:00",
+              "valueQuantity":{"value":"heavy","unit":"kg"}}}]}"""
+        val e = assertThrows<PhrClientException.InvalidInput> {
+            runBlocking { client.importFhir(me, me, bad.toByteArray()) }
+        }
+        assertTrue(e.field, e.field.startsWith("entry[0].resource.valueQuantity"))
+        assertTrue(client.latest(me, me).isEmpty())
+    }
+
+    @Test
+    fun anExportFileNeverOverwrites() = runBlocking<Unit> {
+        val (client, me) = newStore()
+        client.logPressures(me, 2)
+        val file = File(tempStoreDir(), "export.json")
+        val written = client.exportFhirFile(me, me, file)
+        assertEquals(file.length(), written.bytes.toLong())
+        assertTrue(written.resources >= 3u)
+        val before = file.readBytes()
+        assertThrows<PhrClientException.AlreadyExists> { runBlocking { client.exportFhirFile(me, me, file) } }
+        assertTrue(before.contentEquals(file.readBytes()))
+    }
+
+    @Test
+    fun syncAsksTheKotlinTokenProviderRefreshesOnceAndKeepsTheAcceptedToken() = runBlocking<Unit> {
+        val (client, me) = newStore()
+        client.setConsent(me, me, permit(listOf(DataCategory.VITALS), listOf(GUIDANCE)))
+        LoopbackFhir(accepted = "fresh").use { server ->
+            val settings = SyncSettings(serverUrl = server.url, allowInsecureLoopback = true, maxAttempts = 2u)
+            client.queueForRelease(me, me, RECIPIENT, GUIDANCE, client.logPressures(me, 3))
+            val tokens = AppTokens(first = "stale", refreshed = "fresh")
+            val phases = Collections.synchronizedSet(mutableSetOf<SyncPhase>())
+            val first = client.sync(me, me, RECIPIENT, settings, tokens) { phase, _, _ -> phases.add(phase) }
+            assertEquals(3uL, first.pushed)
+            assertEquals(0uL, first.remaining)
+            assertEquals(1, tokens.refreshes.get())
+            assertEquals(listOf("Bearer stale", "Bearer fresh"), server.authorizations.take(2))
+            assertTrue(phases.contains(SyncPhase.PUSH))
+            assertEquals(3, server.entriesReceived.get())
+            assertTrue(client.pendingOutbox(me, me).isEmpty())
+
+            // No provider next time: the token the server accepted was kept (encrypted).
+            client.queueForRelease(me, me, RECIPIENT, GUIDANCE, client.logPressures(me, 1))
+            assertEquals(1uL, client.sync(me, me, RECIPIENT, settings).pushed)
+
+            // Signed out: the kept token is gone, the provider cannot sign in, nothing is lost.
+            assertTrue(client.forgetSyncToken(me, RECIPIENT))
+            client.queueForRelease(me, me, RECIPIENT, GUIDANCE, client.logPressures(me, 1))
+            val cancelled = AppTokens(first = null, refreshed = null)
+            assertThrows<PhrClientException.AuthRequired> {
+                runBlocking { client.sync(me, me, RECIPIENT, settings, cancelled) }
+            }
+            assertEquals(1, cancelled.refreshes.get())
+            assertEquals(1, client.pendingOutbox(me, me).size)
+        }
+    }
+
+    @Test
+    fun anUnreachableServerIsOfflineAndPlainHttpElsewhereIsRefused() = runBlocking<Unit> {
+        val (client, me) = newStore()
+        client.setConsent(me, me, permit(listOf(DataCategory.VITALS), listOf(GUIDANCE)))
+        client.queueForRelease(me, me, RECIPIENT, GUIDANCE, client.logPressures(me, 2))
+        val closed = SyncSettings(serverUrl = "http://127.0.0.1:9/fhir", allowInsecureLoopback = true, maxAttempts = 1u)
+        assertThrows<PhrClientException.Offline> { runBlocking { client.sync(me, me, RECIPIENT, closed) } }
+        val e = assertThrows<PhrClientException.InvalidInput> {
+            runBlocking {
+                client.sync(me, me, RECIPIENT, SyncSettings(serverUrl = "http://fhir.example.jp/r4", allowInsecureLoopback = true))
+            }
+        }
+        assertEquals("server_url", e.field)
+        assertEquals(2, client.pendingOutbox(me, me).size)
+    }
+}
