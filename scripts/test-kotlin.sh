@@ -27,8 +27,10 @@ if [ ! -f "$classes/.done" ]; then
   touch "$classes/.done"
 fi
 
+# PHR_JAVA_OPTS: extra JVM flags (the benchmark runs once with an app-sized young generation).
 run_main() {
-  java -Djna.library.path="$libdir" -cp "$classes:$PHR_KOTLIN_CP" "$@"
+  # shellcheck disable=SC2086
+  java ${PHR_JAVA_OPTS:-} -Djna.library.path="$libdir" -cp "$classes:$PHR_KOTLIN_CP" "$@"
 }
 if [ "${1:-}" = "--bench" ]; then
   shift
