@@ -601,3 +601,43 @@ fn export_for_a_recipient_holds_only_what_consent_releases() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn signing_out_of_a_platform_needs_the_device_owner() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s)
+        .args(["sync", "--recipient", "health-dept", "--forget-token"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("no token was kept"));
+    phr(&s)
+        .args([
+            "person",
+            "add",
+            "--nickname",
+            "taro",
+            "--family",
+            "山田",
+            "--given",
+            "太郎",
+            "--birth",
+            "1948-01-20",
+            "--sex",
+            "male",
+        ])
+        .assert()
+        .success();
+    phr(&s)
+        .args([
+            "--as",
+            "taro",
+            "sync",
+            "--recipient",
+            "health-dept",
+            "--forget-token",
+        ])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("not permitted"));
+}

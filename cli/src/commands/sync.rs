@@ -26,9 +26,13 @@ pub struct SyncArgs {
     /// Allow plain http:// to 127.0.0.1, ::1 or localhost (a local test server). Never others.
     #[arg(long)]
     allow_insecure_loopback: bool,
-    /// Bearer token for the server.
+    /// Bearer token for the server. The token a server accepts is kept in the encrypted store
+    /// and used by later syncs without --token.
     #[arg(long, env = "PHR_SYNC_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// Forget the token kept for this recipient (sign out) instead of syncing.
+    #[arg(long, conflicts_with_all = ["token", "queue", "server"])]
+    forget_token: bool,
     /// Operator profile (JSON); defaults to the embedded municipal sample.
     #[arg(long, env = "PHR_OPERATOR_PROFILE")]
     profile: Option<PathBuf>,
@@ -79,13 +83,14 @@ pub fn all_record_ids(s: &Session, actor: &str, subject: &str) -> CliResult<Vec<
 
 pub fn describe(r: &SyncReport) -> String {
     let mut out = format!(
-        "pushed {}, deleted {}, withdrawals {}, withheld {}, pulled {}, imported {}; {} request(s), {} retried; {} item(s) left in the outbox",
+        "pushed {}, deleted {}, withdrawals {}, withheld {}, pulled {}, imported {}, updated {}; {} request(s), {} retried; {} item(s) left in the outbox",
         r.pushed,
         r.deleted,
         r.withdrawals,
         r.withheld,
         r.pulled,
         r.imported,
+        r.updated,
         r.requests,
         r.retries,
         r.remaining
@@ -104,6 +109,18 @@ pub fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
     o.session
         .set_operator_profile(super::consent::load_profile(a.profile.as_deref())?)?;
     let (s, actor, subject) = (&o.session, o.actor.as_str(), o.subject.as_str());
+    if a.forget_token {
+        let had = s.forget_sync_token(actor, &a.recipient)?;
+        println!(
+            "{}",
+            if had {
+                "the token kept for this recipient was forgotten"
+            } else {
+                "no token was kept for this recipient"
+            }
+        );
+        return Ok(());
+    }
     if let Some(purpose) = &a.queue {
         let ids = all_record_ids(s, actor, subject)?;
         let n = s.queue_for_release(actor, subject, &a.recipient, purpose, &ids)?;
