@@ -64,16 +64,25 @@ const DEVICE_LEVEL: &[(&str, &str)] = &[
 ];
 
 fn session_source_operations() -> BTreeSet<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/session");
+    // Every file under src/session, sub-folders included.
+    let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/session")];
     let mut ops = BTreeSet::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
-        for line in text.lines() {
-            if let Some(rest) = line.trim_start().strip_prefix("pub fn ") {
-                ops.insert(rest.split(['(', '<']).next().unwrap().to_owned());
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(path).unwrap();
+            for line in text.lines() {
+                if let Some(rest) = line.trim_start().strip_prefix("pub fn ") {
+                    ops.insert(rest.split(['(', '<']).next().unwrap().to_owned());
+                }
             }
         }
     }
+    assert!(ops.contains("sync"), "the scan must reach session/sync/");
     ops
 }
 

@@ -345,7 +345,7 @@ fn a_thousand_records_converge_through_thirty_percent_faults() {
 fn publish_checkup_and_immunization(e: &Env, patient: &str) {
     let fixture: Value =
         serde_json::from_str(include_str!("fixtures/fhir/checkup-transaction.json")).unwrap();
-    let mut put = |mut r: Value| {
+    let put = |mut r: Value| {
         let (t, id) = (
             r["resourceType"].as_str().unwrap().to_owned(),
             r["id"].as_str().unwrap().to_owned(),

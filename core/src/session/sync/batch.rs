@@ -1,0 +1,54 @@
+//! The FHIR `batch` Bundles sync sends and how their answers are read: one request entry per
+//! resource (PUT or DELETE by `Type/id`, both idempotent), one status per entry back.
+
+use serde_json::{Value, json};
+
+/// How the server answered the requests of one item.
+pub(super) enum Outcome {
+    Done,
+    Rejected(u16),
+    Deferred,
+}
+
+pub(super) fn outcome_of(statuses: &[u16], deleting: bool) -> Outcome {
+    let mut out = Outcome::Done;
+    for &s in statuses {
+        match s {
+            200..=299 => {}
+            404 | 410 if deleting => {}
+            400..=499 => return Outcome::Rejected(s),
+            _ => out = Outcome::Deferred,
+        }
+    }
+    out
+}
+
+/// The HTTP status of each entry of a batch-response, in request order.
+pub(super) fn entry_statuses(response: &Value, expected: usize) -> Vec<u16> {
+    let entries = response["entry"].as_array().cloned().unwrap_or_default();
+    if response["type"] != "batch-response" || entries.len() != expected {
+        return vec![0; expected]; // unreadable: everything deferred to the next pass
+    }
+    entries
+        .iter()
+        .map(|e| {
+            e["response"]["status"]
+                .as_str()
+                .and_then(|s| s.split_whitespace().next())
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+pub(super) fn batch_bundle(requests: Vec<Value>) -> Value {
+    json!({ "resourceType": "Bundle", "type": "batch", "entry": requests })
+}
+
+pub(super) fn put(address: &str, resource: &Value) -> Value {
+    json!({ "request": { "method": "PUT", "url": address }, "resource": resource })
+}
+
+pub(super) fn delete(address: &str) -> Value {
+    json!({ "request": { "method": "DELETE", "url": address } })
+}
