@@ -1,7 +1,7 @@
 //! A structured mutation fuzzer on stable, run with every `cargo test`: our fixtures mutated
 //! by byte flips, truncation, element deletion and duplication, attribute swaps, huge numbers
 //! and deep nesting. The parser must return (never panic) and stay fast on each input. The
-//! coverage-guided fuzzer is `core/fuzz` (cargo-fuzz, nightly); crashes it finds become
+//! coverage-guided fuzzer is `fuzz/` target `checkup_xml` (cargo-fuzz, nightly); crashes it finds become
 //! tests in `checkup_xml_fuzz_regressions.rs`.
 
 use phr_core::checkup_xml;
