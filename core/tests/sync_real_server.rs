@@ -189,6 +189,7 @@ fn a_thousand_records_converge_through_thirty_percent_faults() {
     let first = s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap();
     print_report("first sync", &first, &e);
     assert_eq!(first.pushed, 1050);
+    assert_eq!(first.pulled, 0, "our own copies are not read back");
     assert!(first.rejected.is_empty());
     assert_eq!(first.remaining, 0);
     let stats = get_json(&format!("{}/__proxy/stats", e.proxy_admin));
@@ -446,6 +447,23 @@ fn a_sync_killed_mid_way_converges_after_restart() {
     let held_set: BTreeSet<String> = held.iter().cloned().collect();
     assert_eq!(held.len(), held_set.len(), "a resource is held twice");
     assert_eq!(held_set, ids[..1000].iter().cloned().collect());
+    assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+}
+
+#[test]
+fn two_syncs_at_once_push_each_record_once() {
+    let e = env();
+    reset(&e, 0.0);
+    let (_d, s, h, _) = seeded(300, 0);
+    let mut opts = options(&e.fhir);
+    opts.pull = false;
+    let (a, b) = std::thread::scope(|scope| {
+        let one = scope.spawn(|| s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap());
+        let two = scope.spawn(|| s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap());
+        (one.join().unwrap(), two.join().unwrap())
+    });
+    assert_eq!(a.pushed + b.pushed, 300, "{a:?} {b:?}");
+    assert_eq!(server_ids(&e, "Observation").len(), 300);
     assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
 }
 

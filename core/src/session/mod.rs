@@ -37,6 +37,9 @@ pub struct Session {
     fixed_now: std::sync::atomic::AtomicI64,
     /// The operator profile consent decisions use (validated when set).
     profile: RwLock<Option<Arc<crate::consent::OperatorProfile>>>,
+    /// One sync at a time per subject × recipient (a background worker and a "sync now"
+    /// button must not push the same outbox twice).
+    syncs: sync::SyncLocks,
 }
 
 impl Session {
@@ -57,6 +60,7 @@ impl Session {
             zone: parse_zone(Some(DEFAULT_TIME_ZONE)).expect("default zone parses"),
             fixed_now: std::sync::atomic::AtomicI64::new(i64::MIN),
             profile: RwLock::new(None),
+            syncs: sync::SyncLocks::default(),
         }
     }
 

@@ -23,8 +23,18 @@ impl Resource {
     }
 }
 
-/// The resources `record` (a live record of `person`) becomes, in a stable order.
-pub(crate) fn resources_for(person: &Person, record: &Record, at: Stamp) -> Vec<Resource> {
+/// The `meta.tag` system naming the store a resource was pushed from; the pull asks the server
+/// for everything but its own (`_tag:not=`), so what a sync just pushed is not read back.
+pub(crate) const ORIGIN_SYSTEM: &str = "urn:phr-core:origin";
+
+/// The resources `record` (a live record of `person`) becomes, in a stable order, tagged with
+/// this store's `origin`.
+pub(crate) fn resources_for(
+    person: &Person,
+    record: &Record,
+    at: Stamp,
+    origin: &str,
+) -> Vec<Resource> {
     let bundle = bundle_for(person, std::slice::from_ref(record), at);
     let entries = bundle["entry"].as_array().cloned().unwrap_or_default();
     let mut types: HashMap<String, String> = HashMap::new();
@@ -49,9 +59,28 @@ pub(crate) fn resources_for(person: &Person, record: &Record, at: Stamp) -> Vec<
             continue;
         }
         rewrite_references(&mut body, &types);
+        tag_origin(&mut body, origin);
         out.push(Resource { rtype: t, id, body });
     }
     out
+}
+
+fn tag_origin(body: &mut Value, origin: &str) {
+    let tag = serde_json::json!({ "system": ORIGIN_SYSTEM, "code": origin });
+    let Some(resource) = body.as_object_mut() else {
+        return;
+    };
+    let meta = resource
+        .entry("meta")
+        .or_insert_with(|| Value::Object(Default::default()));
+    if let Some(meta) = meta.as_object_mut() {
+        match meta.get_mut("tag").and_then(Value::as_array_mut) {
+            Some(tags) => tags.push(tag),
+            None => {
+                meta.insert("tag".into(), Value::Array(vec![tag]));
+            }
+        }
+    }
 }
 
 /// `Patient/id` of the subject, as the mapping names it.
@@ -128,7 +157,7 @@ mod tests {
     fn a_checkup_becomes_its_report_and_lines_with_server_references_only() {
         let person = fixtures::person();
         let record = fixtures::checkup();
-        let res = resources_for(&person, &record, at());
+        let res = resources_for(&person, &record, at(), "store-1");
         assert!(res.len() > 1);
         assert!(res.iter().any(|r| r.rtype == "DiagnosticReport"));
         assert!(
@@ -145,10 +174,18 @@ mod tests {
             assert!(!r.starts_with("urn:uuid:"), "{r}");
         }
         // Stable: the same record gives the same addresses, and the record's own id is one.
-        let again = resources_for(&person, &record, at());
+        let again = resources_for(&person, &record, at(), "store-1");
         let a: Vec<String> = res.iter().map(Resource::address).collect();
         let b: Vec<String> = again.iter().map(Resource::address).collect();
         assert_eq!(a, b);
         assert!(a.iter().any(|x| x.ends_with(&record.meta.id)));
+        // Every resource says which store it came from (the pull leaves those out).
+        for r in &res {
+            let tags = r.body["meta"]["tag"].as_array().unwrap();
+            assert!(
+                tags.iter()
+                    .any(|t| t["system"] == ORIGIN_SYSTEM && t["code"] == "store-1")
+            );
+        }
     }
 }

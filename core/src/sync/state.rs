@@ -283,6 +283,27 @@ pub(crate) fn set_cursor(
     Ok(())
 }
 
+/// This store's origin id for `meta.tag`, if made yet (see [`make_origin`]).
+pub(crate) fn origin(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM store_meta WHERE key = 'sync_origin'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Make the origin id once: a random UUID kept in `store_meta`. It names the store, not a
+/// person.
+pub(crate) fn make_origin(conn: &Connection) -> Result<String> {
+    conn.execute(
+        "INSERT OR IGNORE INTO store_meta (key, value) VALUES ('sync_origin', ?1)",
+        [uuid::Uuid::new_v4().to_string()],
+    )?;
+    Ok(origin(conn)?.unwrap_or_default())
+}
+
 /// The token `recipient`'s server last accepted.
 pub(crate) fn token(conn: &Connection, recipient: &str) -> Result<Option<Zeroizing<String>>> {
     Ok(conn

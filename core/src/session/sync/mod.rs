@@ -18,6 +18,21 @@ use crate::error::{Error, Result};
 use crate::records::{Person, Provenance, persons};
 use crate::sync::state;
 use crate::sync::{Client, SyncOptions, SyncPhase, SyncProgress, SyncReport, checked_base};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// A lock per subject × recipient, made on first use.
+#[derive(Default)]
+pub(crate) struct SyncLocks(Mutex<HashMap<(String, String), Arc<Mutex<()>>>>);
+
+impl SyncLocks {
+    fn of(&self, subject: &str, recipient: &str) -> Arc<Mutex<()>> {
+        let mut all = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        all.entry((subject.to_owned(), recipient.to_owned()))
+            .or_default()
+            .clone()
+    }
+}
 
 impl Session {
     /// Sync `subject`'s outbox for `recipient` with the recipient's FHIR server, then pull what
@@ -36,6 +51,10 @@ impl Session {
         progress: &dyn SyncProgress,
     ) -> Result<SyncReport> {
         let access = self.authorize(actor, subject, Action::Share)?;
+        // A second sync of the same subject and recipient waits for the first, then finds
+        // only what is left (a poisoned lock is fine: the state is in the database).
+        let lock = self.syncs.of(subject, recipient);
+        let _one_at_a_time = lock.lock().unwrap_or_else(|p| p.into_inner());
         let profile = self.operator_profile()?;
         let target = profile
             .recipient(recipient)
@@ -87,6 +106,16 @@ impl Session {
         self.keep_accepted_token(recipient, &client)?;
         report.remaining = self.pending_for(subject, recipient)?.len();
         Ok(report)
+    }
+
+    /// This store's origin tag for what sync pushes (made on the first sync).
+    fn sync_origin(&self) -> Result<String> {
+        match self.store().read(state::origin)? {
+            Some(o) => Ok(o),
+            None => self
+                .store()
+                .write_as("device", |w| state::make_origin(w.tx)),
+        }
     }
 
     /// Keep the token the server accepted (encrypted in the store, like everything), so the

@@ -4,6 +4,7 @@ use crate::Session;
 use crate::error::{Error, Result};
 use crate::records::{Person, Provenance};
 use crate::sync::importer::{self, PULLED, PageEntry, missing_results, page_entries};
+use crate::sync::resources::ORIGIN_SYSTEM;
 use crate::sync::state;
 use crate::sync::{Client, SyncPhase, SyncProgress, SyncReport};
 use serde_json::Value;
@@ -41,6 +42,9 @@ impl Session {
             .read(|c| state::all_addresses(c, recipient))?
             .into_iter()
             .collect();
+        // Our own copies are left out by the server (`_tag:not`); `ours` is kept for a server
+        // that ignores the modifier.
+        let not_ours = format!("&_tag:not={ORIGIN_SYSTEM}%7C{}", self.sync_origin()?);
         let mut seen: HashSet<String> = HashSet::new();
         for kind in PULLED {
             let mut cursor = self
@@ -51,6 +55,7 @@ impl Session {
                     "{}?{}={patient}&_sort=_lastUpdated&_count={PAGE}",
                     kind.rtype, kind.patient_param
                 );
+                path.push_str(&not_ours);
                 if let Some(include) = kind.include {
                     path.push_str(&format!("&_include={include}"));
                 }

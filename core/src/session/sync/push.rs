@@ -41,6 +41,7 @@ impl Session {
         report: &mut SyncReport,
     ) -> Result<()> {
         let subject = person.id.as_str();
+        let origin = self.sync_origin()?;
         let ids: Vec<String> = chunk.iter().filter_map(|i| i.record_id.clone()).collect();
         let stored: HashMap<String, Record> = self
             .store()
@@ -85,7 +86,7 @@ impl Session {
             let version = record.map_or(0, |r| r.meta.version);
             let plan = match record {
                 Some(r) if released.contains(&(purpose.clone(), id.clone())) => {
-                    let res = resources_for(person, r, now);
+                    let res = resources_for(person, r, now, &origin);
                     let addresses: Vec<String> = res.iter().map(|x| x.address()).collect();
                     for x in &res {
                         requests.push(put(&x.address(), &x.body));
