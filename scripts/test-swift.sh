@@ -17,6 +17,18 @@ case "$CARGO_TARGET_DIR" in
   *) echo "test-swift: CARGO_TARGET_DIR must be inside the repository ($root)" >&2; exit 1 ;;
 esac
 
+# The Swift root has no CA store. The core's HTTP client (rustls-platform-verifier, which on
+# Linux reads the system store) cannot be built without one, and sync then fails as Offline
+# before it asks the token provider. Hand the root the host's bundle through the mounted
+# repository (the host's own SSL_CERT_FILE, if set, names a path the root does not have).
+for ca in /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt; do
+  if [ -f "$ca" ]; then
+    cp "$ca" "$CARGO_TARGET_DIR/swift-root-ca.pem"
+    export SSL_CERT_FILE="/work/${CARGO_TARGET_DIR#"$root"/}/swift-root-ca.pem"
+    break
+  fi
+done
+
 # SwiftPM's build folder lives in the root's /tmp (kept between runs, outside the repository),
 # one per checkout so that worktrees testing at the same time do not share it.
 scratch="/tmp/phr-swift-build-$(printf '%s' "$root" | sha256sum | cut -c1-12)"

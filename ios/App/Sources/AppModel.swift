@@ -14,6 +14,15 @@ final class AppModel: ObservableObject {
     @Published var trend: [ObservationType: [Bucket]] = [:]
     @Published var timeline: [Record] = []
     private var timelineNext: PageToken?
+    // Sharing (ConsentView, ExportView): everything shown is the core's answer.
+    @Published var profile: OperatorProfile?
+    @Published var consent: ConsentState?
+    @Published var consentHistory: [ConsentDirective] = []
+    @Published var receipt: ConsentReceiptText?
+    @Published var exported: (file: URL, summary: ExportSummary)?
+    @Published var imported: ImportSummary?
+    @Published var importedCheckup = false
+    @Published var synced: SyncSummary?
 
     private let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
         .appendingPathComponent("phr", isDirectory: true)
@@ -36,6 +45,12 @@ final class AppModel: ObservableObject {
         actor = owner
         subject = owner
         family = try await c.persons(actor: owner.id)
+        // The operator profile ships with the app (operator-profile.json, e.g. the sample in
+        // core/profiles); the core validates it.
+        if let url = Bundle.main.url(forResource: "operator-profile", withExtension: "json") {
+            try await c.setOperatorProfile(json: String(contentsOf: url, encoding: .utf8))
+            profile = try await c.operatorProfile()
+        }
         try await reload()
     }
 
@@ -55,6 +70,74 @@ final class AppModel: ObservableObject {
         let page = try await c.timelinePage(actor: a, subject: s.id, limit: 30)
         timeline = page.records
         timelineNext = page.next
+        if profile != nil { try await reloadConsent() }
+    }
+
+    func reloadConsent() async throws {
+        guard let c = client, let a = actor?.id, let s = subject?.id else { return }
+        consent = try await c.consentState(actor: a, subject: s)
+        consentHistory = try await c.consentHistory(actor: a, subject: s)
+    }
+
+    /// Ask the core to record a permit or a deny for one toggle; the new state is the core's answer.
+    func setToggle(purpose: String, _ toggle: ConsentToggle, permit: Bool) {
+        run {
+            guard let c = self.client, let a = self.actor?.id, let s = self.subject?.id else { return }
+            let request = ConsentRequest(recipient: toggle.recipient, categories: [toggle.category], purposes: [purpose],
+                                         effect: permit ? .permit : .deny, validFrom: nil, validUntil: nil, noticeVersion: nil)
+            _ = try await c.setConsent(actor: a, subject: s, request)
+            try await self.reloadConsent()
+        }
+    }
+
+    func showReceipt(_ directiveId: String?) {
+        run {
+            guard let c = self.client, let a = self.actor?.id, let s = self.subject?.id else { return }
+            if let id = directiveId {
+                self.receipt = try await c.consentReceipt(actor: a, subject: s, directiveId: id)
+            } else {
+                self.receipt = nil
+            }
+        }
+    }
+
+    /// Export to a new file in the temporary folder (shared from there); recipient + purpose =
+    /// what consent releases to them now.
+    func export(recipient: String?, purpose: String?) {
+        run {
+            guard let c = self.client, let a = self.actor?.id, let s = self.subject?.id else { return }
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("phr-\(UUID().uuidString).json")
+            let summary = try await c.exportFhirFile(actor: a, subject: s, to: file, recipient: recipient, purpose: purpose)
+            self.exported = (file, summary)
+        }
+    }
+
+    /// Import a file picked by the user: checkup XML by its extension, anything else as FHIR JSON.
+    func importFile(_ url: URL) {
+        run {
+            guard let c = self.client, let a = self.actor?.id, let s = self.subject?.id else { return }
+            let scoped = url.startAccessingSecurityScopedResource()
+            defer { if scoped { url.stopAccessingSecurityScopedResource() } }
+            guard let data = try? Data(contentsOf: url) else { throw PHRClientError.storage(kind: "io") }
+            self.imported = nil
+            self.importedCheckup = false
+            if url.pathExtension.lowercased() == "xml" {
+                _ = try await c.importCheckupXml(actor: a, subject: s, xml: data)
+                self.importedCheckup = true
+            } else {
+                self.imported = try await c.importFhir(actor: a, subject: s, json: data)
+            }
+            try await self.reload()
+        }
+    }
+
+    /// Sync with a recipient's platform using the token kept from an earlier sync (the sign-in
+    /// flow that provides `SyncTokens` is the operator's, not part of this app).
+    func sync(recipient: String) {
+        run {
+            guard let c = self.client, let a = self.actor?.id, let s = self.subject?.id else { return }
+            self.synced = try await c.sync(actor: a, subject: s, recipient: recipient)
+        }
     }
 
     func loadMore() {

@@ -10,6 +10,10 @@ func errorText(_ e: PHRClientError?) -> LocalizedStringKey? {
     case .locked?: return "locked"
     case .notPermitted?: return "not_permitted"
     case let .invalidInput(field, reason)?: return "invalid_input \(field) \(reason)"
+    case .alreadyExists?: return "already_exists"
+    case .offline?: return "offline"
+    case .authRequired?: return "auth_required"
+    case let .serverRejected(status)?: return "server_rejected \(Int(status))"
     default: return "storage_failure"
     }
 }

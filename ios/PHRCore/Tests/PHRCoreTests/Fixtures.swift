@@ -28,6 +28,26 @@ func bp(_ sys: Double, _ dia: Double, _ at: Stamp) -> ObservationInput {
     ObservationInput(observationType: .bloodPressure, value: sys, value2: dia, value3: nil, unit: nil, glucoseTiming: nil, effective: at)
 }
 
+/// The repository root, found from this file's place in it (works wherever `swift test` runs).
+let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent() // PHRCoreTests
+    .deletingLastPathComponent() // Tests
+    .deletingLastPathComponent() // PHRCore
+    .deletingLastPathComponent() // ios
+    .deletingLastPathComponent()
+
+/// The sample municipality operator profile the core ships (core/profiles/municipality-sample.json).
+func municipalityProfile() throws -> String {
+    try String(contentsOf: repositoryRoot.appendingPathComponent("core/profiles/municipality-sample.json"), encoding: .utf8)
+}
+
+/// The resourceType of every entry of a FHIR Bundle, in order (parsed, not pattern-matched).
+func resourceTypes(_ bundleJson: String) throws -> [String] {
+    let bundle = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(bundleJson.utf8)) as? [String: Any])
+    let entries = bundle["entry"] as? [[String: Any]] ?? []
+    return entries.compactMap { ($0["resource"] as? [String: Any])?["resourceType"] as? String }
+}
+
 /// TEST DOUBLE ONLY — NOT CRYPTOGRAPHY. CryptoKit is not available on Linux, so this keystore
 /// "wraps" by XOR with a random in-memory pad plus a check byte. It exists only to drive the
 /// PlatformKeyStore foreign trait from Swift; a real app uses the Keychain / Secure Enclave

@@ -136,6 +136,132 @@ public final class PHRClient: Sendable {
                                    AggregateQuery(observationType: type, granularity: .day, from: from, to: to, timeZone: nil))
     }
 
+    // MARK: family (delegations are records; the rules are the core's)
+
+    /// Let someone act on `subject`'s record within scopes and a period. The subject grants for
+    /// themself; a legal representative grants with a basis.
+    public func grant(actor: String, subject: String, _ delegation: NewDelegation) async throws -> Delegation {
+        try await call { try $0.grant(actor: actor, subject: subject, delegation: delegation) }
+    }
+    /// End a delegation now (its grantor or its subject).
+    public func revoke(actor: String, delegationId: String) async throws {
+        try await call { try $0.revoke(actor: actor, delegationId: delegationId) }
+    }
+    /// The subject takes their record back: every representative's grant on it ends. Returns the ended ids.
+    public func takeControl(actor: String, subject: String) async throws -> [String] {
+        try await call { try $0.takeControl(actor: actor, subject: subject) }
+    }
+    /// "Who can see my record, with which rights, until when".
+    public func whoCanAccess(actor: String, subject: String) async throws -> [AccessGrant] {
+        try await call { try $0.whoCanAccess(actor: actor, subject: subject) }
+    }
+    /// Every delegation on `subject`'s record, revoked and expired ones included.
+    public func delegations(actor: String, subject: String) async throws -> [Delegation] {
+        try await call { try $0.delegations(actor: actor, subject: subject) }
+    }
+    /// The person ids `actor` may act for now, themself first (the family switcher).
+    public func subjectsOf(actor: String) async throws -> [String] {
+        try await call { try $0.subjectsOf(actor: actor) }
+    }
+
+    // MARK: consent (default deny; every decision is kept)
+
+    /// Use the operator profile the municipality or provider publishes (JSON text, validated by the core).
+    public func setOperatorProfile(json: String) async throws {
+        try await call { try $0.setOperatorProfileJson(json: json) }
+    }
+    /// The profile in use: recipients, purposes and notices for the consent screen.
+    public func operatorProfile() async throws -> OperatorProfile { try await call { try $0.operatorProfile() } }
+    /// Every purpose × recipient × category toggle of `subject` now, with the core's labels.
+    public func consentState(actor: String, subject: String) async throws -> ConsentState {
+        try await call { try $0.consentState(actor: actor, subject: subject) }
+    }
+    /// Every decision ever made, oldest first.
+    public func consentHistory(actor: String, subject: String) async throws -> [ConsentDirective] {
+        try await call { try $0.consentHistory(actor: actor, subject: subject) }
+    }
+    /// Record a decision (permit or deny); returns the stored directive.
+    public func setConsent(actor: String, subject: String, _ request: ConsentRequest) async throws -> ConsentDirective {
+        try await call { try $0.setConsent(actor: actor, subject: subject, request: request) }
+    }
+    /// Withdraw: a deny from now on; the recipient's copies are deleted at the next sync.
+    public func withdraw(actor: String, subject: String, recipient: String, categories: [DataCategory],
+                         purposes: [String]) async throws -> ConsentDirective {
+        try await call {
+            try $0.withdraw(actor: actor, subject: subject, recipient: recipient, categories: categories, purposes: purposes)
+        }
+    }
+    /// Queue records for a recipient and purpose; only what consent permits now is queued. Returns how many.
+    public func queueForRelease(actor: String, subject: String, recipient: String, purpose: String,
+                                recordIds: [String]) async throws -> UInt64 {
+        try await call {
+            try $0.queueForRelease(actor: actor, subject: subject, recipient: recipient, purpose: purpose, recordIds: recordIds)
+        }
+    }
+    /// What waits to leave the device.
+    public func pendingOutbox(actor: String, subject: String) async throws -> [OutboxItem] {
+        try await call { try $0.pendingOutbox(actor: actor, subject: subject) }
+    }
+    /// The receipt of one decision: Japanese and English text, ISO/IEC 29184 JSON, FHIR `Consent` JSON.
+    public func consentReceipt(actor: String, subject: String, directiveId: String) async throws -> ConsentReceiptText {
+        try await call { try $0.consentReceipt(actor: actor, subject: subject, directiveId: directiveId) }
+    }
+
+    // MARK: FHIR export and import
+
+    /// FHIR R4 (JP Core) Bundle JSON: the whole record, or with `recipient` and `purpose` exactly
+    /// what consent releases to them now (the core's release gate decides).
+    public func exportFhirJson(actor: String, subject: String, recipient: String? = nil,
+                               purpose: String? = nil) async throws -> String {
+        try await call { try $0.exportFhirJson(actor: actor, subject: subject, recipient: recipient, purpose: purpose) }
+    }
+    /// The same Bundle written to `file`, a NEW file (an existing one is never overwritten), for the share sheet.
+    public func exportFhirFile(actor: String, subject: String, to file: URL, recipient: String? = nil,
+                               purpose: String? = nil) async throws -> ExportSummary {
+        try await call {
+            try $0.exportFhirFile(actor: actor, subject: subject, recipient: recipient, purpose: purpose, path: file.path)
+        }
+    }
+    /// Import FHIR R4 JSON: one transaction, all or nothing; a malformed input names its JSON path.
+    /// `onProgress` hears resources written, on the calling task's thread.
+    public func importFhir(actor: String, subject: String, json: Data, provenance: Provenance = .importedFile,
+                           source: String? = nil,
+                           onProgress: @escaping @Sendable (UInt64, UInt64) -> Void = { _, _ in }) async throws -> ImportSummary {
+        try await call {
+            try $0.importFhir(actor: actor, subject: subject, json: json, provenance: provenance, source: source,
+                              listener: ClosureListener(onProgress))
+        }
+    }
+    /// Import one MHLW standard health-checkup XML file (特定健診) as a checkup.
+    public func importCheckupXml(actor: String, subject: String, xml: Data,
+                                 provenance: Provenance = .importedFile) async throws -> Record {
+        try await call { try $0.importCheckupXml(actor: actor, subject: subject, xml: xml, provenance: provenance) }
+    }
+    /// FHIR resources kept as documents (types the record does not model), by resource type.
+    public func fhirDocumentCounts(actor: String, subject: String) async throws -> [DocumentCount] {
+        try await call { try $0.fhirDocumentCounts(actor: actor, subject: subject) }
+    }
+
+    // MARK: sync
+
+    /// Push `subject`'s outbox for `recipient` through the consent gate, delete what was withdrawn
+    /// or erased there, pull what the platform holds. Blocks a cooperative thread for the whole
+    /// sync. Errors to act on: `.offline` (retry later, nothing lost), `.authRequired` (sign in),
+    /// `.serverRejected`. `tokens` nil = use the token kept from an earlier sync.
+    public func sync(actor: String, subject: String, recipient: String, settings: SyncSettings = SyncSettings(),
+                     tokens: SyncTokens? = nil,
+                     onProgress: @escaping @Sendable (SyncPhase, UInt64, UInt64) -> Void = { _, _, _ in }) async throws -> SyncSummary {
+        try await call {
+            try $0.sync(actor: actor, subject: subject, recipient: recipient, settings: settings,
+                        tokens: tokens.map { ClosureTokenProvider($0) as SyncTokenProvider }, listener: ClosureSyncListener(onProgress))
+        }
+    }
+    /// Sign out of `recipient`'s platform: the kept token is forgotten (device owner only).
+    /// Returns whether there was one.
+    public func forgetSyncToken(actor: String, recipient: String) async throws -> Bool {
+        try await call { try $0.forgetSyncToken(actor: actor, recipient: recipient) }
+    }
+
     /// `YYYY-MM-DD` shifted by whole days (calendar arithmetic in UTC: no daylight saving).
     static func isoDate(_ date: String, plusDays: Int) throws -> String {
         let f = DateFormatter()

@@ -1,0 +1,101 @@
+import XCTest
+@testable import PHRCore
+
+let healthDept = "health-dept"
+let guidance = "specific_health_guidance"
+
+/// A new store with its owner and the sample municipality profile in use.
+func storeWithProfile() async throws -> (PHRClient, String) {
+    let client = try await PHRClient.create(at: tempStoreDir(), passphrase: passphrase, kdfIterations: testKdf)
+    let me = try await client.addPerson(actor: nil, person("hanako", "花子")).id
+    try await client.setOperatorProfile(json: try municipalityProfile())
+    return (client, me)
+}
+
+func permit(_ categories: [DataCategory], _ purposes: [String], recipient: String = healthDept) -> ConsentRequest {
+    ConsentRequest(recipient: recipient, categories: categories, purposes: purposes, effect: .permit,
+                   validFrom: nil, validUntil: nil, noticeVersion: nil)
+}
+
+/// One toggle as a comparable key: purpose, recipient, category → permitted.
+private func toggles(_ state: ConsentState) -> [String: Bool] {
+    var all: [String: Bool] = [:]
+    for p in state.purposes {
+        for t in p.toggles { all["\(p.code)|\(t.recipient)|\(t.category)"] = t.permitted }
+    }
+    return all
+}
+
+final class ConsentAndSharingTests: XCTestCase {
+    func testConsentIsDefaultDenyAndAPermitFlipsExactlyThatToggleUntilWithdrawn() async throws {
+        let (client, me) = try await storeWithProfile()
+        let before = toggles(try await client.consentState(actor: me, subject: me))
+        XCTAssertFalse(before.isEmpty, "the profile's purposes give toggles")
+        XCTAssertTrue(before.values.allSatisfy { !$0 }, "default deny")
+
+        let granted = try await client.setConsent(actor: me, subject: me, permit([.vitals], [guidance]))
+        let onState = try await client.consentState(actor: me, subject: me)
+        let on = toggles(onState)
+        let flipped = on.keys.filter { on[$0] != before[$0] }
+        XCTAssertEqual(flipped, ["\(guidance)|\(healthDept)|vitals"])
+        let toggle = try XCTUnwrap(onState.purposes.first { $0.code == guidance }?.toggles
+            .first { $0.recipient == healthDept && $0.category == .vitals })
+        XCTAssertEqual(toggle.directiveId, granted.id)
+
+        let withdrawn = try await client.withdraw(actor: me, subject: me, recipient: healthDept,
+                                                  categories: [.vitals], purposes: [guidance])
+        let after = toggles(try await client.consentState(actor: me, subject: me))
+        XCTAssertEqual(after, before)
+
+        let history = try await client.consentHistory(actor: me, subject: me)
+        XCTAssertEqual(history.map(\.id), [granted.id, withdrawn.id])
+        XCTAssertEqual(history.map(\.effect), [.permit, .deny])
+
+        let receipt = try await client.consentReceipt(actor: me, subject: me, directiveId: granted.id)
+        let recipientName = try await client.operatorProfile().recipients.first { $0.id == healthDept }?.name
+        XCTAssertEqual(toggle.recipientName, recipientName)
+        XCTAssertTrue(receipt.textJa.contains(try XCTUnwrap(recipientName)), "the Japanese receipt names the recipient")
+        XCTAssertEqual(receipt.directive.id, granted.id)
+        let consent = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(receipt.fhirJson.utf8)) as? [String: Any])
+        XCTAssertEqual(consent["resourceType"] as? String, "Consent")
+    }
+
+    func testAProfileTheCoreRefusesNamesIt() async throws {
+        let (client, _) = try await storeWithProfile()
+        do {
+            try await client.setOperatorProfile(json: #"{"kind":"municipality"}"#)
+            XCTFail("accepted")
+        } catch let PHRClientError.invalidInput(field, _) {
+            XCTAssertEqual(field, "operator_profile")
+        }
+    }
+
+    func testAViewGrantLetsASecondPersonSeeTheOwnerUntilRevoked() async throws {
+        let (client, me) = try await storeWithProfile()
+        let son = try await client.addPerson(actor: me, person("taro", "太郎", sex: .male, birth: "1990-01-01")).id
+        _ = try await client.log(actor: me, subject: me, obs(.weight, 52, ago(days: 0)))
+        let alone = try await client.subjectsOf(actor: son)
+        XCTAssertEqual(alone, [son])
+        await assertThrows(.notPermitted(action: "view")) { _ = try await client.latest(actor: son, subject: me) }
+
+        let d = try await client.grant(actor: me, subject: me, NewDelegation(
+            grantee: .person(son), scopes: [.view], validFrom: nil, validUntil: nil,
+            representativeBasis: nil, basisNote: nil))
+        let granted = try await client.subjectsOf(actor: son)
+        XCTAssertEqual(granted, [son, me])
+        let seen = try await client.latest(actor: son, subject: me)
+        XCTAssertEqual(seen.count, 1)
+        let who = try await client.whoCanAccess(actor: me, subject: me)
+        XCTAssertTrue(who.contains { $0.delegationId == d.id && $0.granteeNickname == "taro" && $0.scopes == [.view] })
+        await assertThrows(.notPermitted(action: "record")) {
+            _ = try await client.log(actor: son, subject: me, obs(.weight, 53, ago(days: 0)))
+        }
+
+        try await client.revoke(actor: me, delegationId: d.id)
+        let revoked = try await client.subjectsOf(actor: son)
+        XCTAssertEqual(revoked, [son])
+        await assertThrows(.notPermitted(action: "view")) { _ = try await client.latest(actor: son, subject: me) }
+        let kept = try await client.delegations(actor: me, subject: me)
+        XCTAssertNotNil(kept.first { $0.id == d.id }?.revokedUtc, "a revoked delegation stays in the list, ended")
+    }
+}
