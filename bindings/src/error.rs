@@ -34,6 +34,10 @@ pub enum PhrError {
     /// The server wants new credentials (a refreshed token was refused too).
     #[error("the server needs new credentials")]
     AuthRequired,
+    /// The device cannot verify HTTPS servers (no trust store / TLS set-up): not a network
+    /// problem, retrying does not help.
+    #[error("this device cannot verify secure connections")]
+    TlsUnavailable,
     /// `kind` is `sqlite`, `io`, `keyring`, `crypto` (or `unknown` for a core error this build
     /// of the bindings does not know yet); `detail` is for logs and support, not for users.
     /// (Not `message`: that name clashes with the exception's own in Kotlin.)
@@ -61,6 +65,7 @@ impl From<Error> for PhrError {
             Error::Offline => PhrError::Offline,
             Error::ServerRejected { status } => PhrError::ServerRejected { status },
             Error::AuthRequired => PhrError::AuthRequired,
+            Error::TlsUnavailable => PhrError::TlsUnavailable,
             Error::Storage(f) => PhrError::Storage {
                 kind: f.kind().to_owned(),
                 detail: f.to_string(),

@@ -641,3 +641,24 @@ fn signing_out_of_a_platform_needs_the_device_owner() {
         .code(5)
         .stderr(predicate::str::contains("not permitted"));
 }
+
+#[test]
+fn a_device_without_trusted_certificates_is_told_so_not_offline() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    // No trust store at all (rustls reads these instead of the system's): the sync cannot
+    // verify any server. That is an installation problem, not "retry later".
+    phr(&s)
+        .env("SSL_CERT_FILE", dir.path().join("none.pem"))
+        .env("SSL_CERT_DIR", dir.path().join("none"))
+        .args([
+            "sync",
+            "--recipient",
+            "health-dept",
+            "--server",
+            "https://127.0.0.1:9/fhir",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot verify secure connections"));
+}

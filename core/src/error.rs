@@ -52,6 +52,10 @@ pub enum Error {
     /// The server refused the credentials even after one refresh: sign in again.
     #[error("the server needs you to sign in again")]
     AuthRequired,
+    /// This device cannot verify HTTPS servers: its trust store (or the TLS set-up the platform
+    /// needs) is missing. Not a network problem: retrying does not help; fix the installation.
+    #[error("this device cannot verify secure connections (no trusted certificates)")]
+    TlsUnavailable,
     /// The storage layer failed (disk full, I/O error, busy). Details stay in `StorageFailure`.
     #[error("storage failure: {0}")]
     Storage(StorageFailure),

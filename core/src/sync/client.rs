@@ -61,7 +61,7 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("phr-core/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|_| Error::Offline)?;
+            .map_err(|_| Error::TlsUnavailable)?;
         let token = opts
             .tokens
             .as_ref()

@@ -13,6 +13,7 @@ func errorText(_ e: PHRClientError?) -> LocalizedStringKey? {
     case .alreadyExists?: return "already_exists"
     case .offline?: return "offline"
     case .authRequired?: return "auth_required"
+    case .tlsUnavailable?: return "tls_unavailable"
     case let .serverRejected(status)?: return "server_rejected \(Int(status))"
     default: return "storage_failure"
     }

@@ -19,6 +19,8 @@ public enum PHRClientError: Error, Equatable, Sendable {
     case serverRejected(status: UInt16)
     /// The server wants the user to sign in again.
     case authRequired
+    /// The device cannot verify HTTPS servers (no trust store / TLS set-up): retrying does not help.
+    case tlsUnavailable
     /// `kind`: sqlite, io, keyring, crypto or unknown. Details stay in the core's logs.
     case storage(kind: String)
     /// Not a PhrError: a UniFFI internal error (e.g. a malformed date string). Never a crash.
@@ -43,6 +45,7 @@ public enum PHRClientError: Error, Equatable, Sendable {
         case .Offline: self = .offline
         case let .ServerRejected(status): self = .serverRejected(status: status)
         case .AuthRequired: self = .authRequired
+        case .TlsUnavailable: self = .tlsUnavailable
         case let .Storage(kind, _): self = .storage(kind: kind)
         }
     }

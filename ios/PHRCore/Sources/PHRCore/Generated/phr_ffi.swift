@@ -3510,6 +3510,11 @@ enum PhrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case AuthRequired
     /**
+     * The device cannot verify HTTPS servers (no trust store / TLS set-up): not a network
+     * problem, retrying does not help.
+     */
+    case TlsUnavailable
+    /**
      * `kind` is `sqlite`, `io`, `keyring`, `crypto` (or `unknown` for a core error this build
      * of the bindings does not know yet); `detail` is for logs and support, not for users.
      * (Not `message`: that name clashes with the exception's own in Kotlin.)
@@ -3574,7 +3579,8 @@ public struct FfiConverterTypePhrError: FfiConverterRustBuffer {
             status: try FfiConverterUInt16.read(from: &buf)
             )
         case 13: return .AuthRequired
-        case 14: return .Storage(
+        case 14: return .TlsUnavailable
+        case 15: return .Storage(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
@@ -3651,8 +3657,12 @@ public struct FfiConverterTypePhrError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(13))
         
         
-        case let .Storage(kind,detail):
+        case .TlsUnavailable:
             writeInt(&buf, Int32(14))
+        
+        
+        case let .Storage(kind,detail):
+            writeInt(&buf, Int32(15))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             

@@ -30,7 +30,7 @@ import jp.phr.core.model.DataCategory
 import jp.phr.core.model.Effect
 
 @Composable
-private fun japanese(): Boolean = LocalConfiguration.current.locales[0].language == "ja"
+internal fun japanese(): Boolean = LocalConfiguration.current.locales[0].language == "ja"
 
 @Composable
 fun categoryLabel(c: DataCategory): String = if (japanese()) dataCategoryLabelJa(c) else dataCategoryLabelEn(c)

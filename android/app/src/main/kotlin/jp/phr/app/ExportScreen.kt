@@ -53,7 +53,7 @@ fun ExportScreen(vm: PhrViewModel) {
         for (purpose in profile?.purposes.orEmpty()) {
             for (recipient in purpose.recipients) {
                 val name = profile?.recipients?.firstOrNull { it.id == recipient }?.name ?: recipient
-                val label = stringResource(R.string.export_for, name, purpose.labelJa)
+                val label = stringResource(R.string.export_for, name, if (japanese()) purpose.labelJa else purpose.labelEn)
                 Button(onClick = { vm.export(recipient, purpose.code) }, modifier = Modifier.padding(top = 8.dp)
                     .semantics { contentDescription = label }) { Text(label) }
             }

@@ -53,6 +53,7 @@ fun errorText(e: PhrClientException?): String? = when (e) {
     is PhrClientException.AlreadyExists -> stringResource(R.string.already_exists)
     is PhrClientException.Offline -> stringResource(R.string.offline)
     is PhrClientException.AuthRequired -> stringResource(R.string.auth_required)
+    is PhrClientException.TlsUnavailable -> stringResource(R.string.tls_unavailable)
     is PhrClientException.ServerRejected -> stringResource(R.string.server_rejected, e.status)
     else -> stringResource(R.string.storage_failure)
 }

@@ -5872,6 +5872,16 @@ sealed class PhrException: kotlin.Exception() {
     }
     
     /**
+     * The device cannot verify HTTPS servers (no trust store / TLS set-up): not a network
+     * problem, retrying does not help.
+     */
+    class TlsUnavailable(
+        ) : PhrException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
      * `kind` is `sqlite`, `io`, `keyring`, `crypto` (or `unknown` for a core error this build
      * of the bindings does not know yet); `detail` is for logs and support, not for users.
      * (Not `message`: that name clashes with the exception's own in Kotlin.)
@@ -5934,7 +5944,8 @@ public object FfiConverterTypePhrError : FfiConverterRustBuffer<PhrException> {
                 FfiConverterUShort.read(buf),
                 )
             13 -> PhrException.AuthRequired()
-            14 -> PhrException.Storage(
+            14 -> PhrException.TlsUnavailable()
+            15 -> PhrException.Storage(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
@@ -6002,6 +6013,10 @@ public object FfiConverterTypePhrError : FfiConverterRustBuffer<PhrException> {
                 + FfiConverterUShort.allocationSize(value.`status`)
             )
             is PhrException.AuthRequired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PhrException.TlsUnavailable -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
             )
@@ -6077,8 +6092,12 @@ public object FfiConverterTypePhrError : FfiConverterRustBuffer<PhrException> {
                 buf.putInt(13)
                 Unit
             }
-            is PhrException.Storage -> {
+            is PhrException.TlsUnavailable -> {
                 buf.putInt(14)
+                Unit
+            }
+            is PhrException.Storage -> {
+                buf.putInt(15)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit

@@ -31,6 +31,8 @@ sealed class PhrClientException(message: String, cause: Throwable? = null) : Exc
     class ServerRejected(val status: Int, cause: Throwable? = null) : PhrClientException("server refused (HTTP $status)", cause)
     /** The server wants the user to sign in again. */
     class AuthRequired(cause: Throwable? = null) : PhrClientException("sign-in required", cause)
+    /** The device cannot verify HTTPS servers (no trust store / TLS set-up): retrying does not help. */
+    class TlsUnavailable(cause: Throwable? = null) : PhrClientException("secure connections unavailable", cause)
     /** Disk full, I/O or database failure; [kind] is sqlite, io, keyring, crypto or unknown. */
     class Storage(val kind: String, cause: Throwable? = null) : PhrClientException("storage failure ($kind)", cause)
 }
@@ -50,5 +52,6 @@ fun PhrException.toClientException(): PhrClientException = when (this) {
     is PhrException.Offline -> PhrClientException.Offline(this)
     is PhrException.ServerRejected -> PhrClientException.ServerRejected(status.toInt(), this)
     is PhrException.AuthRequired -> PhrClientException.AuthRequired(this)
+    is PhrException.TlsUnavailable -> PhrClientException.TlsUnavailable(this)
     is PhrException.Storage -> PhrClientException.Storage(kind, this)
 }
