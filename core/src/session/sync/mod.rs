@@ -21,9 +21,12 @@ use crate::sync::{Client, SyncOptions, SyncPhase, SyncProgress, SyncReport, chec
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// (subject, recipient).
+type SyncKey = (String, String);
+
 /// A lock per subject × recipient, made on first use.
 #[derive(Default)]
-pub(crate) struct SyncLocks(Mutex<HashMap<(String, String), Arc<Mutex<()>>>>);
+pub(crate) struct SyncLocks(Mutex<HashMap<SyncKey, Arc<Mutex<()>>>>);
 
 impl SyncLocks {
     fn of(&self, subject: &str, recipient: &str) -> Arc<Mutex<()>> {
