@@ -75,6 +75,8 @@ pub struct SyncSummary {
     pub pushed: u64,
     pub deleted: u64,
     pub withdrawals: u64,
+    /// Copies the recipient keeps, now labelled withdrawn.
+    pub marked: u64,
     pub withheld: u64,
     pub rejected: Vec<RejectedItem>,
     pub deferred: u64,
@@ -94,6 +96,7 @@ impl From<SyncReport> for SyncSummary {
             pushed: r.pushed as u64,
             deleted: r.deleted as u64,
             withdrawals: r.withdrawals as u64,
+            marked: r.marked as u64,
             withheld: r.withheld as u64,
             rejected: r.rejected,
             deferred: r.deferred as u64,

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{jst_days_ago, session_with_two};
-use phr_core::consent::{ConsentRequest, DataCategory, samples};
+use phr_core::consent::{ConsentRequest, DataCategory, OnWithdrawal, samples};
 use phr_core::records::{
     ObservationInput, ObservationType, PageRequest, Provenance, RecordBody, RecordFilter,
     RecordKind,
@@ -448,6 +448,61 @@ fn a_sync_killed_mid_way_converges_after_restart() {
     assert_eq!(held.len(), held_set.len(), "a resource is held twice");
     assert_eq!(held_set, ids[..1000].iter().cloned().collect());
     assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+}
+
+#[test]
+fn a_recipient_that_keeps_copies_gets_them_labelled_withdrawn_and_erasure_still_deletes() {
+    let e = env();
+    reset(&e, 0.0);
+    let (_d, s, h, ids) = seeded(5, 5);
+    let mut profile = samples::municipality();
+    profile
+        .recipients
+        .iter_mut()
+        .find(|r| r.id == RECIPIENT)
+        .unwrap()
+        .on_withdrawal = OnWithdrawal::Mark;
+    s.set_operator_profile(profile).unwrap();
+    let opts = options(&e.fhir);
+    assert_eq!(
+        s.sync(&h, &h, RECIPIENT, &opts, &NoProgress)
+            .unwrap()
+            .pushed,
+        10
+    );
+
+    s.withdraw(&h, &h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
+        .unwrap();
+    let r = s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap();
+    assert_eq!((r.marked, r.deleted, r.withdrawals), (5, 0, 1), "{r:?}");
+    assert_eq!(server_ids(&e, "Observation").len(), 10, "kept, not deleted");
+    let withdrawn = |id: &str| {
+        get_json(&format!("{}/Observation/{id}", e.fhir))["meta"]["security"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|x| x["code"] == "withdrawn"))
+    };
+    assert!(ids[5..10].iter().all(|id| withdrawn(id)));
+    assert!(!ids[..5].iter().any(|id| withdrawn(id)));
+
+    // The withdrawn copies get no more updates...
+    s.update_record(
+        &h,
+        &h,
+        &ids[5],
+        ClinicalInput::Observation(ObservationInput::simple(
+            ObservationType::Weight,
+            70.0,
+            jst_days_ago(1),
+        )),
+    )
+    .unwrap();
+    assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+    // ...but erasing the record here still deletes the kept copy there.
+    s.erase_record(&h, &h, &ids[6]).unwrap();
+    let r = s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap();
+    assert_eq!(r.deleted, 1, "{r:?}");
+    assert!(!server_ids(&e, "Observation").contains(&ids[6]));
+    assert_eq!(server_ids(&e, "Observation").len(), 9);
 }
 
 #[test]

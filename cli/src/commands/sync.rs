@@ -83,9 +83,10 @@ pub fn all_record_ids(s: &Session, actor: &str, subject: &str) -> CliResult<Vec<
 
 pub fn describe(r: &SyncReport) -> String {
     let mut out = format!(
-        "pushed {}, deleted {}, withdrawals {}, withheld {}, pulled {}, imported {}, updated {}; {} request(s), {} retried; {} item(s) left in the outbox",
+        "pushed {}, deleted {}, marked withdrawn {}, withdrawals {}, withheld {}, pulled {}, imported {}, updated {}; {} request(s), {} retried; {} item(s) left in the outbox",
         r.pushed,
         r.deleted,
+        r.marked,
         r.withdrawals,
         r.withheld,
         r.pulled,

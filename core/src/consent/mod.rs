@@ -22,8 +22,8 @@ pub use directive::{ConsentDirective, ConsentRequest, Effect};
 pub use gate::{ReleasedRecords, offered, select};
 pub use outbox::{OutboxItem, OutboxKind};
 pub use profile::{
-    InquiryWindow, NoticeVersion, OperatorKind, OperatorProfile, Purpose, PurposeNature, Recipient,
-    RecipientKind, sha256_hex,
+    InquiryWindow, NoticeVersion, OnWithdrawal, OperatorKind, OperatorProfile, Purpose,
+    PurposeNature, Recipient, RecipientKind, sha256_hex,
 };
 pub use state::{ConsentState, ConsentToggle, PurposeState};
 

@@ -93,6 +93,29 @@ pub struct Recipient {
     pub kind: RecipientKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fhir_endpoint: Option<String>,
+    /// What this recipient allows when consent is withdrawn: its copies deleted (the default),
+    /// or kept and marked withdrawn (a recipient bound to retain what it received).
+    #[serde(default, skip_serializing_if = "OnWithdrawal::is_default")]
+    pub on_withdrawal: OnWithdrawal,
+}
+
+/// How a withdrawal reaches a recipient's copies.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnWithdrawal {
+    /// `DELETE` every copy.
+    #[default]
+    Delete,
+    /// Replace every copy with the same resource labelled withdrawn in `meta.security`
+    /// (`urn:phr-core:consent-status|withdrawn`): the recipient keeps it but may not use it.
+    Mark,
+}
+
+impl OnWithdrawal {
+    fn is_default(&self) -> bool {
+        *self == OnWithdrawal::Delete
+    }
 }
 
 /// What a purpose is, declared by the operator so the rules can check it.

@@ -124,6 +124,9 @@ pub struct SyncReport {
     pub pushed: usize,
     /// Remote copies deleted: tombstones, records no longer permitted, withdrawals.
     pub deleted: usize,
+    /// Copies a recipient keeps (`on_withdrawal: mark`) replaced by the same resource labelled
+    /// withdrawn.
+    pub marked: usize,
     /// Withdrawal notices completed.
     pub withdrawals: usize,
     /// Outbox records the gate held back (and that the recipient did not hold).

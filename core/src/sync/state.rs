@@ -42,7 +42,7 @@ pub(crate) fn mark_sending(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sending', ?7, ?8)
          ON CONFLICT (recipient, purpose, record_id) DO UPDATE SET
              category = excluded.category, resources = excluded.resources,
-             version = excluded.version, updated_utc = excluded.updated_utc",
+             version = excluded.version, updated_utc = excluded.updated_utc, withdrawn = 0",
         params![
             recipient,
             purpose,
@@ -113,6 +113,29 @@ pub(crate) fn done_if_unchanged(
     Ok(())
 }
 
+/// The recipient keeps `resources` of the record labelled withdrawn for this purpose: no more
+/// updates go there, an erasure still deletes them (every address ever sent is kept).
+pub(crate) fn mark_withdrawn(
+    conn: &Connection,
+    recipient: &str,
+    purpose: &str,
+    record_id: &str,
+    resources: &[String],
+) -> Result<()> {
+    let mut all = resources_of(conn, recipient, purpose, record_id)?.unwrap_or_default();
+    for r in resources {
+        if !all.contains(r) {
+            all.push(r.clone());
+        }
+    }
+    conn.execute(
+        "UPDATE sync_remote SET withdrawn = 1, state = 'held', resources = ?4
+         WHERE recipient = ?1 AND purpose = ?2 AND record_id = ?3",
+        params![recipient, purpose, record_id, all.join(" ")],
+    )?;
+    Ok(())
+}
+
 /// The recipient no longer holds this record for this purpose.
 pub(crate) fn forget(
     conn: &Connection,
@@ -149,7 +172,7 @@ pub(crate) fn remotes_of_record(
 ) -> Result<Vec<Remote>> {
     let mut stmt = conn.prepare_cached(
         "SELECT purpose, record_id, resources FROM sync_remote
-         WHERE recipient = ?1 AND record_id = ?2",
+         WHERE recipient = ?1 AND record_id = ?2 AND withdrawn = 0",
     )?;
     let rows = stmt.query_map(params![recipient, record_id], |r| {
         Ok(Remote {
@@ -173,6 +196,7 @@ pub(crate) fn remotes_covered(
     let mut stmt = conn.prepare_cached(
         "SELECT purpose, record_id, resources FROM sync_remote
          WHERE subject_id = ?1 AND recipient = ?2 AND category = ?3 AND purpose = ?4
+           AND withdrawn = 0
          ORDER BY record_id",
     )?;
     for c in categories {
@@ -233,7 +257,8 @@ pub(crate) fn requeue_changed(
     now_utc: i64,
 ) -> Result<usize> {
     let mut stmt = conn.prepare_cached(
-        "SELECT recipient, purpose, subject_id FROM sync_remote WHERE record_id = ?1",
+        "SELECT recipient, purpose, subject_id FROM sync_remote
+         WHERE record_id = ?1 AND withdrawn = 0",
     )?;
     let targets: Vec<(String, String, String)> = stmt
         .query_map([record_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?

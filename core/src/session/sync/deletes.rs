@@ -1,25 +1,69 @@
-//! Deleting a recipient's copies: what a withdrawal covers, and what was erased here.
+//! A recipient's copies after a withdrawal (deleted, or kept labelled withdrawn) and after an
+//! erasure here (always deleted).
 
-use super::batch::{Outcome, batch_bundle, delete, entry_statuses, outcome_of};
+use super::batch::{Outcome, batch_bundle, delete, entry_statuses, outcome_of, put};
 use crate::Session;
-use crate::consent::{ConsentDirective, OutboxItem};
+use crate::consent::{ConsentDirective, OnWithdrawal, OutboxItem};
 use crate::error::Result;
-use crate::sync::state::{self, Remote};
+use crate::records::{Person, Record, repo as records_repo};
+use crate::sync::resources::resources_for;
+use crate::sync::state;
 use crate::sync::{Client, RejectedItem, SyncOptions, SyncReport};
 use serde_json::Value;
+use std::collections::HashMap;
+
+/// What a withdrawal does to one copy.
+enum Withdrawing {
+    /// PUT these addresses again, labelled withdrawn.
+    Mark(Vec<String>),
+    /// DELETE this many addresses.
+    Delete(usize),
+}
+
+/// The `meta.security` label of a copy kept after its consent was withdrawn.
+pub(crate) const WITHDRAWN_SYSTEM: &str = "urn:phr-core:consent-status";
+
+fn label_withdrawn(body: &mut Value) {
+    let label = serde_json::json!({ "system": WITHDRAWN_SYSTEM, "code": "withdrawn",
+        "display": "consent withdrawn: keep, do not use" });
+    let Some(meta) = body
+        .as_object_mut()
+        .map(|o| {
+            o.entry("meta")
+                .or_insert_with(|| Value::Object(Default::default()))
+        })
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    match meta.get_mut("security").and_then(Value::as_array_mut) {
+        Some(labels) => labels.push(label),
+        None => {
+            meta.insert("security".into(), Value::Array(vec![label]));
+        }
+    }
+}
 
 impl Session {
     /// Delete the recipient's copies a withdrawal covers (unless a purpose still in force holds
-    /// the same copy), then drop the notice.
+    /// the same copy), or, for a recipient that keeps what it received (`on_withdrawal: mark`),
+    /// replace each copy of a live record with the same resource labelled withdrawn; then drop
+    /// the notice.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn sync_withdrawal(
         &self,
         item: &OutboxItem,
         d: &ConsentDirective,
+        person: &Person,
         recipient: &str,
         options: &SyncOptions,
         client: &mut Client,
         report: &mut SyncReport,
     ) -> Result<()> {
+        let mode = self
+            .operator_profile()?
+            .recipient(recipient)
+            .map_or(OnWithdrawal::Delete, |r| r.on_withdrawal);
         let covered = self.store().read(|c| {
             let rows =
                 state::remotes_covered(c, &d.subject_id, recipient, &d.categories, &d.purposes)?;
@@ -32,13 +76,48 @@ impl Session {
             }
             Ok(out)
         })?;
+        let origin = self.sync_origin()?;
+        let now = self.now();
         let mut unfinished = false;
         for chunk in covered.chunks(options.batch_size.max(1)) {
-            let sending: Vec<&(Remote, bool)> = chunk.iter().filter(|(_, o)| !*o).collect();
-            let requests: Vec<Value> = sending
-                .iter()
-                .flat_map(|(r, _)| r.resources.iter().map(|a| delete(a)))
-                .collect();
+            // Records to mark must still be live here; a deleted or erased one is deleted there.
+            let live: HashMap<String, Record> = match mode {
+                OnWithdrawal::Mark => {
+                    let ids: Vec<String> = chunk.iter().map(|(r, _)| r.record_id.clone()).collect();
+                    self.store()
+                        .read(|c| records_repo::load_many(c, &ids))?
+                        .into_iter()
+                        .filter(|r| r.meta.deleted_utc.is_none())
+                        .map(|r| (r.meta.id.clone(), r))
+                        .collect()
+                }
+                OnWithdrawal::Delete => HashMap::new(),
+            };
+            let mut requests: Vec<Value> = vec![];
+            let mut plans: Vec<Option<Withdrawing>> = Vec::with_capacity(chunk.len());
+            for (r, others) in chunk {
+                if *others {
+                    plans.push(None);
+                    continue;
+                }
+                plans.push(Some(match live.get(&r.record_id) {
+                    Some(record) => {
+                        let res = resources_for(person, record, now, &origin);
+                        for x in &res {
+                            let mut body = x.body.clone();
+                            label_withdrawn(&mut body);
+                            requests.push(put(&x.address(), &body));
+                        }
+                        Withdrawing::Mark(res.iter().map(|x| x.address()).collect())
+                    }
+                    None => {
+                        for a in &r.resources {
+                            requests.push(delete(a));
+                        }
+                        Withdrawing::Delete(r.resources.len())
+                    }
+                }));
+            }
             let statuses = if requests.is_empty() {
                 vec![]
             } else {
@@ -47,26 +126,40 @@ impl Session {
             };
             self.store().write_as(&item.subject_id, |w| {
                 let mut at = 0;
-                for (r, others) in chunk {
-                    if *others {
+                for ((r, _), plan) in chunk.iter().zip(&plans) {
+                    let Some(plan) = plan else {
                         state::forget(w.tx, recipient, &r.purpose, &r.record_id)?;
                         continue;
-                    }
-                    let s = &statuses[at..at + r.resources.len()];
-                    at += r.resources.len();
-                    match outcome_of(s, true) {
-                        Outcome::Done => {
+                    };
+                    let (n, deleting) = match plan {
+                        Withdrawing::Mark(addresses) => (addresses.len(), false),
+                        Withdrawing::Delete(n) => (*n, true),
+                    };
+                    let s = &statuses[at..at + n];
+                    at += n;
+                    match (outcome_of(s, deleting), plan) {
+                        (Outcome::Done, Withdrawing::Mark(addresses)) => {
+                            state::mark_withdrawn(
+                                w.tx,
+                                recipient,
+                                &r.purpose,
+                                &r.record_id,
+                                addresses,
+                            )?;
+                            report.marked += 1;
+                        }
+                        (Outcome::Done, Withdrawing::Delete(_)) => {
                             state::forget(w.tx, recipient, &r.purpose, &r.record_id)?;
                             report.deleted += 1;
                         }
-                        Outcome::Rejected(status) => {
+                        (Outcome::Rejected(status), _) => {
                             unfinished = true;
                             report.rejected.push(RejectedItem {
                                 record_id: r.record_id.clone(),
                                 status,
                             });
                         }
-                        Outcome::Deferred => {
+                        (Outcome::Deferred, _) => {
                             unfinished = true;
                             report.deferred += 1;
                         }

@@ -184,7 +184,7 @@ impl Session {
                     .ok_or(Error::CorruptStore {
                         reason: "a withdrawal names no directive",
                     })?;
-                self.sync_withdrawal(w, d, recipient, options, client, report)?;
+                self.sync_withdrawal(w, d, person, recipient, options, client, report)?;
                 progress.progress(SyncPhase::Withdrawals, n + 1, total);
             }
         }

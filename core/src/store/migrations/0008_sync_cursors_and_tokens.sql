@@ -1,4 +1,5 @@
--- v8: pull cursors per resource type, and the bearer token a recipient's server last accepted.
+-- v8: pull cursors per resource type, the bearer token a recipient's server last accepted, and
+-- copies kept at a recipient but marked withdrawn.
 --
 -- One cursor shared by every pulled type skipped older resources of the types pulled after it
 -- had moved; the existing cursor was written by a pull of Observations only.
@@ -15,6 +16,10 @@ DROP TABLE sync_cursor;
 
 -- A secret, like everything here encrypted by SQLCipher; kept so a device syncs offline-first
 -- without asking the app for a token each time. Removed by `forget_sync_token`.
+-- A recipient that keeps what it received (profile `on_withdrawal: mark`) holds the copy
+-- labelled withdrawn: no longer updated for that purpose, still deleted if the record is erased.
+ALTER TABLE sync_remote ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0 CHECK (withdrawn IN (0, 1));
+
 CREATE TABLE sync_token (
     recipient     TEXT PRIMARY KEY,
     token         TEXT NOT NULL,

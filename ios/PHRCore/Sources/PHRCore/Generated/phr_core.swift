@@ -3347,14 +3347,24 @@ public struct Recipient: Equatable, Hashable {
     public var name: String
     public var kind: RecipientKind
     public var fhirEndpoint: String?
+    /**
+     * What this recipient allows when consent is withdrawn: its copies deleted (the default),
+     * or kept and marked withdrawn (a recipient bound to retain what it received).
+     */
+    public var onWithdrawal: OnWithdrawal
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, name: String, kind: RecipientKind, fhirEndpoint: String?) {
+    public init(id: String, name: String, kind: RecipientKind, fhirEndpoint: String?, 
+        /**
+         * What this recipient allows when consent is withdrawn: its copies deleted (the default),
+         * or kept and marked withdrawn (a recipient bound to retain what it received).
+         */onWithdrawal: OnWithdrawal) {
         self.id = id
         self.name = name
         self.kind = kind
         self.fhirEndpoint = fhirEndpoint
+        self.onWithdrawal = onWithdrawal
     }
 
     
@@ -3376,7 +3386,8 @@ public struct FfiConverterTypeRecipient: FfiConverterRustBuffer {
                 id: FfiConverterString.read(from: &buf), 
                 name: FfiConverterString.read(from: &buf), 
                 kind: FfiConverterTypeRecipientKind.read(from: &buf), 
-                fhirEndpoint: FfiConverterOptionString.read(from: &buf)
+                fhirEndpoint: FfiConverterOptionString.read(from: &buf), 
+                onWithdrawal: FfiConverterTypeOnWithdrawal.read(from: &buf)
         )
     }
 
@@ -3385,6 +3396,7 @@ public struct FfiConverterTypeRecipient: FfiConverterRustBuffer {
         FfiConverterString.write(value.name, into: &buf)
         FfiConverterTypeRecipientKind.write(value.kind, into: &buf)
         FfiConverterOptionString.write(value.fhirEndpoint, into: &buf)
+        FfiConverterTypeOnWithdrawal.write(value.onWithdrawal, into: &buf)
     }
 }
 
@@ -4903,6 +4915,82 @@ public func FfiConverterTypeObservationType_lift(_ buf: RustBuffer) throws -> Ob
 #endif
 public func FfiConverterTypeObservationType_lower(_ value: ObservationType) -> RustBuffer {
     return FfiConverterTypeObservationType.lower(value)
+}
+
+
+
+/**
+ * How a withdrawal reaches a recipient's copies.
+ */
+
+public enum OnWithdrawal: Equatable, Hashable {
+    
+    /**
+     * `DELETE` every copy.
+     */
+    case delete
+    /**
+     * Replace every copy with the same resource labelled withdrawn in `meta.security`
+     * (`urn:phr-core:consent-status|withdrawn`): the recipient keeps it but may not use it.
+     */
+    case mark
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension OnWithdrawal: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOnWithdrawal: FfiConverterRustBuffer {
+    typealias SwiftType = OnWithdrawal
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OnWithdrawal {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .delete
+        
+        case 2: return .mark
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: OnWithdrawal, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .delete:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .mark:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOnWithdrawal_lift(_ buf: RustBuffer) throws -> OnWithdrawal {
+    return try FfiConverterTypeOnWithdrawal.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOnWithdrawal_lower(_ value: OnWithdrawal) -> RustBuffer {
+    return FfiConverterTypeOnWithdrawal.lower(value)
 }
 
 

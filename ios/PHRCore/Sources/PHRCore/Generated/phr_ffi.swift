@@ -3375,6 +3375,10 @@ public struct SyncSummary: Equatable, Hashable {
     public var pushed: UInt64
     public var deleted: UInt64
     public var withdrawals: UInt64
+    /**
+     * Copies the recipient keeps, now labelled withdrawn.
+     */
+    public var marked: UInt64
     public var withheld: UInt64
     public var rejected: [RejectedItem]
     public var deferred: UInt64
@@ -3391,13 +3395,17 @@ public struct SyncSummary: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(pushed: UInt64, deleted: UInt64, withdrawals: UInt64, withheld: UInt64, rejected: [RejectedItem], deferred: UInt64, pulled: UInt64, imported: UInt64, updated: UInt64, skipped: UInt64, requests: UInt32, retries: UInt32, 
+    public init(pushed: UInt64, deleted: UInt64, withdrawals: UInt64, 
+        /**
+         * Copies the recipient keeps, now labelled withdrawn.
+         */marked: UInt64, withheld: UInt64, rejected: [RejectedItem], deferred: UInt64, pulled: UInt64, imported: UInt64, updated: UInt64, skipped: UInt64, requests: UInt32, retries: UInt32, 
         /**
          * Outbox items still waiting for this recipient.
          */remaining: UInt64) {
         self.pushed = pushed
         self.deleted = deleted
         self.withdrawals = withdrawals
+        self.marked = marked
         self.withheld = withheld
         self.rejected = rejected
         self.deferred = deferred
@@ -3429,6 +3437,7 @@ public struct FfiConverterTypeSyncSummary: FfiConverterRustBuffer {
                 pushed: FfiConverterUInt64.read(from: &buf), 
                 deleted: FfiConverterUInt64.read(from: &buf), 
                 withdrawals: FfiConverterUInt64.read(from: &buf), 
+                marked: FfiConverterUInt64.read(from: &buf), 
                 withheld: FfiConverterUInt64.read(from: &buf), 
                 rejected: FfiConverterSequenceTypeRejectedItem.read(from: &buf), 
                 deferred: FfiConverterUInt64.read(from: &buf), 
@@ -3446,6 +3455,7 @@ public struct FfiConverterTypeSyncSummary: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.pushed, into: &buf)
         FfiConverterUInt64.write(value.deleted, into: &buf)
         FfiConverterUInt64.write(value.withdrawals, into: &buf)
+        FfiConverterUInt64.write(value.marked, into: &buf)
         FfiConverterUInt64.write(value.withheld, into: &buf)
         FfiConverterSequenceTypeRejectedItem.write(value.rejected, into: &buf)
         FfiConverterUInt64.write(value.deferred, into: &buf)

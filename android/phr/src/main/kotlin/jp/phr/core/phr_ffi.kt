@@ -5673,6 +5673,11 @@ data class SyncSummary (
     , 
     var `withdrawals`: kotlin.ULong
     , 
+    /**
+     * Copies the recipient keeps, now labelled withdrawn.
+     */
+    var `marked`: kotlin.ULong
+    , 
     var `withheld`: kotlin.ULong
     , 
     var `rejected`: List<RejectedItem>
@@ -5715,6 +5720,7 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
             FfiConverterSequenceTypeRejectedItem.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
@@ -5731,6 +5737,7 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterULong.allocationSize(value.`pushed`) +
             FfiConverterULong.allocationSize(value.`deleted`) +
             FfiConverterULong.allocationSize(value.`withdrawals`) +
+            FfiConverterULong.allocationSize(value.`marked`) +
             FfiConverterULong.allocationSize(value.`withheld`) +
             FfiConverterSequenceTypeRejectedItem.allocationSize(value.`rejected`) +
             FfiConverterULong.allocationSize(value.`deferred`) +
@@ -5747,6 +5754,7 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterULong.write(value.`pushed`, buf)
             FfiConverterULong.write(value.`deleted`, buf)
             FfiConverterULong.write(value.`withdrawals`, buf)
+            FfiConverterULong.write(value.`marked`, buf)
             FfiConverterULong.write(value.`withheld`, buf)
             FfiConverterSequenceTypeRejectedItem.write(value.`rejected`, buf)
             FfiConverterULong.write(value.`deferred`, buf)

@@ -3291,6 +3291,12 @@ data class Recipient (
     var `kind`: RecipientKind
     , 
     var `fhirEndpoint`: kotlin.String?
+    , 
+    /**
+     * What this recipient allows when consent is withdrawn: its copies deleted (the default),
+     * or kept and marked withdrawn (a recipient bound to retain what it received).
+     */
+    var `onWithdrawal`: OnWithdrawal
     
 ){
     
@@ -3311,6 +3317,7 @@ public object FfiConverterTypeRecipient: FfiConverterRustBuffer<Recipient> {
             FfiConverterString.read(buf),
             FfiConverterTypeRecipientKind.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterTypeOnWithdrawal.read(buf),
         )
     }
 
@@ -3318,7 +3325,8 @@ public object FfiConverterTypeRecipient: FfiConverterRustBuffer<Recipient> {
             FfiConverterString.allocationSize(value.`id`) +
             FfiConverterString.allocationSize(value.`name`) +
             FfiConverterTypeRecipientKind.allocationSize(value.`kind`) +
-            FfiConverterOptionalString.allocationSize(value.`fhirEndpoint`)
+            FfiConverterOptionalString.allocationSize(value.`fhirEndpoint`) +
+            FfiConverterTypeOnWithdrawal.allocationSize(value.`onWithdrawal`)
     )
 
     override fun write(value: Recipient, buf: ByteBuffer) {
@@ -3326,6 +3334,7 @@ public object FfiConverterTypeRecipient: FfiConverterRustBuffer<Recipient> {
             FfiConverterString.write(value.`name`, buf)
             FfiConverterTypeRecipientKind.write(value.`kind`, buf)
             FfiConverterOptionalString.write(value.`fhirEndpoint`, buf)
+            FfiConverterTypeOnWithdrawal.write(value.`onWithdrawal`, buf)
     }
 }
 
@@ -4366,6 +4375,50 @@ public object FfiConverterTypeObservationType: FfiConverterRustBuffer<Observatio
     override fun allocationSize(value: ObservationType) = 4UL
 
     override fun write(value: ObservationType, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * How a withdrawal reaches a recipient's copies.
+ */
+
+enum class OnWithdrawal {
+    
+    /**
+     * `DELETE` every copy.
+     */
+    DELETE,
+    /**
+     * Replace every copy with the same resource labelled withdrawn in `meta.security`
+     * (`urn:phr-core:consent-status|withdrawn`): the recipient keeps it but may not use it.
+     */
+    MARK;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOnWithdrawal: FfiConverterRustBuffer<OnWithdrawal> {
+    override fun read(buf: ByteBuffer) = try {
+        OnWithdrawal.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: OnWithdrawal) = 4UL
+
+    override fun write(value: OnWithdrawal, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
