@@ -245,15 +245,28 @@ public final class PHRClient: Sendable {
     // MARK: sync
 
     /// Push `subject`'s outbox for `recipient` through the consent gate, delete what was withdrawn
-    /// or erased there, pull what the platform holds. Blocks a cooperative thread for the whole
-    /// sync. Errors to act on: `.offline` (retry later, nothing lost), `.authRequired` (sign in),
-    /// `.serverRejected`. `tokens` nil = use the token kept from an earlier sync.
+    /// or erased there, pull what the platform holds. Runs on its own thread, not on Swift's
+    /// cooperative pool (a sync waits on the network and on retries with backoff for seconds).
+    /// Errors to act on: `.offline` (retry later, nothing lost), `.authRequired` (sign in),
+    /// `.serverRejected`, `.tlsUnavailable`. `tokens` nil = use the token kept from an earlier sync.
     public func sync(actor: String, subject: String, recipient: String, settings: SyncSettings = SyncSettings(),
                      tokens: SyncTokens? = nil,
                      onProgress: @escaping @Sendable (SyncPhase, UInt64, UInt64) -> Void = { _, _, _ in }) async throws -> SyncSummary {
-        try await call {
-            try $0.sync(actor: actor, subject: subject, recipient: recipient, settings: settings,
-                        tokens: tokens.map { ClosureTokenProvider($0) as SyncTokenProvider }, listener: ClosureSyncListener(onProgress))
+        let session = self.session
+        let provider = tokens.map { ClosureTokenProvider($0) as SyncTokenProvider }
+        let listener = ClosureSyncListener(onProgress)
+        return try await withCheckedThrowingContinuation { continuation in
+            let worker = Thread {
+                do {
+                    continuation.resume(returning: try session.sync(
+                        actor: actor, subject: subject, recipient: recipient, settings: settings,
+                        tokens: provider, listener: listener))
+                } catch {
+                    continuation.resume(throwing: PHRClientError(error))
+                }
+            }
+            worker.name = "phr-sync"
+            worker.start()
         }
     }
     /// Sign out of `recipient`'s platform: the kept token is forgotten (device owner only).
