@@ -24,6 +24,8 @@ mod provenance;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
+#[cfg(test)]
+mod golden;
 
 pub use bundle::{MAPPING_VERSION, bundle_for, bundle_with_originals};
 pub(crate) use datatypes::{date_time, derived_id};
