@@ -44,6 +44,25 @@ pub(crate) fn insert_with_original(
     body: &RecordBody,
     original_json: Option<&str>,
 ) -> Result<()> {
+    insert_row(conn, meta, original_json)?;
+    insert_body(conn, &meta.id, &meta.subject_id, body, None)
+}
+
+/// [`insert_with_original`], counting an observation into `rollups` (written by
+/// [`rollup::Batch::flush`]) instead of into the roll-up tables now: an import of thousands of
+/// readings updates each bucket once.
+pub(crate) fn insert_batched(
+    conn: &Connection,
+    meta: &RecordMeta,
+    body: &RecordBody,
+    original_json: Option<&str>,
+    rollups: &mut rollup::Batch,
+) -> Result<()> {
+    insert_row(conn, meta, original_json)?;
+    insert_body(conn, &meta.id, &meta.subject_id, body, Some(rollups))
+}
+
+fn insert_row(conn: &Connection, meta: &RecordMeta, original_json: Option<&str>) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO record (id, subject_id, kind, effective_utc, effective_offset, version,
             created_utc, created_offset, updated_utc, updated_offset, provenance, source, deleted_utc,
@@ -66,10 +85,18 @@ pub(crate) fn insert_with_original(
         meta.deleted_utc,
         original_json,
     ])?;
-    insert_body(conn, &meta.id, &meta.subject_id, body)
+    Ok(())
 }
 
-fn insert_body(conn: &Connection, id: &str, subject: &str, body: &RecordBody) -> Result<()> {
+/// The typed rows of a record; an observation is counted into `rollups` when given, else into
+/// the roll-up tables at once.
+fn insert_body(
+    conn: &Connection,
+    id: &str,
+    subject: &str,
+    body: &RecordBody,
+    rollups: Option<&mut rollup::Batch>,
+) -> Result<()> {
     match body {
         RecordBody::Observation(o) => {
             conn.prepare_cached(
@@ -90,7 +117,10 @@ fn insert_body(conn: &Connection, id: &str, subject: &str, body: &RecordBody) ->
                 o.effective.utc_seconds,
                 o.derived_from,
             ])?;
-            rollup::add(conn, subject, o)?;
+            match rollups {
+                Some(batch) => batch.add(subject, o),
+                None => rollup::add(conn, subject, o)?,
+            }
         }
         RecordBody::Checkup(c) => {
             conn.prepare_cached(
@@ -220,7 +250,7 @@ pub(crate) fn update(
     }
     snapshot(conn, &old.meta, &old.body, now.utc_seconds)?;
     delete_body(conn, &old.meta, &old.body)?;
-    insert_body(conn, &old.meta.id, &old.meta.subject_id, body)?;
+    insert_body(conn, &old.meta.id, &old.meta.subject_id, body, None)?;
     let mut meta = old.meta.clone();
     meta.version += 1;
     meta.updated = now;
@@ -321,6 +351,30 @@ pub(crate) fn load_many(conn: &Connection, ids: &[String]) -> Result<Vec<Record>
         }
     }
     Ok(out)
+}
+
+/// Which of `ids` name a stored record (any subject, live or tombstone): one query per chunk
+/// of ids instead of one look-up each.
+pub(crate) fn existing_ids<'a>(
+    conn: &Connection,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<std::collections::HashSet<String>> {
+    const CHUNK: usize = 500;
+    let ids: Vec<&str> = ids.into_iter().collect();
+    let mut found = std::collections::HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        // Only placeholders are formatted in; the ids are bound.
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT id FROM record WHERE id IN ({marks})"))?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(chunk.iter()), |r| {
+            r.get::<_, String>(0)
+        })?;
+        for id in rows {
+            found.insert(id?);
+        }
+    }
+    Ok(found)
 }
 
 fn load_body(conn: &Connection, meta: &RecordMeta) -> Result<RecordBody> {
