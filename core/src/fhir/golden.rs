@@ -203,3 +203,35 @@ fn the_export_is_byte_identical_to_the_golden_file() {
     }
     assert_eq!(String::from_utf8(out).unwrap(), GOLDEN);
 }
+
+#[test]
+fn the_streamed_export_is_byte_identical_to_the_golden_file() {
+    let (records, originals) = corpus();
+    let out = super::bundle_json_with_originals(&fixtures::person(), &records, &originals, at());
+    assert_eq!(String::from_utf8(out).unwrap(), GOLDEN);
+    let mut written = vec![];
+    super::write_bundle(
+        &mut written,
+        &fixtures::person(),
+        &records,
+        &originals,
+        at(),
+    )
+    .unwrap();
+    assert_eq!(String::from_utf8(written).unwrap(), GOLDEN);
+}
+
+#[test]
+fn the_streamed_export_equals_the_value_for_every_record_kind_alone() {
+    let (records, _) = corpus();
+    for r in records {
+        let one = std::slice::from_ref(&r);
+        let value = super::bundle_for(&fixtures::person(), one, at());
+        assert_eq!(
+            serde_json::to_vec(&value).unwrap(),
+            super::bundle_json(&fixtures::person(), one, at()),
+            "{:?}",
+            r.meta.kind
+        );
+    }
+}
