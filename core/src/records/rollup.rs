@@ -4,7 +4,7 @@
 
 use super::observation::Observation;
 use crate::error::Result;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 /// One roll-up level: a table of buckets `width` seconds wide, whose edges fall at
 /// `k * width - shift` (unix seconds).
@@ -159,34 +159,65 @@ impl Batch {
         }
     }
 
-    /// Write every bucket touched and empty the batch.
+    /// Write every bucket touched and empty the batch: the rows already there are read a chunk
+    /// of buckets per query, and the buckets written in key order.
     pub fn flush(&mut self, conn: &Connection) -> Result<()> {
         self.buckets.clear();
-        for ((li, subject, ty, bucket), values) in self.order.drain(..) {
-            let l = LEVELS[li];
-            // `table` and `column` are constants of this module, never input.
-            let old: Option<Figures> = conn
-                .prepare_cached(&format!(
-                    "SELECT n, sum1, min1, max1, sum2, min2, max2 FROM {t}
-                     WHERE subject_id = ?1 AND type = ?2 AND {c} = ?3",
+        let mut pending = std::mem::take(&mut self.order);
+        pending.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut old = std::collections::HashMap::new();
+        for group in pending.chunk_by(|a, b| (a.0.0, &a.0.1, a.0.2) == (b.0.0, &b.0.1, b.0.2)) {
+            let (li, subject, ty, _) = &group[0].0;
+            let l = LEVELS[*li];
+            for chunk in group.chunks(500) {
+                let marks = vec!["?"; chunk.len()].join(", ");
+                // `table` and `column` are constants of this module, never input; the buckets
+                // are bound.
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT {c}, n, sum1, min1, max1, sum2, min2, max2 FROM {t}
+                     WHERE subject_id = ?1 AND type = ?2 AND {c} IN ({marks})",
                     t = l.table,
                     c = l.column
-                ))?
-                .query_row(params![subject, ty, bucket], |r| {
-                    Ok(Figures {
-                        n: r.get(0)?,
-                        sum1: r.get(1)?,
-                        min1: r.get(2)?,
-                        max1: r.get(3)?,
-                        sum2: r.get(4)?,
-                        min2: r.get(5)?,
-                        max2: r.get(6)?,
-                    })
-                })
-                .optional()?;
+                ))?;
+                let mut params: Vec<rusqlite::types::Value> =
+                    vec![subject.clone().into(), ty.to_string().into()];
+                params.extend(chunk.iter().map(|p| p.0.3.into()));
+                let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        Figures {
+                            n: r.get(1)?,
+                            sum1: r.get(2)?,
+                            min1: r.get(3)?,
+                            max1: r.get(4)?,
+                            sum2: r.get(5)?,
+                            min2: r.get(6)?,
+                            max2: r.get(7)?,
+                        },
+                    ))
+                })?;
+                for row in rows {
+                    let (bucket, f) = row?;
+                    old.insert((*li, subject.clone(), *ty, bucket), f);
+                }
+            }
+        }
+        // `table` and `column` are constants of this module, never input.
+        let upserts = LEVELS.map(|l| {
+            format!(
+                "INSERT INTO {t} (subject_id, type, {c}, n, sum1, min1, max1, sum2, min2, max2)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (subject_id, type, {c}) DO UPDATE SET
+                   n = excluded.n, sum1 = excluded.sum1, min1 = excluded.min1, max1 = excluded.max1,
+                   sum2 = excluded.sum2, min2 = excluded.min2, max2 = excluded.max2",
+                t = l.table,
+                c = l.column
+            )
+        });
+        for (key, values) in pending {
             let mut values = values.into_iter();
-            let mut f = match old {
-                Some(f) => f,
+            let mut f = match old.get(&key) {
+                Some(f) => *f,
                 None => match values.next() {
                     Some((v, v2)) => Figures::first(v, v2),
                     None => continue,
@@ -195,16 +226,8 @@ impl Batch {
             for (v, v2) in values {
                 f = f.fold(v, v2);
             }
-            conn.prepare_cached(&format!(
-                "INSERT INTO {t} (subject_id, type, {c}, n, sum1, min1, max1, sum2, min2, max2)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (subject_id, type, {c}) DO UPDATE SET
-                   n = excluded.n, sum1 = excluded.sum1, min1 = excluded.min1, max1 = excluded.max1,
-                   sum2 = excluded.sum2, min2 = excluded.min2, max2 = excluded.max2",
-                t = l.table,
-                c = l.column
-            ))?
-            .execute(params![
+            let (li, subject, ty, bucket) = key;
+            conn.prepare_cached(&upserts[li])?.execute(params![
                 subject, ty, bucket, f.n, f.sum1, f.min1, f.max1, f.sum2, f.min2, f.max2
             ])?;
         }
@@ -297,9 +320,10 @@ mod tests {
     #[test]
     fn a_batch_gives_the_same_rollups_as_one_add_per_observation() {
         // Values whose sums round differently by order, blood pressure with and without a second
-        // value, ties for min/max, buckets already holding rows before the batch.
+        // value, ties for min/max, buckets already holding rows before the batch, more than
+        // one query's worth of buckets of a type.
         let mut obs = vec![];
-        for i in 0..400i64 {
+        for i in 0..2400i64 {
             let ty = [ObservationType::Weight, ObservationType::BloodPressure][i as usize % 2];
             obs.push(Observation {
                 observation_type: ty,
@@ -311,7 +335,7 @@ mod tests {
                 value3: None,
                 glucose_timing: None,
                 effective: Stamp {
-                    utc_seconds: 1_790_000_000 + 977 * i,
+                    utc_seconds: 1_790_000_000 + 1877 * i,
                     offset_seconds: 0,
                 },
                 derived_from: None,
