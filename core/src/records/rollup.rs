@@ -132,10 +132,17 @@ impl Figures {
 /// the observation rows, which already hold the batched ones).
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
-    /// (level index, subject, type, bucket) → values in the order added.
-    buckets: std::collections::HashMap<(usize, String, &'static str, i64), usize>,
-    order: Vec<((usize, String, &'static str, i64), Vec<(f64, Option<f64>)>)>,
+    /// Where each bucket sits in `order`.
+    buckets: std::collections::HashMap<BucketKey, usize>,
+    /// Every bucket touched, first touched first, with its values in the order added.
+    order: Vec<(BucketKey, Vec<Values>)>,
 }
+
+/// An observation's `value` and `value2`, as counted into a bucket.
+type Values = (f64, Option<f64>);
+
+/// (index into [`LEVELS`], subject, observation type, bucket).
+type BucketKey = (usize, String, &'static str, i64);
 
 impl Batch {
     pub fn add(&mut self, subject: &str, o: &Observation) {

@@ -482,7 +482,6 @@ impl Session {
 mod tests {
     use crate::records::*;
     use crate::{ClinicalInput, KdfParams, Session};
-    use serde_json::Value;
 
     fn session() -> (tempfile::TempDir, Session, String) {
         let dir = tempfile::tempdir().unwrap();
@@ -608,9 +607,10 @@ mod tests {
         }
         // The same readings as a FHIR Bundle, without A's BMIs (B derives its own).
         let mut bundle = a.export_fhir(&me_a, &me_a, at(0, 0)).unwrap();
-        bundle["entry"].as_array_mut().unwrap().retain(|e| {
-            e["resource"]["code"]["coding"][0]["code"] != Value::from(ObservationType::Bmi.loinc())
-        });
+        bundle["entry"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|e| e["resource"]["code"]["coding"][0]["code"] != ObservationType::Bmi.loinc());
         let (_b_dir, b, me_b) = session();
         let report = b
             .import_fhir(
