@@ -1,8 +1,9 @@
 //! FHIR export benchmarks (issue "FHIR R4 (JP Core) export and import"):
 //! - the mapping plus JSON serialisation of a subject with 50,000 observations
-//!   (goal ≥ 100,000 resources/s);
-//! - the same end to end through `Session::export_fhir` on an encrypted store (read in one
-//!   snapshot, audit entry, mapping, serialisation).
+//!   (goal ≥ 100,000 resources/s): `bundle_json` (straight to the bytes), and for comparison
+//!   `bundle_for` (a `serde_json::Value`) + `serde_json::to_vec`;
+//! - the same end to end through `Session::export_fhir_json` and `Session::export_fhir` +
+//!   `to_vec` on an encrypted store (read in one snapshot, audit entry, mapping, serialisation).
 //!
 //! FHIR import benchmarks (goal ≥ 50,000 resources/s), on a 10,000-observation Bundle made by
 //! the export above:
@@ -14,7 +15,7 @@
 
 use chrono::Utc;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use phr_core::fhir::bundle_for;
+use phr_core::fhir::{bundle_for, bundle_json};
 use phr_core::records::*;
 use phr_core::{ClinicalInput, KdfParams, Session};
 use std::time::Duration;
@@ -127,6 +128,9 @@ fn bench_mapping(c: &mut Criterion) {
     let mut g = c.benchmark_group("fhir_export");
     g.sample_size(10).measurement_time(Duration::from_secs(10));
     g.throughput(Throughput::Elements(n));
+    g.bench_function("bundle_json_50k_observations", |b| {
+        b.iter(|| bundle_json(&p, &records, at).len())
+    });
     g.bench_function("map_and_serialise_50k_observations", |b| {
         b.iter(|| {
             let bundle = bundle_for(&p, &records, at);
@@ -162,6 +166,9 @@ fn bench_session(c: &mut Criterion) {
     let mut g = c.benchmark_group("fhir_export");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     g.throughput(Throughput::Elements(n));
+    g.bench_function("session_export_fhir_json_50k_observations", |b| {
+        b.iter(|| s.export_fhir_json(&me, &me, at).unwrap().len())
+    });
     g.bench_function("session_export_fhir_50k_observations", |b| {
         b.iter(|| {
             let bundle = s.export_fhir(&me, &me, at).unwrap();

@@ -258,6 +258,10 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
         "export_fhir",
         s.export_fhir(o, t, jst_days_ago(0)).map(|_| ()),
     );
+    check(
+        "export_fhir_json",
+        s.export_fhir_json(o, t, jst_days_ago(0)).map(|_| ()),
+    );
     // Refused before any connection (the https URL is never contacted).
     let sync_options = phr_core::sync::SyncOptions {
         server_url: Some("https://fhir.example.jp/r4".into()),

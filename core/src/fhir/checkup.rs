@@ -103,7 +103,7 @@ fn result_line(ctx: &Ctx<'_>, m: &RecordMeta, c: &Checkup, r: &CheckupResult, id
     o.insert("meta".into(), meta(Some(class.profile()), Some(m.updated)));
     o.insert("identifier".into(), uuid_identifier(&id));
     o.insert("status".into(), Value::from("final"));
-    o.insert("category".into(), class.category());
+    o.insert("category".into(), class.category().to_value());
     o.insert(
         "code".into(),
         concept_of(codings(r, loinc), Some(r.name.as_str())),

@@ -62,7 +62,7 @@ pub fn known_coding(system_name: Option<&str>, code: Option<&str>) -> Option<Val
 }
 
 /// The unit as people read it, for `Quantity.unit` (the UCUM code goes in `Quantity.code`).
-fn unit_display(ucum: &str) -> &str {
+pub fn unit_display(ucum: &str) -> &str {
     match ucum {
         "mm[Hg]" => "mmHg",
         "Cel" => "°C",
@@ -73,7 +73,7 @@ fn unit_display(ucum: &str) -> &str {
 }
 
 /// A UCUM code is printable ASCII without spaces; anything else (`回`) is a display unit only.
-fn looks_like_ucum(unit: &str) -> bool {
+pub fn looks_like_ucum(unit: &str) -> bool {
     !unit.is_empty() && unit.bytes().all(|b| b.is_ascii_graphic())
 }
 

@@ -21,9 +21,15 @@ mod observation;
 mod original;
 mod patient;
 mod provenance;
+mod typed;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
+#[cfg(test)]
+mod golden;
 
-pub use bundle::{MAPPING_VERSION, bundle_for, bundle_with_originals};
+pub use bundle::{
+    MAPPING_VERSION, bundle_for, bundle_json, bundle_json_with_originals, bundle_with_originals,
+    write_bundle,
+};
 pub(crate) use datatypes::{date_time, derived_id};

@@ -5,13 +5,11 @@
 //! `activity`. Values are UCUM quantities; times at the offset the person was at.
 
 use super::codes::{profile, system};
-use super::context::{Ctx, Mapped};
-use super::datatypes::obj;
-use super::datatypes::{
-    coding, coding_display, concept_of, date_time, meta, quantity, reference, uuid_identifier,
-};
+use super::context::Ctx;
+use super::datatypes::date_time;
+use super::typed::{Coding, Concept, Identifier, Meta, Quantity, Reference, UrnUuid};
 use crate::records::{Observation, ObservationType, RecordMeta};
-use serde_json::Value;
+use serde::Serialize;
 
 /// The JP Core family an observation belongs to: decides its profile and category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,22 +48,43 @@ impl ObservationClass {
 
     /// The JP Core category, plus the HL7 observation-category where one has the same meaning
     /// (HL7 has no body-measurement category).
-    pub fn category(self) -> Value {
+    pub fn category(self) -> Category {
         let (jp, jp_display, hl7) = match self {
             Self::VitalSigns => ("vital-signs", "Vital Signs", Some("vital-signs")),
             Self::BodyMeasurement => ("body-measurement", "Body Measurement", None),
             Self::Laboratory => ("laboratory", "Laboratory", Some("laboratory")),
             Self::Activity => ("activity", "Activity", Some("activity")),
         };
-        let mut cats = vec![obj! {
-            "coding" => Value::Array(vec![coding_display(system::JP_OBSERVATION_CATEGORY, jp, jp_display)]),
-        }];
-        if let Some(h) = hl7 {
-            cats.push(obj! {
-                "coding" => Value::Array(vec![coding(system::HL7_OBSERVATION_CATEGORY, h)]),
-            });
-        }
-        Value::Array(cats)
+        let jp = Concept {
+            coding: [Coding {
+                code: jp,
+                display: Some(jp_display),
+                system: system::JP_OBSERVATION_CATEGORY,
+            }],
+            text: None,
+        };
+        Category(
+            jp,
+            hl7.map(|h| Concept::of(system::HL7_OBSERVATION_CATEGORY, h)),
+        )
+    }
+}
+
+/// `Observation.category`: the JP Core category and maybe the HL7 one, as a JSON array.
+#[derive(Debug)]
+pub(crate) struct Category(Concept<'static>, Option<Concept<'static>>);
+
+impl Category {
+    /// As a JSON tree, for the resources built as one (a checkup's result lines).
+    pub fn to_value(&self) -> serde_json::Value {
+        // Cannot fail: string keys, string values.
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl Serialize for Category {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(std::iter::once(&self.0).chain(self.1.as_ref()))
     }
 }
 
@@ -88,29 +107,65 @@ fn label_ja(ty: ObservationType) -> &'static str {
     }
 }
 
-fn loinc(code: &str) -> Value {
-    obj! { "coding" => Value::Array(vec![coding(system::LOINC, code)]) }
+#[derive(Debug, Serialize)]
+pub(crate) struct Component<'a> {
+    code: Concept<'a>,
+    #[serde(rename = "valueQuantity")]
+    value_quantity: Quantity<'a>,
 }
 
-fn component(code: &str, value: f64, unit: &str) -> Value {
-    obj! { "code" => loinc(code), "valueQuantity" => quantity(value, Some(unit)) }
+fn component<'a>(code: &'a str, value: f64, unit: &'a str) -> Component<'a> {
+    Component {
+        code: Concept::of(system::LOINC, code),
+        value_quantity: Quantity::of(value, unit),
+    }
 }
 
-pub(crate) fn observation(ctx: &Ctx<'_>, m: &RecordMeta, o: &Observation, id: String) -> Mapped {
+/// An Observation resource, written straight to the writer (an export holds tens of thousands).
+/// Fields in byte order of their JSON names: see `typed.rs`.
+#[derive(Debug, Serialize)]
+pub(crate) struct ObservationResource<'a> {
+    category: Category,
+    code: Concept<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    component: Option<Vec<Component<'a>>>,
+    #[serde(rename = "derivedFrom", skip_serializing_if = "Option::is_none")]
+    derived_from: Option<[DerivedFrom; 1]>,
+    #[serde(rename = "effectiveDateTime")]
+    effective_date_time: String,
+    id: String,
+    identifier: [Identifier; 1],
+    meta: Meta,
+    #[serde(rename = "resourceType")]
+    resource_type: &'static str,
+    status: &'static str,
+    subject: Reference<'a>,
+    #[serde(rename = "valueQuantity", skip_serializing_if = "Option::is_none")]
+    value_quantity: Option<Quantity<'a>>,
+}
+
+/// The reference to the weight a BMI was computed from (its resource id, derived when the stored
+/// id is not a UUID).
+#[derive(Debug, Serialize)]
+pub(crate) struct DerivedFrom {
+    #[serde(serialize_with = "urn")]
+    reference: String,
+}
+
+fn urn<S: serde::Serializer>(id: &str, s: S) -> Result<S::Ok, S::Error> {
+    UrnUuid(id).serialize(s)
+}
+
+/// The Observation for a record whose resource id is `id`.
+pub(crate) fn observation_resource<'a>(
+    ctx: &'a Ctx<'_>,
+    m: &RecordMeta,
+    o: &'a Observation,
+    id: &str,
+) -> ObservationResource<'a> {
     let ty = o.observation_type;
     let class = ObservationClass::of(ty);
-    let mut r = obj! {
-        "resourceType" => "Observation",
-        "id" => id.as_str(),
-        "meta" => meta(Some(class.profile()), Some(m.updated)),
-        "identifier" => uuid_identifier(&id),
-        "status" => "final",
-        "category" => class.category(),
-        "code" => concept_of(vec![coding(system::LOINC, &o.code)], Some(label_ja(ty))),
-        "subject" => reference(&ctx.patient),
-        "effectiveDateTime" => date_time(o.effective),
-    };
-    if ty == ObservationType::BloodPressure {
+    let (component, value_quantity) = if ty == ObservationType::BloodPressure {
         // The panel carries no value of its own: systolic and diastolic are components.
         let mut comps = vec![component("8480-6", o.value, &o.unit)];
         if let Some(d) = o.value2 {
@@ -123,16 +178,59 @@ pub(crate) fn observation(ctx: &Ctx<'_>, m: &RecordMeta, o: &Observation, id: St
                 ObservationType::Pulse.unit(),
             ));
         }
-        r["component"] = Value::Array(comps);
+        (Some(comps), None)
     } else {
-        r["valueQuantity"] = quantity(o.value, Some(&o.unit));
+        (None, Some(Quantity::of(o.value, &o.unit)))
+    };
+    let derived_from = o
+        .derived_from
+        .as_deref()
+        .filter(|from| ctx.exported.contains(from))
+        .map(|from| {
+            [DerivedFrom {
+                reference: super::datatypes::resource_id(from),
+            }]
+        });
+    ObservationResource {
+        category: class.category(),
+        code: Concept {
+            coding: [Coding {
+                code: &o.code,
+                display: None,
+                system: system::LOINC,
+            }],
+            text: Some(label_ja(ty)),
+        },
+        component,
+        derived_from,
+        effective_date_time: date_time(o.effective),
+        id: id.to_owned(),
+        identifier: [Identifier::uuid(id.to_owned())],
+        meta: Meta {
+            last_updated: date_time(m.updated),
+            profile: [class.profile()],
+        },
+        resource_type: "Observation",
+        status: "final",
+        subject: Reference {
+            reference: UrnUuid(&ctx.patient),
+        },
+        value_quantity,
     }
-    if let Some(from) = &o.derived_from
-        && ctx.exported.contains(from.as_str())
-    {
-        r["derivedFrom"] = Value::Array(vec![reference(&super::datatypes::resource_id(from))]);
-    }
-    Mapped { id, resource: r }
+}
+
+/// [`observation_resource`] as a JSON tree.
+#[cfg(test)]
+pub(crate) fn observation(
+    ctx: &Ctx<'_>,
+    m: &RecordMeta,
+    o: &Observation,
+    id: String,
+) -> super::context::Mapped {
+    let resource =
+        super::typed::Resource::Observation(Box::new(observation_resource(ctx, m, o, &id)))
+            .into_value();
+    super::context::Mapped { id, resource }
 }
 
 #[cfg(test)]
@@ -140,6 +238,8 @@ mod tests {
     use super::*;
     use crate::fhir::fixtures;
     use crate::records::RecordBody;
+
+    use serde_json::Value;
 
     fn map(r: &crate::records::Record) -> Value {
         let ctx = fixtures::ctx();

@@ -9,8 +9,10 @@
 
 use super::codes::system;
 use super::datatypes::obj;
-use super::datatypes::{coding, date_time, derived_id, display_reference, full_url, reference};
+use super::datatypes::{coding, date_time, derived_id, display_reference, reference};
+use super::typed::UrnUuid;
 use crate::records::{Provenance, Stamp};
+use serde::Serialize;
 use serde_json::Value;
 
 /// The records of one source, gathered while mapping.
@@ -31,7 +33,47 @@ fn agent(kind: &str, who: Value) -> Value {
     }
 }
 
+/// A Provenance resource; its `target` list is written straight from the ids (an export's
+/// Provenance lists every resource of its source). Fields in byte order: see `typed.rs`.
+#[derive(Debug, Serialize)]
+pub(crate) struct ProvenanceResource {
+    agent: [Value; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entity: Option<[Value; 1]>,
+    id: String,
+    recorded: String,
+    #[serde(rename = "resourceType")]
+    resource_type: &'static str,
+    #[serde(serialize_with = "references")]
+    target: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Target<'a> {
+    reference: UrnUuid<'a>,
+}
+
+fn references<S: serde::Serializer>(ids: &[String], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(ids.iter().map(|id| Target {
+        reference: UrnUuid(id),
+    }))
+}
+
+/// The Provenance of one source as a JSON tree (see [`provenance_resource`]).
+#[cfg(test)]
 pub(crate) fn provenance(patient: &str, s: &Source) -> (String, Value) {
+    let s = Source {
+        provenance: s.provenance,
+        name: s.name.clone(),
+        targets: s.targets.clone(),
+        latest: s.latest,
+    };
+    let (id, r) = provenance_resource(patient, s);
+    (id, super::typed::Resource::Provenance(r).into_value())
+}
+
+/// The Provenance resource of one source, and its id.
+pub(crate) fn provenance_resource(patient: &str, s: Source) -> (String, ProvenanceResource) {
     let name = s.name.as_deref();
     let id = derived_id(&[
         b"provenance",
@@ -54,16 +96,14 @@ pub(crate) fn provenance(patient: &str, s: &Source) -> (String, Value) {
         ),
         Provenance::Derived => (agent("assembler", display_reference("PHR Core")), None),
     };
-    let mut r = obj! {
-        "resourceType" => "Provenance",
-        "id" => id.as_str(),
-        "target" => s.targets.iter().map(|t| obj! { "reference" => full_url(t) }).collect::<Vec<_>>(),
-        "recorded" => date_time(s.latest),
-        "agent" => Value::Array(vec![agent]),
+    let r = ProvenanceResource {
+        agent: [agent],
+        entity: entity.map(|what| [obj! { "role" => "source", "what" => what }]),
+        id: id.clone(),
+        recorded: date_time(s.latest),
+        resource_type: "Provenance",
+        target: s.targets,
     };
-    if let Some(what) = entity {
-        r["entity"] = Value::Array(vec![obj! { "role" => "source", "what" => what }]);
-    }
     (id, r)
 }
 

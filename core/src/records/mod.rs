@@ -34,5 +34,6 @@ pub use time::{JST_OFFSET_SECONDS, Stamp};
 pub(crate) use aggregate::{aggregate, parse_zone};
 pub(crate) use observation::normalise;
 pub(crate) use query::{all_live, latest, list, search};
+pub(crate) use rollup::Batch as RollupBatch;
 pub(crate) use rollup::erase_subject as erase_subject_rollups;
 pub(crate) mod persons;

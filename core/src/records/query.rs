@@ -193,12 +193,5 @@ pub(crate) fn search(
 /// Every live record of `subject`, oldest first (by effective time, then id): a whole-record
 /// export. Call it inside one read transaction so the set is one snapshot.
 pub(crate) fn all_live(conn: &Connection, subject: &str) -> Result<Vec<Record>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id FROM record WHERE subject_id = ?1 AND deleted_utc IS NULL
-         ORDER BY effective_utc, id",
-    )?;
-    let ids: Vec<String> = stmt
-        .query_map([subject], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    repo::load_many(conn, &ids)
+    repo::load_live(conn, subject)
 }

@@ -4,14 +4,17 @@
 //! every resource.
 
 use super::Session;
-use super::writes::{derive_bmi, load_any, new_meta, update_in};
+use super::writes::{load_any, new_meta, update_in};
 use crate::access::Action;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
 use crate::fhir::import::{Identity, Outcome, PlannedItem, PlannedRecord, plan};
 use crate::records::imported::{self, KeptDocument};
-use crate::records::{ObservationType, Provenance, Record, RecordBody, Stamp, persons, repo};
-use rusqlite::Connection;
+use crate::records::{
+    Observation, ObservationType, Provenance, Record, RecordBody, RecordKind, RecordMeta,
+    RollupBatch, Stamp, persons, repo,
+};
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -65,6 +68,8 @@ struct Ready<'p> {
     record: &'p PlannedRecord,
     body: RecordBody,
     effective: Stamp,
+    /// The record ids its identities name, best first ([`candidate`]).
+    candidates: Vec<String>,
 }
 
 /// Where a refused field sits in the JSON: the exact field, else the longest prefix
@@ -99,22 +104,31 @@ enum Found {
 
 /// The stored record this resource is, or a free id for it. Another subject's record is never
 /// matched (nor revealed).
+///
+/// `present` holds the candidate ids that named a stored record when the import began (one
+/// query for the whole input); `used` the ids this import has written since. An id in neither
+/// names no record, so only the others are loaded.
 fn find(
     conn: &Connection,
-    subject: &str,
     ready: &Ready<'_>,
+    subject: &str,
     used: &HashSet<String>,
+    present: &HashSet<String>,
 ) -> Result<Found> {
     let mut free = None;
-    for i in &ready.record.identity {
-        let id = candidate(subject, i);
-        match repo::load(conn, &id)? {
+    for id in &ready.candidates {
+        let stored = if present.contains(id) || used.contains(id) {
+            repo::load(conn, id)?
+        } else {
+            None
+        };
+        match stored {
             Some(r) if r.meta.subject_id == subject && r.meta.deleted_utc.is_some() => {
                 return Ok(Found::Tombstone);
             }
             Some(r) if r.meta.subject_id == subject => return Ok(Found::Existing(Box::new(r))),
             Some(_) => {}
-            None if free.is_none() && !used.contains(&id) => free = Some(id),
+            None if free.is_none() && !used.contains(id) => free = Some(id.clone()),
             None => {}
         }
     }
@@ -126,6 +140,102 @@ fn find(
         ])
     });
     Ok(Found::New(id))
+}
+
+/// The subject's heights, read once per import for the BMI of every imported weight instead of
+/// one query per weight. Dropped whenever the import writes a height or updates a record.
+#[derive(Default)]
+struct Heights {
+    /// `(effective_utc, value)`, oldest first; `None` until first needed.
+    loaded: Option<Vec<(i64, f64)>>,
+}
+
+/// The query `derive_bmi` (session/writes.rs) runs for each weight.
+const HEIGHT_FOR_WEIGHT: &str =
+    "SELECT value FROM observation WHERE subject_id = ?1 AND type = 'height'
+     ORDER BY (effective_utc <= ?2) DESC, effective_utc DESC LIMIT 1";
+
+impl Heights {
+    fn forget(&mut self) {
+        self.loaded = None;
+    }
+
+    /// The height `derive_bmi` would use for a weight at `at`: the latest at or before it,
+    /// failing that the latest of all. Two heights at the same second are left to the query
+    /// itself, so the choice between them stays SQLite's.
+    fn for_weight(&mut self, conn: &Connection, subject: &str, at: i64) -> Result<Option<f64>> {
+        if self.loaded.is_none() {
+            let mut stmt = conn.prepare_cached(
+                "SELECT effective_utc, value FROM observation WHERE subject_id = ?1 AND type = 'height'
+                 ORDER BY effective_utc",
+            )?;
+            let rows = stmt.query_map([subject], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            self.loaded = Some(rows.collect::<rusqlite::Result<_>>()?);
+        }
+        let Some(list) = self.loaded.as_deref() else {
+            return Ok(None);
+        };
+        if list.is_empty() {
+            return Ok(None);
+        }
+        let before = list.partition_point(|&(t, _)| t <= at);
+        let pick = if before > 0 {
+            before - 1
+        } else {
+            list.len() - 1
+        };
+        let t = list[pick].0;
+        let tied =
+            (pick > 0 && list[pick - 1].0 == t) || list.get(pick + 1).is_some_and(|h| h.0 == t);
+        if tied {
+            return Ok(conn
+                .prepare_cached(HEIGHT_FOR_WEIGHT)?
+                .query_row(rusqlite::params![subject, at], |r| r.get(0))
+                .optional()?);
+        }
+        Ok(Some(list[pick].1))
+    }
+}
+
+/// After a new weight is imported: its BMI from the subject's height, as `derive_bmi`
+/// (session/writes.rs) makes it for every other write, with the height from `heights` and the
+/// roll-ups counted into `rollups`. Returns the BMI record's id.
+fn derive_bmi(
+    conn: &Connection,
+    weight: &RecordMeta,
+    o: &Observation,
+    now: Stamp,
+    heights: &mut Heights,
+    rollups: &mut RollupBatch,
+) -> Result<Option<String>> {
+    if o.observation_type != ObservationType::Weight {
+        return Ok(None);
+    }
+    let Some(height) = heights.for_weight(conn, &weight.subject_id, o.effective.utc_seconds)?
+    else {
+        return Ok(None);
+    };
+    let body = RecordBody::Observation(Observation {
+        observation_type: ObservationType::Bmi,
+        code: ObservationType::Bmi.loinc().into(),
+        unit: ObservationType::Bmi.unit().into(),
+        value: crate::records::bmi(o.value, height),
+        value2: None,
+        value3: None,
+        glucose_timing: None,
+        effective: o.effective,
+        derived_from: Some(weight.id.clone()),
+    });
+    let meta = new_meta(
+        &weight.subject_id,
+        RecordKind::Observation,
+        o.effective,
+        now,
+        Provenance::Derived,
+        None,
+    );
+    repo::insert_batched(conn, &meta, &body, None, rollups)?;
+    Ok(Some(meta.id))
 }
 
 /// The resource is the one stored: the same original JSON, or our own export of the stored
@@ -204,6 +314,7 @@ impl Session {
                         record: r,
                         body,
                         effective,
+                        candidates: r.identity.iter().map(|i| candidate(subject, i)).collect(),
                     }),
                     Err(Error::InvalidInput { field, reason }) => {
                         let why = format!("{}: {reason}", field_path(r, item, &field));
@@ -229,11 +340,19 @@ impl Session {
         self.write(&access, AuditAction::RecordsImported, |w| {
             let mut ids = vec![];
             let mut used: HashSet<String> = HashSet::with_capacity(ready.len());
+            let present = repo::existing_ids(
+                w.tx,
+                ready
+                    .iter()
+                    .flat_map(|r| r.candidates.iter().map(String::as_str)),
+            )?;
+            let mut heights = Heights::default();
+            let mut rollups = RollupBatch::default();
             for (n, r) in ready.into_iter().enumerate() {
                 if n % 256 == 0 {
                     progress(n, total);
                 }
-                match find(w.tx, subject, &r, &used)? {
+                match find(w.tx, &r, subject, &used, &present)? {
                     Found::Tombstone => ImportReport::push(
                         &mut report.skipped,
                         r.item,
@@ -263,6 +382,10 @@ impl Session {
                         )
                     }
                     Found::Existing(old) => {
+                        // The update recomputes roll-up buckets from the rows and may change a
+                        // height: bring the roll-ups up to date first, read heights again after.
+                        rollups.flush(w.tx)?;
+                        heights.forget();
                         let touched = update_in(w.tx, &old, &r.body, r.effective, now)?;
                         imported::set_original(w.tx, &old.meta.id, Some(&r.item.original))?;
                         ImportReport::push(&mut report.updated, r.item, Some(&old.meta.id), None);
@@ -270,27 +393,43 @@ impl Session {
                     }
                     Found::New(id) => {
                         used.insert(id.clone());
-                        let mut meta = new_meta(
-                            subject,
-                            r.body.kind(),
-                            r.effective,
-                            now,
+                        // `new_meta` with the id chosen here (no UUIDv7 drawn to be replaced).
+                        let meta = RecordMeta {
+                            id,
+                            subject_id: subject.to_owned(),
+                            kind: r.body.kind(),
+                            effective: r.effective,
+                            version: 1,
+                            created: now,
+                            updated: now,
                             provenance,
-                            source.clone(),
-                        );
-                        meta.id = id;
-                        repo::insert_with_original(w.tx, &meta, &r.body, Some(&r.item.original))?;
-                        if let RecordBody::Observation(o) = &r.body
-                            && let Some(bmi) = derive_bmi(w.tx, subject, &meta.id, o, now)?
-                        {
-                            report.derived += 1;
-                            ids.push(bmi.meta.id);
+                            source: source.clone(),
+                            deleted_utc: None,
+                        };
+                        repo::insert_batched(
+                            w.tx,
+                            &meta,
+                            &r.body,
+                            Some(&r.item.original),
+                            &mut rollups,
+                        )?;
+                        if let RecordBody::Observation(o) = &r.body {
+                            if o.observation_type == ObservationType::Height {
+                                heights.forget();
+                            }
+                            if let Some(bmi) =
+                                derive_bmi(w.tx, &meta, o, now, &mut heights, &mut rollups)?
+                            {
+                                report.derived += 1;
+                                ids.push(bmi);
+                            }
                         }
                         ImportReport::push(&mut report.imported, r.item, Some(&meta.id), None);
                         ids.push(meta.id);
                     }
                 }
             }
+            rollups.flush(w.tx)?;
             for (item, reason) in &documents {
                 let id = crate::fhir::derived_id(&[
                     b"fhir-document",
@@ -336,5 +475,158 @@ impl Session {
             },
             |_| vec![id.to_owned()],
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::records::*;
+    use crate::{ClinicalInput, KdfParams, Session};
+
+    fn session() -> (tempfile::TempDir, Session, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Session::create(
+            dir.path(),
+            "test passphrase",
+            KdfParams::with_iterations(10_000).unwrap(),
+        )
+        .unwrap();
+        let me = s
+            .add_person(
+                None,
+                NewPerson {
+                    nickname: "hanako".into(),
+                    family_name: "山田".into(),
+                    given_name: "花子".into(),
+                    family_name_kana: None,
+                    given_name_kana: None,
+                    birth_date: chrono::NaiveDate::from_ymd_opt(1975, 5, 3).unwrap(),
+                    sex: Sex::Female,
+                    insurer_number: None,
+                    insured_symbol: None,
+                    insured_number: None,
+                    municipality_code: None,
+                },
+            )
+            .unwrap()
+            .id;
+        (dir, s, me)
+    }
+
+    fn at(days_ago: i64, seconds: i64) -> Stamp {
+        Stamp {
+            utc_seconds: chrono::Utc::now().timestamp() - days_ago * 86_400 + seconds,
+            offset_seconds: 9 * 3600,
+        }
+    }
+
+    /// `(effective, value, derived from a weight at)` of every BMI, and the roll-up rows with
+    /// their floats as bits.
+    fn bmis_and_rollups(s: &Session, me: &str) -> (Vec<(i64, u64)>, Vec<String>) {
+        s.store()
+            .read(|c| {
+                let records = all_live(c, me)?;
+                let mut bmis: Vec<(i64, u64)> = records
+                    .iter()
+                    .filter_map(|r| match &r.body {
+                        RecordBody::Observation(o)
+                            if o.observation_type == ObservationType::Bmi =>
+                        {
+                            Some((o.effective.utc_seconds, o.value.to_bits()))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                bmis.sort();
+                let mut rows = vec![];
+                for t in ["observation_hourly", "observation_daily_jst"] {
+                    let mut stmt = c.prepare(&format!("SELECT * FROM {t} ORDER BY 1, 2, 3"))?;
+                    let r = stmt.query_map([], |r| {
+                        let mut s = String::new();
+                        for i in 1..10 {
+                            match r.get::<_, rusqlite::types::Value>(i)? {
+                                rusqlite::types::Value::Real(f) => {
+                                    s += &format!("{:x} ", f.to_bits())
+                                }
+                                other => s += &format!("{other:?} "),
+                            }
+                        }
+                        Ok(s)
+                    })?;
+                    for row in r {
+                        rows.push(row?);
+                    }
+                }
+                Ok((bmis, rows))
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn an_import_derives_the_same_bmis_and_rollups_as_adding_the_records() {
+        // Heights: one long ago, two at the same second (different values), one recent; weights
+        // before every height, between them, at a height's second, and after all.
+        let heights = [
+            (400, 0, 158.0),
+            (200, 0, 159.5),
+            (200, 0, 160.5),
+            (10, 0, 160.0),
+        ];
+        let weights = [
+            (500, 0, 50.0),
+            (300, 60, 51.2),
+            (200, 0, 52.4),
+            (200, 1, 52.5),
+            (100, 0, 53.1),
+            (10, 0, 54.0),
+            (1, 7, 54.3),
+        ];
+        let input = |ty, (d, s, v): (i64, i64, f64)| {
+            ClinicalInput::Observation(ObservationInput::simple(ty, v, at(d, s)))
+        };
+        let (_a_dir, a, me_a) = session();
+        for h in heights {
+            a.add_records(
+                &me_a,
+                &me_a,
+                vec![input(ObservationType::Height, h)],
+                Provenance::Device,
+                None,
+            )
+            .unwrap();
+        }
+        for w in weights {
+            a.add_records(
+                &me_a,
+                &me_a,
+                vec![input(ObservationType::Weight, w)],
+                Provenance::Device,
+                None,
+            )
+            .unwrap();
+        }
+        // The same readings as a FHIR Bundle, without A's BMIs (B derives its own).
+        let mut bundle = a.export_fhir(&me_a, &me_a, at(0, 0)).unwrap();
+        bundle["entry"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|e| e["resource"]["code"]["coding"][0]["code"] != ObservationType::Bmi.loinc());
+        let (_b_dir, b, me_b) = session();
+        let report = b
+            .import_fhir(
+                &me_b,
+                &me_b,
+                &serde_json::to_vec(&bundle).unwrap(),
+                Provenance::ImportedFile,
+                None,
+            )
+            .unwrap();
+        assert_eq!(report.imported.len(), heights.len() + weights.len());
+        assert_eq!(report.derived, weights.len());
+        let (bmis_a, rollups_a) = bmis_and_rollups(&a, &me_a);
+        let (bmis_b, rollups_b) = bmis_and_rollups(&b, &me_b);
+        assert_eq!(bmis_a.len(), weights.len());
+        assert_eq!(bmis_a, bmis_b);
+        assert_eq!(rollups_a, rollups_b);
     }
 }

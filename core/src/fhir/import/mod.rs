@@ -407,6 +407,12 @@ const BUNDLE_TYPES: &[&str] = &[
     "history",
 ];
 
+/// A Bundle entry, read: its resource, or the item saying it has none.
+enum Read<'a> {
+    Resource(Raw<'a>),
+    Empty(PlannedItem),
+}
+
 fn plan_bundle(top: &BTreeMap<String, &RawValue>, root: &Path) -> Result<ImportPlan> {
     let ty = string_at(top, "type", root)?.ok_or_else(|| root.key("type").err("is required"))?;
     if !BUNDLE_TYPES.contains(&ty.as_str()) {
@@ -428,20 +434,26 @@ fn plan_bundle(top: &BTreeMap<String, &RawValue>, root: &Path) -> Result<ImportP
     }
     let mut entries = Vec::with_capacity(raw.len());
     let mut plan = ImportPlan::default();
-    for (i, e) in raw.into_iter().enumerate() {
+    let read = in_order(&raw, |i, e| {
         let ep = entry_path.index(i);
         let eo: BTreeMap<String, &RawValue> =
             serde_json::from_str(e.get()).map_err(|e| json_error(&ep, &e))?;
         let full_url = string_at(&eo, "fullUrl", &ep)?;
-        match eo.get("resource").filter(|r| r.get() != "null") {
-            Some(r) => entries.push(Raw::read(r, ep.key("resource"), full_url)?),
-            None => plan.items.push(PlannedItem {
+        Ok(match eo.get("resource").filter(|r| r.get() != "null") {
+            Some(r) => Read::Resource(Raw::read(r, ep.key("resource"), full_url)?),
+            None => Read::Empty(PlannedItem {
                 path: ep.as_str().to_owned(),
                 resource_type: String::new(),
                 resource_id: None,
                 original: String::new(),
                 outcome: skip("the entry has no resource"),
             }),
+        })
+    })?;
+    for r in read {
+        match r {
+            Read::Resource(raw) => entries.push(raw),
+            Read::Empty(item) => plan.items.push(item),
         }
     }
     let refs = Refs::build(&entries);
@@ -460,8 +472,8 @@ fn plan_bundle(top: &BTreeMap<String, &RawValue>, root: &Path) -> Result<ImportP
             }
         }
     }
-    for (i, e) in entries.iter().enumerate() {
-        let item = match consumed.get(&i) {
+    let items = in_order(&entries, |i, e| {
+        Ok(match consumed.get(&i) {
             Some(c) => PlannedItem {
                 path: e.path.as_str().to_owned(),
                 resource_type: e.rtype.clone(),
@@ -473,10 +485,66 @@ fn plan_bundle(top: &BTreeMap<String, &RawValue>, root: &Path) -> Result<ImportP
                 let value = e.parse()?;
                 e.resource(&value).plan(&entries, &refs)?
             }
-        };
-        plan.items.push(item);
-    }
+        })
+    })?;
+    plan.items.extend(items);
     Ok(plan)
+}
+
+/// Entries per thread below which a Bundle is read on the calling thread only.
+const ENTRIES_PER_THREAD: usize = 2_000;
+/// Most threads a plan uses.
+const MAX_THREADS: usize = 4;
+
+/// `f` over every item, in order, as `items.iter().enumerate().map(f).collect()` would give it
+/// (the same results and, on failure, the error of the first item that fails), with a large
+/// Bundle split between a few threads: each entry is parsed and mapped on its own, so the work
+/// divides cleanly. Falls back to the calling thread when a thread cannot be started.
+fn in_order<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(usize, &T) -> Result<R> + Sync,
+) -> Result<Vec<R>> {
+    let run = |start: usize, part: &[T]| -> Result<Vec<R>> {
+        part.iter()
+            .enumerate()
+            .map(|(j, t)| f(start + j, t))
+            .collect()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_THREADS)
+        .min(items.len() / ENTRIES_PER_THREAD);
+    if threads <= 1 {
+        return run(0, items);
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let run = &run;
+        let others: Vec<_> = items
+            .chunks(chunk)
+            .enumerate()
+            .skip(1)
+            .map(|(c, part)| {
+                let start = c * chunk;
+                let handle = std::thread::Builder::new()
+                    .name("phr-fhir-plan".into())
+                    .spawn_scoped(s, move || run(start, part));
+                (start, part, handle)
+            })
+            .collect();
+        let mut out = run(0, &items[..chunk])?;
+        out.reserve(items.len() - chunk);
+        for (start, part, handle) in others {
+            let done = match handle {
+                Ok(h) => h
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(_) => run(start, part),
+            };
+            out.extend(done?);
+        }
+        Ok(out)
+    })
 }
 
 #[cfg(test)]

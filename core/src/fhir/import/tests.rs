@@ -119,3 +119,72 @@ fn fuzz_regressions() {
     );
     assert!(plan(nested.as_bytes()).is_ok());
 }
+
+#[test]
+fn split_work_keeps_the_order_and_the_first_error() {
+    let items: Vec<usize> = (0..10 * ENTRIES_PER_THREAD + 7).collect();
+    let out = in_order(&items, |i, v| Ok((i, *v * 2))).unwrap();
+    assert_eq!(out, items.iter().map(|&v| (v, v * 2)).collect::<Vec<_>>());
+    // Failures in several parts: the earliest one is reported, as a sequential pass would.
+    let last = items.len() - 1;
+    for bad in [vec![last], vec![9_000, last], vec![5, 9_000, last]] {
+        let e = in_order(&items, |i, _| {
+            if bad.contains(&i) {
+                Err(Error::invalid(format!("entry[{i}]"), "bad"))
+            } else {
+                Ok(i)
+            }
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), format!("invalid entry[{}]: bad", bad[0]));
+    }
+}
+
+#[test]
+fn a_large_bundle_plans_the_same_in_parts() {
+    let entry = |i: usize| {
+        format!(
+            r#"{{"fullUrl":"urn:uuid:00000000-0000-4000-8000-{i:012}","resource":{{"resourceType":"Observation","id":"00000000-0000-4000-8000-{i:012}","status":"final","code":{{"coding":[{{"system":"http://loinc.org","code":"29463-7"}}]}},"effectiveDateTime":"2026-11-01T07:00:00+09:00","valueQuantity":{{"value":{i},"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}}}}}}"#
+        )
+    };
+    let n = 4 * ENTRIES_PER_THREAD + 3;
+    let mut entries: Vec<String> = (0..n).map(entry).collect();
+    entries[17] = "{}".into(); // no resource
+    let bundle = |entries: &[String]| {
+        format!(
+            r#"{{"resourceType":"Bundle","type":"collection","entry":[{}]}}"#,
+            entries.join(",")
+        )
+    };
+    let p = plan(bundle(&entries).as_bytes()).unwrap();
+    assert_eq!(p.items.len(), n);
+    // The entry without a resource first, then every resource in input order.
+    assert_eq!(p.items[0].path, "entry[17]");
+    let paths: Vec<String> = (0..n)
+        .filter(|&i| i != 17)
+        .map(|i| format!("entry[{i}].resource"))
+        .collect();
+    let got: Vec<&str> = p.items[1..].iter().map(|i| i.path.as_str()).collect();
+    assert_eq!(got, paths);
+    assert_eq!(
+        p.items[n - 1].original,
+        entry(n - 1)[70..entry(n - 1).len() - 1]
+    );
+    // A malformed resource late in the Bundle is named, whichever thread read it.
+    entries[n - 2] = r#"{"resource":{"resourceType":"Observation","status":7}}"#.into();
+    entries[n - 1] = r#"{"resource":{"resourceType":"Observation","status":8}}"#.into();
+    let e = plan(bundle(&entries).as_bytes()).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with(&format!("invalid entry[{}]", n - 2)),
+        "{e}"
+    );
+    // As before the split: every entry is read (type, id) before any is mapped, so an entry
+    // that is not even an object is reported ahead of an earlier mapping error.
+    entries[n - 1] = r#"{"resource":"text"}"#.into();
+    let e = plan(bundle(&entries).as_bytes()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("invalid entry[{}].resource: expected an object", n - 1)
+    );
+}

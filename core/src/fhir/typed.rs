@@ -1,0 +1,187 @@
+//! FHIR data types as plain structs that serialise straight to the writer, for the resources an
+//! export holds by the ten thousand (Observations, and the Provenance that lists them all).
+//!
+//! The rest of the mapping builds `serde_json::Value` trees, whose objects are `BTreeMap`s: the
+//! JSON they give has its keys in byte order. The fields below are declared in that same order,
+//! so the bytes are the same whether a resource is written from these structs or first turned
+//! into a `Value` (`fhir/golden.rs` checks both against the output of the `Value` mapping). Keep
+//! new fields in byte order of their JSON names.
+
+use super::codes::system;
+use serde::Serialize;
+use serde_json::Value;
+use std::fmt;
+
+/// `urn:uuid:<id>`, written without building the string.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UrnUuid<'a>(pub &'a str);
+
+impl fmt::Display for UrnUuid<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("urn:uuid:")?;
+        f.write_str(self.0)
+    }
+}
+
+impl Serialize for UrnUuid<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A reference to another entry of the Bundle by its full URL.
+#[derive(Debug, Serialize)]
+pub(crate) struct Reference<'a> {
+    pub reference: UrnUuid<'a>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Coding<'a> {
+    pub code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display: Option<&'a str>,
+    pub system: &'a str,
+}
+
+/// A CodeableConcept of one coding and maybe a text.
+#[derive(Debug, Serialize)]
+pub(crate) struct Concept<'a> {
+    pub coding: [Coding<'a>; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<&'a str>,
+}
+
+impl<'a> Concept<'a> {
+    pub fn of(system: &'a str, code: &'a str) -> Self {
+        Concept {
+            coding: [Coding {
+                code,
+                display: None,
+                system,
+            }],
+            text: None,
+        }
+    }
+}
+
+/// The record's own `urn:uuid:` as its business identifier.
+#[derive(Debug, Serialize)]
+pub(crate) struct Identifier {
+    pub system: &'static str,
+    /// The id; written as `urn:uuid:<id>`.
+    #[serde(serialize_with = "urn")]
+    pub value: String,
+}
+
+impl Identifier {
+    pub fn uuid(id: String) -> Self {
+        Identifier {
+            system: system::URI,
+            value: id,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Meta {
+    #[serde(rename = "lastUpdated")]
+    pub last_updated: String,
+    pub profile: [&'static str; 1],
+}
+
+/// A Quantity as [`super::datatypes::quantity`] writes it.
+#[derive(Debug, Serialize)]
+pub(crate) struct Quantity<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<&'a str>,
+    /// Not finite: `null`, as `serde_json::Value::from` would make it.
+    pub value: f64,
+}
+
+impl<'a> Quantity<'a> {
+    /// UCUM-coded when the unit is a UCUM code, else the unit as a display text only.
+    pub fn of(value: f64, unit: &'a str) -> Self {
+        if super::datatypes::looks_like_ucum(unit) {
+            Quantity {
+                code: Some(unit),
+                system: Some(system::UCUM),
+                unit: Some(super::datatypes::unit_display(unit)),
+                value,
+            }
+        } else {
+            Quantity {
+                code: None,
+                system: None,
+                unit: Some(unit),
+                value,
+            }
+        }
+    }
+}
+
+/// A resource of the Bundle: built as a JSON tree, or one of the typed resources.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub(crate) enum Resource<'a> {
+    Json(Value),
+    Observation(Box<super::observation::ObservationResource<'a>>),
+    Provenance(super::provenance::ProvenanceResource),
+}
+
+impl Resource<'_> {
+    /// The resource as a JSON tree, the same as what it serialises to.
+    pub fn into_value(self) -> Value {
+        match self {
+            Resource::Json(v) => v,
+            other => Self::value_of(&other),
+        }
+    }
+
+    /// One of these structs as a JSON tree.
+    pub fn value_of<T: Serialize>(t: &T) -> Value {
+        // Cannot fail: every key is a string, every value a string, a number or a struct of them.
+        serde_json::to_value(t).unwrap_or(Value::Null)
+    }
+}
+
+/// A Bundle entry.
+#[derive(Debug, Serialize)]
+pub(crate) struct Entry<'a> {
+    #[serde(rename = "fullUrl", serialize_with = "urn")]
+    pub full_url: String,
+    pub resource: Resource<'a>,
+}
+
+impl Entry<'_> {
+    /// The entry as a JSON tree (its resource moved in, not copied).
+    pub fn into_value(self) -> Value {
+        let mut m = serde_json::Map::new();
+        m.insert(
+            "fullUrl".into(),
+            Value::from(UrnUuid(&self.full_url).to_string()),
+        );
+        m.insert("resource".into(), self.resource.into_value());
+        Value::Object(m)
+    }
+}
+
+fn urn<S: serde::Serializer>(id: &str, s: S) -> Result<S::Ok, S::Error> {
+    UrnUuid(id).serialize(s)
+}
+
+/// The `collection` Bundle; `T` is an [`Entry`], or an entry already turned into a `Value`.
+#[derive(Debug, Serialize)]
+pub(crate) struct Bundle<T> {
+    pub entry: Vec<T>,
+    pub id: String,
+    pub identifier: Identifier,
+    #[serde(rename = "resourceType")]
+    pub resource_type: &'static str,
+    pub timestamp: String,
+    #[serde(rename = "type")]
+    pub bundle_type: &'static str,
+}
