@@ -4,6 +4,7 @@
 use crate::error::{PhrError, Result};
 use crate::progress::{ProgressListener, report};
 use crate::session::PhrSession;
+use phr_core::FhirJson;
 use phr_core::records::{Provenance, Record};
 use std::io::Write;
 use std::sync::Arc;
@@ -74,8 +75,12 @@ impl PhrSession {
         recipient: Option<String>,
         purpose: Option<String>,
     ) -> Result<String> {
-        let bundle = self.export(&actor, &subject, recipient, purpose)?;
-        Ok(bundle.to_string())
+        let exported = self.export(&actor, &subject, recipient, purpose)?;
+        // The core writes JSON text; it is valid UTF-8 by construction.
+        String::from_utf8(exported.json).map_err(|_| PhrError::InvalidInput {
+            field: "bundle".into(),
+            reason: "could not be serialised".into(),
+        })
     }
 
     /// The same Bundle written to `path`, a NEW file (an existing file is never overwritten),
@@ -88,22 +93,19 @@ impl PhrSession {
         purpose: Option<String>,
         path: String,
     ) -> Result<ExportSummary> {
-        let bundle = self.export(&actor, &subject, recipient, purpose)?;
-        let resources = bundle["entry"].as_array().map_or(0, Vec::len) as u64;
-        let bytes = serde_json::to_vec(&bundle).map_err(|_| PhrError::InvalidInput {
-            field: "bundle".into(),
-            reason: "could not be serialised".into(),
+        let exported = self.export(&actor, &subject, recipient, purpose)?;
+        let (bytes, resources) = (exported.json, exported.resources as u64);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        // Health data: readable by the app's own user only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => PhrError::AlreadyExists {
+                what: "export file".into(),
+            },
+            _ => PhrError::from(phr_core::Error::from(e)),
         })?;
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::AlreadyExists => PhrError::AlreadyExists {
-                    what: "export file".into(),
-                },
-                _ => PhrError::from(phr_core::Error::from(e)),
-            })?;
         let written = (|| {
             let mut w = std::io::BufWriter::new(file);
             w.write_all(&bytes)?;
@@ -194,12 +196,12 @@ impl PhrSession {
         subject: &str,
         recipient: Option<String>,
         purpose: Option<String>,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<FhirJson> {
         let s = self.session();
         let at = s.now();
         Ok(match (recipient, purpose) {
-            (None, None) => s.export_fhir(actor, subject, at)?,
-            (Some(r), Some(p)) => s.export_fhir_for(actor, subject, &r, &p, at)?,
+            (None, None) => s.export_fhir_json(actor, subject, at)?,
+            (Some(r), Some(p)) => s.export_fhir_for_json(actor, subject, &r, &p, at)?,
             _ => {
                 return Err(PhrError::InvalidInput {
                     field: "purpose".into(),

@@ -167,7 +167,7 @@ fn bench_session(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     g.throughput(Throughput::Elements(n));
     g.bench_function("session_export_fhir_json_50k_observations", |b| {
-        b.iter(|| s.export_fhir_json(&me, &me, at).unwrap().len())
+        b.iter(|| s.export_fhir_json(&me, &me, at).unwrap().json.len())
     });
     g.bench_function("session_export_fhir_50k_observations", |b| {
         b.iter(|| {

@@ -284,6 +284,11 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
         s.forget_sync_token(o, "health-dept").map(|_| ()),
     );
     check(
+        "export_fhir_for_json",
+        s.export_fhir_for_json(o, t, "health-dept", purpose, jst_days_ago(0))
+            .map(|_| ()),
+    );
+    check(
         "export_fhir_for",
         s.export_fhir_for(o, t, "health-dept", purpose, jst_days_ago(0))
             .map(|_| ()),

@@ -113,17 +113,20 @@ pub fn bundle_json_with_originals(
 }
 
 /// [`bundle_with_originals`] serialised to `w` as JSON (the bytes of [`bundle_json`]). The JSON
-/// is written in many small pieces: give a file a `std::io::BufWriter`.
+/// is written in many small pieces: give a file a `std::io::BufWriter`. Returns how many
+/// entries (resources) the Bundle holds.
 pub fn write_bundle<W: io::Write>(
     w: W,
     person: &Person,
     records: &[Record],
     originals: &HashMap<String, String>,
     at: Stamp,
-) -> io::Result<()> {
+) -> io::Result<usize> {
     let ctx = context(person, records, at);
     let bundle = build(&ctx, person, records, originals, at, |e| e);
-    serde_json::to_writer(w, &bundle).map_err(io::Error::from)
+    let entries = bundle.entry.len();
+    serde_json::to_writer(w, &bundle).map_err(io::Error::from)?;
+    Ok(entries)
 }
 
 /// Live records of `person`: tombstones and another subject's records are left out.

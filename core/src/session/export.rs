@@ -6,12 +6,27 @@ use super::Session;
 use crate::access::Action;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
-use crate::fhir::{bundle_json_with_originals, bundle_with_originals};
+use crate::fhir::{bundle_with_originals, write_bundle};
 use crate::records::{Person, Record, Stamp, all_live, imported, persons};
 use std::collections::HashMap;
 
 /// What an export maps: the person, their live records, and the originals kept by imports.
 type Exported = (Person, Vec<Record>, HashMap<String, String>);
+
+/// An export as JSON text, with the number of resources (Bundle entries) in it.
+#[derive(Debug, Clone)]
+pub struct FhirJson {
+    pub json: Vec<u8>,
+    pub resources: usize,
+}
+
+fn to_json((person, records, originals): Exported, at: Stamp) -> FhirJson {
+    // About 1.1 KB a resource.
+    let mut json = Vec::with_capacity(1024 + records.len() * 1152);
+    // Writing to a `Vec` cannot fail, nor can serialising string-keyed data.
+    let resources = write_bundle(&mut json, &person, &records, &originals, at).unwrap_or(0);
+    FhirJson { json, resources }
+}
 
 impl Session {
     /// `subject`'s whole record as a FHIR R4 `collection` Bundle stamped `at`.
@@ -27,11 +42,8 @@ impl Session {
 
     /// [`Session::export_fhir`] as JSON text: the bytes of `serde_json::to_vec` of that Bundle,
     /// written without building a `Value` tree (several times faster for a large record).
-    pub fn export_fhir_json(&self, actor: &str, subject: &str, at: Stamp) -> Result<Vec<u8>> {
-        let (person, records, originals) = self.whole_record(actor, subject)?;
-        Ok(bundle_json_with_originals(
-            &person, &records, &originals, at,
-        ))
+    pub fn export_fhir_json(&self, actor: &str, subject: &str, at: Stamp) -> Result<FhirJson> {
+        Ok(to_json(self.whole_record(actor, subject)?, at))
     }
 
     /// The whole record of `subject`, read in one snapshot and audited as exported.
@@ -63,6 +75,34 @@ impl Session {
         purpose: &str,
         at: Stamp,
     ) -> Result<serde_json::Value> {
+        let (person, records, originals) =
+            self.released_record(actor, subject, recipient, purpose)?;
+        Ok(bundle_with_originals(&person, &records, &originals, at))
+    }
+
+    /// [`Session::export_fhir_for`] as JSON text (the same bytes, without a `Value` tree).
+    pub fn export_fhir_for_json(
+        &self,
+        actor: &str,
+        subject: &str,
+        recipient: &str,
+        purpose: &str,
+        at: Stamp,
+    ) -> Result<FhirJson> {
+        Ok(to_json(
+            self.released_record(actor, subject, recipient, purpose)?,
+            at,
+        ))
+    }
+
+    /// What the release gate lets go to `recipient` for `purpose` (the release is audited).
+    fn released_record(
+        &self,
+        actor: &str,
+        subject: &str,
+        recipient: &str,
+        purpose: &str,
+    ) -> Result<Exported> {
         let access = self.authorize(actor, subject, Action::Share)?;
         let (person, records, mut originals) = self.store().read(|c| {
             let person =
@@ -71,18 +111,11 @@ impl Session {
             Ok((person, all_live(c, access.subject())?, originals))
         })?;
         let released = self.release(actor, subject, recipient, purpose, &records)?;
-        let ids: std::collections::HashSet<&str> = released
-            .permitted()
-            .iter()
-            .map(|r| r.meta.id.as_str())
-            .collect();
+        let permitted: Vec<Record> = released.permitted().to_vec();
+        let ids: std::collections::HashSet<&str> =
+            permitted.iter().map(|r| r.meta.id.as_str()).collect();
         originals.retain(|id, _| ids.contains(id.as_str()));
-        Ok(bundle_with_originals(
-            &person,
-            released.permitted(),
-            &originals,
-            at,
-        ))
+        Ok((person, permitted, originals))
     }
 }
 
@@ -152,9 +185,29 @@ mod tests {
         .unwrap();
         let value = s.export_fhir(&me, &me, at).unwrap();
         assert_eq!(value["entry"].as_array().unwrap().len(), 1 + 5 + 3);
-        assert_eq!(
-            s.export_fhir_json(&me, &me, at).unwrap(),
-            serde_json::to_vec(&value).unwrap()
-        );
+        let json = s.export_fhir_json(&me, &me, at).unwrap();
+        assert_eq!(json.json, serde_json::to_vec(&value).unwrap());
+        assert_eq!(json.resources, 1 + 5 + 3);
+
+        // The consent-gated export too: only the vitals are released (blood pressure and the
+        // imported pulse), the same bytes as the Value form.
+        s.set_operator_profile(crate::consent::samples::municipality())
+            .unwrap();
+        s.set_consent(
+            &me,
+            &me,
+            crate::consent::ConsentRequest::permit(
+                "health-dept",
+                &[crate::consent::DataCategory::Vitals],
+                &["specific_health_guidance"],
+            ),
+        )
+        .unwrap();
+        let (r, p) = ("health-dept", "specific_health_guidance");
+        let value = s.export_fhir_for(&me, &me, r, p, at).unwrap();
+        let json = s.export_fhir_for_json(&me, &me, r, p, at).unwrap();
+        assert_eq!(json.json, serde_json::to_vec(&value).unwrap());
+        assert_eq!(json.resources, value["entry"].as_array().unwrap().len());
+        assert!(json.resources < 1 + 5 + 3);
     }
 }

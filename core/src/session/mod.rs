@@ -15,6 +15,7 @@ mod writes;
 pub use family::AccessGrant;
 
 pub use consent::ConsentReceipt;
+pub use export::FhirJson;
 pub use import::{ImportReport, ImportedResource};
 pub use writes::ClinicalInput;
 
