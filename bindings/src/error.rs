@@ -116,6 +116,13 @@ mod tests {
                     supported: 2,
                 },
             ),
+            (Error::Offline, PhrError::Offline),
+            (
+                Error::ServerRejected { status: 503 },
+                PhrError::ServerRejected { status: 503 },
+            ),
+            (Error::AuthRequired, PhrError::AuthRequired),
+            (Error::TlsUnavailable, PhrError::TlsUnavailable),
         ];
         for (core, ffi) in cases {
             assert_eq!(PhrError::from(core), ffi);
