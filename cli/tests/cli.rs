@@ -40,6 +40,27 @@ fn store_with_owner() -> tempfile::TempDir {
     dir
 }
 
+/// A second person, taro (born 1948), added by the owner.
+fn add_taro(store: &Path) {
+    phr(store)
+        .args([
+            "person",
+            "add",
+            "--nickname",
+            "taro",
+            "--family",
+            "山田",
+            "--given",
+            "太郎",
+            "--birth",
+            "1948-01-20",
+            "--sex",
+            "male",
+        ])
+        .assert()
+        .success();
+}
+
 fn files_digest(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = vec![];
     for e in std::fs::read_dir(dir).unwrap() {
@@ -156,23 +177,7 @@ fn wrong_passphrase_has_its_own_exit_code_and_changes_nothing() {
 fn proxy_without_a_grant_is_not_permitted() {
     let dir = store_with_owner();
     let s = dir.path().join("s");
-    phr(&s)
-        .args([
-            "person",
-            "add",
-            "--nickname",
-            "taro",
-            "--family",
-            "山田",
-            "--given",
-            "太郎",
-            "--birth",
-            "1948-01-20",
-            "--sex",
-            "male",
-        ])
-        .assert()
-        .success();
+    add_taro(&s);
     phr(&s)
         .args(["--as", "hanako", "--for", "taro", "log", "bp", "128/82"])
         .assert()
@@ -305,23 +310,7 @@ fn demo_runs_end_to_end_and_refuses_a_foreign_folder() {
 fn a_daughter_manages_her_fathers_record_until_he_revokes() {
     let dir = store_with_owner();
     let s = dir.path().join("s");
-    phr(&s)
-        .args([
-            "person",
-            "add",
-            "--nickname",
-            "taro",
-            "--family",
-            "山田",
-            "--given",
-            "太郎",
-            "--birth",
-            "1948-01-20",
-            "--sex",
-            "male",
-        ])
-        .assert()
-        .success();
+    add_taro(&s);
     phr(&s)
         .args(["--as", "hanako", "--for", "taro", "log", "bp", "128/82"])
         .assert()
@@ -611,23 +600,7 @@ fn signing_out_of_a_platform_needs_the_device_owner() {
         .assert()
         .success()
         .stdout(predicate::str::contains("no token was kept"));
-    phr(&s)
-        .args([
-            "person",
-            "add",
-            "--nickname",
-            "taro",
-            "--family",
-            "山田",
-            "--given",
-            "太郎",
-            "--birth",
-            "1948-01-20",
-            "--sex",
-            "male",
-        ])
-        .assert()
-        .success();
+    add_taro(&s);
     phr(&s)
         .args([
             "--as",

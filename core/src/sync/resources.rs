@@ -59,26 +59,29 @@ pub(crate) fn resources_for(
             continue;
         }
         rewrite_references(&mut body, &types);
-        tag_origin(&mut body, origin);
+        let tag = serde_json::json!({ "system": ORIGIN_SYSTEM, "code": origin });
+        push_meta_coding(&mut body, "tag", tag);
         out.push(Resource { rtype: t, id, body });
     }
     out
 }
 
-fn tag_origin(body: &mut Value, origin: &str) {
-    let tag = serde_json::json!({ "system": ORIGIN_SYSTEM, "code": origin });
-    let Some(resource) = body.as_object_mut() else {
+/// Append `coding` to the resource's `meta.<list>` (`tag`, `security`), creating what is missing.
+pub(crate) fn push_meta_coding(body: &mut Value, list: &str, coding: Value) {
+    let Some(meta) = body
+        .as_object_mut()
+        .map(|o| {
+            o.entry("meta")
+                .or_insert_with(|| Value::Object(Default::default()))
+        })
+        .and_then(Value::as_object_mut)
+    else {
         return;
     };
-    let meta = resource
-        .entry("meta")
-        .or_insert_with(|| Value::Object(Default::default()));
-    if let Some(meta) = meta.as_object_mut() {
-        match meta.get_mut("tag").and_then(Value::as_array_mut) {
-            Some(tags) => tags.push(tag),
-            None => {
-                meta.insert("tag".into(), Value::Array(vec![tag]));
-            }
+    match meta.get_mut(list).and_then(Value::as_array_mut) {
+        Some(codings) => codings.push(coding),
+        None => {
+            meta.insert(list.into(), Value::Array(vec![coding]));
         }
     }
 }
@@ -151,6 +154,18 @@ mod tests {
             Value::Array(a) => a.iter().for_each(|c| references(c, out)),
             _ => {}
         }
+    }
+
+    #[test]
+    fn a_meta_coding_is_appended_and_meta_made_when_missing() {
+        let mut bare = serde_json::json!({ "resourceType": "Observation" });
+        push_meta_coding(&mut bare, "tag", serde_json::json!({ "code": "a" }));
+        assert_eq!(bare["meta"]["tag"], serde_json::json!([{ "code": "a" }]));
+        push_meta_coding(&mut bare, "tag", serde_json::json!({ "code": "b" }));
+        assert_eq!(bare["meta"]["tag"][1]["code"], "b");
+        push_meta_coding(&mut bare, "security", serde_json::json!({ "code": "c" }));
+        assert_eq!(bare["meta"]["tag"].as_array().unwrap().len(), 2);
+        assert_eq!(bare["meta"]["security"][0]["code"], "c");
     }
 
     #[test]

@@ -75,6 +75,15 @@ fn resources_of(
         .map(|s| split(&s)))
 }
 
+/// A `sync_remote` row read as `SELECT purpose, record_id, resources`.
+fn remote(r: &rusqlite::Row<'_>) -> rusqlite::Result<Remote> {
+    Ok(Remote {
+        purpose: r.get(0)?,
+        record_id: r.get(1)?,
+        resources: split(&r.get::<_, String>(2)?),
+    })
+}
+
 fn split(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_owned).collect()
 }
@@ -174,13 +183,7 @@ pub(crate) fn remotes_of_record(
         "SELECT purpose, record_id, resources FROM sync_remote
          WHERE recipient = ?1 AND record_id = ?2 AND withdrawn = 0",
     )?;
-    let rows = stmt.query_map(params![recipient, record_id], |r| {
-        Ok(Remote {
-            purpose: r.get(0)?,
-            record_id: r.get(1)?,
-            resources: split(&r.get::<_, String>(2)?),
-        })
-    })?;
+    let rows = stmt.query_map(params![recipient, record_id], remote)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -201,13 +204,7 @@ pub(crate) fn remotes_covered(
     )?;
     for c in categories {
         for p in purposes {
-            let rows = stmt.query_map(params![subject, recipient, c.as_str(), p], |r| {
-                Ok(Remote {
-                    purpose: r.get(0)?,
-                    record_id: r.get(1)?,
-                    resources: split(&r.get::<_, String>(2)?),
-                })
-            })?;
+            let rows = stmt.query_map(params![subject, recipient, c.as_str(), p], remote)?;
             for row in rows {
                 out.push(row?);
             }
@@ -226,13 +223,7 @@ pub(crate) fn orphans(conn: &Connection, subject: &str, recipient: &str) -> Resu
            AND NOT EXISTS (SELECT 1 FROM record WHERE id = r.record_id)
          ORDER BY record_id, purpose",
     )?;
-    let rows = stmt.query_map(params![subject, recipient], |r| {
-        Ok(Remote {
-            purpose: r.get(0)?,
-            record_id: r.get(1)?,
-            resources: split(&r.get::<_, String>(2)?),
-        })
-    })?;
+    let rows = stmt.query_map(params![subject, recipient], remote)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -6,7 +6,7 @@ use crate::Session;
 use crate::consent::{ConsentDirective, OnWithdrawal, OutboxItem};
 use crate::error::Result;
 use crate::records::{Person, Record, repo as records_repo};
-use crate::sync::resources::resources_for;
+use crate::sync::resources::{push_meta_coding, resources_for};
 use crate::sync::state;
 use crate::sync::{Client, RejectedItem, SyncOptions, SyncReport};
 use serde_json::Value;
@@ -21,27 +21,12 @@ enum Withdrawing {
 }
 
 /// The `meta.security` label of a copy kept after its consent was withdrawn.
-pub(crate) const WITHDRAWN_SYSTEM: &str = "urn:phr-core:consent-status";
+const WITHDRAWN_SYSTEM: &str = "urn:phr-core:consent-status";
 
 fn label_withdrawn(body: &mut Value) {
     let label = serde_json::json!({ "system": WITHDRAWN_SYSTEM, "code": "withdrawn",
         "display": "consent withdrawn: keep, do not use" });
-    let Some(meta) = body
-        .as_object_mut()
-        .map(|o| {
-            o.entry("meta")
-                .or_insert_with(|| Value::Object(Default::default()))
-        })
-        .and_then(Value::as_object_mut)
-    else {
-        return;
-    };
-    match meta.get_mut("security").and_then(Value::as_array_mut) {
-        Some(labels) => labels.push(label),
-        None => {
-            meta.insert("security".into(), Value::Array(vec![label]));
-        }
-    }
+    push_meta_coding(body, "security", label);
 }
 
 impl Session {

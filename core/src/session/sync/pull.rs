@@ -75,6 +75,16 @@ impl Session {
                         e
                     }));
                 }
+                // The versions already imported, in one read for the page.
+                let known: HashMap<&str, String> = self.store().read(|c| {
+                    let mut m = HashMap::new();
+                    for e in &entries {
+                        if let Some(v) = state::imported_version(c, recipient, &e.address)? {
+                            m.insert(e.address.as_str(), v);
+                        }
+                    }
+                    Ok(m)
+                })?;
                 let mut newest = cursor.clone();
                 let mut fresh = 0;
                 let mut take: Vec<&PageEntry<'_>> = vec![];
@@ -90,10 +100,8 @@ impl Session {
                     }
                     fresh += usize::from(!e.included);
                     report.pulled += 1;
-                    let known = self
-                        .store()
-                        .read(|c| state::imported_version(c, recipient, &e.address))?;
-                    if ours.contains(&e.address) || known.as_deref() == Some(e.version.as_str()) {
+                    let imported = known.get(e.address.as_str()) == Some(&e.version);
+                    if ours.contains(&e.address) || imported {
                         report.skipped += 1;
                         continue;
                     }
