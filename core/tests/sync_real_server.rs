@@ -157,6 +157,16 @@ fn seeded(pulses: usize, weights: usize) -> (tempfile::TempDir, Session, String,
     (dir, s, h, ids)
 }
 
+/// The subject's live records of one kind (first page of 10).
+fn of_kind(s: &Session, h: &str, kind: RecordKind) -> phr_core::records::Page {
+    let filter = RecordFilter {
+        kind: Some(kind),
+        ..Default::default()
+    };
+    s.list_records(h, h, &filter, &PageRequest::first(10))
+        .unwrap()
+}
+
 fn print_report(label: &str, r: &SyncReport, e: &Env) {
     let stats = get_json(&format!("{}/__proxy/stats", e.proxy_admin));
     eprintln!(
@@ -257,17 +267,7 @@ fn a_thousand_records_converge_through_thirty_percent_faults() {
     // The weight, the checkup (its six lines read through `_include` as its results, not as
     // six more records) and the immunization.
     assert_eq!(second.imported, 3, "{second:?}");
-    let checkups = s
-        .list_records(
-            &h,
-            &h,
-            &RecordFilter {
-                kind: Some(RecordKind::Checkup),
-                ..Default::default()
-            },
-            &PageRequest::first(10),
-        )
-        .unwrap();
+    let checkups = of_kind(&s, &h, RecordKind::Checkup);
     assert_eq!(checkups.records.len(), 1);
     match &checkups.records[0].body {
         RecordBody::Checkup(c) => {
@@ -276,17 +276,7 @@ fn a_thousand_records_converge_through_thirty_percent_faults() {
         }
         other => panic!("not a checkup: {other:?}"),
     }
-    let vaccines = s
-        .list_records(
-            &h,
-            &h,
-            &RecordFilter {
-                kind: Some(RecordKind::Immunization),
-                ..Default::default()
-            },
-            &PageRequest::first(10),
-        )
-        .unwrap();
+    let vaccines = of_kind(&s, &h, RecordKind::Immunization);
     assert_eq!(vaccines.records.len(), 1);
 
     // Exactly the consented records, once each: the live pulses (the weights were withdrawn,
@@ -589,6 +579,26 @@ fn a_401_refreshes_the_token_once_then_fails_typed() {
         s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap_err(),
         Error::AuthRequired
     ));
+
+    // A refreshed token is kept even when a later step of the same sync fails: here the
+    // request budget runs out in the pull, after the push went through with the new token.
+    let (_d3, s3, h3, _) = seeded(5, 0);
+    let mut tight = options(&e.fhir);
+    tight.tokens = Some(Arc::new(Tokens {
+        first: "stale",
+        refreshed: "fresh",
+        refreshes: AtomicUsize::new(0),
+    }));
+    tight.max_requests = 3;
+    assert!(matches!(
+        s3.sync(&h3, &h3, RECIPIENT, &tight, &NoProgress)
+            .unwrap_err(),
+        Error::Offline
+    ));
+    assert!(s3.pending_outbox(&h3, &h3).unwrap().is_empty());
+    let mut plain = options(&e.fhir);
+    plain.tokens = None;
+    s3.sync(&h3, &h3, RECIPIENT, &plain, &NoProgress).unwrap();
 
     let (_d2, s2, h2, _) = seeded(5, 0);
     let bad = Arc::new(Tokens {

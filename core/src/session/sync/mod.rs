@@ -86,7 +86,11 @@ impl Session {
         );
         report.requests = client.requests;
         report.retries = client.retries;
-        result?;
+        if let Err(e) = result {
+            // A token the server accepted before the failure (a refreshed one, say) is kept.
+            self.keep_accepted_token(recipient, &client)?;
+            return Err(e);
+        }
         if options.pull {
             let provenance = match target.kind {
                 RecipientKind::MedicalInstitution => Provenance::Clinic,
@@ -104,7 +108,10 @@ impl Session {
             );
             report.requests = client.requests;
             report.retries = client.retries;
-            pulled?;
+            if let Err(e) = pulled {
+                self.keep_accepted_token(recipient, &client)?;
+                return Err(e);
+            }
         }
         self.keep_accepted_token(recipient, &client)?;
         report.remaining = self.pending_for(subject, recipient)?.len();
