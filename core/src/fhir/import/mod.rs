@@ -14,13 +14,17 @@ mod checkup;
 mod clinical;
 pub(crate) mod json;
 mod observation;
+mod parallel;
 
 use crate::error::{Error, Result};
 use crate::session::ClinicalInput;
 use chrono::NaiveDate;
 use json::{Obj, Path};
+use parallel::{each_in_order, in_order};
+use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// Largest input accepted (bytes).
@@ -93,21 +97,28 @@ pub struct ImportPlan {
     pub items: Vec<PlannedItem>,
 }
 
-/// The deepest nesting of `[` and `{` outside strings, or `None` once past `limit`.
+/// Whether `[` and `{` outside strings nest at most `limit` deep. String bodies (most of a FHIR
+/// resource's bytes) are skipped with `memchr` to the next quote or backslash; malformed text is
+/// left to the parser.
 fn within_depth(bytes: &[u8], limit: usize) -> bool {
-    let (mut depth, mut in_str, mut esc) = (0usize, false, false);
-    for &b in bytes {
-        if in_str {
-            match (esc, b) {
-                (true, _) => esc = false,
-                (false, b'\\') => esc = true,
-                (false, b'"') => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
+    let (mut depth, mut i) = (0usize, 0usize);
+    while let Some(&b) = bytes.get(i) {
+        i += 1;
         match b {
-            b'"' => in_str = true,
+            b'"' => loop {
+                let Some(k) = bytes
+                    .get(i..)
+                    .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+                else {
+                    return true;
+                };
+                i += k;
+                if bytes[i] == b'"' {
+                    i += 1;
+                    break;
+                }
+                i += 2; // a backslash and the character it escapes
+            },
             b'[' | b'{' => {
                 depth += 1;
                 if depth > limit {
@@ -127,6 +138,25 @@ fn within_depth(bytes: &[u8], limit: usize) -> bool {
 /// and dropped, so no tree of the whole Bundle is ever built; the original JSON kept beside a
 /// record is the resource's text exactly as it came.
 pub fn plan(bytes: &[u8]) -> Result<ImportPlan> {
+    let mut plan = ImportPlan::default();
+    plan_chunks(bytes, &|item| item, &mut |items, _| {
+        plan.items.extend(items);
+        Ok(())
+    })?;
+    Ok(plan)
+}
+
+/// [`plan`], with each item passed through `then` on the thread that mapped it and handed to
+/// `sink` in input order a chunk at a time, together with the number of items the whole input
+/// has: a large Bundle is mapped on other threads while `sink` (the import's writer) works
+/// through the first chunks. The result is that of [`plan`]: malformed input anywhere is the
+/// error, even when `sink` already failed on an earlier chunk (its error comes only if the whole
+/// input is well formed).
+pub fn plan_chunks<X: Send>(
+    bytes: &[u8],
+    then: &(dyn Fn(PlannedItem) -> X + Sync),
+    sink: &mut dyn FnMut(Vec<X>, usize) -> Result<()>,
+) -> Result<()> {
     if bytes.len() > MAX_INPUT_BYTES {
         return Err(Error::invalid("$", "the file is too large to import"));
     }
@@ -134,23 +164,27 @@ pub fn plan(bytes: &[u8]) -> Result<ImportPlan> {
         return Err(Error::invalid("$", "nested too deeply"));
     }
     let root = Path::root();
-    let top: BTreeMap<String, &RawValue> =
-        serde_json::from_slice(bytes).map_err(|e| json_error(&root, &e))?;
-    match string_at(&top, "resourceType", &root)? {
-        Some(t) if t == "Bundle" => plan_bundle(&top, &root),
-        Some(_) => {
-            // One resource: parsed whole only here, a Bundle never is.
-            let whole: &RawValue =
+    let entries = match BundleHead::read(bytes) {
+        Some(entries) => entries,
+        None => {
+            let top: BTreeMap<String, &RawValue> =
                 serde_json::from_slice(bytes).map_err(|e| json_error(&root, &e))?;
-            let raw = Raw::read(whole, root, None)?;
-            let value = raw.parse()?;
-            let r = raw.resource(&value);
-            let mut plan = ImportPlan::default();
-            plan.items.push(r.plan(&[], &Refs::default())?);
-            Ok(plan)
+            match string_at(&top, "resourceType", &root)? {
+                Some(t) if t == "Bundle" => bundle_entries(&top, &root)?,
+                Some(_) => {
+                    // One resource: parsed whole only here, a Bundle never is.
+                    let whole: &RawValue =
+                        serde_json::from_slice(bytes).map_err(|e| json_error(&root, &e))?;
+                    let raw = Raw::read(whole, root, None)?;
+                    let value = raw.parse()?;
+                    let r = raw.resource(&value);
+                    return sink(vec![then(r.plan(&[], &Refs::default())?)], 1);
+                }
+                None => return Err(root.key("resourceType").err("is required")),
+            }
         }
-        None => Err(root.key("resourceType").err("is required")),
-    }
+    };
+    plan_entries(entries, &root.key("entry"), then, sink)
 }
 
 /// [`plan`] of an already parsed value.
@@ -194,6 +228,19 @@ pub(crate) struct Raw<'a> {
 
 impl<'a> Raw<'a> {
     fn read(raw: &'a RawValue, path: Path, full_url: Option<String>) -> Result<Self> {
+        if let Some(ResourceHead {
+            resource_type: Some(rtype),
+            id,
+        }) = head::<ResourceHead<'a>>(raw)
+        {
+            return Ok(Raw {
+                raw,
+                path,
+                full_url,
+                rtype: rtype.into_owned(),
+                id: id.map(Cow::into_owned),
+            });
+        }
         let head: BTreeMap<String, &RawValue> =
             serde_json::from_str(raw.get()).map_err(|e| json_error(&path, &e))?;
         let rtype = string_at(&head, "resourceType", &path)?
@@ -413,7 +460,64 @@ enum Read<'a> {
     Empty(PlannedItem),
 }
 
-fn plan_bundle(top: &BTreeMap<String, &RawValue>, root: &Path) -> Result<ImportPlan> {
+/// The top of a Bundle, read in one typed pass that allocates nothing for what it skips.
+#[derive(Deserialize)]
+struct BundleHead<'a> {
+    #[serde(rename = "resourceType", borrow)]
+    resource_type: Option<Cow<'a, str>>,
+    #[serde(rename = "type", borrow)]
+    ty: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    entry: Option<Vec<&'a RawValue>>,
+}
+
+impl<'a> BundleHead<'a> {
+    /// The entries of a well-formed Bundle of a type this import reads; `None` for anything
+    /// else (another resource, a malformed Bundle, duplicate keys), which the general reading
+    /// then handles, with its errors naming the path.
+    fn read(bytes: &'a [u8]) -> Option<Vec<&'a RawValue>> {
+        // serde would also read a struct from an array: only objects take this way.
+        if bytes.trim_ascii_start().first() != Some(&b'{') {
+            return None;
+        }
+        let head: BundleHead<'a> = serde_json::from_slice(bytes).ok()?;
+        let bundle = head.resource_type.as_deref() == Some("Bundle")
+            && head.ty.is_some_and(|t| BUNDLE_TYPES.contains(&t.as_ref()));
+        bundle.then(|| head.entry.unwrap_or_default())
+    }
+}
+
+/// The parts of a Bundle entry the plan reads, as [`BundleHead`] reads the Bundle.
+#[derive(Deserialize)]
+struct EntryHead<'a> {
+    #[serde(rename = "fullUrl", borrow)]
+    full_url: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    resource: Option<&'a RawValue>,
+}
+
+/// The type and id of a resource, as [`BundleHead`] reads the Bundle.
+#[derive(Deserialize)]
+struct ResourceHead<'a> {
+    #[serde(rename = "resourceType", borrow)]
+    resource_type: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+}
+
+/// `T` read from an object's raw text, or `None` (not an object, malformed, duplicate keys).
+fn head<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Option<T> {
+    if !raw.get().starts_with('{') {
+        return None;
+    }
+    serde_json::from_str(raw.get()).ok()
+}
+
+/// The entries of a Bundle read the general way: its type checked, `entry` an array.
+fn bundle_entries<'a>(
+    top: &BTreeMap<String, &'a RawValue>,
+    root: &Path,
+) -> Result<Vec<&'a RawValue>> {
     let ty = string_at(top, "type", root)?.ok_or_else(|| root.key("type").err("is required"))?;
     if !BUNDLE_TYPES.contains(&ty.as_str()) {
         return Err(root
@@ -421,39 +525,58 @@ fn plan_bundle(top: &BTreeMap<String, &RawValue>, root: &Path) -> Result<ImportP
             .err("is not a Bundle type this import reads"));
     }
     let entry_path = root.key("entry");
-    let raw: Vec<&RawValue> = match top.get("entry") {
+    Ok(match top.get("entry") {
         None => vec![],
         Some(r) if r.get() == "null" => vec![],
         Some(r) => serde_json::from_str(r.get()).map_err(|e| match e.classify() {
             serde_json::error::Category::Data => entry_path.err("expected an array"),
             _ => json_error(&entry_path, &e),
         })?,
+    })
+}
+
+/// One entry: its resource's type and id, or the item saying it has none.
+fn read_entry<'a>(raw: &'a RawValue, ep: Path) -> Result<Read<'a>> {
+    let (full_url, resource) = match head::<EntryHead<'a>>(raw) {
+        Some(h) => (h.full_url.map(Cow::into_owned), h.resource),
+        None => {
+            let eo: BTreeMap<String, &RawValue> =
+                serde_json::from_str(raw.get()).map_err(|e| json_error(&ep, &e))?;
+            let full_url = string_at(&eo, "fullUrl", &ep)?;
+            (full_url, eo.get("resource").copied())
+        }
     };
+    Ok(match resource.filter(|r| r.get() != "null") {
+        Some(r) => Read::Resource(Raw::read(r, ep.key("resource"), full_url)?),
+        None => Read::Empty(PlannedItem {
+            path: ep.as_str().to_owned(),
+            resource_type: String::new(),
+            resource_id: None,
+            original: String::new(),
+            outcome: skip("the entry has no resource"),
+        }),
+    })
+}
+
+/// Plan the entries of a Bundle: every entry is read (type, id) before any is mapped, so the
+/// references between them resolve; then the resources are mapped in chunks, handed to `sink`
+/// in input order (entries without a resource first).
+fn plan_entries<X: Send>(
+    raw: Vec<&RawValue>,
+    entry_path: &Path,
+    then: &(dyn Fn(PlannedItem) -> X + Sync),
+    sink: &mut dyn FnMut(Vec<X>, usize) -> Result<()>,
+) -> Result<()> {
     if raw.len() > MAX_ENTRIES {
         return Err(entry_path.err("has too many entries"));
     }
+    let read = in_order(&raw, |i, e| read_entry(e, entry_path.index(i)))?;
     let mut entries = Vec::with_capacity(raw.len());
-    let mut plan = ImportPlan::default();
-    let read = in_order(&raw, |i, e| {
-        let ep = entry_path.index(i);
-        let eo: BTreeMap<String, &RawValue> =
-            serde_json::from_str(e.get()).map_err(|e| json_error(&ep, &e))?;
-        let full_url = string_at(&eo, "fullUrl", &ep)?;
-        Ok(match eo.get("resource").filter(|r| r.get() != "null") {
-            Some(r) => Read::Resource(Raw::read(r, ep.key("resource"), full_url)?),
-            None => Read::Empty(PlannedItem {
-                path: ep.as_str().to_owned(),
-                resource_type: String::new(),
-                resource_id: None,
-                original: String::new(),
-                outcome: skip("the entry has no resource"),
-            }),
-        })
-    })?;
+    let mut empty = vec![];
     for r in read {
         match r {
             Read::Resource(raw) => entries.push(raw),
-            Read::Empty(item) => plan.items.push(item),
+            Read::Empty(item) => empty.push(item),
         }
     }
     let refs = Refs::build(&entries);
@@ -472,79 +595,36 @@ fn plan_bundle(top: &BTreeMap<String, &RawValue>, root: &Path) -> Result<ImportP
             }
         }
     }
-    let items = in_order(&entries, |i, e| {
-        Ok(match consumed.get(&i) {
-            Some(c) => PlannedItem {
-                path: e.path.as_str().to_owned(),
-                resource_type: e.rtype.clone(),
-                resource_id: e.id.clone(),
-                original: String::new(),
-                outcome: Outcome::LineOf { checkup: c.clone() },
-            },
-            None => {
-                let value = e.parse()?;
-                e.resource(&value).plan(&entries, &refs)?
-            }
-        })
-    })?;
-    plan.items.extend(items);
-    Ok(plan)
-}
-
-/// Entries per thread below which a Bundle is read on the calling thread only.
-const ENTRIES_PER_THREAD: usize = 2_000;
-/// Most threads a plan uses.
-const MAX_THREADS: usize = 4;
-
-/// `f` over every item, in order, as `items.iter().enumerate().map(f).collect()` would give it
-/// (the same results and, on failure, the error of the first item that fails), with a large
-/// Bundle split between a few threads: each entry is parsed and mapped on its own, so the work
-/// divides cleanly. Falls back to the calling thread when a thread cannot be started.
-fn in_order<T: Sync, R: Send>(
-    items: &[T],
-    f: impl Fn(usize, &T) -> Result<R> + Sync,
-) -> Result<Vec<R>> {
-    let run = |start: usize, part: &[T]| -> Result<Vec<R>> {
-        part.iter()
-            .enumerate()
-            .map(|(j, t)| f(start + j, t))
-            .collect()
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(MAX_THREADS)
-        .min(items.len() / ENTRIES_PER_THREAD);
-    if threads <= 1 {
-        return run(0, items);
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let run = &run;
-        let others: Vec<_> = items
-            .chunks(chunk)
-            .enumerate()
-            .skip(1)
-            .map(|(c, part)| {
-                let start = c * chunk;
-                let handle = std::thread::Builder::new()
-                    .name("phr-fhir-plan".into())
-                    .spawn_scoped(s, move || run(start, part));
-                (start, part, handle)
-            })
-            .collect();
-        let mut out = run(0, &items[..chunk])?;
-        out.reserve(items.len() - chunk);
-        for (start, part, handle) in others {
-            let done = match handle {
-                Ok(h) => h
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                Err(_) => run(start, part),
-            };
-            out.extend(done?);
+    let total = empty.len() + entries.len();
+    // `sink`'s error waits until every entry is known to be well formed (see `plan_chunks`).
+    let mut failed = None;
+    let mut deliver = |items: Vec<X>| {
+        if failed.is_none() && !items.is_empty() {
+            failed = sink(items, total).err();
         }
-        Ok(out)
-    })
+        Ok(())
+    };
+    deliver(empty.into_iter().map(then).collect())?;
+    each_in_order(
+        &entries,
+        |i, e| {
+            Ok(then(match consumed.get(&i) {
+                Some(c) => PlannedItem {
+                    path: e.path.as_str().to_owned(),
+                    resource_type: e.rtype.clone(),
+                    resource_id: e.id.clone(),
+                    original: String::new(),
+                    outcome: Outcome::LineOf { checkup: c.clone() },
+                },
+                None => {
+                    let value = e.parse()?;
+                    e.resource(&value).plan(&entries, &refs)?
+                }
+            }))
+        },
+        &mut deliver,
+    )?;
+    failed.map_or(Ok(()), Err)
 }
 
 #[cfg(test)]

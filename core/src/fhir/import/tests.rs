@@ -1,5 +1,6 @@
 //! The pure plan: limits, identities, and what each resource becomes.
 
+use super::parallel::{ENTRIES_PER_THREAD, in_order};
 use super::*;
 
 fn one(json: &str) -> PlannedItem {
@@ -187,4 +188,47 @@ fn a_large_bundle_plans_the_same_in_parts() {
         e.to_string(),
         format!("invalid entry[{}].resource: expected an object", n - 1)
     );
+}
+
+/// The nesting check as it was first written, one byte at a time.
+fn depth_byte_by_byte(bytes: &[u8], limit: usize) -> bool {
+    let (mut depth, mut in_str, mut esc) = (0usize, false, false);
+    for &b in bytes {
+        if in_str {
+            match (esc, b) {
+                (true, _) => esc = false,
+                (false, b'\\') => esc = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    true
+}
+
+proptest::proptest! {
+    /// Skipping string bodies with memchr decides exactly as the byte-by-byte scan, escapes,
+    /// unterminated strings and a trailing backslash included.
+    #[test]
+    fn the_nesting_check_skips_strings_without_changing_its_answer(
+        text in "[\\[\\]{}\"\\\\a ]{0,48}",
+        limit in 0usize..6,
+    ) {
+        proptest::prop_assert_eq!(
+            within_depth(text.as_bytes(), limit),
+            depth_byte_by_byte(text.as_bytes(), limit)
+        );
+    }
 }
