@@ -605,3 +605,127 @@ fn the_gated_export_leaves_out_what_consent_withholds() {
         "{none:?}"
     );
 }
+
+/// Every live record of one observation type, page by page.
+fn observations(s: &Session, me: &str, ty: ObservationType) -> Vec<Record> {
+    let filter = RecordFilter {
+        observation_type: Some(ty),
+        ..Default::default()
+    };
+    let (mut out, mut page) = (vec![], PageRequest::first(1000));
+    loop {
+        let p = s.list_records(me, me, &filter, &page).unwrap();
+        out.extend(p.records);
+        match p.next {
+            Some(after) => page.after = Some(after),
+            None => return out,
+        }
+    }
+}
+
+/// A Bundle large enough to be read on several threads and written while later chunks are
+/// still being read: `weights` weights, then ONE height (older than every weight) at the end.
+fn weights_then_height(weights: usize) -> Vec<String> {
+    let obs = |id: String, loinc: &str, at: String, value: f64, unit: &str| {
+        format!(
+            r#"{{"fullUrl":"urn:uuid:{id}","resource":{{"resourceType":"Observation","id":"{id}","status":"final","code":{{"coding":[{{"system":"http://loinc.org","code":"{loinc}"}}]}},"effectiveDateTime":"{at}","valueQuantity":{{"value":{value},"unit":"{unit}","system":"http://unitsofmeasure.org","code":"{unit}"}}}}}}"#
+        )
+    };
+    let start = chrono::DateTime::parse_from_rfc3339("2025-01-01T07:00:00+09:00").unwrap();
+    let mut entries: Vec<String> = (0..weights)
+        .map(|i| {
+            let at = start + chrono::Duration::minutes(i as i64);
+            let kg = 50.0 + (i % 200) as f64 / 10.0;
+            obs(
+                format!("00000000-0000-4000-8000-{i:012}"),
+                "29463-7",
+                at.to_rfc3339(),
+                kg,
+                "kg",
+            )
+        })
+        .collect();
+    entries.push(obs(
+        "00000000-0000-4000-9000-000000000001".into(),
+        "8302-2",
+        "2024-12-01T07:00:00+09:00".into(),
+        160.0,
+        "cm",
+    ));
+    entries
+}
+
+fn bundle_of(entries: &[String]) -> String {
+    format!(
+        r#"{{"resourceType":"Bundle","type":"collection","entry":[{}]}}"#,
+        entries.join(",")
+    )
+}
+
+/// The writer starts on the first chunks while the rest is still being read; the outcome must
+/// not depend on that: a height at the very end still gives every weight before it its BMI.
+#[test]
+fn a_height_at_the_end_of_a_large_bundle_gives_every_weight_its_bmi() {
+    let (_d, s, me) = store();
+    let n = 4_500;
+    let report = import(&s, &me, &bundle_of(&weights_then_height(n))).unwrap();
+    assert_eq!(report.imported.len(), n + 1);
+    assert_eq!(report.derived, n);
+    let bmis = observations(&s, &me, ObservationType::Bmi);
+    assert_eq!(bmis.len(), n);
+    for b in &bmis {
+        let RecordBody::Observation(o) = &b.body else {
+            panic!("a BMI is an observation")
+        };
+        let weight = 50.0 + ((o.effective.utc_seconds - 1_735_682_400) / 60 % 200) as f64 / 10.0;
+        assert_eq!(o.value, bmi(weight, 160.0), "{o:?}");
+    }
+}
+
+/// All or nothing holds when the writer has already written the first chunks: a malformed last
+/// entry, or someone else's Patient at the end, leaves the store as it was. A malformed entry is
+/// reported ahead of a wrong Patient earlier in the input, as when everything was read first.
+#[test]
+fn a_large_bundle_bad_at_its_end_imports_nothing() {
+    let (_d, s, me) = store();
+    let mut entries = weights_then_height(4_500);
+    let patient = |birth: &str| {
+        format!(r#"{{"resource":{{"resourceType":"Patient","birthDate":"{birth}"}}}}"#)
+    };
+    let bad_value = r#"{"resource":{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},"effectiveDateTime":"2025-01-01","valueQuantity":{"value":"60"}}}"#;
+    let cases = [
+        (None, Some(bad_value.to_owned()), "valueQuantity.value"),
+        (None, Some(patient("1988-08-08")), "birthDate"),
+        (
+            Some(patient("1988-08-08")),
+            Some(bad_value.to_owned()),
+            "valueQuantity.value",
+        ),
+    ];
+    for (first, last, named) in cases {
+        let mut e = entries.clone();
+        if let Some(p) = first {
+            e.insert(0, p);
+        }
+        e.extend(last);
+        let err = import(&s, &me, &bundle_of(&e)).unwrap_err();
+        let Error::InvalidInput { field, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(
+            field,
+            &format!("entry[{}].resource.{named}", e.len() - 1),
+            "{err}"
+        );
+        assert!(all_records(&s, &me).is_empty());
+    }
+    // The same Bundle without the bad entry imports: nothing was left half-written.
+    entries.insert(0, patient("1960-04-12"));
+    assert_eq!(
+        import(&s, &me, &bundle_of(&entries))
+            .unwrap()
+            .imported
+            .len(),
+        4_501
+    );
+}

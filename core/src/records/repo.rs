@@ -12,7 +12,7 @@ use super::rollup;
 use super::time::Stamp;
 use crate::error::{Error, Result, StorageFailure};
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{CachedStatement, Connection, OptionalExtension, Row, Statement, params};
 
 fn date_str(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
@@ -48,28 +48,71 @@ pub(crate) fn insert_with_original(
     insert_body(conn, &meta.id, &meta.subject_id, body, None)
 }
 
-/// [`insert_with_original`], counting an observation into `rollups` (written by
-/// [`rollup::Batch::flush`]) instead of into the roll-up tables now: an import of thousands of
-/// readings updates each bucket once.
-pub(crate) fn insert_batched(
-    conn: &Connection,
-    meta: &RecordMeta,
-    body: &RecordBody,
-    original_json: Option<&str>,
-    rollups: &mut rollup::Batch,
-) -> Result<()> {
-    insert_row(conn, meta, original_json)?;
-    insert_body(conn, &meta.id, &meta.subject_id, body, Some(rollups))
+/// New records written in bulk in one transaction (an import): the two statements every
+/// observation needs are prepared once instead of being looked up in rusqlite's statement cache
+/// (which hashes and compares the SQL text) for every record, and an observation is counted into
+/// `rollups` (written by [`rollup::Batch::flush`]) instead of into the roll-up tables at once,
+/// so thousands of readings update each bucket once.
+pub(crate) struct BulkInsert<'c> {
+    conn: &'c Connection,
+    row: CachedStatement<'c>,
+    observation: CachedStatement<'c>,
 }
 
+impl<'c> BulkInsert<'c> {
+    pub(crate) fn new(conn: &'c Connection) -> Result<Self> {
+        Ok(BulkInsert {
+            conn,
+            row: conn.prepare_cached(INSERT_RECORD)?,
+            observation: conn.prepare_cached(INSERT_OBSERVATION)?,
+        })
+    }
+
+    /// [`insert_with_original`], with the roll-ups counted into `rollups`.
+    pub(crate) fn insert(
+        &mut self,
+        meta: &RecordMeta,
+        body: &RecordBody,
+        original_json: Option<&str>,
+        rollups: &mut rollup::Batch,
+    ) -> Result<()> {
+        exec_row(&mut self.row, meta, original_json)?;
+        match body {
+            RecordBody::Observation(o) => {
+                exec_observation(&mut self.observation, &meta.id, &meta.subject_id, o)?;
+                rollups.add(&meta.subject_id, o);
+                Ok(())
+            }
+            other => insert_body(self.conn, &meta.id, &meta.subject_id, other, Some(rollups)),
+        }
+    }
+}
+
+const INSERT_RECORD: &str =
+    "INSERT INTO record (id, subject_id, kind, effective_utc, effective_offset, version,
+        created_utc, created_offset, updated_utc, updated_offset, provenance, source, deleted_utc,
+        original_json)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+
+const INSERT_OBSERVATION: &str =
+    "INSERT INTO observation (record_id, subject_id, type, code, unit, value, value2, value3,
+        qualifier, effective_utc, derived_from)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
 fn insert_row(conn: &Connection, meta: &RecordMeta, original_json: Option<&str>) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO record (id, subject_id, kind, effective_utc, effective_offset, version,
-            created_utc, created_offset, updated_utc, updated_offset, provenance, source, deleted_utc,
-            original_json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?
-    .execute(params![
+    exec_row(
+        &mut *conn.prepare_cached(INSERT_RECORD)?,
+        meta,
+        original_json,
+    )
+}
+
+fn exec_row(
+    stmt: &mut Statement<'_>,
+    meta: &RecordMeta,
+    original_json: Option<&str>,
+) -> Result<()> {
+    stmt.execute(params![
         meta.id,
         meta.subject_id,
         meta.kind.as_str(),
@@ -88,6 +131,28 @@ fn insert_row(conn: &Connection, meta: &RecordMeta, original_json: Option<&str>)
     Ok(())
 }
 
+fn exec_observation(
+    stmt: &mut Statement<'_>,
+    id: &str,
+    subject: &str,
+    o: &Observation,
+) -> Result<()> {
+    stmt.execute(params![
+        id,
+        subject,
+        o.observation_type.as_str(),
+        o.code,
+        o.unit,
+        o.value,
+        o.value2,
+        o.value3,
+        o.glucose_timing.map(|t| t.as_str()).unwrap_or(""),
+        o.effective.utc_seconds,
+        o.derived_from,
+    ])?;
+    Ok(())
+}
+
 /// The typed rows of a record; an observation is counted into `rollups` when given, else into
 /// the roll-up tables at once.
 fn insert_body(
@@ -99,24 +164,12 @@ fn insert_body(
 ) -> Result<()> {
     match body {
         RecordBody::Observation(o) => {
-            conn.prepare_cached(
-                "INSERT INTO observation (record_id, subject_id, type, code, unit, value, value2, value3,
-                    qualifier, effective_utc, derived_from)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(params![
+            exec_observation(
+                &mut *conn.prepare_cached(INSERT_OBSERVATION)?,
                 id,
                 subject,
-                o.observation_type.as_str(),
-                o.code,
-                o.unit,
-                o.value,
-                o.value2,
-                o.value3,
-                o.glucose_timing.map(|t| t.as_str()).unwrap_or(""),
-                o.effective.utc_seconds,
-                o.derived_from,
-            ])?;
+                o,
+            )?;
             match rollups {
                 Some(batch) => batch.add(subject, o),
                 None => rollup::add(conn, subject, o)?,

@@ -8,10 +8,10 @@ use super::writes::{load_any, new_meta, update_in};
 use crate::access::Action;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
-use crate::fhir::import::{Identity, Outcome, PlannedItem, PlannedRecord, plan};
+use crate::fhir::import::{Identity, Outcome, PlannedItem, PlannedRecord, plan_chunks};
 use crate::records::imported::{self, KeptDocument};
 use crate::records::{
-    Observation, ObservationType, Provenance, Record, RecordBody, RecordKind, RecordMeta,
+    Observation, ObservationType, Person, Provenance, Record, RecordBody, RecordKind, RecordMeta,
     RollupBatch, Stamp, persons, repo,
 };
 use rusqlite::{Connection, OptionalExtension};
@@ -47,15 +47,16 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    /// `item` goes into `list` (its original JSON is dropped here, it is written by now).
     fn push(
         list: &mut Vec<ImportedResource>,
-        item: &PlannedItem,
+        item: PlannedItem,
         id: Option<&str>,
         why: Option<&str>,
     ) {
         list.push(ImportedResource {
-            path: item.path.clone(),
-            resource_type: item.resource_type.clone(),
+            path: item.path,
+            resource_type: item.resource_type,
             record_id: id.map(str::to_owned),
             reason: why.map(str::to_owned),
         });
@@ -63,9 +64,10 @@ impl ImportReport {
 }
 
 /// A record ready to write.
-struct Ready<'p> {
-    item: &'p PlannedItem,
-    record: &'p PlannedRecord,
+struct Ready {
+    item: PlannedItem,
+    /// `meta.lastUpdated` as it came ([`unchanged`]).
+    last_updated: Option<String>,
     body: RecordBody,
     effective: Stamp,
     /// The record ids its identities name, best first ([`candidate`]).
@@ -110,7 +112,7 @@ enum Found {
 /// names no record, so only the others are loaded.
 fn find(
     conn: &Connection,
-    ready: &Ready<'_>,
+    ready: &Ready,
     subject: &str,
     used: &HashSet<String>,
     present: &HashSet<String>,
@@ -206,6 +208,7 @@ fn derive_bmi(
     o: &Observation,
     now: Stamp,
     heights: &mut Heights,
+    insert: &mut repo::BulkInsert<'_>,
     rollups: &mut RollupBatch,
 ) -> Result<Option<String>> {
     if o.observation_type != ObservationType::Weight {
@@ -234,18 +237,240 @@ fn derive_bmi(
         Provenance::Derived,
         None,
     );
-    repo::insert_batched(conn, &meta, &body, None, rollups)?;
+    insert.insert(&meta, &body, None, rollups)?;
     Ok(Some(meta.id))
 }
 
 /// The resource is the one stored: the same original JSON, or our own export of the stored
 /// version (same `meta.lastUpdated`), whose body may map back with small differences (a
 /// medication's dose and frequency come back as one text).
-fn unchanged(conn: &Connection, old: &Record, r: &Ready<'_>) -> Result<bool> {
-    if r.record.last_updated.as_deref() == Some(crate::fhir::date_time(old.meta.updated).as_str()) {
+fn unchanged(conn: &Connection, old: &Record, r: &Ready) -> Result<bool> {
+    if r.last_updated.as_deref() == Some(crate::fhir::date_time(old.meta.updated).as_str()) {
         return Ok(true);
     }
     Ok(imported::original(conn, &old.meta.id)?.as_deref() == Some(r.item.original.as_str()))
+}
+
+/// The import's writing side, inside its one transaction: fed a chunk of resources at a time
+/// in input order.
+struct Writer<'a> {
+    tx: &'a Connection,
+    subject: &'a str,
+    provenance: Provenance,
+    source: &'a Option<String>,
+    now: Stamp,
+    report: ImportReport,
+    /// Records written or changed, for the audit entry.
+    ids: Vec<String>,
+    /// Record ids this import has written.
+    used: HashSet<String>,
+    /// Candidate ids that named a stored record when their chunk was looked up.
+    present: HashSet<String>,
+    heights: Heights,
+    insert: repo::BulkInsert<'a>,
+    rollups: RollupBatch,
+    /// Weights wait until every other resource is written, so that each one's BMI uses every
+    /// height of the import, wherever it stands in the input.
+    weights: Vec<Ready>,
+    /// Kept as documents at the end, with the reason.
+    documents: Vec<(PlannedItem, String)>,
+}
+
+/// A planned resource after validation.
+enum Prepared {
+    Record(Box<Ready>),
+    /// A value the record model refuses, with the field and why.
+    Refused {
+        item: PlannedItem,
+        why: String,
+    },
+    /// Validation could not run (not a refusal of the input): the import stops.
+    Failed(Error),
+    /// Not a record.
+    Other(PlannedItem),
+}
+
+fn is_weight(r: &Ready) -> bool {
+    matches!(&r.body, RecordBody::Observation(o) if o.observation_type == ObservationType::Weight)
+}
+
+impl Writer<'_> {
+    /// What one planned resource is: a record to write, or what the report says of it. A
+    /// Patient who is someone else stops the import.
+    fn classify(&mut self, p: Prepared, person: &Person) -> Result<Option<Ready>> {
+        let report = &mut self.report;
+        let item = match p {
+            Prepared::Record(ready) => return Ok(Some(*ready)),
+            Prepared::Refused { item, why } => {
+                ImportReport::push(&mut report.skipped, item.clone(), None, Some(&why));
+                self.documents
+                    .push((item, format!("refused by the record model: {why}")));
+                return Ok(None);
+            }
+            Prepared::Failed(e) => return Err(e),
+            Prepared::Other(item) => item,
+        };
+        match &item.outcome {
+            Outcome::Patient { birth_date } => {
+                if birth_date.is_some_and(|d| d != person.details.birth_date) {
+                    return Err(Error::invalid(
+                        format!("{}.birthDate", item.path),
+                        "this Patient is not the person the import is for",
+                    ));
+                }
+                ImportReport::push(
+                    &mut report.skipped,
+                    item,
+                    None,
+                    Some("the Patient is this person"),
+                );
+            }
+            Outcome::Document { reason } => {
+                let reason = reason.clone();
+                self.documents.push((item, reason));
+            }
+            Outcome::Skipped { reason } => {
+                let reason = reason.clone();
+                ImportReport::push(&mut report.skipped, item, None, Some(&reason))
+            }
+            Outcome::LineOf { .. } => report.checkup_lines += 1,
+            // Records arrive prepared.
+            Outcome::Record(_) => {}
+        }
+        Ok(None)
+    }
+
+    /// Write a chunk's records (weights wait, see `weights`); returns how many wait.
+    fn chunk(&mut self, ready: Vec<Ready>) -> Result<usize> {
+        // One query tells which candidate ids of the chunk name stored records; ids written by
+        // this import since are in `used`, so no other id needs a look-up.
+        self.present.extend(repo::existing_ids(
+            self.tx,
+            ready
+                .iter()
+                .flat_map(|r| r.candidates.iter().map(String::as_str)),
+        )?);
+        let before = self.weights.len();
+        for r in ready {
+            if is_weight(&r) {
+                self.weights.push(r);
+            } else {
+                self.write(r)?;
+            }
+        }
+        Ok(self.weights.len() - before)
+    }
+
+    /// The waiting weights, the roll-ups and the documents; the report and the records touched.
+    fn finish(mut self) -> Result<(ImportReport, Vec<String>)> {
+        for r in std::mem::take(&mut self.weights) {
+            self.write(r)?;
+        }
+        self.rollups.flush(self.tx)?;
+        for (item, reason) in std::mem::take(&mut self.documents) {
+            let id = crate::fhir::derived_id(&[
+                b"fhir-document",
+                self.subject.as_bytes(),
+                item.original.as_bytes(),
+            ]);
+            imported::keep_document(
+                self.tx,
+                &KeptDocument {
+                    id: &id,
+                    subject: self.subject,
+                    resource_type: &item.resource_type,
+                    resource_id: item.resource_id.as_deref(),
+                    json: &item.original,
+                    reason: &reason,
+                    imported_utc: self.now.utc_seconds,
+                },
+            )?;
+            ImportReport::push(&mut self.report.documents, item, None, Some(&reason));
+        }
+        Ok((self.report, self.ids))
+    }
+
+    /// One record: skipped (a tombstone, twice in the input, another kind, unchanged), an
+    /// update of the stored record (history kept), or new (with its BMI for a weight).
+    fn write(&mut self, r: Ready) -> Result<()> {
+        let (tx, report) = (self.tx, &mut self.report);
+        match find(tx, &r, self.subject, &self.used, &self.present)? {
+            Found::Tombstone => ImportReport::push(
+                &mut report.skipped,
+                r.item,
+                None,
+                Some("the record was deleted on this device"),
+            ),
+            Found::Existing(old) if !self.used.insert(old.meta.id.clone()) => ImportReport::push(
+                &mut report.skipped,
+                r.item,
+                Some(&old.meta.id),
+                Some("the same resource came twice"),
+            ),
+            Found::Existing(old) if old.meta.kind != r.body.kind() => ImportReport::push(
+                &mut report.skipped,
+                r.item,
+                None,
+                Some("a record of another kind has this identity"),
+            ),
+            Found::Existing(old) if old.body == r.body || unchanged(tx, &old, &r)? => {
+                ImportReport::push(
+                    &mut report.skipped,
+                    r.item,
+                    Some(&old.meta.id),
+                    Some("identical to the stored record"),
+                )
+            }
+            Found::Existing(old) => {
+                // The update recomputes roll-up buckets from the rows and may change a height:
+                // bring the roll-ups up to date first, read heights again after.
+                self.rollups.flush(tx)?;
+                self.heights.forget();
+                let touched = update_in(tx, &old, &r.body, r.effective, self.now)?;
+                imported::set_original(tx, &old.meta.id, Some(&r.item.original))?;
+                ImportReport::push(&mut report.updated, r.item, Some(&old.meta.id), None);
+                self.ids.extend(touched);
+            }
+            Found::New(id) => {
+                self.used.insert(id.clone());
+                // `new_meta` with the id chosen here (no UUIDv7 drawn to be replaced).
+                let meta = RecordMeta {
+                    id,
+                    subject_id: self.subject.to_owned(),
+                    kind: r.body.kind(),
+                    effective: r.effective,
+                    version: 1,
+                    created: self.now,
+                    updated: self.now,
+                    provenance: self.provenance,
+                    source: self.source.clone(),
+                    deleted_utc: None,
+                };
+                self.insert
+                    .insert(&meta, &r.body, Some(&r.item.original), &mut self.rollups)?;
+                if let RecordBody::Observation(o) = &r.body {
+                    if o.observation_type == ObservationType::Height {
+                        self.heights.forget();
+                    }
+                    if let Some(bmi) = derive_bmi(
+                        tx,
+                        &meta,
+                        o,
+                        self.now,
+                        &mut self.heights,
+                        &mut self.insert,
+                        &mut self.rollups,
+                    )? {
+                        report.derived += 1;
+                        self.ids.push(bmi);
+                    }
+                }
+                ImportReport::push(&mut report.imported, r.item, Some(&meta.id), None);
+                self.ids.push(meta.id);
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Session {
@@ -284,175 +509,74 @@ impl Session {
         }
         let access = self.authorize(actor, subject, Action::Record)?;
         let source = crate::records::optional_text("source", source, 200)?;
-        let plan = plan(json)?;
         let person = self
             .store()
             .read(|c| persons::get(c, access.subject()))?
             .ok_or_else(|| Error::not_found("person"))?;
-        let mut report = ImportReport::default();
-        let mut ready = vec![];
-        let mut documents: Vec<(&PlannedItem, String)> = vec![];
-        for item in &plan.items {
-            match &item.outcome {
-                Outcome::Patient { birth_date } => {
-                    if birth_date.is_some_and(|d| d != person.details.birth_date) {
-                        return Err(Error::invalid(
-                            format!("{}.birthDate", item.path),
-                            "this Patient is not the person the import is for",
-                        ));
-                    }
-                    ImportReport::push(
-                        &mut report.skipped,
-                        item,
-                        None,
-                        Some("the Patient is this person"),
-                    );
-                }
-                Outcome::Record(r) => match self.prepare(r.input.clone()) {
-                    Ok((body, effective)) => ready.push(Ready {
-                        item,
-                        record: r,
-                        body,
-                        effective,
-                        candidates: r.identity.iter().map(|i| candidate(subject, i)).collect(),
-                    }),
-                    Err(Error::InvalidInput { field, reason }) => {
-                        let why = format!("{}: {reason}", field_path(r, item, &field));
-                        ImportReport::push(&mut report.skipped, item, None, Some(&why));
-                        documents.push((item, format!("refused by the record model: {why}")));
-                    }
-                    Err(e) => return Err(e),
-                },
-                Outcome::Document { reason } => documents.push((item, reason.clone())),
-                Outcome::Skipped { reason } => {
-                    ImportReport::push(&mut report.skipped, item, None, Some(reason))
-                }
-                Outcome::LineOf { .. } => report.checkup_lines += 1,
-            }
-        }
-        // Heights first, so a weight imported with its height gets its BMI.
-        ready.sort_by_key(|r| match &r.body {
-            RecordBody::Observation(o) if o.observation_type == ObservationType::Height => 0,
-            _ => 1,
-        });
         let now = self.now();
-        let total = ready.len() + documents.len();
         self.write(&access, AuditAction::RecordsImported, |w| {
-            let mut ids = vec![];
-            let mut used: HashSet<String> = HashSet::with_capacity(ready.len());
-            let present = repo::existing_ids(
-                w.tx,
-                ready
-                    .iter()
-                    .flat_map(|r| r.candidates.iter().map(String::as_str)),
-            )?;
-            let mut heights = Heights::default();
-            let mut rollups = RollupBatch::default();
-            for (n, r) in ready.into_iter().enumerate() {
-                if n % 256 == 0 {
-                    progress(n, total);
-                }
-                match find(w.tx, &r, subject, &used, &present)? {
-                    Found::Tombstone => ImportReport::push(
-                        &mut report.skipped,
-                        r.item,
-                        None,
-                        Some("the record was deleted on this device"),
-                    ),
-                    Found::Existing(old) if !used.insert(old.meta.id.clone()) => {
-                        ImportReport::push(
-                            &mut report.skipped,
-                            r.item,
-                            Some(&old.meta.id),
-                            Some("the same resource came twice"),
-                        )
-                    }
-                    Found::Existing(old) if old.meta.kind != r.body.kind() => ImportReport::push(
-                        &mut report.skipped,
-                        r.item,
-                        None,
-                        Some("a record of another kind has this identity"),
-                    ),
-                    Found::Existing(old) if old.body == r.body || unchanged(w.tx, &old, &r)? => {
-                        ImportReport::push(
-                            &mut report.skipped,
-                            r.item,
-                            Some(&old.meta.id),
-                            Some("identical to the stored record"),
-                        )
-                    }
-                    Found::Existing(old) => {
-                        // The update recomputes roll-up buckets from the rows and may change a
-                        // height: bring the roll-ups up to date first, read heights again after.
-                        rollups.flush(w.tx)?;
-                        heights.forget();
-                        let touched = update_in(w.tx, &old, &r.body, r.effective, now)?;
-                        imported::set_original(w.tx, &old.meta.id, Some(&r.item.original))?;
-                        ImportReport::push(&mut report.updated, r.item, Some(&old.meta.id), None);
-                        ids.extend(touched);
-                    }
-                    Found::New(id) => {
-                        used.insert(id.clone());
-                        // `new_meta` with the id chosen here (no UUIDv7 drawn to be replaced).
-                        let meta = RecordMeta {
-                            id,
-                            subject_id: subject.to_owned(),
-                            kind: r.body.kind(),
-                            effective: r.effective,
-                            version: 1,
-                            created: now,
-                            updated: now,
-                            provenance,
-                            source: source.clone(),
-                            deleted_utc: None,
-                        };
-                        repo::insert_batched(
-                            w.tx,
-                            &meta,
-                            &r.body,
-                            Some(&r.item.original),
-                            &mut rollups,
-                        )?;
-                        if let RecordBody::Observation(o) = &r.body {
-                            if o.observation_type == ObservationType::Height {
-                                heights.forget();
-                            }
-                            if let Some(bmi) =
-                                derive_bmi(w.tx, &meta, o, now, &mut heights, &mut rollups)?
-                            {
-                                report.derived += 1;
-                                ids.push(bmi);
-                            }
+            let mut writer = Writer {
+                tx: w.tx,
+                subject,
+                provenance,
+                source: &source,
+                now,
+                report: ImportReport::default(),
+                ids: vec![],
+                used: HashSet::new(),
+                present: HashSet::new(),
+                heights: Heights::default(),
+                insert: repo::BulkInsert::new(w.tx)?,
+                rollups: RollupBatch::default(),
+                weights: vec![],
+                documents: vec![],
+            };
+            let (mut done, mut of) = (0, 0);
+            // Each resource is validated on the thread that mapped it; chunks arrive here in
+            // input order while later ones are still being mapped.
+            plan_chunks(
+                json,
+                &|item| self.prepared(item, subject),
+                &mut |items, total| {
+                    of = total;
+                    done += items.len();
+                    let mut ready = Vec::with_capacity(items.len());
+                    for item in items {
+                        if let Some(r) = writer.classify(item, &person)? {
+                            ready.push(r);
                         }
-                        ImportReport::push(&mut report.imported, r.item, Some(&meta.id), None);
-                        ids.push(meta.id);
                     }
-                }
-            }
-            rollups.flush(w.tx)?;
-            for (item, reason) in &documents {
-                let id = crate::fhir::derived_id(&[
-                    b"fhir-document",
-                    subject.as_bytes(),
-                    item.original.as_bytes(),
-                ]);
-                imported::keep_document(
-                    w.tx,
-                    &KeptDocument {
-                        id: &id,
-                        subject,
-                        resource_type: &item.resource_type,
-                        resource_id: item.resource_id.as_deref(),
-                        json: &item.original,
-                        reason,
-                        imported_utc: now.utc_seconds,
-                    },
-                )?;
-                ImportReport::push(&mut report.documents, item, None, Some(reason));
-            }
-            progress(total, total);
-            Ok((report, ids))
+                    done -= writer.chunk(ready)?;
+                    progress(done, of);
+                    Ok(())
+                },
+            )?;
+            let report = writer.finish()?;
+            progress(of, of);
+            Ok(report)
         })
+    }
+
+    /// A planned resource with its record validated by the same rules as every other write
+    /// (run on the thread that mapped it).
+    fn prepared(&self, item: PlannedItem, subject: &str) -> Prepared {
+        let Outcome::Record(r) = &item.outcome else {
+            return Prepared::Other(item);
+        };
+        match self.prepare(r.input.clone()) {
+            Ok((body, effective)) => Prepared::Record(Box::new(Ready {
+                candidates: r.identity.iter().map(|i| candidate(subject, i)).collect(),
+                last_updated: r.last_updated.clone(),
+                item,
+                body,
+                effective,
+            })),
+            Err(Error::InvalidInput { field, reason }) => Prepared::Refused {
+                why: format!("{}: {reason}", field_path(r, &item, &field)),
+                item,
+            },
+            Err(e) => Prepared::Failed(e),
+        }
     }
 
     /// How many FHIR resources are kept as documents for `subject`, by resource type.
