@@ -8,7 +8,6 @@ use crate::output::{CliError, CliResult};
 use chrono::{Offset, TimeZone, Utc};
 use clap::{Args, ValueEnum};
 use phr_core::records::Stamp;
-use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -65,30 +64,24 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> CliResult {
             .fix()
             .local_minus_utc(),
     };
-    let bundle = match (&a.recipient, &a.purpose) {
+    // Written by the core's streaming writer: no JSON tree of the whole record is built.
+    let out = match (&a.recipient, &a.purpose) {
         (Some(recipient), Some(purpose)) => {
             o.session
                 .set_operator_profile(super::consent::load_profile(a.profile.as_deref())?)?;
             o.session
-                .export_fhir_for(&o.actor, &o.subject, recipient, purpose, at)?
+                .export_fhir_for_json(&o.actor, &o.subject, recipient, purpose, at)?
         }
-        _ => o.session.export_fhir(&o.actor, &o.subject, at)?,
+        _ => o.session.export_fhir_json(&o.actor, &o.subject, at)?,
     };
     let file = create_private(&a.out)?;
     let mut w = BufWriter::new(file);
-    serde_json::to_writer(&mut w, &bundle).map_err(|e| CliError::Io(e.into()))?;
+    w.write_all(&out.json)?;
     w.flush()?;
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for e in bundle["entry"].as_array().into_iter().flatten() {
-        let t = e["resource"]["resourceType"].as_str().unwrap_or("?");
-        *counts.entry(t).or_default() += 1;
-    }
-    let total: usize = counts.values().sum();
-    let parts: Vec<String> = counts.iter().map(|(t, n)| format!("{t} {n}")).collect();
     println!(
-        "wrote {total} FHIR resources to {} ({})",
-        a.out.display(),
-        parts.join(", ")
+        "wrote {} FHIR resources to {}",
+        out.resources,
+        a.out.display()
     );
     Ok(())
 }
