@@ -16,6 +16,7 @@ use crate::records::{
 };
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// One resource and what became of it.
@@ -47,16 +48,15 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
-    /// `item` goes into `list` (its original JSON is dropped here, it is written by now).
     fn push(
         list: &mut Vec<ImportedResource>,
-        item: PlannedItem,
+        (path, resource_type): (String, String),
         id: Option<&str>,
         why: Option<&str>,
     ) {
         list.push(ImportedResource {
-            path: item.path,
-            resource_type: item.resource_type,
+            path,
+            resource_type,
             record_id: id.map(str::to_owned),
             reason: why.map(str::to_owned),
         });
@@ -64,8 +64,11 @@ impl ImportReport {
 }
 
 /// A record ready to write.
-struct Ready {
-    item: PlannedItem,
+struct Ready<'a> {
+    /// Where it sits in the input and its resource type, for the report.
+    named: (String, String),
+    /// The resource as it came, borrowed from the input.
+    original: Cow<'a, str>,
     /// `meta.lastUpdated` as it came ([`unchanged`]).
     last_updated: Option<String>,
     body: RecordBody,
@@ -76,16 +79,16 @@ struct Ready {
 
 /// Where a refused field sits in the JSON: the exact field, else the longest prefix
 /// (`results[3].code` → the line's path).
-fn field_path(r: &PlannedRecord, item: &PlannedItem, field: &str) -> String {
-    if let Some((_, p)) = r.fields.iter().find(|(f, _)| f == field) {
+fn field_path(fields: &[(String, String)], path: &str, field: &str) -> String {
+    if let Some((_, p)) = fields.iter().find(|(f, _)| f == field) {
         return p.clone();
     }
-    r.fields
+    fields
         .iter()
         .filter(|(f, _)| field.starts_with(f.as_str()))
         .max_by_key(|(f, _)| f.len())
         .map(|(f, p)| format!("{p} ({})", field[f.len()..].trim_start_matches('.')))
-        .unwrap_or_else(|| format!("{} ({field})", item.path))
+        .unwrap_or_else(|| format!("{path} ({field})"))
 }
 
 /// The record id an identity names for `subject`: a UUID as is, anything else derived.
@@ -112,7 +115,7 @@ enum Found {
 /// names no record, so only the others are loaded.
 fn find(
     conn: &Connection,
-    ready: &Ready,
+    ready: &Ready<'_>,
     subject: &str,
     used: &HashSet<String>,
     present: &HashSet<String>,
@@ -138,7 +141,7 @@ fn find(
         crate::fhir::derived_id(&[
             b"fhir-import-content",
             subject.as_bytes(),
-            ready.item.original.as_bytes(),
+            ready.original.as_bytes(),
         ])
     });
     Ok(Found::New(id))
@@ -244,11 +247,11 @@ fn derive_bmi(
 /// The resource is the one stored: the same original JSON, or our own export of the stored
 /// version (same `meta.lastUpdated`), whose body may map back with small differences (a
 /// medication's dose and frequency come back as one text).
-fn unchanged(conn: &Connection, old: &Record, r: &Ready) -> Result<bool> {
+fn unchanged(conn: &Connection, old: &Record, r: &Ready<'_>) -> Result<bool> {
     if r.last_updated.as_deref() == Some(crate::fhir::date_time(old.meta.updated).as_str()) {
         return Ok(true);
     }
-    Ok(imported::original(conn, &old.meta.id)?.as_deref() == Some(r.item.original.as_str()))
+    Ok(imported::original(conn, &old.meta.id)?.as_deref() == Some(r.original.as_ref()))
 }
 
 /// The import's writing side, inside its one transaction: fed a chunk of resources at a time
@@ -271,38 +274,50 @@ struct Writer<'a> {
     rollups: RollupBatch,
     /// Weights wait until every other resource is written, so that each one's BMI uses every
     /// height of the import, wherever it stands in the input.
-    weights: Vec<Ready>,
+    weights: Vec<Ready<'a>>,
     /// Kept as documents at the end, with the reason.
-    documents: Vec<(PlannedItem, String)>,
+    documents: Vec<(PlannedItem<'a>, String)>,
+    /// What is left of each written record, freed only once the import is over: it was
+    /// allocated on a planning thread, and glibc frees such memory under that thread's arena
+    /// lock, which the planning thread holds while it allocates (measured: a fifth of the
+    /// writer's time went to that contention).
+    spent: Vec<(RecordBody, Vec<String>, Option<String>)>,
 }
 
 /// A planned resource after validation.
-enum Prepared {
-    Record(Box<Ready>),
+// Records are nearly every item: boxing them would allocate on one thread and free on another.
+#[allow(clippy::large_enum_variant)]
+enum Prepared<'a> {
+    Record(Ready<'a>),
     /// A value the record model refuses, with the field and why.
     Refused {
-        item: PlannedItem,
+        item: PlannedItem<'a>,
         why: String,
     },
     /// Validation could not run (not a refusal of the input): the import stops.
     Failed(Error),
     /// Not a record.
-    Other(PlannedItem),
+    Other(PlannedItem<'a>),
 }
 
-fn is_weight(r: &Ready) -> bool {
+fn named(item: PlannedItem<'_>) -> (String, String) {
+    (item.path, item.resource_type)
+}
+
+fn is_weight(r: &Ready<'_>) -> bool {
     matches!(&r.body, RecordBody::Observation(o) if o.observation_type == ObservationType::Weight)
 }
 
-impl Writer<'_> {
+impl<'a> Writer<'a> {
     /// What one planned resource is: a record to write, or what the report says of it. A
     /// Patient who is someone else stops the import.
-    fn classify(&mut self, p: Prepared, person: &Person) -> Result<Option<Ready>> {
+    fn classify(&mut self, p: Prepared<'a>, person: &Person) -> Result<Option<Ready<'a>>> {
         let report = &mut self.report;
         let item = match p {
-            Prepared::Record(ready) => return Ok(Some(*ready)),
+            Prepared::Record(ready) => return Ok(Some(ready)),
             Prepared::Refused { item, why } => {
-                ImportReport::push(&mut report.skipped, item.clone(), None, Some(&why));
+                let name = (item.path.clone(), item.resource_type.clone());
+                ImportReport::push(&mut report.skipped, name, None, Some(&why));
                 self.documents
                     .push((item, format!("refused by the record model: {why}")));
                 return Ok(None);
@@ -320,7 +335,7 @@ impl Writer<'_> {
                 }
                 ImportReport::push(
                     &mut report.skipped,
-                    item,
+                    named(item),
                     None,
                     Some("the Patient is this person"),
                 );
@@ -331,7 +346,7 @@ impl Writer<'_> {
             }
             Outcome::Skipped { reason } => {
                 let reason = reason.clone();
-                ImportReport::push(&mut report.skipped, item, None, Some(&reason))
+                ImportReport::push(&mut report.skipped, named(item), None, Some(&reason))
             }
             Outcome::LineOf { .. } => report.checkup_lines += 1,
             // Records arrive prepared.
@@ -341,7 +356,7 @@ impl Writer<'_> {
     }
 
     /// Write a chunk's records (weights wait, see `weights`); returns how many wait.
-    fn chunk(&mut self, ready: Vec<Ready>) -> Result<usize> {
+    fn chunk(&mut self, ready: Vec<Ready<'a>>) -> Result<usize> {
         // One query tells which candidate ids of the chunk name stored records; ids written by
         // this import since are in `used`, so no other id needs a look-up.
         self.present.extend(repo::existing_ids(
@@ -385,38 +400,38 @@ impl Writer<'_> {
                     imported_utc: self.now.utc_seconds,
                 },
             )?;
-            ImportReport::push(&mut self.report.documents, item, None, Some(&reason));
+            ImportReport::push(&mut self.report.documents, named(item), None, Some(&reason));
         }
         Ok((self.report, self.ids))
     }
 
     /// One record: skipped (a tombstone, twice in the input, another kind, unchanged), an
     /// update of the stored record (history kept), or new (with its BMI for a weight).
-    fn write(&mut self, r: Ready) -> Result<()> {
+    fn write(&mut self, r: Ready<'a>) -> Result<()> {
         let (tx, report) = (self.tx, &mut self.report);
         match find(tx, &r, self.subject, &self.used, &self.present)? {
             Found::Tombstone => ImportReport::push(
                 &mut report.skipped,
-                r.item,
+                r.named,
                 None,
                 Some("the record was deleted on this device"),
             ),
             Found::Existing(old) if !self.used.insert(old.meta.id.clone()) => ImportReport::push(
                 &mut report.skipped,
-                r.item,
+                r.named,
                 Some(&old.meta.id),
                 Some("the same resource came twice"),
             ),
             Found::Existing(old) if old.meta.kind != r.body.kind() => ImportReport::push(
                 &mut report.skipped,
-                r.item,
+                r.named,
                 None,
                 Some("a record of another kind has this identity"),
             ),
             Found::Existing(old) if old.body == r.body || unchanged(tx, &old, &r)? => {
                 ImportReport::push(
                     &mut report.skipped,
-                    r.item,
+                    r.named,
                     Some(&old.meta.id),
                     Some("identical to the stored record"),
                 )
@@ -427,8 +442,8 @@ impl Writer<'_> {
                 self.rollups.flush(tx)?;
                 self.heights.forget();
                 let touched = update_in(tx, &old, &r.body, r.effective, self.now)?;
-                imported::set_original(tx, &old.meta.id, Some(&r.item.original))?;
-                ImportReport::push(&mut report.updated, r.item, Some(&old.meta.id), None);
+                imported::set_original(tx, &old.meta.id, Some(&r.original))?;
+                ImportReport::push(&mut report.updated, r.named, Some(&old.meta.id), None);
                 self.ids.extend(touched);
             }
             Found::New(id) => {
@@ -447,7 +462,7 @@ impl Writer<'_> {
                     deleted_utc: None,
                 };
                 self.insert
-                    .insert(&meta, &r.body, Some(&r.item.original), &mut self.rollups)?;
+                    .insert(&meta, &r.body, Some(&r.original), &mut self.rollups)?;
                 if let RecordBody::Observation(o) = &r.body {
                     if o.observation_type == ObservationType::Height {
                         self.heights.forget();
@@ -465,10 +480,11 @@ impl Writer<'_> {
                         self.ids.push(bmi);
                     }
                 }
-                ImportReport::push(&mut report.imported, r.item, Some(&meta.id), None);
+                ImportReport::push(&mut report.imported, r.named, Some(&meta.id), None);
                 self.ids.push(meta.id);
             }
         }
+        self.spent.push((r.body, r.candidates, r.last_updated));
         Ok(())
     }
 }
@@ -530,6 +546,7 @@ impl Session {
                 rollups: RollupBatch::default(),
                 weights: vec![],
                 documents: vec![],
+                spent: vec![],
             };
             let (mut done, mut of) = (0, 0);
             // Each resource is validated on the thread that mapped it; chunks arrive here in
@@ -559,22 +576,38 @@ impl Session {
 
     /// A planned resource with its record validated by the same rules as every other write
     /// (run on the thread that mapped it).
-    fn prepared(&self, item: PlannedItem, subject: &str) -> Prepared {
-        let Outcome::Record(r) = &item.outcome else {
-            return Prepared::Other(item);
+    /// What the writer does not need (the model input, the field paths) is dropped here.
+    fn prepared<'a>(&self, item: PlannedItem<'a>, subject: &str) -> Prepared<'a> {
+        let r = match item.outcome {
+            Outcome::Record(r) => r,
+            outcome => return Prepared::Other(PlannedItem { outcome, ..item }),
         };
-        match self.prepare(r.input.clone()) {
-            Ok((body, effective)) => Prepared::Record(Box::new(Ready {
-                candidates: r.identity.iter().map(|i| candidate(subject, i)).collect(),
-                last_updated: r.last_updated.clone(),
-                item,
+        let PlannedRecord {
+            input,
+            identity,
+            fields,
+            last_updated,
+        } = *r;
+        match self.prepare(input) {
+            Ok((body, effective)) => Prepared::Record(Ready {
+                candidates: identity.iter().map(|i| candidate(subject, i)).collect(),
+                named: (item.path, item.resource_type),
+                original: item.original,
+                last_updated,
                 body,
                 effective,
-            })),
-            Err(Error::InvalidInput { field, reason }) => Prepared::Refused {
-                why: format!("{}: {reason}", field_path(r, &item, &field)),
-                item,
-            },
+            }),
+            Err(Error::InvalidInput { field, reason }) => {
+                let why = format!("{}: {reason}", field_path(&fields, &item.path, &field));
+                // Kept as a document, so the item goes on (its outcome is not read again).
+                let outcome = Outcome::Skipped {
+                    reason: why.clone(),
+                };
+                Prepared::Refused {
+                    item: PlannedItem { outcome, ..item },
+                    why,
+                }
+            }
             Err(e) => Prepared::Failed(e),
         }
     }

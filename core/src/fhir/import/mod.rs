@@ -82,19 +82,20 @@ pub enum Outcome {
 
 /// One resource of the input and what it becomes.
 #[derive(Debug, Clone)]
-pub struct PlannedItem {
+pub struct PlannedItem<'a> {
     /// JSON path of the resource (`entry[3].resource`, `$` for a single resource).
     pub path: String,
     pub resource_type: String,
     pub resource_id: Option<String>,
-    /// The resource as it came (a checkup: `[report, line, …]`), kept beside the row.
-    pub original: String,
+    /// The resource as it came, borrowed from the input (a checkup: `[report, line, …]`), kept
+    /// beside the row.
+    pub original: Cow<'a, str>,
     pub outcome: Outcome,
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct ImportPlan {
-    pub items: Vec<PlannedItem>,
+pub struct ImportPlan<'a> {
+    pub items: Vec<PlannedItem<'a>>,
 }
 
 /// Whether `[` and `{` outside strings nest at most `limit` deep. String bodies (most of a FHIR
@@ -137,7 +138,7 @@ fn within_depth(bytes: &[u8], limit: usize) -> bool {
 /// A Bundle is read entry by entry: each resource is parsed on its own from the raw text, mapped,
 /// and dropped, so no tree of the whole Bundle is ever built; the original JSON kept beside a
 /// record is the resource's text exactly as it came.
-pub fn plan(bytes: &[u8]) -> Result<ImportPlan> {
+pub fn plan(bytes: &[u8]) -> Result<ImportPlan<'_>> {
     let mut plan = ImportPlan::default();
     plan_chunks(bytes, &|item| item, &mut |items, _| {
         plan.items.extend(items);
@@ -152,9 +153,9 @@ pub fn plan(bytes: &[u8]) -> Result<ImportPlan> {
 /// through the first chunks. The result is that of [`plan`]: malformed input anywhere is the
 /// error, even when `sink` already failed on an earlier chunk (its error comes only if the whole
 /// input is well formed).
-pub fn plan_chunks<X: Send>(
-    bytes: &[u8],
-    then: &(dyn Fn(PlannedItem) -> X + Sync),
+pub fn plan_chunks<'a, X: Send>(
+    bytes: &'a [u8],
+    then: &(dyn Fn(PlannedItem<'a>) -> X + Sync),
     sink: &mut dyn FnMut(Vec<X>, usize) -> Result<()>,
 ) -> Result<()> {
     if bytes.len() > MAX_INPUT_BYTES {
@@ -176,21 +177,13 @@ pub fn plan_chunks<X: Send>(
                     let whole: &RawValue =
                         serde_json::from_slice(bytes).map_err(|e| json_error(&root, &e))?;
                     let raw = Raw::read(whole, root, None)?;
-                    let value = raw.parse()?;
-                    let r = raw.resource(&value);
-                    return sink(vec![then(r.plan(&[], &Refs::default())?)], 1);
+                    return sink(vec![then(raw.plan(&[], &Refs::default())?)], 1);
                 }
                 None => return Err(root.key("resourceType").err("is required")),
             }
         }
     };
     plan_entries(entries, &root.key("entry"), then, sink)
-}
-
-/// [`plan`] of an already parsed value.
-pub fn plan_value(v: &Value) -> Result<ImportPlan> {
-    let bytes = serde_json::to_vec(v).map_err(|_| Error::invalid("$", "could not be read"))?;
-    plan(&bytes)
 }
 
 /// A JSON error at `p`: its position and category, never the text around it.
@@ -252,6 +245,26 @@ impl<'a> Raw<'a> {
             full_url,
             rtype,
             id,
+        })
+    }
+
+    /// Parse and map this resource: what it becomes, with its original borrowed from the input.
+    fn plan(&self, entries: &[Raw<'_>], refs: &Refs) -> Result<PlannedItem<'a>> {
+        let value = self.parse()?;
+        let r = self.resource(&value);
+        let outcome = r.outcome(entries, refs)?;
+        let original = match &outcome {
+            Outcome::Record(rec) if matches!(rec.input, ClinicalInput::Checkup(_)) => {
+                Cow::Owned(r.checkup_original(entries, refs)?)
+            }
+            _ => Cow::Borrowed(self.raw.get()),
+        };
+        Ok(PlannedItem {
+            path: self.path.as_str().to_owned(),
+            resource_type: self.rtype.clone(),
+            resource_id: self.id.clone(),
+            original,
+            outcome,
         })
     }
 
@@ -324,29 +337,17 @@ impl<'a> Resource<'a> {
         Ok(out)
     }
 
-    fn plan(&self, entries: &[Raw<'_>], refs: &Refs) -> Result<PlannedItem> {
-        let outcome = self.outcome(entries, refs)?;
-        let original = match &outcome {
-            Outcome::Record(r) if matches!(r.input, ClinicalInput::Checkup(_)) => {
-                let mut all = format!("[{}", self.raw);
-                for line in checkup::lines_of(self, entries, refs)?.unwrap_or_default() {
-                    if let Some(i) = line.entry {
-                        all.push(',');
-                        all.push_str(entries[i].raw.get());
-                    }
-                }
-                all.push(']');
-                all
+    /// A checkup's original: the report and its result lines, `[report, line, …]`.
+    fn checkup_original(&self, entries: &[Raw<'_>], refs: &Refs) -> Result<String> {
+        let mut all = format!("[{}", self.raw);
+        for line in checkup::lines_of(self, entries, refs)?.unwrap_or_default() {
+            if let Some(i) = line.entry {
+                all.push(',');
+                all.push_str(entries[i].raw.get());
             }
-            _ => self.raw.to_owned(),
-        };
-        Ok(PlannedItem {
-            path: self.path.as_str().to_owned(),
-            resource_type: self.rtype.to_owned(),
-            resource_id: self.id.map(str::to_owned),
-            original,
-            outcome,
-        })
+        }
+        all.push(']');
+        Ok(all)
     }
 
     fn outcome(&self, entries: &[Raw<'_>], refs: &Refs) -> Result<Outcome> {
@@ -457,7 +458,7 @@ const BUNDLE_TYPES: &[&str] = &[
 /// A Bundle entry, read: its resource, or the item saying it has none.
 enum Read<'a> {
     Resource(Raw<'a>),
-    Empty(PlannedItem),
+    Empty(PlannedItem<'a>),
 }
 
 /// The top of a Bundle, read in one typed pass that allocates nothing for what it skips.
@@ -552,7 +553,7 @@ fn read_entry<'a>(raw: &'a RawValue, ep: Path) -> Result<Read<'a>> {
             path: ep.as_str().to_owned(),
             resource_type: String::new(),
             resource_id: None,
-            original: String::new(),
+            original: Cow::Borrowed(""),
             outcome: skip("the entry has no resource"),
         }),
     })
@@ -561,10 +562,10 @@ fn read_entry<'a>(raw: &'a RawValue, ep: Path) -> Result<Read<'a>> {
 /// Plan the entries of a Bundle: every entry is read (type, id) before any is mapped, so the
 /// references between them resolve; then the resources are mapped in chunks, handed to `sink`
 /// in input order (entries without a resource first).
-fn plan_entries<X: Send>(
-    raw: Vec<&RawValue>,
+fn plan_entries<'a, X: Send>(
+    raw: Vec<&'a RawValue>,
     entry_path: &Path,
-    then: &(dyn Fn(PlannedItem) -> X + Sync),
+    then: &(dyn Fn(PlannedItem<'a>) -> X + Sync),
     sink: &mut dyn FnMut(Vec<X>, usize) -> Result<()>,
 ) -> Result<()> {
     if raw.len() > MAX_ENTRIES {
@@ -613,13 +614,10 @@ fn plan_entries<X: Send>(
                     path: e.path.as_str().to_owned(),
                     resource_type: e.rtype.clone(),
                     resource_id: e.id.clone(),
-                    original: String::new(),
+                    original: Cow::Borrowed(""),
                     outcome: Outcome::LineOf { checkup: c.clone() },
                 },
-                None => {
-                    let value = e.parse()?;
-                    e.resource(&value).plan(&entries, &refs)?
-                }
+                None => e.plan(&entries, &refs)?,
             }))
         },
         &mut deliver,

@@ -3,7 +3,7 @@
 use super::parallel::{ENTRIES_PER_THREAD, in_order};
 use super::*;
 
-fn one(json: &str) -> PlannedItem {
+fn one(json: &str) -> PlannedItem<'_> {
     plan(json.as_bytes()).unwrap().items.remove(0)
 }
 
@@ -157,7 +157,8 @@ fn a_large_bundle_plans_the_same_in_parts() {
             entries.join(",")
         )
     };
-    let p = plan(bundle(&entries).as_bytes()).unwrap();
+    let json = bundle(&entries);
+    let p = plan(json.as_bytes()).unwrap();
     assert_eq!(p.items.len(), n);
     // The entry without a resource first, then every resource in input order.
     assert_eq!(p.items[0].path, "entry[17]");
