@@ -221,6 +221,11 @@ impl Batch {
                 c = l.column
             )
         });
+        // Prepared once: the statement cache would hash the SQL text for every bucket.
+        let mut upserts = upserts
+            .iter()
+            .map(|sql| conn.prepare_cached(sql))
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         for (key, values) in pending {
             let mut values = values.into_iter();
             let mut f = match old.get(&key) {
@@ -234,7 +239,7 @@ impl Batch {
                 f = f.fold(v, v2);
             }
             let (li, subject, ty, bucket) = key;
-            conn.prepare_cached(&upserts[li])?.execute(params![
+            upserts[li].execute(params![
                 subject, ty, bucket, f.n, f.sum1, f.min1, f.max1, f.sum2, f.min2, f.max2
             ])?;
         }
