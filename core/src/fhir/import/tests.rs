@@ -220,7 +220,7 @@ fn depth_byte_by_byte(bytes: &[u8], limit: usize) -> bool {
 }
 
 proptest::proptest! {
-    /// Skipping string bodies with memchr decides exactly as the byte-by-byte scan, escapes,
+    /// The byte-class scan decides exactly as the plain byte-by-byte scan, escapes,
     /// unterminated strings and a trailing backslash included.
     #[test]
     fn the_nesting_check_skips_strings_without_changing_its_answer(
