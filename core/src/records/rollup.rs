@@ -132,6 +132,9 @@ impl Figures {
 /// the observation rows, which already hold the batched ones).
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
+    /// The subjects of the batch (nearly always one), named by index in the keys so that
+    /// counting an observation allocates nothing.
+    subjects: Vec<String>,
     /// Where each bucket sits in `order`.
     buckets: std::collections::HashMap<BucketKey, usize>,
     /// Every bucket touched, first touched first, with its values in the order added.
@@ -141,23 +144,25 @@ pub(crate) struct Batch {
 /// An observation's `value` and `value2`, as counted into a bucket.
 type Values = (f64, Option<f64>);
 
-/// (index into [`LEVELS`], subject, observation type, bucket).
-type BucketKey = (usize, String, &'static str, i64);
+/// (index into [`LEVELS`], index into `Batch::subjects`, observation type, bucket).
+type BucketKey = (usize, usize, &'static str, i64);
 
 impl Batch {
     pub fn add(&mut self, subject: &str, o: &Observation) {
         let ty = o.observation_type.as_str();
+        let si = match self.subjects.iter().rposition(|s| s == subject) {
+            Some(si) => si,
+            None => {
+                self.subjects.push(subject.to_owned());
+                self.subjects.len() - 1
+            }
+        };
         for (li, l) in LEVELS.iter().enumerate() {
-            let key = (
-                li,
-                subject.to_owned(),
-                ty,
-                l.bucket_of(o.effective.utc_seconds),
-            );
+            let key = (li, si, ty, l.bucket_of(o.effective.utc_seconds));
             let i = match self.buckets.get(&key) {
                 Some(&i) => i,
                 None => {
-                    self.order.push((key.clone(), vec![]));
+                    self.order.push((key, vec![]));
                     self.buckets.insert(key, self.order.len() - 1);
                     self.order.len() - 1
                 }
@@ -170,12 +175,14 @@ impl Batch {
     /// of buckets per query, and the buckets written in key order.
     pub fn flush(&mut self, conn: &Connection) -> Result<()> {
         self.buckets.clear();
+        let subjects = std::mem::take(&mut self.subjects);
         let mut pending = std::mem::take(&mut self.order);
         pending.sort_by(|a, b| a.0.cmp(&b.0));
         let mut old = std::collections::HashMap::new();
-        for group in pending.chunk_by(|a, b| (a.0.0, &a.0.1, a.0.2) == (b.0.0, &b.0.1, b.0.2)) {
-            let (li, subject, ty, _) = &group[0].0;
-            let l = LEVELS[*li];
+        for group in pending.chunk_by(|a, b| (a.0.0, a.0.1, a.0.2) == (b.0.0, b.0.1, b.0.2)) {
+            let (li, si, ty, _) = group[0].0;
+            let subject = &subjects[si];
+            let l = LEVELS[li];
             for chunk in group.chunks(500) {
                 let marks = vec!["?"; chunk.len()].join(", ");
                 // `table` and `column` are constants of this module, never input; the buckets
@@ -205,7 +212,7 @@ impl Batch {
                 })?;
                 for row in rows {
                     let (bucket, f) = row?;
-                    old.insert((*li, subject.clone(), *ty, bucket), f);
+                    old.insert((li, si, ty, bucket), f);
                 }
             }
         }
@@ -238,9 +245,18 @@ impl Batch {
             for (v, v2) in values {
                 f = f.fold(v, v2);
             }
-            let (li, subject, ty, bucket) = key;
+            let (li, si, ty, bucket) = key;
             upserts[li].execute(params![
-                subject, ty, bucket, f.n, f.sum1, f.min1, f.max1, f.sum2, f.min2, f.max2
+                subjects[si],
+                ty,
+                bucket,
+                f.n,
+                f.sum1,
+                f.min1,
+                f.max1,
+                f.sum2,
+                f.min2,
+                f.max2
             ])?;
         }
         Ok(())
