@@ -610,7 +610,12 @@ fn plan_entries<'a, X: Send>(
             Read::Empty(item) => empty.push(item),
         }
     }
-    let refs = Refs::build(&entries);
+    // Only a DiagnosticReport follows references (to its result lines).
+    let refs = if entries.iter().any(|e| e.rtype == "DiagnosticReport") {
+        Refs::build(&entries)
+    } else {
+        Refs::default()
+    };
     // Checkups first: their result lines are consumed, not imported on their own.
     let mut consumed: HashMap<usize, String> = HashMap::new();
     for e in &entries {
