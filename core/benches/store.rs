@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 const PASS: &str = "benchmark passphrase";
 const ROWS: i64 = 1_000_000;
-const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS observation (
+/// Its own table: the store's schema has had an `observation` table (with other columns) since
+/// schema v2, and `CREATE TABLE IF NOT EXISTS observation` then left the inserts failing.
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS bench_observation (
     id TEXT PRIMARY KEY, subject TEXT NOT NULL, code TEXT NOT NULL, value REAL NOT NULL,
     unit TEXT NOT NULL, effective TEXT NOT NULL, created TEXT NOT NULL) STRICT";
 
@@ -28,7 +30,7 @@ fn low_kdf() -> KdfParams {
 fn insert_rows(tx: &Transaction<'_>, start: i64, n: i64) -> rusqlite::Result<()> {
     tx.execute_batch(SCHEMA)?;
     let mut stmt = tx.prepare(
-        "INSERT INTO observation (id, subject, code, value, unit, effective, created)
+        "INSERT INTO bench_observation (id, subject, code, value, unit, effective, created)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     const CODES: [(&str, &str); 4] = [
