@@ -2,6 +2,7 @@
 //! holds that key wrapped, schema migrations, key changes, and the standard backup.
 
 mod backup;
+mod checkpoint;
 mod connection;
 mod keyring;
 mod open;
