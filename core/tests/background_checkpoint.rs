@@ -3,8 +3,8 @@
 //! retried; when it cannot run there, the writer does. (core/src/store/checkpoint.rs)
 
 use phr_core::store::testing::{
-    self, CheckpointHooks, WAL_HARD_LIMIT, WAL_THRESHOLD, checkpoint_hooks, checkpoints_started,
-    wait_for_checkpoint,
+    self, CHECKPOINT_FRAMES, CheckpointHooks, HARD_LIMIT_FRAMES, checkpoint_hooks,
+    checkpoints_started, wait_for_checkpoint, wal_index,
 };
 use phr_core::{KdfParams, Store, Unlock};
 use std::path::PathBuf;
@@ -46,10 +46,13 @@ fn write_rows(store: &Store, rows: i64) {
         .unwrap();
 }
 
-fn count_rows(store: &Store) -> i64 {
-    store
-        .read(|c| Ok(c.query_row("SELECT count(*) FROM scratch", [], |r| r.get(0))?))
+fn count_in(c: &rusqlite::Connection) -> i64 {
+    c.query_row("SELECT count(*) FROM scratch", [], |r| r.get(0))
         .unwrap()
+}
+
+fn count_rows(store: &Store) -> i64 {
+    store.read(|c| Ok(count_in(c))).unwrap()
 }
 
 fn wal(store: &Store) -> PathBuf {
@@ -120,7 +123,7 @@ fn the_commit_returns_before_the_checkpoint_runs() {
     let before = db_len(&store);
     write_rows(&store, LARGE);
     // The write has returned: the frames are still only in the WAL, the database file as it was.
-    assert!(len(&wal(&store)) > WAL_THRESHOLD);
+    assert!(wal_index(&store).unwrap().waiting() >= CHECKPOINT_FRAMES);
     assert_eq!(db_len(&store), before);
     // ...and a checkpoint thread was started, and is waiting at the hold.
     assert!(hooks.wait_until_held(HELD_WITHIN));
@@ -128,6 +131,25 @@ fn the_commit_returns_before_the_checkpoint_runs() {
     hooks.release();
     wait_for_checkpoint(&store).unwrap();
     assert!(db_len(&store) >= before + LARGE as u64 * ROW_BYTES);
+}
+
+#[test]
+fn a_write_past_the_hard_limit_on_a_fresh_wal_is_still_checkpointed_off_the_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(&dir);
+    let hooks = hooks(&store);
+    hooks.hold();
+    let before = db_len(&store);
+    // One import-sized transaction, larger than the hard limit: no checkpoint has run on this
+    // WAL, so nothing says checkpoints are failing or falling behind.
+    let rows = HARD_LIMIT_FRAMES as i64 * 4 + 2000;
+    write_rows(&store, rows);
+    assert!(wal_index(&store).unwrap().frames > HARD_LIMIT_FRAMES);
+    assert_eq!(db_len(&store), before, "the commit checkpointed");
+    assert!(hooks.wait_until_held(HELD_WITHIN));
+    hooks.release();
+    wait_for_checkpoint(&store).unwrap();
+    assert!(db_len(&store) >= before + rows as u64 * ROW_BYTES);
 }
 
 #[test]
@@ -210,15 +232,64 @@ fn small_writes_do_not_start_a_checkpoint_each() {
     write_rows(&store, LARGE);
     wait_for_checkpoint(&store).unwrap();
     assert_eq!(checkpoints_started(&store).unwrap(), 1);
-    // After a checkpoint the WAL is rewritten from its start and cut back to the threshold:
-    // its length no longer says "due" until ~1000 more frames have been written.
+    // After a complete checkpoint SQLite writes the WAL again from its beginning; the file
+    // stays as long as it was, but nothing is due until 1000 more frames wait.
     for _ in 0..200 {
         write_rows(&store, 1);
     }
     wait_for_checkpoint(&store).unwrap();
     assert_eq!(checkpoints_started(&store).unwrap(), 1);
-    assert!(len(&wal(&store)) <= WAL_THRESHOLD);
-    assert_eq!(count_rows(&store), LARGE + 400);
+    assert!(wal_index(&store).unwrap().frames < CHECKPOINT_FRAMES);
+    // On the WAL started again, every frame counts: one more large write is due at once.
+    write_rows(&store, LARGE);
+    wait_for_checkpoint(&store).unwrap();
+    assert_eq!(checkpoints_started(&store).unwrap(), 2);
+    assert_eq!(count_rows(&store), 2 * LARGE + 400);
+}
+
+#[test]
+fn a_long_wal_waiting_for_its_restart_does_not_start_a_checkpoint_per_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(&dir);
+    let hooks = hooks(&store);
+    hooks.hold();
+    write_rows(&store, LARGE);
+    assert!(hooks.wait_until_held(HELD_WITHIN));
+    let (reading, read) = std::sync::mpsc::channel();
+    let (finish, finished) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        // A reader in the middle of a read: SQLite cannot start the WAL again from its beginning
+        // while it reads, so the writes below are appended to the long WAL (as when writes keep
+        // coming while checkpoints run).
+        let reader = &store;
+        s.spawn(move || {
+            reader.read(|c| {
+                count_in(c);
+                reading.send(()).unwrap();
+                finished.recv().unwrap();
+                Ok(())
+            })
+        });
+        read.recv().unwrap();
+        hooks.release();
+        wait_for_checkpoint(&store).unwrap();
+        for _ in 0..10 {
+            write_rows(&store, 1);
+        }
+        finish.send(()).unwrap();
+    });
+    for _ in 0..200 {
+        write_rows(&store, 1);
+    }
+    let wal = wal_index(&store).unwrap();
+    assert!(wal.frames > CHECKPOINT_FRAMES, "the WAL was started again");
+    // Far fewer than 1000 frames wait to be copied: none is due.
+    assert!(wal.waiting() < CHECKPOINT_FRAMES);
+    assert_eq!(checkpoints_started(&store).unwrap(), 1);
+    // ...until 1000 more frames have been appended.
+    write_rows(&store, LARGE);
+    wait_for_checkpoint(&store).unwrap();
+    assert_eq!(checkpoints_started(&store).unwrap(), 2);
 }
 
 #[test]
@@ -274,12 +345,12 @@ fn failing_checkpoints_fall_back_to_the_writer_past_the_hard_limit() {
         written += LARGE as u64 * ROW_BYTES;
         // Let the (failing) background checkpoint end, so the next commit knows it failed.
         wait_for_checkpoint(&store).unwrap();
-        if len(&wal(&store)) > WAL_HARD_LIMIT {
+        if wal_index(&store).unwrap().frames > HARD_LIMIT_FRAMES {
             break;
         }
         // Below the hard limit every commit leaves it to a thread (which fails here)...
         assert_eq!(db_len(&store), before, "checkpointed below the hard limit");
-        assert!(written < 2 * WAL_HARD_LIMIT, "the WAL does not grow");
+        assert!(written < 200_000_000, "the WAL does not grow");
     }
     // ...past it, the commit that found the WAL too long checkpointed it itself.
     assert!(checkpoints_started(&store).unwrap() >= 2);
@@ -287,8 +358,8 @@ fn failing_checkpoints_fall_back_to_the_writer_past_the_hard_limit() {
         db_len(&store) >= before + written,
         "the WAL grew past the hard limit and was not checkpointed"
     );
-    // Recovered: the WAL is rewritten from its start and cut back at the next commit.
+    // Everything copied: the next write starts the WAL again from its beginning.
     hooks.fail_checkpoints(false);
     write_rows(&store, 1);
-    assert!(len(&wal(&store)) <= WAL_THRESHOLD);
+    assert!(wal_index(&store).unwrap().frames < CHECKPOINT_FRAMES);
 }

@@ -6,23 +6,26 @@
 //! for latency-sensitive applications is to switch it off and checkpoint from another thread;
 //! this is that thread.
 //!
-//! - The writer has `wal_autocheckpoint = 0` and `journal_size_limit = WAL_THRESHOLD`
-//!   (`connection.rs`). After each commit it calls [`Checkpointer::after_commit`], which `stat`s
-//!   the `-wal` file. After a complete checkpoint SQLite writes the WAL again from its start but
-//!   never shrinks the file by itself; with the size limit, the first commit after that restart
-//!   cuts the file back to the threshold (or to what that commit wrote, if more). So "longer than
-//!   the threshold" means "about 1000 frames appended since the last restart": SQLite's own
-//!   trigger, for the price of a `stat`.
+//! - The writer has `wal_autocheckpoint = 0` (`connection.rs`). After each commit it calls
+//!   [`Checkpointer::after_commit`], which reads the wal-index header (`wal_index.rs`, one small
+//!   read of the `-shm` file): a checkpoint is due when 1000 frames wait to be copied, SQLite's
+//!   own trigger. (The WAL file's length alone cannot say it: SQLite writes the WAL again from its
+//!   beginning after a complete checkpoint but never shrinks the file, so once long it stays
+//!   long; a size limit that makes SQLite cut it back moves a truncation of the whole tail onto
+//!   the next write.)
 //! - At most one checkpoint thread at a time, on a connection of its own (a pooled reader: any
 //!   connection of the database may checkpoint). The write returns without waiting for it. A
 //!   PASSIVE checkpoint never waits for a lock, so readers and the writer carry on meanwhile.
 //! - Never unbounded: when no thread or connection can be had, the committing call checkpoints
-//!   itself, as SQLite would have. Past [`WAL_HARD_LIMIT`] it waits for a running checkpoint, and
-//!   checkpoints itself if the last one failed or left frames behind. Behaviour degrades to
-//!   SQLite's own, never to a WAL that grows because nothing checkpoints it. (A reader that keeps
-//!   an old snapshot open holds back every checkpoint, ours or SQLite's, as before.)
-//! - A failed checkpoint loses nothing: the WAL still holds every committed frame, and the next
-//!   commit tries again. Nothing is logged and nothing panics.
+//!   itself, as SQLite would have. When checkpoints have run on a WAL that still holds more than
+//!   [`HARD_LIMIT_FRAMES`] (they fail, a reader holds them back, or writes come faster than they
+//!   finish, so SQLite never gets the moment it needs to start the WAL again), the committing
+//!   call waits for a running one and copies the rest itself, and the next write starts the WAL
+//!   from its beginning. Behaviour degrades to SQLite's own, never to a WAL that grows because
+//!   nothing checkpoints it. (A reader that keeps an old snapshot open holds back every
+//!   checkpoint, ours or SQLite's, as before.)
+//! - A failed checkpoint loses nothing: the WAL still holds every committed frame, still waiting
+//!   to be copied, and the next commit tries again. Nothing is logged and nothing panics.
 //! - Lock, key rotation, backup and dropping the store [`wait`](Checkpointer::wait) for the thread
 //!   first: no thread, nor its connection (which holds the key inside SQLCipher), outlives the
 //!   unlocked store, and a rotation never switches journal modes under a running checkpoint.
@@ -32,60 +35,55 @@
 //! one commit that crossed the threshold used to be on disk when its call returned, because the
 //! checkpoint synced the WAL first; it now is a few milliseconds later, when the thread has run.)
 
+use super::checkpoint_hooks::Hooks;
 use super::connection::PAGE_SIZE;
+use super::wal_index;
 use crate::error::Result;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
 
-/// SQLite's default automatic checkpoint: when the WAL holds 1000 frames.
-const AUTOCHECKPOINT_FRAMES: u64 = 1000;
-/// A WAL file is a 32-byte header, then frames of a 24-byte header and one page.
-const WAL_HEADER: u64 = 32;
-const FRAME_HEADER: u64 = 24;
+/// SQLite's default automatic checkpoint: when 1000 frames wait to be copied.
+pub const CHECKPOINT_FRAMES: u32 = 1000;
 
-/// A WAL file longer than this holds more than 1000 frames since its last restart.
-pub const WAL_THRESHOLD: u64 = WAL_HEADER + AUTOCHECKPOINT_FRAMES * (FRAME_HEADER + PAGE_SIZE);
+/// A WAL that checkpoints have already run on and that still holds more frames than this (about
+/// 66 MB) is copied by the committing call itself. It leaves room for a large import that finds
+/// the WAL not yet started again, without slowing its commit.
+pub const HARD_LIMIT_FRAMES: u32 = 16 * CHECKPOINT_FRAMES;
 
-/// Past this the committing call waits for a running checkpoint, and checkpoints itself if the
-/// last one did not finish. Sixteen thresholds (about 66 MB) leave room for one large import
-/// without slowing its commit.
-pub const WAL_HARD_LIMIT: u64 = 16 * WAL_THRESHOLD;
-
-/// The longest a test hold keeps a checkpoint back, so that a test that forgets to release it
-/// fails instead of hanging in `lock()` or in the store's drop.
-const LONGEST_HOLD: Duration = Duration::from_secs(30);
+/// A WAL file holding [`CHECKPOINT_FRAMES`] frames: a 32-byte header, then frames of a 24-byte
+/// header and one page. Used only when the wal-index cannot be read.
+const WAL_BYTES_AT_TRIGGER: u64 = 32 + CHECKPOINT_FRAMES as u64 * (24 + PAGE_SIZE);
 
 /// Decides after each commit whether the WAL needs a checkpoint, and runs it on its own thread.
 pub(crate) struct Checkpointer {
     wal: PathBuf,
+    shm: PathBuf,
     state: Mutex<State>,
+    /// Test hooks (checkpoint_hooks.rs); inert unless a test sets them.
     hooks: Arc<Hooks>,
 }
 
 #[derive(Default)]
 struct State {
-    running: Option<JoinHandle<Finished>>,
-    /// The last checkpoint failed or left frames behind (a reader still needed them).
-    behind: bool,
+    running: Option<JoinHandle<Connection>>,
+    /// The generation of the WAL the last checkpoint started on.
+    last_generation: Option<[u8; 8]>,
     /// Background checkpoints started since unlock (read by tests).
     started: u64,
 }
 
-/// What a checkpoint thread hands back when it ends.
-struct Finished {
-    conn: Connection,
-    complete: bool,
-}
-
 impl Checkpointer {
     pub(crate) fn new(database: &Path) -> Checkpointer {
-        let mut wal = database.as_os_str().to_owned();
-        wal.push("-wal");
+        let beside = |suffix: &str| {
+            let mut name = database.as_os_str().to_owned();
+            name.push(suffix);
+            PathBuf::from(name)
+        };
         Checkpointer {
-            wal: PathBuf::from(wal),
+            wal: beside("-wal"),
+            shm: beside("-shm"),
             state: Mutex::new(State::default()),
             hooks: Arc::new(Hooks::default()),
         }
@@ -94,22 +92,24 @@ impl Checkpointer {
     /// Called by the writer right after a commit, with the writer connection still held.
     /// `take_connection` gives the thread its connection; `give_back` returns that of a finished
     /// thread to the pool. Never fails: the commit has happened, and a checkpoint that does not
-    /// run now is retried by the next commit.
+    /// run now is retried by a later commit.
     pub(crate) fn after_commit(
         &self,
         writer: &Connection,
         take_connection: impl FnOnce() -> Result<Connection>,
         give_back: impl FnOnce(Connection),
     ) {
-        // No WAL file (or no access to it): nothing is waiting that a later commit would not see.
-        let Ok(size) = std::fs::metadata(&self.wal).map(|m| m.len()) else {
+        let Some(wal) = wal_index::read(&self.shm) else {
+            self.without_wal_index(writer);
             return;
         };
-        if size <= WAL_THRESHOLD {
+        if wal.waiting() < CHECKPOINT_FRAMES && wal.frames <= HARD_LIMIT_FRAMES {
             return;
         }
-        let over_limit = size > WAL_HARD_LIMIT;
         let mut state = lock(&self.state);
+        // Checkpoints have run on this generation of the WAL, yet it holds this much.
+        let over_limit =
+            wal.frames > HARD_LIMIT_FRAMES && state.last_generation == Some(wal.generation);
         // A thread that has ended is collected; past the hard limit the writer also waits for
         // one still running (back-pressure, as SQLite's own checkpoint in the commit was).
         if (over_limit || state.running.as_ref().is_some_and(JoinHandle::is_finished))
@@ -118,11 +118,18 @@ impl Checkpointer {
             give_back(conn);
         }
         if state.running.is_some() {
-            // One at a time. What it does not copy, a checkpoint after a later commit will.
+            // One at a time. What it does not copy, a later checkpoint will.
             return;
         }
-        if over_limit && state.behind {
-            state.behind = !checkpoint(writer);
+        state.last_generation = Some(wal.generation);
+        if over_limit {
+            // Copy the rest here, as SQLite would have, so that the next write starts the WAL
+            // again from its beginning.
+            checkpoint(writer);
+            return;
+        }
+        if wal.waiting() < CHECKPOINT_FRAMES {
+            // Long, but copied: it starts again at the next write that finds it so.
             return;
         }
         let spawned = if self.hooks.refuses_threads() {
@@ -137,18 +144,30 @@ impl Checkpointer {
                 state.running = Some(handle);
                 state.started += 1;
             }
-            None => state.behind = !checkpoint(writer),
+            None => checkpoint(writer),
         }
     }
 
-    fn spawn(&self, conn: Connection) -> std::io::Result<JoinHandle<Finished>> {
+    /// No wal-index we can read (never expected while the store is unlocked): do what SQLite's
+    /// automatic checkpoint would have done in this commit.
+    fn without_wal_index(&self, writer: &Connection) {
+        let long = std::fs::metadata(&self.wal).is_ok_and(|m| m.len() > WAL_BYTES_AT_TRIGGER);
+        if long {
+            checkpoint(writer);
+        }
+    }
+
+    fn spawn(&self, conn: Connection) -> std::io::Result<JoinHandle<Connection>> {
         let hooks = Arc::clone(&self.hooks);
         // If the thread cannot be started the closure, and the connection with it, is dropped.
         thread::Builder::new()
             .name("phr-checkpoint".into())
             .spawn(move || {
-                let complete = hooks.pass() && checkpoint(&conn);
-                Finished { conn, complete }
+                hooks.pass();
+                if !hooks.fails() {
+                    checkpoint(&conn);
+                }
+                conn
             })
     }
 
@@ -177,127 +196,20 @@ impl Checkpointer {
 
 impl State {
     fn join(&mut self) -> Option<Connection> {
-        let handle = self.running.take()?;
-        match handle.join() {
-            Ok(finished) => {
-                self.behind = !finished.complete;
-                Some(finished.conn)
-            }
-            // The thread only runs a pragma; were it to panic, its connection is gone and the
-            // frames are still in the WAL for the next checkpoint.
-            Err(_) => {
-                self.behind = true;
-                None
-            }
-        }
+        // The thread only runs a pragma; were it to panic, its connection is gone and the frames
+        // still wait in the WAL for the next checkpoint.
+        self.running.take()?.join().ok()
     }
 }
 
 /// A PASSIVE checkpoint on `conn`: copies every frame no reader still needs, waits for no lock.
-/// Whether the whole WAL is now in the database file.
-fn checkpoint(conn: &Connection) -> bool {
-    // The row: busy (1 if another checkpoint held the lock), frames in the WAL, frames copied.
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, i64>(2)?,
-        ))
-    })
-    .is_ok_and(|(busy, frames, copied)| busy == 0 && frames >= 0 && copied == frames)
+/// What it could not copy, or an error, leaves those frames waiting in the WAL: a later commit
+/// finds them and tries again, so neither needs handling here (nor may be logged).
+fn checkpoint(conn: &Connection) {
+    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Nothing here leaves the state half-changed across a panic; carry on with it.
     m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Test hooks (`store::testing`): hold checkpoints before they start, make them fail, refuse to
-/// start threads. All off in production, where they cost one uncontended lock per checkpoint.
-#[derive(Default)]
-pub(crate) struct Hooks {
-    state: Mutex<HookState>,
-    changed: Condvar,
-}
-
-#[derive(Default)]
-struct HookState {
-    hold: bool,
-    held: usize,
-    /// Calls that began to wait for a running checkpoint.
-    waits: usize,
-    fail: bool,
-    refuse_threads: bool,
-}
-
-impl Hooks {
-    /// Where a checkpoint thread starts: waits while held; false if checkpoints are to fail.
-    fn pass(&self) -> bool {
-        let deadline = Instant::now() + LONGEST_HOLD;
-        let mut s = lock(&self.state);
-        s.held += 1;
-        self.changed.notify_all();
-        while s.hold {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            s = self
-                .changed
-                .wait_timeout(s, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-        s.held -= 1;
-        !s.fail
-    }
-
-    fn note_wait(&self) {
-        lock(&self.state).waits += 1;
-        self.changed.notify_all();
-    }
-
-    fn refuses_threads(&self) -> bool {
-        lock(&self.state).refuse_threads
-    }
-
-    pub(crate) fn set_hold(&self, hold: bool) {
-        lock(&self.state).hold = hold;
-        self.changed.notify_all();
-    }
-
-    pub(crate) fn set_fail(&self, fail: bool) {
-        lock(&self.state).fail = fail;
-    }
-
-    pub(crate) fn set_refuse_threads(&self, refuse: bool) {
-        lock(&self.state).refuse_threads = refuse;
-    }
-
-    /// Wait until a checkpoint thread is being held, at most `timeout`.
-    pub(crate) fn wait_until_held(&self, timeout: Duration) -> bool {
-        self.wait_until(timeout, |s| s.held > 0)
-    }
-
-    /// Wait until some call has begun to wait for a running checkpoint, at most `timeout`.
-    pub(crate) fn wait_until_waited_for(&self, timeout: Duration) -> bool {
-        self.wait_until(timeout, |s| s.waits > 0)
-    }
-
-    fn wait_until(&self, timeout: Duration, done: impl Fn(&HookState) -> bool) -> bool {
-        let deadline = Instant::now() + timeout;
-        let mut s = lock(&self.state);
-        while !done(&s) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return false;
-            }
-            s = self
-                .changed
-                .wait_timeout(s, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-        true
-    }
 }

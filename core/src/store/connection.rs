@@ -3,7 +3,6 @@
 //! Nothing here writes to an existing file before the key has been confirmed, so a wrong key,
 //! a damaged file or a foreign file is refused with the file left byte-identical.
 
-use super::checkpoint::WAL_THRESHOLD;
 use crate::crypto::SecretKey;
 use crate::error::{Error, Result, StorageFailure};
 use rusqlite::{Connection, OpenFlags};
@@ -134,11 +133,7 @@ pub(crate) fn apply_writer_pragmas(conn: &Connection) -> Result<()> {
             "WAL mode unavailable",
         )));
     }
-    // No checkpoint inside a COMMIT: the store runs it on its own thread (checkpoint.rs). The
-    // size limit makes SQLite cut the WAL back to the checkpoint threshold when it starts it
-    // again, so the file's length tells whether a checkpoint is due.
-    conn.execute_batch(&format!(
-        "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {WAL_THRESHOLD};"
-    ))?;
+    // No checkpoint inside a COMMIT: the store runs it on its own thread (checkpoint.rs).
+    conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 mod backup;
 mod checkpoint;
+mod checkpoint_hooks;
 mod connection;
 mod keyring;
 mod open;
@@ -10,6 +11,7 @@ mod platform;
 mod rotate;
 mod schema;
 mod vault;
+mod wal_index;
 
 pub use keyring::KEYRING_FORMAT;
 pub use open::{StoreFiles, Unlock};

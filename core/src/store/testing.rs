@@ -1,11 +1,12 @@
 //! Test hooks: fault injection, stores at old schema versions, tampering that bypasses the
 //! audit chain. Hidden from the docs and never used by the product.
 
-pub use super::checkpoint::{WAL_HARD_LIMIT, WAL_THRESHOLD};
+pub use super::checkpoint::{CHECKPOINT_FRAMES, HARD_LIMIT_FRAMES};
 pub use super::rotate::CRASH_AFTER_STEP;
 pub use super::schema::MIGRATIONS;
+pub use super::wal_index::WalIndex;
 
-use super::checkpoint::Hooks;
+use super::checkpoint_hooks::Hooks;
 use super::open::create_files;
 use super::schema::SCHEMA_VERSION;
 use super::vault::{Store, lock};
@@ -117,4 +118,13 @@ pub fn checkpoints_started(store: &Store) -> Result<u64> {
     let guard = store.inner()?;
     let inner = guard.as_ref().ok_or(Error::Locked)?;
     Ok(inner.checkpointer.started())
+}
+
+/// What the wal-index of `store` says now: frames in the WAL since it was last started, and how
+/// many of them are in the database file.
+pub fn wal_index(store: &Store) -> Result<WalIndex> {
+    let _unlocked = store.inner()?;
+    let mut shm = store.files().database.as_os_str().to_owned();
+    shm.push("-shm");
+    super::wal_index::read(Path::new(&shm)).ok_or(Error::not_found("wal-index"))
 }
