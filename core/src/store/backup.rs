@@ -43,6 +43,12 @@ impl Store {
     fn export_to(&self, tmp: &Path, passphrase: &str) -> Result<()> {
         let guard = self.inner()?;
         let inner = guard.as_ref().ok_or(Error::Locked)?;
+        // Not for correctness (a checkpoint never changes what a snapshot reads): a backup,
+        // like lock and rotation, works on a store with no checkpoint in flight, and does not
+        // compete with one for the disk.
+        if let Some(conn) = inner.checkpointer.wait() {
+            inner.give_back(conn);
+        }
         let conn = lock(&inner.writer)?;
         let target = tmp
             .to_str()

@@ -133,5 +133,7 @@ pub(crate) fn apply_writer_pragmas(conn: &Connection) -> Result<()> {
             "WAL mode unavailable",
         )));
     }
+    // No checkpoint inside a COMMIT: the store runs it on its own thread (checkpoint.rs).
+    conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
     Ok(())
 }

@@ -2,6 +2,8 @@
 //! holds that key wrapped, schema migrations, key changes, and the standard backup.
 
 mod backup;
+mod checkpoint;
+mod checkpoint_hooks;
 mod connection;
 mod keyring;
 mod open;
@@ -9,6 +11,7 @@ mod platform;
 mod rotate;
 mod schema;
 mod vault;
+mod wal_index;
 
 pub use keyring::KEYRING_FORMAT;
 pub use open::{StoreFiles, Unlock};

@@ -90,6 +90,9 @@ impl Store {
 
         let mut guard = self.inner_mut()?;
         let inner = guard.as_mut().ok_or(Error::Locked)?;
+        // A checkpoint must not run into the journal-mode switch and the rekey; its connection,
+        // like the pooled readers, holds the old key.
+        drop(inner.checkpointer.wait());
         lock(&inner.readers)?.clear();
         {
             // Step 2: re-encrypt the database.
@@ -141,6 +144,7 @@ fn finish(store: &Store, mut keyring: Keyring, generation: u32) -> Result<()> {
             )?;
         }
         tx.commit()?;
+        inner.after_commit(&conn, &store.files().database);
         inner.audit = AuditKeys::load(&conn)?;
     }
     keyring.slots.retain(|s| s.generation == generation);

@@ -1,15 +1,20 @@
 //! Test hooks: fault injection, stores at old schema versions, tampering that bypasses the
 //! audit chain. Hidden from the docs and never used by the product.
 
+pub use super::checkpoint::{CHECKPOINT_FRAMES, HARD_LIMIT_FRAMES};
 pub use super::rotate::CRASH_AFTER_STEP;
 pub use super::schema::MIGRATIONS;
+pub use super::wal_index::WalIndex;
 
+use super::checkpoint_hooks::Hooks;
 use super::open::create_files;
 use super::schema::SCHEMA_VERSION;
 use super::vault::{Store, lock};
 use crate::crypto::KdfParams;
 use crate::error::{Error, Result};
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Create a locked store in `dir` whose database stands at schema `version` (migrations
 /// `MIGRATIONS[..version]` applied, nothing else written), as an older build would have left it.
@@ -40,4 +45,86 @@ pub fn raw_sql(store: &Store, sql: &str) -> Result<()> {
 /// that tamper with the database on purpose.
 pub fn session_raw_sql(session: &crate::Session, sql: &str) -> Result<()> {
     raw_sql(session.store(), sql)
+}
+
+/// Control over the background checkpoints of one unlocked store (until it is locked).
+/// Dropping it releases a hold, so a failing test does not hang in `lock()` or the store's drop.
+pub struct CheckpointHooks(Arc<Hooks>);
+
+/// The checkpoint hooks of `store`: all off until set.
+pub fn checkpoint_hooks(store: &Store) -> Result<CheckpointHooks> {
+    let guard = store.inner()?;
+    let inner = guard.as_ref().ok_or(Error::Locked)?;
+    Ok(CheckpointHooks(inner.checkpointer.hooks()))
+}
+
+impl CheckpointHooks {
+    /// Keep background checkpoints waiting before they start (at most 30 s each).
+    pub fn hold(&self) {
+        self.0.set_hold(true);
+    }
+
+    /// Let held checkpoints go on.
+    pub fn release(&self) {
+        self.0.set_hold(false);
+    }
+
+    /// Wait until a background checkpoint thread is being held, at most `timeout`.
+    pub fn wait_until_held(&self, timeout: Duration) -> bool {
+        self.0.wait_until_held(timeout)
+    }
+
+    /// Wait until some call (lock, rotation, backup, drop, a commit past the hard limit) has
+    /// begun to wait for a running background checkpoint, at most `timeout`.
+    pub fn wait_until_waited_for(&self, timeout: Duration) -> bool {
+        self.0.wait_until_waited_for(timeout)
+    }
+
+    /// Make background checkpoints fail without copying anything.
+    pub fn fail_checkpoints(&self, fail: bool) {
+        self.0.set_fail(fail);
+    }
+
+    /// Behave as if no checkpoint thread could be started.
+    pub fn refuse_threads(&self, refuse: bool) {
+        self.0.set_refuse_threads(refuse);
+    }
+
+    /// Whether the store's checkpointer and every checkpoint thread are gone (only these hooks
+    /// remain): true once the store is locked or dropped.
+    pub fn store_has_let_go(&self) -> bool {
+        Arc::strong_count(&self.0) == 1
+    }
+}
+
+impl Drop for CheckpointHooks {
+    fn drop(&mut self) {
+        self.0.set_hold(false);
+    }
+}
+
+/// Wait for the running background checkpoint of `store`, if any.
+pub fn wait_for_checkpoint(store: &Store) -> Result<()> {
+    let guard = store.inner()?;
+    let inner = guard.as_ref().ok_or(Error::Locked)?;
+    if let Some(conn) = inner.checkpointer.wait() {
+        inner.give_back(conn);
+    }
+    Ok(())
+}
+
+/// Background checkpoints `store` has started since it was unlocked.
+pub fn checkpoints_started(store: &Store) -> Result<u64> {
+    let guard = store.inner()?;
+    let inner = guard.as_ref().ok_or(Error::Locked)?;
+    Ok(inner.checkpointer.started())
+}
+
+/// What the wal-index of `store` says now: frames in the WAL since it was last started, and how
+/// many of them are in the database file.
+pub fn wal_index(store: &Store) -> Result<WalIndex> {
+    let _unlocked = store.inner()?;
+    let mut shm = store.files().database.as_os_str().to_owned();
+    shm.push("-shm");
+    super::wal_index::read(Path::new(&shm)).ok_or(Error::not_found("wal-index"))
 }

@@ -1,5 +1,6 @@
 //! An unlocked store: one writer connection, a pool of readers, the data key in wiped memory.
 
+use super::checkpoint::Checkpointer;
 use super::keyring::{KeySlot, Keyring, Wrap};
 use super::open::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, open_reader, validate_passphrase};
 use super::platform::PlatformKeyStore;
@@ -8,6 +9,7 @@ use crate::crypto::{KdfParams, SecretKey};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::path::Path;
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
 /// An unlocked PHR Core store. All methods are safe to call from several threads; there is
@@ -24,6 +26,45 @@ pub(crate) struct Inner {
     pub writer: Mutex<Connection>,
     pub readers: Mutex<Vec<Connection>>,
     pub audit: AuditKeys,
+    /// Runs the WAL checkpoints, off the writing call's path (checkpoint.rs).
+    pub checkpointer: Checkpointer,
+}
+
+impl Inner {
+    /// A reader connection: a pooled one, or a new one.
+    fn take_reader(&self, database: &Path) -> Result<Connection> {
+        let pooled = lock(&self.readers)?.pop();
+        match pooled {
+            Some(c) => Ok(c),
+            None => open_reader(database, &self.key),
+        }
+    }
+
+    /// Keep a connection for later reads, up to [`MAX_IDLE_READERS`]; close the others.
+    pub(crate) fn give_back(&self, conn: Connection) {
+        if let Ok(mut pool) = lock(&self.readers)
+            && pool.len() < MAX_IDLE_READERS
+        {
+            pool.push(conn);
+        }
+    }
+
+    /// After a commit on the writer (`writer` still held): start a checkpoint if one is due.
+    pub(crate) fn after_commit(&self, writer: &Connection, database: &Path) {
+        self.checkpointer.after_commit(
+            writer,
+            || self.take_reader(database),
+            |conn| self.give_back(conn),
+        );
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The checkpoint thread's connection holds the key inside SQLCipher: it is closed before
+        // the data key is wiped, and no thread outlives the unlocked store.
+        drop(self.checkpointer.wait());
+    }
 }
 
 /// What a write closure gets: the open transaction and a way to append its audit entry.
@@ -63,6 +104,7 @@ impl Store {
             tx.commit()?;
             audit = AuditKeys::load(&conn)?;
         }
+        let checkpointer = Checkpointer::new(&files.database);
         Ok(Store {
             files,
             store_id,
@@ -72,6 +114,7 @@ impl Store {
                 writer: Mutex::new(conn),
                 readers: Mutex::new(vec![]),
                 audit,
+                checkpointer,
             })),
         })
     }
@@ -120,6 +163,7 @@ impl Store {
         };
         let out = f(&ctx)?;
         tx.commit()?;
+        inner.after_commit(&conn, &self.files.database);
         Ok(out)
     }
 
@@ -127,19 +171,12 @@ impl Store {
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let guard = self.inner()?;
         let inner = guard.as_ref().ok_or(Error::Locked)?;
-        let pooled = lock(&inner.readers)?.pop();
-        let conn = match pooled {
-            Some(c) => c,
-            None => open_reader(&self.files.database, &inner.key)?,
-        };
+        let conn = inner.take_reader(&self.files.database)?;
         conn.execute_batch("BEGIN DEFERRED")?;
         let out = f(&conn);
         let end = conn.execute_batch(if out.is_ok() { "COMMIT" } else { "ROLLBACK" });
         if end.is_ok() {
-            let mut pool = lock(&inner.readers)?;
-            if pool.len() < MAX_IDLE_READERS {
-                pool.push(conn);
-            }
+            inner.give_back(conn);
         }
         let out = out?;
         end?;
@@ -150,6 +187,8 @@ impl Store {
     pub fn lock(&self) -> Result<()> {
         let mut guard = self.inner_mut()?;
         if let Some(inner) = guard.as_ref() {
+            // No checkpoint may run into the TRUNCATE below, nor outlive the key.
+            drop(inner.checkpointer.wait());
             let mut conn = lock(&inner.writer)?;
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             audit::append(
@@ -227,6 +266,7 @@ impl Store {
         audit::append(&tx, &inner.audit, &store_entry(action), Utc::now())?;
         side_effect()?;
         tx.commit()?;
+        inner.after_commit(&conn, &self.files.database);
         Ok(())
     }
 
