@@ -35,13 +35,13 @@
 //! one commit that crossed the threshold used to be on disk when its call returned, because the
 //! checkpoint synced the WAL first; it now is a few milliseconds later, when the thread has run.)
 
-use super::checkpoint_hooks::Hooks;
+use super::checkpoint_hooks::{Hooks, lock};
 use super::connection::PAGE_SIZE;
 use super::wal_index;
 use crate::error::Result;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
 /// SQLite's default automatic checkpoint: when 1000 frames wait to be copied.
@@ -207,9 +207,4 @@ impl State {
 /// finds them and tries again, so neither needs handling here (nor may be logged).
 fn checkpoint(conn: &Connection) {
     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-}
-
-pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Nothing here leaves the state half-changed across a panic; carry on with it.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -2,8 +2,7 @@
 //! starts, make checkpoints fail, refuse to start threads, and see who waited. All off in
 //! production, where they cost a few uncontended locks per checkpoint.
 
-use super::checkpoint::lock;
-use std::sync::{Condvar, Mutex, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The longest a hold keeps a checkpoint thread, so that a test that forgets to release it fails
@@ -99,4 +98,9 @@ impl Hooks {
         }
         true
     }
+}
+
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing here leaves the state half-changed across a panic; carry on with it.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
