@@ -1,10 +1,10 @@
 //! Splitting the plan of a large Bundle between a few threads while keeping its results, and
 //! its first error, exactly as one sequential pass would give them.
 //!
-//! Each entry is parsed and mapped on its own, so the work divides cleanly. [`in_order`]
-//! collects every result; [`each_in_order`] hands them to the calling thread in input order,
-//! chunk by chunk, as soon as they are ready, so an import writes the first resources while the
-//! later ones are still being read.
+//! Each entry is parsed and mapped on its own, so the work divides cleanly. [`each_in_order`]
+//! hands the results to the calling thread in input order, chunk by chunk, as soon as they are
+//! ready, so an import writes the first resources while the later ones are still being read;
+//! [`in_order`] collects them.
 
 use crate::error::Result;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -29,49 +29,18 @@ fn threads_for(n: usize) -> usize {
 }
 
 /// `f` over every item, in order, as `items.iter().enumerate().map(f).collect()` would give it
-/// (the same results and, on failure, the error of the first item that fails), with a large
-/// input split between a few threads. Falls back to the calling thread when a thread cannot be
-/// started.
+/// (the same results and, on failure, the error of the first item that fails): [`each_in_order`]
+/// collected.
 pub(super) fn in_order<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(usize, &T) -> Result<R> + Sync,
 ) -> Result<Vec<R>> {
-    let run = |start: usize, part: &[T]| -> Result<Vec<R>> {
-        part.iter()
-            .enumerate()
-            .map(|(j, t)| f(start + j, t))
-            .collect()
-    };
-    let threads = threads_for(items.len());
-    if threads <= 1 {
-        return run(0, items);
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let run = &run;
-        let others: Vec<_> = items
-            .chunks(chunk)
-            .enumerate()
-            .skip(1)
-            .map(|(c, part)| {
-                let start = c * chunk;
-                let handle = std::thread::Builder::new()
-                    .name("phr-fhir-plan".into())
-                    .spawn_scoped(s, move || run(start, part));
-                (start, part, handle)
-            })
-            .collect();
-        let mut out = run(0, &items[..chunk])?;
-        out.reserve(items.len() - chunk);
-        for (start, part, handle) in others {
-            let done = match handle {
-                Ok(h) => h.join().unwrap_or_else(|panic| resume_unwind(panic)),
-                Err(_) => run(start, part),
-            };
-            out.extend(done?);
-        }
-        Ok(out)
-    })
+    let mut out = Vec::with_capacity(items.len());
+    each_in_order(items, f, &mut |chunk| {
+        out.extend(chunk);
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// A chunk's place in the hand-over.
