@@ -2,25 +2,23 @@
 //! the commit; lock, rotation, backup and dropping the store wait for it; a failed one is
 //! retried; when it cannot run there, the writer does. (core/src/store/checkpoint.rs)
 
+mod common;
+
+use common::{PASS, kdf};
 use phr_core::store::testing::{
     self, CHECKPOINT_FRAMES, CheckpointHooks, HARD_LIMIT_FRAMES, checkpoint_hooks,
     checkpoints_started, wait_for_checkpoint, wal_index,
 };
-use phr_core::{KdfParams, Store, Unlock};
+use phr_core::{Store, Unlock};
 use std::path::PathBuf;
 use std::time::Duration;
 
-const PASS: &str = "correct horse";
 /// Rows of 1000 random bytes: enough for one write to take the WAL well past the threshold.
 const LARGE: i64 = 6000;
 const ROW_BYTES: u64 = 1000;
 /// How long a call that must wait for a held checkpoint is given to (wrongly) return.
 const GRACE: Duration = Duration::from_millis(300);
 const HELD_WITHIN: Duration = Duration::from_secs(10);
-
-fn kdf() -> KdfParams {
-    KdfParams::with_iterations(10_000).unwrap()
-}
 
 fn new_store(dir: &tempfile::TempDir) -> Store {
     let store = Store::create(dir.path(), PASS, kdf()).unwrap();
@@ -72,6 +70,16 @@ fn db_len(store: &Store) -> u64 {
 /// Hooks of a store, taken after it so that they are dropped (and any hold released) first.
 fn hooks(store: &Store) -> CheckpointHooks {
     checkpoint_hooks(store).unwrap()
+}
+
+/// A store whose checkpoint, due after one large write, is held before it starts.
+fn held_after_a_large_write() -> (tempfile::TempDir, Store, CheckpointHooks) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(&dir);
+    let hooks = hooks(&store);
+    hooks.hold();
+    write_rows(&store, LARGE);
+    (dir, store, hooks)
 }
 
 /// Run `op` on another thread while a checkpoint is held: it must begin to wait for that
@@ -154,11 +162,7 @@ fn a_write_past_the_hard_limit_on_a_fresh_wal_is_still_checkpointed_off_the_call
 
 #[test]
 fn lock_waits_for_a_running_checkpoint_then_truncates_the_wal() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = new_store(&dir);
-    let hooks = hooks(&store);
-    hooks.hold();
-    write_rows(&store, LARGE);
+    let (dir, store, hooks) = held_after_a_large_write();
     let wal = wal(&store);
     waits_for_the_held_checkpoint(&hooks, "lock()", || store.lock()).unwrap();
     // No thread, and no connection holding the key, outlives the lock.
@@ -171,11 +175,7 @@ fn lock_waits_for_a_running_checkpoint_then_truncates_the_wal() {
 
 #[test]
 fn dropping_the_store_waits_for_a_running_checkpoint() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = new_store(&dir);
-    let hooks = hooks(&store);
-    hooks.hold();
-    write_rows(&store, LARGE);
+    let (dir, store, hooks) = held_after_a_large_write();
     waits_for_the_held_checkpoint(&hooks, "dropping the store", move || drop(store));
     assert!(hooks.store_has_let_go());
     let store = Store::unlock(dir.path(), Unlock::Passphrase(PASS)).unwrap();
@@ -184,11 +184,7 @@ fn dropping_the_store_waits_for_a_running_checkpoint() {
 
 #[test]
 fn rotation_waits_for_a_running_checkpoint() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = new_store(&dir);
-    let hooks = hooks(&store);
-    hooks.hold();
-    write_rows(&store, LARGE);
+    let (dir, store, hooks) = held_after_a_large_write();
     waits_for_the_held_checkpoint(&hooks, "the rotation", || store.rotate_data_key(PASS, None))
         .unwrap();
     assert_eq!(count_rows(&store), LARGE);
@@ -200,11 +196,7 @@ fn rotation_waits_for_a_running_checkpoint() {
 
 #[test]
 fn backup_waits_for_a_running_checkpoint() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = new_store(&dir);
-    let hooks = hooks(&store);
-    hooks.hold();
-    write_rows(&store, LARGE);
+    let (dir, store, hooks) = held_after_a_large_write();
     let backup = dir.path().join("backup.db");
     waits_for_the_held_checkpoint(&hooks, "the backup", || {
         store.backup(&backup, "backup passphrase")
