@@ -275,8 +275,8 @@ struct Writer<'a> {
     /// Weights wait until every other resource is written, so that each one's BMI uses every
     /// height of the import, wherever it stands in the input.
     weights: Vec<Ready<'a>>,
-    /// Kept as documents at the end, with the reason.
-    documents: Vec<(PlannedItem<'a>, String)>,
+    /// Kept as documents at the end.
+    documents: Vec<Kept<'a>>,
     /// What is left of each written record, freed only once the import is over: it was
     /// allocated on a planning thread, and glibc frees such memory under that thread's arena
     /// lock, which the planning thread holds while it allocates (measured: a fifth of the
@@ -284,24 +284,29 @@ struct Writer<'a> {
     spent: Vec<(RecordBody, Vec<String>, Option<String>)>,
 }
 
-/// A planned resource after validation.
+/// A planned resource after validation: what the writer does with it.
 // Records are nearly every item: boxing them would allocate on one thread and free on another.
 #[allow(clippy::large_enum_variant)]
 enum Prepared<'a> {
     Record(Ready<'a>),
-    /// A value the record model refuses, with the field and why.
-    Refused {
-        item: PlannedItem<'a>,
-        why: String,
-    },
-    /// Validation could not run (not a refusal of the input): the import stops.
+    /// Not imported (path and type, why).
+    Skipped((String, String), String),
+    /// Kept as a document; `refused` says why the record model refused it (the resource is then
+    /// also reported skipped).
+    Document(Kept<'a>, Option<String>),
+    /// A result line of a checkup imported with it.
+    Line,
+    /// The import stops (someone else's Patient, validation that could not run).
     Failed(Error),
-    /// Not a record.
-    Other(PlannedItem<'a>),
 }
 
-fn named(item: PlannedItem<'_>) -> (String, String) {
-    (item.path, item.resource_type)
+/// A resource kept as a document, with the reason.
+struct Kept<'a> {
+    path: String,
+    resource_type: String,
+    resource_id: Option<String>,
+    original: Cow<'a, str>,
+    reason: String,
 }
 
 fn is_weight(r: &Ready<'_>) -> bool {
@@ -309,48 +314,23 @@ fn is_weight(r: &Ready<'_>) -> bool {
 }
 
 impl<'a> Writer<'a> {
-    /// What one planned resource is: a record to write, or what the report says of it. A
-    /// Patient who is someone else stops the import.
-    fn classify(&mut self, p: Prepared<'a>, person: &Person) -> Result<Option<Ready<'a>>> {
+    /// A prepared resource: a record to write, or what the report says of it.
+    fn classify(&mut self, p: Prepared<'a>) -> Result<Option<Ready<'a>>> {
         let report = &mut self.report;
-        let item = match p {
+        match p {
             Prepared::Record(ready) => return Ok(Some(ready)),
-            Prepared::Refused { item, why } => {
-                let name = (item.path.clone(), item.resource_type.clone());
-                ImportReport::push(&mut report.skipped, name, None, Some(&why));
-                self.documents
-                    .push((item, format!("refused by the record model: {why}")));
-                return Ok(None);
+            Prepared::Skipped(named, why) => {
+                ImportReport::push(&mut report.skipped, named, None, Some(&why))
             }
-            Prepared::Failed(e) => return Err(e),
-            Prepared::Other(item) => item,
-        };
-        match &item.outcome {
-            Outcome::Patient { birth_date } => {
-                if birth_date.is_some_and(|d| d != person.details.birth_date) {
-                    return Err(Error::invalid(
-                        format!("{}.birthDate", item.path),
-                        "this Patient is not the person the import is for",
-                    ));
+            Prepared::Document(kept, refused) => {
+                if let Some(why) = refused {
+                    let named = (kept.path.clone(), kept.resource_type.clone());
+                    ImportReport::push(&mut report.skipped, named, None, Some(&why));
                 }
-                ImportReport::push(
-                    &mut report.skipped,
-                    named(item),
-                    None,
-                    Some("the Patient is this person"),
-                );
+                self.documents.push(kept);
             }
-            Outcome::Document { reason } => {
-                let reason = reason.clone();
-                self.documents.push((item, reason));
-            }
-            Outcome::Skipped { reason } => {
-                let reason = reason.clone();
-                ImportReport::push(&mut report.skipped, named(item), None, Some(&reason))
-            }
-            Outcome::LineOf { .. } => report.checkup_lines += 1,
-            // Records arrive prepared.
-            Outcome::Record(_) => {}
+            Prepared::Line => report.checkup_lines += 1,
+            Prepared::Failed(e) => return Err(e),
         }
         Ok(None)
     }
@@ -382,25 +362,26 @@ impl<'a> Writer<'a> {
             self.write(r)?;
         }
         self.rollups.flush(self.tx)?;
-        for (item, reason) in std::mem::take(&mut self.documents) {
+        for kept in std::mem::take(&mut self.documents) {
             let id = crate::fhir::derived_id(&[
                 b"fhir-document",
                 self.subject.as_bytes(),
-                item.original.as_bytes(),
+                kept.original.as_bytes(),
             ]);
             imported::keep_document(
                 self.tx,
                 &KeptDocument {
                     id: &id,
                     subject: self.subject,
-                    resource_type: &item.resource_type,
-                    resource_id: item.resource_id.as_deref(),
-                    json: &item.original,
-                    reason: &reason,
+                    resource_type: &kept.resource_type,
+                    resource_id: kept.resource_id.as_deref(),
+                    json: &kept.original,
+                    reason: &kept.reason,
                     imported_utc: self.now.utc_seconds,
                 },
             )?;
-            ImportReport::push(&mut self.report.documents, named(item), None, Some(&reason));
+            let named = (kept.path, kept.resource_type);
+            ImportReport::push(&mut self.report.documents, named, None, Some(&kept.reason));
         }
         Ok((self.report, self.ids))
     }
@@ -553,13 +534,13 @@ impl Session {
             // input order while later ones are still being mapped.
             plan_chunks(
                 json,
-                &|item| self.prepared(item, subject),
+                &|item| self.prepared(item, subject, &person),
                 &mut |items, total| {
                     of = total;
                     done += items.len();
                     let mut ready = Vec::with_capacity(items.len());
                     for item in items {
-                        if let Some(r) = writer.classify(item, &person)? {
+                        if let Some(r) = writer.classify(item)? {
                             ready.push(r);
                         }
                     }
@@ -574,13 +555,43 @@ impl Session {
         })
     }
 
-    /// A planned resource with its record validated by the same rules as every other write
-    /// (run on the thread that mapped it).
-    /// What the writer does not need (the model input, the field paths) is dropped here.
-    fn prepared<'a>(&self, item: PlannedItem<'a>, subject: &str) -> Prepared<'a> {
-        let r = match item.outcome {
+    /// What the writer is to do with a planned resource, decided on the thread that mapped it:
+    /// a record validated by the same rules as every other write, the Patient checked against
+    /// `person`. What the writer does not need (the model input, the field paths) is dropped here.
+    fn prepared<'a>(&self, item: PlannedItem<'a>, subject: &str, person: &Person) -> Prepared<'a> {
+        let PlannedItem {
+            path,
+            resource_type,
+            resource_id,
+            original,
+            outcome,
+        } = item;
+        let r = match outcome {
             Outcome::Record(r) => r,
-            outcome => return Prepared::Other(PlannedItem { outcome, ..item }),
+            Outcome::Patient { birth_date } => {
+                return match birth_date {
+                    Some(d) if d != person.details.birth_date => Prepared::Failed(Error::invalid(
+                        format!("{path}.birthDate"),
+                        "this Patient is not the person the import is for",
+                    )),
+                    _ => Prepared::Skipped(
+                        (path, resource_type),
+                        "the Patient is this person".into(),
+                    ),
+                };
+            }
+            Outcome::Document { reason } => {
+                let kept = Kept {
+                    path,
+                    resource_type,
+                    resource_id,
+                    original,
+                    reason,
+                };
+                return Prepared::Document(kept, None);
+            }
+            Outcome::Skipped { reason } => return Prepared::Skipped((path, resource_type), reason),
+            Outcome::LineOf { .. } => return Prepared::Line,
         };
         let PlannedRecord {
             input,
@@ -591,22 +602,23 @@ impl Session {
         match self.prepare(input) {
             Ok((body, effective)) => Prepared::Record(Ready {
                 candidates: identity.iter().map(|i| candidate(subject, i)).collect(),
-                named: (item.path, item.resource_type),
-                original: item.original,
+                named: (path, resource_type),
+                original,
                 last_updated,
                 body,
                 effective,
             }),
             Err(Error::InvalidInput { field, reason }) => {
-                let why = format!("{}: {reason}", field_path(&fields, &item.path, &field));
-                // Kept as a document, so the item goes on (its outcome is not read again).
-                let outcome = Outcome::Skipped {
-                    reason: why.clone(),
+                let why = format!("{}: {reason}", field_path(&fields, &path, &field));
+                let reason = format!("refused by the record model: {why}");
+                let kept = Kept {
+                    path,
+                    resource_type,
+                    resource_id,
+                    original,
+                    reason,
                 };
-                Prepared::Refused {
-                    item: PlannedItem { outcome, ..item },
-                    why,
-                }
+                Prepared::Document(kept, Some(why))
             }
             Err(e) => Prepared::Failed(e),
         }
