@@ -121,6 +121,6 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Consent(a) => commands::consent::run(&ctx, a),
         Export(a) => commands::export::run(&ctx, a),
         Sync(a) => commands::sync::run(&ctx, a),
-        Demo(a) => commands::demo::run(a),
+        Demo(a) => commands::demo::run(&ctx, a),
     }
 }

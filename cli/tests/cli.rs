@@ -1,19 +1,11 @@
 //! The `phr` command end to end: a real store in a temp folder, the real binary.
 
+mod common;
+
 use assert_cmd::Command;
+use common::phr;
 use predicates::prelude::*;
 use std::path::Path;
-
-fn phr(store: &Path) -> Command {
-    let mut c = Command::cargo_bin("phr").unwrap();
-    c.env("PHR_STORE", store)
-        .env("PHR_PASSPHRASE", "correct horse")
-        .env("PHR_KDF_ITERATIONS", "10000")
-        .env_remove("PHR_TIME_ZONE")
-        .env_remove("PHR_BACKUP_PASSPHRASE")
-        .env_remove("PHR_NEW_PASSPHRASE");
-    c
-}
 
 fn store_with_owner() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -277,27 +269,23 @@ fn demo_runs_end_to_end_and_refuses_a_foreign_folder() {
             .arg(&demo)
             .assert()
     };
-    run(&mut Command::cargo_bin("phr").unwrap())
-        .success()
-        .stdout(
-            predicate::str::contains("山田　花子")
-                .and(predicate::str::contains("chain intact"))
-                .and(predicate::str::contains("Steps by month")),
-        );
+    run(&mut common::bare()).success().stdout(
+        predicate::str::contains("山田　花子")
+            .and(predicate::str::contains("chain intact"))
+            .and(predicate::str::contains("Steps by month")),
+    );
     assert!(demo.join("hanako-blood-pressure.png").exists());
     // Runs again over its own earlier demo.
-    run(&mut Command::cargo_bin("phr").unwrap()).success();
+    run(&mut common::bare()).success();
     let foreign = dir.path().join("mine");
     std::fs::create_dir(&foreign).unwrap();
-    Command::cargo_bin("phr")
-        .unwrap()
+    common::bare()
         .args(["demo", "--dir"])
         .arg(&foreign)
         .assert()
         .code(2);
     // The demo store opens with the printed passphrase.
-    Command::cargo_bin("phr")
-        .unwrap()
+    common::bare()
         .env("PHR_STORE", &demo)
         .env("PHR_PASSPHRASE", "demo-passphrase")
         .args(["--for", "hanako", "list", "--kind", "checkup"])

@@ -1,18 +1,10 @@
 //! `phr consent` end to end: a real store in a temp folder, the real binary.
 
-use assert_cmd::Command;
+mod common;
+
+use common::phr;
 use predicates::prelude::*;
 use std::path::Path;
-
-fn phr(store: &Path) -> Command {
-    let mut c = Command::cargo_bin("phr").unwrap();
-    c.env("PHR_STORE", store)
-        .env("PHR_PASSPHRASE", "correct horse")
-        .env("PHR_KDF_ITERATIONS", "10000")
-        .env_remove("PHR_TIME_ZONE")
-        .env_remove("PHR_OPERATOR_PROFILE");
-    c
-}
 
 fn store() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -220,8 +212,7 @@ fn a_profile_file_replaces_the_default_and_is_validated() {
 fn demo_shares_then_withdraws_and_says_with_whom() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
-    Command::cargo_bin("phr")
-        .unwrap()
+    common::bare()
         .env("PHR_KDF_ITERATIONS", "10000")
         .args(["demo", "--dir"])
         .arg(&demo)

@@ -1,18 +1,11 @@
 //! `phr import`: a health-checkup XML is imported and reported; a malformed one is refused
 //! with the element path and nothing is written; FHIR JSON is not yet taken.
 
-use assert_cmd::Command;
+mod common;
+
+use common::phr;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
-
-fn phr(store: &Path) -> Command {
-    let mut c = Command::cargo_bin("phr").unwrap();
-    c.env("PHR_STORE", store)
-        .env("PHR_PASSPHRASE", "correct horse")
-        .env("PHR_KDF_ITERATIONS", "10000")
-        .env_remove("PHR_TIME_ZONE");
-    c
-}
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -13,7 +13,6 @@
 //!
 //! Criterion's `thrpt` line is in resources (Bundle entries) per second.
 
-use chrono::Utc;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use phr_core::fhir::{bundle_for, bundle_json};
 use phr_core::records::*;
@@ -41,7 +40,7 @@ fn person() -> NewPerson {
 /// A mix of what a phone and its devices log: blood pressure with pulse, weight, steps, sleep,
 /// temperature and fasting glucose, one reading every ten minutes going back in time.
 fn inputs(n: usize) -> Vec<ObservationInput> {
-    let now = Utc::now().timestamp();
+    let now = phr_core::clock::Clock::from_environment().now().timestamp();
     (0..n)
         .map(|i| {
             let at = Stamp {
@@ -123,7 +122,10 @@ fn bench_mapping(c: &mut Criterion) {
         details: person(),
     };
     let records = in_memory(person_id);
-    let at = Stamp::now(9 * 3600);
+    let at = phr_core::records::Stamp::from_utc(
+        phr_core::clock::Clock::from_environment().now(),
+        9 * 3600,
+    );
     let n = entries(&bundle_for(&p, &records, at));
     let mut g = c.benchmark_group("fhir_export");
     g.sample_size(10).measurement_time(Duration::from_secs(10));
@@ -161,7 +163,10 @@ fn bench_session(c: &mut Criterion) {
         s.add_records(&me, &me, batch, Provenance::Device, Some("Omron HCR-7601T"))
             .unwrap();
     }
-    let at = Stamp::now(9 * 3600);
+    let at = phr_core::records::Stamp::from_utc(
+        phr_core::clock::Clock::from_environment().now(),
+        9 * 3600,
+    );
     let n = entries(&s.export_fhir(&me, &me, at).unwrap());
     let mut g = c.benchmark_group("fhir_export");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
@@ -190,7 +195,14 @@ fn import_bundle() -> (Vec<u8>, u64) {
         details: person(),
     };
     let records: Vec<Record> = in_memory(person_id).into_iter().take(IMPORT_N).collect();
-    let b = bundle_for(&p, &records, Stamp::now(9 * 3600));
+    let b = bundle_for(
+        &p,
+        &records,
+        phr_core::records::Stamp::from_utc(
+            phr_core::clock::Clock::from_environment().now(),
+            9 * 3600,
+        ),
+    );
     (serde_json::to_vec(&b).unwrap(), entries(&b))
 }
 

@@ -5,7 +5,7 @@
 //!
 //! The 10-year store is built once into target/bench-data and reused (building it takes minutes).
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use phr_core::records::*;
 use phr_core::{ClinicalInput, KdfParams, Session, Unlock};
@@ -48,7 +48,7 @@ fn ten_year_store() -> (Session, String) {
     let _ = std::fs::remove_dir_all(&dir);
     let s = Session::create(&dir, PASS, kdf()).unwrap();
     let me = s.add_person(None, new_person("hanako")).unwrap().id;
-    let start = Utc::now().timestamp() - DAYS * 86_400;
+    let start = phr_core::clock::Clock::from_environment().now().timestamp() - DAYS * 86_400;
     let started = Instant::now();
     for day in 0..DAYS {
         let batch: Vec<ClinicalInput> = (0..MINUTES_PER_DAY)
@@ -92,7 +92,7 @@ fn bench_log_bp(c: &mut Criterion) {
     let s = Session::create(dir.path(), PASS, kdf()).unwrap();
     let me = s.add_person(None, new_person("hanako")).unwrap().id;
     let at = Stamp {
-        utc_seconds: Utc::now().timestamp() - 60,
+        utc_seconds: phr_core::clock::Clock::from_environment().now().timestamp() - 60,
         offset_seconds: 9 * 3600,
     };
     c.bench_function("log one blood pressure (with audit entry)", |b| {
@@ -109,7 +109,9 @@ fn bench_log_bp(c: &mut Criterion) {
 
 fn bench_dashboards(c: &mut Criterion) {
     let (s, me) = ten_year_store();
-    let today = Utc::now().date_naive();
+    let today = phr_core::clock::Clock::from_environment()
+        .now()
+        .date_naive();
     let q30 = AggregateQuery {
         observation_type: ObservationType::Steps,
         granularity: Granularity::Day,

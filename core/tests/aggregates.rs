@@ -124,7 +124,7 @@ proptest! {
     ) {
         let (_dir, s, hanako, _) = session_with_two();
         let h = &hanako.id;
-        let now = Utc::now().timestamp() - 60;
+        let now = phr_core::clock::Clock::from_environment().now().timestamp() - 60;
         let step_points: Vec<(i64, f64, f64)> = steps.iter().map(|&(ago, v)| (now - ago, f64::from(v), 0.0)).collect();
         let bp_points: Vec<(i64, f64, f64)> = bps.iter().map(|&(ago, sys, gap)| (now - ago, f64::from(sys), f64::from(sys - 30 - gap))).collect();
         let inputs: Vec<ClinicalInput> = step_points
@@ -135,7 +135,7 @@ proptest! {
             }))
             .collect();
         s.add_records(h, h, inputs, Provenance::Device, None).unwrap();
-        let today = Utc::now().date_naive();
+        let today = phr_core::clock::Clock::from_environment().now().date_naive();
         let from = today - Duration::days(85);
         for zone in ["Asia/Tokyo", "America/New_York", "Asia/Kolkata"] {
             for g in [Granularity::Day, Granularity::Week, Granularity::Month] {
@@ -150,7 +150,7 @@ proptest! {
 fn deleting_and_editing_keep_aggregates_right() {
     let (_dir, s, hanako, _) = session_with_two();
     let h = &hanako.id;
-    let t = Utc::now().timestamp() - 3 * 86_400;
+    let t = phr_core::clock::Clock::from_environment().now().timestamp() - 3 * 86_400;
     let at = |dt: i64| Stamp {
         utc_seconds: t + dt,
         offset_seconds: 9 * 3600,

@@ -16,7 +16,10 @@ const WALKING: &str = "walking_campaign";
 
 fn checkup() -> Checkup {
     Checkup {
-        date: chrono::Utc::now().date_naive() - chrono::Duration::days(30),
+        date: phr_core::clock::Clock::from_environment()
+            .now()
+            .date_naive()
+            - chrono::Duration::days(30),
         program: "specific_health_checkup".into(),
         institution: "健診センター".into(),
         institution_code: None,
@@ -255,7 +258,7 @@ fn a_recipient_never_permitted_is_never_told_of_a_deny() {
 fn expiry_is_honoured_at_query_time() {
     let (_d, s, h, _) = session();
     let in_a_day = Stamp {
-        utc_seconds: chrono::Utc::now().timestamp() + 86_400,
+        utc_seconds: phr_core::clock::Clock::from_environment().now().timestamp() + 86_400,
         offset_seconds: 9 * 3600,
     };
     s.set_consent(
@@ -265,7 +268,10 @@ fn expiry_is_honoured_at_query_time() {
             .until(in_a_day),
     )
     .unwrap();
-    let now = Stamp::now(9 * 3600);
+    let now = phr_core::records::Stamp::from_utc(
+        phr_core::clock::Clock::from_environment().now(),
+        9 * 3600,
+    );
     assert!(
         s.is_permitted(&h, "health-dept", DataCategory::Checkup, GUIDANCE, now)
             .unwrap()
@@ -326,7 +332,7 @@ fn requests_outside_the_profile_are_refused_naming_the_field() {
         "categories"
     );
     let past = Stamp {
-        utc_seconds: chrono::Utc::now().timestamp() - 10,
+        utc_seconds: phr_core::clock::Clock::from_environment().now().timestamp() - 10,
         offset_seconds: 0,
     };
     assert_eq!(

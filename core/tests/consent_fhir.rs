@@ -49,7 +49,7 @@ fn every_consent_resource_validates_as_fhir_r4() {
     let h = hanako.id.as_str();
     s.set_operator_profile(samples::municipality()).unwrap();
     let in_a_year = Stamp {
-        utc_seconds: chrono::Utc::now().timestamp() + 365 * 86_400,
+        utc_seconds: phr_core::clock::Clock::from_environment().now().timestamp() + 365 * 86_400,
         offset_seconds: 9 * 3600,
     };
     let a = s

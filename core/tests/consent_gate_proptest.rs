@@ -424,7 +424,7 @@ fn gate_matches_the_reference_model_through_the_store() {
                 .iter()
                 .map(|id| s.get_record(who, who, id).unwrap())
                 .collect();
-            let base = chrono::Utc::now().timestamp();
+            let base = phr_core::clock::Clock::from_environment().now().timestamp();
             let mut model = vec![];
             for (r, cats, purps, permit, from_h, len_h) in plan {
                 let from = base + from_h * HOUR;
@@ -450,7 +450,7 @@ fn gate_matches_the_reference_model_through_the_store() {
                     decided: 0,
                 });
             }
-            let now = chrono::Utc::now().timestamp();
+            let now = phr_core::clock::Clock::from_environment().now().timestamp();
             for (r, recipient) in RECIPIENTS.iter().enumerate() {
                 for (pu, purpose) in PURPOSES.iter().enumerate() {
                     let out = s.release(who, who, recipient, purpose, &records).unwrap();

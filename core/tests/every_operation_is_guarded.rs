@@ -126,8 +126,12 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
     let q = AggregateQuery {
         observation_type: ObservationType::Steps,
         granularity: Granularity::Day,
-        from: chrono::Utc::now().date_naive(),
-        to: chrono::Utc::now().date_naive(),
+        from: phr_core::clock::Clock::from_environment()
+            .now()
+            .date_naive(),
+        to: phr_core::clock::Clock::from_environment()
+            .now()
+            .date_naive(),
         time_zone: None,
     };
     let mut tested: BTreeSet<&str> = BTreeSet::new();

@@ -325,7 +325,7 @@ proptest! {
         let n = CASES.fetch_add(1, Ordering::SeqCst);
         // Cases start at a Japanese midnight, and ops are half a day apart: checks fall exactly on
         // period ends and on 18th birthdays (which begin at Japanese midnight).
-        let t0 = (chrono::Utc::now().timestamp() / 86_400 - 10) * 86_400 - 9 * 3600;
+        let t0 = (phr_core::clock::Clock::from_environment().now().timestamp() / 86_400 - 10) * 86_400 - 9 * 3600;
         s.set_clock_for_tests(Some(t0));
         // Persons: the shared owner, then three new ones; a minor turns 18 within the case.
         let today = chrono::DateTime::from_timestamp(t0 + 9 * 3600, 0).unwrap().date_naive();

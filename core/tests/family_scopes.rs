@@ -106,7 +106,7 @@ fn manage_delegations_cannot_escalate_or_outlive() {
             person("jiro", "山田", "次郎", (1980, 2, 2), Sex::Male),
         )
         .unwrap();
-    let now = chrono::Utc::now().timestamp();
+    let now = phr_core::clock::Clock::from_environment().now().timestamp();
     let mut g = grant_to(h, &[Scope::View, Scope::ManageDelegations]);
     g.valid_until = Some(now + 86_400);
     s.grant(t, t, g).unwrap();
@@ -128,7 +128,7 @@ fn manage_delegations_cannot_escalate_or_outlive() {
 fn expiry_takes_effect_at_its_instant_without_any_job() {
     let (_d, s, hanako, taro) = session_with_two();
     let (h, t) = (hanako.id.as_str(), taro.id.as_str());
-    let now = chrono::Utc::now().timestamp();
+    let now = phr_core::clock::Clock::from_environment().now().timestamp();
     s.set_clock_for_tests(Some(now));
     let mut g = grant_to(h, &[Scope::View]);
     g.valid_from = Some(now + 100);

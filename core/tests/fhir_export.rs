@@ -85,7 +85,7 @@ fn full_record() -> (tempfile::TempDir, Session, String) {
     .unwrap();
     // A walk in New York: the reading keeps its -05:00 offset.
     let ny = Stamp {
-        utc_seconds: chrono::Utc::now().timestamp() - 86_400,
+        utc_seconds: phr_core::clock::Clock::from_environment().now().timestamp() - 86_400,
         offset_seconds: -5 * 3600,
     };
     s.add_records(
@@ -250,7 +250,7 @@ fn full_record() -> (tempfile::TempDir, Session, String) {
 }
 
 fn at() -> Stamp {
-    Stamp::now(9 * 3600)
+    phr_core::records::Stamp::from_utc(phr_core::clock::Clock::from_environment().now(), 9 * 3600)
 }
 
 fn resources(b: &Value) -> Vec<&Value> {

@@ -202,7 +202,7 @@ fn provenance_and_source_are_kept() {
 fn original_offset_survives() {
     let (_dir, s, hanako, _) = session_with_two();
     let at = Stamp {
-        utc_seconds: chrono::Utc::now().timestamp() - 3600,
+        utc_seconds: phr_core::clock::Clock::from_environment().now().timestamp() - 3600,
         offset_seconds: -5 * 3600,
     };
     let r = s

@@ -4,7 +4,8 @@
 
 use crate::commands::stats::print_buckets;
 use crate::output::{CliError, CliResult};
-use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone};
+use chrono_tz::Tz;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use phr_core::consent::{ConsentRequest, DataCategory, samples};
@@ -60,13 +61,59 @@ fn prepare_dir(dir: &Path) -> CliResult {
     Ok(())
 }
 
-fn jst(d: NaiveDate, h: u32, m: u32) -> Stamp {
-    let t = chrono_tz::Asia::Tokyo
-        .from_local_datetime(&d.and_hms_opt(h, m, 0).unwrap_or_default())
-        .single();
-    Stamp {
-        utc_seconds: t.map(|t| t.timestamp()).unwrap_or(0),
-        offset_seconds: JST_OFFSET_SECONDS,
+/// The instant the demo tells its story up to, in the zone of `--tz`: its "today" is the last
+/// day whose morning readings (up to 07:10) are already past, so nothing is logged after now
+/// whatever the hour the demo runs.
+struct Story {
+    zone: Tz,
+    now: i64,
+    today: NaiveDate,
+}
+
+impl Story {
+    fn new(session: &Session) -> CliResult<Story> {
+        let zone: Tz = session
+            .time_zone()
+            .parse()
+            .map_err(|_| CliError::Usage("--tz: not an IANA time zone".into()))?;
+        let now = session.now().utc_seconds;
+        let local = DateTime::from_timestamp(now, 0)
+            .unwrap_or_default()
+            .with_timezone(&zone);
+        let morning_done = local.time() >= NaiveTime::from_hms_opt(7, 10, 0).unwrap_or_default();
+        let today = if morning_done {
+            local.date_naive()
+        } else {
+            local.date_naive() - Duration::days(1)
+        };
+        Ok(Story { zone, now, today })
+    }
+
+    /// `d` at `h:m` local time (the earlier instant where a clock change repeats it, the hour
+    /// after where one skips it).
+    fn at(&self, d: NaiveDate, h: u32, m: u32) -> Stamp {
+        let naive = d.and_hms_opt(h, m, 0).unwrap_or_default();
+        let t = self
+            .zone
+            .from_local_datetime(&naive)
+            .earliest()
+            .or_else(|| {
+                self.zone
+                    .from_local_datetime(&(naive + Duration::hours(1)))
+                    .earliest()
+            });
+        match t {
+            Some(t) => Stamp::from_fixed(t.fixed_offset()),
+            None => Stamp {
+                utc_seconds: naive.and_utc().timestamp(),
+                offset_seconds: 0,
+            },
+        }
+    }
+
+    /// Whether `t` is not after the demo's now (the core refuses readings from the future).
+    fn past(&self, t: Stamp) -> bool {
+        t.utc_seconds <= self.now
     }
 }
 
@@ -97,11 +144,12 @@ fn person(
 /// A year of one person's self-measured data, one batch per month.
 fn year_of_vitals(
     rng: &mut Rng,
-    today: NaiveDate,
+    story: &Story,
     bp_base: f64,
     weight_base: f64,
     steps_base: f64,
 ) -> Vec<Vec<ClinicalInput>> {
+    let today = story.today;
     let start = today - Duration::days(364);
     let mut months: Vec<Vec<ClinicalInput>> = vec![];
     let mut weight = weight_base;
@@ -125,7 +173,7 @@ fn year_of_vitals(
         let pulse = rng.normal(68.0, 4.0).round();
         if i < 364 || d < today {
             batch.push(ClinicalInput::Observation(
-                ObservationInput::blood_pressure(sys, dia, Some(pulse), jst(d, 6, 45)),
+                ObservationInput::blood_pressure(sys, dia, Some(pulse), story.at(d, 6, 45)),
             ));
         }
         let weekend = d.weekday().num_days_from_monday() >= 5;
@@ -144,7 +192,7 @@ fn year_of_vitals(
             batch.push(ClinicalInput::Observation(ObservationInput::simple(
                 ObservationType::Steps,
                 steps,
-                jst(d, 23, 30),
+                story.at(d, 23, 30),
             )));
         }
         if i % 7 == 0 {
@@ -152,11 +200,17 @@ fn year_of_vitals(
             let mut w = ObservationInput::simple(
                 ObservationType::Weight,
                 (weight * 10.0).round() / 10.0,
-                jst(d, 7, 0),
+                story.at(d, 7, 0),
             );
             w.unit = None;
             batch.push(ClinicalInput::Observation(w));
         }
+    }
+    for batch in &mut months {
+        batch.retain(|c| match c {
+            ClinicalInput::Observation(o) => story.past(o.effective),
+            _ => true,
+        });
     }
     months
 }
@@ -210,16 +264,32 @@ fn checkup(date: NaiveDate) -> Checkup {
     }
 }
 
-pub fn run(a: DemoArgs) -> CliResult {
-    let dir = a.dir;
-    let server = a.server;
-    prepare_dir(&dir)?;
-    let pass = std::env::var("PHR_PASSPHRASE").unwrap_or_else(|_| DEMO_PASSPHRASE.into());
+/// Build the demo in `--dir`; on any failure remove what was half-built, so the folder holds
+/// either a whole demo or nothing.
+pub fn run(ctx: &crate::commands::Ctx, a: DemoArgs) -> CliResult {
+    if ctx.tz.parse::<Tz>().is_err() {
+        return Err(CliError::Usage(format!(
+            "--tz {}: not an IANA time zone (e.g. Asia/Tokyo)",
+            ctx.tz
+        )));
+    }
+    prepare_dir(&a.dir)?;
+    let built = build(ctx, &a.dir, a.server.as_deref());
+    if built.is_err() {
+        let _ = std::fs::remove_dir_all(&a.dir);
+    }
+    built
+}
+
+fn build(ctx: &crate::commands::Ctx, dir: &Path, server: Option<&str>) -> CliResult {
+    // The demo's own passphrase, never one taken from the environment (it is printed below).
+    let pass = DEMO_PASSPHRASE;
     println!(
         "PHR Core demo — store: {} (passphrase: {pass})",
         dir.display()
     );
-    let session = Session::create(&dir, &pass, crate::unlock::kdf()?)?;
+    let mut session = Session::create(dir, pass, crate::unlock::kdf()?)?;
+    session.set_time_zone(&ctx.tz)?;
     let hanako = session.add_person(
         None,
         person(
@@ -250,9 +320,8 @@ pub fn run(a: DemoArgs) -> CliResult {
         taro.display_name()
     );
 
-    let today = Utc::now()
-        .with_timezone(&chrono_tz::Asia::Tokyo)
-        .date_naive();
+    let story = Story::new(&session)?;
+    let today = story.today;
     let mut rng = Rng(0x5048_5231_2026);
     let h = hanako.id.as_str();
     let t = taro.id.as_str();
@@ -262,7 +331,7 @@ pub fn run(a: DemoArgs) -> CliResult {
         ObservationInput::simple(
             ObservationType::Height,
             158.0,
-            jst(today - Duration::days(364), 7, 0),
+            story.at(today - Duration::days(364), 7, 0),
         ),
     )?;
     session.log_observation(
@@ -271,12 +340,12 @@ pub fn run(a: DemoArgs) -> CliResult {
         ObservationInput::simple(
             ObservationType::Height,
             165.0,
-            jst(today - Duration::days(364), 7, 0),
+            story.at(today - Duration::days(364), 7, 0),
         ),
     )?;
     let plans = [
-        (h, year_of_vitals(&mut rng, today, 134.0, 61.5, 7500.0)),
-        (t, year_of_vitals(&mut rng, today, 142.0, 66.0, 4200.0)),
+        (h, year_of_vitals(&mut rng, &story, 134.0, 61.5, 7500.0)),
+        (t, year_of_vitals(&mut rng, &story, 142.0, 66.0, 4200.0)),
     ];
     let total: u64 = plans
         .iter()
@@ -367,13 +436,13 @@ pub fn run(a: DemoArgs) -> CliResult {
     session.log_observation(
         h,
         t,
-        ObservationInput::blood_pressure(138.0, 86.0, Some(72.0), jst(today, 6, 50)),
+        ObservationInput::blood_pressure(138.0, 86.0, Some(72.0), story.at(today, 6, 50)),
     )?;
     clinical(
         h,
         ClinicalInput::Note {
             text: "健診で血圧を指摘された。朝の散歩を始める。".into(),
-            at: Some(jst(today - Duration::days(149), 20, 0)),
+            at: Some(story.at(today - Duration::days(149), 20, 0)),
         },
         Provenance::SelfEntered,
         "",
@@ -418,7 +487,7 @@ pub fn run(a: DemoArgs) -> CliResult {
     )?;
     println!("\ncharts: {} and {}", out_bp.display(), out_steps.display());
     share(&session, h)?;
-    if let Some(url) = &server {
+    if let Some(url) = server {
         sync_with(&session, h, url)?;
     }
     let report = session.verify_audit()?;

@@ -5,9 +5,7 @@
 
 use super::Ctx;
 use crate::output::{CliError, CliResult};
-use chrono::{Offset, TimeZone, Utc};
 use clap::{Args, ValueEnum};
-use phr_core::records::Stamp;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -51,19 +49,7 @@ fn create_private(path: &Path) -> CliResult<std::fs::File> {
 pub fn run(ctx: &Ctx, a: ExportArgs) -> CliResult {
     let o = ctx.open()?;
     let Format::Fhir = a.format;
-    let zone: chrono_tz::Tz = o
-        .session
-        .time_zone()
-        .parse()
-        .map_err(|_| CliError::Usage("unknown time zone".into()))?;
-    let now = Utc::now();
-    let at = Stamp {
-        utc_seconds: now.timestamp(),
-        offset_seconds: zone
-            .offset_from_utc_datetime(&now.naive_utc())
-            .fix()
-            .local_minus_utc(),
-    };
+    let at = o.session.now();
     // Written by the core's streaming writer: no JSON tree of the whole record is built.
     let out = match (&a.recipient, &a.purpose) {
         (Some(recipient), Some(purpose)) => {

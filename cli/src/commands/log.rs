@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::output::{CliError, CliResult};
-use chrono::{DateTime, FixedOffset, Offset, TimeZone, Utc};
+use chrono::DateTime;
 use clap::{Args, Subcommand};
 use phr_core::ClinicalInput;
 use phr_core::records::{
@@ -101,38 +101,26 @@ pub enum LogCmd {
     Note { text: String },
 }
 
-fn stamp(at: &Option<String>, tz: &str) -> CliResult<Stamp> {
-    match at {
-        Some(s) => {
-            let t: DateTime<FixedOffset> = DateTime::parse_from_rfc3339(s).map_err(|_| {
-                CliError::Core(phr_core::Error::invalid(
-                    "at",
-                    "must be RFC 3339, e.g. 2026-11-24T07:30:00+09:00",
-                ))
-            })?;
-            Ok(Stamp::from_fixed(t))
-        }
-        None => {
-            let zone: chrono_tz::Tz = tz
-                .parse()
-                .map_err(|_| CliError::Core(phr_core::Error::invalid("tz", "unknown time zone")))?;
-            let now = Utc::now();
-            let offset = zone
-                .offset_from_utc_datetime(&now.naive_utc())
-                .fix()
-                .local_minus_utc();
-            Ok(Stamp {
-                utc_seconds: now.timestamp(),
-                offset_seconds: offset,
-            })
-        }
-    }
+/// `--at`, parsed; `None` = now (the session's clock, read after unlocking).
+fn parse_at(at: &Option<String>) -> CliResult<Option<Stamp>> {
+    at.as_deref()
+        .map(|s| {
+            DateTime::parse_from_rfc3339(s)
+                .map(Stamp::from_fixed)
+                .map_err(|_| {
+                    CliError::Core(phr_core::Error::invalid(
+                        "at",
+                        "must be RFC 3339, e.g. 2026-11-24T07:30:00+09:00",
+                    ))
+                })
+        })
+        .transpose()
 }
 
-fn simple(ty: ObservationType, value: f64, when: &When, tz: &str) -> CliResult<ObservationInput> {
-    let mut o = ObservationInput::simple(ty, value, stamp(&when.at, tz)?);
+fn simple(ty: ObservationType, value: f64, when: &When, at: Stamp) -> ObservationInput {
+    let mut o = ObservationInput::simple(ty, value, at);
     o.unit = when.unit.clone();
-    Ok(o)
+    o
 }
 
 /// Parse `128/82`.
@@ -150,56 +138,88 @@ fn parse_bp(s: &str) -> CliResult<(f64, f64)> {
     ))
 }
 
-pub fn run(ctx: &Ctx, cmd: LogCmd) -> CliResult {
+impl LogCmd {
+    fn when(&self) -> Option<&When> {
+        use LogCmd::*;
+        match self {
+            Weight { when, .. }
+            | Height { when, .. }
+            | BodyFat { when, .. }
+            | Waist { when, .. }
+            | Bp { when, .. }
+            | Pulse { when, .. }
+            | Temp { when, .. }
+            | Glucose { when, .. }
+            | Hba1c { when, .. }
+            | Spo2 { when, .. }
+            | Steps { when, .. }
+            | Sleep { when, .. } => Some(when),
+            Note { .. } => None,
+        }
+    }
+}
+
+/// The observation `cmd` describes, taken at `at`.
+fn observation(cmd: &LogCmd, at: Stamp) -> CliResult<ObservationInput> {
     use ObservationType as T;
-    let tz = ctx.tz.as_str();
-    let input = match &cmd {
-        LogCmd::Weight { value, when } => simple(T::Weight, *value, when, tz)?,
-        LogCmd::Height { value, when } => simple(T::Height, *value, when, tz)?,
-        LogCmd::BodyFat { value, when } => simple(T::BodyFat, *value, when, tz)?,
-        LogCmd::Waist { value, when } => simple(T::Waist, *value, when, tz)?,
+    let input = match cmd {
+        LogCmd::Weight { value, when } => simple(T::Weight, *value, when, at),
+        LogCmd::Height { value, when } => simple(T::Height, *value, when, at),
+        LogCmd::BodyFat { value, when } => simple(T::BodyFat, *value, when, at),
+        LogCmd::Waist { value, when } => simple(T::Waist, *value, when, at),
         LogCmd::Bp {
             reading,
             pulse,
             when,
         } => {
             let (sys, dia) = parse_bp(reading)?;
-            let mut o = ObservationInput::blood_pressure(sys, dia, *pulse, stamp(&when.at, tz)?);
+            let mut o = ObservationInput::blood_pressure(sys, dia, *pulse, at);
             o.unit = when.unit.clone();
             o
         }
-        LogCmd::Pulse { value, when } => simple(T::Pulse, *value, when, tz)?,
-        LogCmd::Temp { value, when } => simple(T::BodyTemperature, *value, when, tz)?,
+        LogCmd::Pulse { value, when } => simple(T::Pulse, *value, when, at),
+        LogCmd::Temp { value, when } => simple(T::BodyTemperature, *value, when, at),
         LogCmd::Glucose {
             value,
             timing,
             when,
         } => {
-            let mut o = simple(T::BloodGlucose, *value, when, tz)?;
+            let mut o = simple(T::BloodGlucose, *value, when, at);
             o.glucose_timing = Some(GlucoseTiming::parse(timing)?);
             o
         }
-        LogCmd::Hba1c { value, when } => simple(T::Hba1c, *value, when, tz)?,
-        LogCmd::Spo2 { value, when } => simple(T::Spo2, *value, when, tz)?,
-        LogCmd::Steps { value, when } => simple(T::Steps, *value, when, tz)?,
-        LogCmd::Sleep { value, when } => simple(T::Sleep, *value, when, tz)?,
-        LogCmd::Note { text } => {
-            let o = ctx.open()?;
-            let r = o.session.add_record(
-                &o.actor,
-                &o.subject,
-                ClinicalInput::Note {
-                    text: text.clone(),
-                    at: None,
-                },
-                Provenance::SelfEntered,
-                None,
-            )?;
-            println!("logged note {}", r.meta.id);
-            return Ok(());
+        LogCmd::Hba1c { value, when } => simple(T::Hba1c, *value, when, at),
+        LogCmd::Spo2 { value, when } => simple(T::Spo2, *value, when, at),
+        LogCmd::Steps { value, when } => simple(T::Steps, *value, when, at),
+        LogCmd::Sleep { value, when } => simple(T::Sleep, *value, when, at),
+        LogCmd::Note { .. } => {
+            return Err(CliError::Usage("a note is not a measurement".into()));
         }
     };
+    Ok(input)
+}
+
+pub fn run(ctx: &Ctx, cmd: LogCmd) -> CliResult {
+    if let LogCmd::Note { text } = &cmd {
+        let o = ctx.open()?;
+        let r = o.session.add_record(
+            &o.actor,
+            &o.subject,
+            ClinicalInput::Note {
+                text: text.clone(),
+                at: None,
+            },
+            Provenance::SelfEntered,
+            None,
+        )?;
+        println!("logged note {}", r.meta.id);
+        return Ok(());
+    }
+    // Malformed input is refused before the (deliberately slow) unlock.
+    let at = cmd.when().map(|w| parse_at(&w.at)).transpose()?.flatten();
+    observation(&cmd, Stamp::from_fixed(DateTime::UNIX_EPOCH.fixed_offset()))?;
     let o = ctx.open()?;
+    let input = observation(&cmd, at.unwrap_or_else(|| o.session.now()))?;
     let r = o.session.log_observation(&o.actor, &o.subject, input)?;
     println!("logged {} ({})", summary::record(&r.body), r.meta.id);
     Ok(())

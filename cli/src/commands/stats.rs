@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::output::CliResult;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use clap::Args;
 use phr_core::records::{
     AggregateQuery, Aggregation, Bucket, Granularity, ObservationType, parse_date, summary,
@@ -37,17 +37,13 @@ pub struct ChartArgs {
 
 pub fn query(
     ctx: &Ctx,
+    today: chrono::NaiveDate,
     ty: ObservationType,
     g: Granularity,
     from: Option<&str>,
     to: Option<&str>,
     default_days: i64,
 ) -> CliResult<AggregateQuery> {
-    let zone: chrono_tz::Tz = ctx
-        .tz
-        .parse()
-        .map_err(|_| phr_core::Error::invalid("tz", "unknown time zone"))?;
-    let today = Utc::now().with_timezone(&zone).date_naive();
     let to = to
         .map(|s| parse_date("to", s))
         .transpose()?
@@ -109,8 +105,16 @@ pub fn print_buckets(ty: ObservationType, g: Granularity, buckets: &[Bucket]) {
 pub fn stats(ctx: &Ctx, a: StatsArgs) -> CliResult {
     let ty = ObservationType::parse(&a.observation_type)?;
     let g = Granularity::parse(&a.by)?;
-    let q = query(ctx, ty, g, a.from.as_deref(), a.to.as_deref(), 365)?;
     let o = ctx.open()?;
+    let q = query(
+        ctx,
+        o.session.today(),
+        ty,
+        g,
+        a.from.as_deref(),
+        a.to.as_deref(),
+        365,
+    )?;
     let buckets = o.session.aggregate(&o.actor, &o.subject, &q)?;
     println!("{} by {} ({}):", ty.label(), a.by, ctx.tz);
     print_buckets(ty, g, &buckets);
@@ -129,7 +133,7 @@ pub fn chart(ctx: &Ctx, a: ChartArgs) -> CliResult {
     } else {
         Granularity::Day
     };
-    let q = query(ctx, ty, g, None, None, a.days)?;
+    let q = query(ctx, o.session.today(), ty, g, None, None, a.days)?;
     let buckets = o.session.aggregate(&o.actor, &o.subject, &q)?;
     crate::chart::draw(&a.out, ty, Some(sex), &buckets)?;
     println!("wrote {}", a.out.display());

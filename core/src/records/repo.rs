@@ -693,7 +693,7 @@ mod tests {
             insert(&c, &r.meta, &r.body).unwrap();
         }
         let gone = load(&c, &records[0].meta.id).unwrap().unwrap();
-        tombstone(&c, &gone, Stamp::now(0)).unwrap();
+        tombstone(&c, &gone, gone.meta.effective).unwrap();
         let subject = crate::fhir::fixtures::PERSON_ID;
         let ids: Vec<String> = c
             .prepare(

@@ -20,10 +20,10 @@ impl Stamp {
         }
     }
 
-    /// Now, at the given offset.
-    pub fn now(offset_seconds: i32) -> Self {
+    /// A UTC instant as read at `offset_seconds` east.
+    pub fn from_utc(t: DateTime<Utc>, offset_seconds: i32) -> Self {
         Stamp {
-            utc_seconds: Utc::now().timestamp(),
+            utc_seconds: t.timestamp(),
             offset_seconds,
         }
     }

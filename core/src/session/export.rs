@@ -152,7 +152,7 @@ mod tests {
             )
             .unwrap()
             .id;
-        let at = Stamp::now(9 * 3600);
+        let at = s.now();
         let earlier = |minutes: i64| Stamp {
             utc_seconds: at.utc_seconds - 60 * minutes,
             ..at

@@ -684,7 +684,8 @@ mod tests {
 
     fn at(days_ago: i64, seconds: i64) -> Stamp {
         Stamp {
-            utc_seconds: chrono::Utc::now().timestamp() - days_ago * 86_400 + seconds,
+            utc_seconds: crate::clock::Clock::from_environment().now_seconds() - days_ago * 86_400
+                + seconds,
             offset_seconds: 9 * 3600,
         }
     }

@@ -25,7 +25,7 @@ use crate::crypto::KdfParams;
 use crate::error::{Error, Result};
 use crate::records::{DEFAULT_TIME_ZONE, Stamp, parse_zone};
 use crate::store::{PlatformKeyStore, Store, Unlock, WriteCtx};
-use chrono::{Offset, TimeZone, Utc};
+use chrono::{Offset, TimeZone};
 use chrono_tz::Tz;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
@@ -34,8 +34,6 @@ use std::sync::{Arc, RwLock};
 pub struct Session {
     store: Store,
     zone: Tz,
-    /// Test hook: a fixed "now" (unix seconds); `i64::MIN` = the system clock.
-    fixed_now: std::sync::atomic::AtomicI64,
     /// The operator profile consent decisions use (validated when set).
     profile: RwLock<Option<Arc<crate::consent::OperatorProfile>>>,
     /// One sync at a time per subject × recipient (a background worker and a "sync now"
@@ -59,7 +57,6 @@ impl Session {
         Session {
             store,
             zone: parse_zone(Some(DEFAULT_TIME_ZONE)).expect("default zone parses"),
-            fixed_now: std::sync::atomic::AtomicI64::new(i64::MIN),
             profile: RwLock::new(None),
             syncs: sync::SyncLocks::default(),
         }
@@ -147,12 +144,7 @@ impl Session {
 
     /// Now, with the session zone's current offset (what a front end stamps a new reading with).
     pub fn now(&self) -> Stamp {
-        let fixed = self.fixed_now.load(std::sync::atomic::Ordering::SeqCst);
-        let now = if fixed == i64::MIN {
-            Utc::now()
-        } else {
-            chrono::DateTime::from_timestamp(fixed, 0).unwrap_or_default()
-        };
+        let now = self.store.clock().now();
         let offset = self
             .zone
             .offset_from_utc_datetime(&now.naive_utc())
@@ -165,10 +157,9 @@ impl Session {
     }
 
     /// Test hook: make the session's clock read `at` (unix seconds), or the system clock again.
-    #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub fn set_clock_for_tests(&self, at: Option<i64>) {
-        self.fixed_now
-            .store(at.unwrap_or(i64::MIN), std::sync::atomic::Ordering::SeqCst);
+        self.store.clock().set(at);
     }
 
     /// Today's local date in the session zone (the end of a dashboard's trend range).

@@ -12,7 +12,7 @@ impl Session {
     pub fn add_person(&self, actor: Option<&str>, person: NewPerson) -> Result<Person> {
         let person = person.validate(self.today())?;
         let id = uuid::Uuid::new_v4().to_string();
-        let now = chrono::Utc::now().to_rfc3339();
+        let now = self.store.clock().now().to_rfc3339();
         self.store().write_as(actor.unwrap_or("device"), |w| {
             let first = persons::count(w.tx)? == 0;
             let actor_id = match (first, actor) {

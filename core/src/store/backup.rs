@@ -10,7 +10,6 @@ use super::vault::{Store, lock, store_entry};
 use crate::audit::{self, AuditAction, AuditKeys, NewAuditEntry};
 use crate::crypto::{KdfParams, SecretKey, fill_random};
 use crate::error::{Error, Result};
-use chrono::Utc;
 use rusqlite::{Connection, OpenFlags, params};
 use std::path::Path;
 
@@ -204,7 +203,7 @@ fn build_restored(
             record_ids: &[],
             delegation: None,
         },
-        Utc::now(),
+        crate::clock::Clock::from_environment().now(),
     )?;
     let store_id: String = tx.query_row(
         "SELECT value FROM store_meta WHERE key = 'store_id'",

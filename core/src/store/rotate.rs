@@ -18,7 +18,6 @@ use super::vault::{Store, lock, store_entry};
 use crate::audit::{self, AuditAction, AuditKeys};
 use crate::crypto::{KdfParams, SecretKey};
 use crate::error::{Error, Result};
-use chrono::Utc;
 use rusqlite::TransactionBehavior;
 
 /// Test hook: stop (as if the process died) after the numbered step. Never set in production.
@@ -140,7 +139,7 @@ fn finish(store: &Store, mut keyring: Keyring, generation: u32) -> Result<()> {
                 &tx,
                 &keys,
                 &store_entry(AuditAction::DataKeyRotated),
-                Utc::now(),
+                store.clock().now(),
             )?;
         }
         tx.commit()?;

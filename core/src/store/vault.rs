@@ -5,6 +5,7 @@ use super::keyring::{KeySlot, Keyring, Wrap};
 use super::open::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, open_reader, validate_passphrase};
 use super::platform::PlatformKeyStore;
 use crate::audit::{self, AuditAction, AuditEntry, AuditKeys, AuditReport, NewAuditEntry};
+use crate::clock::Clock;
 use crate::crypto::{KdfParams, SecretKey};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -17,6 +18,8 @@ use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
 pub struct Store {
     files: StoreFiles,
     store_id: String,
+    /// Every "now" of this store and its session (clock.rs).
+    clock: Clock,
     inner: RwLock<Option<Inner>>,
 }
 
@@ -108,6 +111,7 @@ impl Store {
         Ok(Store {
             files,
             store_id,
+            clock: Clock::from_environment(),
             inner: RwLock::new(Some(Inner {
                 key,
                 generation,
@@ -122,6 +126,11 @@ impl Store {
     /// The folder and files of this store.
     pub fn files(&self) -> &StoreFiles {
         &self.files
+    }
+
+    /// The clock every decision of this store reads.
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The random id of this store (not secret; names the platform key alias).
@@ -159,7 +168,7 @@ impl Store {
         let ctx = WriteCtx {
             tx: &tx,
             audit_keys: &inner.audit,
-            now: Utc::now(),
+            now: self.clock.now(),
         };
         let out = f(&ctx)?;
         tx.commit()?;
@@ -195,7 +204,7 @@ impl Store {
                 &tx,
                 &inner.audit,
                 &store_entry(AuditAction::Lock),
-                Utc::now(),
+                self.clock.now(),
             )?;
             tx.commit()?;
             // Fold the WAL back so no file but the database itself holds pages.
@@ -263,7 +272,7 @@ impl Store {
     ) -> Result<()> {
         let mut conn = lock(&inner.writer)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        audit::append(&tx, &inner.audit, &store_entry(action), Utc::now())?;
+        audit::append(&tx, &inner.audit, &store_entry(action), self.clock.now())?;
         side_effect()?;
         tx.commit()?;
         inner.after_commit(&conn, &self.files.database);

@@ -252,7 +252,8 @@ pub fn session_with_two() -> (
 /// `days_ago` days before now, in Japan time.
 pub fn jst_days_ago(days_ago: i64) -> phr_core::records::Stamp {
     phr_core::records::Stamp {
-        utc_seconds: chrono::Utc::now().timestamp() - days_ago * 86_400,
+        utc_seconds: phr_core::clock::Clock::from_environment().now().timestamp()
+            - days_ago * 86_400,
         offset_seconds: 9 * 3600,
     }
 }
