@@ -31,7 +31,6 @@ mod uniffi_types;
 
 pub use crypto::KdfParams;
 pub use error::{Error, Result};
-pub use session::{
-    AccessGrant, ClinicalInput, ConsentReceipt, FhirJson, ImportReport, ImportedResource, Session,
-};
+pub use records::{ClinicalInput, ImportReport, ImportedResource};
+pub use session::{AccessGrant, ConsentReceipt, FhirJson, Session};
 pub use store::{InMemoryKeyStore, PlatformKeyError, PlatformKeyStore, Store, StoreFiles, Unlock};

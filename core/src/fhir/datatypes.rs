@@ -2,7 +2,7 @@
 
 use super::codes::system;
 use crate::records::Stamp;
-use chrono::{NaiveDate, SecondsFormat};
+use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 /// A JSON object whose values are moved in. `serde_json::json!` would re-serialise every `Value`
@@ -18,7 +18,7 @@ pub(crate) use obj;
 
 /// A `dateTime` (or `instant`) at the offset the person was at when it happened.
 pub fn date_time(s: Stamp) -> String {
-    s.to_fixed().to_rfc3339_opts(SecondsFormat::Secs, true)
+    s.to_rfc3339()
 }
 
 /// A `date` (`YYYY-MM-DD`).
@@ -131,26 +131,7 @@ pub fn resource_id(stored_id: &str) -> String {
     }
 }
 
-/// A UUID (version 8, RFC 9562) from SHA-256 of the parts: the same parts always give the same id.
-/// Used for resources that are not records themselves (a checkup's result lines, Provenance,
-/// the Bundle).
-pub fn derived_id(parts: &[&[u8]]) -> String {
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    for p in parts {
-        ctx.update(&(p.len() as u64).to_be_bytes());
-        ctx.update(p);
-    }
-    uuid_from_digest(ctx.finish().as_ref())
-}
-
-/// The first 16 bytes of a digest as a version-8 UUID.
-pub fn uuid_from_digest(digest: &[u8]) -> String {
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&digest[..16]);
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    uuid::Uuid::from_bytes(b).hyphenated().to_string()
-}
+pub use crate::records::{derived_id, uuid_from_digest};
 
 #[cfg(test)]
 mod tests {

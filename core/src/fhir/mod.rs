@@ -32,4 +32,3 @@ pub use bundle::{
     MAPPING_VERSION, bundle_for, bundle_json, bundle_json_with_originals, bundle_with_originals,
     write_bundle,
 };
-pub(crate) use datatypes::{date_time, derived_id};

@@ -2,8 +2,12 @@
 //! medications, conditions, allergies and notes, with their queries.
 
 mod aggregate;
+pub(crate) mod bmi;
 mod clinical;
+mod ids;
+pub(crate) mod import;
 pub(crate) mod imported;
+mod input;
 mod observation;
 mod observation_type;
 mod person;
@@ -16,11 +20,15 @@ pub mod summary;
 mod text;
 mod time;
 mod units;
+pub(crate) mod write;
 
 pub use aggregate::{AggregateQuery, Bucket, DEFAULT_TIME_ZONE, Granularity};
 pub use clinical::{
     Allergy, Checkup, CheckupCodeSystem, CheckupResult, Condition, Immunization, Medication, Note,
 };
+pub use ids::{derived_id, uuid_from_digest};
+pub use import::{ImportReport, ImportedResource};
+pub use input::{ClinicalInput, Validation, date_stamp};
 pub use observation::{Observation, ObservationInput, bmi};
 pub use observation_type::{Aggregation, GlucoseTiming, ObservationCategory, ObservationType};
 pub use person::{NewPerson, Person, PersonId, Sex};

@@ -38,6 +38,12 @@ impl Stamp {
             .unwrap_or_else(|| offset.timestamp_opt(0, 0).single().expect("epoch is valid"))
     }
 
+    /// RFC 3339 at its original offset, to the second (`2026-11-24T07:30:00+09:00`; `Z` for UTC).
+    pub fn to_rfc3339(self) -> String {
+        self.to_fixed()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
     pub fn to_utc(self) -> DateTime<Utc> {
         self.to_fixed().with_timezone(&Utc)
     }

@@ -1,10 +1,10 @@
 //! Imports of clinical files: the MHLW health-checkup XML (特定健診, hc08).
 
-use super::{ClinicalInput, Session};
+use super::Session;
 use crate::access::Action;
 use crate::checkup_xml;
 use crate::error::{Error, Result};
-use crate::records::{Provenance, Record, Sex};
+use crate::records::{ClinicalInput, Provenance, Record, Sex};
 
 /// The element the person check names when the document is about someone else.
 const PATIENT_PATH: &str = "ClinicalDocument/recordTarget/patientRole/patient";

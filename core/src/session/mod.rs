@@ -8,6 +8,7 @@ mod family;
 mod import;
 mod imports;
 mod persons;
+mod progress;
 mod reads;
 mod sync;
 mod writes;
@@ -16,8 +17,6 @@ pub use family::AccessGrant;
 
 pub use consent::ConsentReceipt;
 pub use export::FhirJson;
-pub use import::{ImportReport, ImportedResource};
-pub use writes::ClinicalInput;
 
 use crate::access::{Access, Action, authorize};
 use crate::audit::{AuditAction, AuditEntry, AuditReport, NewAuditEntry};
@@ -162,6 +161,30 @@ impl Session {
         self.store.clock().set(at);
     }
 
+    /// What an input is validated against: the session's now and zone.
+    pub(crate) fn validation(&self) -> crate::records::Validation {
+        crate::records::Validation {
+            now: self.now(),
+            zone: self.zone,
+        }
+    }
+
+    /// In the transaction of a record change: the copies recipients hold (or may hold) of the
+    /// changed records follow the change (back in the outbox). An item already pending is kept
+    /// (sync sends the record as it is at send time).
+    pub(crate) fn follow_changes(
+        &self,
+        tx: &rusqlite::Connection,
+        changed: &[crate::records::Record],
+        now: Stamp,
+    ) -> Result<()> {
+        for r in changed {
+            let category = crate::consent::DataCategory::of(r);
+            crate::sync::state::requeue_changed(tx, &r.meta.id, category, now.utc_seconds)?;
+        }
+        Ok(())
+    }
+
     /// Today's local date in the session zone (the end of a dashboard's trend range).
     pub fn today(&self) -> chrono::NaiveDate {
         self.now().to_utc().with_timezone(&self.zone).date_naive()
@@ -228,23 +251,4 @@ impl Session {
         })?;
         Ok(out)
     }
-}
-
-/// A local date at 00:00 in `zone`, as a stamp (clinical dates such as a checkup day).
-pub(crate) fn date_stamp(zone: &Tz, d: chrono::NaiveDate) -> Result<Stamp> {
-    let t = d
-        .and_hms_opt(0, 0, 0)
-        .ok_or_else(|| Error::invalid("date", "bad date"))?;
-    let local = zone
-        .from_local_datetime(&t)
-        .earliest()
-        .or_else(|| {
-            zone.from_local_datetime(&(t + chrono::Duration::hours(1)))
-                .earliest()
-        })
-        .ok_or_else(|| Error::invalid("date", "no such local time"))?;
-    Ok(Stamp {
-        utc_seconds: local.timestamp(),
-        offset_seconds: local.offset().fix().local_minus_utc(),
-    })
 }

@@ -7,8 +7,8 @@ use super::json::{Concept, Obj, Path, ascii_code};
 use super::{Outcome, Raw, Refs, Resource, document, record};
 use crate::error::Result;
 use crate::fhir::codes::system;
+use crate::records::ClinicalInput;
 use crate::records::{Checkup, CheckupCodeSystem, CheckupResult};
-use crate::session::ClinicalInput;
 use serde_json::Value;
 
 /// One result line: the entry it is (or `None` when contained in the report), its JSON and path.

@@ -5,8 +5,8 @@ use super::json::{Concept, Obj, ascii_code};
 use super::{DEFAULT_OFFSET, Outcome, document, record, skip};
 use crate::error::Result;
 use crate::fhir::codes::system;
+use crate::records::ClinicalInput;
 use crate::records::{Allergy, Condition, Immunization, Medication};
-use crate::session::ClinicalInput;
 use base64::Engine as _;
 
 fn field(o: &Obj<'_, '_>, name: &str, k: &str) -> (String, String) {

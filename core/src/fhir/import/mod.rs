@@ -2,7 +2,7 @@
 //!
 //! [`plan`] takes the bytes of a Bundle (collection, transaction, document, searchset, batch)
 //! or of a single resource and says, for every resource, what it becomes: a record input
-//! ([`crate::ClinicalInput`]) with the identities to deduplicate it by, the subject's Patient
+//! ([`crate::records::ClinicalInput`]) with the identities to deduplicate it by, the subject's Patient
 //! (to check it is this person), a document kept as it came, or a skip with the reason. It
 //! touches no store and knows no clock, so sync and the fuzz harness call it directly;
 //! [`crate::Session::import_fhir`] validates, deduplicates and writes the plan in one transaction.
@@ -15,12 +15,14 @@ mod clinical;
 pub(crate) mod json;
 mod observation;
 mod parallel;
+mod prepare;
 
 use crate::error::{Error, Result};
-use crate::session::ClinicalInput;
+use crate::records::ClinicalInput;
 use chrono::NaiveDate;
 use json::{Obj, Path};
 use parallel::{each_in_order, in_order};
+pub(crate) use prepare::prepare;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;

@@ -8,8 +8,8 @@ use super::json::{Concept, Obj, Path, ascii_code};
 use super::{DEFAULT_OFFSET, Outcome, document, record, skip};
 use crate::error::Result;
 use crate::fhir::codes::system;
+use crate::records::ClinicalInput;
 use crate::records::{GlucoseTiming, ObservationInput, ObservationType, Stamp};
-use crate::session::ClinicalInput;
 
 type Kind = (ObservationType, Option<GlucoseTiming>);
 

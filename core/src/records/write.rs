@@ -1,0 +1,186 @@
+//! The record service: add, edit, tombstone and erase records of one subject inside the
+//! caller's transaction, with the derived BMI kept in step. What a change means for copies a
+//! recipient holds is the caller's to act on: each function returns the records whose copies
+//! must follow it.
+
+use super::{
+    Provenance, Record, RecordBody, RecordKind, RecordMeta, Stamp, bmi, erase_subject_rollups, repo,
+};
+use crate::error::{Error, Result};
+use rusqlite::Connection;
+
+/// The records a change touched: `ids` for the audit entry, `follow` for the copies a
+/// recipient holds (their current state: new content, or a tombstone).
+#[derive(Debug, Default)]
+pub(crate) struct Changed {
+    pub ids: Vec<String>,
+    pub follow: Vec<Record>,
+}
+
+pub(crate) fn new_meta(
+    subject: &str,
+    kind: RecordKind,
+    effective: Stamp,
+    now: Stamp,
+    provenance: Provenance,
+    source: Option<String>,
+) -> RecordMeta {
+    RecordMeta {
+        // UUIDv7: time-ordered, so record ids insert at the right edge of their index (a random
+        // v4 id touches a random page for every insert once the table outgrows the cache).
+        id: uuid::Uuid::now_v7().to_string(),
+        subject_id: subject.to_owned(),
+        kind,
+        effective,
+        version: 1,
+        created: now,
+        updated: now,
+        provenance,
+        source,
+        deleted_utc: None,
+    }
+}
+
+/// A record of `subject`, live or tombstoned. Another subject's record is reported as missing:
+/// its existence is not revealed.
+pub(crate) fn load_any(conn: &Connection, subject: &str, id: &str) -> Result<Record> {
+    match repo::load(conn, id)? {
+        Some(r) if r.meta.subject_id == subject => Ok(r),
+        _ => Err(Error::not_found("record")),
+    }
+}
+
+/// A live record of `subject`.
+pub(crate) fn load_live(conn: &Connection, subject: &str, id: &str) -> Result<Record> {
+    let r = load_any(conn, subject, id)?;
+    if r.meta.deleted_utc.is_some() {
+        return Err(Error::not_found("record"));
+    }
+    Ok(r)
+}
+
+fn refuse_derived(r: &Record) -> Result<()> {
+    if r.meta.provenance == Provenance::Derived {
+        return Err(Error::invalid(
+            "record",
+            "derived values change with their source",
+        ));
+    }
+    Ok(())
+}
+
+/// The provenance a front end or an importer may claim: everything but `derived`.
+pub(crate) fn refuse_derived_provenance(p: Provenance) -> Result<()> {
+    if p == Provenance::Derived {
+        return Err(Error::invalid(
+            "provenance",
+            "derived records are made by the core",
+        ));
+    }
+    Ok(())
+}
+
+/// Insert validated bodies as new records of `subject` (each weight with its BMI). Returns the
+/// records as stored, in input order, each followed by what was derived from it.
+pub(crate) fn insert(
+    conn: &Connection,
+    subject: &str,
+    prepared: Vec<(RecordBody, Stamp)>,
+    provenance: Provenance,
+    source: Option<String>,
+    now: Stamp,
+) -> Result<Vec<Record>> {
+    refuse_derived_provenance(provenance)?;
+    let mut out = Vec::with_capacity(prepared.len());
+    for (body, effective) in prepared {
+        let meta = new_meta(
+            subject,
+            body.kind(),
+            effective,
+            now,
+            provenance,
+            source.clone(),
+        );
+        repo::insert(conn, &meta, &body)?;
+        let derived = match &body {
+            RecordBody::Observation(o) => bmi::derive(conn, &meta, o, now)?,
+            _ => None,
+        };
+        out.push(Record { meta, body });
+        out.extend(derived);
+    }
+    Ok(out)
+}
+
+/// Replace the content of a live, non-derived record; its previous version is kept in its
+/// history and its BMI derived again.
+pub(crate) fn update(
+    conn: &Connection,
+    old: &Record,
+    body: &RecordBody,
+    effective: Stamp,
+    now: Stamp,
+) -> Result<Changed> {
+    refuse_derived(old)?;
+    let (subject, id) = (old.meta.subject_id.as_str(), old.meta.id.as_str());
+    repo::update(conn, old, body, effective, now)?;
+    let mut changed = Changed {
+        ids: vec![id.to_owned()],
+        follow: vec![load_any(conn, subject, id)?],
+    };
+    if let RecordBody::Observation(o) = body {
+        if let Some(bmi_id) = bmi::derived_from(conn, id)? {
+            // The old BMI goes; a copy a recipient holds is deleted by the next sync.
+            repo::erase(conn, &load_live(conn, subject, &bmi_id)?)?;
+            changed.ids.push(bmi_id);
+        }
+        let weight = &changed.follow[0].meta.clone();
+        if let Some(derived) = bmi::derive(conn, weight, o, now)? {
+            changed.ids.push(derived.meta.id);
+        }
+    }
+    Ok(changed)
+}
+
+/// Tombstone a live record (and its BMI): it disappears from every view but stays for sync.
+pub(crate) fn delete(conn: &Connection, subject: &str, id: &str, now: Stamp) -> Result<Changed> {
+    let old = load_live(conn, subject, id)?;
+    refuse_derived(&old)?;
+    let mut gone = vec![old];
+    if let Some(bmi_id) = bmi::derived_from(conn, id)? {
+        gone.push(load_live(conn, subject, &bmi_id)?);
+    }
+    let mut changed = Changed::default();
+    for r in gone {
+        repo::tombstone(conn, &r, now)?;
+        changed.ids.push(r.meta.id.clone());
+        changed.follow.push(load_any(conn, subject, &r.meta.id)?);
+    }
+    Ok(changed)
+}
+
+/// Hard delete one record, its history and its BMI. Returns the ids erased.
+pub(crate) fn erase(conn: &Connection, subject: &str, id: &str) -> Result<Vec<String>> {
+    let old = load_any(conn, subject, id)?;
+    let mut ids = vec![id.to_owned()];
+    if let Some(bmi_id) = bmi::derived_from(conn, id)? {
+        repo::erase(conn, &load_any(conn, subject, &bmi_id)?)?;
+        ids.push(bmi_id);
+    }
+    repo::erase(conn, &old)?;
+    Ok(ids)
+}
+
+/// "Erase my data": every record of `subject`, live or deleted, with its history, roll-ups and
+/// kept documents. Returns the ids erased.
+pub(crate) fn erase_all(conn: &Connection, subject: &str) -> Result<Vec<String>> {
+    let ids: Vec<String> = {
+        let mut stmt = conn.prepare("SELECT id FROM record WHERE subject_id = ?1")?;
+        stmt.query_map([subject], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    conn.execute("DELETE FROM record WHERE subject_id = ?1", [subject])?;
+    erase_subject_rollups(conn, subject)?;
+    conn.execute("DELETE FROM fhir_document WHERE subject_id = ?1", [subject])?;
+    Ok(ids)
+}
