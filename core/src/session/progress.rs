@@ -38,7 +38,7 @@ impl Reporter {
                         let _ = tx.send((done, total));
                     });
                     drop(tx);
-                    deliver(listener, &rx);
+                    deliver(listener, rx);
                     out
                 }
             }
