@@ -729,3 +729,41 @@ fn a_large_bundle_bad_at_its_end_imports_nothing() {
         4_501
     );
 }
+
+/// The progress listener may call back into the session: a listener that logs a reading on its
+/// first report neither deadlocks the import nor is lost (it runs once the import commits), and
+/// it is never called on the thread that holds the import's transaction.
+#[test]
+fn a_progress_listener_that_writes_to_the_session_does_not_deadlock_the_import() {
+    let (_d, s, me) = store();
+    let importer = std::thread::current().id();
+    let logged = std::sync::atomic::AtomicBool::new(false);
+    let reports = std::sync::atomic::AtomicUsize::new(0);
+    let listener = |done: usize, total: usize| {
+        assert_ne!(std::thread::current().id(), importer);
+        assert!(done <= total);
+        reports.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if !logged.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            s.log_observation(
+                &me,
+                &me,
+                ObservationInput::simple(ObservationType::Steps, 1234.0, jst_days_ago(1)),
+            )
+            .unwrap();
+        }
+    };
+    let json = bundle_of(&weights_then_height(1_000));
+    let report = s
+        .import_fhir_with_progress(
+            &me,
+            &me,
+            json.as_bytes(),
+            Provenance::ImportedFile,
+            None,
+            &listener,
+        )
+        .unwrap();
+    assert_eq!(report.imported.len(), 1_001);
+    assert!(reports.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    assert_eq!(observations(&s, &me, ObservationType::Steps).len(), 1);
+}
