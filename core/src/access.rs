@@ -6,7 +6,7 @@
 //! else acts through a delegation (family-manager mode).
 
 use crate::error::{Error, Result};
-use crate::family;
+use crate::family::{self, Delegation, Grantor, Scope};
 use crate::records::persons;
 use rusqlite::Connection;
 use serde::Serialize;
@@ -31,6 +31,9 @@ pub enum Action {
     Share,
     /// Grant or revoke delegations on the subject's record (family-manager mode).
     ManageDelegations,
+    /// End every representative grant on one's own record (a minor come of age): the
+    /// subject's alone, no delegation can permit it.
+    TakeControl,
 }
 
 impl Action {
@@ -44,6 +47,21 @@ impl Action {
             Action::ManageConsent => "manage_consent",
             Action::Share => "share",
             Action::ManageDelegations => "manage_delegations",
+            Action::TakeControl => "take_control",
+        }
+    }
+
+    /// The scope a delegation needs to permit this action for someone other than the subject.
+    /// `None`: no delegation can (managing the persons on the device is the owner's; taking
+    /// control of a record is its subject's).
+    pub fn scope(self) -> Option<Scope> {
+        match self {
+            Action::View | Action::ViewAudit => Some(Scope::View),
+            Action::Record | Action::Erase => Some(Scope::Record),
+            Action::ManageConsent => Some(Scope::ManageConsent),
+            Action::Share => Some(Scope::Share),
+            Action::ManageDelegations => Some(Scope::ManageDelegations),
+            Action::ManagePersons | Action::TakeControl => None,
         }
     }
 }
@@ -77,7 +95,7 @@ impl Access {
 ///
 /// A person may do anything on their own record; managing the persons on the device is the
 /// owner's; anything else needs a delegation that permits it at `at` (see
-/// [`crate::family::permits`]). A proxy's access carries the delegation's id for the audit trail.
+/// [`permits`]). A proxy's access carries the delegation's id for the audit trail.
 pub(crate) fn authorize(
     conn: &Connection,
     actor: &str,
@@ -109,7 +127,75 @@ pub(crate) fn authorize(
     let birth = subject_person.details.birth_date;
     family::repo::held(conn, actor, subject)?
         .into_iter()
-        .find(|d| family::permits(d, actor, birth, action, at))
+        .find(|d| permits(d, actor, birth, action, at))
         .map(|d| access(Some(d.id)))
         .ok_or_else(denied)
+}
+
+/// Whether `d`, held by grantee `actor` for a subject born `subject_birth`, permits `action` at
+/// instant `at`: it carries the action's scope and is in force ([`family::is_active`]).
+pub fn permits(
+    d: &Delegation,
+    actor: &str,
+    subject_birth: chrono::NaiveDate,
+    action: Action,
+    at: i64,
+) -> bool {
+    action
+        .scope()
+        .is_some_and(|scope| d.scopes.contains(&scope))
+        && family::is_active(d, actor, subject_birth, at)
+}
+
+/// Who `actor` is when granting rights on `subject`'s record at `at`: the subject, a proxy
+/// holding `manage_delegations` (with the scopes it holds), or — when a representative basis is
+/// claimed — the device owner or a proxy through its grant. What the grant may then be is
+/// [`family::new_delegation`]'s.
+pub(crate) fn grantor(
+    conn: &Connection,
+    actor: &str,
+    subject: &str,
+    representative: bool,
+    at: i64,
+) -> Result<Grantor> {
+    let denied = || Error::NotPermitted {
+        action: Action::ManageDelegations.as_str().into(),
+    };
+    if actor == subject {
+        return Ok(Grantor::Subject);
+    }
+    if representative {
+        let actor_person = persons::get(conn, actor)?.ok_or_else(denied)?;
+        if actor_person.is_owner {
+            return Ok(Grantor::Representative { via: None });
+        }
+    }
+    let access = authorize(conn, actor, subject, Action::ManageDelegations, at)?;
+    let did = access.delegation().ok_or_else(denied)?;
+    if representative {
+        return Ok(Grantor::Representative {
+            via: Some(did.to_owned()),
+        });
+    }
+    let own = family::repo::get(conn, did)?.ok_or_else(denied)?;
+    let birth = persons::get(conn, subject)?
+        .ok_or_else(|| Error::not_found("person"))?
+        .details
+        .birth_date;
+    let held: Vec<Scope> = family::repo::held(conn, actor, subject)?
+        .iter()
+        .filter(|d| family::is_active(d, actor, birth, at))
+        .flat_map(|d| d.scopes.iter().copied())
+        .collect();
+    Ok(Grantor::Proxy { own, held })
+}
+
+/// Whether `actor` may revoke `d`: its grantor or its subject, at any time.
+pub(crate) fn authorize_revoke(actor: &str, d: &Delegation) -> Result<()> {
+    if actor != d.granted_by && actor != d.subject_id {
+        return Err(Error::NotPermitted {
+            action: Action::ManageDelegations.as_str().into(),
+        });
+    }
+    Ok(())
 }

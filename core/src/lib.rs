@@ -31,6 +31,7 @@ mod uniffi_types;
 
 pub use crypto::KdfParams;
 pub use error::{Error, Result};
+pub use family::AccessGrant;
 pub use records::{ClinicalInput, ImportReport, ImportedResource};
-pub use session::{AccessGrant, ConsentReceipt, FhirJson, Session};
+pub use session::{ConsentReceipt, FhirJson, Session};
 pub use store::{InMemoryKeyStore, PlatformKeyError, PlatformKeyStore, Store, StoreFiles, Unlock};

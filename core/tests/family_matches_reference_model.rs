@@ -20,7 +20,7 @@ const SCOPES: [Scope; 5] = [
     Scope::Share,
     Scope::ManageDelegations,
 ];
-const ACTIONS: [Action; 8] = [
+const ACTIONS: [Action; 9] = [
     Action::View,
     Action::Record,
     Action::Erase,
@@ -29,6 +29,7 @@ const ACTIONS: [Action; 8] = [
     Action::Share,
     Action::ManageDelegations,
     Action::ManagePersons,
+    Action::TakeControl,
 ];
 const HALF_DAY: i64 = 43_200;
 
@@ -105,7 +106,7 @@ fn needed_bit(a: Action) -> Option<u8> {
         Action::ManageConsent => Some(2),
         Action::Share => Some(3),
         Action::ManageDelegations => Some(4),
-        Action::ManagePersons => None,
+        Action::ManagePersons | Action::TakeControl => None,
     }
 }
 
@@ -127,6 +128,8 @@ impl Model {
 
     fn permits(&self, actor: usize, subject: usize, a: Action, t: i64) -> bool {
         match needed_bit(a) {
+            // Taking control of a record is its subject's alone.
+            None if a == Action::TakeControl => actor == subject,
             None => actor == self.owner,
             Some(_) if actor == subject => true,
             Some(bit) => self.first_with(actor, subject, bit, t).is_some(),

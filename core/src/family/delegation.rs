@@ -1,6 +1,5 @@
 //! Delegations and the rule that decides what one permits.
 
-use crate::access::Action;
 use crate::error::{Error, Result};
 use chrono::{Datelike, NaiveDate, TimeZone};
 use serde::{Deserialize, Serialize};
@@ -51,19 +50,6 @@ impl Scope {
                     "must be view, record, manage_consent, share or manage_delegations",
                 )
             })
-    }
-}
-
-/// The scope an action needs when done by someone other than the subject. `None`: no
-/// delegation can permit it (managing the persons on the device is the owner's).
-pub fn scope_for(action: Action) -> Option<Scope> {
-    match action {
-        Action::View | Action::ViewAudit => Some(Scope::View),
-        Action::Record | Action::Erase => Some(Scope::Record),
-        Action::ManageConsent => Some(Scope::ManageConsent),
-        Action::Share => Some(Scope::Share),
-        Action::ManageDelegations => Some(Scope::ManageDelegations),
-        Action::ManagePersons => None,
     }
 }
 
@@ -179,19 +165,6 @@ pub fn is_active(d: &Delegation, actor: &str, subject_birth: NaiveDate, at: i64)
         && d.valid_until.is_none_or(|u| at < u)
         && !(d.basis == Some(RepresentativeBasis::ParentOfMinor)
             && at >= adulthood_starts(subject_birth))
-}
-
-/// Whether `d`, held by grantee `actor` for a subject born `subject_birth`, permits `action` at
-/// instant `at`.
-pub fn permits(
-    d: &Delegation,
-    actor: &str,
-    subject_birth: NaiveDate,
-    action: Action,
-    at: i64,
-) -> bool {
-    scope_for(action).is_some_and(|scope| d.scopes.contains(&scope))
-        && is_active(d, actor, subject_birth, at)
 }
 
 /// Scopes as stored: sorted, unique, comma-separated.

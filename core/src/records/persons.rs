@@ -97,6 +97,11 @@ pub(crate) fn get(conn: &Connection, id: &str) -> Result<Option<Person>> {
         .transpose()
 }
 
+/// The person `id`, or `NotFound("person")`.
+pub(crate) fn require(conn: &Connection, id: &str) -> Result<Person> {
+    get(conn, id)?.ok_or_else(|| crate::error::Error::not_found("person"))
+}
+
 pub(crate) fn by_nickname(conn: &Connection, nickname: &str) -> Result<Option<Person>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM person WHERE nickname = ?1"))?
         .query_row([nickname.trim().to_lowercase()], from_row)

@@ -13,8 +13,6 @@ mod reads;
 mod sync;
 mod writes;
 
-pub use family::AccessGrant;
-
 pub use consent::ConsentReceipt;
 pub use export::FhirJson;
 

@@ -77,9 +77,7 @@ impl Session {
     }
 
     pub(super) fn person(&self, id: &str) -> Result<Person> {
-        self.store()
-            .read(|c| persons::get(c, id))?
-            .ok_or_else(|| Error::not_found("person"))
+        self.store().read(|c| persons::require(c, id))
     }
 
     /// One person's details, for someone allowed to view their record.
