@@ -187,7 +187,10 @@ pub(crate) fn grantor(
         .filter(|d| family::is_active(d, actor, birth, at))
         .flat_map(|d| d.scopes.iter().copied())
         .collect();
-    Ok(Grantor::Proxy { own, held })
+    Ok(Grantor::Proxy {
+        own: Box::new(own),
+        held,
+    })
 }
 
 /// Whether `actor` may revoke `d`: its grantor or its subject, at any time.
