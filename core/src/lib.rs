@@ -29,9 +29,10 @@ pub mod sync;
 #[cfg(feature = "uniffi")]
 mod uniffi_types;
 
+pub use consent::ConsentReceipt;
 pub use crypto::KdfParams;
 pub use error::{Error, Result};
 pub use family::AccessGrant;
 pub use records::{ClinicalInput, ImportReport, ImportedResource};
-pub use session::{ConsentReceipt, FhirJson, Session};
+pub use session::{FhirJson, Session};
 pub use store::{InMemoryKeyStore, PlatformKeyError, PlatformKeyStore, Store, StoreFiles, Unlock};

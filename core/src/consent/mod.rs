@@ -5,13 +5,16 @@
 
 mod category;
 mod decide;
+mod decision;
 mod directive;
 pub mod fhir;
 mod gate;
 mod outbox;
 mod profile;
 pub mod receipt;
+mod release;
 pub(crate) mod repo;
+mod request;
 pub mod samples;
 mod state;
 mod validate;
@@ -27,4 +30,9 @@ pub use profile::{
 };
 pub use state::{ConsentState, ConsentToggle, PurposeState};
 
-pub(crate) use outbox::{pending, purge_covered, queue_record, queue_withdrawal};
+pub use receipt::ConsentReceipt;
+
+pub(crate) use decision::{DecidedBy, record as record_decision};
+pub(crate) use outbox::{pending, queue_record};
+pub(crate) use release::{queue, release};
+pub(crate) use request::{check_request, check_target, dedup};

@@ -5,8 +5,10 @@
 
 use super::directive::{ConsentDirective, Effect};
 use super::profile::{OperatorKind, OperatorProfile};
+use crate::error::{Error, Result};
 use crate::records::Stamp;
 use chrono::SecondsFormat;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// RFC 3339 at the stamp's own offset, seconds precision.
@@ -203,4 +205,39 @@ pub fn receipt_text_en(profile: &OperatorProfile, d: &ConsentDirective) -> Strin
     }
     t += "\n";
     t
+}
+
+/// Everything the resident keeps about one decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentReceipt {
+    pub directive: ConsentDirective,
+    /// ISO/IEC 29184 notice elements, machine-readable.
+    pub json: serde_json::Value,
+    pub text_ja: String,
+    pub text_en: String,
+    /// FHIR R4 `Consent`.
+    pub fhir: serde_json::Value,
+}
+
+impl ConsentReceipt {
+    /// The receipt of the decision `directive_id` of `history`, issued at `now`.
+    pub fn of(
+        profile: &OperatorProfile,
+        history: &[ConsentDirective],
+        directive_id: &str,
+        now: Stamp,
+    ) -> Result<ConsentReceipt> {
+        let d = history
+            .iter()
+            .find(|d| d.id == directive_id)
+            .ok_or_else(|| Error::not_found("consent directive"))?
+            .clone();
+        Ok(ConsentReceipt {
+            json: receipt_json(profile, &d, now),
+            text_ja: receipt_text_ja(profile, &d),
+            text_en: receipt_text_en(profile, &d),
+            fhir: super::fhir::consent_resource(profile, &d, history, now.utc_seconds),
+            directive: d,
+        })
+    }
 }

@@ -12,7 +12,10 @@ pub(crate) enum Grantor {
     /// The subject, on their own record.
     Subject,
     /// A proxy holding `manage_delegations` through `own`, with the scopes it holds now.
-    Proxy { own: Box<Delegation>, held: Vec<Scope> },
+    Proxy {
+        own: Box<Delegation>,
+        held: Vec<Scope>,
+    },
     /// A legal representative (the device owner, or a proxy through `via`).
     Representative { via: Option<String> },
 }

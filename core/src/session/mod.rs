@@ -13,7 +13,6 @@ mod reads;
 mod sync;
 mod writes;
 
-pub use consent::ConsentReceipt;
 pub use export::FhirJson;
 
 use crate::access::{Access, Action, authorize};
