@@ -1,6 +1,7 @@
 //! One `observation` read as a checkup result, checked against the item table.
 
-use super::item::{self, Item, ValueType};
+use super::catalog;
+use super::item::{Item, ValueType};
 use super::path::Path;
 use super::tree::Element;
 use crate::error::{Error, Result};
@@ -34,7 +35,7 @@ pub fn read(obs: &Element, path: &Path) -> Result<Option<CheckupResult>> {
             "must be 1.2.392.200119.6.1005",
         ));
     }
-    let item = item::lookup(code).ok_or_else(|| {
+    let item = catalog::lookup(code).ok_or_else(|| {
         Error::invalid(
             cp.attr("code"),
             "is not an item of the 2024 特定健診 item table",
@@ -131,7 +132,7 @@ fn number(field: &str, v: Option<&str>) -> Result<f64> {
 }
 
 fn unit(item: &Item, vp: &Path, value: &Element) -> Result<Option<String>> {
-    match item::match_unit(item, value.attr("unit")) {
+    match catalog::match_unit(item, value.attr("unit")) {
         Some(u) => Ok(u.map(str::to_owned)),
         None if item.unit.is_empty() => Err(Error::invalid(
             vp.attr("unit"),

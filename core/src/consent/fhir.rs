@@ -8,7 +8,6 @@ use super::category::CATEGORY_SYSTEM;
 use super::decide::deciding;
 use super::directive::{ConsentDirective, Effect};
 use super::profile::OperatorProfile;
-use super::receipt::rfc3339;
 use serde_json::{Value, json};
 
 /// Code system of the operator's purpose codes.
@@ -69,9 +68,9 @@ pub fn consent_resource(
         .iter()
         .map(|c| json!({ "system": CATEGORY_SYSTEM, "code": c.as_str(), "display": c.label_en() }))
         .collect();
-    let mut period = json!({ "start": rfc3339(d.valid_from) });
+    let mut period = json!({ "start": d.valid_from.to_rfc3339() });
     if let Some(u) = d.valid_until {
-        period["end"] = json!(rfc3339(u));
+        period["end"] = json!(u.to_rfc3339());
     }
     let (rule, rule_display) = match d.effect {
         Effect::Permit => ("OPTIN", "opt-in"),
@@ -92,7 +91,7 @@ pub fn consent_resource(
             "display": "Patient Consent"
         }]}],
         "patient": { "reference": format!("Patient/{}", d.subject_id) },
-        "dateTime": rfc3339(d.decided_at),
+        "dateTime": d.decided_at.to_rfc3339(),
         "performer": [{ "reference": performer }],
         "organization": [{ "display": profile.name }],
         "policy": [{ "uri": policy_uri }],

@@ -7,13 +7,12 @@ use super::directive::{ConsentDirective, Effect};
 use super::profile::{OperatorKind, OperatorProfile};
 use crate::error::{Error, Result};
 use crate::records::Stamp;
-use chrono::SecondsFormat;
 use serde::Serialize;
 use serde_json::{Value, json};
 
 /// RFC 3339 at the stamp's own offset, seconds precision.
 pub fn rfc3339(s: Stamp) -> String {
-    s.to_fixed().to_rfc3339_opts(SecondsFormat::Secs, true)
+    s.to_rfc3339()
 }
 
 fn local_date(s: Stamp) -> String {

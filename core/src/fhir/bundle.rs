@@ -9,8 +9,9 @@
 
 use super::context::{Ctx, Mapped};
 use super::datatypes::{date_time, resource_id};
+use super::entry::{Bundle, Entry, Resource};
 use super::provenance::{Source, provenance_resource};
-use super::typed::{Bundle, Entry, Identifier, Resource};
+use super::typed::Identifier;
 use super::{allergy, checkup, condition, immunization, medication, note, observation};
 use crate::records::{Person, Record, RecordBody, Stamp};
 use serde_json::Value;

@@ -13,6 +13,7 @@ pub mod codes;
 mod condition;
 mod context;
 mod datatypes;
+mod entry;
 mod immunization;
 pub mod import;
 mod medication;

@@ -227,9 +227,7 @@ pub(crate) fn observation(
     o: &Observation,
     id: String,
 ) -> super::context::Mapped {
-    let resource =
-        super::typed::Resource::Observation(Box::new(observation_resource(ctx, m, o, &id)))
-            .into_value();
+    let resource = serde_json::to_value(observation_resource(ctx, m, o, &id)).unwrap();
     super::context::Mapped { id, resource }
 }
 

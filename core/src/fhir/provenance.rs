@@ -69,7 +69,7 @@ pub(crate) fn provenance(patient: &str, s: &Source) -> (String, Value) {
         latest: s.latest,
     };
     let (id, r) = provenance_resource(patient, s);
-    (id, super::typed::Resource::Provenance(r).into_value())
+    (id, serde_json::to_value(r).unwrap())
 }
 
 /// The Provenance resource of one source, and its id.

@@ -41,7 +41,7 @@ pub(crate) fn bmi_record(
         effective: weight.effective,
         derived_from: Some(weight_id.to_owned()),
     });
-    let meta = super::write::new_meta(
+    let meta = super::record::new_meta(
         subject,
         RecordKind::Observation,
         weight.effective,

@@ -3,9 +3,7 @@
 //! recipient holds is the caller's to act on: each function returns the records whose copies
 //! must follow it.
 
-use super::{
-    Provenance, Record, RecordBody, RecordKind, RecordMeta, Stamp, bmi, erase_subject_rollups, repo,
-};
+use super::{Provenance, Record, RecordBody, Stamp, bmi, erase_subject_rollups, repo};
 use crate::error::{Error, Result};
 use rusqlite::Connection;
 
@@ -17,29 +15,7 @@ pub(crate) struct Changed {
     pub follow: Vec<Record>,
 }
 
-pub(crate) fn new_meta(
-    subject: &str,
-    kind: RecordKind,
-    effective: Stamp,
-    now: Stamp,
-    provenance: Provenance,
-    source: Option<String>,
-) -> RecordMeta {
-    RecordMeta {
-        // UUIDv7: time-ordered, so record ids insert at the right edge of their index (a random
-        // v4 id touches a random page for every insert once the table outgrows the cache).
-        id: uuid::Uuid::now_v7().to_string(),
-        subject_id: subject.to_owned(),
-        kind,
-        effective,
-        version: 1,
-        created: now,
-        updated: now,
-        provenance,
-        source,
-        deleted_utc: None,
-    }
-}
+pub(crate) use super::record::new_meta;
 
 /// A record of `subject`, live or tombstoned. Another subject's record is reported as missing:
 /// its existence is not revealed.
