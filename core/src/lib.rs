@@ -21,11 +21,13 @@ pub mod crypto;
 pub mod error;
 pub mod family;
 pub mod fhir;
+pub mod file_format;
 pub mod guidance;
 pub mod records;
 pub mod session;
 pub mod store;
 pub mod sync;
+pub mod today;
 #[cfg(feature = "uniffi")]
 mod uniffi_types;
 
@@ -34,5 +36,5 @@ pub use crypto::KdfParams;
 pub use error::{Error, Result};
 pub use family::AccessGrant;
 pub use records::{ClinicalInput, ImportReport, ImportedResource};
-pub use session::{FhirJson, Session};
+pub use session::{FhirJson, FileImport, Session};
 pub use store::{InMemoryKeyStore, PlatformKeyError, PlatformKeyStore, Store, StoreFiles, Unlock};

@@ -8,6 +8,7 @@ use crate::output::{CliError, CliResult};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use phr_core::checkup_xml;
+use phr_core::file_format::{self, FileFormat};
 use phr_core::records::Provenance;
 use phr_core::{ImportReport, ImportedResource};
 use std::path::{Path, PathBuf};
@@ -39,38 +40,26 @@ impl From<ImportProvenance> for Provenance {
     }
 }
 
-/// What a file holds, judged from its first bytes.
-#[derive(Debug, PartialEq, Eq)]
-enum Content {
-    CheckupXml,
-    FhirJson,
-}
-
-fn detect(bytes: &[u8]) -> CliResult<Content> {
-    // JSON first: a FHIR resource may well quote XML text (a narrative, an attachment).
-    let start = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    if start.trim_ascii_start().first() == Some(&b'{') {
-        return Ok(Content::FhirJson);
-    }
-    if checkup_xml::looks_like_checkup_xml(bytes) {
-        return Ok(Content::CheckupXml);
-    }
-    Err(CliError::Usage(
-        "unrecognised file: expected FHIR R4 JSON or a health-checkup XML (<ClinicalDocument>)"
-            .into(),
-    ))
+/// What a file holds, judged by the core from its content.
+fn detect(bytes: &[u8]) -> CliResult<FileFormat> {
+    file_format::detect(bytes).ok_or_else(|| {
+        CliError::Usage(
+            "unrecognised file: expected FHIR R4 JSON or a health-checkup XML (<ClinicalDocument>)"
+                .into(),
+        )
+    })
 }
 
 pub fn run(ctx: &Ctx, args: ImportArgs) -> CliResult {
     let bytes = std::fs::read(&args.file)?;
     match detect(&bytes)? {
-        Content::CheckupXml => {
+        FileFormat::CheckupXml => {
             if bytes.len() > checkup_xml::MAX_FILE_BYTES {
                 return Err(phr_core::Error::invalid("document", "is larger than 10 MB").into());
             }
             import_checkup(ctx, &bytes, args.provenance.into())
         }
-        Content::FhirJson => fhir(ctx, &args.file, &bytes, args.provenance.into()),
+        FileFormat::FhirJson => fhir(ctx, &args.file, &bytes, args.provenance.into()),
     }
 }
 
@@ -148,22 +137,4 @@ fn import_checkup(ctx: &Ctx, bytes: &[u8], provenance: Provenance) -> CliResult 
         }
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn detects_by_content() {
-        assert_eq!(
-            detect(b"<?xml version=\"1.0\"?>\n<ClinicalDocument xmlns=\"urn:hl7-org:v3\"/>").ok(),
-            Some(Content::CheckupXml)
-        );
-        assert_eq!(
-            detect(b"\xef\xbb\xbf  {\"resourceType\":\"Bundle\"}").ok(),
-            Some(Content::FhirJson)
-        );
-        assert!(detect(b"name,value\n").is_err());
-    }
 }

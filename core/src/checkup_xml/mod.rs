@@ -45,6 +45,38 @@ pub struct ImportedCheckup {
     pub not_done: usize,
 }
 
+/// The element the person check names when the document is about someone else.
+const PATIENT_PATH: &str = "ClinicalDocument/recordTarget/patientRole/patient";
+
+impl ImportedCheckup {
+    /// The document is about `person`: its sex and birth date, when given, agree with theirs.
+    pub fn check_person(&self, person: &crate::records::Person) -> Result<()> {
+        use crate::records::Sex;
+        let h = &self.header;
+        let sex_differs = match (h.sex, person.details.sex) {
+            (Some(doc), Sex::Male | Sex::Female) => doc != person.details.sex,
+            _ => false,
+        };
+        let birth_differs = h.birth_date.is_some_and(|b| b != person.details.birth_date);
+        if sex_differs || birth_differs {
+            return Err(Error::invalid(
+                PATIENT_PATH,
+                "sex or birth date does not match this person's record",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The record's source: `hc08:` and the document id (at most 200 characters).
+    pub fn source(&self) -> String {
+        let source = match &self.header.document_id {
+            Some(id) => format!("hc08:{id}"),
+            None => "hc08".to_owned(),
+        };
+        source.chars().take(200).collect()
+    }
+}
+
 /// Does this look like a health-checkup file? (`<ClinicalDocument` as the first element.)
 pub fn looks_like_checkup_xml(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(4096)];

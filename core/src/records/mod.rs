@@ -29,7 +29,7 @@ pub use clinical::{
 pub use ids::{derived_id, uuid_from_digest};
 pub use import::{ImportReport, ImportedResource};
 pub use input::{ClinicalInput, Validation, date_stamp};
-pub use observation::{Observation, ObservationInput, bmi};
+pub use observation::{Observation, ObservationInput, Reading, bmi};
 pub use observation_type::{Aggregation, GlucoseTiming, ObservationCategory, ObservationType};
 pub use person::{NewPerson, Person, PersonId, Sex};
 pub use provenance::Provenance;

@@ -51,6 +51,38 @@ impl ObservationInput {
     }
 }
 
+/// A reading as a form collects it, without its time: logged "now" by the session's clock, or
+/// at the time the person gives ([`crate::Session::log_reading`]). One call from an app.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reading {
+    pub observation_type: ObservationType,
+    pub value: f64,
+    /// Diastolic for blood pressure.
+    pub value2: Option<f64>,
+    /// Pulse for blood pressure.
+    pub value3: Option<f64>,
+    /// Unit of `value` (UCUM code or common spelling); `None` = the stored unit.
+    pub unit: Option<String>,
+    /// Required for blood glucose.
+    pub glucose_timing: Option<GlucoseTiming>,
+}
+
+impl Reading {
+    /// The reading as taken at `effective`.
+    pub fn at(self, effective: Stamp) -> ObservationInput {
+        ObservationInput {
+            observation_type: self.observation_type,
+            value: self.value,
+            value2: self.value2,
+            value3: self.value3,
+            unit: self.unit,
+            glucose_timing: self.glucose_timing,
+            effective,
+        }
+    }
+}
+
 /// A stored observation's values, in the stored UCUM unit.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

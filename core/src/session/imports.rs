@@ -4,10 +4,8 @@ use super::Session;
 use crate::access::Action;
 use crate::checkup_xml;
 use crate::error::{Error, Result};
-use crate::records::{ClinicalInput, Provenance, Record, Sex};
-
-/// The element the person check names when the document is about someone else.
-const PATIENT_PATH: &str = "ClinicalDocument/recordTarget/patientRole/patient";
+use crate::file_format::{self, FileFormat};
+use crate::records::{ClinicalInput, ImportReport, Provenance, Record};
 
 impl Session {
     /// Import a health-checkup file into `subject`'s record as one checkup, through the same
@@ -35,24 +33,8 @@ impl Session {
         // Authorise before reading the person: a refused actor learns nothing about them.
         self.authorize(actor, subject, Action::Record)?;
         let imported = checkup_xml::parse(bytes)?;
-        let person = self.person(subject)?;
-        let h = &imported.header;
-        let sex_differs = match (h.sex, person.details.sex) {
-            (Some(doc), Sex::Male | Sex::Female) => doc != person.details.sex,
-            _ => false,
-        };
-        let birth_differs = h.birth_date.is_some_and(|b| b != person.details.birth_date);
-        if sex_differs || birth_differs {
-            return Err(Error::invalid(
-                PATIENT_PATH,
-                "sex or birth date does not match this person's record",
-            ));
-        }
-        let source = match &h.document_id {
-            Some(id) => format!("hc08:{id}"),
-            None => "hc08".to_owned(),
-        };
-        let source: String = source.chars().take(200).collect();
+        imported.check_person(&self.person(subject)?)?;
+        let source = imported.source();
         self.add_record(
             actor,
             subject,
@@ -61,4 +43,41 @@ impl Session {
             Some(&source),
         )
     }
+
+    /// Import a file of either kind the core reads, told by its content
+    /// ([`crate::file_format::detect`]): FHIR JSON through [`Session::import_fhir_with_progress`],
+    /// a checkup XML through [`Session::import_checkup_xml`].
+    pub fn import_file(
+        &self,
+        actor: &str,
+        subject: &str,
+        bytes: &[u8],
+        provenance: Provenance,
+        source: Option<&str>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<FileImport> {
+        match file_format::detect(bytes) {
+            Some(FileFormat::FhirJson) => {
+                Ok(FileImport::Fhir(self.import_fhir_with_progress(
+                    actor, subject, bytes, provenance, source, progress,
+                )?))
+            }
+            Some(FileFormat::CheckupXml) => Ok(FileImport::Checkup(Box::new(
+                self.import_checkup_xml(actor, subject, bytes, provenance)?,
+            ))),
+            None => Err(Error::invalid(
+                "file",
+                "is neither FHIR R4 JSON nor a health-checkup XML (<ClinicalDocument>)",
+            )),
+        }
+    }
+}
+
+/// What [`Session::import_file`] did.
+#[derive(Debug, Clone)]
+pub enum FileImport {
+    /// A FHIR file: what became of every resource.
+    Fhir(ImportReport),
+    /// A checkup XML: the checkup record made of it.
+    Checkup(Box<Record>),
 }

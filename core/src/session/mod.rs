@@ -14,6 +14,7 @@ mod sync;
 mod writes;
 
 pub use export::FhirJson;
+pub use imports::FileImport;
 
 use crate::access::{Access, Action, authorize};
 use crate::audit::{AuditAction, AuditEntry, AuditReport, NewAuditEntry};

@@ -6,9 +6,10 @@ use crate::access::Action;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
 use crate::records::{
-    AggregateQuery, Bucket, Page, PageRequest, Record, RecordFilter, RecordVersion, aggregate,
-    latest, list, repo, search,
+    AggregateQuery, Bucket, ObservationType, Page, PageRequest, Record, RecordFilter,
+    RecordVersion, aggregate, latest, list, repo, search,
 };
+use crate::today::{self, DashboardItem};
 
 fn ids(records: &[Record]) -> Vec<String> {
     records.iter().map(|r| r.meta.id.clone()).collect()
@@ -116,5 +117,28 @@ impl Session {
             |c| search(c, subject, text, limit),
             |r| ids(r),
         )
+    }
+
+    /// The today view: the newest value of each type with its summary and level (the
+    /// subject's sex picks the thresholds).
+    pub fn dashboard(&self, actor: &str, subject: &str) -> Result<Vec<DashboardItem>> {
+        let sex = self.person_details(actor, subject)?.details.sex;
+        Ok(today::tiles(
+            self.latest_observations(actor, subject)?,
+            Some(sex),
+        ))
+    }
+
+    /// The daily buckets of the last `days` days up to today in the session zone (a tile's
+    /// trend line; [`today::TREND_DAYS`] by default in the apps).
+    pub fn trend(
+        &self,
+        actor: &str,
+        subject: &str,
+        observation_type: ObservationType,
+        days: u32,
+    ) -> Result<Vec<Bucket>> {
+        let q = today::trend_query(observation_type, self.today(), days);
+        self.aggregate(actor, subject, &q)
     }
 }

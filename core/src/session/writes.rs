@@ -6,7 +6,8 @@ use crate::access::Action;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
 use crate::records::{
-    ClinicalInput, ObservationInput, Provenance, Record, RecordBody, Stamp, optional_text, write,
+    ClinicalInput, ObservationInput, Provenance, Reading, Record, RecordBody, Stamp, optional_text,
+    write,
 };
 
 impl Session {
@@ -35,6 +36,18 @@ impl Session {
     ) -> Result<Record> {
         let input = ClinicalInput::Observation(input);
         self.add_record(actor, subject, input, Provenance::SelfEntered, None)
+    }
+
+    /// Log a reading taken at `at`, or now by the session's clock when `at` is `None`.
+    pub fn log_reading(
+        &self,
+        actor: &str,
+        subject: &str,
+        reading: Reading,
+        at: Option<Stamp>,
+    ) -> Result<Record> {
+        let at = at.unwrap_or_else(|| self.now());
+        self.log_observation(actor, subject, reading.at(at))
     }
 
     /// Add many records in one transaction (a device sync, an import): all or nothing, one
