@@ -188,6 +188,40 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
         )
         .map(|_| ()),
     );
+    check(
+        "log_reading",
+        s.log_reading(
+            o,
+            t,
+            Reading {
+                observation_type: ObservationType::Steps,
+                value: 1.0,
+                value2: None,
+                value3: None,
+                unit: None,
+                glucose_timing: None,
+            },
+            None,
+        )
+        .map(|_| ()),
+    );
+    check(
+        "import_file",
+        s.import_file(
+            o,
+            t,
+            include_bytes!("fixtures/checkup/tokutei_minimal.xml"),
+            Provenance::ImportedFile,
+            None,
+            &|_, _| {},
+        )
+        .map(|_| ()),
+    );
+    check("dashboard", s.dashboard(o, t).map(|_| ()));
+    check(
+        "trend",
+        s.trend(o, t, ObservationType::Steps, 30).map(|_| ()),
+    );
     check("delete_record", s.delete_record(o, t, &r.meta.id));
     check("erase_record", s.erase_record(o, t, &r.meta.id));
     check("erase_all_records", s.erase_all_records(o, t).map(|_| ()));
