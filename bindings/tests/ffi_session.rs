@@ -1,6 +1,9 @@
 //! phr-ffi from Rust: the foreign-trait adapters and the chunked import behave as the Kotlin and
 //! Swift suites expect (those suites drive the real library; this checks the Rust side alone).
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use phr_core::ClinicalInput;
 use phr_core::records::{NewPerson, ObservationInput, ObservationType, Provenance, Sex, Stamp};
 use phr_ffi::{

@@ -1,5 +1,8 @@
 //! The `phr` command end to end: a real store in a temp folder, the real binary.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use assert_cmd::Command;

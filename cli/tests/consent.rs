@@ -1,5 +1,8 @@
 //! `phr consent` end to end: a real store in a temp folder, the real binary.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::phr;

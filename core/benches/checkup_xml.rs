@@ -3,6 +3,9 @@
 //! documents/s and results/s (criterion's throughput is set to the result count, so its
 //! "elem/s" is results/s; documents/s = results/s ÷ 40).
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use phr_core::checkup_xml;
 use std::hint::black_box;

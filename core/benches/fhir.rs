@@ -13,6 +13,9 @@
 //!
 //! Criterion's `thrpt` line is in resources (Bundle entries) per second.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use phr_core::fhir::{bundle_for, bundle_json};
 use phr_core::records::*;

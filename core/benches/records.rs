@@ -5,6 +5,9 @@
 //!
 //! The 10-year store is built once into target/bench-data and reused (building it takes minutes).
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use phr_core::records::*;

@@ -6,6 +6,9 @@
 //! - one committed write with its audit entry (goal: median ≤ 1 ms);
 //! - unlock by platform key (goal: ≤ 30 ms) and by passphrase at the default cost (reported).
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{BatchSize, Criterion};
 use phr_core::audit::{AuditAction, NewAuditEntry};
 use phr_core::{InMemoryKeyStore, KdfParams, Store, Unlock};

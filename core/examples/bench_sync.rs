@@ -4,6 +4,9 @@
 //! stops the server), or by hand with PHR_SYNC_FHIR_URL and PHR_SYNC_ADMIN_URL set:
 //! `cargo run -p phr-core --release --example bench_sync`.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use phr_core::consent::{ConsentRequest, DataCategory, samples};
 use phr_core::records::{NewPerson, ObservationInput, ObservationType, Provenance, Sex, Stamp};
 use phr_core::sync::{SyncOptions, SyncPhase, SyncProgress};

@@ -1,6 +1,9 @@
 //! Aggregates agree with values computed independently here, in several time zones: Tokyo
 //! (whole-hour, the hourly roll-up), New York (daylight saving) and Kolkata (+05:30, raw rows).
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};

@@ -1,6 +1,9 @@
 //! Editing, deleting, inserting or reordering audit entries (by someone holding the data key,
 //! bypassing `write_as`) is caught by `verify_audit`, which names the first broken entry.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{PASS, kdf, write_row};

@@ -2,6 +2,9 @@
 //! the commit; lock, rotation, backup and dropping the store wait for it; a failed one is
 //! retried; when it cannot run there, the writer does. (core/src/store/checkpoint.rs)
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{PASS, kdf};

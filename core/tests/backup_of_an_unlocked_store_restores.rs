@@ -1,5 +1,8 @@
 //! A store unlocked from disk (not just created) can write a backup, and that backup restores.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{PASS, kdf, write_row};

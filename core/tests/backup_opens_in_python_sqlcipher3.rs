@@ -4,6 +4,9 @@
 //! Needs `python3` with `sqlcipher3`: run `scripts/install-test-deps.sh`. Missing tools fail
 //! this test; they never skip it.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{PASS, kdf, write_row};

@@ -5,6 +5,9 @@
 //! The test fails, never skips, when either is missing: a skipped validation looks like
 //! coverage and is none.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,6 +1,9 @@
 //! `Session::import_checkup_xml`: the checkup is stored as parsed, through the ordinary write
 //! path; a document about someone else, a malformed file or a wrong provenance writes nothing.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::*;

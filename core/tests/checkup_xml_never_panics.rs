@@ -4,6 +4,9 @@
 //! coverage-guided fuzzer is `fuzz/` target `checkup_xml` (cargo-fuzz, nightly); crashes it finds become
 //! tests in `checkup_xml_fuzz_regressions.rs`.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use phr_core::checkup_xml;
 use proptest::prelude::*;
 use std::time::{Duration, Instant};

@@ -1,6 +1,9 @@
 //! Dynamic consent through the real Session and SQLCipher store: decisions, withdrawal, the
 //! release gate, the outbox, receipts and who may change consent.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{jst_days_ago, session_with_two};

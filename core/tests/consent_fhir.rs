@@ -4,6 +4,9 @@
 //! cardinality and unknown elements but not required bindings or invariants, so the script
 //! checks the codes and invariants (ppc-1, ppc-2) this resource relies on itself.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use phr_core::consent::{ConsentRequest, DataCategory, samples};

@@ -11,6 +11,9 @@
 //! - through the real Session and SQLCipher store (64 cases): random directives set with
 //!   `set_consent`, then `release` now and `is_permitted` at random instants.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use chrono::NaiveDate;

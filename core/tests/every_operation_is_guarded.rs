@@ -4,6 +4,9 @@
 //! operation cannot be added without being listed here (or in the short list of device-level
 //! operations, each with its reason).
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::*;

@@ -2,6 +2,9 @@
 //! checks, run through the real Session (SQLCipher store); every outcome must equal a small
 //! reference model written here independently of the crate's rules. 10,000 cases.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use chrono::{Datelike, NaiveDate};

@@ -1,6 +1,9 @@
 //! Family-manager mode: every scope, expiry, revocation, coming of age, taking control, and the
 //! audit trail of proxy actions.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::*;

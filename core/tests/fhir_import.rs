@@ -2,6 +2,9 @@
 //! have, errors that name the JSON path, all-or-nothing, dedupe, documents, Japanese byte for
 //! byte, the round trip export → import → export, and the consent-gated export.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 #[path = "common/fhir_validators.rs"]
 mod validators;

@@ -2,6 +2,9 @@
 //! holding a few MB leaves a store the passphrase still unlocks, with every row intact, a
 //! sound database, an unbroken audit chain and a single key slot.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{PASS, Rng, integrity, kdf, protocol, spawn_child, stdout_lines, tell_parent};

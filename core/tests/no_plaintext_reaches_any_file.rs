@@ -3,6 +3,9 @@
 //! files, backups. A watcher thread copies the folder continuously while the store works, so
 //! short-lived files are seen too.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{PASS, kdf, snapshot};

@@ -1,5 +1,8 @@
 //! Readers running beside the writer only ever see whole committed transactions.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{PASS, Rng, kdf, record_written};

@@ -3,6 +3,9 @@
 //!
 //! One test in this binary only: `CRASH_AFTER_STEP` is process-global.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{PASS, integrity, kdf, write_row};

@@ -1,5 +1,8 @@
 //! Creating, unlocking, locking and re-keying a store.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use phr_core::{Error, InMemoryKeyStore, KdfParams, Store, Unlock};
 
 fn kdf() -> KdfParams {

@@ -3,6 +3,9 @@
 //! passes their URLs in the environment. Built only with the `sync-tests` feature; without the
 //! URLs every test FAILS, naming the script (a suite that does not run must not look green).
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{jst_days_ago, session_with_two};

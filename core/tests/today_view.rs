@@ -2,6 +2,9 @@
 //! level), the trend window, logging a reading "now" in one call, and telling an imported file
 //! by its content.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{jst_days_ago, kdf, person};

@@ -158,7 +158,9 @@ fn year_of_vitals(
         if months.is_empty() || d.day() == 1 {
             months.push(vec![]);
         }
-        let batch = months.last_mut().expect("pushed above");
+        let Some(batch) = months.last_mut() else {
+            continue;
+        };
         // Blood pressure drifts down after the medication starts (day 120), as it should.
         let trend = if i > 120 {
             -8.0 * ((i - 120) as f64 / 245.0)

@@ -13,12 +13,14 @@ pub const MUNICIPALITY_NOTICE: &str =
 pub const BUSINESS_NOTICE: &str = include_str!("../../profiles/notices/business-2025-06.txt");
 
 /// The municipal sample, validated.
+#[allow(clippy::expect_used)]
 pub fn municipality() -> OperatorProfile {
     // Invariant: the embedded sample is checked by the tests below on every build.
     OperatorProfile::from_json(MUNICIPALITY_JSON).expect("the embedded municipal sample is valid")
 }
 
 /// The business sample, validated.
+#[allow(clippy::expect_used)]
 pub fn business() -> OperatorProfile {
     // Invariant: the embedded sample is checked by the tests below on every build.
     OperatorProfile::from_json(BUSINESS_JSON).expect("the embedded business sample is valid")

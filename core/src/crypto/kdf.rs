@@ -58,8 +58,7 @@ pub(crate) fn derive_kek(passphrase: &str, salt: &[u8], params: KdfParams) -> Re
         passphrase.as_bytes(),
         &mut out[..],
     );
-    // Invariant: `out` is exactly KEY_LEN long.
-    Ok(SecretKey::from_slice(&out[..]).expect("KEY_LEN buffer"))
+    Ok(SecretKey::from_array(out))
 }
 
 #[cfg(test)]

@@ -28,6 +28,11 @@ impl SecretKey {
         Ok(SecretKey(k))
     }
 
+    /// A key from exactly [`KEY_LEN`] bytes (moved in, then wiped with the key).
+    pub(crate) fn from_array(bytes: Zeroizing<[u8; KEY_LEN]>) -> Self {
+        SecretKey(bytes)
+    }
+
     pub(crate) fn from_slice(bytes: &[u8]) -> Option<Self> {
         let arr: [u8; KEY_LEN] = bytes.try_into().ok()?;
         Some(SecretKey(Zeroizing::new(arr)))
@@ -41,13 +46,19 @@ impl SecretKey {
     pub(crate) fn sqlcipher_literal(&self) -> Zeroizing<String> {
         let mut s = Zeroizing::new(String::with_capacity(3 + 2 * KEY_LEN));
         s.push_str("x'");
-        s.push_str(&hex::encode(&self.0[..]));
+        // Hex digits written straight into the wiped buffer: no unwiped copy of the key.
+        let mut digits = Zeroizing::new([0u8; 2 * KEY_LEN]);
+        if hex::encode_to_slice(&self.0[..], &mut digits[..]).is_ok() {
+            s.extend(digits.iter().map(|&b| char::from(b)));
+        }
         s.push('\'');
         s
     }
 
     /// A subkey for one purpose (HKDF-SHA256, RFC 5869), so the data key itself never
     /// keys anything but the database.
+    // Invariant (below): HKDF fails only for outputs longer than 255 hash lengths.
+    #[allow(clippy::expect_used)]
     pub(crate) fn derive(&self, info: &'static [u8]) -> SecretKey {
         struct Len;
         impl ring::hkdf::KeyType for Len {

@@ -66,6 +66,8 @@ pub struct Bucket {
 
 /// The zone used when none is named.
 pub const DEFAULT_TIME_ZONE: &str = "Asia/Tokyo";
+/// [`DEFAULT_TIME_ZONE`] as a zone.
+pub const DEFAULT_ZONE: Tz = chrono_tz::Asia::Tokyo;
 
 pub(crate) fn parse_zone(name: Option<&str>) -> Result<Tz> {
     name.unwrap_or(DEFAULT_TIME_ZONE)
@@ -255,5 +257,13 @@ mod tests {
         assert!(
             matches!(parse_zone(Some("Mars/Olympus")), Err(Error::InvalidInput { field, .. }) if field == "time_zone")
         );
+    }
+}
+
+#[cfg(test)]
+mod default_zone_tests {
+    #[test]
+    fn the_default_zone_is_the_default_zone_name() {
+        assert_eq!(super::DEFAULT_ZONE.name(), super::DEFAULT_TIME_ZONE);
     }
 }

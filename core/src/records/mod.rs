@@ -22,7 +22,7 @@ mod time;
 mod units;
 pub(crate) mod write;
 
-pub use aggregate::{AggregateQuery, Bucket, DEFAULT_TIME_ZONE, Granularity};
+pub use aggregate::{AggregateQuery, Bucket, DEFAULT_TIME_ZONE, DEFAULT_ZONE, Granularity};
 pub use clinical::{
     Allergy, Checkup, CheckupCodeSystem, CheckupResult, Condition, Immunization, Medication, Note,
 };

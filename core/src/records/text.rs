@@ -1,7 +1,7 @@
 //! Shared checks for free-text and coded fields.
 
 use crate::error::{Error, Result};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 /// A required text field: trimmed of ASCII and ideographic (U+3000) spaces at the ends, not
 /// empty, at most `max` characters. Inner spaces, kanji and kana are kept as they are.
@@ -37,7 +37,7 @@ pub fn past_date(field: &str, d: NaiveDate, today: NaiveDate) -> Result<NaiveDat
     if d > today {
         return Err(Error::invalid(field, "must not be in the future"));
     }
-    if d < NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date") {
+    if d.year() < 1900 {
         return Err(Error::invalid(field, "must be after 1900"));
     }
     Ok(d)

@@ -1,7 +1,7 @@
 //! Instants as stored: UTC plus the offset the person was at, so a reading taken at 07:00 in
 //! Tokyo still reads 07:00 after the phone travels.
 
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, Offset, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A UTC instant with its original UTC offset (seconds east).
@@ -30,12 +30,11 @@ impl Stamp {
 
     /// The instant at its original offset. Out-of-range values (never written by us) fall back to UTC.
     pub fn to_fixed(self) -> DateTime<FixedOffset> {
-        let offset = FixedOffset::east_opt(self.offset_seconds)
-            .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset is valid"));
+        let offset = FixedOffset::east_opt(self.offset_seconds).unwrap_or(Utc.fix());
         offset
             .timestamp_opt(self.utc_seconds, 0)
             .single()
-            .unwrap_or_else(|| offset.timestamp_opt(0, 0).single().expect("epoch is valid"))
+            .unwrap_or_else(|| DateTime::UNIX_EPOCH.with_timezone(&offset))
     }
 
     /// RFC 3339 at its original offset, to the second (`2026-11-24T07:30:00+09:00`; `Z` for UTC).

@@ -20,7 +20,7 @@ use crate::access::{Access, Action, authorize};
 use crate::audit::{AuditAction, AuditEntry, AuditReport, NewAuditEntry};
 use crate::crypto::KdfParams;
 use crate::error::{Error, Result};
-use crate::records::{DEFAULT_TIME_ZONE, Stamp, parse_zone};
+use crate::records::{DEFAULT_ZONE, Stamp, parse_zone};
 use crate::store::{PlatformKeyStore, Store, Unlock, WriteCtx};
 use chrono::{Offset, TimeZone};
 use chrono_tz::Tz;
@@ -50,10 +50,9 @@ impl Session {
     }
 
     fn over(store: Store) -> Session {
-        // Invariant: DEFAULT_TIME_ZONE is a valid IANA name.
         Session {
             store,
-            zone: parse_zone(Some(DEFAULT_TIME_ZONE)).expect("default zone parses"),
+            zone: DEFAULT_ZONE,
             profile: RwLock::new(None),
             syncs: sync::SyncLocks::default(),
         }
