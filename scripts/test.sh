@@ -21,10 +21,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # The workspace builds phr-core with its uniffi feature (generated code needs unsafe impls);
 # alone, without it, phr-core must still build under #![forbid(unsafe_code)].
 cargo clippy -p phr-core --all-targets --locked -- -D warnings
-cargo clippy -p phr-core --all-targets --locked --features sync-tests -- -D warnings
+cargo clippy -p phr-core --all-targets --locked --features sync-tests,validators -- -D warnings
 
 step "Rust tests (unit, behaviour, CLI end to end)"
-cargo test --workspace --locked
+cargo test --workspace --locked --features phr-core/validators
 
 step "sync against a real FHIR server on loopback, through a fault-injecting proxy"
 scripts/test-sync.sh

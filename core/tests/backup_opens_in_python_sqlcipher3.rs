@@ -29,6 +29,10 @@ print(json.dumps({"rows": rows, "application_id": app, "user_version": version, 
 "#;
 
 #[test]
+#[cfg_attr(
+    not(feature = "validators"),
+    ignore = "needs the Python and Node validators: scripts/test.sh installs them and runs this with --features phr-core/validators"
+)]
 fn backup_opens_in_python_sqlcipher3_with_the_passphrase_alone() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::create(dir.path().join("store"), PASS, kdf()).unwrap();

@@ -380,6 +380,10 @@ fn another_persons_record_needs_permission() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validators"),
+    ignore = "needs the Python and Node validators: scripts/test.sh installs them and runs this with --features phr-core/validators"
+)]
 fn both_validators_accept_the_export() {
     let (d, s, me) = full_record();
     let b = s.export_fhir(&me, &me, at()).unwrap();
@@ -391,6 +395,10 @@ fn both_validators_accept_the_export() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "validators"),
+    ignore = "needs the Python and Node validators: scripts/test.sh installs them and runs this with --features phr-core/validators"
+)]
 fn the_validators_catch_a_broken_bundle() {
     // Guards against validators that accept anything.
     let (d, s, me) = full_record();
