@@ -6,7 +6,6 @@
 use crate::crypto::SecretKey;
 use crate::error::{Error, Result, StorageFailure};
 use rusqlite::{Connection, OpenFlags};
-use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
@@ -24,26 +23,40 @@ pub(crate) enum KeyCheck {
 
 /// Read the SQLCipher salt (first 16 bytes) of an existing database file, refusing files that
 /// cannot be a SQLCipher 4 database at all.
+///
+/// The bytes are read through SQLite (`PRAGMA cipher_salt` on a connection keyed with a key that
+/// is never used to decrypt), never by opening the file ourselves: this process may already have
+/// the database open in another store, and closing a descriptor of it would drop that
+/// connection's locks (STYLE.md 16). The size comes from the file's metadata (no descriptor).
 pub(crate) fn read_db_salt(path: &Path) -> Result<[u8; 16]> {
-    let mut f = std::fs::File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::not_found("store"),
-        _ => Error::from(e),
-    })?;
-    let len = f.metadata()?.len();
-    let mut salt = [0u8; 16];
-    if len < PAGE_SIZE || f.read_exact(&mut salt).is_err() {
+    let len = std::fs::metadata(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::not_found("store"),
+            _ => Error::from(e),
+        })?
+        .len();
+    if len < PAGE_SIZE || len % PAGE_SIZE != 0 {
         return Err(Error::CorruptStore {
-            reason: "the database file is truncated",
+            reason: "the database file phr.db is truncated",
         });
     }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    quiet(&conn)?;
+    // A raw key with no salt: SQLCipher takes the salt from the file's first 16 bytes.
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "00".repeat(32)))?;
+    let hex: String = conn.query_row("PRAGMA cipher_salt", [], |r| r.get(0))?;
+    let salt: [u8; 16] = hex::decode(hex)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or(Error::CorruptStore {
+            reason: "the database file phr.db is truncated",
+        })?;
     if &salt == PLAIN_SQLITE_HEADER {
         return Err(Error::CorruptStore {
-            reason: "the database file is not encrypted",
-        });
-    }
-    if len % PAGE_SIZE != 0 {
-        return Err(Error::CorruptStore {
-            reason: "the database file is truncated",
+            reason: "the database file phr.db is not encrypted",
         });
     }
     Ok(salt)

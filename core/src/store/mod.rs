@@ -11,7 +11,7 @@ mod platform;
 mod rotate;
 mod schema;
 mod vault;
-mod wal_index;
+mod wal_counts;
 
 pub use keyring::KEYRING_FORMAT;
 pub use open::{StoreFiles, Unlock};

@@ -95,7 +95,7 @@ impl Store {
         lock(&inner.readers)?.clear();
         {
             // Step 2: re-encrypt the database.
-            let conn = lock(&inner.writer)?;
+            let mut conn = lock(&inner.writer)?;
             conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
             let mode: String = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("delete") {
@@ -110,6 +110,8 @@ impl Store {
             conn.execute_batch(&sql)?;
             crash_point(2)?;
             apply_writer_pragmas(&conn)?;
+            // `wal_autocheckpoint` (in those pragmas) replaced the writer's wal hook.
+            inner.checkpointer.install(&mut conn)?;
         }
         inner.key = new_key;
         inner.generation = new_generation;

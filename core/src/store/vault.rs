@@ -107,7 +107,8 @@ impl Store {
             tx.commit()?;
             audit = AuditKeys::load(&conn)?;
         }
-        let checkpointer = Checkpointer::new(&files.database);
+        let checkpointer = Checkpointer::new();
+        checkpointer.install(&mut conn)?;
         Ok(Store {
             files,
             store_id,
