@@ -38,7 +38,7 @@
 //! checkpoint synced the WAL first; it now is a few milliseconds later, when the thread has run.)
 
 use super::checkpoint_hooks::{Hooks, lock};
-use super::wal_counts::{WalCounts, WalIndex};
+use super::wal_counts::WalCounts;
 use crate::error::Result;
 use rusqlite::Connection;
 use std::sync::{Arc, Mutex};
@@ -93,7 +93,8 @@ impl Checkpointer {
     }
 
     /// The WAL as last seen through SQLite.
-    pub(crate) fn wal(&self) -> WalIndex {
+    #[cfg(feature = "test-hooks")]
+    pub(crate) fn wal(&self) -> super::wal_counts::WalIndex {
         self.counts.get()
     }
 
@@ -191,10 +192,12 @@ impl Checkpointer {
     }
 
     /// Background checkpoints started since unlock.
+    #[cfg(feature = "test-hooks")]
     pub(crate) fn started(&self) -> u64 {
         lock(&self.state).started
     }
 
+    #[cfg(feature = "test-hooks")]
     pub(crate) fn hooks(&self) -> Arc<Hooks> {
         Arc::clone(&self.hooks)
     }

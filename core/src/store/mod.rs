@@ -5,11 +5,13 @@ mod backup;
 mod checkpoint;
 mod checkpoint_hooks;
 mod connection;
+pub mod crash;
 mod keyring;
 mod open;
 mod platform;
 mod rotate;
 mod schema;
+mod staging;
 mod vault;
 mod wal_counts;
 
@@ -20,6 +22,7 @@ pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use vault::Store;
 pub use vault::WriteCtx;
 
-/// Test hooks (fault injection, old schema versions, tampering). Not part of the product API.
-#[doc(hidden)]
+/// Test hooks (fault injection, old schema versions, tampering, the store's internals for
+/// behaviour tests). Only with the `test-hooks` feature: never in the library the apps ship.
+#[cfg(feature = "test-hooks")]
 pub mod testing;

@@ -20,10 +20,11 @@ use crate::crypto::{KdfParams, SecretKey};
 use crate::error::{Error, Result};
 use rusqlite::TransactionBehavior;
 
-/// Test hook: stop (as if the process died) after the numbered step. Never set in production.
-#[doc(hidden)]
+/// Test hook: stop (as if the process died) after the numbered step.
+#[cfg(feature = "test-hooks")]
 pub static CRASH_AFTER_STEP: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
 
+#[cfg(feature = "test-hooks")]
 fn crash_point(step: u8) -> Result<()> {
     if CRASH_AFTER_STEP.load(std::sync::atomic::Ordering::SeqCst) == step {
         return Err(Error::Storage(crate::error::StorageFailure::new(
@@ -31,6 +32,12 @@ fn crash_point(step: u8) -> Result<()> {
             "simulated crash",
         )));
     }
+    Ok(())
+}
+
+#[cfg(not(feature = "test-hooks"))]
+#[inline(always)]
+fn crash_point(_step: u8) -> Result<()> {
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! An unlocked store: one writer connection, a pool of readers, the data key in wiped memory.
 
 use super::checkpoint::Checkpointer;
-use super::keyring::{KeySlot, Keyring, Wrap};
+use super::keyring::{KeySlot, Keyring, PendingChange, Wrap};
 use super::open::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, open_reader, validate_passphrase};
 use super::platform::PlatformKeyStore;
 use crate::audit::{self, AuditAction, AuditEntry, AuditKeys, AuditReport, NewAuditEntry};
@@ -234,12 +234,16 @@ impl Store {
             return Err(Error::WrongPassphrase);
         }
         let wrap = keyring.passphrase_wrap(inner.generation, &inner.key, new, kdf)?;
+        let before = keyring.clone();
         replace_wrap(&mut keyring, inner.generation, wrap, |w| {
             matches!(w, Wrap::Passphrase { .. })
         });
-        self.write_logged(inner, AuditAction::PassphraseChanged, || {
-            keyring.save(&self.files.keyring)
-        })
+        self.change_keyring(
+            inner,
+            &before,
+            keyring.slots,
+            AuditAction::PassphraseChanged,
+        )
     }
 
     /// Also allow unlocking with a key held by the platform keystore.
@@ -249,12 +253,16 @@ impl Store {
         let mut keyring = Keyring::load(&self.files.keyring)?;
         // Never call foreign code while holding a database lock: wrap first.
         let wrap = keyring.platform_wrap(&inner.key, platform)?;
+        let before = keyring.clone();
         replace_wrap(&mut keyring, inner.generation, wrap, |w| {
             matches!(w, Wrap::Platform { .. })
         });
-        self.write_logged(inner, AuditAction::PlatformKeyEnrolled, || {
-            keyring.save(&self.files.keyring)
-        })
+        self.change_keyring(
+            inner,
+            &before,
+            keyring.slots,
+            AuditAction::PlatformKeyEnrolled,
+        )
     }
 
     /// Whether the keyring has a platform-keystore wrap.
@@ -263,19 +271,59 @@ impl Store {
         Ok(Keyring::load(&self.files.keyring)?.has_platform_wrap())
     }
 
-    /// Append a store-level audit entry and run `side_effect` (a keyring save) in the same
-    /// transaction: if the save fails, the entry is rolled back.
-    fn write_logged(
+    /// Replace the keyring's slots by `slots`, with `action`'s audit entry, as one decision:
+    ///
+    /// 1. In one write transaction (which also keeps any other process's keyring change and the
+    ///    settling at unlock out): the keyring is saved with the new slots as a pending change
+    ///    under a random id; the audit entry and `store_meta.keyring_change = id` are written;
+    ///    the transaction commits. The commit is the decision: from then on the new slots are the
+    ///    keyring, before it the old ones are (unlock settles a pending change by that id).
+    /// 2. The keyring is saved with the new slots only.
+    ///
+    /// Any error before the commit restores the old keyring and reports it (the old passphrase
+    /// still opens the store); once committed the change is reported done, even if the second
+    /// save fails (the pending change is settled by the next unlock).
+    fn change_keyring(
         &self,
         inner: &Inner,
+        before: &Keyring,
+        slots: Vec<KeySlot>,
         action: AuditAction,
-        side_effect: impl FnOnce() -> Result<()>,
     ) -> Result<()> {
+        let id = uuid::Uuid::new_v4().simple().to_string();
         let mut conn = lock(&inner.writer)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        audit::append(&tx, &inner.audit, &store_entry(action), self.clock.now())?;
-        side_effect()?;
-        tx.commit()?;
+        // Another process may have changed the keyring since it was read and wrapped.
+        if !Keyring::load(&self.files.keyring)?.same_as(before) {
+            return Err(Error::Busy);
+        }
+        let mut pending = before.clone();
+        pending.pending = Some(PendingChange {
+            id: id.clone(),
+            slots: slots.clone(),
+        });
+        pending.save(&self.files.keyring)?;
+        let decided = (|| -> Result<()> {
+            super::crash::point("passphrase.pending_saved");
+            audit::append(&tx, &inner.audit, &store_entry(action), self.clock.now())?;
+            tx.execute(
+                "INSERT OR REPLACE INTO store_meta (key, value) VALUES ('keyring_change', ?1)",
+                [&id],
+            )?;
+            Ok(())
+        })()
+        .and_then(|()| Ok(tx.commit()?));
+        if let Err(e) = decided {
+            // Not committed: the old slots stand. Put the old keyring back; should that fail too,
+            // the pending change's id is not in the database and unlock settles it the same way.
+            let _ = before.save(&self.files.keyring);
+            return Err(e);
+        }
+        super::crash::point("passphrase.committed");
+        let mut done = before.clone();
+        done.slots = slots;
+        // Committed: done, whatever this save says (unlock settles a pending change left here).
+        let _ = done.save(&self.files.keyring);
         inner.after_commit(&conn, &self.files.database);
         Ok(())
     }
