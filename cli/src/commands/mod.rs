@@ -1,6 +1,7 @@
 //! One file per group of subcommands.
 
 pub mod audit;
+pub mod check;
 pub mod consent;
 pub mod demo;
 pub mod export;

@@ -2,6 +2,7 @@
 //! holds that key wrapped, schema migrations, key changes, and the standard backup.
 
 mod backup;
+mod check;
 mod checkpoint;
 mod checkpoint_hooks;
 mod connection;
@@ -15,6 +16,7 @@ mod staging;
 mod vault;
 mod wal_counts;
 
+pub use check::IntegrityReport;
 pub use keyring::KEYRING_FORMAT;
 pub use open::{StoreFiles, Unlock};
 pub use platform::{InMemoryKeyStore, PlatformKeyError, PlatformKeyStore};

@@ -138,6 +138,7 @@ impl Store {
                     if !writable {
                         return Err(Error::ReadOnly);
                     }
+                    super::check::quick_check(&mut conn)?;
                     migrate_to(&mut conn, SCHEMA_VERSION)?;
                     let store =
                         Store::from_parts(files, key, conn, generation, keyring.store_id.clone())?;
