@@ -171,3 +171,42 @@ impl From<std::io::Error> for Error {
         Error::Storage(StorageFailure::new("io", format!("{:?}: {e}", e.kind())))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn busy_full_read_only_and_damage_are_typed_never_storage_failures() {
+        use rusqlite::ffi;
+        assert!(matches!(Error::from(sqlite(ffi::SQLITE_BUSY)), Error::Busy));
+        assert!(matches!(
+            Error::from(sqlite(ffi::SQLITE_LOCKED)),
+            Error::Busy
+        ));
+        assert!(matches!(
+            Error::from(sqlite(ffi::SQLITE_FULL)),
+            Error::DiskFull
+        ));
+        assert!(matches!(
+            Error::from(sqlite(ffi::SQLITE_READONLY)),
+            Error::ReadOnly
+        ));
+        assert!(matches!(
+            Error::from(sqlite(ffi::SQLITE_CORRUPT)),
+            Error::CorruptStore { .. }
+        ));
+        assert!(matches!(
+            Error::from(std::io::Error::from(std::io::ErrorKind::StorageFull)),
+            Error::DiskFull
+        ));
+        assert!(matches!(
+            Error::from(std::io::Error::from(std::io::ErrorKind::ReadOnlyFilesystem)),
+            Error::ReadOnly
+        ));
+    }
+}
