@@ -25,6 +25,10 @@ impl Store {
     /// Partial files that a crashed backup to the same name left are removed first.
     pub fn backup(&self, path: &Path, backup_passphrase: &str) -> Result<()> {
         validate_passphrase("backup_passphrase", backup_passphrase)?;
+        if self.is_read_only() {
+            // Its audit entry could not be written.
+            return Err(Error::ReadOnly);
+        }
         if path.exists() {
             return Err(Error::AlreadyExists {
                 what: "backup file".into(),

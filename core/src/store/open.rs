@@ -129,21 +129,28 @@ impl Store {
                 KeyCheck::Opened(mut conn) => {
                     opened_any = true;
                     check_compatible(&conn)?;
-                    let writable = apply_writer_pragmas(&conn).is_ok();
+                    let writable = !super::connection::is_read_only(&conn);
+                    if writable {
+                        apply_writer_pragmas(&conn)?;
+                    } else {
+                        super::connection::apply_pragmas(&conn)?;
+                    }
                     let Some(keyring) =
                         settle_pending(&conn, &files, &keyring, from_pending, writable)?
                     else {
                         continue;
                     };
-                    if !writable {
+                    super::check::quick_check(&mut conn)?;
+                    if writable {
+                        migrate_to(&mut conn, SCHEMA_VERSION)?;
+                    } else if check_compatible(&conn)? < SCHEMA_VERSION {
+                        // An older store needs its migration written first.
                         return Err(Error::ReadOnly);
                     }
-                    super::check::quick_check(&mut conn)?;
-                    migrate_to(&mut conn, SCHEMA_VERSION)?;
                     let store =
                         Store::from_parts(files, key, conn, generation, keyring.store_id.clone())?;
                     // A rotation interrupted after the rekey: finish it (drop the old slot).
-                    if keyring.slots.len() > 1 {
+                    if keyring.slots.len() > 1 && writable {
                         super::rotate::finish_interrupted(&store, keyring, generation)?;
                     }
                     store.write_as(DEVICE_ACTOR, |w| {
@@ -350,7 +357,19 @@ fn apply_key_check_only(conn: &Connection) -> Result<()> {
 }
 
 /// Open another connection (a reader) to an unlocked store.
-pub(crate) fn open_reader(path: &Path, key: &SecretKey) -> Result<Connection> {
+pub(crate) fn open_reader(path: &Path, key: &SecretKey, read_only: bool) -> Result<Connection> {
+    if read_only {
+        // The same way the store was opened (read-only, or immutable on a read-only disk).
+        return match open_keyed(path, key)? {
+            KeyCheck::Opened(conn) => {
+                super::connection::apply_pragmas(&conn)?;
+                Ok(conn)
+            }
+            KeyCheck::Rejected => Err(Error::CorruptStore {
+                reason: "the database file phr.db cannot be decrypted",
+            }),
+        };
+    }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     apply_key(&conn, key)?;

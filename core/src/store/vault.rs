@@ -21,6 +21,10 @@ pub struct Store {
     /// Every "now" of this store and its session (clock.rs).
     clock: Clock,
     inner: RwLock<Option<Inner>>,
+    /// Opened read-only (its files cannot be written): reads work, writes are refused with
+    /// [`Error::ReadOnly`], and the audit entries reads would append are kept here, unwritten.
+    read_only: bool,
+    unwritten: Mutex<Vec<AuditAction>>,
 }
 
 pub(crate) struct Inner {
@@ -29,6 +33,7 @@ pub(crate) struct Inner {
     pub writer: Mutex<Connection>,
     pub readers: Mutex<Vec<Connection>>,
     pub audit: AuditKeys,
+    pub read_only: bool,
     /// Runs the WAL checkpoints, off the writing call's path (checkpoint.rs).
     pub checkpointer: Checkpointer,
 }
@@ -39,7 +44,7 @@ impl Inner {
         let pooled = lock(&self.readers)?.pop();
         match pooled {
             Some(c) => Ok(c),
-            None => open_reader(database, &self.key),
+            None => open_reader(database, &self.key, self.read_only),
         }
     }
 
@@ -54,6 +59,9 @@ impl Inner {
 
     /// After a commit on the writer (`writer` still held): start a checkpoint if one is due.
     pub(crate) fn after_commit(&self, writer: &Connection, database: &Path) {
+        if self.read_only {
+            return;
+        }
         self.checkpointer.after_commit(
             writer,
             || self.take_reader(database),
@@ -75,11 +83,18 @@ pub struct WriteCtx<'a> {
     pub tx: &'a Transaction<'a>,
     pub(crate) audit_keys: &'a AuditKeys,
     pub now: DateTime<Utc>,
+    /// A read-only store: audit entries are kept here (not written) instead.
+    pub(crate) unwritten: Option<&'a Mutex<Vec<AuditAction>>>,
 }
 
 impl WriteCtx<'_> {
-    /// Append an audit entry in this same transaction.
+    /// Append an audit entry in this same transaction (on a read-only store: keep it in memory,
+    /// reported by [`Store::unwritten_audit_entries`]; returns 0).
     pub fn audit(&self, entry: NewAuditEntry<'_>) -> Result<i64> {
+        if let Some(queue) = self.unwritten {
+            lock(queue)?.push(entry.action);
+            return Ok(0);
+        }
         audit::append(self.tx, self.audit_keys, &entry, self.now)
     }
 }
@@ -94,7 +109,11 @@ impl Store {
         generation: u32,
         store_id: String,
     ) -> Result<Store> {
+        let read_only = super::connection::is_read_only(&conn);
         let mut audit = AuditKeys::load(&conn)?;
+        if audit.is_empty() && read_only {
+            return Err(Error::ReadOnly);
+        }
         if audit.is_empty() {
             // A store whose creation was interrupted before its first audit epoch (or one
             // migrated from before the audit existed): complete what `create` writes.
@@ -119,8 +138,11 @@ impl Store {
                 writer: Mutex::new(conn),
                 readers: Mutex::new(vec![]),
                 audit,
+                read_only,
                 checkpointer,
             })),
+            read_only,
+            unwritten: Mutex::new(vec![]),
         })
     }
 
@@ -132,6 +154,20 @@ impl Store {
     /// The clock every decision of this store reads.
     pub(crate) fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// Whether the store was opened read-only (its files cannot be written): reads work, every
+    /// change is refused with [`Error::ReadOnly`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// On a read-only store: the audit entries (their actions) that could not be written, in
+    /// order. Empty on a writable store.
+    pub fn unwritten_audit_entries(&self) -> Vec<&'static str> {
+        lock(&self.unwritten)
+            .map(|q| q.iter().map(|a| a.as_str()).collect())
+            .unwrap_or_default()
     }
 
     /// The random id of this store (not secret; names the platform key alias).
@@ -165,11 +201,18 @@ impl Store {
         let guard = self.inner()?;
         let inner = guard.as_ref().ok_or(Error::Locked)?;
         let mut conn = lock(&inner.writer)?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let behavior = if self.read_only {
+            // Writes inside fail as SQLITE_READONLY (Error::ReadOnly); audit entries are kept.
+            TransactionBehavior::Deferred
+        } else {
+            TransactionBehavior::Immediate
+        };
+        let tx = conn.transaction_with_behavior(behavior)?;
         let ctx = WriteCtx {
             tx: &tx,
             audit_keys: &inner.audit,
             now: self.clock.now(),
+            unwritten: self.read_only.then_some(&self.unwritten),
         };
         let out = f(&ctx)?;
         tx.commit()?;
@@ -199,6 +242,11 @@ impl Store {
         if let Some(inner) = guard.as_ref() {
             // No checkpoint may run into the TRUNCATE below, nor outlive the key.
             drop(inner.checkpointer.wait());
+            if self.read_only {
+                lock(&self.unwritten)?.push(AuditAction::Lock);
+                *guard = None;
+                return Ok(());
+            }
             let mut conn = lock(&inner.writer)?;
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             audit::append(
@@ -290,6 +338,9 @@ impl Store {
         slots: Vec<KeySlot>,
         action: AuditAction,
     ) -> Result<()> {
+        if self.read_only {
+            return Err(Error::ReadOnly);
+        }
         let id = uuid::Uuid::new_v4().simple().to_string();
         let mut conn = lock(&inner.writer)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
