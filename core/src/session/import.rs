@@ -300,6 +300,20 @@ enum Prepared<'a> {
     Failed(Error),
 }
 
+/// The largest resource kept as a document: a record refused for its size must not come back
+/// as a document of that size (issue #13). The whole import is refused, naming the entry.
+pub const MAX_KEPT_DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
+
+fn capped<'a>(kept: Kept<'a>, refused: Option<String>) -> Prepared<'a> {
+    if kept.original.len() > MAX_KEPT_DOCUMENT_BYTES {
+        return Prepared::Failed(Error::invalid(
+            kept.path,
+            "is larger than 4 MiB, the most one resource may be; remove it from the file and import again",
+        ));
+    }
+    Prepared::Document(kept, refused)
+}
+
 /// A resource kept as a document, with the reason.
 struct Kept<'a> {
     path: String,
@@ -588,7 +602,7 @@ impl Session {
                     original,
                     reason,
                 };
-                return Prepared::Document(kept, None);
+                return capped(kept, None);
             }
             Outcome::Skipped { reason } => return Prepared::Skipped((path, resource_type), reason),
             Outcome::LineOf { .. } => return Prepared::Line,
@@ -618,7 +632,7 @@ impl Session {
                     original,
                     reason,
                 };
-                Prepared::Document(kept, Some(why))
+                capped(kept, Some(why))
             }
             Err(e) => Prepared::Failed(e),
         }

@@ -16,7 +16,7 @@ pub use family::AccessGrant;
 
 pub use consent::ConsentReceipt;
 pub use export::FhirJson;
-pub use import::{ImportReport, ImportedResource};
+pub use import::{ImportReport, ImportedResource, MAX_KEPT_DOCUMENT_BYTES};
 pub use writes::ClinicalInput;
 
 use crate::access::{Access, Action, authorize};
