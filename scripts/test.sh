@@ -23,7 +23,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p phr-core --all-targets --locked -- -D warnings
 cargo clippy -p phr-core --all-targets --locked --features sync-tests,validators -- -D warnings
 
-step "Rust tests (unit, behaviour, CLI end to end)"
+step "test hooks are off in the shipped library and binary"
+scripts/check-test-hooks-off.sh
+
+step "Rust tests (unit, behaviour, CLI end to end; crash, stress and full-disk suites included)"
 cargo test --workspace --locked --features phr-core/validators
 
 step "sync against a real FHIR server on loopback, through a fault-injecting proxy"

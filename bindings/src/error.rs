@@ -38,6 +38,15 @@ pub enum PhrError {
     /// problem, retrying does not help.
     #[error("this device cannot verify secure connections")]
     TlsUnavailable,
+    /// Another process held the store past the busy timeout: nothing changed; try again.
+    #[error("the store is busy in another process; try again")]
+    Busy,
+    /// The store cannot be written (read-only folder, file system or store): reads work.
+    #[error("the store is read-only")]
+    ReadOnly,
+    /// The disk is full: nothing changed; free some space and try again.
+    #[error("the disk is full")]
+    DiskFull,
     /// `kind` is `sqlite`, `io`, `keyring`, `crypto` (or `unknown` for a core error this build
     /// of the bindings does not know yet); `detail` is for logs and support, not for users.
     /// (Not `message`: that name clashes with the exception's own in Kotlin.)
@@ -66,6 +75,9 @@ impl From<Error> for PhrError {
             Error::ServerRejected { status } => PhrError::ServerRejected { status },
             Error::AuthRequired => PhrError::AuthRequired,
             Error::TlsUnavailable => PhrError::TlsUnavailable,
+            Error::Busy => PhrError::Busy,
+            Error::ReadOnly => PhrError::ReadOnly,
+            Error::DiskFull => PhrError::DiskFull,
             Error::Storage(f) => PhrError::Storage {
                 kind: f.kind().to_owned(),
                 detail: f.to_string(),
@@ -123,6 +135,33 @@ mod tests {
             ),
             (Error::AuthRequired, PhrError::AuthRequired),
             (Error::TlsUnavailable, PhrError::TlsUnavailable),
+            (Error::Busy, PhrError::Busy),
+            (Error::ReadOnly, PhrError::ReadOnly),
+            (Error::DiskFull, PhrError::DiskFull),
+            (Error::PlatformKeyRejected, PhrError::PlatformKeyRejected),
+            (Error::KeyringMismatch, PhrError::KeyringMismatch),
+            (
+                Error::CorruptStore {
+                    reason: "the database file phr.db is truncated",
+                },
+                PhrError::CorruptStore {
+                    reason: "the database file phr.db is truncated".into(),
+                },
+            ),
+            (
+                Error::not_found("store"),
+                PhrError::NotFound {
+                    what: "store".into(),
+                },
+            ),
+            (
+                Error::AlreadyExists {
+                    what: "store".into(),
+                },
+                PhrError::AlreadyExists {
+                    what: "store".into(),
+                },
+            ),
         ];
         for (core, ffi) in cases {
             assert_eq!(PhrError::from(core), ffi);

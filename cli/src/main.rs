@@ -69,6 +69,8 @@ enum Command {
     /// Family-manager mode: grant, revoke, list who can access, history.
     #[command(subcommand)]
     Family(commands::family::FamilyCmd),
+    /// Check the whole database file (every table, index and page); exits 4 if damaged.
+    Check,
     /// Show or verify the audit trail.
     #[command(subcommand)]
     Audit(commands::audit::AuditCmd),
@@ -115,6 +117,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Backup { out } => commands::keys::backup(&ctx, &out),
         Restore { file } => commands::keys::restore(&ctx, &file),
         Passphrase(c) => commands::keys::passphrase(&ctx, c),
+        Check => commands::check::run(&ctx),
         Audit(c) => commands::audit::run(&ctx, c),
         Family(c) => commands::family::run(&ctx, c),
         Import(a) => commands::import::run(&ctx, a),

@@ -1,4 +1,5 @@
-//! Errors as the command prints them: one line, and an exit code per kind of failure.
+//! Errors as the command prints them: one line naming what is wrong and what to do, and an exit
+//! code per kind of failure.
 
 use phr_core::Error;
 use std::fmt;
@@ -11,7 +12,8 @@ pub enum CliError {
 
 impl CliError {
     /// 1 = refused input or not found, 2 = usage, 3 = wrong passphrase or locked, 4 = damaged store,
-    /// 5 = not permitted, 6 = storage or I/O failure.
+    /// 5 = not permitted, 6 = storage or I/O failure (disk full, read-only store), 7 = busy (another
+    /// process held the store; nothing changed, try again).
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) => 2,
@@ -22,17 +24,40 @@ impl CliError {
                 | Error::KeyringMismatch
                 | Error::UnsupportedVersion { .. } => 4,
                 Error::NotPermitted { .. } => 5,
-                Error::Storage(_) => 6,
+                Error::Storage(_) | Error::DiskFull | Error::ReadOnly => 6,
+                Error::Busy => 7,
                 _ => 1,
             },
         }
     }
 }
 
+/// What the user can do, for the errors whose message does not already say it.
+fn hint(e: &Error) -> Option<&'static str> {
+    Some(match e {
+        Error::WrongPassphrase => "check the passphrase (PHR_PASSPHRASE) and try again",
+        Error::Locked => "unlock the store and try again",
+        Error::CorruptStore { .. } => {
+            "nothing was changed; run `phr check` to see the damage, or restore a backup with `phr restore`"
+        }
+        Error::KeyringMismatch => {
+            "put back this store's own phr.keyring, or restore a backup with `phr restore`"
+        }
+        Error::UnsupportedVersion { .. } => "use a newer version of phr",
+        Error::Storage(_) => {
+            "check that the store's disk and folder are healthy and writable, then try again"
+        }
+        _ => return None,
+    })
+}
+
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CliError::Core(e) => write!(f, "{e}"),
+            CliError::Core(e) => match hint(e) {
+                Some(h) => write!(f, "{e}; {h}"),
+                None => write!(f, "{e}"),
+            },
             CliError::Usage(m) => write!(f, "{m}"),
             CliError::Io(e) => write!(f, "{e}"),
         }

@@ -164,7 +164,7 @@ fn wrong_passphrase_has_its_own_exit_code_and_changes_nothing() {
         .args(["timeline"])
         .assert()
         .code(3)
-        .stderr("error: wrong passphrase\n");
+        .stderr("error: wrong passphrase; check the passphrase (PHR_PASSPHRASE) and try again\n");
     assert_eq!(files_digest(&s), before);
 }
 

@@ -56,7 +56,18 @@ pub enum Error {
     /// needs) is missing. Not a network problem: retrying does not help; fix the installation.
     #[error("this device cannot verify secure connections (no trusted certificates)")]
     TlsUnavailable,
-    /// The storage layer failed (disk full, I/O error, busy). Details stay in `StorageFailure`.
+    /// Another process (or app) held the store for longer than the store waits (10 s): nothing
+    /// was changed by this call; try again.
+    #[error("the store is busy in another process; nothing was changed, try again")]
+    Busy,
+    /// The store's files cannot be written (read-only folder or file system, or a store opened
+    /// for reading only): reads work, nothing was changed by this call.
+    #[error("the store is read-only; nothing was changed (make its folder writable to change it)")]
+    ReadOnly,
+    /// The disk is full: nothing was changed by this call; free some space and try again.
+    #[error("the disk is full; nothing was changed, free some space and try again")]
+    DiskFull,
+    /// The storage layer failed (I/O error, a database error). Details stay in `StorageFailure`.
     #[error("storage failure: {0}")]
     Storage(StorageFailure),
 }
@@ -106,6 +117,23 @@ impl fmt::Display for StorageFailure {
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(code, _) = &e {
+            use rusqlite::ErrorCode as C;
+            match code.code {
+                // The busy timeout (connection.rs) has run out: a typed, retryable refusal.
+                C::DatabaseBusy | C::DatabaseLocked => return Error::Busy,
+                C::DiskFull => return Error::DiskFull,
+                C::ReadOnly => return Error::ReadOnly,
+                // Once a key has been confirmed (connection.rs), a page that fails SQLCipher's
+                // HMAC or a malformed b-tree page is damage, never a wrong key.
+                C::DatabaseCorrupt | C::NotADatabase => {
+                    return Error::CorruptStore {
+                        reason: "a page of the database file phr.db is damaged",
+                    };
+                }
+                _ => {}
+            }
+        }
         // Only the error code and SQLite's message (schema names, never bound values).
         let detail = match &e {
             rusqlite::Error::SqliteFailure(code, msg) => {
@@ -132,7 +160,53 @@ impl From<rusqlite::Error> for Error {
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
+        match e.kind() {
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                return Error::DiskFull;
+            }
+            std::io::ErrorKind::ReadOnlyFilesystem => return Error::ReadOnly,
+            _ => {}
+        }
         // io::Error messages carry paths at most, never file contents.
         Error::Storage(StorageFailure::new("io", format!("{:?}: {e}", e.kind())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn busy_full_read_only_and_damage_are_typed_never_storage_failures() {
+        use rusqlite::ffi;
+        assert!(matches!(Error::from(sqlite(ffi::SQLITE_BUSY)), Error::Busy));
+        assert!(matches!(
+            Error::from(sqlite(ffi::SQLITE_LOCKED)),
+            Error::Busy
+        ));
+        assert!(matches!(
+            Error::from(sqlite(ffi::SQLITE_FULL)),
+            Error::DiskFull
+        ));
+        assert!(matches!(
+            Error::from(sqlite(ffi::SQLITE_READONLY)),
+            Error::ReadOnly
+        ));
+        assert!(matches!(
+            Error::from(sqlite(ffi::SQLITE_CORRUPT)),
+            Error::CorruptStore { .. }
+        ));
+        assert!(matches!(
+            Error::from(std::io::Error::from(std::io::ErrorKind::StorageFull)),
+            Error::DiskFull
+        ));
+        assert!(matches!(
+            Error::from(std::io::Error::from(std::io::ErrorKind::ReadOnlyFilesystem)),
+            Error::ReadOnly
+        ));
     }
 }

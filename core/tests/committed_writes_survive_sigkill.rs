@@ -18,11 +18,10 @@ const RUNS: usize = 20;
 
 /// Child mode: unlock, then commit rows one by one, reporting each id after its commit.
 #[test]
+#[ignore = "a child process of committed_writes_survive_sigkill_at_random_moments"]
 fn child_streams_committed_writes() {
-    let Ok(dir) = std::env::var("PHR_CRASH_WRITER_DIR") else {
-        return;
-    };
-    let start: i64 = std::env::var("PHR_CRASH_START").unwrap().parse().unwrap();
+    let dir = common::child_env("PHR_CRASH_WRITER_DIR");
+    let start: i64 = common::child_env("PHR_CRASH_START").parse().unwrap();
     let store = Store::unlock(&dir, Unlock::Passphrase(PASS)).unwrap();
     tell_parent("READY");
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -100,6 +99,10 @@ fn committed_writes_survive_sigkill_at_random_moments() {
         next = present.iter().max().unwrap() + 1;
         store.lock().unwrap();
     }
+    eprintln!(
+        "{RUNS} kills ({killed_mid_stream} mid-stream): {} writes acknowledged, 0 lost",
+        reported.len()
+    );
     assert!(
         killed_mid_stream >= RUNS / 2,
         "only {killed_mid_stream} kills landed while writes were streaming"

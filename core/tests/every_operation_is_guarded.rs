@@ -36,6 +36,11 @@ const DEVICE_LEVEL: &[(&str, &str)] = &[
     ("set_clock_for_tests", "test hook"),
     ("now", "the session clock"),
     ("is_locked", "whether the store is locked"),
+    ("is_read_only", "whether the store's files can be written"),
+    (
+        "unwritten_audit_entries",
+        "action names only, of this session's own unwritten entries",
+    ),
     ("has_platform_key", "whether biometric unlock is set up"),
     ("today", "the session clock"),
     ("owner", "who owns the device; names only"),

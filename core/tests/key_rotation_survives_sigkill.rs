@@ -21,10 +21,9 @@ fn body(id: i64) -> String {
 
 /// Child mode: unlock, then rotate the data key over and over.
 #[test]
+#[ignore = "a child process of key_rotation_survives_sigkill_at_random_moments"]
 fn child_loops_key_rotation() {
-    let Ok(dir) = std::env::var("PHR_CRASH_ROTATE_DIR") else {
-        return;
-    };
+    let dir = common::child_env("PHR_CRASH_ROTATE_DIR");
     let store = Store::unlock(&dir, Unlock::Passphrase(PASS)).unwrap();
     tell_parent("READY");
     let deadline = Instant::now() + Duration::from_secs(20);

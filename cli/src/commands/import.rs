@@ -50,8 +50,35 @@ fn detect(bytes: &[u8]) -> CliResult<FileFormat> {
     })
 }
 
+/// The file's bytes, its size checked first (metadata) and read through a bounded reader, so a
+/// file too large to import is refused without being read.
+fn read_capped(file: &Path) -> CliResult<Vec<u8>> {
+    use std::io::Read;
+    let max = phr_core::fhir::import::MAX_INPUT_BYTES.max(checkup_xml::MAX_FILE_BYTES);
+    let too_large = || {
+        CliError::Core(phr_core::Error::invalid(
+            "file",
+            format!(
+                "is larger than {} MiB, the most one import takes; split it",
+                max >> 20
+            ),
+        ))
+    };
+    if std::fs::metadata(file)?.len() > max as u64 {
+        return Err(too_large());
+    }
+    let mut bytes = vec![];
+    std::fs::File::open(file)?
+        .take(max as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > max {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
 pub fn run(ctx: &Ctx, args: ImportArgs) -> CliResult {
-    let bytes = std::fs::read(&args.file)?;
+    let bytes = read_capped(&args.file)?;
     match detect(&bytes)? {
         FileFormat::CheckupXml => {
             if bytes.len() > checkup_xml::MAX_FILE_BYTES {

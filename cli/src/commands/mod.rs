@@ -1,6 +1,7 @@
 //! One file per group of subcommands.
 
 pub mod audit;
+pub mod check;
 pub mod consent;
 pub mod demo;
 pub mod export;
@@ -38,6 +39,11 @@ impl Ctx {
         let pass = unlock::secret("PHR_PASSPHRASE", "Passphrase: ")?;
         let mut s = Session::unlock(&self.store, Unlock::Passphrase(&pass))?;
         s.set_time_zone(&self.tz)?;
+        if s.is_read_only() {
+            eprintln!(
+                "note: the store is read-only (its folder cannot be written): reading works, nothing can be changed, and this command's audit entries are not written"
+            );
+        }
         Ok(s)
     }
 

@@ -18,6 +18,9 @@ impl KdfParams {
     pub const DEFAULT_ITERATIONS: u32 = 600_000;
     /// Below this a stolen keyring falls to a brute-force search in minutes; refuse it.
     pub const MIN_ITERATIONS: u32 = 10_000;
+    /// Above this one unlock would take tens of seconds on a phone (600,000 take about 0.1 s
+    /// here): a keyring asking for more is damaged or hostile, and is refused before the KDF.
+    pub const MAX_ITERATIONS: u32 = 10_000_000;
 
     /// Parameters with a chosen cost (tests and benchmarks use a low one).
     pub fn with_iterations(iterations: u32) -> Result<Self> {
@@ -31,6 +34,12 @@ impl KdfParams {
             return Err(Error::invalid(
                 "kdf.iterations",
                 format!("must be at least {}", Self::MIN_ITERATIONS),
+            ));
+        }
+        if self.iterations > Self::MAX_ITERATIONS {
+            return Err(Error::invalid(
+                "kdf.iterations",
+                format!("must be at most {}", Self::MAX_ITERATIONS),
             ));
         }
         Ok(())

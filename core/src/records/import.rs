@@ -177,6 +177,24 @@ pub(crate) enum Prepared<'a> {
     Failed(Error),
 }
 
+/// The largest resource kept as a document: a record refused for its size must not come back
+/// as a document of that size (issue #13). The whole import is refused, naming the entry.
+pub const MAX_KEPT_DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
+
+impl<'a> Kept<'a> {
+    /// Kept as a document (with why the record model refused it), or the import refused when
+    /// the resource is larger than [`MAX_KEPT_DOCUMENT_BYTES`].
+    pub(crate) fn prepared(self, refused: Option<String>) -> Prepared<'a> {
+        if self.original.len() > MAX_KEPT_DOCUMENT_BYTES {
+            return Prepared::Failed(Error::invalid(
+                self.path,
+                "is larger than 4 MiB, the most one resource may be; remove it from the file and import again",
+            ));
+        }
+        Prepared::Document(self, refused)
+    }
+}
+
 /// A resource kept as a document, with the reason.
 pub(crate) struct Kept<'a> {
     pub path: String,

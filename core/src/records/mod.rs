@@ -27,7 +27,7 @@ pub use clinical::{
     Allergy, Checkup, CheckupCodeSystem, CheckupResult, Condition, Immunization, Medication, Note,
 };
 pub use ids::{derived_id, uuid_from_digest};
-pub use import::{ImportReport, ImportedResource};
+pub use import::{ImportReport, ImportedResource, MAX_KEPT_DOCUMENT_BYTES};
 pub use input::{ClinicalInput, Validation, date_stamp};
 pub use observation::{Observation, ObservationInput, Reading, bmi};
 pub use observation_type::{Aggregation, GlucoseTiming, ObservationCategory, ObservationType};

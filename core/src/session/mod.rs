@@ -83,6 +83,16 @@ impl Session {
         self.store.change_passphrase(old, new, kdf)
     }
 
+    /// Whether the store was opened read-only: reads work, changes are refused (`ReadOnly`).
+    pub fn is_read_only(&self) -> bool {
+        self.store.is_read_only()
+    }
+
+    /// On a read-only store, the audit entries (actions) that could not be written.
+    pub fn unwritten_audit_entries(&self) -> Vec<&'static str> {
+        self.store.unwritten_audit_entries()
+    }
+
     /// Whether [`Session::lock`] has been called.
     pub fn is_locked(&self) -> bool {
         self.store.is_locked()

@@ -6,6 +6,7 @@ use super::connection::{apply_writer_pragmas, quiet, read_db_salt};
 use super::keyring::{KeySlot, Keyring};
 use super::open::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, validate_passphrase};
 use super::schema::{APPLICATION_ID, SCHEMA_VERSION, migrate_to};
+use super::staging::{self, Staging, sync_dir};
 use super::vault::{Store, lock, store_entry};
 use crate::audit::{self, AuditAction, AuditKeys, NewAuditEntry};
 use crate::crypto::{KdfParams, SecretKey, fill_random};
@@ -15,27 +16,69 @@ use std::path::Path;
 
 impl Store {
     /// Write an encrypted backup of the whole store to `path` (which must not exist).
+    ///
+    /// Written to `<name>.partial-<random>` beside it and fsynced; then, in one write
+    /// transaction, the `backup_written` audit entry is appended, the file is linked to `path`
+    /// (never replacing a file that appeared meanwhile) and the folder fsynced, and the
+    /// transaction commits. On any error the partial file and `path` are removed again, so the
+    /// result says what exists: `Ok` = a whole, audited backup at `path`; `Err` = none.
+    /// Partial files that a crashed backup to the same name left are removed first.
     pub fn backup(&self, path: &Path, backup_passphrase: &str) -> Result<()> {
         validate_passphrase("backup_passphrase", backup_passphrase)?;
+        if self.is_read_only() {
+            // Its audit entry could not be written.
+            return Err(Error::ReadOnly);
+        }
         if path.exists() {
             return Err(Error::AlreadyExists {
                 what: "backup file".into(),
             });
         }
-        let tmp = path.with_extension(format!("partial-{}", uuid::Uuid::new_v4().simple()));
-        let result = self.export_to(&tmp, backup_passphrase);
-        if let Err(e) = result {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| Error::invalid("path", "must name a file (valid UTF-8)"))?;
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        remove_partials(dir, name);
+        let tmp = dir.join(format!("{name}.partial-{}", uuid::Uuid::new_v4().simple()));
+        let remove_tmp = || {
             let _ = std::fs::remove_file(&tmp);
-            let _ = std::fs::remove_file(tmp.with_extension("partial-journal"));
+            let _ = std::fs::remove_file(journal_of(&tmp));
+        };
+        if let Err(e) = self.export_to(&tmp, backup_passphrase) {
+            remove_tmp();
             return Err(e);
         }
-        std::fs::rename(&tmp, path)?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::File::open(dir)?.sync_all()?;
+        super::crash::point("backup.exported");
+        let mut linked = false;
+        let decided = self.write_as(DEVICE_ACTOR, |w| {
+            w.audit(store_entry(AuditAction::BackupWritten))?;
+            match std::fs::hard_link(&tmp, path) {
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return Err(Error::AlreadyExists {
+                        what: "backup file".into(),
+                    });
+                }
+                other => other?,
+            }
+            linked = true;
+            sync_dir(dir)?;
+            super::crash::point("backup.linked");
+            Ok(())
+        });
+        if let Err(e) = decided {
+            if linked {
+                let _ = std::fs::remove_file(path);
+            }
+            remove_tmp();
+            return Err(e);
         }
-        self.write_as(DEVICE_ACTOR, |w| {
-            w.audit(store_entry(AuditAction::BackupWritten))
-        })?;
+        super::crash::point("backup.committed");
+        // Done: `path` is the backup; the partial name is only a second link to it.
+        remove_tmp();
         Ok(())
     }
 
@@ -96,21 +139,19 @@ impl Store {
             other => other,
         })?;
         std::fs::create_dir_all(&files.dir)?;
-        let staging = files
-            .dir
-            .join(format!(".restore-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir(&staging)?;
-        let staged = StoreFiles::in_dir(&staging);
-        let built = build_restored(backup, backup_passphrase, &staged, new_passphrase, kdf);
-        let outcome = built.and_then(|()| {
-            // Keyring first: a keyring without a database is a store that never existed.
-            std::fs::rename(&staged.keyring, &files.keyring)?;
-            std::fs::rename(&staged.database, &files.database)?;
-            std::fs::File::open(&files.dir)?.sync_all()?;
-            Ok(())
-        });
-        let _ = std::fs::remove_dir_all(&staging);
-        outcome?;
+        staging::clean(&files);
+        // Removed when dropped: on every path but a crash (then by the next command).
+        let staging = Staging::new(&files.dir, "restore")?;
+        build_restored(
+            backup,
+            backup_passphrase,
+            &staging.files(),
+            new_passphrase,
+            kdf,
+        )?;
+        super::crash::point("restore.staged");
+        staging.move_in(&files, ["restore.database_moved", "restore.keyring_moved"])?;
+        drop(staging);
         Store::unlock(&files.dir, super::Unlock::Passphrase(new_passphrase))
     }
 }
@@ -212,7 +253,9 @@ fn build_restored(
     )?;
     tx.commit()?;
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
-    drop(conn);
+    conn.close().map_err(|(_, e)| Error::from(e))?;
+    // No connection to it is left in this process: syncing it ourselves is safe.
+    std::fs::File::open(&staged.database)?.sync_all()?;
     let mut keyring = Keyring::new(store_id, salt);
     let wrap = keyring.passphrase_wrap(1, &key, new_passphrase, kdf)?;
     keyring.slots.push(KeySlot {
@@ -220,4 +263,25 @@ fn build_restored(
         wraps: vec![wrap],
     });
     keyring.save(&staged.keyring)
+}
+
+/// SQLite's rollback journal beside an attached database file.
+fn journal_of(file: &Path) -> std::path::PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push("-journal");
+    name.into()
+}
+
+/// Remove `<name>.partial-*` files (and their journals) that a crashed backup to `name` left in
+/// `dir`. They are ours: no other program writes these names.
+fn remove_partials(dir: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!("{name}.partial-");
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }

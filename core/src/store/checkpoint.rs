@@ -6,13 +6,15 @@
 //! for latency-sensitive applications is to switch it off and checkpoint from another thread;
 //! this is that thread.
 //!
-//! - The writer has `wal_autocheckpoint = 0` (`connection.rs`). After each commit it calls
-//!   [`Checkpointer::after_commit`], which reads the wal-index header (`wal_index.rs`, one small
-//!   read of the `-shm` file): a checkpoint is due when 1000 frames wait to be copied, SQLite's
-//!   own trigger. (The WAL file's length alone cannot say it: SQLite writes the WAL again from its
-//!   beginning after a complete checkpoint but never shrinks the file, so once long it stays
-//!   long; a size limit that makes SQLite cut it back moves a truncation of the whole tail onto
-//!   the next write.)
+//! - The writer has `wal_autocheckpoint = 0` (`connection.rs`) and our own wal hook
+//!   ([`Checkpointer::install`]): SQLite tells it, inside each commit, how many frames the WAL
+//!   holds; each checkpoint tells how many it copied (`wal_counts.rs`). After each commit the
+//!   writer calls [`Checkpointer::after_commit`]: a checkpoint is due when 1000 frames wait to be
+//!   copied, SQLite's own trigger. Nothing reads the `-wal` or `-shm` file itself: a process
+//!   that opens and closes a file SQLite has open drops its own locks on it (STYLE.md 16), which
+//!   once let another process reset the wal-index under this one (SIGBUS). (The WAL file's
+//!   length could not say it either: SQLite writes the WAL again from its beginning after a
+//!   complete checkpoint but never shrinks the file.)
 //! - At most one checkpoint thread at a time, on a connection of its own (a pooled reader: any
 //!   connection of the database may checkpoint). The write returns without waiting for it. A
 //!   PASSIVE checkpoint never waits for a lock, so readers and the writer carry on meanwhile.
@@ -36,11 +38,9 @@
 //! checkpoint synced the WAL first; it now is a few milliseconds later, when the thread has run.)
 
 use super::checkpoint_hooks::{Hooks, lock};
-use super::connection::PAGE_SIZE;
-use super::wal_index;
+use super::wal_counts::WalCounts;
 use crate::error::Result;
 use rusqlite::Connection;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
@@ -52,14 +52,10 @@ pub const CHECKPOINT_FRAMES: u32 = 1000;
 /// the WAL not yet started again, without slowing its commit.
 pub const HARD_LIMIT_FRAMES: u32 = 16 * CHECKPOINT_FRAMES;
 
-/// A WAL file holding [`CHECKPOINT_FRAMES`] frames: a 32-byte header, then frames of a 24-byte
-/// header and one page. Used only when the wal-index cannot be read.
-const WAL_BYTES_AT_TRIGGER: u64 = 32 + CHECKPOINT_FRAMES as u64 * (24 + PAGE_SIZE);
-
 /// Decides after each commit whether the WAL needs a checkpoint, and runs it on its own thread.
 pub(crate) struct Checkpointer {
-    wal: PathBuf,
-    shm: PathBuf,
+    /// What SQLite said about the WAL (the writer's wal hook, each checkpoint's result).
+    counts: Arc<WalCounts>,
     state: Mutex<State>,
     /// Test hooks (checkpoint_hooks.rs); inert unless a test sets them.
     hooks: Arc<Hooks>,
@@ -69,24 +65,37 @@ pub(crate) struct Checkpointer {
 struct State {
     running: Option<JoinHandle<Connection>>,
     /// The generation of the WAL the last checkpoint started on.
-    last_generation: Option<[u8; 8]>,
+    last_generation: Option<u64>,
     /// Background checkpoints started since unlock (read by tests).
     started: u64,
 }
 
 impl Checkpointer {
-    pub(crate) fn new(database: &Path) -> Checkpointer {
-        let beside = |suffix: &str| {
-            let mut name = database.as_os_str().to_owned();
-            name.push(suffix);
-            PathBuf::from(name)
-        };
+    pub(crate) fn new() -> Checkpointer {
         Checkpointer {
-            wal: beside("-wal"),
-            shm: beside("-shm"),
+            counts: Arc::new(WalCounts::default()),
             state: Mutex::new(State::default()),
             hooks: Arc::new(Hooks::default()),
         }
+    }
+
+    /// Give the writer connection our wal hook. Call again after anything that sets
+    /// `wal_autocheckpoint` (that pragma replaces the hook).
+    pub(crate) fn install(&self, writer: &mut Connection) -> Result<()> {
+        let counts = Arc::clone(&self.counts);
+        writer.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, frames| {
+            if wal.name() == c"main" {
+                counts.committed(frames);
+            }
+            Ok(())
+        }))?;
+        Ok(())
+    }
+
+    /// The WAL as last seen through SQLite.
+    #[cfg(feature = "test-hooks")]
+    pub(crate) fn wal(&self) -> super::wal_counts::WalIndex {
+        self.counts.get()
     }
 
     /// Called by the writer right after a commit, with the writer connection still held.
@@ -99,10 +108,7 @@ impl Checkpointer {
         take_connection: impl FnOnce() -> Result<Connection>,
         give_back: impl FnOnce(Connection),
     ) {
-        let Some(wal) = wal_index::read(&self.shm) else {
-            self.without_wal_index(writer);
-            return;
-        };
+        let wal = self.counts.get();
         if wal.waiting() < CHECKPOINT_FRAMES && wal.frames <= HARD_LIMIT_FRAMES {
             return;
         }
@@ -125,7 +131,7 @@ impl Checkpointer {
         if over_limit {
             // Copy the rest here, as SQLite would have, so that the next write starts the WAL
             // again from its beginning.
-            checkpoint(writer);
+            self.checkpoint(writer, wal.generation);
             return;
         }
         if wal.waiting() < CHECKPOINT_FRAMES {
@@ -137,35 +143,36 @@ impl Checkpointer {
         } else {
             take_connection()
                 .ok()
-                .and_then(|conn| self.spawn(conn).ok())
+                .and_then(|conn| self.spawn(conn, wal.generation).ok())
         };
         match spawned {
             Some(handle) => {
                 state.running = Some(handle);
                 state.started += 1;
             }
-            None => checkpoint(writer),
+            None => self.checkpoint(writer, wal.generation),
         }
     }
 
-    /// No wal-index we can read (never expected while the store is unlocked): do what SQLite's
-    /// automatic checkpoint would have done in this commit.
-    fn without_wal_index(&self, writer: &Connection) {
-        let long = std::fs::metadata(&self.wal).is_ok_and(|m| m.len() > WAL_BYTES_AT_TRIGGER);
-        if long {
-            checkpoint(writer);
+    /// A checkpoint here, on `conn`, of WAL `generation`; its result updates the counts.
+    fn checkpoint(&self, conn: &Connection, generation: u64) {
+        if let Some((log, copied)) = checkpoint(conn) {
+            self.counts.checkpointed(generation, log, copied);
         }
     }
 
-    fn spawn(&self, conn: Connection) -> std::io::Result<JoinHandle<Connection>> {
+    fn spawn(&self, conn: Connection, generation: u64) -> std::io::Result<JoinHandle<Connection>> {
         let hooks = Arc::clone(&self.hooks);
+        let counts = Arc::clone(&self.counts);
         // If the thread cannot be started the closure, and the connection with it, is dropped.
         thread::Builder::new()
             .name("phr-checkpoint".into())
             .spawn(move || {
                 hooks.pass();
-                if !hooks.fails() {
-                    checkpoint(&conn);
+                if !hooks.fails()
+                    && let Some((log, copied)) = checkpoint(&conn)
+                {
+                    counts.checkpointed(generation, log, copied);
                 }
                 conn
             })
@@ -185,10 +192,12 @@ impl Checkpointer {
     }
 
     /// Background checkpoints started since unlock.
+    #[cfg(feature = "test-hooks")]
     pub(crate) fn started(&self) -> u64 {
         lock(&self.state).started
     }
 
+    #[cfg(feature = "test-hooks")]
     pub(crate) fn hooks(&self) -> Arc<Hooks> {
         Arc::clone(&self.hooks)
     }
@@ -203,8 +212,12 @@ impl State {
 }
 
 /// A PASSIVE checkpoint on `conn`: copies every frame no reader still needs, waits for no lock.
-/// What it could not copy, or an error, leaves those frames waiting in the WAL: a later commit
-/// finds them and tries again, so neither needs handling here (nor may be logged).
-fn checkpoint(conn: &Connection) {
-    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+/// Returns SQLite's report (frames in the WAL, frames copied). What it could not copy, or an
+/// error, leaves those frames waiting in the WAL: a later commit finds them and tries again, so
+/// neither needs handling here (nor may be logged).
+fn checkpoint(conn: &Connection) -> Option<(i32, i32)> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+        Ok((r.get(1)?, r.get(2)?))
+    })
+    .ok()
 }

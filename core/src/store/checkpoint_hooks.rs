@@ -1,6 +1,6 @@
 //! Test hooks for the checkpointer (`store::testing`): hold a checkpoint thread before it
-//! starts, make checkpoints fail, refuse to start threads, and see who waited. All off in
-//! production, where they cost a few uncontended locks per checkpoint.
+//! starts, make checkpoints fail, refuse to start threads, and see who waited. They can be set
+//! only with the `test-hooks` feature; without it every check returns at once.
 
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -28,6 +28,9 @@ struct HookState {
 impl Hooks {
     /// Where a checkpoint thread starts: waits while held.
     pub(crate) fn pass(&self) {
+        if !cfg!(feature = "test-hooks") {
+            return;
+        }
         let deadline = Instant::now() + LONGEST_HOLD;
         let mut s = lock(&self.state);
         s.held += 1;
@@ -47,6 +50,9 @@ impl Hooks {
     }
 
     pub(crate) fn fails(&self) -> bool {
+        if !cfg!(feature = "test-hooks") {
+            return false;
+        }
         lock(&self.state).fail
     }
 
@@ -56,32 +62,41 @@ impl Hooks {
     }
 
     pub(crate) fn refuses_threads(&self) -> bool {
+        if !cfg!(feature = "test-hooks") {
+            return false;
+        }
         lock(&self.state).refuse_threads
     }
 
+    #[cfg(feature = "test-hooks")]
     pub(crate) fn set_hold(&self, hold: bool) {
         lock(&self.state).hold = hold;
         self.changed.notify_all();
     }
 
+    #[cfg(feature = "test-hooks")]
     pub(crate) fn set_fail(&self, fail: bool) {
         lock(&self.state).fail = fail;
     }
 
+    #[cfg(feature = "test-hooks")]
     pub(crate) fn set_refuse_threads(&self, refuse: bool) {
         lock(&self.state).refuse_threads = refuse;
     }
 
     /// Wait until a checkpoint thread is being held, at most `timeout`.
+    #[cfg(feature = "test-hooks")]
     pub(crate) fn wait_until_held(&self, timeout: Duration) -> bool {
         self.wait_until(timeout, |s| s.held > 0)
     }
 
     /// Wait until some call has begun to wait for a running checkpoint, at most `timeout`.
+    #[cfg(feature = "test-hooks")]
     pub(crate) fn wait_until_waited_for(&self, timeout: Duration) -> bool {
         self.wait_until(timeout, |s| s.waits > 0)
     }
 
+    #[cfg(feature = "test-hooks")]
     fn wait_until(&self, timeout: Duration, done: impl Fn(&HookState) -> bool) -> bool {
         let deadline = Instant::now() + timeout;
         let mut s = lock(&self.state);

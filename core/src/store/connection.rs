@@ -6,7 +6,6 @@
 use crate::crypto::SecretKey;
 use crate::error::{Error, Result, StorageFailure};
 use rusqlite::{Connection, OpenFlags};
-use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
@@ -24,26 +23,40 @@ pub(crate) enum KeyCheck {
 
 /// Read the SQLCipher salt (first 16 bytes) of an existing database file, refusing files that
 /// cannot be a SQLCipher 4 database at all.
+///
+/// The bytes are read through SQLite (`PRAGMA cipher_salt` on a connection keyed with a key that
+/// is never used to decrypt), never by opening the file ourselves: this process may already have
+/// the database open in another store, and closing a descriptor of it would drop that
+/// connection's locks (STYLE.md 16). The size comes from the file's metadata (no descriptor).
 pub(crate) fn read_db_salt(path: &Path) -> Result<[u8; 16]> {
-    let mut f = std::fs::File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::not_found("store"),
-        _ => Error::from(e),
-    })?;
-    let len = f.metadata()?.len();
-    let mut salt = [0u8; 16];
-    if len < PAGE_SIZE || f.read_exact(&mut salt).is_err() {
+    let len = std::fs::metadata(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::not_found("store"),
+            _ => Error::from(e),
+        })?
+        .len();
+    if len < PAGE_SIZE || len % PAGE_SIZE != 0 {
         return Err(Error::CorruptStore {
-            reason: "the database file is truncated",
+            reason: "the database file phr.db is truncated",
         });
     }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    quiet(&conn)?;
+    // A raw key with no salt: SQLCipher takes the salt from the file's first 16 bytes.
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", "00".repeat(32)))?;
+    let hex: String = conn.query_row("PRAGMA cipher_salt", [], |r| r.get(0))?;
+    let salt: [u8; 16] = hex::decode(hex)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or(Error::CorruptStore {
+            reason: "the database file phr.db is truncated",
+        })?;
     if &salt == PLAIN_SQLITE_HEADER {
         return Err(Error::CorruptStore {
-            reason: "the database file is not encrypted",
-        });
-    }
-    if len % PAGE_SIZE != 0 {
-        return Err(Error::CorruptStore {
-            reason: "the database file is truncated",
+            reason: "the database file phr.db is not encrypted",
         });
     }
     Ok(salt)
@@ -52,11 +65,57 @@ pub(crate) fn read_db_salt(path: &Path) -> Result<[u8; 16]> {
 /// Open the existing database at `path` with `key`, confirmed by a read.
 ///
 /// The connection carries SQLITE_OPEN_CREATE although the file exists (the caller has read its
-/// salt): databases ATTACHed to it (the backup) inherit its flags and must be creatable.
+/// salt): databases ATTACHed to it (the backup) inherit its flags and must be creatable. Where
+/// the files cannot be written (a read-only folder or file system), the database is opened
+/// read-only instead: reads work, every write is refused as [`Error::ReadOnly`].
 pub(crate) fn open_keyed(path: &Path, key: &SecretKey) -> Result<KeyCheck> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let read_only = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    match open_with(path, key, flags) {
+        Err(Error::ReadOnly) | Err(Error::Storage(_)) if !writable(path) => {
+            match open_with(path, key, read_only) {
+                // No wal-index can be made, and no WAL holds pages the file lacks (a locked
+                // store): SQLite reads such a file only as `immutable` (no other writer can
+                // exist on a file system nobody can write).
+                Err(Error::ReadOnly) if !beside(path, "-wal").exists() => {
+                    let mut uri = url::Url::from_file_path(path)
+                        .map_err(|()| Error::invalid("store", "path must be absolute"))?;
+                    uri.set_query(Some("immutable=1"));
+                    open_with(
+                        Path::new(uri.as_str()),
+                        key,
+                        read_only | OpenFlags::SQLITE_OPEN_URI,
+                    )
+                }
+                other => other,
+            }
+        }
+        other => other,
+    }
+}
+
+fn beside(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
+}
+
+/// Whether the database and its folder can be written (the WAL and wal-index live beside it).
+fn writable(path: &Path) -> bool {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let probe = dir.join(format!(".phr-write-probe-{}", std::process::id()));
+    let ok = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .is_ok();
+    let _ = std::fs::remove_file(&probe);
+    ok && std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
+}
+
+fn open_with(path: &Path, key: &SecretKey, flags: OpenFlags) -> Result<KeyCheck> {
     let conn = Connection::open_with_flags(path, flags)?;
     apply_key(&conn, key)?;
     // SQLCipher reports a wrong key only on the first read.
@@ -73,12 +132,21 @@ pub(crate) fn open_keyed(path: &Path, key: &SecretKey) -> Result<KeyCheck> {
             if e.code == rusqlite::ErrorCode::DatabaseCorrupt =>
         {
             return Err(Error::CorruptStore {
-                reason: "the database file is damaged",
+                reason: "the database file phr.db is damaged",
             });
+        }
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::CannotOpen => {
+            // A WAL database whose wal-index cannot be created (read-only folder).
+            return Err(Error::ReadOnly);
         }
         Err(e) => return Err(e.into()),
     }
     Ok(KeyCheck::Opened(conn))
+}
+
+/// Whether `conn` can write its main database.
+pub(crate) fn is_read_only(conn: &Connection) -> bool {
+    conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true)
 }
 
 /// Silence SQLCipher's own logging (stderr by default): a wrong key reaches the caller as a

@@ -26,6 +26,20 @@ pub(crate) struct Keyring {
     pub db_salt: String,
     /// Newest last. Two slots only between the two steps of a key rotation.
     pub slots: Vec<KeySlot>,
+    /// A passphrase change or platform enrolment on its way (`vault.rs`, `change_keyring`):
+    /// these slots replace `slots` if and only if the database holds the change's id (committed
+    /// with its audit entry). Present only between the two saves of that change, or after a
+    /// crash between them; the next unlock settles it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingChange>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PendingChange {
+    /// Random id, written to `store_meta.keyring_change` in the transaction of the audit entry.
+    pub id: String,
+    pub slots: Vec<KeySlot>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -60,6 +74,7 @@ impl Keyring {
             store_id,
             db_salt: hex::encode(db_salt),
             slots: vec![],
+            pending: None,
         }
     }
 
@@ -95,6 +110,18 @@ impl Keyring {
                 reason: "the keyring file is unreadable",
             });
         }
+        // Refused before any KDF runs: a huge count would make every unlock run for minutes,
+        // a tiny one is not a wrap this build ever writes.
+        let pending = k.pending.iter().flat_map(|p| &p.slots);
+        for w in k.slots.iter().chain(pending).flat_map(|s| &s.wraps) {
+            if let Wrap::Passphrase { iterations, .. } = w
+                && KdfParams::with_iterations(*iterations).is_err()
+            {
+                return Err(Error::CorruptStore {
+                    reason: "the keyring file phr.keyring has KDF parameters out of range",
+                });
+            }
+        }
         Ok(k)
     }
 
@@ -104,16 +131,81 @@ impl Keyring {
         let json = serde_json::to_vec_pretty(self)
             .map_err(|e| Error::Storage(StorageFailure::new("keyring", e.to_string())))?;
         let tmp = path.with_extension("keyring.tmp");
-        {
+        let written = (|| -> std::io::Result<()> {
             let mut f = fs::File::create(&tmp)?;
             f.write_all(&json)?;
             f.sync_all()?;
+            fs::rename(&tmp, path)
+        })();
+        if let Err(e) = written {
+            // The old keyring is untouched; a full disk must not keep a half temp file either.
+            let _ = fs::remove_file(&tmp);
+            return Err(e.into());
         }
-        fs::rename(&tmp, path)?;
         if let Some(dir) = path.parent() {
             fs::File::open(dir)?.sync_all()?;
         }
         Ok(())
+    }
+
+    /// Whether `other` is this same keyring (every field).
+    pub fn same_as(&self, other: &Keyring) -> bool {
+        serde_json::to_vec(self).ok() == serde_json::to_vec(other).ok()
+    }
+
+    /// Candidate data keys from the passphrase: those of the current slots (`false`), then those
+    /// of a pending change (`true`).
+    pub fn candidates_with_passphrase(
+        &self,
+        passphrase: &str,
+    ) -> Result<Vec<(u32, SecretKey, bool)>> {
+        let mut out: Vec<_> = self
+            .unwrap_with_passphrase(passphrase)?
+            .into_iter()
+            .map(|(g, k)| (g, k, false))
+            .collect();
+        if let Some(p) = self.pending_keyring() {
+            out.extend(
+                p.unwrap_with_passphrase(passphrase)?
+                    .into_iter()
+                    .map(|(g, k)| (g, k, true)),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Candidate data keys from the platform keystore, current slots then a pending change's.
+    pub fn candidates_with_platform(
+        &self,
+        platform: &dyn PlatformKeyStore,
+    ) -> Result<Vec<(u32, SecretKey, bool)>> {
+        let current = match self.unwrap_with_platform(platform) {
+            Err(Error::PlatformKeyRejected) if self.pending.is_some() => vec![],
+            other => other?,
+        };
+        let mut out: Vec<_> = current.into_iter().map(|(g, k)| (g, k, false)).collect();
+        if let Some(p) = self.pending_keyring()
+            && p.has_platform_wrap()
+        {
+            out.extend(
+                p.unwrap_with_platform(platform)?
+                    .into_iter()
+                    .map(|(g, k)| (g, k, true)),
+            );
+        }
+        if out.is_empty() && !self.has_platform_wrap() {
+            return Err(Error::PlatformKeyRejected);
+        }
+        Ok(out)
+    }
+
+    /// This keyring as it will be once its pending change is committed.
+    pub fn pending_keyring(&self) -> Option<Keyring> {
+        let p = self.pending.as_ref()?;
+        let mut k = self.clone();
+        k.slots = p.slots.clone();
+        k.pending = None;
+        Some(k)
     }
 
     pub fn db_salt_bytes(&self) -> Option<[u8; 16]> {

@@ -4,11 +4,13 @@ use super::connection::{KeyCheck, apply_key, apply_writer_pragmas, open_keyed, r
 use super::keyring::{KeySlot, Keyring};
 use super::platform::PlatformKeyStore;
 use super::schema::{SCHEMA_VERSION, check_compatible, migrate_to};
+use super::staging::{self, Staging};
 use super::vault::Store;
-use crate::audit::{AuditAction, NewAuditEntry};
+use crate::audit::{self, AuditAction, AuditKeys, NewAuditEntry};
+use crate::clock::Clock;
 use crate::crypto::{KdfParams, SecretKey, fill_random};
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 
 /// The files of one store, all in one folder.
@@ -58,30 +60,44 @@ pub(crate) fn validate_passphrase(field: &str, p: &str) -> Result<()> {
 impl Store {
     /// Create a new, empty store in `dir`, protected by `passphrase`.
     ///
-    /// The keyring is written first (with a salt chosen here and handed to SQLCipher), so a crash
-    /// at any point leaves either nothing usable to lose or a complete store.
+    /// The whole store (keyring, database, its first audit entry) is built in a staging folder
+    /// and moved in, database first (`staging.rs`): a crash at any point leaves either no
+    /// database (run `init` again) or a whole store, never a store that cannot be opened.
     pub fn create(dir: impl AsRef<Path>, passphrase: &str, kdf: KdfParams) -> Result<Store> {
-        let (files, key, conn, keyring) = create_files(dir, passphrase, kdf, SCHEMA_VERSION)?;
-        let store = Store::from_parts(files, key, conn, 1, keyring.store_id.clone())?;
-        store.write_as(DEVICE_ACTOR, |w| {
-            w.tx.execute(
-                "INSERT OR IGNORE INTO store_meta (key, value) VALUES ('store_id', ?1)",
-                [&keyring.store_id],
-            )?;
-            w.audit(NewAuditEntry {
-                actor: DEVICE_ACTOR,
-                subject: STORE_SUBJECT,
-                action: AuditAction::StoreCreated,
-                record_ids: &[],
-                delegation: None,
-            })
-        })?;
-        Ok(store)
+        validate_passphrase("passphrase", passphrase)?;
+        kdf.validate()?;
+        let files = StoreFiles::in_dir(dir);
+        if files.database.exists() {
+            return Err(Error::AlreadyExists {
+                what: "store".into(),
+            });
+        }
+        std::fs::create_dir_all(&files.dir)?;
+        staging::clean(&files);
+        let staging = Staging::new(&files.dir, "init")?;
+        let staged = staging.files();
+        let (key, conn, keyring) = create_files_at(&staged, passphrase, kdf, SCHEMA_VERSION)?;
+        record_creation(conn, &key, &keyring.store_id)?;
+        super::crash::point("init.staged");
+        staging.move_in(&files, ["init.database_moved", "init.keyring_moved"])?;
+        drop(staging);
+        match open_keyed(&files.database, &key)? {
+            KeyCheck::Opened(mut conn) => {
+                apply_writer_pragmas(&conn)?;
+                migrate_to(&mut conn, SCHEMA_VERSION)?;
+                Store::from_parts(files, key, conn, 1, keyring.store_id)
+            }
+            KeyCheck::Rejected => Err(Error::CorruptStore {
+                reason: "the database file phr.db cannot be decrypted",
+            }),
+        }
     }
 
     /// Unlock an existing store. Every refusal leaves every file as it was.
     pub fn unlock(dir: impl AsRef<Path>, how: Unlock<'_>) -> Result<Store> {
         let files = StoreFiles::in_dir(dir);
+        // What a crashed init or restore left behind (never a store's own files).
+        staging::clean(&files);
         if !files.database.exists() {
             return Err(Error::not_found("store"));
         }
@@ -92,31 +108,49 @@ impl Store {
         }
         let candidates = match how {
             Unlock::Passphrase(p) => {
-                let c = keyring.unwrap_with_passphrase(p)?;
+                let c = keyring.candidates_with_passphrase(p)?;
                 if c.is_empty() {
                     return Err(Error::WrongPassphrase);
                 }
                 c
             }
             Unlock::Platform(ps) => {
-                let c = keyring.unwrap_with_platform(ps)?;
+                let c = keyring.candidates_with_platform(ps)?;
                 if c.is_empty() {
                     return Err(Error::PlatformKeyRejected);
                 }
                 c
             }
         };
-        for (generation, key) in candidates {
+        let mut opened_any = false;
+        for (generation, key, from_pending) in candidates {
             match open_keyed(&files.database, &key)? {
                 KeyCheck::Rejected => continue,
                 KeyCheck::Opened(mut conn) => {
+                    opened_any = true;
                     check_compatible(&conn)?;
-                    apply_writer_pragmas(&conn)?;
-                    migrate_to(&mut conn, SCHEMA_VERSION)?;
+                    let writable = !super::connection::is_read_only(&conn);
+                    if writable {
+                        apply_writer_pragmas(&conn)?;
+                    } else {
+                        super::connection::apply_pragmas(&conn)?;
+                    }
+                    let Some(keyring) =
+                        settle_pending(&conn, &files, &keyring, from_pending, writable)?
+                    else {
+                        continue;
+                    };
+                    super::check::quick_check(&mut conn)?;
+                    if writable {
+                        migrate_to(&mut conn, SCHEMA_VERSION)?;
+                    } else if check_compatible(&conn)? < SCHEMA_VERSION {
+                        // An older store needs its migration written first.
+                        return Err(Error::ReadOnly);
+                    }
                     let store =
                         Store::from_parts(files, key, conn, generation, keyring.store_id.clone())?;
                     // A rotation interrupted after the rekey: finish it (drop the old slot).
-                    if keyring.slots.len() > 1 {
+                    if keyring.slots.len() > 1 && writable {
                         super::rotate::finish_interrupted(&store, keyring, generation)?;
                     }
                     store.write_as(DEVICE_ACTOR, |w| {
@@ -136,15 +170,111 @@ impl Store {
                 }
             }
         }
+        if opened_any {
+            // The key opened the database, but only through a change that never committed
+            // (or one that replaced this passphrase).
+            return Err(match how {
+                Unlock::Passphrase(_) => Error::WrongPassphrase,
+                Unlock::Platform(_) => Error::PlatformKeyRejected,
+            });
+        }
         // The keyring is authentic and names this database's salt, yet no key decrypts it.
         Err(Error::CorruptStore {
-            reason: "the database cannot be decrypted",
+            reason: "the database file phr.db cannot be decrypted",
         })
     }
 }
 
+/// The keyring as it stands once a pending change (a passphrase change or platform enrolment
+/// interrupted between its two keyring saves) is settled: its new slots if the database holds the
+/// change's id (committed with its audit entry), the old ones if not. `None` if the candidate
+/// key that opened the database came from the side that lost (the passphrase is not, or no
+/// longer, valid). The settled keyring is saved only for an accepted unlock of a writable store,
+/// inside a write transaction, so that a change still in progress in another process (it holds
+/// the write lock from its first save to its commit) is waited for, never undone.
+fn settle_pending(
+    conn: &Connection,
+    files: &StoreFiles,
+    keyring: &Keyring,
+    from_pending: bool,
+    writable: bool,
+) -> Result<Option<Keyring>> {
+    let Some(pending) = keyring.pending.as_ref() else {
+        return Ok((!from_pending).then(|| keyring.clone()));
+    };
+    let locked = writable && conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+    let decided = (|| -> Result<Option<Keyring>> {
+        let marker: Option<String> = conn
+            .query_row(
+                "SELECT value FROM store_meta WHERE key = 'keyring_change'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let committed = marker.as_deref() == Some(pending.id.as_str());
+        if committed != from_pending {
+            return Ok(None);
+        }
+        let settled = if committed {
+            keyring.pending_keyring().unwrap_or_else(|| keyring.clone())
+        } else {
+            let mut k = keyring.clone();
+            k.pending = None;
+            k
+        };
+        // Only if no other command settled it meanwhile.
+        let still_pending = Keyring::load(&files.keyring)
+            .is_ok_and(|k| k.pending.as_ref().is_some_and(|p| p.id == pending.id));
+        if locked && still_pending {
+            // On a failed save the file keeps the pending change: the next unlock decides the
+            // same way.
+            let _ = settled.save(&files.keyring);
+        }
+        Ok(Some(settled))
+    })();
+    if locked {
+        conn.execute_batch("COMMIT")?;
+    }
+    decided
+}
+
+/// In a freshly created database: the store id, the first audit epoch and the `store_created`
+/// entry, then the WAL folded back and the connection closed (a staged store is one file).
+fn record_creation(mut conn: Connection, key: &SecretKey, store_id: &str) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "INSERT OR IGNORE INTO store_meta (key, value) VALUES ('store_id', ?1)",
+        [store_id],
+    )?;
+    AuditKeys::start_epoch(&tx, key)?;
+    let keys = AuditKeys::load(&tx)?;
+    audit::append(
+        &tx,
+        &keys,
+        &NewAuditEntry {
+            actor: DEVICE_ACTOR,
+            subject: STORE_SUBJECT,
+            action: AuditAction::StoreCreated,
+            record_ids: &[],
+            delegation: None,
+        },
+        Clock::from_environment().now(),
+    )?;
+    tx.commit()?;
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+    let path = conn.path().map(std::path::PathBuf::from);
+    conn.close().map_err(|(_, e)| Error::from(e))?;
+    // No connection to it is left in this process: syncing it ourselves is safe.
+    if let Some(path) = path {
+        std::fs::File::open(path)?.sync_all()?;
+    }
+    Ok(())
+}
+
 /// The keyring and a new database at schema `version` (normally [`SCHEMA_VERSION`]; older ones
-/// only for migration tests), keyring first.
+/// only for migration tests), keyring first, written directly in `dir` (tests only: `create`
+/// builds in a staging folder).
+#[cfg(feature = "test-hooks")]
 pub(crate) fn create_files(
     dir: impl AsRef<Path>,
     passphrase: &str,
@@ -160,6 +290,17 @@ pub(crate) fn create_files(
         });
     }
     std::fs::create_dir_all(&files.dir)?;
+    let (key, conn, keyring) = create_files_at(&files, passphrase, kdf, version)?;
+    Ok((files, key, conn, keyring))
+}
+
+/// The keyring and a new database at schema `version` in `files`, keyring first.
+pub(crate) fn create_files_at(
+    files: &StoreFiles,
+    passphrase: &str,
+    kdf: KdfParams,
+    version: i64,
+) -> Result<(SecretKey, Connection, Keyring)> {
     let key = SecretKey::generate()?;
     let mut salt = [0u8; 16];
     fill_random(&mut salt)?;
@@ -171,7 +312,7 @@ pub(crate) fn create_files(
     });
     keyring.save(&files.keyring)?;
     let conn = create_database(&files.database, &key, &salt, version)?;
-    Ok((files, key, conn, keyring))
+    Ok((key, conn, keyring))
 }
 
 /// A new database file keyed with `key` and our own `salt`, in WAL mode, at schema `version`.
@@ -216,7 +357,19 @@ fn apply_key_check_only(conn: &Connection) -> Result<()> {
 }
 
 /// Open another connection (a reader) to an unlocked store.
-pub(crate) fn open_reader(path: &Path, key: &SecretKey) -> Result<Connection> {
+pub(crate) fn open_reader(path: &Path, key: &SecretKey, read_only: bool) -> Result<Connection> {
+    if read_only {
+        // The same way the store was opened (read-only, or immutable on a read-only disk).
+        return match open_keyed(path, key)? {
+            KeyCheck::Opened(conn) => {
+                super::connection::apply_pragmas(&conn)?;
+                Ok(conn)
+            }
+            KeyCheck::Rejected => Err(Error::CorruptStore {
+                reason: "the database file phr.db cannot be decrypted",
+            }),
+        };
+    }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     apply_key(&conn, key)?;

@@ -20,10 +20,11 @@ use crate::crypto::{KdfParams, SecretKey};
 use crate::error::{Error, Result};
 use rusqlite::TransactionBehavior;
 
-/// Test hook: stop (as if the process died) after the numbered step. Never set in production.
-#[doc(hidden)]
+/// Test hook: stop (as if the process died) after the numbered step.
+#[cfg(feature = "test-hooks")]
 pub static CRASH_AFTER_STEP: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
 
+#[cfg(feature = "test-hooks")]
 fn crash_point(step: u8) -> Result<()> {
     if CRASH_AFTER_STEP.load(std::sync::atomic::Ordering::SeqCst) == step {
         return Err(Error::Storage(crate::error::StorageFailure::new(
@@ -31,6 +32,12 @@ fn crash_point(step: u8) -> Result<()> {
             "simulated crash",
         )));
     }
+    Ok(())
+}
+
+#[cfg(not(feature = "test-hooks"))]
+#[inline(always)]
+fn crash_point(_step: u8) -> Result<()> {
     Ok(())
 }
 
@@ -95,7 +102,7 @@ impl Store {
         lock(&inner.readers)?.clear();
         {
             // Step 2: re-encrypt the database.
-            let conn = lock(&inner.writer)?;
+            let mut conn = lock(&inner.writer)?;
             conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
             let mode: String = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("delete") {
@@ -110,6 +117,8 @@ impl Store {
             conn.execute_batch(&sql)?;
             crash_point(2)?;
             apply_writer_pragmas(&conn)?;
+            // `wal_autocheckpoint` (in those pragmas) replaced the writer's wal hook.
+            inner.checkpointer.install(&mut conn)?;
         }
         inner.key = new_key;
         inner.generation = new_generation;

@@ -4,7 +4,7 @@
 pub use super::checkpoint::{CHECKPOINT_FRAMES, HARD_LIMIT_FRAMES};
 pub use super::rotate::CRASH_AFTER_STEP;
 pub use super::schema::MIGRATIONS;
-pub use super::wal_index::WalIndex;
+pub use super::wal_counts::WalIndex;
 
 use super::checkpoint_hooks::Hooks;
 use super::open::create_files;
@@ -120,11 +120,10 @@ pub fn checkpoints_started(store: &Store) -> Result<u64> {
     Ok(inner.checkpointer.started())
 }
 
-/// What the wal-index of `store` says now: frames in the WAL since it was last started, and how
-/// many of them are in the database file.
+/// What SQLite last told `store` about its WAL (wal hook, checkpoint results): frames in the WAL
+/// since it was last started, and how many of them are in the database file.
 pub fn wal_index(store: &Store) -> Result<WalIndex> {
-    let _unlocked = store.inner()?;
-    let mut shm = store.files().database.as_os_str().to_owned();
-    shm.push("-shm");
-    super::wal_index::read(Path::new(&shm)).ok_or(Error::not_found("wal-index"))
+    let guard = store.inner()?;
+    let inner = guard.as_ref().ok_or(Error::Locked)?;
+    Ok(inner.checkpointer.wal())
 }

@@ -1,7 +1,7 @@
 //! An unlocked store: one writer connection, a pool of readers, the data key in wiped memory.
 
 use super::checkpoint::Checkpointer;
-use super::keyring::{KeySlot, Keyring, Wrap};
+use super::keyring::{KeySlot, Keyring, PendingChange, Wrap};
 use super::open::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, open_reader, validate_passphrase};
 use super::platform::PlatformKeyStore;
 use crate::audit::{self, AuditAction, AuditEntry, AuditKeys, AuditReport, NewAuditEntry};
@@ -21,6 +21,10 @@ pub struct Store {
     /// Every "now" of this store and its session (clock.rs).
     clock: Clock,
     inner: RwLock<Option<Inner>>,
+    /// Opened read-only (its files cannot be written): reads work, writes are refused with
+    /// [`Error::ReadOnly`], and the audit entries reads would append are kept here, unwritten.
+    read_only: bool,
+    unwritten: Mutex<Vec<AuditAction>>,
 }
 
 pub(crate) struct Inner {
@@ -29,6 +33,7 @@ pub(crate) struct Inner {
     pub writer: Mutex<Connection>,
     pub readers: Mutex<Vec<Connection>>,
     pub audit: AuditKeys,
+    pub read_only: bool,
     /// Runs the WAL checkpoints, off the writing call's path (checkpoint.rs).
     pub checkpointer: Checkpointer,
 }
@@ -39,7 +44,7 @@ impl Inner {
         let pooled = lock(&self.readers)?.pop();
         match pooled {
             Some(c) => Ok(c),
-            None => open_reader(database, &self.key),
+            None => open_reader(database, &self.key, self.read_only),
         }
     }
 
@@ -54,6 +59,9 @@ impl Inner {
 
     /// After a commit on the writer (`writer` still held): start a checkpoint if one is due.
     pub(crate) fn after_commit(&self, writer: &Connection, database: &Path) {
+        if self.read_only {
+            return;
+        }
         self.checkpointer.after_commit(
             writer,
             || self.take_reader(database),
@@ -75,11 +83,18 @@ pub struct WriteCtx<'a> {
     pub tx: &'a Transaction<'a>,
     pub(crate) audit_keys: &'a AuditKeys,
     pub now: DateTime<Utc>,
+    /// A read-only store: audit entries are kept here (not written) instead.
+    pub(crate) unwritten: Option<&'a Mutex<Vec<AuditAction>>>,
 }
 
 impl WriteCtx<'_> {
-    /// Append an audit entry in this same transaction.
+    /// Append an audit entry in this same transaction (on a read-only store: keep it in memory,
+    /// reported by [`Store::unwritten_audit_entries`]; returns 0).
     pub fn audit(&self, entry: NewAuditEntry<'_>) -> Result<i64> {
+        if let Some(queue) = self.unwritten {
+            lock(queue)?.push(entry.action);
+            return Ok(0);
+        }
         audit::append(self.tx, self.audit_keys, &entry, self.now)
     }
 }
@@ -94,7 +109,11 @@ impl Store {
         generation: u32,
         store_id: String,
     ) -> Result<Store> {
+        let read_only = super::connection::is_read_only(&conn);
         let mut audit = AuditKeys::load(&conn)?;
+        if audit.is_empty() && read_only {
+            return Err(Error::ReadOnly);
+        }
         if audit.is_empty() {
             // A store whose creation was interrupted before its first audit epoch (or one
             // migrated from before the audit existed): complete what `create` writes.
@@ -107,7 +126,8 @@ impl Store {
             tx.commit()?;
             audit = AuditKeys::load(&conn)?;
         }
-        let checkpointer = Checkpointer::new(&files.database);
+        let checkpointer = Checkpointer::new();
+        checkpointer.install(&mut conn)?;
         Ok(Store {
             files,
             store_id,
@@ -118,8 +138,11 @@ impl Store {
                 writer: Mutex::new(conn),
                 readers: Mutex::new(vec![]),
                 audit,
+                read_only,
                 checkpointer,
             })),
+            read_only,
+            unwritten: Mutex::new(vec![]),
         })
     }
 
@@ -131,6 +154,20 @@ impl Store {
     /// The clock every decision of this store reads.
     pub(crate) fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// Whether the store was opened read-only (its files cannot be written): reads work, every
+    /// change is refused with [`Error::ReadOnly`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// On a read-only store: the audit entries (their actions) that could not be written, in
+    /// order. Empty on a writable store.
+    pub fn unwritten_audit_entries(&self) -> Vec<&'static str> {
+        lock(&self.unwritten)
+            .map(|q| q.iter().map(|a| a.as_str()).collect())
+            .unwrap_or_default()
     }
 
     /// The random id of this store (not secret; names the platform key alias).
@@ -164,11 +201,18 @@ impl Store {
         let guard = self.inner()?;
         let inner = guard.as_ref().ok_or(Error::Locked)?;
         let mut conn = lock(&inner.writer)?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let behavior = if self.read_only {
+            // Writes inside fail as SQLITE_READONLY (Error::ReadOnly); audit entries are kept.
+            TransactionBehavior::Deferred
+        } else {
+            TransactionBehavior::Immediate
+        };
+        let tx = conn.transaction_with_behavior(behavior)?;
         let ctx = WriteCtx {
             tx: &tx,
             audit_keys: &inner.audit,
             now: self.clock.now(),
+            unwritten: self.read_only.then_some(&self.unwritten),
         };
         let out = f(&ctx)?;
         tx.commit()?;
@@ -198,6 +242,11 @@ impl Store {
         if let Some(inner) = guard.as_ref() {
             // No checkpoint may run into the TRUNCATE below, nor outlive the key.
             drop(inner.checkpointer.wait());
+            if self.read_only {
+                lock(&self.unwritten)?.push(AuditAction::Lock);
+                *guard = None;
+                return Ok(());
+            }
             let mut conn = lock(&inner.writer)?;
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             audit::append(
@@ -233,12 +282,16 @@ impl Store {
             return Err(Error::WrongPassphrase);
         }
         let wrap = keyring.passphrase_wrap(inner.generation, &inner.key, new, kdf)?;
+        let before = keyring.clone();
         replace_wrap(&mut keyring, inner.generation, wrap, |w| {
             matches!(w, Wrap::Passphrase { .. })
         });
-        self.write_logged(inner, AuditAction::PassphraseChanged, || {
-            keyring.save(&self.files.keyring)
-        })
+        self.change_keyring(
+            inner,
+            &before,
+            keyring.slots,
+            AuditAction::PassphraseChanged,
+        )
     }
 
     /// Also allow unlocking with a key held by the platform keystore.
@@ -248,12 +301,16 @@ impl Store {
         let mut keyring = Keyring::load(&self.files.keyring)?;
         // Never call foreign code while holding a database lock: wrap first.
         let wrap = keyring.platform_wrap(&inner.key, platform)?;
+        let before = keyring.clone();
         replace_wrap(&mut keyring, inner.generation, wrap, |w| {
             matches!(w, Wrap::Platform { .. })
         });
-        self.write_logged(inner, AuditAction::PlatformKeyEnrolled, || {
-            keyring.save(&self.files.keyring)
-        })
+        self.change_keyring(
+            inner,
+            &before,
+            keyring.slots,
+            AuditAction::PlatformKeyEnrolled,
+        )
     }
 
     /// Whether the keyring has a platform-keystore wrap.
@@ -262,19 +319,62 @@ impl Store {
         Ok(Keyring::load(&self.files.keyring)?.has_platform_wrap())
     }
 
-    /// Append a store-level audit entry and run `side_effect` (a keyring save) in the same
-    /// transaction: if the save fails, the entry is rolled back.
-    fn write_logged(
+    /// Replace the keyring's slots by `slots`, with `action`'s audit entry, as one decision:
+    ///
+    /// 1. In one write transaction (which also keeps any other process's keyring change and the
+    ///    settling at unlock out): the keyring is saved with the new slots as a pending change
+    ///    under a random id; the audit entry and `store_meta.keyring_change = id` are written;
+    ///    the transaction commits. The commit is the decision: from then on the new slots are the
+    ///    keyring, before it the old ones are (unlock settles a pending change by that id).
+    /// 2. The keyring is saved with the new slots only.
+    ///
+    /// Any error before the commit restores the old keyring and reports it (the old passphrase
+    /// still opens the store); once committed the change is reported done, even if the second
+    /// save fails (the pending change is settled by the next unlock).
+    fn change_keyring(
         &self,
         inner: &Inner,
+        before: &Keyring,
+        slots: Vec<KeySlot>,
         action: AuditAction,
-        side_effect: impl FnOnce() -> Result<()>,
     ) -> Result<()> {
+        if self.read_only {
+            return Err(Error::ReadOnly);
+        }
+        let id = uuid::Uuid::new_v4().simple().to_string();
         let mut conn = lock(&inner.writer)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        audit::append(&tx, &inner.audit, &store_entry(action), self.clock.now())?;
-        side_effect()?;
-        tx.commit()?;
+        // Another process may have changed the keyring since it was read and wrapped.
+        if !Keyring::load(&self.files.keyring)?.same_as(before) {
+            return Err(Error::Busy);
+        }
+        let mut pending = before.clone();
+        pending.pending = Some(PendingChange {
+            id: id.clone(),
+            slots: slots.clone(),
+        });
+        pending.save(&self.files.keyring)?;
+        let decided = (|| -> Result<()> {
+            super::crash::point("passphrase.pending_saved");
+            audit::append(&tx, &inner.audit, &store_entry(action), self.clock.now())?;
+            tx.execute(
+                "INSERT OR REPLACE INTO store_meta (key, value) VALUES ('keyring_change', ?1)",
+                [&id],
+            )?;
+            Ok(())
+        })()
+        .and_then(|()| Ok(tx.commit()?));
+        if let Err(e) = decided {
+            // Not committed: the old slots stand. Put the old keyring back; should that fail too,
+            // the pending change's id is not in the database and unlock settles it the same way.
+            let _ = before.save(&self.files.keyring);
+            return Err(e);
+        }
+        super::crash::point("passphrase.committed");
+        let mut done = before.clone();
+        done.slots = slots;
+        // Committed: done, whatever this save says (unlock settles a pending change left here).
+        let _ = done.save(&self.files.keyring);
         inner.after_commit(&conn, &self.files.database);
         Ok(())
     }

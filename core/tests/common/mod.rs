@@ -140,17 +140,32 @@ impl Rng {
     }
 }
 
-/// A child process running test `name` of this same test binary, with `env` set. The child
-/// test returns at once unless its env var is set, so it is an ordinary (never ignored) test.
+/// A child process running test `name` of this same test binary, with `env` set. Child tests
+/// are `#[ignore]`d (a plain `cargo test` never runs them on their own) and fail when run
+/// without their parent ([`child_env`]), so none reports a pass it did not earn.
 pub fn spawn_child(name: &str, env: &[(&str, String)]) -> std::process::Child {
     let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", name, "--nocapture", "--test-threads", "1"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null());
+    cmd.args([
+        "--exact",
+        name,
+        "--ignored",
+        "--nocapture",
+        "--test-threads",
+        "1",
+    ])
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::null());
     for (k, v) in env {
         cmd.env(k, v);
     }
     cmd.spawn().unwrap()
+}
+
+/// The value of `var`, which a parent test sets for its child; a child run without its parent
+/// fails here instead of passing without doing anything.
+pub fn child_env(var: &str) -> String {
+    std::env::var(var)
+        .unwrap_or_else(|_| panic!("a child test, run by its parent test only ({var} is not set)"))
 }
 
 /// Read the child's stdout lines on a thread; lines arrive on the returned channel.

@@ -64,7 +64,7 @@ pub(crate) fn prepare<'a>(
                 original,
                 reason,
             };
-            return Prepared::Document(kept, None);
+            return kept.prepared(None);
         }
         Outcome::Skipped { reason } => return Prepared::Skipped((path, resource_type), reason),
         Outcome::LineOf { .. } => return Prepared::Line,
@@ -94,7 +94,7 @@ pub(crate) fn prepare<'a>(
                 original,
                 reason,
             };
-            Prepared::Document(kept, Some(why))
+            kept.prepared(Some(why))
         }
         Err(e) => Prepared::Failed(e),
     }

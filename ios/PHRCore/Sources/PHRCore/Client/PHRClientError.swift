@@ -21,6 +21,12 @@ public enum PHRClientError: Error, Equatable, Sendable {
     case authRequired
     /// The device cannot verify HTTPS servers (no trust store / TLS set-up): retrying does not help.
     case tlsUnavailable
+    /// Another app or process held the store too long: nothing changed, try again.
+    case busy
+    /// The store cannot be written (read-only storage): reads still work, nothing changed.
+    case readOnly
+    /// The disk is full: nothing changed; ask the user to free some space.
+    case diskFull
     /// `kind`: sqlite, io, keyring, crypto or unknown. Details stay in the core's logs.
     case storage(kind: String)
     /// Not a PhrError: a UniFFI internal error (e.g. a malformed date string). Never a crash.
@@ -46,6 +52,9 @@ public enum PHRClientError: Error, Equatable, Sendable {
         case let .ServerRejected(status): self = .serverRejected(status: status)
         case .AuthRequired: self = .authRequired
         case .TlsUnavailable: self = .tlsUnavailable
+        case .Busy: self = .busy
+        case .ReadOnly: self = .readOnly
+        case .DiskFull: self = .diskFull
         case let .Storage(kind, _): self = .storage(kind: kind)
         }
     }

@@ -3525,6 +3525,18 @@ enum PhrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case TlsUnavailable
     /**
+     * Another process held the store past the busy timeout: nothing changed; try again.
+     */
+    case Busy
+    /**
+     * The store cannot be written (read-only folder, file system or store): reads work.
+     */
+    case ReadOnly
+    /**
+     * The disk is full: nothing changed; free some space and try again.
+     */
+    case DiskFull
+    /**
      * `kind` is `sqlite`, `io`, `keyring`, `crypto` (or `unknown` for a core error this build
      * of the bindings does not know yet); `detail` is for logs and support, not for users.
      * (Not `message`: that name clashes with the exception's own in Kotlin.)
@@ -3590,7 +3602,10 @@ public struct FfiConverterTypePhrError: FfiConverterRustBuffer {
             )
         case 13: return .AuthRequired
         case 14: return .TlsUnavailable
-        case 15: return .Storage(
+        case 15: return .Busy
+        case 16: return .ReadOnly
+        case 17: return .DiskFull
+        case 18: return .Storage(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
@@ -3671,8 +3686,20 @@ public struct FfiConverterTypePhrError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(14))
         
         
-        case let .Storage(kind,detail):
+        case .Busy:
             writeInt(&buf, Int32(15))
+        
+        
+        case .ReadOnly:
+            writeInt(&buf, Int32(16))
+        
+        
+        case .DiskFull:
+            writeInt(&buf, Int32(17))
+        
+        
+        case let .Storage(kind,detail):
+            writeInt(&buf, Int32(18))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             

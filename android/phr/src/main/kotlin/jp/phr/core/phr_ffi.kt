@@ -5890,6 +5890,33 @@ sealed class PhrException: kotlin.Exception() {
     }
     
     /**
+     * Another process held the store past the busy timeout: nothing changed; try again.
+     */
+    class Busy(
+        ) : PhrException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The store cannot be written (read-only folder, file system or store): reads work.
+     */
+    class ReadOnly(
+        ) : PhrException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The disk is full: nothing changed; free some space and try again.
+     */
+    class DiskFull(
+        ) : PhrException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
      * `kind` is `sqlite`, `io`, `keyring`, `crypto` (or `unknown` for a core error this build
      * of the bindings does not know yet); `detail` is for logs and support, not for users.
      * (Not `message`: that name clashes with the exception's own in Kotlin.)
@@ -5953,7 +5980,10 @@ public object FfiConverterTypePhrError : FfiConverterRustBuffer<PhrException> {
                 )
             13 -> PhrException.AuthRequired()
             14 -> PhrException.TlsUnavailable()
-            15 -> PhrException.Storage(
+            15 -> PhrException.Busy()
+            16 -> PhrException.ReadOnly()
+            17 -> PhrException.DiskFull()
+            18 -> PhrException.Storage(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
@@ -6025,6 +6055,18 @@ public object FfiConverterTypePhrError : FfiConverterRustBuffer<PhrException> {
                 4UL
             )
             is PhrException.TlsUnavailable -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PhrException.Busy -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PhrException.ReadOnly -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PhrException.DiskFull -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
             )
@@ -6104,8 +6146,20 @@ public object FfiConverterTypePhrError : FfiConverterRustBuffer<PhrException> {
                 buf.putInt(14)
                 Unit
             }
-            is PhrException.Storage -> {
+            is PhrException.Busy -> {
                 buf.putInt(15)
+                Unit
+            }
+            is PhrException.ReadOnly -> {
+                buf.putInt(16)
+                Unit
+            }
+            is PhrException.DiskFull -> {
+                buf.putInt(17)
+                Unit
+            }
+            is PhrException.Storage -> {
+                buf.putInt(18)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit

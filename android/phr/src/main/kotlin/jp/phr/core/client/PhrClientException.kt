@@ -33,7 +33,13 @@ sealed class PhrClientException(message: String, cause: Throwable? = null) : Exc
     class AuthRequired(cause: Throwable? = null) : PhrClientException("sign-in required", cause)
     /** The device cannot verify HTTPS servers (no trust store / TLS set-up): retrying does not help. */
     class TlsUnavailable(cause: Throwable? = null) : PhrClientException("secure connections unavailable", cause)
-    /** Disk full, I/O or database failure; [kind] is sqlite, io, keyring, crypto or unknown. */
+    /** Another app or process held the store too long: nothing changed, try again. */
+    class Busy(cause: Throwable? = null) : PhrClientException("the store is busy", cause)
+    /** The store cannot be written (read-only storage): reads still work, nothing changed. */
+    class ReadOnly(cause: Throwable? = null) : PhrClientException("the store is read-only", cause)
+    /** The disk is full: nothing changed; ask the user to free some space. */
+    class DiskFull(cause: Throwable? = null) : PhrClientException("the disk is full", cause)
+    /** I/O or database failure; [kind] is sqlite, io, keyring, crypto or unknown. */
     class Storage(val kind: String, cause: Throwable? = null) : PhrClientException("storage failure ($kind)", cause)
 }
 
@@ -53,5 +59,8 @@ fun PhrException.toClientException(): PhrClientException = when (this) {
     is PhrException.ServerRejected -> PhrClientException.ServerRejected(status.toInt(), this)
     is PhrException.AuthRequired -> PhrClientException.AuthRequired(this)
     is PhrException.TlsUnavailable -> PhrClientException.TlsUnavailable(this)
+    is PhrException.Busy -> PhrClientException.Busy(this)
+    is PhrException.ReadOnly -> PhrClientException.ReadOnly(this)
+    is PhrException.DiskFull -> PhrClientException.DiskFull(this)
     is PhrException.Storage -> PhrClientException.Storage(kind, this)
 }
