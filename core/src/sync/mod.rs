@@ -8,15 +8,22 @@
 
 mod client;
 mod endpoint;
+#[cfg(any(test, feature = "test-hooks"))]
+pub mod fake;
+mod http;
 pub(crate) mod importer;
 mod options;
 pub(crate) mod resources;
 pub(crate) mod state;
+mod transport;
+
+pub use http::HttpTransport;
 
 pub use options::{
     NoProgress, RejectedItem, StaticToken, SyncOptions, SyncPhase, SyncProgress, SyncReport,
     TokenProvider,
 };
+pub use transport::{Method, Request, Response, Transport, Unreachable};
 
 pub(crate) use client::Client;
 pub(crate) use endpoint::checked_base;

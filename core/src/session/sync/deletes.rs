@@ -42,7 +42,7 @@ impl Session {
         person: &Person,
         recipient: &str,
         options: &SyncOptions,
-        client: &mut Client,
+        client: &mut Client<'_>,
         report: &mut SyncReport,
     ) -> Result<()> {
         let mode = self
@@ -169,7 +169,7 @@ impl Session {
         subject: &str,
         recipient: &str,
         options: &SyncOptions,
-        client: &mut Client,
+        client: &mut Client<'_>,
         report: &mut SyncReport,
     ) -> Result<()> {
         let orphans = self

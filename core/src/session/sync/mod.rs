@@ -17,7 +17,9 @@ use crate::consent::{self, OutboxItem, OutboxKind, repo};
 use crate::error::{Error, Result};
 use crate::records::{Person, Provenance, persons};
 use crate::sync::state;
-use crate::sync::{Client, SyncOptions, SyncPhase, SyncProgress, SyncReport, checked_base};
+use crate::sync::{
+    Client, HttpTransport, SyncOptions, SyncPhase, SyncProgress, SyncReport, checked_base,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -70,7 +72,8 @@ impl Session {
             .ok_or_else(|| Error::invalid("server_url", "the recipient has no FHIR endpoint"))?;
         let base = checked_base(&url, options.allow_insecure_loopback)?;
         let stored = self.store().read(|c| state::token(c, recipient))?;
-        let mut client = Client::new(base, recipient, options, stored)?;
+        let mut http = HttpTransport::new(base, options)?;
+        let mut client = Client::new(&mut http, recipient, options, stored);
         let person = self.store().read(|c| {
             persons::get(c, access.subject())?.ok_or_else(|| Error::not_found("person"))
         })?;
@@ -130,7 +133,7 @@ impl Session {
 
     /// Keep the token the server accepted (encrypted in the store, like everything), so the
     /// next sync works without asking the app; a refreshed token replaces the old one.
-    fn keep_accepted_token(&self, recipient: &str, client: &Client) -> Result<()> {
+    fn keep_accepted_token(&self, recipient: &str, client: &Client<'_>) -> Result<()> {
         let Some(token) = client.accepted_token() else {
             return Ok(());
         };
@@ -171,7 +174,7 @@ impl Session {
         recipient: &str,
         options: &SyncOptions,
         progress: &dyn SyncProgress,
-        client: &mut Client,
+        client: &mut Client<'_>,
         report: &mut SyncReport,
     ) -> Result<()> {
         let subject = person.id.as_str();

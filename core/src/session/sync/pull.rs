@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 /// Search pages holding the resources of `rtype` with these ids, 100 ids per request.
-fn fetch_by_id(client: &mut Client, rtype: &str, ids: &[String]) -> Result<Vec<Value>> {
+fn fetch_by_id(client: &mut Client<'_>, rtype: &str, ids: &[String]) -> Result<Vec<Value>> {
     ids.chunks(100)
         .map(|chunk| client.get(&format!("{rtype}?_id={}&_count=100", chunk.join(","))))
         .collect()
@@ -29,7 +29,7 @@ impl Session {
         source: &str,
         provenance: Provenance,
         progress: &dyn SyncProgress,
-        client: &mut Client,
+        client: &mut Client<'_>,
         report: &mut SyncReport,
     ) -> Result<()> {
         // Servers may cap `_count` lower; the loop does not rely on getting PAGE entries.

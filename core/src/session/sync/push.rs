@@ -37,7 +37,7 @@ impl Session {
         person: &Person,
         recipient: &str,
         chunk: &[OutboxItem],
-        client: &mut Client,
+        client: &mut Client<'_>,
         report: &mut SyncReport,
     ) -> Result<()> {
         let subject = person.id.as_str();
