@@ -88,7 +88,7 @@ fn each_resource_type_is_pulled_from_its_own_cursor() {
 
 #[test]
 fn what_this_store_pushed_is_never_pulled_back() {
-    let (_d, s, h, _) = seeded(5, 0);
+    let (_d, s, h, ids) = seeded(5, 0);
     let fake = FakeFhir::new();
     let r = sync(&s, &h, &fake).unwrap();
     assert_eq!((r.pushed, r.pulled, r.imported), (5, 0, 0), "{r:?}");
@@ -101,15 +101,24 @@ fn what_this_store_pushed_is_never_pulled_back() {
         "{asked:?}"
     );
 
-    // A server that ignores `:not` sends our copies back: they are skipped, not imported.
+    // A server that ignores `:not` sends our copies back: they are skipped, not imported,
+    // even one the platform changed.
     fake.behave(|b| b.honour_tag_not = false);
+    let mut changed = fake.resource(&format!("Observation/{}", ids[0])).unwrap();
+    changed["valueQuantity"]["value"] = json!(140.0);
+    fake.put(changed);
     let r = sync(&s, &h, &fake).unwrap();
     assert_eq!(
         (r.pulled, r.skipped, r.imported, r.updated),
         (5, 5, 0, 0),
         "{r:?}"
     );
-    assert_eq!(of_type(&s, &h, ObservationType::Pulse).len(), 5);
+    let pulses = of_type(&s, &h, ObservationType::Pulse);
+    assert_eq!(pulses.len(), 5);
+    assert!(pulses.iter().all(|p| match &p.body {
+        RecordBody::Observation(o) => o.value != 140.0,
+        _ => false,
+    }));
 }
 
 #[test]

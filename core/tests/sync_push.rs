@@ -103,6 +103,30 @@ fn withdrawn_consent_stops_next_sync() {
 }
 
 #[test]
+fn a_withdrawal_stays_queued_until_every_copy_it_covers_is_gone() {
+    let (_d, s, h, ids) = seeded(0, 5);
+    let fake = FakeFhir::new();
+    sync(&s, &h, &fake).unwrap();
+    s.withdraw(&h, &h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
+        .unwrap();
+    fake.reject(&ids[2], 503);
+    let r = sync(&s, &h, &fake).unwrap();
+    assert_eq!((r.withdrawals, r.deleted, r.deferred), (0, 4, 1), "{r:?}");
+    assert_eq!(
+        s.pending_outbox(&h, &h).unwrap().len(),
+        1,
+        "the notice stays"
+    );
+    assert_eq!(fake.ids("Observation"), [ids[2].clone()]);
+
+    fake.accept(&ids[2]);
+    let r = sync(&s, &h, &fake).unwrap();
+    assert_eq!((r.withdrawals, r.deleted), (1, 1), "{r:?}");
+    assert!(fake.ids("Observation").is_empty());
+    assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+}
+
+#[test]
 fn a_withdrawal_spares_a_copy_another_purpose_still_holds() {
     let (_d, s, h, ids) = seeded(3, 0);
     // Vitals also serve the vaccination records purpose at the same recipient.
