@@ -5,8 +5,9 @@
 mod common;
 mod sync_support;
 
-use phr_core::consent::{DataCategory, OnWithdrawal};
-use phr_core::records::ObservationType;
+use phr_core::ClinicalInput;
+use phr_core::consent::{ConsentRequest, DataCategory, OnWithdrawal};
+use phr_core::records::{Checkup, CheckupCodeSystem, CheckupResult, ObservationType, Provenance};
 use phr_core::sync::fake::{FakeFhir, Fault, On};
 use phr_core::sync::{SyncPhase, SyncProgress};
 use std::collections::BTreeSet;
@@ -367,4 +368,86 @@ fn progress_is_told_after_each_withdrawal_push_batch_and_pull_page() {
     assert_eq!(of(SyncPhase::Withdrawals), [(1, 1)]);
     assert_eq!(of(SyncPhase::Push), [(10, 12), (12, 12)]);
     assert!(!of(SyncPhase::Pull).is_empty());
+}
+
+fn line(code: &str, name: &str, value: f64, unit: &str) -> CheckupResult {
+    CheckupResult {
+        code_system: CheckupCodeSystem::Tokutei,
+        code: code.into(),
+        name: name.into(),
+        value_num: Some(value),
+        value_code: None,
+        value_text: None,
+        unit: Some(unit.into()),
+        ref_low: None,
+        ref_high: None,
+        flag: None,
+    }
+}
+
+fn checkup(results: Vec<CheckupResult>) -> ClinicalInput {
+    ClinicalInput::Checkup(Checkup {
+        date: phr_core::clock::Clock::from_environment()
+            .now()
+            .date_naive()
+            - chrono::Duration::days(30),
+        program: "specific_health_checkup".into(),
+        institution: "健診センター".into(),
+        institution_code: None,
+        judgement: None,
+        results,
+    })
+}
+
+#[test]
+fn an_erased_checkup_takes_every_line_ever_sent_with_it() {
+    let (_d, s, h, _) = seeded(0, 0);
+    s.set_consent(
+        &h,
+        &h,
+        ConsentRequest::permit(RECIPIENT, &[DataCategory::Checkup], &[GUIDANCE]),
+    )
+    .unwrap();
+    let height = line("9N001000000000001", "身長", 158.0, "cm");
+    let weight = line("9N006000000000001", "体重", 52.0, "kg");
+    let waist = line("9N016160100000001", "腹囲", 72.0, "cm");
+    let c = s
+        .add_record(
+            &h,
+            &h,
+            checkup(vec![height.clone(), weight]),
+            Provenance::Mynaportal,
+            None,
+        )
+        .unwrap();
+    let id = c.meta.id.clone();
+    s.queue_for_release(&h, &h, RECIPIENT, GUIDANCE, std::slice::from_ref(&id))
+        .unwrap();
+    let fake = FakeFhir::new();
+    sync(&s, &h, &fake).unwrap();
+    assert_eq!(fake.ids("Observation").len(), 2, "two lines");
+    let first_lines = fake.ids("Observation");
+
+    // The weight line is replaced by a waist line: a new line address, the old one stays there.
+    s.update_record(&h, &h, &id, checkup(vec![height, waist]))
+        .unwrap();
+    assert_eq!(sync(&s, &h, &fake).unwrap().pushed, 1);
+    assert_eq!(fake.ids("DiagnosticReport"), std::slice::from_ref(&id));
+
+    // Erasure reaches every place the record went: each line ever sent, not only the last.
+    s.erase_record(&h, &h, &id).unwrap();
+    let r = sync(&s, &h, &fake).unwrap();
+    assert_eq!(r.deleted, 1, "{r:?}");
+    assert!(fake.ids("DiagnosticReport").is_empty());
+    for l in &first_lines {
+        assert!(
+            fake.resource(&format!("Observation/{l}")).is_none(),
+            "{l} left behind"
+        );
+    }
+    assert!(
+        fake.ids("Observation").is_empty(),
+        "{:?}",
+        fake.ids("Observation")
+    );
 }

@@ -189,14 +189,9 @@ fn apply_outcomes(
         let s = &statuses[at..at + count];
         at += count;
         match (outcome_of(s, deleting), &p.plan) {
-            (
-                Outcome::Done,
-                Plan::Put {
-                    record, resources, ..
-                },
-            ) => {
+            (Outcome::Done, Plan::Put { record, .. }) => {
                 let v = record.meta.version;
-                state::confirm_held(tx, &p.item.id, recipient, p.purpose, p.id, resources, v)?;
+                state::confirm_held(tx, &p.item.id, recipient, p.purpose, p.id, v)?;
                 report.pushed += 1;
             }
             (Outcome::Done, Plan::Delete { version, .. }) => {
