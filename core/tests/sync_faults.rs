@@ -214,6 +214,26 @@ fn the_accepted_token_is_kept_for_the_next_sync_and_forgotten_on_sign_out() {
 }
 
 #[test]
+fn a_token_the_server_refused_is_never_kept() {
+    let (_d, s, h, _) = seeded(30, 0);
+    let fake = FakeFhir::new();
+    fake.require_token(Some("first"));
+    // After the first batch the server wants another token, which the refresh does not give.
+    let server = fake.clone();
+    fake.during_next(On::Bundle, move || server.require_token(Some("other")));
+    let mut opts = options();
+    opts.tokens = Some(Arc::new(Tokens::new("first", "refused")));
+    let err = sync_with(&s, &h, &fake, &opts).unwrap_err();
+    assert!(matches!(err, Error::AuthRequired), "{err:?}");
+    // The kept token is the one the server last accepted, not the refused refresh.
+    fake.require_token(Some("first"));
+    opts.tokens = None;
+    fake.forget_requests();
+    assert_eq!(sync_with(&s, &h, &fake, &opts).unwrap().pushed, 20);
+    assert_eq!(fake.requests()[0].bearer.as_deref(), Some("first"));
+}
+
+#[test]
 fn a_refreshed_token_is_kept_even_when_a_later_step_fails() {
     let (_d, s, h, _) = seeded(5, 0);
     let fake = FakeFhir::new();

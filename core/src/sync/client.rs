@@ -27,8 +27,8 @@ pub(crate) struct Client<'t> {
     tokens: Option<Arc<dyn TokenProvider>>,
     token: Option<Zeroizing<String>>,
     refreshed: bool,
-    /// The server answered 2xx with the current token (sync then keeps it, encrypted).
-    accepted: bool,
+    /// The token the server last answered 2xx to (sync then keeps it, encrypted).
+    accepted: Option<Zeroizing<String>>,
     max_attempts: u32,
     backoff_base: Duration,
     backoff_max: Duration,
@@ -59,7 +59,7 @@ impl<'t> Client<'t> {
             tokens: opts.tokens.clone(),
             token,
             refreshed: false,
-            accepted: false,
+            accepted: None,
             max_attempts: opts.max_attempts.max(1),
             backoff_base: opts.backoff_base,
             backoff_max: opts.backoff_max,
@@ -95,7 +95,9 @@ impl<'t> Client<'t> {
             }
             let failure = match self.attempt(&request) {
                 Ok(v) => {
-                    self.accepted = true;
+                    if self.accepted != self.token {
+                        self.accepted.clone_from(&self.token);
+                    }
                     return Ok(v);
                 }
                 Err(Failure::Fatal(Error::AuthRequired)) if !self.refreshed => {
@@ -143,9 +145,10 @@ impl<'t> Client<'t> {
     }
 
     /// The token the server last accepted, to keep for the next sync (`None`: no token was
-    /// sent, or none was accepted).
+    /// sent, or none was accepted). Never a token it refused: a refresh the server then
+    /// answered 401 to is not kept.
     pub(crate) fn accepted_token(&self) -> Option<&Zeroizing<String>> {
-        self.token.as_ref().filter(|_| self.accepted)
+        self.accepted.as_ref()
     }
 
     /// Full jitter in the upper half: a random time in [d/2, d].
