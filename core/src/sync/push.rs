@@ -38,7 +38,9 @@ struct Planned<'c> {
     plan: Plan,
 }
 
-/// What the gate released in a chunk, as (purpose, record id).
+/// What the gate released in a chunk, as (purpose, record id). Only ids: [`plan`] maps the
+/// copy read before the gate, not the gate's own (docs/SYNC.md, Limits); keeping the gate's
+/// records here and mapping those closes that.
 #[derive(Default)]
 struct Released(HashSet<(String, String)>);
 
