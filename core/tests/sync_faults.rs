@@ -133,7 +133,9 @@ fn a_sync_cut_off_after_the_server_applied_a_batch_resends_it_and_converges() {
     let fake = FakeFhir::new();
     // The syncing thread dies while the second batch is in flight (applied, unanswered).
     fake.during_next(On::Bundle, || {});
-    fake.during_next(On::Bundle, || panic!("killed mid-sync"));
+    fake.during_next(On::Bundle, || {
+        panic!("the syncing thread dies here, on purpose")
+    });
     let died = std::thread::scope(|sc| sc.spawn(|| sync(&s, &h, &fake)).join().is_err());
     assert!(died);
     assert_eq!(fake.ids("Observation").len(), 20, "two batches applied");
