@@ -3,6 +3,9 @@
 //! do not add up, 401 → one refresh, the token kept and forgotten, convergence through random
 //! faults. Milliseconds each, in plain `cargo test`.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 mod sync_support;
 

@@ -2,6 +2,9 @@
 //! importer, a cursor per resource type, this store's own copies left out (origin tag), server
 //! versions, results fetched when a server does not `_include` them, paging.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 mod sync_support;
 

@@ -2,6 +2,9 @@
 //! consent gate, withdrawal (delete and mark), erasure reaching the recipient, edits and
 //! deletions propagating, one sync at a time. Milliseconds each, in plain `cargo test`.
 
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 mod sync_support;
 
