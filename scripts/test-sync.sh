@@ -2,7 +2,8 @@
 # Sync against a real FHIR R4 server: installs the pinned Medplum packages (npm ci, skipped when
 # node_modules already matches package-lock.json), starts the server (tests/fhir-server/server.js)
 # and the seeded fault proxy (tests/fhir-server/fault-proxy.js) on free 127.0.0.1 ports, runs the
-# Rust sync tests against them, and always stops both.
+# Rust sync tests against them, and always stops both. (The core/tests/sync_*.rs suites that use
+# the in-memory fake server run here too, and in plain `cargo test`.)
 #
 #   scripts/test-sync.sh          the sync tests (cargo feature `sync-tests`)
 #   scripts/test-sync.sh bench    the release-mode benchmark (examples/bench_sync.rs)

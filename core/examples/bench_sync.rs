@@ -65,7 +65,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let h = p.id.as_str();
     s.set_operator_profile(samples::municipality())?;
-    let now = chrono::Utc::now().timestamp();
+    // The session's clock (fixed under the test hooks a cargo example is built with), not the
+    // system's: a record may not be dated after the store's now.
+    let now = s.now().utc_seconds;
     let inputs: Vec<ClinicalInput> = (0..N)
         .map(|i| {
             let at = Stamp {

@@ -324,6 +324,20 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
         )
         .map(|_| ()),
     );
+    let server = phr_core::sync::fake::FakeFhir::new();
+    check(
+        "sync_over",
+        s.sync_over(
+            o,
+            t,
+            "health-dept",
+            &sync_options,
+            &phr_core::sync::NoProgress,
+            &mut server.clone(),
+        )
+        .map(|_| ()),
+    );
+    assert!(server.requests().is_empty(), "sync_over reached the server");
     // The outsider is not the device owner: the device's platform token is not theirs.
     check(
         "forget_sync_token",

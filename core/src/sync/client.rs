@@ -1,19 +1,17 @@
-//! The HTTP side of sync: reqwest (blocking) over rustls with the ring provider, timeouts,
-//! bounded retries with exponential backoff and jitter, bearer tokens with one refresh on 401.
+//! Sync's side of every exchange, over any [`Transport`]: bounded retries with exponential
+//! backoff and jitter, bearer tokens with one refresh on 401, a request budget, and how an
+//! answer is read (JSON on 2xx; 408/429/5xx and a lost connection are worth retrying).
 //!
 //! Every request sync sends is idempotent (GET, DELETE, PUT by id, and batch Bundles made only
 //! of those), so a retry after a lost answer is always safe.
 
 use super::options::{SyncOptions, TokenProvider};
+use super::transport::{Request, Transport};
 use crate::error::{Error, Result};
-use reqwest::blocking::Client as Http;
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use zeroize::Zeroizing;
-
-const FHIR_JSON: &str = "application/fhir+json";
 
 /// Why one attempt failed.
 enum Failure {
@@ -23,15 +21,14 @@ enum Failure {
     Fatal(Error),
 }
 
-pub(crate) struct Client {
-    http: Http,
-    base: String,
+pub(crate) struct Client<'t> {
+    transport: &'t mut dyn Transport,
     recipient: String,
     tokens: Option<Arc<dyn TokenProvider>>,
     token: Option<Zeroizing<String>>,
     refreshed: bool,
-    /// The server answered 2xx with the current token (sync then keeps it, encrypted).
-    accepted: bool,
+    /// The token the server last answered 2xx to (sync then keeps it, encrypted).
+    accepted: Option<Zeroizing<String>>,
     max_attempts: u32,
     backoff_base: Duration,
     backoff_max: Duration,
@@ -41,41 +38,28 @@ pub(crate) struct Client {
     pub retries: u32,
 }
 
-impl Client {
-    /// A client for `base` (already checked by [`super::checked_base`]).
-    /// `stored` is the token this device kept from an earlier sync: used when the app's
-    /// provider has none.
+impl<'t> Client<'t> {
+    /// A client for `recipient`'s server over `transport`. `stored` is the token this device
+    /// kept from an earlier sync: used when the app's provider has none.
     pub(crate) fn new(
-        base: String,
+        transport: &'t mut dyn Transport,
         recipient: &str,
         opts: &SyncOptions,
         stored: Option<Zeroizing<String>>,
-    ) -> Result<Client> {
-        // The process-wide rustls provider is ring (no aws-lc C build); installing it twice is
-        // harmless (the second call reports the first one is in place).
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = Http::builder()
-            .timeout(opts.timeout)
-            .connect_timeout(opts.connect_timeout)
-            .https_only(!opts.allow_insecure_loopback)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("phr-core/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|_| Error::TlsUnavailable)?;
+    ) -> Client<'t> {
         let token = opts
             .tokens
             .as_ref()
             .and_then(|t| t.token(recipient))
             .map(Zeroizing::new)
             .or(stored);
-        Ok(Client {
-            http,
-            base,
+        Client {
+            transport,
             recipient: recipient.to_owned(),
             tokens: opts.tokens.clone(),
             token,
             refreshed: false,
-            accepted: false,
+            accepted: None,
             max_attempts: opts.max_attempts.max(1),
             backoff_base: opts.backoff_base,
             backoff_max: opts.backoff_max,
@@ -83,28 +67,22 @@ impl Client {
             rng: ring::rand::SystemRandom::new(),
             requests: 0,
             retries: 0,
-        })
+        }
     }
 
     /// GET `path` (relative to the base, with its query) as JSON.
     pub(crate) fn get(&mut self, path: &str) -> Result<Value> {
-        self.send(reqwest::Method::GET, path, None)
+        self.send(Request::get(path))
     }
 
     /// POST a batch Bundle to the base; returns the batch-response.
     pub(crate) fn batch(&mut self, bundle: &Value) -> Result<Value> {
         let body = serde_json::to_vec(bundle)
             .map_err(|_| Error::invalid("bundle", "could not be serialised"))?;
-        self.send(reqwest::Method::POST, "", Some(body))
+        self.send(Request::bundle(&body))
     }
 
-    fn send(
-        &mut self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Vec<u8>>,
-    ) -> Result<Value> {
-        let url = format!("{}/{}", self.base, path.trim_start_matches('/'));
+    fn send(&mut self, request: Request<'_>) -> Result<Value> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -115,9 +93,11 @@ impl Client {
             if attempt > 1 {
                 self.retries += 1;
             }
-            let failure = match self.attempt(&method, &url, body.as_deref()) {
+            let failure = match self.attempt(&request) {
                 Ok(v) => {
-                    self.accepted = true;
+                    if self.accepted != self.token {
+                        self.accepted.clone_from(&self.token);
+                    }
                     return Ok(v);
                 }
                 Err(Failure::Fatal(Error::AuthRequired)) if !self.refreshed => {
@@ -143,44 +123,32 @@ impl Client {
                     None => Error::Offline,
                 });
             }
-            std::thread::sleep(self.backoff(attempt));
+            let wait = self.backoff(attempt);
+            self.transport.pause(wait);
         }
     }
 
-    fn attempt(
-        &self,
-        method: &reqwest::Method,
-        url: &str,
-        body: Option<&[u8]>,
-    ) -> Result<Value, Failure> {
-        let mut req = self
-            .http
-            .request(method.clone(), url)
-            .header(ACCEPT, FHIR_JSON);
-        if let Some(b) = body {
-            req = req.header(CONTENT_TYPE, FHIR_JSON).body(b.to_vec());
-        }
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t.as_str());
-        }
-        let resp = req.send().map_err(|_| Failure::Transient(None))?;
-        let status = resp.status().as_u16();
-        match status {
-            200..=299 => {
-                // A connection dropped mid-body is as transient as one dropped before it.
-                let bytes = resp.bytes().map_err(|_| Failure::Transient(None))?;
-                serde_json::from_slice(&bytes).map_err(|_| Failure::Transient(Some(status)))
+    fn attempt(&mut self, request: &Request<'_>) -> Result<Value, Failure> {
+        let request = request.with_bearer(self.token.as_deref().map(String::as_str));
+        let resp = self
+            .transport
+            .exchange(&request)
+            .map_err(|_| Failure::Transient(None))?;
+        match resp.status {
+            s @ 200..=299 => {
+                serde_json::from_slice(&resp.body).map_err(|_| Failure::Transient(Some(s)))
             }
             401 => Err(Failure::Fatal(Error::AuthRequired)),
-            408 | 429 | 500..=599 => Err(Failure::Transient(Some(status))),
-            _ => Err(Failure::Fatal(Error::ServerRejected { status })),
+            s @ (408 | 429 | 500..=599) => Err(Failure::Transient(Some(s))),
+            status => Err(Failure::Fatal(Error::ServerRejected { status })),
         }
     }
 
     /// The token the server last accepted, to keep for the next sync (`None`: no token was
-    /// sent, or none was accepted).
+    /// sent, or none was accepted). Never a token it refused: a refresh the server then
+    /// answered 401 to is not kept.
     pub(crate) fn accepted_token(&self) -> Option<&Zeroizing<String>> {
-        self.token.as_ref().filter(|_| self.accepted)
+        self.accepted.as_ref()
     }
 
     /// Full jitter in the upper half: a random time in [d/2, d].
@@ -201,24 +169,35 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sync::fake::{FakeFhir, Fault, On};
 
     fn opts() -> SyncOptions {
         SyncOptions {
             max_attempts: 2,
-            backoff_base: Duration::from_millis(1),
-            backoff_max: Duration::from_millis(2),
-            timeout: Duration::from_secs(2),
-            connect_timeout: Duration::from_secs(2),
+            backoff_base: Duration::from_millis(100),
+            backoff_max: Duration::from_millis(1000),
             ..SyncOptions::default()
         }
     }
 
     #[test]
-    fn an_https_client_builds_with_the_ring_provider_and_a_closed_port_is_offline() {
-        // Loopback port 9 (discard) is closed here: the TLS stack is set up, the connect fails.
-        let mut c = Client::new("https://127.0.0.1:9/fhir".into(), "r", &opts(), None).unwrap();
+    fn a_server_that_never_answers_is_offline_after_the_attempts() {
+        let mut fake = FakeFhir::new();
+        fake.inject(On::Any, Fault::DropBefore, 10);
+        let mut c = Client::new(&mut fake, "r", &opts(), None);
         assert!(matches!(c.get("metadata"), Err(Error::Offline)));
         assert_eq!((c.requests, c.retries), (2, 1));
+    }
+
+    #[test]
+    fn the_last_5xx_is_reported_as_the_servers_refusal() {
+        let mut fake = FakeFhir::new();
+        fake.inject(On::Any, Fault::Status(503), 10);
+        let mut c = Client::new(&mut fake, "r", &opts(), None);
+        assert!(matches!(
+            c.get("metadata"),
+            Err(Error::ServerRejected { status: 503 })
+        ));
     }
 
     #[test]
@@ -226,20 +205,39 @@ mod tests {
         let mut o = opts();
         o.max_requests = 1;
         o.max_attempts = 5;
-        let mut c = Client::new("https://127.0.0.1:9/fhir".into(), "r", &o, None).unwrap();
+        let mut fake = FakeFhir::new();
+        fake.inject(On::Any, Fault::DropBefore, 10);
+        let mut c = Client::new(&mut fake, "r", &o, None);
         assert!(matches!(c.get("metadata"), Err(Error::Offline)));
         assert_eq!(c.requests, 1);
     }
 
     #[test]
     fn backoff_grows_and_stays_within_its_bounds() {
-        let mut o = opts();
-        o.backoff_base = Duration::from_millis(100);
-        o.backoff_max = Duration::from_millis(1000);
-        let c = Client::new("https://127.0.0.1:9/fhir".into(), "r", &o, None).unwrap();
+        let mut fake = FakeFhir::new();
+        let c = Client::new(&mut fake, "r", &opts(), None);
         for (attempt, cap) in [(1, 100), (2, 200), (3, 400), (4, 800), (5, 1000), (9, 1000)] {
             let d = c.backoff(attempt).as_millis() as u64;
             assert!(d >= cap / 2 && d <= cap, "attempt {attempt}: {d} ms");
+        }
+    }
+
+    #[test]
+    fn retries_wait_between_attempts_through_the_transport() {
+        let mut o = opts();
+        o.max_attempts = 4;
+        let mut fake = FakeFhir::new();
+        fake.inject(On::Any, Fault::Status(500), 3);
+        let server = fake.clone();
+        let mut c = Client::new(&mut fake, "r", &o, None);
+        assert_eq!(
+            c.get("metadata").unwrap()["resourceType"],
+            "CapabilityStatement"
+        );
+        let waits: Vec<u128> = server.pauses().iter().map(|d| d.as_millis()).collect();
+        assert_eq!(waits.len(), 3);
+        for (w, cap) in waits.iter().zip([100, 200, 400]) {
+            assert!(*w >= cap / 2 && *w <= cap, "{waits:?}");
         }
     }
 }

@@ -1,9 +1,30 @@
 //! Which server URLs sync may talk to: HTTPS, or plain HTTP to loopback when the caller
 //! explicitly allows it (tests). Checked before any connection is made.
 
+use super::options::SyncOptions;
+use crate::consent::{OperatorProfile, Recipient};
 use crate::error::{Error, Result};
 use reqwest::Url;
 use std::net::IpAddr;
+
+/// `id`'s entry in the operator profile: sync only talks to the operator's recipients.
+pub(crate) fn recipient(profile: &OperatorProfile, id: &str) -> Result<Recipient> {
+    profile
+        .recipient(id)
+        .cloned()
+        .ok_or_else(|| Error::invalid("recipient", "is not a recipient of this operator"))
+}
+
+/// The checked FHIR base to sync `target` with: `options.server_url`, else the recipient's
+/// `fhir_endpoint` (see [`checked_base`]).
+pub(crate) fn base_for(target: &Recipient, options: &SyncOptions) -> Result<String> {
+    let url = options
+        .server_url
+        .as_deref()
+        .or(target.fhir_endpoint.as_deref())
+        .ok_or_else(|| Error::invalid("server_url", "the recipient has no FHIR endpoint"))?;
+    checked_base(url, options.allow_insecure_loopback)
+}
 
 /// The FHIR base URL, checked, without a trailing slash.
 pub(crate) fn checked_base(url: &str, allow_insecure_loopback: bool) -> Result<String> {

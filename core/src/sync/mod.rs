@@ -3,20 +3,215 @@
 //! The outbox is the state: sync pushes what it holds for one recipient through the release
 //! gate as FHIR `batch` Bundles of idempotent requests (PUT `Type/id` with the record's stable
 //! id, DELETE `Type/id`), writes each confirmed outcome in a transaction AFTER the network call,
-//! and pulls what the server holds for the subject since its cursor. The orchestration is
-//! [`crate::Session::sync`]; this module holds its parts.
+//! and pulls what the server holds for the subject since its cursors.
+//!
+//! Every rule is here: the plan of one call ([`run`]: withdrawals, erasures, push, pull), the
+//! state (`state`), the batches (`batch`), the client (retries, tokens) over a [`Transport`].
+//! The session only authorizes and hands in what sync needs from it, as a [`Host`] (the clock,
+//! the audited release gate, the importer), so `sync` never imports `session`.
+//!
+//! Shape of every step: read or write locally (short transactions), THEN the network call with
+//! no transaction open, THEN the outcome in a new transaction. An item leaves the outbox only
+//! after the server confirmed it, so a crash anywhere resends at most.
 
+mod batch;
 mod client;
 mod endpoint;
+mod erase;
+#[cfg(any(test, feature = "test-hooks"))]
+pub mod fake;
+mod http;
 pub(crate) mod importer;
+mod lock;
 mod options;
+mod pull;
+mod push;
 pub(crate) mod resources;
 pub(crate) mod state;
+mod transport;
+mod withdraw;
 
+pub use http::HttpTransport;
 pub use options::{
     NoProgress, RejectedItem, StaticToken, SyncOptions, SyncPhase, SyncProgress, SyncReport,
     TokenProvider,
 };
+pub use transport::{Method, Request, Response, Transport, Unreachable};
 
-pub(crate) use client::Client;
-pub(crate) use endpoint::checked_base;
+pub(crate) use endpoint::{base_for, recipient};
+pub(crate) use lock::Locks;
+
+use crate::consent::{self, OutboxItem, OutboxKind, Recipient, RecipientKind, ReleasedRecords};
+use crate::error::{Error, Result};
+use crate::records::{Person, Provenance, Record, Stamp};
+use crate::store::Store;
+use client::Client;
+use std::collections::HashMap;
+
+/// What sync needs from the session it runs in, handed in so this module never imports it.
+pub(crate) trait Host {
+    /// Now, in the session's zone.
+    fn now(&self) -> Stamp;
+    /// The release gate (audited): which of `records` `recipient` may receive for `purpose` now.
+    fn release(
+        &self,
+        recipient: &str,
+        purpose: &str,
+        records: &[Record],
+    ) -> Result<ReleasedRecords>;
+    /// Import a pulled `collection` Bundle through the FHIR importer (one transaction, audited).
+    fn import(&self, bundle: &[u8], provenance: Provenance, source: &str) -> Result<Imported>;
+}
+
+/// What an import of pulled resources did, as sync counts it.
+#[derive(Debug, Default)]
+pub(crate) struct Imported {
+    /// New records and kept documents.
+    pub new: usize,
+    /// Records a server change updated.
+    pub updated: usize,
+    pub skipped: usize,
+    /// The record each imported or updated resource became, by its path in the Bundle
+    /// (`entry[3].resource`).
+    pub records: HashMap<String, String>,
+}
+
+/// One sync call: whose record, with whom, how.
+pub(crate) struct Job<'a> {
+    pub store: &'a Store,
+    pub host: &'a dyn Host,
+    /// Who syncs (authorized by the session for `Share` on the subject).
+    pub actor: &'a str,
+    pub person: &'a Person,
+    /// The recipient's entry in the operator profile.
+    pub recipient: &'a Recipient,
+    pub options: &'a SyncOptions,
+    pub progress: &'a dyn SyncProgress,
+}
+
+/// A sync call in progress: the job, the client, the report so far.
+struct Run<'j, 't> {
+    job: &'j Job<'j>,
+    client: Client<'t>,
+    report: SyncReport,
+    origin: Option<String>,
+}
+
+/// Sync `job` over `transport`: withdrawals, erasures, the push, then (if asked) the pull. The
+/// token the server accepted is kept even when a later step fails.
+pub(crate) fn run(job: &Job<'_>, transport: &mut dyn Transport) -> Result<SyncReport> {
+    let recipient = job.recipient.id.as_str();
+    let stored = job.store.read(|c| state::token(c, recipient))?;
+    let mut run = Run {
+        job,
+        client: Client::new(transport, recipient, job.options, stored),
+        report: SyncReport::default(),
+        origin: None,
+    };
+    let result = run
+        .push_all()
+        .and_then(|()| if job.options.pull { run.pull() } else { Ok(()) });
+    run.report.requests = run.client.requests;
+    run.report.retries = run.client.retries;
+    run.keep_accepted_token()?;
+    result?;
+    run.report.remaining = pending_for(job.store, &job.person.id, recipient)?.len();
+    Ok(run.report)
+}
+
+/// Where pulled records come from, by the kind of recipient that held them.
+fn provenance_of(kind: RecipientKind) -> Provenance {
+    match kind {
+        RecipientKind::MedicalInstitution => Provenance::Clinic,
+        _ => Provenance::ImportedFile,
+    }
+}
+
+fn pending_for(store: &Store, subject: &str, recipient: &str) -> Result<Vec<OutboxItem>> {
+    let all = store.read(|c| consent::pending(c, subject))?;
+    Ok(all
+        .into_iter()
+        .filter(|i| i.recipient == recipient)
+        .collect())
+}
+
+impl Run<'_, '_> {
+    fn recipient(&self) -> &str {
+        &self.job.recipient.id
+    }
+
+    fn subject(&self) -> &str {
+        &self.job.person.id
+    }
+
+    /// This store's origin tag for what sync pushes (made on the first sync that needs it).
+    fn origin(&mut self) -> Result<String> {
+        if let Some(o) = &self.origin {
+            return Ok(o.clone());
+        }
+        let store = self.job.store;
+        let o = match store.read(state::origin)? {
+            Some(o) => o,
+            None => store.write_as("device", |w| state::make_origin(w.tx))?,
+        };
+        self.origin = Some(o.clone());
+        Ok(o)
+    }
+
+    /// Withdrawals, then erasures, then the outbox's records in chunks of `batch_size`.
+    fn push_all(&mut self) -> Result<()> {
+        let (subject, recipient) = (self.subject().to_owned(), self.recipient().to_owned());
+        let pending = pending_for(self.job.store, &subject, &recipient)?;
+        let (withdrawals, records): (Vec<OutboxItem>, Vec<OutboxItem>) = pending
+            .into_iter()
+            .partition(|i| i.kind == OutboxKind::Withdrawal);
+        // Withdrawals first: a record item still pending for what was withdrawn was queued
+        // after the withdrawal (withdrawing purged the older ones), so it must go after it.
+        if !withdrawals.is_empty() {
+            let history = self
+                .job
+                .store
+                .read(|c| consent::repo::all_for(c, &subject))?;
+            let total = withdrawals.len();
+            for (n, w) in withdrawals.iter().enumerate() {
+                let d = history
+                    .iter()
+                    .find(|d| Some(&d.id) == w.directive_id.as_ref())
+                    .ok_or(Error::CorruptStore {
+                        reason: "a withdrawal names no directive",
+                    })?;
+                self.withdrawal(w, d)?;
+                self.job
+                    .progress
+                    .progress(SyncPhase::Withdrawals, n + 1, total);
+            }
+        }
+        self.erasures()?;
+        let total = records.len();
+        let batch = self.job.options.batch_size.max(1);
+        for (n, chunk) in records.chunks(batch).enumerate() {
+            self.push_chunk(chunk)?;
+            let done = (n * batch + chunk.len()).min(total);
+            self.job.progress.progress(SyncPhase::Push, done, total);
+        }
+        Ok(())
+    }
+
+    /// Keep the token the server accepted (encrypted in the store, like everything), so the
+    /// next sync works without asking the app; a refreshed token replaces the old one.
+    fn keep_accepted_token(&self) -> Result<()> {
+        let Some(token) = self.client.accepted_token() else {
+            return Ok(());
+        };
+        let now = self.job.host.now().utc_seconds;
+        let recipient = self.recipient();
+        self.job.store.write_as(recipient, |w| {
+            state::keep_token(w.tx, recipient, token, now)
+        })
+    }
+}
+
+/// Forget the token kept for `recipient`'s server (signing out of that platform).
+pub(crate) fn forget_token(store: &Store, actor: &str, recipient: &str) -> Result<bool> {
+    store.write_as(actor, |w| state::forget_token(w.tx, recipient))
+}

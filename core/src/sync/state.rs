@@ -88,21 +88,23 @@ fn split(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_owned).collect()
 }
 
-/// After the server confirmed `resources` of a record at `version`: the copy is held, and the
+/// After the server confirmed a record's resources at `version`: the copy is held, and the
 /// outbox item is done unless the record changed meanwhile (then it stays for the next pass).
+/// The row keeps every address [`mark_sending`] recorded, not only the ones just sent: an
+/// address the record no longer maps to (a checkup line replaced by an edit) may still be held
+/// there, and a later delete must reach it too.
 pub(crate) fn confirm_held(
     conn: &Connection,
     outbox_id: &str,
     recipient: &str,
     purpose: &str,
     record_id: &str,
-    resources: &[String],
     version: i64,
 ) -> Result<()> {
     conn.execute(
-        "UPDATE sync_remote SET state = 'held', resources = ?4
+        "UPDATE sync_remote SET state = 'held'
          WHERE recipient = ?1 AND purpose = ?2 AND record_id = ?3",
-        params![recipient, purpose, record_id, resources.join(" ")],
+        params![recipient, purpose, record_id],
     )?;
     done_if_unchanged(conn, outbox_id, record_id, version)
 }

@@ -4,13 +4,13 @@
 use serde_json::{Value, json};
 
 /// How the server answered the requests of one item.
-pub(super) enum Outcome {
+pub(crate) enum Outcome {
     Done,
     Rejected(u16),
     Deferred,
 }
 
-pub(super) fn outcome_of(statuses: &[u16], deleting: bool) -> Outcome {
+pub(crate) fn outcome_of(statuses: &[u16], deleting: bool) -> Outcome {
     let mut out = Outcome::Done;
     for &s in statuses {
         match s {
@@ -24,7 +24,7 @@ pub(super) fn outcome_of(statuses: &[u16], deleting: bool) -> Outcome {
 }
 
 /// The HTTP status of each entry of a batch-response, in request order.
-pub(super) fn entry_statuses(response: &Value, expected: usize) -> Vec<u16> {
+pub(crate) fn entry_statuses(response: &Value, expected: usize) -> Vec<u16> {
     let entries = response["entry"].as_array().cloned().unwrap_or_default();
     if response["type"] != "batch-response" || entries.len() != expected {
         return vec![0; expected]; // unreadable: everything deferred to the next pass
@@ -41,14 +41,14 @@ pub(super) fn entry_statuses(response: &Value, expected: usize) -> Vec<u16> {
         .collect()
 }
 
-pub(super) fn batch_bundle(requests: Vec<Value>) -> Value {
+pub(crate) fn batch_bundle(requests: Vec<Value>) -> Value {
     json!({ "resourceType": "Bundle", "type": "batch", "entry": requests })
 }
 
-pub(super) fn put(address: &str, resource: &Value) -> Value {
+pub(crate) fn put(address: &str, resource: &Value) -> Value {
     json!({ "request": { "method": "PUT", "url": address }, "resource": resource })
 }
 
-pub(super) fn delete(address: &str) -> Value {
+pub(crate) fn delete(address: &str) -> Value {
     json!({ "request": { "method": "DELETE", "url": address } })
 }

@@ -1,0 +1,336 @@
+//! The fake's FHIR side: resources with versions and `lastUpdated`, reads, writes, deletes,
+//! `batch` and `transaction` Bundles with their per-entry answers, and the CapabilityStatement.
+
+use super::Behaviour;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+
+/// The base URL the fake pretends to live at (in `fullUrl`s and paging links).
+pub const BASE: &str = "https://fhir.fake.test/r4";
+
+/// 2026-11-19T15:00:00Z: the fake's clock starts here and moves on with every write.
+const START_MS: i64 = 1_795_100_400_000;
+
+/// One resource, with every version of it (`None`: deleted at that version).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Stored {
+    pub versions: Vec<Option<Value>>,
+}
+
+impl Stored {
+    pub fn current(&self) -> Option<&Value> {
+        self.versions.last().and_then(Option::as_ref)
+    }
+}
+
+/// The answer to one interaction (a request, or an entry of a Bundle).
+#[derive(Debug, Clone)]
+pub(super) struct Answer {
+    pub status: u16,
+    pub resource: Option<Value>,
+}
+
+impl Answer {
+    pub fn ok(status: u16, resource: Value) -> Answer {
+        Answer {
+            status,
+            resource: Some(resource),
+        }
+    }
+
+    pub fn error(status: u16, text: &str) -> Answer {
+        Answer::ok(status, outcome("error", text))
+    }
+}
+
+pub(super) fn outcome(severity: &str, text: &str) -> Value {
+    json!({ "resourceType": "OperationOutcome",
+        "issue": [{ "severity": severity, "code": "processing", "details": { "text": text } }] })
+}
+
+/// The resources and the server clock (what a transaction copies and restores).
+#[derive(Debug, Clone)]
+pub(super) struct Data {
+    pub resources: BTreeMap<String, Stored>,
+    pub clock_ms: i64,
+    next_id: u64,
+}
+
+impl Default for Data {
+    fn default() -> Self {
+        Data {
+            resources: BTreeMap::new(),
+            clock_ms: START_MS,
+            next_id: 1,
+        }
+    }
+}
+
+pub(super) fn instant(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+/// `Type/id` → (Type, id), if it is one.
+pub(super) fn split_address(address: &str) -> Option<(&str, &str)> {
+    let (t, id) = address.split_once('/')?;
+    let type_ok = t.starts_with(|c: char| c.is_ascii_uppercase())
+        && t.bytes().all(|b| b.is_ascii_alphanumeric());
+    let id_ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    (type_ok && id_ok).then_some((t, id))
+}
+
+impl Data {
+    /// Store `resource` as the next version of `address`, stamped by the server.
+    pub fn write(&mut self, address: &str, mut resource: Value, tick_ms: i64) -> Answer {
+        let stored = self.resources.entry(address.to_owned()).or_default();
+        let created = stored.current().is_none();
+        self.clock_ms += tick_ms;
+        let version = stored.versions.len() + 1;
+        if !resource["meta"].is_object() {
+            resource["meta"] = json!({});
+        }
+        resource["meta"]["versionId"] = json!(version.to_string());
+        resource["meta"]["lastUpdated"] = json!(instant(self.clock_ms));
+        stored.versions.push(Some(resource.clone()));
+        Answer::ok(if created { 201 } else { 200 }, resource)
+    }
+
+    pub fn read(&self, address: &str) -> Answer {
+        match self.resources.get(address) {
+            Some(s) => match s.current() {
+                Some(r) => Answer::ok(200, r.clone()),
+                None => Answer::error(410, "deleted"),
+            },
+            None => Answer::error(404, "no such resource"),
+        }
+    }
+
+    pub fn delete(&mut self, address: &str, tick_ms: i64) -> Answer {
+        match self.resources.get_mut(address) {
+            Some(s) if s.current().is_some() => {
+                self.clock_ms += tick_ms;
+                s.versions.push(None);
+                Answer::ok(200, outcome("information", "deleted"))
+            }
+            _ => Answer::error(404, "no such resource"),
+        }
+    }
+
+    fn new_id(&mut self) -> String {
+        self.next_id += 1;
+        format!("fake-{}", self.next_id - 1)
+    }
+
+    /// The version of `address` now (0: none).
+    fn version(&self, address: &str) -> usize {
+        self.resources.get(address).map_or(0, |s| s.versions.len())
+    }
+}
+
+/// One interaction: `method` on `url` (relative, `Type`, `Type/id`, `Type?query`).
+pub(super) struct Interaction<'a> {
+    pub method: &'a str,
+    pub url: &'a str,
+    pub resource: Option<&'a Value>,
+    pub if_match: Option<&'a str>,
+}
+
+/// Everything but the Bundle itself: read, search, create, update, delete.
+pub(super) fn interact(
+    data: &mut Data,
+    behaviour: &Behaviour,
+    rejects: &HashMap<String, u16>,
+    i: &Interaction<'_>,
+) -> Answer {
+    let (path, query) = i.url.split_once('?').unwrap_or((i.url, ""));
+    let path = path.trim_start_matches('/');
+    if i.method == "GET" && path == "metadata" {
+        return Answer::ok(200, capabilities());
+    }
+    if i.method == "GET" && !path.contains('/') {
+        return match super::search::search(data, behaviour, path, query) {
+            Ok(bundle) => Answer::ok(200, bundle),
+            Err(text) => Answer::error(400, &text),
+        };
+    }
+    let (rtype, id) = match split_address(path) {
+        Some((t, id)) => (t, Some(id)),
+        None if i.method == "POST" && !path.contains('/') => (path, None),
+        None => return Answer::error(404, "not a FHIR address"),
+    };
+    let body_id = i.resource.and_then(|r| r["id"].as_str());
+    let refused = id.or(body_id).and_then(|x| rejects.get(x));
+    if let (Some(&status), false) = (refused, i.method == "GET") {
+        return Answer::error(status, "refused by the test's rule");
+    }
+    if let Some(want) = i.if_match {
+        let have = format!("W/\"{}\"", data.version(path));
+        if want != have {
+            return Answer::error(412, "version mismatch");
+        }
+    }
+    let tick = behaviour.tick_ms;
+    match (i.method, id) {
+        ("GET", Some(_)) => data.read(path),
+        ("DELETE", Some(_)) => data.delete(path, tick),
+        ("PUT", Some(id)) => match i.resource {
+            Some(r) if r["resourceType"] == rtype && r["id"] == id => {
+                data.write(path, r.clone(), tick)
+            }
+            _ => Answer::error(400, "the body is not this resource"),
+        },
+        ("POST", None) => match i.resource {
+            Some(r) if r["resourceType"] == rtype => {
+                let id = data.new_id();
+                let mut r = r.clone();
+                r["id"] = json!(id);
+                data.write(&format!("{rtype}/{id}"), r, tick)
+            }
+            _ => Answer::error(400, "the body is not a resource of this type"),
+        },
+        _ => Answer::error(405, "method not allowed here"),
+    }
+}
+
+fn capabilities() -> Value {
+    let types = [
+        "Observation",
+        "DiagnosticReport",
+        "Immunization",
+        "MedicationStatement",
+        "MedicationRequest",
+        "Condition",
+        "AllergyIntolerance",
+        "DocumentReference",
+    ];
+    let resource: Vec<Value> = types
+        .iter()
+        .map(|t| {
+            json!({ "type": t, "searchParam": [
+                { "name": "_lastUpdated" }, { "name": "_tag" }, { "name": "_id" }] })
+        })
+        .collect();
+    json!({ "resourceType": "CapabilityStatement", "status": "active", "kind": "instance",
+        "fhirVersion": "4.0.1", "format": ["json"], "date": "2026-01-01",
+        "rest": [{ "mode": "server", "resource": resource,
+            "interaction": [{ "code": "batch" }, { "code": "transaction" }] }] })
+}
+
+/// A `batch` or `transaction` Bundle: one answer per entry, in order. A transaction applies
+/// all of its entries or none (`Err`: the failed entry's answer).
+pub(super) fn bundle(
+    data: &mut Data,
+    behaviour: &Behaviour,
+    rejects: &HashMap<String, u16>,
+    bundle: &Value,
+) -> Answer {
+    let kind = bundle["type"].as_str().unwrap_or_default();
+    let Some(entries) = bundle["entry"]
+        .as_array()
+        .filter(|_| kind == "batch" || kind == "transaction")
+    else {
+        return Answer::error(400, "not a batch or transaction Bundle");
+    };
+    let before = (kind == "transaction").then(|| data.clone());
+    let mut entries = entries.clone();
+    if kind == "transaction" {
+        resolve_placeholders(data, &mut entries);
+    }
+    let mut out = vec![];
+    for e in &entries {
+        let req = &e["request"];
+        let a = interact(
+            data,
+            behaviour,
+            rejects,
+            &Interaction {
+                method: req["method"].as_str().unwrap_or_default(),
+                url: req["url"].as_str().unwrap_or_default(),
+                resource: e.get("resource"),
+                if_match: req["ifMatch"].as_str(),
+            },
+        );
+        if let (Some(before), true) = (&before, a.status >= 400) {
+            *data = before.clone();
+            return a;
+        }
+        out.push(response_entry(&a));
+    }
+    Answer::ok(
+        200,
+        json!({ "resourceType": "Bundle", "type": format!("{kind}-response"), "entry": out }),
+    )
+}
+
+fn response_entry(a: &Answer) -> Value {
+    let reason = match a.status {
+        200 => "OK",
+        201 => "Created",
+        404 => "Not Found",
+        410 => "Gone",
+        412 => "Precondition Failed",
+        _ => "",
+    };
+    let mut response = json!({ "status": format!("{} {reason}", a.status).trim_end().to_owned() });
+    let meta = a.resource.as_ref().map(|r| &r["meta"]);
+    if let Some(v) = meta.and_then(|m| m["versionId"].as_str()) {
+        response["etag"] = json!(format!("W/\"{v}\""));
+        response["lastModified"] = meta.map_or(Value::Null, |m| m["lastUpdated"].clone());
+    }
+    if a.status >= 400 {
+        response["outcome"] = a.resource.clone().unwrap_or(Value::Null);
+        return json!({ "response": response });
+    }
+    match &a.resource {
+        Some(r) => json!({ "response": response, "resource": r }),
+        None => json!({ "response": response }),
+    }
+}
+
+/// A transaction's `urn:uuid:` entries get server ids, and references to them follow.
+fn resolve_placeholders(data: &mut Data, entries: &mut [Value]) {
+    let mut ids: HashMap<String, String> = HashMap::new();
+    for e in entries.iter_mut() {
+        let Some(full) = e["fullUrl"].as_str().filter(|u| u.starts_with("urn:uuid:")) else {
+            continue;
+        };
+        let full = full.to_owned();
+        if e["request"]["method"] == "POST" {
+            let rtype = e["resource"]["resourceType"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let id = data.new_id();
+            e["request"] = json!({ "method": "PUT", "url": format!("{rtype}/{id}") });
+            e["resource"]["id"] = json!(id);
+            ids.insert(full, format!("{rtype}/{id}"));
+        }
+    }
+    for e in entries.iter_mut() {
+        if let Some(r) = e.get_mut("resource") {
+            rewrite(r, &ids);
+        }
+    }
+}
+
+fn rewrite(v: &mut Value, ids: &HashMap<String, String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get_mut("reference")
+                && let Some(to) = ids.get(r.as_str())
+            {
+                *r = to.clone();
+            }
+            m.values_mut().for_each(|c| rewrite(c, ids));
+        }
+        Value::Array(a) => a.iter_mut().for_each(|c| rewrite(c, ids)),
+        _ => {}
+    }
+}
