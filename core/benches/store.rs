@@ -9,6 +9,8 @@
 // Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use phr_core::store::testing::RawStore;
+
 use criterion::{BatchSize, Criterion};
 use phr_core::audit::{AuditAction, NewAuditEntry};
 use phr_core::{InMemoryKeyStore, KdfParams, Store, Unlock};
@@ -74,8 +76,8 @@ fn bulk_insert(c: &mut Criterion) {
                 let store = Store::create(dir.path(), PASS, low_kdf()).unwrap();
                 let t = Instant::now();
                 store
-                    .write_as("bench", |w| {
-                        insert_rows(w.tx, 0, ROWS)?;
+                    .raw_write("bench", |w| {
+                        insert_rows(w.tx(), 0, ROWS)?;
                         w.audit(NewAuditEntry {
                             actor: "bench",
                             subject: "person-0000",
@@ -135,8 +137,8 @@ fn single_write(c: &mut Criterion) {
             next += 1;
             let id = [format!("obs-{next:012}")];
             store
-                .write_as("bench", |w| {
-                    insert_rows(w.tx, next, 1)?;
+                .raw_write("bench", |w| {
+                    insert_rows(w.tx(), next, 1)?;
                     w.audit(NewAuditEntry {
                         actor: "bench",
                         subject: "person-0000",
@@ -157,8 +159,8 @@ fn unlock(c: &mut Criterion) {
     let store = Store::create(dir.path(), PASS, KdfParams::default()).unwrap();
     store.enroll_platform_key(&platform).unwrap();
     store
-        .write_as("bench", |w| {
-            insert_rows(w.tx, 0, 10_000)?;
+        .raw_write("bench", |w| {
+            insert_rows(w.tx(), 0, 10_000)?;
             Ok(())
         })
         .unwrap();

@@ -5,6 +5,8 @@
 // Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use phr_core::store::testing::RawStore;
+
 mod common;
 
 use common::{PASS, kdf};
@@ -36,8 +38,8 @@ fn new_store(dir: &tempfile::TempDir) -> Store {
 /// One transaction of `rows` rows of random bytes (random, so every byte lands in a page).
 fn write_rows(store: &Store, rows: i64) {
     store
-        .write_as("test", |w| {
-            w.tx.execute(
+        .raw_write("test", |w| {
+            w.tx().execute(
                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
                  INSERT INTO scratch (body) SELECT randomblob(1000) FROM n",
                 [rows],
@@ -53,7 +55,7 @@ fn count_in(c: &rusqlite::Connection) -> i64 {
 }
 
 fn count_rows(store: &Store) -> i64 {
-    store.read(|c| Ok(count_in(c))).unwrap()
+    store.raw_read(|c| Ok(count_in(c))).unwrap()
 }
 
 fn wal(store: &Store) -> PathBuf {
@@ -258,7 +260,7 @@ fn a_long_wal_waiting_for_its_restart_does_not_start_a_checkpoint_per_commit() {
         // coming while checkpoints run).
         let reader = &store;
         s.spawn(move || {
-            reader.read(|c| {
+            reader.raw_read(|c| {
                 count_in(c);
                 reading.send(()).unwrap();
                 finished.recv().unwrap();

@@ -3,6 +3,8 @@
 // Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use phr_core::store::testing::RawStore;
+
 mod common;
 
 use common::{PASS, kdf, write_row};
@@ -28,7 +30,7 @@ fn backup_of_an_unlocked_store_restores() {
     )
     .unwrap();
     let n: i64 = restored
-        .read(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
+        .raw_read(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
         .unwrap();
     assert_eq!(n, 1);
     assert_eq!(restored.store_id(), store.store_id());

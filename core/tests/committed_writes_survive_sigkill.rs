@@ -4,6 +4,8 @@
 // Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use phr_core::store::testing::RawStore;
+
 mod common;
 
 use common::{
@@ -83,7 +85,7 @@ fn committed_writes_survive_sigkill_at_random_moments() {
         let store = Store::unlock(dir.path(), Unlock::Passphrase(PASS))
             .unwrap_or_else(|e| panic!("run {run}: unlock after kill: {e:?}"));
         let present: BTreeSet<i64> = store
-            .read(|c| {
+            .raw_read(|c| {
                 let mut stmt = c.prepare("SELECT id FROM t")?;
                 let ids = stmt
                     .query_map([], |r| r.get(0))?

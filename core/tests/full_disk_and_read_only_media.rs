@@ -7,6 +7,8 @@
 // Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use phr_core::store::testing::RawStore;
+
 mod common;
 
 use common::{PASS, hashes, kdf, write_row};
@@ -91,7 +93,7 @@ fn free_bytes(dir: &Path) -> u64 {
 }
 
 fn rows_with_id(s: &Store, id: i64) -> i64 {
-    s.read(|c| Ok(c.query_row("SELECT count(*) FROM t WHERE id = ?1", [id], |r| r.get(0))?))
+    s.raw_read(|c| Ok(c.query_row("SELECT count(*) FROM t WHERE id = ?1", [id], |r| r.get(0))?))
         .unwrap()
 }
 
@@ -138,8 +140,8 @@ fn operations_on_a_full_disk_succeed_whole_or_change_nothing() {
             let before = hashes(&work);
             let result: phr_core::Result<()> = match op {
                 "write" => Store::unlock(&store_dir, Unlock::Passphrase(PASS)).and_then(|s| {
-                    s.write_as("tester", |w| {
-                        w.tx.execute("INSERT INTO t VALUES (1000, ?1)", ["y".repeat(50_000)])?;
+                    s.raw_write("tester", |w| {
+                        w.tx().execute("INSERT INTO t VALUES (1000, ?1)", ["y".repeat(50_000)])?;
                         common::record_written(w, 1000)
                     })
                 }),
@@ -245,11 +247,11 @@ fn a_store_on_a_read_only_file_system_opens_for_reading() {
     let s = Store::unlock(&dir, Unlock::Passphrase(PASS)).unwrap();
     assert!(s.is_read_only());
     let n: i64 = s
-        .read(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
+        .raw_read(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
         .unwrap();
     assert_eq!(n, 10);
     assert!(matches!(
-        s.write_as("tester", |w| Ok(w.tx.execute("DELETE FROM t", [])?)),
+        s.raw_write("tester", |w| Ok(w.tx().execute("DELETE FROM t", [])?)),
         Err(Error::ReadOnly)
     ));
     assert!(matches!(

@@ -7,6 +7,8 @@
 // Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use phr_core::store::testing::RawStore;
+
 mod common;
 
 use common::{PASS, child_env, integrity, kdf, spawn_child, write_row};
@@ -54,7 +56,7 @@ fn child_runs_one_operation() {
 
 fn rows(store: &Store) -> i64 {
     store
-        .read(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
+        .raw_read(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
         .unwrap()
 }
 

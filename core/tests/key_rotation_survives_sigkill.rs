@@ -5,6 +5,8 @@
 // Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use phr_core::store::testing::RawStore;
+
 mod common;
 
 use common::{PASS, Rng, integrity, kdf, protocol, spawn_child, stdout_lines, tell_parent};
@@ -43,7 +45,7 @@ fn key_slots(dir: &std::path::Path) -> usize {
 
 fn check_intact(store: &Store, run: usize) {
     let bad = store
-        .read(|c| {
+        .raw_read(|c| {
             let mut stmt = c.prepare("SELECT id, body FROM t ORDER BY id")?;
             let rows = stmt
                 .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
@@ -64,10 +66,10 @@ fn key_rotation_survives_sigkill_at_random_moments() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::create(dir.path(), PASS, kdf()).unwrap();
     store
-        .write_as("tester", |w| {
-            w.tx.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")?;
+        .raw_write("tester", |w| {
+            w.tx().execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")?;
             for id in 0..ROWS {
-                w.tx.execute(
+                w.tx().execute(
                     "INSERT INTO t VALUES (?1, ?2)",
                     rusqlite::params![id, body(id)],
                 )?;

@@ -4,6 +4,8 @@
 // Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use phr_core::store::testing::RawStore;
+
 mod common;
 
 use common::{PASS, integrity, kdf, write_row};
@@ -15,7 +17,7 @@ use phr_core::{Store, Unlock};
 /// version pragmas.
 fn schema(store: &Store) -> (Vec<String>, i64, i64) {
     store
-        .read(|c| {
+        .raw_read(|c| {
             let mut stmt = c.prepare(
                 "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master
                  ORDER BY type, name",

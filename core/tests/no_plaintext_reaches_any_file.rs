@@ -6,6 +6,8 @@
 // Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use phr_core::store::testing::RawStore;
+
 mod common;
 
 use common::{PASS, kdf, snapshot};
@@ -80,8 +82,8 @@ fn insert_markers(tx: &rusqlite::Transaction<'_>, from: i64) -> rusqlite::Result
 
 fn write_markers(store: &Store, from: i64) {
     store
-        .write_as("tester", |w| {
-            insert_markers(w.tx, from)?;
+        .raw_write("tester", |w| {
+            insert_markers(w.tx(), from)?;
             common::record_written(w, from)
         })
         .unwrap();
@@ -147,7 +149,7 @@ fn no_plaintext_reaches_any_file() {
     checkpoint();
     let store = Store::unlock(&store_dir, Unlock::Platform(&platform)).unwrap();
     let n: i64 = store
-        .read(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
+        .raw_read(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
         .unwrap();
     assert_eq!(n, 180, "the markers were really written");
     checkpoint();

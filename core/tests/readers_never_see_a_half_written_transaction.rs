@@ -3,6 +3,8 @@
 // Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use phr_core::store::testing::RawStore;
+
 mod common;
 
 use common::{PASS, Rng, kdf, record_written};
@@ -18,14 +20,14 @@ fn readers_never_see_a_half_written_transaction() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::create(dir.path(), PASS, kdf()).unwrap();
     store
-        .write_as("tester", |w| {
-            w.tx.execute_batch(
+        .raw_write("tester", |w| {
+            w.tx().execute_batch(
                 "CREATE TABLE acct (id INTEGER PRIMARY KEY, bal INTEGER NOT NULL);
                  CREATE TABLE left_side (id INTEGER PRIMARY KEY);
                  CREATE TABLE right_side (id INTEGER PRIMARY KEY);",
             )?;
             for id in 0..ACCOUNTS {
-                w.tx.execute("INSERT INTO acct VALUES (?1, ?2)", [id, START])?;
+                w.tx().execute("INSERT INTO acct VALUES (?1, ?2)", [id, START])?;
             }
             Ok(())
         })
@@ -39,7 +41,7 @@ fn readers_never_see_a_half_written_transaction() {
                 while !done.load(Ordering::SeqCst) {
                     // Separate statements in one read: they must see one snapshot.
                     let (sum, left, right, audit) = store
-                        .read(|c| {
+                        .raw_read(|c| {
                             let sum: i64 =
                                 c.query_row("SELECT sum(bal) FROM acct", [], |r| r.get(0))?;
                             let left: i64 =
@@ -68,14 +70,14 @@ fn readers_never_see_a_half_written_transaction() {
                 let to = rng.range(0, ACCOUNTS as u64) as i64;
                 let amount = rng.range(1, 50) as i64;
                 store
-                    .write_as("tester", |w| {
-                        w.tx.execute(
+                    .raw_write("tester", |w| {
+                        w.tx().execute(
                             "UPDATE acct SET bal = bal - ?1 WHERE id = ?2",
                             [amount, from],
                         )?;
-                        w.tx.execute("INSERT INTO left_side (id) VALUES (?1)", [i])?;
-                        w.tx.execute("UPDATE acct SET bal = bal + ?1 WHERE id = ?2", [amount, to])?;
-                        w.tx.execute("INSERT INTO right_side (id) VALUES (?1)", [i])?;
+                        w.tx().execute("INSERT INTO left_side (id) VALUES (?1)", [i])?;
+                        w.tx().execute("UPDATE acct SET bal = bal + ?1 WHERE id = ?2", [amount, to])?;
+                        w.tx().execute("INSERT INTO right_side (id) VALUES (?1)", [i])?;
                         record_written(w, i)
                     })
                     .unwrap();
@@ -85,7 +87,7 @@ fn readers_never_see_a_half_written_transaction() {
     });
     assert!(checks.load(Ordering::Relaxed) >= 30, "readers hardly ran");
     let left: i64 = store
-        .read(|c| Ok(c.query_row("SELECT count(*) FROM left_side", [], |r| r.get(0))?))
+        .raw_read(|c| Ok(c.query_row("SELECT count(*) FROM left_side", [], |r| r.get(0))?))
         .unwrap();
     assert_eq!(left, WRITES);
     assert_eq!(store.verify_audit().unwrap().broken, None);

@@ -4,6 +4,8 @@
 // Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use phr_core::store::testing::RawStore;
+
 mod common;
 
 use common::{PASS, assert_unchanged, hashes, kdf, write_row};
@@ -152,8 +154,8 @@ fn database_from_a_newer_schema_is_unsupported_version() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::create(dir.path(), PASS, kdf()).unwrap();
     store
-        .write_as("tester", |w| {
-            Ok(w.tx.execute_batch("PRAGMA user_version = 999")?)
+        .raw_write("tester", |w| {
+            Ok(w.tx().execute_batch("PRAGMA user_version = 999")?)
         })
         .unwrap();
     store.lock().unwrap();

@@ -6,6 +6,8 @@
 // Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use phr_core::store::testing::RawStore;
+
 mod common;
 
 use common::{PASS, integrity, kdf, write_row};
@@ -24,7 +26,7 @@ fn rotated_entries(store: &Store) -> usize {
 
 fn check(store: &Store, step: u8) {
     let n: i64 = store
-        .read(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
+        .raw_read(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
         .unwrap();
     assert_eq!(n, 50, "step {step}: rows lost");
     assert_eq!(integrity(store), "ok", "step {step}");

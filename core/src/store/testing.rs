@@ -127,3 +127,36 @@ pub fn wal_index(store: &Store) -> Result<WalIndex> {
     let inner = guard.as_ref().ok_or(Error::Locked)?;
     Ok(inner.checkpointer.wal())
 }
+
+/// The store's raw transactions, for the store's own behaviour tests (the product writes only
+/// through the Session, which authorizes and audits).
+pub trait RawStore {
+    /// [`Store::write_as`]: one IMMEDIATE transaction on the writer.
+    fn raw_write<T>(
+        &self,
+        actor: &str,
+        f: impl FnOnce(&super::WriteCtx<'_>) -> Result<T>,
+    ) -> Result<T>;
+    /// [`Store::read`]: one read transaction on a reader.
+    fn raw_read<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> Result<T>) -> Result<T>;
+}
+
+impl RawStore for Store {
+    fn raw_write<T>(
+        &self,
+        actor: &str,
+        f: impl FnOnce(&super::WriteCtx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.write_as(actor, f)
+    }
+    fn raw_read<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> Result<T>) -> Result<T> {
+        self.read(f)
+    }
+}
+
+impl<'a> super::WriteCtx<'a> {
+    /// The open transaction.
+    pub fn tx(&self) -> &'a rusqlite::Transaction<'a> {
+        self.tx
+    }
+}

@@ -80,9 +80,9 @@ impl Drop for Inner {
 
 /// What a write closure gets: the open transaction and a way to append its audit entry.
 pub struct WriteCtx<'a> {
-    pub tx: &'a Transaction<'a>,
+    pub(crate) tx: &'a Transaction<'a>,
     pub(crate) audit_keys: &'a AuditKeys,
-    pub now: DateTime<Utc>,
+    pub(crate) now: DateTime<Utc>,
     /// A read-only store: audit entries are kept here (not written) instead.
     pub(crate) unwritten: Option<&'a Mutex<Vec<AuditAction>>>,
 }
@@ -193,7 +193,7 @@ impl Store {
 
     /// Run `f` in one IMMEDIATE transaction on the writer connection; commit if it returns Ok.
     /// `actor` is unused here but names who asked, for symmetry with the audit entry `f` writes.
-    pub fn write_as<T>(
+    pub(crate) fn write_as<T>(
         &self,
         _actor: &str,
         f: impl FnOnce(&WriteCtx<'_>) -> Result<T>,
@@ -221,7 +221,7 @@ impl Store {
     }
 
     /// Run `f` on a reader connection inside one read transaction (a consistent snapshot).
-    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let guard = self.inner()?;
         let inner = guard.as_ref().ok_or(Error::Locked)?;
         let conn = inner.take_reader(&self.files.database)?;

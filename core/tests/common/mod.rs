@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use phr_core::audit::{AuditAction, NewAuditEntry};
+use phr_core::store::testing::RawStore;
 use phr_core::{KdfParams, Store};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -75,11 +76,11 @@ pub fn assert_unchanged(before: &BTreeMap<PathBuf, String>, dir: &Path, case: &s
 /// Create (if needed) the scratch table `t` and insert one row with its audit entry.
 pub fn write_row(store: &Store, id: i64, body: &str) {
     store
-        .write_as("tester", |w| {
-            w.tx.execute_batch(
+        .raw_write("tester", |w| {
+            w.tx().execute_batch(
                 "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
             )?;
-            w.tx.execute(
+            w.tx().execute(
                 "INSERT INTO t (id, body) VALUES (?1, ?2)",
                 rusqlite::params![id, body],
             )?;
@@ -103,7 +104,7 @@ pub fn record_written(w: &phr_core::store::WriteCtx<'_>, id: i64) -> phr_core::R
 /// `PRAGMA integrity_check` through a reader.
 pub fn integrity(store: &Store) -> String {
     store
-        .read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0))?))
+        .raw_read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0))?))
         .unwrap()
 }
 
