@@ -4,7 +4,7 @@
 
 use super::connection::{apply_writer_pragmas, quiet, read_db_salt};
 use super::keyring::{KeySlot, Keyring};
-use super::open::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, validate_passphrase};
+use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, validate_passphrase};
 use super::schema::{APPLICATION_ID, SCHEMA_VERSION, migrate_to};
 use super::staging::{self, Staging, sync_dir};
 use super::vault::{Store, lock, store_entry};

@@ -3,7 +3,7 @@
 
 use super::connection::{KeyCheck, open_keyed, read_db_salt};
 use super::keyring::Keyring;
-use super::open::{StoreFiles, Unlock};
+use super::files::{StoreFiles, Unlock};
 use super::vault::{Store, lock};
 use crate::error::{Error, Result};
 use rusqlite::Connection;

@@ -205,3 +205,27 @@ pub(crate) fn apply_writer_pragmas(conn: &Connection) -> Result<()> {
     conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
     Ok(())
 }
+
+/// Open another connection (a reader) to an unlocked store.
+pub(crate) fn open_reader(path: &Path, key: &SecretKey, read_only: bool) -> Result<Connection> {
+    if read_only {
+        // The same way the store was opened (read-only, or immutable on a read-only disk).
+        return match open_keyed(path, key)? {
+            KeyCheck::Opened(conn) => {
+                apply_pragmas(&conn)?;
+                Ok(conn)
+            }
+            KeyCheck::Rejected => Err(Error::CorruptStore {
+                reason: "the database file phr.db cannot be decrypted",
+            }),
+        };
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    apply_key(&conn, key)?;
+    apply_pragmas(&conn)?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })?;
+    Ok(conn)
+}

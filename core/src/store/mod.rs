@@ -7,6 +7,7 @@ mod checkpoint;
 mod checkpoint_hooks;
 mod connection;
 pub mod crash;
+mod files;
 mod keyring;
 mod open;
 mod platform;
@@ -18,7 +19,7 @@ mod wal_counts;
 
 pub use check::IntegrityReport;
 pub use keyring::KEYRING_FORMAT;
-pub use open::{StoreFiles, Unlock};
+pub use files::{StoreFiles, Unlock};
 pub use platform::{InMemoryKeyStore, PlatformKeyError, PlatformKeyStore};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use vault::Store;

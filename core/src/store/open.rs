@@ -1,61 +1,17 @@
 //! Creating a store and unlocking an existing one.
 
-use super::connection::{KeyCheck, apply_key, apply_writer_pragmas, open_keyed, read_db_salt};
+use super::connection::{KeyCheck, apply_writer_pragmas, open_keyed, read_db_salt};
 use super::keyring::{KeySlot, Keyring};
-use super::platform::PlatformKeyStore;
 use super::schema::{SCHEMA_VERSION, check_compatible, migrate_to};
 use super::staging::{self, Staging};
+use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, Unlock, validate_passphrase};
 use super::vault::Store;
 use crate::audit::{self, AuditAction, AuditKeys, NewAuditEntry};
 use crate::clock::Clock;
 use crate::crypto::{KdfParams, SecretKey, fill_random};
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
-use std::path::{Path, PathBuf};
-
-/// The files of one store, all in one folder.
-#[derive(Debug, Clone)]
-pub struct StoreFiles {
-    pub dir: PathBuf,
-    pub database: PathBuf,
-    pub keyring: PathBuf,
-}
-
-impl StoreFiles {
-    pub fn in_dir(dir: impl AsRef<Path>) -> Self {
-        let dir = dir.as_ref().to_path_buf();
-        StoreFiles {
-            database: dir.join("phr.db"),
-            keyring: dir.join("phr.keyring"),
-            dir,
-        }
-    }
-
-    /// Whether a store (its database) exists here.
-    pub fn exists(&self) -> bool {
-        self.database.exists()
-    }
-}
-
-/// How to unlock: the resident's passphrase/PIN, or the platform keystore.
-pub enum Unlock<'a> {
-    Passphrase(&'a str),
-    Platform(&'a dyn PlatformKeyStore),
-}
-
-/// The actor recorded for store-level events (unlock, lock, key changes), before any person acts.
-pub(crate) const DEVICE_ACTOR: &str = "device";
-pub(crate) const STORE_SUBJECT: &str = "store";
-
-pub(crate) fn validate_passphrase(field: &str, p: &str) -> Result<()> {
-    if p.chars().count() < 6 {
-        return Err(Error::invalid(field, "must be at least 6 characters"));
-    }
-    if p.chars().count() > 1024 {
-        return Err(Error::invalid(field, "must be at most 1024 characters"));
-    }
-    Ok(())
-}
+use std::path::Path;
 
 impl Store {
     /// Create a new, empty store in `dir`, protected by `passphrase`.
@@ -356,26 +312,3 @@ fn apply_key_check_only(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Open another connection (a reader) to an unlocked store.
-pub(crate) fn open_reader(path: &Path, key: &SecretKey, read_only: bool) -> Result<Connection> {
-    if read_only {
-        // The same way the store was opened (read-only, or immutable on a read-only disk).
-        return match open_keyed(path, key)? {
-            KeyCheck::Opened(conn) => {
-                super::connection::apply_pragmas(&conn)?;
-                Ok(conn)
-            }
-            KeyCheck::Rejected => Err(Error::CorruptStore {
-                reason: "the database file phr.db cannot be decrypted",
-            }),
-        };
-    }
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)?;
-    apply_key(&conn, key)?;
-    super::connection::apply_pragmas(&conn)?;
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    })?;
-    Ok(conn)
-}

@@ -7,7 +7,7 @@
 
 use super::connection::read_db_salt;
 use super::keyring::Keyring;
-use super::open::StoreFiles;
+use super::files::StoreFiles;
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,8 @@
 
 use super::checkpoint::Checkpointer;
 use super::keyring::{KeySlot, Keyring, PendingChange, Wrap};
-use super::open::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, open_reader, validate_passphrase};
+use super::connection::open_reader;
+use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, validate_passphrase};
 use super::platform::PlatformKeyStore;
 use crate::audit::{self, AuditAction, AuditEntry, AuditKeys, AuditReport, NewAuditEntry};
 use crate::clock::Clock;

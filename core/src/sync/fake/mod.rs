@@ -10,17 +10,19 @@
 //! matching requests, or seeded random at a rate. A handle is cheap to clone and every clone
 //! is the same server, so a test keeps one to look inside while sync uses another.
 
+mod data;
 mod faults;
 mod search;
 mod server;
 
 pub use faults::{Fault, On};
-pub use server::BASE;
+pub use data::BASE;
 
 use super::transport::{Method, Request, Response, Transport, Unreachable};
 use faults::RandomFaults;
 use serde_json::{Value, json};
-use server::{Answer, Data, Interaction};
+use data::{Answer, Data};
+use server::Interaction;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -291,10 +293,10 @@ fn before(f: &Fault, r: &Request<'_>) -> Option<Response> {
     match f {
         Fault::Status(s) => Some(Response::json(
             *s,
-            &server::outcome("error", "injected fault"),
+            &data::outcome("error", "injected fault"),
         )),
         Fault::TooManyRequests { retry_after_s } => {
-            let mut resp = Response::json(429, &server::outcome("error", "slow down"));
+            let mut resp = Response::json(429, &data::outcome("error", "slow down"));
             resp.headers
                 .push(("retry-after".into(), retry_after_s.to_string()));
             Some(resp)

@@ -4,7 +4,7 @@
 //! something this server does not know.
 
 use super::Behaviour;
-use super::server::{BASE, Data};
+use super::data::{BASE, Data};
 use chrono::{DateTime, FixedOffset};
 use serde_json::{Value, json};
 use std::collections::HashSet;
