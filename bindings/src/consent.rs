@@ -1,10 +1,13 @@
 //! Dynamic consent across the FFI: the operator profile, the toggles with their history,
-//! receipts and the outbox. Every decision and the default-deny gate are the core's.
+//! receipts and the outbox. Every decision and the default-deny gate are the core's, and so is
+//! queueing: a record written goes to the outbox for every recipient consent permits
+//! (standing consent), so the app never queues by hand.
 
 use crate::error::Result;
 use crate::session::PhrSession;
 use phr_core::consent::{
     ConsentDirective, ConsentRequest, ConsentState, DataCategory, OperatorProfile, OutboxItem,
+    Reconsent,
 };
 
 /// The receipt of one consent decision, as the app shows and shares it.
@@ -21,11 +24,19 @@ pub struct ConsentReceiptText {
 
 #[uniffi::export]
 impl PhrSession {
-    /// Use the operator profile the municipality or provider publishes (JSON), after the core
-    /// validated it (municipal restrictions, purposes with recipients and categories).
-    pub fn set_operator_profile_json(&self, json: String) -> Result<()> {
+    /// Install the operator profile the municipality or provider publishes (JSON), after the
+    /// core validated it (municipal restrictions, purposes with recipients and categories). It
+    /// is kept in the store: later sessions use it without being given it again. Returns its
+    /// version; a new version may ask the resident to decide again ([`Self::reconsent_needed`]).
+    pub fn set_operator_profile_json(&self, json: String) -> Result<i64> {
         let profile = OperatorProfile::from_json(&json)?;
         Ok(self.session().set_operator_profile(profile)?)
+    }
+
+    /// The permits a newer profile version asks the resident to decide again, with what
+    /// changed; what they cover is not shared until then.
+    pub fn reconsent_needed(&self, actor: String, subject: String) -> Result<Vec<Reconsent>> {
+        Ok(self.session().reconsent_needed(&actor, &subject)?)
     }
 
     /// The profile in use: recipients, purposes and notices for the consent screen.
@@ -67,22 +78,6 @@ impl PhrSession {
         Ok(self
             .session()
             .withdraw(&actor, &subject, &recipient, &categories, &purposes)?)
-    }
-
-    /// Queue records for a recipient and purpose; only what consent permits now is queued.
-    /// Returns how many were queued.
-    pub fn queue_for_release(
-        &self,
-        actor: String,
-        subject: String,
-        recipient: String,
-        purpose: String,
-        record_ids: Vec<String>,
-    ) -> Result<u64> {
-        Ok(self
-            .session()
-            .queue_for_release(&actor, &subject, &recipient, &purpose, &record_ids)?
-            as u64)
     }
 
     /// What waits to leave the device (with the status a server last refused an item with).

@@ -31,6 +31,11 @@ pub enum PhrError {
     /// The server refused the request as a whole (HTTP status).
     #[error("the server refused the request (HTTP {status})")]
     ServerRejected { status: u16 },
+    /// The server answered what no honest FHIR server does (`what`: a redirect, not FHIR JSON,
+    /// an OperationOutcome instead of a Bundle, over the size, count or time cap): nothing it
+    /// sent was used; retrying does not help.
+    #[error("the server misbehaved: {what}")]
+    ServerMisbehaved { what: String },
     /// The server wants new credentials (a refreshed token was refused too).
     #[error("the server needs new credentials")]
     AuthRequired,
@@ -73,6 +78,7 @@ impl From<Error> for PhrError {
             Error::NotPermitted { action } => PhrError::NotPermitted { action },
             Error::Offline => PhrError::Offline,
             Error::ServerRejected { status } => PhrError::ServerRejected { status },
+            Error::ServerMisbehaved { what } => PhrError::ServerMisbehaved { what },
             Error::AuthRequired => PhrError::AuthRequired,
             Error::TlsUnavailable => PhrError::TlsUnavailable,
             Error::Busy => PhrError::Busy,

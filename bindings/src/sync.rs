@@ -24,14 +24,25 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for TokenError {
 }
 
 /// Implemented by the app (its OAuth client). Tokens are secrets: the core never logs them; the
-/// one a server accepts is kept in the encrypted store for the next sync.
+/// one a server accepts is kept in the encrypted store for the next sync with that recipient at
+/// that origin. A token is only ever sent to `origin` (`https://host[:port]` of the recipient's
+/// endpoint in the operator profile).
 #[uniffi::export(with_foreign)]
 pub trait SyncTokenProvider: Send + Sync {
-    /// The token for `recipient`'s server; `None` = use the one kept from an earlier sync.
-    fn token(&self, recipient: String) -> std::result::Result<Option<String>, TokenError>;
+    /// The token for `recipient`'s server at `origin`; `None` = use the one kept from an
+    /// earlier sync with that origin.
+    fn token(
+        &self,
+        recipient: String,
+        origin: String,
+    ) -> std::result::Result<Option<String>, TokenError>;
     /// The server refused the token (401): a fresh one, or `None` if the user must sign in.
     /// Asked at most once per sync.
-    fn refresh(&self, recipient: String) -> std::result::Result<Option<String>, TokenError>;
+    fn refresh(
+        &self,
+        recipient: String,
+        origin: String,
+    ) -> std::result::Result<Option<String>, TokenError>;
 }
 
 /// Implemented by the app: where a sync is. Called on the syncing thread, never while a
@@ -49,7 +60,8 @@ pub trait SyncListener: Send + Sync {
 /// How to sync. `SyncSettings::default()` on the app side is the production setting.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct SyncSettings {
-    /// The server's FHIR base URL; `None` = the recipient's endpoint in the operator profile.
+    /// Only a test server on loopback (127.0.0.1, ::1, localhost) may replace the recipient's
+    /// endpoint in the operator profile; `None` (production) = that endpoint.
     #[uniffi(default = None)]
     pub server_url: Option<String>,
     /// Accept plain http to 127.0.0.1/::1/localhost (tests and local demos only).
@@ -78,12 +90,25 @@ pub struct SyncSummary {
     /// Copies the recipient keeps, now labelled withdrawn.
     pub marked: u64,
     pub withheld: u64,
+    /// Items held back until the resident decides again (a new profile version).
+    pub awaiting_reconsent: u64,
+    /// The subject's Patient (only the released details) was sent / removed there.
+    pub patient_sent: bool,
+    pub patient_removed: bool,
+    /// Deleted copies whose history the server removed too, and those whose history it
+    /// keeps under its own retention policy (it offers no `$expunge`).
+    pub expunged: u64,
+    pub history_kept: u64,
     pub rejected: Vec<RejectedItem>,
     pub deferred: u64,
     pub pulled: u64,
     pub imported: u64,
     pub updated: u64,
     pub skipped: u64,
+    /// Pulled resources refused as not about the subject.
+    pub foreign: u64,
+    /// Pulled resources kept beside a record entered here or from another source.
+    pub conflicts: u64,
     pub requests: u32,
     pub retries: u32,
     /// Outbox items still waiting for this recipient.
@@ -98,12 +123,19 @@ impl From<SyncReport> for SyncSummary {
             withdrawals: r.withdrawals as u64,
             marked: r.marked as u64,
             withheld: r.withheld as u64,
+            awaiting_reconsent: r.awaiting_reconsent as u64,
+            patient_sent: r.patient_sent,
+            patient_removed: r.patient_removed,
+            expunged: r.expunged as u64,
+            history_kept: r.history_kept as u64,
             rejected: r.rejected,
             deferred: r.deferred as u64,
             pulled: r.pulled as u64,
             imported: r.imported as u64,
             updated: r.updated as u64,
             skipped: r.skipped as u64,
+            foreign: r.foreign as u64,
+            conflicts: r.conflicts as u64,
             requests: r.requests,
             retries: r.retries,
             remaining: r.remaining as u64,
@@ -115,11 +147,17 @@ impl From<SyncReport> for SyncSummary {
 struct ForeignTokens(Arc<dyn SyncTokenProvider>);
 
 impl TokenProvider for ForeignTokens {
-    fn token(&self, recipient: &str) -> Option<String> {
-        self.0.token(recipient.to_owned()).ok().flatten()
+    fn token(&self, recipient: &str, origin: &str) -> Option<String> {
+        self.0
+            .token(recipient.to_owned(), origin.to_owned())
+            .ok()
+            .flatten()
     }
-    fn refresh(&self, recipient: &str) -> Option<String> {
-        self.0.refresh(recipient.to_owned()).ok().flatten()
+    fn refresh(&self, recipient: &str, origin: &str) -> Option<String> {
+        self.0
+            .refresh(recipient.to_owned(), origin.to_owned())
+            .ok()
+            .flatten()
     }
 }
 

@@ -85,7 +85,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ClinicalInput::Observation(ObservationInput::simple(t, v, at))
         })
         .collect();
-    let ids = s.add_records(h, h, inputs, Provenance::Device, None)?;
+    s.add_records(h, h, inputs, Provenance::Device, None)?;
+    // The permit queues every record it covers (standing consent).
     s.set_consent(
         h,
         h,
@@ -95,7 +96,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &["specific_health_guidance"],
         ),
     )?;
-    let queued = s.queue_for_release(h, h, "health-dept", "specific_health_guidance", &ids)?;
+    let queued = s.pending_outbox(h, h)?.len();
     assert_eq!(queued, N);
 
     let options = SyncOptions {

@@ -27,8 +27,11 @@ pub enum Action {
     ViewAudit,
     /// Change the subject's consent directives (dynamic consent).
     ManageConsent,
-    /// Release records to a recipient (export, share, sync) — always also through the consent gate.
+    /// Release records to a recipient (a gated export, sync) — always also through the consent gate.
     Share,
+    /// Export the whole record, ungated (the subject's own copy, their right of access): a
+    /// proxy needs its own `export` scope, `share` is not enough.
+    Export,
     /// Grant or revoke delegations on the subject's record (family-manager mode).
     ManageDelegations,
     /// End every representative grant on one's own record (a minor come of age): the
@@ -46,6 +49,7 @@ impl Action {
             Action::ViewAudit => "view_audit",
             Action::ManageConsent => "manage_consent",
             Action::Share => "share",
+            Action::Export => "export",
             Action::ManageDelegations => "manage_delegations",
             Action::TakeControl => "take_control",
         }
@@ -60,6 +64,7 @@ impl Action {
             Action::Record | Action::Erase => Some(Scope::Record),
             Action::ManageConsent => Some(Scope::ManageConsent),
             Action::Share => Some(Scope::Share),
+            Action::Export => Some(Scope::Export),
             Action::ManageDelegations => Some(Scope::ManageDelegations),
             Action::ManagePersons | Action::TakeControl => None,
         }

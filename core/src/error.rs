@@ -49,6 +49,12 @@ pub enum Error {
     /// Items it refused one by one are reported in the sync report instead.
     #[error("the server refused the request (HTTP {status})")]
     ServerRejected { status: u16 },
+    /// The recipient's server answered what no honest FHIR server answers (`what` says which:
+    /// a redirect, a body that is not FHIR JSON, an OperationOutcome where a Bundle belongs,
+    /// an answer over the size, count or time cap). Nothing it sent was used; retrying will
+    /// not help: the operator must look at its server.
+    #[error("the server misbehaved: {what}")]
+    ServerMisbehaved { what: String },
     /// The server refused the credentials even after one refresh: sign in again.
     #[error("the server needs you to sign in again")]
     AuthRequired,

@@ -169,14 +169,10 @@ fn withdrawal_is_a_new_deny_that_wins_and_the_history_keeps_both() {
 #[test]
 fn withdrawal_deletes_pending_outbox_items_and_queues_a_notice_at_once() {
     let (_d, s, h, _) = session();
-    let recs = records_of(&s, &h);
-    let ids: Vec<String> = recs.iter().map(|r| r.meta.id.clone()).collect();
+    records_of(&s, &h);
     // Nothing is queued without consent.
-    assert_eq!(
-        s.queue_for_release(&h, &h, "walking-campaign", WALKING, &ids)
-            .unwrap(),
-        0
-    );
+    assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+    // A permit queues the existing records it covers (standing consent).
     s.set_consent(
         &h,
         &h,
@@ -193,22 +189,15 @@ fn withdrawal_deletes_pending_outbox_items_and_queues_a_notice_at_once() {
         ),
     )
     .unwrap();
-    assert_eq!(
-        s.queue_for_release(&h, &h, "walking-campaign", WALKING, &ids)
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        s.queue_for_release(&h, &h, "health-dept", GUIDANCE, &ids)
-            .unwrap(),
-        2
-    );
-    // Queuing twice adds nothing.
-    assert_eq!(
-        s.queue_for_release(&h, &h, "health-dept", GUIDANCE, &ids)
-            .unwrap(),
-        0
-    );
+    // The steps for walking; the checkup and the blood pressure for guidance.
+    assert_eq!(s.pending_outbox(&h, &h).unwrap().len(), 3);
+    // The same permit again queues nothing twice.
+    s.set_consent(
+        &h,
+        &h,
+        ConsentRequest::permit("health-dept", &[DataCategory::Checkup], &[GUIDANCE]),
+    )
+    .unwrap();
     assert_eq!(s.pending_outbox(&h, &h).unwrap().len(), 3);
     let w = s
         .withdraw(
@@ -394,7 +383,7 @@ fn a_proxy_without_manage_consent_can_never_change_consent() {
 }
 
 #[test]
-fn another_person_cannot_release_or_queue_a_subjects_records() {
+fn another_person_cannot_release_a_subjects_records() {
     let (_d, s, h, t) = session();
     let recs = records_of(&s, &h);
     s.set_consent(
@@ -405,11 +394,6 @@ fn another_person_cannot_release_or_queue_a_subjects_records() {
     .unwrap();
     assert!(matches!(
         s.release(&t, &h, "health-dept", GUIDANCE, &recs),
-        Err(Error::NotPermitted { .. })
-    ));
-    let ids = vec![recs[0].meta.id.clone()];
-    assert!(matches!(
-        s.queue_for_release(&t, &h, "health-dept", GUIDANCE, &ids),
         Err(Error::NotPermitted { .. })
     ));
     // Records of one subject never pass the gate under another subject's consent.
@@ -497,11 +481,9 @@ fn an_erased_record_leaves_the_outbox_too() {
         ConsentRequest::permit("health-dept", &[DataCategory::Checkup], &[GUIDANCE]),
     )
     .unwrap();
-    assert_eq!(
-        s.queue_for_release(&h, &h, "health-dept", GUIDANCE, &[recs[0].meta.id.clone()])
-            .unwrap(),
-        1
-    );
+    let pending = s.pending_outbox(&h, &h).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].record_id.as_deref(), Some(recs[0].meta.id.as_str()));
     s.erase_all_records(&h, &h).unwrap();
     assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
 }

@@ -32,10 +32,11 @@ use std::cell::Cell;
 const RECIPIENTS: [&str; 3] = ["r-a", "r-b", "r-c"];
 const PURPOSES: [&str; 3] = ["p_one", "p_two", "p_three"];
 
-/// A business profile offering every category for every purpose to every recipient, so only
-/// consent decides.
+/// A business profile offering every category of records for every purpose to every
+/// recipient, so only consent decides. (Demographics are not a record category: the gate's
+/// release of them is tested in `consent_end_to_end_proptest.rs`.)
 fn open_profile() -> OperatorProfile {
-    let cats: Vec<&str> = DataCategory::ALL.iter().map(|c| c.as_str()).collect();
+    let cats: Vec<&str> = DataCategory::ALL[..8].iter().map(|c| c.as_str()).collect();
     let purposes: Vec<serde_json::Value> = PURPOSES
         .iter()
         .map(|p| {
@@ -135,6 +136,7 @@ fn to_directive(i: usize, m: &ModelDirective, subject: &str) -> ConsentDirective
         decided_by: subject.into(),
         delegation: None,
         notice_version: "v1".into(),
+        needs_reconsent: false,
     }
 }
 
@@ -222,6 +224,7 @@ fn body_for(cat: usize) -> RecordBody {
         DataCategory::Notes => RecordBody::Note(Note {
             text: "メモ".into(),
         }),
+        DataCategory::Demographics => unreachable!("not a record category"),
     }
 }
 

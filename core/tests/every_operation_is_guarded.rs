@@ -59,7 +59,7 @@ const DEVICE_LEVEL: &[(&str, &str)] = &[
     ),
     (
         "set_operator_profile",
-        "the operator's published profile, not a subject's data",
+        "installs the operator's published profile, not a subject's data",
     ),
     (
         "operator_profile",
@@ -288,17 +288,7 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
         s.release(o, t, "health-dept", purpose, std::slice::from_ref(&r))
             .map(|_| ()),
     );
-    check(
-        "queue_for_release",
-        s.queue_for_release(
-            o,
-            t,
-            "health-dept",
-            purpose,
-            std::slice::from_ref(&r.meta.id),
-        )
-        .map(|_| ()),
-    );
+    check("reconsent_needed", s.reconsent_needed(o, t).map(|_| ()));
     check("pending_outbox", s.pending_outbox(o, t).map(|_| ()));
     check(
         "export_fhir",

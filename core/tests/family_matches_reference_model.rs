@@ -16,20 +16,22 @@ use proptest::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-const SCOPES: [Scope; 5] = [
+const SCOPES: [Scope; 6] = [
     Scope::View,
     Scope::Record,
     Scope::ManageConsent,
     Scope::Share,
     Scope::ManageDelegations,
+    Scope::Export,
 ];
-const ACTIONS: [Action; 9] = [
+const ACTIONS: [Action; 10] = [
     Action::View,
     Action::Record,
     Action::Erase,
     Action::ViewAudit,
     Action::ManageConsent,
     Action::Share,
+    Action::Export,
     Action::ManageDelegations,
     Action::ManagePersons,
     Action::TakeControl,
@@ -109,6 +111,8 @@ fn needed_bit(a: Action) -> Option<u8> {
         Action::ManageConsent => Some(2),
         Action::Share => Some(3),
         Action::ManageDelegations => Some(4),
+        // The whole record, ungated: a scope of its own, not implied by share.
+        Action::Export => Some(5),
         Action::ManagePersons | Action::TakeControl => None,
     }
 }
@@ -268,7 +272,7 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     let p = 0usize..4;
     prop_oneof![
-        3 => (p.clone(), p.clone(), p.clone(), 1u8..32, prop::option::of(-2i64..3), prop::option::of(-1i64..9), prop::option::of(0usize..3))
+        3 => (p.clone(), p.clone(), p.clone(), 1u8..64, prop::option::of(-2i64..3), prop::option::of(-1i64..9), prop::option::of(0usize..3))
             // Offsets in half days, so periods begin and end exactly at the instants checked.
             .prop_map(|(actor, subject, grantee, scopes, from, until, basis)| Op::Grant {
                 actor, subject, grantee, scopes, from: from.map(|f| f * HALF_DAY), until: until.map(|u| u * HALF_DAY), basis
@@ -359,7 +363,7 @@ proptest! {
                     let bases = [RepresentativeBasis::ParentOfMinor, RepresentativeBasis::Guardian, RepresentativeBasis::WrittenConsent];
                     let req = NewDelegation {
                         grantee: Grantee::Person(ids[grantee].clone()),
-                        scopes: (0..5).filter(|b| scopes & (1 << b) != 0).map(|b| SCOPES[b]).collect(),
+                        scopes: (0..6).filter(|b| scopes & (1 << b) != 0).map(|b| SCOPES[b]).collect(),
                         valid_from: from.map(|f| now + f),
                         valid_until: until.map(|u| now + u),
                         representative_basis: basis.map(|b| bases[b]),

@@ -55,15 +55,34 @@ fn a_first_sync_pushes_each_queued_record_once_tagged_with_this_store() {
 #[test]
 fn a_record_the_gate_no_longer_releases_is_withheld_not_sent() {
     let (_d, s, h, ids) = seeded(5, 5);
-    // The operator stops offering body measurements for guidance after they were queued.
+    // The operator stops offering body measurements for guidance after they were queued: a new
+    // profile version, so the guidance permit waits for the resident to decide again (S-09).
     s.set_operator_profile(profile_with(|p| {
         let g = p.purposes.iter_mut().find(|x| x.code == GUIDANCE).unwrap();
         g.categories.retain(|c| *c != DataCategory::Body);
     }))
     .unwrap();
     let fake = FakeFhir::new();
+    // The pulses wait for that decision; the weights, no longer offered at all, are withheld
+    // and leave the outbox.
     let r = sync(&s, &h, &fake).unwrap();
-    assert_eq!((r.pushed, r.withheld, r.remaining), (5, 5, 0), "{r:?}");
+    assert_eq!((r.pushed, r.awaiting_reconsent, r.withheld), (0, 5, 5), "{r:?}");
+    assert_eq!(r.remaining, 5, "held back, not dropped");
+    assert!(fake.ids("Observation").is_empty());
+    let waiting = s.reconsent_needed(&h, &h).unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].changes, [format!("purpose.{GUIDANCE}.categories")]);
+
+    // The resident decides again for what is still offered: the pulses go.
+    s.set_consent(
+        &h,
+        &h,
+        ConsentRequest::permit(RECIPIENT, &[DataCategory::Vitals], &[GUIDANCE]),
+    )
+    .unwrap();
+    assert!(s.reconsent_needed(&h, &h).unwrap().is_empty());
+    let r = sync(&s, &h, &fake).unwrap();
+    assert_eq!((r.pushed, r.withheld, r.remaining), (5, 0, 0), "{r:?}");
     let held: BTreeSet<String> = fake.ids("Observation").into_iter().collect();
     assert_eq!(held, ids[..5].iter().cloned().collect());
 }
@@ -146,9 +165,14 @@ fn a_withdrawal_spares_a_copy_another_purpose_still_holds() {
         phr_core::consent::ConsentRequest::permit(RECIPIENT, &[DataCategory::Vitals], &[both]),
     )
     .unwrap();
+    // The permit queued the three pulses for the second purpose too.
+    let for_both = s.pending_outbox(&h, &h).unwrap();
     assert_eq!(
-        s.queue_for_release(&h, &h, RECIPIENT, both, &ids).unwrap(),
-        3
+        for_both
+            .iter()
+            .filter(|i| i.purpose.as_deref() == Some(both))
+            .count(),
+        ids.len()
     );
     let fake = FakeFhir::new();
     assert_eq!(
@@ -177,12 +201,11 @@ fn a_withdrawal_spares_a_copy_another_purpose_still_holds() {
 
 #[test]
 fn a_recipient_that_keeps_copies_gets_them_labelled_withdrawn_and_erasure_still_deletes() {
-    let (_d, s, h, ids) = seeded(5, 5);
-    s.set_operator_profile(profile_with(|p| {
+    let keeps = profile_with(|p| {
         let r = p.recipients.iter_mut().find(|r| r.id == RECIPIENT).unwrap();
         r.on_withdrawal = OnWithdrawal::Mark;
-    }))
-    .unwrap();
+    });
+    let (_d, s, h, ids) = seeded_with(keeps, 5, 5);
     let fake = FakeFhir::new();
     assert_eq!(sync(&s, &h, &fake).unwrap().pushed, 10);
 
@@ -339,7 +362,8 @@ fn progress_is_told_after_each_withdrawal_push_batch_and_pull_page() {
     sync(&s, &h, &fake).unwrap();
     s.withdraw(&h, &h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
         .unwrap();
-    let ids: Vec<String> = (0..12)
+    // Written after the permit: each goes to the outbox as it is logged (standing consent).
+    let _ids: Vec<String> = (0..12)
         .map(|n| {
             s.log_observation(
                 &h,
@@ -355,8 +379,6 @@ fn progress_is_told_after_each_withdrawal_push_batch_and_pull_page() {
             .id
         })
         .collect();
-    s.queue_for_release(&h, &h, RECIPIENT, GUIDANCE, &ids)
-        .unwrap();
     let seen = Phases::default();
     s.sync_over(&h, &h, RECIPIENT, &options(), &seen, &mut fake.clone())
         .unwrap();
@@ -424,8 +446,7 @@ fn an_erased_checkup_takes_every_line_ever_sent_with_it() {
         )
         .unwrap();
     let id = c.meta.id.clone();
-    s.queue_for_release(&h, &h, RECIPIENT, GUIDANCE, std::slice::from_ref(&id))
-        .unwrap();
+    assert_eq!(s.pending_outbox(&h, &h).unwrap().len(), 1, "queued as written");
     let fake = FakeFhir::new();
     sync(&s, &h, &fake).unwrap();
     assert_eq!(fake.ids("Observation").len(), 2, "two lines");

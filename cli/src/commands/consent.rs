@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 #[derive(Args)]
 pub struct ConsentArgs {
-    /// Operator profile (JSON); defaults to the embedded municipal sample.
+    /// Install this operator profile (JSON) in the store; default: the one installed earlier
+    /// (the embedded municipal sample on a store that has none).
     #[arg(long, env = "PHR_OPERATOR_PROFILE", global = true)]
     profile: Option<PathBuf>,
     #[command(subcommand)]
@@ -33,7 +34,7 @@ enum ConsentCmd {
         #[arg(long)]
         purpose: String,
         /// Categories, comma-separated: checkup, vitals, body, lifelog, immunization,
-        /// medication, condition_allergy, notes.
+        /// medication, condition_allergy, notes, demographics.
         #[arg(long)]
         categories: String,
         /// Last day of the permission (YYYY-MM-DD, inclusive); default: until withdrawn.
@@ -71,12 +72,20 @@ enum ReceiptFormat {
     Fhir,
 }
 
-/// The profile from a file, or the embedded municipal sample.
-pub fn load_profile(path: Option<&Path>) -> CliResult<OperatorProfile> {
+/// The operator profile in force: `path` is installed in the store (a new version when it
+/// differs from the one in force); without it, the one installed earlier; on a store that has
+/// none yet, the embedded municipal sample is installed.
+pub fn use_profile(s: &Session, path: Option<&Path>) -> CliResult {
     match path {
-        Some(p) => Ok(OperatorProfile::from_json(&std::fs::read_to_string(p)?)?),
-        None => Ok(samples::municipality()),
+        Some(p) => {
+            s.set_operator_profile(OperatorProfile::from_json(&std::fs::read_to_string(p)?)?)?;
+        }
+        None if s.operator_profile().is_err() => {
+            s.set_operator_profile(samples::municipality())?;
+        }
+        None => {}
     }
+    Ok(())
 }
 
 fn purposes(s: &str) -> CliResult<Vec<String>> {
@@ -109,8 +118,7 @@ fn end_of_day(tz: &str, date: &str) -> CliResult<Stamp> {
 
 pub fn run(ctx: &Ctx, a: ConsentArgs) -> CliResult {
     let o = ctx.open()?;
-    o.session
-        .set_operator_profile(load_profile(a.profile.as_deref())?)?;
+    use_profile(&o.session, a.profile.as_deref())?;
     let (s, actor, subject) = (&o.session, o.actor.as_str(), o.subject.as_str());
     match a.cmd {
         ConsentCmd::Show => print_state(s, actor, subject)?,
@@ -207,9 +215,23 @@ pub fn describe(d: &consent::ConsentDirective) -> String {
     )
 }
 
-/// The toggles, purpose by purpose.
+/// The toggles, purpose by purpose, and what a new profile version asks to decide again.
 pub fn print_state(s: &Session, actor: &str, subject: &str) -> CliResult {
     let state = s.consent_state(actor, subject)?;
+    for r in s.reconsent_needed(actor, subject)? {
+        println!(
+            "decide again: {} [{}] for {} (profile version {} changed: {})",
+            r.recipient,
+            r.categories
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            r.purposes.join(","),
+            r.profile_version,
+            r.changes.join(", ")
+        );
+    }
     println!(
         "operator: {} (privacy notice {})",
         state.operator, state.current_notice
@@ -224,7 +246,13 @@ pub fn print_state(s: &Session, actor: &str, subject: &str) -> CliResult {
                 "  {:<18} {:<18} {}{}",
                 t.recipient,
                 t.category.as_str(),
-                if t.permitted { "shared" } else { "not shared" },
+                if t.permitted {
+                    "shared"
+                } else if t.awaiting_reconsent {
+                    "not shared until you decide again (the operator changed its terms)"
+                } else {
+                    "not shared"
+                },
                 t.until
                     .filter(|_| t.permitted)
                     .map(|u| {

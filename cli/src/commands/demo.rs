@@ -604,15 +604,18 @@ fn share(s: &Session, h: &str) -> CliResult {
         out.permitted().len(),
         out.withheld_count()
     );
-    let steps: Vec<String> = listed(RecordFilter {
-        observation_type: Some(ObservationType::Steps),
-        ..Default::default()
-    })?
-    .iter()
-    .map(|r| r.meta.id.clone())
-    .collect();
-    let queued = s.queue_for_release(h, h, "walking-campaign", WALKING, &steps)?;
-    println!("  outbox: {queued} step record(s) queued for walking-campaign");
+    // Standing consent: each permit queued the records it covers, as later writes will be.
+    let queued = |to: &str| -> CliResult<usize> {
+        Ok(s.pending_outbox(h, h)?
+            .iter()
+            .filter(|i| i.recipient == to)
+            .count())
+    };
+    println!(
+        "  outbox: {} record(s) queued for walking-campaign, {} for health-dept (by consent, as written)",
+        queued("walking-campaign")?,
+        queued("health-dept")?
+    );
     let d = s.withdraw(
         h,
         h,
@@ -620,11 +623,10 @@ fn share(s: &Session, h: &str) -> CliResult {
         &[DataCategory::Lifelog],
         &[WALKING],
     )?;
-    let pending = s.pending_outbox(h, h)?;
     println!(
-        "  {} -> outbox now holds {} item(s) (the withdrawal notice)",
+        "  {} -> outbox now holds {} item(s) for walking-campaign (the withdrawal notice)",
         crate::commands::consent::describe(&d),
-        pending.len()
+        queued("walking-campaign")?
     );
     let state = s.consent_state(h, h)?;
     let shared = state.permitted();
@@ -644,8 +646,8 @@ fn share(s: &Session, h: &str) -> CliResult {
     Ok(())
 }
 
-/// With `--server`: the resident also shares her vitals and body measurements for guidance,
-/// queues her whole record (the gate keeps what is not permitted), and syncs.
+/// With `--server` (a loopback test server): the resident also shares her vitals and body
+/// measurements for guidance (the permit queues what it covers), and syncs.
 fn sync_with(s: &Session, h: &str, url: &str) -> CliResult {
     const GUIDANCE: &str = "specific_health_guidance";
     s.set_consent(
@@ -662,7 +664,11 @@ fn sync_with(s: &Session, h: &str, url: &str) -> CliResult {
         ),
     )?;
     let ids = crate::commands::sync::all_record_ids(s, h, h)?;
-    let queued = s.queue_for_release(h, h, "health-dept", GUIDANCE, &ids)?;
+    let queued = s
+        .pending_outbox(h, h)?
+        .iter()
+        .filter(|i| i.recipient == "health-dept")
+        .count();
     println!(
         "\nsync with {url}:\n  outbox: {queued} of {} record(s) queued for health-dept (the rest is not consented)",
         ids.len()

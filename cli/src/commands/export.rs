@@ -28,7 +28,7 @@ pub struct ExportArgs {
     /// The purpose of the release to --recipient (a purpose code of the operator profile).
     #[arg(long, requires = "recipient")]
     purpose: Option<String>,
-    /// Operator profile (JSON) for --recipient; defaults to the embedded municipal sample.
+    /// Install this operator profile (JSON) for --recipient; default: the one in the store.
     #[arg(long, env = "PHR_OPERATOR_PROFILE")]
     profile: Option<PathBuf>,
 }
@@ -53,8 +53,7 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> CliResult {
     // Written by the core's streaming writer: no JSON tree of the whole record is built.
     let out = match (&a.recipient, &a.purpose) {
         (Some(recipient), Some(purpose)) => {
-            o.session
-                .set_operator_profile(super::consent::load_profile(a.profile.as_deref())?)?;
+            super::consent::use_profile(&o.session, a.profile.as_deref())?;
             o.session
                 .export_fhir_for_json(&o.actor, &o.subject, recipient, purpose, at)?
         }

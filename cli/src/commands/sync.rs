@@ -1,5 +1,6 @@
-//! `phr sync --recipient ID [--server URL]`: push the outbox of --for to a recipient's FHIR
-//! server through the consent gate, then pull; with a progress bar. Every rule is in phr-core.
+//! `phr sync --recipient ID`: push the outbox of --for to the recipient's FHIR server (its
+//! endpoint in the operator profile) through the consent gate, then pull; with a progress bar.
+//! Records are queued as they are written, by consent; every rule is in phr-core.
 
 use super::Ctx;
 use crate::output::{CliError, CliResult};
@@ -16,13 +17,10 @@ pub struct SyncArgs {
     /// Recipient id from the operator profile.
     #[arg(long)]
     recipient: String,
-    /// FHIR base URL; default: the recipient's endpoint in the operator profile. HTTPS only.
+    /// A test server on loopback (127.0.0.1, ::1, localhost) in place of the recipient's
+    /// endpoint in the operator profile; any other server is refused.
     #[arg(long)]
     server: Option<String>,
-    /// Before syncing, queue every record of --for that consent lets go to the recipient for
-    /// this purpose (the gate decides; the rest stays on the device).
-    #[arg(long, value_name = "PURPOSE")]
-    queue: Option<String>,
     /// Allow plain http:// to 127.0.0.1, ::1 or localhost (a local test server). Never others.
     #[arg(long)]
     allow_insecure_loopback: bool,
@@ -31,9 +29,9 @@ pub struct SyncArgs {
     #[arg(long, env = "PHR_SYNC_TOKEN", hide_env_values = true)]
     token: Option<String>,
     /// Forget the token kept for this recipient (sign out) instead of syncing.
-    #[arg(long, conflicts_with_all = ["token", "queue", "server"])]
+    #[arg(long, conflicts_with_all = ["token", "server"])]
     forget_token: bool,
-    /// Operator profile (JSON); defaults to the embedded municipal sample.
+    /// Install this operator profile (JSON); default: the one in the store.
     #[arg(long, env = "PHR_OPERATOR_PROFILE")]
     profile: Option<PathBuf>,
 }
@@ -96,6 +94,27 @@ pub fn describe(r: &SyncReport) -> String {
         r.retries,
         r.remaining
     );
+    if r.awaiting_reconsent > 0 {
+        out.push_str(&format!(
+            "; {} item(s) wait until you decide again (phr consent show)",
+            r.awaiting_reconsent
+        ));
+    }
+    if r.history_kept > 0 {
+        out.push_str(&format!(
+            "; the server keeps a history copy of {} deleted resource(s) under its own retention policy",
+            r.history_kept
+        ));
+    }
+    if r.expunged > 0 {
+        out.push_str(&format!("; history removed for {} deleted resource(s)", r.expunged));
+    }
+    if r.foreign > 0 || r.conflicts > 0 {
+        out.push_str(&format!(
+            "; refused {} pulled resource(s) about someone else, kept {} beside records entered here",
+            r.foreign, r.conflicts
+        ));
+    }
     if !r.rejected.is_empty() {
         out.push_str(&format!(
             "; the server refused {} record(s) (kept in the outbox)",
@@ -107,8 +126,7 @@ pub fn describe(r: &SyncReport) -> String {
 
 pub fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
     let o = ctx.open()?;
-    o.session
-        .set_operator_profile(super::consent::load_profile(a.profile.as_deref())?)?;
+    super::consent::use_profile(&o.session, a.profile.as_deref())?;
     let (s, actor, subject) = (&o.session, o.actor.as_str(), o.subject.as_str());
     if a.forget_token {
         let had = s.forget_sync_token(actor, &a.recipient)?;
@@ -121,11 +139,6 @@ pub fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
             }
         );
         return Ok(());
-    }
-    if let Some(purpose) = &a.queue {
-        let ids = all_record_ids(s, actor, subject)?;
-        let n = s.queue_for_release(actor, subject, &a.recipient, purpose, &ids)?;
-        println!("queued {n} record(s) for {} ({purpose})", a.recipient);
     }
     let options = SyncOptions {
         server_url: a.server,

@@ -2,7 +2,7 @@
 //! which category each record belongs to.
 
 use crate::error::{Error, Result};
-use crate::records::{ObservationCategory, Record, RecordBody};
+use crate::records::{ObservationCategory, ObservationType, Record, RecordBody, RecordKind};
 use serde::{Deserialize, Serialize};
 
 /// A data category a resident can share or withhold, item by item.
@@ -26,13 +26,16 @@ pub enum DataCategory {
     ConditionAllergy,
     /// Free text notes.
     Notes,
+    /// Who the subject is: name, kana, birth date, sex, insurer numbers. Not a record: each
+    /// purpose of the profile names the details its recipient needs ([`crate::records::PersonDetail`]).
+    Demographics,
 }
 
 /// Code system of [`DataCategory`] codes in FHIR resources and receipts.
 pub const CATEGORY_SYSTEM: &str = "urn:phr-core:consent:data-category";
 
 impl DataCategory {
-    pub const ALL: [DataCategory; 8] = [
+    pub const ALL: [DataCategory; 9] = [
         DataCategory::Checkup,
         DataCategory::Vitals,
         DataCategory::Body,
@@ -41,6 +44,7 @@ impl DataCategory {
         DataCategory::Medication,
         DataCategory::ConditionAllergy,
         DataCategory::Notes,
+        DataCategory::Demographics,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +57,7 @@ impl DataCategory {
             DataCategory::Medication => "medication",
             DataCategory::ConditionAllergy => "condition_allergy",
             DataCategory::Notes => "notes",
+            DataCategory::Demographics => "demographics",
         }
     }
 
@@ -89,6 +94,7 @@ impl DataCategory {
             DataCategory::Medication => "お薬の情報",
             DataCategory::ConditionAllergy => "病名・アレルギー",
             DataCategory::Notes => "メモ",
+            DataCategory::Demographics => "本人を確認する情報（氏名・生年月日・性別・保険者番号など）",
         }
     }
 
@@ -102,6 +108,9 @@ impl DataCategory {
             DataCategory::Medication => "medications",
             DataCategory::ConditionAllergy => "conditions and allergies",
             DataCategory::Notes => "notes",
+            DataCategory::Demographics => {
+                "who you are (name, birth date, sex, insurance numbers)"
+            }
         }
     }
 
@@ -111,17 +120,28 @@ impl DataCategory {
     }
 
     pub fn of_body(body: &RecordBody) -> DataCategory {
-        match body {
-            RecordBody::Observation(o) => match o.observation_type.category() {
+        let observed = match body {
+            RecordBody::Observation(o) => Some(o.observation_type),
+            _ => None,
+        };
+        Self::of_kind(body.kind(), observed)
+    }
+
+    /// The category of a record of `kind` (and, for an observation, its type).
+    pub fn of_kind(kind: RecordKind, observed: Option<ObservationType>) -> DataCategory {
+        match (kind, observed) {
+            (RecordKind::Observation, Some(t)) => match t.category() {
                 ObservationCategory::Vitals => DataCategory::Vitals,
                 ObservationCategory::Body => DataCategory::Body,
                 ObservationCategory::Lifelog => DataCategory::Lifelog,
             },
-            RecordBody::Checkup(_) => DataCategory::Checkup,
-            RecordBody::Immunization(_) => DataCategory::Immunization,
-            RecordBody::Medication(_) => DataCategory::Medication,
-            RecordBody::Condition(_) | RecordBody::Allergy(_) => DataCategory::ConditionAllergy,
-            RecordBody::Note(_) => DataCategory::Notes,
+            // An observation row without its type cannot be read: the strictest guess.
+            (RecordKind::Observation, None) => DataCategory::Vitals,
+            (RecordKind::Checkup, _) => DataCategory::Checkup,
+            (RecordKind::Immunization, _) => DataCategory::Immunization,
+            (RecordKind::Medication, _) => DataCategory::Medication,
+            (RecordKind::Condition | RecordKind::Allergy, _) => DataCategory::ConditionAllergy,
+            (RecordKind::Note, _) => DataCategory::Notes,
         }
     }
 }

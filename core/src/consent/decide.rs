@@ -3,7 +3,9 @@
 //! a directive *applies* to (subject, recipient, category, purpose) at instant `t` when it names
 //! them all and `valid_from <= t < valid_until`; among the applicable directives the newest
 //! (latest `decided_at`, then highest `seq`, then latest in the list) decides; none applies:
-//! deny. The store and the release gate use exactly this function.
+//! deny. A deciding permit that a newer operator profile marked "needs re-consent" permits
+//! nothing until the resident decides again (GUIDELINE.md S-09). The store and the release gate
+//! use exactly this function.
 
 use super::category::DataCategory;
 use super::directive::{ConsentDirective, Effect};
@@ -29,7 +31,8 @@ pub fn deciding<'a>(
         .map(|(_, d)| d)
 }
 
-/// Default deny: permitted only if the deciding directive permits.
+/// Default deny: permitted only if the deciding directive permits and does not wait for the
+/// resident to decide again.
 pub fn is_permitted(
     directives: &[ConsentDirective],
     subject: &str,
@@ -39,7 +42,21 @@ pub fn is_permitted(
     at_utc: i64,
 ) -> bool {
     deciding(directives, subject, recipient, category, purpose, at_utc)
-        .is_some_and(|d| d.effect == Effect::Permit)
+        .is_some_and(|d| d.effect == Effect::Permit && !d.needs_reconsent)
+}
+
+/// Whether the deciding directive is a permit waiting for the resident to decide again: what
+/// it covers is held back, neither sent nor withdrawn.
+pub fn awaits_reconsent(
+    directives: &[ConsentDirective],
+    subject: &str,
+    recipient: &str,
+    category: DataCategory,
+    purpose: &str,
+    at_utc: i64,
+) -> bool {
+    deciding(directives, subject, recipient, category, purpose, at_utc)
+        .is_some_and(|d| d.effect == Effect::Permit && d.needs_reconsent)
 }
 
 #[cfg(test)]
@@ -69,6 +86,7 @@ mod tests {
             decided_by: "s".into(),
             delegation: None,
             notice_version: "v1".into(),
+            needs_reconsent: false,
         }
     }
 
@@ -108,5 +126,17 @@ mod tests {
         assert!(!is_permitted(&ds, "s", "x", C, "p", 1));
         assert!(!is_permitted(&ds, "s", "r", DataCategory::Vitals, "p", 1));
         assert!(!is_permitted(&ds, "s", "r", C, "x", 1));
+    }
+
+    #[test]
+    fn a_permit_waiting_for_reconsent_permits_nothing_and_a_newer_decision_ends_the_wait() {
+        let mut flagged = d(1, Effect::Permit, 0, None);
+        flagged.needs_reconsent = true;
+        let ds = [d(0, Effect::Permit, 0, None), flagged.clone()];
+        assert!(!is_permitted(&ds, "s", "r", C, "p", 100));
+        assert!(awaits_reconsent(&ds, "s", "r", C, "p", 100));
+        let ds = [flagged, d(2, Effect::Permit, 0, None)];
+        assert!(is_permitted(&ds, "s", "r", C, "p", 100));
+        assert!(!awaits_reconsent(&ds, "s", "r", C, "p", 100));
     }
 }

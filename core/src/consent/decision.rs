@@ -1,8 +1,9 @@
-//! Recording a decision: the directive appended to the subject's history and, for a deny in
-//! force now, what it covers purged from the outbox and the recipient told of the withdrawal
-//! (only if it was ever permitted any of it: one never permitted learns nothing).
+//! Recording a decision: the directive appended to the subject's history and, when it is in
+//! force now, its effect in the same transaction ([`super::effect`]): a deny purges what it
+//! covers from the outbox and tells the recipient (only if it was ever permitted any of it: one
+//! never permitted learns nothing); a permit queues the existing records it covers.
 
-use super::{ConsentDirective, ConsentRequest, Effect, outbox, repo};
+use super::{ConsentDirective, ConsentRequest, OperatorProfile, effect, repo};
 use crate::error::Result;
 use crate::records::Stamp;
 use rusqlite::Connection;
@@ -16,6 +17,7 @@ pub(crate) struct DecidedBy<'a> {
 /// Append the checked request `req` as a directive of `subject`, decided at `now`.
 pub(crate) fn record(
     conn: &Connection,
+    profile: &OperatorProfile,
     subject: &str,
     req: &ConsentRequest,
     by: DecidedBy<'_>,
@@ -43,24 +45,9 @@ pub(crate) fn record(
             decided_by: by.actor.to_owned(),
             delegation: by.delegation.map(str::to_owned),
             notice_version: req.notice_version.clone().unwrap_or_default(),
+            needs_reconsent: false,
         },
     )?;
-    if d.effect == Effect::Deny && d.valid_from.utc_seconds <= now.utc_seconds {
-        outbox::purge_covered(conn, &d)?;
-        if ever_permitted(&repo::all_for(conn, subject)?, &d) {
-            outbox::queue_withdrawal(conn, &d, now.utc_seconds)?;
-        }
-    }
+    effect::apply_due(conn, profile, subject, now.utc_seconds)?;
     Ok(d)
-}
-
-/// Whether `history` ever permitted `deny.recipient` something the deny covers: only then is
-/// the recipient told of the withdrawal (one never permitted learns nothing about the subject).
-fn ever_permitted(history: &[ConsentDirective], deny: &ConsentDirective) -> bool {
-    history.iter().any(|h| {
-        h.effect == Effect::Permit
-            && h.recipient == deny.recipient
-            && h.categories.iter().any(|c| deny.categories.contains(c))
-            && h.purposes.iter().any(|p| deny.purposes.contains(p))
-    })
 }

@@ -56,6 +56,9 @@ pub struct ConsentDirective {
     pub delegation: Option<String>,
     /// The privacy-notice version shown when deciding.
     pub notice_version: String,
+    /// A permit a newer operator profile asks the resident to decide again (its purposes, its
+    /// recipient or the notice changed): until a newer decision, it permits nothing.
+    pub needs_reconsent: bool,
 }
 
 impl ConsentDirective {

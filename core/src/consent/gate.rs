@@ -9,39 +9,32 @@ use super::category::DataCategory;
 use super::decide::is_permitted;
 use super::directive::ConsentDirective;
 use super::profile::OperatorProfile;
-use crate::records::{Record, Stamp};
+use crate::records::{Person, PersonDetail, Record, Stamp};
 use serde::Serialize;
+use std::collections::HashMap;
 
-/// Records the gate let through for one recipient and purpose, and how many it withheld.
-/// There is no public constructor and no `Deserialize`: only the gate makes one.
+/// What the gate let through for one recipient and purpose, judged at `released_at` in one
+/// snapshot of the store: the records (the stored versions it judged), the original JSON an
+/// import kept of exactly those versions, the subject as stored and the details of the subject
+/// consent releases (`demographics`), and what it held back. There is no public constructor and
+/// no `Deserialize`: only the gate makes one, and export and sync map nothing else.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReleasedRecords {
-    subject: String,
-    recipient: String,
-    purpose: String,
-    released_at: Stamp,
-    permitted: Vec<Record>,
-    withheld_count: usize,
+    pub(super) subject: String,
+    pub(super) recipient: String,
+    pub(super) purpose: String,
+    pub(super) released_at: Stamp,
+    #[serde(skip)]
+    pub(super) person: Person,
+    pub(super) permitted: Vec<Record>,
+    #[serde(skip)]
+    pub(super) originals: HashMap<String, String>,
+    pub(super) details: Vec<PersonDetail>,
+    pub(super) withheld_count: usize,
+    pub(super) awaiting: Vec<String>,
 }
 
 impl ReleasedRecords {
-    pub(crate) fn new(
-        subject: &str,
-        recipient: &str,
-        purpose: &str,
-        released_at: Stamp,
-        (permitted, withheld_count): (Vec<Record>, usize),
-    ) -> Self {
-        ReleasedRecords {
-            subject: subject.to_owned(),
-            recipient: recipient.to_owned(),
-            purpose: purpose.to_owned(),
-            released_at,
-            permitted,
-            withheld_count,
-        }
-    }
-
     pub fn subject(&self) -> &str {
         &self.subject
     }
@@ -54,13 +47,32 @@ impl ReleasedRecords {
     pub fn released_at(&self) -> Stamp {
         self.released_at
     }
+    /// The subject as the gate read it (what the mapping of the records needs; only
+    /// [`Self::details`] of it may leave).
+    pub fn person(&self) -> &Person {
+        &self.person
+    }
     /// The records that may go to the recipient for the purpose.
     pub fn permitted(&self) -> &[Record] {
         &self.permitted
     }
+    /// The original JSON of permitted records an import kept, by record id: the original of the
+    /// very version judged (an edit clears it, a re-import replaces it in one transaction).
+    pub fn originals(&self) -> &HashMap<String, String> {
+        &self.originals
+    }
+    /// The details of the subject consent releases to the recipient for the purpose.
+    pub fn details(&self) -> &[PersonDetail] {
+        &self.details
+    }
     /// How many of the records asked for were held back.
     pub fn withheld_count(&self) -> usize {
         self.withheld_count
+    }
+    /// Ids of records held back only until the resident decides again on a permit a new
+    /// profile version asked about (neither sent nor withdrawn meanwhile).
+    pub fn awaiting_reconsent(&self) -> &[String] {
+        &self.awaiting
     }
     pub fn ids(&self) -> Vec<String> {
         self.permitted.iter().map(|r| r.meta.id.clone()).collect()
@@ -77,6 +89,28 @@ pub fn offered(
     profile.purpose(purpose).is_some_and(|p| {
         p.recipients.iter().any(|r| r == recipient) && p.categories.contains(&category)
     })
+}
+
+/// The details of the subject the gate releases to `recipient` for `purpose` at `at_utc`: those
+/// the purpose declares, when the profile offers `demographics` and consent permits it.
+pub fn released_details(
+    profile: &OperatorProfile,
+    directives: &[ConsentDirective],
+    subject: &str,
+    recipient: &str,
+    purpose: &str,
+    at_utc: i64,
+) -> Vec<PersonDetail> {
+    let c = DataCategory::Demographics;
+    match profile.purpose(purpose) {
+        Some(p)
+            if offered(profile, recipient, c, purpose)
+                && is_permitted(directives, subject, recipient, c, purpose, at_utc) =>
+        {
+            p.demographics.clone()
+        }
+        _ => vec![],
+    }
 }
 
 /// The gate's decision for a batch, as a pure function: (records let through, count withheld).

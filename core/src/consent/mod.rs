@@ -7,6 +7,7 @@ mod category;
 mod decide;
 mod decision;
 mod directive;
+mod effect;
 pub mod fhir;
 mod gate;
 mod outbox;
@@ -16,13 +17,15 @@ mod release;
 pub(crate) mod repo;
 mod request;
 pub mod samples;
+mod standing;
 mod state;
 mod validate;
+mod versions;
 
 pub use category::{CATEGORY_SYSTEM, DataCategory};
-pub use decide::{deciding, is_permitted};
+pub use decide::{awaits_reconsent, deciding, is_permitted};
 pub use directive::{ConsentDirective, ConsentRequest, Effect};
-pub use gate::{ReleasedRecords, offered, select};
+pub use gate::{ReleasedRecords, offered, released_details, select};
 pub use outbox::{OutboxItem, OutboxKind};
 pub use profile::{
     InquiryWindow, NoticeVersion, OnWithdrawal, OperatorKind, OperatorProfile, Purpose,
@@ -31,8 +34,12 @@ pub use profile::{
 pub use state::{ConsentState, ConsentToggle, PurposeState};
 
 pub use receipt::ConsentReceipt;
+pub use versions::{InstalledProfile, Reconsent};
 
 pub(crate) use decision::{DecidedBy, record as record_decision};
+pub(crate) use effect::apply_due;
+pub(crate) use standing::queue_written;
+pub(crate) use versions::{install as install_profile, latest as installed_profile, pending_reconsent};
 pub(crate) use outbox::{pending, queue_record};
-pub(crate) use release::{queue, release};
+pub(crate) use release::release;
 pub(crate) use request::{check_request, check_target, dedup};

@@ -62,18 +62,21 @@ pub(crate) fn queue_record(
     Ok(n == 1)
 }
 
-/// Withdrawal takes effect at once: delete every pending record item the deny directive covers.
-/// Returns how many were removed.
-pub(crate) fn purge_covered(conn: &Connection, deny: &ConsentDirective) -> Result<usize> {
+/// A deny takes effect: delete every pending record item of these (category, purpose) cells of
+/// `subject` for `recipient`. Returns how many were removed.
+pub(crate) fn purge_cells(
+    conn: &Connection,
+    subject: &str,
+    recipient: &str,
+    cells: &[(DataCategory, &str)],
+) -> Result<usize> {
     let mut removed = 0;
-    for c in &deny.categories {
-        for p in &deny.purposes {
-            removed += conn.execute(
-                "DELETE FROM outbox WHERE kind = 'record' AND subject_id = ?1 AND recipient = ?2
-                 AND category = ?3 AND purpose = ?4",
-                params![deny.subject_id, deny.recipient, c.as_str(), p],
-            )?;
-        }
+    for (c, p) in cells {
+        removed += conn.execute(
+            "DELETE FROM outbox WHERE kind = 'record' AND subject_id = ?1 AND recipient = ?2
+             AND category = ?3 AND purpose = ?4",
+            params![subject, recipient, c.as_str(), p],
+        )?;
     }
     Ok(removed)
 }

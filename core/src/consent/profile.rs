@@ -4,6 +4,7 @@
 
 use super::category::DataCategory;
 use crate::error::{Error, Result};
+use crate::records::PersonDetail;
 use serde::{Deserialize, Serialize};
 
 /// Which rulebook applies (DOMAIN.md, "Who is involved").
@@ -164,6 +165,11 @@ pub struct Purpose {
     pub recipients: Vec<String>,
     /// The categories this purpose needs (data minimisation): consent cannot go wider.
     pub categories: Vec<DataCategory>,
+    /// With the `demographics` category: the details of the subject its recipient needs to
+    /// know who the data is about (e.g. insurer number and birth date for 特定保健指導), and
+    /// nothing more is released.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub demographics: Vec<PersonDetail>,
 }
 
 /// The whole profile. Build it with [`OperatorProfile::from_json`] (parse + validate).

@@ -31,8 +31,31 @@ fn regime(kind: OperatorKind) -> &'static str {
 const WITHDRAW_JA: &str = "アプリの「同意の管理」からいつでも撤回できます（phr consent withdraw）。撤回は直ちに有効となり、送信待ちの情報は削除され、提供先に撤回が通知されます。";
 const WITHDRAW_EN: &str = "You can withdraw at any time under \"Manage consent\" in the app (phr consent withdraw). Withdrawal takes effect at once: items waiting to be sent are deleted and the recipient is told.";
 
-/// The machine-readable receipt (JSON).
-pub fn receipt_json(profile: &OperatorProfile, d: &ConsentDirective, issued: Stamp) -> Value {
+/// After a withdrawal, when the recipient's server cannot remove the history of what it deleted
+/// (no `$expunge` in its CapabilityStatement, or not known yet).
+const HISTORY_KEPT_JA: &str = "提供先のサーバーは削除した情報の履歴（以前の版）を消去する機能を備えていないため、提供先がその保存方針に従って履歴の写しを保管することがあります。";
+const HISTORY_KEPT_EN: &str = "The recipient's server cannot remove the history (earlier versions) of what it deletes: the recipient may keep a history copy under its own retention policy.";
+const HISTORY_GONE_JA: &str = "提供先のサーバーは削除した情報の履歴も消去します。";
+const HISTORY_GONE_EN: &str = "The recipient's server removes the history of what it deletes as well.";
+
+/// What happens to the history of the recipient's copies after a withdrawal: kept by the
+/// recipient (`kept`), or removed with them.
+fn history_note(kept: bool) -> (&'static str, &'static str) {
+    if kept {
+        (HISTORY_KEPT_JA, HISTORY_KEPT_EN)
+    } else {
+        (HISTORY_GONE_JA, HISTORY_GONE_EN)
+    }
+}
+
+/// The machine-readable receipt (JSON). For a deny, `history_kept` says whether the recipient's
+/// server keeps a history copy of what it deletes.
+pub fn receipt_json(
+    profile: &OperatorProfile,
+    d: &ConsentDirective,
+    issued: Stamp,
+    history_kept: bool,
+) -> Value {
     let notice = profile.notice(&d.notice_version);
     let recipient = profile.recipient(&d.recipient);
     let purposes: Vec<Value> = d
@@ -51,7 +74,7 @@ pub fn receipt_json(profile: &OperatorProfile, d: &ConsentDirective, issued: Sta
         .iter()
         .map(|c| json!({ "code": c.as_str(), "label_ja": c.label_ja(), "label_en": c.label_en() }))
         .collect();
-    json!({
+    let mut receipt = json!({
         "receipt_version": "phr-core-consent-receipt/1",
         "receipt_id": d.id,
         "standard": "ISO/IEC 29184:2020 notice elements",
@@ -91,11 +114,16 @@ pub fn receipt_json(profile: &OperatorProfile, d: &ConsentDirective, issued: Sta
             "until": d.valid_until.map(rfc3339),
         },
         "withdrawal": { "ja": WITHDRAW_JA, "en": WITHDRAW_EN },
-    })
+    });
+    if d.effect == Effect::Deny {
+        let (ja, en) = history_note(history_kept);
+        receipt["recipient_history"] = json!({ "kept": history_kept, "ja": ja, "en": en });
+    }
+    receipt
 }
 
 /// The human-readable receipt in Japanese.
-pub fn receipt_text_ja(profile: &OperatorProfile, d: &ConsentDirective) -> String {
+pub fn receipt_text_ja(profile: &OperatorProfile, d: &ConsentDirective, history_kept: bool) -> String {
     let recipient = profile
         .recipient(&d.recipient)
         .map_or(d.recipient.as_str(), |r| r.name.as_str());
@@ -139,6 +167,9 @@ pub fn receipt_text_ja(profile: &OperatorProfile, d: &ConsentDirective) -> Strin
     }
     t += &format!("確認したプライバシーポリシー: 第{}版\n", d.notice_version);
     t += &format!("撤回の方法: {WITHDRAW_JA}\n");
+    if d.effect == Effect::Deny {
+        t += &format!("提供先の履歴: {}\n", history_note(history_kept).0);
+    }
     t += &format!(
         "お問い合わせ: {} {}",
         profile.inquiry.phone, profile.inquiry.hours
@@ -151,7 +182,7 @@ pub fn receipt_text_ja(profile: &OperatorProfile, d: &ConsentDirective) -> Strin
 }
 
 /// The human-readable receipt in English.
-pub fn receipt_text_en(profile: &OperatorProfile, d: &ConsentDirective) -> String {
+pub fn receipt_text_en(profile: &OperatorProfile, d: &ConsentDirective, history_kept: bool) -> String {
     let recipient = profile
         .recipient(&d.recipient)
         .map_or(d.recipient.as_str(), |r| r.name.as_str());
@@ -195,6 +226,9 @@ pub fn receipt_text_en(profile: &OperatorProfile, d: &ConsentDirective) -> Strin
     }
     t += &format!("Privacy notice version: {}\n", d.notice_version);
     t += &format!("How to withdraw: {WITHDRAW_EN}\n");
+    if d.effect == Effect::Deny {
+        t += &format!("Recipient's history: {}\n", history_note(history_kept).1);
+    }
     t += &format!(
         "Contact: {} ({})",
         profile.inquiry.phone, profile.inquiry.hours
@@ -219,12 +253,15 @@ pub struct ConsentReceipt {
 }
 
 impl ConsentReceipt {
-    /// The receipt of the decision `directive_id` of `history`, issued at `now`.
+    /// The receipt of the decision `directive_id` of `history`, issued at `now`; for a deny,
+    /// `history_kept` says whether the recipient's server keeps a history copy of what it
+    /// deletes (true when not known).
     pub fn of(
         profile: &OperatorProfile,
         history: &[ConsentDirective],
         directive_id: &str,
         now: Stamp,
+        history_kept: bool,
     ) -> Result<ConsentReceipt> {
         let d = history
             .iter()
@@ -232,9 +269,9 @@ impl ConsentReceipt {
             .ok_or_else(|| Error::not_found("consent directive"))?
             .clone();
         Ok(ConsentReceipt {
-            json: receipt_json(profile, &d, now),
-            text_ja: receipt_text_ja(profile, &d),
-            text_en: receipt_text_en(profile, &d),
+            json: receipt_json(profile, &d, now, history_kept),
+            text_ja: receipt_text_ja(profile, &d, history_kept),
+            text_en: receipt_text_en(profile, &d, history_kept),
             fhir: super::fhir::consent_resource(profile, &d, history, now.utc_seconds),
             directive: d,
         })

@@ -65,8 +65,9 @@ pub(crate) fn all_for(conn: &Connection, subject: &str) -> Result<Vec<ConsentDir
     let mut stmt = conn.prepare_cached(
         "SELECT seq, id, subject_id, recipient, effect, valid_from_utc, valid_from_offset,
                 valid_until_utc, valid_until_offset, decided_utc, decided_offset, actor_id,
-                delegation_id, notice_version
-         FROM consent_directive WHERE subject_id = ?1 ORDER BY seq",
+                delegation_id, notice_version,
+                EXISTS (SELECT 1 FROM consent_reconsent r WHERE r.directive_id = d.id)
+         FROM consent_directive d WHERE subject_id = ?1 ORDER BY seq",
     )?;
     let rows = stmt.query_map([subject], |r| {
         let until: Option<i64> = r.get(7)?;
@@ -96,6 +97,7 @@ pub(crate) fn all_for(conn: &Connection, subject: &str) -> Result<Vec<ConsentDir
                 decided_by: r.get(11)?,
                 delegation: r.get(12)?,
                 notice_version: r.get(13)?,
+                needs_reconsent: r.get(14)?,
             },
         ))
     })?;

@@ -20,6 +20,9 @@ pub struct ConsentToggle {
     pub directive_id: Option<String>,
     /// When the deciding directive ends, if it does.
     pub until: Option<Stamp>,
+    /// The deciding permit waits for the resident to decide again (a newer profile changed
+    /// what it covers): nothing is shared meanwhile ([`crate::Session::reconsent_needed`]).
+    pub awaiting_reconsent: bool,
 }
 
 /// One purpose with its toggles.
@@ -68,7 +71,12 @@ impl ConsentState {
                             recipient: r.clone(),
                             recipient_name: name.clone(),
                             category: *c,
-                            permitted: d.is_some_and(|d| d.effect == Effect::Permit),
+                            permitted: d.is_some_and(|d| {
+                                d.effect == Effect::Permit && !d.needs_reconsent
+                            }),
+                            awaiting_reconsent: d.is_some_and(|d| {
+                                d.effect == Effect::Permit && d.needs_reconsent
+                            }),
                             directive_id: d.map(|d| d.id.clone()),
                             until: d.and_then(|d| d.valid_until),
                         });

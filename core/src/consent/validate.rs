@@ -8,6 +8,7 @@
 //! such a duty: service improvement, marketing and provision to third parties for their own
 //! business are refused.
 
+use super::category::DataCategory;
 use super::profile::{OperatorKind, OperatorProfile, PurposeNature};
 use crate::error::{Error, Result};
 use std::collections::HashSet;
@@ -232,6 +233,19 @@ impl OperatorProfile {
                     "name at least one category",
                 ));
             }
+            let wants_demographics = p.categories.contains(&DataCategory::Demographics);
+            if wants_demographics && p.demographics.is_empty() {
+                return Err(Error::invalid(
+                    at("demographics"),
+                    "name the details of the subject the recipient needs",
+                ));
+            }
+            if !wants_demographics && !p.demographics.is_empty() {
+                return Err(Error::invalid(
+                    at("demographics"),
+                    "needs the demographics category",
+                ));
+            }
             if self.kind == OperatorKind::Municipality {
                 if !MUNICIPAL_NATURES.contains(&p.nature) {
                     return Err(Error::invalid(
@@ -360,5 +374,23 @@ mod tests {
             OperatorProfile::from_json(r#"{"kind":"municipality","secret":"山田"}"#).unwrap_err();
         assert!(!e.to_string().contains("山田"));
         assert!(OperatorProfile::from_json("not json").is_err());
+    }
+
+    #[test]
+    fn demographics_name_their_details_and_only_with_the_category() {
+        let mut p = municipal();
+        p.purposes[0].demographics.clear();
+        assert_eq!(
+            field_of(p.validate().unwrap_err()),
+            "purposes[0].demographics"
+        );
+        let mut p = municipal();
+        p.purposes[1]
+            .demographics
+            .push(crate::records::PersonDetail::Name);
+        assert_eq!(
+            field_of(p.validate().unwrap_err()),
+            "purposes[1].demographics"
+        );
     }
 }

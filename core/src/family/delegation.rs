@@ -17,16 +17,19 @@ pub enum Scope {
     ManageConsent,
     /// Release records to recipients (always also through the consent gate).
     Share,
+    /// Export the whole record, ungated, as the subject could (a copy for the family manager).
+    Export,
     /// Grant and revoke delegations on the subject's record (never beyond one's own scopes).
     ManageDelegations,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::View,
         Scope::Record,
         Scope::ManageConsent,
         Scope::Share,
+        Scope::Export,
         Scope::ManageDelegations,
     ];
 
@@ -36,6 +39,7 @@ impl Scope {
             Scope::Record => "record",
             Scope::ManageConsent => "manage_consent",
             Scope::Share => "share",
+            Scope::Export => "export",
             Scope::ManageDelegations => "manage_delegations",
         }
     }
@@ -47,7 +51,7 @@ impl Scope {
             .ok_or_else(|| {
                 Error::invalid(
                     "scopes",
-                    "must be view, record, manage_consent, share or manage_delegations",
+                    "must be view, record, manage_consent, share, export or manage_delegations",
                 )
             })
     }

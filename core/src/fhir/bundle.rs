@@ -13,7 +13,7 @@ use super::entry::{Bundle, Entry, Resource};
 use super::provenance::{Source, provenance_resource};
 use super::typed::Identifier;
 use super::{allergy, checkup, condition, immunization, medication, note, observation};
-use crate::records::{Person, Record, RecordBody, Stamp};
+use crate::records::{Person, PersonDetail, Record, RecordBody, Stamp};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
@@ -80,9 +80,55 @@ pub fn bundle_with_originals(
     at: Stamp,
 ) -> Value {
     let ctx = context(person, records, at);
+    let patient = Some(super::patient::patient(person, &ctx.patient));
+    bundle_value(&ctx, person, records, originals, patient, at)
+}
+
+/// What `recipient` may receive: [`bundle_with_originals`] of the records a release let through,
+/// with a Patient holding only the `details` it released ([`super::patient::restricted`]); when
+/// nothing at all is released, no Patient either, and nothing about the person.
+pub fn released_bundle(
+    person: &Person,
+    records: &[Record],
+    originals: &HashMap<String, String>,
+    details: &[PersonDetail],
+    at: Stamp,
+) -> Value {
+    let ctx = context(person, records, at);
+    let patient = released_patient(&ctx, person, details);
+    bundle_value(&ctx, person, records, originals, patient, at)
+}
+
+/// [`released_bundle`] serialised to `w` (see [`write_bundle`]).
+pub fn write_released_bundle<W: io::Write>(
+    w: W,
+    person: &Person,
+    records: &[Record],
+    originals: &HashMap<String, String>,
+    details: &[PersonDetail],
+    at: Stamp,
+) -> io::Result<usize> {
+    let ctx = context(person, records, at);
+    let patient = released_patient(&ctx, person, details);
+    write_built(w, &ctx, person, records, originals, patient, at)
+}
+
+fn released_patient(ctx: &Ctx<'_>, person: &Person, details: &[PersonDetail]) -> Option<Value> {
+    (!ctx.exported.is_empty() || !details.is_empty())
+        .then(|| super::patient::restricted(person, &ctx.patient, details))
+}
+
+fn bundle_value(
+    ctx: &Ctx<'_>,
+    person: &Person,
+    records: &[Record],
+    originals: &HashMap<String, String>,
+    patient: Option<Value>,
+    at: Stamp,
+) -> Value {
     // Each entry becomes a `Value` as soon as it is mapped (its structs freed at once, not kept
     // beside the tree), and the tree is assembled by moving the entries in.
-    let b = build(&ctx, person, records, originals, at, Entry::into_value);
+    let b = build(ctx, person, records, originals, patient, at, Entry::into_value);
     let mut m = serde_json::Map::new();
     m.insert("entry".into(), Value::Array(b.entry));
     m.insert("id".into(), Value::from(b.id));
@@ -124,7 +170,20 @@ pub fn write_bundle<W: io::Write>(
     at: Stamp,
 ) -> io::Result<usize> {
     let ctx = context(person, records, at);
-    let bundle = build(&ctx, person, records, originals, at, |e| e);
+    let patient = Some(super::patient::patient(person, &ctx.patient));
+    write_built(w, &ctx, person, records, originals, patient, at)
+}
+
+fn write_built<W: io::Write>(
+    w: W,
+    ctx: &Ctx<'_>,
+    person: &Person,
+    records: &[Record],
+    originals: &HashMap<String, String>,
+    patient: Option<Value>,
+    at: Stamp,
+) -> io::Result<usize> {
+    let bundle = build(ctx, person, records, originals, patient, at, |e| e);
     let entries = bundle.entry.len();
     serde_json::to_writer(w, &bundle).map_err(io::Error::from)?;
     Ok(entries)
@@ -148,31 +207,34 @@ fn context<'a>(person: &Person, records: &'a [Record], at: Stamp) -> Ctx<'a> {
 }
 
 /// The Bundle, each entry mapped and handed to `each` (which keeps it, or turns it into a
-/// `Value`).
+/// `Value`). `patient` is the Patient resource to put first, if any: without one, the Bundle's
+/// id does not derive from the person either.
 fn build<'a, T>(
     ctx: &'a Ctx<'a>,
     person: &Person,
     records: &'a [Record],
     originals: &HashMap<String, String>,
+    patient_resource: Option<Value>,
     at: Stamp,
     mut each: impl FnMut(Entry<'a>) -> T,
 ) -> Bundle<T> {
     let patient = ctx.patient.clone();
     let live = records.iter().filter(|r| is_exported(person, r));
     let mut content = ring::digest::Context::new(&ring::digest::SHA256);
-    for part in [
-        MAPPING_VERSION.as_bytes(),
-        person.id.as_bytes(),
-        &person.version.to_be_bytes(),
-    ] {
+    let person_parts: [&[u8]; 2] = [person.id.as_bytes(), &person.version.to_be_bytes()];
+    let parts = std::iter::once(MAPPING_VERSION.as_bytes())
+        .chain(person_parts.into_iter().filter(|_| patient_resource.is_some()));
+    for part in parts {
         content.update(&(part.len() as u64).to_be_bytes());
         content.update(part);
     }
     let mut entries = Vec::with_capacity(ctx.exported.len() + 8);
-    entries.push(each(Entry {
-        full_url: patient.clone(),
-        resource: Resource::Json(super::patient::patient(person, &patient)),
-    }));
+    if let Some(resource) = patient_resource {
+        entries.push(each(Entry {
+            full_url: patient.clone(),
+            resource: Resource::Json(resource),
+        }));
+    }
     let mut sources: BTreeMap<(&'static str, Option<&str>), Source> = BTreeMap::new();
     let mut seen: HashSet<String> = HashSet::with_capacity(ctx.exported.len());
     for r in live {

@@ -31,5 +31,7 @@ mod golden;
 
 pub use bundle::{
     MAPPING_VERSION, bundle_for, bundle_json, bundle_json_with_originals, bundle_with_originals,
-    write_bundle,
+    released_bundle, write_bundle, write_released_bundle,
 };
+pub(crate) use datatypes::resource_id;
+pub(crate) use patient::restricted as restricted_patient;

@@ -4,7 +4,7 @@
 use super::codes::{profile, system};
 use super::datatypes::obj;
 use super::datatypes::{date, meta, uuid_identifier};
-use crate::records::Person;
+use crate::records::{Person, PersonDetail};
 use serde_json::{Map, Value};
 
 fn name(representation: &str, family: Option<&str>, given: Option<&str>) -> Option<Value> {
@@ -68,6 +68,46 @@ pub(crate) fn patient(person: &Person, id: &str) -> Value {
     }
 }
 
+/// The Patient of `person` holding only `details`, what consent released to a recipient: the
+/// other names, identifiers, gender and birth date are left out. Its id stays, as the anchor
+/// the released resources refer to (a person id is a random UUID, not a demographic).
+pub(crate) fn restricted(person: &Person, id: &str, details: &[PersonDetail]) -> Value {
+    let has = |d: PersonDetail| details.contains(&d);
+    let name_kept = |n: &Value| match n["extension"][0]["valueCode"].as_str() {
+        Some("IDE") => has(PersonDetail::Name),
+        Some("SYL") => has(PersonDetail::NameKana),
+        _ => false,
+    };
+    let identifier_kept = |i: &Value| match i["system"].as_str() {
+        Some(system::INSURER_NUMBER) => has(PersonDetail::InsurerNumber),
+        Some(system::INSURED_SYMBOL) => has(PersonDetail::InsuredSymbol),
+        Some(system::INSURED_NUMBER) => has(PersonDetail::InsuredNumber),
+        _ => false,
+    };
+    let mut p = patient(person, id);
+    if let Some(o) = p.as_object_mut() {
+        if !has(PersonDetail::Sex) {
+            o.remove("gender");
+        }
+        if !has(PersonDetail::BirthDate) {
+            o.remove("birthDate");
+        }
+        retain(o, "name", name_kept);
+        retain(o, "identifier", identifier_kept);
+    }
+    p
+}
+
+/// Keep the items of the array `key` that `keep` accepts; no array is left empty.
+fn retain(o: &mut Map<String, Value>, key: &str, keep: impl Fn(&Value) -> bool) {
+    if let Some(Value::Array(items)) = o.get_mut(key) {
+        items.retain(|x| keep(x));
+        if items.is_empty() {
+            o.remove(key);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +146,30 @@ mod tests {
         let p = patient(&person, "p1");
         assert_eq!(p["name"].as_array().unwrap().len(), 1);
         assert_eq!(p["identifier"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_restricted_patient_holds_only_the_released_details() {
+        let person = fixtures::person();
+        let bare = restricted(&person, "p1", &[]);
+        let keys: Vec<&String> = bare.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["id", "meta", "resourceType"]);
+        let some = restricted(
+            &person,
+            "p1",
+            &[PersonDetail::InsurerNumber, PersonDetail::BirthDate],
+        );
+        assert_eq!(some["birthDate"], "1975-05-03");
+        assert!(some.get("gender").is_none() && some.get("name").is_none());
+        let ids = some["identifier"].as_array().unwrap();
+        assert_eq!(ids.len(), 1);
+        assert_eq!(ids[0]["system"], system::INSURER_NUMBER);
+        let kana = restricted(&person, "p1", &[PersonDetail::NameKana]);
+        assert_eq!(kana["name"].as_array().unwrap().len(), 1);
+        assert_eq!(kana["name"][0]["family"], "ヤマダ");
+        let all = restricted(&person, "p1", &PersonDetail::ALL);
+        let mut whole = patient(&person, "p1");
+        whole["identifier"].as_array_mut().unwrap().remove(0); // the urn:uuid of the id
+        assert_eq!(all, whole);
     }
 }

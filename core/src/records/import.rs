@@ -8,8 +8,8 @@ use super::bmi::{self, Heights};
 use super::imported::{self, KeptDocument};
 use super::write::{self, Changed};
 use super::{
-    ObservationType, Provenance, Record, RecordBody, RecordMeta, RollupBatch, Stamp, derived_id,
-    repo,
+    ObservationType, Provenance, Record, RecordBody, RecordKind, RecordMeta, RollupBatch, Stamp,
+    derived_id, repo,
 };
 use crate::error::{Error, Result};
 use rusqlite::Connection;
@@ -30,15 +30,19 @@ pub struct ImportedResource {
 }
 
 /// What an import did. Nothing is left out: every resource of the input is in exactly one of
-/// `imported`, `updated`, `skipped`, `documents`, or is a result line of an imported checkup
-/// (`checkup_lines`); a value the record model refuses is both skipped (naming the field) and
-/// kept as a document.
+/// `imported`, `updated`, `skipped`, `documents`, `conflicts`, or is a result line of an
+/// imported checkup (`checkup_lines`); a value the record model refuses is both skipped (naming
+/// the field) and kept as a document.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
     pub imported: Vec<ImportedResource>,
     pub updated: Vec<ImportedResource>,
     pub skipped: Vec<ImportedResource>,
     pub documents: Vec<ImportedResource>,
+    /// Resources that name a record they may not update (one entered on this device, or from
+    /// another source, when the import may only update its own source's records): kept beside
+    /// it as documents, the record unchanged. `record_id` is the record they named.
+    pub conflicts: Vec<ImportedResource>,
     /// Observations imported as lines of a checkup.
     pub checkup_lines: usize,
     /// Records the core derived (BMI from an imported weight).
@@ -136,6 +140,9 @@ fn unchanged(conn: &Connection, old: &Record, r: &Ready<'_>) -> Result<bool> {
 pub(crate) struct Writer<'a> {
     tx: &'a Connection,
     subject: &'a str,
+    /// When set, the only stored records this import may update (a sync pull: those made from
+    /// the same recipient); a match with any other is a conflict.
+    updatable: Option<&'a HashSet<String>>,
     provenance: Provenance,
     source: &'a Option<String>,
     now: Stamp,
@@ -176,6 +183,9 @@ pub(crate) enum Prepared<'a> {
     /// The import stops (someone else's Patient, validation that could not run).
     Failed(Error),
 }
+
+/// Why a resource was kept beside the record it named instead of updating it.
+const CONFLICT: &str = "names a record entered on this device or from another source: kept beside it, the record unchanged";
 
 /// The largest resource kept as a document: a record refused for its size must not come back
 /// as a document of that size (issue #13). The whole import is refused, naming the entry.
@@ -218,14 +228,15 @@ impl<'a> Writer<'a> {
     pub(crate) fn new(
         tx: &'a Connection,
         subject: &'a str,
-        provenance: Provenance,
-        source: &'a Option<String>,
+        (provenance, source): (Provenance, &'a Option<String>),
+        updatable: Option<&'a HashSet<String>>,
         now: Stamp,
     ) -> Result<Writer<'a>> {
         write::refuse_derived_provenance(provenance)?;
         Ok(Writer {
             tx,
             subject,
+            updatable,
             provenance,
             source,
             now,
@@ -361,6 +372,31 @@ impl<'a> Writer<'a> {
                     Some("identical to the stored record"),
                 )
             }
+            Found::Existing(old) if self.updatable.is_some_and(|u| !u.contains(&old.meta.id)) => {
+                let id = derived_id(&[
+                    b"fhir-conflict",
+                    self.subject.as_bytes(),
+                    r.original.as_bytes(),
+                ]);
+                imported::keep_document(
+                    tx,
+                    &KeptDocument {
+                        id: &id,
+                        subject: self.subject,
+                        resource_type: &r.named.1,
+                        resource_id: None,
+                        json: &r.original,
+                        reason: CONFLICT,
+                        imported_utc: self.now.utc_seconds,
+                    },
+                )?;
+                ImportReport::push(
+                    &mut report.conflicts,
+                    r.named,
+                    Some(&old.meta.id),
+                    Some(CONFLICT),
+                )
+            }
             Found::Existing(old) => {
                 // The update recomputes roll-up buckets from the rows and may change a height:
                 // bring the roll-ups up to date first, read heights again after.
@@ -371,6 +407,7 @@ impl<'a> Writer<'a> {
                 ImportReport::push(&mut report.updated, r.named, Some(&old.meta.id), None);
                 self.changed.ids.extend(touched.ids);
                 self.changed.follow.extend(touched.follow);
+                self.changed.added.extend(touched.added);
             }
             Found::New(id) => {
                 self.used.insert(id.clone());
@@ -395,9 +432,16 @@ impl<'a> Writer<'a> {
                     }
                     if let Some(bmi) = self.bmi_of(&meta, o)? {
                         self.report.derived += 1;
+                        let bmi_type = Some(ObservationType::Bmi);
+                        self.changed.added.push((bmi.clone(), RecordKind::Observation, bmi_type));
                         self.changed.ids.push(bmi);
                     }
                 }
+                let observed = match &r.body {
+                    RecordBody::Observation(o) => Some(o.observation_type),
+                    _ => None,
+                };
+                self.changed.added.push((meta.id.clone(), meta.kind, observed));
                 ImportReport::push(&mut self.report.imported, r.named, Some(&meta.id), None);
                 self.changed.ids.push(meta.id);
             }

@@ -69,3 +69,15 @@ pub(crate) fn document_counts(conn: &Connection, subject: &str) -> Result<Vec<(S
     let rows = stmt.query_map([subject], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// The original JSON of each of `ids` that has one, by record id (read in the caller's
+/// snapshot, so it is the original of exactly the version read there).
+pub(crate) fn originals_of(conn: &Connection, ids: &[String]) -> Result<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    for id in ids {
+        if let Some(json) = original(conn, id)? {
+            out.insert(id.clone(), json);
+        }
+    }
+    Ok(out)
+}

@@ -31,7 +31,7 @@ pub use import::{ImportReport, ImportedResource, MAX_KEPT_DOCUMENT_BYTES};
 pub use input::{ClinicalInput, Validation, date_stamp};
 pub use observation::{Observation, ObservationInput, Reading, bmi};
 pub use observation_type::{Aggregation, GlucoseTiming, ObservationCategory, ObservationType};
-pub use person::{NewPerson, Person, PersonId, Sex};
+pub use person::{NewPerson, Person, PersonDetail, PersonId, Sex};
 pub use provenance::Provenance;
 pub use query::{Page, PageRequest, PageToken, RecordFilter};
 pub use record::{Record, RecordBody, RecordKind, RecordMeta, RecordVersion};

@@ -90,6 +90,50 @@ impl Person {
     }
 }
 
+/// One element of a person's demographics, as consent releases it (the `demographics` data
+/// category): each purpose of the operator profile names the ones its recipient needs.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonDetail {
+    /// The name in kanji (漢字).
+    Name,
+    /// The name in kana (カナ).
+    NameKana,
+    BirthDate,
+    Sex,
+    /// 保険者番号.
+    InsurerNumber,
+    /// 記号 of the insurance card.
+    InsuredSymbol,
+    /// 番号 of the insurance card.
+    InsuredNumber,
+}
+
+impl PersonDetail {
+    pub const ALL: [PersonDetail; 7] = [
+        PersonDetail::Name,
+        PersonDetail::NameKana,
+        PersonDetail::BirthDate,
+        PersonDetail::Sex,
+        PersonDetail::InsurerNumber,
+        PersonDetail::InsuredSymbol,
+        PersonDetail::InsuredNumber,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PersonDetail::Name => "name",
+            PersonDetail::NameKana => "name_kana",
+            PersonDetail::BirthDate => "birth_date",
+            PersonDetail::Sex => "sex",
+            PersonDetail::InsurerNumber => "insurer_number",
+            PersonDetail::InsuredSymbol => "insured_symbol",
+            PersonDetail::InsuredNumber => "insured_number",
+        }
+    }
+}
+
 /// Normalise full-width digits (`１２３`) to ASCII, as insurance cards are often typed with them.
 fn ascii_digits(s: &str) -> String {
     s.chars()

@@ -3,16 +3,21 @@
 //! recipient holds is the caller's to act on: each function returns the records whose copies
 //! must follow it.
 
-use super::{Provenance, Record, RecordBody, Stamp, bmi, erase_subject_rollups, repo};
+use super::{
+    ObservationType, Provenance, Record, RecordBody, RecordKind, Stamp, bmi, erase_subject_rollups,
+    repo,
+};
 use crate::error::{Error, Result};
 use rusqlite::Connection;
 
 /// The records a change touched: `ids` for the audit entry, `follow` for the copies a
-/// recipient holds (their current state: new content, or a tombstone).
+/// recipient holds (their current state: new content, or a tombstone), `added` for records new
+/// in the store that were not loaded (an import's), with what tells their consent category.
 #[derive(Debug, Default)]
 pub(crate) struct Changed {
     pub ids: Vec<String>,
     pub follow: Vec<Record>,
+    pub added: Vec<(String, RecordKind, Option<ObservationType>)>,
 }
 
 pub(crate) use super::record::new_meta;
@@ -103,6 +108,7 @@ pub(crate) fn update(
     let mut changed = Changed {
         ids: vec![id.to_owned()],
         follow: vec![load_any(conn, subject, id)?],
+        added: vec![],
     };
     if let RecordBody::Observation(o) = body {
         if let Some(bmi_id) = bmi::derived_from(conn, id)? {
@@ -112,7 +118,8 @@ pub(crate) fn update(
         }
         let weight = &changed.follow[0].meta.clone();
         if let Some(derived) = bmi::derive(conn, weight, o, now)? {
-            changed.ids.push(derived.meta.id);
+            changed.ids.push(derived.meta.id.clone());
+            changed.follow.push(derived);
         }
     }
     Ok(changed)

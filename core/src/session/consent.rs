@@ -2,37 +2,68 @@
 //! and history, receipts, the outbox, and the release gate. The rules are in [`crate::consent`].
 
 use super::Session;
-use crate::access::Action;
+use crate::access::{Access, Action};
 use crate::audit::AuditAction;
 use crate::consent::{
     self, ConsentDirective, ConsentReceipt, ConsentRequest, ConsentState, DataCategory, DecidedBy,
-    OperatorProfile, OutboxItem, ReleasedRecords, repo,
+    InstalledProfile, OperatorProfile, OutboxItem, Reconsent, ReleasedRecords, repo,
 };
 use crate::error::{Error, Result};
 use crate::records::{Record, Stamp};
 use std::sync::Arc;
 
 impl Session {
-    /// Use `profile` (validated here) for every consent decision of this session.
-    pub fn set_operator_profile(&self, profile: OperatorProfile) -> Result<()> {
+    /// Install `profile` (validated here) in the store as the profile in force, for this and
+    /// every later session. The same profile as the one in force is not a new version; a new
+    /// version whose purposes, recipients or notice changed marks the permits it affects
+    /// "needs re-consent" ([`Session::reconsent_needed`]): the gate withholds what they cover
+    /// until the resident decides again (GUIDELINE.md S-09). Returns the version in force.
+    pub fn set_operator_profile(&self, profile: OperatorProfile) -> Result<i64> {
         profile.validate()?;
+        let now = self.now().utc_seconds;
+        let installed = self
+            .store()
+            .write_as("device", |w| consent::install_profile(w.tx, &profile, now))?;
+        let version = installed.version;
         let mut slot = self.profile.write().unwrap_or_else(|p| p.into_inner());
-        *slot = Some(Arc::new(profile));
-        Ok(())
+        *slot = Some(Arc::new(installed));
+        Ok(version)
     }
 
-    /// The operator profile in use.
+    /// The operator profile in force (installed in the store).
     pub fn operator_profile(&self) -> Result<Arc<OperatorProfile>> {
-        self.profile
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.installed_profile()
+            .map(|p| Arc::new(p.profile.clone()))
             .ok_or_else(|| Error::not_found("operator profile"))
     }
 
-    /// Record a decision (permit or deny) for `subject`. A deny in force now also deletes the
-    /// pending outbox items it covers and, if the recipient was ever permitted any of it,
-    /// queues a withdrawal notice — all in the same transaction.
+    /// The profile in force with its version, if one is installed.
+    pub(crate) fn installed_profile(&self) -> Option<Arc<InstalledProfile>> {
+        self.profile.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn profile_in_force(&self) -> Result<Arc<InstalledProfile>> {
+        self.installed_profile()
+            .ok_or_else(|| Error::not_found("operator profile"))
+    }
+
+    /// The permits of `subject` a newer profile version asks the resident to decide again,
+    /// with what changed (codes a UI words: `notice`, `purpose.<code>.<field>`, …).
+    pub fn reconsent_needed(&self, actor: &str, subject: &str) -> Result<Vec<Reconsent>> {
+        let access = self.authorize(actor, subject, Action::View)?;
+        let now = self.now().utc_seconds;
+        let Some(installed) = self.installed_profile() else {
+            return Ok(vec![]);
+        };
+        self.store()
+            .read(|c| consent::pending_reconsent(c, &installed.profile, access.subject(), now))
+    }
+
+    /// Record a decision (permit or deny) for `subject`. When it is in force now it takes
+    /// effect in the same transaction: a deny deletes the pending outbox items it covers and, if
+    /// the recipient was ever permitted any of it, queues a withdrawal notice; a permit queues
+    /// the existing records it covers. One dated later takes effect at the first sync after its
+    /// start.
     pub fn set_consent(
         &self,
         actor: &str,
@@ -41,14 +72,15 @@ impl Session {
     ) -> Result<ConsentDirective> {
         let access = self.authorize(actor, subject, Action::ManageConsent)?;
         let now = self.now();
-        let profile = self.operator_profile()?;
-        let req = consent::check_request(&profile, &request, now)?;
+        let installed = self.profile_in_force()?;
+        let profile = &installed.profile;
+        let req = consent::check_request(profile, &request, now)?;
         self.write(&access, AuditAction::ConsentDecided, |w| {
             let by = DecidedBy {
                 actor: access.actor(),
                 delegation: access.delegation(),
             };
-            let d = consent::record_decision(w.tx, subject, &req, by, now)?;
+            let d = consent::record_decision(w.tx, profile, subject, &req, by, now)?;
             let ids = vec![d.id.clone()];
             Ok((d, ids))
         })
@@ -99,7 +131,8 @@ impl Session {
     }
 
     /// The release gate: the stored versions of `records` that `recipient` may receive for
-    /// `purpose` now. Needs the Share permission AND consent; audited with the released ids.
+    /// `purpose` now, with their originals and the subject's released details. Needs the Share
+    /// permission AND consent; audited with the released ids.
     pub fn release(
         &self,
         actor: &str,
@@ -109,38 +142,30 @@ impl Session {
         records: &[Record],
     ) -> Result<ReleasedRecords> {
         let access = self.authorize(actor, subject, Action::Share)?;
-        let profile = self.operator_profile()?;
-        consent::check_target(&profile, recipient, purpose)?;
         let ids: Vec<String> = records.iter().map(|r| r.meta.id.clone()).collect();
-        let ids = consent::dedup(&ids);
-        let now = self.now();
-        self.write(&access, AuditAction::RecordsReleased, |w| {
-            let target = (recipient, purpose);
-            let released = consent::release(w.tx, &profile, subject, target, &ids, now)?;
-            let released_ids = released.ids();
-            Ok((released, released_ids))
-        })
+        self.release_ids(&access, recipient, purpose, &ids)
     }
 
-    /// Put records in the outbox for `recipient` and `purpose` (sync sends them later, through
-    /// the gate again). Only records consent permits now are queued; returns how many.
-    pub fn queue_for_release(
+    /// The gate over stored record ids, for an authorised `access` (Share): one transaction,
+    /// audited as `records_released` with the ids let through.
+    pub(crate) fn release_ids(
         &self,
-        actor: &str,
-        subject: &str,
+        access: &Access,
         recipient: &str,
         purpose: &str,
-        record_ids: &[String],
-    ) -> Result<usize> {
-        let access = self.authorize(actor, subject, Action::Share)?;
-        let profile = self.operator_profile()?;
-        consent::check_target(&profile, recipient, purpose)?;
-        let ids = consent::dedup(record_ids);
+        ids: &[String],
+    ) -> Result<ReleasedRecords> {
+        let installed = self.profile_in_force()?;
+        let profile = &installed.profile;
+        consent::check_target(profile, recipient, purpose)?;
+        let ids = consent::dedup(ids);
         let now = self.now();
-        self.write(&access, AuditAction::RecordsQueued, |w| {
+        let subject = access.subject();
+        self.write(access, AuditAction::RecordsReleased, |w| {
             let target = (recipient, purpose);
-            let queued = consent::queue(w.tx, &profile, subject, target, &ids, now)?;
-            Ok((queued.len(), queued))
+            let released = consent::release(w.tx, profile, subject, target, &ids, now)?;
+            let released_ids = released.ids();
+            Ok((released, released_ids))
         })
     }
 
@@ -159,7 +184,16 @@ impl Session {
     ) -> Result<ConsentReceipt> {
         let access = self.authorize(actor, subject, Action::View)?;
         let profile = self.operator_profile()?;
-        let history = self.store().read(|c| repo::all_for(c, access.subject()))?;
-        ConsentReceipt::of(&profile, &history, directive_id, self.now())
+        let (history, kept) = self.store().read(|c| {
+            let history = repo::all_for(c, access.subject())?;
+            let kept = history
+                .iter()
+                .find(|d| d.id == directive_id)
+                .map(|d| crate::sync::history_kept_by(c, &d.recipient))
+                .transpose()?
+                .unwrap_or(true);
+            Ok((history, kept))
+        })?;
+        ConsentReceipt::of(&profile, &history, directive_id, self.now(), kept)
     }
 }

@@ -1,12 +1,15 @@
-//! Exporting a subject's record as FHIR R4 (JP Core): the whole record (the person's own copy)
-//! or what the consent gate releases to one recipient for one purpose. The mapping itself is
-//! [`crate::fhir::bundle_with_originals`]; this file reads the records and audits the export.
+//! Exporting a subject's record as FHIR R4 (JP Core): the whole record (the person's own copy:
+//! the subject, or a proxy granted the `export` scope) or what the consent gate releases to one
+//! recipient for one purpose (`share`). The mapping itself is
+//! [`crate::fhir::bundle_with_originals`] / [`crate::fhir::released_bundle`]; this file reads
+//! the records and audits the export.
 
 use super::Session;
 use crate::access::Action;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
-use crate::fhir::{bundle_with_originals, write_bundle};
+use crate::consent::ReleasedRecords;
+use crate::fhir::{bundle_with_originals, released_bundle, write_bundle, write_released_bundle};
 use crate::records::{Person, Record, Stamp, all_live, imported, persons};
 use std::collections::HashMap;
 
@@ -48,8 +51,9 @@ impl Session {
 
     /// The whole record of `subject`, read in one snapshot and audited as exported.
     fn whole_record(&self, actor: &str, subject: &str) -> Result<Exported> {
-        // The whole record leaving the device: a proxy needs `share`, not just `view`.
-        let access = self.authorize(actor, subject, Action::Share)?;
+        // The whole record, ungated: the subject's own copy. A proxy needs the separate
+        // `export` scope (`share` only ever gives what the consent gate releases).
+        let access = self.authorize(actor, subject, Action::Export)?;
         self.read_audited(
             &access,
             AuditAction::RecordsExported,
@@ -66,7 +70,10 @@ impl Session {
     /// What `recipient` may receive of `subject`'s record for `purpose`, as a FHIR R4 Bundle:
     /// every live record goes through the release gate ([`Session::release`], which audits the
     /// release as `records_released` with the ids let through) and only what it lets through
-    /// is mapped. Withheld records are absent, and nothing refers to them.
+    /// is mapped: the versions it judged, an import's original only when it is the original of
+    /// that very version, and a Patient with only the details consent releases. Withheld
+    /// records are absent, and nothing refers to them; with nothing released, the Bundle holds
+    /// nothing about the subject at all.
     pub fn export_fhir_for(
         &self,
         actor: &str,
@@ -75,9 +82,14 @@ impl Session {
         purpose: &str,
         at: Stamp,
     ) -> Result<serde_json::Value> {
-        let (person, records, originals) =
-            self.released_record(actor, subject, recipient, purpose)?;
-        Ok(bundle_with_originals(&person, &records, &originals, at))
+        let r = self.released_record(actor, subject, recipient, purpose)?;
+        Ok(released_bundle(
+            r.person(),
+            r.permitted(),
+            r.originals(),
+            r.details(),
+            at,
+        ))
     }
 
     /// [`Session::export_fhir_for`] as JSON text (the same bytes, without a `Value` tree).
@@ -89,33 +101,38 @@ impl Session {
         purpose: &str,
         at: Stamp,
     ) -> Result<FhirJson> {
-        Ok(to_json(
-            self.released_record(actor, subject, recipient, purpose)?,
+        let r = self.released_record(actor, subject, recipient, purpose)?;
+        let mut json = Vec::with_capacity(1024 + r.permitted().len() * 1152);
+        // Writing to a `Vec` cannot fail, nor can serialising string-keyed data.
+        let resources = write_released_bundle(
+            &mut json,
+            r.person(),
+            r.permitted(),
+            r.originals(),
+            r.details(),
             at,
-        ))
+        )
+        .unwrap_or(0);
+        Ok(FhirJson { json, resources })
     }
 
-    /// What the release gate lets go to `recipient` for `purpose` (the release is audited).
+    /// What the release gate lets go to `recipient` for `purpose` of every live record (the
+    /// release is audited).
     fn released_record(
         &self,
         actor: &str,
         subject: &str,
         recipient: &str,
         purpose: &str,
-    ) -> Result<Exported> {
+    ) -> Result<ReleasedRecords> {
         let access = self.authorize(actor, subject, Action::Share)?;
-        let (person, records, mut originals) = self.store().read(|c| {
-            let person =
-                persons::get(c, access.subject())?.ok_or_else(|| Error::not_found("person"))?;
-            let originals = imported::originals(c, access.subject())?;
-            Ok((person, all_live(c, access.subject())?, originals))
+        let ids: Vec<String> = self.store().read(|c| {
+            Ok(all_live(c, access.subject())?
+                .into_iter()
+                .map(|r| r.meta.id)
+                .collect())
         })?;
-        let released = self.release(actor, subject, recipient, purpose, &records)?;
-        let permitted: Vec<Record> = released.permitted().to_vec();
-        let ids: std::collections::HashSet<&str> =
-            permitted.iter().map(|r| r.meta.id.as_str()).collect();
-        originals.retain(|id, _| ids.contains(id.as_str()));
-        Ok((person, permitted, originals))
+        self.release_ids(&access, recipient, purpose, &ids)
     }
 }
 

@@ -2,14 +2,15 @@
 //! validated and prepared on the planning threads, written by [`crate::records::import`] in ONE
 //! transaction with one audit entry (all or nothing).
 
-use super::Session;
 use super::progress::Reporter;
-use crate::access::Action;
+use super::{Follow, Session};
+use crate::access::{Access, Action};
 use crate::audit::AuditAction;
 use crate::error::Result;
 use crate::fhir::import::{plan_chunks, prepare};
 use crate::records::import::Writer;
 use crate::records::{ImportReport, Provenance, imported, optional_text, write};
+use std::collections::HashSet;
 
 impl Session {
     /// Import FHIR R4 JSON (a Bundle or one resource) into `subject`'s record. See
@@ -43,11 +44,40 @@ impl Session {
         write::refuse_derived_provenance(provenance)?;
         let access = self.authorize(actor, subject, Action::Record)?;
         let source = optional_text("source", source, 200)?;
-        let person = self.person(access.subject())?;
+        self.import_as(&access, json, (provenance, source), None, progress)
+    }
+
+    /// Import what sync pulled from a recipient: a resource may update only a record an earlier
+    /// pull from the same recipient made (any other match is a conflict, kept beside it), and
+    /// nothing imported is queued back to that recipient.
+    pub(crate) fn import_pulled(
+        &self,
+        access: &Access,
+        json: &[u8],
+        from: &crate::sync::Pulled<'_>,
+    ) -> Result<ImportReport> {
+        let source = optional_text("source", Some(from.source), 200)?;
+        let pulled = Some((from.recipient, from.updatable));
+        self.import_as(access, json, (from.provenance, source), pulled, &|_, _| {})
+    }
+
+    fn import_as(
+        &self,
+        access: &Access,
+        json: &[u8],
+        (provenance, source): (Provenance, Option<String>),
+        pulled: Option<(&str, &HashSet<String>)>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<ImportReport> {
+        write::refuse_derived_provenance(provenance)?;
+        let subject = access.subject();
+        let person = self.person(subject)?;
         let check = self.validation();
+        let updatable = pulled.map(|(_, u)| u);
         Reporter::run(progress, |report| {
-            self.write(&access, AuditAction::RecordsImported, |w| {
-                let mut writer = Writer::new(w.tx, subject, provenance, &source, check.now)?;
+            self.write(access, AuditAction::RecordsImported, |w| {
+                let origin = (provenance, &source);
+                let mut writer = Writer::new(w.tx, subject, origin, updatable, check.now)?;
                 let (mut done, mut of) = (0, 0);
                 plan_chunks(
                     json,
@@ -61,7 +91,12 @@ impl Session {
                 )?;
                 let imported = writer.finish()?;
                 report(of, of);
-                self.follow_changes(w.tx, &imported.changed.follow, check.now)?;
+                let follow = Follow {
+                    records: &imported.changed.follow,
+                    added: &imported.changed.added,
+                    from: pulled.map(|(r, _)| r),
+                };
+                self.follow_changes(w.tx, subject, follow, check.now)?;
                 Ok((imported.report, imported.changed.ids))
             })
         })

@@ -27,12 +27,26 @@ use chrono_tz::Tz;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
+/// What a record change hands to [`Session::follow_changes`].
+pub(crate) struct Follow<'a> {
+    /// Records changed (new, edited or tombstoned), as stored now.
+    pub records: &'a [crate::records::Record],
+    /// Records new in the store that were not loaded: id, kind, observation type.
+    pub added: &'a [(
+        String,
+        crate::records::RecordKind,
+        Option<crate::records::ObservationType>,
+    )],
+    /// The recipient a pulled record came from: it is not queued back to it.
+    pub from: Option<&'a str>,
+}
+
 /// An unlocked store plus the time zone its local dates are in.
 pub struct Session {
     store: Store,
     zone: Tz,
-    /// The operator profile consent decisions use (validated when set).
-    profile: RwLock<Option<Arc<crate::consent::OperatorProfile>>>,
+    /// The operator profile in force: the newest version installed in the store.
+    profile: RwLock<Option<Arc<crate::consent::InstalledProfile>>>,
     /// One sync at a time per subject × recipient (a background worker and a "sync now"
     /// button must not push the same outbox twice).
     syncs: sync::SyncLocks,
@@ -41,21 +55,22 @@ pub struct Session {
 impl Session {
     /// Create a new store in `dir`.
     pub fn create(dir: impl AsRef<Path>, passphrase: &str, kdf: KdfParams) -> Result<Session> {
-        Ok(Session::over(Store::create(dir, passphrase, kdf)?))
+        Session::over(Store::create(dir, passphrase, kdf)?)
     }
 
-    /// Unlock an existing store.
+    /// Unlock an existing store. The operator profile installed in it is in force at once.
     pub fn unlock(dir: impl AsRef<Path>, how: Unlock<'_>) -> Result<Session> {
-        Ok(Session::over(Store::unlock(dir, how)?))
+        Session::over(Store::unlock(dir, how)?)
     }
 
-    fn over(store: Store) -> Session {
-        Session {
+    fn over(store: Store) -> Result<Session> {
+        let installed = store.read(crate::consent::installed_profile)?;
+        Ok(Session {
             store,
             zone: DEFAULT_ZONE,
-            profile: RwLock::new(None),
+            profile: RwLock::new(installed.map(Arc::new)),
             syncs: sync::SyncLocks::default(),
-        }
+        })
     }
 
     /// Local dates (checkup dates, daily buckets) are read in this zone; Asia/Tokyo by default.
@@ -176,18 +191,35 @@ impl Session {
         }
     }
 
-    /// In the transaction of a record change: the copies recipients hold (or may hold) of the
-    /// changed records follow the change (back in the outbox). An item already pending is kept
-    /// (sync sends the record as it is at send time).
+    /// In the transaction of a record change, what leaves follows it: every live record written
+    /// (new or edited) goes to the outbox for each recipient × purpose consent permits now
+    /// (standing consent), except `from`, the recipient a pulled record came from; and the
+    /// copies recipients hold (or may hold) of the changed records, live or tombstoned, go back
+    /// in the outbox so the change reaches them. An item already pending is kept: sync sends
+    /// the record as it is at send time, through the gate.
     pub(crate) fn follow_changes(
         &self,
         tx: &rusqlite::Connection,
-        changed: &[crate::records::Record],
+        subject: &str,
+        changes: Follow<'_>,
         now: Stamp,
     ) -> Result<()> {
-        for r in changed {
-            let category = crate::consent::DataCategory::of(r);
+        use crate::consent::DataCategory;
+        let mut written: Vec<(String, DataCategory)> = changes
+            .added
+            .iter()
+            .map(|(id, kind, observed)| (id.clone(), DataCategory::of_kind(*kind, *observed)))
+            .collect();
+        for r in changes.records {
+            let category = DataCategory::of(r);
             crate::sync::state::requeue_changed(tx, &r.meta.id, category, now.utc_seconds)?;
+            if r.meta.deleted_utc.is_none() {
+                written.push((r.meta.id.clone(), category));
+            }
+        }
+        if let Some(p) = self.installed_profile() {
+            let at = now.utc_seconds;
+            crate::consent::queue_written(tx, &p.profile, subject, &written, at, changes.from)?;
         }
         Ok(())
     }
@@ -257,5 +289,16 @@ impl Session {
             })
         })?;
         Ok(out)
+    }
+}
+
+impl<'a> Follow<'a> {
+    /// Changed records, none new unloaded, none pulled.
+    pub(crate) fn records(records: &'a [crate::records::Record]) -> Follow<'a> {
+        Follow {
+            records,
+            added: &[],
+            from: None,
+        }
     }
 }

@@ -4,9 +4,9 @@
 
 use super::Session;
 use crate::access::{Access, Action};
-use crate::consent::{Recipient, ReleasedRecords};
+use crate::consent::{OperatorProfile, Recipient, ReleasedRecords};
 use crate::error::{Error, Result};
-use crate::records::{Provenance, Record, Stamp, persons};
+use crate::records::{Stamp, persons};
 use crate::sync::{self, SyncOptions, SyncProgress, SyncReport, Transport};
 
 pub(crate) use crate::sync::Locks as SyncLocks;
@@ -15,10 +15,11 @@ impl Session {
     /// Sync `subject`'s outbox for `recipient` with the recipient's FHIR server, then pull what
     /// the server holds for the subject since the last sync (docs/SYNC.md).
     ///
-    /// Needs the Share permission. The server is `options.server_url` or the recipient's
-    /// `fhir_endpoint`; it must be HTTPS (plain HTTP only to loopback with
-    /// `allow_insecure_loopback`), checked before any connection. Errors a UI acts on:
-    /// `Offline` (retry later; nothing is lost), `AuthRequired`, `ServerRejected`.
+    /// Needs the Share permission. The server is the recipient's `fhir_endpoint` in the
+    /// operator profile in force (HTTPS); only a test server on loopback may replace it
+    /// (`options.server_url`, plain HTTP with `allow_insecure_loopback`), checked before any
+    /// connection. Errors a UI acts on: `Offline` (retry later; nothing is lost),
+    /// `AuthRequired`, `ServerRejected`, `ServerMisbehaved`.
     pub fn sync(
         &self,
         actor: &str,
@@ -28,14 +29,18 @@ impl Session {
         progress: &dyn SyncProgress,
     ) -> Result<SyncReport> {
         let access = self.authorize(actor, subject, Action::Share)?;
-        let target = sync::recipient(&*self.operator_profile()?, recipient)?;
+        let profile = self.operator_profile()?;
+        let target = sync::recipient(&profile, recipient)?;
         let base = sync::base_for(&target, options)?;
+        let origin = sync::origin_of(&base);
         let mut http = sync::HttpTransport::new(base, options)?;
-        self.sync_as(&access, &target, options, progress, &mut http)
+        let to = (&*profile, &target, origin.as_str());
+        self.sync_as(&access, to, options, progress, &mut http)
     }
 
     /// [`Session::sync`] over another transport (the in-memory FHIR server of the tests); the
-    /// server URL is the transport's business.
+    /// server URL is the transport's business, the origin tokens are bound to is the one
+    /// [`Session::sync`] would use.
     #[cfg(feature = "test-hooks")]
     pub fn sync_over(
         &self,
@@ -47,14 +52,18 @@ impl Session {
         transport: &mut dyn Transport,
     ) -> Result<SyncReport> {
         let access = self.authorize(actor, subject, Action::Share)?;
-        let target = sync::recipient(&*self.operator_profile()?, recipient)?;
-        self.sync_as(&access, &target, options, progress, transport)
+        let profile = self.operator_profile()?;
+        let target = sync::recipient(&profile, recipient)?;
+        let origin = sync::base_for(&target, options)
+            .map_or_else(|_| "urn:phr-core:test-transport".to_owned(), |b| sync::origin_of(&b));
+        let to = (&*profile, &target, origin.as_str());
+        self.sync_as(&access, to, options, progress, transport)
     }
 
     fn sync_as(
         &self,
         access: &Access,
-        target: &Recipient,
+        (profile, target, origin): (&OperatorProfile, &Recipient, &str),
         options: &SyncOptions,
         progress: &dyn SyncProgress,
         transport: &mut dyn Transport,
@@ -71,7 +80,9 @@ impl Session {
             host: &host,
             actor: access.actor(),
             person: &person,
+            profile,
             recipient: target,
+            origin,
             options,
             progress,
         };
@@ -105,27 +116,17 @@ impl sync::Host for Host<'_> {
         self.session.now()
     }
 
-    fn release(
-        &self,
-        recipient: &str,
-        purpose: &str,
-        records: &[Record],
-    ) -> Result<ReleasedRecords> {
-        let (actor, subject) = (self.access.actor(), self.access.subject());
-        self.session
-            .release(actor, subject, recipient, purpose, records)
+    fn release(&self, recipient: &str, purpose: &str, ids: &[String]) -> Result<ReleasedRecords> {
+        self.session.release_ids(self.access, recipient, purpose, ids)
     }
 
-    fn import(
-        &self,
-        bundle: &[u8],
-        provenance: Provenance,
-        source: &str,
-    ) -> Result<sync::Imported> {
-        let (actor, subject) = (self.access.actor(), self.access.subject());
-        let r = self
-            .session
-            .import_fhir(actor, subject, bundle, provenance, Some(source))?;
+    fn import(&self, bundle: &[u8], from: &sync::Pulled<'_>) -> Result<sync::Imported> {
+        let again = self.session.authorize(
+            self.access.actor(),
+            self.access.subject(),
+            Action::Record,
+        )?;
+        let r = self.session.import_pulled(&again, bundle, from)?;
         let records = r
             .imported
             .iter()
@@ -136,6 +137,7 @@ impl sync::Host for Host<'_> {
             new: r.imported.len() + r.documents.len(),
             updated: r.updated.len(),
             skipped: r.skipped.len(),
+            conflicts: r.conflicts.len(),
             records,
         })
     }

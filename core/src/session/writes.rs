@@ -1,7 +1,7 @@
 //! Adding, editing, deleting and erasing records: authorize, one transaction through the
 //! record service ([`crate::records::write`]), the copies recipients hold told to follow, audit.
 
-use super::Session;
+use super::{Follow, Session};
 use crate::access::Action;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
@@ -87,6 +87,7 @@ impl Session {
             .collect::<Result<_>>()?;
         self.write(&access, AuditAction::RecordWritten, |w| {
             let out = write::insert(w.tx, subject, prepared, provenance, source, check.now)?;
+            self.follow_changes(w.tx, subject, Follow::records(&out), check.now)?;
             let ids = out.iter().map(|r| r.meta.id.clone()).collect();
             Ok((out, ids))
         })
@@ -106,7 +107,7 @@ impl Session {
         self.write(&access, AuditAction::RecordUpdated, |w| {
             let old = write::load_live(w.tx, subject, id)?;
             let changed = write::update(w.tx, &old, &body, effective, check.now)?;
-            self.follow_changes(w.tx, &changed.follow, check.now)?;
+            self.follow_changes(w.tx, subject, Follow::records(&changed.follow), check.now)?;
             Ok(((), changed.ids))
         })?;
         self.get_record(actor, subject, id)
@@ -118,12 +119,14 @@ impl Session {
         let now = self.now();
         self.write(&access, AuditAction::RecordDeleted, |w| {
             let changed = write::delete(w.tx, subject, id, now)?;
-            self.follow_changes(w.tx, &changed.follow, now)?;
+            self.follow_changes(w.tx, subject, Follow::records(&changed.follow), now)?;
             Ok(((), changed.ids))
         })
     }
 
-    /// Hard delete one record, its history and anything derived from it.
+    /// Hard delete one record, its history and anything derived from it. Its outbox items go
+    /// with it; the copies recipients hold are deleted by their next sync (`sync_remote` outlives
+    /// the record).
     pub fn erase_record(&self, actor: &str, subject: &str, id: &str) -> Result<()> {
         let access = self.authorize(actor, subject, Action::Erase)?;
         self.write(&access, AuditAction::RecordErased, |w| {

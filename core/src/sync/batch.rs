@@ -52,3 +52,32 @@ pub(crate) fn put(address: &str, resource: &Value) -> Value {
 pub(crate) fn delete(address: &str) -> Value {
     json!({ "request": { "method": "DELETE", "url": address } })
 }
+
+/// The `meta.security` label of a copy kept after its consent was withdrawn.
+pub(crate) const WITHDRAWN_SYSTEM: &str = "urn:phr-core:consent-status";
+
+/// `PATCH address` labelling the copy withdrawn ("keep, do not use"): a JSON Patch of its
+/// `meta.security` only, in a Binary as FHIR batch entries carry patches. No content is sent.
+pub(crate) fn label_withdrawn(address: &str) -> Value {
+    use base64::Engine;
+    let label = json!({ "system": WITHDRAWN_SYSTEM, "code": "withdrawn",
+        "display": "consent withdrawn: keep, do not use" });
+    let patch = json!([{ "op": "add", "path": "/meta/security", "value": [label] }]);
+    let data = base64::engine::general_purpose::STANDARD.encode(patch.to_string());
+    json!({
+        "request": { "method": "PATCH", "url": address },
+        "resource": { "resourceType": "Binary", "contentType": "application/json-patch+json",
+            "data": data }
+    })
+}
+
+/// `POST address/$expunge`: remove a deleted resource's history too (HAPI FHIR's operation).
+pub(crate) fn expunge(address: &str) -> Value {
+    json!({
+        "request": { "method": "POST", "url": format!("{address}/$expunge") },
+        "resource": { "resourceType": "Parameters", "parameter": [
+            { "name": "expungeDeletedResources", "valueBoolean": true },
+            { "name": "expungePreviousVersions", "valueBoolean": true }
+        ]}
+    })
+}

@@ -1,12 +1,15 @@
 //! Sync's side of every exchange, over any [`Transport`]: bounded retries with exponential
 //! backoff and jitter, bearer tokens with one refresh on 401, a request budget, and how an
-//! answer is read (JSON on 2xx; 408/429/5xx and a lost connection are worth retrying).
+//! answer is read (JSON on 2xx; 408/429/5xx and a lost connection are worth retrying). The
+//! server is trusted with nothing: an answer over the size, count or time cap, a redirect, a
+//! 2xx that is not FHIR JSON or not the resource asked for is `ServerMisbehaved`, never
+//! retried and never used.
 //!
 //! Every request sync sends is idempotent (GET, DELETE, PUT by id, and batch Bundles made only
 //! of those), so a retry after a lost answer is always safe.
 
 use super::options::{SyncOptions, TokenProvider};
-use super::transport::{Request, Transport};
+use super::transport::{Request, Transport, Unreachable};
 use crate::error::{Error, Result};
 use serde_json::Value;
 use std::sync::Arc;
@@ -21,9 +24,29 @@ enum Failure {
     Fatal(Error),
 }
 
+/// What a 2xx answer must be.
+#[derive(Clone, Copy)]
+enum Expect {
+    /// A Bundle (a searchset, a batch-response).
+    Bundle,
+    /// The server's CapabilityStatement.
+    Capabilities,
+}
+
+impl Expect {
+    fn resource_type(self) -> &'static str {
+        match self {
+            Expect::Bundle => "Bundle",
+            Expect::Capabilities => "CapabilityStatement",
+        }
+    }
+}
+
 pub(crate) struct Client<'t> {
     transport: &'t mut dyn Transport,
     recipient: String,
+    /// `scheme://host[:port]` of the server: tokens are asked for and kept for it only.
+    origin: String,
     tokens: Option<Arc<dyn TokenProvider>>,
     token: Option<Zeroizing<String>>,
     refreshed: bool,
@@ -33,29 +56,34 @@ pub(crate) struct Client<'t> {
     backoff_base: Duration,
     backoff_max: Duration,
     max_requests: u32,
+    timeout: Duration,
+    max_body: usize,
+    max_entries: usize,
     rng: ring::rand::SystemRandom,
     pub requests: u32,
     pub retries: u32,
 }
 
 impl<'t> Client<'t> {
-    /// A client for `recipient`'s server over `transport`. `stored` is the token this device
-    /// kept from an earlier sync: used when the app's provider has none.
+    /// A client for `recipient`'s server at `origin` over `transport`. `stored` is the token
+    /// this device kept from an earlier sync with that origin: used when the app's provider
+    /// has none.
     pub(crate) fn new(
         transport: &'t mut dyn Transport,
-        recipient: &str,
+        (recipient, origin): (&str, &str),
         opts: &SyncOptions,
         stored: Option<Zeroizing<String>>,
     ) -> Client<'t> {
         let token = opts
             .tokens
             .as_ref()
-            .and_then(|t| t.token(recipient))
+            .and_then(|t| t.token(recipient, origin))
             .map(Zeroizing::new)
             .or(stored);
         Client {
             transport,
             recipient: recipient.to_owned(),
+            origin: origin.to_owned(),
             tokens: opts.tokens.clone(),
             token,
             refreshed: false,
@@ -64,25 +92,39 @@ impl<'t> Client<'t> {
             backoff_base: opts.backoff_base,
             backoff_max: opts.backoff_max,
             max_requests: opts.max_requests,
+            timeout: opts.timeout,
+            max_body: opts.max_response_bytes,
+            max_entries: opts.max_page_entries,
             rng: ring::rand::SystemRandom::new(),
             requests: 0,
             retries: 0,
         }
     }
 
-    /// GET `path` (relative to the base, with its query) as JSON.
+    /// GET a search page `path` (relative to the base, with its query): a Bundle of at most
+    /// `max_page_entries` entries.
     pub(crate) fn get(&mut self, path: &str) -> Result<Value> {
-        self.send(Request::get(path))
+        let page = self.send(Request::get(path), Expect::Bundle)?;
+        let entries = page["entry"].as_array().map_or(0, Vec::len);
+        if entries > self.max_entries {
+            return Err(misbehaved("a page over the count cap"));
+        }
+        Ok(page)
+    }
+
+    /// GET the server's CapabilityStatement.
+    pub(crate) fn capabilities(&mut self) -> Result<Value> {
+        self.send(Request::capabilities(), Expect::Capabilities)
     }
 
     /// POST a batch Bundle to the base; returns the batch-response.
     pub(crate) fn batch(&mut self, bundle: &Value) -> Result<Value> {
         let body = serde_json::to_vec(bundle)
             .map_err(|_| Error::invalid("bundle", "could not be serialised"))?;
-        self.send(Request::bundle(&body))
+        self.send(Request::bundle(&body), Expect::Bundle)
     }
 
-    fn send(&mut self, request: Request<'_>) -> Result<Value> {
+    fn send(&mut self, request: Request<'_>, expect: Expect) -> Result<Value> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -93,7 +135,7 @@ impl<'t> Client<'t> {
             if attempt > 1 {
                 self.retries += 1;
             }
-            let failure = match self.attempt(&request) {
+            let failure = match self.attempt(&request, expect) {
                 Ok(v) => {
                     if self.accepted != self.token {
                         self.accepted.clone_from(&self.token);
@@ -106,7 +148,7 @@ impl<'t> Client<'t> {
                     self.token = self
                         .tokens
                         .as_ref()
-                        .and_then(|t| t.refresh(&self.recipient))
+                        .and_then(|t| t.refresh(&self.recipient, &self.origin))
                         .map(Zeroizing::new);
                     if self.token.is_none() {
                         return Err(Error::AuthRequired);
@@ -128,16 +170,37 @@ impl<'t> Client<'t> {
         }
     }
 
-    fn attempt(&mut self, request: &Request<'_>) -> Result<Value, Failure> {
+    fn attempt(&mut self, request: &Request<'_>, expect: Expect) -> Result<Value, Failure> {
         let request = request.with_bearer(self.token.as_deref().map(String::as_str));
-        let resp = self
-            .transport
-            .exchange(&request)
-            .map_err(|_| Failure::Transient(None))?;
+        let started = std::time::Instant::now();
+        let resp = self.transport.exchange(&request).map_err(|e| match e {
+            Unreachable::Lost => Failure::Transient(None),
+            Unreachable::Misbehaved(what) => Failure::Fatal(misbehaved(what)),
+        })?;
+        let fatal = |what| Err(Failure::Fatal(misbehaved(what)));
         match resp.status {
             s @ 200..=299 => {
-                serde_json::from_slice(&resp.body).map_err(|_| Failure::Transient(Some(s)))
+                // Caps the transport enforces as it reads; checked again for any transport.
+                if resp.body.len() > self.max_body {
+                    return fatal("answer too large");
+                }
+                if started.elapsed() > self.timeout {
+                    return fatal("answer too slow");
+                }
+                if resp.header("content-type").is_some_and(|t| !is_json(t)) {
+                    return fatal("an answer that is not FHIR JSON");
+                }
+                let v: Value = serde_json::from_slice(&resp.body)
+                    .map_err(|_| Failure::Transient(Some(s)))?;
+                if v["resourceType"] != expect.resource_type() {
+                    return fatal(match v["resourceType"].as_str() {
+                        Some("OperationOutcome") => "an OperationOutcome where a resource belongs",
+                        _ => "not the resource asked for",
+                    });
+                }
+                Ok(v)
             }
+            300..=399 => fatal("a redirect (never followed)"),
             401 => Err(Failure::Fatal(Error::AuthRequired)),
             s @ (408 | 429 | 500..=599) => Err(Failure::Transient(Some(s))),
             status => Err(Failure::Fatal(Error::ServerRejected { status })),
@@ -166,6 +229,21 @@ impl<'t> Client<'t> {
     }
 }
 
+fn misbehaved(what: &str) -> Error {
+    Error::ServerMisbehaved { what: what.into() }
+}
+
+/// `application/fhir+json`, `application/json` (with parameters, any case).
+fn is_json(content_type: &str) -> bool {
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    media == "application/fhir+json" || media == "application/json"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,8 +262,8 @@ mod tests {
     fn a_server_that_never_answers_is_offline_after_the_attempts() {
         let mut fake = FakeFhir::new();
         fake.inject(On::Any, Fault::DropBefore, 10);
-        let mut c = Client::new(&mut fake, "r", &opts(), None);
-        assert!(matches!(c.get("metadata"), Err(Error::Offline)));
+        let mut c = Client::new(&mut fake, ("r", "https://o"), &opts(), None);
+        assert!(matches!(c.capabilities(), Err(Error::Offline)));
         assert_eq!((c.requests, c.retries), (2, 1));
     }
 
@@ -193,9 +271,9 @@ mod tests {
     fn the_last_5xx_is_reported_as_the_servers_refusal() {
         let mut fake = FakeFhir::new();
         fake.inject(On::Any, Fault::Status(503), 10);
-        let mut c = Client::new(&mut fake, "r", &opts(), None);
+        let mut c = Client::new(&mut fake, ("r", "https://o"), &opts(), None);
         assert!(matches!(
-            c.get("metadata"),
+            c.capabilities(),
             Err(Error::ServerRejected { status: 503 })
         ));
     }
@@ -207,15 +285,15 @@ mod tests {
         o.max_attempts = 5;
         let mut fake = FakeFhir::new();
         fake.inject(On::Any, Fault::DropBefore, 10);
-        let mut c = Client::new(&mut fake, "r", &o, None);
-        assert!(matches!(c.get("metadata"), Err(Error::Offline)));
+        let mut c = Client::new(&mut fake, ("r", "https://o"), &o, None);
+        assert!(matches!(c.capabilities(), Err(Error::Offline)));
         assert_eq!(c.requests, 1);
     }
 
     #[test]
     fn backoff_grows_and_stays_within_its_bounds() {
         let mut fake = FakeFhir::new();
-        let c = Client::new(&mut fake, "r", &opts(), None);
+        let c = Client::new(&mut fake, ("r", "https://o"), &opts(), None);
         for (attempt, cap) in [(1, 100), (2, 200), (3, 400), (4, 800), (5, 1000), (9, 1000)] {
             let d = c.backoff(attempt).as_millis() as u64;
             assert!(d >= cap / 2 && d <= cap, "attempt {attempt}: {d} ms");
@@ -229,9 +307,9 @@ mod tests {
         let mut fake = FakeFhir::new();
         fake.inject(On::Any, Fault::Status(500), 3);
         let server = fake.clone();
-        let mut c = Client::new(&mut fake, "r", &o, None);
+        let mut c = Client::new(&mut fake, ("r", "https://o"), &o, None);
         assert_eq!(
-            c.get("metadata").unwrap()["resourceType"],
+            c.capabilities().unwrap()["resourceType"],
             "CapabilityStatement"
         );
         let waits: Vec<u128> = server.pauses().iter().map(|d| d.as_millis()).collect();

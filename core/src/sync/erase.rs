@@ -17,7 +17,7 @@ fn apply_outcomes(
     recipient: &str,
     chunk: &[Remote],
     statuses: &[u16],
-    report: &mut SyncReport,
+    (report, gone): (&mut SyncReport, &mut Vec<String>),
 ) -> Result<()> {
     let mut at = 0;
     for r in chunk {
@@ -26,6 +26,7 @@ fn apply_outcomes(
         match outcome_of(s, true) {
             Outcome::Done => {
                 state::forget(tx, recipient, &r.purpose, &r.record_id)?;
+                gone.extend(r.resources.iter().cloned());
                 report.deleted += 1;
             }
             Outcome::Rejected(status) => report.rejected.push(RejectedItem {
@@ -55,9 +56,9 @@ impl Run<'_, '_> {
                 let n = requests.len();
                 entry_statuses(&self.client.batch(&batch_bundle(requests))?, n)
             };
-            let report = &mut self.report;
+            let out = (&mut self.report, &mut self.gone);
             store.write_as(subject, |w| {
-                apply_outcomes(w.tx, recipient, chunk, &statuses, report)
+                apply_outcomes(w.tx, recipient, chunk, &statuses, out)
             })?;
         }
         Ok(())

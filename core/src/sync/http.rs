@@ -1,6 +1,8 @@
 //! The production [`Transport`]: reqwest (blocking) over rustls with the ring provider, with
-//! the whole-request and connect timeouts of [`SyncOptions`], no redirects followed, and
-//! `https://` only unless the caller allowed plain loopback (the endpoint check comes first).
+//! the connect timeout of [`SyncOptions`], an answer that must begin within `timeout` and be
+//! complete within it too (a server dripping bytes is cut off), at most `max_response_bytes`
+//! of it, no redirects followed, and `https://` only unless the caller allowed plain loopback
+//! (the endpoint check comes first).
 
 use super::options::SyncOptions;
 use super::transport::{Method, Request, Response, Transport, Unreachable};
@@ -14,6 +16,8 @@ const FHIR_JSON: &str = "application/fhir+json";
 pub struct HttpTransport {
     http: Http,
     base: String,
+    timeout: std::time::Duration,
+    max_body: usize,
 }
 
 impl HttpTransport {
@@ -32,7 +36,12 @@ impl HttpTransport {
             .user_agent(concat!("phr-core/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|_| Error::TlsUnavailable)?;
-        Ok(HttpTransport { http, base })
+        Ok(HttpTransport {
+            http,
+            base,
+            timeout: opts.timeout,
+            max_body: opts.max_response_bytes,
+        })
     }
 }
 
@@ -52,19 +61,26 @@ impl Transport for HttpTransport {
         if let Some(t) = r.bearer {
             req = req.bearer_auth(t);
         }
-        let resp = req.send().map_err(|_| Unreachable)?;
+        let started = std::time::Instant::now();
+        let resp = req.send().map_err(|_| Unreachable::Lost)?;
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
             .iter()
             .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
             .collect();
-        let body = match resp.bytes() {
-            Ok(b) => Vec::from(b),
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.max_body as u64)
+        {
+            return Err(Unreachable::Misbehaved(TOO_LARGE));
+        }
+        let body = match read_capped(resp, started, self.timeout, self.max_body) {
+            Ok(b) => b,
+            Err(Unreachable::Lost) if !(200..300).contains(&status) => vec![],
             // A success whose body broke off is as unreachable as one that never came; for
             // another status the status is the answer.
-            Err(_) if (200..300).contains(&status) => return Err(Unreachable),
-            Err(_) => vec![],
+            Err(e) => return Err(e),
         };
         Ok(Response {
             status,
@@ -72,6 +88,47 @@ impl Transport for HttpTransport {
             body,
         })
     }
+}
+
+const TOO_LARGE: &str = "answer too large";
+const TOO_SLOW: &str = "answer too slow";
+
+/// The body, read in pieces: never more than `max` bytes kept, and the whole of it within
+/// `timeout` of `started` (each read also waits at most `timeout`: reqwest's own limit).
+fn read_capped(
+    mut resp: reqwest::blocking::Response,
+    started: std::time::Instant,
+    timeout: std::time::Duration,
+    max: usize,
+) -> std::result::Result<Vec<u8>, Unreachable> {
+    use std::io::Read;
+    let mut body = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let n = match resp.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut || is_timeout(&e) => {
+                return Err(Unreachable::Misbehaved(TOO_SLOW));
+            }
+            Err(_) => return Err(Unreachable::Lost),
+        };
+        if n == 0 {
+            return Ok(body);
+        }
+        if body.len() + n > max {
+            return Err(Unreachable::Misbehaved(TOO_LARGE));
+        }
+        body.extend_from_slice(&buf[..n]);
+        if started.elapsed() > timeout {
+            return Err(Unreachable::Misbehaved(TOO_SLOW));
+        }
+    }
+}
+
+fn is_timeout(e: &std::io::Error) -> bool {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+        .is_some_and(reqwest::Error::is_timeout)
 }
 
 #[cfg(test)]
@@ -88,6 +145,9 @@ mod tests {
         };
         // Loopback port 9 (discard) is closed here: the TLS stack is set up, the connect fails.
         let mut t = HttpTransport::new("https://127.0.0.1:9/fhir".into(), &opts).unwrap();
-        assert_eq!(t.exchange(&Request::capabilities()), Err(Unreachable));
+        assert_eq!(
+            t.exchange(&Request::capabilities()),
+            Err(Unreachable::Lost)
+        );
     }
 }

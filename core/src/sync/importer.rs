@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 /// One resource type the pull searches.
-pub(crate) struct Pulled {
+pub(crate) struct Searched {
     pub rtype: &'static str,
     /// The search parameter naming the patient.
     pub patient_param: &'static str,
@@ -17,43 +17,43 @@ pub(crate) struct Pulled {
 /// In this order: checkup reports first, with their result Observations included in the same
 /// page so the importer reads them as the checkup's lines; those Observations are then marked
 /// imported and not taken again by the Observation pass.
-pub(crate) const PULLED: &[Pulled] = &[
-    Pulled {
+pub(crate) const PULLED: &[Searched] = &[
+    Searched {
         rtype: "DiagnosticReport",
         patient_param: "subject",
         include: Some("DiagnosticReport:result"),
     },
-    Pulled {
+    Searched {
         rtype: "Observation",
         patient_param: "subject",
         include: None,
     },
-    Pulled {
+    Searched {
         rtype: "Immunization",
         patient_param: "patient",
         include: None,
     },
-    Pulled {
+    Searched {
         rtype: "MedicationStatement",
         patient_param: "subject",
         include: None,
     },
-    Pulled {
+    Searched {
         rtype: "MedicationRequest",
         patient_param: "subject",
         include: None,
     },
-    Pulled {
+    Searched {
         rtype: "Condition",
         patient_param: "subject",
         include: None,
     },
-    Pulled {
+    Searched {
         rtype: "AllergyIntolerance",
         patient_param: "patient",
         include: None,
     },
-    Pulled {
+    Searched {
         rtype: "DocumentReference",
         patient_param: "subject",
         include: None,

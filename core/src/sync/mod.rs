@@ -5,10 +5,13 @@
 //! id, DELETE `Type/id`), writes each confirmed outcome in a transaction AFTER the network call,
 //! and pulls what the server holds for the subject since its cursors.
 //!
-//! Every rule is here: the plan of one call ([`run`]: withdrawals, erasures, push, pull), the
+//! Every rule is here: the plan of one call ([`run`]: decisions due, withdrawals, erasures,
+//! the Patient, push, history removal, pull), the
 //! state (`state`), the batches (`batch`), the client (retries, tokens) over a [`Transport`].
 //! The session only authorizes and hands in what sync needs from it, as a [`Host`] (the clock,
-//! the audited release gate, the importer), so `sync` never imports `session`.
+//! the audited release gate, the importer), so `sync` never imports `session`. What leaves is
+//! only ever what the gate released at send time: the records it judged, the originals of
+//! those versions, the subject's details it let through.
 //!
 //! Shape of every step: read or write locally (short transactions), THEN the network call with
 //! no transaction open, THEN the outcome in a new transaction. An item leaves the outbox only
@@ -18,12 +21,14 @@ mod batch;
 mod client;
 mod endpoint;
 mod erase;
+mod expunge;
 #[cfg(any(test, feature = "test-hooks"))]
 pub mod fake;
 mod http;
 pub(crate) mod importer;
 mod lock;
 mod options;
+mod patient;
 mod pull;
 mod push;
 pub(crate) mod resources;
@@ -38,29 +43,40 @@ pub use options::{
 };
 pub use transport::{Method, Request, Response, Transport, Unreachable};
 
-pub(crate) use endpoint::{base_for, recipient};
+pub(crate) use endpoint::{base_for, origin_of, recipient};
 pub(crate) use lock::Locks;
 
-use crate::consent::{self, OutboxItem, OutboxKind, Recipient, RecipientKind, ReleasedRecords};
+use crate::consent::{
+    self, OperatorProfile, OutboxItem, OutboxKind, Recipient, RecipientKind, ReleasedRecords,
+};
 use crate::error::{Error, Result};
-use crate::records::{Person, Provenance, Record, Stamp};
+use crate::records::{Person, Provenance, Stamp};
 use crate::store::Store;
 use client::Client;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What sync needs from the session it runs in, handed in so this module never imports it.
 pub(crate) trait Host {
     /// Now, in the session's zone.
     fn now(&self) -> Stamp;
-    /// The release gate (audited): which of `records` `recipient` may receive for `purpose` now.
-    fn release(
-        &self,
-        recipient: &str,
-        purpose: &str,
-        records: &[Record],
-    ) -> Result<ReleasedRecords>;
+    /// The release gate (audited): what of the stored records `ids` and of the subject
+    /// `recipient` may receive for `purpose` now, judged in one snapshot.
+    fn release(&self, recipient: &str, purpose: &str, ids: &[String]) -> Result<ReleasedRecords>;
     /// Import a pulled `collection` Bundle through the FHIR importer (one transaction, audited).
-    fn import(&self, bundle: &[u8], provenance: Provenance, source: &str) -> Result<Imported>;
+    fn import(&self, bundle: &[u8], from: &Pulled<'_>) -> Result<Imported>;
+}
+
+/// Where pulled resources come from, for the importer.
+pub(crate) struct Pulled<'a> {
+    pub provenance: Provenance,
+    /// The recipient's name (the records' `source`).
+    pub source: &'a str,
+    /// The recipient id: what came from it is never queued back to it.
+    pub recipient: &'a str,
+    /// Records a pulled resource may update: those earlier pulls from this recipient made.
+    /// A match with any other record (entered here, or from another source) is a conflict,
+    /// kept beside it as a document.
+    pub updatable: &'a HashSet<String>,
 }
 
 /// What an import of pulled resources did, as sync counts it.
@@ -71,6 +87,8 @@ pub(crate) struct Imported {
     /// Records a server change updated.
     pub updated: usize,
     pub skipped: usize,
+    /// Resources that would have overwritten a record they may not update (kept as documents).
+    pub conflicts: usize,
     /// The record each imported or updated resource became, by its path in the Bundle
     /// (`entry[3].resource`).
     pub records: HashMap<String, String>,
@@ -83,8 +101,12 @@ pub(crate) struct Job<'a> {
     /// Who syncs (authorized by the session for `Share` on the subject).
     pub actor: &'a str,
     pub person: &'a Person,
+    /// The operator profile in force.
+    pub profile: &'a OperatorProfile,
     /// The recipient's entry in the operator profile.
     pub recipient: &'a Recipient,
+    /// `scheme://host[:port]` of the server: the token is the one kept for it only.
+    pub origin: &'a str,
     pub options: &'a SyncOptions,
     pub progress: &'a dyn SyncProgress,
 }
@@ -95,27 +117,36 @@ struct Run<'j, 't> {
     client: Client<'t>,
     report: SyncReport,
     origin: Option<String>,
+    /// Addresses this call deleted at the server (their history is removed next, if it can be).
+    gone: Vec<String>,
 }
 
-/// Sync `job` over `transport`: withdrawals, erasures, the push, then (if asked) the pull. The
-/// token the server accepted is kept even when a later step fails.
+/// Sync `job` over `transport`: the decisions due take effect, then withdrawals, erasures, the
+/// Patient, the push, the history of what was deleted, and (if asked) the pull. The token the
+/// server accepted is kept even when a later step fails.
 pub(crate) fn run(job: &Job<'_>, transport: &mut dyn Transport) -> Result<SyncReport> {
-    let recipient = job.recipient.id.as_str();
-    let stored = job.store.read(|c| state::token(c, recipient))?;
+    let (recipient, subject) = (job.recipient.id.as_str(), job.person.id.as_str());
+    let now = job.host.now().utc_seconds;
+    job.store.write_as(job.actor, |w| {
+        consent::apply_due(w.tx, job.profile, subject, now)
+    })?;
+    let stored = job.store.read(|c| state::token(c, recipient, job.origin))?;
     let mut run = Run {
         job,
-        client: Client::new(transport, recipient, job.options, stored),
+        client: Client::new(transport, (recipient, job.origin), job.options, stored),
         report: SyncReport::default(),
         origin: None,
+        gone: vec![],
     };
     let result = run
         .push_all()
+        .and_then(|()| run.expunge())
         .and_then(|()| if job.options.pull { run.pull() } else { Ok(()) });
     run.report.requests = run.client.requests;
     run.report.retries = run.client.retries;
     run.keep_accepted_token()?;
     result?;
-    run.report.remaining = pending_for(job.store, &job.person.id, recipient)?.len();
+    run.report.remaining = pending_for(job.store, subject, recipient)?.len();
     Ok(run.report)
 }
 
@@ -158,7 +189,8 @@ impl Run<'_, '_> {
         Ok(o)
     }
 
-    /// Withdrawals, then erasures, then the outbox's records in chunks of `batch_size`.
+    /// Withdrawals, then erasures, then the Patient, then the outbox's records in chunks of
+    /// `batch_size`.
     fn push_all(&mut self) -> Result<()> {
         let (subject, recipient) = (self.subject().to_owned(), self.recipient().to_owned());
         let pending = pending_for(self.job.store, &subject, &recipient)?;
@@ -180,13 +212,14 @@ impl Run<'_, '_> {
                     .ok_or(Error::CorruptStore {
                         reason: "a withdrawal names no directive",
                     })?;
-                self.withdrawal(w, d)?;
+                self.withdrawal(w, d, &history)?;
                 self.job
                     .progress
                     .progress(SyncPhase::Withdrawals, n + 1, total);
             }
         }
         self.erasures()?;
+        self.patient()?;
         let total = records.len();
         let batch = self.job.options.batch_size.max(1);
         for (n, chunk) in records.chunks(batch).enumerate() {
@@ -197,18 +230,25 @@ impl Run<'_, '_> {
         Ok(())
     }
 
-    /// Keep the token the server accepted (encrypted in the store, like everything), so the
-    /// next sync works without asking the app; a refreshed token replaces the old one.
+    /// Keep the token the server accepted (encrypted in the store, like everything), for this
+    /// recipient at this origin only, so the next sync works without asking the app; a
+    /// refreshed token replaces the old one.
     fn keep_accepted_token(&self) -> Result<()> {
         let Some(token) = self.client.accepted_token() else {
             return Ok(());
         };
         let now = self.job.host.now().utc_seconds;
-        let recipient = self.recipient();
-        self.job.store.write_as(recipient, |w| {
-            state::keep_token(w.tx, recipient, token, now)
-        })
+        let at = (self.recipient(), self.job.origin);
+        self.job
+            .store
+            .write_as(self.recipient(), |w| state::keep_token(w.tx, at, token, now))
     }
+}
+
+/// Whether `recipient`'s server keeps a history copy of what a withdrawal deleted (for the
+/// consent receipt): true unless it is known to offer `$expunge`.
+pub(crate) fn history_kept_by(conn: &rusqlite::Connection, recipient: &str) -> Result<bool> {
+    state::history_kept(conn, recipient)
 }
 
 /// Forget the token kept for `recipient`'s server (signing out of that platform).

@@ -4,23 +4,25 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Supplies bearer tokens for a recipient's server (a UniFFI foreign trait in the bindings).
-/// Tokens are secrets: the core never logs or stores them.
+/// Tokens are secrets: the core never logs them. A token is asked for, and sent to, one
+/// recipient at one origin (`https://host[:port]` of its endpoint): never anywhere else.
 pub trait TokenProvider: Send + Sync {
-    /// The token to send to `recipient`'s server; `None` sends no `Authorization` header.
-    fn token(&self, recipient: &str) -> Option<String>;
+    /// The token to send to `recipient`'s server at `origin`; `None` sends the one this device
+    /// kept from an earlier sync with that origin, if any.
+    fn token(&self, recipient: &str, origin: &str) -> Option<String>;
     /// The server answered 401 to the token: a fresh one, or `None` if none can be had.
     /// Sync asks at most once per call, then fails with [`crate::Error::AuthRequired`].
-    fn refresh(&self, recipient: &str) -> Option<String>;
+    fn refresh(&self, recipient: &str, origin: &str) -> Option<String>;
 }
 
 /// A fixed token (tests, the CLI's `--token`): refreshing gives the same token again.
 pub struct StaticToken(pub String);
 
 impl TokenProvider for StaticToken {
-    fn token(&self, _recipient: &str) -> Option<String> {
+    fn token(&self, _recipient: &str, _origin: &str) -> Option<String> {
         Some(self.0.clone())
     }
-    fn refresh(&self, _recipient: &str) -> Option<String> {
+    fn refresh(&self, _recipient: &str, _origin: &str) -> Option<String> {
         Some(self.0.clone())
     }
 }
@@ -53,13 +55,15 @@ impl SyncProgress for NoProgress {
 /// How to sync.
 #[derive(Clone)]
 pub struct SyncOptions {
-    /// The server's FHIR base URL; `None` = the recipient's `fhir_endpoint` in the profile.
+    /// Only for a test server on loopback (127.0.0.1, ::1, localhost): its FHIR base URL in
+    /// place of the recipient's `fhir_endpoint`. Sync goes to the endpoint the operator profile
+    /// names for the recipient; any other override is refused before a connection is made.
     pub server_url: Option<String>,
     /// Accept plain `http://` to 127.0.0.1, ::1 or localhost (tests only). Never anything else.
     pub allow_insecure_loopback: bool,
     /// Requests per FHIR batch Bundle.
     pub batch_size: usize,
-    /// Whole-request timeout.
+    /// Time cap of one exchange: the answer must begin and be complete within it.
     pub timeout: Duration,
     /// TCP/TLS connect timeout.
     pub connect_timeout: Duration,
@@ -73,6 +77,10 @@ pub struct SyncOptions {
     /// Pull what the server holds after pushing.
     pub pull: bool,
     pub tokens: Option<Arc<dyn TokenProvider>>,
+    /// Size cap of one answer, in bytes.
+    pub max_response_bytes: usize,
+    /// Count cap: the most entries one search page may hold (its matches and includes).
+    pub max_page_entries: usize,
 }
 
 impl Default for SyncOptions {
@@ -89,6 +97,8 @@ impl Default for SyncOptions {
             max_requests: 10_000,
             pull: true,
             tokens: None,
+            max_response_bytes: 32 * 1024 * 1024,
+            max_page_entries: 5_000,
         }
     }
 }
@@ -104,6 +114,8 @@ impl std::fmt::Debug for SyncOptions {
             .field("max_requests", &self.max_requests)
             .field("pull", &self.pull)
             .field("tokens", &self.tokens.as_ref().map(|_| "<provider>"))
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_page_entries", &self.max_page_entries)
             .finish()
     }
 }
@@ -131,6 +143,18 @@ pub struct SyncReport {
     pub withdrawals: usize,
     /// Outbox records the gate held back (and that the recipient did not hold).
     pub withheld: usize,
+    /// Outbox records held back until the resident decides again on a permit a new profile
+    /// version asked about: kept in the outbox, neither sent nor withdrawn.
+    pub awaiting_reconsent: usize,
+    /// Whether the subject's Patient (only the details consent released) was sent, and
+    /// whether a Patient copy was deleted or labelled because demographics were withdrawn.
+    pub patient_sent: bool,
+    pub patient_removed: bool,
+    /// Deleted copies whose history the server removed too (`$expunge`).
+    pub expunged: usize,
+    /// Deleted copies whose history the server keeps (it offers no `$expunge`): the
+    /// recipient keeps a history copy under its own retention policy.
+    pub history_kept: usize,
     /// Records the server refused, one by one.
     pub rejected: Vec<RejectedItem>,
     /// Entries that failed on the server's side (5xx inside a batch): left for the next sync.
@@ -143,6 +167,12 @@ pub struct SyncReport {
     pub updated: usize,
     /// Pulled resources not imported (ours, already imported, or of a kind not imported).
     pub skipped: usize,
+    /// Pulled resources refused because they are not about the subject (another Patient, or
+    /// none): never imported.
+    pub foreign: usize,
+    /// Pulled resources that would have overwritten a record entered here or from another
+    /// source: kept beside it as documents, the record unchanged.
+    pub conflicts: usize,
     /// HTTP requests sent (retries included) and how many were retries.
     pub requests: u32,
     pub retries: u32,

@@ -1,22 +1,24 @@
 //! Pushing outbox records: the release gate, the plan, the intent rows, one batch request, the
-//! outcomes.
+//! outcomes. What is mapped is only what the gate released at send time ([`ReleasedRecords`]:
+//! the versions it judged, with the originals of exactly those versions), never a copy read
+//! before it.
 
 use super::batch::{Outcome, batch_bundle, delete, entry_statuses, outcome_of, put};
 use super::resources::resources_for;
 use super::state::{self, Remote};
 use super::{RejectedItem, Run, SyncReport};
-use crate::consent::{DataCategory, OutboxItem};
+use crate::consent::{DataCategory, OutboxItem, ReleasedRecords};
 use crate::error::Result;
-use crate::records::{Person, Record, Stamp, repo as records_repo};
-use rusqlite::Connection;
+use crate::records::{Record, Stamp};
+use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// What one outbox record item becomes in a batch.
 enum Plan {
-    /// PUT these resources (the gate released the record).
+    /// PUT these resources (the gate released the record at this version).
     Put {
-        record: Box<Record>,
+        version: i64,
         resources: Vec<String>,
         category: DataCategory,
     },
@@ -28,6 +30,8 @@ enum Plan {
     /// Nothing to send: drop the item (withheld and not held there), or forget this purpose
     /// only (the copy stays for another purpose).
     Local { version: i64, forget: bool },
+    /// Held back until the resident decides again (a new profile version): the item stays.
+    Wait,
 }
 
 /// One record item of a chunk and its plan.
@@ -38,69 +42,67 @@ struct Planned<'c> {
     plan: Plan,
 }
 
-/// What the gate released in a chunk, as (purpose, record id). Only ids: [`plan`] maps the
-/// copy read before the gate, not the gate's own (docs/SYNC.md, Limits); keeping the gate's
-/// records here and mapping those closes that.
-#[derive(Default)]
-struct Released(HashSet<(String, String)>);
-
-impl Released {
-    fn has(&self, purpose: &str, id: &str) -> bool {
-        self.0.contains(&(purpose.to_owned(), id.to_owned()))
-    }
-}
-
-/// What the plan of a chunk reads: the records as stored, and the copies the recipient holds.
+/// What the plan of a chunk reads besides the gate: the version each record is at (to settle an
+/// item the gate withheld only if the record did not change since), and the copies the
+/// recipient holds.
 struct Local {
-    stored: HashMap<String, Record>,
+    versions: HashMap<String, i64>,
     remotes: HashMap<String, Vec<Remote>>,
 }
 
 fn read_local(conn: &Connection, recipient: &str, ids: &[String]) -> Result<Local> {
-    let stored = records_repo::load_many(conn, ids)?
-        .into_iter()
-        .map(|r| (r.meta.id.clone(), r))
-        .collect();
+    let mut versions = HashMap::new();
     let mut remotes = HashMap::new();
+    let mut stmt = conn.prepare_cached("SELECT version FROM record WHERE id = ?1")?;
     for id in ids {
+        if let Some(v) = stmt.query_row([id], |r| r.get(0)).optional()? {
+            versions.insert(id.clone(), v);
+        }
         remotes.insert(id.clone(), state::remotes_of_record(conn, recipient, id)?);
     }
-    Ok(Local { stored, remotes })
+    Ok(Local { versions, remotes })
 }
 
 /// Each record item's plan, and the batch requests in plan order. A released record becomes
-/// PUTs of its resources; a withheld one (deleted, no longer permitted, category changed)
-/// becomes DELETEs of the copy the recipient holds for that purpose, unless another purpose
-/// holds it too.
+/// PUTs of its resources, as the gate judged it; a withheld one (deleted, no longer permitted,
+/// category changed) becomes DELETEs of the copy the recipient holds for that purpose, unless
+/// another purpose holds it too; one waiting for re-consent stays queued.
 fn plan<'c>(
     chunk: &'c [OutboxItem],
     local: &Local,
-    released: &Released,
-    person: &Person,
+    released: &HashMap<&str, ReleasedRecords>,
     now: Stamp,
     origin: &str,
 ) -> (Vec<Planned<'c>>, Vec<Value>) {
     let mut planned = Vec::with_capacity(chunk.len());
     let mut requests = vec![];
+    let judged: HashMap<(&str, &str), (&Record, &ReleasedRecords)> = released
+        .iter()
+        .flat_map(|(p, r)| r.permitted().iter().map(move |x| ((*p, x.meta.id.as_str()), (x, r))))
+        .collect();
     for item in chunk {
         let (Some(id), Some(purpose)) = (item.record_id.as_deref(), item.purpose.as_deref()) else {
             continue;
         };
-        let record = local.stored.get(id);
-        let version = record.map_or(0, |r| r.meta.version);
-        let plan = match record {
-            Some(r) if released.has(purpose, id) => {
-                let res = resources_for(person, r, now, origin);
+        let version = local.versions.get(id).copied().unwrap_or(0);
+        let awaiting = released
+            .get(purpose)
+            .is_some_and(|r| r.awaiting_reconsent().iter().any(|x| x == id));
+        let plan = match judged.get(&(purpose, id)) {
+            Some((record, gate)) => {
+                let original = gate.originals().get(id);
+                let res = resources_for(gate.person(), record, original, now, origin);
                 for x in &res {
                     requests.push(put(&x.address(), &x.body));
                 }
                 Plan::Put {
-                    record: Box::new(r.clone()),
+                    version: record.meta.version,
                     resources: res.iter().map(|x| x.address()).collect(),
-                    category: DataCategory::of(r),
+                    category: DataCategory::of(record),
                 }
             }
-            _ => {
+            None if awaiting => Plan::Wait,
+            None => {
                 let rows = local.remotes.get(id).map(Vec::as_slice).unwrap_or(&[]);
                 match rows.iter().find(|r| r.purpose == purpose) {
                     None => Plan::Local {
@@ -144,7 +146,7 @@ fn write_intents(
     for p in planned {
         match &p.plan {
             Plan::Put {
-                record,
+                version,
                 resources,
                 category,
             } => state::mark_sending(
@@ -155,7 +157,7 @@ fn write_intents(
                 subject,
                 *category,
                 resources,
-                record.meta.version,
+                *version,
                 now_utc,
             )?,
             Plan::Local { version, forget } => {
@@ -165,6 +167,7 @@ fn write_intents(
                 state::done_if_unchanged(tx, &p.item.id, p.id, *version)?;
                 report.withheld += 1;
             }
+            Plan::Wait => report.awaiting_reconsent += 1,
             Plan::Delete { .. } => {}
         }
     }
@@ -180,25 +183,26 @@ fn apply_outcomes(
     planned: &[Planned<'_>],
     statuses: &[u16],
     report: &mut SyncReport,
+    gone: &mut Vec<String>,
 ) -> Result<()> {
     let mut at = 0;
     for p in planned {
         let (count, deleting) = match &p.plan {
             Plan::Put { resources, .. } => (resources.len(), false),
             Plan::Delete { resources, .. } => (resources.len(), true),
-            Plan::Local { .. } => continue,
+            Plan::Local { .. } | Plan::Wait => continue,
         };
         let s = &statuses[at..at + count];
         at += count;
         match (outcome_of(s, deleting), &p.plan) {
-            (Outcome::Done, Plan::Put { record, .. }) => {
-                let v = record.meta.version;
-                state::confirm_held(tx, &p.item.id, recipient, p.purpose, p.id, v)?;
+            (Outcome::Done, Plan::Put { version, .. }) => {
+                state::confirm_held(tx, &p.item.id, recipient, p.purpose, p.id, *version)?;
                 report.pushed += 1;
             }
-            (Outcome::Done, Plan::Delete { version, .. }) => {
+            (Outcome::Done, Plan::Delete { version, resources }) => {
                 state::forget(tx, recipient, p.purpose, p.id)?;
                 state::done_if_unchanged(tx, &p.item.id, p.id, *version)?;
+                gone.extend(resources.iter().cloned());
                 report.deleted += 1;
             }
             (Outcome::Rejected(status), _) => {
@@ -215,25 +219,18 @@ fn apply_outcomes(
 }
 
 impl Run<'_, '_> {
-    /// The gate, once per purpose in the chunk (each call audited as a release).
-    fn gate(&self, chunk: &[OutboxItem], stored: &HashMap<String, Record>) -> Result<Released> {
-        let mut released = Released::default();
-        let mut purposes: Vec<&str> = chunk.iter().filter_map(|i| i.purpose.as_deref()).collect();
-        purposes.sort_unstable();
-        purposes.dedup();
-        for p in purposes {
-            let of_purpose: Vec<Record> = chunk
-                .iter()
-                .filter(|i| i.purpose.as_deref() == Some(p))
-                .filter_map(|i| i.record_id.as_ref().and_then(|id| stored.get(id)).cloned())
-                .collect();
-            if of_purpose.is_empty() {
-                continue;
+    /// The gate, once per purpose in the chunk (each call audited as a release), over the
+    /// stored records: what it judges is what is mapped.
+    fn gate<'c>(&self, chunk: &'c [OutboxItem]) -> Result<HashMap<&'c str, ReleasedRecords>> {
+        let mut by_purpose: HashMap<&str, Vec<String>> = HashMap::new();
+        for i in chunk {
+            if let (Some(p), Some(id)) = (i.purpose.as_deref(), &i.record_id) {
+                by_purpose.entry(p).or_default().push(id.clone());
             }
-            let r = self.job.host.release(self.recipient(), p, &of_purpose)?;
-            released
-                .0
-                .extend(r.ids().into_iter().map(|id| (p.to_owned(), id)));
+        }
+        let mut released = HashMap::new();
+        for (p, ids) in by_purpose {
+            released.insert(p, self.job.host.release(self.recipient(), p, &ids)?);
         }
         Ok(released)
     }
@@ -244,9 +241,9 @@ impl Run<'_, '_> {
         let (store, recipient) = (self.job.store, self.job.recipient.id.as_str());
         let ids: Vec<String> = chunk.iter().filter_map(|i| i.record_id.clone()).collect();
         let local = store.read(|c| read_local(c, recipient, &ids))?;
-        let released = self.gate(chunk, &local.stored)?;
+        let released = self.gate(chunk)?;
         let now = self.job.host.now();
-        let (planned, requests) = plan(chunk, &local, &released, self.job.person, now, &origin);
+        let (planned, requests) = plan(chunk, &local, &released, now, &origin);
         let report = &mut self.report;
         store.write_as(self.job.actor, |w| {
             write_intents(
@@ -264,9 +261,9 @@ impl Run<'_, '_> {
         let n = requests.len();
         // The network call, with no transaction open.
         let statuses = entry_statuses(&self.client.batch(&batch_bundle(requests))?, n);
-        let report = &mut self.report;
+        let (report, gone) = (&mut self.report, &mut self.gone);
         store.write_as(self.job.actor, |w| {
-            apply_outcomes(w.tx, recipient, &planned, &statuses, report)
+            apply_outcomes(w.tx, recipient, &planned, &statuses, report, gone)
         })
     }
 }

@@ -1,10 +1,12 @@
-//! The one boundary between sync and the FHIR mapping: the resources a record becomes on a
-//! server. The mapping is the export's ([`crate::fhir::bundle_for`]); sync only turns its
-//! Bundle-local `urn:uuid:` references into `Type/id` references a server resolves, and leaves
-//! out the Patient (identity is the platform's business) and the Provenance.
+//! The one boundary between sync and the FHIR mapping: the resources a released record becomes
+//! on a server. The mapping is the whole-record export's ([`crate::fhir::bundle_with_originals`]:
+//! an imported record goes as its original JSON, the very version the gate released); sync only
+//! turns its Bundle-local `urn:uuid:` references into `Type/id` references a server resolves,
+//! and leaves out the Patient (sent on its own, with only the details consent released:
+//! [`patient_resource`]) and the Provenance.
 
-use crate::fhir::bundle_for;
-use crate::records::{Person, Record, Stamp};
+use crate::fhir::{bundle_with_originals, restricted_patient};
+use crate::records::{Person, PersonDetail, Record, Stamp};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -27,15 +29,20 @@ impl Resource {
 /// for everything but its own (`_tag:not=`), so what a sync just pushed is not read back.
 pub(crate) const ORIGIN_SYSTEM: &str = "urn:phr-core:origin";
 
-/// The resources `record` (a live record of `person`) becomes, in a stable order, tagged with
-/// this store's `origin`.
+/// The resources `record` (a live record of `person`, with the `original` JSON an import kept
+/// of it) becomes, in a stable order, tagged with this store's `origin`.
 pub(crate) fn resources_for(
     person: &Person,
     record: &Record,
+    original: Option<&String>,
     at: Stamp,
     origin: &str,
 ) -> Vec<Resource> {
-    let bundle = bundle_for(person, std::slice::from_ref(record), at);
+    let originals: HashMap<String, String> = original
+        .map(|o| (record.meta.id.clone(), o.clone()))
+        .into_iter()
+        .collect();
+    let bundle = bundle_with_originals(person, std::slice::from_ref(record), &originals, at);
     let entries = bundle["entry"].as_array().cloned().unwrap_or_default();
     let mut types: HashMap<String, String> = HashMap::new();
     for e in &entries {
@@ -86,24 +93,28 @@ pub(crate) fn push_meta_coding(body: &mut Value, list: &str, coding: Value) {
     }
 }
 
+/// The subject's Patient holding only `details` (what consent released), tagged with this
+/// store's `origin`; its address is [`patient_address`].
+pub(crate) fn patient_resource(person: &Person, details: &[PersonDetail], origin: &str) -> Value {
+    let mut body = restricted_patient(person, &patient_id(person), details);
+    let tag = serde_json::json!({ "system": ORIGIN_SYSTEM, "code": origin });
+    push_meta_coding(&mut body, "tag", tag);
+    body
+}
+
+fn patient_id(person: &Person) -> String {
+    crate::fhir::resource_id(&person.id)
+}
+
 /// `Patient/id` of the subject, as the mapping names it.
 pub(crate) fn patient_address(person: &Person) -> String {
-    let at = Stamp {
-        utc_seconds: 0,
-        offset_seconds: 0,
-    };
-    let bundle = bundle_for(person, &[], at);
-    format!(
-        "Patient/{}",
-        bundle["entry"][0]["resource"]["id"]
-            .as_str()
-            .unwrap_or_default()
-    )
+    format!("Patient/{}", patient_id(person))
 }
 
 /// `{"reference": "urn:uuid:X"}` → `{"reference": "Type/X"}`; a reference to nothing in the
-/// record's own resources or its Patient is dropped rather than left dangling.
-fn rewrite_references(v: &mut Value, types: &HashMap<String, String>) {
+/// record's own resources or its Patient is dropped rather than left dangling, and an element
+/// left with nothing in it goes too (`{}` is not valid FHIR). Returns whether `v` is now empty.
+fn rewrite_references(v: &mut Value, types: &HashMap<String, String>) -> bool {
     match v {
         Value::Object(map) => {
             if let Some(Value::String(r)) = map.get("reference")
@@ -118,16 +129,14 @@ fn rewrite_references(v: &mut Value, types: &HashMap<String, String>) {
                     }
                 }
             }
-            for (_, child) in map.iter_mut() {
-                rewrite_references(child, types);
-            }
+            map.retain(|_, child| !rewrite_references(child, types));
+            map.is_empty()
         }
         Value::Array(items) => {
-            for i in items {
-                rewrite_references(i, types);
-            }
+            items.retain_mut(|i| !rewrite_references(i, types));
+            items.is_empty()
         }
-        _ => {}
+        _ => false,
     }
 }
 
@@ -172,7 +181,7 @@ mod tests {
     fn a_checkup_becomes_its_report_and_lines_with_server_references_only() {
         let person = fixtures::person();
         let record = fixtures::checkup();
-        let res = resources_for(&person, &record, at(), "store-1");
+        let res = resources_for(&person, &record, None, at(), "store-1");
         assert!(res.len() > 1);
         assert!(res.iter().any(|r| r.rtype == "DiagnosticReport"));
         assert!(
@@ -189,7 +198,7 @@ mod tests {
             assert!(!r.starts_with("urn:uuid:"), "{r}");
         }
         // Stable: the same record gives the same addresses, and the record's own id is one.
-        let again = resources_for(&person, &record, at(), "store-1");
+        let again = resources_for(&person, &record, None, at(), "store-1");
         let a: Vec<String> = res.iter().map(Resource::address).collect();
         let b: Vec<String> = again.iter().map(Resource::address).collect();
         assert_eq!(a, b);
@@ -202,5 +211,36 @@ mod tests {
                     .any(|t| t["system"] == ORIGIN_SYSTEM && t["code"] == "store-1")
             );
         }
+    }
+
+    #[test]
+    fn an_imported_record_goes_as_its_original_with_dangling_local_references_removed() {
+        let person = fixtures::person();
+        let record = fixtures::all_records()
+            .into_iter()
+            .find(|r| r.meta.kind == crate::records::RecordKind::Medication)
+            .unwrap();
+        let original = serde_json::json!({
+            "resourceType": "MedicationRequest", "id": "rx-1", "status": "completed",
+            "intent": "order",
+            "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "197361"}]},
+            "subject": {"reference": "urn:uuid:somebody"},
+            "encounter": {"reference": "Encounter/e1"},
+            "basedOn": [{"reference": "urn:uuid:gone"}],
+            "note": [{"text": "kept"}]
+        })
+        .to_string();
+        let res = resources_for(&person, &record, Some(&original), at(), "s");
+        assert_eq!(res.len(), 1);
+        let r = &res[0];
+        assert_eq!(r.address(), format!("MedicationRequest/{}", record.meta.id));
+        assert_eq!(r.body["status"], "completed");
+        assert_eq!(r.body["encounter"]["reference"], "Encounter/e1");
+        assert_eq!(r.body["subject"]["reference"], patient_address(&person));
+        assert!(r.body.get("basedOn").is_none(), "{}", r.body);
+        assert_eq!(
+            r.body["medicationCodeableConcept"]["coding"][0]["code"],
+            "197361"
+        );
     }
 }

@@ -12,6 +12,8 @@ pub(crate) struct Remote {
     pub purpose: String,
     pub record_id: String,
     pub resources: Vec<String>,
+    /// The category the record was sent under (`None`: not one this build knows).
+    pub category: Option<DataCategory>,
 }
 
 /// Before a request leaves: the recipient may hold this record from now on.
@@ -75,12 +77,13 @@ fn resources_of(
         .map(|s| split(&s)))
 }
 
-/// A `sync_remote` row read as `SELECT purpose, record_id, resources`.
+/// A `sync_remote` row read as `SELECT purpose, record_id, resources, category`.
 fn remote(r: &rusqlite::Row<'_>) -> rusqlite::Result<Remote> {
     Ok(Remote {
         purpose: r.get(0)?,
         record_id: r.get(1)?,
         resources: split(&r.get::<_, String>(2)?),
+        category: DataCategory::parse(&r.get::<_, String>(3)?).ok(),
     })
 }
 
@@ -182,7 +185,7 @@ pub(crate) fn remotes_of_record(
     record_id: &str,
 ) -> Result<Vec<Remote>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT purpose, record_id, resources FROM sync_remote
+        "SELECT purpose, record_id, resources, category FROM sync_remote
          WHERE recipient = ?1 AND record_id = ?2 AND withdrawn = 0",
     )?;
     let rows = stmt.query_map(params![recipient, record_id], remote)?;
@@ -199,7 +202,7 @@ pub(crate) fn remotes_covered(
 ) -> Result<Vec<Remote>> {
     let mut out = vec![];
     let mut stmt = conn.prepare_cached(
-        "SELECT purpose, record_id, resources FROM sync_remote
+        "SELECT purpose, record_id, resources, category FROM sync_remote
          WHERE subject_id = ?1 AND recipient = ?2 AND category = ?3 AND purpose = ?4
            AND withdrawn = 0
          ORDER BY record_id",
@@ -220,7 +223,7 @@ pub(crate) fn remotes_covered(
 /// for exactly this reason.
 pub(crate) fn orphans(conn: &Connection, subject: &str, recipient: &str) -> Result<Vec<Remote>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT purpose, record_id, resources FROM sync_remote r
+        "SELECT purpose, record_id, resources, category FROM sync_remote r
          WHERE subject_id = ?1 AND recipient = ?2
            AND NOT EXISTS (SELECT 1 FROM record WHERE id = r.record_id)
          ORDER BY record_id, purpose",
@@ -322,33 +325,69 @@ pub(crate) fn make_origin(conn: &Connection) -> Result<String> {
     Ok(origin(conn)?.unwrap_or_default())
 }
 
-/// The token `recipient`'s server last accepted.
-pub(crate) fn token(conn: &Connection, recipient: &str) -> Result<Option<Zeroizing<String>>> {
+/// The token `recipient`'s server at `origin` last accepted: a token is never sent to another
+/// origin than the one that accepted it.
+pub(crate) fn token(
+    conn: &Connection,
+    recipient: &str,
+    origin: &str,
+) -> Result<Option<Zeroizing<String>>> {
     Ok(conn
-        .prepare_cached("SELECT token FROM sync_token WHERE recipient = ?1")?
-        .query_row([recipient], |r| r.get::<_, String>(0))
+        .prepare_cached("SELECT token FROM sync_token WHERE recipient = ?1 AND origin = ?2")?
+        .query_row(params![recipient, origin], |r| r.get::<_, String>(0))
         .optional()?
         .map(Zeroizing::new))
 }
 
 pub(crate) fn keep_token(
     conn: &Connection,
-    recipient: &str,
+    (recipient, origin): (&str, &str),
     token: &str,
     now_utc: i64,
 ) -> Result<()> {
     conn.execute(
-        "INSERT INTO sync_token (recipient, token, updated_utc) VALUES (?1, ?2, ?3)
-         ON CONFLICT (recipient) DO UPDATE SET token = excluded.token,
+        "INSERT INTO sync_token (recipient, origin, token, updated_utc) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (recipient, origin) DO UPDATE SET token = excluded.token,
              updated_utc = excluded.updated_utc
          WHERE excluded.token <> sync_token.token",
-        params![recipient, token, now_utc],
+        params![recipient, origin, token, now_utc],
     )?;
     Ok(())
 }
 
+/// Forget every token kept for `recipient`, whatever origin accepted it.
 pub(crate) fn forget_token(conn: &Connection, recipient: &str) -> Result<bool> {
     Ok(conn.execute("DELETE FROM sync_token WHERE recipient = ?1", [recipient])? > 0)
+}
+
+/// Whether `recipient`'s server (as last seen) keeps the history of what it deletes: true
+/// unless its CapabilityStatement offered `$expunge` (unknown counts as kept).
+pub(crate) fn history_kept(conn: &Connection, recipient: &str) -> Result<bool> {
+    let expunge: Option<bool> = conn
+        .prepare_cached(
+            "SELECT expunge FROM sync_capability WHERE recipient = ?1
+             ORDER BY checked_utc DESC LIMIT 1",
+        )?
+        .query_row([recipient], |r| r.get(0))
+        .optional()?;
+    Ok(expunge != Some(true))
+}
+
+/// What the server at `origin` said of `$expunge`.
+pub(crate) fn keep_capability(
+    conn: &Connection,
+    (recipient, origin): (&str, &str),
+    expunge: bool,
+    now_utc: i64,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sync_capability (recipient, origin, expunge, checked_utc)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (recipient, origin) DO UPDATE SET expunge = excluded.expunge,
+             checked_utc = excluded.checked_utc",
+        params![recipient, origin, expunge, now_utc],
+    )?;
+    Ok(())
 }
 
 /// The server version of `resource` (`Type/id`) last imported from `recipient`, if any.
@@ -378,4 +417,100 @@ pub(crate) fn mark_imported(
         params![recipient, resource, version_id, record_id],
     )?;
     Ok(())
+}
+
+/// The subject's Patient as a recipient holds (or may hold) it.
+#[derive(Debug, Clone)]
+pub(crate) struct PatientCopy {
+    pub digest: String,
+    pub held: bool,
+    pub withdrawn: bool,
+}
+
+impl PatientCopy {
+    /// Confirmed by the server and not labelled withdrawn.
+    pub fn settled(&self) -> bool {
+        self.held && !self.withdrawn
+    }
+}
+
+pub(crate) fn patient_copy(
+    conn: &Connection,
+    recipient: &str,
+    subject: &str,
+) -> Result<Option<PatientCopy>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT digest, state, withdrawn FROM sync_patient
+             WHERE recipient = ?1 AND subject_id = ?2",
+        )?
+        .query_row(params![recipient, subject], |r| {
+            Ok(PatientCopy {
+                digest: r.get(0)?,
+                held: r.get::<_, String>(1)? == "held",
+                withdrawn: r.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Before the Patient leaves: the recipient may hold this content from now on.
+pub(crate) fn patient_sending(
+    conn: &Connection,
+    recipient: &str,
+    subject: &str,
+    address: &str,
+    digest: &str,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sync_patient (recipient, subject_id, resource, digest, state, withdrawn)
+         VALUES (?1, ?2, ?3, ?4, 'sending', 0)
+         ON CONFLICT (recipient, subject_id) DO UPDATE SET digest = excluded.digest,
+             state = 'sending', withdrawn = 0",
+        params![recipient, subject, address, digest],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn patient_held(conn: &Connection, recipient: &str, subject: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_patient SET state = 'held' WHERE recipient = ?1 AND subject_id = ?2",
+        params![recipient, subject],
+    )?;
+    Ok(())
+}
+
+/// No detail is released any more: the copy was deleted there, or labelled withdrawn.
+pub(crate) fn patient_removed(
+    conn: &Connection,
+    recipient: &str,
+    subject: &str,
+    labelled: bool,
+) -> Result<()> {
+    if labelled {
+        conn.execute(
+            "UPDATE sync_patient SET withdrawn = 1, state = 'held'
+             WHERE recipient = ?1 AND subject_id = ?2",
+            params![recipient, subject],
+        )?;
+    } else {
+        conn.execute(
+            "DELETE FROM sync_patient WHERE recipient = ?1 AND subject_id = ?2",
+            params![recipient, subject],
+        )?;
+    }
+    Ok(())
+}
+
+/// The records earlier pulls from `recipient` made or updated: the only ones a pulled resource
+/// may update.
+pub(crate) fn imported_records(
+    conn: &Connection,
+    recipient: &str,
+) -> Result<std::collections::HashSet<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT record_id FROM sync_imported WHERE recipient = ?1 AND record_id <> ''",
+    )?;
+    let rows = stmt.query_map([recipient], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

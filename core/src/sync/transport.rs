@@ -114,11 +114,17 @@ impl Response {
     }
 }
 
-/// The exchange did not complete: no connection, reset, timed out, or the answer broke off.
-/// The server may or may not have applied the request (every request sync sends is idempotent,
-/// so sending it again is safe).
+/// Why an exchange gave no answer to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unreachable;
+pub enum Unreachable {
+    /// No connection, reset, timed out before an answer began, or the answer broke off. The
+    /// server may or may not have applied the request (every request sync sends is idempotent,
+    /// so sending it again is safe).
+    Lost,
+    /// The answer broke a cap no honest server breaks: larger than the size cap, or still
+    /// dripping in when the time cap ran out. Not worth retrying.
+    Misbehaved(&'static str),
+}
 
 /// Moves one request to the recipient's FHIR server and brings back its answer.
 pub trait Transport {

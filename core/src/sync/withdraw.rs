@@ -1,34 +1,27 @@
 //! A recipient's copies after a withdrawal: deleted, or (for a recipient bound to retain what
-//! it received, `on_withdrawal: mark`) kept, replaced by the same resource labelled withdrawn.
+//! it received, `on_withdrawal: mark`) kept and labelled withdrawn with a `PATCH` of their
+//! `meta.security` only: no content is sent after consent was withdrawn.
 
-use super::batch::{Outcome, batch_bundle, delete, entry_statuses, outcome_of, put};
-use super::resources::{push_meta_coding, resources_for};
+use super::batch::{Outcome, batch_bundle, delete, entry_statuses, label_withdrawn, outcome_of};
 use super::state::{self, Remote};
 use super::{RejectedItem, Run, SyncReport};
-use crate::consent::{ConsentDirective, OnWithdrawal, OutboxItem};
+use crate::consent::{self, ConsentDirective, OnWithdrawal, OperatorProfile, OutboxItem};
 use crate::error::Result;
-use crate::records::{Person, Record, Stamp, repo as records_repo};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 /// What a withdrawal does to one copy.
 enum Withdrawing {
     /// Another purpose still in force holds the same copy: only this purpose's row goes.
     Keep,
-    /// PUT these addresses again, labelled withdrawn.
+    /// Consent permits the copy again by now (a newer permit, or the deny has ended): left as
+    /// it is.
+    Permitted,
+    /// Label these addresses withdrawn.
     Mark(Vec<String>),
-    /// DELETE this many addresses.
-    Delete(usize),
-}
-
-/// The `meta.security` label of a copy kept after its consent was withdrawn.
-const WITHDRAWN_SYSTEM: &str = "urn:phr-core:consent-status";
-
-fn label_withdrawn(body: &mut Value) {
-    let label = serde_json::json!({ "system": WITHDRAWN_SYSTEM, "code": "withdrawn",
-        "display": "consent withdrawn: keep, do not use" });
-    push_meta_coding(body, "security", label);
+    /// DELETE these addresses.
+    Delete(Vec<String>),
 }
 
 /// The rows the withdrawal `d` covers, each with whether another purpose still holds the copy.
@@ -48,45 +41,76 @@ fn covered(
     Ok(out)
 }
 
-/// Records of `chunk` still live here: in mark mode only those are marked; a deleted or
+/// Records of `chunk` still live here: in mark mode only those are labelled; a deleted or
 /// erased one is deleted there.
-fn live_records(conn: &Connection, chunk: &[(Remote, bool)]) -> Result<HashMap<String, Record>> {
-    let ids: Vec<String> = chunk.iter().map(|(r, _)| r.record_id.clone()).collect();
-    Ok(records_repo::load_many(conn, &ids)?
-        .into_iter()
-        .filter(|r| r.meta.deleted_utc.is_none())
-        .map(|r| (r.meta.id.clone(), r))
-        .collect())
+fn live_records(conn: &Connection, chunk: &[(Remote, bool)]) -> Result<HashSet<String>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT 1 FROM record WHERE id = ?1 AND deleted_utc IS NULL")?;
+    let mut live = HashSet::new();
+    for (r, _) in chunk {
+        if stmt
+            .query_row([&r.record_id], |_| Ok(()))
+            .optional()?
+            .is_some()
+        {
+            live.insert(r.record_id.clone());
+        }
+    }
+    Ok(live)
+}
+
+/// What a copy's cell (category, purpose) is now: permitted again, or withdrawn.
+struct Now<'a> {
+    profile: &'a OperatorProfile,
+    history: &'a [ConsentDirective],
+    at: i64,
+}
+
+impl Now<'_> {
+    fn permits(&self, d: &ConsentDirective, r: &Remote) -> bool {
+        let Some(category) = r.category else {
+            return false;
+        };
+        consent::offered(self.profile, &d.recipient, category, &r.purpose)
+            && consent::is_permitted(
+                self.history,
+                &d.subject_id,
+                &d.recipient,
+                category,
+                &r.purpose,
+                self.at,
+            )
+    }
 }
 
 /// Each covered copy's fate, and the batch requests in that order.
 fn plan(
     chunk: &[(Remote, bool)],
-    live: &HashMap<String, Record>,
-    person: &Person,
-    now: Stamp,
-    origin: &str,
+    d: &ConsentDirective,
+    live: &HashSet<String>,
+    mode: OnWithdrawal,
+    now: &Now<'_>,
 ) -> (Vec<Withdrawing>, Vec<Value>) {
     let mut requests = vec![];
     let mut plans = Vec::with_capacity(chunk.len());
     for (r, others) in chunk {
+        if now.permits(d, r) {
+            plans.push(Withdrawing::Permitted);
+            continue;
+        }
         if *others {
             plans.push(Withdrawing::Keep);
             continue;
         }
-        plans.push(match live.get(&r.record_id) {
-            Some(record) => {
-                let res = resources_for(person, record, now, origin);
-                for x in &res {
-                    let mut body = x.body.clone();
-                    label_withdrawn(&mut body);
-                    requests.push(put(&x.address(), &body));
-                }
-                Withdrawing::Mark(res.iter().map(|x| x.address()).collect())
+        let addresses = r.resources.clone();
+        plans.push(match mode {
+            OnWithdrawal::Mark if live.contains(&r.record_id) => {
+                requests.extend(addresses.iter().map(|a| label_withdrawn(a)));
+                Withdrawing::Mark(addresses)
             }
-            None => {
-                requests.extend(r.resources.iter().map(|a| delete(a)));
-                Withdrawing::Delete(r.resources.len())
+            _ => {
+                requests.extend(addresses.iter().map(|a| delete(a)));
+                Withdrawing::Delete(addresses)
             }
         });
     }
@@ -100,28 +124,30 @@ fn apply_outcomes(
     chunk: &[(Remote, bool)],
     plans: &[Withdrawing],
     statuses: &[u16],
-    report: &mut SyncReport,
+    (report, gone): (&mut SyncReport, &mut Vec<String>),
 ) -> Result<bool> {
     let mut settled = true;
     let mut at = 0;
     for ((r, _), plan) in chunk.iter().zip(plans) {
-        let (n, deleting) = match plan {
+        let addresses = match plan {
             Withdrawing::Keep => {
                 state::forget(tx, recipient, &r.purpose, &r.record_id)?;
                 continue;
             }
-            Withdrawing::Mark(addresses) => (addresses.len(), false),
-            Withdrawing::Delete(n) => (*n, true),
+            Withdrawing::Permitted => continue,
+            Withdrawing::Mark(a) | Withdrawing::Delete(a) => a,
         };
-        let s = &statuses[at..at + n];
-        at += n;
-        match (outcome_of(s, deleting), plan) {
+        let s = &statuses[at..at + addresses.len()];
+        at += addresses.len();
+        // A copy already gone there is as good as labelled or deleted.
+        match (outcome_of(s, true), plan) {
             (Outcome::Done, Withdrawing::Mark(addresses)) => {
                 state::mark_withdrawn(tx, recipient, &r.purpose, &r.record_id, addresses)?;
                 report.marked += 1;
             }
             (Outcome::Done, _) => {
                 state::forget(tx, recipient, &r.purpose, &r.record_id)?;
+                gone.extend(addresses.iter().cloned());
                 report.deleted += 1;
             }
             (Outcome::Rejected(status), _) => {
@@ -142,31 +168,39 @@ fn apply_outcomes(
 
 impl Run<'_, '_> {
     /// Delete the recipient's copies the withdrawal notice `item` (of directive `d`) covers,
-    /// unless a purpose still in force holds the same copy, or mark them withdrawn for a
-    /// recipient that keeps what it received; the notice leaves the outbox when every covered
-    /// copy is settled.
-    pub(super) fn withdrawal(&mut self, item: &OutboxItem, d: &ConsentDirective) -> Result<()> {
+    /// unless a purpose still in force holds the same copy or consent permits it again, or
+    /// label them withdrawn for a recipient that keeps what it received; the notice leaves the
+    /// outbox when every covered copy is settled.
+    pub(super) fn withdrawal(
+        &mut self,
+        item: &OutboxItem,
+        d: &ConsentDirective,
+        history: &[ConsentDirective],
+    ) -> Result<()> {
         let (store, recipient) = (self.job.store, self.job.recipient.id.as_str());
         let mode = self.job.recipient.on_withdrawal;
         let covered = store.read(|c| covered(c, recipient, d))?;
-        let origin = self.origin()?;
-        let now = self.job.host.now();
+        let now = Now {
+            profile: self.job.profile,
+            history,
+            at: self.job.host.now().utc_seconds,
+        };
         let mut settled = true;
         for chunk in covered.chunks(self.job.options.batch_size.max(1)) {
             let live = match mode {
                 OnWithdrawal::Mark => store.read(|c| live_records(c, chunk))?,
-                OnWithdrawal::Delete => HashMap::new(),
+                OnWithdrawal::Delete => HashSet::new(),
             };
-            let (plans, requests) = plan(chunk, &live, self.job.person, now, &origin);
+            let (plans, requests) = plan(chunk, d, &live, mode, &now);
             let statuses = if requests.is_empty() {
                 vec![]
             } else {
                 let n = requests.len();
                 entry_statuses(&self.client.batch(&batch_bundle(requests))?, n)
             };
-            let report = &mut self.report;
+            let out = (&mut self.report, &mut self.gone);
             settled &= store.write_as(&item.subject_id, |w| {
-                apply_outcomes(w.tx, recipient, chunk, &plans, &statuses, report)
+                apply_outcomes(w.tx, recipient, chunk, &plans, &statuses, out)
             })?;
         }
         if settled {

@@ -24,13 +24,22 @@ pub fn options() -> SyncOptions {
     }
 }
 
-/// A session whose owner has `pulses` vitals, `weights` body and 5 lifelog records, consent
-/// for vitals+body to the health department for guidance, and everything permitted queued.
-/// Returns the queued ids, pulses first.
+/// A session whose owner has `pulses` vitals, `weights` body and 5 lifelog records, and consent
+/// for vitals+body to the health department for guidance: the permit queues every record it
+/// covers (standing consent). Returns the queued ids, pulses first.
 pub fn seeded(pulses: usize, weights: usize) -> (tempfile::TempDir, Session, String, Vec<String>) {
+    seeded_with(samples::municipality(), pulses, weights)
+}
+
+/// [`seeded`] under `profile` (installed before anyone consents).
+pub fn seeded_with(
+    profile: OperatorProfile,
+    pulses: usize,
+    weights: usize,
+) -> (tempfile::TempDir, Session, String, Vec<String>) {
     let (dir, s, hanako, _) = session_with_two();
     let h = hanako.id;
-    s.set_operator_profile(samples::municipality()).unwrap();
+    s.set_operator_profile(profile).unwrap();
     let mut inputs = vec![];
     for i in 0..pulses {
         inputs.push(observation(
@@ -62,9 +71,7 @@ pub fn seeded(pulses: usize, weights: usize) -> (tempfile::TempDir, Session, Str
         ),
     )
     .unwrap();
-    let queued = s
-        .queue_for_release(&h, &h, RECIPIENT, GUIDANCE, &ids)
-        .unwrap();
+    let queued = s.pending_outbox(&h, &h).unwrap().len();
     assert_eq!(
         queued,
         pulses + weights,
@@ -204,10 +211,10 @@ impl Tokens {
 }
 
 impl TokenProvider for Tokens {
-    fn token(&self, _recipient: &str) -> Option<String> {
+    fn token(&self, _recipient: &str, _origin: &str) -> Option<String> {
         self.first.map(str::to_owned)
     }
-    fn refresh(&self, _recipient: &str) -> Option<String> {
+    fn refresh(&self, _recipient: &str, _origin: &str) -> Option<String> {
         self.refreshes.fetch_add(1, Ordering::SeqCst);
         self.refreshed.map(str::to_owned)
     }

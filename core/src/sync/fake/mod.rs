@@ -3,11 +3,13 @@
 //! own tests and with the `test-hooks` feature, never into the library the apps ship.
 //!
 //! It keeps resources with `meta.versionId` and `meta.lastUpdated` (its own clock, moving on
-//! with every write); answers `batch` and `transaction` Bundles of PUT / POST / DELETE / GET
-//! entries with one response each (`ifMatch` honoured); reads, writes and deletes single
-//! resources; searches with the parameters sync uses ([`search`]); requires a bearer token
-//! when asked to (401 otherwise); and fails on purpose ([`Fault`]): scripted for the next
-//! matching requests, or seeded random at a rate. A handle is cheap to clone and every clone
+//! with every write) and every version (`_history`, which a DELETE leaves readable unless the
+//! server offers and is asked for `$expunge`); answers `batch` and `transaction` Bundles of
+//! PUT / POST / PATCH (JSON Patch in a Binary) / DELETE / GET entries with one response each
+//! (`ifMatch` honoured); reads, writes and deletes single resources; searches with the
+//! parameters sync uses ([`search`]); requires a bearer token when asked to (401 otherwise);
+//! fails on purpose ([`Fault`]): scripted for the next matching requests, or seeded random at
+//! a rate; and can be hostile ([`Behaviour::ignore_subject`], [`Fault::Answer`]). A handle is cheap to clone and every clone
 //! is the same server, so a test keeps one to look inside while sync uses another.
 
 mod data;
@@ -40,6 +42,11 @@ pub struct Behaviour {
     pub max_count: usize,
     /// How far the server clock moves with each write (0: every write at the same instant).
     pub tick_ms: i64,
+    /// Offer `$expunge` in the CapabilityStatement, and honour it (a deleted resource's
+    /// history removed). Without it, a DELETE leaves every version readable via `_history`.
+    pub offers_expunge: bool,
+    /// A hostile server: ignore `subject` / `patient` in searches, answering everyone's data.
+    pub ignore_subject: bool,
 }
 
 impl Default for Behaviour {
@@ -50,6 +57,8 @@ impl Default for Behaviour {
             paging_links: true,
             max_count: 1000,
             tick_ms: 1,
+            offers_expunge: false,
+            ignore_subject: false,
         }
     }
 }
@@ -155,6 +164,17 @@ impl FakeFhir {
     /// The current version of `address` (`Type/id`), if it exists and is not deleted.
     pub fn resource(&self, address: &str) -> Option<Value> {
         self.lock().data.resources.get(address)?.current().cloned()
+    }
+
+    /// The versions of `address` a client can still read through `_history` (deleted ones
+    /// left out; none after `$expunge`).
+    pub fn history(&self, address: &str) -> Vec<Value> {
+        self.lock()
+            .data
+            .resources
+            .get(address)
+            .map(|s| s.versions.iter().flatten().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// How many versions `address` has had (deletions included).
@@ -365,7 +385,7 @@ impl Transport for FakeFhir {
         if let Some(d) = served.delay {
             std::thread::sleep(d);
         }
-        served.answer.ok_or(Unreachable)
+        served.answer.ok_or(Unreachable::Lost)
     }
 
     fn pause(&mut self, d: Duration) {

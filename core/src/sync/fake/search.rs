@@ -45,6 +45,7 @@ pub(super) fn search(
                 filters.push(Box::new(move |r| !has_tag(r, &tag)));
             }
             "_tag:not" => {}
+            "subject" | "patient" if behaviour.ignore_subject => {}
             "subject" | "patient" => {
                 let (field, want) = (name.clone(), value.clone());
                 filters.push(Box::new(move |r| {

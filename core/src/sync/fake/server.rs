@@ -24,7 +24,23 @@ pub(super) fn interact(
     let (path, query) = i.url.split_once('?').unwrap_or((i.url, ""));
     let path = path.trim_start_matches('/');
     if i.method == "GET" && path == "metadata" {
-        return Answer::ok(200, capabilities());
+        return Answer::ok(200, capabilities(behaviour));
+    }
+    if let Some(address) = path.strip_suffix("/_history").filter(|_| i.method == "GET") {
+        return history(data, address);
+    }
+    if let Some(address) = path.strip_suffix("/$expunge").filter(|_| i.method == "POST") {
+        return match (behaviour.offers_expunge, data.resources.get(address)) {
+            (false, _) => Answer::error(404, "unknown operation $expunge"),
+            (true, None) => Answer::error(404, "no such resource"),
+            (true, Some(s)) if s.current().is_some() => {
+                Answer::error(409, "only a deleted resource is expunged")
+            }
+            (true, Some(_)) => {
+                data.resources.remove(address);
+                Answer::ok(200, super::data::outcome("information", "expunged"))
+            }
+        };
     }
     if i.method == "GET" && !path.contains('/') {
         return match super::search::search(data, behaviour, path, query) {
@@ -58,6 +74,16 @@ pub(super) fn interact(
             }
             _ => Answer::error(400, "the body is not this resource"),
         },
+        ("PATCH", Some(_)) => {
+            let Some(current) = data.resources.get(path).and_then(|s| s.current()).cloned()
+            else {
+                return Answer::error(404, "no such resource");
+            };
+            match i.resource.and_then(json_patch).and_then(|p| apply_patch(current, &p)) {
+                Some(patched) => data.write(path, patched, tick),
+                None => Answer::error(400, "not a JSON Patch this server applies"),
+            }
+        }
         ("POST", None) => match i.resource {
             Some(r) if r["resourceType"] == rtype => {
                 let id = data.new_id();
@@ -71,7 +97,58 @@ pub(super) fn interact(
     }
 }
 
-fn capabilities() -> Value {
+/// The versions of `address` still readable, newest first, as a `history` Bundle.
+fn history(data: &Data, address: &str) -> Answer {
+    let Some(stored) = data.resources.get(address) else {
+        return Answer::error(404, "no such resource");
+    };
+    let entry: Vec<Value> = stored
+        .versions
+        .iter()
+        .rev()
+        .flatten()
+        .map(|r| json!({ "resource": r }))
+        .collect();
+    Answer::ok(
+        200,
+        json!({ "resourceType": "Bundle", "type": "history", "total": entry.len(), "entry": entry }),
+    )
+}
+
+/// The JSON Patch a batch entry carries: a `Binary` of `application/json-patch+json`.
+fn json_patch(resource: &Value) -> Option<Vec<Value>> {
+    use base64::Engine;
+    if resource["resourceType"] != "Binary"
+        || resource["contentType"] != "application/json-patch+json"
+    {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(resource["data"].as_str()?)
+        .ok()?;
+    serde_json::from_slice::<Value>(&bytes).ok()?.as_array().cloned()
+}
+
+/// `add`, `replace` and `remove` on object members (what sync sends), or `None`.
+fn apply_patch(mut doc: Value, ops: &[Value]) -> Option<Value> {
+    for op in ops {
+        let path = op["path"].as_str()?;
+        let (parent, key) = path.rsplit_once('/')?;
+        let target = doc.pointer_mut(parent)?.as_object_mut()?;
+        match op["op"].as_str()? {
+            "add" | "replace" => {
+                target.insert(key.to_owned(), op.get("value")?.clone());
+            }
+            "remove" => {
+                target.remove(key)?;
+            }
+            _ => return None,
+        }
+    }
+    Some(doc)
+}
+
+fn capabilities(behaviour: &Behaviour) -> Value {
     let types = [
         "Observation",
         "DiagnosticReport",
@@ -89,10 +166,15 @@ fn capabilities() -> Value {
                 { "name": "_lastUpdated" }, { "name": "_tag" }, { "name": "_id" }] })
         })
         .collect();
-    json!({ "resourceType": "CapabilityStatement", "status": "active", "kind": "instance",
-        "fhirVersion": "4.0.1", "format": ["json"], "date": "2026-01-01",
+    let mut caps = json!({ "resourceType": "CapabilityStatement", "status": "active",
+        "kind": "instance", "fhirVersion": "4.0.1", "format": ["json"], "date": "2026-01-01",
         "rest": [{ "mode": "server", "resource": resource,
-            "interaction": [{ "code": "batch" }, { "code": "transaction" }] }] })
+            "interaction": [{ "code": "batch" }, { "code": "transaction" }] }] });
+    if behaviour.offers_expunge {
+        caps["rest"][0]["operation"] = json!([{ "name": "expunge",
+            "definition": "http://hapifhir.io/fhir/OperationDefinition/expunge" }]);
+    }
+    caps
 }
 
 /// A `batch` or `transaction` Bundle: one answer per entry, in order. A transaction applies
