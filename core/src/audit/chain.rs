@@ -35,6 +35,10 @@ pub enum AuditAction {
     RecordsReleased,
     RecordsQueued,
     RecordsImported,
+    MemberAdded,
+    AttemptCounterRolledBack,
+    ClockBehind,
+    KeyringUpgraded,
 }
 
 impl AuditAction {
@@ -65,6 +69,10 @@ impl AuditAction {
             AuditAction::RecordsReleased => "records_released",
             AuditAction::RecordsQueued => "records_queued",
             AuditAction::RecordsImported => "records_imported",
+            AuditAction::MemberAdded => "member_added",
+            AuditAction::AttemptCounterRolledBack => "attempt_counter_rolled_back",
+            AuditAction::ClockBehind => "clock_behind",
+            AuditAction::KeyringUpgraded => "keyring_upgraded",
         }
     }
 }

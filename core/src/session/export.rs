@@ -35,21 +35,21 @@ impl Session {
     /// `records_exported` naming every record id. This is the person's own copy (their right of
     /// access): a release to a recipient goes through the consent gate instead
     /// ([`Session::export_fhir_for`]). Imported records go out as the JSON they came as.
-    pub fn export_fhir(&self, actor: &str, subject: &str, at: Stamp) -> Result<serde_json::Value> {
-        let (person, records, originals) = self.whole_record(actor, subject)?;
+    pub fn export_fhir(&self, subject: &str, at: Stamp) -> Result<serde_json::Value> {
+        let (person, records, originals) = self.whole_record(subject)?;
         Ok(bundle_with_originals(&person, &records, &originals, at))
     }
 
     /// [`Session::export_fhir`] as JSON text: the bytes of `serde_json::to_vec` of that Bundle,
     /// written without building a `Value` tree (several times faster for a large record).
-    pub fn export_fhir_json(&self, actor: &str, subject: &str, at: Stamp) -> Result<FhirJson> {
-        Ok(to_json(self.whole_record(actor, subject)?, at))
+    pub fn export_fhir_json(&self, subject: &str, at: Stamp) -> Result<FhirJson> {
+        Ok(to_json(self.whole_record(subject)?, at))
     }
 
     /// The whole record of `subject`, read in one snapshot and audited as exported.
-    fn whole_record(&self, actor: &str, subject: &str) -> Result<Exported> {
+    fn whole_record(&self, subject: &str) -> Result<Exported> {
         // The whole record leaving the device: a proxy needs `share`, not just `view`.
-        let access = self.authorize(actor, subject, Action::Share)?;
+        let access = self.authorize(subject, Action::Share)?;
         self.read_audited(
             &access,
             AuditAction::RecordsExported,
@@ -69,28 +69,26 @@ impl Session {
     /// is mapped. Withheld records are absent, and nothing refers to them.
     pub fn export_fhir_for(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         purpose: &str,
         at: Stamp,
     ) -> Result<serde_json::Value> {
         let (person, records, originals) =
-            self.released_record(actor, subject, recipient, purpose)?;
+            self.released_record(subject, recipient, purpose)?;
         Ok(bundle_with_originals(&person, &records, &originals, at))
     }
 
     /// [`Session::export_fhir_for`] as JSON text (the same bytes, without a `Value` tree).
     pub fn export_fhir_for_json(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         purpose: &str,
         at: Stamp,
     ) -> Result<FhirJson> {
         Ok(to_json(
-            self.released_record(actor, subject, recipient, purpose)?,
+            self.released_record(subject, recipient, purpose)?,
             at,
         ))
     }
@@ -98,19 +96,18 @@ impl Session {
     /// What the release gate lets go to `recipient` for `purpose` (the release is audited).
     fn released_record(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         purpose: &str,
     ) -> Result<Exported> {
-        let access = self.authorize(actor, subject, Action::Share)?;
+        let access = self.authorize(subject, Action::Share)?;
         let (person, records, mut originals) = self.store().read(|c| {
             let person =
                 persons::get(c, access.subject())?.ok_or_else(|| Error::not_found("person"))?;
             let originals = imported::originals(c, access.subject())?;
             Ok((person, all_live(c, access.subject())?, originals))
         })?;
-        let released = self.release(actor, subject, recipient, purpose, &records)?;
+        let released = self.release(subject, recipient, purpose, &records)?;
         let permitted: Vec<Record> = released.permitted().to_vec();
         let ids: std::collections::HashSet<&str> =
             permitted.iter().map(|r| r.meta.id.as_str()).collect();

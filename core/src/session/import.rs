@@ -16,13 +16,12 @@ impl Session {
     /// [`Session::import_fhir_with_progress`].
     pub fn import_fhir(
         &self,
-        actor: &str,
         subject: &str,
         json: &[u8],
         provenance: Provenance,
         source: Option<&str>,
     ) -> Result<ImportReport> {
-        self.import_fhir_with_progress(actor, subject, json, provenance, source, &|_, _| {})
+        self.import_fhir_with_progress(subject, json, provenance, source, &|_, _| {})
     }
 
     /// Import FHIR R4 JSON into `subject`'s record, calling `progress(done, total)` as resources
@@ -33,7 +32,6 @@ impl Session {
     /// kept) or is skipped when identical. One transaction, one audit entry (`records_imported`).
     pub fn import_fhir_with_progress(
         &self,
-        actor: &str,
         subject: &str,
         json: &[u8],
         provenance: Provenance,
@@ -41,7 +39,7 @@ impl Session {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<ImportReport> {
         write::refuse_derived_provenance(provenance)?;
-        let access = self.authorize(actor, subject, Action::Record)?;
+        let access = self.authorize(subject, Action::Record)?;
         let source = optional_text("source", source, 200)?;
         let person = self.person(access.subject())?;
         let check = self.validation();
@@ -68,16 +66,16 @@ impl Session {
     }
 
     /// How many FHIR resources are kept as documents for `subject`, by resource type.
-    pub fn fhir_documents(&self, actor: &str, subject: &str) -> Result<Vec<(String, i64)>> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn fhir_documents(&self, subject: &str) -> Result<Vec<(String, i64)>> {
+        let access = self.authorize(subject, Action::View)?;
         self.store()
             .read(|c| imported::document_counts(c, access.subject()))
     }
 
     /// The original FHIR JSON an imported record was made from, if any. Audited like a read of
     /// the record.
-    pub fn original_json(&self, actor: &str, subject: &str, id: &str) -> Result<Option<String>> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn original_json(&self, subject: &str, id: &str) -> Result<Option<String>> {
+        let access = self.authorize(subject, Action::View)?;
         self.read_audited(
             &access,
             AuditAction::RecordsListed,

@@ -3,8 +3,7 @@
 //! with the passphrase alone. No lock-in.
 
 use super::connection::{apply_writer_pragmas, quiet, read_db_salt};
-use super::keyring::{KeySlot, Keyring};
-use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, validate_passphrase};
+use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles};
 use super::schema::{APPLICATION_ID, SCHEMA_VERSION, migrate_to};
 use super::staging::{self, Staging, sync_dir};
 use super::vault::{Store, lock, store_entry};
@@ -24,7 +23,7 @@ impl Store {
     /// result says what exists: `Ok` = a whole, audited backup at `path`; `Err` = none.
     /// Partial files that a crashed backup to the same name left are removed first.
     pub fn backup(&self, path: &Path, backup_passphrase: &str) -> Result<()> {
-        validate_passphrase("backup_passphrase", backup_passphrase)?;
+        super::credential::check_strength("backup_passphrase", backup_passphrase)?;
         if self.is_read_only() {
             // Its audit entry could not be written.
             return Err(Error::ReadOnly);
@@ -122,7 +121,7 @@ impl Store {
         new_passphrase: &str,
         kdf: KdfParams,
     ) -> Result<Store> {
-        validate_passphrase("new_passphrase", new_passphrase)?;
+        super::credential::check_strength("new_passphrase", new_passphrase)?;
         kdf.validate()?;
         let files = StoreFiles::in_dir(dir);
         if files.exists() {
@@ -256,12 +255,15 @@ fn build_restored(
     conn.close().map_err(|(_, e)| Error::from(e))?;
     // No connection to it is left in this process: syncing it ourselves is safe.
     std::fs::File::open(&staged.database)?.sync_all()?;
-    let mut keyring = Keyring::new(store_id, salt);
-    let wrap = keyring.passphrase_wrap(1, &key, new_passphrase, kdf)?;
-    keyring.slots.push(KeySlot {
-        generation: 1,
-        wraps: vec![wrap],
-    });
+    // Only the owner unlocks the restored store: other members are added again (their
+    // credentials were never in the backup).
+    let keyring = super::members::first_keyring(
+        store_id,
+        salt,
+        &key,
+        &super::files::Unlock::Passphrase(new_passphrase),
+        kdf,
+    )?;
     keyring.save(&staged.keyring)
 }
 
