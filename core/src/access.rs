@@ -172,11 +172,9 @@ pub(crate) fn grantor(
     let held_through = authorize(conn, actor, subject, Action::ManageDelegations, at)
         .ok()
         .and_then(|a| a.delegation().map(str::to_owned));
-    if representative && actor_person.is_owner && !persons::is_member(conn, subject)? {
-        // The owner's root grant, unless they act through a grant of their own.
-        if held_through.is_none() {
-            return Ok(Grantor::Owner);
-        }
+    if representative && actor_person.is_owner && held_through.is_none() {
+        // The owner's root grant (refused for a member by the grant's rules).
+        return Ok(Grantor::Owner);
     }
     let did = held_through.ok_or_else(denied)?;
     let own = family::repo::get(conn, &did)?.ok_or_else(denied)?;
@@ -194,7 +192,12 @@ pub(crate) fn grantor(
 
 /// Whether `actor` may revoke `d` at `at`: its grantor, its subject, or the holder of a grant
 /// in force with `manage_delegations` that `d` was made from (however indirectly).
-pub(crate) fn authorize_revoke(conn: &Connection, actor: &str, d: &Delegation, at: i64) -> Result<()> {
+pub(crate) fn authorize_revoke(
+    conn: &Connection,
+    actor: &str,
+    d: &Delegation,
+    at: i64,
+) -> Result<()> {
     if actor == d.granted_by || actor == d.subject_id {
         return Ok(());
     }

@@ -143,7 +143,11 @@ pub(crate) const PBKDF2_ITERATIONS: std::ops::RangeInclusive<u32> = 10_000..=10_
 
 /// The key-encryption key of a format-1 wrap (PBKDF2-HMAC-SHA256), to read it once and wrap
 /// the data key again with Argon2id.
-pub(crate) fn derive_kek_pbkdf2(passphrase: &str, salt: &[u8], iterations: u32) -> Result<SecretKey> {
+pub(crate) fn derive_kek_pbkdf2(
+    passphrase: &str,
+    salt: &[u8],
+    iterations: u32,
+) -> Result<SecretKey> {
     if !PBKDF2_ITERATIONS.contains(&iterations) {
         return Err(Error::invalid("kdf.iterations", "out of range"));
     }
@@ -167,11 +171,46 @@ mod tests {
     #[test]
     fn parameters_out_of_range_are_refused_naming_the_field() {
         for (p, field) in [
-            (KdfParams { memory_kib: 8, passes: 1, lanes: 1 }, "kdf.memory_kib"),
-            (KdfParams { memory_kib: 4 * 1024 * 1024, passes: 1, lanes: 1 }, "kdf.memory_kib"),
-            (KdfParams { memory_kib: 1024, passes: 0, lanes: 1 }, "kdf.passes"),
-            (KdfParams { memory_kib: 1024, passes: 99, lanes: 1 }, "kdf.passes"),
-            (KdfParams { memory_kib: 64, passes: 1, lanes: 9 }, "kdf.lanes"),
+            (
+                KdfParams {
+                    memory_kib: 8,
+                    passes: 1,
+                    lanes: 1,
+                },
+                "kdf.memory_kib",
+            ),
+            (
+                KdfParams {
+                    memory_kib: 4 * 1024 * 1024,
+                    passes: 1,
+                    lanes: 1,
+                },
+                "kdf.memory_kib",
+            ),
+            (
+                KdfParams {
+                    memory_kib: 1024,
+                    passes: 0,
+                    lanes: 1,
+                },
+                "kdf.passes",
+            ),
+            (
+                KdfParams {
+                    memory_kib: 1024,
+                    passes: 99,
+                    lanes: 1,
+                },
+                "kdf.passes",
+            ),
+            (
+                KdfParams {
+                    memory_kib: 64,
+                    passes: 1,
+                    lanes: 9,
+                },
+                "kdf.lanes",
+            ),
         ] {
             assert!(
                 matches!(p.validate(), Err(Error::InvalidInput { field: f, .. }) if f == field),
@@ -209,14 +248,29 @@ mod tests {
         // Expected tags from the reference C implementation (phc-winner-argon2, through Python
         // argon2-cffi's `hash_secret_raw`, type ID, version 0x13, 32-byte tag).
         let cases = [
-            ("password", &b"somesaltsomesalt"[..], (64, 1, 1),
-             "e793d64ef75d58f503d4631b2b149f7f80127c5f3993d89b1c9b781e51d0b413"),
-            ("correct horse", &b"0123456789abcdef"[..], (1024, 3, 2),
-             "e7ffba248b768375fab09df016467ed52de56c2b877c1fc447a30570d04b6d32"),
+            (
+                "password",
+                &b"somesaltsomesalt"[..],
+                (64, 1, 1),
+                "e793d64ef75d58f503d4631b2b149f7f80127c5f3993d89b1c9b781e51d0b413",
+            ),
+            (
+                "correct horse",
+                &b"0123456789abcdef"[..],
+                (1024, 3, 2),
+                "e7ffba248b768375fab09df016467ed52de56c2b877c1fc447a30570d04b6d32",
+            ),
         ];
         for (pass, salt, (memory_kib, passes, lanes), want) in cases {
-            let p = KdfParams { memory_kib, passes, lanes };
-            assert_eq!(hex::encode(derive_kek(pass, salt, p).unwrap().expose()), want);
+            let p = KdfParams {
+                memory_kib,
+                passes,
+                lanes,
+            };
+            assert_eq!(
+                hex::encode(derive_kek(pass, salt, p).unwrap().expose()),
+                want
+            );
         }
     }
 }

@@ -21,7 +21,10 @@ pub(crate) enum Grantor {
     Subject,
     /// A proxy holding `manage_delegations` through `own` (in force), with the scopes it holds
     /// now through every grant in force on the subject.
-    Proxy { own: Box<Delegation>, held: Vec<Scope> },
+    Proxy {
+        own: Box<Delegation>,
+        held: Vec<Scope>,
+    },
     /// The device owner, making the root representative grant on a managed person's record.
     Owner,
 }
@@ -81,10 +84,18 @@ pub(crate) fn new_delegation(
             if basis == RepresentativeBasis::ParentOfMinor && now >= adult {
                 return Err(Error::invalid("basis", "the subject is not a minor"));
             }
-            (GrantorKind::LegalRepresentative, Some(basis), new.valid_until, None)
+            (
+                GrantorKind::LegalRepresentative,
+                Some(basis),
+                new.valid_until,
+                None,
+            )
         }
         Grantor::Proxy { own, held } => {
-            if new.representative_basis.is_some_and(|b| own.basis != Some(b)) {
+            if new
+                .representative_basis
+                .is_some_and(|b| own.basis != Some(b))
+            {
                 return Err(Error::invalid(
                     "basis",
                     "a grant made through another passes on that grant's basis",

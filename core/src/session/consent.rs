@@ -33,11 +33,7 @@ impl Session {
     /// Record a decision (permit or deny) for `subject`. A deny in force now also deletes the
     /// pending outbox items it covers and, if the recipient was ever permitted any of it,
     /// queues a withdrawal notice — all in the same transaction.
-    pub fn set_consent(
-        &self,
-        subject: &str,
-        request: ConsentRequest,
-    ) -> Result<ConsentDirective> {
+    pub fn set_consent(&self, subject: &str, request: ConsentRequest) -> Result<ConsentDirective> {
         let access = self.authorize(subject, Action::ManageConsent)?;
         let now = self.now();
         let profile = self.operator_profile()?;
@@ -147,11 +143,7 @@ impl Session {
     }
 
     /// The receipt of one decision: JSON, Japanese and English text, FHIR `Consent`.
-    pub fn consent_receipt(
-        &self,
-        subject: &str,
-        directive_id: &str,
-    ) -> Result<ConsentReceipt> {
+    pub fn consent_receipt(&self, subject: &str, directive_id: &str) -> Result<ConsentReceipt> {
         let access = self.authorize(subject, Action::View)?;
         let profile = self.operator_profile()?;
         let history = self.store().read(|c| repo::all_for(c, access.subject()))?;

@@ -74,8 +74,7 @@ impl Session {
         purpose: &str,
         at: Stamp,
     ) -> Result<serde_json::Value> {
-        let (person, records, originals) =
-            self.released_record(subject, recipient, purpose)?;
+        let (person, records, originals) = self.released_record(subject, recipient, purpose)?;
         Ok(bundle_with_originals(&person, &records, &originals, at))
     }
 
@@ -94,12 +93,7 @@ impl Session {
     }
 
     /// What the release gate lets go to `recipient` for `purpose` (the release is audited).
-    fn released_record(
-        &self,
-        subject: &str,
-        recipient: &str,
-        purpose: &str,
-    ) -> Result<Exported> {
+    fn released_record(&self, subject: &str, recipient: &str, purpose: &str) -> Result<Exported> {
         let access = self.authorize(subject, Action::Share)?;
         let (person, records, mut originals) = self.store().read(|c| {
             let person =
@@ -124,29 +118,21 @@ mod tests {
     #[test]
     fn the_json_export_is_the_bytes_of_the_value_export() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Session::create(
-            dir.path(),
-            "test passphrase",
-            KdfParams::with_iterations(10_000).unwrap(),
-        )
-        .unwrap();
+        let s = Session::create(dir.path(), "test passphrase", KdfParams::cheap()).unwrap();
         let me = s
-            .add_person(
-                None,
-                NewPerson {
-                    nickname: "taro".into(),
-                    family_name: "山田".into(),
-                    given_name: "太郎".into(),
-                    family_name_kana: None,
-                    given_name_kana: None,
-                    birth_date: chrono::NaiveDate::from_ymd_opt(1960, 4, 12).unwrap(),
-                    sex: Sex::Male,
-                    insurer_number: None,
-                    insured_symbol: None,
-                    insured_number: None,
-                    municipality_code: None,
-                },
-            )
+            .add_person(NewPerson {
+                nickname: "taro".into(),
+                family_name: "山田".into(),
+                given_name: "太郎".into(),
+                family_name_kana: None,
+                given_name_kana: None,
+                birth_date: chrono::NaiveDate::from_ymd_opt(1960, 4, 12).unwrap(),
+                sex: Sex::Male,
+                insurer_number: None,
+                insured_symbol: None,
+                insured_number: None,
+                municipality_code: None,
+            })
             .unwrap()
             .id;
         let at = s.now();
@@ -161,7 +147,6 @@ mod tests {
         ];
         s.add_records(
             &me,
-            &me,
             inputs.into_iter().map(ClinicalInput::Observation).collect(),
             Provenance::Device,
             Some("scale"),
@@ -172,17 +157,11 @@ mod tests {
             "code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}],"text":"脈拍"},
             "effectiveDateTime":"2026-11-01T07:00:00+09:00",
             "valueQuantity":{"value":62,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}"#;
-        s.import_fhir(
-            &me,
-            &me,
-            imported.as_bytes(),
-            Provenance::ImportedFile,
-            None,
-        )
-        .unwrap();
-        let value = s.export_fhir(&me, &me, at).unwrap();
+        s.import_fhir(&me, imported.as_bytes(), Provenance::ImportedFile, None)
+            .unwrap();
+        let value = s.export_fhir(&me, at).unwrap();
         assert_eq!(value["entry"].as_array().unwrap().len(), 1 + 5 + 3);
-        let json = s.export_fhir_json(&me, &me, at).unwrap();
+        let json = s.export_fhir_json(&me, at).unwrap();
         assert_eq!(json.json, serde_json::to_vec(&value).unwrap());
         assert_eq!(json.resources, 1 + 5 + 3);
 
@@ -192,7 +171,6 @@ mod tests {
             .unwrap();
         s.set_consent(
             &me,
-            &me,
             crate::consent::ConsentRequest::permit(
                 "health-dept",
                 &[crate::consent::DataCategory::Vitals],
@@ -201,8 +179,8 @@ mod tests {
         )
         .unwrap();
         let (r, p) = ("health-dept", "specific_health_guidance");
-        let value = s.export_fhir_for(&me, &me, r, p, at).unwrap();
-        let json = s.export_fhir_for_json(&me, &me, r, p, at).unwrap();
+        let value = s.export_fhir_for(&me, r, p, at).unwrap();
+        let json = s.export_fhir_for_json(&me, r, p, at).unwrap();
         assert_eq!(json.json, serde_json::to_vec(&value).unwrap());
         assert_eq!(json.resources, value["entry"].as_array().unwrap().len());
         assert!(json.resources < 1 + 5 + 3);

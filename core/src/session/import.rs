@@ -95,29 +95,21 @@ mod tests {
 
     fn session() -> (tempfile::TempDir, Session, String) {
         let dir = tempfile::tempdir().unwrap();
-        let s = Session::create(
-            dir.path(),
-            "test passphrase",
-            KdfParams::with_iterations(10_000).unwrap(),
-        )
-        .unwrap();
+        let s = Session::create(dir.path(), "test passphrase", KdfParams::cheap()).unwrap();
         let me = s
-            .add_person(
-                None,
-                NewPerson {
-                    nickname: "hanako".into(),
-                    family_name: "山田".into(),
-                    given_name: "花子".into(),
-                    family_name_kana: None,
-                    given_name_kana: None,
-                    birth_date: chrono::NaiveDate::from_ymd_opt(1975, 5, 3).unwrap(),
-                    sex: Sex::Female,
-                    insurer_number: None,
-                    insured_symbol: None,
-                    insured_number: None,
-                    municipality_code: None,
-                },
-            )
+            .add_person(NewPerson {
+                nickname: "hanako".into(),
+                family_name: "山田".into(),
+                given_name: "花子".into(),
+                family_name_kana: None,
+                given_name_kana: None,
+                birth_date: chrono::NaiveDate::from_ymd_opt(1975, 5, 3).unwrap(),
+                sex: Sex::Female,
+                insurer_number: None,
+                insured_symbol: None,
+                insured_number: None,
+                municipality_code: None,
+            })
             .unwrap()
             .id;
         (dir, s, me)
@@ -199,7 +191,6 @@ mod tests {
         for h in heights {
             a.add_records(
                 &me_a,
-                &me_a,
                 vec![input(ObservationType::Height, h)],
                 Provenance::Device,
                 None,
@@ -209,7 +200,6 @@ mod tests {
         for w in weights {
             a.add_records(
                 &me_a,
-                &me_a,
                 vec![input(ObservationType::Weight, w)],
                 Provenance::Device,
                 None,
@@ -217,7 +207,7 @@ mod tests {
             .unwrap();
         }
         // The same readings as a FHIR Bundle, without A's BMIs (B derives its own).
-        let mut bundle = a.export_fhir(&me_a, &me_a, at(0, 0)).unwrap();
+        let mut bundle = a.export_fhir(&me_a, at(0, 0)).unwrap();
         bundle["entry"]
             .as_array_mut()
             .unwrap()
@@ -225,7 +215,6 @@ mod tests {
         let (_b_dir, b, me_b) = session();
         let report = b
             .import_fhir(
-                &me_b,
                 &me_b,
                 &serde_json::to_vec(&bundle).unwrap(),
                 Provenance::ImportedFile,

@@ -34,7 +34,8 @@ impl Session {
         let imported = checkup_xml::parse(bytes)?;
         imported.check_person(&self.person(subject)?)?;
         let source = imported.source();
-        self.add_record(subject,
+        self.add_record(
+            subject,
             ClinicalInput::Checkup(imported.checkup),
             provenance,
             Some(&source),
@@ -53,10 +54,9 @@ impl Session {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<FileImport> {
         match file_format::detect(bytes) {
-            Some(FileFormat::FhirJson) => {
-                Ok(FileImport::Fhir(self.import_fhir_with_progress(subject, bytes, provenance, source, progress,
-                )?))
-            }
+            Some(FileFormat::FhirJson) => Ok(FileImport::Fhir(
+                self.import_fhir_with_progress(subject, bytes, provenance, source, progress)?,
+            )),
             Some(FileFormat::CheckupXml) => Ok(FileImport::Checkup(Box::new(
                 self.import_checkup_xml(subject, bytes, provenance)?,
             ))),

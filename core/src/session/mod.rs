@@ -51,7 +51,11 @@ impl Session {
 
     /// Create a new store whose owner unlocks with `credential` (a strong passphrase, or a PIN
     /// together with the platform keystore).
-    pub fn create_with(dir: impl AsRef<Path>, credential: &Unlock<'_>, kdf: KdfParams) -> Result<Session> {
+    pub fn create_with(
+        dir: impl AsRef<Path>,
+        credential: &Unlock<'_>,
+        kdf: KdfParams,
+    ) -> Result<Session> {
         Session::over(Store::create_with(dir, credential, kdf)?, None)
     }
 
@@ -118,7 +122,10 @@ impl Session {
         let person = if member == crate::store::OWNER_MEMBER {
             self.store.read(crate::records::persons::owner)?
         } else {
-            Some(self.store.read(|c| crate::records::persons::require(c, member))?)
+            Some(
+                self.store
+                    .read(|c| crate::records::persons::require(c, member))?,
+            )
         };
         if let (Some(n), Some(p)) = (nickname, &person)
             && !p.details.nickname.eq_ignore_ascii_case(n.trim())
@@ -162,7 +169,9 @@ impl Session {
     /// The keyring member the acting person is (`owner` for the device owner).
     fn member_id(&self) -> Result<String> {
         let actor = self.actor()?;
-        let p = self.store.read(|c| crate::records::persons::require(c, &actor))?;
+        let p = self
+            .store
+            .read(|c| crate::records::persons::require(c, &actor))?;
         Ok(if p.is_owner {
             crate::store::OWNER_MEMBER.to_owned()
         } else {
@@ -179,7 +188,8 @@ impl Session {
     /// strong). With `rotate_key` the data key is replaced too, so an older copy of the keyring
     /// opens nothing with the old passphrase.
     pub fn change_passphrase(&self, old: &str, new: &str, kdf: KdfParams) -> Result<()> {
-        self.store.change_passphrase_of(&self.member_id()?, old, new, kdf)
+        self.store
+            .change_passphrase_of(&self.member_id()?, old, new, kdf)
     }
 
     /// Replace the data key (every member keeps their credentials): `current` is the acting
@@ -225,13 +235,15 @@ impl Session {
     /// app turns it on when the resident asks, binding the platform key to user presence).
     pub fn enroll_platform_key(&self, platform: &dyn PlatformKeyStore) -> Result<()> {
         let action = crate::audit::AuditAction::PlatformKeyEnrolled;
-        self.store.enroll(&self.member_id()?, &Unlock::Platform(platform), action)
+        self.store
+            .enroll(&self.member_id()?, &Unlock::Platform(platform), action)
     }
 
     /// Let the acting member unlock with a PIN together with the platform keystore.
     pub fn set_pin(&self, pin: &str, platform: &dyn PlatformKeyStore) -> Result<()> {
         let action = crate::audit::AuditAction::PlatformKeyEnrolled;
-        self.store.enroll(&self.member_id()?, &Unlock::Pin(pin, platform), action)
+        self.store
+            .enroll(&self.member_id()?, &Unlock::Pin(pin, platform), action)
     }
 
     /// An encrypted backup of the whole store (the device owner's; the backup passphrase must
@@ -247,22 +259,14 @@ impl Session {
     }
 
     /// The store-wide audit trail, newest first (device owner only).
-    pub fn audit_entries(
-        &self,
-        limit: u32,
-        before_seq: Option<i64>,
-    ) -> Result<Vec<AuditEntry>> {
+    pub fn audit_entries(&self, limit: u32, before_seq: Option<i64>) -> Result<Vec<AuditEntry>> {
         let actor = self.actor()?;
         self.authorize(&actor, Action::ManageStore)?;
         self.store.audit_entries(None, limit, before_seq)
     }
 
     /// Who did what to `subject`'s record, newest first.
-    pub fn access_history(
-        &self,
-        subject: &str,
-        limit: u32,
-    ) -> Result<Vec<AuditEntry>> {
+    pub fn access_history(&self, subject: &str, limit: u32) -> Result<Vec<AuditEntry>> {
         let access = self.authorize(subject, Action::ViewAudit)?;
         let mut entries = self
             .store
@@ -297,8 +301,7 @@ impl Session {
     pub fn set_clock_for_tests(&self, at: Option<i64>) {
         self.store.clock().set(at);
         // Time itself is at `at` (a test travelling in time), not a device clock set back.
-        self.store
-            .reset_latest_seen(at.unwrap_or(i64::MIN));
+        self.store.reset_latest_seen(at.unwrap_or(i64::MIN));
     }
 
     /// Test hook: only the device clock reads `at` (the store still remembers the latest

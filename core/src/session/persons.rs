@@ -3,8 +3,8 @@
 use super::Session;
 use crate::access::{Action, authorize};
 use crate::audit::{AuditAction, NewAuditEntry};
-use crate::error::{Error, Result};
 use crate::crypto::KdfParams;
+use crate::error::{Error, Result};
 use crate::records::{NewPerson, Person, persons};
 use crate::store::Unlock;
 
@@ -27,7 +27,9 @@ impl Session {
         self.store().write_as("device", |w| {
             if first && persons::count(w.tx)? > 0 {
                 // Another process added the owner meanwhile.
-                return Err(Error::AlreadyExists { what: "device owner".into() });
+                return Err(Error::AlreadyExists {
+                    what: "device owner".into(),
+                });
             }
             let actor = if first { id.clone() } else { self.actor()? };
             persons::insert(w.tx, &id, &person, first, &now)?;
@@ -66,21 +68,24 @@ impl Session {
         let id = uuid::Uuid::new_v4().to_string();
         let now = self.store.now().to_rfc3339();
         let nickname = person.nickname.clone();
-        self.store().add_member(&id, &nickname, credential, kdf, |w| {
-            if persons::by_nickname(w.tx, &nickname)?.is_some() {
-                return Err(Error::AlreadyExists { what: "person with this nickname".into() });
-            }
-            persons::insert(w.tx, &id, &person, false, &now)?;
-            persons::set_member(w.tx, &id, true)?;
-            w.audit(NewAuditEntry {
-                actor: &owner_id,
-                subject: &id,
-                action: AuditAction::MemberAdded,
-                record_ids: &[],
-                delegation: None,
+        self.store()
+            .add_member(&id, &nickname, credential, kdf, |w| {
+                if persons::by_nickname(w.tx, &nickname)?.is_some() {
+                    return Err(Error::AlreadyExists {
+                        what: "person with this nickname".into(),
+                    });
+                }
+                persons::insert(w.tx, &id, &person, false, &now)?;
+                persons::set_member(w.tx, &id, true)?;
+                w.audit(NewAuditEntry {
+                    actor: &owner_id,
+                    subject: &id,
+                    action: AuditAction::MemberAdded,
+                    record_ids: &[],
+                    delegation: None,
+                })?;
+                Ok(())
             })?;
-            Ok(())
-        })?;
         self.person(&id)
     }
 
@@ -95,7 +100,11 @@ impl Session {
 
     fn tag_owner(&self, nickname: &str) -> Result<()> {
         let (before, keys) = self.store().keys_with(|keyring, _| {
-            Ok(crate::store::members_with_tag(keyring, crate::store::OWNER_MEMBER, nickname))
+            Ok(crate::store::members_with_tag(
+                keyring,
+                crate::store::OWNER_MEMBER,
+                nickname,
+            ))
         })?;
         self.store().change_keyring(&before, keys, |_| Ok(()))
     }

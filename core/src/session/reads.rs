@@ -31,11 +31,7 @@ impl Session {
     }
 
     /// Earlier versions of a record, oldest first.
-    pub fn record_history(
-        &self,
-        subject: &str,
-        id: &str,
-    ) -> Result<Vec<RecordVersion>> {
+    pub fn record_history(&self, subject: &str, id: &str) -> Result<Vec<RecordVersion>> {
         let access = self.authorize(subject, Action::View)?;
         self.read_audited(
             &access,
@@ -81,11 +77,7 @@ impl Session {
     }
 
     /// Daily, weekly or monthly aggregates of one observation type.
-    pub fn aggregate(
-        &self,
-        subject: &str,
-        query: &AggregateQuery,
-    ) -> Result<Vec<Bucket>> {
+    pub fn aggregate(&self, subject: &str, query: &AggregateQuery) -> Result<Vec<Bucket>> {
         let access = self.authorize(subject, Action::View)?;
         let mut q = query.clone();
         if q.time_zone.is_none() {
@@ -100,12 +92,7 @@ impl Session {
     }
 
     /// Notes and medications containing `text`.
-    pub fn search(
-        &self,
-        subject: &str,
-        text: &str,
-        limit: u32,
-    ) -> Result<Vec<Record>> {
+    pub fn search(&self, subject: &str, text: &str, limit: u32) -> Result<Vec<Record>> {
         let access = self.authorize(subject, Action::View)?;
         self.read_audited(
             &access,
@@ -119,10 +106,7 @@ impl Session {
     /// subject's sex picks the thresholds).
     pub fn dashboard(&self, subject: &str) -> Result<Vec<DashboardItem>> {
         let sex = self.person_details(subject)?.details.sex;
-        Ok(today::tiles(
-            self.latest_observations(subject)?,
-            Some(sex),
-        ))
+        Ok(today::tiles(self.latest_observations(subject)?, Some(sex)))
     }
 
     /// The daily buckets of the last `days` days up to today in the session zone (a tile's

@@ -27,11 +27,7 @@ impl Session {
     }
 
     /// Log one self-measured observation.
-    pub fn log_observation(
-        &self,
-        subject: &str,
-        input: ObservationInput,
-    ) -> Result<Record> {
+    pub fn log_observation(&self, subject: &str, input: ObservationInput) -> Result<Record> {
         let input = ClinicalInput::Observation(input);
         self.add_record(subject, input, Provenance::SelfEntered, None)
     }
@@ -88,12 +84,7 @@ impl Session {
     }
 
     /// Replace the content of a record; the previous version is kept in its history.
-    pub fn update_record(
-        &self,
-        subject: &str,
-        id: &str,
-        input: ClinicalInput,
-    ) -> Result<Record> {
+    pub fn update_record(&self, subject: &str, id: &str, input: ClinicalInput) -> Result<Record> {
         let access = self.authorize(subject, Action::Record)?;
         let check = self.validation();
         let (body, effective) = check.prepare(input)?;

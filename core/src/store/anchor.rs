@@ -1,4 +1,5 @@
-//! The audit chain's head anchored in the keyring file under a MAC keyed from the data key: at
+//! The audit chain's head anchored in the keyring file under a MAC keyed from the chain's first
+//! audit key (held in the encrypted database, so stable across data-key rotations): at
 //! each lock and every [`ANCHOR_EVERY`] entries. A database found with a chain shorter than its
 //! anchor (a deleted WAL, an older copy of `phr.db` put back, entries cut) is refused as
 //! [`Error::AuditRollback`]. What cannot be detected without a hardware counter: an older copy of
@@ -22,11 +23,20 @@ pub(crate) struct Anchor {
     pub mac: String,
 }
 
-fn key(data_key: &SecretKey) -> ring::hmac::Key {
-    ring::hmac::Key::new(
+/// The anchor's MAC key: from the first audit epoch's key (never rewritten, so a rotation of
+/// the data key keeps old anchors verifiable). Nobody without the data key reads it.
+fn key(conn: &Connection) -> Result<ring::hmac::Key> {
+    let first: Vec<u8> = conn.query_row(
+        "SELECT key FROM audit_key ORDER BY epoch LIMIT 1",
+        [],
+        |r| r.get(0),
+    )?;
+    let ikm = zeroize::Zeroizing::new(first);
+    let derived = SecretKey::hkdf(&ikm, b"phr-core audit anchor v1");
+    Ok(ring::hmac::Key::new(
         ring::hmac::HMAC_SHA256,
-        data_key.derive(b"phr-core audit anchor v1").expose(),
-    )
+        derived.expose(),
+    ))
 }
 
 fn message(store_id: &str, seq: i64, entry_mac: &str) -> Vec<u8> {
@@ -45,11 +55,11 @@ pub(crate) fn head(conn: &Connection) -> Result<Option<(i64, String)>> {
 }
 
 /// The anchor of the chain as it stands in `conn`.
-pub(crate) fn make(keyring: &Keyring, data_key: &SecretKey, conn: &Connection) -> Result<Option<Anchor>> {
+pub(crate) fn make(keyring: &Keyring, conn: &Connection) -> Result<Option<Anchor>> {
     let Some((seq, entry_mac)) = head(conn)? else {
         return Ok(None);
     };
-    let tag = ring::hmac::sign(&key(data_key), &message(&keyring.store_id, seq, &entry_mac));
+    let tag = ring::hmac::sign(&key(conn)?, &message(&keyring.store_id, seq, &entry_mac));
     Ok(Some(Anchor {
         seq,
         entry_mac,
@@ -59,17 +69,23 @@ pub(crate) fn make(keyring: &Keyring, data_key: &SecretKey, conn: &Connection) -
 
 /// The chain in `conn` reaches the keyring's anchor (or the keyring has none yet). An anchor
 /// whose MAC fails was not written by this store: the keyring is damaged.
-pub(crate) fn check(keyring: &Keyring, data_key: &SecretKey, conn: &Connection) -> Result<()> {
+pub(crate) fn check(keyring: &Keyring, conn: &Connection) -> Result<()> {
     let Some(a) = &keyring.anchor else {
         return Ok(());
     };
     let tag = hex::decode(&a.mac).map_err(|_| super::keyring::unreadable())?;
-    ring::hmac::verify(&key(data_key), &message(&keyring.store_id, a.seq, &a.entry_mac), &tag)
-        .map_err(|_| Error::CorruptStore {
-            reason: "the keyring file phr.keyring has an audit anchor this store did not write",
-        })?;
+    ring::hmac::verify(
+        &key(conn)?,
+        &message(&keyring.store_id, a.seq, &a.entry_mac),
+        &tag,
+    )
+    .map_err(|_| Error::CorruptStore {
+        reason: "the keyring file phr.keyring has an audit anchor this store did not write",
+    })?;
     let at: Option<Vec<u8>> = conn
-        .query_row("SELECT mac FROM audit_log WHERE seq = ?1", [a.seq], |r| r.get(0))
+        .query_row("SELECT mac FROM audit_log WHERE seq = ?1", [a.seq], |r| {
+            r.get(0)
+        })
         .optional()?;
     let found = head(conn)?.map_or(0, |(s, _)| s);
     match at {

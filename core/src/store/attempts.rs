@@ -49,14 +49,21 @@ impl Attempts {
     }
 
     fn save(&self, dir: &Path) -> Result<()> {
-        let json = serde_json::to_vec(self)
-            .map_err(|e| Error::Storage(crate::error::StorageFailure::new("attempts", e.to_string())))?;
-        let tmp = dir.join("phr.attempts.tmp");
+        let json = serde_json::to_vec(self).map_err(|e| {
+            Error::Storage(crate::error::StorageFailure::new("attempts", e.to_string()))
+        })?;
+        let tmp = dir.join(format!(
+            "phr.attempts.tmp-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
         let mut f = private_file(&tmp)?;
         f.write_all(&json)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path_in(dir))?;
-        Ok(())
+        let renamed = std::fs::rename(&tmp, path_in(dir));
+        if renamed.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        Ok(renamed?)
     }
 
     pub fn of(&self, member: &str) -> Count {
@@ -128,8 +135,14 @@ mod tests {
             Attempts::failed(dir.path(), "owner", 1_000_000);
         }
         let a = Attempts::load(dir.path());
-        assert!(matches!(a.check("owner", 1_000_010), Err(Error::TooManyAttempts { retry_after: 50 })));
-        assert!(matches!(a.check("owner", 10), Err(Error::TooManyAttempts { retry_after: 60 })));
+        assert!(matches!(
+            a.check("owner", 1_000_010),
+            Err(Error::TooManyAttempts { retry_after: 50 })
+        ));
+        assert!(matches!(
+            a.check("owner", 10),
+            Err(Error::TooManyAttempts { retry_after: 60 })
+        ));
         assert!(a.check("owner", 1_000_060).is_ok());
         assert!(a.check("someone-else", 1_000_010).is_ok());
         Attempts::succeeded(dir.path(), "owner");

@@ -47,9 +47,8 @@ pub fn check_strength(field: &str, passphrase: &str) -> Result<()> {
     if u8::from(estimate.score()) >= MIN_PASSPHRASE_SCORE {
         return Ok(());
     }
-    let mut hint = String::from(
-        "too easy to guess: use four or more unrelated words, or a longer passphrase",
-    );
+    let mut hint =
+        String::from("too easy to guess: use four or more unrelated words, or a longer passphrase");
     if let Some(w) = estimate.feedback().and_then(|f| f.warning()) {
         hint.push_str(&format!(" ({w})"));
     }
@@ -102,7 +101,15 @@ impl Kek {
             (Kek::Passphrase { kdf, salt }, Unlock::Passphrase(p)) => {
                 Ok(Some(derive_kek(p, &decode(salt)?, *kdf)?))
             }
-            (Kek::PinAndPlatform { kdf, salt, alias, blob }, Unlock::Pin(pin, platform)) => {
+            (
+                Kek::PinAndPlatform {
+                    kdf,
+                    salt,
+                    alias,
+                    blob,
+                },
+                Unlock::Pin(pin, platform),
+            ) => {
                 let secret = platform_secret(*platform, alias, blob)?;
                 let pin_key = derive_kek(pin, &decode(salt)?, *kdf)?;
                 Ok(Some(combine(&pin_key, &secret)))
@@ -168,11 +175,22 @@ impl Credential {
     ) -> Result<Credential> {
         let (alias, secret, blob) = new_platform_secret(keyring, member, "bio", platform)?;
         let kek = secret.derive(b"phr-core platform credential v1");
-        seal(keyring, member, member_key, &kek, Kek::Platform { alias, blob })
+        seal(
+            keyring,
+            member,
+            member_key,
+            &kek,
+            Kek::Platform { alias, blob },
+        )
     }
 
     /// The member key, if `how` is this credential's kind and opens it.
-    pub fn open(&self, keyring: &Keyring, member: &str, how: &Unlock<'_>) -> Result<Option<SecretKey>> {
+    pub fn open(
+        &self,
+        keyring: &Keyring,
+        member: &str,
+        how: &Unlock<'_>,
+    ) -> Result<Option<SecretKey>> {
         let Some(kek) = self.kek.derive(how)? else {
             return Ok(None);
         };
@@ -261,7 +279,10 @@ mod tests {
                 other => panic!("{weak:?} was accepted: {other:?}"),
             }
         }
-        for strong in ["correct horse battery staple", "tsukimi dango hidden in the kura"] {
+        for strong in [
+            "correct horse battery staple",
+            "tsukimi dango hidden in the kura",
+        ] {
             check_strength("passphrase", strong).unwrap();
         }
     }

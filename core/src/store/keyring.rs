@@ -149,7 +149,13 @@ impl Keyring {
             return Err(unreadable());
         }
         let pending = k.pending.iter().flat_map(|p| &p.keys.members);
-        for c in k.keys.members.iter().chain(pending).flat_map(|m| &m.credentials) {
+        for c in k
+            .keys
+            .members
+            .iter()
+            .chain(pending)
+            .flat_map(|m| &m.credentials)
+        {
             c.kek.check_parameters()?;
         }
         Ok(k)
@@ -160,7 +166,8 @@ impl Keyring {
     pub fn save(&self, path: &Path) -> Result<()> {
         let json = serde_json::to_vec_pretty(self)
             .map_err(|e| Error::Storage(StorageFailure::new("keyring", e.to_string())))?;
-        let tmp = path.with_extension("keyring.tmp");
+        // A name of its own: two processes may save in turn, and a leftover is never another's.
+        let tmp = path.with_extension(format!("keyring.tmp-{}", uuid::Uuid::new_v4().simple()));
         let written = (|| -> std::io::Result<()> {
             let mut f = private_file(&tmp)?;
             f.write_all(&json)?;
@@ -236,7 +243,13 @@ impl Keyring {
     }
 
     /// Seal `secret` for `member` in `role` under `key`.
-    pub fn seal(&self, key: &SecretKey, secret: &SecretKey, member: &str, role: Role) -> Result<Sealed> {
+    pub fn seal(
+        &self,
+        key: &SecretKey,
+        secret: &SecretKey,
+        member: &str,
+        role: Role,
+    ) -> Result<Sealed> {
         let (nonce, ct) = seal_wrapped(key, secret, &self.context(member, role))?;
         let generation = match role {
             Role::Grant(g) | Role::Escrow(g) => Some(g),
@@ -271,10 +284,19 @@ impl Keyring {
     }
 
     /// Every member's key, from the escrow of data key `generation`.
-    pub fn member_keys(&self, generation: u32, data_key: &SecretKey) -> Result<Vec<(String, SecretKey)>> {
+    pub fn member_keys(
+        &self,
+        generation: u32,
+        data_key: &SecretKey,
+    ) -> Result<Vec<(String, SecretKey)>> {
         let key = escrow_key(data_key);
         let mut out = vec![];
-        for e in self.keys.escrow.iter().filter(|e| e.generation == Some(generation)) {
+        for e in self
+            .keys
+            .escrow
+            .iter()
+            .filter(|e| e.generation == Some(generation))
+        {
             match self.open(&key, e, Role::Escrow(generation))? {
                 Some(k) => out.push((e.member.clone(), k)),
                 None => return Err(unreadable()),
@@ -316,6 +338,26 @@ pub(crate) fn escrow_key(data_key: &SecretKey) -> SecretKey {
     data_key.derive(b"phr-core keyring escrow v1")
 }
 
+/// Remove the temp files of keyring saves that crashed (older than a minute: a save in progress
+/// in another process is never touched). They hold wrapped keys only.
+pub(crate) fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let stale = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > 60);
+        if name.to_string_lossy().starts_with("phr.keyring.tmp") && stale {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
 /// A file readable and writable by its owner only (0600 on Unix).
 pub(crate) fn private_file(path: &Path) -> std::io::Result<fs::File> {
     let mut o = fs::OpenOptions::new();
@@ -326,6 +368,8 @@ pub(crate) fn private_file(path: &Path) -> std::io::Result<fs::File> {
 }
 
 /// A keyring file as read: this build's format, or format 1 (to unlock once and upgrade).
+// Read once per unlock; boxing the common case would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum KeyringFile {
     Current(Keyring),
     Legacy(super::legacy::KeyringV1),
@@ -365,10 +409,18 @@ impl KeyringFile {
 
     /// The member `nickname` names (the owner when none) and the data keys `how` opens for
     /// them. Nothing here counts attempts: the caller does (`attempts.rs`).
-    pub fn candidates(&self, nickname: Option<&str>, how: &super::files::Unlock<'_>) -> Result<Candidates> {
+    pub fn candidates(
+        &self,
+        nickname: Option<&str>,
+        how: &super::files::Unlock<'_>,
+    ) -> Result<Candidates> {
         let k = match self {
             KeyringFile::Legacy(v1) => {
-                let keys = v1.data_keys(how)?.into_iter().map(|(g, k)| (g, k, false)).collect();
+                let keys = v1
+                    .data_keys(how)?
+                    .into_iter()
+                    .map(|(g, k)| (g, k, false))
+                    .collect();
                 return Ok(Candidates {
                     member: OWNER.to_owned(),
                     keys,
@@ -376,12 +428,16 @@ impl KeyringFile {
             }
             KeyringFile::Current(k) => k,
         };
-        let member = k.member_for(nickname).map_or(OWNER.to_owned(), |m| m.id.clone());
+        let member = k
+            .member_for(nickname)
+            .map_or(OWNER.to_owned(), |m| m.id.clone());
         let mut keys = vec![];
         let pending = k.pending_keyring();
         for (ring, from_pending) in [(Some(k), false), (pending.as_ref(), true)] {
             let Some(ring) = ring else { continue };
-            let Some(m) = ring.member(&member) else { continue };
+            let Some(m) = ring.member(&member) else {
+                continue;
+            };
             for c in &m.credentials {
                 if let Some(member_key) = c.open(ring, &m.id, how)? {
                     for (g, dk) in ring.data_keys(&m.id, &member_key)? {

@@ -66,12 +66,24 @@ impl KeyringV1 {
         for slot in self.slots.iter().rev() {
             for w in &slot.wraps {
                 let key = match (w, how) {
-                    (WrapV1::Passphrase { kdf, iterations, salt, nonce, ciphertext }, Unlock::Passphrase(p)) => {
+                    (
+                        WrapV1::Passphrase {
+                            kdf,
+                            iterations,
+                            salt,
+                            nonce,
+                            ciphertext,
+                        },
+                        Unlock::Passphrase(p),
+                    ) => {
                         if kdf != "pbkdf2-hmac-sha256" {
                             return Err(unreadable());
                         }
                         let kek = derive_kek_pbkdf2(p, &decode(salt)?, *iterations)?;
-                        let ctx = format!("phr-keyring/v1/{}/{}/passphrase", self.store_id, slot.generation);
+                        let ctx = format!(
+                            "phr-keyring/v1/{}/{}/passphrase",
+                            self.store_id, slot.generation
+                        );
                         open_wrapped(&kek, &decode(nonce)?, &decode(ciphertext)?, ctx.as_bytes())?
                     }
                     (WrapV1::Platform { alias, blob }, Unlock::Platform(platform)) => {

@@ -19,7 +19,9 @@ pub(crate) fn credential_for(
 ) -> Result<Credential> {
     match how {
         Unlock::Passphrase(p) => Credential::passphrase(keyring, member, member_key, p, kdf),
-        Unlock::Pin(pin, platform) => Credential::pin(keyring, member, member_key, pin, kdf, *platform),
+        Unlock::Pin(pin, platform) => {
+            Credential::pin(keyring, member, member_key, pin, kdf, *platform)
+        }
         Unlock::Platform(platform) => Credential::platform(keyring, member, member_key, *platform),
     }
 }
@@ -48,7 +50,12 @@ pub(crate) fn first_keyring(
 }
 
 /// The key of `member`, from the escrow of the unlocked data key.
-fn member_key(keyring: &Keyring, member: &str, data_key: &SecretKey, generation: u32) -> Result<SecretKey> {
+fn member_key(
+    keyring: &Keyring,
+    member: &str,
+    data_key: &SecretKey,
+    generation: u32,
+) -> Result<SecretKey> {
     keyring
         .member_keys(generation, data_key)?
         .into_iter()
@@ -71,7 +78,12 @@ pub(crate) fn with_member(
         });
     }
     let tag = keyring.tag(nickname);
-    if keyring.keys.members.iter().any(|m| m.tag.as_deref() == Some(tag.as_str())) {
+    if keyring
+        .keys
+        .members
+        .iter()
+        .any(|m| m.tag.as_deref() == Some(tag.as_str()))
+    {
         return Err(Error::AlreadyExists {
             what: "member with this nickname".into(),
         });

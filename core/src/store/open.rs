@@ -1,11 +1,11 @@
 //! Creating a store and unlocking an existing one.
 
-use super::connection::{KeyCheck, apply_writer_pragmas, open_keyed, read_db_salt};
 use super::attempts::Attempts;
+use super::connection::{KeyCheck, apply_writer_pragmas, open_keyed, read_db_salt};
+use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, Unlock};
 use super::keyring::{Keyring, KeyringFile, OWNER};
 use super::schema::{SCHEMA_VERSION, check_compatible, migrate_to};
 use super::staging::{self, Staging};
-use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, Unlock};
 use super::vault::Store;
 use crate::audit::{self, AuditAction, AuditKeys, NewAuditEntry};
 use crate::clock::Clock;
@@ -28,7 +28,11 @@ impl Store {
     /// The whole store (keyring, database, its first audit entry) is built in a staging folder
     /// and moved in, database first (`staging.rs`): a crash at any point leaves either no
     /// database (run `init` again) or a whole store, never a store that cannot be opened.
-    pub fn create_with(dir: impl AsRef<Path>, credential: &Unlock<'_>, kdf: KdfParams) -> Result<Store> {
+    pub fn create_with(
+        dir: impl AsRef<Path>,
+        credential: &Unlock<'_>,
+        kdf: KdfParams,
+    ) -> Result<Store> {
         check_new_credential("passphrase", credential)?;
         kdf.validate()?;
         let files = StoreFiles::in_dir(dir);
@@ -67,7 +71,11 @@ impl Store {
     /// store remembers who unlocked it ([`Store::member`]). Every refusal leaves the store's
     /// files as they were; a wrong credential is counted (`attempts.rs`) and, after five in a
     /// row, refused with [`Error::TooManyAttempts`] before any KDF runs.
-    pub fn unlock_as(dir: impl AsRef<Path>, nickname: Option<&str>, how: Unlock<'_>) -> Result<Store> {
+    pub fn unlock_as(
+        dir: impl AsRef<Path>,
+        nickname: Option<&str>,
+        how: Unlock<'_>,
+    ) -> Result<Store> {
         let files = StoreFiles::in_dir(dir);
         // What a crashed init or restore left behind (never a store's own files).
         staging::clean(&files);
@@ -81,7 +89,9 @@ impl Store {
         }
         let now = Clock::from_environment().now_seconds();
         let member = match &file {
-            KeyringFile::Current(k) => k.member_for(nickname).map_or(OWNER.to_owned(), |m| m.id.clone()),
+            KeyringFile::Current(k) => k
+                .member_for(nickname)
+                .map_or(OWNER.to_owned(), |m| m.id.clone()),
             KeyringFile::Legacy(_) => OWNER.to_owned(),
         };
         Attempts::load(&files.dir).check(&member, now)?;
@@ -109,14 +119,15 @@ impl Store {
                         }
                         KeyringFile::Legacy(_) => return Err(Error::ReadOnly),
                         KeyringFile::Current(k) => {
-                            let Some(k) = settle_pending(&conn, &files, k, from_pending, writable)? else {
+                            let Some(k) = settle_pending(&conn, &files, k, from_pending, writable)?
+                            else {
                                 continue;
                             };
                             k
                         }
                     };
                     super::check::quick_check(&mut conn)?;
-                    super::anchor::check(&keyring, &key, &conn)?;
+                    super::anchor::check(&keyring, &conn)?;
                     if writable {
                         migrate_to(&mut conn, SCHEMA_VERSION)?;
                     } else if check_compatible(&conn)? < SCHEMA_VERSION {
@@ -139,8 +150,7 @@ impl Store {
                     Attempts::succeeded(&store.files().dir, &member);
                     // A crash while saving the keyring leaves its temp file (wrapped keys
                     // only); tidy it once the store is known good.
-                    let _ =
-                        std::fs::remove_file(store.files().keyring.with_extension("keyring.tmp"));
+                    super::keyring::remove_stale_temp_files(&store.files().dir);
                     return Ok(store);
                 }
             }
@@ -293,7 +303,13 @@ pub(crate) fn create_files_at(
     let key = SecretKey::generate()?;
     let mut salt = [0u8; 16];
     fill_random(&mut salt)?;
-    let keyring = super::members::first_keyring(uuid::Uuid::new_v4().to_string(), salt, &key, credential, kdf)?;
+    let keyring = super::members::first_keyring(
+        uuid::Uuid::new_v4().to_string(),
+        salt,
+        &key,
+        credential,
+        kdf,
+    )?;
     keyring.save(&files.keyring)?;
     let conn = create_database(&files.database, &key, &salt, version)?;
     Ok((key, conn, keyring))
@@ -339,4 +355,3 @@ fn apply_key_check_only(conn: &Connection) -> Result<()> {
     }
     Ok(())
 }
-

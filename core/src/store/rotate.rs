@@ -47,7 +47,7 @@ impl Store {
     /// through the escrow (`keyring.rs`), so each keeps their own credentials, and an older copy
     /// of the keyring opens nothing any more. `current` is the unlocked member's credential.
     pub fn rotate_data_key(&self, current: &Unlock<'_>) -> Result<()> {
-        self.rotate_data_key_of(&self.member().to_owned(), current)
+        self.rotate_data_key_of(self.member(), current)
     }
 
     /// [`Store::rotate_data_key`], `current` being keyring member `member`'s credential.
@@ -65,8 +65,14 @@ impl Store {
         let new_key = SecretKey::generate()?;
         let new_generation = keyring.newest_generation() + 1;
         let (slot, escrow) = keyring.slot_for(new_generation, &new_key, &member_keys)?;
-        keyring.keys.slots.retain(|s| s.generation == old_generation);
-        keyring.keys.escrow.retain(|e| e.generation == Some(old_generation));
+        keyring
+            .keys
+            .slots
+            .retain(|s| s.generation == old_generation);
+        keyring
+            .keys
+            .escrow
+            .retain(|e| e.generation == Some(old_generation));
         keyring.keys.slots.push(slot);
         keyring.keys.escrow.extend(escrow);
         // Step 1: both keys in the keyring.
@@ -140,7 +146,10 @@ fn finish(store: &Store, mut keyring: Keyring, generation: u32) -> Result<()> {
 
 fn keep_only(keyring: &mut Keyring, generation: u32) {
     keyring.keys.slots.retain(|s| s.generation == generation);
-    keyring.keys.escrow.retain(|e| e.generation == Some(generation));
+    keyring
+        .keys
+        .escrow
+        .retain(|e| e.generation == Some(generation));
 }
 
 /// Unlock found a keyring with two slots: a rotation was interrupted. If the new key opened the

@@ -1,12 +1,12 @@
 //! An unlocked store: one writer connection, a pool of readers, the data key in wiped memory.
 
-use super::checkpoint::Checkpointer;
 use super::attempts::Attempts;
+use super::checkpoint::Checkpointer;
+use super::connection::open_reader;
 use super::credential::check_strength;
+use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, Unlock};
 use super::keyring::{Keyring, Keys, PendingChange};
 use super::members;
-use super::connection::open_reader;
-use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, Unlock};
 use super::platform::PlatformKeyStore;
 use crate::audit::{self, AuditAction, AuditEntry, AuditKeys, AuditReport, NewAuditEntry};
 use crate::clock::Clock;
@@ -150,13 +150,17 @@ impl Store {
             audit = AuditKeys::load(&conn)?;
         }
         let latest: Option<String> = conn
-            .query_row("SELECT at FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
+            .query_row(
+                "SELECT at FROM audit_log ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
             .optional()?;
         let latest = latest
             .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
             .map_or(i64::MIN, |t| t.timestamp());
         let clock = Clock::from_environment();
-        let behind = latest - clock.now_seconds();
+        let behind = latest.saturating_sub(clock.now_seconds());
         let clock_behind = (behind > CLOCK_BEHIND_TOLERANCE).then_some(behind);
         let checkpointer = Checkpointer::new();
         checkpointer.install(&mut conn)?;
@@ -290,7 +294,7 @@ impl Store {
         tx.commit()?;
         if anchor_due {
             // The write happened: an anchor that cannot be written now is written at lock.
-            let _ = self.anchor(inner, &mut conn);
+            let _ = self.anchor(&mut conn);
         }
         inner.after_commit(&conn, &self.files.database);
         Ok(out)
@@ -342,7 +346,7 @@ impl Store {
             self.now(),
         )?;
         tx.commit()?;
-        self.anchor(inner, &mut conn)?;
+        self.anchor(&mut conn)?;
         // Fold the WAL back so no file but the database itself holds pages.
         let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
         Ok(())
@@ -350,10 +354,10 @@ impl Store {
 
     /// Anchor the chain's head in the keyring (`anchor.rs`), holding the database's write lock
     /// so no keyring change of another process runs in between.
-    pub(crate) fn anchor(&self, inner: &Inner, conn: &mut Connection) -> Result<()> {
+    pub(crate) fn anchor(&self, conn: &mut Connection) -> Result<()> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut keyring = Keyring::load(&self.files.keyring)?;
-        let anchor = super::anchor::make(&keyring, &inner.key, &tx)?;
+        let anchor = super::anchor::make(&keyring, &tx)?;
         if anchor.is_some() && keyring.anchor != anchor {
             keyring.anchor = anchor;
             keyring.save(&self.files.keyring)?;
@@ -394,7 +398,8 @@ impl Store {
                 return Err(Error::WrongPassphrase);
             }
             let at = (&inner.key, inner.generation);
-            let keys = members::with_credential(&keyring, &member, &Unlock::Passphrase(new), kdf, at)?;
+            let keys =
+                members::with_credential(&keyring, &member, &Unlock::Passphrase(new), kdf, at)?;
             (keyring, keys)
         };
         self.change_keyring(&before, keys, |w| {
@@ -406,22 +411,41 @@ impl Store {
     /// Also let the unlocked member unlock with the platform keystore alone (biometric unlock),
     /// or, with `pin`, with a PIN together with it. Needs the open store, not the passphrase.
     pub fn enroll_platform_key(&self, platform: &dyn PlatformKeyStore) -> Result<()> {
-        self.enroll(&self.member.clone(), &Unlock::Platform(platform), AuditAction::PlatformKeyEnrolled)
+        self.enroll(
+            &self.member.clone(),
+            &Unlock::Platform(platform),
+            AuditAction::PlatformKeyEnrolled,
+        )
     }
 
     /// Let the unlocked member unlock with a PIN together with the platform keystore's secret
     /// (the keyring file alone never lets the PIN be tried).
     pub fn set_pin(&self, pin: &str, platform: &dyn PlatformKeyStore) -> Result<()> {
-        self.enroll(&self.member.clone(), &Unlock::Pin(pin, platform), AuditAction::PlatformKeyEnrolled)
+        self.enroll(
+            &self.member.clone(),
+            &Unlock::Pin(pin, platform),
+            AuditAction::PlatformKeyEnrolled,
+        )
     }
 
     /// Add `credential` (a PIN with the platform, or the platform alone) to keyring member
     /// `member`'s credentials, replacing one of its kind.
-    pub(crate) fn enroll(&self, member: &str, credential: &Unlock<'_>, action: AuditAction) -> Result<()> {
+    pub(crate) fn enroll(
+        &self,
+        member: &str,
+        credential: &Unlock<'_>,
+        action: AuditAction,
+    ) -> Result<()> {
         let member = member.to_owned();
         // Never call foreign code while holding a database lock: seal first.
         let (before, keys) = self.keys_with(|keyring, at| {
-            members::with_credential(keyring, &member, credential, members::kdf_of(keyring, &member), at)
+            members::with_credential(
+                keyring,
+                &member,
+                credential,
+                members::kdf_of(keyring, &member),
+                at,
+            )
         })?;
         self.change_keyring(&before, keys, |w| w.audit(store_entry(action)))
             .map(|_| ())
@@ -486,7 +510,11 @@ impl Store {
         };
         Attempts::load(&self.files.dir).check(&member, now)?;
         let found = file.candidates(nickname, how)?;
-        if !found.keys.iter().any(|(_, k, _)| k.expose() == inner.key.expose()) {
+        if !found
+            .keys
+            .iter()
+            .any(|(_, k, _)| k.expose() == inner.key.expose())
+        {
             Attempts::failed(&self.files.dir, &member, now);
             return Err(how.rejected());
         }
@@ -592,9 +620,12 @@ impl Store {
                 record_ids: &[],
                 delegation: None,
             })?;
-            let seen: Option<i64> = w
-                .tx
-                .query_row("SELECT CAST(value AS INTEGER) FROM store_meta WHERE key = ?1", [&key], |r| r.get(0))
+            let seen: Option<i64> =
+                w.tx.query_row(
+                    "SELECT CAST(value AS INTEGER) FROM store_meta WHERE key = ?1",
+                    [&key],
+                    |r| r.get(0),
+                )
                 .optional()?;
             let total = i64::try_from(total).unwrap_or(i64::MAX);
             if seen.is_some_and(|s| s > total) {
@@ -603,19 +634,25 @@ impl Store {
             if self.clock_behind.is_some() {
                 w.audit(store_entry(AuditAction::ClockBehind))?;
             }
-            w.tx.execute(
-                "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?1, ?2)",
-                rusqlite::params![key, total.max(seen.unwrap_or(0)).to_string()],
-            )?;
+            if !self.read_only {
+                w.tx.execute(
+                    "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?1, ?2)",
+                    rusqlite::params![key, total.max(seen.unwrap_or(0)).to_string()],
+                )?;
+            }
             Ok(())
         })?;
-        if self.read_only {
+        // The first anchor of a store (or one upgraded); later ones come every ANCHOR_EVERY
+        // entries and at each lock, so an unlock does not rewrite the keyring every time.
+        if self.read_only || Keyring::load(&self.files.keyring)?.anchor.is_some() {
             return Ok(());
         }
         let guard = self.inner()?;
         let inner = guard.as_ref().ok_or(Error::Locked)?;
         let mut conn = lock(&inner.writer)?;
-        self.anchor(inner, &mut conn)
+        // The unlock happened: an anchor that cannot be written now is written later.
+        let _ = self.anchor(&mut conn);
+        Ok(())
     }
 
     /// Verify the whole audit chain.
