@@ -100,6 +100,8 @@ impl Store {
         )?;
         let exported = (|| -> Result<()> {
             conn.query_row("SELECT sqlcipher_export('backup')", [], |_| Ok(()))?;
+            // A backup carries no sign-in to any platform: a restored store signs in again.
+            conn.execute_batch("DELETE FROM backup.sync_token")?;
             let version: i64 = conn.query_row("PRAGMA main.user_version", [], |r| r.get(0))?;
             conn.execute_batch(&format!(
                 "PRAGMA backup.user_version = {version}; PRAGMA backup.application_id = {APPLICATION_ID};"
@@ -216,6 +218,7 @@ fn build_restored(
             supported: SCHEMA_VERSION,
         });
     }
+    check_schema(&conn, version)?;
     conn.query_row("SELECT sqlcipher_export('main', 'bk')", [], |_| Ok(()))?;
     conn.execute_batch("DETACH DATABASE bk")?;
     conn.execute_batch(&format!(
@@ -286,4 +289,55 @@ fn remove_partials(dir: &Path, name: &str) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
+}
+
+/// The backup holds the schema of its version: every table, index, trigger and view this
+/// build's migrations make, unchanged, and no other index, trigger, view or virtual table
+/// (code that would run in the restored store: a crafted trigger, say, that deletes every
+/// future withdrawal). An extra plain table is data no query of the product reads, and stays.
+/// The first difference is named.
+fn check_schema(conn: &Connection, version: i64) -> Result<()> {
+    let expected = super::schema::expected_objects(version)?;
+    let found = super::schema::objects(conn, "bk")?;
+    let key = |o: &super::schema::SchemaObject| (o.0.clone(), o.1.clone());
+    for o in &found {
+        let plain_table = o.0 == "table"
+            && o.3.as_deref().is_some_and(|sql| {
+                sql.trim_start()
+                    .to_ascii_uppercase()
+                    .starts_with("CREATE TABLE")
+            });
+        match expected.iter().find(|e| key(e) == key(o)) {
+            None if plain_table => {}
+            None => {
+                return Err(Error::invalid(
+                    "backup",
+                    format!(
+                        "holds a {} {} that no PHR Core store has; nothing was restored",
+                        o.0, o.1
+                    ),
+                ));
+            }
+            Some(e) if e != o => {
+                return Err(Error::invalid(
+                    "backup",
+                    format!("holds a changed {} {}; nothing was restored", o.0, o.1),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(missing) = expected
+        .iter()
+        .find(|e| !found.iter().any(|o| key(o) == key(e)))
+    {
+        return Err(Error::invalid(
+            "backup",
+            format!(
+                "lacks the {} {}; nothing was restored",
+                missing.0, missing.1
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -356,7 +356,12 @@ impl Store {
     /// so no keyring change of another process runs in between.
     pub(crate) fn anchor(&self, conn: &mut Connection) -> Result<()> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut keyring = Keyring::load(&self.files.keyring)?;
+        // A format-1 keyring (upgraded at its next unlock) has no place for an anchor yet.
+        let super::keyring::KeyringFile::Current(mut keyring) =
+            super::keyring::KeyringFile::load(&self.files.keyring)?
+        else {
+            return Ok(());
+        };
         let anchor = super::anchor::make(&keyring, &tx)?;
         if anchor.is_some() && keyring.anchor != anchor {
             keyring.anchor = anchor;
