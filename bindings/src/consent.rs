@@ -35,8 +35,8 @@ impl PhrSession {
 
     /// The permits a newer profile version asks the resident to decide again, with what
     /// changed; what they cover is not shared until then.
-    pub fn reconsent_needed(&self, actor: String, subject: String) -> Result<Vec<Reconsent>> {
-        Ok(self.session().reconsent_needed(&actor, &subject)?)
+    pub fn reconsent_needed(&self, subject: String) -> Result<Vec<Reconsent>> {
+        Ok(self.session().reconsent_needed(&subject)?)
     }
 
     /// The profile in use: recipients, purposes and notices for the consent screen.
@@ -45,30 +45,28 @@ impl PhrSession {
     }
 
     /// Every purpose × recipient × category toggle of `subject` now (default deny).
-    pub fn consent_state(&self, actor: String, subject: String) -> Result<ConsentState> {
-        Ok(self.session().consent_state(&actor, &subject)?)
+    pub fn consent_state(&self, subject: String) -> Result<ConsentState> {
+        Ok(self.session().consent_state(&subject)?)
     }
 
     /// Every decision ever made, oldest first (the history under the toggles).
-    pub fn consent_history(&self, actor: String, subject: String) -> Result<Vec<ConsentDirective>> {
-        Ok(self.session().consent_history(&actor, &subject)?)
+    pub fn consent_history(&self, subject: String) -> Result<Vec<ConsentDirective>> {
+        Ok(self.session().consent_history(&subject)?)
     }
 
     /// Record a decision (permit or deny); returns the stored directive.
     pub fn set_consent(
         &self,
-        actor: String,
         subject: String,
         request: ConsentRequest,
     ) -> Result<ConsentDirective> {
-        Ok(self.session().set_consent(&actor, &subject, request)?)
+        Ok(self.session().set_consent(&subject, request)?)
     }
 
     /// Withdraw consent for these categories and purposes (a deny from now on; copies the
     /// recipient holds are deleted at the next sync).
     pub fn withdraw(
         &self,
-        actor: String,
         subject: String,
         recipient: String,
         categories: Vec<DataCategory>,
@@ -77,24 +75,21 @@ impl PhrSession {
         let purposes: Vec<&str> = purposes.iter().map(String::as_str).collect();
         Ok(self
             .session()
-            .withdraw(&actor, &subject, &recipient, &categories, &purposes)?)
+            .withdraw(&subject, &recipient, &categories, &purposes)?)
     }
 
     /// What waits to leave the device (with the status a server last refused an item with).
-    pub fn pending_outbox(&self, actor: String, subject: String) -> Result<Vec<OutboxItem>> {
-        Ok(self.session().pending_outbox(&actor, &subject)?)
+    pub fn pending_outbox(&self, subject: String) -> Result<Vec<OutboxItem>> {
+        Ok(self.session().pending_outbox(&subject)?)
     }
 
     /// The receipt of one decision: Japanese and English text, JSON, FHIR `Consent`.
     pub fn consent_receipt(
         &self,
-        actor: String,
         subject: String,
         directive_id: String,
     ) -> Result<ConsentReceiptText> {
-        let r = self
-            .session()
-            .consent_receipt(&actor, &subject, &directive_id)?;
+        let r = self.session().consent_receipt(&subject, &directive_id)?;
         Ok(ConsentReceiptText {
             json: r.json.to_string(),
             text_ja: r.text_ja,

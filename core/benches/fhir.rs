@@ -150,36 +150,31 @@ fn bench_mapping(c: &mut Criterion) {
 
 fn bench_session(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let s = Session::create(
-        dir.path(),
-        "bench passphrase",
-        KdfParams::with_iterations(10_000).unwrap(),
-    )
-    .unwrap();
-    let me = s.add_person(None, person()).unwrap().id;
+    let s = Session::create(dir.path(), "bench passphrase", KdfParams::cheap()).unwrap();
+    let me = s.add_person(person()).unwrap().id;
     for chunk in inputs(N).chunks(5_000) {
         let batch = chunk
             .iter()
             .cloned()
             .map(ClinicalInput::Observation)
             .collect();
-        s.add_records(&me, &me, batch, Provenance::Device, Some("Omron HCR-7601T"))
+        s.add_records(&me, batch, Provenance::Device, Some("Omron HCR-7601T"))
             .unwrap();
     }
     let at = phr_core::records::Stamp::from_utc(
         phr_core::clock::Clock::from_environment().now(),
         9 * 3600,
     );
-    let n = entries(&s.export_fhir(&me, &me, at).unwrap());
+    let n = entries(&s.export_fhir(&me, at).unwrap());
     let mut g = c.benchmark_group("fhir_export");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     g.throughput(Throughput::Elements(n));
     g.bench_function("session_export_fhir_json_50k_observations", |b| {
-        b.iter(|| s.export_fhir_json(&me, &me, at).unwrap().json.len())
+        b.iter(|| s.export_fhir_json(&me, at).unwrap().json.len())
     });
     g.bench_function("session_export_fhir_50k_observations", |b| {
         b.iter(|| {
-            let bundle = s.export_fhir(&me, &me, at).unwrap();
+            let bundle = s.export_fhir(&me, at).unwrap();
             serde_json::to_vec(&bundle).unwrap().len()
         })
     });
@@ -221,24 +216,14 @@ fn bench_import(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let dir = tempfile::tempdir().unwrap();
-                let s = Session::create(
-                    dir.path(),
-                    "bench passphrase",
-                    KdfParams::with_iterations(10_000).unwrap(),
-                )
-                .unwrap();
-                let me = s.add_person(None, person()).unwrap().id;
+                let s =
+                    Session::create(dir.path(), "bench passphrase", KdfParams::cheap()).unwrap();
+                let me = s.add_person(person()).unwrap().id;
                 (dir, s, me)
             },
             |(dir, s, me)| {
                 let r = s
-                    .import_fhir(
-                        &me,
-                        &me,
-                        &bytes,
-                        Provenance::ImportedFile,
-                        Some("bench.json"),
-                    )
+                    .import_fhir(&me, &bytes, Provenance::ImportedFile, Some("bench.json"))
                     .unwrap();
                 assert_eq!(r.imported.len(), IMPORT_N);
                 (dir, s)

@@ -18,10 +18,7 @@ fn session() -> (tempfile::TempDir, Session, String) {
     let dir = tempfile::tempdir().unwrap();
     let s = Session::create(dir.path(), PASS, kdf()).unwrap();
     let hanako = s
-        .add_person(
-            None,
-            person("hanako", "山田", "花子", (1970, 4, 15), Sex::Female),
-        )
+        .add_person(person("hanako", "山田", "花子", (1970, 4, 15), Sex::Female))
         .unwrap();
     (dir, s, hanako.id)
 }
@@ -34,13 +31,13 @@ fn imported_checkup_reads_back_with_every_result() {
         (FORTY, Provenance::Mynaportal),
     ] {
         let parsed = checkup_xml::parse(bytes).unwrap();
-        let stored = s.import_checkup_xml(&h, &h, bytes, provenance).unwrap();
+        let stored = s.import_checkup_xml(&h, bytes, provenance).unwrap();
         assert_eq!(stored.meta.provenance, provenance);
         assert_eq!(
             stored.meta.source.as_deref(),
             Some("hc08:1.2.392.200119.6.102.1312345678^2024-000123")
         );
-        let back = s.get_record(&h, &h, &stored.meta.id).unwrap();
+        let back = s.get_record(&h, &stored.meta.id).unwrap();
         let RecordBody::Checkup(c) = back.body else {
             panic!("a checkup was expected");
         };
@@ -59,7 +56,7 @@ fn imported_checkup_reads_back_with_every_result() {
         }
     }
     let all = s
-        .list_records(&h, &h, &RecordFilter::default(), &PageRequest::first(10))
+        .list_records(&h, &RecordFilter::default(), &PageRequest::first(10))
         .unwrap();
     assert_eq!(
         all.records.len(),
@@ -70,22 +67,19 @@ fn imported_checkup_reads_back_with_every_result() {
 
 #[test]
 fn a_document_about_someone_else_is_refused_and_writes_nothing() {
-    let (dir, s, h) = session();
+    let (dir, s, _h) = session();
     let taro = s
-        .add_person(
-            Some(&h),
-            person("taro", "山田", "太郎", (1970, 4, 15), Sex::Male),
-        )
+        .add_person(person("taro", "山田", "太郎", (1970, 4, 15), Sex::Male))
         .unwrap();
     let jiro = s
-        .add_person(
-            Some(&h),
-            person("jiro", "山田", "次郎", (1971, 4, 15), Sex::Female),
-        )
+        .add_person(person("jiro", "山田", "次郎", (1971, 4, 15), Sex::Female))
         .unwrap();
     let before = hashes(dir.path());
     for who in [&taro.id, &jiro.id] {
-        match s.import_checkup_xml(who, who, COMPLETE, Provenance::ImportedFile) {
+        match s
+            .as_person(who)
+            .import_checkup_xml(who, COMPLETE, Provenance::ImportedFile)
+        {
             Err(Error::InvalidInput { field, reason }) => {
                 assert_eq!(field, "ClinicalDocument/recordTarget/patientRole/patient");
                 assert!(!reason.contains("1970") && !reason.contains("female"));
@@ -103,13 +97,13 @@ fn malformed_files_and_wrong_provenance_write_nothing() {
     let text = std::str::from_utf8(COMPLETE).unwrap();
     let bad = text.replacen(r#"value="158.2""#, r#"value="abc""#, 1);
     let err = s
-        .import_checkup_xml(&h, &h, bad.as_bytes(), Provenance::ImportedFile)
+        .import_checkup_xml(&h, bad.as_bytes(), Provenance::ImportedFile)
         .unwrap_err();
     assert!(
         matches!(&err, Error::InvalidInput { field, .. } if field.ends_with("entry[1]/observation/value@value"))
     );
     let err = s
-        .import_checkup_xml(&h, &h, COMPLETE, Provenance::SelfEntered)
+        .import_checkup_xml(&h, COMPLETE, Provenance::SelfEntered)
         .unwrap_err();
     assert!(matches!(&err, Error::InvalidInput { field, .. } if field == "provenance"));
     let future = text.replacen(
@@ -118,7 +112,7 @@ fn malformed_files_and_wrong_provenance_write_nothing() {
         1,
     );
     let err = s
-        .import_checkup_xml(&h, &h, future.as_bytes(), Provenance::ImportedFile)
+        .import_checkup_xml(&h, future.as_bytes(), Provenance::ImportedFile)
         .unwrap_err();
     assert!(matches!(&err, Error::InvalidInput { field, .. } if field == "date"));
     assert_unchanged(&before, dir.path(), "refused imports");

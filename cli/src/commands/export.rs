@@ -55,9 +55,9 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> CliResult {
         (Some(recipient), Some(purpose)) => {
             super::consent::use_profile(&o.session, a.profile.as_deref())?;
             o.session
-                .export_fhir_for_json(&o.actor, &o.subject, recipient, purpose, at)?
+                .export_fhir_for_json(&o.subject, recipient, purpose, at)?
         }
-        _ => o.session.export_fhir_json(&o.actor, &o.subject, at)?,
+        _ => o.session.export_fhir_json(&o.subject, at)?,
     };
     let file = create_private(&a.out)?;
     let mut w = BufWriter::new(file);

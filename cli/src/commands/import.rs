@@ -100,7 +100,6 @@ fn fhir(ctx: &Ctx, file: &Path, bytes: &[u8], provenance: Provenance) -> CliResu
     bar.set_message("importing");
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
     let report = o.session.import_fhir_with_progress(
-        &o.actor,
         &o.subject,
         bytes,
         provenance,
@@ -146,7 +145,7 @@ fn import_checkup(ctx: &Ctx, bytes: &[u8], provenance: Provenance) -> CliResult 
     let o = ctx.open()?;
     let record = o
         .session
-        .import_checkup_xml(&o.actor, &o.subject, bytes, provenance)?;
+        .import_checkup_xml(&o.subject, bytes, provenance)?;
     let h = &parsed.header;
     println!("imported checkup {}", record.meta.id);
     println!("  document date:    {}", h.document_date);

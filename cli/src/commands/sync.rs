@@ -66,11 +66,11 @@ impl SyncProgress for Bar {
 }
 
 /// Every live record id of `subject` (paged).
-pub fn all_record_ids(s: &Session, actor: &str, subject: &str) -> CliResult<Vec<String>> {
+pub fn all_record_ids(s: &Session, subject: &str) -> CliResult<Vec<String>> {
     let mut ids = vec![];
     let mut page = PageRequest::first(1000);
     loop {
-        let p = s.list_records(actor, subject, &RecordFilter::default(), &page)?;
+        let p = s.list_records(subject, &RecordFilter::default(), &page)?;
         ids.extend(p.records.iter().map(|r| r.meta.id.clone()));
         match p.next {
             Some(t) => page.after = Some(t),
@@ -107,7 +107,10 @@ pub fn describe(r: &SyncReport) -> String {
         ));
     }
     if r.expunged > 0 {
-        out.push_str(&format!("; history removed for {} deleted resource(s)", r.expunged));
+        out.push_str(&format!(
+            "; history removed for {} deleted resource(s)",
+            r.expunged
+        ));
     }
     if r.foreign > 0 || r.conflicts > 0 {
         out.push_str(&format!(
@@ -127,9 +130,9 @@ pub fn describe(r: &SyncReport) -> String {
 pub fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
     let o = ctx.open()?;
     super::consent::use_profile(&o.session, a.profile.as_deref())?;
-    let (s, actor, subject) = (&o.session, o.actor.as_str(), o.subject.as_str());
+    let (s, subject) = (&o.session, o.subject.as_str());
     if a.forget_token {
-        let had = s.forget_sync_token(actor, &a.recipient)?;
+        let had = s.forget_sync_token(&a.recipient)?;
         println!(
             "{}",
             if had {
@@ -149,7 +152,7 @@ pub fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
         ..SyncOptions::default()
     };
     let bar = Bar::new();
-    let report = s.sync(actor, subject, &a.recipient, &options, &bar);
+    let report = s.sync(subject, &a.recipient, &options, &bar);
     bar.finish();
     let report = report.map_err(CliError::from)?;
     println!("sync -> {}: {}", a.recipient, describe(&report));

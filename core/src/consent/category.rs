@@ -94,7 +94,9 @@ impl DataCategory {
             DataCategory::Medication => "お薬の情報",
             DataCategory::ConditionAllergy => "病名・アレルギー",
             DataCategory::Notes => "メモ",
-            DataCategory::Demographics => "本人を確認する情報（氏名・生年月日・性別・保険者番号など）",
+            DataCategory::Demographics => {
+                "本人を確認する情報（氏名・生年月日・性別・保険者番号など）"
+            }
         }
     }
 
@@ -108,9 +110,7 @@ impl DataCategory {
             DataCategory::Medication => "medications",
             DataCategory::ConditionAllergy => "conditions and allergies",
             DataCategory::Notes => "notes",
-            DataCategory::Demographics => {
-                "who you are (name, birth date, sex, insurance numbers)"
-            }
+            DataCategory::Demographics => "who you are (name, birth date, sex, insurance numbers)",
         }
     }
 

@@ -49,7 +49,9 @@ fn applied(conn: &Connection, subject: &str) -> Result<HashSet<(String, &'static
         "SELECT e.directive_id, e.boundary FROM consent_effect e
          JOIN consent_directive d ON d.id = e.directive_id WHERE d.subject_id = ?1",
     )?;
-    let rows = stmt.query_map([subject], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let rows = stmt.query_map([subject], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
     let mut out = HashSet::new();
     for row in rows {
         let (id, boundary) = row?;
@@ -144,7 +146,11 @@ fn queue_cells(
 }
 
 /// Record id → version of the copies `recipient` holds for `purpose` (not labelled withdrawn).
-fn held_versions(conn: &Connection, recipient: &str, purpose: &str) -> Result<HashMap<String, i64>> {
+fn held_versions(
+    conn: &Connection,
+    recipient: &str,
+    purpose: &str,
+) -> Result<HashMap<String, i64>> {
     let mut stmt = conn.prepare_cached(
         "SELECT record_id, version FROM sync_remote
          WHERE recipient = ?1 AND purpose = ?2 AND state = 'held' AND withdrawn = 0",

@@ -38,8 +38,10 @@ pub use versions::{InstalledProfile, Reconsent};
 
 pub(crate) use decision::{DecidedBy, record as record_decision};
 pub(crate) use effect::apply_due;
-pub(crate) use standing::queue_written;
-pub(crate) use versions::{install as install_profile, latest as installed_profile, pending_reconsent};
 pub(crate) use outbox::{pending, queue_record};
 pub(crate) use release::release;
 pub(crate) use request::{check_request, check_target, dedup};
+pub(crate) use standing::queue_written;
+pub(crate) use versions::{
+    install as install_profile, latest as installed_profile, pending_reconsent,
+};

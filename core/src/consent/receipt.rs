@@ -36,7 +36,8 @@ const WITHDRAW_EN: &str = "You can withdraw at any time under \"Manage consent\"
 const HISTORY_KEPT_JA: &str = "提供先のサーバーは削除した情報の履歴（以前の版）を消去する機能を備えていないため、提供先がその保存方針に従って履歴の写しを保管することがあります。";
 const HISTORY_KEPT_EN: &str = "The recipient's server cannot remove the history (earlier versions) of what it deletes: the recipient may keep a history copy under its own retention policy.";
 const HISTORY_GONE_JA: &str = "提供先のサーバーは削除した情報の履歴も消去します。";
-const HISTORY_GONE_EN: &str = "The recipient's server removes the history of what it deletes as well.";
+const HISTORY_GONE_EN: &str =
+    "The recipient's server removes the history of what it deletes as well.";
 
 /// What happens to the history of the recipient's copies after a withdrawal: kept by the
 /// recipient (`kept`), or removed with them.
@@ -123,7 +124,11 @@ pub fn receipt_json(
 }
 
 /// The human-readable receipt in Japanese.
-pub fn receipt_text_ja(profile: &OperatorProfile, d: &ConsentDirective, history_kept: bool) -> String {
+pub fn receipt_text_ja(
+    profile: &OperatorProfile,
+    d: &ConsentDirective,
+    history_kept: bool,
+) -> String {
     let recipient = profile
         .recipient(&d.recipient)
         .map_or(d.recipient.as_str(), |r| r.name.as_str());
@@ -182,7 +187,11 @@ pub fn receipt_text_ja(profile: &OperatorProfile, d: &ConsentDirective, history_
 }
 
 /// The human-readable receipt in English.
-pub fn receipt_text_en(profile: &OperatorProfile, d: &ConsentDirective, history_kept: bool) -> String {
+pub fn receipt_text_en(
+    profile: &OperatorProfile,
+    d: &ConsentDirective,
+    history_kept: bool,
+) -> String {
     let recipient = profile
         .recipient(&d.recipient)
         .map_or(d.recipient.as_str(), |r| r.name.as_str());

@@ -37,7 +37,11 @@ pub(crate) fn queue_written(
                 .purposes
                 .iter()
                 .filter(|p| p.categories.contains(category))
-                .flat_map(|p| p.recipients.iter().map(move |r| (r.as_str(), p.code.as_str())))
+                .flat_map(|p| {
+                    p.recipients
+                        .iter()
+                        .map(move |r| (r.as_str(), p.code.as_str()))
+                })
                 .filter(|(r, p)| {
                     Some(*r) != except && is_permitted(&history, subject, r, *category, p, now)
                 })

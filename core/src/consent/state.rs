@@ -71,12 +71,10 @@ impl ConsentState {
                             recipient: r.clone(),
                             recipient_name: name.clone(),
                             category: *c,
-                            permitted: d.is_some_and(|d| {
-                                d.effect == Effect::Permit && !d.needs_reconsent
-                            }),
-                            awaiting_reconsent: d.is_some_and(|d| {
-                                d.effect == Effect::Permit && d.needs_reconsent
-                            }),
+                            permitted: d
+                                .is_some_and(|d| d.effect == Effect::Permit && !d.needs_reconsent),
+                            awaiting_reconsent: d
+                                .is_some_and(|d| d.effect == Effect::Permit && d.needs_reconsent),
                             directive_id: d.map(|d| d.id.clone()),
                             until: d.and_then(|d| d.valid_until),
                         });

@@ -60,8 +60,8 @@ pub(crate) fn install(
     profile: &OperatorProfile,
     now_utc: i64,
 ) -> Result<InstalledProfile> {
-    let json =
-        serde_json::to_string(profile).map_err(|_| Error::invalid("operator_profile", "unwritable"))?;
+    let json = serde_json::to_string(profile)
+        .map_err(|_| Error::invalid("operator_profile", "unwritable"))?;
     let digest = sha256_hex(json.as_bytes());
     let previous = latest(conn)?;
     if let Some(p) = &previous {

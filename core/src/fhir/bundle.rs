@@ -128,7 +128,15 @@ fn bundle_value(
 ) -> Value {
     // Each entry becomes a `Value` as soon as it is mapped (its structs freed at once, not kept
     // beside the tree), and the tree is assembled by moving the entries in.
-    let b = build(ctx, person, records, originals, patient, at, Entry::into_value);
+    let b = build(
+        ctx,
+        person,
+        records,
+        originals,
+        patient,
+        at,
+        Entry::into_value,
+    );
     let mut m = serde_json::Map::new();
     m.insert("entry".into(), Value::Array(b.entry));
     m.insert("id".into(), Value::from(b.id));
@@ -222,8 +230,11 @@ fn build<'a, T>(
     let live = records.iter().filter(|r| is_exported(person, r));
     let mut content = ring::digest::Context::new(&ring::digest::SHA256);
     let person_parts: [&[u8]; 2] = [person.id.as_bytes(), &person.version.to_be_bytes()];
-    let parts = std::iter::once(MAPPING_VERSION.as_bytes())
-        .chain(person_parts.into_iter().filter(|_| patient_resource.is_some()));
+    let parts = std::iter::once(MAPPING_VERSION.as_bytes()).chain(
+        person_parts
+            .into_iter()
+            .filter(|_| patient_resource.is_some()),
+    );
     for part in parts {
         content.update(&(part.len() as u64).to_be_bytes());
         content.update(part);

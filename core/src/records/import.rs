@@ -433,7 +433,9 @@ impl<'a> Writer<'a> {
                     if let Some(bmi) = self.bmi_of(&meta, o)? {
                         self.report.derived += 1;
                         let bmi_type = Some(ObservationType::Bmi);
-                        self.changed.added.push((bmi.clone(), RecordKind::Observation, bmi_type));
+                        self.changed
+                            .added
+                            .push((bmi.clone(), RecordKind::Observation, bmi_type));
                         self.changed.ids.push(bmi);
                     }
                 }
@@ -441,7 +443,9 @@ impl<'a> Writer<'a> {
                     RecordBody::Observation(o) => Some(o.observation_type),
                     _ => None,
                 };
-                self.changed.added.push((meta.id.clone(), meta.kind, observed));
+                self.changed
+                    .added
+                    .push((meta.id.clone(), meta.kind, observed));
                 ImportReport::push(&mut self.report.imported, r.named, Some(&meta.id), None);
                 self.changed.ids.push(meta.id);
             }

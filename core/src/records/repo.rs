@@ -668,6 +668,41 @@ pub(crate) fn history(conn: &Connection, id: &str) -> Result<Vec<RecordVersion>>
     Ok(out)
 }
 
+/// A live record without its body: id, kind, observation type, version.
+pub(crate) type LiveKind = (String, RecordKind, Option<ObservationType>, i64);
+
+/// Id, kind, observation type and version of every live record of `subject`, without their
+/// bodies: enough to tell each one's consent category.
+pub(crate) fn live_kinds(conn: &Connection, subject: &str) -> Result<Vec<LiveKind>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id, r.kind, o.type, r.version FROM record r
+         LEFT JOIN observation o ON o.record_id = r.id
+         WHERE r.subject_id = ?1 AND r.deleted_utc IS NULL",
+    )?;
+    let rows = stmt.query_map([subject], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?;
+    let mut out = vec![];
+    for row in rows {
+        let (id, kind, observed, version) = row?;
+        let kind = RecordKind::parse(&kind).map_err(|_| bad_row("a record kind is unreadable"))?;
+        let observed = match observed {
+            Some(t) => Some(
+                ObservationType::parse(&t)
+                    .map_err(|_| bad_row("an observation type is unreadable"))?,
+            ),
+            None => None,
+        };
+        out.push((id, kind, observed, version));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -711,36 +746,4 @@ mod tests {
             load_many(&c, &ids).unwrap()
         );
     }
-}
-
-/// Id, kind, observation type and version of every live record of `subject`, without their
-/// bodies: enough to tell each one's consent category.
-pub(crate) fn live_kinds(
-    conn: &Connection,
-    subject: &str,
-) -> Result<Vec<(String, RecordKind, Option<ObservationType>, i64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT r.id, r.kind, o.type, r.version FROM record r
-         LEFT JOIN observation o ON o.record_id = r.id
-         WHERE r.subject_id = ?1 AND r.deleted_utc IS NULL",
-    )?;
-    let rows = stmt.query_map([subject], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<String>>(2)?,
-            r.get::<_, i64>(3)?,
-        ))
-    })?;
-    let mut out = vec![];
-    for row in rows {
-        let (id, kind, observed, version) = row?;
-        let kind = RecordKind::parse(&kind).map_err(|_| bad_row("a record kind is unreadable"))?;
-        let observed = match observed {
-            Some(t) => Some(ObservationType::parse(&t).map_err(|_| bad_row("an observation type is unreadable"))?),
-            None => None,
-        };
-        out.push((id, kind, observed, version));
-    }
-    Ok(out)
 }

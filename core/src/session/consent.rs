@@ -39,7 +39,10 @@ impl Session {
 
     /// The profile in force with its version, if one is installed.
     pub(crate) fn installed_profile(&self) -> Option<Arc<InstalledProfile>> {
-        self.profile.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.profile
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn profile_in_force(&self) -> Result<Arc<InstalledProfile>> {
@@ -49,8 +52,8 @@ impl Session {
 
     /// The permits of `subject` a newer profile version asks the resident to decide again,
     /// with what changed (codes a UI words: `notice`, `purpose.<code>.<field>`, …).
-    pub fn reconsent_needed(&self, actor: &str, subject: &str) -> Result<Vec<Reconsent>> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn reconsent_needed(&self, subject: &str) -> Result<Vec<Reconsent>> {
+        let access = self.authorize(subject, Action::View)?;
         let now = self.now().utc_seconds;
         let Some(installed) = self.installed_profile() else {
             return Ok(vec![]);
@@ -64,13 +67,8 @@ impl Session {
     /// the recipient was ever permitted any of it, queues a withdrawal notice; a permit queues
     /// the existing records it covers. One dated later takes effect at the first sync after its
     /// start.
-    pub fn set_consent(
-        &self,
-        actor: &str,
-        subject: &str,
-        request: ConsentRequest,
-    ) -> Result<ConsentDirective> {
-        let access = self.authorize(actor, subject, Action::ManageConsent)?;
+    pub fn set_consent(&self, subject: &str, request: ConsentRequest) -> Result<ConsentDirective> {
+        let access = self.authorize(subject, Action::ManageConsent)?;
         let now = self.now();
         let installed = self.profile_in_force()?;
         let profile = &installed.profile;
@@ -89,27 +87,26 @@ impl Session {
     /// Withdraw consent from now on: a new deny directive (history is never edited).
     pub fn withdraw(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         categories: &[DataCategory],
         purposes: &[&str],
     ) -> Result<ConsentDirective> {
         let request = ConsentRequest::deny(recipient, categories, purposes);
-        self.set_consent(actor, subject, request)
+        self.set_consent(subject, request)
     }
 
     /// What is shared with whom, for what, right now: toggles a UI can draw.
-    pub fn consent_state(&self, actor: &str, subject: &str) -> Result<ConsentState> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn consent_state(&self, subject: &str) -> Result<ConsentState> {
+        let access = self.authorize(subject, Action::View)?;
         let profile = self.operator_profile()?;
         let history = self.store().read(|c| repo::all_for(c, access.subject()))?;
         Ok(ConsentState::build(&profile, &history, subject, self.now()))
     }
 
     /// Every decision about `subject`, oldest first.
-    pub fn consent_history(&self, actor: &str, subject: &str) -> Result<Vec<ConsentDirective>> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn consent_history(&self, subject: &str) -> Result<Vec<ConsentDirective>> {
+        let access = self.authorize(subject, Action::View)?;
         self.store().read(|c| repo::all_for(c, access.subject()))
     }
 
@@ -135,13 +132,12 @@ impl Session {
     /// permission AND consent; audited with the released ids.
     pub fn release(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         purpose: &str,
         records: &[Record],
     ) -> Result<ReleasedRecords> {
-        let access = self.authorize(actor, subject, Action::Share)?;
+        let access = self.authorize(subject, Action::Share)?;
         let ids: Vec<String> = records.iter().map(|r| r.meta.id.clone()).collect();
         self.release_ids(&access, recipient, purpose, &ids)
     }
@@ -170,19 +166,14 @@ impl Session {
     }
 
     /// Items of `subject` waiting to leave the device.
-    pub fn pending_outbox(&self, actor: &str, subject: &str) -> Result<Vec<OutboxItem>> {
-        let access = self.authorize(actor, subject, Action::Share)?;
+    pub fn pending_outbox(&self, subject: &str) -> Result<Vec<OutboxItem>> {
+        let access = self.authorize(subject, Action::Share)?;
         self.store().read(|c| consent::pending(c, access.subject()))
     }
 
     /// The receipt of one decision: JSON, Japanese and English text, FHIR `Consent`.
-    pub fn consent_receipt(
-        &self,
-        actor: &str,
-        subject: &str,
-        directive_id: &str,
-    ) -> Result<ConsentReceipt> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn consent_receipt(&self, subject: &str, directive_id: &str) -> Result<ConsentReceipt> {
+        let access = self.authorize(subject, Action::View)?;
         let profile = self.operator_profile()?;
         let (history, kept) = self.store().read(|c| {
             let history = repo::all_for(c, access.subject())?;

@@ -7,8 +7,8 @@
 use super::Session;
 use crate::access::Action;
 use crate::audit::AuditAction;
-use crate::error::{Error, Result};
 use crate::consent::ReleasedRecords;
+use crate::error::{Error, Result};
 use crate::fhir::{bundle_with_originals, released_bundle, write_bundle, write_released_bundle};
 use crate::records::{Person, Record, Stamp, all_live, imported, persons};
 use std::collections::HashMap;
@@ -38,22 +38,22 @@ impl Session {
     /// `records_exported` naming every record id. This is the person's own copy (their right of
     /// access): a release to a recipient goes through the consent gate instead
     /// ([`Session::export_fhir_for`]). Imported records go out as the JSON they came as.
-    pub fn export_fhir(&self, actor: &str, subject: &str, at: Stamp) -> Result<serde_json::Value> {
-        let (person, records, originals) = self.whole_record(actor, subject)?;
+    pub fn export_fhir(&self, subject: &str, at: Stamp) -> Result<serde_json::Value> {
+        let (person, records, originals) = self.whole_record(subject)?;
         Ok(bundle_with_originals(&person, &records, &originals, at))
     }
 
     /// [`Session::export_fhir`] as JSON text: the bytes of `serde_json::to_vec` of that Bundle,
     /// written without building a `Value` tree (several times faster for a large record).
-    pub fn export_fhir_json(&self, actor: &str, subject: &str, at: Stamp) -> Result<FhirJson> {
-        Ok(to_json(self.whole_record(actor, subject)?, at))
+    pub fn export_fhir_json(&self, subject: &str, at: Stamp) -> Result<FhirJson> {
+        Ok(to_json(self.whole_record(subject)?, at))
     }
 
     /// The whole record of `subject`, read in one snapshot and audited as exported.
-    fn whole_record(&self, actor: &str, subject: &str) -> Result<Exported> {
+    fn whole_record(&self, subject: &str) -> Result<Exported> {
         // The whole record, ungated: the subject's own copy. A proxy needs the separate
         // `export` scope (`share` only ever gives what the consent gate releases).
-        let access = self.authorize(actor, subject, Action::Export)?;
+        let access = self.authorize(subject, Action::Export)?;
         self.read_audited(
             &access,
             AuditAction::RecordsExported,
@@ -76,13 +76,12 @@ impl Session {
     /// nothing about the subject at all.
     pub fn export_fhir_for(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         purpose: &str,
         at: Stamp,
     ) -> Result<serde_json::Value> {
-        let r = self.released_record(actor, subject, recipient, purpose)?;
+        let r = self.released_record(subject, recipient, purpose)?;
         Ok(released_bundle(
             r.person(),
             r.permitted(),
@@ -95,13 +94,12 @@ impl Session {
     /// [`Session::export_fhir_for`] as JSON text (the same bytes, without a `Value` tree).
     pub fn export_fhir_for_json(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         purpose: &str,
         at: Stamp,
     ) -> Result<FhirJson> {
-        let r = self.released_record(actor, subject, recipient, purpose)?;
+        let r = self.released_record(subject, recipient, purpose)?;
         let mut json = Vec::with_capacity(1024 + r.permitted().len() * 1152);
         // Writing to a `Vec` cannot fail, nor can serialising string-keyed data.
         let resources = write_released_bundle(
@@ -120,12 +118,11 @@ impl Session {
     /// release is audited).
     fn released_record(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         purpose: &str,
     ) -> Result<ReleasedRecords> {
-        let access = self.authorize(actor, subject, Action::Share)?;
+        let access = self.authorize(subject, Action::Share)?;
         let ids: Vec<String> = self.store().read(|c| {
             Ok(all_live(c, access.subject())?
                 .into_iter()
@@ -144,29 +141,21 @@ mod tests {
     #[test]
     fn the_json_export_is_the_bytes_of_the_value_export() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Session::create(
-            dir.path(),
-            "test passphrase",
-            KdfParams::with_iterations(10_000).unwrap(),
-        )
-        .unwrap();
+        let s = Session::create(dir.path(), "test passphrase", KdfParams::cheap()).unwrap();
         let me = s
-            .add_person(
-                None,
-                NewPerson {
-                    nickname: "taro".into(),
-                    family_name: "山田".into(),
-                    given_name: "太郎".into(),
-                    family_name_kana: None,
-                    given_name_kana: None,
-                    birth_date: chrono::NaiveDate::from_ymd_opt(1960, 4, 12).unwrap(),
-                    sex: Sex::Male,
-                    insurer_number: None,
-                    insured_symbol: None,
-                    insured_number: None,
-                    municipality_code: None,
-                },
-            )
+            .add_person(NewPerson {
+                nickname: "taro".into(),
+                family_name: "山田".into(),
+                given_name: "太郎".into(),
+                family_name_kana: None,
+                given_name_kana: None,
+                birth_date: chrono::NaiveDate::from_ymd_opt(1960, 4, 12).unwrap(),
+                sex: Sex::Male,
+                insurer_number: None,
+                insured_symbol: None,
+                insured_number: None,
+                municipality_code: None,
+            })
             .unwrap()
             .id;
         let at = s.now();
@@ -181,7 +170,6 @@ mod tests {
         ];
         s.add_records(
             &me,
-            &me,
             inputs.into_iter().map(ClinicalInput::Observation).collect(),
             Provenance::Device,
             Some("scale"),
@@ -192,17 +180,11 @@ mod tests {
             "code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}],"text":"脈拍"},
             "effectiveDateTime":"2026-11-01T07:00:00+09:00",
             "valueQuantity":{"value":62,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}"#;
-        s.import_fhir(
-            &me,
-            &me,
-            imported.as_bytes(),
-            Provenance::ImportedFile,
-            None,
-        )
-        .unwrap();
-        let value = s.export_fhir(&me, &me, at).unwrap();
+        s.import_fhir(&me, imported.as_bytes(), Provenance::ImportedFile, None)
+            .unwrap();
+        let value = s.export_fhir(&me, at).unwrap();
         assert_eq!(value["entry"].as_array().unwrap().len(), 1 + 5 + 3);
-        let json = s.export_fhir_json(&me, &me, at).unwrap();
+        let json = s.export_fhir_json(&me, at).unwrap();
         assert_eq!(json.json, serde_json::to_vec(&value).unwrap());
         assert_eq!(json.resources, 1 + 5 + 3);
 
@@ -212,7 +194,6 @@ mod tests {
             .unwrap();
         s.set_consent(
             &me,
-            &me,
             crate::consent::ConsentRequest::permit(
                 "health-dept",
                 &[crate::consent::DataCategory::Vitals],
@@ -221,8 +202,8 @@ mod tests {
         )
         .unwrap();
         let (r, p) = ("health-dept", "specific_health_guidance");
-        let value = s.export_fhir_for(&me, &me, r, p, at).unwrap();
-        let json = s.export_fhir_for_json(&me, &me, r, p, at).unwrap();
+        let value = s.export_fhir_for(&me, r, p, at).unwrap();
+        let json = s.export_fhir_for_json(&me, r, p, at).unwrap();
         assert_eq!(json.json, serde_json::to_vec(&value).unwrap());
         assert_eq!(json.resources, value["entry"].as_array().unwrap().len());
         assert!(json.resources < 1 + 5 + 3);

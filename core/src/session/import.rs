@@ -17,13 +17,12 @@ impl Session {
     /// [`Session::import_fhir_with_progress`].
     pub fn import_fhir(
         &self,
-        actor: &str,
         subject: &str,
         json: &[u8],
         provenance: Provenance,
         source: Option<&str>,
     ) -> Result<ImportReport> {
-        self.import_fhir_with_progress(actor, subject, json, provenance, source, &|_, _| {})
+        self.import_fhir_with_progress(subject, json, provenance, source, &|_, _| {})
     }
 
     /// Import FHIR R4 JSON into `subject`'s record, calling `progress(done, total)` as resources
@@ -34,7 +33,6 @@ impl Session {
     /// kept) or is skipped when identical. One transaction, one audit entry (`records_imported`).
     pub fn import_fhir_with_progress(
         &self,
-        actor: &str,
         subject: &str,
         json: &[u8],
         provenance: Provenance,
@@ -42,7 +40,7 @@ impl Session {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<ImportReport> {
         write::refuse_derived_provenance(provenance)?;
-        let access = self.authorize(actor, subject, Action::Record)?;
+        let access = self.authorize(subject, Action::Record)?;
         let source = optional_text("source", source, 200)?;
         self.import_as(&access, json, (provenance, source), None, progress)
     }
@@ -103,16 +101,16 @@ impl Session {
     }
 
     /// How many FHIR resources are kept as documents for `subject`, by resource type.
-    pub fn fhir_documents(&self, actor: &str, subject: &str) -> Result<Vec<(String, i64)>> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn fhir_documents(&self, subject: &str) -> Result<Vec<(String, i64)>> {
+        let access = self.authorize(subject, Action::View)?;
         self.store()
             .read(|c| imported::document_counts(c, access.subject()))
     }
 
     /// The original FHIR JSON an imported record was made from, if any. Audited like a read of
     /// the record.
-    pub fn original_json(&self, actor: &str, subject: &str, id: &str) -> Result<Option<String>> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn original_json(&self, subject: &str, id: &str) -> Result<Option<String>> {
+        let access = self.authorize(subject, Action::View)?;
         self.read_audited(
             &access,
             AuditAction::RecordsListed,
@@ -132,29 +130,21 @@ mod tests {
 
     fn session() -> (tempfile::TempDir, Session, String) {
         let dir = tempfile::tempdir().unwrap();
-        let s = Session::create(
-            dir.path(),
-            "test passphrase",
-            KdfParams::with_iterations(10_000).unwrap(),
-        )
-        .unwrap();
+        let s = Session::create(dir.path(), "test passphrase", KdfParams::cheap()).unwrap();
         let me = s
-            .add_person(
-                None,
-                NewPerson {
-                    nickname: "hanako".into(),
-                    family_name: "山田".into(),
-                    given_name: "花子".into(),
-                    family_name_kana: None,
-                    given_name_kana: None,
-                    birth_date: chrono::NaiveDate::from_ymd_opt(1975, 5, 3).unwrap(),
-                    sex: Sex::Female,
-                    insurer_number: None,
-                    insured_symbol: None,
-                    insured_number: None,
-                    municipality_code: None,
-                },
-            )
+            .add_person(NewPerson {
+                nickname: "hanako".into(),
+                family_name: "山田".into(),
+                given_name: "花子".into(),
+                family_name_kana: None,
+                given_name_kana: None,
+                birth_date: chrono::NaiveDate::from_ymd_opt(1975, 5, 3).unwrap(),
+                sex: Sex::Female,
+                insurer_number: None,
+                insured_symbol: None,
+                insured_number: None,
+                municipality_code: None,
+            })
             .unwrap()
             .id;
         (dir, s, me)
@@ -236,7 +226,6 @@ mod tests {
         for h in heights {
             a.add_records(
                 &me_a,
-                &me_a,
                 vec![input(ObservationType::Height, h)],
                 Provenance::Device,
                 None,
@@ -246,7 +235,6 @@ mod tests {
         for w in weights {
             a.add_records(
                 &me_a,
-                &me_a,
                 vec![input(ObservationType::Weight, w)],
                 Provenance::Device,
                 None,
@@ -254,7 +242,7 @@ mod tests {
             .unwrap();
         }
         // The same readings as a FHIR Bundle, without A's BMIs (B derives its own).
-        let mut bundle = a.export_fhir(&me_a, &me_a, at(0, 0)).unwrap();
+        let mut bundle = a.export_fhir(&me_a, at(0, 0)).unwrap();
         bundle["entry"]
             .as_array_mut()
             .unwrap()
@@ -262,7 +250,6 @@ mod tests {
         let (_b_dir, b, me_b) = session();
         let report = b
             .import_fhir(
-                &me_b,
                 &me_b,
                 &serde_json::to_vec(&bundle).unwrap(),
                 Provenance::ImportedFile,

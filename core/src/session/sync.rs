@@ -22,13 +22,12 @@ impl Session {
     /// `AuthRequired`, `ServerRejected`, `ServerMisbehaved`.
     pub fn sync(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         options: &SyncOptions,
         progress: &dyn SyncProgress,
     ) -> Result<SyncReport> {
-        let access = self.authorize(actor, subject, Action::Share)?;
+        let access = self.authorize(subject, Action::Share)?;
         let profile = self.operator_profile()?;
         let target = sync::recipient(&profile, recipient)?;
         let base = sync::base_for(&target, options)?;
@@ -44,18 +43,19 @@ impl Session {
     #[cfg(feature = "test-hooks")]
     pub fn sync_over(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         options: &SyncOptions,
         progress: &dyn SyncProgress,
         transport: &mut dyn Transport,
     ) -> Result<SyncReport> {
-        let access = self.authorize(actor, subject, Action::Share)?;
+        let access = self.authorize(subject, Action::Share)?;
         let profile = self.operator_profile()?;
         let target = sync::recipient(&profile, recipient)?;
-        let origin = sync::base_for(&target, options)
-            .map_or_else(|_| "urn:phr-core:test-transport".to_owned(), |b| sync::origin_of(&b));
+        let origin = sync::base_for(&target, options).map_or_else(
+            |_| "urn:phr-core:test-transport".to_owned(),
+            |b| sync::origin_of(&b),
+        );
         let to = (&*profile, &target, origin.as_str());
         self.sync_as(&access, to, options, progress, transport)
     }
@@ -92,16 +92,11 @@ impl Session {
 
     /// Forget the token kept for `recipient`'s server (signing out of that platform). Only the
     /// device owner: the token is the device's account, not a subject's record.
-    pub fn forget_sync_token(&self, actor: &str, recipient: &str) -> Result<bool> {
-        let owner = self
-            .owner()?
-            .ok_or_else(|| Error::not_found("device owner"))?;
-        if owner.id != actor {
-            return Err(Error::NotPermitted {
-                action: Action::Share.as_str().into(),
-            });
-        }
-        sync::forget_token(self.store(), actor, recipient)
+    pub fn forget_sync_token(&self, recipient: &str) -> Result<bool> {
+        let actor = self.actor()?;
+        // Signing the device out of a platform: the device owner's decision.
+        self.authorize(&actor, Action::ManageStore)?;
+        sync::forget_token(self.store(), &actor, recipient)
     }
 }
 
@@ -117,15 +112,14 @@ impl sync::Host for Host<'_> {
     }
 
     fn release(&self, recipient: &str, purpose: &str, ids: &[String]) -> Result<ReleasedRecords> {
-        self.session.release_ids(self.access, recipient, purpose, ids)
+        self.session
+            .release_ids(self.access, recipient, purpose, ids)
     }
 
     fn import(&self, bundle: &[u8], from: &sync::Pulled<'_>) -> Result<sync::Imported> {
-        let again = self.session.authorize(
-            self.access.actor(),
-            self.access.subject(),
-            Action::Record,
-        )?;
+        let again = self
+            .session
+            .authorize(self.access.subject(), Action::Record)?;
         let r = self.session.import_pulled(&again, bundle, from)?;
         let records = r
             .imported

@@ -190,8 +190,8 @@ impl<'t> Client<'t> {
                 if resp.header("content-type").is_some_and(|t| !is_json(t)) {
                     return fatal("an answer that is not FHIR JSON");
                 }
-                let v: Value = serde_json::from_slice(&resp.body)
-                    .map_err(|_| Failure::Transient(Some(s)))?;
+                let v: Value =
+                    serde_json::from_slice(&resp.body).map_err(|_| Failure::Transient(Some(s)))?;
                 if v["resourceType"] != expect.resource_type() {
                     return fatal(match v["resourceType"].as_str() {
                         Some("OperationOutcome") => "an OperationOutcome where a resource belongs",

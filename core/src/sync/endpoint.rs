@@ -123,10 +123,16 @@ mod tests {
             assert!(matches!(e, Error::InvalidInput { ref field, .. } if field == "server_url"));
         }
         o.server_url = Some("http://127.0.0.1:8080/fhir".into());
-        assert!(base_for(&target, &o).is_err(), "plain http needs the explicit allowance");
+        assert!(
+            base_for(&target, &o).is_err(),
+            "plain http needs the explicit allowance"
+        );
         o.allow_insecure_loopback = true;
         assert_eq!(base_for(&target, &o).unwrap(), "http://127.0.0.1:8080/fhir");
-        assert_eq!(origin_of("http://127.0.0.1:8080/fhir"), "http://127.0.0.1:8080");
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080/fhir"),
+            "http://127.0.0.1:8080"
+        );
         assert_eq!(
             origin_of("https://phr.city.sample.example.jp/fhir/r4"),
             "https://phr.city.sample.example.jp"

@@ -41,7 +41,9 @@ impl Run<'_, '_> {
         };
         let (store, at) = (self.job.store, (self.recipient(), self.job.origin));
         let now = self.job.host.now().utc_seconds;
-        store.write_as(self.job.actor, |w| state::keep_capability(w.tx, at, offered, now))?;
+        store.write_as(self.job.actor, |w| {
+            state::keep_capability(w.tx, at, offered, now)
+        })?;
         let gone = std::mem::take(&mut self.gone);
         if !offered {
             self.report.history_kept += gone.len();

@@ -145,9 +145,6 @@ mod tests {
         };
         // Loopback port 9 (discard) is closed here: the TLS stack is set up, the connect fails.
         let mut t = HttpTransport::new("https://127.0.0.1:9/fhir".into(), &opts).unwrap();
-        assert_eq!(
-            t.exchange(&Request::capabilities()),
-            Err(Unreachable::Lost)
-        );
+        assert_eq!(t.exchange(&Request::capabilities()), Err(Unreachable::Lost));
     }
 }

@@ -239,9 +239,9 @@ impl Run<'_, '_> {
         };
         let now = self.job.host.now().utc_seconds;
         let at = (self.recipient(), self.job.origin);
-        self.job
-            .store
-            .write_as(self.recipient(), |w| state::keep_token(w.tx, at, token, now))
+        self.job.store.write_as(self.recipient(), |w| {
+            state::keep_token(w.tx, at, token, now)
+        })
     }
 }
 

@@ -4,7 +4,9 @@
 //! again when they change, and deleted (or labelled, for a recipient that keeps what it
 //! received) when none is released any more. With none ever released, no Patient is sent.
 
-use super::batch::{Outcome, batch_bundle, delete, entry_statuses, label_withdrawn, outcome_of, put};
+use super::batch::{
+    Outcome, batch_bundle, delete, entry_statuses, label_withdrawn, outcome_of, put,
+};
 use super::resources::{patient_address, patient_resource};
 use super::state;
 use super::{RejectedItem, Run};
@@ -70,7 +72,9 @@ impl Run<'_, '_> {
         let marking = self.job.recipient.on_withdrawal == OnWithdrawal::Mark;
         match (outcome_of(&statuses, digest.is_none()), digest) {
             (Outcome::Done, Some(_)) => {
-                store.write_as(self.job.actor, |w| state::patient_held(w.tx, &recipient, subject))?;
+                store.write_as(self.job.actor, |w| {
+                    state::patient_held(w.tx, &recipient, subject)
+                })?;
                 self.report.patient_sent = true;
             }
             (Outcome::Done, None) => {

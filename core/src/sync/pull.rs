@@ -66,7 +66,9 @@ fn about_subject(resource: &serde_json::Value, patient: &str, server_origin: &st
         Some(r) => r
             .strip_suffix(patient)
             .and_then(|base| base.strip_suffix('/'))
-            .is_some_and(|base| base == server_origin || base.starts_with(&format!("{server_origin}/"))),
+            .is_some_and(|base| {
+                base == server_origin || base.starts_with(&format!("{server_origin}/"))
+            }),
         None => false,
     }
 }
@@ -272,13 +274,30 @@ mod tests {
         let (p, o) = ("Patient/abc", "https://fhir.example.jp");
         let with = |field: &str, r: &str| json!({ "resourceType": "Observation", field: { "reference": r } });
         assert!(about_subject(&with("subject", "Patient/abc"), p, o));
-        assert!(about_subject(&with("subject", "https://fhir.example.jp/r4/Patient/abc"), p, o));
+        assert!(about_subject(
+            &with("subject", "https://fhir.example.jp/r4/Patient/abc"),
+            p,
+            o
+        ));
         assert!(!about_subject(&with("subject", "Patient/abd"), p, o));
-        assert!(!about_subject(&with("subject", "https://evil.example/r4/Patient/abc"), p, o));
-        assert!(!about_subject(&with("subject", "https://fhir.example.jp.evil/Patient/abc"), p, o));
+        assert!(!about_subject(
+            &with("subject", "https://evil.example/r4/Patient/abc"),
+            p,
+            o
+        ));
+        assert!(!about_subject(
+            &with("subject", "https://fhir.example.jp.evil/Patient/abc"),
+            p,
+            o
+        ));
         assert!(!about_subject(&with("patient", "Patient/abc"), p, o));
-        assert!(!about_subject(&json!({ "resourceType": "Observation" }), p, o));
-        let shot = json!({ "resourceType": "Immunization", "patient": { "reference": "Patient/abc" } });
+        assert!(!about_subject(
+            &json!({ "resourceType": "Observation" }),
+            p,
+            o
+        ));
+        let shot =
+            json!({ "resourceType": "Immunization", "patient": { "reference": "Patient/abc" } });
         assert!(about_subject(&shot, p, o));
     }
 }

@@ -78,7 +78,11 @@ fn plan<'c>(
     let mut requests = vec![];
     let judged: HashMap<(&str, &str), (&Record, &ReleasedRecords)> = released
         .iter()
-        .flat_map(|(p, r)| r.permitted().iter().map(move |x| ((*p, x.meta.id.as_str()), (x, r))))
+        .flat_map(|(p, r)| {
+            r.permitted()
+                .iter()
+                .map(move |x| ((*p, x.meta.id.as_str()), (x, r)))
+        })
         .collect();
     for item in chunk {
         let (Some(id), Some(purpose)) = (item.record_id.as_deref(), item.purpose.as_deref()) else {
@@ -150,15 +154,7 @@ fn write_intents(
                 resources,
                 category,
             } => state::mark_sending(
-                tx,
-                recipient,
-                p.purpose,
-                p.id,
-                subject,
-                *category,
-                resources,
-                *version,
-                now_utc,
+                tx, recipient, p.purpose, p.id, subject, *category, resources, *version, now_utc,
             )?,
             Plan::Local { version, forget } => {
                 if *forget {

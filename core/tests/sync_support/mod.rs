@@ -58,11 +58,8 @@ pub fn seeded_with(
     for i in 0..5 {
         inputs.push(observation(ObservationType::Steps, 5000.0 + i as f64, i));
     }
-    let ids = s
-        .add_records(&h, &h, inputs, Provenance::Device, None)
-        .unwrap();
+    let ids = s.add_records(&h, inputs, Provenance::Device, None).unwrap();
     s.set_consent(
-        &h,
         &h,
         ConsentRequest::permit(
             RECIPIENT,
@@ -71,7 +68,7 @@ pub fn seeded_with(
         ),
     )
     .unwrap();
-    let queued = s.pending_outbox(&h, &h).unwrap().len();
+    let queued = s.pending_outbox(&h).unwrap().len();
     assert_eq!(
         queued,
         pulses + weights,
@@ -89,6 +86,11 @@ pub fn observation(t: ObservationType, value: f64, days_ago: usize) -> ClinicalI
     ))
 }
 
+/// A reading of `t` taken yesterday, as a front end logs it.
+pub fn observation_input(t: ObservationType, value: f64) -> ObservationInput {
+    ObservationInput::simple(t, value, jst_days_ago(1))
+}
+
 /// Sync `h`'s own record with the fake.
 pub fn sync(s: &Session, h: &str, fake: &FakeFhir) -> phr_core::Result<SyncReport> {
     sync_with(s, h, fake, &options())
@@ -100,7 +102,7 @@ pub fn sync_with(
     fake: &FakeFhir,
     opts: &SyncOptions,
 ) -> phr_core::Result<SyncReport> {
-    s.sync_over(h, h, RECIPIENT, opts, &NoProgress, &mut fake.clone())
+    s.sync_over(h, RECIPIENT, opts, &NoProgress, &mut fake.clone())
 }
 
 /// The municipal profile with `f` applied (validated when set).
@@ -133,7 +135,7 @@ pub fn of_kind(s: &Session, h: &str, kind: RecordKind) -> phr_core::records::Pag
         kind: Some(kind),
         ..Default::default()
     };
-    s.list_records(h, h, &filter, &PageRequest::first(1000))
+    s.list_records(h, &filter, &PageRequest::first(1000))
         .unwrap()
 }
 
@@ -144,7 +146,7 @@ pub fn of_type(s: &Session, h: &str, t: ObservationType) -> Vec<phr_core::record
         observation_type: Some(t),
         ..Default::default()
     };
-    s.list_records(h, h, &filter, &PageRequest::first(1000))
+    s.list_records(h, &filter, &PageRequest::first(1000))
         .unwrap()
         .records
 }

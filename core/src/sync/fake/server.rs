@@ -29,7 +29,10 @@ pub(super) fn interact(
     if let Some(address) = path.strip_suffix("/_history").filter(|_| i.method == "GET") {
         return history(data, address);
     }
-    if let Some(address) = path.strip_suffix("/$expunge").filter(|_| i.method == "POST") {
+    if let Some(address) = path
+        .strip_suffix("/$expunge")
+        .filter(|_| i.method == "POST")
+    {
         return match (behaviour.offers_expunge, data.resources.get(address)) {
             (false, _) => Answer::error(404, "unknown operation $expunge"),
             (true, None) => Answer::error(404, "no such resource"),
@@ -75,11 +78,14 @@ pub(super) fn interact(
             _ => Answer::error(400, "the body is not this resource"),
         },
         ("PATCH", Some(_)) => {
-            let Some(current) = data.resources.get(path).and_then(|s| s.current()).cloned()
-            else {
+            let Some(current) = data.resources.get(path).and_then(|s| s.current()).cloned() else {
                 return Answer::error(404, "no such resource");
             };
-            match i.resource.and_then(json_patch).and_then(|p| apply_patch(current, &p)) {
+            match i
+                .resource
+                .and_then(json_patch)
+                .and_then(|p| apply_patch(current, &p))
+            {
                 Some(patched) => data.write(path, patched, tick),
                 None => Answer::error(400, "not a JSON Patch this server applies"),
             }
@@ -126,7 +132,10 @@ fn json_patch(resource: &Value) -> Option<Vec<Value>> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(resource["data"].as_str()?)
         .ok()?;
-    serde_json::from_slice::<Value>(&bytes).ok()?.as_array().cloned()
+    serde_json::from_slice::<Value>(&bytes)
+        .ok()?
+        .as_array()
+        .cloned()
 }
 
 /// `add`, `replace` and `remove` on object members (what sync sends), or `None`.

@@ -1,4 +1,4 @@
--- v9: consent end to end (issue #16): the operator profile kept in the store, versioned, with the
+-- v11: consent end to end (issue #16): the operator profile kept in the store, versioned, with the
 -- directives a new version asks the resident to decide again; demographics as a consent
 -- category; when each directive took effect (a deny dated in the future takes effect at the
 -- first sync after its start); tokens bound to the server's origin; what a server offers for
@@ -23,7 +23,7 @@ CREATE TABLE consent_reconsent (
 
 -- When a directive's start (valid_from) and end (valid_until) were acted on: a deny purges the
 -- outbox and tells the recipient, a permit (or the end of a deny) queues the records it covers.
--- Directives recorded before v9 that were in force when decided were acted on then.
+-- Directives recorded before v11 that were in force when decided were acted on then.
 CREATE TABLE consent_effect (
     directive_id TEXT NOT NULL REFERENCES consent_directive (id),
     boundary     TEXT NOT NULL CHECK (boundary IN ('start', 'end')),
@@ -34,24 +34,24 @@ INSERT INTO consent_effect (directive_id, boundary, applied_utc)
     SELECT id, 'start', decided_utc FROM consent_directive WHERE valid_from_utc <= decided_utc;
 
 -- Demographics (name, kana, birth date, sex, insurer numbers) become a consent category.
-CREATE TABLE consent_directive_category_v9 (
+CREATE TABLE consent_directive_category_v11 (
     directive_seq INTEGER NOT NULL REFERENCES consent_directive (seq),
     category      TEXT NOT NULL CHECK (category IN ('checkup', 'vitals', 'body', 'lifelog',
                       'immunization', 'medication', 'condition_allergy', 'notes',
                       'demographics')),
     PRIMARY KEY (directive_seq, category)
 ) STRICT, WITHOUT ROWID;
-INSERT INTO consent_directive_category_v9 SELECT directive_seq, category
+INSERT INTO consent_directive_category_v11 SELECT directive_seq, category
     FROM consent_directive_category;
 DROP TABLE consent_directive_category;
-ALTER TABLE consent_directive_category_v9 RENAME TO consent_directive_category;
+ALTER TABLE consent_directive_category_v11 RENAME TO consent_directive_category;
 CREATE TRIGGER consent_directive_category_no_update BEFORE UPDATE ON consent_directive_category
 BEGIN SELECT RAISE(ABORT, 'consent directives are append-only'); END;
 CREATE TRIGGER consent_directive_category_no_delete BEFORE DELETE ON consent_directive_category
 BEGIN SELECT RAISE(ABORT, 'consent directives are append-only'); END;
 
 -- A token belongs to a recipient AND the origin (scheme://host:port) it was accepted by; it is
--- never sent anywhere else. Tokens kept before v9 are not known to be bound: forgotten.
+-- never sent anywhere else. Tokens kept before v11 are not known to be bound: forgotten.
 DROP TABLE sync_token;
 CREATE TABLE sync_token (
     recipient     TEXT NOT NULL,
