@@ -1893,6 +1893,83 @@ public func FfiConverterTypeConsentToggle_lower(_ value: ConsentToggle) -> RustB
 
 
 /**
+ * One tile of the today view.
+ */
+public struct DashboardItem: Equatable, Hashable {
+    public var record: Record
+    public var observationType: ObservationType
+    /**
+     * From the core's formatter, e.g. "Blood pressure 128/82 mmHg". Never log it.
+     */
+    public var summary: String
+    /**
+     * Against the 特定健診 thresholds; `None` when the type has none.
+     */
+    public var level: Level?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(record: Record, observationType: ObservationType, 
+        /**
+         * From the core's formatter, e.g. "Blood pressure 128/82 mmHg". Never log it.
+         */summary: String, 
+        /**
+         * Against the 特定健診 thresholds; `None` when the type has none.
+         */level: Level?) {
+        self.record = record
+        self.observationType = observationType
+        self.summary = summary
+        self.level = level
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DashboardItem: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDashboardItem: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DashboardItem {
+        return
+            try DashboardItem(
+                record: FfiConverterTypeRecord.read(from: &buf), 
+                observationType: FfiConverterTypeObservationType.read(from: &buf), 
+                summary: FfiConverterString.read(from: &buf), 
+                level: FfiConverterOptionTypeLevel.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DashboardItem, into buf: inout [UInt8]) {
+        FfiConverterTypeRecord.write(value.record, into: &buf)
+        FfiConverterTypeObservationType.write(value.observationType, into: &buf)
+        FfiConverterString.write(value.summary, into: &buf)
+        FfiConverterOptionTypeLevel.write(value.level, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDashboardItem_lift(_ buf: RustBuffer) throws -> DashboardItem {
+    return try FfiConverterTypeDashboardItem.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDashboardItem_lower(_ value: DashboardItem) -> RustBuffer {
+    return FfiConverterTypeDashboardItem.lower(value)
+}
+
+
+/**
  * A stored delegation.
  */
 public struct Delegation: Equatable, Hashable {
@@ -1909,10 +1986,19 @@ public struct Delegation: Equatable, Hashable {
     public var createdUtc: Int64
     public var revokedUtc: Int64?
     public var revokedBy: String?
+    /**
+     * The grant this one was made through (a proxy passing rights on); revoking it revokes
+     * this one.
+     */
+    public var parent: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, subjectId: String, grantee: Grantee, grantedBy: String, grantorKind: GrantorKind, basis: RepresentativeBasis?, basisNote: String?, scopes: [Scope], validFrom: Int64, validUntil: Int64?, createdUtc: Int64, revokedUtc: Int64?, revokedBy: String?) {
+    public init(id: String, subjectId: String, grantee: Grantee, grantedBy: String, grantorKind: GrantorKind, basis: RepresentativeBasis?, basisNote: String?, scopes: [Scope], validFrom: Int64, validUntil: Int64?, createdUtc: Int64, revokedUtc: Int64?, revokedBy: String?, 
+        /**
+         * The grant this one was made through (a proxy passing rights on); revoking it revokes
+         * this one.
+         */parent: String?) {
         self.id = id
         self.subjectId = subjectId
         self.grantee = grantee
@@ -1926,6 +2012,7 @@ public struct Delegation: Equatable, Hashable {
         self.createdUtc = createdUtc
         self.revokedUtc = revokedUtc
         self.revokedBy = revokedBy
+        self.parent = parent
     }
 
     
@@ -1956,7 +2043,8 @@ public struct FfiConverterTypeDelegation: FfiConverterRustBuffer {
                 validUntil: FfiConverterOptionInt64.read(from: &buf), 
                 createdUtc: FfiConverterInt64.read(from: &buf), 
                 revokedUtc: FfiConverterOptionInt64.read(from: &buf), 
-                revokedBy: FfiConverterOptionString.read(from: &buf)
+                revokedBy: FfiConverterOptionString.read(from: &buf), 
+                parent: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -1974,6 +2062,7 @@ public struct FfiConverterTypeDelegation: FfiConverterRustBuffer {
         FfiConverterInt64.write(value.createdUtc, into: &buf)
         FfiConverterOptionInt64.write(value.revokedUtc, into: &buf)
         FfiConverterOptionString.write(value.revokedBy, into: &buf)
+        FfiConverterOptionString.write(value.parent, into: &buf)
     }
 }
 
@@ -3340,6 +3429,104 @@ public func FfiConverterTypePurposeState_lower(_ value: PurposeState) -> RustBuf
 
 
 /**
+ * A reading as a form collects it, without its time: logged "now" by the session's clock, or
+ * at the time the person gives ([`crate::Session::log_reading`]). One call from an app.
+ */
+public struct Reading: Equatable, Hashable {
+    public var observationType: ObservationType
+    public var value: Double
+    /**
+     * Diastolic for blood pressure.
+     */
+    public var value2: Double?
+    /**
+     * Pulse for blood pressure.
+     */
+    public var value3: Double?
+    /**
+     * Unit of `value` (UCUM code or common spelling); `None` = the stored unit.
+     */
+    public var unit: String?
+    /**
+     * Required for blood glucose.
+     */
+    public var glucoseTiming: GlucoseTiming?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(observationType: ObservationType, value: Double, 
+        /**
+         * Diastolic for blood pressure.
+         */value2: Double?, 
+        /**
+         * Pulse for blood pressure.
+         */value3: Double?, 
+        /**
+         * Unit of `value` (UCUM code or common spelling); `None` = the stored unit.
+         */unit: String?, 
+        /**
+         * Required for blood glucose.
+         */glucoseTiming: GlucoseTiming?) {
+        self.observationType = observationType
+        self.value = value
+        self.value2 = value2
+        self.value3 = value3
+        self.unit = unit
+        self.glucoseTiming = glucoseTiming
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Reading: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReading: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Reading {
+        return
+            try Reading(
+                observationType: FfiConverterTypeObservationType.read(from: &buf), 
+                value: FfiConverterDouble.read(from: &buf), 
+                value2: FfiConverterOptionDouble.read(from: &buf), 
+                value3: FfiConverterOptionDouble.read(from: &buf), 
+                unit: FfiConverterOptionString.read(from: &buf), 
+                glucoseTiming: FfiConverterOptionTypeGlucoseTiming.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Reading, into buf: inout [UInt8]) {
+        FfiConverterTypeObservationType.write(value.observationType, into: &buf)
+        FfiConverterDouble.write(value.value, into: &buf)
+        FfiConverterOptionDouble.write(value.value2, into: &buf)
+        FfiConverterOptionDouble.write(value.value3, into: &buf)
+        FfiConverterOptionString.write(value.unit, into: &buf)
+        FfiConverterOptionTypeGlucoseTiming.write(value.glucoseTiming, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReading_lift(_ buf: RustBuffer) throws -> Reading {
+    return try FfiConverterTypeReading.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReading_lower(_ value: Reading) -> RustBuffer {
+    return FfiConverterTypeReading.lower(value)
+}
+
+
+/**
  * 提供先: who may receive data.
  */
 public struct Recipient: Equatable, Hashable {
@@ -4318,6 +4505,81 @@ public func FfiConverterTypeEffect_lift(_ buf: RustBuffer) throws -> Effect {
 #endif
 public func FfiConverterTypeEffect_lower(_ value: Effect) -> RustBuffer {
     return FfiConverterTypeEffect.lower(value)
+}
+
+
+
+/**
+ * A file the core can import.
+ */
+
+public enum FileFormat: Equatable, Hashable {
+    
+    /**
+     * HL7 FHIR R4 JSON: a Bundle or one resource.
+     */
+    case fhirJson
+    /**
+     * The MHLW health-checkup XML (特定健診, `<ClinicalDocument>`).
+     */
+    case checkupXml
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension FileFormat: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFileFormat: FfiConverterRustBuffer {
+    typealias SwiftType = FileFormat
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FileFormat {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .fhirJson
+        
+        case 2: return .checkupXml
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: FileFormat, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .fhirJson:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .checkupXml:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFileFormat_lift(_ buf: RustBuffer) throws -> FileFormat {
+    return try FfiConverterTypeFileFormat.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFileFormat_lower(_ value: FileFormat) -> RustBuffer {
+    return FfiConverterTypeFileFormat.lower(value)
 }
 
 
@@ -6327,6 +6589,30 @@ fileprivate struct FfiConverterOptionTypeGrantorKind: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeGrantorKind.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeLevel: FfiConverterRustBuffer {
+    typealias SwiftType = Level?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeLevel.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeLevel.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }

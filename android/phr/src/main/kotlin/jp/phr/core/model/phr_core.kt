@@ -2122,6 +2122,63 @@ public object FfiConverterTypeConsentToggle: FfiConverterRustBuffer<ConsentToggl
 
 
 /**
+ * One tile of the today view.
+ */
+data class DashboardItem (
+    var `record`: Record
+    , 
+    var `observationType`: ObservationType
+    , 
+    /**
+     * From the core's formatter, e.g. "Blood pressure 128/82 mmHg". Never log it.
+     */
+    var `summary`: kotlin.String
+    , 
+    /**
+     * Against the 特定健診 thresholds; `None` when the type has none.
+     */
+    var `level`: Level?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDashboardItem: FfiConverterRustBuffer<DashboardItem> {
+    override fun read(buf: ByteBuffer): DashboardItem {
+        return DashboardItem(
+            FfiConverterTypeRecord.read(buf),
+            FfiConverterTypeObservationType.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalTypeLevel.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DashboardItem) = (
+            FfiConverterTypeRecord.allocationSize(value.`record`) +
+            FfiConverterTypeObservationType.allocationSize(value.`observationType`) +
+            FfiConverterString.allocationSize(value.`summary`) +
+            FfiConverterOptionalTypeLevel.allocationSize(value.`level`)
+    )
+
+    override fun write(value: DashboardItem, buf: ByteBuffer) {
+            FfiConverterTypeRecord.write(value.`record`, buf)
+            FfiConverterTypeObservationType.write(value.`observationType`, buf)
+            FfiConverterString.write(value.`summary`, buf)
+            FfiConverterOptionalTypeLevel.write(value.`level`, buf)
+    }
+}
+
+
+
+/**
  * A stored delegation.
  */
 data class Delegation (
@@ -2150,6 +2207,12 @@ data class Delegation (
     var `revokedUtc`: kotlin.Long?
     , 
     var `revokedBy`: kotlin.String?
+    , 
+    /**
+     * The grant this one was made through (a proxy passing rights on); revoking it revokes
+     * this one.
+     */
+    var `parent`: kotlin.String?
     
 ){
     
@@ -2179,6 +2242,7 @@ public object FfiConverterTypeDelegation: FfiConverterRustBuffer<Delegation> {
             FfiConverterLong.read(buf),
             FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -2195,7 +2259,8 @@ public object FfiConverterTypeDelegation: FfiConverterRustBuffer<Delegation> {
             FfiConverterOptionalLong.allocationSize(value.`validUntil`) +
             FfiConverterLong.allocationSize(value.`createdUtc`) +
             FfiConverterOptionalLong.allocationSize(value.`revokedUtc`) +
-            FfiConverterOptionalString.allocationSize(value.`revokedBy`)
+            FfiConverterOptionalString.allocationSize(value.`revokedBy`) +
+            FfiConverterOptionalString.allocationSize(value.`parent`)
     )
 
     override fun write(value: Delegation, buf: ByteBuffer) {
@@ -2212,6 +2277,7 @@ public object FfiConverterTypeDelegation: FfiConverterRustBuffer<Delegation> {
             FfiConverterLong.write(value.`createdUtc`, buf)
             FfiConverterOptionalLong.write(value.`revokedUtc`, buf)
             FfiConverterOptionalString.write(value.`revokedBy`, buf)
+            FfiConverterOptionalString.write(value.`parent`, buf)
     }
 }
 
@@ -3281,6 +3347,80 @@ public object FfiConverterTypePurposeState: FfiConverterRustBuffer<PurposeState>
 
 
 /**
+ * A reading as a form collects it, without its time: logged "now" by the session's clock, or
+ * at the time the person gives ([`crate::Session::log_reading`]). One call from an app.
+ */
+data class Reading (
+    var `observationType`: ObservationType
+    , 
+    var `value`: kotlin.Double
+    , 
+    /**
+     * Diastolic for blood pressure.
+     */
+    var `value2`: kotlin.Double?
+    , 
+    /**
+     * Pulse for blood pressure.
+     */
+    var `value3`: kotlin.Double?
+    , 
+    /**
+     * Unit of `value` (UCUM code or common spelling); `None` = the stored unit.
+     */
+    var `unit`: kotlin.String?
+    , 
+    /**
+     * Required for blood glucose.
+     */
+    var `glucoseTiming`: GlucoseTiming?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReading: FfiConverterRustBuffer<Reading> {
+    override fun read(buf: ByteBuffer): Reading {
+        return Reading(
+            FfiConverterTypeObservationType.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeGlucoseTiming.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Reading) = (
+            FfiConverterTypeObservationType.allocationSize(value.`observationType`) +
+            FfiConverterDouble.allocationSize(value.`value`) +
+            FfiConverterOptionalDouble.allocationSize(value.`value2`) +
+            FfiConverterOptionalDouble.allocationSize(value.`value3`) +
+            FfiConverterOptionalString.allocationSize(value.`unit`) +
+            FfiConverterOptionalTypeGlucoseTiming.allocationSize(value.`glucoseTiming`)
+    )
+
+    override fun write(value: Reading, buf: ByteBuffer) {
+            FfiConverterTypeObservationType.write(value.`observationType`, buf)
+            FfiConverterDouble.write(value.`value`, buf)
+            FfiConverterOptionalDouble.write(value.`value2`, buf)
+            FfiConverterOptionalDouble.write(value.`value3`, buf)
+            FfiConverterOptionalString.write(value.`unit`, buf)
+            FfiConverterOptionalTypeGlucoseTiming.write(value.`glucoseTiming`, buf)
+    }
+}
+
+
+
+/**
  * 提供先: who may receive data.
  */
 data class Recipient (
@@ -4049,6 +4189,49 @@ public object FfiConverterTypeEffect: FfiConverterRustBuffer<Effect> {
     override fun allocationSize(value: Effect) = 4UL
 
     override fun write(value: Effect, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * A file the core can import.
+ */
+
+enum class FileFormat {
+    
+    /**
+     * HL7 FHIR R4 JSON: a Bundle or one resource.
+     */
+    FHIR_JSON,
+    /**
+     * The MHLW health-checkup XML (特定健診, `<ClinicalDocument>`).
+     */
+    CHECKUP_XML;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFileFormat: FfiConverterRustBuffer<FileFormat> {
+    override fun read(buf: ByteBuffer) = try {
+        FileFormat.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: FileFormat) = 4UL
+
+    override fun write(value: FileFormat, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -5440,6 +5623,38 @@ public object FfiConverterOptionalTypeGrantorKind: FfiConverterRustBuffer<Granto
         } else {
             buf.put(1)
             FfiConverterTypeGrantorKind.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeLevel: FfiConverterRustBuffer<Level?> {
+    override fun read(buf: ByteBuffer): Level? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeLevel.read(buf)
+    }
+
+    override fun allocationSize(value: Level?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeLevel.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Level?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeLevel.write(value, buf)
         }
     }
 }
