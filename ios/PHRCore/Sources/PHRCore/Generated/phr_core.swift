@@ -1534,6 +1534,11 @@ public struct ConsentDirective: Equatable, Hashable {
      * The privacy-notice version shown when deciding.
      */
     public var noticeVersion: String
+    /**
+     * A permit a newer operator profile asks the resident to decide again (its purposes, its
+     * recipient or the notice changed): until a newer decision, it permits nothing.
+     */
+    public var needsReconsent: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1561,7 +1566,11 @@ public struct ConsentDirective: Equatable, Hashable {
          */delegation: String?, 
         /**
          * The privacy-notice version shown when deciding.
-         */noticeVersion: String) {
+         */noticeVersion: String, 
+        /**
+         * A permit a newer operator profile asks the resident to decide again (its purposes, its
+         * recipient or the notice changed): until a newer decision, it permits nothing.
+         */needsReconsent: Bool) {
         self.id = id
         self.seq = seq
         self.subjectId = subjectId
@@ -1575,6 +1584,7 @@ public struct ConsentDirective: Equatable, Hashable {
         self.decidedBy = decidedBy
         self.delegation = delegation
         self.noticeVersion = noticeVersion
+        self.needsReconsent = needsReconsent
     }
 
     
@@ -1605,7 +1615,8 @@ public struct FfiConverterTypeConsentDirective: FfiConverterRustBuffer {
                 decidedAt: FfiConverterTypeStamp.read(from: &buf), 
                 decidedBy: FfiConverterString.read(from: &buf), 
                 delegation: FfiConverterOptionString.read(from: &buf), 
-                noticeVersion: FfiConverterString.read(from: &buf)
+                noticeVersion: FfiConverterString.read(from: &buf), 
+                needsReconsent: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -1623,6 +1634,7 @@ public struct FfiConverterTypeConsentDirective: FfiConverterRustBuffer {
         FfiConverterString.write(value.decidedBy, into: &buf)
         FfiConverterOptionString.write(value.delegation, into: &buf)
         FfiConverterString.write(value.noticeVersion, into: &buf)
+        FfiConverterBool.write(value.needsReconsent, into: &buf)
     }
 }
 
@@ -1823,6 +1835,11 @@ public struct ConsentToggle: Equatable, Hashable {
      * When the deciding directive ends, if it does.
      */
     public var until: Stamp?
+    /**
+     * The deciding permit waits for the resident to decide again (a newer profile changed
+     * what it covers): nothing is shared meanwhile ([`crate::Session::reconsent_needed`]).
+     */
+    public var awaitingReconsent: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1832,13 +1849,18 @@ public struct ConsentToggle: Equatable, Hashable {
          */directiveId: String?, 
         /**
          * When the deciding directive ends, if it does.
-         */until: Stamp?) {
+         */until: Stamp?, 
+        /**
+         * The deciding permit waits for the resident to decide again (a newer profile changed
+         * what it covers): nothing is shared meanwhile ([`crate::Session::reconsent_needed`]).
+         */awaitingReconsent: Bool) {
         self.recipient = recipient
         self.recipientName = recipientName
         self.category = category
         self.permitted = permitted
         self.directiveId = directiveId
         self.until = until
+        self.awaitingReconsent = awaitingReconsent
     }
 
     
@@ -1862,7 +1884,8 @@ public struct FfiConverterTypeConsentToggle: FfiConverterRustBuffer {
                 category: FfiConverterTypeDataCategory.read(from: &buf), 
                 permitted: FfiConverterBool.read(from: &buf), 
                 directiveId: FfiConverterOptionString.read(from: &buf), 
-                until: FfiConverterOptionTypeStamp.read(from: &buf)
+                until: FfiConverterOptionTypeStamp.read(from: &buf), 
+                awaitingReconsent: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -1873,6 +1896,7 @@ public struct FfiConverterTypeConsentToggle: FfiConverterRustBuffer {
         FfiConverterBool.write(value.permitted, into: &buf)
         FfiConverterOptionString.write(value.directiveId, into: &buf)
         FfiConverterOptionTypeStamp.write(value.until, into: &buf)
+        FfiConverterBool.write(value.awaitingReconsent, into: &buf)
     }
 }
 
@@ -3284,6 +3308,12 @@ public struct Purpose: Equatable, Hashable {
      * The categories this purpose needs (data minimisation): consent cannot go wider.
      */
     public var categories: [DataCategory]
+    /**
+     * With the `demographics` category: the details of the subject its recipient needs to
+     * know who the data is about (e.g. insurer number and birth date for 特定保健指導), and
+     * nothing more is released.
+     */
+    public var demographics: [PersonDetail]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3296,7 +3326,12 @@ public struct Purpose: Equatable, Hashable {
          */recipients: [String], 
         /**
          * The categories this purpose needs (data minimisation): consent cannot go wider.
-         */categories: [DataCategory]) {
+         */categories: [DataCategory], 
+        /**
+         * With the `demographics` category: the details of the subject its recipient needs to
+         * know who the data is about (e.g. insurer number and birth date for 特定保健指導), and
+         * nothing more is released.
+         */demographics: [PersonDetail]) {
         self.code = code
         self.labelJa = labelJa
         self.labelEn = labelEn
@@ -3304,6 +3339,7 @@ public struct Purpose: Equatable, Hashable {
         self.statutoryBasis = statutoryBasis
         self.recipients = recipients
         self.categories = categories
+        self.demographics = demographics
     }
 
     
@@ -3328,7 +3364,8 @@ public struct FfiConverterTypePurpose: FfiConverterRustBuffer {
                 nature: FfiConverterTypePurposeNature.read(from: &buf), 
                 statutoryBasis: FfiConverterOptionString.read(from: &buf), 
                 recipients: FfiConverterSequenceString.read(from: &buf), 
-                categories: FfiConverterSequenceTypeDataCategory.read(from: &buf)
+                categories: FfiConverterSequenceTypeDataCategory.read(from: &buf), 
+                demographics: FfiConverterSequenceTypePersonDetail.read(from: &buf)
         )
     }
 
@@ -3340,6 +3377,7 @@ public struct FfiConverterTypePurpose: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.statutoryBasis, into: &buf)
         FfiConverterSequenceString.write(value.recipients, into: &buf)
         FfiConverterSequenceTypeDataCategory.write(value.categories, into: &buf)
+        FfiConverterSequenceTypePersonDetail.write(value.demographics, into: &buf)
     }
 }
 
@@ -3600,6 +3638,93 @@ public func FfiConverterTypeRecipient_lift(_ buf: RustBuffer) throws -> Recipien
 #endif
 public func FfiConverterTypeRecipient_lower(_ value: Recipient) -> RustBuffer {
     return FfiConverterTypeRecipient.lower(value)
+}
+
+
+/**
+ * A permit the resident is asked to decide again, with what changed since.
+ */
+public struct Reconsent: Equatable, Hashable {
+    public var directiveId: String
+    public var recipient: String
+    public var purposes: [String]
+    public var categories: [DataCategory]
+    /**
+     * The profile version that asked for it.
+     */
+    public var profileVersion: Int64
+    /**
+     * What changed, as codes a UI words: `notice`, `purpose.<code>.<field>`,
+     * `recipient.<id>.<field>` (`removed` for a purpose or recipient no longer offered).
+     */
+    public var changes: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(directiveId: String, recipient: String, purposes: [String], categories: [DataCategory], 
+        /**
+         * The profile version that asked for it.
+         */profileVersion: Int64, 
+        /**
+         * What changed, as codes a UI words: `notice`, `purpose.<code>.<field>`,
+         * `recipient.<id>.<field>` (`removed` for a purpose or recipient no longer offered).
+         */changes: [String]) {
+        self.directiveId = directiveId
+        self.recipient = recipient
+        self.purposes = purposes
+        self.categories = categories
+        self.profileVersion = profileVersion
+        self.changes = changes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Reconsent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReconsent: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Reconsent {
+        return
+            try Reconsent(
+                directiveId: FfiConverterString.read(from: &buf), 
+                recipient: FfiConverterString.read(from: &buf), 
+                purposes: FfiConverterSequenceString.read(from: &buf), 
+                categories: FfiConverterSequenceTypeDataCategory.read(from: &buf), 
+                profileVersion: FfiConverterInt64.read(from: &buf), 
+                changes: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Reconsent, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.directiveId, into: &buf)
+        FfiConverterString.write(value.recipient, into: &buf)
+        FfiConverterSequenceString.write(value.purposes, into: &buf)
+        FfiConverterSequenceTypeDataCategory.write(value.categories, into: &buf)
+        FfiConverterInt64.write(value.profileVersion, into: &buf)
+        FfiConverterSequenceString.write(value.changes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReconsent_lift(_ buf: RustBuffer) throws -> Reconsent {
+    return try FfiConverterTypeReconsent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReconsent_lower(_ value: Reconsent) -> RustBuffer {
+    return FfiConverterTypeReconsent.lower(value)
 }
 
 
@@ -4343,6 +4468,11 @@ public enum DataCategory: Equatable, Hashable {
      * Free text notes.
      */
     case notes
+    /**
+     * Who the subject is: name, kana, birth date, sex, insurer numbers. Not a record: each
+     * purpose of the profile names the details its recipient needs ([`crate::records::PersonDetail`]).
+     */
+    case demographics
 
 
 
@@ -4379,6 +4509,8 @@ public struct FfiConverterTypeDataCategory: FfiConverterRustBuffer {
         case 7: return .conditionAllergy
         
         case 8: return .notes
+        
+        case 9: return .demographics
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -4418,6 +4550,10 @@ public struct FfiConverterTypeDataCategory: FfiConverterRustBuffer {
         
         case .notes:
             writeInt(&buf, Int32(8))
+        
+        
+        case .demographics:
+            writeInt(&buf, Int32(9))
         
         }
     }
@@ -5427,6 +5563,126 @@ public func FfiConverterTypeOutboxKind_lower(_ value: OutboxKind) -> RustBuffer 
 
 
 
+/**
+ * One element of a person's demographics, as consent releases it (the `demographics` data
+ * category): each purpose of the operator profile names the ones its recipient needs.
+ */
+
+public enum PersonDetail: Equatable, Hashable {
+    
+    /**
+     * The name in kanji (漢字).
+     */
+    case name
+    /**
+     * The name in kana (カナ).
+     */
+    case nameKana
+    case birthDate
+    case sex
+    /**
+     * 保険者番号.
+     */
+    case insurerNumber
+    /**
+     * 記号 of the insurance card.
+     */
+    case insuredSymbol
+    /**
+     * 番号 of the insurance card.
+     */
+    case insuredNumber
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PersonDetail: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePersonDetail: FfiConverterRustBuffer {
+    typealias SwiftType = PersonDetail
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PersonDetail {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .name
+        
+        case 2: return .nameKana
+        
+        case 3: return .birthDate
+        
+        case 4: return .sex
+        
+        case 5: return .insurerNumber
+        
+        case 6: return .insuredSymbol
+        
+        case 7: return .insuredNumber
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PersonDetail, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .name:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .nameKana:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .birthDate:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .sex:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .insurerNumber:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .insuredSymbol:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .insuredNumber:
+            writeInt(&buf, Int32(7))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePersonDetail_lift(_ buf: RustBuffer) throws -> PersonDetail {
+    return try FfiConverterTypePersonDetail.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePersonDetail_lower(_ value: PersonDetail) -> RustBuffer {
+    return FfiConverterTypePersonDetail.lower(value)
+}
+
+
+
 
 public enum Provenance: Equatable, Hashable {
     
@@ -6084,6 +6340,10 @@ public enum Scope: Equatable, Hashable {
      */
     case share
     /**
+     * Export the whole record, ungated, as the subject could (a copy for the family manager).
+     */
+    case export
+    /**
      * Grant and revoke delegations on the subject's record (never beyond one's own scopes).
      */
     case manageDelegations
@@ -6116,7 +6376,9 @@ public struct FfiConverterTypeScope: FfiConverterRustBuffer {
         
         case 4: return .share
         
-        case 5: return .manageDelegations
+        case 5: return .export
+        
+        case 6: return .manageDelegations
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -6142,8 +6404,12 @@ public struct FfiConverterTypeScope: FfiConverterRustBuffer {
             writeInt(&buf, Int32(4))
         
         
-        case .manageDelegations:
+        case .export:
             writeInt(&buf, Int32(5))
+        
+        
+        case .manageDelegations:
+            writeInt(&buf, Int32(6))
         
         }
     }
@@ -6934,6 +7200,31 @@ fileprivate struct FfiConverterSequenceTypeDataCategory: FfiConverterRustBuffer 
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeDataCategory.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePersonDetail: FfiConverterRustBuffer {
+    typealias SwiftType = [PersonDetail]
+
+    public static func write(_ value: [PersonDetail], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePersonDetail.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PersonDetail] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PersonDetail]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePersonDetail.read(from: &buf))
         }
         return seq
     }

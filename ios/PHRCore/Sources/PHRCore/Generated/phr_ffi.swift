@@ -668,10 +668,10 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     func pendingOutbox(subject: String) throws  -> [OutboxItem]
     
     /**
-     * Queue records for a recipient and purpose; only what consent permits now is queued.
-     * Returns how many were queued.
+     * The permits a newer profile version asks the resident to decide again, with what
+     * changed; what they cover is not shared until then.
      */
-    func queueForRelease(subject: String, recipient: String, purpose: String, recordIds: [String]) throws  -> UInt64
+    func reconsentNeeded(subject: String) throws  -> [Reconsent]
     
     /**
      * Record a decision (permit or deny); returns the stored directive.
@@ -679,10 +679,12 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     func setConsent(subject: String, request: ConsentRequest) throws  -> ConsentDirective
     
     /**
-     * Use the operator profile the municipality or provider publishes (JSON), after the core
-     * validated it (municipal restrictions, purposes with recipients and categories).
+     * Install the operator profile the municipality or provider publishes (JSON), after the
+     * core validated it (municipal restrictions, purposes with recipients and categories). It
+     * is kept in the store: later sessions use it without being given it again. Returns its
+     * version; a new version may ask the resident to decide again ([`Self::reconsent_needed`]).
      */
-    func setOperatorProfileJson(json: String) throws 
+    func setOperatorProfileJson(json: String) throws  -> Int64
     
     /**
      * Withdraw consent for these categories and purposes (a deny from now on; copies the
@@ -1076,18 +1078,15 @@ open func pendingOutbox(subject: String)throws  -> [OutboxItem]  {
 }
     
     /**
-     * Queue records for a recipient and purpose; only what consent permits now is queued.
-     * Returns how many were queued.
+     * The permits a newer profile version asks the resident to decide again, with what
+     * changed; what they cover is not shared until then.
      */
-open func queueForRelease(subject: String, recipient: String, purpose: String, recordIds: [String])throws  -> UInt64  {
-    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+open func reconsentNeeded(subject: String)throws  -> [Reconsent]  {
+    return try  FfiConverterSequenceTypeReconsent.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
-    uniffi_phr_ffi_fn_method_phrsession_queue_for_release(
+    uniffi_phr_ffi_fn_method_phrsession_reconsent_needed(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(subject),
-        FfiConverterString.lower(recipient),
-        FfiConverterString.lower(purpose),
-        FfiConverterSequenceString.lower(recordIds),uniffiCallStatus
+        FfiConverterString.lower(subject),uniffiCallStatus
     )
 })
 }
@@ -1107,16 +1106,19 @@ open func setConsent(subject: String, request: ConsentRequest)throws  -> Consent
 }
     
     /**
-     * Use the operator profile the municipality or provider publishes (JSON), after the core
-     * validated it (municipal restrictions, purposes with recipients and categories).
+     * Install the operator profile the municipality or provider publishes (JSON), after the
+     * core validated it (municipal restrictions, purposes with recipients and categories). It
+     * is kept in the store: later sessions use it without being given it again. Returns its
+     * version; a new version may ask the resident to decide again ([`Self::reconsent_needed`]).
      */
-open func setOperatorProfileJson(json: String)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
+open func setOperatorProfileJson(json: String)throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_set_operator_profile_json(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(json),uniffiCallStatus
     )
-}
+})
 }
     
     /**
@@ -2860,25 +2862,30 @@ public func FfiConverterTypeSyncListener_lower(_ value: SyncListener) -> UInt64 
 
 /**
  * Implemented by the app (its OAuth client). Tokens are secrets: the core never logs them; the
- * one a server accepts is kept in the encrypted store for the next sync.
+ * one a server accepts is kept in the encrypted store for the next sync with that recipient at
+ * that origin. A token is only ever sent to `origin` (`https://host[:port]` of the recipient's
+ * endpoint in the operator profile).
  */
 public protocol SyncTokenProvider: AnyObject, Sendable {
     
     /**
-     * The token for `recipient`'s server; `None` = use the one kept from an earlier sync.
+     * The token for `recipient`'s server at `origin`; `None` = use the one kept from an
+     * earlier sync with that origin.
      */
-    func token(recipient: String) throws  -> String?
+    func token(recipient: String, origin: String) throws  -> String?
     
     /**
      * The server refused the token (401): a fresh one, or `None` if the user must sign in.
      * Asked at most once per sync.
      */
-    func refresh(recipient: String) throws  -> String?
+    func refresh(recipient: String, origin: String) throws  -> String?
     
 }
 /**
  * Implemented by the app (its OAuth client). Tokens are secrets: the core never logs them; the
- * one a server accepts is kept in the encrypted store for the next sync.
+ * one a server accepts is kept in the encrypted store for the next sync with that recipient at
+ * that origin. A token is only ever sent to `origin` (`https://host[:port]` of the recipient's
+ * endpoint in the operator profile).
  */
 open class SyncTokenProviderImpl: SyncTokenProvider, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -2934,14 +2941,16 @@ open class SyncTokenProviderImpl: SyncTokenProvider, @unchecked Sendable {
 
     
     /**
-     * The token for `recipient`'s server; `None` = use the one kept from an earlier sync.
+     * The token for `recipient`'s server at `origin`; `None` = use the one kept from an
+     * earlier sync with that origin.
      */
-open func token(recipient: String)throws  -> String?  {
+open func token(recipient: String, origin: String)throws  -> String?  {
     return try  FfiConverterOptionString.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_synctokenprovider_token(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(recipient),uniffiCallStatus
+        FfiConverterString.lower(recipient),
+        FfiConverterString.lower(origin),uniffiCallStatus
     )
 })
 }
@@ -2950,12 +2959,13 @@ open func token(recipient: String)throws  -> String?  {
      * The server refused the token (401): a fresh one, or `None` if the user must sign in.
      * Asked at most once per sync.
      */
-open func refresh(recipient: String)throws  -> String?  {
+open func refresh(recipient: String, origin: String)throws  -> String?  {
     return try  FfiConverterOptionString.lift(try rustCallWithError(FfiConverterTypeTokenError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_synctokenprovider_refresh(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(recipient),uniffiCallStatus
+        FfiConverterString.lower(recipient),
+        FfiConverterString.lower(origin),uniffiCallStatus
     )
 })
 }
@@ -2991,6 +3001,7 @@ fileprivate struct UniffiCallbackInterfaceSyncTokenProvider {
         token: { (
             uniffiHandle: UInt64,
             recipient: RustBuffer,
+            origin: RustBuffer,
             uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
             uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
         ) in
@@ -3000,7 +3011,8 @@ fileprivate struct UniffiCallbackInterfaceSyncTokenProvider {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
                 return try uniffiObj.token(
-                     recipient: try FfiConverterString.lift(recipient)
+                     recipient: try FfiConverterString.lift(recipient),
+                     origin: try FfiConverterString.lift(origin)
                 )
             }
 
@@ -3016,6 +3028,7 @@ fileprivate struct UniffiCallbackInterfaceSyncTokenProvider {
         refresh: { (
             uniffiHandle: UInt64,
             recipient: RustBuffer,
+            origin: RustBuffer,
             uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
             uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
         ) in
@@ -3025,7 +3038,8 @@ fileprivate struct UniffiCallbackInterfaceSyncTokenProvider {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
                 return try uniffiObj.refresh(
-                     recipient: try FfiConverterString.lift(recipient)
+                     recipient: try FfiConverterString.lift(recipient),
+                     origin: try FfiConverterString.lift(origin)
                 )
             }
 
@@ -3466,7 +3480,8 @@ public func FfiConverterTypeImportedItem_lower(_ value: ImportedItem) -> RustBuf
  */
 public struct SyncSettings: Equatable, Hashable {
     /**
-     * The server's FHIR base URL; `None` = the recipient's endpoint in the operator profile.
+     * Only a test server on loopback (127.0.0.1, ::1, localhost) may replace the recipient's
+     * endpoint in the operator profile; `None` (production) = that endpoint.
      */
     public var serverUrl: String?
     /**
@@ -3494,7 +3509,8 @@ public struct SyncSettings: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * The server's FHIR base URL; `None` = the recipient's endpoint in the operator profile.
+         * Only a test server on loopback (127.0.0.1, ::1, localhost) may replace the recipient's
+         * endpoint in the operator profile; `None` (production) = that endpoint.
          */serverUrl: String? = nil, 
         /**
          * Accept plain http to 127.0.0.1/::1/localhost (tests and local demos only).
@@ -3582,12 +3598,35 @@ public struct SyncSummary: Equatable, Hashable {
      */
     public var marked: UInt64
     public var withheld: UInt64
+    /**
+     * Items held back until the resident decides again (a new profile version).
+     */
+    public var awaitingReconsent: UInt64
+    /**
+     * The subject's Patient (only the released details) was sent / removed there.
+     */
+    public var patientSent: Bool
+    public var patientRemoved: Bool
+    /**
+     * Deleted copies whose history the server removed too, and those whose history it
+     * keeps under its own retention policy (it offers no `$expunge`).
+     */
+    public var expunged: UInt64
+    public var historyKept: UInt64
     public var rejected: [RejectedItem]
     public var deferred: UInt64
     public var pulled: UInt64
     public var imported: UInt64
     public var updated: UInt64
     public var skipped: UInt64
+    /**
+     * Pulled resources refused as not about the subject.
+     */
+    public var foreign: UInt64
+    /**
+     * Pulled resources kept beside a record entered here or from another source.
+     */
+    public var conflicts: UInt64
     public var requests: UInt32
     public var retries: UInt32
     /**
@@ -3600,7 +3639,23 @@ public struct SyncSummary: Equatable, Hashable {
     public init(pushed: UInt64, deleted: UInt64, withdrawals: UInt64, 
         /**
          * Copies the recipient keeps, now labelled withdrawn.
-         */marked: UInt64, withheld: UInt64, rejected: [RejectedItem], deferred: UInt64, pulled: UInt64, imported: UInt64, updated: UInt64, skipped: UInt64, requests: UInt32, retries: UInt32, 
+         */marked: UInt64, withheld: UInt64, 
+        /**
+         * Items held back until the resident decides again (a new profile version).
+         */awaitingReconsent: UInt64, 
+        /**
+         * The subject's Patient (only the released details) was sent / removed there.
+         */patientSent: Bool, patientRemoved: Bool, 
+        /**
+         * Deleted copies whose history the server removed too, and those whose history it
+         * keeps under its own retention policy (it offers no `$expunge`).
+         */expunged: UInt64, historyKept: UInt64, rejected: [RejectedItem], deferred: UInt64, pulled: UInt64, imported: UInt64, updated: UInt64, skipped: UInt64, 
+        /**
+         * Pulled resources refused as not about the subject.
+         */foreign: UInt64, 
+        /**
+         * Pulled resources kept beside a record entered here or from another source.
+         */conflicts: UInt64, requests: UInt32, retries: UInt32, 
         /**
          * Outbox items still waiting for this recipient.
          */remaining: UInt64) {
@@ -3609,12 +3664,19 @@ public struct SyncSummary: Equatable, Hashable {
         self.withdrawals = withdrawals
         self.marked = marked
         self.withheld = withheld
+        self.awaitingReconsent = awaitingReconsent
+        self.patientSent = patientSent
+        self.patientRemoved = patientRemoved
+        self.expunged = expunged
+        self.historyKept = historyKept
         self.rejected = rejected
         self.deferred = deferred
         self.pulled = pulled
         self.imported = imported
         self.updated = updated
         self.skipped = skipped
+        self.foreign = foreign
+        self.conflicts = conflicts
         self.requests = requests
         self.retries = retries
         self.remaining = remaining
@@ -3641,12 +3703,19 @@ public struct FfiConverterTypeSyncSummary: FfiConverterRustBuffer {
                 withdrawals: FfiConverterUInt64.read(from: &buf), 
                 marked: FfiConverterUInt64.read(from: &buf), 
                 withheld: FfiConverterUInt64.read(from: &buf), 
+                awaitingReconsent: FfiConverterUInt64.read(from: &buf), 
+                patientSent: FfiConverterBool.read(from: &buf), 
+                patientRemoved: FfiConverterBool.read(from: &buf), 
+                expunged: FfiConverterUInt64.read(from: &buf), 
+                historyKept: FfiConverterUInt64.read(from: &buf), 
                 rejected: FfiConverterSequenceTypeRejectedItem.read(from: &buf), 
                 deferred: FfiConverterUInt64.read(from: &buf), 
                 pulled: FfiConverterUInt64.read(from: &buf), 
                 imported: FfiConverterUInt64.read(from: &buf), 
                 updated: FfiConverterUInt64.read(from: &buf), 
                 skipped: FfiConverterUInt64.read(from: &buf), 
+                foreign: FfiConverterUInt64.read(from: &buf), 
+                conflicts: FfiConverterUInt64.read(from: &buf), 
                 requests: FfiConverterUInt32.read(from: &buf), 
                 retries: FfiConverterUInt32.read(from: &buf), 
                 remaining: FfiConverterUInt64.read(from: &buf)
@@ -3659,12 +3728,19 @@ public struct FfiConverterTypeSyncSummary: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.withdrawals, into: &buf)
         FfiConverterUInt64.write(value.marked, into: &buf)
         FfiConverterUInt64.write(value.withheld, into: &buf)
+        FfiConverterUInt64.write(value.awaitingReconsent, into: &buf)
+        FfiConverterBool.write(value.patientSent, into: &buf)
+        FfiConverterBool.write(value.patientRemoved, into: &buf)
+        FfiConverterUInt64.write(value.expunged, into: &buf)
+        FfiConverterUInt64.write(value.historyKept, into: &buf)
         FfiConverterSequenceTypeRejectedItem.write(value.rejected, into: &buf)
         FfiConverterUInt64.write(value.deferred, into: &buf)
         FfiConverterUInt64.write(value.pulled, into: &buf)
         FfiConverterUInt64.write(value.imported, into: &buf)
         FfiConverterUInt64.write(value.updated, into: &buf)
         FfiConverterUInt64.write(value.skipped, into: &buf)
+        FfiConverterUInt64.write(value.foreign, into: &buf)
+        FfiConverterUInt64.write(value.conflicts, into: &buf)
         FfiConverterUInt32.write(value.requests, into: &buf)
         FfiConverterUInt32.write(value.retries, into: &buf)
         FfiConverterUInt64.write(value.remaining, into: &buf)
@@ -3814,6 +3890,13 @@ enum PhrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case ServerRejected(status: UInt16
     )
     /**
+     * The server answered what no honest FHIR server does (`what`: a redirect, not FHIR JSON,
+     * an OperationOutcome instead of a Bundle, over the size, count or time cap): nothing it
+     * sent was used; retrying does not help.
+     */
+    case ServerMisbehaved(what: String
+    )
+    /**
      * The server wants new credentials (a refreshed token was refused too).
      */
     case AuthRequired
@@ -3909,12 +3992,15 @@ public struct FfiConverterTypePhrError: FfiConverterRustBuffer {
         case 15: return .ServerRejected(
             status: try FfiConverterUInt16.read(from: &buf)
             )
-        case 16: return .AuthRequired
-        case 17: return .TlsUnavailable
-        case 18: return .Busy
-        case 19: return .ReadOnly
-        case 20: return .DiskFull
-        case 21: return .Storage(
+        case 16: return .ServerMisbehaved(
+            what: try FfiConverterString.read(from: &buf)
+            )
+        case 17: return .AuthRequired
+        case 18: return .TlsUnavailable
+        case 19: return .Busy
+        case 20: return .ReadOnly
+        case 21: return .DiskFull
+        case 22: return .Storage(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
@@ -4004,28 +4090,33 @@ public struct FfiConverterTypePhrError: FfiConverterRustBuffer {
             FfiConverterUInt16.write(status, into: &buf)
             
         
-        case .AuthRequired:
+        case let .ServerMisbehaved(what):
             writeInt(&buf, Int32(16))
+            FfiConverterString.write(what, into: &buf)
+            
         
-        
-        case .TlsUnavailable:
+        case .AuthRequired:
             writeInt(&buf, Int32(17))
         
         
-        case .Busy:
+        case .TlsUnavailable:
             writeInt(&buf, Int32(18))
         
         
-        case .ReadOnly:
+        case .Busy:
             writeInt(&buf, Int32(19))
         
         
-        case .DiskFull:
+        case .ReadOnly:
             writeInt(&buf, Int32(20))
         
         
-        case let .Storage(kind,detail):
+        case .DiskFull:
             writeInt(&buf, Int32(21))
+        
+        
+        case let .Storage(kind,detail):
+            writeInt(&buf, Int32(22))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             
@@ -4798,6 +4889,31 @@ fileprivate struct FfiConverterSequenceTypePerson: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeReconsent: FfiConverterRustBuffer {
+    typealias SwiftType = [Reconsent]
+
+    public static func write(_ value: [Reconsent], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReconsent.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Reconsent] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Reconsent]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReconsent.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeRecord: FfiConverterRustBuffer {
     typealias SwiftType = [Record]
 
@@ -5307,13 +5423,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_method_phrsession_pending_outbox() != 43169) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_queue_for_release() != 3967) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_reconsent_needed() != 15758) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_set_consent() != 7957) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_set_operator_profile_json() != 23085) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_set_operator_profile_json() != 45068) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_withdraw() != 20555) {
@@ -5505,10 +5621,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_method_synclistener_on_sync_progress() != 37490) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_synctokenprovider_token() != 37526) {
+    if (uniffi_phr_ffi_checksum_method_synctokenprovider_token() != 55109) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_synctokenprovider_refresh() != 42221) {
+    if (uniffi_phr_ffi_checksum_method_synctokenprovider_refresh() != 23124) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_constructor_phrstore_new() != 17497) {

@@ -274,14 +274,14 @@ typedef void (*UniffiCallbackInterfaceSyncListenerMethod0)(uint64_t, RustBuffer,
 #endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_TOKEN_PROVIDER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_TOKEN_PROVIDER_METHOD0
-typedef void (*UniffiCallbackInterfaceSyncTokenProviderMethod0)(uint64_t, RustBuffer, RustBuffer* _Nonnull, 
+typedef void (*UniffiCallbackInterfaceSyncTokenProviderMethod0)(uint64_t, RustBuffer, RustBuffer, RustBuffer* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
 
 #endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_TOKEN_PROVIDER_METHOD1
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_SYNC_TOKEN_PROVIDER_METHOD1
-typedef void (*UniffiCallbackInterfaceSyncTokenProviderMethod1)(uint64_t, RustBuffer, RustBuffer* _Nonnull, 
+typedef void (*UniffiCallbackInterfaceSyncTokenProviderMethod1)(uint64_t, RustBuffer, RustBuffer, RustBuffer* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
 
@@ -404,9 +404,9 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_operator_profile(uint64_t ptr, Ru
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_pending_outbox(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_QUEUE_FOR_RELEASE
-#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_QUEUE_FOR_RELEASE
-uint64_t uniffi_phr_ffi_fn_method_phrsession_queue_for_release(uint64_t ptr, RustBuffer subject, RustBuffer recipient, RustBuffer purpose, RustBuffer record_ids, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_RECONSENT_NEEDED
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_RECONSENT_NEEDED
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_reconsent_needed(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_CONSENT
@@ -416,7 +416,7 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_set_consent(uint64_t ptr, RustBuf
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_OPERATOR_PROFILE_JSON
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_OPERATOR_PROFILE_JSON
-void uniffi_phr_ffi_fn_method_phrsession_set_operator_profile_json(uint64_t ptr, RustBuffer json, RustCallStatus *_Nonnull out_status
+int64_t uniffi_phr_ffi_fn_method_phrsession_set_operator_profile_json(uint64_t ptr, RustBuffer json, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_WITHDRAW
@@ -781,12 +781,12 @@ void uniffi_phr_ffi_fn_init_callback_vtable_synctokenprovider(const UniffiVTable
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_SYNCTOKENPROVIDER_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_SYNCTOKENPROVIDER_TOKEN
-RustBuffer uniffi_phr_ffi_fn_method_synctokenprovider_token(uint64_t ptr, RustBuffer recipient, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_synctokenprovider_token(uint64_t ptr, RustBuffer recipient, RustBuffer origin, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_SYNCTOKENPROVIDER_REFRESH
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_SYNCTOKENPROVIDER_REFRESH
-RustBuffer uniffi_phr_ffi_fn_method_synctokenprovider_refresh(uint64_t ptr, RustBuffer recipient, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_synctokenprovider_refresh(uint64_t ptr, RustBuffer recipient, RustBuffer origin, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_ASSESS
@@ -1299,9 +1299,9 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_pending_outbox(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_QUEUE_FOR_RELEASE
-#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_QUEUE_FOR_RELEASE
-uint16_t uniffi_phr_ffi_checksum_method_phrsession_queue_for_release(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_RECONSENT_NEEDED
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_RECONSENT_NEEDED
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_reconsent_needed(void
     
 );
 #endif

@@ -76,6 +76,7 @@ import jp.phr.core.model.FfiConverterTypePageRequest
 import jp.phr.core.model.FfiConverterTypePerson
 import jp.phr.core.model.FfiConverterTypeProvenance
 import jp.phr.core.model.FfiConverterTypeReading
+import jp.phr.core.model.FfiConverterTypeReconsent
 import jp.phr.core.model.FfiConverterTypeRecord
 import jp.phr.core.model.FfiConverterTypeRecordBody
 import jp.phr.core.model.FfiConverterTypeRecordFilter
@@ -100,6 +101,7 @@ import jp.phr.core.model.PageRequest
 import jp.phr.core.model.Person
 import jp.phr.core.model.Provenance
 import jp.phr.core.model.Reading
+import jp.phr.core.model.Reconsent
 import jp.phr.core.model.Record
 import jp.phr.core.model.RecordBody
 import jp.phr.core.model.RecordFilter
@@ -138,6 +140,7 @@ import jp.phr.core.model.RustBuffer as RustBufferPageRequest
 import jp.phr.core.model.RustBuffer as RustBufferPerson
 import jp.phr.core.model.RustBuffer as RustBufferProvenance
 import jp.phr.core.model.RustBuffer as RustBufferReading
+import jp.phr.core.model.RustBuffer as RustBufferReconsent
 import jp.phr.core.model.RustBuffer as RustBufferRecord
 import jp.phr.core.model.RustBuffer as RustBufferRecordBody
 import jp.phr.core.model.RustBuffer as RustBufferRecordFilter
@@ -778,10 +781,10 @@ internal interface UniffiCallbackInterfaceSyncListenerMethod0 : com.sun.jna.Call
     fun callback(`uniffiHandle`: Long,`phase`: RustBufferSyncPhase.ByValue,`done`: Long,`total`: Long,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
 internal interface UniffiCallbackInterfaceSyncTokenProviderMethod0 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`recipient`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+    fun callback(`uniffiHandle`: Long,`recipient`: RustBuffer.ByValue,`origin`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
 }
 internal interface UniffiCallbackInterfaceSyncTokenProviderMethod1 : com.sun.jna.Callback {
-    fun callback(`uniffiHandle`: Long,`recipient`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+    fun callback(`uniffiHandle`: Long,`recipient`: RustBuffer.ByValue,`origin`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
 }
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "wrap", "unwrap")
 internal open class UniffiVTableCallbackInterfacePlatformKeyStore(
@@ -942,7 +945,7 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_pending_outbox(
     ): Int
-    external fun uniffi_phr_ffi_checksum_method_phrsession_queue_for_release(
+    external fun uniffi_phr_ffi_checksum_method_phrsession_reconsent_needed(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_set_consent(
     ): Int
@@ -1137,12 +1140,12 @@ internal object UniffiLib {
     ): RustBufferOperatorProfile.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_pending_outbox(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_queue_for_release(`ptr`: Long,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,`recordIds`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
+    external fun uniffi_phr_ffi_fn_method_phrsession_reconsent_needed(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_set_consent(`ptr`: Long,`subject`: RustBuffer.ByValue,`request`: RustBufferConsentRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferConsentDirective.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_set_operator_profile_json(`ptr`: Long,`json`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
+    ): Long
     external fun uniffi_phr_ffi_fn_method_phrsession_withdraw(`ptr`: Long,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`categories`: RustBuffer.ByValue,`purposes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferConsentDirective.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_export_fhir_file(`ptr`: Long,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1287,9 +1290,9 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_phr_ffi_fn_init_callback_vtable_synctokenprovider(`vtable`: UniffiVTableCallbackInterfaceSyncTokenProvider,
     ): Unit
-    external fun uniffi_phr_ffi_fn_method_synctokenprovider_token(`ptr`: Long,`recipient`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_synctokenprovider_token(`ptr`: Long,`recipient`: RustBuffer.ByValue,`origin`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_synctokenprovider_refresh(`ptr`: Long,`recipient`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_synctokenprovider_refresh(`ptr`: Long,`recipient`: RustBuffer.ByValue,`origin`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_func_assess(`observation`: RustBufferObservation.ByValue,`sex`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1524,13 +1527,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_pending_outbox() and 0xFFFF) != 43169) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_queue_for_release() and 0xFFFF) != 3967) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_reconsent_needed() and 0xFFFF) != 15758) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_set_consent() and 0xFFFF) != 7957) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_set_operator_profile_json() and 0xFFFF) != 23085) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_set_operator_profile_json() and 0xFFFF) != 45068) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_withdraw() and 0xFFFF) != 20555) {
@@ -1722,10 +1725,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_method_synclistener_on_sync_progress() and 0xFFFF) != 37490) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_synctokenprovider_token() and 0xFFFF) != 37526) {
+    if ((lib.uniffi_phr_ffi_checksum_method_synctokenprovider_token() and 0xFFFF) != 55109) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_synctokenprovider_refresh() and 0xFFFF) != 42221) {
+    if ((lib.uniffi_phr_ffi_checksum_method_synctokenprovider_refresh() and 0xFFFF) != 23124) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_constructor_phrstore_new() and 0xFFFF) != 17497) {
@@ -2261,10 +2264,10 @@ public interface PhrSessionInterface {
     fun `pendingOutbox`(`subject`: kotlin.String): List<OutboxItem>
     
     /**
-     * Queue records for a recipient and purpose; only what consent permits now is queued.
-     * Returns how many were queued.
+     * The permits a newer profile version asks the resident to decide again, with what
+     * changed; what they cover is not shared until then.
      */
-    fun `queueForRelease`(`subject`: kotlin.String, `recipient`: kotlin.String, `purpose`: kotlin.String, `recordIds`: List<kotlin.String>): kotlin.ULong
+    fun `reconsentNeeded`(`subject`: kotlin.String): List<Reconsent>
     
     /**
      * Record a decision (permit or deny); returns the stored directive.
@@ -2272,10 +2275,12 @@ public interface PhrSessionInterface {
     fun `setConsent`(`subject`: kotlin.String, `request`: ConsentRequest): ConsentDirective
     
     /**
-     * Use the operator profile the municipality or provider publishes (JSON), after the core
-     * validated it (municipal restrictions, purposes with recipients and categories).
+     * Install the operator profile the municipality or provider publishes (JSON), after the
+     * core validated it (municipal restrictions, purposes with recipients and categories). It
+     * is kept in the store: later sessions use it without being given it again. Returns its
+     * version; a new version may ask the resident to decide again ([`Self::reconsent_needed`]).
      */
-    fun `setOperatorProfileJson`(`json`: kotlin.String)
+    fun `setOperatorProfileJson`(`json`: kotlin.String): kotlin.Long
     
     /**
      * Withdraw consent for these categories and purposes (a deny from now on; copies the
@@ -2745,20 +2750,17 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 
     
     /**
-     * Queue records for a recipient and purpose; only what consent permits now is queued.
-     * Returns how many were queued.
+     * The permits a newer profile version asks the resident to decide again, with what
+     * changed; what they cover is not shared until then.
      */
-    @Throws(PhrException::class)override fun `queueForRelease`(`subject`: kotlin.String, `recipient`: kotlin.String, `purpose`: kotlin.String, `recordIds`: List<kotlin.String>): kotlin.ULong {
-            return FfiConverterULong.lift(
+    @Throws(PhrException::class)override fun `reconsentNeeded`(`subject`: kotlin.String): List<Reconsent> {
+            return FfiConverterSequenceTypeReconsent.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
-    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_queue_for_release(
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_reconsent_needed(
         it,
         
-        FfiConverterString.lower(`subject`),
-        FfiConverterString.lower(`recipient`),
-        FfiConverterString.lower(`purpose`),
-        FfiConverterSequenceString.lower(`recordIds`),_status)
+        FfiConverterString.lower(`subject`),_status)
 }
     }
     )
@@ -2786,11 +2788,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 
     
     /**
-     * Use the operator profile the municipality or provider publishes (JSON), after the core
-     * validated it (municipal restrictions, purposes with recipients and categories).
+     * Install the operator profile the municipality or provider publishes (JSON), after the
+     * core validated it (municipal restrictions, purposes with recipients and categories). It
+     * is kept in the store: later sessions use it without being given it again. Returns its
+     * version; a new version may ask the resident to decide again ([`Self::reconsent_needed`]).
      */
-    @Throws(PhrException::class)override fun `setOperatorProfileJson`(`json`: kotlin.String)
-        = 
+    @Throws(PhrException::class)override fun `setOperatorProfileJson`(`json`: kotlin.String): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_set_operator_profile_json(
@@ -2799,7 +2803,8 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
         FfiConverterString.lower(`json`),_status)
 }
     }
-    
+    )
+    }
     
 
     
@@ -5412,27 +5417,32 @@ public object FfiConverterTypeSyncListener: FfiConverter<SyncListener, Long> {
 
 /**
  * Implemented by the app (its OAuth client). Tokens are secrets: the core never logs them; the
- * one a server accepts is kept in the encrypted store for the next sync.
+ * one a server accepts is kept in the encrypted store for the next sync with that recipient at
+ * that origin. A token is only ever sent to `origin` (`https://host[:port]` of the recipient's
+ * endpoint in the operator profile).
  */
 public interface SyncTokenProvider {
     
     /**
-     * The token for `recipient`'s server; `None` = use the one kept from an earlier sync.
+     * The token for `recipient`'s server at `origin`; `None` = use the one kept from an
+     * earlier sync with that origin.
      */
-    fun `token`(`recipient`: kotlin.String): kotlin.String?
+    fun `token`(`recipient`: kotlin.String, `origin`: kotlin.String): kotlin.String?
     
     /**
      * The server refused the token (401): a fresh one, or `None` if the user must sign in.
      * Asked at most once per sync.
      */
-    fun `refresh`(`recipient`: kotlin.String): kotlin.String?
+    fun `refresh`(`recipient`: kotlin.String, `origin`: kotlin.String): kotlin.String?
     
     companion object
 }
 
 /**
  * Implemented by the app (its OAuth client). Tokens are secrets: the core never logs them; the
- * one a server accepts is kept in the encrypted store for the next sync.
+ * one a server accepts is kept in the encrypted store for the next sync with that recipient at
+ * that origin. A token is only ever sent to `origin` (`https://host[:port]` of the recipient's
+ * endpoint in the operator profile).
  */
 open class SyncTokenProviderImpl: Disposable, AutoCloseable, SyncTokenProvider
 {
@@ -5537,16 +5547,18 @@ open class SyncTokenProviderImpl: Disposable, AutoCloseable, SyncTokenProvider
 
     
     /**
-     * The token for `recipient`'s server; `None` = use the one kept from an earlier sync.
+     * The token for `recipient`'s server at `origin`; `None` = use the one kept from an
+     * earlier sync with that origin.
      */
-    @Throws(TokenException::class)override fun `token`(`recipient`: kotlin.String): kotlin.String? {
+    @Throws(TokenException::class)override fun `token`(`recipient`: kotlin.String, `origin`: kotlin.String): kotlin.String? {
             return FfiConverterOptionalString.lift(
     callWithHandle {
     uniffiRustCallWithError(TokenException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_synctokenprovider_token(
         it,
         
-        FfiConverterString.lower(`recipient`),_status)
+        FfiConverterString.lower(`recipient`),
+        FfiConverterString.lower(`origin`),_status)
 }
     }
     )
@@ -5558,14 +5570,15 @@ open class SyncTokenProviderImpl: Disposable, AutoCloseable, SyncTokenProvider
      * The server refused the token (401): a fresh one, or `None` if the user must sign in.
      * Asked at most once per sync.
      */
-    @Throws(TokenException::class)override fun `refresh`(`recipient`: kotlin.String): kotlin.String? {
+    @Throws(TokenException::class)override fun `refresh`(`recipient`: kotlin.String, `origin`: kotlin.String): kotlin.String? {
             return FfiConverterOptionalString.lift(
     callWithHandle {
     uniffiRustCallWithError(TokenException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_synctokenprovider_refresh(
         it,
         
-        FfiConverterString.lower(`recipient`),_status)
+        FfiConverterString.lower(`recipient`),
+        FfiConverterString.lower(`origin`),_status)
 }
     }
     )
@@ -5591,11 +5604,12 @@ open class SyncTokenProviderImpl: Disposable, AutoCloseable, SyncTokenProvider
 // Put the implementation in an object so we don't pollute the top-level namespace
 internal object uniffiCallbackInterfaceSyncTokenProvider {
     internal object `token`: UniffiCallbackInterfaceSyncTokenProviderMethod0 {
-        override fun callback(`uniffiHandle`: Long,`recipient`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+        override fun callback(`uniffiHandle`: Long,`recipient`: RustBuffer.ByValue,`origin`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
             val uniffiObj = FfiConverterTypeSyncTokenProvider.handleMap.get(uniffiHandle)
             val makeCall = { ->
                 uniffiObj.`token`(
                     FfiConverterString.lift(`recipient`),
+                    FfiConverterString.lift(`origin`),
                 )
             }
             val writeReturn = { value: kotlin.String? -> uniffiOutReturn.setValue(FfiConverterOptionalString.lower(value)) }
@@ -5608,11 +5622,12 @@ internal object uniffiCallbackInterfaceSyncTokenProvider {
         }
     }
     internal object `refresh`: UniffiCallbackInterfaceSyncTokenProviderMethod1 {
-        override fun callback(`uniffiHandle`: Long,`recipient`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+        override fun callback(`uniffiHandle`: Long,`recipient`: RustBuffer.ByValue,`origin`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
             val uniffiObj = FfiConverterTypeSyncTokenProvider.handleMap.get(uniffiHandle)
             val makeCall = { ->
                 uniffiObj.`refresh`(
                     FfiConverterString.lift(`recipient`),
+                    FfiConverterString.lift(`origin`),
                 )
             }
             val writeReturn = { value: kotlin.String? -> uniffiOutReturn.setValue(FfiConverterOptionalString.lower(value)) }
@@ -5959,7 +5974,8 @@ public object FfiConverterTypeImportedItem: FfiConverterRustBuffer<ImportedItem>
  */
 data class SyncSettings (
     /**
-     * The server's FHIR base URL; `None` = the recipient's endpoint in the operator profile.
+     * Only a test server on loopback (127.0.0.1, ::1, localhost) may replace the recipient's
+     * endpoint in the operator profile; `None` (production) = that endpoint.
      */
     var `serverUrl`: kotlin.String? = null 
     , 
@@ -6050,6 +6066,26 @@ data class SyncSummary (
     , 
     var `withheld`: kotlin.ULong
     , 
+    /**
+     * Items held back until the resident decides again (a new profile version).
+     */
+    var `awaitingReconsent`: kotlin.ULong
+    , 
+    /**
+     * The subject's Patient (only the released details) was sent / removed there.
+     */
+    var `patientSent`: kotlin.Boolean
+    , 
+    var `patientRemoved`: kotlin.Boolean
+    , 
+    /**
+     * Deleted copies whose history the server removed too, and those whose history it
+     * keeps under its own retention policy (it offers no `$expunge`).
+     */
+    var `expunged`: kotlin.ULong
+    , 
+    var `historyKept`: kotlin.ULong
+    , 
     var `rejected`: List<RejectedItem>
     , 
     var `deferred`: kotlin.ULong
@@ -6061,6 +6097,16 @@ data class SyncSummary (
     var `updated`: kotlin.ULong
     , 
     var `skipped`: kotlin.ULong
+    , 
+    /**
+     * Pulled resources refused as not about the subject.
+     */
+    var `foreign`: kotlin.ULong
+    , 
+    /**
+     * Pulled resources kept beside a record entered here or from another source.
+     */
+    var `conflicts`: kotlin.ULong
     , 
     var `requests`: kotlin.UInt
     , 
@@ -6091,7 +6137,14 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
             FfiConverterSequenceTypeRejectedItem.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
@@ -6109,12 +6162,19 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterULong.allocationSize(value.`withdrawals`) +
             FfiConverterULong.allocationSize(value.`marked`) +
             FfiConverterULong.allocationSize(value.`withheld`) +
+            FfiConverterULong.allocationSize(value.`awaitingReconsent`) +
+            FfiConverterBoolean.allocationSize(value.`patientSent`) +
+            FfiConverterBoolean.allocationSize(value.`patientRemoved`) +
+            FfiConverterULong.allocationSize(value.`expunged`) +
+            FfiConverterULong.allocationSize(value.`historyKept`) +
             FfiConverterSequenceTypeRejectedItem.allocationSize(value.`rejected`) +
             FfiConverterULong.allocationSize(value.`deferred`) +
             FfiConverterULong.allocationSize(value.`pulled`) +
             FfiConverterULong.allocationSize(value.`imported`) +
             FfiConverterULong.allocationSize(value.`updated`) +
             FfiConverterULong.allocationSize(value.`skipped`) +
+            FfiConverterULong.allocationSize(value.`foreign`) +
+            FfiConverterULong.allocationSize(value.`conflicts`) +
             FfiConverterUInt.allocationSize(value.`requests`) +
             FfiConverterUInt.allocationSize(value.`retries`) +
             FfiConverterULong.allocationSize(value.`remaining`)
@@ -6126,12 +6186,19 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterULong.write(value.`withdrawals`, buf)
             FfiConverterULong.write(value.`marked`, buf)
             FfiConverterULong.write(value.`withheld`, buf)
+            FfiConverterULong.write(value.`awaitingReconsent`, buf)
+            FfiConverterBoolean.write(value.`patientSent`, buf)
+            FfiConverterBoolean.write(value.`patientRemoved`, buf)
+            FfiConverterULong.write(value.`expunged`, buf)
+            FfiConverterULong.write(value.`historyKept`, buf)
             FfiConverterSequenceTypeRejectedItem.write(value.`rejected`, buf)
             FfiConverterULong.write(value.`deferred`, buf)
             FfiConverterULong.write(value.`pulled`, buf)
             FfiConverterULong.write(value.`imported`, buf)
             FfiConverterULong.write(value.`updated`, buf)
             FfiConverterULong.write(value.`skipped`, buf)
+            FfiConverterULong.write(value.`foreign`, buf)
+            FfiConverterULong.write(value.`conflicts`, buf)
             FfiConverterUInt.write(value.`requests`, buf)
             FfiConverterUInt.write(value.`retries`, buf)
             FfiConverterULong.write(value.`remaining`, buf)
@@ -6370,6 +6437,19 @@ sealed class PhrException: kotlin.Exception() {
     }
     
     /**
+     * The server answered what no honest FHIR server does (`what`: a redirect, not FHIR JSON,
+     * an OperationOutcome instead of a Bundle, over the size, count or time cap): nothing it
+     * sent was used; retrying does not help.
+     */
+    class ServerMisbehaved(
+        
+        val `what`: kotlin.String
+        ) : PhrException() {
+        override val message
+            get() = "what=${ `what` }"
+    }
+    
+    /**
      * The server wants new credentials (a refreshed token was refused too).
      */
     class AuthRequired(
@@ -6488,12 +6568,15 @@ public object FfiConverterTypePhrError : FfiConverterRustBuffer<PhrException> {
             15 -> PhrException.ServerRejected(
                 FfiConverterUShort.read(buf),
                 )
-            16 -> PhrException.AuthRequired()
-            17 -> PhrException.TlsUnavailable()
-            18 -> PhrException.Busy()
-            19 -> PhrException.ReadOnly()
-            20 -> PhrException.DiskFull()
-            21 -> PhrException.Storage(
+            16 -> PhrException.ServerMisbehaved(
+                FfiConverterString.read(buf),
+                )
+            17 -> PhrException.AuthRequired()
+            18 -> PhrException.TlsUnavailable()
+            19 -> PhrException.Busy()
+            20 -> PhrException.ReadOnly()
+            21 -> PhrException.DiskFull()
+            22 -> PhrException.Storage(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
@@ -6576,6 +6659,11 @@ public object FfiConverterTypePhrError : FfiConverterRustBuffer<PhrException> {
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterUShort.allocationSize(value.`status`)
+            )
+            is PhrException.ServerMisbehaved -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`what`)
             )
             is PhrException.AuthRequired -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -6682,28 +6770,33 @@ public object FfiConverterTypePhrError : FfiConverterRustBuffer<PhrException> {
                 FfiConverterUShort.write(value.`status`, buf)
                 Unit
             }
-            is PhrException.AuthRequired -> {
+            is PhrException.ServerMisbehaved -> {
                 buf.putInt(16)
+                FfiConverterString.write(value.`what`, buf)
                 Unit
             }
-            is PhrException.TlsUnavailable -> {
+            is PhrException.AuthRequired -> {
                 buf.putInt(17)
                 Unit
             }
-            is PhrException.Busy -> {
+            is PhrException.TlsUnavailable -> {
                 buf.putInt(18)
                 Unit
             }
-            is PhrException.ReadOnly -> {
+            is PhrException.Busy -> {
                 buf.putInt(19)
                 Unit
             }
-            is PhrException.DiskFull -> {
+            is PhrException.ReadOnly -> {
                 buf.putInt(20)
                 Unit
             }
-            is PhrException.Storage -> {
+            is PhrException.DiskFull -> {
                 buf.putInt(21)
+                Unit
+            }
+            is PhrException.Storage -> {
+                buf.putInt(22)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
@@ -7560,6 +7653,34 @@ public object FfiConverterSequenceTypePerson: FfiConverterRustBuffer<List<Person
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeReconsent: FfiConverterRustBuffer<List<Reconsent>> {
+    override fun read(buf: ByteBuffer): List<Reconsent> {
+        val len = buf.getInt()
+        return List<Reconsent>(len) {
+            FfiConverterTypeReconsent.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Reconsent>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeReconsent.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Reconsent>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeReconsent.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeRecord: FfiConverterRustBuffer<List<Record>> {
     override fun read(buf: ByteBuffer): List<Record> {
         val len = buf.getInt()
@@ -7805,6 +7926,8 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
         }
     }
 }
+
+
 
 
 

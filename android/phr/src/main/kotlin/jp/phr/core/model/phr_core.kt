@@ -1855,6 +1855,12 @@ data class ConsentDirective (
      * The privacy-notice version shown when deciding.
      */
     var `noticeVersion`: kotlin.String
+    , 
+    /**
+     * A permit a newer operator profile asks the resident to decide again (its purposes, its
+     * recipient or the notice changed): until a newer decision, it permits nothing.
+     */
+    var `needsReconsent`: kotlin.Boolean
     
 ){
     
@@ -1884,6 +1890,7 @@ public object FfiConverterTypeConsentDirective: FfiConverterRustBuffer<ConsentDi
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
         )
     }
 
@@ -1900,7 +1907,8 @@ public object FfiConverterTypeConsentDirective: FfiConverterRustBuffer<ConsentDi
             FfiConverterTypeStamp.allocationSize(value.`decidedAt`) +
             FfiConverterString.allocationSize(value.`decidedBy`) +
             FfiConverterOptionalString.allocationSize(value.`delegation`) +
-            FfiConverterString.allocationSize(value.`noticeVersion`)
+            FfiConverterString.allocationSize(value.`noticeVersion`) +
+            FfiConverterBoolean.allocationSize(value.`needsReconsent`)
     )
 
     override fun write(value: ConsentDirective, buf: ByteBuffer) {
@@ -1917,6 +1925,7 @@ public object FfiConverterTypeConsentDirective: FfiConverterRustBuffer<ConsentDi
             FfiConverterString.write(value.`decidedBy`, buf)
             FfiConverterOptionalString.write(value.`delegation`, buf)
             FfiConverterString.write(value.`noticeVersion`, buf)
+            FfiConverterBoolean.write(value.`needsReconsent`, buf)
     }
 }
 
@@ -2075,6 +2084,12 @@ data class ConsentToggle (
      * When the deciding directive ends, if it does.
      */
     var `until`: Stamp?
+    , 
+    /**
+     * The deciding permit waits for the resident to decide again (a newer profile changed
+     * what it covers): nothing is shared meanwhile ([`crate::Session::reconsent_needed`]).
+     */
+    var `awaitingReconsent`: kotlin.Boolean
     
 ){
     
@@ -2097,6 +2112,7 @@ public object FfiConverterTypeConsentToggle: FfiConverterRustBuffer<ConsentToggl
             FfiConverterBoolean.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTypeStamp.read(buf),
+            FfiConverterBoolean.read(buf),
         )
     }
 
@@ -2106,7 +2122,8 @@ public object FfiConverterTypeConsentToggle: FfiConverterRustBuffer<ConsentToggl
             FfiConverterTypeDataCategory.allocationSize(value.`category`) +
             FfiConverterBoolean.allocationSize(value.`permitted`) +
             FfiConverterOptionalString.allocationSize(value.`directiveId`) +
-            FfiConverterOptionalTypeStamp.allocationSize(value.`until`)
+            FfiConverterOptionalTypeStamp.allocationSize(value.`until`) +
+            FfiConverterBoolean.allocationSize(value.`awaitingReconsent`)
     )
 
     override fun write(value: ConsentToggle, buf: ByteBuffer) {
@@ -2116,6 +2133,7 @@ public object FfiConverterTypeConsentToggle: FfiConverterRustBuffer<ConsentToggl
             FfiConverterBoolean.write(value.`permitted`, buf)
             FfiConverterOptionalString.write(value.`directiveId`, buf)
             FfiConverterOptionalTypeStamp.write(value.`until`, buf)
+            FfiConverterBoolean.write(value.`awaitingReconsent`, buf)
     }
 }
 
@@ -3241,6 +3259,13 @@ data class Purpose (
      * The categories this purpose needs (data minimisation): consent cannot go wider.
      */
     var `categories`: List<DataCategory>
+    , 
+    /**
+     * With the `demographics` category: the details of the subject its recipient needs to
+     * know who the data is about (e.g. insurer number and birth date for 特定保健指導), and
+     * nothing more is released.
+     */
+    var `demographics`: List<PersonDetail>
     
 ){
     
@@ -3264,6 +3289,7 @@ public object FfiConverterTypePurpose: FfiConverterRustBuffer<Purpose> {
             FfiConverterOptionalString.read(buf),
             FfiConverterSequenceString.read(buf),
             FfiConverterSequenceTypeDataCategory.read(buf),
+            FfiConverterSequenceTypePersonDetail.read(buf),
         )
     }
 
@@ -3274,7 +3300,8 @@ public object FfiConverterTypePurpose: FfiConverterRustBuffer<Purpose> {
             FfiConverterTypePurposeNature.allocationSize(value.`nature`) +
             FfiConverterOptionalString.allocationSize(value.`statutoryBasis`) +
             FfiConverterSequenceString.allocationSize(value.`recipients`) +
-            FfiConverterSequenceTypeDataCategory.allocationSize(value.`categories`)
+            FfiConverterSequenceTypeDataCategory.allocationSize(value.`categories`) +
+            FfiConverterSequenceTypePersonDetail.allocationSize(value.`demographics`)
     )
 
     override fun write(value: Purpose, buf: ByteBuffer) {
@@ -3285,6 +3312,7 @@ public object FfiConverterTypePurpose: FfiConverterRustBuffer<Purpose> {
             FfiConverterOptionalString.write(value.`statutoryBasis`, buf)
             FfiConverterSequenceString.write(value.`recipients`, buf)
             FfiConverterSequenceTypeDataCategory.write(value.`categories`, buf)
+            FfiConverterSequenceTypePersonDetail.write(value.`demographics`, buf)
     }
 }
 
@@ -3475,6 +3503,74 @@ public object FfiConverterTypeRecipient: FfiConverterRustBuffer<Recipient> {
             FfiConverterTypeRecipientKind.write(value.`kind`, buf)
             FfiConverterOptionalString.write(value.`fhirEndpoint`, buf)
             FfiConverterTypeOnWithdrawal.write(value.`onWithdrawal`, buf)
+    }
+}
+
+
+
+/**
+ * A permit the resident is asked to decide again, with what changed since.
+ */
+data class Reconsent (
+    var `directiveId`: kotlin.String
+    , 
+    var `recipient`: kotlin.String
+    , 
+    var `purposes`: List<kotlin.String>
+    , 
+    var `categories`: List<DataCategory>
+    , 
+    /**
+     * The profile version that asked for it.
+     */
+    var `profileVersion`: kotlin.Long
+    , 
+    /**
+     * What changed, as codes a UI words: `notice`, `purpose.<code>.<field>`,
+     * `recipient.<id>.<field>` (`removed` for a purpose or recipient no longer offered).
+     */
+    var `changes`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReconsent: FfiConverterRustBuffer<Reconsent> {
+    override fun read(buf: ByteBuffer): Reconsent {
+        return Reconsent(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceTypeDataCategory.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Reconsent) = (
+            FfiConverterString.allocationSize(value.`directiveId`) +
+            FfiConverterString.allocationSize(value.`recipient`) +
+            FfiConverterSequenceString.allocationSize(value.`purposes`) +
+            FfiConverterSequenceTypeDataCategory.allocationSize(value.`categories`) +
+            FfiConverterLong.allocationSize(value.`profileVersion`) +
+            FfiConverterSequenceString.allocationSize(value.`changes`)
+    )
+
+    override fun write(value: Reconsent, buf: ByteBuffer) {
+            FfiConverterString.write(value.`directiveId`, buf)
+            FfiConverterString.write(value.`recipient`, buf)
+            FfiConverterSequenceString.write(value.`purposes`, buf)
+            FfiConverterSequenceTypeDataCategory.write(value.`categories`, buf)
+            FfiConverterLong.write(value.`profileVersion`, buf)
+            FfiConverterSequenceString.write(value.`changes`, buf)
     }
 }
 
@@ -4130,7 +4226,12 @@ enum class DataCategory {
     /**
      * Free text notes.
      */
-    NOTES;
+    NOTES,
+    /**
+     * Who the subject is: name, kana, birth date, sex, insurer numbers. Not a record: each
+     * purpose of the profile names the details its recipient needs ([`crate::records::PersonDetail`]).
+     */
+    DEMOGRAPHICS;
 
     
 
@@ -4704,6 +4805,64 @@ public object FfiConverterTypeOutboxKind: FfiConverterRustBuffer<OutboxKind> {
 
 
 
+/**
+ * One element of a person's demographics, as consent releases it (the `demographics` data
+ * category): each purpose of the operator profile names the ones its recipient needs.
+ */
+
+enum class PersonDetail {
+    
+    /**
+     * The name in kanji (漢字).
+     */
+    NAME,
+    /**
+     * The name in kana (カナ).
+     */
+    NAME_KANA,
+    BIRTH_DATE,
+    SEX,
+    /**
+     * 保険者番号.
+     */
+    INSURER_NUMBER,
+    /**
+     * 記号 of the insurance card.
+     */
+    INSURED_SYMBOL,
+    /**
+     * 番号 of the insurance card.
+     */
+    INSURED_NUMBER;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePersonDetail: FfiConverterRustBuffer<PersonDetail> {
+    override fun read(buf: ByteBuffer) = try {
+        PersonDetail.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: PersonDetail) = 4UL
+
+    override fun write(value: PersonDetail, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 
 enum class Provenance {
     
@@ -5161,6 +5320,10 @@ enum class Scope {
      * Release records to recipients (always also through the consent gate).
      */
     SHARE,
+    /**
+     * Export the whole record, ungated, as the subject could (a copy for the family manager).
+     */
+    EXPORT,
     /**
      * Grant and revoke delegations on the subject's record (never beyond one's own scopes).
      */
@@ -6035,6 +6198,34 @@ public object FfiConverterSequenceTypeDataCategory: FfiConverterRustBuffer<List<
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeDataCategory.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePersonDetail: FfiConverterRustBuffer<List<PersonDetail>> {
+    override fun read(buf: ByteBuffer): List<PersonDetail> {
+        val len = buf.getInt()
+        return List<PersonDetail>(len) {
+            FfiConverterTypePersonDetail.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PersonDetail>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePersonDetail.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PersonDetail>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePersonDetail.write(it, buf)
         }
     }
 }
