@@ -449,6 +449,17 @@ fn a_recipient_that_keeps_copies_gets_them_labelled_withdrawn_and_erasure_still_
         .unwrap()
         .on_withdrawal = OnWithdrawal::Mark;
     s.set_operator_profile(profile).unwrap();
+    // A new profile version changed the recipient: the resident decides again (S-09).
+    assert!(!s.reconsent_needed(&h).unwrap().is_empty());
+    s.set_consent(
+        &h,
+        ConsentRequest::permit(
+            RECIPIENT,
+            &[DataCategory::Vitals, DataCategory::Body],
+            &[GUIDANCE],
+        ),
+    )
+    .unwrap();
     let opts = options(&e.fhir);
     assert_eq!(
         s.sync(&h, RECIPIENT, &opts, &NoProgress).unwrap().pushed,

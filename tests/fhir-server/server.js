@@ -62,7 +62,13 @@ async function batch(bundle, headers) {
   for (const e of bundle.entry || []) {
     stats.entries++;
     const req = e.request || {};
-    const [status, resource] = await handle(req.method, '/' + req.url, e.resource, headers);
+    // A batch entry carries a JSON Patch as a Binary (FHIR R4 http.html#patch); unwrap it as
+    // Medplum's own batch processing does.
+    let body = e.resource;
+    if (req.method === 'PATCH' && body && body.resourceType === 'Binary' && body.data) {
+      body = JSON.parse(Buffer.from(body.data, 'base64').toString('utf8'));
+    }
+    const [status, resource] = await handle(req.method, '/' + req.url, body, headers);
     const response = { status: String(status) };
     if (resource && resource.meta) {
       response.etag = 'W/"' + resource.meta.versionId + '"';
