@@ -386,3 +386,30 @@ fn the_store_folder_and_its_key_files_are_the_owners_alone() {
     assert_eq!(mode(&dir.path().join("phr.keyring")), 0o600);
     assert_eq!(mode(&dir.path().join("phr.attempts")), 0o600);
 }
+
+/// Every file of a store, a restored store and a backup is readable by its owner only.
+#[cfg(unix)]
+#[test]
+fn store_restored_store_and_backup_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    let session = Session::create(&store, OWNER_PASS, kdf()).unwrap();
+    session
+        .add_person(person("hanako", "山田", "花子", (1975, 5, 3), Sex::Female))
+        .unwrap();
+    let backup = dir.path().join("b.db");
+    session.backup(&backup, TARO_PASS).unwrap();
+    drop(session);
+    let restored = dir.path().join("r");
+    drop(Store::restore(&backup, TARO_PASS, &restored, OWNER_PASS, kdf()).unwrap());
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&backup), 0o600, "backup");
+    for folder in [&store, &restored] {
+        assert_eq!(mode(folder), 0o700, "{}", folder.display());
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let p = entry.unwrap().path();
+            assert_eq!(mode(&p), 0o600, "{}", p.display());
+        }
+    }
+}
