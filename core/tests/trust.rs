@@ -413,3 +413,67 @@ fn store_restored_store_and_backup_files_are_private() {
         }
     }
 }
+
+/// A managed child who comes of age gets a passphrase of their own from the owner, unlocks as
+/// themself and takes their record back: the parent's representative grant ends.
+#[test]
+fn a_managed_person_enrolled_as_a_member_unlocks_and_takes_control() {
+    let (dir, s, hanako, _) = family();
+    let kenta = s
+        .add_person(person("kenta", "山田", "健太", (2008, 4, 1), Sex::Male))
+        .unwrap();
+    let grant = s
+        .grant(
+            &kenta.id,
+            NewDelegation {
+                grantee: Grantee::Person(hanako.id.clone()),
+                scopes: vec![Scope::View, Scope::Record],
+                valid_from: None,
+                valid_until: None,
+                representative_basis: Some(phr_core::family::RepresentativeBasis::Guardian),
+                basis_note: Some("家庭裁判所 令和8年(家)第123号".into()),
+            },
+        )
+        .unwrap();
+    const KENTA_PASS: &str = "kenta picks a phrase of his own";
+    s.enroll_member("kenta", &Unlock::Passphrase(KENTA_PASS), kdf())
+        .unwrap();
+    // Once is enough: a second enrolment, or one for the owner, is refused.
+    for nick in ["kenta", "hanako"] {
+        assert!(matches!(
+            s.enroll_member(nick, &Unlock::Passphrase(KENTA_PASS), kdf()),
+            Err(Error::AlreadyExists { .. })
+        ));
+    }
+    s.lock().unwrap();
+    let k = Session::unlock_as(dir.path(), "kenta", Unlock::Passphrase(KENTA_PASS)).unwrap();
+    assert_eq!(k.actor().unwrap(), kenta.id);
+    assert_eq!(k.take_control(&kenta.id).unwrap(), vec![grant.id]);
+}
+
+/// A backup holds no credentials: after a restore the owner gives each member a passphrase
+/// again, and the member unlocks as the same person with the same record.
+#[test]
+fn after_a_restore_a_member_is_enrolled_again_as_the_same_person() {
+    let (dir, s, _, taro) = family();
+    s.as_person(&taro.id)
+        .log_observation(&taro.id, bp())
+        .unwrap();
+    let backup = dir.path().join("b.db");
+    s.backup(&backup, TARO_PASS).unwrap();
+    drop(s);
+    let restored = dir.path().join("r");
+    drop(Store::restore(&backup, TARO_PASS, &restored, OWNER_PASS, kdf()).unwrap());
+    assert!(matches!(
+        Session::unlock_as(&restored, "taro", Unlock::Passphrase(TARO_PASS)),
+        Err(Error::WrongPassphrase)
+    ));
+    let owner = Session::unlock(&restored, Unlock::Passphrase(OWNER_PASS)).unwrap();
+    owner
+        .enroll_member("taro", &Unlock::Passphrase(TARO_PASS), kdf())
+        .unwrap();
+    owner.lock().unwrap();
+    let t = Session::unlock_as(&restored, "taro", Unlock::Passphrase(TARO_PASS)).unwrap();
+    assert_eq!(t.actor().unwrap(), taro.id);
+    assert_eq!(t.latest_observations(&taro.id).unwrap().len(), 1);
+}
