@@ -476,4 +476,17 @@ fn after_a_restore_a_member_is_enrolled_again_as_the_same_person() {
     let t = Session::unlock_as(&restored, "taro", Unlock::Passphrase(TARO_PASS)).unwrap();
     assert_eq!(t.actor().unwrap(), taro.id);
     assert_eq!(t.latest_observations(&taro.id).unwrap().len(), 1);
+    t.lock().unwrap();
+    // Each unlock names who unlocked.
+    let owner = Session::unlock(&restored, Unlock::Passphrase(OWNER_PASS)).unwrap();
+    let unlocks: Vec<String> = owner
+        .audit_entries(100, None)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "unlock")
+        .map(|e| e.actor)
+        .collect();
+    let owner_id = owner.actor().unwrap();
+    assert!(unlocks.contains(&taro.id), "{unlocks:?}");
+    assert!(unlocks.contains(&owner_id), "{unlocks:?}");
 }
