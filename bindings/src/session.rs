@@ -160,6 +160,22 @@ impl PhrSession {
             .add_member(person, &credential, crate::store::kdf(kdf_memory_kib)?)?)
     }
 
+    /// Give a person already on the device their own passphrase: a managed person who now
+    /// uses the app, or a member after a restore (a backup holds no credentials). Owner only.
+    pub fn enroll_member(
+        &self,
+        nickname: String,
+        passphrase: String,
+        kdf_memory_kib: Option<u32>,
+    ) -> Result<Person> {
+        let credential = Unlock::Passphrase(&passphrase);
+        Ok(self.session().enroll_member(
+            &nickname,
+            &credential,
+            crate::store::kdf(kdf_memory_kib)?,
+        )?)
+    }
+
     /// Another member of this store takes the device (a family sharing a phone): a session
     /// acting as them, after their own passphrase.
     pub fn switch_to(&self, nickname: String, passphrase: String) -> Result<Arc<PhrSession>> {

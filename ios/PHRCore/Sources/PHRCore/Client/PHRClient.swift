@@ -84,6 +84,10 @@ public final class PHRClient: Sendable {
     public func addMember(_ person: NewPerson, passphrase: String, kdfMemoryKib: UInt32? = nil) async throws -> Person {
         try await call { try $0.addMember(person: person, passphrase: passphrase, kdfMemoryKib: kdfMemoryKib) }
     }
+    /// Give a person on the device their own passphrase (a managed person who now uses the app; a member after a restore).
+    public func enrollMember(_ nickname: String, passphrase: String, kdfMemoryKib: UInt32? = nil) async throws -> Person {
+        try await call { try $0.enrollMember(nickname: nickname, passphrase: passphrase, kdfMemoryKib: kdfMemoryKib) }
+    }
     /// Hand the device to `nickname`: a new client acting as them once their passphrase unlocks.
     public func switchTo(_ nickname: String, passphrase: String) async throws -> PHRClient {
         PHRClient(try await call { try $0.switchTo(nickname: nickname, passphrase: passphrase) })

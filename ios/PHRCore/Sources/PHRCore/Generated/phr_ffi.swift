@@ -835,6 +835,12 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     func deleteRecord(subject: String, id: String) throws 
     
     /**
+     * Give a person already on the device their own passphrase: a managed person who now
+     * uses the app, or a member after a restore (a backup holds no credentials). Owner only.
+     */
+    func enrollMember(nickname: String, passphrase: String, kdfMemoryKib: UInt32?) throws  -> Person
+    
+    /**
      * Let the acting member unlock with the platform keystore alone (biometric unlock). Call it
      * only when the resident turns it on; the key must be bound to user presence.
      */
@@ -1517,6 +1523,22 @@ open func deleteRecord(subject: String, id: String)throws   {try rustCallWithErr
         FfiConverterString.lower(id),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * Give a person already on the device their own passphrase: a managed person who now
+     * uses the app, or a member after a restore (a backup holds no credentials). Owner only.
+     */
+open func enrollMember(nickname: String, passphrase: String, kdfMemoryKib: UInt32?)throws  -> Person  {
+    return try  FfiConverterTypePerson_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_enroll_member(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(nickname),
+        FfiConverterString.lower(passphrase),
+        FfiConverterOptionUInt32.lower(kdfMemoryKib),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -5511,6 +5533,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_delete_record() != 24246) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_enroll_member() != 35987) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_enroll_platform_key() != 56528) {

@@ -554,6 +554,11 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_dashboard(uint64_t ptr, RustBuffe
 void uniffi_phr_ffi_fn_method_phrsession_delete_record(uint64_t ptr, RustBuffer subject, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ENROLL_MEMBER
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ENROLL_MEMBER
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_enroll_member(uint64_t ptr, RustBuffer nickname, RustBuffer passphrase, RustBuffer kdf_memory_kib, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ENROLL_PLATFORM_KEY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ENROLL_PLATFORM_KEY
 void uniffi_phr_ffi_fn_method_phrsession_enroll_platform_key(uint64_t ptr, uint64_t key_store, RustCallStatus *_Nonnull out_status
@@ -1476,6 +1481,12 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_dashboard(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_DELETE_RECORD
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_DELETE_RECORD
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_delete_record(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ENROLL_MEMBER
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ENROLL_MEMBER
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_enroll_member(void
     
 );
 #endif

@@ -1005,6 +1005,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_delete_record(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_enroll_member(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_enroll_platform_key(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_erase_all_records(
@@ -1200,6 +1202,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_delete_record(`ptr`: Long,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_phr_ffi_fn_method_phrsession_enroll_member(`ptr`: Long,`nickname`: RustBuffer.ByValue,`passphrase`: RustBuffer.ByValue,`kdfMemoryKib`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPerson.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_enroll_platform_key(`ptr`: Long,`keyStore`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_phr_ffi_fn_method_phrsession_erase_all_records(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1615,6 +1619,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_delete_record() and 0xFFFF) != 24246) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_enroll_member() and 0xFFFF) != 35987) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_enroll_platform_key() and 0xFFFF) != 56528) {
@@ -2429,6 +2436,12 @@ public interface PhrSessionInterface {
      * Soft delete (kept as a tombstone for sync).
      */
     fun `deleteRecord`(`subject`: kotlin.String, `id`: kotlin.String)
+    
+    /**
+     * Give a person already on the device their own passphrase: a managed person who now
+     * uses the app, or a member after a restore (a backup holds no credentials). Owner only.
+     */
+    fun `enrollMember`(`nickname`: kotlin.String, `passphrase`: kotlin.String, `kdfMemoryKib`: kotlin.UInt?): Person
     
     /**
      * Let the acting member unlock with the platform keystore alone (biometric unlock). Call it
@@ -3337,6 +3350,27 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 }
     }
     
+    
+
+    
+    /**
+     * Give a person already on the device their own passphrase: a managed person who now
+     * uses the app, or a member after a restore (a backup holds no credentials). Owner only.
+     */
+    @Throws(PhrException::class)override fun `enrollMember`(`nickname`: kotlin.String, `passphrase`: kotlin.String, `kdfMemoryKib`: kotlin.UInt?): Person {
+            return FfiConverterTypePerson.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_enroll_member(
+        it,
+        
+        FfiConverterString.lower(`nickname`),
+        FfiConverterString.lower(`passphrase`),
+        FfiConverterOptionalUInt.lower(`kdfMemoryKib`),_status)
+}
+    }
+    )
+    }
     
 
     

@@ -163,6 +163,10 @@ class PhrClient private constructor(
     suspend fun addMember(person: NewPerson, passphrase: String, kdfMemoryKib: UInt? = null): Person =
         call { addMember(person, passphrase, kdfMemoryKib) }
 
+    /** Give a person on the device their own passphrase (a managed person who now uses the app; a member after a restore). */
+    suspend fun enrollMember(nickname: String, passphrase: String, kdfMemoryKib: UInt? = null): Person =
+        call { enrollMember(nickname, passphrase, kdfMemoryKib) }
+
     /** Hand the device to [nickname]: a new client acting as them once their passphrase unlocks. */
     suspend fun switchTo(nickname: String, passphrase: String): PhrClient =
         PhrClient(call { switchTo(nickname, passphrase) }, io)
