@@ -200,3 +200,32 @@ fn with_nothing_released_an_export_for_a_recipient_holds_nothing_about_the_subje
     assert!(!text.contains("Patient"), "no Patient: {text}");
     assert!(!text.contains(&h), "no reference to the subject");
 }
+
+#[test]
+fn a_proxy_with_share_gets_only_gated_exports_and_the_whole_record_needs_export() {
+    use phr_core::family::{Grantee, NewDelegation, Scope};
+    let (_d, s, hanako, taro) = common::session_with_two();
+    let (h, t) = (hanako.id.as_str(), taro.id.as_str());
+    s.set_operator_profile(phr_core::consent::samples::municipality())
+        .unwrap();
+    let grant = |scopes: Vec<Scope>| NewDelegation {
+        grantee: Grantee::Person(t.to_owned()),
+        scopes,
+        valid_from: None,
+        valid_until: None,
+        representative_basis: None,
+        basis_note: None,
+    };
+    s.grant(h, grant(vec![Scope::Share])).unwrap();
+    let at = s.now();
+    let proxy = s.as_person(t);
+    assert!(matches!(
+        proxy.export_fhir(h, at),
+        Err(Error::NotPermitted { .. })
+    ));
+    proxy
+        .export_fhir_for(h, RECIPIENT, GUIDANCE, at)
+        .expect("the gated export");
+    s.grant(h, grant(vec![Scope::Export])).unwrap();
+    proxy.export_fhir(h, at).expect("with the export scope");
+}
