@@ -5,8 +5,8 @@ import XCTest
 final class RecordingTokens: @unchecked Sendable {
     let asked = Locked<[String]>([])
     func tokens(giving token: String?) -> SyncTokens {
-        SyncTokens(token: { [asked] recipient in asked.mutate { $0.append("token:\(recipient)") }; return token },
-                   refresh: { [asked] recipient in asked.mutate { $0.append("refresh:\(recipient)") }; return nil })
+        SyncTokens(token: { [asked] recipient, origin in asked.mutate { $0.append("token:\(recipient)@\(origin)") }; return token },
+                   refresh: { [asked] recipient, origin in asked.mutate { $0.append("refresh:\(recipient)@\(origin)") }; return nil })
     }
 }
 
@@ -86,7 +86,8 @@ final class ExchangeAndSyncTests: XCTestCase {
         let (client, me) = try await storeWithProfile()
         _ = try await logVitals(client, me)
         let before = try await client.exportFhirJson(subject: me, recipient: healthDept, purpose: guidance)
-        XCTAssertEqual(try resourceTypes(before), ["Patient"])
+        // Nothing released: not even who the resident is leaves the device.
+        XCTAssertEqual(try resourceTypes(before), [])
 
         _ = try await client.setConsent(subject: me, permit([.vitals], [guidance]))
         let after = try await client.exportFhirJson(subject: me, recipient: healthDept, purpose: guidance)
@@ -103,10 +104,8 @@ final class ExchangeAndSyncTests: XCTestCase {
     func testSyncToAClosedPortAsksTheSwiftTokenProviderIsOfflineAndKeepsTheOutbox() async throws {
         let (client, me) = try await storeWithProfile()
         _ = try await client.setConsent(subject: me, permit([.vitals], [guidance]))
+        // Standing consent: what is written under a permit is queued as it is written.
         let ids = try await logVitals(client, me)
-        let queued = try await client.queueForRelease(subject: me, recipient: healthDept, purpose: guidance,
-                                                      recordIds: ids)
-        XCTAssertEqual(queued, 2, "only what consent permits is queued")
 
         let recorder = RecordingTokens()
         let closed = SyncSettings(serverUrl: "http://127.0.0.1:9/fhir", allowInsecureLoopback: true, maxAttempts: 1)
@@ -114,14 +113,14 @@ final class ExchangeAndSyncTests: XCTestCase {
             _ = try await client.sync(subject: me, recipient: healthDept, settings: closed,
                                       tokens: recorder.tokens(giving: "a-token"))
         }
-        XCTAssertEqual(recorder.asked.value, ["token:\(healthDept)"])
+        XCTAssertEqual(recorder.asked.value, ["token:\(healthDept)@http://127.0.0.1:9"])
         let pending = try await client.pendingOutbox(subject: me)
         XCTAssertEqual(Set(pending.compactMap(\.recordId)), Set(ids.prefix(2)))
 
         // A provider that throws is no crash: the sync goes on without a token and is offline.
         await assertThrows(.offline) {
             _ = try await client.sync(subject: me, recipient: healthDept, settings: closed,
-                                      tokens: SyncTokens(token: { _ in throw SignInCancelled() }))
+                                      tokens: SyncTokens(token: { _, _ in throw SignInCancelled() }))
         }
 
         // Plain http to anything but loopback is refused before any token is asked for.
@@ -140,15 +139,15 @@ final class ExchangeAndSyncTests: XCTestCase {
     }
 
     func testAThrowingSwiftProviderReachesTheCoreAsATokenErrorNamingOnlyItsType() throws {
-        let provider = ClosureTokenProvider(SyncTokens(token: { _ in throw SignInCancelled() }))
-        XCTAssertThrowsError(try provider.token(recipient: healthDept)) { error in
+        let provider = ClosureTokenProvider(SyncTokens(token: { _, _ in throw SignInCancelled() }))
+        XCTAssertThrowsError(try provider.token(recipient: healthDept, origin: "https://fhir.example.jp")) { error in
             XCTAssertEqual(error as? TokenError, .Unavailable(reason: "SignInCancelled"))
         }
-        XCTAssertNil(try provider.refresh(recipient: healthDept))
+        XCTAssertNil(try provider.refresh(recipient: healthDept, origin: "https://fhir.example.jp"))
     }
 
     func testForgettingATokenThatWasNeverKeptSaysSo() async throws {
-        let (client, me) = try await storeWithProfile()
+        let (client, _) = try await storeWithProfile()
         let forgotten = try await client.forgetSyncToken(recipient: healthDept)
         XCTAssertFalse(forgotten)
     }

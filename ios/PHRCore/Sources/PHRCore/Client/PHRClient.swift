@@ -196,7 +196,9 @@ public final class PHRClient: Sendable {
     // MARK: consent (default deny; every decision is kept)
 
     /// Use the operator profile the municipality or provider publishes (JSON text, validated by the core).
-    public func setOperatorProfile(json: String) async throws {
+    /// Kept in the store for later sessions; returns the profile's version.
+    @discardableResult
+    public func setOperatorProfile(json: String) async throws -> Int64 {
         try await call { try $0.setOperatorProfileJson(json: json) }
     }
     /// The profile in use: recipients, purposes and notices for the consent screen.
@@ -220,12 +222,11 @@ public final class PHRClient: Sendable {
             try $0.withdraw(subject: subject, recipient: recipient, categories: categories, purposes: purposes)
         }
     }
-    /// Queue records for a recipient and purpose; only what consent permits now is queued. Returns how many.
-    public func queueForRelease(subject: String, recipient: String, purpose: String,
-                                recordIds: [String]) async throws -> UInt64 {
-        try await call {
-            try $0.queueForRelease(subject: subject, recipient: recipient, purpose: purpose, recordIds: recordIds)
-        }
+    /// The permits a newer profile version asks the resident to decide again, with what changed.
+    /// Nothing they cover leaves the device until then. (There is no "queue" call: a record
+    /// written goes to every recipient consent permits, by the core.)
+    public func reconsentNeeded(subject: String) async throws -> [Reconsent] {
+        try await call { try $0.reconsentNeeded(subject: subject) }
     }
     /// What waits to leave the device.
     public func pendingOutbox(subject: String) async throws -> [OutboxItem] {

@@ -23,6 +23,8 @@ public enum PHRClientError: Error, Equatable, Sendable {
     case offline
     /// The server refused the request as a whole (HTTP status).
     case serverRejected(status: UInt16)
+    /// The server answered what no honest FHIR server does (`what`); nothing it sent was used.
+    case serverMisbehaved(what: String)
     /// The server wants the user to sign in again.
     case authRequired
     /// The device cannot verify HTTPS servers (no trust store / TLS set-up): retrying does not help.
@@ -59,6 +61,7 @@ public enum PHRClientError: Error, Equatable, Sendable {
         case let .NotPermitted(action): self = .notPermitted(action: action)
         case .Offline: self = .offline
         case let .ServerRejected(status): self = .serverRejected(status: status)
+        case let .ServerMisbehaved(what): self = .serverMisbehaved(what: what)
         case .AuthRequired: self = .authRequired
         case .TlsUnavailable: self = .tlsUnavailable
         case .Busy: self = .busy

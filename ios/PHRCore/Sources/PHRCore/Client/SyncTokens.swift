@@ -6,20 +6,22 @@ import Foundation
 /// again: the sync then fails with `.authRequired` and nothing is lost. Tokens are secrets: the
 /// core never logs them, and neither should these closures.
 public struct SyncTokens: Sendable {
-    /// The bearer token for `recipient`'s server.
-    public let token: @Sendable (_ recipient: String) throws -> String?
+    /// The bearer token for `recipient`'s server at `origin` (`https://host[:port]`): the only
+    /// server the core will send it to.
+    public let token: @Sendable (_ recipient: String, _ origin: String) throws -> String?
     /// The server refused the token (401): a fresh one. Asked at most once per sync.
-    public let refresh: @Sendable (_ recipient: String) throws -> String?
+    public let refresh: @Sendable (_ recipient: String, _ origin: String) throws -> String?
 
-    public init(token: @escaping @Sendable (_ recipient: String) throws -> String?,
-                refresh: @escaping @Sendable (_ recipient: String) throws -> String? = { _ in nil }) {
+    public init(token: @escaping @Sendable (_ recipient: String, _ origin: String) throws -> String?,
+                refresh: @escaping @Sendable (_ recipient: String, _ origin: String) throws -> String? = { _, _ in nil }) {
         self.token = token
         self.refresh = refresh
     }
 
     /// An existing implementation of the generated `SyncTokenProvider`.
     public init(_ provider: SyncTokenProvider) {
-        self.init(token: { try provider.token(recipient: $0) }, refresh: { try provider.refresh(recipient: $0) })
+        self.init(token: { try provider.token(recipient: $0, origin: $1) },
+                  refresh: { try provider.refresh(recipient: $0, origin: $1) })
     }
 }
 
@@ -29,8 +31,12 @@ final class ClosureTokenProvider: SyncTokenProvider, @unchecked Sendable {
     private let tokens: SyncTokens
     init(_ tokens: SyncTokens) { self.tokens = tokens }
 
-    func token(recipient: String) throws -> String? { try Self.typed { try tokens.token(recipient) } }
-    func refresh(recipient: String) throws -> String? { try Self.typed { try tokens.refresh(recipient) } }
+    func token(recipient: String, origin: String) throws -> String? {
+        try Self.typed { try tokens.token(recipient, origin) }
+    }
+    func refresh(recipient: String, origin: String) throws -> String? {
+        try Self.typed { try tokens.refresh(recipient, origin) }
+    }
 
     private static func typed(_ body: () throws -> String?) throws -> String? {
         do { return try body() } catch let e as TokenError { throw e } catch {

@@ -74,8 +74,9 @@ class LoopbackFhir(private val accepted: String) : AutoCloseable {
 /** An app's token provider: a stale token first, a fresh one when the core asks to refresh. */
 class AppTokens(private val first: String?, private val refreshed: String?) : SyncTokenProvider {
     val refreshes = AtomicInteger()
-    override fun token(recipient: String): String? = first
-    override fun refresh(recipient: String): String? {
+    val origins = Collections.synchronizedList(mutableListOf<String>())
+    override fun token(recipient: String, origin: String): String? = first.also { origins.add(origin) }
+    override fun refresh(recipient: String, origin: String): String? {
         refreshes.incrementAndGet()
         return refreshed ?: throw TokenException.Unavailable("the user cancelled sign-in")
     }
@@ -154,8 +155,10 @@ class SharingTest {
         assertEquals(3, count(whole, "Observation"))
         assertEquals(1, count(whole, "Patient"))
 
-        // Nothing consented yet: the recipient's export carries the Patient only.
-        assertEquals(0, count(client.exportFhirJson(me, RECIPIENT, GUIDANCE), "Observation"))
+        // Nothing consented yet: the recipient's export carries nothing, not even the Patient.
+        val nothing = client.exportFhirJson(me, RECIPIENT, GUIDANCE)
+        assertEquals(0, count(nothing, "Observation"))
+        assertEquals(0, count(nothing, "Patient"))
         client.setConsent(me, permit(listOf(DataCategory.VITALS), listOf(GUIDANCE)))
         assertEquals(3, count(client.exportFhirJson(me, RECIPIENT, GUIDANCE), "Observation"))
 
@@ -204,25 +207,27 @@ class SharingTest {
         client.setConsent(me, permit(listOf(DataCategory.VITALS), listOf(GUIDANCE)))
         LoopbackFhir(accepted = "fresh").use { server ->
             val settings = SyncSettings(serverUrl = server.url, allowInsecureLoopback = true, maxAttempts = 2u)
-            client.queueForRelease(me, RECIPIENT, GUIDANCE, client.logPressures(me, 3))
+            client.logPressures(me, 3) // queued by standing consent as it is written
             val tokens = AppTokens(first = "stale", refreshed = "fresh")
             val phases = Collections.synchronizedSet(mutableSetOf<SyncPhase>())
             val first = client.sync(me, RECIPIENT, settings, tokens) { phase, _, _ -> phases.add(phase) }
             assertEquals(3uL, first.pushed)
             assertEquals(0uL, first.remaining)
             assertEquals(1, tokens.refreshes.get())
+            // The provider is told which server the token is for: the only one it will be sent to.
+            assertEquals(listOf(server.url.substringBefore("/fhir")), tokens.origins.distinct())
             assertEquals(listOf("Bearer stale", "Bearer fresh"), server.authorizations.take(2))
             assertTrue(phases.contains(SyncPhase.PUSH))
             assertEquals(3, server.entriesReceived.get())
             assertTrue(client.pendingOutbox(me).isEmpty())
 
             // No provider next time: the token the server accepted was kept (encrypted).
-            client.queueForRelease(me, RECIPIENT, GUIDANCE, client.logPressures(me, 1))
+            client.logPressures(me, 1) // queued by standing consent as it is written
             assertEquals(1uL, client.sync(me, RECIPIENT, settings).pushed)
 
             // Signed out: the kept token is gone, the provider cannot sign in, nothing is lost.
             assertTrue(client.forgetSyncToken(RECIPIENT))
-            client.queueForRelease(me, RECIPIENT, GUIDANCE, client.logPressures(me, 1))
+            client.logPressures(me, 1) // queued by standing consent as it is written
             val cancelled = AppTokens(first = null, refreshed = null)
             assertThrows<PhrClientException.AuthRequired> {
                 runBlocking { client.sync(me, RECIPIENT, settings, cancelled) }
@@ -236,7 +241,7 @@ class SharingTest {
     fun anUnreachableServerIsOfflineAndPlainHttpElsewhereIsRefused() = runBlocking<Unit> {
         val (client, me) = newStore()
         client.setConsent(me, permit(listOf(DataCategory.VITALS), listOf(GUIDANCE)))
-        client.queueForRelease(me, RECIPIENT, GUIDANCE, client.logPressures(me, 2))
+        client.logPressures(me, 2) // queued by standing consent as it is written
         val closed = SyncSettings(serverUrl = "http://127.0.0.1:9/fhir", allowInsecureLoopback = true, maxAttempts = 1u)
         assertThrows<PhrClientException.Offline> { runBlocking { client.sync(me, RECIPIENT, closed) } }
         val e = assertThrows<PhrClientException.InvalidInput> {

@@ -21,6 +21,7 @@ import jp.phr.core.model.Delegation
 import jp.phr.core.model.NewDelegation
 import jp.phr.core.model.OperatorProfile
 import jp.phr.core.model.OutboxItem
+import jp.phr.core.model.Reconsent
 import jp.phr.core.model.SyncPhase
 import jp.phr.core.FileImportSummary
 import jp.phr.core.trendDays
@@ -262,7 +263,8 @@ class PhrClient private constructor(
     // ---- consent (default deny; every decision is kept) ----
 
     /** Use the operator profile the municipality publishes (validated by the core). */
-    suspend fun setOperatorProfileJson(json: String) = call { setOperatorProfileJson(json) }
+    /** Install the profile (kept in the store for later sessions); returns its version. */
+    suspend fun setOperatorProfileJson(json: String): Long = call { setOperatorProfileJson(json) }
 
     suspend fun operatorProfile(): OperatorProfile = call { operatorProfile() }
 
@@ -289,13 +291,12 @@ class PhrClient private constructor(
         purposes: List<String>,
     ): ConsentDirective = call { withdraw(subject, recipient, categories, purposes) }
 
-    /** Queue records for a recipient and purpose; only what consent permits now is queued. */
-    suspend fun queueForRelease(
-        subject: String,
-        recipient: String,
-        purpose: String,
-        recordIds: List<String>,
-    ): Long = call { queueForRelease(subject, recipient, purpose, recordIds).toLong() }
+    /**
+     * The permits a newer profile version asks the resident to decide again, with what changed.
+     * Nothing they cover leaves the device until then. (There is no "queue" call: a record
+     * written goes to every recipient consent permits, by the core.)
+     */
+    suspend fun reconsentNeeded(subject: String): List<Reconsent> = call { reconsentNeeded(subject) }
 
     suspend fun pendingOutbox(subject: String): List<OutboxItem> = call { pendingOutbox(subject) }
 

@@ -38,6 +38,8 @@ sealed class PhrClientException(message: String, cause: Throwable? = null) : Exc
     class Offline(cause: Throwable? = null) : PhrClientException("offline", cause)
     /** The server refused the request as a whole (HTTP [status]). */
     class ServerRejected(val status: Int, cause: Throwable? = null) : PhrClientException("server refused (HTTP $status)", cause)
+    /** The server answered what no honest FHIR server does ([what]); nothing it sent was used. */
+    class ServerMisbehaved(val what: String, cause: Throwable? = null) : PhrClientException("the server misbehaved: $what", cause)
     /** The server wants the user to sign in again. */
     class AuthRequired(cause: Throwable? = null) : PhrClientException("sign-in required", cause)
     /** The device cannot verify HTTPS servers (no trust store / TLS set-up): retrying does not help. */
@@ -69,6 +71,7 @@ fun PhrException.toClientException(): PhrClientException = when (this) {
     is PhrException.NotPermitted -> PhrClientException.NotPermitted(action, this)
     is PhrException.Offline -> PhrClientException.Offline(this)
     is PhrException.ServerRejected -> PhrClientException.ServerRejected(status.toInt(), this)
+    is PhrException.ServerMisbehaved -> PhrClientException.ServerMisbehaved(what, this)
     is PhrException.AuthRequired -> PhrClientException.AuthRequired(this)
     is PhrException.TlsUnavailable -> PhrClientException.TlsUnavailable(this)
     is PhrException.Busy -> PhrClientException.Busy(this)
