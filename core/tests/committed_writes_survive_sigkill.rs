@@ -20,7 +20,7 @@ const RUNS: usize = 20;
 
 /// Child mode: unlock, then commit rows one by one, reporting each id after its commit.
 #[test]
-#[ignore = "a child process of committed_writes_survive_sigkill_at_random_moments"]
+#[ignore = "child process only: committed_writes_survive_sigkill_at_random_moments (a plain test, so every cargo test and CI via scripts/test.sh) runs it with --ignored and kills it; alone it fails"]
 fn child_streams_committed_writes() {
     let dir = common::child_env("PHR_CRASH_WRITER_DIR");
     let start: i64 = common::child_env("PHR_CRASH_START").parse().unwrap();

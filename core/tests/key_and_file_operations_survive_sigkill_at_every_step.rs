@@ -24,7 +24,7 @@ const ROWS: i64 = 40;
 
 /// Child mode: run the operation named by PHR_OP on PHR_OP_DIR (and die at PHR_CRASH_AT).
 #[test]
-#[ignore = "a child process of every_key_and_file_operation_survives_sigkill_at_every_step"]
+#[ignore = "child process only: every_key_and_file_operation_survives_sigkill_at_every_step (a plain test, so every cargo test and CI via scripts/test.sh) runs it with --ignored and kills it; alone it fails"]
 fn child_runs_one_operation() {
     let op = child_env("PHR_OP");
     let dir = std::path::PathBuf::from(child_env("PHR_OP_DIR"));

@@ -23,7 +23,7 @@ fn body(id: i64) -> String {
 
 /// Child mode: unlock, then rotate the data key over and over.
 #[test]
-#[ignore = "a child process of key_rotation_survives_sigkill_at_random_moments"]
+#[ignore = "child process only: key_rotation_survives_sigkill_at_random_moments (a plain test, so every cargo test and CI via scripts/test.sh) runs it with --ignored and kills it; alone it fails"]
 fn child_loops_key_rotation() {
     let dir = common::child_env("PHR_CRASH_ROTATE_DIR");
     let store = Store::unlock(&dir, Unlock::Passphrase(PASS)).unwrap();
