@@ -105,7 +105,8 @@ impl Session {
             .store()
             .read(|c| persons::by_nickname(c, nickname))?
             .ok_or_else(|| Error::not_found("person with this nickname"))?;
-        if person.is_owner || !self.store().credential_kinds(&person.id)?.is_empty() {
+        // A person with a seat in the keyring already is refused by `add_member` itself.
+        if person.is_owner {
             return Err(Error::AlreadyExists {
                 what: "credential for this person".into(),
             });
