@@ -2,7 +2,7 @@
 //! imports (FHIR R4 JSON, the MHLW health-checkup XML) across the FFI.
 
 use crate::error::{PhrError, Result};
-use crate::progress::{ProgressListener, report};
+use crate::progress::{ProgressListener, teller};
 use crate::session::PhrSession;
 use phr_core::FhirJson;
 use phr_core::records::{Provenance, Record};
@@ -140,11 +140,7 @@ impl PhrSession {
         source: Option<String>,
         listener: Option<Arc<dyn ProgressListener>>,
     ) -> Result<ImportSummary> {
-        let tell = |done: usize, total: usize| {
-            if let Some(l) = &listener {
-                report(l.as_ref(), done as u64, total as u64);
-            }
-        };
+        let tell = teller(&listener);
         Ok(self
             .session()
             .import_fhir_with_progress(&subject, &json, provenance, source.as_deref(), &tell)?
@@ -161,11 +157,7 @@ impl PhrSession {
         source: Option<String>,
         listener: Option<Arc<dyn ProgressListener>>,
     ) -> Result<FileImportSummary> {
-        let tell = |done: usize, total: usize| {
-            if let Some(l) = &listener {
-                report(l.as_ref(), done as u64, total as u64);
-            }
-        };
+        let tell = teller(&listener);
         let done =
             self.session()
                 .import_file(&subject, &bytes, provenance, source.as_deref(), &tell)?;

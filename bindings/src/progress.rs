@@ -28,3 +28,14 @@ pub trait ProgressListener: Send + Sync {
 pub(crate) fn report(listener: &dyn ProgressListener, done: u64, total: u64) {
     let _ignored = listener.on_progress(done, total);
 }
+
+/// The core's progress callback for an optional listener (nothing to tell when `None`).
+pub(crate) fn teller(
+    listener: &Option<std::sync::Arc<dyn ProgressListener>>,
+) -> impl Fn(usize, usize) + Sync + '_ {
+    move |done, total| {
+        if let Some(l) = listener {
+            report(l.as_ref(), done as u64, total as u64);
+        }
+    }
+}

@@ -77,14 +77,7 @@ impl Session {
                 }
                 persons::insert(w.tx, &id, &person, false, &now)?;
                 persons::set_member(w.tx, &id, true)?;
-                w.audit(NewAuditEntry {
-                    actor: &owner_id,
-                    subject: &id,
-                    action: AuditAction::MemberAdded,
-                    record_ids: &[],
-                    delegation: None,
-                })?;
-                Ok(())
+                member_added(w, &owner_id, &id)
             })?;
         self.person(&id)
     }
@@ -114,14 +107,7 @@ impl Session {
         self.store()
             .add_member(&person.id, nickname, credential, kdf, |w| {
                 persons::set_member(w.tx, &person.id, true)?;
-                w.audit(NewAuditEntry {
-                    actor: &owner_id,
-                    subject: &person.id,
-                    action: AuditAction::MemberAdded,
-                    record_ids: &[],
-                    delegation: None,
-                })?;
-                Ok(())
+                member_added(w, &owner_id, &person.id)
             })?;
         self.person(&person.id)
     }
@@ -194,4 +180,16 @@ impl Session {
         let access = self.authorize(subject, Action::View)?;
         self.person(access.subject())
     }
+}
+
+/// The audit entry of a person given a seat of their own, by the owner.
+fn member_added(w: &crate::store::WriteCtx<'_>, owner: &str, member: &str) -> Result<()> {
+    w.audit(NewAuditEntry {
+        actor: owner,
+        subject: member,
+        action: AuditAction::MemberAdded,
+        record_ids: &[],
+        delegation: None,
+    })?;
+    Ok(())
 }
