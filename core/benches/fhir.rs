@@ -88,6 +88,8 @@ fn in_memory(person_id: &str) -> Vec<Record> {
                 glucose_timing: input.glucose_timing,
                 effective: input.effective,
                 derived_from: None,
+                entered_value: None,
+                entered_unit: None,
             };
             Record {
                 meta: RecordMeta {
@@ -95,6 +97,8 @@ fn in_memory(person_id: &str) -> Vec<Record> {
                     subject_id: person_id.into(),
                     kind: RecordKind::Observation,
                     effective: input.effective,
+                    effective_precision: Default::default(),
+                    effective_text: None,
                     version: 1,
                     created: input.effective,
                     updated: input.effective,

@@ -141,7 +141,8 @@ fn operations_on_a_full_disk_succeed_whole_or_change_nothing() {
             let result: phr_core::Result<()> = match op {
                 "write" => Store::unlock(&store_dir, Unlock::Passphrase(PASS)).and_then(|s| {
                     s.raw_write("tester", |w| {
-                        w.tx().execute("INSERT INTO t VALUES (1000, ?1)", ["y".repeat(50_000)])?;
+                        w.tx()
+                            .execute("INSERT INTO t VALUES (1000, ?1)", ["y".repeat(50_000)])?;
                         common::record_written(w, 1000)
                     })
                 }),

@@ -67,7 +67,8 @@ fn key_rotation_survives_sigkill_at_random_moments() {
     let store = Store::create(dir.path(), PASS, kdf()).unwrap();
     store
         .raw_write("tester", |w| {
-            w.tx().execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")?;
+            w.tx()
+                .execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")?;
             for id in 0..ROWS {
                 w.tx().execute(
                     "INSERT INTO t VALUES (?1, ?2)",

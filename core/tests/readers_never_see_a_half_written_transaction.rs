@@ -27,7 +27,8 @@ fn readers_never_see_a_half_written_transaction() {
                  CREATE TABLE right_side (id INTEGER PRIMARY KEY);",
             )?;
             for id in 0..ACCOUNTS {
-                w.tx().execute("INSERT INTO acct VALUES (?1, ?2)", [id, START])?;
+                w.tx()
+                    .execute("INSERT INTO acct VALUES (?1, ?2)", [id, START])?;
             }
             Ok(())
         })
@@ -75,9 +76,14 @@ fn readers_never_see_a_half_written_transaction() {
                             "UPDATE acct SET bal = bal - ?1 WHERE id = ?2",
                             [amount, from],
                         )?;
-                        w.tx().execute("INSERT INTO left_side (id) VALUES (?1)", [i])?;
-                        w.tx().execute("UPDATE acct SET bal = bal + ?1 WHERE id = ?2", [amount, to])?;
-                        w.tx().execute("INSERT INTO right_side (id) VALUES (?1)", [i])?;
+                        w.tx()
+                            .execute("INSERT INTO left_side (id) VALUES (?1)", [i])?;
+                        w.tx().execute(
+                            "UPDATE acct SET bal = bal + ?1 WHERE id = ?2",
+                            [amount, to],
+                        )?;
+                        w.tx()
+                            .execute("INSERT INTO right_side (id) VALUES (?1)", [i])?;
                         record_written(w, i)
                     })
                     .unwrap();

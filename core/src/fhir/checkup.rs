@@ -109,7 +109,10 @@ fn result_line(ctx: &Ctx<'_>, m: &RecordMeta, c: &Checkup, r: &CheckupResult, id
         concept_of(codings(r, loinc), Some(r.name.as_str())),
     );
     o.insert("subject".into(), reference(&ctx.patient));
-    o.insert("effectiveDateTime".into(), Value::from(date(c.date)));
+    o.insert(
+        "effectiveDateTime".into(),
+        Value::from(m.effective_text.clone().unwrap_or_else(|| date(c.date))),
+    );
     let unit = r.unit.as_deref();
     let mut text_used = false;
     if let Some(v) = r.value_num {
@@ -207,7 +210,7 @@ pub(crate) fn checkup(ctx: &Ctx<'_>, m: &RecordMeta, c: &Checkup, id: String) ->
         "status" => "final",
         "code" => report_code(&c.program),
         "subject" => reference(&ctx.patient),
-        "effectiveDateTime" => date(c.date),
+        "effectiveDateTime" => m.effective_text.clone().unwrap_or_else(|| date(c.date)),
         "performer" => Value::Array(vec![performer]),
     };
     if !out.is_empty() {

@@ -52,6 +52,8 @@ fn record(id: &str, at: Stamp, provenance: Provenance, body: RecordBody) -> Reco
             subject_id: PERSON_ID.into(),
             kind: body.kind(),
             effective: at,
+            effective_precision: Default::default(),
+            effective_text: None,
             version: 1,
             created: at,
             updated: at,
@@ -79,6 +81,8 @@ fn obs(id: &str, ty: ObservationType, value: f64, at: &str) -> Record {
             glucose_timing: None,
             effective: at,
             derived_from: None,
+            entered_value: None,
+            entered_unit: None,
         }),
     )
 }

@@ -13,6 +13,7 @@ pub mod codes;
 mod condition;
 mod context;
 mod datatypes;
+pub mod date;
 mod entry;
 mod immunization;
 pub mod import;

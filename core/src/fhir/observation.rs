@@ -180,7 +180,8 @@ pub(crate) fn observation_resource<'a>(
         }
         (Some(comps), None)
     } else {
-        (None, Some(Quantity::of(o.value, &o.unit)))
+        // With the precision it was entered with (132 lb → 59.9 kg), not the conversion's digits.
+        (None, Some(Quantity::of(o.display_value(), &o.unit)))
     };
     let derived_from = o
         .derived_from
@@ -203,7 +204,10 @@ pub(crate) fn observation_resource<'a>(
         },
         component,
         derived_from,
-        effective_date_time: date_time(o.effective),
+        effective_date_time: m
+            .effective_text
+            .clone()
+            .unwrap_or_else(|| date_time(o.effective)),
         id: id.to_owned(),
         identifier: [Identifier::uuid(id.to_owned())],
         meta: Meta {

@@ -6,10 +6,11 @@
 
 use super::bmi::{self, Heights};
 use super::imported::{self, KeptDocument};
+use super::record::natural_precision;
 use super::write::{self, Changed};
 use super::{
-    ObservationType, Provenance, Record, RecordBody, RecordMeta, RollupBatch, Stamp, derived_id,
-    repo,
+    AsGiven, ObservationType, Provenance, Record, RecordBody, RecordMeta, RollupBatch, Stamp,
+    derived_id, repo,
 };
 use crate::error::{Error, Result};
 use rusqlite::Connection;
@@ -71,6 +72,8 @@ pub(crate) struct Ready<'a> {
     pub last_updated: Option<String>,
     pub body: RecordBody,
     pub effective: Stamp,
+    /// The clinical time as given when it is not a full instant (`effective` is its earliest).
+    pub as_given: Option<AsGiven>,
     /// The record ids its identities name, best first.
     pub candidates: Vec<String>,
 }
@@ -129,6 +132,14 @@ fn unchanged(conn: &Connection, old: &Record, r: &Ready<'_>) -> Result<bool> {
         return Ok(true);
     }
     Ok(imported::original(conn, &old.meta.id)?.as_deref() == Some(r.original.as_ref()))
+}
+
+/// The stored record's time is known as the resource gives it.
+fn same_time(old: &RecordMeta, r: &Ready<'_>) -> bool {
+    match &r.as_given {
+        Some(g) => old.effective_text.as_deref() == Some(g.text.as_str()),
+        None => old.effective_text.is_none(),
+    }
 }
 
 /// The import's writing side, inside its one transaction: fed a chunk of resources at a time
@@ -353,7 +364,9 @@ impl<'a> Writer<'a> {
                 None,
                 Some("a record of another kind has this identity"),
             ),
-            Found::Existing(old) if old.body == r.body || unchanged(tx, &old, &r)? => {
+            Found::Existing(old)
+                if (old.body == r.body && same_time(&old.meta, &r)) || unchanged(tx, &old, &r)? =>
+            {
                 ImportReport::push(
                     &mut report.skipped,
                     r.named,
@@ -368,6 +381,9 @@ impl<'a> Writer<'a> {
                 self.heights.forget();
                 let touched = write::update(tx, &old, &r.body, r.effective, self.now)?;
                 imported::set_original(tx, &old.meta.id, Some(&r.original))?;
+                if let Some(g) = &r.as_given {
+                    repo::set_as_given(tx, &old.meta.id, g.precision, Some(&g.text))?;
+                }
                 ImportReport::push(&mut report.updated, r.named, Some(&old.meta.id), None);
                 self.changed.ids.extend(touched.ids);
                 self.changed.follow.extend(touched.follow);
@@ -380,6 +396,11 @@ impl<'a> Writer<'a> {
                     subject_id: self.subject.to_owned(),
                     kind: r.body.kind(),
                     effective: r.effective,
+                    effective_precision: r
+                        .as_given
+                        .as_ref()
+                        .map_or_else(|| natural_precision(&r.body), |g| g.precision),
+                    effective_text: r.as_given.as_ref().map(|g| g.text.clone()),
                     version: 1,
                     created: self.now,
                     updated: self.now,
@@ -416,7 +437,7 @@ impl<'a> Writer<'a> {
         let Some(height) = self.heights.for_weight(self.tx, &weight.subject_id, at)? else {
             return Ok(None);
         };
-        let r = bmi::bmi_record(&weight.subject_id, &weight.id, o, height, self.now);
+        let r = bmi::bmi_record(weight, o, height, self.now);
         self.insert
             .insert(&r.meta, &r.body, None, &mut self.rollups)?;
         Ok(Some(r.meta.id))

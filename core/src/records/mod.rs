@@ -37,7 +37,7 @@ pub use query::{Page, PageRequest, PageToken, RecordFilter};
 pub use record::{Record, RecordBody, RecordKind, RecordMeta, RecordVersion};
 pub(crate) use text::optional as optional_text;
 pub use text::parse_date;
-pub use time::{JST_OFFSET_SECONDS, Stamp};
+pub use time::{AsGiven, DatePrecision, JST_OFFSET_SECONDS, Stamp};
 
 pub(crate) use aggregate::{aggregate, parse_zone};
 pub(crate) use observation::normalise;

@@ -3,8 +3,8 @@
 //! with the passphrase alone. No lock-in.
 
 use super::connection::{apply_writer_pragmas, quiet, read_db_salt};
-use super::keyring::{KeySlot, Keyring};
 use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, validate_passphrase};
+use super::keyring::{KeySlot, Keyring};
 use super::schema::{APPLICATION_ID, SCHEMA_VERSION, migrate_to};
 use super::staging::{self, Staging, sync_dir};
 use super::vault::{Store, lock, store_entry};

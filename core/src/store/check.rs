@@ -2,8 +2,8 @@
 //! (`phr check`, [`Store::check_integrity`]) with progress.
 
 use super::connection::{KeyCheck, open_keyed, read_db_salt};
-use super::keyring::Keyring;
 use super::files::{StoreFiles, Unlock};
+use super::keyring::Keyring;
 use super::vault::{Store, lock};
 use crate::error::{Error, Result};
 use rusqlite::Connection;

@@ -18,8 +18,8 @@ mod vault;
 mod wal_counts;
 
 pub use check::IntegrityReport;
-pub use keyring::KEYRING_FORMAT;
 pub use files::{StoreFiles, Unlock};
+pub use keyring::KEYRING_FORMAT;
 pub use platform::{InMemoryKeyStore, PlatformKeyError, PlatformKeyStore};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use vault::Store;

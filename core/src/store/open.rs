@@ -1,10 +1,10 @@
 //! Creating a store and unlocking an existing one.
 
 use super::connection::{KeyCheck, apply_writer_pragmas, open_keyed, read_db_salt};
+use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, Unlock, validate_passphrase};
 use super::keyring::{KeySlot, Keyring};
 use super::schema::{SCHEMA_VERSION, check_compatible, migrate_to};
 use super::staging::{self, Staging};
-use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, Unlock, validate_passphrase};
 use super::vault::Store;
 use crate::audit::{self, AuditAction, AuditKeys, NewAuditEntry};
 use crate::clock::Clock;
@@ -311,4 +311,3 @@ fn apply_key_check_only(conn: &Connection) -> Result<()> {
     }
     Ok(())
 }
-

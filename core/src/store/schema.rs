@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_sync.sql"),
     include_str!("migrations/0007_fhir_documents.sql"),
     include_str!("migrations/0008_sync_cursors_and_tokens.sql"),
+    include_str!("migrations/0009_partial_dates_and_entered_values.sql"),
 ];
 
 /// The version this build writes.

@@ -6,8 +6,8 @@
 //! not yet its keyring.
 
 use super::connection::read_db_salt;
-use super::keyring::Keyring;
 use super::files::StoreFiles;
+use super::keyring::Keyring;
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 

@@ -1,9 +1,9 @@
 //! An unlocked store: one writer connection, a pool of readers, the data key in wiped memory.
 
 use super::checkpoint::Checkpointer;
-use super::keyring::{KeySlot, Keyring, PendingChange, Wrap};
 use super::connection::open_reader;
 use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, validate_passphrase};
+use super::keyring::{KeySlot, Keyring, PendingChange, Wrap};
 use super::platform::PlatformKeyStore;
 use crate::audit::{self, AuditAction, AuditEntry, AuditKeys, AuditReport, NewAuditEntry};
 use crate::clock::Clock;

@@ -4,7 +4,7 @@
 //! their own.
 
 use super::json::{Concept, Obj, Path, ascii_code};
-use super::{Outcome, Raw, Refs, Resource, document, record};
+use super::{Outcome, Raw, Refs, Resource, document, record_given};
 use crate::error::Result;
 use crate::fhir::codes::system;
 use crate::records::ClinicalInput;
@@ -187,14 +187,14 @@ pub(crate) fn report(r: &Resource<'_>, entries: &[Raw<'_>], refs: &Refs) -> Resu
         ));
     };
     let o = Obj::new(r.value, r.path)?;
-    let date = match o.date("effectiveDateTime")? {
+    let date = match o.date_given("effectiveDateTime")? {
         Some(d) => Some(d),
         None => match o.child("effectivePeriod")? {
-            Some((p, pp)) => Obj::new(p, &pp)?.date("start")?,
-            None => o.date("issued")?,
+            Some((p, pp)) => Obj::new(p, &pp)?.date_given("start")?,
+            None => o.date_given("issued")?,
         },
     };
-    let Some(date) = date else {
+    let Some((date, as_given)) = date else {
         return Ok(document("a checkup without a date"));
     };
     let (mut institution, mut institution_code, mut performer_path) = (None, None, None);
@@ -245,12 +245,16 @@ pub(crate) fn report(r: &Resource<'_>, entries: &[Raw<'_>], refs: &Refs) -> Resu
         results.push(result_line(line)?);
     }
     let checkup = Checkup {
-        date,
+        date: date.first,
         program: program.to_owned(),
         institution,
         institution_code,
         judgement: o.str("conclusion")?.map(str::to_owned),
         results,
     };
-    Ok(record(ClinicalInput::Checkup(checkup), fields))
+    Ok(record_given(
+        ClinicalInput::Checkup(checkup),
+        fields,
+        as_given,
+    ))
 }

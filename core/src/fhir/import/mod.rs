@@ -15,13 +15,14 @@ mod clinical;
 pub(crate) mod json;
 mod observation;
 mod parallel;
+mod patient;
 mod prepare;
 
 use crate::error::{Error, Result};
-use crate::records::ClinicalInput;
-use chrono::NaiveDate;
+use crate::records::{AsGiven, ClinicalInput};
 use json::{Obj, Path};
 use parallel::{each_in_order, in_order};
+pub use patient::{PatientFacts, patient_of};
 pub(crate) use prepare::prepare;
 use serde::Deserialize;
 use serde_json::Value;
@@ -59,15 +60,16 @@ pub struct PlannedRecord {
     pub fields: Vec<(String, String)>,
     /// `meta.lastUpdated` as it came: an unchanged export of the stored version is identical.
     pub last_updated: Option<String>,
+    /// The clinical time as given, when it is not a full instant (`2015`): the input holds its
+    /// earliest instant.
+    pub as_given: Option<AsGiven>,
 }
 
 #[derive(Debug, Clone)]
 pub enum Outcome {
     Record(Box<PlannedRecord>),
     /// A Patient: imported records belong to the subject, so it must be the subject.
-    Patient {
-        birth_date: Option<NaiveDate>,
-    },
+    Patient(Box<PatientFacts>),
     /// Kept as it came, with the reason.
     Document {
         reason: String,
@@ -389,9 +391,7 @@ impl<'a> Resource<'a> {
             return Ok(skip("status is entered-in-error"));
         }
         Ok(match self.rtype {
-            "Patient" => Outcome::Patient {
-                birth_date: o.date("birthDate")?,
-            },
+            "Patient" => Outcome::Patient(Box::new(patient::read(&o)?)),
             "Observation" => observation::observation(&o)?,
             "DiagnosticReport" => checkup::report(self, entries, refs)?,
             "Immunization" => clinical::immunization(&o)?,
@@ -432,11 +432,21 @@ pub(crate) fn document(reason: &str) -> Outcome {
 }
 
 pub(crate) fn record(input: ClinicalInput, fields: Vec<(String, String)>) -> Outcome {
+    record_given(input, fields, None)
+}
+
+/// [`record`] whose clinical time was given as `as_given`.
+pub(crate) fn record_given(
+    input: ClinicalInput,
+    fields: Vec<(String, String)>,
+    as_given: Option<AsGiven>,
+) -> Outcome {
     Outcome::Record(Box::new(PlannedRecord {
         input,
         identity: vec![],
         fields,
         last_updated: None,
+        as_given,
     }))
 }
 

@@ -47,12 +47,15 @@ pub(crate) fn prepare<'a>(
     } = item;
     let r = match outcome {
         Outcome::Record(r) => r,
-        Outcome::Patient { birth_date } => {
-            return match birth_date {
-                Some(d) if d != person.details.birth_date => Prepared::Failed(Error::invalid(
-                    format!("{path}.birthDate"),
-                    "this Patient is not the person the import is for",
-                )),
+        Outcome::Patient(facts) => {
+            // A partial birth date (`1960`) is checked as far as it goes.
+            return match facts.birth_date {
+                Some(d) if !d.contains(person.details.birth_date) => {
+                    Prepared::Failed(Error::invalid(
+                        format!("{path}.birthDate"),
+                        "this Patient is not the person the import is for",
+                    ))
+                }
                 _ => Prepared::Skipped((path, resource_type), "the Patient is this person".into()),
             };
         }
@@ -74,6 +77,7 @@ pub(crate) fn prepare<'a>(
         identity,
         fields,
         last_updated,
+        as_given,
     } = *r;
     match check.prepare(input) {
         Ok((body, effective)) => Prepared::Record(Ready {
@@ -83,6 +87,7 @@ pub(crate) fn prepare<'a>(
             last_updated,
             body,
             effective,
+            as_given,
         }),
         Err(Error::InvalidInput { field, reason }) => {
             let why = format!("{}: {reason}", field_path(&fields, &path, &field));

@@ -15,13 +15,13 @@ mod faults;
 mod search;
 mod server;
 
-pub use faults::{Fault, On};
 pub use data::BASE;
+pub use faults::{Fault, On};
 
 use super::transport::{Method, Request, Response, Transport, Unreachable};
+use data::{Answer, Data};
 use faults::RandomFaults;
 use serde_json::{Value, json};
-use data::{Answer, Data};
 use server::Interaction;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
