@@ -112,3 +112,42 @@ fn fhir_json_goes_to_the_fhir_importer() {
         .success()
         .stdout(predicate::str::contains("imported 0, updated 0, skipped 0"));
 }
+
+fn fhir_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../core/tests/fixtures/fhir")
+        .join(name)
+}
+
+#[test]
+fn a_bundle_into_a_new_store_makes_its_person_with_new_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    phr(&store).arg("init").assert().success();
+    // Without --new-person an empty store has no one to import for.
+    phr(&store)
+        .arg("import")
+        .arg(fhir_fixture("quirky-collection.json"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no persons yet"));
+    phr(&store)
+        .args(["import", "--new-person", "taro"])
+        .arg(fhir_fixture("quirky-collection.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("added taro (1960-04-12, owner)"))
+        .stdout(predicate::str::contains("imported 15"));
+    phr(&store)
+        .args(["list", "--kind", "condition"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("本態性高血圧症"));
+    // --for names an existing person: it cannot be combined with making one.
+    phr(&store)
+        .args(["--for", "taro", "import", "--new-person", "jiro"])
+        .arg(fhir_fixture("quirky-collection.json"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("leave out --for"));
+}

@@ -20,6 +20,11 @@ pub struct ImportArgs {
     /// Where the file came from.
     #[arg(long, value_enum, default_value = "imported_file")]
     provenance: ImportProvenance,
+    /// Create the person the file is about from its Patient (names, birth date, sex, insurance
+    /// numbers), known here as NICKNAME, and import the file into their record (FHIR only; on
+    /// a new store they become its owner). `--for` does not apply.
+    #[arg(long, value_name = "NICKNAME")]
+    new_person: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -86,18 +91,70 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> CliResult {
             }
             import_checkup(ctx, &bytes, args.provenance.into())
         }
-        FileFormat::FhirJson => fhir(ctx, &args.file, &bytes, args.provenance.into()),
+        FileFormat::FhirJson => match &args.new_person {
+            Some(nick) => new_person(ctx, &args.file, &bytes, nick, args.provenance.into()),
+            None => fhir(ctx, &args.file, &bytes, args.provenance.into()),
+        },
     }
 }
 
-fn fhir(ctx: &Ctx, file: &Path, bytes: &[u8], provenance: Provenance) -> CliResult {
-    let o = ctx.open()?;
+fn progress_bar() -> ProgressBar {
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_message("importing");
+    bar
+}
+
+/// `--new-person NICK`: the person is made from the file's Patient in the import's transaction.
+fn new_person(
+    ctx: &Ctx,
+    file: &Path,
+    bytes: &[u8],
+    nickname: &str,
+    provenance: Provenance,
+) -> CliResult {
+    if ctx.subject.is_some() {
+        return Err(CliError::Usage(
+            "--new-person makes the subject from the file: leave out --for".into(),
+        ));
+    }
+    let session = ctx.unlock()?;
+    // The owner adds persons; on a store with no person yet the new person becomes the owner.
+    let actor = match &ctx.actor {
+        Some(n) => Some(session.person_id_by_nickname(n)?),
+        None => session.owner()?.map(|p| p.id),
+    };
+    let bar = progress_bar();
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+    let done = session.import_fhir_new_person(
+        actor.as_deref(),
+        nickname,
+        bytes,
+        provenance,
+        name.as_deref(),
+        &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    );
+    bar.finish_and_clear();
+    let (person, report) = done?;
+    println!(
+        "added {} ({}{})",
+        person.details.nickname,
+        person.details.birth_date,
+        if person.is_owner { ", owner" } else { "" }
+    );
+    print_report(&report);
+    Ok(())
+}
+
+fn fhir(ctx: &Ctx, file: &Path, bytes: &[u8], provenance: Provenance) -> CliResult {
+    let o = ctx.open()?;
+    let bar = progress_bar();
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
     let report = o.session.import_fhir_with_progress(
         &o.actor,

@@ -5,6 +5,7 @@ use crate::access::{Action, authorize};
 use crate::audit::{AuditAction, NewAuditEntry};
 use crate::error::{Error, Result};
 use crate::records::{NewPerson, Person, persons};
+use crate::store::WriteCtx;
 
 impl Session {
     /// Add a person. The first person added is the device owner and needs no actor; after that
@@ -12,31 +13,44 @@ impl Session {
     pub fn add_person(&self, actor: Option<&str>, person: NewPerson) -> Result<Person> {
         let person = person.validate(self.today())?;
         let id = uuid::Uuid::new_v4().to_string();
-        let now = self.store.clock().now().to_rfc3339();
         self.store().write_as(actor.unwrap_or("device"), |w| {
-            let first = persons::count(w.tx)? == 0;
-            let actor_id = match (first, actor) {
-                (true, _) => id.clone(),
-                (false, Some(a)) => authorize(w.tx, a, a, Action::ManagePersons, 0)?
-                    .actor()
-                    .to_owned(),
-                (false, None) => {
-                    return Err(Error::NotPermitted {
-                        action: Action::ManagePersons.as_str().into(),
-                    });
-                }
-            };
-            persons::insert(w.tx, &id, &person, first, &now)?;
-            w.audit(NewAuditEntry {
-                actor: &actor_id,
-                subject: &id,
-                action: AuditAction::PersonAdded,
-                record_ids: &[],
-                delegation: None,
-            })?;
-            Ok(())
+            self.insert_person(w, actor, &id, &person).map(|_| ())
         })?;
         self.person(&id)
+    }
+
+    /// In `w`'s transaction: add the validated `person` as `id`, audited as `person_added`.
+    /// The first person is the device owner and needs no actor; after that the actor must be
+    /// allowed to manage persons. Returns the acting person's id.
+    pub(super) fn insert_person(
+        &self,
+        w: &WriteCtx<'_>,
+        actor: Option<&str>,
+        id: &str,
+        person: &NewPerson,
+    ) -> Result<String> {
+        let now = self.store.clock().now().to_rfc3339();
+        let first = persons::count(w.tx)? == 0;
+        let actor_id = match (first, actor) {
+            (true, _) => id.to_owned(),
+            (false, Some(a)) => authorize(w.tx, a, a, Action::ManagePersons, 0)?
+                .actor()
+                .to_owned(),
+            (false, None) => {
+                return Err(Error::NotPermitted {
+                    action: Action::ManagePersons.as_str().into(),
+                });
+            }
+        };
+        persons::insert(w.tx, id, person, first, &now)?;
+        w.audit(NewAuditEntry {
+            actor: &actor_id,
+            subject: id,
+            action: AuditAction::PersonAdded,
+            record_ids: &[],
+            delegation: None,
+        })?;
+        Ok(actor_id)
     }
 
     /// The persons this actor may see: the owner sees everyone on the device; anyone else sees

@@ -13,7 +13,6 @@ use crate::records::{DatePrecision, NewPerson, Sex};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use std::borrow::Cow;
 
 /// A Patient, read.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -171,11 +170,11 @@ pub fn patient_of(bytes: &[u8]) -> Result<Option<PatientFacts>> {
         else {
             continue;
         };
-        match t {
-            Cow::Borrowed("Patient") if found.is_none() => {
+        match t.as_ref() {
+            "Patient" if found.is_none() => {
                 found = Some(read(&Obj::new(&as_json(r, &p)?, &p)?)?);
             }
-            Cow::Borrowed("Coverage") => coverages.push((as_json(r, &p)?, p)),
+            "Coverage" => coverages.push((as_json(r, &p)?, p)),
             _ => {}
         }
     }
@@ -222,5 +221,20 @@ impl PatientFacts {
             insured_number: self.insured_number.clone(),
             municipality_code: None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_patient_of_a_bundle_is_found() {
+        let b = r#"{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Observation"}},{"fullUrl":"x","resource":{"resourceType":"Patient","birthDate":"1960-04-12","name":[{"family":"山田","given":["太郎"]}]}}]}"#;
+        let f = patient_of(b.as_bytes()).unwrap().unwrap();
+        assert_eq!(f.path, "entry[1].resource");
+        assert_eq!(f.family_name.as_deref(), Some("山田"));
+        let one = br#"{"resourceType":"Patient","gender":"female"}"#;
+        assert_eq!(patient_of(one).unwrap().unwrap().sex, Some(Sex::Female));
     }
 }
