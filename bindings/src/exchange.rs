@@ -150,7 +150,8 @@ impl PhrSession {
             .into())
     }
 
-    /// Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup.
+    /// Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup; the
+    /// same document imported again returns the checkup already held.
     pub fn import_checkup_xml(
         &self,
         actor: String,
@@ -160,7 +161,8 @@ impl PhrSession {
     ) -> Result<Record> {
         Ok(self
             .session()
-            .import_checkup_xml(&actor, &subject, &xml, provenance)?)
+            .import_checkup_xml(&actor, &subject, &xml, provenance)?
+            .record)
     }
 
     /// FHIR resources kept as documents for `subject` (types the record does not model), by

@@ -164,6 +164,18 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
             .map(|_| ()),
     );
     check(
+        "import_fhir_new_person",
+        s.import_fhir_new_person(
+            Some(o),
+            "eve",
+            br#"{"resourceType":"Patient","name":[{"family":"x","given":["y"]}],"birthDate":"1990-01-01"}"#,
+            Provenance::ImportedFile,
+            None,
+            &|_, _| {},
+        )
+        .map(|_| ()),
+    );
+    check(
         "add_record",
         s.add_record(o, t, note(), Provenance::SelfEntered, None)
             .map(|_| ()),

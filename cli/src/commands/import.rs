@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use phr_core::checkup_xml;
 use phr_core::file_format::{self, FileFormat};
-use phr_core::records::Provenance;
+use phr_core::records::{DocumentOutcome, Provenance};
 use phr_core::{ImportReport, ImportedResource};
 use std::path::{Path, PathBuf};
 
@@ -201,11 +201,22 @@ fn import_checkup(ctx: &Ctx, bytes: &[u8], provenance: Provenance) -> CliResult 
     // Parse before unlocking: a malformed file is refused without touching the store.
     let parsed = checkup_xml::parse(bytes)?;
     let o = ctx.open()?;
-    let record = o
+    let done = o
         .session
         .import_checkup_xml(&o.actor, &o.subject, bytes, provenance)?;
+    if done.outcome == DocumentOutcome::AlreadyHeld {
+        println!(
+            "already imported: checkup {} holds this document; nothing added",
+            done.record.meta.id
+        );
+        return Ok(());
+    }
     let h = &parsed.header;
-    println!("imported checkup {}", record.meta.id);
+    let verb = match done.outcome {
+        DocumentOutcome::Updated => "updated",
+        _ => "imported",
+    };
+    println!("{verb} checkup {}", done.record.meta.id);
     println!("  document date:    {}", h.document_date);
     println!("  checkup date:     {}", parsed.checkup.date);
     println!(

@@ -4,6 +4,7 @@
 mod aggregate;
 pub(crate) mod bmi;
 mod clinical;
+pub(crate) mod document;
 mod ids;
 pub(crate) mod import;
 pub(crate) mod imported;
@@ -26,6 +27,7 @@ pub use aggregate::{AggregateQuery, Bucket, DEFAULT_TIME_ZONE, DEFAULT_ZONE, Gra
 pub use clinical::{
     Allergy, Checkup, CheckupCodeSystem, CheckupResult, Condition, Immunization, Medication, Note,
 };
+pub use document::{CheckupImport, DocumentOutcome};
 pub use ids::{derived_id, uuid_from_digest};
 pub use import::{ImportReport, ImportedResource, MAX_KEPT_DOCUMENT_BYTES};
 pub use input::{ClinicalInput, Validation, date_stamp};
