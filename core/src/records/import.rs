@@ -114,14 +114,21 @@ fn find(
             None => {}
         }
     }
-    let id = free.unwrap_or_else(|| {
-        derived_id(&[
-            b"fhir-import-content",
-            subject.as_bytes(),
-            ready.original.as_bytes(),
-        ])
-    });
-    Ok(Found::New(id))
+    if let Some(id) = free {
+        return Ok(Found::New(id));
+    }
+    // No identity: the id derived from the content, which an earlier import of the same
+    // resource used (so the same file imported twice does not duplicate).
+    let id = derived_id(&[
+        b"fhir-import-content",
+        subject.as_bytes(),
+        ready.original.as_bytes(),
+    ]);
+    Ok(match repo::load(conn, &id)? {
+        Some(r) if r.meta.subject_id == subject && r.meta.deleted_utc.is_some() => Found::Tombstone,
+        Some(r) if r.meta.subject_id == subject => Found::Existing(Box::new(r)),
+        _ => Found::New(id),
+    })
 }
 
 /// The resource is the one stored: the same original JSON, or our own export of the stored
@@ -387,6 +394,18 @@ impl<'a> Writer<'a> {
                 ImportReport::push(&mut report.updated, r.named, Some(&old.meta.id), None);
                 self.changed.ids.extend(touched.ids);
                 self.changed.follow.extend(touched.follow);
+            }
+            Found::New(_)
+                if matches!(r.body, RecordBody::Checkup(_))
+                    && super::document::held(tx, self.subject, "", &r.body)?.is_some() =>
+            {
+                // The same checkup under another document id (a copy, a re-issue).
+                ImportReport::push(
+                    &mut report.skipped,
+                    r.named,
+                    None,
+                    Some("identical to a checkup already held"),
+                )
             }
             Found::New(id) => {
                 self.used.insert(id.clone());

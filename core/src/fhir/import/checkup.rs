@@ -19,7 +19,7 @@ pub(crate) struct Line {
 }
 
 /// The code of a line under the systems a checkup line may use.
-fn line_code(c: &Concept<'_>) -> Option<(CheckupCodeSystem, String)> {
+pub(crate) fn line_code(c: &Concept<'_>) -> Option<(CheckupCodeSystem, String)> {
     if let Some(code) = c.code_in(&[system::TOKUTEI_ITEM]) {
         return Some((CheckupCodeSystem::Tokutei, ascii_code(code)));
     }
@@ -124,7 +124,7 @@ fn quantity_value(o: &Obj<'_, '_>, k: &str) -> Result<(Option<f64>, Option<Strin
     }
 }
 
-fn result_line(line: &Line) -> Result<CheckupResult> {
+pub(crate) fn result_line(line: &Line) -> Result<CheckupResult> {
     let o = Obj::new(&line.value, &line.path)?;
     let concept =
         Concept::of(&o, "code")?.ok_or_else(|| line.path.key("code").err("is required"))?;

@@ -234,7 +234,8 @@ pub fn normalise_system(s: &str) -> &str {
     match s.trim_end_matches('/') {
         "http://medis.or.jp/CodeSystem/master-JLAC10-17digits"
         | "urn:oid:1.2.392.200119.4.504"
-        | "http://jpfhir.jp/fhir/core/CodeSystem/JP_JLAC10_CS" => system::JLAC10,
+        | "http://jpfhir.jp/fhir/core/CodeSystem/JP_JLAC10_CS"
+        | "http://jpfhir.jp/fhir/eCheckup/CodeSystem/jlac10" => system::JLAC10,
         "http://loinc.org" | "urn:oid:2.16.840.1.113883.6.1" => system::LOINC,
         "http://unitsofmeasure.org" | "urn:oid:2.16.840.1.113883.6.8" => system::UCUM,
         other => other,

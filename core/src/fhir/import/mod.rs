@@ -12,6 +12,7 @@
 
 mod checkup;
 mod clinical;
+mod document;
 pub(crate) mod json;
 mod observation;
 mod parallel;
@@ -348,7 +349,12 @@ impl<'a> Resource<'a> {
             out.push(Identity::Uuid(u));
         }
         let o = self.obj()?;
-        for (i, ip) in o.array("identifier")? {
+        // `identifier` is a list, except on Composition and Bundle (0..1).
+        let identifiers = match o.child("identifier") {
+            Ok(Some(one)) => vec![one],
+            _ => o.array("identifier")?,
+        };
+        for (i, ip) in identifiers {
             let i = Obj::new(i, &ip)?;
             let (system, value) = (i.str("system")?, i.str("value")?);
             if let Some(u) = value
@@ -371,10 +377,19 @@ impl<'a> Resource<'a> {
         Ok(out)
     }
 
+    /// The result lines of a checkup this resource is (a DiagnosticReport or a Composition).
+    fn lines(&self, entries: &[Raw<'_>], refs: &Refs) -> Result<Option<Vec<checkup::Line>>> {
+        match self.rtype {
+            "DiagnosticReport" => checkup::lines_of(self, entries, refs),
+            "Composition" => document::lines_of(self, entries, refs),
+            _ => Ok(None),
+        }
+    }
+
     /// A checkup's original: the report and its result lines, `[report, line, …]`.
     fn checkup_original(&self, entries: &[Raw<'_>], refs: &Refs) -> Result<String> {
         let mut all = format!("[{}", self.raw);
-        for line in checkup::lines_of(self, entries, refs)?.unwrap_or_default() {
+        for line in self.lines(entries, refs)?.unwrap_or_default() {
             if let Some(i) = line.entry {
                 all.push(',');
                 all.push_str(entries[i].raw.get());
@@ -394,6 +409,7 @@ impl<'a> Resource<'a> {
             "Patient" => Outcome::Patient(Box::new(patient::read(&o)?)),
             "Observation" => observation::observation(&o)?,
             "DiagnosticReport" => checkup::report(self, entries, refs)?,
+            "Composition" => document::composition(self, entries, refs)?,
             "Immunization" => clinical::immunization(&o)?,
             "MedicationStatement" | "MedicationRequest" => clinical::medication(&o, self.rtype)?,
             "Condition" => clinical::condition(&o)?,
@@ -622,8 +638,9 @@ fn plan_entries<'a, X: Send>(
             Read::Empty(item) => empty.push(item),
         }
     }
-    // Only a DiagnosticReport follows references (to its result lines).
-    let refs = if entries.iter().any(|e| e.rtype == "DiagnosticReport") {
+    // Only a DiagnosticReport or a Composition follows references (to its result lines).
+    let follows = |e: &Raw<'_>| matches!(e.rtype.as_str(), "DiagnosticReport" | "Composition");
+    let refs = if entries.iter().any(follows) {
         Refs::build(&entries)
     } else {
         Refs::default()
@@ -631,9 +648,12 @@ fn plan_entries<'a, X: Send>(
     // Checkups first: their result lines are consumed, not imported on their own.
     let mut consumed: HashMap<usize, String> = HashMap::new();
     for e in &entries {
-        if e.rtype == "DiagnosticReport" {
+        if follows(e) {
             let value = e.parse()?;
-            for line in checkup::lines_of(&e.resource(&value), &entries, &refs)?.unwrap_or_default()
+            for line in e
+                .resource(&value)
+                .lines(&entries, &refs)?
+                .unwrap_or_default()
             {
                 if let Some(i) = line.entry {
                     consumed
