@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 
 /// Bumped whenever the mapping changes what it writes, so a Bundle id never names two contents.
-pub const MAPPING_VERSION: &str = "phr-fhir-export/1";
+pub const MAPPING_VERSION: &str = "phr-fhir-export/2";
 
 fn map_record<'a>(
     ctx: &'a Ctx<'_>,

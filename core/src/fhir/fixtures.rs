@@ -154,6 +154,7 @@ fn line(code: &str, name: &str) -> CheckupResult {
         name: name.into(),
         value_num: None,
         value_code: None,
+        value_system: None,
         value_text: None,
         unit: None,
         ref_low: None,
@@ -184,6 +185,7 @@ pub fn checkup() -> Record {
         },
         CheckupResult {
             value_code: Some("1".into()),
+            value_system: None,
             value_text: Some("基準該当".into()),
             ..line("9N501000000000011", "メタボリックシンドローム判定")
         },

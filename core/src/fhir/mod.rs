@@ -23,7 +23,9 @@ mod observation;
 mod original;
 mod patient;
 mod provenance;
+mod specimen;
 mod typed;
+pub mod ucum;
 
 #[cfg(test)]
 pub(crate) mod fixtures;

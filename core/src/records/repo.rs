@@ -187,8 +187,8 @@ fn insert_body(
             .execute(params![id, date_str(c.date), c.program, c.institution, c.institution_code, c.judgement])?;
             let mut stmt = conn.prepare_cached(
                 "INSERT INTO checkup_result (record_id, position, code_system, code, name, value_num, value_code,
-                    value_text, unit, ref_low, ref_high, flag)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    value_text, unit, ref_low, ref_high, flag, value_system)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?;
             for (i, r) in c.results.iter().enumerate() {
                 stmt.execute(params![
@@ -203,7 +203,8 @@ fn insert_body(
                     r.unit,
                     r.ref_low,
                     r.ref_high,
-                    r.flag
+                    r.flag,
+                    r.value_system
                 ])?;
             }
         }
@@ -574,7 +575,8 @@ fn load_body(conn: &Connection, meta: &RecordMeta) -> Result<RecordBody> {
                     })
                 })?;
             let mut stmt = conn.prepare_cached(
-                "SELECT code_system, code, name, value_num, value_code, value_text, unit, ref_low, ref_high, flag
+                "SELECT code_system, code, name, value_num, value_code, value_text, unit, ref_low, ref_high, flag,
+                    value_system
                  FROM checkup_result WHERE record_id = ?1 ORDER BY position",
             )?;
             let rows = stmt.query_map([id], |r| {
@@ -591,6 +593,7 @@ fn load_body(conn: &Connection, meta: &RecordMeta) -> Result<RecordBody> {
                         ref_low: r.get(7)?,
                         ref_high: r.get(8)?,
                         flag: r.get(9)?,
+                        value_system: r.get(10)?,
                     },
                 ))
             })?;

@@ -143,10 +143,16 @@ pub(crate) fn result_line(line: &Line) -> Result<CheckupResult> {
         .to_owned();
     let (value_num, unit) = quantity_value(&o, "valueQuantity")?;
     let value_num = value_num.or(o.num("valueInteger")?);
-    let (mut value_code, mut value_text) = (None, None);
+    let (mut value_code, mut value_system, mut value_text) = (None, None, None);
     if let Some(c) = Concept::of(&o, "valueCodeableConcept")? {
-        value_code = c.codings.iter().find_map(|(_, c, _)| c.map(ascii_code));
-        value_text = c.text.map(str::to_owned);
+        if let Some((system, code, display)) = c.codings.iter().find(|(_, c, _)| c.is_some()) {
+            value_code = code.map(ascii_code);
+            value_system = system.map(str::to_owned);
+            // What the answer says: the text, else the code's display.
+            value_text = c.text.or(*display).map(str::to_owned);
+        } else {
+            value_text = c.text.map(str::to_owned);
+        }
     }
     if let Some(s) = o.str("valueString")? {
         value_text = Some(s.to_owned());
@@ -171,6 +177,7 @@ pub(crate) fn result_line(line: &Line) -> Result<CheckupResult> {
         name,
         value_num,
         value_code,
+        value_system,
         value_text,
         unit,
         ref_low,

@@ -17,3 +17,7 @@ WHERE kind IN ('checkup', 'immunization', 'medication')
 -- kept so that what is shown and exported has the precision that was entered.
 ALTER TABLE observation ADD COLUMN entered_value REAL;
 ALTER TABLE observation ADD COLUMN entered_unit TEXT;
+
+-- A coded checkup answer keeps its result-code system (メタボ判定 1.2.392.200119.6.1008, a
+-- municipal screening's result codes), so it is exported with it.
+ALTER TABLE checkup_result ADD COLUMN value_system TEXT;
