@@ -151,3 +151,45 @@ fn a_bundle_into_a_new_store_makes_its_person_with_new_person() {
         .failure()
         .stderr(predicate::str::contains("leave out --for"));
 }
+
+#[test]
+fn export_streams_the_whole_record_and_writes_an_echeckup_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    phr(&store).arg("init").assert().success();
+    phr(&store)
+        .args(["import", "--new-person", "taro"])
+        .arg(fhir_fixture("echeckup-document.json"))
+        .assert()
+        .success();
+    let whole = dir.path().join("whole.json");
+    phr(&store)
+        .args(["export", "--format", "fhir", "--out"])
+        .arg(&whole)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("FHIR resources"));
+    let b: serde_json::Value = serde_json::from_slice(&std::fs::read(&whole).unwrap()).unwrap();
+    assert!(
+        b["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["resource"]["resourceType"] == "Coverage")
+    );
+    let doc = dir.path().join("echeckup.json");
+    phr(&store)
+        .args(["export", "--format", "echeckup", "--out"])
+        .arg(&doc)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("checkup document"));
+    let d: serde_json::Value = serde_json::from_slice(&std::fs::read(&doc).unwrap()).unwrap();
+    assert_eq!(d["type"], "document");
+    // The file is never overwritten.
+    phr(&store)
+        .args(["export", "--format", "echeckup", "--out"])
+        .arg(&doc)
+        .assert()
+        .failure();
+}

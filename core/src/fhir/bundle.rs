@@ -11,9 +11,10 @@ use super::context::{Ctx, Mapped};
 use super::datatypes::{date_time, resource_id};
 use super::entry::{Bundle, Entry, Resource};
 use super::provenance::{Source, provenance_resource};
+use super::references::{Renames, type_and_id};
 use super::typed::Identifier;
 use super::{allergy, checkup, condition, immunization, medication, note, observation};
-use crate::records::{Person, Record, RecordBody, Stamp};
+use crate::records::{Person, Record, RecordBody, Stamp, StoredDocument};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
@@ -79,10 +80,14 @@ pub fn bundle_with_originals(
     originals: &HashMap<String, String>,
     at: Stamp,
 ) -> Value {
-    let ctx = context(person, records, at);
+    let held = Held {
+        originals,
+        ..Held::default()
+    };
+    let ctx = context(person, records, &held, at);
     // Each entry becomes a `Value` as soon as it is mapped (its structs freed at once, not kept
     // beside the tree), and the tree is assembled by moving the entries in.
-    let b = build(&ctx, person, records, originals, at, Entry::into_value);
+    let b = build(&ctx, person, records, &held, at, Entry::into_value);
     let mut m = serde_json::Map::new();
     m.insert("entry".into(), Value::Array(b.entry));
     m.insert("id".into(), Value::from(b.id));
@@ -123,8 +128,46 @@ pub fn write_bundle<W: io::Write>(
     originals: &HashMap<String, String>,
     at: Stamp,
 ) -> io::Result<usize> {
-    let ctx = context(person, records, at);
-    let bundle = build(&ctx, person, records, originals, at, |e| e);
+    let held = Held {
+        originals,
+        ..Held::default()
+    };
+    write_whole_record(w, person, records, &held, at)
+}
+
+/// What imports left beside the records, for the whole-record export: the original JSON of
+/// imported records (by record id), the `fullUrl` each came under, and the documents kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Held<'a> {
+    pub originals: &'a HashMap<String, String>,
+    pub full_urls: &'a HashMap<String, String>,
+    pub documents: &'a [StoredDocument],
+}
+
+static NONE: std::sync::LazyLock<HashMap<String, String>> = std::sync::LazyLock::new(HashMap::new);
+
+impl Default for Held<'_> {
+    fn default() -> Self {
+        Held {
+            originals: &NONE,
+            full_urls: &NONE,
+            documents: &[],
+        }
+    }
+}
+
+/// The whole record as the person's own copy: [`write_bundle`] plus every document kept from
+/// an import (after the records, before the Provenance), with every reference of an exported
+/// original resolving inside the Bundle (`fhir/references.rs`). Returns the entry count.
+pub fn write_whole_record<W: io::Write>(
+    w: W,
+    person: &Person,
+    records: &[Record],
+    held: &Held<'_>,
+    at: Stamp,
+) -> io::Result<usize> {
+    let ctx = context(person, records, held, at);
+    let bundle = build(&ctx, person, records, held, at, |e| e);
     let entries = bundle.entry.len();
     serde_json::to_writer(w, &bundle).map_err(io::Error::from)?;
     Ok(entries)
@@ -135,16 +178,57 @@ fn is_exported(person: &Person, r: &Record) -> bool {
     r.meta.deleted_utc.is_none() && r.meta.subject_id == person.id
 }
 
-fn context<'a>(person: &Person, records: &'a [Record], at: Stamp) -> Ctx<'a> {
+fn context<'a>(person: &Person, records: &'a [Record], held: &Held<'_>, at: Stamp) -> Ctx<'a> {
+    let patient = resource_id(&person.id);
+    let exported: HashSet<&str> = records
+        .iter()
+        .filter(|r| is_exported(person, r))
+        .map(|r| r.meta.id.as_str())
+        .collect();
+    // How the originals' references find their resources: by the fullUrl each came under and
+    // by `Type/id`, for the records exported from an original and for every kept document.
+    let renames = (!held.originals.is_empty() || !held.documents.is_empty()).then(|| {
+        let mut renames = Renames::new(&patient);
+        for (id, json) in held.originals {
+            if !exported.contains(id.as_str()) {
+                continue;
+            }
+            let new = resource_id(id);
+            if let Some(url) = held.full_urls.get(id) {
+                renames.add(url, &new);
+            }
+            if let Some(name) = type_and_id(json) {
+                renames.add(&name, &new);
+            }
+        }
+        for d in held.documents {
+            let new = document_id(d);
+            if let Some(url) = &d.full_url {
+                renames.add(url, &new);
+            }
+            if let Some(name) = type_and_id(&d.json) {
+                renames.add(&name, &new);
+            }
+        }
+        renames
+    });
     Ctx {
-        patient: resource_id(&person.id),
-        exported: records
-            .iter()
-            .filter(|r| is_exported(person, r))
-            .map(|r| r.meta.id.as_str())
-            .collect(),
+        patient,
+        exported,
         today: at.to_fixed().date_naive(),
+        renames,
     }
+}
+
+/// A kept document's id in the export: the UUID of the `fullUrl` it came under (so a round
+/// trip keeps it), else its stored id.
+fn document_id(d: &StoredDocument) -> String {
+    d.full_url
+        .as_deref()
+        .and_then(|u| u.strip_prefix("urn:uuid:"))
+        .and_then(|u| uuid::Uuid::try_parse(u).ok())
+        .map(|u| u.hyphenated().to_string())
+        .unwrap_or_else(|| resource_id(&d.id))
 }
 
 /// The Bundle, each entry mapped and handed to `each` (which keeps it, or turns it into a
@@ -153,10 +237,11 @@ fn build<'a, T>(
     ctx: &'a Ctx<'a>,
     person: &Person,
     records: &'a [Record],
-    originals: &HashMap<String, String>,
+    held: &Held<'_>,
     at: Stamp,
     mut each: impl FnMut(Entry<'a>) -> T,
 ) -> Bundle<T> {
+    let originals = held.originals;
     let patient = ctx.patient.clone();
     let live = records.iter().filter(|r| is_exported(person, r));
     let mut content = ring::digest::Context::new(&ring::digest::SHA256);
@@ -200,6 +285,20 @@ fn build<'a, T>(
         for e in map_record(ctx, r, id, original) {
             source.targets.push(e.full_url.clone());
             entries.push(each(e));
+        }
+    }
+    for d in held.documents {
+        let id = document_id(d);
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        content.update(d.id.as_bytes());
+        content.update(d.json.as_bytes());
+        if let Some(resource) = super::original::document(ctx, &d.json, &id) {
+            entries.push(each(Entry {
+                full_url: id,
+                resource: Resource::Json(resource),
+            }));
         }
     }
     for s in sources.into_values() {

@@ -42,6 +42,7 @@ pub fn ctx() -> Ctx<'static> {
         patient: "p1".into(),
         exported: [WEIGHT_ID].into_iter().collect(),
         today: day(2026, 11, 24),
+        renames: None,
     }
 }
 

@@ -14,6 +14,7 @@ mod condition;
 mod context;
 mod datatypes;
 pub mod date;
+pub mod echeckup;
 mod entry;
 mod immunization;
 pub mod import;
@@ -23,6 +24,7 @@ mod observation;
 mod original;
 mod patient;
 mod provenance;
+mod references;
 mod specimen;
 mod typed;
 pub mod ucum;
@@ -33,6 +35,7 @@ pub(crate) mod fixtures;
 mod golden;
 
 pub use bundle::{
-    MAPPING_VERSION, bundle_for, bundle_json, bundle_json_with_originals, bundle_with_originals,
-    write_bundle,
+    Held, MAPPING_VERSION, bundle_for, bundle_json, bundle_json_with_originals,
+    bundle_with_originals, write_bundle, write_whole_record,
 };
+pub use references::NOT_IN_EXPORT;

@@ -68,6 +68,8 @@ pub(crate) struct Ready<'a> {
     pub named: (String, String),
     /// The resource as it came, borrowed from the input.
     pub original: Cow<'a, str>,
+    /// The Bundle entry's `fullUrl` it came under.
+    pub full_url: Option<String>,
     /// `meta.lastUpdated` as it came ([`unchanged`]).
     pub last_updated: Option<String>,
     pub body: RecordBody,
@@ -218,6 +220,7 @@ pub(crate) struct Kept<'a> {
     pub path: String,
     pub resource_type: String,
     pub resource_id: Option<String>,
+    pub full_url: Option<String>,
     pub original: Cow<'a, str>,
     pub reason: String,
 }
@@ -335,6 +338,7 @@ impl<'a> Writer<'a> {
                     resource_type: &kept.resource_type,
                     resource_id: kept.resource_id.as_deref(),
                     json: &kept.original,
+                    full_url: kept.full_url.as_deref(),
                     reason: &kept.reason,
                     imported_utc: self.now.utc_seconds,
                 },
@@ -388,6 +392,7 @@ impl<'a> Writer<'a> {
                 self.heights.forget();
                 let touched = write::update(tx, &old, &r.body, r.effective, self.now)?;
                 imported::set_original(tx, &old.meta.id, Some(&r.original))?;
+                imported::set_full_url(tx, &old.meta.id, r.full_url.as_deref())?;
                 if let Some(g) = &r.as_given {
                     repo::set_as_given(tx, &old.meta.id, g.precision, Some(&g.text))?;
                 }
@@ -429,6 +434,9 @@ impl<'a> Writer<'a> {
                 };
                 self.insert
                     .insert(&meta, &r.body, Some(&r.original), &mut self.rollups)?;
+                if r.full_url.is_some() {
+                    imported::set_full_url(tx, &meta.id, r.full_url.as_deref())?;
+                }
                 if let RecordBody::Observation(o) = &r.body {
                     if o.observation_type == ObservationType::Height {
                         self.heights.forget();

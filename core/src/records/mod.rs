@@ -30,6 +30,7 @@ pub use clinical::{
 pub use document::{CheckupImport, DocumentOutcome};
 pub use ids::{derived_id, uuid_from_digest};
 pub use import::{ImportReport, ImportedResource, MAX_KEPT_DOCUMENT_BYTES};
+pub use imported::StoredDocument;
 pub use input::{ClinicalInput, Validation, date_stamp};
 pub use observation::{Observation, ObservationInput, Reading, bmi};
 pub use observation_type::{Aggregation, GlucoseTiming, ObservationCategory, ObservationType};

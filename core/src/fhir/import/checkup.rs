@@ -85,6 +85,11 @@ pub(crate) fn lines_of(
         };
         match line_code(&code) {
             Some((CheckupCodeSystem::Tokutei, _)) => any_tokutei = true,
+            // A 17-character examination item (9…: a municipal screening's findings, as our
+            // export writes them) makes a checkup too; laboratory JLAC10 codes alone do not.
+            Some((CheckupCodeSystem::Jlac10, c)) if c.len() == 17 && c.starts_with('9') => {
+                any_tokutei = true
+            }
             Some(_) => {}
             None => return Ok(None),
         }

@@ -92,6 +92,8 @@ pub struct PlannedItem<'a> {
     pub path: String,
     pub resource_type: String,
     pub resource_id: Option<String>,
+    /// The Bundle entry's `fullUrl`: other resources of the file may refer to it by that.
+    pub full_url: Option<String>,
     /// The resource as it came, borrowed from the input (a checkup: `[report, line, …]`), kept
     /// beside the row.
     pub original: Cow<'a, str>,
@@ -298,6 +300,7 @@ impl<'a> Raw<'a> {
             path: self.path.as_str().to_owned(),
             resource_type: self.rtype.clone(),
             resource_id: self.id.clone(),
+            full_url: self.full_url.clone(),
             original,
             outcome,
         })
@@ -611,6 +614,7 @@ fn read_entry<'a>(raw: &'a RawValue, ep: Path) -> Result<Read<'a>> {
             path: ep.as_str().to_owned(),
             resource_type: String::new(),
             resource_id: None,
+            full_url: None,
             original: Cow::Borrowed(""),
             outcome: skip("the entry has no resource"),
         }),
@@ -681,6 +685,7 @@ fn plan_entries<'a, X: Send>(
                     path: e.path.as_str().to_owned(),
                     resource_type: e.rtype.clone(),
                     resource_id: e.id.clone(),
+                    full_url: None,
                     original: Cow::Borrowed(""),
                     outcome: Outcome::LineOf { checkup: c.clone() },
                 },

@@ -42,6 +42,7 @@ pub(crate) fn prepare<'a>(
         path,
         resource_type,
         resource_id,
+        full_url,
         original,
         outcome,
     } = item;
@@ -64,6 +65,7 @@ pub(crate) fn prepare<'a>(
                 path,
                 resource_type,
                 resource_id,
+                full_url,
                 original,
                 reason,
             };
@@ -83,6 +85,7 @@ pub(crate) fn prepare<'a>(
         Ok((body, effective)) => Prepared::Record(Ready {
             candidates: identity.iter().map(|i| candidate(subject, i)).collect(),
             named: (path, resource_type),
+            full_url,
             original,
             last_updated,
             body,
@@ -96,6 +99,7 @@ pub(crate) fn prepare<'a>(
                 path,
                 resource_type,
                 resource_id,
+                full_url,
                 original,
                 reason,
             };

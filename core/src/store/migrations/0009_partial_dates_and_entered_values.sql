@@ -21,3 +21,8 @@ ALTER TABLE observation ADD COLUMN entered_unit TEXT;
 -- A coded checkup answer keeps its result-code system (メタボ判定 1.2.392.200119.6.1008, a
 -- municipal screening's result codes), so it is exported with it.
 ALTER TABLE checkup_result ADD COLUMN value_system TEXT;
+
+-- The Bundle entry's fullUrl an imported resource came under, so that a whole-record export can
+-- resolve the references other resources of that file made to it (`urn:uuid:…`).
+ALTER TABLE record ADD COLUMN original_full_url TEXT;
+ALTER TABLE fhir_document ADD COLUMN full_url TEXT;
