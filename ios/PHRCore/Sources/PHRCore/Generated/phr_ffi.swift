@@ -710,7 +710,8 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     func fhirDocumentCounts(actor: String, subject: String) throws  -> [DocumentCount]
     
     /**
-     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup.
+     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup; the
+     * same document imported again returns the checkup already held.
      */
     func importCheckupXml(actor: String, subject: String, xml: Data, provenance: Provenance) throws  -> Record
     
@@ -1138,7 +1139,8 @@ open func fhirDocumentCounts(actor: String, subject: String)throws  -> [Document
 }
     
     /**
-     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup.
+     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup; the
+     * same document imported again returns the checkup already held.
      */
 open func importCheckupXml(actor: String, subject: String, xml: Data, provenance: Provenance)throws  -> Record  {
     return try  FfiConverterTypeRecord_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
@@ -4874,7 +4876,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_method_phrsession_fhir_document_counts() != 51141) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml() != 65188) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml() != 12317) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_import_fhir() != 36300) {
@@ -4895,7 +4897,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_method_phrsession_take_control() != 34531) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_who_can_access() != 57844) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_who_can_access() != 45513) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_access_history() != 24123) {
@@ -4904,13 +4906,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_method_phrsession_add_person() != 6072) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_add_record() != 61557) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_add_record() != 49126) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_add_records() != 43014) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_add_records() != 18104) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_add_records_with_progress() != 58886) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_add_records_with_progress() != 27881) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_aggregate() != 9632) {
@@ -4991,7 +4993,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_method_phrsession_today() != 40633) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_update_record() != 44783) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_update_record() != 41255) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_verify_audit() != 43270) {

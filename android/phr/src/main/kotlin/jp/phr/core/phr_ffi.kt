@@ -1464,7 +1464,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_fhir_document_counts() and 0xFFFF) != 51141) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml() and 0xFFFF) != 65188) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml() and 0xFFFF) != 12317) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_import_fhir() and 0xFFFF) != 36300) {
@@ -1485,7 +1485,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_take_control() and 0xFFFF) != 34531) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_who_can_access() and 0xFFFF) != 57844) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_who_can_access() and 0xFFFF) != 45513) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_access_history() and 0xFFFF) != 24123) {
@@ -1494,13 +1494,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_add_person() and 0xFFFF) != 6072) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_add_record() and 0xFFFF) != 61557) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_add_record() and 0xFFFF) != 49126) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_add_records() and 0xFFFF) != 43014) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_add_records() and 0xFFFF) != 18104) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_add_records_with_progress() and 0xFFFF) != 58886) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_add_records_with_progress() and 0xFFFF) != 27881) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_aggregate() and 0xFFFF) != 9632) {
@@ -1581,7 +1581,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_today() and 0xFFFF) != 40633) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_update_record() and 0xFFFF) != 44783) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_update_record() and 0xFFFF) != 41255) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_verify_audit() and 0xFFFF) != 43270) {
@@ -2189,7 +2189,8 @@ public interface PhrSessionInterface {
     fun `fhirDocumentCounts`(`actor`: kotlin.String, `subject`: kotlin.String): List<DocumentCount>
     
     /**
-     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup.
+     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup; the
+     * same document imported again returns the checkup already held.
      */
     fun `importCheckupXml`(`actor`: kotlin.String, `subject`: kotlin.String, `xml`: kotlin.ByteArray, `provenance`: Provenance): Record
     
@@ -2728,7 +2729,8 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 
     
     /**
-     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup.
+     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup; the
+     * same document imported again returns the checkup already held.
      */
     @Throws(PhrException::class)override fun `importCheckupXml`(`actor`: kotlin.String, `subject`: kotlin.String, `xml`: kotlin.ByteArray, `provenance`: Provenance): Record {
             return FfiConverterTypeRecord.lift(

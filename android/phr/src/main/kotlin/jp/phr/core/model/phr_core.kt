@@ -1671,6 +1671,13 @@ data class CheckupResult (
     , 
     var `valueCode`: kotlin.String?
     , 
+    /**
+     * The code system of `value_code` (`urn:oid:1.2.392.200119.6.1008` メタボ判定, a
+     * municipal result-code OID), when known; for a 特定健診 item it is the item's
+     * result-code system when not given.
+     */
+    var `valueSystem`: kotlin.String?
+    , 
     var `valueText`: kotlin.String?
     , 
     var `unit`: kotlin.String?
@@ -1706,6 +1713,7 @@ public object FfiConverterTypeCheckupResult: FfiConverterRustBuffer<CheckupResul
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -1718,6 +1726,7 @@ public object FfiConverterTypeCheckupResult: FfiConverterRustBuffer<CheckupResul
             FfiConverterString.allocationSize(value.`name`) +
             FfiConverterOptionalDouble.allocationSize(value.`valueNum`) +
             FfiConverterOptionalString.allocationSize(value.`valueCode`) +
+            FfiConverterOptionalString.allocationSize(value.`valueSystem`) +
             FfiConverterOptionalString.allocationSize(value.`valueText`) +
             FfiConverterOptionalString.allocationSize(value.`unit`) +
             FfiConverterOptionalDouble.allocationSize(value.`refLow`) +
@@ -1731,6 +1740,7 @@ public object FfiConverterTypeCheckupResult: FfiConverterRustBuffer<CheckupResul
             FfiConverterString.write(value.`name`, buf)
             FfiConverterOptionalDouble.write(value.`valueNum`, buf)
             FfiConverterOptionalString.write(value.`valueCode`, buf)
+            FfiConverterOptionalString.write(value.`valueSystem`, buf)
             FfiConverterOptionalString.write(value.`valueText`, buf)
             FfiConverterOptionalString.write(value.`unit`, buf)
             FfiConverterOptionalDouble.write(value.`refLow`, buf)
@@ -2116,6 +2126,63 @@ public object FfiConverterTypeConsentToggle: FfiConverterRustBuffer<ConsentToggl
             FfiConverterBoolean.write(value.`permitted`, buf)
             FfiConverterOptionalString.write(value.`directiveId`, buf)
             FfiConverterOptionalTypeStamp.write(value.`until`, buf)
+    }
+}
+
+
+
+/**
+ * One tile of the today view.
+ */
+data class DashboardItem (
+    var `record`: Record
+    , 
+    var `observationType`: ObservationType
+    , 
+    /**
+     * From the core's formatter, e.g. "Blood pressure 128/82 mmHg". Never log it.
+     */
+    var `summary`: kotlin.String
+    , 
+    /**
+     * Against the 特定健診 thresholds; `None` when the type has none.
+     */
+    var `level`: Level?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDashboardItem: FfiConverterRustBuffer<DashboardItem> {
+    override fun read(buf: ByteBuffer): DashboardItem {
+        return DashboardItem(
+            FfiConverterTypeRecord.read(buf),
+            FfiConverterTypeObservationType.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalTypeLevel.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DashboardItem) = (
+            FfiConverterTypeRecord.allocationSize(value.`record`) +
+            FfiConverterTypeObservationType.allocationSize(value.`observationType`) +
+            FfiConverterString.allocationSize(value.`summary`) +
+            FfiConverterOptionalTypeLevel.allocationSize(value.`level`)
+    )
+
+    override fun write(value: DashboardItem, buf: ByteBuffer) {
+            FfiConverterTypeRecord.write(value.`record`, buf)
+            FfiConverterTypeObservationType.write(value.`observationType`, buf)
+            FfiConverterString.write(value.`summary`, buf)
+            FfiConverterOptionalTypeLevel.write(value.`level`, buf)
     }
 }
 
@@ -2702,6 +2769,18 @@ data class Observation (
      * For BMI: the weight record it was computed from.
      */
     var `derivedFrom`: kotlin.String?
+    , 
+    /**
+     * The value as entered, when it was entered in another unit than the stored one
+     * (`132` in `entered_unit` `[lb_av]`): `value` is its conversion, used for aggregates;
+     * [`Observation::display_value`] shows it with the precision it was entered with.
+     */
+    var `enteredValue`: kotlin.Double?
+    , 
+    /**
+     * The UCUM unit `entered_value` was entered in.
+     */
+    var `enteredUnit`: kotlin.String?
     
 ){
     
@@ -2727,6 +2806,8 @@ public object FfiConverterTypeObservation: FfiConverterRustBuffer<Observation> {
             FfiConverterOptionalTypeGlucoseTiming.read(buf),
             FfiConverterTypeStamp.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -2739,7 +2820,9 @@ public object FfiConverterTypeObservation: FfiConverterRustBuffer<Observation> {
             FfiConverterOptionalDouble.allocationSize(value.`value3`) +
             FfiConverterOptionalTypeGlucoseTiming.allocationSize(value.`glucoseTiming`) +
             FfiConverterTypeStamp.allocationSize(value.`effective`) +
-            FfiConverterOptionalString.allocationSize(value.`derivedFrom`)
+            FfiConverterOptionalString.allocationSize(value.`derivedFrom`) +
+            FfiConverterOptionalDouble.allocationSize(value.`enteredValue`) +
+            FfiConverterOptionalString.allocationSize(value.`enteredUnit`)
     )
 
     override fun write(value: Observation, buf: ByteBuffer) {
@@ -2752,6 +2835,8 @@ public object FfiConverterTypeObservation: FfiConverterRustBuffer<Observation> {
             FfiConverterOptionalTypeGlucoseTiming.write(value.`glucoseTiming`, buf)
             FfiConverterTypeStamp.write(value.`effective`, buf)
             FfiConverterOptionalString.write(value.`derivedFrom`, buf)
+            FfiConverterOptionalDouble.write(value.`enteredValue`, buf)
+            FfiConverterOptionalString.write(value.`enteredUnit`, buf)
     }
 }
 
@@ -3281,6 +3366,80 @@ public object FfiConverterTypePurposeState: FfiConverterRustBuffer<PurposeState>
 
 
 /**
+ * A reading as a form collects it, without its time: logged "now" by the session's clock, or
+ * at the time the person gives ([`crate::Session::log_reading`]). One call from an app.
+ */
+data class Reading (
+    var `observationType`: ObservationType
+    , 
+    var `value`: kotlin.Double
+    , 
+    /**
+     * Diastolic for blood pressure.
+     */
+    var `value2`: kotlin.Double?
+    , 
+    /**
+     * Pulse for blood pressure.
+     */
+    var `value3`: kotlin.Double?
+    , 
+    /**
+     * Unit of `value` (UCUM code or common spelling); `None` = the stored unit.
+     */
+    var `unit`: kotlin.String?
+    , 
+    /**
+     * Required for blood glucose.
+     */
+    var `glucoseTiming`: GlucoseTiming?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReading: FfiConverterRustBuffer<Reading> {
+    override fun read(buf: ByteBuffer): Reading {
+        return Reading(
+            FfiConverterTypeObservationType.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeGlucoseTiming.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Reading) = (
+            FfiConverterTypeObservationType.allocationSize(value.`observationType`) +
+            FfiConverterDouble.allocationSize(value.`value`) +
+            FfiConverterOptionalDouble.allocationSize(value.`value2`) +
+            FfiConverterOptionalDouble.allocationSize(value.`value3`) +
+            FfiConverterOptionalString.allocationSize(value.`unit`) +
+            FfiConverterOptionalTypeGlucoseTiming.allocationSize(value.`glucoseTiming`)
+    )
+
+    override fun write(value: Reading, buf: ByteBuffer) {
+            FfiConverterTypeObservationType.write(value.`observationType`, buf)
+            FfiConverterDouble.write(value.`value`, buf)
+            FfiConverterOptionalDouble.write(value.`value2`, buf)
+            FfiConverterOptionalDouble.write(value.`value3`, buf)
+            FfiConverterOptionalString.write(value.`unit`, buf)
+            FfiConverterOptionalTypeGlucoseTiming.write(value.`glucoseTiming`, buf)
+    }
+}
+
+
+
+/**
  * 提供先: who may receive data.
  */
 data class Recipient (
@@ -3443,9 +3602,21 @@ data class RecordMeta (
     var `kind`: RecordKind
     , 
     /**
-     * The clinical time: when measured, examined, vaccinated, started.
+     * The clinical time: when measured, examined, vaccinated, started. When it is known only
+     * to the year, month or day, the earliest instant of that span.
      */
     var `effective`: Stamp
+    , 
+    /**
+     * How precisely `effective` is known.
+     */
+    var `effectivePrecision`: DatePrecision
+    , 
+    /**
+     * The clinical time as it was given when that was not a full instant (`2015`,
+     * `2022-05`, `2021-10-19`): shown and exported as given.
+     */
+    var `effectiveText`: kotlin.String?
     , 
     /**
      * 1 on creation, +1 on every edit or tombstone.
@@ -3487,6 +3658,8 @@ public object FfiConverterTypeRecordMeta: FfiConverterRustBuffer<RecordMeta> {
             FfiConverterString.read(buf),
             FfiConverterTypeRecordKind.read(buf),
             FfiConverterTypeStamp.read(buf),
+            FfiConverterTypeDatePrecision.read(buf),
+            FfiConverterOptionalString.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterTypeStamp.read(buf),
             FfiConverterTypeStamp.read(buf),
@@ -3501,6 +3674,8 @@ public object FfiConverterTypeRecordMeta: FfiConverterRustBuffer<RecordMeta> {
             FfiConverterString.allocationSize(value.`subjectId`) +
             FfiConverterTypeRecordKind.allocationSize(value.`kind`) +
             FfiConverterTypeStamp.allocationSize(value.`effective`) +
+            FfiConverterTypeDatePrecision.allocationSize(value.`effectivePrecision`) +
+            FfiConverterOptionalString.allocationSize(value.`effectiveText`) +
             FfiConverterLong.allocationSize(value.`version`) +
             FfiConverterTypeStamp.allocationSize(value.`created`) +
             FfiConverterTypeStamp.allocationSize(value.`updated`) +
@@ -3514,6 +3689,8 @@ public object FfiConverterTypeRecordMeta: FfiConverterRustBuffer<RecordMeta> {
             FfiConverterString.write(value.`subjectId`, buf)
             FfiConverterTypeRecordKind.write(value.`kind`, buf)
             FfiConverterTypeStamp.write(value.`effective`, buf)
+            FfiConverterTypeDatePrecision.write(value.`effectivePrecision`, buf)
+            FfiConverterOptionalString.write(value.`effectiveText`, buf)
             FfiConverterLong.write(value.`version`, buf)
             FfiConverterTypeStamp.write(value.`created`, buf)
             FfiConverterTypeStamp.write(value.`updated`, buf)
@@ -4021,6 +4198,50 @@ public object FfiConverterTypeDataCategory: FfiConverterRustBuffer<DataCategory>
 
 
 /**
+ * How precisely a clinical time is known. FHIR allows a `date` or `dateTime` of a year
+ * (`2015`), a month (`2022-05`) or a day as well as a full instant; the record keeps the
+ * earliest instant of that span as its sort and filter key, and the precision beside it.
+ */
+
+enum class DatePrecision {
+    
+    YEAR,
+    MONTH,
+    DAY,
+    /**
+     * A full date and time (to the second).
+     */
+    SECOND;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDatePrecision: FfiConverterRustBuffer<DatePrecision> {
+    override fun read(buf: ByteBuffer) = try {
+        DatePrecision.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: DatePrecision) = 4UL
+
+    override fun write(value: DatePrecision, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * Permit or deny.
  */
 
@@ -4049,6 +4270,49 @@ public object FfiConverterTypeEffect: FfiConverterRustBuffer<Effect> {
     override fun allocationSize(value: Effect) = 4UL
 
     override fun write(value: Effect, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * A file the core can import.
+ */
+
+enum class FileFormat {
+    
+    /**
+     * HL7 FHIR R4 JSON: a Bundle or one resource.
+     */
+    FHIR_JSON,
+    /**
+     * The MHLW health-checkup XML (特定健診, `<ClinicalDocument>`).
+     */
+    CHECKUP_XML;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFileFormat: FfiConverterRustBuffer<FileFormat> {
+    override fun read(buf: ByteBuffer) = try {
+        FileFormat.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: FileFormat) = 4UL
+
+    override fun write(value: FileFormat, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -5440,6 +5704,38 @@ public object FfiConverterOptionalTypeGrantorKind: FfiConverterRustBuffer<Granto
         } else {
             buf.put(1)
             FfiConverterTypeGrantorKind.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeLevel: FfiConverterRustBuffer<Level?> {
+    override fun read(buf: ByteBuffer): Level? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeLevel.read(buf)
+    }
+
+    override fun allocationSize(value: Level?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeLevel.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Level?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeLevel.write(value, buf)
         }
     }
 }
