@@ -167,10 +167,30 @@ pub fn write_whole_record<W: io::Write>(
     at: Stamp,
 ) -> io::Result<usize> {
     let ctx = context(person, records, held, at);
-    let bundle = build(&ctx, person, records, held, at, |e| e);
-    let entries = bundle.entry.len();
-    serde_json::to_writer(w, &bundle).map_err(io::Error::from)?;
-    Ok(entries)
+    // The bytes of `serde_json::to_writer(&Bundle)`, written entry by entry: `entry` is the
+    // first key, and the keys after it (the id among them) are known once every entry is.
+    let mut w = w;
+    w.write_all(b"{\"entry\":[")?;
+    let mut n = 0usize;
+    let id = drive(&ctx, person, records, held, &mut |e| {
+        if n > 0 {
+            w.write_all(b",")?;
+        }
+        n += 1;
+        serde_json::to_writer(&mut w, &e).map_err(io::Error::from)
+    })?;
+    let tail = Tail {
+        id: &id,
+        identifier: Identifier::uuid(id.clone()),
+        resource_type: "Bundle",
+        timestamp: date_time(at),
+        bundle_type: "collection",
+    };
+    // `{"id":…,…}` without its opening brace continues the object.
+    let tail = serde_json::to_vec(&tail).map_err(io::Error::from)?;
+    w.write_all(b"],")?;
+    w.write_all(tail.get(1..).unwrap_or_default())?;
+    Ok(n)
 }
 
 /// Live records of `person`: tombstones and another subject's records are left out.
@@ -220,6 +240,18 @@ fn context<'a>(person: &Person, records: &'a [Record], held: &Held<'_>, at: Stam
     }
 }
 
+/// The keys of a Bundle after `entry`, in the order [`Bundle`] writes them.
+#[derive(serde::Serialize)]
+struct Tail<'a> {
+    id: &'a str,
+    identifier: Identifier,
+    #[serde(rename = "resourceType")]
+    resource_type: &'static str,
+    timestamp: String,
+    #[serde(rename = "type")]
+    bundle_type: &'static str,
+}
+
 /// A kept document's id in the export: the UUID of the `fullUrl` it came under (so a round
 /// trip keeps it), else its stored id.
 fn document_id(d: &StoredDocument) -> String {
@@ -241,6 +273,33 @@ fn build<'a, T>(
     at: Stamp,
     mut each: impl FnMut(Entry<'a>) -> T,
 ) -> Bundle<T> {
+    let mut entry = Vec::with_capacity(ctx.exported.len() + 8);
+    // Collecting cannot fail.
+    let id = drive(ctx, person, records, held, &mut |e| {
+        entry.push(each(e));
+        Ok(())
+    })
+    .unwrap_or_default();
+    Bundle {
+        entry,
+        id: id.clone(),
+        identifier: Identifier::uuid(id),
+        resource_type: "Bundle",
+        timestamp: date_time(at),
+        bundle_type: "collection",
+    }
+}
+
+/// Map the Bundle's entries one at a time, in order, handing each to `each` as soon as it is
+/// made (a writer serialises it and drops it: the export never holds the whole Bundle).
+/// Returns the Bundle id, which derives from everything the entries were made of.
+fn drive<'a>(
+    ctx: &'a Ctx<'a>,
+    person: &Person,
+    records: &'a [Record],
+    held: &Held<'_>,
+    each: &mut dyn FnMut(Entry<'a>) -> io::Result<()>,
+) -> io::Result<String> {
     let originals = held.originals;
     let patient = ctx.patient.clone();
     let live = records.iter().filter(|r| is_exported(person, r));
@@ -253,11 +312,10 @@ fn build<'a, T>(
         content.update(&(part.len() as u64).to_be_bytes());
         content.update(part);
     }
-    let mut entries = Vec::with_capacity(ctx.exported.len() + 8);
-    entries.push(each(Entry {
+    each(Entry {
         full_url: patient.clone(),
         resource: Resource::Json(super::patient::patient(person, &patient)),
-    }));
+    })?;
     let mut sources: BTreeMap<(&'static str, Option<&str>), Source> = BTreeMap::new();
     let mut seen: HashSet<String> = HashSet::with_capacity(ctx.exported.len());
     for r in live {
@@ -284,7 +342,7 @@ fn build<'a, T>(
         }
         for e in map_record(ctx, r, id, original) {
             source.targets.push(e.full_url.clone());
-            entries.push(each(e));
+            each(e)?;
         }
     }
     for d in held.documents {
@@ -295,28 +353,20 @@ fn build<'a, T>(
         content.update(d.id.as_bytes());
         content.update(d.json.as_bytes());
         if let Some(resource) = super::original::document(ctx, &d.json, &id) {
-            entries.push(each(Entry {
+            each(Entry {
                 full_url: id,
                 resource: Resource::Json(resource),
-            }));
+            })?;
         }
     }
     for s in sources.into_values() {
         let (id, r) = provenance_resource(&patient, s);
-        entries.push(each(Entry {
+        each(Entry {
             full_url: id,
             resource: Resource::Provenance(r),
-        }));
+        })?;
     }
-    let bundle_id = super::datatypes::uuid_from_digest(content.finish().as_ref());
-    Bundle {
-        entry: entries,
-        id: bundle_id.clone(),
-        identifier: Identifier::uuid(bundle_id),
-        resource_type: "Bundle",
-        timestamp: date_time(at),
-        bundle_type: "collection",
-    }
+    Ok(super::datatypes::uuid_from_digest(content.finish().as_ref()))
 }
 
 #[cfg(test)]
