@@ -165,3 +165,23 @@ fn municipal_screening_findings_import_as_a_checkups_results() {
         Some("特記すべき所見なし")
     );
 }
+
+/// Found by the `fhir_echeckup` fuzzer: a document whose item code is not 17 characters. The
+/// plan takes it as a checkup line; the record model refuses the checkup, naming the line, and
+/// the document is kept, not half imported.
+#[test]
+fn a_document_with_a_malformed_item_code_is_refused_by_the_model_and_kept() {
+    let (_d, s, me) = store();
+    let bad = ECHECKUP.replace("\"9N006000000000001\"", "\"9N006000000000001ABCDEFGH\"");
+    let r = import(&s, &me, &bad);
+    assert!(r.imported.is_empty(), "{r:#?}");
+    let why = r
+        .skipped
+        .iter()
+        .find(|x| x.resource_type == "Composition")
+        .and_then(|x| x.reason.as_deref())
+        .unwrap();
+    assert!(why.contains("must be 17 characters"), "{why}");
+    assert!(r.documents.iter().any(|d| d.resource_type == "Composition"));
+    assert!(checkups(&s, &me).is_empty());
+}
