@@ -351,10 +351,15 @@ fn bench_originals(c: &mut Criterion) {
     s.import_fhir(&me, &me, &bytes, Provenance::ImportedFile, Some("c.json"))
         .unwrap();
     let at = Stamp::from_utc(phr_core::clock::Clock::from_environment().now(), 9 * 3600);
-    let exported = s.export_fhir_to(&me, &me, at, &mut std::io::sink()).unwrap() as u64;
+    let exported = s
+        .export_fhir_to(&me, &me, at, &mut std::io::sink())
+        .unwrap() as u64;
     g.throughput(Throughput::Elements(exported));
     g.bench_function("session_export_fhir_to_50k_imported_originals", |b| {
-        b.iter(|| s.export_fhir_to(&me, &me, at, &mut std::io::sink()).unwrap())
+        b.iter(|| {
+            s.export_fhir_to(&me, &me, at, &mut std::io::sink())
+                .unwrap()
+        })
     });
     g.finish();
 }

@@ -8,7 +8,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use phr_core::fhir::import::{Outcome, patient_of, plan};
-use phr_core::records::{CheckupCodeSystem, ClinicalInput, DEFAULT_ZONE, RecordBody, Stamp, Validation};
+use phr_core::records::{
+    CheckupCodeSystem, ClinicalInput, DEFAULT_ZONE, RecordBody, Stamp, Validation,
+};
 
 fuzz_target!(|data: &[u8]| {
     let check = Validation {

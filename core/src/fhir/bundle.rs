@@ -366,7 +366,9 @@ fn drive<'a>(
             resource: Resource::Provenance(r),
         })?;
     }
-    Ok(super::datatypes::uuid_from_digest(content.finish().as_ref()))
+    Ok(super::datatypes::uuid_from_digest(
+        content.finish().as_ref(),
+    ))
 }
 
 #[cfg(test)]
