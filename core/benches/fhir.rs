@@ -17,6 +17,7 @@
 //! - `Session::import_fhir` of it into a fresh encrypted store (goal ≥ 50,000 resources/s);
 //! - `Session::export_fhir_to` of that store, streamed to a sink (goal ≥ 100,000 resources/s):
 //!   originals re-read, references rewritten, documents included.
+//!
 //! The CLI figures with peak RSS are scripts/bench-fhir-cli.sh's.
 //!
 //! Criterion's `thrpt` line is in resources (Bundle entries) per second.
