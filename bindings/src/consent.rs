@@ -34,30 +34,28 @@ impl PhrSession {
     }
 
     /// Every purpose × recipient × category toggle of `subject` now (default deny).
-    pub fn consent_state(&self, actor: String, subject: String) -> Result<ConsentState> {
-        Ok(self.session().consent_state(&actor, &subject)?)
+    pub fn consent_state(&self, subject: String) -> Result<ConsentState> {
+        Ok(self.session().consent_state(&subject)?)
     }
 
     /// Every decision ever made, oldest first (the history under the toggles).
-    pub fn consent_history(&self, actor: String, subject: String) -> Result<Vec<ConsentDirective>> {
-        Ok(self.session().consent_history(&actor, &subject)?)
+    pub fn consent_history(&self, subject: String) -> Result<Vec<ConsentDirective>> {
+        Ok(self.session().consent_history(&subject)?)
     }
 
     /// Record a decision (permit or deny); returns the stored directive.
     pub fn set_consent(
         &self,
-        actor: String,
         subject: String,
         request: ConsentRequest,
     ) -> Result<ConsentDirective> {
-        Ok(self.session().set_consent(&actor, &subject, request)?)
+        Ok(self.session().set_consent(&subject, request)?)
     }
 
     /// Withdraw consent for these categories and purposes (a deny from now on; copies the
     /// recipient holds are deleted at the next sync).
     pub fn withdraw(
         &self,
-        actor: String,
         subject: String,
         recipient: String,
         categories: Vec<DataCategory>,
@@ -66,14 +64,13 @@ impl PhrSession {
         let purposes: Vec<&str> = purposes.iter().map(String::as_str).collect();
         Ok(self
             .session()
-            .withdraw(&actor, &subject, &recipient, &categories, &purposes)?)
+            .withdraw(&subject, &recipient, &categories, &purposes)?)
     }
 
     /// Queue records for a recipient and purpose; only what consent permits now is queued.
     /// Returns how many were queued.
     pub fn queue_for_release(
         &self,
-        actor: String,
         subject: String,
         recipient: String,
         purpose: String,
@@ -81,25 +78,21 @@ impl PhrSession {
     ) -> Result<u64> {
         Ok(self
             .session()
-            .queue_for_release(&actor, &subject, &recipient, &purpose, &record_ids)?
-            as u64)
+            .queue_for_release(&subject, &recipient, &purpose, &record_ids)? as u64)
     }
 
     /// What waits to leave the device (with the status a server last refused an item with).
-    pub fn pending_outbox(&self, actor: String, subject: String) -> Result<Vec<OutboxItem>> {
-        Ok(self.session().pending_outbox(&actor, &subject)?)
+    pub fn pending_outbox(&self, subject: String) -> Result<Vec<OutboxItem>> {
+        Ok(self.session().pending_outbox(&subject)?)
     }
 
     /// The receipt of one decision: Japanese and English text, JSON, FHIR `Consent`.
     pub fn consent_receipt(
         &self,
-        actor: String,
         subject: String,
         directive_id: String,
     ) -> Result<ConsentReceiptText> {
-        let r = self
-            .session()
-            .consent_receipt(&actor, &subject, &directive_id)?;
+        let r = self.session().consent_receipt(&subject, &directive_id)?;
         Ok(ConsentReceiptText {
             json: r.json.to_string(),
             text_ja: r.text_ja,

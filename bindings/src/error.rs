@@ -7,6 +7,15 @@ use phr_core::Error;
 pub enum PhrError {
     #[error("wrong passphrase")]
     WrongPassphrase,
+    /// A new passphrase is too easy to guess; `hint` says what to do.
+    #[error("{field} is too weak: {hint}")]
+    WeakPassphrase { field: String, hint: String },
+    /// Too many wrong credentials in a row: wait `retry_after` seconds.
+    #[error("too many failed attempts; try again in {retry_after} seconds")]
+    TooManyAttempts { retry_after: i64 },
+    /// The audit trail is shorter than its anchor (the database was rolled back).
+    #[error("the audit trail was rolled back (entry {anchored} was anchored, {found} found)")]
+    AuditRollback { anchored: i64, found: i64 },
     #[error("the platform key could not unlock this store")]
     PlatformKeyRejected,
     #[error("the store is locked")]
@@ -58,6 +67,9 @@ impl From<Error> for PhrError {
     fn from(e: Error) -> Self {
         match e {
             Error::WrongPassphrase => PhrError::WrongPassphrase,
+            Error::WeakPassphrase { field, hint } => PhrError::WeakPassphrase { field, hint },
+            Error::TooManyAttempts { retry_after } => PhrError::TooManyAttempts { retry_after },
+            Error::AuditRollback { anchored, found } => PhrError::AuditRollback { anchored, found },
             Error::PlatformKeyRejected => PhrError::PlatformKeyRejected,
             Error::Locked => PhrError::Locked,
             Error::CorruptStore { reason } => PhrError::CorruptStore {
@@ -102,6 +114,30 @@ mod tests {
     fn every_core_variant_maps_to_its_namesake() {
         let cases = [
             (Error::WrongPassphrase, PhrError::WrongPassphrase),
+            (
+                Error::WeakPassphrase {
+                    field: "passphrase".into(),
+                    hint: "longer".into(),
+                },
+                PhrError::WeakPassphrase {
+                    field: "passphrase".into(),
+                    hint: "longer".into(),
+                },
+            ),
+            (
+                Error::TooManyAttempts { retry_after: 30 },
+                PhrError::TooManyAttempts { retry_after: 30 },
+            ),
+            (
+                Error::AuditRollback {
+                    anchored: 9,
+                    found: 4,
+                },
+                PhrError::AuditRollback {
+                    anchored: 9,
+                    found: 4,
+                },
+            ),
             (Error::Locked, PhrError::Locked),
             (
                 Error::invalid("value", "must be a number"),

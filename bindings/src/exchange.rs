@@ -70,12 +70,11 @@ impl PhrSession {
     /// record (needs the Share permission: it is leaving the device).
     pub fn export_fhir_json(
         &self,
-        actor: String,
         subject: String,
         recipient: Option<String>,
         purpose: Option<String>,
     ) -> Result<String> {
-        let exported = self.export(&actor, &subject, recipient, purpose)?;
+        let exported = self.export(&subject, recipient, purpose)?;
         // The core writes JSON text; it is valid UTF-8 by construction.
         String::from_utf8(exported.json).map_err(|_| PhrError::InvalidInput {
             field: "bundle".into(),
@@ -87,13 +86,12 @@ impl PhrSession {
     /// for the share sheet. A failed write leaves no partial file.
     pub fn export_fhir_file(
         &self,
-        actor: String,
         subject: String,
         recipient: Option<String>,
         purpose: Option<String>,
         path: String,
     ) -> Result<ExportSummary> {
-        let exported = self.export(&actor, &subject, recipient, purpose)?;
+        let exported = self.export(&subject, recipient, purpose)?;
         let (bytes, resources) = (exported.json, exported.resources as u64);
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
@@ -125,7 +123,6 @@ impl PhrSession {
     /// nothing; a malformed input names its JSON path. `listener` hears resources written.
     pub fn import_fhir(
         &self,
-        actor: String,
         subject: String,
         json: Vec<u8>,
         provenance: Provenance,
@@ -139,14 +136,7 @@ impl PhrSession {
         };
         Ok(self
             .session()
-            .import_fhir_with_progress(
-                &actor,
-                &subject,
-                &json,
-                provenance,
-                source.as_deref(),
-                &tell,
-            )?
+            .import_fhir_with_progress(&subject, &json, provenance, source.as_deref(), &tell)?
             .into())
     }
 
@@ -154,27 +144,22 @@ impl PhrSession {
     /// same document imported again returns the checkup already held.
     pub fn import_checkup_xml(
         &self,
-        actor: String,
         subject: String,
         xml: Vec<u8>,
         provenance: Provenance,
     ) -> Result<Record> {
         Ok(self
             .session()
-            .import_checkup_xml(&actor, &subject, &xml, provenance)?
+            .import_checkup_xml(&subject, &xml, provenance)?
             .record)
     }
 
     /// FHIR resources kept as documents for `subject` (types the record does not model), by
     /// resource type with their counts.
-    pub fn fhir_document_counts(
-        &self,
-        actor: String,
-        subject: String,
-    ) -> Result<Vec<DocumentCount>> {
+    pub fn fhir_document_counts(&self, subject: String) -> Result<Vec<DocumentCount>> {
         Ok(self
             .session()
-            .fhir_documents(&actor, &subject)?
+            .fhir_documents(&subject)?
             .into_iter()
             .map(|(resource_type, count)| DocumentCount {
                 resource_type,
@@ -194,7 +179,6 @@ pub struct DocumentCount {
 impl PhrSession {
     fn export(
         &self,
-        actor: &str,
         subject: &str,
         recipient: Option<String>,
         purpose: Option<String>,
@@ -202,8 +186,8 @@ impl PhrSession {
         let s = self.session();
         let at = s.now();
         Ok(match (recipient, purpose) {
-            (None, None) => s.export_fhir_json(actor, subject, at)?,
-            (Some(r), Some(p)) => s.export_fhir_for_json(actor, subject, &r, &p, at)?,
+            (None, None) => s.export_fhir_json(subject, at)?,
+            (Some(r), Some(p)) => s.export_fhir_for_json(subject, &r, &p, at)?,
             _ => {
                 return Err(PhrError::InvalidInput {
                     field: "purpose".into(),

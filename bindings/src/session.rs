@@ -10,7 +10,7 @@ use phr_core::records::{
     AggregateQuery, Bucket, NewPerson, ObservationInput, Page, PageRequest, Person, Provenance,
     Record, RecordFilter, RecordVersion, Stamp,
 };
-use phr_core::{ClinicalInput, KdfParams, Session};
+use phr_core::{ClinicalInput, Session, Unlock};
 use std::path::Path;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
@@ -70,22 +70,35 @@ impl PhrSession {
         self.session().today()
     }
 
+    /// Change the acting member's passphrase (the new one must be strong); with `rotate_key`
+    /// the data key is replaced too, so an older copy of the keyring opens nothing.
     pub fn change_passphrase(
         &self,
         old: String,
         new: String,
-        kdf_iterations: Option<u32>,
+        kdf_memory_kib: Option<u32>,
+        rotate_key: bool,
     ) -> Result<()> {
-        let kdf =
-            KdfParams::with_iterations(kdf_iterations.unwrap_or(KdfParams::DEFAULT_ITERATIONS))?;
-        Ok(self.session().change_passphrase(&old, &new, kdf)?)
+        let s = self.session();
+        s.change_passphrase(&old, &new, crate::store::kdf(kdf_memory_kib)?)?;
+        if rotate_key {
+            s.rotate_data_key(&Unlock::Passphrase(&new))?;
+        }
+        Ok(())
     }
 
-    /// Also allow unlocking with a key held by the platform keystore.
+    /// Let the acting member unlock with the platform keystore alone (biometric unlock). Call it
+    /// only when the resident turns it on; the key must be bound to user presence.
     pub fn enroll_platform_key(&self, key_store: Arc<dyn PlatformKeyStore>) -> Result<()> {
         Ok(self
             .session()
             .enroll_platform_key(&ForeignKeyStore(key_store))?)
+    }
+
+    /// Let the acting member unlock with a PIN together with the platform keystore (the PIN
+    /// can then never be tried from the files alone).
+    pub fn set_pin(&self, pin: String, key_store: Arc<dyn PlatformKeyStore>) -> Result<()> {
+        Ok(self.session().set_pin(&pin, &ForeignKeyStore(key_store))?)
     }
 
     pub fn has_platform_key(&self) -> Result<bool> {
@@ -115,35 +128,60 @@ impl PhrSession {
     }
 
     /// The store-wide audit trail, newest first (device owner only).
-    pub fn audit_entries(
-        &self,
-        actor: String,
-        limit: u32,
-        before_seq: Option<i64>,
-    ) -> Result<Vec<AuditEntry>> {
-        Ok(self.session().audit_entries(&actor, limit, before_seq)?)
+    pub fn audit_entries(&self, limit: u32, before_seq: Option<i64>) -> Result<Vec<AuditEntry>> {
+        Ok(self.session().audit_entries(limit, before_seq)?)
     }
 
     /// Who did what to `subject`'s record, newest first.
-    pub fn access_history(
-        &self,
-        actor: String,
-        subject: String,
-        limit: u32,
-    ) -> Result<Vec<AuditEntry>> {
-        Ok(self.session().access_history(&actor, &subject, limit)?)
+    pub fn access_history(&self, subject: String, limit: u32) -> Result<Vec<AuditEntry>> {
+        Ok(self.session().access_history(&subject, limit)?)
     }
 
     // ---- persons ---------------------------------------------------------------------------
 
-    /// The first person added is the device owner (`actor` = `None`); later ones need the owner.
-    pub fn add_person(&self, actor: Option<String>, person: NewPerson) -> Result<Person> {
-        Ok(self.session().add_person(actor.as_deref(), person)?)
+    /// On a new store the first person added is the device owner (who acts from then on); later
+    /// the owner adds *managed* persons (no credential of their own).
+    pub fn add_person(&self, person: NewPerson) -> Result<Person> {
+        Ok(self.session().add_person(person)?)
     }
 
-    /// The persons `actor` may act for (the family switcher's list).
-    pub fn persons(&self, actor: String) -> Result<Vec<Person>> {
-        Ok(self.session().persons(&actor)?)
+    /// The owner adds a member, who unlocks with their own `passphrase` (typed by them).
+    /// `kdf_memory_kib`: `None` = the calibrated production cost; tests pass a small one.
+    pub fn add_member(
+        &self,
+        person: NewPerson,
+        passphrase: String,
+        kdf_memory_kib: Option<u32>,
+    ) -> Result<Person> {
+        let credential = Unlock::Passphrase(&passphrase);
+        Ok(self
+            .session()
+            .add_member(person, &credential, crate::store::kdf(kdf_memory_kib)?)?)
+    }
+
+    /// Another member of this store takes the device (a family sharing a phone): a session
+    /// acting as them, after their own passphrase.
+    pub fn switch_to(&self, nickname: String, passphrase: String) -> Result<Arc<PhrSession>> {
+        let s = self
+            .session()
+            .switch_to(&nickname, Unlock::Passphrase(&passphrase))?;
+        Ok(PhrSession::over(s))
+    }
+
+    /// The person acting: the member who unlocked (`NotPermitted` before the owner is added).
+    pub fn actor(&self) -> Result<String> {
+        Ok(self.session().actor()?)
+    }
+
+    /// How many seconds the device clock was behind the store's latest instant at unlock (more
+    /// than 10 minutes; decisions read the later of the two).
+    pub fn clock_behind(&self) -> Option<i64> {
+        self.session().clock_behind()
+    }
+
+    /// The persons the acting member may act for (the family switcher's list).
+    pub fn persons(&self) -> Result<Vec<Person>> {
+        Ok(self.session().persons()?)
     }
 
     pub fn owner(&self) -> Result<Option<Person>> {
@@ -154,15 +192,14 @@ impl PhrSession {
         Ok(self.session().person_id_by_nickname(&nickname)?)
     }
 
-    pub fn person_details(&self, actor: String, subject: String) -> Result<Person> {
-        Ok(self.session().person_details(&actor, &subject)?)
+    pub fn person_details(&self, subject: String) -> Result<Person> {
+        Ok(self.session().person_details(&subject)?)
     }
 
     // ---- writing ---------------------------------------------------------------------------
 
     pub fn add_record(
         &self,
-        actor: String,
         subject: String,
         input: ClinicalInput,
         provenance: Provenance,
@@ -170,23 +207,17 @@ impl PhrSession {
     ) -> Result<Record> {
         Ok(self
             .session()
-            .add_record(&actor, &subject, input, provenance, source.as_deref())?)
+            .add_record(&subject, input, provenance, source.as_deref())?)
     }
 
     /// Log one self-measured observation (vitals, weight, steps, ...).
-    pub fn log_observation(
-        &self,
-        actor: String,
-        subject: String,
-        input: ObservationInput,
-    ) -> Result<Record> {
-        Ok(self.session().log_observation(&actor, &subject, input)?)
+    pub fn log_observation(&self, subject: String, input: ObservationInput) -> Result<Record> {
+        Ok(self.session().log_observation(&subject, input)?)
     }
 
     /// Add many records in one transaction: all or nothing. Returns the ids added.
     pub fn add_records(
         &self,
-        actor: String,
         subject: String,
         inputs: Vec<ClinicalInput>,
         provenance: Provenance,
@@ -194,7 +225,7 @@ impl PhrSession {
     ) -> Result<Vec<String>> {
         Ok(self
             .session()
-            .add_records(&actor, &subject, inputs, provenance, source.as_deref())?)
+            .add_records(&subject, inputs, provenance, source.as_deref())?)
     }
 
     /// Add many records in chunks of `chunk_size` (0 = 500), one transaction per chunk, telling
@@ -204,7 +235,6 @@ impl PhrSession {
     #[allow(clippy::too_many_arguments)]
     pub fn add_records_with_progress(
         &self,
-        actor: String,
         subject: String,
         inputs: Vec<ClinicalInput>,
         provenance: Provenance,
@@ -232,13 +262,9 @@ impl PhrSession {
             let tail = rest.split_off(chunk.min(rest.len()));
             let n = rest.len() as u64;
             // The session guard is dropped before the listener runs: no lock is held then.
-            let added = self.session().add_records(
-                &actor,
-                &subject,
-                rest,
-                provenance,
-                source.as_deref(),
-            )?;
+            let added =
+                self.session()
+                    .add_records(&subject, rest, provenance, source.as_deref())?;
             ids.extend(added);
             done += n;
             report(listener.as_ref(), done, total);
@@ -250,85 +276,65 @@ impl PhrSession {
     /// Replace a record's content; the previous version is kept in its history.
     pub fn update_record(
         &self,
-        actor: String,
         subject: String,
         id: String,
         input: ClinicalInput,
     ) -> Result<Record> {
-        Ok(self.session().update_record(&actor, &subject, &id, input)?)
+        Ok(self.session().update_record(&subject, &id, input)?)
     }
 
     /// Soft delete (kept as a tombstone for sync).
-    pub fn delete_record(&self, actor: String, subject: String, id: String) -> Result<()> {
-        Ok(self.session().delete_record(&actor, &subject, &id)?)
+    pub fn delete_record(&self, subject: String, id: String) -> Result<()> {
+        Ok(self.session().delete_record(&subject, &id)?)
     }
 
     /// Hard delete one record, its history and anything derived from it.
-    pub fn erase_record(&self, actor: String, subject: String, id: String) -> Result<()> {
-        Ok(self.session().erase_record(&actor, &subject, &id)?)
+    pub fn erase_record(&self, subject: String, id: String) -> Result<()> {
+        Ok(self.session().erase_record(&subject, &id)?)
     }
 
     /// "Erase my data": every record of `subject`. Returns how many were erased.
-    pub fn erase_all_records(&self, actor: String, subject: String) -> Result<u64> {
-        Ok(self.session().erase_all_records(&actor, &subject)? as u64)
+    pub fn erase_all_records(&self, subject: String) -> Result<u64> {
+        Ok(self.session().erase_all_records(&subject)? as u64)
     }
 
     // ---- reading ---------------------------------------------------------------------------
 
-    pub fn get_record(&self, actor: String, subject: String, id: String) -> Result<Record> {
-        Ok(self.session().get_record(&actor, &subject, &id)?)
+    pub fn get_record(&self, subject: String, id: String) -> Result<Record> {
+        Ok(self.session().get_record(&subject, &id)?)
     }
 
-    pub fn record_history(
-        &self,
-        actor: String,
-        subject: String,
-        id: String,
-    ) -> Result<Vec<RecordVersion>> {
-        Ok(self.session().record_history(&actor, &subject, &id)?)
+    pub fn record_history(&self, subject: String, id: String) -> Result<Vec<RecordVersion>> {
+        Ok(self.session().record_history(&subject, &id)?)
     }
 
     /// Records matching `filter`, newest first, one page at a time.
     pub fn list_records(
         &self,
-        actor: String,
         subject: String,
         filter: RecordFilter,
         page: PageRequest,
     ) -> Result<Page> {
-        Ok(self
-            .session()
-            .list_records(&actor, &subject, &filter, &page)?)
+        Ok(self.session().list_records(&subject, &filter, &page)?)
     }
 
     /// Every live record across types, newest first; pass `page.next` back for the next page.
-    pub fn timeline(&self, actor: String, subject: String, page: PageRequest) -> Result<Page> {
-        Ok(self.session().timeline(&actor, &subject, &page)?)
+    pub fn timeline(&self, subject: String, page: PageRequest) -> Result<Page> {
+        Ok(self.session().timeline(&subject, &page)?)
     }
 
     /// The newest observation of each type (the dashboard).
-    pub fn latest_observations(&self, actor: String, subject: String) -> Result<Vec<Record>> {
-        Ok(self.session().latest_observations(&actor, &subject)?)
+    pub fn latest_observations(&self, subject: String) -> Result<Vec<Record>> {
+        Ok(self.session().latest_observations(&subject)?)
     }
 
     /// Daily, weekly or monthly aggregates of one observation type.
-    pub fn aggregate(
-        &self,
-        actor: String,
-        subject: String,
-        query: AggregateQuery,
-    ) -> Result<Vec<Bucket>> {
-        Ok(self.session().aggregate(&actor, &subject, &query)?)
+    pub fn aggregate(&self, subject: String, query: AggregateQuery) -> Result<Vec<Bucket>> {
+        Ok(self.session().aggregate(&subject, &query)?)
     }
 
     /// Notes and medications containing `text`.
-    pub fn search(
-        &self,
-        actor: String,
-        subject: String,
-        text: String,
-        limit: u32,
-    ) -> Result<Vec<Record>> {
-        Ok(self.session().search(&actor, &subject, &text, limit)?)
+    pub fn search(&self, subject: String, text: String, limit: u32) -> Result<Vec<Record>> {
+        Ok(self.session().search(&subject, &text, limit)?)
     }
 }

@@ -141,7 +141,6 @@ impl PhrSession {
     /// `ServerRejected`.
     pub fn sync(
         &self,
-        actor: String,
         subject: String,
         recipient: String,
         settings: SyncSettings,
@@ -161,12 +160,12 @@ impl PhrSession {
         let progress = ForeignProgress(listener);
         Ok(self
             .session()
-            .sync(&actor, &subject, &recipient, &options, &progress)?
+            .sync(&subject, &recipient, &options, &progress)?
             .into())
     }
 
     /// Forget the token kept for `recipient`'s server (sign out). Device owner only.
-    pub fn forget_sync_token(&self, actor: String, recipient: String) -> Result<bool> {
-        Ok(self.session().forget_sync_token(&actor, &recipient)?)
+    pub fn forget_sync_token(&self, recipient: String) -> Result<bool> {
+        Ok(self.session().forget_sync_token(&recipient)?)
     }
 }

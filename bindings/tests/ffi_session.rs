@@ -65,8 +65,8 @@ impl ProgressListener for Recorder {
 fn chunked_import_reports_each_chunk_and_a_foreign_key_store_unlocks() {
     let dir = tempfile::tempdir().unwrap();
     let store = PhrStore::new(dir.path().to_string_lossy().into_owned());
-    let session = store.create("correct horse".into(), Some(10_000)).unwrap();
-    let me = session.add_person(None, person("hanako")).unwrap().id;
+    let session = store.create("correct horse".into(), Some(64)).unwrap();
+    let me = session.add_person(person("hanako")).unwrap().id;
     let now = session.now();
     let inputs: Vec<ClinicalInput> = (0..7)
         .map(|i| {
@@ -83,7 +83,6 @@ fn chunked_import_reports_each_chunk_and_a_foreign_key_store_unlocks() {
     let recorder = Arc::new(Recorder::default());
     let ids = session
         .add_records_with_progress(
-            me.clone(),
             me.clone(),
             inputs,
             Provenance::Device,
@@ -102,19 +101,19 @@ fn chunked_import_reports_each_chunk_and_a_foreign_key_store_unlocks() {
     session.enroll_platform_key(keys.clone()).unwrap();
     session.lock().unwrap();
     assert_eq!(
-        session.latest_observations(me.clone(), me.clone()),
+        session.latest_observations(me.clone()),
         Err(PhrError::Locked)
     );
-    let again = store.unlock_with_platform_key(keys.clone()).unwrap();
-    assert_eq!(again.latest_observations(me.clone(), me).unwrap().len(), 1);
+    let again = store.unlock_with_platform_key(None, keys.clone()).unwrap();
+    assert_eq!(again.latest_observations(me).unwrap().len(), 1);
     again.lock().unwrap();
     keys.0.lock().unwrap().clear();
     assert_eq!(
-        store.unlock_with_platform_key(keys).err(),
+        store.unlock_with_platform_key(None, keys).err(),
         Some(PhrError::PlatformKeyRejected)
     );
     assert_eq!(
-        store.unlock("wrong passphrase".into()).err(),
+        store.unlock(None, "wrong passphrase".into()).err(),
         Some(PhrError::WrongPassphrase)
     );
 }

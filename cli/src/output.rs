@@ -19,8 +19,12 @@ impl CliError {
             CliError::Usage(_) => 2,
             CliError::Io(_) => 6,
             CliError::Core(e) => match e {
-                Error::WrongPassphrase | Error::PlatformKeyRejected | Error::Locked => 3,
+                Error::WrongPassphrase
+                | Error::PlatformKeyRejected
+                | Error::Locked
+                | Error::TooManyAttempts { .. } => 3,
                 Error::CorruptStore { .. }
+                | Error::AuditRollback { .. }
                 | Error::KeyringMismatch
                 | Error::UnsupportedVersion { .. } => 4,
                 Error::NotPermitted { .. } => 5,
@@ -37,6 +41,9 @@ fn hint(e: &Error) -> Option<&'static str> {
     Some(match e {
         Error::WrongPassphrase => "check the passphrase (PHR_PASSPHRASE) and try again",
         Error::Locked => "unlock the store and try again",
+        Error::AuditRollback { .. } => {
+            "nothing was changed; the store's files were put back to an older copy: restore your latest backup, or ask for help"
+        }
         Error::CorruptStore { .. } => {
             "nothing was changed; run `phr check` to see the damage, or restore a backup with `phr restore`"
         }

@@ -30,15 +30,16 @@ pub fn new_secret(env: &str, what: &str) -> CliResult<Zeroizing<String>> {
     Ok(a)
 }
 
-/// KDF cost: the default unless PHR_KDF_ITERATIONS asks for another (tests use a low one).
+/// KDF cost: calibrated to about 0.5 s here, unless PHR_KDF_MEMORY_KIB asks for another memory
+/// (one pass; the project's tests use a tiny one, never a resident's store).
 pub fn kdf() -> CliResult<phr_core::KdfParams> {
-    match std::env::var("PHR_KDF_ITERATIONS") {
+    match std::env::var("PHR_KDF_MEMORY_KIB") {
         Ok(v) => {
-            let n = v
+            let kib = v
                 .parse()
-                .map_err(|_| CliError::Usage("PHR_KDF_ITERATIONS must be a number".into()))?;
-            Ok(phr_core::KdfParams::with_iterations(n)?)
+                .map_err(|_| CliError::Usage("PHR_KDF_MEMORY_KIB must be a number".into()))?;
+            Ok(phr_core::KdfParams::with_cost(kib, 1)?)
         }
-        Err(_) => Ok(phr_core::KdfParams::default()),
+        Err(_) => Ok(phr_core::KdfParams::calibrated()),
     }
 }

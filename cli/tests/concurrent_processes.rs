@@ -64,7 +64,7 @@ fn one_process(store: &Path, out: &Path, p: usize) -> Tally {
         let o = Command::new(&bin)
             .args(&args)
             .env("PHR_TEST_NOW", NOW)
-            .env("PHR_KDF_ITERATIONS", "10000")
+            .env("PHR_KDF_MEMORY_KIB", "64")
             .env("PHR_STORE", store)
             .env("PHR_PASSPHRASE", "correct horse")
             .env("PHR_BACKUP_PASSPHRASE", "backup passphrase")

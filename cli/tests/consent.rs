@@ -29,6 +29,13 @@ fn store() -> tempfile::TempDir {
                 given,
             ])
             .args(["--birth", birth])
+            // taro is a member (his own passphrase, the same text here); hanako is the owner.
+            .args(if nick == "taro" {
+                &["--member"][..]
+            } else {
+                &[][..]
+            })
+            .env("PHR_NEW_PASSPHRASE", "correct horse")
             .assert()
             .success();
     }
@@ -216,7 +223,7 @@ fn demo_shares_then_withdraws_and_says_with_whom() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
     common::bare()
-        .env("PHR_KDF_ITERATIONS", "10000")
+        .env("PHR_KDF_MEMORY_KIB", "64")
         .args(["demo", "--dir"])
         .arg(&demo)
         .assert()

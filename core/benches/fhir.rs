@@ -163,36 +163,31 @@ fn bench_mapping(c: &mut Criterion) {
 
 fn bench_session(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let s = Session::create(
-        dir.path(),
-        "bench passphrase",
-        KdfParams::with_iterations(10_000).unwrap(),
-    )
-    .unwrap();
-    let me = s.add_person(None, person()).unwrap().id;
+    let s = Session::create(dir.path(), "bench passphrase", KdfParams::cheap()).unwrap();
+    let me = s.add_person(person()).unwrap().id;
     for chunk in inputs(N).chunks(5_000) {
         let batch = chunk
             .iter()
             .cloned()
             .map(ClinicalInput::Observation)
             .collect();
-        s.add_records(&me, &me, batch, Provenance::Device, Some("Omron HCR-7601T"))
+        s.add_records(&me, batch, Provenance::Device, Some("Omron HCR-7601T"))
             .unwrap();
     }
     let at = phr_core::records::Stamp::from_utc(
         phr_core::clock::Clock::from_environment().now(),
         9 * 3600,
     );
-    let n = entries(&s.export_fhir(&me, &me, at).unwrap());
+    let n = entries(&s.export_fhir(&me, at).unwrap());
     let mut g = c.benchmark_group("fhir_export");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     g.throughput(Throughput::Elements(n));
     g.bench_function("session_export_fhir_json_50k_observations", |b| {
-        b.iter(|| s.export_fhir_json(&me, &me, at).unwrap().json.len())
+        b.iter(|| s.export_fhir_json(&me, at).unwrap().json.len())
     });
     g.bench_function("session_export_fhir_50k_observations", |b| {
         b.iter(|| {
-            let bundle = s.export_fhir(&me, &me, at).unwrap();
+            let bundle = s.export_fhir(&me, at).unwrap();
             serde_json::to_vec(&bundle).unwrap().len()
         })
     });
@@ -234,24 +229,14 @@ fn bench_import(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let dir = tempfile::tempdir().unwrap();
-                let s = Session::create(
-                    dir.path(),
-                    "bench passphrase",
-                    KdfParams::with_iterations(10_000).unwrap(),
-                )
-                .unwrap();
-                let me = s.add_person(None, person()).unwrap().id;
+                let s =
+                    Session::create(dir.path(), "bench passphrase", KdfParams::cheap()).unwrap();
+                let me = s.add_person(person()).unwrap().id;
                 (dir, s, me)
             },
             |(dir, s, me)| {
                 let r = s
-                    .import_fhir(
-                        &me,
-                        &me,
-                        &bytes,
-                        Provenance::ImportedFile,
-                        Some("bench.json"),
-                    )
+                    .import_fhir(&me, &bytes, Provenance::ImportedFile, Some("bench.json"))
                     .unwrap();
                 assert_eq!(r.imported.len(), IMPORT_N);
                 (dir, s)
@@ -321,13 +306,8 @@ fn clinic_bundle(n: usize) -> Vec<u8> {
 
 fn fresh_store() -> (tempfile::TempDir, Session, String) {
     let dir = tempfile::tempdir().unwrap();
-    let s = Session::create(
-        dir.path(),
-        "bench passphrase",
-        KdfParams::with_iterations(10_000).unwrap(),
-    )
-    .unwrap();
-    let me = s.add_person(None, person()).unwrap().id;
+    let s = Session::create(dir.path(), "bench passphrase", KdfParams::cheap()).unwrap();
+    let me = s.add_person(person()).unwrap().id;
     (dir, s, me)
 }
 
@@ -341,7 +321,7 @@ fn bench_originals(c: &mut Criterion) {
         b.iter_batched(
             fresh_store,
             |(dir, s, me)| {
-                s.import_fhir(&me, &me, &bytes, Provenance::ImportedFile, Some("c.json"))
+                s.import_fhir(&me, &bytes, Provenance::ImportedFile, Some("c.json"))
                     .unwrap();
                 (dir, s)
             },
@@ -349,18 +329,13 @@ fn bench_originals(c: &mut Criterion) {
         )
     });
     let (_dir, s, me) = fresh_store();
-    s.import_fhir(&me, &me, &bytes, Provenance::ImportedFile, Some("c.json"))
+    s.import_fhir(&me, &bytes, Provenance::ImportedFile, Some("c.json"))
         .unwrap();
     let at = Stamp::from_utc(phr_core::clock::Clock::from_environment().now(), 9 * 3600);
-    let exported = s
-        .export_fhir_to(&me, &me, at, &mut std::io::sink())
-        .unwrap() as u64;
+    let exported = s.export_fhir_to(&me, at, &mut std::io::sink()).unwrap() as u64;
     g.throughput(Throughput::Elements(exported));
     g.bench_function("session_export_fhir_to_50k_imported_originals", |b| {
-        b.iter(|| {
-            s.export_fhir_to(&me, &me, at, &mut std::io::sink())
-                .unwrap()
-        })
+        b.iter(|| s.export_fhir_to(&me, at, &mut std::io::sink()).unwrap())
     });
     g.finish();
 }

@@ -42,27 +42,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .send()?;
 
     let dir = tempfile::tempdir()?;
-    let s = Session::create(
-        dir.path(),
-        "bench passphrase",
-        KdfParams::with_iterations(10_000)?,
-    )?;
-    let p = s.add_person(
-        None,
-        NewPerson {
-            nickname: "hanako".into(),
-            family_name: "山田".into(),
-            given_name: "花子".into(),
-            family_name_kana: None,
-            given_name_kana: None,
-            birth_date: chrono::NaiveDate::from_ymd_opt(1975, 5, 3).ok_or("date")?,
-            sex: Sex::Female,
-            insurer_number: None,
-            insured_symbol: None,
-            insured_number: None,
-            municipality_code: None,
-        },
-    )?;
+    let s = Session::create(dir.path(), "bench passphrase", KdfParams::cheap())?;
+    let p = s.add_person(NewPerson {
+        nickname: "hanako".into(),
+        family_name: "山田".into(),
+        given_name: "花子".into(),
+        family_name_kana: None,
+        given_name_kana: None,
+        birth_date: chrono::NaiveDate::from_ymd_opt(1975, 5, 3).ok_or("date")?,
+        sex: Sex::Female,
+        insurer_number: None,
+        insured_symbol: None,
+        insured_number: None,
+        municipality_code: None,
+    })?;
     let h = p.id.as_str();
     s.set_operator_profile(samples::municipality())?;
     // The session's clock (fixed under the test hooks a cargo example is built with), not the
@@ -85,9 +78,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ClinicalInput::Observation(ObservationInput::simple(t, v, at))
         })
         .collect();
-    let ids = s.add_records(h, h, inputs, Provenance::Device, None)?;
+    let ids = s.add_records(h, inputs, Provenance::Device, None)?;
     s.set_consent(
-        h,
         h,
         ConsentRequest::permit(
             "health-dept",
@@ -95,7 +87,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &["specific_health_guidance"],
         ),
     )?;
-    let queued = s.queue_for_release(h, h, "health-dept", "specific_health_guidance", &ids)?;
+    let queued = s.queue_for_release(h, "health-dept", "specific_health_guidance", &ids)?;
     assert_eq!(queued, N);
 
     let options = SyncOptions {
@@ -107,7 +99,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         start: Instant::now(),
         push_done: Cell::new(None),
     };
-    let report = s.sync(h, h, "health-dept", &options, &clock)?;
+    let report = s.sync(h, "health-dept", &options, &clock)?;
     let total = clock.start.elapsed();
     let push = clock.push_done.get().unwrap_or(total);
     let held: serde_json::Value = serde_json::from_slice(

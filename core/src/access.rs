@@ -31,6 +31,9 @@ pub enum Action {
     Share,
     /// Grant or revoke delegations on the subject's record (family-manager mode).
     ManageDelegations,
+    /// Store-wide operations (a backup of the whole store, forgetting a platform sign-in):
+    /// the device owner's.
+    ManageStore,
     /// End every representative grant on one's own record (a minor come of age): the
     /// subject's alone, no delegation can permit it.
     TakeControl,
@@ -48,6 +51,7 @@ impl Action {
             Action::Share => "share",
             Action::ManageDelegations => "manage_delegations",
             Action::TakeControl => "take_control",
+            Action::ManageStore => "manage_store",
         }
     }
 
@@ -61,7 +65,7 @@ impl Action {
             Action::ManageConsent => Some(Scope::ManageConsent),
             Action::Share => Some(Scope::Share),
             Action::ManageDelegations => Some(Scope::ManageDelegations),
-            Action::ManagePersons | Action::TakeControl => None,
+            Action::ManagePersons | Action::ManageStore | Action::TakeControl => None,
         }
     }
 }
@@ -113,7 +117,7 @@ pub(crate) fn authorize(
         action,
         delegation,
     };
-    if action == Action::ManagePersons {
+    if matches!(action, Action::ManagePersons | Action::ManageStore) {
         return if actor_person.is_owner {
             Ok(access(None))
         } else {
@@ -147,10 +151,10 @@ pub fn permits(
         && family::is_active(d, actor, subject_birth, at)
 }
 
-/// Who `actor` is when granting rights on `subject`'s record at `at`: the subject, a proxy
-/// holding `manage_delegations` (with the scopes it holds), or — when a representative basis is
-/// claimed — the device owner or a proxy through its grant. What the grant may then be is
-/// [`family::new_delegation`]'s.
+/// Who `actor` is when granting rights on `subject`'s record at `at`: the subject; the device
+/// owner making the root representative grant (a basis claimed, the subject managed); else a
+/// proxy through a grant in force that carries `manage_delegations`, with the scopes it holds.
+/// What the grant may then be is [`family::new_delegation`]'s.
 pub(crate) fn grantor(
     conn: &Connection,
     actor: &str,
@@ -164,24 +168,17 @@ pub(crate) fn grantor(
     if actor == subject {
         return Ok(Grantor::Subject);
     }
-    if representative {
-        let actor_person = persons::get(conn, actor)?.ok_or_else(denied)?;
-        if actor_person.is_owner {
-            return Ok(Grantor::Representative { via: None });
-        }
+    let actor_person = persons::get(conn, actor)?.ok_or_else(denied)?;
+    let held_through = authorize(conn, actor, subject, Action::ManageDelegations, at)
+        .ok()
+        .and_then(|a| a.delegation().map(str::to_owned));
+    if representative && actor_person.is_owner && held_through.is_none() {
+        // The owner's root grant (refused for a member by the grant's rules).
+        return Ok(Grantor::Owner);
     }
-    let access = authorize(conn, actor, subject, Action::ManageDelegations, at)?;
-    let did = access.delegation().ok_or_else(denied)?;
-    if representative {
-        return Ok(Grantor::Representative {
-            via: Some(did.to_owned()),
-        });
-    }
-    let own = family::repo::get(conn, did)?.ok_or_else(denied)?;
-    let birth = persons::get(conn, subject)?
-        .ok_or_else(|| Error::not_found("person"))?
-        .details
-        .birth_date;
+    let did = held_through.ok_or_else(denied)?;
+    let own = family::repo::get(conn, &did)?.ok_or_else(denied)?;
+    let birth = persons::require(conn, subject)?.details.birth_date;
     let held: Vec<Scope> = family::repo::held(conn, actor, subject)?
         .iter()
         .filter(|d| family::is_active(d, actor, birth, at))
@@ -193,12 +190,26 @@ pub(crate) fn grantor(
     })
 }
 
-/// Whether `actor` may revoke `d`: its grantor or its subject, at any time.
-pub(crate) fn authorize_revoke(actor: &str, d: &Delegation) -> Result<()> {
-    if actor != d.granted_by && actor != d.subject_id {
-        return Err(Error::NotPermitted {
-            action: Action::ManageDelegations.as_str().into(),
-        });
+/// Whether `actor` may revoke `d` at `at`: its grantor, its subject, or the holder of a grant
+/// in force with `manage_delegations` that `d` was made from (however indirectly).
+pub(crate) fn authorize_revoke(
+    conn: &Connection,
+    actor: &str,
+    d: &Delegation,
+    at: i64,
+) -> Result<()> {
+    if actor == d.granted_by || actor == d.subject_id {
+        return Ok(());
     }
-    Ok(())
+    let birth = persons::require(conn, &d.subject_id)?.details.birth_date;
+    let above = family::repo::ancestors(conn, &d.id)?;
+    if above
+        .iter()
+        .any(|a| permits(a, actor, birth, Action::ManageDelegations, at))
+    {
+        return Ok(());
+    }
+    Err(Error::NotPermitted {
+        action: Action::ManageDelegations.as_str().into(),
+    })
 }

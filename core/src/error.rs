@@ -13,6 +13,18 @@ pub enum Error {
     /// The passphrase (or PIN) does not unwrap the data key.
     #[error("wrong passphrase")]
     WrongPassphrase,
+    /// A new passphrase is too easy to guess to protect the files on its own; `hint` says what
+    /// to do (a longer passphrase, or a PIN together with the device's biometric key).
+    #[error("{field} is too weak: {hint}")]
+    WeakPassphrase { field: String, hint: String },
+    /// Too many wrong credentials in a row: unlocking is refused for `retry_after` more
+    /// seconds (the delay doubles after each further failure).
+    #[error("too many failed attempts; try again in {retry_after} seconds")]
+    TooManyAttempts { retry_after: i64 },
+    /// The audit trail is shorter than its last anchor in the keyring (the database was rolled
+    /// back to an older copy, or entries were removed). Nothing was changed.
+    #[error("the audit trail was rolled back (entry {anchored} was anchored, {found} found)")]
+    AuditRollback { anchored: i64, found: i64 },
     /// The platform keystore could not unwrap the data key (key missing, user not authenticated).
     #[error("the platform key could not unlock this store")]
     PlatformKeyRejected,

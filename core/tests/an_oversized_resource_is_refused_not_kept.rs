@@ -28,7 +28,6 @@ fn a_resource_larger_than_the_document_cap_refuses_the_import_naming_it() {
     let before = hashes(dir.path());
     let r = s.import_fhir(
         &hanako.id,
-        &hanako.id,
         &serde_json::to_vec(&bundle).unwrap(),
         Provenance::ImportedFile,
         Some("big.json"),

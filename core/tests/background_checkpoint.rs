@@ -190,8 +190,10 @@ fn dropping_the_store_waits_for_a_running_checkpoint() {
 #[test]
 fn rotation_waits_for_a_running_checkpoint() {
     let (dir, store, hooks) = held_after_a_large_write();
-    waits_for_the_held_checkpoint(&hooks, "the rotation", || store.rotate_data_key(PASS, None))
-        .unwrap();
+    waits_for_the_held_checkpoint(&hooks, "the rotation", || {
+        store.rotate_data_key(&phr_core::Unlock::Passphrase(PASS))
+    })
+    .unwrap();
     assert_eq!(count_rows(&store), LARGE);
     store.lock().unwrap();
     let store = Store::unlock(dir.path(), Unlock::Passphrase(PASS)).unwrap();

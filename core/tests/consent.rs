@@ -48,7 +48,6 @@ fn records_of(s: &Session, who: &str) -> Vec<Record> {
     let c = s
         .add_record(
             who,
-            who,
             ClinicalInput::Checkup(checkup()),
             Provenance::Mynaportal,
             None,
@@ -57,13 +56,11 @@ fn records_of(s: &Session, who: &str) -> Vec<Record> {
     let bp = s
         .log_observation(
             who,
-            who,
             ObservationInput::blood_pressure(128.0, 80.0, None, jst_days_ago(1)),
         )
         .unwrap();
     let steps = s
         .log_observation(
-            who,
             who,
             ObservationInput::simple(ObservationType::Steps, 8000.0, jst_days_ago(1)),
         )
@@ -81,7 +78,7 @@ fn session() -> (tempfile::TempDir, Session, String, String) {
 fn nothing_leaves_without_consent() {
     let (_d, s, h, _) = session();
     let recs = records_of(&s, &h);
-    let out = s.release(&h, &h, "health-dept", GUIDANCE, &recs).unwrap();
+    let out = s.release(&h, "health-dept", GUIDANCE, &recs).unwrap();
     assert!(out.permitted().is_empty());
     assert_eq!(out.withheld_count(), 3);
 }
@@ -93,24 +90,23 @@ fn consent_releases_exactly_the_permitted_categories_and_is_audited() {
     let d = s
         .set_consent(
             &h,
-            &h,
             ConsentRequest::permit("health-dept", &[DataCategory::Checkup], &[GUIDANCE]),
         )
         .unwrap();
     assert_eq!(d.decided_by, h);
     assert_eq!(d.delegation, None);
     assert_eq!(d.notice_version, "2025-04");
-    let out = s.release(&h, &h, "health-dept", GUIDANCE, &recs).unwrap();
+    let out = s.release(&h, "health-dept", GUIDANCE, &recs).unwrap();
     assert_eq!(out.ids(), vec![recs[0].meta.id.clone()]);
     assert_eq!(out.withheld_count(), 2);
     // Same categories, other purpose or other recipient: withheld.
     assert!(
-        s.release(&h, &h, "walking-campaign", WALKING, &recs)
+        s.release(&h, "walking-campaign", WALKING, &recs)
             .unwrap()
             .permitted()
             .is_empty()
     );
-    let audit = s.access_history(&h, &h, 5).unwrap();
+    let audit = s.access_history(&h, 5).unwrap();
     let released = audit
         .iter()
         .find(|e| e.action == "records_released" && !e.record_ids.is_empty())
@@ -125,38 +121,31 @@ fn withdrawal_is_a_new_deny_that_wins_and_the_history_keeps_both() {
     let recs = records_of(&s, &h);
     s.set_consent(
         &h,
-        &h,
         ConsentRequest::permit("walking-campaign", &[DataCategory::Lifelog], &[WALKING]),
     )
     .unwrap();
     assert_eq!(
-        s.release(&h, &h, "walking-campaign", WALKING, &recs)
+        s.release(&h, "walking-campaign", WALKING, &recs)
             .unwrap()
             .permitted()
             .len(),
         1
     );
     let w = s
-        .withdraw(
-            &h,
-            &h,
-            "walking-campaign",
-            &[DataCategory::Lifelog],
-            &[WALKING],
-        )
+        .withdraw(&h, "walking-campaign", &[DataCategory::Lifelog], &[WALKING])
         .unwrap();
     assert_eq!(w.effect, Effect::Deny);
     assert!(
-        s.release(&h, &h, "walking-campaign", WALKING, &recs)
+        s.release(&h, "walking-campaign", WALKING, &recs)
             .unwrap()
             .permitted()
             .is_empty()
     );
-    let history = s.consent_history(&h, &h).unwrap();
+    let history = s.consent_history(&h).unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[0].effect, Effect::Permit);
     assert_eq!(history[1].id, w.id);
-    let state = s.consent_state(&h, &h).unwrap();
+    let state = s.consent_state(&h).unwrap();
     let walking = state.purposes.iter().find(|p| p.code == WALKING).unwrap();
     let t = walking
         .toggles
@@ -174,18 +163,16 @@ fn withdrawal_deletes_pending_outbox_items_and_queues_a_notice_at_once() {
     let ids: Vec<String> = recs.iter().map(|r| r.meta.id.clone()).collect();
     // Nothing is queued without consent.
     assert_eq!(
-        s.queue_for_release(&h, &h, "walking-campaign", WALKING, &ids)
+        s.queue_for_release(&h, "walking-campaign", WALKING, &ids)
             .unwrap(),
         0
     );
     s.set_consent(
         &h,
-        &h,
         ConsentRequest::permit("walking-campaign", &[DataCategory::Lifelog], &[WALKING]),
     )
     .unwrap();
     s.set_consent(
-        &h,
         &h,
         ConsentRequest::permit(
             "health-dept",
@@ -195,32 +182,26 @@ fn withdrawal_deletes_pending_outbox_items_and_queues_a_notice_at_once() {
     )
     .unwrap();
     assert_eq!(
-        s.queue_for_release(&h, &h, "walking-campaign", WALKING, &ids)
+        s.queue_for_release(&h, "walking-campaign", WALKING, &ids)
             .unwrap(),
         1
     );
     assert_eq!(
-        s.queue_for_release(&h, &h, "health-dept", GUIDANCE, &ids)
+        s.queue_for_release(&h, "health-dept", GUIDANCE, &ids)
             .unwrap(),
         2
     );
     // Queuing twice adds nothing.
     assert_eq!(
-        s.queue_for_release(&h, &h, "health-dept", GUIDANCE, &ids)
+        s.queue_for_release(&h, "health-dept", GUIDANCE, &ids)
             .unwrap(),
         0
     );
-    assert_eq!(s.pending_outbox(&h, &h).unwrap().len(), 3);
+    assert_eq!(s.pending_outbox(&h).unwrap().len(), 3);
     let w = s
-        .withdraw(
-            &h,
-            &h,
-            "walking-campaign",
-            &[DataCategory::Lifelog],
-            &[WALKING],
-        )
+        .withdraw(&h, "walking-campaign", &[DataCategory::Lifelog], &[WALKING])
         .unwrap();
-    let pending = s.pending_outbox(&h, &h).unwrap();
+    let pending = s.pending_outbox(&h).unwrap();
     assert_eq!(
         pending
             .iter()
@@ -249,13 +230,12 @@ fn a_recipient_never_permitted_is_never_told_of_a_deny() {
     let (_d, s, h, _) = session();
     s.withdraw(
         &h,
-        &h,
         "community-care",
         &[DataCategory::Medication],
         &["community_care_coordination"],
     )
     .unwrap();
-    assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+    assert!(s.pending_outbox(&h).unwrap().is_empty());
 }
 
 #[test]
@@ -266,7 +246,6 @@ fn expiry_is_honoured_at_query_time() {
         offset_seconds: 9 * 3600,
     };
     s.set_consent(
-        &h,
         &h,
         ConsentRequest::permit("health-dept", &[DataCategory::Checkup], &[GUIDANCE])
             .until(in_a_day),
@@ -293,7 +272,7 @@ fn expiry_is_honoured_at_query_time() {
 #[test]
 fn requests_outside_the_profile_are_refused_naming_the_field() {
     let (_d, s, h, _) = session();
-    let field = |r: ConsentRequest| match s.set_consent(&h, &h, r).unwrap_err() {
+    let field = |r: ConsentRequest| match s.set_consent(&h, r).unwrap_err() {
         Error::InvalidInput { field, .. } => field,
         e => panic!("{e:?}"),
     };
@@ -346,7 +325,7 @@ fn requests_outside_the_profile_are_refused_naming_the_field() {
         ),
         "valid_until"
     );
-    assert!(s.consent_history(&h, &h).unwrap().is_empty());
+    assert!(s.consent_history(&h).unwrap().is_empty());
 }
 
 #[test]
@@ -354,7 +333,6 @@ fn without_an_operator_profile_consent_calls_fail_plainly() {
     let (_d, s, h, _) = session_with_two_plain();
     assert!(matches!(
         s.set_consent(
-            &h,
             &h,
             ConsentRequest::permit("health-dept", &[DataCategory::Checkup], &[GUIDANCE])
         ),
@@ -374,14 +352,12 @@ fn a_proxy_without_manage_consent_can_never_change_consent() {
     let (_d, s, h, t) = session();
     let before_audit = s.verify_audit().unwrap().entries;
     for (actor, subject) in [(&t, &h), (&h, &t)] {
-        let r = s.set_consent(
-            actor,
+        let r = s.as_person(actor).set_consent(
             subject,
             ConsentRequest::permit("health-dept", &[DataCategory::Checkup], &[GUIDANCE]),
         );
         assert!(matches!(r, Err(Error::NotPermitted { .. })), "{r:?}");
-        let r = s.withdraw(
-            actor,
+        let r = s.as_person(actor).withdraw(
             subject,
             "health-dept",
             &[DataCategory::Checkup],
@@ -389,8 +365,8 @@ fn a_proxy_without_manage_consent_can_never_change_consent() {
         );
         assert!(matches!(r, Err(Error::NotPermitted { .. })), "{r:?}");
     }
-    assert!(s.consent_history(&h, &h).unwrap().is_empty());
-    assert!(s.consent_history(&t, &t).unwrap().is_empty());
+    assert!(s.consent_history(&h).unwrap().is_empty());
+    assert!(s.as_person(&t).consent_history(&t).unwrap().is_empty());
     assert_eq!(s.verify_audit().unwrap().entries, before_audit);
 }
 
@@ -400,21 +376,24 @@ fn another_person_cannot_release_or_queue_a_subjects_records() {
     let recs = records_of(&s, &h);
     s.set_consent(
         &h,
-        &h,
         ConsentRequest::permit("health-dept", &[DataCategory::Checkup], &[GUIDANCE]),
     )
     .unwrap();
     assert!(matches!(
-        s.release(&t, &h, "health-dept", GUIDANCE, &recs),
+        s.as_person(&t).release(&h, "health-dept", GUIDANCE, &recs),
         Err(Error::NotPermitted { .. })
     ));
     let ids = vec![recs[0].meta.id.clone()];
     assert!(matches!(
-        s.queue_for_release(&t, &h, "health-dept", GUIDANCE, &ids),
+        s.as_person(&t)
+            .queue_for_release(&h, "health-dept", GUIDANCE, &ids),
         Err(Error::NotPermitted { .. })
     ));
     // Records of one subject never pass the gate under another subject's consent.
-    let out = s.release(&t, &t, "health-dept", GUIDANCE, &recs).unwrap();
+    let out = s
+        .as_person(&t)
+        .release(&t, "health-dept", GUIDANCE, &recs)
+        .unwrap();
     assert!(out.permitted().is_empty());
 }
 
@@ -422,7 +401,6 @@ fn another_person_cannot_release_or_queue_a_subjects_records() {
 fn directives_are_append_only_in_the_database() {
     let (d, s, h, _) = session();
     s.set_consent(
-        &h,
         &h,
         ConsentRequest::permit("health-dept", &[DataCategory::Checkup], &[GUIDANCE]),
     )
@@ -435,7 +413,7 @@ fn directives_are_append_only_in_the_database() {
     let r = phr_core::store::testing::session_raw_sql(&s, "DELETE FROM consent_directive_purpose");
     assert!(r.is_err());
     assert_eq!(
-        s.consent_history(&h, &h).unwrap()[0].purposes,
+        s.consent_history(&h).unwrap()[0].purposes,
         vec![GUIDANCE.to_owned()]
     );
     drop(d);
@@ -447,11 +425,10 @@ fn receipts_carry_the_notice_elements_in_both_languages() {
     let d = s
         .set_consent(
             &h,
-            &h,
             ConsentRequest::permit("health-dept", &[DataCategory::Checkup], &[GUIDANCE]),
         )
         .unwrap();
-    let r = s.consent_receipt(&h, &h, &d.id).unwrap();
+    let r = s.consent_receipt(&h, &d.id).unwrap();
     assert_eq!(r.json["controller"]["name"], "サンプル区 健康推進課");
     assert_eq!(r.json["contact"]["phone"], "03-0000-0000");
     assert_eq!(r.json["notice"]["version"], "2025-04");
@@ -476,14 +453,14 @@ fn receipts_carry_the_notice_elements_in_both_languages() {
     assert_eq!(r.fhir["status"], "active");
     assert_eq!(r.fhir["provision"]["type"], "permit");
     let w = s
-        .withdraw(&h, &h, "health-dept", &[DataCategory::Checkup], &[GUIDANCE])
+        .withdraw(&h, "health-dept", &[DataCategory::Checkup], &[GUIDANCE])
         .unwrap();
     // The permit is now superseded: inactive; the withdrawal is active.
     assert_eq!(
-        s.consent_receipt(&h, &h, &d.id).unwrap().fhir["status"],
+        s.consent_receipt(&h, &d.id).unwrap().fhir["status"],
         "inactive"
     );
-    let wr = s.consent_receipt(&h, &h, &w.id).unwrap();
+    let wr = s.consent_receipt(&h, &w.id).unwrap();
     assert_eq!(wr.fhir["status"], "active");
     assert_eq!(wr.fhir["provision"]["type"], "deny");
 }
@@ -494,15 +471,14 @@ fn an_erased_record_leaves_the_outbox_too() {
     let recs = records_of(&s, &h);
     s.set_consent(
         &h,
-        &h,
         ConsentRequest::permit("health-dept", &[DataCategory::Checkup], &[GUIDANCE]),
     )
     .unwrap();
     assert_eq!(
-        s.queue_for_release(&h, &h, "health-dept", GUIDANCE, &[recs[0].meta.id.clone()])
+        s.queue_for_release(&h, "health-dept", GUIDANCE, &[recs[0].meta.id.clone()])
             .unwrap(),
         1
     );
-    s.erase_all_records(&h, &h).unwrap();
-    assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+    s.erase_all_records(&h).unwrap();
+    assert!(s.pending_outbox(&h).unwrap().is_empty());
 }

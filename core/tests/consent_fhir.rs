@@ -62,7 +62,6 @@ fn every_consent_resource_validates_as_fhir_r4() {
     let a = s
         .set_consent(
             h,
-            h,
             ConsentRequest::permit(
                 "health-dept",
                 &[DataCategory::Checkup, DataCategory::Vitals],
@@ -74,7 +73,6 @@ fn every_consent_resource_validates_as_fhir_r4() {
     let b = s
         .set_consent(
             h,
-            h,
             ConsentRequest::permit(
                 "walking-campaign",
                 &[DataCategory::Lifelog],
@@ -85,7 +83,6 @@ fn every_consent_resource_validates_as_fhir_r4() {
     let c = s
         .withdraw(
             h,
-            h,
             "walking-campaign",
             &[DataCategory::Lifelog],
             &["walking_campaign"],
@@ -93,7 +90,7 @@ fn every_consent_resource_validates_as_fhir_r4() {
         .unwrap();
     let mut files = vec![];
     for d in [&a, &b, &c] {
-        let r = s.consent_receipt(h, h, &d.id).unwrap();
+        let r = s.consent_receipt(h, &d.id).unwrap();
         let path = dir.path().join(format!("consent-{}.json", d.id));
         std::fs::write(&path, serde_json::to_vec_pretty(&r.fhir).unwrap()).unwrap();
         files.push(path);

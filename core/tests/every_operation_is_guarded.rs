@@ -26,14 +26,35 @@ const DEVICE_LEVEL: &[(&str, &str)] = &[
         "enroll_platform_key",
         "runs on an unlocked store, adds a way to unlock it",
     ),
-    (
-        "backup",
-        "an encrypted copy of the whole store, under the key holder's own backup passphrase",
-    ),
     ("verify_audit", "reports only whether the chain is intact"),
     ("set_time_zone", "display setting"),
     ("time_zone", "display setting"),
     ("set_clock_for_tests", "test hook"),
+    ("set_device_clock_for_tests", "test hook"),
+    (
+        "as_person",
+        "test hook: a session acting as a person without their credential",
+    ),
+    ("create_with", "makes a new store; nobody exists yet"),
+    ("unlock_as", "needs that member's own credential"),
+    (
+        "switch_to",
+        "needs the other member's own credential (checked against the keyring)",
+    ),
+    ("actor", "who the session acts as"),
+    (
+        "clock_behind",
+        "how far the device clock was behind at unlock",
+    ),
+    ("credential_kinds", "the acting member's own ways to unlock"),
+    (
+        "set_pin",
+        "adds a way for the acting member to unlock, with the platform's secret",
+    ),
+    (
+        "rotate_data_key",
+        "needs the acting member's current credential; every member keeps theirs",
+    ),
     ("now", "the session clock"),
     ("is_locked", "whether the store is locked"),
     ("is_read_only", "whether the store's files can be written"),
@@ -99,22 +120,19 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
     let (_d, s, hanako, taro) = session_with_two();
     let (h, t) = (hanako.id.as_str(), taro.id.as_str());
     let outsider = s
-        .add_person(
-            Some(h),
-            person("mallory", "部外", "者", (1990, 1, 1), Sex::Other),
-        )
+        .add_person(person("mallory", "部外", "者", (1990, 1, 1), Sex::Other))
         .unwrap();
     let o = outsider.id.as_str();
     let r = s
+        .as_person(t)
         .log_observation(
-            t,
             t,
             ObservationInput::blood_pressure(128.0, 82.0, None, jst_days_ago(0)),
         )
         .unwrap();
     let d = s
+        .as_person(t)
         .grant(
-            t,
             t,
             NewDelegation {
                 grantee: Grantee::Person(h.to_owned()),
@@ -126,7 +144,7 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
             },
         )
         .unwrap();
-    let before = s.audit_entries(h, 10_000, None).unwrap().len();
+    let before = s.audit_entries(10_000, None).unwrap().len();
     let note = || ClinicalInput::Note {
         text: "x".into(),
         at: None,
@@ -160,13 +178,13 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
     };
     check(
         "add_person",
-        s.add_person(Some(o), person("eve", "x", "y", (1990, 1, 1), Sex::Other))
+        s.as_person(o)
+            .add_person(person("eve", "x", "y", (1990, 1, 1), Sex::Other))
             .map(|_| ()),
     );
     check(
         "import_fhir_new_person",
-        s.import_fhir_new_person(
-            Some(o),
+        s.as_person(o).import_fhir_new_person(
             "eve",
             br#"{"resourceType":"Patient","name":[{"family":"x","given":["y"]}],"birthDate":"1990-01-01"}"#,
             Provenance::ImportedFile,
@@ -177,102 +195,129 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
     );
     check(
         "add_record",
-        s.add_record(o, t, note(), Provenance::SelfEntered, None)
+        s.as_person(o)
+            .add_record(t, note(), Provenance::SelfEntered, None)
             .map(|_| ()),
     );
     check(
         "add_records",
-        s.add_records(o, t, vec![note()], Provenance::SelfEntered, None)
+        s.as_person(o)
+            .add_records(t, vec![note()], Provenance::SelfEntered, None)
             .map(|_| ()),
     );
     check(
         "log_observation",
-        s.log_observation(
-            o,
-            t,
-            ObservationInput::simple(ObservationType::Steps, 1.0, jst_days_ago(0)),
-        )
-        .map(|_| ()),
+        s.as_person(o)
+            .log_observation(
+                t,
+                ObservationInput::simple(ObservationType::Steps, 1.0, jst_days_ago(0)),
+            )
+            .map(|_| ()),
     );
     check(
         "update_record",
-        s.update_record(o, t, &r.meta.id, note()).map(|_| ()),
+        s.as_person(o)
+            .update_record(t, &r.meta.id, note())
+            .map(|_| ()),
     );
     check(
         "import_checkup_xml",
-        s.import_checkup_xml(
-            o,
-            t,
-            include_bytes!("fixtures/checkup/tokutei_minimal.xml"),
-            Provenance::ImportedFile,
-        )
-        .map(|_| ()),
+        s.as_person(o)
+            .import_checkup_xml(
+                t,
+                include_bytes!("fixtures/checkup/tokutei_minimal.xml"),
+                Provenance::ImportedFile,
+            )
+            .map(|_| ()),
     );
     check(
         "log_reading",
-        s.log_reading(
-            o,
-            t,
-            Reading {
-                observation_type: ObservationType::Steps,
-                value: 1.0,
-                value2: None,
-                value3: None,
-                unit: None,
-                glucose_timing: None,
-            },
-            None,
-        )
-        .map(|_| ()),
+        s.as_person(o)
+            .log_reading(
+                t,
+                Reading {
+                    observation_type: ObservationType::Steps,
+                    value: 1.0,
+                    value2: None,
+                    value3: None,
+                    unit: None,
+                    glucose_timing: None,
+                },
+                None,
+            )
+            .map(|_| ()),
     );
     check(
         "import_file",
-        s.import_file(
-            o,
-            t,
-            include_bytes!("fixtures/checkup/tokutei_minimal.xml"),
-            Provenance::ImportedFile,
-            None,
-            &|_, _| {},
-        )
-        .map(|_| ()),
+        s.as_person(o)
+            .import_file(
+                t,
+                include_bytes!("fixtures/checkup/tokutei_minimal.xml"),
+                Provenance::ImportedFile,
+                None,
+                &|_, _| {},
+            )
+            .map(|_| ()),
     );
-    check("dashboard", s.dashboard(o, t).map(|_| ()));
+    check("dashboard", s.as_person(o).dashboard(t).map(|_| ()));
     check(
         "trend",
-        s.trend(o, t, ObservationType::Steps, 30).map(|_| ()),
+        s.as_person(o)
+            .trend(t, ObservationType::Steps, 30)
+            .map(|_| ()),
     );
-    check("delete_record", s.delete_record(o, t, &r.meta.id));
-    check("erase_record", s.erase_record(o, t, &r.meta.id));
-    check("erase_all_records", s.erase_all_records(o, t).map(|_| ()));
-    check("get_record", s.get_record(o, t, &r.meta.id).map(|_| ()));
+    check("delete_record", s.as_person(o).delete_record(t, &r.meta.id));
+    check("erase_record", s.as_person(o).erase_record(t, &r.meta.id));
+    check(
+        "erase_all_records",
+        s.as_person(o).erase_all_records(t).map(|_| ()),
+    );
+    check(
+        "get_record",
+        s.as_person(o).get_record(t, &r.meta.id).map(|_| ()),
+    );
     check(
         "record_history",
-        s.record_history(o, t, &r.meta.id).map(|_| ()),
+        s.as_person(o).record_history(t, &r.meta.id).map(|_| ()),
     );
     check(
         "list_records",
-        s.list_records(o, t, &RecordFilter::default(), &PageRequest::first(5))
+        s.as_person(o)
+            .list_records(t, &RecordFilter::default(), &PageRequest::first(5))
             .map(|_| ()),
     );
     check(
         "timeline",
-        s.timeline(o, t, &PageRequest::first(5)).map(|_| ()),
+        s.as_person(o)
+            .timeline(t, &PageRequest::first(5))
+            .map(|_| ()),
     );
     check(
         "latest_observations",
-        s.latest_observations(o, t).map(|_| ()),
+        s.as_person(o).latest_observations(t).map(|_| ()),
     );
-    check("aggregate", s.aggregate(o, t, &q).map(|_| ()));
-    check("search", s.search(o, t, "x", 5).map(|_| ()));
-    check("person_details", s.person_details(o, t).map(|_| ()));
-    check("access_history", s.access_history(o, t, 5).map(|_| ()));
-    check("audit_entries", s.audit_entries(o, 5, None).map(|_| ()));
-    check("grant", s.grant(o, t, grant).map(|_| ()));
-    check("revoke", s.revoke(o, &d.id));
-    check("take_control", s.take_control(o, t).map(|_| ()));
-    check("who_can_access", s.who_can_access(o, t).map(|_| ()));
-    check("delegations", s.delegations(o, t).map(|_| ()));
+    check("aggregate", s.as_person(o).aggregate(t, &q).map(|_| ()));
+    check("search", s.as_person(o).search(t, "x", 5).map(|_| ()));
+    check(
+        "person_details",
+        s.as_person(o).person_details(t).map(|_| ()),
+    );
+    check(
+        "access_history",
+        s.as_person(o).access_history(t, 5).map(|_| ()),
+    );
+    check(
+        "audit_entries",
+        s.as_person(o).audit_entries(5, None).map(|_| ()),
+    );
+    check("grant", s.as_person(o).grant(t, grant).map(|_| ()));
+    check("revoke", s.as_person(o).revoke(&d.id));
+    check("take_control", s.as_person(o).take_control(t).map(|_| ()));
+    check(
+        "who_can_access",
+        s.as_person(o).who_can_access(t).map(|_| ()),
+    );
+    check("delegations", s.as_person(o).delegations(t).map(|_| ()));
     s.set_operator_profile(phr_core::consent::samples::municipality())
         .unwrap();
     let purpose = "specific_health_guidance";
@@ -281,44 +326,65 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
         &[phr_core::consent::DataCategory::Checkup],
         &[purpose],
     );
-    check("set_consent", s.set_consent(o, t, req).map(|_| ()));
+    check(
+        "set_consent",
+        s.as_person(o).set_consent(t, req).map(|_| ()),
+    );
     check(
         "withdraw",
-        s.withdraw(
-            o,
-            t,
-            "health-dept",
-            &[phr_core::consent::DataCategory::Checkup],
-            &[purpose],
-        )
-        .map(|_| ()),
+        s.as_person(o)
+            .withdraw(
+                t,
+                "health-dept",
+                &[phr_core::consent::DataCategory::Checkup],
+                &[purpose],
+            )
+            .map(|_| ()),
     );
-    check("consent_state", s.consent_state(o, t).map(|_| ()));
-    check("consent_history", s.consent_history(o, t).map(|_| ()));
+    check("consent_state", s.as_person(o).consent_state(t).map(|_| ()));
+    check(
+        "consent_history",
+        s.as_person(o).consent_history(t).map(|_| ()),
+    );
     check(
         "release",
-        s.release(o, t, "health-dept", purpose, std::slice::from_ref(&r))
+        s.as_person(o)
+            .release(t, "health-dept", purpose, std::slice::from_ref(&r))
             .map(|_| ()),
     );
     check(
         "queue_for_release",
-        s.queue_for_release(
-            o,
-            t,
-            "health-dept",
-            purpose,
-            std::slice::from_ref(&r.meta.id),
-        )
-        .map(|_| ()),
+        s.as_person(o)
+            .queue_for_release(t, "health-dept", purpose, std::slice::from_ref(&r.meta.id))
+            .map(|_| ()),
     );
-    check("pending_outbox", s.pending_outbox(o, t).map(|_| ()));
+    check(
+        "pending_outbox",
+        s.as_person(o).pending_outbox(t).map(|_| ()),
+    );
     check(
         "export_fhir",
-        s.export_fhir(o, t, jst_days_ago(0)).map(|_| ()),
+        s.as_person(o).export_fhir(t, jst_days_ago(0)).map(|_| ()),
     );
     check(
         "export_fhir_json",
-        s.export_fhir_json(o, t, jst_days_ago(0)).map(|_| ()),
+        s.as_person(o)
+            .export_fhir_json(t, jst_days_ago(0))
+            .map(|_| ()),
+    );
+    let mut sink = Vec::new();
+    check(
+        "export_fhir_to",
+        s.as_person(o)
+            .export_fhir_to(t, jst_days_ago(0), &mut sink)
+            .map(|_| ()),
+    );
+    assert!(sink.is_empty(), "a refused export writes nothing");
+    check(
+        "export_echeckup",
+        s.as_person(o)
+            .export_echeckup(t, None, jst_days_ago(0))
+            .map(|_| ()),
     );
     // Refused before any connection (the https URL is never contacted).
     let sync_options = phr_core::sync::SyncOptions {
@@ -327,69 +393,93 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
     };
     check(
         "sync",
-        s.sync(
-            o,
-            t,
-            "health-dept",
-            &sync_options,
-            &phr_core::sync::NoProgress,
-        )
-        .map(|_| ()),
+        s.as_person(o)
+            .sync(t, "health-dept", &sync_options, &phr_core::sync::NoProgress)
+            .map(|_| ()),
     );
     let server = phr_core::sync::fake::FakeFhir::new();
     check(
         "sync_over",
-        s.sync_over(
-            o,
-            t,
-            "health-dept",
-            &sync_options,
-            &phr_core::sync::NoProgress,
-            &mut server.clone(),
-        )
-        .map(|_| ()),
+        s.as_person(o)
+            .sync_over(
+                t,
+                "health-dept",
+                &sync_options,
+                &phr_core::sync::NoProgress,
+                &mut server.clone(),
+            )
+            .map(|_| ()),
     );
     assert!(server.requests().is_empty(), "sync_over reached the server");
     // The outsider is not the device owner: the device's platform token is not theirs.
     check(
         "forget_sync_token",
-        s.forget_sync_token(o, "health-dept").map(|_| ()),
+        s.as_person(o).forget_sync_token("health-dept").map(|_| ()),
     );
     check(
         "export_fhir_for_json",
-        s.export_fhir_for_json(o, t, "health-dept", purpose, jst_days_ago(0))
+        s.as_person(o)
+            .export_fhir_for_json(t, "health-dept", purpose, jst_days_ago(0))
             .map(|_| ()),
     );
     check(
         "export_fhir_for",
-        s.export_fhir_for(o, t, "health-dept", purpose, jst_days_ago(0))
+        s.as_person(o)
+            .export_fhir_for(t, "health-dept", purpose, jst_days_ago(0))
             .map(|_| ()),
     );
     let fhir = br#"{"resourceType":"Condition","code":{"text":"x"}}"#;
     check(
         "import_fhir",
-        s.import_fhir(o, t, fhir, Provenance::ImportedFile, None)
+        s.as_person(o)
+            .import_fhir(t, fhir, Provenance::ImportedFile, None)
             .map(|_| ()),
     );
     check(
         "import_fhir_with_progress",
-        s.import_fhir_with_progress(o, t, fhir, Provenance::ImportedFile, None, &|_, _| {})
+        s.as_person(o)
+            .import_fhir_with_progress(t, fhir, Provenance::ImportedFile, None, &|_, _| {})
             .map(|_| ()),
     );
-    check("fhir_documents", s.fhir_documents(o, t).map(|_| ()));
+    check(
+        "fhir_documents",
+        s.as_person(o).fhir_documents(t).map(|_| ()),
+    );
     check(
         "original_json",
-        s.original_json(o, t, &r.meta.id).map(|_| ()),
+        s.as_person(o).original_json(t, &r.meta.id).map(|_| ()),
     );
     check(
         "consent_receipt",
-        s.consent_receipt(o, t, "no-such-directive").map(|_| ()),
+        s.as_person(o)
+            .consent_receipt(t, "no-such-directive")
+            .map(|_| ()),
     );
-    assert!(!s.can(o, t, Action::View).unwrap());
+    assert!(!s.as_person(o).can(t, Action::View).unwrap());
+    // The device-wide operations are the owner's.
+    check(
+        "add_member",
+        s.as_person(o)
+            .add_member(
+                person("eve", "x", "y", (1990, 1, 1), Sex::Other),
+                &phr_core::Unlock::Passphrase("correct horse battery staple"),
+                phr_core::KdfParams::cheap(),
+            )
+            .map(|_| ()),
+    );
+    check(
+        "backup",
+        s.as_person(o).backup(
+            &_d.path().join("outsider.backup"),
+            "correct horse battery staple",
+        ),
+    );
+
     // Nothing was written by any refused call.
-    assert_eq!(s.audit_entries(h, 10_000, None).unwrap().len(), before);
+    assert_eq!(s.audit_entries(10_000, None).unwrap().len(), before);
     assert_eq!(
-        s.timeline(t, t, &PageRequest::first(5))
+        s.as_person(t)
+            .timeline(t, &PageRequest::first(5))
             .unwrap()
             .records
             .len(),

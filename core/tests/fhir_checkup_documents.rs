@@ -19,10 +19,7 @@ fn store() -> (tempfile::TempDir, Session, String) {
     let dir = tempfile::tempdir().unwrap();
     let s = Session::create(dir.path(), "correct horse", kdf()).unwrap();
     let me = s
-        .add_person(
-            None,
-            person("taro", "山田", "太郎", (1960, 4, 12), Sex::Male),
-        )
+        .add_person(person("taro", "山田", "太郎", (1960, 4, 12), Sex::Male))
         .unwrap()
         .id;
     (dir, s, me)
@@ -30,7 +27,7 @@ fn store() -> (tempfile::TempDir, Session, String) {
 
 // Session calls go through these helpers (the Session API is about to lose its actor).
 fn import(s: &Session, me: &str, json: &str) -> ImportReport {
-    s.import_fhir(me, me, json.as_bytes(), Provenance::ImportedFile, None)
+    s.import_fhir(me, json.as_bytes(), Provenance::ImportedFile, None)
         .unwrap()
 }
 
@@ -39,7 +36,7 @@ fn checkups(s: &Session, me: &str) -> Vec<(Record, Checkup)> {
         kind: Some(RecordKind::Checkup),
         ..Default::default()
     };
-    s.list_records(me, me, &filter, &PageRequest::first(50))
+    s.list_records(me, &filter, &PageRequest::first(50))
         .unwrap()
         .records
         .into_iter()
@@ -100,7 +97,6 @@ fn an_echeckup_document_is_one_checkup_with_every_result_and_the_judgement() {
     // No loose observation was made of height, weight, blood pressure or HbA1c.
     let loose = s
         .list_records(
-            &me,
             &me,
             &RecordFilter {
                 kind: Some(RecordKind::Observation),

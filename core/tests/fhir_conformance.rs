@@ -23,10 +23,7 @@ fn store() -> (tempfile::TempDir, Session, String) {
     let dir = tempfile::tempdir().unwrap();
     let s = Session::create(dir.path(), "correct horse", kdf()).unwrap();
     let me = s
-        .add_person(
-            None,
-            person("taro", "山田", "太郎", (1960, 4, 12), Sex::Male),
-        )
+        .add_person(person("taro", "山田", "太郎", (1960, 4, 12), Sex::Male))
         .unwrap()
         .id;
     (dir, s, me)
@@ -34,17 +31,17 @@ fn store() -> (tempfile::TempDir, Session, String) {
 
 // Session calls go through these helpers (the Session API is about to lose its actor).
 fn add(s: &Session, me: &str, inputs: Vec<ClinicalInput>) {
-    s.add_records(me, me, inputs, Provenance::SelfEntered, None)
+    s.add_records(me, inputs, Provenance::SelfEntered, None)
         .unwrap();
 }
 
 fn import(s: &Session, me: &str, json: &str) {
-    s.import_fhir(me, me, json.as_bytes(), Provenance::ImportedFile, None)
+    s.import_fhir(me, json.as_bytes(), Provenance::ImportedFile, None)
         .unwrap();
 }
 
 fn export(s: &Session, me: &str) -> Value {
-    s.export_fhir(me, me, jst_days_ago(0)).unwrap()
+    s.export_fhir(me, jst_days_ago(0)).unwrap()
 }
 
 /// Self-entered values in other units, a checkup with a result for every item of the table

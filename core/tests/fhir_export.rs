@@ -43,11 +43,10 @@ fn full_record() -> (tempfile::TempDir, Session, String) {
     p.family_name_kana = Some("ヤマダ".into());
     p.given_name_kana = Some("ハナコ".into());
     p.insurer_number = Some("06130001".into());
-    let me = s.add_person(None, p).unwrap().id;
+    let me = s.add_person(p).unwrap().id;
     let obs =
         |ty, v, d| ClinicalInput::Observation(ObservationInput::simple(ty, v, jst_days_ago(d)));
     s.add_records(
-        &me,
         &me,
         vec![
             ClinicalInput::Observation(ObservationInput::blood_pressure(
@@ -78,7 +77,6 @@ fn full_record() -> (tempfile::TempDir, Session, String) {
     // Height then weight: the core derives a BMI from them.
     s.add_records(
         &me,
-        &me,
         vec![
             obs(ObservationType::Height, 158.2, 2),
             obs(ObservationType::Weight, 52.3, 2),
@@ -93,7 +91,6 @@ fn full_record() -> (tempfile::TempDir, Session, String) {
         offset_seconds: -5 * 3600,
     };
     s.add_records(
-        &me,
         &me,
         vec![
             ClinicalInput::Observation(ObservationInput::simple(
@@ -168,14 +165,12 @@ fn full_record() -> (tempfile::TempDir, Session, String) {
     };
     s.add_record(
         &me,
-        &me,
         ClinicalInput::Checkup(checkup),
         Provenance::Mynaportal,
         None,
     )
     .unwrap();
     s.add_record(
-        &me,
         &me,
         ClinicalInput::Immunization(Immunization {
             vaccine: "インフルエンザHAワクチン".into(),
@@ -191,7 +186,6 @@ fn full_record() -> (tempfile::TempDir, Session, String) {
     )
     .unwrap();
     s.add_record(
-        &me,
         &me,
         ClinicalInput::Medication(Medication {
             drug_name: "アムロジピン錠5mg".into(),
@@ -210,7 +204,6 @@ fn full_record() -> (tempfile::TempDir, Session, String) {
     .unwrap();
     s.add_record(
         &me,
-        &me,
         ClinicalInput::Condition(Condition {
             name: "高血圧症".into(),
             code_system: Some("icd10".into()),
@@ -225,7 +218,6 @@ fn full_record() -> (tempfile::TempDir, Session, String) {
     .unwrap();
     s.add_record(
         &me,
-        &me,
         ClinicalInput::Allergy(Allergy {
             substance: "そば".into(),
             code_system: None,
@@ -238,7 +230,6 @@ fn full_record() -> (tempfile::TempDir, Session, String) {
     )
     .unwrap();
     s.add_record(
-        &me,
         &me,
         ClinicalInput::Allergy(Allergy {
             substance: "ペニシリン".into(),
@@ -279,7 +270,7 @@ fn counts(b: &Value) -> BTreeMap<String, usize> {
 #[test]
 fn every_record_kind_maps_to_its_resource() {
     let (_d, s, me) = full_record();
-    let b = s.export_fhir(&me, &me, at()).unwrap();
+    let b = s.export_fhir(&me, at()).unwrap();
     let c = counts(&b);
     // 12 observations logged + 1 derived BMI + 9 checkup lines.
     assert_eq!(c["Observation"], 13 + 9);
@@ -335,10 +326,10 @@ fn every_record_kind_maps_to_its_resource() {
 fn exporting_twice_gives_identical_json_and_is_audited() {
     let (_d, s, me) = full_record();
     let t = at();
-    let a = serde_json::to_string(&s.export_fhir(&me, &me, t).unwrap()).unwrap();
-    let b = serde_json::to_string(&s.export_fhir(&me, &me, t).unwrap()).unwrap();
+    let a = serde_json::to_string(&s.export_fhir(&me, t).unwrap()).unwrap();
+    let b = serde_json::to_string(&s.export_fhir(&me, t).unwrap()).unwrap();
     assert_eq!(a, b);
-    let history = s.access_history(&me, &me, 5).unwrap();
+    let history = s.access_history(&me, 5).unwrap();
     let exported = history
         .iter()
         .find(|e| e.action == "records_exported")
@@ -349,7 +340,7 @@ fn exporting_twice_gives_identical_json_and_is_audited() {
 #[test]
 fn japanese_names_survive_byte_for_byte() {
     let (_d, s, me) = full_record();
-    let text = serde_json::to_string(&s.export_fhir(&me, &me, at()).unwrap()).unwrap();
+    let text = serde_json::to_string(&s.export_fhir(&me, at()).unwrap()).unwrap();
     for jp in [
         "山田",
         "花子",
@@ -370,13 +361,10 @@ fn japanese_names_survive_byte_for_byte() {
 fn another_persons_record_needs_permission() {
     let (_d, s, me) = full_record();
     let other = s
-        .add_person(
-            Some(&me),
-            person("taro", "山田", "太郎", (1945, 1, 20), Sex::Male),
-        )
+        .add_person(person("taro", "山田", "太郎", (1945, 1, 20), Sex::Male))
         .unwrap();
     assert!(matches!(
-        s.export_fhir(&other.id, &me, at()),
+        s.as_person(&other.id).export_fhir(&me, at()),
         Err(phr_core::Error::NotPermitted { .. })
     ));
 }
@@ -388,7 +376,7 @@ fn another_persons_record_needs_permission() {
 )]
 fn both_validators_accept_the_export() {
     let (d, s, me) = full_record();
-    let b = s.export_fhir(&me, &me, at()).unwrap();
+    let b = s.export_fhir(&me, at()).unwrap();
     let file = d.path().join("bundle.json");
     std::fs::write(&file, serde_json::to_vec_pretty(&b).unwrap()).unwrap();
     let n = b["entry"].as_array().unwrap().len();
@@ -404,7 +392,7 @@ fn both_validators_accept_the_export() {
 fn the_validators_catch_a_broken_bundle() {
     // Guards against validators that accept anything.
     let (d, s, me) = full_record();
-    let mut b = s.export_fhir(&me, &me, at()).unwrap();
+    let mut b = s.export_fhir(&me, at()).unwrap();
     let file = d.path().join("broken.json");
     b["entry"][0]["resource"]["gender"] = "bogus".into();
     std::fs::write(&file, serde_json::to_vec(&b).unwrap()).unwrap();

@@ -24,10 +24,7 @@ fn store() -> (tempfile::TempDir, Session, String) {
     let dir = tempfile::tempdir().unwrap();
     let s = Session::create(dir.path(), "correct horse", kdf()).unwrap();
     let me = s
-        .add_person(
-            None,
-            person("taro", "山田", "太郎", (1960, 4, 12), Sex::Male),
-        )
+        .add_person(person("taro", "山田", "太郎", (1960, 4, 12), Sex::Male))
         .unwrap()
         .id;
     (dir, s, me)
@@ -35,7 +32,6 @@ fn store() -> (tempfile::TempDir, Session, String) {
 
 fn import(s: &Session, me: &str, json: &str) -> phr_core::Result<ImportReport> {
     s.import_fhir(
-        me,
         me,
         json.as_bytes(),
         Provenance::ImportedFile,
@@ -62,7 +58,7 @@ fn entry_path(bundle: &str, id: &str) -> String {
 }
 
 fn all_records(s: &Session, me: &str) -> Vec<Record> {
-    s.list_records(me, me, &RecordFilter::default(), &PageRequest::first(500))
+    s.list_records(me, &RecordFilter::default(), &PageRequest::first(500))
         .unwrap()
         .records
 }
@@ -145,10 +141,10 @@ fn every_resource_type_of_the_quirky_bundle_lands_somewhere() {
             .all(|r| r.meta.provenance == Provenance::ImportedFile
                 || r.meta.provenance == Provenance::Derived)
     );
-    let docs = s.fhir_documents(&me, &me).unwrap();
+    let docs = s.fhir_documents(&me).unwrap();
     assert_eq!(docs.iter().map(|(_, n)| n).sum::<i64>(), 5);
     // One audit entry for the whole import.
-    let audit = s.access_history(&me, &me, 10).unwrap();
+    let audit = s.access_history(&me, 10).unwrap();
     let imported: Vec<_> = audit
         .iter()
         .filter(|e| e.action == "records_imported")
@@ -167,9 +163,9 @@ fn japanese_text_survives_byte_for_byte_in_the_original_and_the_export() {
         .find(|i| i.resource_type == "MedicationStatement")
         .and_then(|i| i.record_id.clone())
         .unwrap();
-    let original = s.original_json(&me, &me, &med_id).unwrap().unwrap();
+    let original = s.original_json(&me, &med_id).unwrap().unwrap();
     assert!(original.contains("1日1回\u{3000}朝食後"));
-    let b = s.export_fhir(&me, &me, jst_days_ago(0)).unwrap();
+    let b = s.export_fhir(&me, jst_days_ago(0)).unwrap();
     let text = serde_json::to_string(&b).unwrap();
     for jp in [
         "1日1回\u{3000}朝食後",
@@ -244,8 +240,8 @@ fn reimporting_is_skipped_as_identical_and_a_change_updates_with_history() {
     let upd = import(&s, &me, &changed).unwrap();
     assert_eq!(upd.updated.len(), 1, "{upd:#?}");
     let id = upd.updated[0].record_id.clone().unwrap();
-    assert_eq!(s.record_history(&me, &me, &id).unwrap().len(), 1);
-    let RecordBody::Observation(o) = s.get_record(&me, &me, &id).unwrap().body else {
+    assert_eq!(s.record_history(&me, &id).unwrap().len(), 1);
+    let RecordBody::Observation(o) = s.get_record(&me, &id).unwrap().body else {
         panic!()
     };
     assert_eq!(o.value, 75.0);
@@ -256,7 +252,6 @@ fn reimporting_is_skipped_as_identical_and_a_change_updates_with_history() {
 fn reimporting_our_own_export_into_the_same_store_changes_nothing() {
     let (_d, s, me) = store();
     s.add_record(
-        &me,
         &me,
         ClinicalInput::Medication(Medication {
             drug_name: "アムロジピン錠5mg".into(),
@@ -275,11 +270,10 @@ fn reimporting_our_own_export_into_the_same_store_changes_nothing() {
     .unwrap();
     s.log_observation(
         &me,
-        &me,
         ObservationInput::simple(ObservationType::Pulse, 66.0, jst_days_ago(1)),
     )
     .unwrap();
-    let b = serde_json::to_string(&s.export_fhir(&me, &me, jst_days_ago(0)).unwrap()).unwrap();
+    let b = serde_json::to_string(&s.export_fhir(&me, jst_days_ago(0)).unwrap()).unwrap();
     let r = import(&s, &me, &b).unwrap();
     assert!(r.imported.is_empty() && r.updated.is_empty(), "{r:#?}");
     assert_eq!(r.skipped.len(), 3, "{r:#?}"); // Patient + 2 identical records
@@ -297,7 +291,7 @@ fn a_bundle_with_one_bad_entry_imports_nothing_and_names_the_path() {
         format!("invalid entry[{i}].resource.valueQuantity.value: expected a number")
     );
     assert!(all_records(&s, &me).is_empty());
-    assert!(s.fhir_documents(&me, &me).unwrap().is_empty());
+    assert!(s.fhir_documents(&me).unwrap().is_empty());
 }
 
 #[test]
@@ -367,7 +361,7 @@ fn someone_elses_patient_is_refused_and_no_person_is_created() {
         "{e:?}"
     );
     assert!(all_records(&s, &me).is_empty());
-    assert_eq!(s.persons(&me).unwrap().len(), 1);
+    assert_eq!(s.persons().unwrap().len(), 1);
 }
 
 #[test]
@@ -423,7 +417,6 @@ fn full_record(s: &Session, me: &str) {
         |ty, v, d| ClinicalInput::Observation(ObservationInput::simple(ty, v, jst_days_ago(d)));
     s.add_records(
         me,
-        me,
         vec![
             ClinicalInput::Observation(ObservationInput::blood_pressure(
                 128.0,
@@ -475,11 +468,10 @@ fn round_trip() -> (tempfile::TempDir, Value, Value) {
     full_record(&a, &me_a);
     import(&a, &me_a, CHECKUP).unwrap();
     import(&a, &me_a, QUIRKY).unwrap();
-    let first = a.export_fhir(&me_a, &me_a, jst_days_ago(0)).unwrap();
+    let first = a.export_fhir(&me_a, jst_days_ago(0)).unwrap();
     let (_d2, b, me_b) = store();
     let r = b
         .import_fhir(
-            &me_b,
             &me_b,
             first.to_string().as_bytes(),
             Provenance::ImportedFile,
@@ -487,7 +479,7 @@ fn round_trip() -> (tempfile::TempDir, Value, Value) {
         )
         .unwrap();
     assert!(r.updated.is_empty());
-    let second = b.export_fhir(&me_b, &me_b, jst_days_ago(0)).unwrap();
+    let second = b.export_fhir(&me_b, jst_days_ago(0)).unwrap();
     (d1, first, second)
 }
 
@@ -521,7 +513,7 @@ fn both_exports_of_the_round_trip_pass_the_validators() {
 fn an_imported_quirky_resource_exports_as_it_came() {
     let (_d, s, me) = store();
     import(&s, &me, QUIRKY).unwrap();
-    let b = s.export_fhir(&me, &me, jst_days_ago(0)).unwrap();
+    let b = s.export_fhir(&me, jst_days_ago(0)).unwrap();
     let src: Value = serde_json::from_str(QUIRKY).unwrap();
     let src_of = |id: &str| {
         src["entry"]
@@ -574,7 +566,6 @@ fn the_gated_export_leaves_out_what_consent_withholds() {
     let purpose = "specific_health_guidance";
     s.set_consent(
         &me,
-        &me,
         phr_core::consent::ConsentRequest::permit(
             "health-dept",
             &[phr_core::consent::DataCategory::Checkup],
@@ -583,7 +574,7 @@ fn the_gated_export_leaves_out_what_consent_withholds() {
     )
     .unwrap();
     let b = s
-        .export_fhir_for(&me, &me, "health-dept", purpose, jst_days_ago(0))
+        .export_fhir_for(&me, "health-dept", purpose, jst_days_ago(0))
         .unwrap();
     let types: Vec<&str> = b["entry"]
         .as_array()
@@ -607,7 +598,7 @@ fn the_gated_export_leaves_out_what_consent_withholds() {
     let text = b.to_string();
     assert!(!text.contains("アムロジピン") && !text.contains("そば"));
     let released = s
-        .access_history(&me, &me, 3)
+        .access_history(&me, 3)
         .unwrap()
         .into_iter()
         .find(|e| e.action == "records_released")
@@ -615,7 +606,7 @@ fn the_gated_export_leaves_out_what_consent_withholds() {
     assert_eq!(released.record_ids.len(), 1);
     // Without consent for the purpose nothing but the Patient goes.
     let none = s
-        .export_fhir_for(&me, &me, "health-dept", "health_promotion", jst_days_ago(0))
+        .export_fhir_for(&me, "health-dept", "health_promotion", jst_days_ago(0))
         .map(|b| b["entry"].as_array().unwrap().len());
     assert!(
         matches!(none, Ok(1) | Err(Error::InvalidInput { .. })),
@@ -631,7 +622,7 @@ fn observations(s: &Session, me: &str, ty: ObservationType) -> Vec<Record> {
     };
     let (mut out, mut page) = (vec![], PageRequest::first(1000));
     loop {
-        let p = s.list_records(me, me, &filter, &page).unwrap();
+        let p = s.list_records(me, &filter, &page).unwrap();
         out.extend(p.records);
         match p.next {
             Some(after) => page.after = Some(after),
@@ -763,7 +754,6 @@ fn a_progress_listener_that_writes_to_the_session_does_not_deadlock_the_import()
         if !logged.swap(true, std::sync::atomic::Ordering::SeqCst) {
             s.log_observation(
                 &me,
-                &me,
                 ObservationInput::simple(ObservationType::Steps, 1234.0, jst_days_ago(1)),
             )
             .unwrap();
@@ -772,7 +762,6 @@ fn a_progress_listener_that_writes_to_the_session_does_not_deadlock_the_import()
     let json = bundle_of(&weights_then_height(1_000));
     let report = s
         .import_fhir_with_progress(
-            &me,
             &me,
             json.as_bytes(),
             Provenance::ImportedFile,

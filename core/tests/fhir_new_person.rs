@@ -20,15 +20,10 @@ fn empty_store() -> (tempfile::TempDir, Session) {
     (dir, s)
 }
 
-// Session calls go through these helpers (the Session API is about to lose its actor).
-fn import_new(
-    s: &Session,
-    actor: Option<&str>,
-    nick: &str,
-    json: &str,
-) -> phr_core::Result<(Person, ImportReport)> {
+// Session calls go through these helpers; `s` acts as the person who unlocked (nobody yet on
+// an empty store).
+fn import_new(s: &Session, nick: &str, json: &str) -> phr_core::Result<(Person, ImportReport)> {
     s.import_fhir_new_person(
-        actor,
         nick,
         json.as_bytes(),
         Provenance::ImportedFile,
@@ -38,7 +33,7 @@ fn import_new(
 }
 
 fn records(s: &Session, me: &str) -> Vec<Record> {
-    s.list_records(me, me, &RecordFilter::default(), &PageRequest::first(500))
+    s.list_records(me, &RecordFilter::default(), &PageRequest::first(500))
         .unwrap()
         .records
 }
@@ -46,8 +41,10 @@ fn records(s: &Session, me: &str) -> Vec<Record> {
 #[test]
 fn a_bundle_imported_into_an_empty_store_makes_its_person_the_owner() {
     let (_d, s) = empty_store();
-    let (p, r) = import_new(&s, None, "taro", QUIRKY).unwrap();
+    let (p, r) = import_new(&s, "taro", QUIRKY).unwrap();
     assert!(p.is_owner);
+    // The new owner acts from then on.
+    assert_eq!(s.actor().unwrap(), p.id);
     let d = &p.details;
     assert_eq!(
         (d.family_name.as_str(), d.given_name.as_str()),
@@ -66,7 +63,7 @@ fn a_bundle_imported_into_an_empty_store_makes_its_person_the_owner() {
     assert_eq!(records(&s, &p.id).len(), 16);
     // One transaction, two audit entries: the person, then the import.
     let actions: Vec<String> = s
-        .access_history(&p.id, &p.id, 10)
+        .access_history(&p.id, 10)
         .unwrap()
         .into_iter()
         .map(|e| e.action)
@@ -80,10 +77,7 @@ fn the_owner_adds_a_family_member_from_a_file_with_kana_and_card_numbers() {
     let dir = tempfile::tempdir().unwrap();
     let s = Session::create(dir.path(), "correct horse", kdf()).unwrap();
     let owner = s
-        .add_person(
-            None,
-            person("hanako", "山田", "花子", (1975, 5, 3), Sex::Female),
-        )
+        .add_person(person("hanako", "山田", "花子", (1975, 5, 3), Sex::Female))
         .unwrap();
     let b = json!({"resourceType": "Bundle", "type": "collection", "entry": [
         {"resource": {"resourceType": "Patient", "gender": "female", "birthDate": "2015-08-01",
@@ -98,16 +92,17 @@ fn the_owner_adds_a_family_member_from_a_file_with_kana_and_card_numbers() {
         {"resource": {"resourceType": "Immunization", "status": "completed",
             "vaccineCode": {"text": "麻しん風しん混合ワクチン"}, "occurrenceDateTime": "2016-08"}}
     ]});
-    let (p, r) = import_new(&s, Some(&owner.id), "sakura", &b.to_string()).unwrap();
+    let (p, r) = import_new(&s, "sakura", &b.to_string()).unwrap();
     assert!(!p.is_owner);
     assert_eq!(p.details.given_name_kana.as_deref(), Some("サクラ"));
     assert_eq!(p.details.insured_number.as_deref(), Some("5678"));
     assert_eq!(p.details.insured_symbol.as_deref(), Some("12－34"));
     assert_eq!(r.imported.len(), 1);
     // Someone who may not manage persons cannot add one this way.
-    let e = import_new(&s, Some(&p.id), "sakura2", &b.to_string()).unwrap_err();
+    let e = import_new(&s.as_person(&p.id), "sakura2", &b.to_string()).unwrap_err();
     assert!(matches!(e, Error::NotPermitted { .. }), "{e:?}");
-    assert_eq!(s.persons(&owner.id).unwrap().len(), 2);
+    assert_eq!(s.actor().unwrap(), owner.id);
+    assert_eq!(s.persons().unwrap().len(), 2);
 }
 
 #[test]
@@ -115,30 +110,25 @@ fn a_patient_that_cannot_make_a_person_or_a_bad_entry_leaves_no_person() {
     let (_d, s) = empty_store();
     let mut b: Value = serde_json::from_str(QUIRKY).unwrap();
     b["entry"][0]["resource"]["birthDate"] = Value::from("1960");
-    let e = import_new(&s, None, "taro", &b.to_string()).unwrap_err();
+    let e = import_new(&s, "taro", &b.to_string()).unwrap_err();
     assert!(
         matches!(&e, Error::InvalidInput { field, .. } if field == "entry[0].resource.birthDate"),
         "{e:?}"
     );
     let mut b: Value = serde_json::from_str(QUIRKY).unwrap();
     b["entry"][3]["resource"]["valueQuantity"]["value"] = Value::from("154.3");
-    let e = import_new(&s, None, "taro", &b.to_string()).unwrap_err();
+    let e = import_new(&s, "taro", &b.to_string()).unwrap_err();
     assert!(
         matches!(&e, Error::InvalidInput { field, .. } if field.starts_with("entry[3]")),
         "{e:?}"
     );
     let no_patient = r#"{"resourceType":"Bundle","type":"collection","entry":[]}"#;
-    assert!(import_new(&s, None, "taro", no_patient).is_err());
+    assert!(import_new(&s, "taro", no_patient).is_err());
     assert!(s.owner().unwrap().is_none(), "nothing was created");
     // And a nickname already taken is refused.
-    import_new(&s, None, "taro", QUIRKY).unwrap();
+    import_new(&s, "taro", QUIRKY).unwrap();
     assert!(matches!(
-        import_new(
-            &s,
-            s.owner().unwrap().map(|p| p.id).as_deref(),
-            "taro",
-            QUIRKY
-        ),
+        import_new(&s, "taro", QUIRKY),
         Err(Error::AlreadyExists { .. })
     ));
 }

@@ -16,10 +16,7 @@ fn store() -> (tempfile::TempDir, Session, String) {
     let dir = tempfile::tempdir().unwrap();
     let s = Session::create(dir.path(), "correct horse", kdf()).unwrap();
     let me = s
-        .add_person(
-            None,
-            person("taro", "山田", "太郎", (1960, 4, 12), Sex::Male),
-        )
+        .add_person(person("taro", "山田", "太郎", (1960, 4, 12), Sex::Male))
         .unwrap()
         .id;
     (dir, s, me)
@@ -27,17 +24,17 @@ fn store() -> (tempfile::TempDir, Session, String) {
 
 // Session calls go through these helpers (the Session API is about to lose its actor).
 fn import(s: &Session, me: &str, json: &str) -> phr_core::Result<ImportReport> {
-    s.import_fhir(me, me, json.as_bytes(), Provenance::ImportedFile, None)
+    s.import_fhir(me, json.as_bytes(), Provenance::ImportedFile, None)
 }
 
 fn records(s: &Session, me: &str) -> Vec<Record> {
-    s.list_records(me, me, &RecordFilter::default(), &PageRequest::first(500))
+    s.list_records(me, &RecordFilter::default(), &PageRequest::first(500))
         .unwrap()
         .records
 }
 
 fn export(s: &Session, me: &str) -> Value {
-    s.export_fhir(me, me, jst_days_ago(0)).unwrap()
+    s.export_fhir(me, jst_days_ago(0)).unwrap()
 }
 
 fn bundle(resources: Vec<Value>) -> String {
@@ -111,7 +108,6 @@ fn partial_dates_import_with_their_precision_and_sort_by_their_earliest_instant(
     // Filtered by that instant too.
     let since_2019 = s
         .list_records(
-            &me,
             &me,
             &RecordFilter {
                 from_utc: Some(w.meta.effective.utc_seconds),
@@ -204,7 +200,6 @@ fn a_malformed_date_names_its_path_and_the_accepted_forms() {
 fn a_record_entered_in_the_app_keeps_the_natural_precision_of_its_kind() {
     let (_d, s, me) = store();
     s.log_observation(
-        &me,
         &me,
         ObservationInput::simple(ObservationType::Pulse, 64.0, jst_days_ago(1)),
     )

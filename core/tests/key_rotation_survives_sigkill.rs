@@ -31,7 +31,9 @@ fn child_loops_key_rotation() {
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut n = 0;
     while Instant::now() < deadline {
-        store.rotate_data_key(PASS, None).unwrap();
+        store
+            .rotate_data_key(&phr_core::Unlock::Passphrase(PASS))
+            .unwrap();
         n += 1;
         tell_parent(&format!("ROTATED {n}"));
     }
@@ -40,7 +42,7 @@ fn child_loops_key_rotation() {
 fn key_slots(dir: &std::path::Path) -> usize {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("phr.keyring")).unwrap()).unwrap();
-    json["slots"].as_array().unwrap().len()
+    json["keys"]["slots"].as_array().unwrap().len()
 }
 
 fn check_intact(store: &Store, run: usize) {
@@ -86,7 +88,9 @@ fn key_rotation_survives_sigkill_at_random_moments() {
     // How long one rotation takes here, to spread the kills over it.
     let started = Instant::now();
     let store = Store::unlock(dir.path(), Unlock::Passphrase(PASS)).unwrap();
-    store.rotate_data_key(PASS, None).unwrap();
+    store
+        .rotate_data_key(&phr_core::Unlock::Passphrase(PASS))
+        .unwrap();
     store.lock().unwrap();
     drop(store);
     let one = started.elapsed().as_millis() as u64 + 1;

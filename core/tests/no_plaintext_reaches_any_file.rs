@@ -136,7 +136,7 @@ fn no_plaintext_reaches_any_file() {
     write_markers(&store, 100);
     checkpoint();
     store
-        .rotate_data_key("another passphrase", Some(&platform))
+        .rotate_data_key(&phr_core::Unlock::Passphrase("another passphrase"))
         .unwrap();
     checkpoint();
     write_markers(&store, 200);

@@ -130,17 +130,9 @@ fn every_record_type_round_trips() {
     let (_dir, s, hanako, _) = session_with_two();
     for input in all_inputs() {
         let stored = s
-            .add_record(
-                &hanako.id,
-                &hanako.id,
-                input.clone(),
-                Provenance::SelfEntered,
-                None,
-            )
+            .add_record(&hanako.id, input.clone(), Provenance::SelfEntered, None)
             .unwrap();
-        let back = s
-            .get_record(&hanako.id, &hanako.id, &stored.meta.id)
-            .unwrap();
+        let back = s.get_record(&hanako.id, &stored.meta.id).unwrap();
         assert_eq!(back, stored);
         assert_eq!(back.meta.version, 1);
         assert_eq!(back.meta.subject_id, hanako.id);
@@ -177,7 +169,6 @@ fn provenance_and_source_are_kept() {
         let r = s
             .add_record(
                 &hanako.id,
-                &hanako.id,
                 ClinicalInput::Observation(ObservationInput::simple(
                     ObservationType::Pulse,
                     70.0,
@@ -191,7 +182,6 @@ fn provenance_and_source_are_kept() {
         assert_eq!(r.meta.source.as_deref(), Some("Omron HEM-7600T"));
     }
     let derived = s.add_record(
-        &hanako.id,
         &hanako.id,
         ClinicalInput::Observation(ObservationInput::simple(
             ObservationType::Pulse,
@@ -214,7 +204,6 @@ fn original_offset_survives() {
     let r = s
         .log_observation(
             &hanako.id,
-            &hanako.id,
             ObservationInput::simple(ObservationType::Weight, 60.0, at),
         )
         .unwrap();
@@ -232,13 +221,11 @@ fn edits_keep_earlier_versions() {
     let r = s
         .log_observation(
             h,
-            h,
             ObservationInput::blood_pressure(150.0, 95.0, None, jst_days_ago(1)),
         )
         .unwrap();
     let r2 = s
         .update_record(
-            h,
             h,
             &r.meta.id,
             ClinicalInput::Observation(ObservationInput::blood_pressure(
@@ -252,12 +239,11 @@ fn edits_keep_earlier_versions() {
     assert_eq!(r2.meta.version, 2);
     assert!(r2.meta.updated >= r.meta.updated);
     assert_eq!(r2.meta.created, r.meta.created);
-    let history = s.record_history(h, h, &r.meta.id).unwrap();
+    let history = s.record_history(h, &r.meta.id).unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].version, 1);
     assert_eq!(history[0].body, r.body);
     let kind_change = s.update_record(
-        h,
         h,
         &r.meta.id,
         ClinicalInput::Note {
@@ -275,42 +261,40 @@ fn soft_delete_hides_and_erase_removes() {
     let a = s
         .log_observation(
             h,
-            h,
             ObservationInput::simple(ObservationType::Steps, 1000.0, jst_days_ago(1)),
         )
         .unwrap();
     let b = s
         .log_observation(
             h,
-            h,
             ObservationInput::simple(ObservationType::Steps, 2000.0, jst_days_ago(2)),
         )
         .unwrap();
-    s.delete_record(h, h, &a.meta.id).unwrap();
+    s.delete_record(h, &a.meta.id).unwrap();
     assert!(matches!(
-        s.get_record(h, h, &a.meta.id),
+        s.get_record(h, &a.meta.id),
         Err(Error::NotFound { .. })
     ));
     assert!(matches!(
-        s.delete_record(h, h, &a.meta.id),
+        s.delete_record(h, &a.meta.id),
         Err(Error::NotFound { .. })
     ));
-    let page = s.timeline(h, h, &PageRequest::first(100)).unwrap();
+    let page = s.timeline(h, &PageRequest::first(100)).unwrap();
     assert_eq!(page.records.len(), 1);
     // The tombstone keeps its history (the body before deletion).
-    assert_eq!(s.record_history(h, h, &a.meta.id).unwrap().len(), 1);
-    s.erase_record(h, h, &a.meta.id).unwrap();
+    assert_eq!(s.record_history(h, &a.meta.id).unwrap().len(), 1);
+    s.erase_record(h, &a.meta.id).unwrap();
     assert!(matches!(
-        s.record_history(h, h, &a.meta.id),
+        s.record_history(h, &a.meta.id),
         Err(Error::NotFound { .. })
     ));
-    assert_eq!(s.erase_all_records(h, h).unwrap(), 1);
+    assert_eq!(s.erase_all_records(h).unwrap(), 1);
     assert!(matches!(
-        s.get_record(h, h, &b.meta.id),
+        s.get_record(h, &b.meta.id),
         Err(Error::NotFound { .. })
     ));
     assert!(
-        s.timeline(h, h, &PageRequest::first(100))
+        s.timeline(h, &PageRequest::first(100))
             .unwrap()
             .records
             .is_empty()
@@ -323,18 +307,16 @@ fn bmi_is_derived_from_weight_and_latest_height() {
     let h = &hanako.id;
     s.log_observation(
         h,
-        h,
         ObservationInput::simple(ObservationType::Height, 160.0, jst_days_ago(30)),
     )
     .unwrap();
     let w = s
         .log_observation(
             h,
-            h,
             ObservationInput::simple(ObservationType::Weight, 64.0, jst_days_ago(1)),
         )
         .unwrap();
-    let latest = s.latest_observations(h, h).unwrap();
+    let latest = s.latest_observations(h).unwrap();
     let bmi_rec = latest
         .iter()
         .find_map(|r| match &r.body {
@@ -348,10 +330,9 @@ fn bmi_is_derived_from_weight_and_latest_height() {
     assert_eq!(bmi_rec.1.derived_from.as_deref(), Some(w.meta.id.as_str()));
     assert_eq!(bmi_rec.0.meta.provenance, Provenance::Derived);
     // Derived values cannot be edited or deleted directly ...
-    assert!(s.delete_record(h, h, &bmi_rec.0.meta.id).is_err());
+    assert!(s.delete_record(h, &bmi_rec.0.meta.id).is_err());
     // ... they follow their weight.
     s.update_record(
-        h,
         h,
         &w.meta.id,
         ClinicalInput::Observation(ObservationInput::simple(
@@ -364,7 +345,6 @@ fn bmi_is_derived_from_weight_and_latest_height() {
     let bmis = s
         .list_records(
             h,
-            h,
             &RecordFilter {
                 observation_type: Some(ObservationType::Bmi),
                 ..Default::default()
@@ -374,10 +354,9 @@ fn bmi_is_derived_from_weight_and_latest_height() {
         .unwrap();
     assert_eq!(bmis.records.len(), 1);
     assert!(matches!(&bmis.records[0].body, RecordBody::Observation(o) if o.value == 20.0));
-    s.delete_record(h, h, &w.meta.id).unwrap();
+    s.delete_record(h, &w.meta.id).unwrap();
     let bmis = s
         .list_records(
-            h,
             h,
             &RecordFilter {
                 observation_type: Some(ObservationType::Bmi),
@@ -395,7 +374,7 @@ fn units_are_converted_on_input() {
     let h = &hanako.id;
     let mut w = ObservationInput::simple(ObservationType::Weight, 132.0, jst_days_ago(0));
     w.unit = Some("[lb_av]".into());
-    let r = s.log_observation(h, h, w).unwrap();
+    let r = s.log_observation(h, w).unwrap();
     assert!(
         matches!(&r.body, RecordBody::Observation(o) if (o.value - 59.8742).abs() < 1e-3 && o.unit == "kg")
     );
@@ -405,7 +384,7 @@ fn units_are_converted_on_input() {
 fn invalid_input_writes_nothing() {
     let (_dir, s, hanako, _) = session_with_two();
     let h = &hanako.id;
-    let before = s.audit_entries(h, 1000, None).unwrap().len();
+    let before = s.audit_entries(1000, None).unwrap().len();
     let batch = vec![
         ClinicalInput::Observation(ObservationInput::simple(
             ObservationType::Steps,
@@ -420,20 +399,20 @@ fn invalid_input_writes_nothing() {
         )),
     ];
     let e = s
-        .add_records(h, h, batch, Provenance::Device, None)
+        .add_records(h, batch, Provenance::Device, None)
         .unwrap_err();
     assert!(
         matches!(e, Error::InvalidInput { ref field, .. } if field == "diastolic"),
         "{e:?}"
     );
     assert!(
-        s.timeline(h, h, &PageRequest::first(10))
+        s.timeline(h, &PageRequest::first(10))
             .unwrap()
             .records
             .is_empty()
     );
     // Only the timeline read itself was audited.
-    assert_eq!(s.audit_entries(h, 1000, None).unwrap().len(), before + 1);
+    assert_eq!(s.audit_entries(1000, None).unwrap().len(), before + 1);
 }
 
 #[test]
@@ -459,13 +438,11 @@ fn paging_visits_every_record_once_newest_first() {
         text: "memo".into(),
         at: Some(same),
     });
-    let ids = s
-        .add_records(h, h, inputs, Provenance::Device, None)
-        .unwrap();
+    let ids = s.add_records(h, inputs, Provenance::Device, None).unwrap();
     let mut seen = vec![];
     let mut page = PageRequest::first(7);
     loop {
-        let p = s.timeline(h, h, &page).unwrap();
+        let p = s.timeline(h, &page).unwrap();
         seen.extend(
             p.records
                 .iter()
@@ -483,7 +460,6 @@ fn paging_visits_every_record_once_newest_first() {
     let filtered = s
         .list_records(
             h,
-            h,
             &RecordFilter {
                 kind: Some(RecordKind::Note),
                 ..Default::default()
@@ -499,18 +475,18 @@ fn search_finds_notes_and_medications_by_text() {
     let (_dir, s, hanako, _) = session_with_two();
     let h = &hanako.id;
     for input in all_inputs() {
-        s.add_record(h, h, input, Provenance::SelfEntered, None)
+        s.add_record(h, input, Provenance::SelfEntered, None)
             .unwrap();
     }
-    assert_eq!(s.search(h, h, "アムロジピン", 10).unwrap().len(), 1);
-    assert_eq!(s.search(h, h, "散歩", 10).unwrap().len(), 1);
+    assert_eq!(s.search(h, "アムロジピン", 10).unwrap().len(), 1);
+    assert_eq!(s.search(h, "散歩", 10).unwrap().len(), 1);
     assert_eq!(
-        s.search(h, h, "ペニシリン", 10).unwrap().len(),
+        s.search(h, "ペニシリン", 10).unwrap().len(),
         0,
         "allergies are not in the text search"
     );
     assert_eq!(
-        s.search(h, h, "%", 10).unwrap().len(),
+        s.search(h, "%", 10).unwrap().len(),
         0,
         "LIKE wildcards are literal"
     );
@@ -520,37 +496,35 @@ fn search_finds_notes_and_medications_by_text() {
 fn another_persons_record_is_not_reachable() {
     let (_dir, s, hanako, taro) = session_with_two();
     let r = s
+        .as_person(&taro.id)
         .log_observation(
-            &taro.id,
             &taro.id,
             ObservationInput::simple(ObservationType::Steps, 10.0, jst_days_ago(0)),
         )
         .unwrap();
     assert!(matches!(
-        s.get_record(&hanako.id, &taro.id, &r.meta.id),
+        s.as_person(&hanako.id).get_record(&taro.id, &r.meta.id),
         Err(Error::NotPermitted { .. })
     ));
     assert!(matches!(
-        s.get_record(&hanako.id, &hanako.id, &r.meta.id),
+        s.get_record(&hanako.id, &r.meta.id),
         Err(Error::NotFound { .. })
     ));
     assert!(matches!(
-        s.log_observation(
-            &hanako.id,
+        s.as_person(&hanako.id).log_observation(
             &taro.id,
             ObservationInput::simple(ObservationType::Steps, 10.0, jst_days_ago(0))
         ),
         Err(Error::NotPermitted { .. })
     ));
     assert!(matches!(
-        s.add_person(
-            Some(&taro.id),
-            person("jiro", "山田", "次郎", (2010, 1, 1), Sex::Male)
-        ),
+        s.as_person(&taro.id)
+            .add_person(person("jiro", "山田", "次郎", (2010, 1, 1), Sex::Male)),
         Err(Error::NotPermitted { .. })
     ));
     assert!(matches!(
-        s.timeline("nobody", &hanako.id, &PageRequest::first(1)),
+        s.as_person("nobody")
+            .timeline(&hanako.id, &PageRequest::first(1)),
         Err(Error::NotPermitted { .. })
     ));
 }
@@ -562,12 +536,11 @@ fn reads_and_writes_are_audited_with_ids_only() {
     let r = s
         .log_observation(
             h,
-            h,
             ObservationInput::blood_pressure(128.0, 82.0, None, jst_days_ago(0)),
         )
         .unwrap();
-    s.timeline(h, h, &PageRequest::first(10)).unwrap();
-    let history = s.access_history(h, h, 10).unwrap();
+    s.timeline(h, &PageRequest::first(10)).unwrap();
+    let history = s.access_history(h, 10).unwrap();
     let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(&actions[..2], &["records_listed", "record_written"]);
     assert_eq!(
@@ -577,7 +550,7 @@ fn reads_and_writes_are_audited_with_ids_only() {
     );
     assert_eq!(history[1].record_ids, vec![r.meta.id.clone()]);
     assert_eq!(history[1].actor, *h);
-    let all = format!("{:?}", s.audit_entries(h, 1000, None).unwrap());
+    let all = format!("{:?}", s.audit_entries(1000, None).unwrap());
     // "128.0", not "128": hex digests and UUIDs in the entries contain "128" by chance
     // (about one run in six), never a decimal point.
     assert!(

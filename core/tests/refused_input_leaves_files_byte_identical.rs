@@ -55,6 +55,10 @@ fn wrong_passphrase_leaves_every_file_byte_identical() {
         Store::unlock(dir.path(), Unlock::Passphrase("not the passphrase")),
         Err(Error::WrongPassphrase)
     ));
+    // The one file a wrong credential writes, by design: the failed-attempt counter.
+    let counter = dir.path().join("phr.attempts");
+    assert!(counter.exists(), "the failure was counted");
+    std::fs::remove_file(counter).unwrap();
     assert_unchanged(&before, dir.path(), "wrong passphrase");
 }
 

@@ -36,7 +36,7 @@ fn check(store: &Store, step: u8) {
 fn key_slots(dir: &std::path::Path) -> usize {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("phr.keyring")).unwrap()).unwrap();
-    json["slots"].as_array().unwrap().len()
+    json["keys"]["slots"].as_array().unwrap().len()
 }
 
 #[test]
@@ -51,7 +51,7 @@ fn rotation_interrupted_after_each_step_recovers_on_unlock() {
         store.enroll_platform_key(&platform).unwrap();
 
         CRASH_AFTER_STEP.store(step, Ordering::SeqCst);
-        let interrupted = store.rotate_data_key(PASS, Some(&platform));
+        let interrupted = store.rotate_data_key(&phr_core::Unlock::Passphrase(PASS));
         CRASH_AFTER_STEP.store(0, Ordering::SeqCst);
         assert!(
             matches!(interrupted, Err(Error::Storage(_))),
@@ -82,7 +82,9 @@ fn rotation_interrupted_after_each_step_recovers_on_unlock() {
             .unwrap_or_else(|e| panic!("step {step}: platform unlock: {e:?}"));
         check(&store, step);
         // And the store can rotate normally afterwards.
-        store.rotate_data_key(PASS, Some(&platform)).unwrap();
+        store
+            .rotate_data_key(&phr_core::Unlock::Passphrase(PASS))
+            .unwrap();
         store.lock().unwrap();
         let store = Store::unlock(dir.path(), Unlock::Passphrase(PASS)).unwrap();
         check(&store, step);

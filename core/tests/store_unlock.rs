@@ -6,7 +6,7 @@
 use phr_core::{Error, InMemoryKeyStore, KdfParams, Store, Unlock};
 
 fn kdf() -> KdfParams {
-    KdfParams::with_iterations(10_000).unwrap()
+    KdfParams::cheap()
 }
 
 #[test]
@@ -47,7 +47,7 @@ fn platform_key_unlocks_and_a_forgotten_platform_key_is_rejected() {
     let platform = InMemoryKeyStore::new();
     let store = Store::create(dir.path(), "correct horse", kdf()).unwrap();
     store.enroll_platform_key(&platform).unwrap();
-    let alias = format!("phr-core.{}", store.store_id());
+    let alias = format!("phr-core.{}.owner.bio", store.store_id());
     store.lock().unwrap();
     Store::unlock(dir.path(), Unlock::Platform(&platform))
         .unwrap()
@@ -88,7 +88,7 @@ fn rotate_data_key_keeps_data_and_audit_chain() {
     let store = Store::create(dir.path(), "correct horse", kdf()).unwrap();
     store.enroll_platform_key(&platform).unwrap();
     store
-        .rotate_data_key("correct horse", Some(&platform))
+        .rotate_data_key(&phr_core::Unlock::Passphrase("correct horse"))
         .unwrap();
     assert_eq!(store.verify_audit().unwrap().broken, None);
     store.lock().unwrap();

@@ -44,7 +44,7 @@ fn a_server_down_for_longer_than_the_attempts_is_offline_and_loses_nothing() {
     let opts = options();
     fake.inject(On::Any, Fault::DropBefore, opts.max_attempts as usize);
     assert!(matches!(sync(&s, &h, &fake), Err(Error::Offline)));
-    assert_eq!(s.pending_outbox(&h, &h).unwrap().len(), 10);
+    assert_eq!(s.pending_outbox(&h).unwrap().len(), 10);
     assert!(fake.ids("Observation").is_empty());
 
     fake.inject(On::Any, Fault::Status(503), opts.max_attempts as usize);
@@ -52,7 +52,7 @@ fn a_server_down_for_longer_than_the_attempts_is_offline_and_loses_nothing() {
         sync(&s, &h, &fake),
         Err(Error::ServerRejected { status: 503 })
     ));
-    assert_eq!(s.pending_outbox(&h, &h).unwrap().len(), 10);
+    assert_eq!(s.pending_outbox(&h).unwrap().len(), 10);
 
     // Back up: the next sync sends everything.
     assert_eq!(sync(&s, &h, &fake).unwrap().pushed, 10);
@@ -70,7 +70,7 @@ fn the_request_budget_ends_a_sync_and_keeps_what_was_confirmed() {
     ));
     assert_eq!(fake.requests().len(), 2);
     assert_eq!(fake.ids("Observation").len(), 20);
-    assert_eq!(s.pending_outbox(&h, &h).unwrap().len(), 10);
+    assert_eq!(s.pending_outbox(&h).unwrap().len(), 10);
 }
 
 #[test]
@@ -86,7 +86,7 @@ fn one_refused_entry_is_reported_and_kept_while_the_rest_go_through() {
         (ids[7].as_str(), 422)
     );
     assert_eq!(fake.ids("Observation").len(), 29);
-    let pending = s.pending_outbox(&h, &h).unwrap();
+    let pending = s.pending_outbox(&h).unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].record_id.as_deref(), Some(ids[7].as_str()));
     assert_eq!(pending[0].last_status, Some(422));
@@ -127,7 +127,7 @@ fn a_whole_bundle_refused_is_the_servers_refusal_and_nothing_leaves_the_outbox()
         Err(Error::ServerRejected { status: 400 })
     ));
     assert_eq!(fake.requests().len(), 1, "a 4xx is not retried");
-    assert_eq!(s.pending_outbox(&h, &h).unwrap().len(), 10);
+    assert_eq!(s.pending_outbox(&h).unwrap().len(), 10);
 }
 
 #[test]
@@ -142,7 +142,7 @@ fn a_sync_cut_off_after_the_server_applied_a_batch_resends_it_and_converges() {
     let died = std::thread::scope(|sc| sc.spawn(|| sync(&s, &h, &fake)).join().is_err());
     assert!(died);
     assert_eq!(fake.ids("Observation").len(), 20, "two batches applied");
-    assert_eq!(s.pending_outbox(&h, &h).unwrap().len(), 20, "one confirmed");
+    assert_eq!(s.pending_outbox(&h).unwrap().len(), 20, "one confirmed");
 
     let r = sync(&s, &h, &fake).unwrap();
     assert_eq!((r.pushed, r.remaining), (20, 0), "{r:?}");
@@ -175,7 +175,7 @@ fn a_401_refreshes_the_token_once_then_fails_typed() {
     let err = sync_with(&s2, &h2, &fake, &opts).unwrap_err();
     assert!(matches!(err, Error::AuthRequired), "{err:?}");
     assert_eq!(bad.refreshes(), 1);
-    assert_eq!(s2.pending_outbox(&h2, &h2).unwrap().len(), 5);
+    assert_eq!(s2.pending_outbox(&h2).unwrap().len(), 5);
 }
 
 #[test]
@@ -211,7 +211,7 @@ fn the_accepted_token_is_kept_for_the_next_sync_and_forgotten_on_sign_out() {
     sync_with(&s, &h, &fake, &opts).unwrap();
 
     // Signing out of the platform forgets it.
-    assert!(s.forget_sync_token(&h, RECIPIENT).unwrap());
+    assert!(s.forget_sync_token(RECIPIENT).unwrap());
     fake.forget_requests();
     let err = sync_with(&s, &h, &fake, &opts).unwrap_err();
     assert!(matches!(err, Error::AuthRequired), "{err:?}");
@@ -251,7 +251,7 @@ fn a_refreshed_token_is_kept_even_when_a_later_step_fails() {
         sync_with(&s, &h, &fake, &opts),
         Err(Error::Offline)
     ));
-    assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+    assert!(s.pending_outbox(&h).unwrap().is_empty());
     let mut plain = options();
     plain.tokens = None;
     sync_with(&s, &h, &fake, &plain).unwrap();
@@ -278,16 +278,16 @@ fn a_sync_through_random_faults_converges_to_exactly_the_consented_set() {
     assert!(faulted >= 5, "too few faults injected: {faulted}");
 
     for id in &pulses[..20] {
-        s.update_record(&h, &h, id, observation(ObservationType::Pulse, 123.0, 2))
+        s.update_record(&h, id, observation(ObservationType::Pulse, 123.0, 2))
             .unwrap();
     }
     for id in &pulses[20..40] {
-        s.delete_record(&h, &h, id).unwrap();
+        s.delete_record(&h, id).unwrap();
     }
     for id in &pulses[40..45] {
-        s.erase_record(&h, &h, id).unwrap();
+        s.erase_record(&h, id).unwrap();
     }
-    s.withdraw(&h, &h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
+    s.withdraw(&h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
         .unwrap();
     fake.put(platform_weight(&h, "platform-weight-1", 58.5));
     publish_checkup(&fake, &h);
@@ -314,7 +314,7 @@ fn a_sync_through_random_faults_converges_to_exactly_the_consented_set() {
         .resource(&format!("Observation/{}", pulses[0]))
         .unwrap();
     assert_eq!(edited["valueQuantity"]["value"], 123.0);
-    assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+    assert!(s.pending_outbox(&h).unwrap().is_empty());
     assert_eq!(of_kind(&s, &h, RecordKind::Checkup).records.len(), 1);
     assert_eq!(of_kind(&s, &h, RecordKind::Immunization).records.len(), 1);
     assert_eq!(of_type(&s, &h, ObservationType::Weight).len(), 100 + 1);

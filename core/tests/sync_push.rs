@@ -24,7 +24,7 @@ fn a_first_sync_pushes_each_queued_record_once_tagged_with_this_store() {
     let fake = FakeFhir::new();
     let r = sync(&s, &h, &fake).unwrap();
     assert_eq!((r.pushed, r.remaining, r.withheld), (30, 0, 0), "{r:?}");
-    assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+    assert!(s.pending_outbox(&h).unwrap().is_empty());
     let held: BTreeSet<String> = fake.ids("Observation").into_iter().collect();
     assert_eq!(
         held,
@@ -75,7 +75,7 @@ fn withdrawn_consent_stops_next_sync() {
     sync(&s, &h, &fake).unwrap();
     assert_eq!(fake.ids("Observation").len(), 10);
 
-    s.withdraw(&h, &h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
+    s.withdraw(&h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
         .unwrap();
     let r = sync(&s, &h, &fake).unwrap();
     assert_eq!((r.withdrawals, r.deleted), (1, 5), "{r:?}");
@@ -87,20 +87,10 @@ fn withdrawn_consent_stops_next_sync() {
     );
 
     // A withdrawn record's edit goes nowhere; a still-consented one's does.
-    s.update_record(
-        &h,
-        &h,
-        &ids[5],
-        observation(ObservationType::Weight, 70.0, 1),
-    )
-    .unwrap();
-    s.update_record(
-        &h,
-        &h,
-        &ids[0],
-        observation(ObservationType::Pulse, 99.0, 1),
-    )
-    .unwrap();
+    s.update_record(&h, &ids[5], observation(ObservationType::Weight, 70.0, 1))
+        .unwrap();
+    s.update_record(&h, &ids[0], observation(ObservationType::Pulse, 99.0, 1))
+        .unwrap();
     let r = sync(&s, &h, &fake).unwrap();
     assert_eq!((r.pushed, r.remaining), (1, 0), "{r:?}");
     assert!(fake.resource(&format!("Observation/{}", ids[5])).is_none());
@@ -111,23 +101,19 @@ fn a_withdrawal_stays_queued_until_every_copy_it_covers_is_gone() {
     let (_d, s, h, ids) = seeded(0, 5);
     let fake = FakeFhir::new();
     sync(&s, &h, &fake).unwrap();
-    s.withdraw(&h, &h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
+    s.withdraw(&h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
         .unwrap();
     fake.reject(&ids[2], 503);
     let r = sync(&s, &h, &fake).unwrap();
     assert_eq!((r.withdrawals, r.deleted, r.deferred), (0, 4, 1), "{r:?}");
-    assert_eq!(
-        s.pending_outbox(&h, &h).unwrap().len(),
-        1,
-        "the notice stays"
-    );
+    assert_eq!(s.pending_outbox(&h).unwrap().len(), 1, "the notice stays");
     assert_eq!(fake.ids("Observation"), [ids[2].clone()]);
 
     fake.accept(&ids[2]);
     let r = sync(&s, &h, &fake).unwrap();
     assert_eq!((r.withdrawals, r.deleted), (1, 1), "{r:?}");
     assert!(fake.ids("Observation").is_empty());
-    assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+    assert!(s.pending_outbox(&h).unwrap().is_empty());
 }
 
 #[test]
@@ -142,14 +128,10 @@ fn a_withdrawal_spares_a_copy_another_purpose_still_holds() {
     .unwrap();
     s.set_consent(
         &h,
-        &h,
         phr_core::consent::ConsentRequest::permit(RECIPIENT, &[DataCategory::Vitals], &[both]),
     )
     .unwrap();
-    assert_eq!(
-        s.queue_for_release(&h, &h, RECIPIENT, both, &ids).unwrap(),
-        3
-    );
+    assert_eq!(s.queue_for_release(&h, RECIPIENT, both, &ids).unwrap(), 3);
     let fake = FakeFhir::new();
     assert_eq!(
         sync(&s, &h, &fake).unwrap().pushed,
@@ -158,7 +140,7 @@ fn a_withdrawal_spares_a_copy_another_purpose_still_holds() {
     );
     assert_eq!(fake.ids("Observation").len(), 3);
 
-    s.withdraw(&h, &h, RECIPIENT, &[DataCategory::Vitals], &[GUIDANCE])
+    s.withdraw(&h, RECIPIENT, &[DataCategory::Vitals], &[GUIDANCE])
         .unwrap();
     let r = sync(&s, &h, &fake).unwrap();
     assert_eq!((r.withdrawals, r.deleted), (1, 0), "{r:?}");
@@ -168,7 +150,7 @@ fn a_withdrawal_spares_a_copy_another_purpose_still_holds() {
         "still held for the other purpose"
     );
 
-    s.withdraw(&h, &h, RECIPIENT, &[DataCategory::Vitals], &[both])
+    s.withdraw(&h, RECIPIENT, &[DataCategory::Vitals], &[both])
         .unwrap();
     let r = sync(&s, &h, &fake).unwrap();
     assert_eq!((r.withdrawals, r.deleted), (1, 3), "{r:?}");
@@ -186,7 +168,7 @@ fn a_recipient_that_keeps_copies_gets_them_labelled_withdrawn_and_erasure_still_
     let fake = FakeFhir::new();
     assert_eq!(sync(&s, &h, &fake).unwrap().pushed, 10);
 
-    s.withdraw(&h, &h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
+    s.withdraw(&h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
         .unwrap();
     let r = sync(&s, &h, &fake).unwrap();
     assert_eq!((r.marked, r.deleted, r.withdrawals), (5, 0, 1), "{r:?}");
@@ -200,16 +182,11 @@ fn a_recipient_that_keeps_copies_gets_them_labelled_withdrawn_and_erasure_still_
     assert!(!ids[..5].iter().any(|id| withdrawn(id)));
 
     // The withdrawn copies get no more updates...
-    s.update_record(
-        &h,
-        &h,
-        &ids[5],
-        observation(ObservationType::Weight, 70.0, 1),
-    )
-    .unwrap();
-    assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+    s.update_record(&h, &ids[5], observation(ObservationType::Weight, 70.0, 1))
+        .unwrap();
+    assert!(s.pending_outbox(&h).unwrap().is_empty());
     // ...but erasing the record here still deletes the kept copy there.
-    s.erase_record(&h, &h, &ids[6]).unwrap();
+    s.erase_record(&h, &ids[6]).unwrap();
     let r = sync(&s, &h, &fake).unwrap();
     assert_eq!(r.deleted, 1, "{r:?}");
     assert_eq!(fake.ids("Observation").len(), 9);
@@ -222,10 +199,10 @@ fn an_erased_record_is_deleted_at_the_recipient_once_the_server_confirms() {
     let fake = FakeFhir::new();
     sync(&s, &h, &fake).unwrap();
     for id in &ids[..3] {
-        s.erase_record(&h, &h, id).unwrap();
+        s.erase_record(&h, id).unwrap();
     }
     assert!(
-        s.pending_outbox(&h, &h).unwrap().is_empty(),
+        s.pending_outbox(&h).unwrap().is_empty(),
         "nothing left to queue"
     );
     // One copy is already gone there (404 counts), one delete fails on the server's side.
@@ -250,15 +227,10 @@ fn edits_and_deletions_reach_the_recipient_on_the_next_sync() {
     let (_d, s, h, ids) = seeded(5, 0);
     let fake = FakeFhir::new();
     sync(&s, &h, &fake).unwrap();
-    s.update_record(
-        &h,
-        &h,
-        &ids[0],
-        observation(ObservationType::Pulse, 123.0, 2),
-    )
-    .unwrap();
-    s.delete_record(&h, &h, &ids[1]).unwrap();
-    assert_eq!(s.pending_outbox(&h, &h).unwrap().len(), 2);
+    s.update_record(&h, &ids[0], observation(ObservationType::Pulse, 123.0, 2))
+        .unwrap();
+    s.delete_record(&h, &ids[1]).unwrap();
+    assert_eq!(s.pending_outbox(&h).unwrap().len(), 2);
     let r = sync(&s, &h, &fake).unwrap();
     assert_eq!((r.pushed, r.deleted, r.remaining), (1, 1, 0), "{r:?}");
     let edited = fake.resource(&format!("Observation/{}", ids[0])).unwrap();
@@ -275,12 +247,7 @@ fn a_record_edited_while_its_copy_is_in_flight_is_sent_again() {
     let (editor, who, id) = (s.clone(), h.clone(), ids[0].clone());
     fake.during_next(On::Bundle, move || {
         editor
-            .update_record(
-                &who,
-                &who,
-                &id,
-                observation(ObservationType::Pulse, 150.0, 2),
-            )
+            .update_record(&who, &id, observation(ObservationType::Pulse, 150.0, 2))
             .unwrap();
     });
     let r = sync(&s, &h, &fake).unwrap();
@@ -320,7 +287,7 @@ fn two_syncs_at_once_push_each_record_once() {
     for id in &ids {
         assert_eq!(puts(&seen, &format!("Observation/{id}")), 1, "{id}");
     }
-    assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+    assert!(s.pending_outbox(&h).unwrap().is_empty());
 }
 
 #[derive(Default)]
@@ -337,12 +304,11 @@ fn progress_is_told_after_each_withdrawal_push_batch_and_pull_page() {
     let (_d, s, h, _) = seeded(25, 5);
     let fake = FakeFhir::new();
     sync(&s, &h, &fake).unwrap();
-    s.withdraw(&h, &h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
+    s.withdraw(&h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
         .unwrap();
     let ids: Vec<String> = (0..12)
         .map(|n| {
             s.log_observation(
-                &h,
                 &h,
                 phr_core::records::ObservationInput::simple(
                     ObservationType::Pulse,
@@ -355,10 +321,9 @@ fn progress_is_told_after_each_withdrawal_push_batch_and_pull_page() {
             .id
         })
         .collect();
-    s.queue_for_release(&h, &h, RECIPIENT, GUIDANCE, &ids)
-        .unwrap();
+    s.queue_for_release(&h, RECIPIENT, GUIDANCE, &ids).unwrap();
     let seen = Phases::default();
-    s.sync_over(&h, &h, RECIPIENT, &options(), &seen, &mut fake.clone())
+    s.sync_over(&h, RECIPIENT, &options(), &seen, &mut fake.clone())
         .unwrap();
     let calls = seen.0.into_inner().unwrap();
     let of = |p: SyncPhase| -> Vec<(usize, usize)> {
@@ -408,7 +373,6 @@ fn an_erased_checkup_takes_every_line_ever_sent_with_it() {
     let (_d, s, h, _) = seeded(0, 0);
     s.set_consent(
         &h,
-        &h,
         ConsentRequest::permit(RECIPIENT, &[DataCategory::Checkup], &[GUIDANCE]),
     )
     .unwrap();
@@ -418,14 +382,13 @@ fn an_erased_checkup_takes_every_line_ever_sent_with_it() {
     let c = s
         .add_record(
             &h,
-            &h,
             checkup(vec![height.clone(), weight]),
             Provenance::Mynaportal,
             None,
         )
         .unwrap();
     let id = c.meta.id.clone();
-    s.queue_for_release(&h, &h, RECIPIENT, GUIDANCE, std::slice::from_ref(&id))
+    s.queue_for_release(&h, RECIPIENT, GUIDANCE, std::slice::from_ref(&id))
         .unwrap();
     let fake = FakeFhir::new();
     sync(&s, &h, &fake).unwrap();
@@ -433,13 +396,13 @@ fn an_erased_checkup_takes_every_line_ever_sent_with_it() {
     let first_lines = fake.ids("Observation");
 
     // The weight line is replaced by a waist line: a new line address, the old one stays there.
-    s.update_record(&h, &h, &id, checkup(vec![height, waist]))
+    s.update_record(&h, &id, checkup(vec![height, waist]))
         .unwrap();
     assert_eq!(sync(&s, &h, &fake).unwrap().pushed, 1);
     assert_eq!(fake.ids("DiagnosticReport"), std::slice::from_ref(&id));
 
     // Erasure reaches every place the record went: each line ever sent, not only the last.
-    s.erase_record(&h, &h, &id).unwrap();
+    s.erase_record(&h, &id).unwrap();
     let r = sync(&s, &h, &fake).unwrap();
     assert_eq!(r.deleted, 1, "{r:?}");
     assert!(fake.ids("DiagnosticReport").is_empty());

@@ -136,11 +136,8 @@ fn seeded(pulses: usize, weights: usize) -> (tempfile::TempDir, Session, String,
             jst_days_ago(1 + i),
         )));
     }
-    let ids = s
-        .add_records(&h, &h, inputs, Provenance::Device, None)
-        .unwrap();
+    let ids = s.add_records(&h, inputs, Provenance::Device, None).unwrap();
     s.set_consent(
-        &h,
         &h,
         ConsentRequest::permit(
             RECIPIENT,
@@ -149,9 +146,7 @@ fn seeded(pulses: usize, weights: usize) -> (tempfile::TempDir, Session, String,
         ),
     )
     .unwrap();
-    let queued = s
-        .queue_for_release(&h, &h, RECIPIENT, GUIDANCE, &ids)
-        .unwrap();
+    let queued = s.queue_for_release(&h, RECIPIENT, GUIDANCE, &ids).unwrap();
     assert_eq!(
         queued,
         pulses + weights,
@@ -166,8 +161,7 @@ fn of_kind(s: &Session, h: &str, kind: RecordKind) -> phr_core::records::Page {
         kind: Some(kind),
         ..Default::default()
     };
-    s.list_records(h, h, &filter, &PageRequest::first(10))
-        .unwrap()
+    s.list_records(h, &filter, &PageRequest::first(10)).unwrap()
 }
 
 fn print_report(label: &str, r: &SyncReport, e: &Env) {
@@ -199,7 +193,7 @@ fn a_thousand_records_converge_through_thirty_percent_faults() {
     let pulses: Vec<String> = ids[..700].to_vec();
     let opts = options(&e.proxy);
 
-    let first = s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap();
+    let first = s.sync(&h, RECIPIENT, &opts, &NoProgress).unwrap();
     print_report("first sync", &first, &e);
     assert_eq!(first.pushed, 1050);
     assert_eq!(first.pulled, 0, "our own copies are not read back");
@@ -221,7 +215,6 @@ fn a_thousand_records_converge_through_thirty_percent_faults() {
     for id in &pulses[..40] {
         s.update_record(
             &h,
-            &h,
             id,
             ClinicalInput::Observation(ObservationInput::simple(
                 ObservationType::Pulse,
@@ -232,16 +225,16 @@ fn a_thousand_records_converge_through_thirty_percent_faults() {
         .unwrap();
     }
     for id in &pulses[40..90] {
-        s.delete_record(&h, &h, id).unwrap();
+        s.delete_record(&h, id).unwrap();
     }
-    assert_eq!(s.pending_outbox(&h, &h).unwrap().len(), 90);
+    assert_eq!(s.pending_outbox(&h).unwrap().len(), 90);
     // Erased on the resident's request: no outbox item is left (the record is gone), yet the
     // copies the platform holds must go too.
     for id in &pulses[90..95] {
-        s.erase_record(&h, &h, id).unwrap();
+        s.erase_record(&h, id).unwrap();
     }
-    assert_eq!(s.pending_outbox(&h, &h).unwrap().len(), 90);
-    s.withdraw(&h, &h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
+    assert_eq!(s.pending_outbox(&h).unwrap().len(), 90);
+    s.withdraw(&h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
         .unwrap();
     let patient =
         get_json(&format!("{}/Observation/{}", e.fhir, pulses[100]))["subject"]["reference"]
@@ -264,7 +257,7 @@ fn a_thousand_records_converge_through_thirty_percent_faults() {
     assert!(put.status().is_success());
     publish_checkup_and_immunization(&e, &patient);
 
-    let second = s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap();
+    let second = s.sync(&h, RECIPIENT, &opts, &NoProgress).unwrap();
     print_report("second sync", &second, &e);
     assert_eq!(second.withdrawals, 1);
     // The weight, the checkup (its six lines read through `_include` as its results, not as
@@ -307,14 +300,14 @@ fn a_thousand_records_converge_through_thirty_percent_faults() {
     // The edits arrived.
     let edited = get_json(&format!("{}/Observation/{}", e.fhir, pulses[0]));
     assert_eq!(edited["valueQuantity"]["value"], 123.0);
-    assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+    assert!(s.pending_outbox(&h).unwrap().is_empty());
 
     // A third sync has nothing to do and imports nothing again.
     post_json(
         &format!("{}/__proxy/config", e.proxy_admin),
         json!({"rate": 0.0}),
     );
-    let third = s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap();
+    let third = s.sync(&h, RECIPIENT, &opts, &NoProgress).unwrap();
     assert_eq!(
         (third.pushed, third.deleted, third.imported, third.updated),
         (0, 0, 0, 0)
@@ -330,7 +323,7 @@ fn a_thousand_records_converge_through_thirty_percent_faults() {
         .send()
         .unwrap();
     assert!(put.status().is_success());
-    let fourth = s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap();
+    let fourth = s.sync(&h, RECIPIENT, &opts, &NoProgress).unwrap();
     assert_eq!((fourth.imported, fourth.updated), (0, 1), "{fourth:?}");
 }
 
@@ -389,8 +382,7 @@ fn crash_child_syncs_until_killed() {
     s.set_operator_profile(samples::municipality()).unwrap();
     let mut opts = options(&e.proxy);
     opts.batch_size = 10;
-    s.sync(&subject, &subject, RECIPIENT, &opts, &NoProgress)
-        .unwrap();
+    s.sync(&subject, RECIPIENT, &opts, &NoProgress).unwrap();
 }
 
 #[test]
@@ -431,16 +423,16 @@ fn a_sync_killed_mid_way_converges_after_restart() {
 
     let s = Session::unlock(dir.path(), Unlock::Passphrase("correct horse")).unwrap();
     s.set_operator_profile(samples::municipality()).unwrap();
-    assert!(!s.pending_outbox(&h, &h).unwrap().is_empty());
+    assert!(!s.pending_outbox(&h).unwrap().is_empty());
     let r = s
-        .sync(&h, &h, RECIPIENT, &options(&e.proxy), &NoProgress)
+        .sync(&h, RECIPIENT, &options(&e.proxy), &NoProgress)
         .unwrap();
     print_report("after restart", &r, &e);
     let held = server_ids(&e, "Observation");
     let held_set: BTreeSet<String> = held.iter().cloned().collect();
     assert_eq!(held.len(), held_set.len(), "a resource is held twice");
     assert_eq!(held_set, ids[..1000].iter().cloned().collect());
-    assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+    assert!(s.pending_outbox(&h).unwrap().is_empty());
 }
 
 #[test]
@@ -458,15 +450,13 @@ fn a_recipient_that_keeps_copies_gets_them_labelled_withdrawn_and_erasure_still_
     s.set_operator_profile(profile).unwrap();
     let opts = options(&e.fhir);
     assert_eq!(
-        s.sync(&h, &h, RECIPIENT, &opts, &NoProgress)
-            .unwrap()
-            .pushed,
+        s.sync(&h, RECIPIENT, &opts, &NoProgress).unwrap().pushed,
         10
     );
 
-    s.withdraw(&h, &h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
+    s.withdraw(&h, RECIPIENT, &[DataCategory::Body], &[GUIDANCE])
         .unwrap();
-    let r = s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap();
+    let r = s.sync(&h, RECIPIENT, &opts, &NoProgress).unwrap();
     assert_eq!((r.marked, r.deleted, r.withdrawals), (5, 0, 1), "{r:?}");
     assert_eq!(server_ids(&e, "Observation").len(), 10, "kept, not deleted");
     let withdrawn = |id: &str| {
@@ -480,7 +470,6 @@ fn a_recipient_that_keeps_copies_gets_them_labelled_withdrawn_and_erasure_still_
     // The withdrawn copies get no more updates...
     s.update_record(
         &h,
-        &h,
         &ids[5],
         ClinicalInput::Observation(ObservationInput::simple(
             ObservationType::Weight,
@@ -489,10 +478,10 @@ fn a_recipient_that_keeps_copies_gets_them_labelled_withdrawn_and_erasure_still_
         )),
     )
     .unwrap();
-    assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+    assert!(s.pending_outbox(&h).unwrap().is_empty());
     // ...but erasing the record here still deletes the kept copy there.
-    s.erase_record(&h, &h, &ids[6]).unwrap();
-    let r = s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap();
+    s.erase_record(&h, &ids[6]).unwrap();
+    let r = s.sync(&h, RECIPIENT, &opts, &NoProgress).unwrap();
     assert_eq!(r.deleted, 1, "{r:?}");
     assert!(!server_ids(&e, "Observation").contains(&ids[6]));
     assert_eq!(server_ids(&e, "Observation").len(), 9);
@@ -506,13 +495,13 @@ fn two_syncs_at_once_push_each_record_once() {
     let mut opts = options(&e.fhir);
     opts.pull = false;
     let (a, b) = std::thread::scope(|scope| {
-        let one = scope.spawn(|| s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap());
-        let two = scope.spawn(|| s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap());
+        let one = scope.spawn(|| s.sync(&h, RECIPIENT, &opts, &NoProgress).unwrap());
+        let two = scope.spawn(|| s.sync(&h, RECIPIENT, &opts, &NoProgress).unwrap());
         (one.join().unwrap(), two.join().unwrap())
     });
     assert_eq!(a.pushed + b.pushed, 300, "{a:?} {b:?}");
     assert_eq!(server_ids(&e, "Observation").len(), 300);
-    assert!(s.pending_outbox(&h, &h).unwrap().is_empty());
+    assert!(s.pending_outbox(&h).unwrap().is_empty());
 }
 
 #[test]
@@ -525,14 +514,14 @@ fn a_record_the_server_rejects_is_reported_and_the_rest_goes_through() {
         json!({ "ids": [ids[7]] }),
     );
     let r = s
-        .sync(&h, &h, RECIPIENT, &options(&e.fhir), &NoProgress)
+        .sync(&h, RECIPIENT, &options(&e.fhir), &NoProgress)
         .unwrap();
     assert_eq!(r.pushed, 29);
     assert_eq!(r.rejected.len(), 1);
     assert_eq!(r.rejected[0].record_id, ids[7]);
     assert_eq!(r.rejected[0].status, 422);
     assert_eq!(server_ids(&e, "Observation").len(), 29);
-    let pending = s.pending_outbox(&h, &h).unwrap();
+    let pending = s.pending_outbox(&h).unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].record_id.as_deref(), Some(ids[7].as_str()));
     assert_eq!(pending[0].last_status, Some(422));
@@ -570,16 +559,16 @@ fn a_401_refreshes_the_token_once_then_fails_typed() {
     });
     let mut opts = options(&e.fhir);
     opts.tokens = Some(good.clone());
-    let r = s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap();
+    let r = s.sync(&h, RECIPIENT, &opts, &NoProgress).unwrap();
     assert_eq!(r.pushed, 5);
     assert_eq!(good.refreshes.load(Ordering::SeqCst), 1);
     // The accepted token is kept (encrypted, in the store): a later sync needs no provider.
     opts.tokens = None;
-    s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap();
+    s.sync(&h, RECIPIENT, &opts, &NoProgress).unwrap();
     // Signing out of the platform forgets it.
-    assert!(s.forget_sync_token(&h, RECIPIENT).unwrap());
+    assert!(s.forget_sync_token(RECIPIENT).unwrap());
     assert!(matches!(
-        s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap_err(),
+        s.sync(&h, RECIPIENT, &opts, &NoProgress).unwrap_err(),
         Error::AuthRequired
     ));
 
@@ -594,14 +583,13 @@ fn a_401_refreshes_the_token_once_then_fails_typed() {
     }));
     tight.max_requests = 3;
     assert!(matches!(
-        s3.sync(&h3, &h3, RECIPIENT, &tight, &NoProgress)
-            .unwrap_err(),
+        s3.sync(&h3, RECIPIENT, &tight, &NoProgress).unwrap_err(),
         Error::Offline
     ));
-    assert!(s3.pending_outbox(&h3, &h3).unwrap().is_empty());
+    assert!(s3.pending_outbox(&h3).unwrap().is_empty());
     let mut plain = options(&e.fhir);
     plain.tokens = None;
-    s3.sync(&h3, &h3, RECIPIENT, &plain, &NoProgress).unwrap();
+    s3.sync(&h3, RECIPIENT, &plain, &NoProgress).unwrap();
 
     let (_d2, s2, h2, _) = seeded(5, 0);
     let bad = Arc::new(Tokens {
@@ -610,12 +598,10 @@ fn a_401_refreshes_the_token_once_then_fails_typed() {
         refreshes: AtomicUsize::new(0),
     });
     opts.tokens = Some(bad.clone());
-    let err = s2
-        .sync(&h2, &h2, RECIPIENT, &opts, &NoProgress)
-        .unwrap_err();
+    let err = s2.sync(&h2, RECIPIENT, &opts, &NoProgress).unwrap_err();
     assert!(matches!(err, Error::AuthRequired), "{err:?}");
     assert_eq!(bad.refreshes.load(Ordering::SeqCst), 1);
-    assert_eq!(s2.pending_outbox(&h2, &h2).unwrap().len(), 5);
+    assert_eq!(s2.pending_outbox(&h2).unwrap().len(), 5);
 }
 
 #[test]
@@ -630,7 +616,7 @@ fn plain_http_to_a_non_loopback_server_is_refused_before_any_connection() {
     ] {
         let mut opts = options(url);
         opts.allow_insecure_loopback = true;
-        let err = s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap_err();
+        let err = s.sync(&h, RECIPIENT, &opts, &NoProgress).unwrap_err();
         assert!(
             matches!(&err, Error::InvalidInput { field, .. } if field == "server_url"),
             "{err:?}"
@@ -640,10 +626,10 @@ fn plain_http_to_a_non_loopback_server_is_refused_before_any_connection() {
     let mut opts = options(&e.fhir);
     opts.allow_insecure_loopback = false;
     assert!(matches!(
-        s.sync(&h, &h, RECIPIENT, &opts, &NoProgress).unwrap_err(),
+        s.sync(&h, RECIPIENT, &opts, &NoProgress).unwrap_err(),
         Error::InvalidInput { .. }
     ));
     let after = get_json(&format!("{}/__admin/stats", e.admin))["requests"].clone();
     assert_eq!(before.as_u64().unwrap() + 1, after.as_u64().unwrap()); // the stats call itself
-    assert_eq!(s.pending_outbox(&h, &h).unwrap().len(), 3);
+    assert_eq!(s.pending_outbox(&h).unwrap().len(), 3);
 }

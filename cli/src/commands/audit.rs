@@ -19,7 +19,7 @@ pub fn run(ctx: &Ctx, cmd: AuditCmd) -> CliResult {
     match cmd {
         AuditCmd::Show { limit } => {
             let o = ctx.open()?;
-            let persons = o.session.persons(&o.actor)?;
+            let persons = o.session.persons()?;
             let name = |id: &str| {
                 persons
                     .iter()
@@ -27,7 +27,7 @@ pub fn run(ctx: &Ctx, cmd: AuditCmd) -> CliResult {
                     .map(|p| p.details.nickname.clone())
                     .unwrap_or_else(|| id.to_owned())
             };
-            for e in o.session.audit_entries(&o.actor, limit, None)? {
+            for e in o.session.audit_entries(limit, None)? {
                 println!(
                     "#{:<5} {}  {:<10} {:<10} {:<22} {} record(s)",
                     e.seq,

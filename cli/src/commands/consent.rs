@@ -111,9 +111,9 @@ pub fn run(ctx: &Ctx, a: ConsentArgs) -> CliResult {
     let o = ctx.open()?;
     o.session
         .set_operator_profile(load_profile(a.profile.as_deref())?)?;
-    let (s, actor, subject) = (&o.session, o.actor.as_str(), o.subject.as_str());
+    let (s, subject) = (&o.session, o.subject.as_str());
     match a.cmd {
-        ConsentCmd::Show => print_state(s, actor, subject)?,
+        ConsentCmd::Show => print_state(s, subject)?,
         ConsentCmd::Grant {
             recipient,
             purpose,
@@ -132,7 +132,7 @@ pub fn run(ctx: &Ctx, a: ConsentArgs) -> CliResult {
             if let Some(u) = until {
                 req.valid_until = Some(end_of_day(&ctx.tz, &u)?);
             }
-            let d = s.set_consent(actor, subject, req)?;
+            let d = s.set_consent(subject, req)?;
             println!("granted: {}", describe(&d));
             println!("receipt: phr consent receipt --id {}", d.id);
         }
@@ -144,12 +144,12 @@ pub fn run(ctx: &Ctx, a: ConsentArgs) -> CliResult {
             let cats = DataCategory::parse_list(&categories)?;
             let ps = purposes(&purpose)?;
             let refs: Vec<&str> = ps.iter().map(String::as_str).collect();
-            let d = s.withdraw(actor, subject, &recipient, &cats, &refs)?;
+            let d = s.withdraw(subject, &recipient, &cats, &refs)?;
             println!("withdrawn: {}", describe(&d));
             println!("receipt: phr consent receipt --id {}", d.id);
         }
         ConsentCmd::History => {
-            let h = s.consent_history(actor, subject)?;
+            let h = s.consent_history(subject)?;
             if h.is_empty() {
                 println!("no decisions yet: nothing is shared (default deny)");
             }
@@ -171,12 +171,12 @@ pub fn run(ctx: &Ctx, a: ConsentArgs) -> CliResult {
             let id = match id {
                 Some(id) => id,
                 None => s
-                    .consent_history(actor, subject)?
+                    .consent_history(subject)?
                     .last()
                     .map(|d| d.id.clone())
                     .ok_or_else(|| CliError::Usage("no decisions yet".into()))?,
             };
-            let r = s.consent_receipt(actor, subject, &id)?;
+            let r = s.consent_receipt(subject, &id)?;
             match format {
                 ReceiptFormat::Text if lang == "en" => print!("{}", r.text_en),
                 ReceiptFormat::Text => print!("{}", r.text_ja),
@@ -208,8 +208,8 @@ pub fn describe(d: &consent::ConsentDirective) -> String {
 }
 
 /// The toggles, purpose by purpose.
-pub fn print_state(s: &Session, actor: &str, subject: &str) -> CliResult {
-    let state = s.consent_state(actor, subject)?;
+pub fn print_state(s: &Session, subject: &str) -> CliResult {
+    let state = s.consent_state(subject)?;
     println!(
         "operator: {} (privacy notice {})",
         state.operator, state.current_notice

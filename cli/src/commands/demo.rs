@@ -12,7 +12,7 @@ use phr_core::consent::{ConsentRequest, DataCategory, samples};
 use phr_core::family::{Grantee, NewDelegation, Scope};
 use phr_core::guidance;
 use phr_core::records::*;
-use phr_core::{ClinicalInput, Session};
+use phr_core::{ClinicalInput, Session, Unlock};
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]
@@ -28,6 +28,8 @@ pub struct DemoArgs {
 
 const MARKER: &str = ".phr-demo";
 const DEMO_PASSPHRASE: &str = "demo-passphrase";
+/// Her father's own passphrase (he is a member of the store, not managed).
+const TARO_PASSPHRASE: &str = "demo-passphrase-taro";
 
 /// A small deterministic generator (xorshift64*), so the demo needs no randomness crate.
 struct Rng(u64);
@@ -293,20 +295,17 @@ fn build(ctx: &crate::commands::Ctx, dir: &Path, server: Option<&str>) -> CliRes
     );
     let mut session = Session::create(dir, pass, crate::unlock::kdf()?)?;
     session.set_time_zone(&ctx.tz)?;
-    let hanako = session.add_person(
-        None,
-        person(
-            "hanako",
-            "山田",
-            "花子",
-            "ヤマダ",
-            "ハナコ",
-            (1975, 5, 3),
-            Sex::Female,
-        ),
-    )?;
-    let taro = session.add_person(
-        Some(&hanako.id),
+    let hanako = session.add_person(person(
+        "hanako",
+        "山田",
+        "花子",
+        "ヤマダ",
+        "ハナコ",
+        (1975, 5, 3),
+        Sex::Female,
+    ))?;
+    // Her father is a member: he unlocks the store as himself with his own passphrase.
+    let taro = session.add_member(
         person(
             "taro",
             "山田",
@@ -316,7 +315,10 @@ fn build(ctx: &crate::commands::Ctx, dir: &Path, server: Option<&str>) -> CliRes
             (1948, 1, 20),
             Sex::Male,
         ),
+        &Unlock::Passphrase(TARO_PASSPHRASE),
+        crate::unlock::kdf()?,
     )?;
+    let taro_session = session.switch_to("taro", Unlock::Passphrase(TARO_PASSPHRASE))?;
     println!(
         "persons: {} (owner) and her father {}",
         hanako.display_name(),
@@ -328,8 +330,9 @@ fn build(ctx: &crate::commands::Ctx, dir: &Path, server: Option<&str>) -> CliRes
     let mut rng = Rng(0x5048_5231_2026);
     let h = hanako.id.as_str();
     let t = taro.id.as_str();
+    // Who acts: each on their own record, hanako on her father's through his grant.
+    let by = |who: &str| if who == t { &taro_session } else { &session };
     session.log_observation(
-        h,
         h,
         ObservationInput::simple(
             ObservationType::Height,
@@ -337,8 +340,7 @@ fn build(ctx: &crate::commands::Ctx, dir: &Path, server: Option<&str>) -> CliRes
             story.at(today - Duration::days(364), 7, 0),
         ),
     )?;
-    session.log_observation(
-        t,
+    by(t).log_observation(
         t,
         ObservationInput::simple(
             ObservationType::Height,
@@ -362,19 +364,13 @@ fn build(ctx: &crate::commands::Ctx, dir: &Path, server: Option<&str>) -> CliRes
     for (who, months) in plans {
         for batch in months {
             let n = batch.len() as u64;
-            session.add_records(
-                who,
-                who,
-                batch,
-                Provenance::Device,
-                Some("デモ血圧計・歩数計"),
-            )?;
+            by(who).add_records(who, batch, Provenance::Device, Some("デモ血圧計・歩数計"))?;
             bar.inc(n);
         }
     }
     bar.finish_and_clear();
     let clinical = |who: &str, input: ClinicalInput, p: Provenance, src: &str| {
-        session.add_record(who, who, input, p, Some(src))
+        by(who).add_record(who, input, p, Some(src))
     };
     clinical(
         h,
@@ -428,16 +424,14 @@ fn build(ctx: &crate::commands::Ctx, dir: &Path, server: Option<&str>) -> CliRes
         representative_basis: None,
         basis_note: None,
     };
-    session.grant(t, t, grant)?;
+    by(t).grant(t, grant)?;
     session.add_record(
-        h,
         t,
         ClinicalInput::Medication(med),
         Provenance::Clinic,
         Some("さくら薬局"),
     )?;
     session.log_observation(
-        h,
         t,
         ObservationInput::blood_pressure(138.0, 86.0, Some(72.0), story.at(today, 6, 50)),
     )?;
@@ -455,9 +449,9 @@ fn build(ctx: &crate::commands::Ctx, dir: &Path, server: Option<&str>) -> CliRes
         summary_of(&session, who, p, today)?;
     }
     println!("\nwho can access {}'s record:", taro.details.nickname);
-    crate::commands::family::print_access(&session.who_can_access(t, t)?)?;
-    let proxy = session
-        .access_history(t, t, 1000)?
+    crate::commands::family::print_access(&by(t).who_can_access(t)?)?;
+    let proxy = taro_session
+        .access_history(t, 1000)?
         .into_iter()
         .filter(|e| e.delegation.is_some())
         .count();
@@ -474,7 +468,7 @@ fn build(ctx: &crate::commands::Ctx, dir: &Path, server: Option<&str>) -> CliRes
             to: today,
             time_zone: None,
         };
-        Ok(session.aggregate(who, who, &q)?)
+        Ok(by(who).aggregate(who, &q)?)
     };
     crate::chart::draw(
         &out_bp,
@@ -504,7 +498,7 @@ fn build(ctx: &crate::commands::Ctx, dir: &Path, server: Option<&str>) -> CliRes
         }
     );
     println!(
-        "\nexplore: PHR_STORE={} PHR_PASSPHRASE={pass} phr timeline --for hanako",
+        "\nexplore: PHR_STORE={} PHR_PASSPHRASE={pass} phr timeline --for taro   (taro's own: --as taro with PHR_PASSPHRASE={TARO_PASSPHRASE})",
         dir.display()
     );
     session.lock()?;
@@ -519,7 +513,7 @@ fn summary_of(s: &Session, who: &str, p: &Person, today: NaiveDate) -> CliResult
         p.age_on(today)
     );
     println!("latest:");
-    for r in s.latest_observations(who, who)? {
+    for r in s.latest_observations(who)? {
         if let RecordBody::Observation(o) = &r.body {
             let level = guidance::assess(o, Some(p.details.sex))
                 .map(|l| format!("  [{}]", l.label()))
@@ -540,7 +534,7 @@ fn summary_of(s: &Session, who: &str, p: &Person, today: NaiveDate) -> CliResult
             time_zone: None,
         };
         println!("{} by month:", ty.label());
-        print_buckets(ty, Granularity::Month, &s.aggregate(who, who, &q)?);
+        print_buckets(ty, Granularity::Month, &s.aggregate(who, &q)?);
     }
     let mut others = vec![];
     for kind in RecordKind::ALL
@@ -552,7 +546,7 @@ fn summary_of(s: &Session, who: &str, p: &Person, today: NaiveDate) -> CliResult
             ..Default::default()
         };
         others.extend(
-            s.list_records(who, who, &filter, &PageRequest::first(50))?
+            s.list_records(who, &filter, &PageRequest::first(50))?
                 .records,
         );
     }
@@ -580,26 +574,23 @@ fn share(s: &Session, h: &str) -> CliResult {
     println!("\nconsent (operator: {}):", s.operator_profile()?.name);
     let d = s.set_consent(
         h,
-        h,
         ConsentRequest::permit("health-dept", &[DataCategory::Checkup], &[GUIDANCE]),
     )?;
     println!("  {}", crate::commands::consent::describe(&d));
     let d = s.set_consent(
         h,
-        h,
         ConsentRequest::permit("walking-campaign", &[DataCategory::Lifelog], &[WALKING]),
     )?;
     println!("  {}", crate::commands::consent::describe(&d));
     let listed = |filter: RecordFilter| -> CliResult<Vec<Record>> {
-        Ok(s.list_records(h, h, &filter, &PageRequest::first(60))?
-            .records)
+        Ok(s.list_records(h, &filter, &PageRequest::first(60))?.records)
     };
     let mut batch = listed(RecordFilter {
         kind: Some(RecordKind::Checkup),
         ..Default::default()
     })?;
-    batch.extend(s.latest_observations(h, h)?);
-    let out = s.release(h, h, "health-dept", GUIDANCE, &batch)?;
+    batch.extend(s.latest_observations(h)?);
+    let out = s.release(h, "health-dept", GUIDANCE, &batch)?;
     println!(
         "  release gate -> health-dept: {} checkup record(s) released, {} other record(s) withheld",
         out.permitted().len(),
@@ -612,22 +603,16 @@ fn share(s: &Session, h: &str) -> CliResult {
     .iter()
     .map(|r| r.meta.id.clone())
     .collect();
-    let queued = s.queue_for_release(h, h, "walking-campaign", WALKING, &steps)?;
+    let queued = s.queue_for_release(h, "walking-campaign", WALKING, &steps)?;
     println!("  outbox: {queued} step record(s) queued for walking-campaign");
-    let d = s.withdraw(
-        h,
-        h,
-        "walking-campaign",
-        &[DataCategory::Lifelog],
-        &[WALKING],
-    )?;
-    let pending = s.pending_outbox(h, h)?;
+    let d = s.withdraw(h, "walking-campaign", &[DataCategory::Lifelog], &[WALKING])?;
+    let pending = s.pending_outbox(h)?;
     println!(
         "  {} -> outbox now holds {} item(s) (the withdrawal notice)",
         crate::commands::consent::describe(&d),
         pending.len()
     );
-    let state = s.consent_state(h, h)?;
+    let state = s.consent_state(h)?;
     let shared = state.permitted();
     println!("\nsharing (everything else stays on this device; default deny):");
     if shared.is_empty() {
@@ -651,7 +636,6 @@ fn sync_with(s: &Session, h: &str, url: &str) -> CliResult {
     const GUIDANCE: &str = "specific_health_guidance";
     s.set_consent(
         h,
-        h,
         ConsentRequest::permit(
             "health-dept",
             &[
@@ -662,8 +646,8 @@ fn sync_with(s: &Session, h: &str, url: &str) -> CliResult {
             &[GUIDANCE],
         ),
     )?;
-    let ids = crate::commands::sync::all_record_ids(s, h, h)?;
-    let queued = s.queue_for_release(h, h, "health-dept", GUIDANCE, &ids)?;
+    let ids = crate::commands::sync::all_record_ids(s, h)?;
+    let queued = s.queue_for_release(h, "health-dept", GUIDANCE, &ids)?;
     println!(
         "\nsync with {url}:\n  outbox: {queued} of {} record(s) queued for health-dept (the rest is not consented)",
         ids.len()
@@ -674,7 +658,7 @@ fn sync_with(s: &Session, h: &str, url: &str) -> CliResult {
         ..Default::default()
     };
     let bar = crate::commands::sync::Bar::new();
-    let report = s.sync(h, h, "health-dept", &options, &bar);
+    let report = s.sync(h, "health-dept", &options, &bar);
     bar.finish();
     println!("  {}", crate::commands::sync::describe(&report?));
     Ok(())

@@ -64,7 +64,7 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> CliResult {
                 .set_operator_profile(super::consent::load_profile(a.profile.as_deref())?)?;
             let out = o
                 .session
-                .export_fhir_for_json(&o.actor, &o.subject, recipient, purpose, at)?;
+                .export_fhir_for_json(&o.subject, recipient, purpose, at)?;
             write_new(&a.out, |w| {
                 w.write_all(&out.json)?;
                 Ok(out.resources)
@@ -73,7 +73,7 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> CliResult {
         // The whole record is streamed to the file as it is produced: no whole-file buffer.
         _ => write_new(&a.out, |w| {
             o.session
-                .export_fhir_to(&o.actor, &o.subject, at, w)
+                .export_fhir_to(&o.subject, at, w)
                 .map_err(CliError::from)
         })?,
     };
@@ -85,7 +85,7 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> CliResult {
 fn echeckup(o: &super::Opened, a: &ExportArgs, at: phr_core::records::Stamp) -> CliResult {
     let doc = o
         .session
-        .export_echeckup(&o.actor, &o.subject, a.record.as_deref(), at)?;
+        .export_echeckup(&o.subject, a.record.as_deref(), at)?;
     let bytes = serde_json::to_vec(&doc).map_err(|e| CliError::Usage(e.to_string()))?;
     let n = doc["entry"].as_array().map_or(0, Vec::len);
     write_new(&a.out, |w| {

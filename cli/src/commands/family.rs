@@ -131,7 +131,7 @@ pub fn run(ctx: &Ctx, cmd: FamilyCmd) -> CliResult {
                     .transpose()?,
                 basis_note: note,
             };
-            let d = s.grant(&o.actor, &o.subject, req)?;
+            let d = s.grant(&o.subject, req)?;
             println!(
                 "granted {} {} [{}]",
                 d.scopes
@@ -144,12 +144,12 @@ pub fn run(ctx: &Ctx, cmd: FamilyCmd) -> CliResult {
             );
         }
         FamilyCmd::Revoke { id } => {
-            s.revoke(&o.actor, &id)?;
+            s.revoke(&id)?;
             println!("revoked {id}");
         }
-        FamilyCmd::List => print_access(&s.who_can_access(&o.actor, &o.subject)?)?,
+        FamilyCmd::List => print_access(&s.who_can_access(&o.subject)?)?,
         FamilyCmd::History { limit } => {
-            for e in s.access_history(&o.actor, &o.subject, limit)? {
+            for e in s.access_history(&o.subject, limit)? {
                 let via = e
                     .delegation
                     .as_deref()
@@ -166,7 +166,7 @@ pub fn run(ctx: &Ctx, cmd: FamilyCmd) -> CliResult {
             }
         }
         FamilyCmd::TakeControl => {
-            let ended = s.take_control(&o.actor, &o.subject)?;
+            let ended = s.take_control(&o.subject)?;
             println!(
                 "took control: {} representative grant(s) ended",
                 ended.len()

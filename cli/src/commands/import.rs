@@ -121,16 +121,12 @@ fn new_person(
             "--new-person makes the subject from the file: leave out --for".into(),
         ));
     }
+    // The owner adds persons (`--as` names who acts); on a store with no person yet the new
+    // person becomes the owner.
     let session = ctx.unlock()?;
-    // The owner adds persons; on a store with no person yet the new person becomes the owner.
-    let actor = match &ctx.actor {
-        Some(n) => Some(session.person_id_by_nickname(n)?),
-        None => session.owner()?.map(|p| p.id),
-    };
     let bar = progress_bar();
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
     let done = session.import_fhir_new_person(
-        actor.as_deref(),
         nickname,
         bytes,
         provenance,
@@ -157,7 +153,6 @@ fn fhir(ctx: &Ctx, file: &Path, bytes: &[u8], provenance: Provenance) -> CliResu
     let bar = progress_bar();
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
     let report = o.session.import_fhir_with_progress(
-        &o.actor,
         &o.subject,
         bytes,
         provenance,
@@ -203,7 +198,7 @@ fn import_checkup(ctx: &Ctx, bytes: &[u8], provenance: Provenance) -> CliResult 
     let o = ctx.open()?;
     let done = o
         .session
-        .import_checkup_xml(&o.actor, &o.subject, bytes, provenance)?;
+        .import_checkup_xml(&o.subject, bytes, provenance)?;
     if done.outcome == DocumentOutcome::AlreadyHeld {
         println!(
             "already imported: checkup {} holds this document; nothing added",

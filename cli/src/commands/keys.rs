@@ -9,8 +9,12 @@ use std::path::Path;
 
 #[derive(Subcommand)]
 pub enum PassphraseCmd {
-    /// Re-wrap the data key under a new passphrase (PHR_PASSPHRASE = current, PHR_NEW_PASSPHRASE = new).
-    Change,
+    /// Change your passphrase (PHR_PASSPHRASE = current, PHR_NEW_PASSPHRASE = new); with
+    /// --rotate-key also replace the data key, so an older copy of the keyring opens nothing.
+    Change {
+        #[arg(long)]
+        rotate_key: bool,
+    },
 }
 
 pub fn init(ctx: &Ctx) -> CliResult {
@@ -42,12 +46,19 @@ pub fn restore(ctx: &Ctx, file: &Path) -> CliResult {
 
 pub fn passphrase(ctx: &Ctx, cmd: PassphraseCmd) -> CliResult {
     match cmd {
-        PassphraseCmd::Change => {
+        PassphraseCmd::Change { rotate_key } => {
             let old = secret("PHR_PASSPHRASE", "Current passphrase: ")?;
-            let s = Session::unlock(&ctx.store, phr_core::Unlock::Passphrase(&old))?;
+            let s = match &ctx.actor {
+                Some(n) => Session::unlock_as(&ctx.store, n, phr_core::Unlock::Passphrase(&old))?,
+                None => Session::unlock(&ctx.store, phr_core::Unlock::Passphrase(&old))?,
+            };
             let new = new_secret("PHR_NEW_PASSPHRASE", "passphrase")?;
             s.change_passphrase(&old, &new, kdf()?)?;
             println!("passphrase changed");
+            if rotate_key {
+                s.rotate_data_key(&phr_core::Unlock::Passphrase(&new))?;
+                println!("data key replaced: older copies of the keyring open nothing");
+            }
         }
     }
     Ok(())

@@ -39,7 +39,7 @@ pub fn print_record(r: &Record) {
 pub fn list(ctx: &Ctx, a: ListArgs) -> CliResult {
     let o = ctx.open()?;
     if let Some(q) = &a.search {
-        for r in o.session.search(&o.actor, &o.subject, q, a.limit)? {
+        for r in o.session.search(&o.subject, q, a.limit)? {
             print_record(&r);
         }
         return Ok(());
@@ -61,9 +61,9 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> CliResult {
     } else {
         filter
     };
-    let page =
-        o.session
-            .list_records(&o.actor, &o.subject, &filter, &PageRequest::first(a.limit))?;
+    let page = o
+        .session
+        .list_records(&o.subject, &filter, &PageRequest::first(a.limit))?;
     for r in &page.records {
         print_record(r);
     }
@@ -77,7 +77,7 @@ pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> CliResult {
     let o = ctx.open()?;
     let page = o
         .session
-        .timeline(&o.actor, &o.subject, &PageRequest::first(a.limit))?;
+        .timeline(&o.subject, &PageRequest::first(a.limit))?;
     for r in &page.records {
         print_record(r);
     }

@@ -203,7 +203,6 @@ pub fn run(ctx: &Ctx, cmd: LogCmd) -> CliResult {
     if let LogCmd::Note { text } = &cmd {
         let o = ctx.open()?;
         let r = o.session.add_record(
-            &o.actor,
             &o.subject,
             ClinicalInput::Note {
                 text: text.clone(),
@@ -220,7 +219,7 @@ pub fn run(ctx: &Ctx, cmd: LogCmd) -> CliResult {
     observation(&cmd, Stamp::from_fixed(DateTime::UNIX_EPOCH.fixed_offset()))?;
     let o = ctx.open()?;
     let input = observation(&cmd, at.unwrap_or_else(|| o.session.now()))?;
-    let r = o.session.log_observation(&o.actor, &o.subject, input)?;
+    let r = o.session.log_observation(&o.subject, input)?;
     println!("logged {} ({})", summary::record(&r.body), r.meta.id);
     Ok(())
 }

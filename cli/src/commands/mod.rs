@@ -27,17 +27,25 @@ pub struct Ctx {
     pub tz: String,
 }
 
-/// An unlocked session with the acting person and the subject resolved to ids.
+/// An unlocked session (acting as the member who unlocked) and the subject resolved to an id.
 pub struct Opened {
     pub session: Session,
-    pub actor: String,
     pub subject: String,
 }
 
 impl Ctx {
+    /// Unlock as the member `--as` names (the device owner without it), with their own
+    /// passphrase (PHR_PASSPHRASE or a prompt).
     pub fn unlock(&self) -> CliResult<Session> {
-        let pass = unlock::secret("PHR_PASSPHRASE", "Passphrase: ")?;
-        let mut s = Session::unlock(&self.store, Unlock::Passphrase(&pass))?;
+        let prompt = match &self.actor {
+            Some(n) => format!("Passphrase of {n}: "),
+            None => "Passphrase: ".to_owned(),
+        };
+        let pass = unlock::secret("PHR_PASSPHRASE", &prompt)?;
+        let mut s = match &self.actor {
+            Some(n) => Session::unlock_as(&self.store, n, Unlock::Passphrase(&pass))?,
+            None => Session::unlock(&self.store, Unlock::Passphrase(&pass))?,
+        };
         s.set_time_zone(&self.tz)?;
         if s.is_read_only() {
             eprintln!(
@@ -47,23 +55,18 @@ impl Ctx {
         Ok(s)
     }
 
-    /// Unlock and resolve `--as` / `--for` (both default to the owner / the actor).
+    /// Unlock as `--as` (default: the owner) and resolve `--for` (default: the person acting).
     pub fn open(&self) -> CliResult<Opened> {
         let session = self.unlock()?;
-        let actor = match &self.actor {
-            Some(n) => session.person_id_by_nickname(n)?,
-            None => session.owner()?.map(|p| p.id).ok_or_else(|| {
-                CliError::Usage("no persons yet: run `phr person add` first".into())
-            })?,
-        };
+        let actor = session
+            .actor()
+            .map_err(|_| CliError::Usage("no persons yet: run `phr person add` first".into()))?;
         let subject = match &self.subject {
-            Some(n) => session.person_id_by_nickname(n)?,
+            Some(n) => session
+                .person_id_by_nickname(n)
+                .map_err(|_| CliError::Usage(format!("--for {n}: no person with this nickname")))?,
             None => actor.clone(),
         };
-        Ok(Opened {
-            session,
-            actor,
-            subject,
-        })
+        Ok(Opened { session, subject })
     }
 }

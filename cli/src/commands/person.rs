@@ -31,6 +31,11 @@ pub enum PersonCmd {
         /// 保険者番号 (6 or 8 digits).
         #[arg(long)]
         insurer: Option<String>,
+        /// A member: unlocks the store as themself with their own passphrase
+        /// (PHR_NEW_PASSPHRASE or a prompt; they type it). Without it the person is managed
+        /// (a child, a parent who does not use the app): acted for through `family grant`.
+        #[arg(long)]
+        member: bool,
     },
     /// List the persons on this device.
     List,
@@ -47,12 +52,9 @@ pub fn run(ctx: &Ctx, cmd: PersonCmd) -> CliResult {
             birth,
             sex,
             insurer,
+            member,
         } => {
             let session = ctx.unlock()?;
-            let actor = match &ctx.actor {
-                Some(n) => Some(session.person_id_by_nickname(n)?),
-                None => session.owner()?.map(|p| p.id),
-            };
             let person = NewPerson {
                 nickname,
                 family_name: family,
@@ -66,17 +68,32 @@ pub fn run(ctx: &Ctx, cmd: PersonCmd) -> CliResult {
                 insured_number: None,
                 municipality_code: None,
             };
-            let p = session.add_person(actor.as_deref(), person)?;
+            let p = if member {
+                let pass = crate::unlock::new_secret(
+                    "PHR_NEW_PASSPHRASE",
+                    "passphrase of the new member",
+                )?;
+                let credential = phr_core::Unlock::Passphrase(&pass);
+                session.add_member(person, &credential, crate::unlock::kdf()?)?
+            } else {
+                session.add_person(person)?
+            };
             println!(
                 "added {} ({}){}",
                 p.details.nickname,
                 p.display_name(),
-                if p.is_owner { ", device owner" } else { "" }
+                if p.is_owner {
+                    ", device owner"
+                } else if member {
+                    ", a member (unlocks with their own passphrase: --as NICKNAME)"
+                } else {
+                    ", managed (acted for through family grants)"
+                }
             );
         }
         PersonCmd::List => {
             let o = ctx.open()?;
-            for p in o.session.persons(&o.actor)? {
+            for p in o.session.persons()? {
                 println!(
                     "{:<12} {}  born {}  {}{}",
                     p.details.nickname,

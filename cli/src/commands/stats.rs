@@ -115,7 +115,7 @@ pub fn stats(ctx: &Ctx, a: StatsArgs) -> CliResult {
         a.to.as_deref(),
         365,
     )?;
-    let buckets = o.session.aggregate(&o.actor, &o.subject, &q)?;
+    let buckets = o.session.aggregate(&o.subject, &q)?;
     println!("{} by {} ({}):", ty.label(), a.by, ctx.tz);
     print_buckets(ty, g, &buckets);
     Ok(())
@@ -127,14 +127,14 @@ pub fn chart(ctx: &Ctx, a: ChartArgs) -> CliResult {
         return Err(phr_core::Error::invalid("days", "must be between 7 and 3660").into());
     }
     let o = ctx.open()?;
-    let sex = o.session.person_details(&o.actor, &o.subject)?.details.sex;
+    let sex = o.session.person_details(&o.subject)?.details.sex;
     let g = if a.days > 400 {
         Granularity::Week
     } else {
         Granularity::Day
     };
     let q = query(ctx, o.session.today(), ty, g, None, None, a.days)?;
-    let buckets = o.session.aggregate(&o.actor, &o.subject, &q)?;
+    let buckets = o.session.aggregate(&o.subject, &q)?;
     crate::chart::draw(&a.out, ty, Some(sex), &buckets)?;
     println!("wrote {}", a.out.display());
     Ok(())

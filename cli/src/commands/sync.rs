@@ -68,11 +68,11 @@ impl SyncProgress for Bar {
 }
 
 /// Every live record id of `subject` (paged).
-pub fn all_record_ids(s: &Session, actor: &str, subject: &str) -> CliResult<Vec<String>> {
+pub fn all_record_ids(s: &Session, subject: &str) -> CliResult<Vec<String>> {
     let mut ids = vec![];
     let mut page = PageRequest::first(1000);
     loop {
-        let p = s.list_records(actor, subject, &RecordFilter::default(), &page)?;
+        let p = s.list_records(subject, &RecordFilter::default(), &page)?;
         ids.extend(p.records.iter().map(|r| r.meta.id.clone()));
         match p.next {
             Some(t) => page.after = Some(t),
@@ -109,9 +109,9 @@ pub fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
     let o = ctx.open()?;
     o.session
         .set_operator_profile(super::consent::load_profile(a.profile.as_deref())?)?;
-    let (s, actor, subject) = (&o.session, o.actor.as_str(), o.subject.as_str());
+    let (s, subject) = (&o.session, o.subject.as_str());
     if a.forget_token {
-        let had = s.forget_sync_token(actor, &a.recipient)?;
+        let had = s.forget_sync_token(&a.recipient)?;
         println!(
             "{}",
             if had {
@@ -123,8 +123,8 @@ pub fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
         return Ok(());
     }
     if let Some(purpose) = &a.queue {
-        let ids = all_record_ids(s, actor, subject)?;
-        let n = s.queue_for_release(actor, subject, &a.recipient, purpose, &ids)?;
+        let ids = all_record_ids(s, subject)?;
+        let n = s.queue_for_release(subject, &a.recipient, purpose, &ids)?;
         println!("queued {n} record(s) for {} ({purpose})", a.recipient);
     }
     let options = SyncOptions {
@@ -136,7 +136,7 @@ pub fn run(ctx: &Ctx, a: SyncArgs) -> CliResult {
         ..SyncOptions::default()
     };
     let bar = Bar::new();
-    let report = s.sync(actor, subject, &a.recipient, &options, &bar);
+    let report = s.sync(subject, &a.recipient, &options, &bar);
     bar.finish();
     let report = report.map_err(CliError::from)?;
     println!("sync -> {}: {}", a.recipient, describe(&report));

@@ -12,7 +12,7 @@ pub const NOW: &str = "2026-11-19T15:30:00Z";
 pub fn bare() -> Command {
     let mut c = Command::cargo_bin("phr").unwrap();
     c.env("PHR_TEST_NOW", NOW)
-        .env("PHR_KDF_ITERATIONS", "10000")
+        .env("PHR_KDF_MEMORY_KIB", "64")
         .env_remove("PHR_STORE")
         .env_remove("PHR_PASSPHRASE")
         .env_remove("PHR_TIME_ZONE")

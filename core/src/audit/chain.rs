@@ -35,6 +35,10 @@ pub enum AuditAction {
     RecordsReleased,
     RecordsQueued,
     RecordsImported,
+    MemberAdded,
+    AttemptCounterRolledBack,
+    ClockBehind,
+    KeyringUpgraded,
 }
 
 impl AuditAction {
@@ -65,6 +69,10 @@ impl AuditAction {
             AuditAction::RecordsReleased => "records_released",
             AuditAction::RecordsQueued => "records_queued",
             AuditAction::RecordsImported => "records_imported",
+            AuditAction::MemberAdded => "member_added",
+            AuditAction::AttemptCounterRolledBack => "attempt_counter_rolled_back",
+            AuditAction::ClockBehind => "clock_behind",
+            AuditAction::KeyringUpgraded => "keyring_upgraded",
         }
     }
 }
@@ -321,15 +329,20 @@ pub(crate) fn verify(conn: &Connection) -> Result<AuditReport> {
         .optional()?;
     let last_seq = expected - 1;
     let tail_ok = match (&head, keys.epochs.last()) {
-        (None, _) => last_seq == 0,
+        // Every store's chain starts with its `store_created` entry: an empty one was emptied.
+        (None, _) => false,
         (Some((seq, m, hm)), Some((_, _, key))) => {
             *seq == last_seq && mac_eq(m, &prev) && mac_eq(&head_mac(key, *seq, m), hm)
         }
         (Some(_), None) => false,
     };
-    let broken = (!tail_ok).then_some(BrokenLink {
+    let broken = (!tail_ok).then(|| BrokenLink {
         seq: expected,
-        reason: "entries were cut off the end".to_owned(),
+        reason: if count == 0 {
+            "the audit trail is empty".to_owned()
+        } else {
+            "entries were cut off the end".to_owned()
+        },
     });
     Ok(AuditReport {
         entries: count,

@@ -6,7 +6,7 @@ mod kdf;
 mod wrap;
 
 pub use kdf::KdfParams;
-pub(crate) use kdf::derive_kek;
+pub(crate) use kdf::{PBKDF2_ITERATIONS, derive_kek, derive_kek_pbkdf2};
 pub(crate) use wrap::{open_wrapped, seal_wrapped};
 
 use crate::error::{Error, Result, StorageFailure};
@@ -55,22 +55,29 @@ impl SecretKey {
         s
     }
 
+    /// A key from input keying material (HKDF-SHA256 extract and expand, RFC 5869).
+    pub(crate) fn hkdf(ikm: &[u8], info: &'static [u8]) -> SecretKey {
+        let salt = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, b"phr-core hkdf");
+        SecretKey::expand(&salt.extract(ikm), info)
+    }
+
     /// A subkey for one purpose (HKDF-SHA256, RFC 5869), so the data key itself never
     /// keys anything but the database.
+    pub(crate) fn derive(&self, info: &'static [u8]) -> SecretKey {
+        let salt = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, b"phr-core subkey");
+        SecretKey::expand(&salt.extract(&self.0[..]), info)
+    }
+
     // Invariant (below): HKDF fails only for outputs longer than 255 hash lengths.
     #[allow(clippy::expect_used)]
-    pub(crate) fn derive(&self, info: &'static [u8]) -> SecretKey {
+    fn expand(prk: &ring::hkdf::Prk, info: &'static [u8]) -> SecretKey {
         struct Len;
         impl ring::hkdf::KeyType for Len {
             fn len(&self) -> usize {
                 KEY_LEN
             }
         }
-        let salt = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, b"phr-core subkey");
-        let prk = salt.extract(&self.0[..]);
         let mut out = Zeroizing::new([0u8; KEY_LEN]);
-        // Invariant: `expand`/`fill` fail only when the output is longer than 255 hash
-        // lengths; 32 bytes is always fine.
         let info = [info];
         let okm = prk.expand(&info, Len).expect("HKDF output length is valid");
         okm.fill(&mut out[..]).expect("HKDF output length is valid");

@@ -139,6 +139,9 @@ pub struct Delegation {
     pub created_utc: i64,
     pub revoked_utc: Option<i64>,
     pub revoked_by: Option<String>,
+    /// The grant this one was made through (a proxy passing rights on); revoking it revokes
+    /// this one.
+    pub parent: Option<String>,
 }
 
 /// The first instant (Japan time) at which a person born on `birth` is 18: the start of their

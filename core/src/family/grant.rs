@@ -1,6 +1,14 @@
-//! What a new grant may be, given who grants it: a proxy passes on at most the scopes it holds,
-//! for no longer than it holds them; a parent's grant needs the subject to be a minor. Who may
-//! grant at all is decided first, by [`crate::access::grantor`].
+//! What a new grant may be, given who grants it:
+//! - the subject (a member, on their own record) grants whatever they choose;
+//! - the device owner may make the first, *representative* grant on a *managed* person's record
+//!   (a child, a parent who does not use the app), on a recorded basis with its evidence
+//!   reference; a member's record is never represented;
+//! - anyone else grants only through a grant they hold with `manage_delegations`, and passes on
+//!   at most the scopes they hold there, for no longer than they hold them, with that grant's
+//!   basis (so a parent's grant, and everything made from it, ends at the 18th birthday); the new
+//!   grant names it as its parent, and revoking the parent revokes it.
+//!
+//! Who may grant at all is decided first, by [`crate::access::grantor`].
 
 use super::{Delegation, GrantorKind, NewDelegation, RepresentativeBasis, Scope, adulthood_starts};
 use crate::error::{Error, Result};
@@ -11,31 +19,32 @@ use crate::records::Person;
 pub(crate) enum Grantor {
     /// The subject, on their own record.
     Subject,
-    /// A proxy holding `manage_delegations` through `own`, with the scopes it holds now.
+    /// A proxy holding `manage_delegations` through `own` (in force), with the scopes it holds
+    /// now through every grant in force on the subject.
     Proxy {
         own: Box<Delegation>,
         held: Vec<Scope>,
     },
-    /// A legal representative (the device owner, or a proxy through `via`).
-    Representative { via: Option<String> },
+    /// The device owner, making the root representative grant on a managed person's record.
+    Owner,
 }
 
 impl Grantor {
-    /// The delegation the grant was made through, for the audit trail.
+    /// The delegation the grant was made through, for the audit trail and the parent link.
     pub(crate) fn via(&self) -> Option<&str> {
         match self {
-            Grantor::Subject => None,
             Grantor::Proxy { own, .. } => Some(&own.id),
-            Grantor::Representative { via } => via.as_deref(),
+            Grantor::Subject | Grantor::Owner => None,
         }
     }
 }
 
 /// Check `new` and make the delegation `actor` grants on `subject`'s record at `now`.
+/// `subject_is_member`: the subject unlocks with their own credential (never represented).
 pub(crate) fn new_delegation(
     new: &NewDelegation,
     actor: &str,
-    subject: &Person,
+    (subject, subject_is_member): (&Person, bool),
     grantor: &Grantor,
     now: i64,
 ) -> Result<Delegation> {
@@ -45,37 +54,68 @@ pub(crate) fn new_delegation(
     let denied = || Error::NotPermitted {
         action: "manage_delegations".into(),
     };
-    let (kind, basis, valid_until) = match (grantor, new.representative_basis) {
-        (Grantor::Subject, None) => (GrantorKind::Subject, None, new.valid_until),
-        (Grantor::Proxy { own, held }, None) => {
-            if !new.scopes.iter().all(|s| held.contains(s)) {
-                return Err(denied());
+    let adult = adulthood_starts(subject.details.birth_date);
+    let (kind, basis, valid_until, parent) = match grantor {
+        Grantor::Subject => {
+            if new.representative_basis.is_some() {
+                return Err(Error::invalid(
+                    "basis",
+                    "the subject grants without a representative basis",
+                ));
             }
-            let until = match (new.valid_until, own.valid_until) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            (own.grantor_kind, own.basis, until)
+            (GrantorKind::Subject, None, new.valid_until, None)
         }
-        (Grantor::Representative { .. }, Some(basis)) => {
-            if basis == RepresentativeBasis::ParentOfMinor
-                && now >= adulthood_starts(subject.details.birth_date)
-            {
+        Grantor::Owner => {
+            let Some(basis) = new.representative_basis else {
+                return Err(denied());
+            };
+            if subject_is_member {
+                return Err(Error::invalid(
+                    "basis",
+                    "this person unlocks with their own credential and grants for themself",
+                ));
+            }
+            if basis_note.is_none() {
+                return Err(Error::invalid(
+                    "basis_note",
+                    "a representative grant records its evidence (court decision number, consent form)",
+                ));
+            }
+            if basis == RepresentativeBasis::ParentOfMinor && now >= adult {
                 return Err(Error::invalid("basis", "the subject is not a minor"));
             }
             (
                 GrantorKind::LegalRepresentative,
                 Some(basis),
                 new.valid_until,
+                None,
             )
         }
-        (Grantor::Subject, Some(_)) => {
-            return Err(Error::invalid(
-                "basis",
-                "the subject grants without a representative basis",
-            ));
+        Grantor::Proxy { own, held } => {
+            if new
+                .representative_basis
+                .is_some_and(|b| own.basis != Some(b))
+            {
+                return Err(Error::invalid(
+                    "basis",
+                    "a grant made through another passes on that grant's basis",
+                ));
+            }
+            if !new.scopes.iter().all(|s| held.contains(s)) || from < own.valid_from {
+                return Err(denied());
+            }
+            let mut until = match (new.valid_until, own.valid_until) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if own.basis == Some(RepresentativeBasis::ParentOfMinor) {
+                until = Some(until.map_or(adult, |u| u.min(adult)));
+            }
+            if until.is_some_and(|u| u <= from) {
+                return Err(denied());
+            }
+            (own.grantor_kind, own.basis, until, Some(own.id.clone()))
         }
-        _ => return Err(denied()),
     };
     let mut scopes = new.scopes.clone();
     scopes.sort();
@@ -94,6 +134,7 @@ pub(crate) fn new_delegation(
         created_utc: now,
         revoked_utc: None,
         revoked_by: None,
+        parent,
     })
 }
 

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 const COLUMNS: &str = "id, subject_id, grantee_person_id, grantee_account, granted_by, grantor_kind, basis, basis_note,
-    scopes, valid_from, valid_until, created_utc, revoked_utc, revoked_by";
+    scopes, valid_from, valid_until, created_utc, revoked_utc, revoked_by, parent_id";
 
 type RawRow = (
     Delegation,
@@ -34,6 +34,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<RawRow> {
             created_utc: r.get(11)?,
             revoked_utc: r.get(12)?,
             revoked_by: r.get(13)?,
+            parent: r.get(14)?,
         },
         r.get(2)?,
         r.get(3)?,
@@ -72,8 +73,8 @@ pub(crate) fn insert(conn: &Connection, d: &Delegation) -> Result<()> {
     };
     conn.execute(
         "INSERT INTO delegation (id, subject_id, grantee_person_id, grantee_account, granted_by, grantor_kind, basis,
-            basis_note, scopes, valid_from, valid_until, created_utc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            basis_note, scopes, valid_from, valid_until, created_utc, parent_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             d.id,
             d.subject_id,
@@ -90,6 +91,7 @@ pub(crate) fn insert(conn: &Connection, d: &Delegation) -> Result<()> {
             d.valid_from,
             d.valid_until,
             d.created_utc,
+            d.parent,
         ],
     )?;
     Ok(())
@@ -131,12 +133,47 @@ pub(crate) fn get(conn: &Connection, id: &str) -> Result<Option<Delegation>> {
         .transpose()
 }
 
-pub(crate) fn revoke(conn: &Connection, id: &str, by: &str, at: i64) -> Result<()> {
-    conn.execute(
-        "UPDATE delegation SET revoked_utc = ?2, revoked_by = ?3 WHERE id = ?1 AND revoked_utc IS NULL",
-        params![id, at, by],
+/// The ids of `id` and every grant made from it, however deep.
+pub(crate) fn descendants(conn: &Connection, id: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "WITH RECURSIVE tree(id) AS (
+             SELECT ?1
+             UNION SELECT d.id FROM delegation d JOIN tree ON d.parent_id = tree.id
+         )
+         SELECT id FROM tree",
     )?;
-    Ok(())
+    let ids = stmt.query_map([id], |r| r.get(0))?;
+    Ok(ids.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Revoke `id` and every grant made from it. Returns the ids revoked now.
+pub(crate) fn revoke(conn: &Connection, id: &str, by: &str, at: i64) -> Result<Vec<String>> {
+    let mut revoked = vec![];
+    for d in descendants(conn, id)? {
+        let n = conn.execute(
+            "UPDATE delegation SET revoked_utc = ?2, revoked_by = ?3 WHERE id = ?1 AND revoked_utc IS NULL",
+            params![d, at, by],
+        )?;
+        if n > 0 {
+            revoked.push(d);
+        }
+    }
+    Ok(revoked)
+}
+
+/// The grants `id` was made from, nearest first.
+pub(crate) fn ancestors(conn: &Connection, id: &str) -> Result<Vec<Delegation>> {
+    let mut out = vec![];
+    let mut next = get(conn, id)?.and_then(|d| d.parent);
+    while let Some(pid) = next {
+        let Some(p) = get(conn, &pid)? else { break };
+        if out.iter().any(|a: &Delegation| a.id == p.id) {
+            break;
+        }
+        next = p.parent.clone();
+        out.push(p);
+    }
+    Ok(out)
 }
 
 /// End every representative grant on `subject` (the subject takes control). Returns their ids.

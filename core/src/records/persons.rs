@@ -86,6 +86,10 @@ pub(crate) fn insert(
             now
         ],
     )?;
+    if is_owner {
+        // The owner unlocks with the store's first credential.
+        set_member(conn, id, true)?;
+    }
     Ok(())
 }
 
@@ -108,6 +112,31 @@ pub(crate) fn by_nickname(conn: &Connection, nickname: &str) -> Result<Option<Pe
         .optional()?
         .map(finish)
         .transpose()
+}
+
+/// Mark `id` as a member (a person with their own credential) or not.
+pub(crate) fn set_member(conn: &Connection, id: &str, member: bool) -> Result<()> {
+    if member {
+        conn.execute("INSERT OR IGNORE INTO member (person_id) VALUES (?1)", [id])?;
+    } else {
+        conn.execute("DELETE FROM member WHERE person_id = ?1", [id])?;
+    }
+    Ok(())
+}
+
+/// Whether `id` is a member: they unlock with their own credential (the owner always is).
+/// Anyone else is managed: acted for only through delegations.
+pub(crate) fn is_member(conn: &Connection, id: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM member WHERE person_id = ?1)",
+        [id],
+        |r| r.get(0),
+    )?)
+}
+
+/// The device owner, if one has been added.
+pub(crate) fn owner(conn: &Connection) -> Result<Option<Person>> {
+    Ok(all(conn)?.into_iter().find(|p| p.is_owner))
 }
 
 pub(crate) fn all(conn: &Connection) -> Result<Vec<Person>> {

@@ -33,13 +33,8 @@ impl Session {
     /// Record a decision (permit or deny) for `subject`. A deny in force now also deletes the
     /// pending outbox items it covers and, if the recipient was ever permitted any of it,
     /// queues a withdrawal notice — all in the same transaction.
-    pub fn set_consent(
-        &self,
-        actor: &str,
-        subject: &str,
-        request: ConsentRequest,
-    ) -> Result<ConsentDirective> {
-        let access = self.authorize(actor, subject, Action::ManageConsent)?;
+    pub fn set_consent(&self, subject: &str, request: ConsentRequest) -> Result<ConsentDirective> {
+        let access = self.authorize(subject, Action::ManageConsent)?;
         let now = self.now();
         let profile = self.operator_profile()?;
         let req = consent::check_request(&profile, &request, now)?;
@@ -57,27 +52,26 @@ impl Session {
     /// Withdraw consent from now on: a new deny directive (history is never edited).
     pub fn withdraw(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         categories: &[DataCategory],
         purposes: &[&str],
     ) -> Result<ConsentDirective> {
         let request = ConsentRequest::deny(recipient, categories, purposes);
-        self.set_consent(actor, subject, request)
+        self.set_consent(subject, request)
     }
 
     /// What is shared with whom, for what, right now: toggles a UI can draw.
-    pub fn consent_state(&self, actor: &str, subject: &str) -> Result<ConsentState> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn consent_state(&self, subject: &str) -> Result<ConsentState> {
+        let access = self.authorize(subject, Action::View)?;
         let profile = self.operator_profile()?;
         let history = self.store().read(|c| repo::all_for(c, access.subject()))?;
         Ok(ConsentState::build(&profile, &history, subject, self.now()))
     }
 
     /// Every decision about `subject`, oldest first.
-    pub fn consent_history(&self, actor: &str, subject: &str) -> Result<Vec<ConsentDirective>> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn consent_history(&self, subject: &str) -> Result<Vec<ConsentDirective>> {
+        let access = self.authorize(subject, Action::View)?;
         self.store().read(|c| repo::all_for(c, access.subject()))
     }
 
@@ -102,13 +96,12 @@ impl Session {
     /// `purpose` now. Needs the Share permission AND consent; audited with the released ids.
     pub fn release(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         purpose: &str,
         records: &[Record],
     ) -> Result<ReleasedRecords> {
-        let access = self.authorize(actor, subject, Action::Share)?;
+        let access = self.authorize(subject, Action::Share)?;
         let profile = self.operator_profile()?;
         consent::check_target(&profile, recipient, purpose)?;
         let ids: Vec<String> = records.iter().map(|r| r.meta.id.clone()).collect();
@@ -126,13 +119,12 @@ impl Session {
     /// the gate again). Only records consent permits now are queued; returns how many.
     pub fn queue_for_release(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         purpose: &str,
         record_ids: &[String],
     ) -> Result<usize> {
-        let access = self.authorize(actor, subject, Action::Share)?;
+        let access = self.authorize(subject, Action::Share)?;
         let profile = self.operator_profile()?;
         consent::check_target(&profile, recipient, purpose)?;
         let ids = consent::dedup(record_ids);
@@ -145,19 +137,14 @@ impl Session {
     }
 
     /// Items of `subject` waiting to leave the device.
-    pub fn pending_outbox(&self, actor: &str, subject: &str) -> Result<Vec<OutboxItem>> {
-        let access = self.authorize(actor, subject, Action::Share)?;
+    pub fn pending_outbox(&self, subject: &str) -> Result<Vec<OutboxItem>> {
+        let access = self.authorize(subject, Action::Share)?;
         self.store().read(|c| consent::pending(c, access.subject()))
     }
 
     /// The receipt of one decision: JSON, Japanese and English text, FHIR `Consent`.
-    pub fn consent_receipt(
-        &self,
-        actor: &str,
-        subject: &str,
-        directive_id: &str,
-    ) -> Result<ConsentReceipt> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn consent_receipt(&self, subject: &str, directive_id: &str) -> Result<ConsentReceipt> {
+        let access = self.authorize(subject, Action::View)?;
         let profile = self.operator_profile()?;
         let history = self.store().read(|c| repo::all_for(c, access.subject()))?;
         ConsentReceipt::of(&profile, &history, directive_id, self.now())

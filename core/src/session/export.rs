@@ -57,15 +57,15 @@ impl Session {
     /// person's own copy (their right of access): a release to a recipient goes through the
     /// consent gate instead ([`Session::export_fhir_for`]). Imported records go out as the JSON
     /// they came as, with their references resolving inside the Bundle.
-    pub fn export_fhir(&self, actor: &str, subject: &str, at: Stamp) -> Result<serde_json::Value> {
-        let json = self.export_fhir_json(actor, subject, at)?;
+    pub fn export_fhir(&self, subject: &str, at: Stamp) -> Result<serde_json::Value> {
+        let json = self.export_fhir_json(subject, at)?;
         serde_json::from_slice(&json.json)
             .map_err(|e| Error::Storage(StorageFailure::new("export", e.to_string())))
     }
 
     /// [`Session::export_fhir`] as JSON text, written without building a `Value` tree.
-    pub fn export_fhir_json(&self, actor: &str, subject: &str, at: Stamp) -> Result<FhirJson> {
-        let whole = self.whole_record(actor, subject)?;
+    pub fn export_fhir_json(&self, subject: &str, at: Stamp) -> Result<FhirJson> {
+        let whole = self.whole_record(subject)?;
         let mut json = Vec::with_capacity(1024 + whole.records.len() * 1152);
         // Writing to a `Vec` cannot fail, nor can serialising string-keyed data.
         let resources = whole.write(&mut json, at).unwrap_or(0);
@@ -76,21 +76,20 @@ impl Session {
     /// give a file a `BufWriter`). Returns the number of resources.
     pub fn export_fhir_to(
         &self,
-        actor: &str,
         subject: &str,
         at: Stamp,
         out: &mut dyn std::io::Write,
     ) -> Result<usize> {
-        let whole = self.whole_record(actor, subject)?;
+        let whole = self.whole_record(subject)?;
         whole
             .write(out, at)
             .map_err(|e| Error::Storage(StorageFailure::new("export", e.to_string())))
     }
 
     /// The whole record of `subject`, read in one snapshot and audited as exported.
-    fn whole_record(&self, actor: &str, subject: &str) -> Result<WholeRecord> {
+    fn whole_record(&self, subject: &str) -> Result<WholeRecord> {
         // The whole record leaving the device: a proxy needs `share`, not just `view`.
-        let access = self.authorize(actor, subject, Action::Share)?;
+        let access = self.authorize(subject, Action::Share)?;
         self.read_audited(
             &access,
             AuditAction::RecordsExported,
@@ -113,12 +112,11 @@ impl Session {
     /// Observations), stamped `at`. Audited as `records_exported` naming the checkup.
     pub fn export_echeckup(
         &self,
-        actor: &str,
         subject: &str,
         record: Option<&str>,
         at: Stamp,
     ) -> Result<serde_json::Value> {
-        let access = self.authorize(actor, subject, Action::Share)?;
+        let access = self.authorize(subject, Action::Share)?;
         let (person, checkup) = self.read_audited(
             &access,
             AuditAction::RecordsExported,
@@ -147,48 +145,39 @@ impl Session {
     /// is mapped. Withheld records are absent, and nothing refers to them.
     pub fn export_fhir_for(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         purpose: &str,
         at: Stamp,
     ) -> Result<serde_json::Value> {
-        let (person, records, originals) =
-            self.released_record(actor, subject, recipient, purpose)?;
+        let (person, records, originals) = self.released_record(subject, recipient, purpose)?;
         Ok(bundle_with_originals(&person, &records, &originals, at))
     }
 
     /// [`Session::export_fhir_for`] as JSON text (the same bytes, without a `Value` tree).
     pub fn export_fhir_for_json(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         purpose: &str,
         at: Stamp,
     ) -> Result<FhirJson> {
         Ok(to_json(
-            self.released_record(actor, subject, recipient, purpose)?,
+            self.released_record(subject, recipient, purpose)?,
             at,
         ))
     }
 
     /// What the release gate lets go to `recipient` for `purpose` (the release is audited).
-    fn released_record(
-        &self,
-        actor: &str,
-        subject: &str,
-        recipient: &str,
-        purpose: &str,
-    ) -> Result<Exported> {
-        let access = self.authorize(actor, subject, Action::Share)?;
+    fn released_record(&self, subject: &str, recipient: &str, purpose: &str) -> Result<Exported> {
+        let access = self.authorize(subject, Action::Share)?;
         let (person, records, mut originals) = self.store().read(|c| {
             let person =
                 persons::get(c, access.subject())?.ok_or_else(|| Error::not_found("person"))?;
             let originals = imported::originals(c, access.subject())?;
             Ok((person, all_live(c, access.subject())?, originals))
         })?;
-        let released = self.release(actor, subject, recipient, purpose, &records)?;
+        let released = self.release(subject, recipient, purpose, &records)?;
         let permitted: Vec<Record> = released.permitted().to_vec();
         let ids: std::collections::HashSet<&str> =
             permitted.iter().map(|r| r.meta.id.as_str()).collect();
@@ -205,29 +194,21 @@ mod tests {
     #[test]
     fn the_json_export_is_the_bytes_of_the_value_export() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Session::create(
-            dir.path(),
-            "test passphrase",
-            KdfParams::with_iterations(10_000).unwrap(),
-        )
-        .unwrap();
+        let s = Session::create(dir.path(), "test passphrase", KdfParams::cheap()).unwrap();
         let me = s
-            .add_person(
-                None,
-                NewPerson {
-                    nickname: "taro".into(),
-                    family_name: "山田".into(),
-                    given_name: "太郎".into(),
-                    family_name_kana: None,
-                    given_name_kana: None,
-                    birth_date: chrono::NaiveDate::from_ymd_opt(1960, 4, 12).unwrap(),
-                    sex: Sex::Male,
-                    insurer_number: None,
-                    insured_symbol: None,
-                    insured_number: None,
-                    municipality_code: None,
-                },
-            )
+            .add_person(NewPerson {
+                nickname: "taro".into(),
+                family_name: "山田".into(),
+                given_name: "太郎".into(),
+                family_name_kana: None,
+                given_name_kana: None,
+                birth_date: chrono::NaiveDate::from_ymd_opt(1960, 4, 12).unwrap(),
+                sex: Sex::Male,
+                insurer_number: None,
+                insured_symbol: None,
+                insured_number: None,
+                municipality_code: None,
+            })
             .unwrap()
             .id;
         let at = s.now();
@@ -242,7 +223,6 @@ mod tests {
         ];
         s.add_records(
             &me,
-            &me,
             inputs.into_iter().map(ClinicalInput::Observation).collect(),
             Provenance::Device,
             Some("scale"),
@@ -253,17 +233,11 @@ mod tests {
             "code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}],"text":"脈拍"},
             "effectiveDateTime":"2026-11-01T07:00:00+09:00",
             "valueQuantity":{"value":62,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}"#;
-        s.import_fhir(
-            &me,
-            &me,
-            imported.as_bytes(),
-            Provenance::ImportedFile,
-            None,
-        )
-        .unwrap();
-        let value = s.export_fhir(&me, &me, at).unwrap();
+        s.import_fhir(&me, imported.as_bytes(), Provenance::ImportedFile, None)
+            .unwrap();
+        let value = s.export_fhir(&me, at).unwrap();
         assert_eq!(value["entry"].as_array().unwrap().len(), 1 + 5 + 3);
-        let json = s.export_fhir_json(&me, &me, at).unwrap();
+        let json = s.export_fhir_json(&me, at).unwrap();
         assert_eq!(json.json, serde_json::to_vec(&value).unwrap());
         assert_eq!(json.resources, 1 + 5 + 3);
 
@@ -273,7 +247,6 @@ mod tests {
             .unwrap();
         s.set_consent(
             &me,
-            &me,
             crate::consent::ConsentRequest::permit(
                 "health-dept",
                 &[crate::consent::DataCategory::Vitals],
@@ -282,8 +255,8 @@ mod tests {
         )
         .unwrap();
         let (r, p) = ("health-dept", "specific_health_guidance");
-        let value = s.export_fhir_for(&me, &me, r, p, at).unwrap();
-        let json = s.export_fhir_for_json(&me, &me, r, p, at).unwrap();
+        let value = s.export_fhir_for(&me, r, p, at).unwrap();
+        let json = s.export_fhir_for_json(&me, r, p, at).unwrap();
         assert_eq!(json.json, serde_json::to_vec(&value).unwrap());
         assert_eq!(json.resources, value["entry"].as_array().unwrap().len());
         assert!(json.resources < 1 + 5 + 3);

@@ -4,9 +4,8 @@
 
 use super::Session;
 use super::progress::Reporter;
-use crate::access::Action;
-use crate::audit::AuditAction;
-use crate::audit::NewAuditEntry;
+use crate::access::{Action, authorize};
+use crate::audit::{AuditAction, NewAuditEntry};
 use crate::error::{Error, Result};
 use crate::fhir::import::{patient_of, plan_chunks, prepare};
 use crate::records::import::Writer;
@@ -31,13 +30,12 @@ impl Session {
     /// [`Session::import_fhir_with_progress`].
     pub fn import_fhir(
         &self,
-        actor: &str,
         subject: &str,
         json: &[u8],
         provenance: Provenance,
         source: Option<&str>,
     ) -> Result<ImportReport> {
-        self.import_fhir_with_progress(actor, subject, json, provenance, source, &|_, _| {})
+        self.import_fhir_with_progress(subject, json, provenance, source, &|_, _| {})
     }
 
     /// Import FHIR R4 JSON into `subject`'s record, calling `progress(done, total)` as resources
@@ -48,7 +46,6 @@ impl Session {
     /// kept) or is skipped when identical. One transaction, one audit entry (`records_imported`).
     pub fn import_fhir_with_progress(
         &self,
-        actor: &str,
         subject: &str,
         json: &[u8],
         provenance: Provenance,
@@ -56,7 +53,7 @@ impl Session {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<ImportReport> {
         write::refuse_derived_provenance(provenance)?;
-        let access = self.authorize(actor, subject, Action::Record)?;
+        let access = self.authorize(subject, Action::Record)?;
         let source = optional_text("source", source, 200)?;
         let person = self.person(access.subject())?;
         let check = self.validation();
@@ -80,13 +77,13 @@ impl Session {
     /// of the first Patient (and a JP_Coverage beside it) become a new person known on this
     /// device as `nickname`, and the rest of the file is imported into their record, in ONE
     /// transaction (audited `person_added`, then `records_imported`): all or nothing. Adding a
-    /// person is the owner's (`actor`), or anyone's on a device with no person yet (the new
-    /// person is then the owner), as for [`Session::add_person`]. A Patient that cannot make a
-    /// person (no name, a birth date that is not a full date) is refused naming the element.
-    #[allow(clippy::too_many_arguments)]
+    /// person is the device owner's ([`Action::ManagePersons`]), or anyone's on a device with
+    /// no person yet (the new person is then the owner and acts from then on), as for
+    /// [`Session::add_person`]; a person the owner adds this way is managed, as there. A
+    /// Patient that cannot make a person (no name, a birth date that is not a full date) is
+    /// refused naming the element.
     pub fn import_fhir_new_person(
         &self,
-        actor: Option<&str>,
         nickname: &str,
         json: &[u8],
         provenance: Provenance,
@@ -94,6 +91,8 @@ impl Session {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<(Person, ImportReport)> {
         write::refuse_derived_provenance(provenance)?;
+        // Who adds the person: the owner, or nobody yet (the new person becomes the owner).
+        let adder = self.person_adder()?;
         let source = optional_text("source", source, 200)?;
         let facts = patient_of(json)?
             .ok_or_else(|| Error::invalid("$", "has no Patient to make the person from"))?;
@@ -110,8 +109,12 @@ impl Session {
         let id = uuid::Uuid::new_v4().to_string();
         let check = self.validation();
         let imported = Reporter::run(progress, |report| {
-            self.store().write_as(actor.unwrap_or("device"), |w| {
-                let actor_id = self.insert_person(w, actor, &id, &new)?;
+            self.store().write_as("device", |w| {
+                if let Some(a) = adder.as_deref() {
+                    // Re-checked in the transaction, as every write is.
+                    authorize(w.tx, a, a, Action::ManagePersons, check.now.utc_seconds)?;
+                }
+                let actor_id = self.insert_person(w, adder.as_deref(), &id, &new)?;
                 let person = persons::require(w.tx, &id)?;
                 let job = Job {
                     subject: &id,
@@ -132,6 +135,7 @@ impl Session {
                 Ok(r)
             })
         })?;
+        self.person_added(adder.as_deref(), &id, nickname);
         Ok((self.person(&id)?, imported))
     }
 
@@ -170,16 +174,16 @@ impl Session {
     }
 
     /// How many FHIR resources are kept as documents for `subject`, by resource type.
-    pub fn fhir_documents(&self, actor: &str, subject: &str) -> Result<Vec<(String, i64)>> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn fhir_documents(&self, subject: &str) -> Result<Vec<(String, i64)>> {
+        let access = self.authorize(subject, Action::View)?;
         self.store()
             .read(|c| imported::document_counts(c, access.subject()))
     }
 
     /// The original FHIR JSON an imported record was made from, if any. Audited like a read of
     /// the record.
-    pub fn original_json(&self, actor: &str, subject: &str, id: &str) -> Result<Option<String>> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn original_json(&self, subject: &str, id: &str) -> Result<Option<String>> {
+        let access = self.authorize(subject, Action::View)?;
         self.read_audited(
             &access,
             AuditAction::RecordsListed,
@@ -199,29 +203,21 @@ mod tests {
 
     fn session() -> (tempfile::TempDir, Session, String) {
         let dir = tempfile::tempdir().unwrap();
-        let s = Session::create(
-            dir.path(),
-            "test passphrase",
-            KdfParams::with_iterations(10_000).unwrap(),
-        )
-        .unwrap();
+        let s = Session::create(dir.path(), "test passphrase", KdfParams::cheap()).unwrap();
         let me = s
-            .add_person(
-                None,
-                NewPerson {
-                    nickname: "hanako".into(),
-                    family_name: "山田".into(),
-                    given_name: "花子".into(),
-                    family_name_kana: None,
-                    given_name_kana: None,
-                    birth_date: chrono::NaiveDate::from_ymd_opt(1975, 5, 3).unwrap(),
-                    sex: Sex::Female,
-                    insurer_number: None,
-                    insured_symbol: None,
-                    insured_number: None,
-                    municipality_code: None,
-                },
-            )
+            .add_person(NewPerson {
+                nickname: "hanako".into(),
+                family_name: "山田".into(),
+                given_name: "花子".into(),
+                family_name_kana: None,
+                given_name_kana: None,
+                birth_date: chrono::NaiveDate::from_ymd_opt(1975, 5, 3).unwrap(),
+                sex: Sex::Female,
+                insurer_number: None,
+                insured_symbol: None,
+                insured_number: None,
+                municipality_code: None,
+            })
             .unwrap()
             .id;
         (dir, s, me)
@@ -303,7 +299,6 @@ mod tests {
         for h in heights {
             a.add_records(
                 &me_a,
-                &me_a,
                 vec![input(ObservationType::Height, h)],
                 Provenance::Device,
                 None,
@@ -313,7 +308,6 @@ mod tests {
         for w in weights {
             a.add_records(
                 &me_a,
-                &me_a,
                 vec![input(ObservationType::Weight, w)],
                 Provenance::Device,
                 None,
@@ -321,7 +315,7 @@ mod tests {
             .unwrap();
         }
         // The same readings as a FHIR Bundle, without A's BMIs (B derives its own).
-        let mut bundle = a.export_fhir(&me_a, &me_a, at(0, 0)).unwrap();
+        let mut bundle = a.export_fhir(&me_a, at(0, 0)).unwrap();
         bundle["entry"]
             .as_array_mut()
             .unwrap()
@@ -329,7 +323,6 @@ mod tests {
         let (_b_dir, b, me_b) = session();
         let report = b
             .import_fhir(
-                &me_b,
                 &me_b,
                 &serde_json::to_vec(&bundle).unwrap(),
                 Provenance::ImportedFile,

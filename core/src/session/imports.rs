@@ -23,7 +23,6 @@ impl Session {
     /// date, when given, must agree with the subject's person record.
     pub fn import_checkup_xml(
         &self,
-        actor: &str,
         subject: &str,
         bytes: &[u8],
         provenance: Provenance,
@@ -38,7 +37,7 @@ impl Session {
             ));
         }
         // Authorise before reading the person: a refused actor learns nothing about them.
-        let access = self.authorize(actor, subject, Action::Record)?;
+        let access = self.authorize(subject, Action::Record)?;
         let imported = checkup_xml::parse(bytes)?;
         imported.check_person(&self.person(subject)?)?;
         let source = Some(imported.source());
@@ -90,7 +89,6 @@ impl Session {
     /// a checkup XML through [`Session::import_checkup_xml`].
     pub fn import_file(
         &self,
-        actor: &str,
         subject: &str,
         bytes: &[u8],
         provenance: Provenance,
@@ -98,13 +96,11 @@ impl Session {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<FileImport> {
         match file_format::detect(bytes) {
-            Some(FileFormat::FhirJson) => {
-                Ok(FileImport::Fhir(self.import_fhir_with_progress(
-                    actor, subject, bytes, provenance, source, progress,
-                )?))
-            }
+            Some(FileFormat::FhirJson) => Ok(FileImport::Fhir(
+                self.import_fhir_with_progress(subject, bytes, provenance, source, progress)?,
+            )),
             Some(FileFormat::CheckupXml) => Ok(FileImport::Checkup(Box::new(
-                self.import_checkup_xml(actor, subject, bytes, provenance)?,
+                self.import_checkup_xml(subject, bytes, provenance)?,
             ))),
             None => Err(Error::invalid(
                 "file",

@@ -1,6 +1,7 @@
-//! The `Session` facade every front end uses (the CLI, the UniFFI bindings): open or unlock a
-//! store, then operations that always name the acting person and the subject. Each operation
-//! is authorised by [`crate::access::authorize`] and audited in the transaction of its change.
+//! The `Session` facade every front end uses (the CLI, the UniFFI bindings). A Session is opened
+//! with one member's credential and acts as that member for its whole life: the actor is never a
+//! parameter a caller chooses. Each operation names the subject, is authorised by
+//! [`crate::access::authorize`] and audited in the transaction of its change.
 
 mod consent;
 mod export;
@@ -27,35 +28,126 @@ use chrono_tz::Tz;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
-/// An unlocked store plus the time zone its local dates are in.
+/// An unlocked store, the person acting, and the time zone local dates are in.
 pub struct Session {
-    store: Store,
+    store: Arc<Store>,
     zone: Tz,
+    /// The person acting: the member who unlocked (on a new store, nobody until its owner is
+    /// added; then the owner).
+    actor: RwLock<Option<String>>,
     /// The operator profile consent decisions use (validated when set).
-    profile: RwLock<Option<Arc<crate::consent::OperatorProfile>>>,
+    profile: Arc<RwLock<Option<Arc<crate::consent::OperatorProfile>>>>,
     /// One sync at a time per subject × recipient (a background worker and a "sync now"
     /// button must not push the same outbox twice).
-    syncs: sync::SyncLocks,
+    syncs: Arc<sync::SyncLocks>,
 }
 
 impl Session {
-    /// Create a new store in `dir`.
+    /// Create a new store in `dir`, unlocked by its owner's `passphrase` (which must be strong:
+    /// [`crate::store::check_strength`]). The first person added is the owner, who acts from then.
     pub fn create(dir: impl AsRef<Path>, passphrase: &str, kdf: KdfParams) -> Result<Session> {
-        Ok(Session::over(Store::create(dir, passphrase, kdf)?))
+        Session::create_with(dir, &Unlock::Passphrase(passphrase), kdf)
     }
 
-    /// Unlock an existing store.
+    /// Create a new store whose owner unlocks with `credential` (a strong passphrase, or a PIN
+    /// together with the platform keystore).
+    pub fn create_with(
+        dir: impl AsRef<Path>,
+        credential: &Unlock<'_>,
+        kdf: KdfParams,
+    ) -> Result<Session> {
+        Session::over(Store::create_with(dir, credential, kdf)?, None)
+    }
+
+    /// Unlock an existing store as its owner.
     pub fn unlock(dir: impl AsRef<Path>, how: Unlock<'_>) -> Result<Session> {
-        Ok(Session::over(Store::unlock(dir, how)?))
+        Session::over(Store::unlock(dir, how)?, None)
     }
 
-    fn over(store: Store) -> Session {
+    /// Unlock an existing store as the member `nickname` with their own credential.
+    pub fn unlock_as(dir: impl AsRef<Path>, nickname: &str, how: Unlock<'_>) -> Result<Session> {
+        let rejected = how.rejected();
+        let store = Store::unlock_as(dir, Some(nickname), how)?;
+        Session::over(store, Some(nickname)).map_err(|e| match e {
+            Error::NotFound { .. } => rejected,
+            e => e,
+        })
+    }
+
+    /// Another member of this store, unlocking with their credential (a family sharing one
+    /// device): a Session acting as them over the same open store.
+    pub fn switch_to(&self, nickname: &str, how: Unlock<'_>) -> Result<Session> {
+        let rejected = how.rejected();
+        let member = self.store.verify_member(Some(nickname), &how)?;
+        let s = self.sibling(None);
+        s.bind(&member, Some(nickname)).map_err(|e| match e {
+            Error::NotFound { .. } => rejected,
+            e => e,
+        })?;
+        Ok(s)
+    }
+
+    /// Test hook: a Session acting as person `id` without their credential.
+    #[cfg(feature = "test-hooks")]
+    pub fn as_person(&self, id: &str) -> Session {
+        self.sibling(Some(id.to_owned()))
+    }
+
+    fn sibling(&self, actor: Option<String>) -> Session {
         Session {
-            store,
-            zone: DEFAULT_ZONE,
-            profile: RwLock::new(None),
-            syncs: sync::SyncLocks::default(),
+            store: Arc::clone(&self.store),
+            zone: self.zone,
+            actor: RwLock::new(actor),
+            profile: Arc::clone(&self.profile),
+            syncs: Arc::clone(&self.syncs),
         }
+    }
+
+    fn over(store: Store, nickname: Option<&str>) -> Result<Session> {
+        let member = store.member().to_owned();
+        let s = Session {
+            store: Arc::new(store),
+            zone: DEFAULT_ZONE,
+            actor: RwLock::new(None),
+            profile: Arc::new(RwLock::new(None)),
+            syncs: Arc::new(sync::SyncLocks::default()),
+        };
+        s.bind(&member, nickname)?;
+        Ok(s)
+    }
+
+    /// Act as the person keyring member `member` is (the owner's credentials: the owner, once
+    /// added). A nickname the front end named must be that person's.
+    fn bind(&self, member: &str, nickname: Option<&str>) -> Result<()> {
+        let person = if member == crate::store::OWNER_MEMBER {
+            self.store.read(crate::records::persons::owner)?
+        } else {
+            Some(
+                self.store
+                    .read(|c| crate::records::persons::require(c, member))?,
+            )
+        };
+        if let (Some(n), Some(p)) = (nickname, &person)
+            && !p.details.nickname.eq_ignore_ascii_case(n.trim())
+        {
+            return Err(Error::not_found("member"));
+        }
+        if let (Some(_), None) = (nickname, &person) {
+            return Err(Error::not_found("member"));
+        }
+        *self.actor.write().unwrap_or_else(|p| p.into_inner()) = person.map(|p| p.id);
+        Ok(())
+    }
+
+    /// The person acting. `NotPermitted` on a new store before its owner is added.
+    pub fn actor(&self) -> Result<String> {
+        self.actor
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| Error::NotPermitted {
+                action: "act before the device owner is added".into(),
+            })
     }
 
     /// Local dates (checkup dates, daily buckets) are read in this zone; Asia/Tokyo by default.
@@ -74,13 +166,42 @@ impl Session {
         &self.store
     }
 
+    /// The keyring member the acting person is (`owner` for the device owner).
+    fn member_id(&self) -> Result<String> {
+        let actor = self.actor()?;
+        let p = self
+            .store
+            .read(|c| crate::records::persons::require(c, &actor))?;
+        Ok(if p.is_owner {
+            crate::store::OWNER_MEMBER.to_owned()
+        } else {
+            actor
+        })
+    }
+
     /// Lock: close connections, wipe keys. Every later call fails with `Locked`.
     pub fn lock(&self) -> Result<()> {
         self.store.lock()
     }
 
+    /// Change the acting member's passphrase (the current one is required; the new one must be
+    /// strong). With `rotate_key` the data key is replaced too, so an older copy of the keyring
+    /// opens nothing with the old passphrase.
     pub fn change_passphrase(&self, old: &str, new: &str, kdf: KdfParams) -> Result<()> {
-        self.store.change_passphrase(old, new, kdf)
+        self.store
+            .change_passphrase_of(&self.member_id()?, old, new, kdf)
+    }
+
+    /// Replace the data key (every member keeps their credentials): `current` is the acting
+    /// member's credential.
+    pub fn rotate_data_key(&self, current: &Unlock<'_>) -> Result<()> {
+        self.store.rotate_data_key_of(&self.member_id()?, current)
+    }
+
+    /// The kinds of credential the acting member unlocks with (`passphrase`,
+    /// `pin_and_platform`, `platform`).
+    pub fn credential_kinds(&self) -> Result<Vec<&'static str>> {
+        self.store.credential_kinds(&self.member_id()?)
     }
 
     /// Whether the store was opened read-only: reads work, changes are refused (`ReadOnly`).
@@ -93,6 +214,13 @@ impl Session {
         self.store.unwritten_audit_entries()
     }
 
+    /// How many seconds the device clock was behind the latest instant this store has seen when
+    /// it was unlocked (more than 10 minutes: recorded in the audit trail). Decisions never go
+    /// back in time: they read the later of the two.
+    pub fn clock_behind(&self) -> Option<i64> {
+        self.store.clock_behind()
+    }
+
     /// Whether [`Session::lock`] has been called.
     pub fn is_locked(&self) -> bool {
         self.store.is_locked()
@@ -100,14 +228,29 @@ impl Session {
 
     /// Whether the keyring has a platform-keystore wrap (the app can offer biometric unlock).
     pub fn has_platform_key(&self) -> Result<bool> {
-        self.store.has_platform_key()
+        Ok(self.credential_kinds()?.iter().any(|k| *k != "passphrase"))
     }
 
+    /// Let the acting member unlock with the platform keystore alone (biometric unlock; the
+    /// app turns it on when the resident asks, binding the platform key to user presence).
     pub fn enroll_platform_key(&self, platform: &dyn PlatformKeyStore) -> Result<()> {
-        self.store.enroll_platform_key(platform)
+        let action = crate::audit::AuditAction::PlatformKeyEnrolled;
+        self.store
+            .enroll(&self.member_id()?, &Unlock::Platform(platform), action)
     }
 
+    /// Let the acting member unlock with a PIN together with the platform keystore.
+    pub fn set_pin(&self, pin: &str, platform: &dyn PlatformKeyStore) -> Result<()> {
+        let action = crate::audit::AuditAction::PlatformKeyEnrolled;
+        self.store
+            .enroll(&self.member_id()?, &Unlock::Pin(pin, platform), action)
+    }
+
+    /// An encrypted backup of the whole store (the device owner's; the backup passphrase must
+    /// be strong).
     pub fn backup(&self, path: &Path, backup_passphrase: &str) -> Result<()> {
+        let actor = self.actor()?;
+        self.authorize(&actor, Action::ManageStore)?;
         self.store.backup(path, backup_passphrase)
     }
 
@@ -116,24 +259,15 @@ impl Session {
     }
 
     /// The store-wide audit trail, newest first (device owner only).
-    pub fn audit_entries(
-        &self,
-        actor: &str,
-        limit: u32,
-        before_seq: Option<i64>,
-    ) -> Result<Vec<AuditEntry>> {
-        self.authorize(actor, actor, Action::ManagePersons)?;
+    pub fn audit_entries(&self, limit: u32, before_seq: Option<i64>) -> Result<Vec<AuditEntry>> {
+        let actor = self.actor()?;
+        self.authorize(&actor, Action::ManageStore)?;
         self.store.audit_entries(None, limit, before_seq)
     }
 
     /// Who did what to `subject`'s record, newest first.
-    pub fn access_history(
-        &self,
-        actor: &str,
-        subject: &str,
-        limit: u32,
-    ) -> Result<Vec<AuditEntry>> {
-        let access = self.authorize(actor, subject, Action::ViewAudit)?;
+    pub fn access_history(&self, subject: &str, limit: u32) -> Result<Vec<AuditEntry>> {
+        let access = self.authorize(subject, Action::ViewAudit)?;
         let mut entries = self
             .store
             .audit_entries(Some(access.subject()), limit, None)?;
@@ -150,7 +284,7 @@ impl Session {
 
     /// Now, with the session zone's current offset (what a front end stamps a new reading with).
     pub fn now(&self) -> Stamp {
-        let now = self.store.clock().now();
+        let now = self.store.now();
         let offset = self
             .zone
             .offset_from_utc_datetime(&now.naive_utc())
@@ -165,6 +299,15 @@ impl Session {
     /// Test hook: make the session's clock read `at` (unix seconds), or the system clock again.
     #[cfg(feature = "test-hooks")]
     pub fn set_clock_for_tests(&self, at: Option<i64>) {
+        self.store.clock().set(at);
+        // Time itself is at `at` (a test travelling in time), not a device clock set back.
+        self.store.reset_latest_seen(at.unwrap_or(i64::MIN));
+    }
+
+    /// Test hook: only the device clock reads `at` (the store still remembers the latest
+    /// instant it saw, as when a resident sets the phone's date back).
+    #[cfg(feature = "test-hooks")]
+    pub fn set_device_clock_for_tests(&self, at: Option<i64>) {
         self.store.clock().set(at);
     }
 
@@ -198,15 +341,17 @@ impl Session {
     }
 
     /// The single authorization point: every operation on a subject's record passes here.
-    pub(crate) fn authorize(&self, actor: &str, subject: &str, action: Action) -> Result<Access> {
+    pub(crate) fn authorize(&self, subject: &str, action: Action) -> Result<Access> {
+        let actor = self.actor()?;
+        let actor = actor.as_str();
         let at = self.now().utc_seconds;
         self.store
             .read(|conn| authorize(conn, actor, subject, action, at))
     }
 
     /// Whether `actor` may do `action` on `subject`'s record now (for a UI to show or hide).
-    pub fn can(&self, actor: &str, subject: &str, action: Action) -> Result<bool> {
-        match self.authorize(actor, subject, action) {
+    pub fn can(&self, subject: &str, action: Action) -> Result<bool> {
+        match self.authorize(subject, action) {
             Ok(_) => Ok(true),
             Err(Error::NotPermitted { .. }) => Ok(false),
             Err(e) => Err(e),

@@ -3,59 +3,141 @@
 use super::Session;
 use crate::access::{Action, authorize};
 use crate::audit::{AuditAction, NewAuditEntry};
+use crate::crypto::KdfParams;
 use crate::error::{Error, Result};
 use crate::records::{NewPerson, Person, persons};
-use crate::store::WriteCtx;
+use crate::store::{Unlock, WriteCtx};
 
 impl Session {
-    /// Add a person. The first person added is the device owner and needs no actor; after that
-    /// the actor must be allowed to manage persons (the owner).
-    pub fn add_person(&self, actor: Option<&str>, person: NewPerson) -> Result<Person> {
+    /// Add a person. On a new store the first person added is the device owner, who acts from
+    /// then on (the store's first credential is theirs). After that only the owner adds
+    /// persons, and a person added here is *managed*: they have no credential of their own (a
+    /// child, a parent who does not use the app) and are acted for through delegations. A person
+    /// with their own credential is added with [`Session::add_member`].
+    pub fn add_person(&self, person: NewPerson) -> Result<Person> {
         let person = person.validate(self.today())?;
         let id = uuid::Uuid::new_v4().to_string();
-        self.store().write_as(actor.unwrap_or("device"), |w| {
-            self.insert_person(w, actor, &id, &person).map(|_| ())
+        let adder = self.person_adder()?;
+        self.store().write_as("device", |w| {
+            self.insert_person(w, adder.as_deref(), &id, &person)
         })?;
+        self.person_added(adder.as_deref(), &id, &person.nickname);
         self.person(&id)
     }
 
-    /// In `w`'s transaction: add the validated `person` as `id`, audited as `person_added`.
-    /// The first person is the device owner and needs no actor; after that the actor must be
-    /// allowed to manage persons. Returns the acting person's id.
+    /// Who adds a person now, checked before the write: `None` on a store with no owner yet
+    /// (the new person will be the owner), else the acting person, who must be allowed to
+    /// manage persons.
+    pub(super) fn person_adder(&self) -> Result<Option<String>> {
+        match self.store().read(persons::owner)? {
+            None => Ok(None),
+            Some(_) => self.authorize_manage_persons().map(Some),
+        }
+    }
+
+    /// In `w`'s transaction: add the validated `person` as `id`, audited as `person_added` by
+    /// `adder` ([`Session::person_adder`]; the new person themself when they are the first).
+    /// Returns the id of the person acting.
     pub(super) fn insert_person(
         &self,
         w: &WriteCtx<'_>,
-        actor: Option<&str>,
+        adder: Option<&str>,
         id: &str,
         person: &NewPerson,
     ) -> Result<String> {
-        let now = self.store.clock().now().to_rfc3339();
-        let first = persons::count(w.tx)? == 0;
-        let actor_id = match (first, actor) {
-            (true, _) => id.to_owned(),
-            (false, Some(a)) => authorize(w.tx, a, a, Action::ManagePersons, 0)?
-                .actor()
-                .to_owned(),
-            (false, None) => {
-                return Err(Error::NotPermitted {
-                    action: Action::ManagePersons.as_str().into(),
-                });
-            }
-        };
+        let now = self.store.now().to_rfc3339();
+        let first = adder.is_none();
+        if first && persons::count(w.tx)? > 0 {
+            // Another process added the owner meanwhile.
+            return Err(Error::AlreadyExists {
+                what: "device owner".into(),
+            });
+        }
+        let actor = adder.unwrap_or(id).to_owned();
         persons::insert(w.tx, id, person, first, &now)?;
         w.audit(NewAuditEntry {
-            actor: &actor_id,
+            actor: &actor,
             subject: id,
             action: AuditAction::PersonAdded,
             record_ids: &[],
             delegation: None,
         })?;
-        Ok(actor_id)
+        Ok(actor)
+    }
+
+    /// After [`Session::insert_person`] committed: the first person is the owner, who acts from
+    /// then on.
+    pub(super) fn person_added(&self, adder: Option<&str>, id: &str, nickname: &str) {
+        if adder.is_some() {
+            return;
+        }
+        *self.actor.write().unwrap_or_else(|p| p.into_inner()) = Some(id.to_owned());
+        // The owner's credential is found by their nickname from now on (best effort: the
+        // owner's credential is also the one tried when no nickname is given).
+        let _ = self.tag_owner(nickname);
+    }
+
+    /// Add a member: a person with their own credential (a strong passphrase, or a PIN with the
+    /// platform keystore), who unlocks the store as themself. The owner adds members; the
+    /// new member chooses the credential (typed on the device by them).
+    pub fn add_member(
+        &self,
+        person: NewPerson,
+        credential: &Unlock<'_>,
+        kdf: KdfParams,
+    ) -> Result<Person> {
+        crate::store::check_new_credential("passphrase", credential)?;
+        let owner_id = self.authorize_manage_persons()?;
+        let person = person.validate(self.today())?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = self.store.now().to_rfc3339();
+        let nickname = person.nickname.clone();
+        self.store()
+            .add_member(&id, &nickname, credential, kdf, |w| {
+                if persons::by_nickname(w.tx, &nickname)?.is_some() {
+                    return Err(Error::AlreadyExists {
+                        what: "person with this nickname".into(),
+                    });
+                }
+                persons::insert(w.tx, &id, &person, false, &now)?;
+                persons::set_member(w.tx, &id, true)?;
+                w.audit(NewAuditEntry {
+                    actor: &owner_id,
+                    subject: &id,
+                    action: AuditAction::MemberAdded,
+                    record_ids: &[],
+                    delegation: None,
+                })?;
+                Ok(())
+            })?;
+        self.person(&id)
+    }
+
+    /// The acting person may manage the persons on the device (the owner). Returns their id.
+    fn authorize_manage_persons(&self) -> Result<String> {
+        let actor = self.actor()?;
+        let at = self.now().utc_seconds;
+        self.store()
+            .read(|c| authorize(c, &actor, &actor, Action::ManagePersons, at))?;
+        Ok(actor)
+    }
+
+    fn tag_owner(&self, nickname: &str) -> Result<()> {
+        let (before, keys) = self.store().keys_with(|keyring, _| {
+            Ok(crate::store::members_with_tag(
+                keyring,
+                crate::store::OWNER_MEMBER,
+                nickname,
+            ))
+        })?;
+        self.store().change_keyring(&before, keys, |_| Ok(()))
     }
 
     /// The persons this actor may see: the owner sees everyone on the device; anyone else sees
     /// themself and the persons whose record they may view through a delegation.
-    pub fn persons(&self, actor: &str) -> Result<Vec<Person>> {
+    pub fn persons(&self) -> Result<Vec<Person>> {
+        let actor = self.actor()?;
+        let actor = actor.as_str();
         let all = self.store().read(persons::all)?;
         let me = all
             .iter()
@@ -66,7 +148,7 @@ impl Session {
         if me.is_owner {
             return Ok(all);
         }
-        let visible = self.subjects_of(actor)?;
+        let visible = self.subjects_of()?;
         Ok(all
             .into_iter()
             .filter(|p| visible.contains(&p.id))
@@ -95,8 +177,8 @@ impl Session {
     }
 
     /// One person's details, for someone allowed to view their record.
-    pub fn person_details(&self, actor: &str, subject: &str) -> Result<Person> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn person_details(&self, subject: &str) -> Result<Person> {
+        let access = self.authorize(subject, Action::View)?;
         self.person(access.subject())
     }
 }

@@ -17,8 +17,8 @@ fn ids(records: &[Record]) -> Vec<String> {
 
 impl Session {
     /// One live record of `subject`.
-    pub fn get_record(&self, actor: &str, subject: &str, id: &str) -> Result<Record> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn get_record(&self, subject: &str, id: &str) -> Result<Record> {
+        let access = self.authorize(subject, Action::View)?;
         self.read_audited(
             &access,
             AuditAction::RecordsListed,
@@ -31,13 +31,8 @@ impl Session {
     }
 
     /// Earlier versions of a record, oldest first.
-    pub fn record_history(
-        &self,
-        actor: &str,
-        subject: &str,
-        id: &str,
-    ) -> Result<Vec<RecordVersion>> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn record_history(&self, subject: &str, id: &str) -> Result<Vec<RecordVersion>> {
+        let access = self.authorize(subject, Action::View)?;
         self.read_audited(
             &access,
             AuditAction::RecordsListed,
@@ -52,12 +47,11 @@ impl Session {
     /// Records matching `filter`, newest first, one page at a time.
     pub fn list_records(
         &self,
-        actor: &str,
         subject: &str,
         filter: &RecordFilter,
         page: &PageRequest,
     ) -> Result<Page> {
-        let access = self.authorize(actor, subject, Action::View)?;
+        let access = self.authorize(subject, Action::View)?;
         self.read_audited(
             &access,
             AuditAction::RecordsListed,
@@ -67,13 +61,13 @@ impl Session {
     }
 
     /// Every live record across types, newest first.
-    pub fn timeline(&self, actor: &str, subject: &str, page: &PageRequest) -> Result<Page> {
-        self.list_records(actor, subject, &RecordFilter::default(), page)
+    pub fn timeline(&self, subject: &str, page: &PageRequest) -> Result<Page> {
+        self.list_records(subject, &RecordFilter::default(), page)
     }
 
     /// The newest observation of each type.
-    pub fn latest_observations(&self, actor: &str, subject: &str) -> Result<Vec<Record>> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn latest_observations(&self, subject: &str) -> Result<Vec<Record>> {
+        let access = self.authorize(subject, Action::View)?;
         self.read_audited(
             &access,
             AuditAction::RecordsListed,
@@ -83,13 +77,8 @@ impl Session {
     }
 
     /// Daily, weekly or monthly aggregates of one observation type.
-    pub fn aggregate(
-        &self,
-        actor: &str,
-        subject: &str,
-        query: &AggregateQuery,
-    ) -> Result<Vec<Bucket>> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn aggregate(&self, subject: &str, query: &AggregateQuery) -> Result<Vec<Bucket>> {
+        let access = self.authorize(subject, Action::View)?;
         let mut q = query.clone();
         if q.time_zone.is_none() {
             q.time_zone = Some(self.time_zone().to_owned());
@@ -103,14 +92,8 @@ impl Session {
     }
 
     /// Notes and medications containing `text`.
-    pub fn search(
-        &self,
-        actor: &str,
-        subject: &str,
-        text: &str,
-        limit: u32,
-    ) -> Result<Vec<Record>> {
-        let access = self.authorize(actor, subject, Action::View)?;
+    pub fn search(&self, subject: &str, text: &str, limit: u32) -> Result<Vec<Record>> {
+        let access = self.authorize(subject, Action::View)?;
         self.read_audited(
             &access,
             AuditAction::RecordsListed,
@@ -121,24 +104,20 @@ impl Session {
 
     /// The today view: the newest value of each type with its summary and level (the
     /// subject's sex picks the thresholds).
-    pub fn dashboard(&self, actor: &str, subject: &str) -> Result<Vec<DashboardItem>> {
-        let sex = self.person_details(actor, subject)?.details.sex;
-        Ok(today::tiles(
-            self.latest_observations(actor, subject)?,
-            Some(sex),
-        ))
+    pub fn dashboard(&self, subject: &str) -> Result<Vec<DashboardItem>> {
+        let sex = self.person_details(subject)?.details.sex;
+        Ok(today::tiles(self.latest_observations(subject)?, Some(sex)))
     }
 
     /// The daily buckets of the last `days` days up to today in the session zone (a tile's
     /// trend line; [`today::TREND_DAYS`] by default in the apps).
     pub fn trend(
         &self,
-        actor: &str,
         subject: &str,
         observation_type: ObservationType,
         days: u32,
     ) -> Result<Vec<Bucket>> {
         let q = today::trend_query(observation_type, self.today(), days);
-        self.aggregate(actor, subject, &q)
+        self.aggregate(subject, &q)
     }
 }

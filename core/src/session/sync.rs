@@ -21,13 +21,12 @@ impl Session {
     /// `Offline` (retry later; nothing is lost), `AuthRequired`, `ServerRejected`.
     pub fn sync(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         options: &SyncOptions,
         progress: &dyn SyncProgress,
     ) -> Result<SyncReport> {
-        let access = self.authorize(actor, subject, Action::Share)?;
+        let access = self.authorize(subject, Action::Share)?;
         let target = sync::recipient(&*self.operator_profile()?, recipient)?;
         let base = sync::base_for(&target, options)?;
         let mut http = sync::HttpTransport::new(base, options)?;
@@ -39,14 +38,13 @@ impl Session {
     #[cfg(feature = "test-hooks")]
     pub fn sync_over(
         &self,
-        actor: &str,
         subject: &str,
         recipient: &str,
         options: &SyncOptions,
         progress: &dyn SyncProgress,
         transport: &mut dyn Transport,
     ) -> Result<SyncReport> {
-        let access = self.authorize(actor, subject, Action::Share)?;
+        let access = self.authorize(subject, Action::Share)?;
         let target = sync::recipient(&*self.operator_profile()?, recipient)?;
         self.sync_as(&access, &target, options, progress, transport)
     }
@@ -81,16 +79,11 @@ impl Session {
 
     /// Forget the token kept for `recipient`'s server (signing out of that platform). Only the
     /// device owner: the token is the device's account, not a subject's record.
-    pub fn forget_sync_token(&self, actor: &str, recipient: &str) -> Result<bool> {
-        let owner = self
-            .owner()?
-            .ok_or_else(|| Error::not_found("device owner"))?;
-        if owner.id != actor {
-            return Err(Error::NotPermitted {
-                action: Action::Share.as_str().into(),
-            });
-        }
-        sync::forget_token(self.store(), actor, recipient)
+    pub fn forget_sync_token(&self, recipient: &str) -> Result<bool> {
+        let actor = self.actor()?;
+        // Signing the device out of a platform: the device owner's decision.
+        self.authorize(&actor, Action::ManageStore)?;
+        sync::forget_token(self.store(), &actor, recipient)
     }
 }
 
@@ -111,9 +104,8 @@ impl sync::Host for Host<'_> {
         purpose: &str,
         records: &[Record],
     ) -> Result<ReleasedRecords> {
-        let (actor, subject) = (self.access.actor(), self.access.subject());
         self.session
-            .release(actor, subject, recipient, purpose, records)
+            .release(self.access.subject(), recipient, purpose, records)
     }
 
     fn import(
@@ -122,10 +114,10 @@ impl sync::Host for Host<'_> {
         provenance: Provenance,
         source: &str,
     ) -> Result<sync::Imported> {
-        let (actor, subject) = (self.access.actor(), self.access.subject());
+        let subject = self.access.subject();
         let r = self
             .session
-            .import_fhir(actor, subject, bundle, provenance, Some(source))?;
+            .import_fhir(subject, bundle, provenance, Some(source))?;
         let records = r
             .imported
             .iter()

@@ -14,13 +14,12 @@ impl Session {
     /// Add a record to `subject`'s record. Returns it as stored.
     pub fn add_record(
         &self,
-        actor: &str,
         subject: &str,
         input: ClinicalInput,
         provenance: Provenance,
         source: Option<&str>,
     ) -> Result<Record> {
-        let records = self.insert_batch(actor, subject, vec![input], provenance, source)?;
+        let records = self.insert_batch(subject, vec![input], provenance, source)?;
         records
             .into_iter()
             .next()
@@ -28,39 +27,32 @@ impl Session {
     }
 
     /// Log one self-measured observation.
-    pub fn log_observation(
-        &self,
-        actor: &str,
-        subject: &str,
-        input: ObservationInput,
-    ) -> Result<Record> {
+    pub fn log_observation(&self, subject: &str, input: ObservationInput) -> Result<Record> {
         let input = ClinicalInput::Observation(input);
-        self.add_record(actor, subject, input, Provenance::SelfEntered, None)
+        self.add_record(subject, input, Provenance::SelfEntered, None)
     }
 
     /// Log a reading taken at `at`, or now by the session's clock when `at` is `None`.
     pub fn log_reading(
         &self,
-        actor: &str,
         subject: &str,
         reading: Reading,
         at: Option<Stamp>,
     ) -> Result<Record> {
         let at = at.unwrap_or_else(|| self.now());
-        self.log_observation(actor, subject, reading.at(at))
+        self.log_observation(subject, reading.at(at))
     }
 
     /// Add many records in one transaction (a device sync, an import): all or nothing, one
     /// audit entry naming every id. Returns the ids of the records added (derived BMI included).
     pub fn add_records(
         &self,
-        actor: &str,
         subject: &str,
         inputs: Vec<ClinicalInput>,
         provenance: Provenance,
         source: Option<&str>,
     ) -> Result<Vec<String>> {
-        let records = self.insert_batch(actor, subject, inputs, provenance, source)?;
+        let records = self.insert_batch(subject, inputs, provenance, source)?;
         Ok(records.into_iter().map(|r| r.meta.id).collect())
     }
 
@@ -68,7 +60,6 @@ impl Session {
     /// transaction. Returns the records as stored (the first is the first input's).
     fn insert_batch(
         &self,
-        actor: &str,
         subject: &str,
         inputs: Vec<ClinicalInput>,
         provenance: Provenance,
@@ -78,7 +69,7 @@ impl Session {
         if inputs.is_empty() {
             return Err(Error::invalid("records", "nothing to add"));
         }
-        let access = self.authorize(actor, subject, Action::Record)?;
+        let access = self.authorize(subject, Action::Record)?;
         let source = optional_text("source", source, 200)?;
         let check = self.validation();
         let prepared: Vec<(RecordBody, Stamp)> = inputs
@@ -93,14 +84,8 @@ impl Session {
     }
 
     /// Replace the content of a record; the previous version is kept in its history.
-    pub fn update_record(
-        &self,
-        actor: &str,
-        subject: &str,
-        id: &str,
-        input: ClinicalInput,
-    ) -> Result<Record> {
-        let access = self.authorize(actor, subject, Action::Record)?;
+    pub fn update_record(&self, subject: &str, id: &str, input: ClinicalInput) -> Result<Record> {
+        let access = self.authorize(subject, Action::Record)?;
         let check = self.validation();
         let (body, effective) = check.prepare(input)?;
         self.write(&access, AuditAction::RecordUpdated, |w| {
@@ -109,12 +94,12 @@ impl Session {
             self.follow_changes(w.tx, &changed.follow, check.now)?;
             Ok(((), changed.ids))
         })?;
-        self.get_record(actor, subject, id)
+        self.get_record(subject, id)
     }
 
     /// Soft delete: the record disappears from every view but stays as a tombstone for sync.
-    pub fn delete_record(&self, actor: &str, subject: &str, id: &str) -> Result<()> {
-        let access = self.authorize(actor, subject, Action::Record)?;
+    pub fn delete_record(&self, subject: &str, id: &str) -> Result<()> {
+        let access = self.authorize(subject, Action::Record)?;
         let now = self.now();
         self.write(&access, AuditAction::RecordDeleted, |w| {
             let changed = write::delete(w.tx, subject, id, now)?;
@@ -124,8 +109,8 @@ impl Session {
     }
 
     /// Hard delete one record, its history and anything derived from it.
-    pub fn erase_record(&self, actor: &str, subject: &str, id: &str) -> Result<()> {
-        let access = self.authorize(actor, subject, Action::Erase)?;
+    pub fn erase_record(&self, subject: &str, id: &str) -> Result<()> {
+        let access = self.authorize(subject, Action::Erase)?;
         self.write(&access, AuditAction::RecordErased, |w| {
             Ok(((), write::erase(w.tx, subject, id)?))
         })
@@ -133,8 +118,8 @@ impl Session {
 
     /// "Erase my data": every record of `subject`, live or deleted, with all history.
     /// Returns how many records were erased. The audit trail keeps only the ids.
-    pub fn erase_all_records(&self, actor: &str, subject: &str) -> Result<usize> {
-        let access = self.authorize(actor, subject, Action::Erase)?;
+    pub fn erase_all_records(&self, subject: &str) -> Result<usize> {
+        let access = self.authorize(subject, Action::Erase)?;
         self.write(&access, AuditAction::SubjectErased, |w| {
             let ids = write::erase_all(w.tx, subject)?;
             Ok((ids.len(), ids))

@@ -3,8 +3,7 @@
 //! with the passphrase alone. No lock-in.
 
 use super::connection::{apply_writer_pragmas, quiet, read_db_salt};
-use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, validate_passphrase};
-use super::keyring::{KeySlot, Keyring};
+use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles};
 use super::schema::{APPLICATION_ID, SCHEMA_VERSION, migrate_to};
 use super::staging::{self, Staging, sync_dir};
 use super::vault::{Store, lock, store_entry};
@@ -24,7 +23,7 @@ impl Store {
     /// result says what exists: `Ok` = a whole, audited backup at `path`; `Err` = none.
     /// Partial files that a crashed backup to the same name left are removed first.
     pub fn backup(&self, path: &Path, backup_passphrase: &str) -> Result<()> {
-        validate_passphrase("backup_passphrase", backup_passphrase)?;
+        super::credential::check_strength("backup_passphrase", backup_passphrase)?;
         if self.is_read_only() {
             // Its audit entry could not be written.
             return Err(Error::ReadOnly);
@@ -101,6 +100,8 @@ impl Store {
         )?;
         let exported = (|| -> Result<()> {
             conn.query_row("SELECT sqlcipher_export('backup')", [], |_| Ok(()))?;
+            // A backup carries no sign-in to any platform: a restored store signs in again.
+            conn.execute_batch("DELETE FROM backup.sync_token")?;
             let version: i64 = conn.query_row("PRAGMA main.user_version", [], |r| r.get(0))?;
             conn.execute_batch(&format!(
                 "PRAGMA backup.user_version = {version}; PRAGMA backup.application_id = {APPLICATION_ID};"
@@ -122,7 +123,7 @@ impl Store {
         new_passphrase: &str,
         kdf: KdfParams,
     ) -> Result<Store> {
-        validate_passphrase("new_passphrase", new_passphrase)?;
+        super::credential::check_strength("new_passphrase", new_passphrase)?;
         kdf.validate()?;
         let files = StoreFiles::in_dir(dir);
         if files.exists() {
@@ -217,6 +218,7 @@ fn build_restored(
             supported: SCHEMA_VERSION,
         });
     }
+    check_schema(&conn, version)?;
     conn.query_row("SELECT sqlcipher_export('main', 'bk')", [], |_| Ok(()))?;
     conn.execute_batch("DETACH DATABASE bk")?;
     conn.execute_batch(&format!(
@@ -256,12 +258,15 @@ fn build_restored(
     conn.close().map_err(|(_, e)| Error::from(e))?;
     // No connection to it is left in this process: syncing it ourselves is safe.
     std::fs::File::open(&staged.database)?.sync_all()?;
-    let mut keyring = Keyring::new(store_id, salt);
-    let wrap = keyring.passphrase_wrap(1, &key, new_passphrase, kdf)?;
-    keyring.slots.push(KeySlot {
-        generation: 1,
-        wraps: vec![wrap],
-    });
+    // Only the owner unlocks the restored store: other members are added again (their
+    // credentials were never in the backup).
+    let keyring = super::members::first_keyring(
+        store_id,
+        salt,
+        &key,
+        &super::files::Unlock::Passphrase(new_passphrase),
+        kdf,
+    )?;
     keyring.save(&staged.keyring)
 }
 
@@ -284,4 +289,55 @@ fn remove_partials(dir: &Path, name: &str) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
+}
+
+/// The backup holds the schema of its version: every table, index, trigger and view this
+/// build's migrations make, unchanged, and no other index, trigger, view or virtual table
+/// (code that would run in the restored store: a crafted trigger, say, that deletes every
+/// future withdrawal). An extra plain table is data no query of the product reads, and stays.
+/// The first difference is named.
+fn check_schema(conn: &Connection, version: i64) -> Result<()> {
+    let expected = super::schema::expected_objects(version)?;
+    let found = super::schema::objects(conn, "bk")?;
+    let key = |o: &super::schema::SchemaObject| (o.0.clone(), o.1.clone());
+    for o in &found {
+        let plain_table = o.0 == "table"
+            && o.3.as_deref().is_some_and(|sql| {
+                sql.trim_start()
+                    .to_ascii_uppercase()
+                    .starts_with("CREATE TABLE")
+            });
+        match expected.iter().find(|e| key(e) == key(o)) {
+            None if plain_table => {}
+            None => {
+                return Err(Error::invalid(
+                    "backup",
+                    format!(
+                        "holds a {} {} that no PHR Core store has; nothing was restored",
+                        o.0, o.1
+                    ),
+                ));
+            }
+            Some(e) if e != o => {
+                return Err(Error::invalid(
+                    "backup",
+                    format!("holds a changed {} {}; nothing was restored", o.0, o.1),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(missing) = expected
+        .iter()
+        .find(|e| !found.iter().any(|o| key(o) == key(e)))
+    {
+        return Err(Error::invalid(
+            "backup",
+            format!(
+                "lacks the {} {}; nothing was restored",
+                missing.0, missing.1
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -3,7 +3,7 @@
 
 use super::connection::{KeyCheck, open_keyed, read_db_salt};
 use super::files::{StoreFiles, Unlock};
-use super::keyring::Keyring;
+use super::keyring::KeyringFile;
 use super::vault::{Store, lock};
 use crate::error::{Error, Result};
 use rusqlite::Connection;
@@ -84,24 +84,17 @@ impl Store {
         progress: impl FnMut(u64, u64),
     ) -> Result<IntegrityReport> {
         let files = StoreFiles::in_dir(dir);
-        let keyring = Keyring::load(&files.keyring)?;
+        let keyring = KeyringFile::load(&files.keyring)?;
         if keyring.db_salt_bytes() != Some(read_db_salt(&files.database)?) {
             return Err(Error::KeyringMismatch);
         }
-        let candidates = match how {
-            Unlock::Passphrase(p) => keyring.candidates_with_passphrase(p)?,
-            Unlock::Platform(ps) => keyring.candidates_with_platform(ps)?,
-        };
-        for (_, key, _) in candidates {
+        for (_, key, _) in keyring.candidates(None, &how)?.keys {
             if let KeyCheck::Opened(conn) = open_keyed(&files.database, &key)? {
                 let _ = conn.busy_timeout(Duration::from_secs(10));
                 return Ok(full_check(&conn, progress));
             }
         }
-        Err(match how {
-            Unlock::Passphrase(_) => Error::WrongPassphrase,
-            Unlock::Platform(_) => Error::PlatformKeyRejected,
-        })
+        Err(how.rejected())
     }
 }
 

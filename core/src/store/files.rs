@@ -29,10 +29,22 @@ impl StoreFiles {
     }
 }
 
-/// How to unlock: the resident's passphrase/PIN, or the platform keystore.
+/// How a member unlocks: a strong passphrase, a PIN together with the platform keystore's
+/// secret, or the platform keystore alone (biometric unlock).
 pub enum Unlock<'a> {
     Passphrase(&'a str),
+    Pin(&'a str, &'a dyn PlatformKeyStore),
     Platform(&'a dyn PlatformKeyStore),
+}
+
+impl Unlock<'_> {
+    /// The error a credential of this kind that opens nothing is reported as.
+    pub(crate) fn rejected(&self) -> Error {
+        match self {
+            Unlock::Passphrase(_) | Unlock::Pin(..) => Error::WrongPassphrase,
+            Unlock::Platform(_) => Error::PlatformKeyRejected,
+        }
+    }
 }
 
 /// The actor recorded for store-level events (unlock, lock, key changes), before any person acts.
@@ -45,6 +57,17 @@ pub(crate) fn validate_passphrase(field: &str, p: &str) -> Result<()> {
     }
     if p.chars().count() > 1024 {
         return Err(Error::invalid(field, "must be at most 1024 characters"));
+    }
+    Ok(())
+}
+
+/// The store's folder, created readable by its owner only (0700 on Unix).
+pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     }
     Ok(())
 }

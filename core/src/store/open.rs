@@ -1,8 +1,9 @@
 //! Creating a store and unlocking an existing one.
 
+use super::attempts::Attempts;
 use super::connection::{KeyCheck, apply_writer_pragmas, open_keyed, read_db_salt};
-use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, Unlock, validate_passphrase};
-use super::keyring::{KeySlot, Keyring};
+use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, Unlock};
+use super::keyring::{Keyring, KeyringFile, OWNER};
 use super::schema::{SCHEMA_VERSION, check_compatible, migrate_to};
 use super::staging::{self, Staging};
 use super::vault::Store;
@@ -14,13 +15,25 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 
 impl Store {
-    /// Create a new, empty store in `dir`, protected by `passphrase`.
+    /// Create a new, empty store in `dir`, protected by the owner's `passphrase` (which must be
+    /// strong enough on its own: [`super::credential::check_strength`]). See [`Store::create_with`].
+    pub fn create(dir: impl AsRef<Path>, passphrase: &str, kdf: KdfParams) -> Result<Store> {
+        Self::create_with(dir, &Unlock::Passphrase(passphrase), kdf)
+    }
+
+    /// Create a new, empty store in `dir` whose owner unlocks it with `credential`: a strong
+    /// passphrase, or a PIN together with the platform keystore (never the platform alone:
+    /// a lost biometric would lose the store).
     ///
     /// The whole store (keyring, database, its first audit entry) is built in a staging folder
     /// and moved in, database first (`staging.rs`): a crash at any point leaves either no
     /// database (run `init` again) or a whole store, never a store that cannot be opened.
-    pub fn create(dir: impl AsRef<Path>, passphrase: &str, kdf: KdfParams) -> Result<Store> {
-        validate_passphrase("passphrase", passphrase)?;
+    pub fn create_with(
+        dir: impl AsRef<Path>,
+        credential: &Unlock<'_>,
+        kdf: KdfParams,
+    ) -> Result<Store> {
+        check_new_credential("passphrase", credential)?;
         kdf.validate()?;
         let files = StoreFiles::in_dir(dir);
         if files.database.exists() {
@@ -28,12 +41,12 @@ impl Store {
                 what: "store".into(),
             });
         }
-        std::fs::create_dir_all(&files.dir)?;
+        super::files::create_private_dir(&files.dir)?;
         staging::clean(&files);
         let staging = Staging::new(&files.dir, "init")?;
         let staged = staging.files();
-        let (key, conn, keyring) = create_files_at(&staged, passphrase, kdf, SCHEMA_VERSION)?;
-        record_creation(conn, &key, &keyring.store_id)?;
+        let (key, conn, keyring) = create_files_at(&staged, credential, kdf, SCHEMA_VERSION)?;
+        record_creation(conn, &key, &keyring)?;
         super::crash::point("init.staged");
         staging.move_in(&files, ["init.database_moved", "init.keyring_moved"])?;
         drop(staging);
@@ -41,7 +54,7 @@ impl Store {
             KeyCheck::Opened(mut conn) => {
                 apply_writer_pragmas(&conn)?;
                 migrate_to(&mut conn, SCHEMA_VERSION)?;
-                Store::from_parts(files, key, conn, 1, keyring.store_id)
+                Store::from_parts(files, key, conn, 1, keyring.store_id, OWNER.to_owned())
             }
             KeyCheck::Rejected => Err(Error::CorruptStore {
                 reason: "the database file phr.db cannot be decrypted",
@@ -49,37 +62,46 @@ impl Store {
         }
     }
 
-    /// Unlock an existing store. Every refusal leaves every file as it was.
+    /// Unlock an existing store as its owner. See [`Store::unlock_as`].
     pub fn unlock(dir: impl AsRef<Path>, how: Unlock<'_>) -> Result<Store> {
+        Self::unlock_as(dir, None, how)
+    }
+
+    /// Unlock an existing store as the member `nickname` names (the owner when `None`). The
+    /// store remembers who unlocked it ([`Store::member`]). Every refusal leaves the store's
+    /// files as they were; a wrong credential is counted (`attempts.rs`) and, after five in a
+    /// row, refused with [`Error::TooManyAttempts`] before any KDF runs.
+    pub fn unlock_as(
+        dir: impl AsRef<Path>,
+        nickname: Option<&str>,
+        how: Unlock<'_>,
+    ) -> Result<Store> {
         let files = StoreFiles::in_dir(dir);
         // What a crashed init or restore left behind (never a store's own files).
         staging::clean(&files);
         if !files.database.exists() {
             return Err(Error::not_found("store"));
         }
-        let keyring = Keyring::load(&files.keyring)?;
+        let file = KeyringFile::load(&files.keyring)?;
         let salt = read_db_salt(&files.database)?;
-        if keyring.db_salt_bytes() != Some(salt) {
+        if file.db_salt_bytes() != Some(salt) {
             return Err(Error::KeyringMismatch);
         }
-        let candidates = match how {
-            Unlock::Passphrase(p) => {
-                let c = keyring.candidates_with_passphrase(p)?;
-                if c.is_empty() {
-                    return Err(Error::WrongPassphrase);
-                }
-                c
-            }
-            Unlock::Platform(ps) => {
-                let c = keyring.candidates_with_platform(ps)?;
-                if c.is_empty() {
-                    return Err(Error::PlatformKeyRejected);
-                }
-                c
-            }
+        let now = Clock::from_environment().now_seconds();
+        let member = match &file {
+            KeyringFile::Current(k) => k
+                .member_for(nickname)
+                .map_or(OWNER.to_owned(), |m| m.id.clone()),
+            KeyringFile::Legacy(_) => OWNER.to_owned(),
         };
+        Attempts::load(&files.dir).check(&member, now)?;
+        let candidates = file.candidates(nickname, &how)?;
+        if candidates.keys.is_empty() {
+            Attempts::failed(&files.dir, &member, now);
+            return Err(how.rejected());
+        }
         let mut opened_any = false;
-        for (generation, key, from_pending) in candidates {
+        for (generation, key, from_pending) in candidates.keys {
             match open_keyed(&files.database, &key)? {
                 KeyCheck::Rejected => continue,
                 KeyCheck::Opened(mut conn) => {
@@ -91,53 +113,71 @@ impl Store {
                     } else {
                         super::connection::apply_pragmas(&conn)?;
                     }
-                    let Some(keyring) =
-                        settle_pending(&conn, &files, &keyring, from_pending, writable)?
-                    else {
-                        continue;
+                    let keyring = match &file {
+                        KeyringFile::Legacy(v1) if writable => {
+                            super::upgrade::from_v1(&files, v1, &key, generation, &how)?
+                        }
+                        KeyringFile::Legacy(_) => return Err(Error::ReadOnly),
+                        KeyringFile::Current(k) => {
+                            let Some(k) = settle_pending(&conn, &files, k, from_pending, writable)?
+                            else {
+                                continue;
+                            };
+                            k
+                        }
                     };
                     super::check::quick_check(&mut conn)?;
+                    super::anchor::check(&keyring, &conn)?;
                     if writable {
                         migrate_to(&mut conn, SCHEMA_VERSION)?;
                     } else if check_compatible(&conn)? < SCHEMA_VERSION {
                         // An older store needs its migration written first.
                         return Err(Error::ReadOnly);
                     }
-                    let store =
-                        Store::from_parts(files, key, conn, generation, keyring.store_id.clone())?;
+                    let store = Store::from_parts(
+                        files,
+                        key,
+                        conn,
+                        generation,
+                        keyring.store_id.clone(),
+                        member.clone(),
+                    )?;
                     // A rotation interrupted after the rekey: finish it (drop the old slot).
-                    if keyring.slots.len() > 1 && writable {
+                    if keyring.keys.slots.len() > 1 && writable {
                         super::rotate::finish_interrupted(&store, keyring, generation)?;
                     }
-                    store.write_as(DEVICE_ACTOR, |w| {
-                        w.audit(NewAuditEntry {
-                            actor: DEVICE_ACTOR,
-                            subject: STORE_SUBJECT,
-                            action: AuditAction::Unlock,
-                            record_ids: &[],
-                            delegation: None,
-                        })
-                    })?;
+                    store.record_unlock(&member)?;
+                    Attempts::succeeded(&store.files().dir, &member);
                     // A crash while saving the keyring leaves its temp file (wrapped keys
                     // only); tidy it once the store is known good.
-                    let _ =
-                        std::fs::remove_file(store.files().keyring.with_extension("keyring.tmp"));
+                    super::keyring::remove_stale_temp_files(&store.files().dir);
                     return Ok(store);
                 }
             }
         }
         if opened_any {
             // The key opened the database, but only through a change that never committed
-            // (or one that replaced this passphrase).
-            return Err(match how {
-                Unlock::Passphrase(_) => Error::WrongPassphrase,
-                Unlock::Platform(_) => Error::PlatformKeyRejected,
-            });
+            // (or one that replaced this credential).
+            Attempts::failed(&files.dir, &member, now);
+            return Err(how.rejected());
         }
         // The keyring is authentic and names this database's salt, yet no key decrypts it.
         Err(Error::CorruptStore {
             reason: "the database file phr.db cannot be decrypted",
         })
+    }
+}
+
+/// A credential a new store, member or change may be made with: a strong passphrase, or a PIN
+/// with the platform keystore (the platform alone only beside one of those).
+pub(crate) fn check_new_credential(field: &str, credential: &Unlock<'_>) -> Result<()> {
+    match credential {
+        Unlock::Passphrase(p) => super::credential::check_strength(field, p),
+        Unlock::Pin(..) => Ok(()),
+        Unlock::Platform(_) => Err(Error::invalid(
+            field,
+            "a passphrase or a PIN is needed; biometric unlock is added once the store exists",
+        )),
     }
 }
 
@@ -195,12 +235,13 @@ fn settle_pending(
 }
 
 /// In a freshly created database: the store id, the first audit epoch and the `store_created`
-/// entry, then the WAL folded back and the connection closed (a staged store is one file).
-fn record_creation(mut conn: Connection, key: &SecretKey, store_id: &str) -> Result<()> {
+/// entry, the keyring's first audit anchor, then the WAL folded back and the connection closed
+/// (a staged store is one file).
+fn record_creation(mut conn: Connection, key: &SecretKey, keyring: &Keyring) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
         "INSERT OR IGNORE INTO store_meta (key, value) VALUES ('store_id', ?1)",
-        [store_id],
+        [&keyring.store_id],
     )?;
     AuditKeys::start_epoch(&tx, key)?;
     let keys = AuditKeys::load(&tx)?;
@@ -237,7 +278,7 @@ pub(crate) fn create_files(
     kdf: KdfParams,
     version: i64,
 ) -> Result<(StoreFiles, SecretKey, Connection, Keyring)> {
-    validate_passphrase("passphrase", passphrase)?;
+    super::files::validate_passphrase("passphrase", passphrase)?;
     kdf.validate()?;
     let files = StoreFiles::in_dir(dir);
     if files.database.exists() {
@@ -245,27 +286,30 @@ pub(crate) fn create_files(
             what: "store".into(),
         });
     }
-    std::fs::create_dir_all(&files.dir)?;
-    let (key, conn, keyring) = create_files_at(&files, passphrase, kdf, version)?;
+    super::files::create_private_dir(&files.dir)?;
+    let (key, conn, keyring) =
+        create_files_at(&files, &Unlock::Passphrase(passphrase), kdf, version)?;
     Ok((files, key, conn, keyring))
 }
 
-/// The keyring and a new database at schema `version` in `files`, keyring first.
+/// The keyring (the owner with `credential`, slot 1) and a new database at schema `version` in
+/// `files`, keyring first.
 pub(crate) fn create_files_at(
     files: &StoreFiles,
-    passphrase: &str,
+    credential: &Unlock<'_>,
     kdf: KdfParams,
     version: i64,
 ) -> Result<(SecretKey, Connection, Keyring)> {
     let key = SecretKey::generate()?;
     let mut salt = [0u8; 16];
     fill_random(&mut salt)?;
-    let mut keyring = Keyring::new(uuid::Uuid::new_v4().to_string(), salt);
-    let wrap = keyring.passphrase_wrap(1, &key, passphrase, kdf)?;
-    keyring.slots.push(KeySlot {
-        generation: 1,
-        wraps: vec![wrap],
-    });
+    let keyring = super::members::first_keyring(
+        uuid::Uuid::new_v4().to_string(),
+        salt,
+        &key,
+        credential,
+        kdf,
+    )?;
     keyring.save(&files.keyring)?;
     let conn = create_database(&files.database, &key, &salt, version)?;
     Ok((key, conn, keyring))

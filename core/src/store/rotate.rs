@@ -1,6 +1,7 @@
 //! Rotating the data key with `PRAGMA rekey`, crash-safe.
 //!
-//! 1. The keyring gets a second slot wrapping the new key (atomic file replace), so from here on
+//! 1. The keyring gets a second slot granting the new key to every member, with its escrow
+//!    (atomic file replace), so from here on
 //!    the keyring opens the database whether or not the rekey has happened.
 //! 2. The database is re-encrypted in place (`PRAGMA rekey`, one SQLite transaction: a crash rolls
 //!    it back to the old key through the journal). SQLCipher cannot rekey in WAL mode, so the
@@ -12,11 +13,11 @@
 //! [`finish_interrupted`].
 
 use super::connection::apply_writer_pragmas;
-use super::keyring::{KeySlot, Keyring, Wrap};
-use super::platform::PlatformKeyStore;
+use super::files::Unlock;
+use super::keyring::Keyring;
 use super::vault::{Store, lock, store_entry};
 use crate::audit::{self, AuditAction, AuditKeys};
-use crate::crypto::{KdfParams, SecretKey};
+use crate::crypto::SecretKey;
 use crate::error::{Error, Result};
 use rusqlite::TransactionBehavior;
 
@@ -42,54 +43,38 @@ fn crash_point(_step: u8) -> Result<()> {
 }
 
 impl Store {
-    /// Replace the data key. Requires the passphrase (it re-wraps the new key); pass the platform
-    /// keystore to keep platform unlock, otherwise the platform wrap is dropped and must be
-    /// enrolled again.
-    pub fn rotate_data_key(
-        &self,
-        passphrase: &str,
-        platform: Option<&dyn PlatformKeyStore>,
-    ) -> Result<()> {
+    /// Replace the data key: the database is re-encrypted under a new one, given to every member
+    /// through the escrow (`keyring.rs`), so each keeps their own credentials, and an older copy
+    /// of the keyring opens nothing any more. `current` is the unlocked member's credential.
+    pub fn rotate_data_key(&self, current: &Unlock<'_>) -> Result<()> {
+        self.rotate_data_key_of(self.member(), current)
+    }
+
+    /// [`Store::rotate_data_key`], `current` being keyring member `member`'s credential.
+    pub(crate) fn rotate_data_key_of(&self, member: &str, current: &Unlock<'_>) -> Result<()> {
         let mut keyring = Keyring::load(&self.files().keyring)?;
-        let old_generation;
-        {
+        if !super::members::credential_opens(&keyring, member, current)? {
+            return Err(current.rejected());
+        }
+        let (old_generation, member_keys) = {
             let guard = self.inner()?;
             let inner = guard.as_ref().ok_or(Error::Locked)?;
-            old_generation = inner.generation;
-            if !keyring
-                .unwrap_with_passphrase(passphrase)?
-                .iter()
-                .any(|(g, _)| *g == old_generation)
-            {
-                return Err(Error::WrongPassphrase);
-            }
-        }
-        let iterations = keyring
-            .slots
-            .iter()
-            .flat_map(|s| &s.wraps)
-            .find_map(|w| match w {
-                Wrap::Passphrase { iterations, .. } => Some(*iterations),
-                _ => None,
-            })
-            .unwrap_or(KdfParams::DEFAULT_ITERATIONS);
+            let keys = keyring.member_keys(inner.generation, &inner.key)?;
+            (inner.generation, keys)
+        };
         let new_key = SecretKey::generate()?;
         let new_generation = keyring.newest_generation() + 1;
-        let mut wraps = vec![keyring.passphrase_wrap(
-            new_generation,
-            &new_key,
-            passphrase,
-            KdfParams { iterations },
-        )?];
-        if let Some(p) = platform {
-            // Foreign call made before any database lock is taken.
-            wraps.push(keyring.platform_wrap(&new_key, p)?);
-        }
-        keyring.slots.retain(|s| s.generation == old_generation);
-        keyring.slots.push(KeySlot {
-            generation: new_generation,
-            wraps,
-        });
+        let (slot, escrow) = keyring.slot_for(new_generation, &new_key, &member_keys)?;
+        keyring
+            .keys
+            .slots
+            .retain(|s| s.generation == old_generation);
+        keyring
+            .keys
+            .escrow
+            .retain(|e| e.generation == Some(old_generation));
+        keyring.keys.slots.push(slot);
+        keyring.keys.escrow.extend(escrow);
         // Step 1: both keys in the keyring.
         keyring.save(&self.files().keyring)?;
         crash_point(1)?;
@@ -148,15 +133,23 @@ fn finish(store: &Store, mut keyring: Keyring, generation: u32) -> Result<()> {
                 &tx,
                 &keys,
                 &store_entry(AuditAction::DataKeyRotated),
-                store.clock().now(),
+                store.now(),
             )?;
         }
         tx.commit()?;
         inner.after_commit(&conn, &store.files().database);
         inner.audit = AuditKeys::load(&conn)?;
     }
-    keyring.slots.retain(|s| s.generation == generation);
+    keep_only(&mut keyring, generation);
     keyring.save(&store.files().keyring)
+}
+
+fn keep_only(keyring: &mut Keyring, generation: u32) {
+    keyring.keys.slots.retain(|s| s.generation == generation);
+    keyring
+        .keys
+        .escrow
+        .retain(|e| e.generation == Some(generation));
 }
 
 /// Unlock found a keyring with two slots: a rotation was interrupted. If the new key opened the
@@ -171,7 +164,7 @@ pub(crate) fn finish_interrupted(
         finish(store, keyring, opened_generation)
     } else {
         let mut keyring = keyring;
-        keyring.slots.retain(|s| s.generation == opened_generation);
+        keep_only(&mut keyring, opened_generation);
         keyring.save(&store.files().keyring)
     }
 }

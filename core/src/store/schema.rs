@@ -16,7 +16,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_sync.sql"),
     include_str!("migrations/0007_fhir_documents.sql"),
     include_str!("migrations/0008_sync_cursors_and_tokens.sql"),
-    include_str!("migrations/0009_partial_dates_and_entered_values.sql"),
+    include_str!("migrations/0009_members_and_grant_parents.sql"),
+    include_str!("migrations/0010_partial_dates_and_entered_values.sql"),
 ];
 
 /// The version this build writes.
@@ -59,4 +60,24 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
         version += 1;
     }
     Ok(())
+}
+
+/// One row of `sqlite_master`: type, name, table, SQL.
+pub(crate) type SchemaObject = (String, String, String, Option<String>);
+
+/// The schema objects (type, name, table, SQL) a database at `version` holds, as this build's
+/// migrations make them: what a restored backup must hold exactly (`backup.rs`).
+pub(crate) fn expected_objects(version: i64) -> Result<Vec<SchemaObject>> {
+    let mut conn = Connection::open_in_memory()?;
+    migrate_to(&mut conn, version)?;
+    objects(&conn, "main")
+}
+
+/// The schema objects of the database attached as `schema`, sorted.
+pub(crate) fn objects(conn: &Connection, schema: &str) -> Result<Vec<SchemaObject>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT type, name, tbl_name, sql FROM {schema}.sqlite_master ORDER BY type, name"
+    ))?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -7,7 +7,7 @@
 
 use super::connection::read_db_salt;
 use super::files::StoreFiles;
-use super::keyring::Keyring;
+use super::keyring::KeyringFile;
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -74,7 +74,7 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
 }
 
 fn keyring_names_database(files: &StoreFiles) -> bool {
-    let Ok(keyring) = Keyring::load(&files.keyring) else {
+    let Ok(keyring) = KeyringFile::load(&files.keyring) else {
         return false;
     };
     read_db_salt(&files.database).is_ok_and(|salt| keyring.db_salt_bytes() == Some(salt))
@@ -103,7 +103,7 @@ pub(crate) fn clean(files: &StoreFiles) -> usize {
         }
         let staged = StoreFiles::in_dir(entry.path());
         if staged.keyring.exists() && files.database.exists() && !keyring_names_database(files) {
-            let theirs = Keyring::load(&staged.keyring).ok();
+            let theirs = KeyringFile::load(&staged.keyring).ok();
             let salt = read_db_salt(&files.database).ok();
             if theirs.is_some_and(|k| salt.is_some() && k.db_salt_bytes() == salt) {
                 let _ = std::fs::rename(&staged.keyring, &files.keyring);

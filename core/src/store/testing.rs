@@ -177,3 +177,35 @@ impl<'a> super::WriteCtx<'a> {
         self.tx
     }
 }
+
+/// Replace an unlocked store's keyring by one of format 1 (before members): the data key
+/// wrapped under `passphrase` with PBKDF2-HMAC-SHA256, as an older build wrote it. For the
+/// upgrade test.
+pub fn rewrite_keyring_as_format_1(store: &Store, passphrase: &str) -> Result<()> {
+    let guard = store.inner()?;
+    let inner = guard.as_ref().ok_or(Error::Locked)?;
+    let keyring = super::keyring::Keyring::load(&store.files().keyring)?;
+    let mut salt = [0u8; 16];
+    crate::crypto::fill_random(&mut salt)?;
+    let iterations = 10_000;
+    let kek = crate::crypto::derive_kek_pbkdf2(passphrase, &salt, iterations)?;
+    let ctx = format!(
+        "phr-keyring/v1/{}/{}/passphrase",
+        keyring.store_id, inner.generation
+    );
+    let (nonce, ct) = crate::crypto::seal_wrapped(&kek, &inner.key, ctx.as_bytes())?;
+    let v1 = serde_json::json!({
+        "format": 1,
+        "store_id": keyring.store_id,
+        "db_salt": keyring.db_salt,
+        "slots": [{ "generation": inner.generation, "wraps": [{
+            "kek": "passphrase", "kdf": "pbkdf2-hmac-sha256", "iterations": iterations,
+            "salt": hex::encode(salt), "nonce": hex::encode(nonce), "ciphertext": hex::encode(ct),
+        }]}],
+    });
+    std::fs::write(
+        &store.files().keyring,
+        serde_json::to_vec_pretty(&v1).unwrap_or_default(),
+    )?;
+    Ok(())
+}

@@ -1,16 +1,19 @@
 //! An unlocked store: one writer connection, a pool of readers, the data key in wiped memory.
 
+use super::attempts::Attempts;
 use super::checkpoint::Checkpointer;
 use super::connection::open_reader;
-use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, validate_passphrase};
-use super::keyring::{KeySlot, Keyring, PendingChange, Wrap};
+use super::credential::check_strength;
+use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles, Unlock};
+use super::keyring::{Keyring, Keys, PendingChange};
+use super::members;
 use super::platform::PlatformKeyStore;
 use crate::audit::{self, AuditAction, AuditEntry, AuditKeys, AuditReport, NewAuditEntry};
 use crate::clock::Clock;
 use crate::crypto::{KdfParams, SecretKey};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
@@ -26,7 +29,19 @@ pub struct Store {
     /// [`Error::ReadOnly`], and the audit entries reads would append are kept here, unwritten.
     read_only: bool,
     unwritten: Mutex<Vec<AuditAction>>,
+    /// The member whose credential unlocked the store (a person id, or `owner`).
+    member: String,
+    /// The latest instant this store has seen (unix seconds): its audit trail's newest entry at
+    /// unlock, then every "now" read since. Decisions read max(clock, this): setting the
+    /// device's date back revives no expired grant or consent.
+    latest_seen: std::sync::atomic::AtomicI64,
+    /// How far behind that instant the device clock was at unlock, when more than
+    /// [`CLOCK_BEHIND_TOLERANCE`] seconds (recorded in the audit trail).
+    clock_behind: Option<i64>,
 }
+
+/// A device clock this far behind the store's latest instant is reported (seconds).
+pub const CLOCK_BEHIND_TOLERANCE: i64 = 600;
 
 pub(crate) struct Inner {
     pub key: SecretKey,
@@ -86,6 +101,8 @@ pub struct WriteCtx<'a> {
     pub(crate) now: DateTime<Utc>,
     /// A read-only store: audit entries are kept here (not written) instead.
     pub(crate) unwritten: Option<&'a Mutex<Vec<AuditAction>>>,
+    /// An entry written here lands on an anchor point (`anchor.rs`): anchor after the commit.
+    pub(crate) anchor_due: std::cell::Cell<bool>,
 }
 
 impl WriteCtx<'_> {
@@ -96,7 +113,11 @@ impl WriteCtx<'_> {
             lock(queue)?.push(entry.action);
             return Ok(0);
         }
-        audit::append(self.tx, self.audit_keys, &entry, self.now)
+        let seq = audit::append(self.tx, self.audit_keys, &entry, self.now)?;
+        if seq % super::anchor::ANCHOR_EVERY == 0 {
+            self.anchor_due.set(true);
+        }
+        Ok(seq)
     }
 }
 
@@ -109,6 +130,7 @@ impl Store {
         mut conn: Connection,
         generation: u32,
         store_id: String,
+        member: String,
     ) -> Result<Store> {
         let read_only = super::connection::is_read_only(&conn);
         let mut audit = AuditKeys::load(&conn)?;
@@ -127,12 +149,25 @@ impl Store {
             tx.commit()?;
             audit = AuditKeys::load(&conn)?;
         }
+        let latest: Option<String> = conn
+            .query_row(
+                "SELECT at FROM audit_log ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let latest = latest
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map_or(i64::MIN, |t| t.timestamp());
+        let clock = Clock::from_environment();
+        let behind = latest.saturating_sub(clock.now_seconds());
+        let clock_behind = (behind > CLOCK_BEHIND_TOLERANCE).then_some(behind);
         let checkpointer = Checkpointer::new();
         checkpointer.install(&mut conn)?;
         Ok(Store {
             files,
             store_id,
-            clock: Clock::from_environment(),
+            clock,
             inner: RwLock::new(Some(Inner {
                 key,
                 generation,
@@ -144,7 +179,44 @@ impl Store {
             })),
             read_only,
             unwritten: Mutex::new(vec![]),
+            member,
+            latest_seen: std::sync::atomic::AtomicI64::new(latest),
+            clock_behind,
         })
+    }
+
+    /// Now: the device clock, never behind the latest instant this store has seen.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        use std::sync::atomic::Ordering;
+        let clock = self.clock.now();
+        let seen = self
+            .latest_seen
+            .fetch_max(clock.timestamp(), Ordering::SeqCst)
+            .max(clock.timestamp());
+        if seen > clock.timestamp() {
+            DateTime::from_timestamp(seen, 0).unwrap_or(clock)
+        } else {
+            clock
+        }
+    }
+
+    /// Test hook: forget the latest instant seen, so time may run from `at` on.
+    #[cfg(feature = "test-hooks")]
+    pub(crate) fn reset_latest_seen(&self, at: i64) {
+        self.latest_seen
+            .store(at, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How many seconds the device clock was behind the store's latest instant at unlock, if
+    /// more than [`CLOCK_BEHIND_TOLERANCE`].
+    pub fn clock_behind(&self) -> Option<i64> {
+        self.clock_behind
+    }
+
+    /// The member whose credential unlocked the store: a person id, or `owner` (the device
+    /// owner, whose credentials were made with the store).
+    pub fn member(&self) -> &str {
+        &self.member
     }
 
     /// The folder and files of this store.
@@ -152,7 +224,8 @@ impl Store {
         &self.files
     }
 
-    /// The clock every decision of this store reads.
+    /// The device clock (decisions read [`Store::now`]).
+    #[cfg(feature = "test-hooks")]
     pub(crate) fn clock(&self) -> &Clock {
         &self.clock
     }
@@ -212,11 +285,17 @@ impl Store {
         let ctx = WriteCtx {
             tx: &tx,
             audit_keys: &inner.audit,
-            now: self.clock.now(),
+            now: self.now(),
             unwritten: self.read_only.then_some(&self.unwritten),
+            anchor_due: std::cell::Cell::new(false),
         };
         let out = f(&ctx)?;
+        let anchor_due = ctx.anchor_due.get();
         tx.commit()?;
+        if anchor_due {
+            // The write happened: an anchor that cannot be written now is written at lock.
+            let _ = self.anchor(&mut conn);
+        }
         inner.after_commit(&conn, &self.files.database);
         Ok(out)
     }
@@ -238,30 +317,57 @@ impl Store {
     }
 
     /// Close every connection and wipe the keys. Every later call returns [`Error::Locked`].
+    /// The keys are dropped even when the `lock` audit entry or the anchor cannot be written
+    /// (the error is then returned, the store locked all the same).
     pub fn lock(&self) -> Result<()> {
         let mut guard = self.inner_mut()?;
-        if let Some(inner) = guard.as_ref() {
-            // No checkpoint may run into the TRUNCATE below, nor outlive the key.
-            drop(inner.checkpointer.wait());
-            if self.read_only {
-                lock(&self.unwritten)?.push(AuditAction::Lock);
-                *guard = None;
-                return Ok(());
-            }
-            let mut conn = lock(&inner.writer)?;
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            audit::append(
-                &tx,
-                &inner.audit,
-                &store_entry(AuditAction::Lock),
-                self.clock.now(),
-            )?;
-            tx.commit()?;
-            // Fold the WAL back so no file but the database itself holds pages.
-            let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
-        }
+        let recorded = match guard.as_ref() {
+            Some(inner) => self.record_lock(inner),
+            None => Ok(()),
+        };
         // Dropping `Inner` closes the connections and zeroizes the data key.
         *guard = None;
+        recorded
+    }
+
+    fn record_lock(&self, inner: &Inner) -> Result<()> {
+        // No checkpoint may run into the TRUNCATE below, nor outlive the key.
+        drop(inner.checkpointer.wait());
+        if self.read_only {
+            lock(&self.unwritten)?.push(AuditAction::Lock);
+            return Ok(());
+        }
+        let mut conn = lock(&inner.writer)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        audit::append(
+            &tx,
+            &inner.audit,
+            &store_entry(AuditAction::Lock),
+            self.now(),
+        )?;
+        tx.commit()?;
+        self.anchor(&mut conn)?;
+        // Fold the WAL back so no file but the database itself holds pages.
+        let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+        Ok(())
+    }
+
+    /// Anchor the chain's head in the keyring (`anchor.rs`), holding the database's write lock
+    /// so no keyring change of another process runs in between.
+    pub(crate) fn anchor(&self, conn: &mut Connection) -> Result<()> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // A format-1 keyring (upgraded at its next unlock) has no place for an anchor yet.
+        let super::keyring::KeyringFile::Current(mut keyring) =
+            super::keyring::KeyringFile::load(&self.files.keyring)?
+        else {
+            return Ok(());
+        };
+        let anchor = super::anchor::make(&keyring, &tx)?;
+        if anchor.is_some() && keyring.anchor != anchor {
+            keyring.anchor = anchor;
+            keyring.save(&self.files.keyring)?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -270,113 +376,287 @@ impl Store {
         self.inner.read().map(|g| g.is_none()).unwrap_or(true)
     }
 
-    /// Change the passphrase: re-wrap the data key only, so the time does not depend on the
-    /// size of the database. The old passphrase is required.
+    /// Change the unlocked member's passphrase: their member key is sealed again, so the time
+    /// does not depend on the size of the database. The current passphrase is required; the new
+    /// one must be strong. An older copy of the keyring still opens the data with the old
+    /// passphrase: [`Store::rotate_data_key`] (`--rotate-key`) closes that.
     pub fn change_passphrase(&self, old: &str, new: &str, kdf: KdfParams) -> Result<()> {
-        validate_passphrase("new_passphrase", new)?;
-        kdf.validate()?;
-        let guard = self.inner()?;
-        let inner = guard.as_ref().ok_or(Error::Locked)?;
-        let mut keyring = Keyring::load(&self.files.keyring)?;
-        let current = keyring.unwrap_with_passphrase(old)?;
-        if !current.iter().any(|(g, _)| *g == inner.generation) {
-            return Err(Error::WrongPassphrase);
-        }
-        let wrap = keyring.passphrase_wrap(inner.generation, &inner.key, new, kdf)?;
-        let before = keyring.clone();
-        replace_wrap(&mut keyring, inner.generation, wrap, |w| {
-            matches!(w, Wrap::Passphrase { .. })
-        });
-        self.change_keyring(
-            inner,
-            &before,
-            keyring.slots,
-            AuditAction::PassphraseChanged,
-        )
+        self.change_passphrase_of(&self.member.clone(), old, new, kdf)
     }
 
-    /// Also allow unlocking with a key held by the platform keystore.
+    /// [`Store::change_passphrase`] of keyring member `member`.
+    pub(crate) fn change_passphrase_of(
+        &self,
+        member: &str,
+        old: &str,
+        new: &str,
+        kdf: KdfParams,
+    ) -> Result<()> {
+        check_strength("new_passphrase", new)?;
+        kdf.validate()?;
+        let member = member.to_owned();
+        let (before, keys) = {
+            let guard = self.inner()?;
+            let inner = guard.as_ref().ok_or(Error::Locked)?;
+            let keyring = Keyring::load(&self.files.keyring)?;
+            if !members::credential_opens(&keyring, &member, &Unlock::Passphrase(old))? {
+                return Err(Error::WrongPassphrase);
+            }
+            let at = (&inner.key, inner.generation);
+            let keys =
+                members::with_credential(&keyring, &member, &Unlock::Passphrase(new), kdf, at)?;
+            (keyring, keys)
+        };
+        self.change_keyring(&before, keys, |w| {
+            w.audit(store_entry(AuditAction::PassphraseChanged))
+        })
+        .map(|_| ())
+    }
+
+    /// Also let the unlocked member unlock with the platform keystore alone (biometric unlock),
+    /// or, with `pin`, with a PIN together with it. Needs the open store, not the passphrase.
     pub fn enroll_platform_key(&self, platform: &dyn PlatformKeyStore) -> Result<()> {
-        let guard = self.inner()?;
-        let inner = guard.as_ref().ok_or(Error::Locked)?;
-        let mut keyring = Keyring::load(&self.files.keyring)?;
-        // Never call foreign code while holding a database lock: wrap first.
-        let wrap = keyring.platform_wrap(&inner.key, platform)?;
-        let before = keyring.clone();
-        replace_wrap(&mut keyring, inner.generation, wrap, |w| {
-            matches!(w, Wrap::Platform { .. })
-        });
-        self.change_keyring(
-            inner,
-            &before,
-            keyring.slots,
+        self.enroll(
+            &self.member.clone(),
+            &Unlock::Platform(platform),
             AuditAction::PlatformKeyEnrolled,
         )
     }
 
-    /// Whether the keyring has a platform-keystore wrap.
-    pub fn has_platform_key(&self) -> Result<bool> {
-        let _unlocked = self.inner()?;
-        Ok(Keyring::load(&self.files.keyring)?.has_platform_wrap())
+    /// Let the unlocked member unlock with a PIN together with the platform keystore's secret
+    /// (the keyring file alone never lets the PIN be tried).
+    pub fn set_pin(&self, pin: &str, platform: &dyn PlatformKeyStore) -> Result<()> {
+        self.enroll(
+            &self.member.clone(),
+            &Unlock::Pin(pin, platform),
+            AuditAction::PlatformKeyEnrolled,
+        )
     }
 
-    /// Replace the keyring's slots by `slots`, with `action`'s audit entry, as one decision:
-    ///
-    /// 1. In one write transaction (which also keeps any other process's keyring change and the
-    ///    settling at unlock out): the keyring is saved with the new slots as a pending change
-    ///    under a random id; the audit entry and `store_meta.keyring_change = id` are written;
-    ///    the transaction commits. The commit is the decision: from then on the new slots are the
-    ///    keyring, before it the old ones are (unlock settles a pending change by that id).
-    /// 2. The keyring is saved with the new slots only.
-    ///
-    /// Any error before the commit restores the old keyring and reports it (the old passphrase
-    /// still opens the store); once committed the change is reported done, even if the second
-    /// save fails (the pending change is settled by the next unlock).
-    fn change_keyring(
+    /// Add `credential` (a PIN with the platform, or the platform alone) to keyring member
+    /// `member`'s credentials, replacing one of its kind.
+    pub(crate) fn enroll(
         &self,
-        inner: &Inner,
-        before: &Keyring,
-        slots: Vec<KeySlot>,
+        member: &str,
+        credential: &Unlock<'_>,
         action: AuditAction,
     ) -> Result<()> {
+        let member = member.to_owned();
+        // Never call foreign code while holding a database lock: seal first.
+        let (before, keys) = self.keys_with(|keyring, at| {
+            members::with_credential(
+                keyring,
+                &member,
+                credential,
+                members::kdf_of(keyring, &member),
+                at,
+            )
+        })?;
+        self.change_keyring(&before, keys, |w| w.audit(store_entry(action)))
+            .map(|_| ())
+    }
+
+    /// New keys made by `f` from the current keyring and the unlocked data key (its generation),
+    /// with no database lock held; the keyring they start from, to detect a change meanwhile.
+    pub(crate) fn keys_with(
+        &self,
+        f: impl FnOnce(&Keyring, (&SecretKey, u32)) -> Result<Keys>,
+    ) -> Result<(Keyring, Keys)> {
+        let guard = self.inner()?;
+        let inner = guard.as_ref().ok_or(Error::Locked)?;
+        let keyring = Keyring::load(&self.files.keyring)?;
+        let keys = f(&keyring, (&inner.key, inner.generation))?;
+        Ok((keyring, keys))
+    }
+
+    /// Add member `id` (found by `nickname`) unlocking with `credential`, with what `f` writes in
+    /// the database (the person, their audit entry), as one decision ([`Store::change_keyring`]).
+    pub(crate) fn add_member<T>(
+        &self,
+        id: &str,
+        nickname: &str,
+        credential: &Unlock<'_>,
+        kdf: KdfParams,
+        f: impl FnOnce(&WriteCtx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        kdf.validate()?;
+        let (before, keys) = self.keys_with(|keyring, at| {
+            members::with_member(keyring, (id, nickname), credential, kdf, at)
+        })?;
+        self.change_keyring(&before, keys, f)
+    }
+
+    /// The kinds of credential the unlocked member has (`passphrase`, `pin_and_platform`,
+    /// `platform`).
+    pub fn credential_kinds(&self, member: &str) -> Result<Vec<&'static str>> {
+        let _unlocked = self.inner()?;
+        let keyring = Keyring::load(&self.files.keyring)?;
+        Ok(members::kinds(&keyring, member))
+    }
+
+    /// Whether the member who unlocked can unlock with the platform keystore.
+    pub fn has_platform_key(&self) -> Result<bool> {
+        let _unlocked = self.inner()?;
+        Ok(Keyring::load(&self.files.keyring)?.has_platform_credential(&self.member))
+    }
+
+    /// Check `how` against the credentials of the member `nickname` names (counted like an
+    /// unlock); returns that member (a person id, or `owner`).
+    pub fn verify_member(&self, nickname: Option<&str>, how: &Unlock<'_>) -> Result<String> {
+        let guard = self.inner()?;
+        let inner = guard.as_ref().ok_or(Error::Locked)?;
+        let file = super::keyring::KeyringFile::load(&self.files.keyring)?;
+        let now = self.clock.now_seconds();
+        let member = match &file {
+            super::keyring::KeyringFile::Current(k) => k
+                .member_for(nickname)
+                .map_or(super::keyring::OWNER.to_owned(), |m| m.id.clone()),
+            super::keyring::KeyringFile::Legacy(_) => super::keyring::OWNER.to_owned(),
+        };
+        Attempts::load(&self.files.dir).check(&member, now)?;
+        let found = file.candidates(nickname, how)?;
+        if !found
+            .keys
+            .iter()
+            .any(|(_, k, _)| k.expose() == inner.key.expose())
+        {
+            Attempts::failed(&self.files.dir, &member, now);
+            return Err(how.rejected());
+        }
+        Attempts::succeeded(&self.files.dir, &member);
+        Ok(found.member)
+    }
+
+    /// Replace the keyring's keys by `keys`, with what `f` writes in the database (its audit
+    /// entry, a new member's person row), as one decision:
+    ///
+    /// 1. In one write transaction (which also keeps any other process's keyring change and the
+    ///    settling at unlock out): the keyring is saved with the new keys as a pending change
+    ///    under a random id; `f` runs and `store_meta.keyring_change = id` is written; the
+    ///    transaction commits. The commit is the decision: from then on the new keys are the
+    ///    keyring, before it the old ones are (unlock settles a pending change by that id).
+    /// 2. The keyring is saved with the new keys only.
+    ///
+    /// Any error before the commit restores the old keyring and reports it (the old credential
+    /// still opens the store); once committed the change is reported done, even if the second
+    /// save fails (the pending change is settled by the next unlock).
+    pub(crate) fn change_keyring<T>(
+        &self,
+        before: &Keyring,
+        keys: Keys,
+        f: impl FnOnce(&WriteCtx<'_>) -> Result<T>,
+    ) -> Result<T> {
         if self.read_only {
             return Err(Error::ReadOnly);
         }
+        for m in &keys.members {
+            if !members::has_knowledge_factor(&keys, &m.id) {
+                return Err(Error::invalid(
+                    "credential",
+                    "a member keeps a passphrase or PIN: biometric unlock alone would lose the store with the device's keystore",
+                ));
+            }
+        }
+        let guard = self.inner()?;
+        let inner = guard.as_ref().ok_or(Error::Locked)?;
         let id = uuid::Uuid::new_v4().simple().to_string();
         let mut conn = lock(&inner.writer)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Another process may have changed the keyring since it was read and wrapped.
+        // Another process may have changed the keyring since it was read and sealed.
         if !Keyring::load(&self.files.keyring)?.same_as(before) {
             return Err(Error::Busy);
         }
         let mut pending = before.clone();
         pending.pending = Some(PendingChange {
             id: id.clone(),
-            slots: slots.clone(),
+            keys: keys.clone(),
         });
         pending.save(&self.files.keyring)?;
-        let decided = (|| -> Result<()> {
+        let ctx = WriteCtx {
+            tx: &tx,
+            audit_keys: &inner.audit,
+            now: self.now(),
+            unwritten: None,
+            anchor_due: std::cell::Cell::new(false),
+        };
+        let decided = (|| -> Result<T> {
             super::crash::point("passphrase.pending_saved");
-            audit::append(&tx, &inner.audit, &store_entry(action), self.clock.now())?;
+            let out = f(&ctx)?;
             tx.execute(
                 "INSERT OR REPLACE INTO store_meta (key, value) VALUES ('keyring_change', ?1)",
                 [&id],
             )?;
-            Ok(())
+            Ok(out)
         })()
-        .and_then(|()| Ok(tx.commit()?));
-        if let Err(e) = decided {
-            // Not committed: the old slots stand. Put the old keyring back; should that fail too,
-            // the pending change's id is not in the database and unlock settles it the same way.
-            let _ = before.save(&self.files.keyring);
-            return Err(e);
-        }
+        .and_then(|out| {
+            tx.commit()?;
+            Ok(out)
+        });
+        let out = match decided {
+            Ok(out) => out,
+            Err(e) => {
+                // Not committed: the old keys stand. Put the old keyring back; should that fail
+                // too, the pending change's id is not in the database and unlock settles it the
+                // same way.
+                let _ = before.save(&self.files.keyring);
+                return Err(e);
+            }
+        };
         super::crash::point("passphrase.committed");
         let mut done = before.clone();
-        done.slots = slots;
+        done.keys = keys;
         // Committed: done, whatever this save says (unlock settles a pending change left here).
         let _ = done.save(&self.files.keyring);
         inner.after_commit(&conn, &self.files.database);
+        Ok(out)
+    }
+
+    /// After an unlock: the `unlock` audit entry (naming the member), the failed-attempt total
+    /// compared with the one the database last saw (a counter file that went backwards was
+    /// restored from an older copy: recorded), and the chain's anchor.
+    pub(crate) fn record_unlock(&self, member: &str) -> Result<()> {
+        let total = Attempts::load(&self.files.dir).of(member).total;
+        let key = format!("failed_unlocks_total:{member}");
+        self.write_as(DEVICE_ACTOR, |w| {
+            w.audit(NewAuditEntry {
+                actor: DEVICE_ACTOR,
+                subject: STORE_SUBJECT,
+                action: AuditAction::Unlock,
+                record_ids: &[],
+                delegation: None,
+            })?;
+            let seen: Option<i64> =
+                w.tx.query_row(
+                    "SELECT CAST(value AS INTEGER) FROM store_meta WHERE key = ?1",
+                    [&key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let total = i64::try_from(total).unwrap_or(i64::MAX);
+            if seen.is_some_and(|s| s > total) {
+                w.audit(store_entry(AuditAction::AttemptCounterRolledBack))?;
+            }
+            if self.clock_behind.is_some() {
+                w.audit(store_entry(AuditAction::ClockBehind))?;
+            }
+            if !self.read_only {
+                w.tx.execute(
+                    "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?1, ?2)",
+                    rusqlite::params![key, total.max(seen.unwrap_or(0)).to_string()],
+                )?;
+            }
+            Ok(())
+        })?;
+        // The first anchor of a store (or one upgraded); later ones come every ANCHOR_EVERY
+        // entries and at each lock, so an unlock does not rewrite the keyring every time.
+        if self.read_only || Keyring::load(&self.files.keyring)?.anchor.is_some() {
+            return Ok(());
+        }
+        let guard = self.inner()?;
+        let inner = guard.as_ref().ok_or(Error::Locked)?;
+        let mut conn = lock(&inner.writer)?;
+        // The unlock happened: an anchor that cannot be written now is written later.
+        let _ = self.anchor(&mut conn);
         Ok(())
     }
 
@@ -403,28 +683,6 @@ pub(crate) fn store_entry(action: AuditAction) -> NewAuditEntry<'static> {
         action,
         record_ids: &[],
         delegation: None,
-    }
-}
-
-fn replace_wrap(
-    keyring: &mut Keyring,
-    generation: u32,
-    wrap: Wrap,
-    same_kind: impl Fn(&Wrap) -> bool,
-) {
-    match keyring
-        .slots
-        .iter_mut()
-        .find(|s| s.generation == generation)
-    {
-        Some(slot) => {
-            slot.wraps.retain(|w| !same_kind(w));
-            slot.wraps.push(wrap);
-        }
-        None => keyring.slots.push(KeySlot {
-            generation,
-            wraps: vec![wrap],
-        }),
     }
 }
 

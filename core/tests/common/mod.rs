@@ -11,7 +11,7 @@ pub const PASS: &str = "correct horse battery";
 
 /// A low KDF cost: tests are about behaviour, not brute-force resistance.
 pub fn kdf() -> KdfParams {
-    KdfParams::with_iterations(10_000).unwrap()
+    KdfParams::cheap()
 }
 
 /// Every regular file under `dir` (recursively), path relative to `dir` → contents.
@@ -239,28 +239,23 @@ pub fn session_with_two() -> (
     let dir = tempfile::tempdir().unwrap();
     let s = phr_core::Session::create(dir.path(), "correct horse", kdf()).unwrap();
     let hanako = s
-        .add_person(
-            None,
-            person(
-                "hanako",
-                "山田",
-                "花子",
-                (1975, 5, 3),
-                phr_core::records::Sex::Female,
-            ),
-        )
+        .add_person(person(
+            "hanako",
+            "山田",
+            "花子",
+            (1975, 5, 3),
+            phr_core::records::Sex::Female,
+        ))
         .unwrap();
     let taro = s
-        .add_person(
-            Some(&hanako.id),
-            person(
-                "taro",
-                "山田",
-                "太郎",
-                (1945, 1, 20),
-                phr_core::records::Sex::Male,
-            ),
-        )
+        .as_person(&hanako.id)
+        .add_person(person(
+            "taro",
+            "山田",
+            "太郎",
+            (1945, 1, 20),
+            phr_core::records::Sex::Male,
+        ))
         .unwrap();
     (dir, s, hanako, taro)
 }

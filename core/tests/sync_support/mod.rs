@@ -49,11 +49,8 @@ pub fn seeded(pulses: usize, weights: usize) -> (tempfile::TempDir, Session, Str
     for i in 0..5 {
         inputs.push(observation(ObservationType::Steps, 5000.0 + i as f64, i));
     }
-    let ids = s
-        .add_records(&h, &h, inputs, Provenance::Device, None)
-        .unwrap();
+    let ids = s.add_records(&h, inputs, Provenance::Device, None).unwrap();
     s.set_consent(
-        &h,
         &h,
         ConsentRequest::permit(
             RECIPIENT,
@@ -62,9 +59,7 @@ pub fn seeded(pulses: usize, weights: usize) -> (tempfile::TempDir, Session, Str
         ),
     )
     .unwrap();
-    let queued = s
-        .queue_for_release(&h, &h, RECIPIENT, GUIDANCE, &ids)
-        .unwrap();
+    let queued = s.queue_for_release(&h, RECIPIENT, GUIDANCE, &ids).unwrap();
     assert_eq!(
         queued,
         pulses + weights,
@@ -93,7 +88,7 @@ pub fn sync_with(
     fake: &FakeFhir,
     opts: &SyncOptions,
 ) -> phr_core::Result<SyncReport> {
-    s.sync_over(h, h, RECIPIENT, opts, &NoProgress, &mut fake.clone())
+    s.sync_over(h, RECIPIENT, opts, &NoProgress, &mut fake.clone())
 }
 
 /// The municipal profile with `f` applied (validated when set).
@@ -126,7 +121,7 @@ pub fn of_kind(s: &Session, h: &str, kind: RecordKind) -> phr_core::records::Pag
         kind: Some(kind),
         ..Default::default()
     };
-    s.list_records(h, h, &filter, &PageRequest::first(1000))
+    s.list_records(h, &filter, &PageRequest::first(1000))
         .unwrap()
 }
 
@@ -137,7 +132,7 @@ pub fn of_type(s: &Session, h: &str, t: ObservationType) -> Vec<phr_core::record
         observation_type: Some(t),
         ..Default::default()
     };
-    s.list_records(h, h, &filter, &PageRequest::first(1000))
+    s.list_records(h, &filter, &PageRequest::first(1000))
         .unwrap()
         .records
 }

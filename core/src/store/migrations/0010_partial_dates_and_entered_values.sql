@@ -1,4 +1,4 @@
--- v9: FHIR data as clinics write it (issue #18).
+-- v10: FHIR data as clinics write it (issue #18).
 --
 -- A clinical time known only to the year, month or day (FHIR `2015`, `2022-05`): `effective_utc`
 -- stays the earliest instant of that span (the sort and filter key); its precision and the text

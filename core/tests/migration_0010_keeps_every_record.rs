@@ -1,6 +1,6 @@
-//! Schema v9 (partial dates, entered values): a store written by a v8 build, with a record of
-//! every kind, opens with the current code; every record reads back as before, with the
-//! precision of its kind, and the roll-ups still add up.
+//! Schema v10 (partial dates, entered values): a store written by a v8 or a v9 build, with a
+//! record of every kind, opens with the current code; every record reads back as before, with
+//! the precision of its kind, and the roll-ups still add up.
 
 // Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -12,7 +12,7 @@ use phr_core::records::*;
 use phr_core::store::testing::{RawStore, create_at_version_with};
 use phr_core::{Session, Store, Unlock};
 
-/// What a v8 build wrote: a person, an observation with its hourly and daily roll-ups, and a
+/// What a v8 build wrote (a v9 build the same, and its owner in `member`): a person, an observation with its hourly and daily roll-ups, and a
 /// checkup, an immunization, a medication and two conditions (one without an onset).
 const V8_ROWS: &str = "
 INSERT INTO person (id, nickname, family_name, given_name, birth_date, sex, is_owner, version,
@@ -45,16 +45,23 @@ INSERT INTO condition (record_id, name, onset_date, status) VALUES ('r-con2', 'è
 
 #[test]
 fn a_v8_store_keeps_every_record_and_gains_the_precision_of_its_kind() {
+    keeps_every_record(8, V8_ROWS);
+}
+
+#[test]
+fn a_v9_store_keeps_every_record_and_gains_the_precision_of_its_kind() {
+    keeps_every_record(
+        9,
+        &format!("{V8_ROWS}\nINSERT INTO member (person_id) VALUES ('p1');"),
+    );
+}
+
+fn keeps_every_record(version: i64, rows: &str) {
     let dir = tempfile::tempdir().unwrap();
-    create_at_version_with(dir.path(), PASS, kdf(), 8, V8_ROWS).unwrap();
+    create_at_version_with(dir.path(), PASS, kdf(), version, rows).unwrap();
     let s = Session::unlock(dir.path(), Unlock::Passphrase(PASS)).unwrap();
     let recs = s
-        .list_records(
-            "p1",
-            "p1",
-            &RecordFilter::default(),
-            &PageRequest::first(50),
-        )
+        .list_records("p1", &RecordFilter::default(), &PageRequest::first(50))
         .unwrap()
         .records;
     assert_eq!(recs.len(), 6);
@@ -78,7 +85,7 @@ fn a_v8_store_keeps_every_record_and_gains_the_precision_of_its_kind() {
         (None, 59.874192840000006)
     );
     // The roll-ups are untouched and still agree with the rows.
-    let latest = s.latest_observations("p1", "p1").unwrap();
+    let latest = s.latest_observations("p1").unwrap();
     assert_eq!(latest.len(), 1);
     drop(s);
     let store = Store::unlock(dir.path(), Unlock::Passphrase(PASS)).unwrap();
