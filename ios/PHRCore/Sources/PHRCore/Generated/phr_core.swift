@@ -2000,10 +2000,19 @@ public struct Delegation: Equatable, Hashable {
     public var createdUtc: Int64
     public var revokedUtc: Int64?
     public var revokedBy: String?
+    /**
+     * The grant this one was made through (a proxy passing rights on); revoking it revokes
+     * this one.
+     */
+    public var parent: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, subjectId: String, grantee: Grantee, grantedBy: String, grantorKind: GrantorKind, basis: RepresentativeBasis?, basisNote: String?, scopes: [Scope], validFrom: Int64, validUntil: Int64?, createdUtc: Int64, revokedUtc: Int64?, revokedBy: String?) {
+    public init(id: String, subjectId: String, grantee: Grantee, grantedBy: String, grantorKind: GrantorKind, basis: RepresentativeBasis?, basisNote: String?, scopes: [Scope], validFrom: Int64, validUntil: Int64?, createdUtc: Int64, revokedUtc: Int64?, revokedBy: String?, 
+        /**
+         * The grant this one was made through (a proxy passing rights on); revoking it revokes
+         * this one.
+         */parent: String?) {
         self.id = id
         self.subjectId = subjectId
         self.grantee = grantee
@@ -2017,6 +2026,7 @@ public struct Delegation: Equatable, Hashable {
         self.createdUtc = createdUtc
         self.revokedUtc = revokedUtc
         self.revokedBy = revokedBy
+        self.parent = parent
     }
 
     
@@ -2047,7 +2057,8 @@ public struct FfiConverterTypeDelegation: FfiConverterRustBuffer {
                 validUntil: FfiConverterOptionInt64.read(from: &buf), 
                 createdUtc: FfiConverterInt64.read(from: &buf), 
                 revokedUtc: FfiConverterOptionInt64.read(from: &buf), 
-                revokedBy: FfiConverterOptionString.read(from: &buf)
+                revokedBy: FfiConverterOptionString.read(from: &buf), 
+                parent: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -2065,6 +2076,7 @@ public struct FfiConverterTypeDelegation: FfiConverterRustBuffer {
         FfiConverterInt64.write(value.createdUtc, into: &buf)
         FfiConverterOptionInt64.write(value.revokedUtc, into: &buf)
         FfiConverterOptionString.write(value.revokedBy, into: &buf)
+        FfiConverterOptionString.write(value.parent, into: &buf)
     }
 }
 

@@ -645,17 +645,17 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     /**
      * Every decision ever made, oldest first (the history under the toggles).
      */
-    func consentHistory(actor: String, subject: String) throws  -> [ConsentDirective]
+    func consentHistory(subject: String) throws  -> [ConsentDirective]
     
     /**
      * The receipt of one decision: Japanese and English text, JSON, FHIR `Consent`.
      */
-    func consentReceipt(actor: String, subject: String, directiveId: String) throws  -> ConsentReceiptText
+    func consentReceipt(subject: String, directiveId: String) throws  -> ConsentReceiptText
     
     /**
      * Every purpose × recipient × category toggle of `subject` now (default deny).
      */
-    func consentState(actor: String, subject: String) throws  -> ConsentState
+    func consentState(subject: String) throws  -> ConsentState
     
     /**
      * The profile in use: recipients, purposes and notices for the consent screen.
@@ -665,18 +665,18 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     /**
      * What waits to leave the device (with the status a server last refused an item with).
      */
-    func pendingOutbox(actor: String, subject: String) throws  -> [OutboxItem]
+    func pendingOutbox(subject: String) throws  -> [OutboxItem]
     
     /**
      * Queue records for a recipient and purpose; only what consent permits now is queued.
      * Returns how many were queued.
      */
-    func queueForRelease(actor: String, subject: String, recipient: String, purpose: String, recordIds: [String]) throws  -> UInt64
+    func queueForRelease(subject: String, recipient: String, purpose: String, recordIds: [String]) throws  -> UInt64
     
     /**
      * Record a decision (permit or deny); returns the stored directive.
      */
-    func setConsent(actor: String, subject: String, request: ConsentRequest) throws  -> ConsentDirective
+    func setConsent(subject: String, request: ConsentRequest) throws  -> ConsentDirective
     
     /**
      * Use the operator profile the municipality or provider publishes (JSON), after the core
@@ -688,133 +688,156 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
      * Withdraw consent for these categories and purposes (a deny from now on; copies the
      * recipient holds are deleted at the next sync).
      */
-    func withdraw(actor: String, subject: String, recipient: String, categories: [DataCategory], purposes: [String]) throws  -> ConsentDirective
+    func withdraw(subject: String, recipient: String, categories: [DataCategory], purposes: [String]) throws  -> ConsentDirective
     
     /**
      * The same Bundle written to `path`, a NEW file (an existing file is never overwritten),
      * for the share sheet. A failed write leaves no partial file.
      */
-    func exportFhirFile(actor: String, subject: String, recipient: String?, purpose: String?, path: String) throws  -> ExportSummary
+    func exportFhirFile(subject: String, recipient: String?, purpose: String?, path: String) throws  -> ExportSummary
     
     /**
      * The record as a FHIR R4 (JP Core) Bundle, JSON text. With `recipient` and `purpose`,
      * only what consent releases to them now (the release is audited); without, the whole
      * record (needs the Share permission: it is leaving the device).
      */
-    func exportFhirJson(actor: String, subject: String, recipient: String?, purpose: String?) throws  -> String
+    func exportFhirJson(subject: String, recipient: String?, purpose: String?) throws  -> String
     
     /**
      * FHIR resources kept as documents for `subject` (types the record does not model), by
      * resource type with their counts.
      */
-    func fhirDocumentCounts(actor: String, subject: String) throws  -> [DocumentCount]
+    func fhirDocumentCounts(subject: String) throws  -> [DocumentCount]
     
     /**
      * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup; the
      * same document imported again returns the checkup already held.
      */
-    func importCheckupXml(actor: String, subject: String, xml: Data, provenance: Provenance) throws  -> Record
+    func importCheckupXml(subject: String, xml: Data, provenance: Provenance) throws  -> Record
     
     /**
      * Import FHIR R4 JSON (a Bundle of any type, or one resource): one transaction, all or
      * nothing; a malformed input names its JSON path. `listener` hears resources written.
      */
-    func importFhir(actor: String, subject: String, json: Data, provenance: Provenance, source: String?, listener: ProgressListener?) throws  -> ImportSummary
+    func importFhir(subject: String, json: Data, provenance: Provenance, source: String?, listener: ProgressListener?) throws  -> ImportSummary
     
     /**
      * Every delegation on `subject`'s record, revoked and expired ones included.
      */
-    func delegations(actor: String, subject: String) throws  -> [Delegation]
+    func delegations(subject: String) throws  -> [Delegation]
     
     /**
      * Let someone act on `subject`'s record within scopes and a period. The subject grants for
      * themself; a legal representative grants with a basis (a parent's grant ends at 18).
      */
-    func grant(actor: String, subject: String, delegation: NewDelegation) throws  -> Delegation
+    func grant(subject: String, delegation: NewDelegation) throws  -> Delegation
     
     /**
      * End a delegation now (its grantor or its subject).
      */
-    func revoke(actor: String, delegationId: String) throws 
+    func revoke(delegationId: String) throws 
     
     /**
-     * The person ids `actor` may act for now, themself first (the family switcher).
+     * The person ids the acting member may act for now, themself first (the family switcher).
      */
-    func subjectsOf(actor: String) throws  -> [String]
+    func subjectsOf() throws  -> [String]
     
     /**
      * A subject who came of age (or recovered) takes their record back: every representative's
      * grant on it ends. Returns the ids of the delegations ended.
      */
-    func takeControl(actor: String, subject: String) throws  -> [String]
+    func takeControl(subject: String) throws  -> [String]
     
     /**
      * "Who can see my record, with which rights, until when".
      */
-    func whoCanAccess(actor: String, subject: String) throws  -> [AccessGrant]
+    func whoCanAccess(subject: String) throws  -> [AccessGrant]
     
     /**
      * Who did what to `subject`'s record, newest first.
      */
-    func accessHistory(actor: String, subject: String, limit: UInt32) throws  -> [AuditEntry]
+    func accessHistory(subject: String, limit: UInt32) throws  -> [AuditEntry]
     
     /**
-     * The first person added is the device owner (`actor` = `None`); later ones need the owner.
+     * The person acting: the member who unlocked (`NotPermitted` before the owner is added).
      */
-    func addPerson(actor: String?, person: NewPerson) throws  -> Person
+    func actor() throws  -> String
     
-    func addRecord(actor: String, subject: String, input: ClinicalInput, provenance: Provenance, source: String?) throws  -> Record
+    /**
+     * The owner adds a member, who unlocks with their own `passphrase` (typed by them).
+     * `kdf_memory_kib`: `None` = the calibrated production cost; tests pass a small one.
+     */
+    func addMember(person: NewPerson, passphrase: String, kdfMemoryKib: UInt32?) throws  -> Person
+    
+    /**
+     * On a new store the first person added is the device owner (who acts from then on); later
+     * the owner adds *managed* persons (no credential of their own).
+     */
+    func addPerson(person: NewPerson) throws  -> Person
+    
+    func addRecord(subject: String, input: ClinicalInput, provenance: Provenance, source: String?) throws  -> Record
     
     /**
      * Add many records in one transaction: all or nothing. Returns the ids added.
      */
-    func addRecords(actor: String, subject: String, inputs: [ClinicalInput], provenance: Provenance, source: String?) throws  -> [String]
+    func addRecords(subject: String, inputs: [ClinicalInput], provenance: Provenance, source: String?) throws  -> [String]
     
     /**
      * Add many records in chunks of `chunk_size` (0 = 500), one transaction per chunk, telling
      * `listener` after each. A failing chunk stops the import: the chunks before it stay
      * stored (their ids were reported through progress), that chunk and later ones are not.
      */
-    func addRecordsWithProgress(actor: String, subject: String, inputs: [ClinicalInput], provenance: Provenance, source: String?, chunkSize: UInt32, listener: ProgressListener) throws  -> [String]
+    func addRecordsWithProgress(subject: String, inputs: [ClinicalInput], provenance: Provenance, source: String?, chunkSize: UInt32, listener: ProgressListener) throws  -> [String]
     
     /**
      * Daily, weekly or monthly aggregates of one observation type.
      */
-    func aggregate(actor: String, subject: String, query: AggregateQuery) throws  -> [Bucket]
+    func aggregate(subject: String, query: AggregateQuery) throws  -> [Bucket]
     
     /**
      * The store-wide audit trail, newest first (device owner only).
      */
-    func auditEntries(actor: String, limit: UInt32, beforeSeq: Int64?) throws  -> [AuditEntry]
+    func auditEntries(limit: UInt32, beforeSeq: Int64?) throws  -> [AuditEntry]
     
     /**
      * Write an encrypted backup to `path` (a new file). `listener` hears 0/1 then 1/1.
      */
     func backup(path: String, backupPassphrase: String, listener: ProgressListener?) throws 
     
-    func changePassphrase(old: String, new: String, kdfIterations: UInt32?) throws 
+    /**
+     * Change the acting member's passphrase (the new one must be strong); with `rotate_key`
+     * the data key is replaced too, so an older copy of the keyring opens nothing.
+     */
+    func changePassphrase(old: String, new: String, kdfMemoryKib: UInt32?, rotateKey: Bool) throws 
+    
+    /**
+     * How many seconds the device clock was behind the store's latest instant at unlock (more
+     * than 10 minutes; decisions read the later of the two).
+     */
+    func clockBehind()  -> Int64?
     
     /**
      * Soft delete (kept as a tombstone for sync).
      */
-    func deleteRecord(actor: String, subject: String, id: String) throws 
+    func deleteRecord(subject: String, id: String) throws 
     
     /**
-     * Also allow unlocking with a key held by the platform keystore.
+     * Let the acting member unlock with the platform keystore alone (biometric unlock). Call it
+     * only when the resident turns it on; the key must be bound to user presence.
      */
     func enrollPlatformKey(keyStore: PlatformKeyStore) throws 
     
     /**
      * "Erase my data": every record of `subject`. Returns how many were erased.
      */
-    func eraseAllRecords(actor: String, subject: String) throws  -> UInt64
+    func eraseAllRecords(subject: String) throws  -> UInt64
     
     /**
      * Hard delete one record, its history and anything derived from it.
      */
-    func eraseRecord(actor: String, subject: String, id: String) throws 
+    func eraseRecord(subject: String, id: String) throws 
     
-    func getRecord(actor: String, subject: String, id: String) throws  -> Record
+    func getRecord(subject: String, id: String) throws  -> Record
     
     func hasPlatformKey() throws  -> Bool
     
@@ -823,12 +846,12 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     /**
      * The newest observation of each type (the dashboard).
      */
-    func latestObservations(actor: String, subject: String) throws  -> [Record]
+    func latestObservations(subject: String) throws  -> [Record]
     
     /**
      * Records matching `filter`, newest first, one page at a time.
      */
-    func listRecords(actor: String, subject: String, filter: RecordFilter, page: PageRequest) throws  -> Page
+    func listRecords(subject: String, filter: RecordFilter, page: PageRequest) throws  -> Page
     
     /**
      * Lock: close connections and wipe keys. Every later call fails with `Locked`.
@@ -838,7 +861,7 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     /**
      * Log one self-measured observation (vitals, weight, steps, ...).
      */
-    func logObservation(actor: String, subject: String, input: ObservationInput) throws  -> Record
+    func logObservation(subject: String, input: ObservationInput) throws  -> Record
     
     /**
      * Now, at the session zone's offset: the stamp for a reading taken now.
@@ -847,23 +870,35 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     
     func owner() throws  -> Person?
     
-    func personDetails(actor: String, subject: String) throws  -> Person
+    func personDetails(subject: String) throws  -> Person
     
     func personIdByNickname(nickname: String) throws  -> String
     
     /**
-     * The persons `actor` may act for (the family switcher's list).
+     * The persons the acting member may act for (the family switcher's list).
      */
-    func persons(actor: String) throws  -> [Person]
+    func persons() throws  -> [Person]
     
-    func recordHistory(actor: String, subject: String, id: String) throws  -> [RecordVersion]
+    func recordHistory(subject: String, id: String) throws  -> [RecordVersion]
     
     /**
      * Notes and medications containing `text`.
      */
-    func search(actor: String, subject: String, text: String, limit: UInt32) throws  -> [Record]
+    func search(subject: String, text: String, limit: UInt32) throws  -> [Record]
+    
+    /**
+     * Let the acting member unlock with a PIN together with the platform keystore (the PIN
+     * can then never be tried from the files alone).
+     */
+    func setPin(pin: String, keyStore: PlatformKeyStore) throws 
     
     func setTimeZone(name: String) throws 
+    
+    /**
+     * Another member of this store takes the device (a family sharing a phone): a session
+     * acting as them, after their own passphrase.
+     */
+    func switchTo(nickname: String, passphrase: String) throws  -> PhrSession
     
     /**
      * The IANA zone local dates are read in (Asia/Tokyo by default).
@@ -873,7 +908,7 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     /**
      * Every live record across types, newest first; pass `page.next` back for the next page.
      */
-    func timeline(actor: String, subject: String, page: PageRequest) throws  -> Page
+    func timeline(subject: String, page: PageRequest) throws  -> Page
     
     /**
      * Today's local date (`YYYY-MM-DD`) in the session zone.
@@ -883,14 +918,14 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     /**
      * Replace a record's content; the previous version is kept in its history.
      */
-    func updateRecord(actor: String, subject: String, id: String, input: ClinicalInput) throws  -> Record
+    func updateRecord(subject: String, id: String, input: ClinicalInput) throws  -> Record
     
     func verifyAudit() throws  -> AuditReport
     
     /**
      * Forget the token kept for `recipient`'s server (sign out). Device owner only.
      */
-    func forgetSyncToken(actor: String, recipient: String) throws  -> Bool
+    func forgetSyncToken(recipient: String) throws  -> Bool
     
     /**
      * Push `subject`'s outbox for `recipient` through the consent gate, delete what was
@@ -898,7 +933,7 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
      * idempotent. Errors to act on: `Offline` (retry later), `AuthRequired` (sign in),
      * `ServerRejected`.
      */
-    func sync(actor: String, subject: String, recipient: String, settings: SyncSettings, tokens: SyncTokenProvider?, listener: SyncListener?) throws  -> SyncSummary
+    func sync(subject: String, recipient: String, settings: SyncSettings, tokens: SyncTokenProvider?, listener: SyncListener?) throws  -> SyncSummary
     
 }
 open class PhrSession: PhrSessionProtocol, @unchecked Sendable {
@@ -957,12 +992,11 @@ open class PhrSession: PhrSessionProtocol, @unchecked Sendable {
     /**
      * Every decision ever made, oldest first (the history under the toggles).
      */
-open func consentHistory(actor: String, subject: String)throws  -> [ConsentDirective]  {
+open func consentHistory(subject: String)throws  -> [ConsentDirective]  {
     return try  FfiConverterSequenceTypeConsentDirective.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_consent_history(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),uniffiCallStatus
     )
 })
@@ -971,12 +1005,11 @@ open func consentHistory(actor: String, subject: String)throws  -> [ConsentDirec
     /**
      * The receipt of one decision: Japanese and English text, JSON, FHIR `Consent`.
      */
-open func consentReceipt(actor: String, subject: String, directiveId: String)throws  -> ConsentReceiptText  {
+open func consentReceipt(subject: String, directiveId: String)throws  -> ConsentReceiptText  {
     return try  FfiConverterTypeConsentReceiptText_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_consent_receipt(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterString.lower(directiveId),uniffiCallStatus
     )
@@ -986,12 +1019,11 @@ open func consentReceipt(actor: String, subject: String, directiveId: String)thr
     /**
      * Every purpose × recipient × category toggle of `subject` now (default deny).
      */
-open func consentState(actor: String, subject: String)throws  -> ConsentState  {
+open func consentState(subject: String)throws  -> ConsentState  {
     return try  FfiConverterTypeConsentState_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_consent_state(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),uniffiCallStatus
     )
 })
@@ -1012,12 +1044,11 @@ open func operatorProfile()throws  -> OperatorProfile  {
     /**
      * What waits to leave the device (with the status a server last refused an item with).
      */
-open func pendingOutbox(actor: String, subject: String)throws  -> [OutboxItem]  {
+open func pendingOutbox(subject: String)throws  -> [OutboxItem]  {
     return try  FfiConverterSequenceTypeOutboxItem.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_pending_outbox(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),uniffiCallStatus
     )
 })
@@ -1027,12 +1058,11 @@ open func pendingOutbox(actor: String, subject: String)throws  -> [OutboxItem]  
      * Queue records for a recipient and purpose; only what consent permits now is queued.
      * Returns how many were queued.
      */
-open func queueForRelease(actor: String, subject: String, recipient: String, purpose: String, recordIds: [String])throws  -> UInt64  {
+open func queueForRelease(subject: String, recipient: String, purpose: String, recordIds: [String])throws  -> UInt64  {
     return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_queue_for_release(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterString.lower(recipient),
         FfiConverterString.lower(purpose),
@@ -1044,12 +1074,11 @@ open func queueForRelease(actor: String, subject: String, recipient: String, pur
     /**
      * Record a decision (permit or deny); returns the stored directive.
      */
-open func setConsent(actor: String, subject: String, request: ConsentRequest)throws  -> ConsentDirective  {
+open func setConsent(subject: String, request: ConsentRequest)throws  -> ConsentDirective  {
     return try  FfiConverterTypeConsentDirective_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_set_consent(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterTypeConsentRequest_lower(request),uniffiCallStatus
     )
@@ -1073,12 +1102,11 @@ open func setOperatorProfileJson(json: String)throws   {try rustCallWithError(Ff
      * Withdraw consent for these categories and purposes (a deny from now on; copies the
      * recipient holds are deleted at the next sync).
      */
-open func withdraw(actor: String, subject: String, recipient: String, categories: [DataCategory], purposes: [String])throws  -> ConsentDirective  {
+open func withdraw(subject: String, recipient: String, categories: [DataCategory], purposes: [String])throws  -> ConsentDirective  {
     return try  FfiConverterTypeConsentDirective_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_withdraw(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterString.lower(recipient),
         FfiConverterSequenceTypeDataCategory.lower(categories),
@@ -1091,12 +1119,11 @@ open func withdraw(actor: String, subject: String, recipient: String, categories
      * The same Bundle written to `path`, a NEW file (an existing file is never overwritten),
      * for the share sheet. A failed write leaves no partial file.
      */
-open func exportFhirFile(actor: String, subject: String, recipient: String?, purpose: String?, path: String)throws  -> ExportSummary  {
+open func exportFhirFile(subject: String, recipient: String?, purpose: String?, path: String)throws  -> ExportSummary  {
     return try  FfiConverterTypeExportSummary_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_export_fhir_file(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterOptionString.lower(recipient),
         FfiConverterOptionString.lower(purpose),
@@ -1110,12 +1137,11 @@ open func exportFhirFile(actor: String, subject: String, recipient: String?, pur
      * only what consent releases to them now (the release is audited); without, the whole
      * record (needs the Share permission: it is leaving the device).
      */
-open func exportFhirJson(actor: String, subject: String, recipient: String?, purpose: String?)throws  -> String  {
+open func exportFhirJson(subject: String, recipient: String?, purpose: String?)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_export_fhir_json(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterOptionString.lower(recipient),
         FfiConverterOptionString.lower(purpose),uniffiCallStatus
@@ -1127,12 +1153,11 @@ open func exportFhirJson(actor: String, subject: String, recipient: String?, pur
      * FHIR resources kept as documents for `subject` (types the record does not model), by
      * resource type with their counts.
      */
-open func fhirDocumentCounts(actor: String, subject: String)throws  -> [DocumentCount]  {
+open func fhirDocumentCounts(subject: String)throws  -> [DocumentCount]  {
     return try  FfiConverterSequenceTypeDocumentCount.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_fhir_document_counts(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),uniffiCallStatus
     )
 })
@@ -1142,12 +1167,11 @@ open func fhirDocumentCounts(actor: String, subject: String)throws  -> [Document
      * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup; the
      * same document imported again returns the checkup already held.
      */
-open func importCheckupXml(actor: String, subject: String, xml: Data, provenance: Provenance)throws  -> Record  {
+open func importCheckupXml(subject: String, xml: Data, provenance: Provenance)throws  -> Record  {
     return try  FfiConverterTypeRecord_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_import_checkup_xml(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterData.lower(xml),
         FfiConverterTypeProvenance_lower(provenance),uniffiCallStatus
@@ -1159,12 +1183,11 @@ open func importCheckupXml(actor: String, subject: String, xml: Data, provenance
      * Import FHIR R4 JSON (a Bundle of any type, or one resource): one transaction, all or
      * nothing; a malformed input names its JSON path. `listener` hears resources written.
      */
-open func importFhir(actor: String, subject: String, json: Data, provenance: Provenance, source: String?, listener: ProgressListener?)throws  -> ImportSummary  {
+open func importFhir(subject: String, json: Data, provenance: Provenance, source: String?, listener: ProgressListener?)throws  -> ImportSummary  {
     return try  FfiConverterTypeImportSummary_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_import_fhir(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterData.lower(json),
         FfiConverterTypeProvenance_lower(provenance),
@@ -1177,12 +1200,11 @@ open func importFhir(actor: String, subject: String, json: Data, provenance: Pro
     /**
      * Every delegation on `subject`'s record, revoked and expired ones included.
      */
-open func delegations(actor: String, subject: String)throws  -> [Delegation]  {
+open func delegations(subject: String)throws  -> [Delegation]  {
     return try  FfiConverterSequenceTypeDelegation.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_delegations(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),uniffiCallStatus
     )
 })
@@ -1192,12 +1214,11 @@ open func delegations(actor: String, subject: String)throws  -> [Delegation]  {
      * Let someone act on `subject`'s record within scopes and a period. The subject grants for
      * themself; a legal representative grants with a basis (a parent's grant ends at 18).
      */
-open func grant(actor: String, subject: String, delegation: NewDelegation)throws  -> Delegation  {
+open func grant(subject: String, delegation: NewDelegation)throws  -> Delegation  {
     return try  FfiConverterTypeDelegation_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_grant(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterTypeNewDelegation_lower(delegation),uniffiCallStatus
     )
@@ -1207,25 +1228,23 @@ open func grant(actor: String, subject: String, delegation: NewDelegation)throws
     /**
      * End a delegation now (its grantor or its subject).
      */
-open func revoke(actor: String, delegationId: String)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
+open func revoke(delegationId: String)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_revoke(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(delegationId),uniffiCallStatus
     )
 }
 }
     
     /**
-     * The person ids `actor` may act for now, themself first (the family switcher).
+     * The person ids the acting member may act for now, themself first (the family switcher).
      */
-open func subjectsOf(actor: String)throws  -> [String]  {
+open func subjectsOf()throws  -> [String]  {
     return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_subjects_of(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),uniffiCallStatus
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -1234,12 +1253,11 @@ open func subjectsOf(actor: String)throws  -> [String]  {
      * A subject who came of age (or recovered) takes their record back: every representative's
      * grant on it ends. Returns the ids of the delegations ended.
      */
-open func takeControl(actor: String, subject: String)throws  -> [String]  {
+open func takeControl(subject: String)throws  -> [String]  {
     return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_take_control(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),uniffiCallStatus
     )
 })
@@ -1248,12 +1266,11 @@ open func takeControl(actor: String, subject: String)throws  -> [String]  {
     /**
      * "Who can see my record, with which rights, until when".
      */
-open func whoCanAccess(actor: String, subject: String)throws  -> [AccessGrant]  {
+open func whoCanAccess(subject: String)throws  -> [AccessGrant]  {
     return try  FfiConverterSequenceTypeAccessGrant.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_who_can_access(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),uniffiCallStatus
     )
 })
@@ -1262,12 +1279,11 @@ open func whoCanAccess(actor: String, subject: String)throws  -> [AccessGrant]  
     /**
      * Who did what to `subject`'s record, newest first.
      */
-open func accessHistory(actor: String, subject: String, limit: UInt32)throws  -> [AuditEntry]  {
+open func accessHistory(subject: String, limit: UInt32)throws  -> [AuditEntry]  {
     return try  FfiConverterSequenceTypeAuditEntry.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_access_history(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterUInt32.lower(limit),uniffiCallStatus
     )
@@ -1275,25 +1291,52 @@ open func accessHistory(actor: String, subject: String, limit: UInt32)throws  ->
 }
     
     /**
-     * The first person added is the device owner (`actor` = `None`); later ones need the owner.
+     * The person acting: the member who unlocked (`NotPermitted` before the owner is added).
      */
-open func addPerson(actor: String?, person: NewPerson)throws  -> Person  {
+open func actor()throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_actor(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The owner adds a member, who unlocks with their own `passphrase` (typed by them).
+     * `kdf_memory_kib`: `None` = the calibrated production cost; tests pass a small one.
+     */
+open func addMember(person: NewPerson, passphrase: String, kdfMemoryKib: UInt32?)throws  -> Person  {
+    return try  FfiConverterTypePerson_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_add_member(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeNewPerson_lower(person),
+        FfiConverterString.lower(passphrase),
+        FfiConverterOptionUInt32.lower(kdfMemoryKib),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * On a new store the first person added is the device owner (who acts from then on); later
+     * the owner adds *managed* persons (no credential of their own).
+     */
+open func addPerson(person: NewPerson)throws  -> Person  {
     return try  FfiConverterTypePerson_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_add_person(
             self.uniffiCloneHandle(),
-        FfiConverterOptionString.lower(actor),
         FfiConverterTypeNewPerson_lower(person),uniffiCallStatus
     )
 })
 }
     
-open func addRecord(actor: String, subject: String, input: ClinicalInput, provenance: Provenance, source: String?)throws  -> Record  {
+open func addRecord(subject: String, input: ClinicalInput, provenance: Provenance, source: String?)throws  -> Record  {
     return try  FfiConverterTypeRecord_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_add_record(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterTypeClinicalInput_lower(input),
         FfiConverterTypeProvenance_lower(provenance),
@@ -1305,12 +1348,11 @@ open func addRecord(actor: String, subject: String, input: ClinicalInput, proven
     /**
      * Add many records in one transaction: all or nothing. Returns the ids added.
      */
-open func addRecords(actor: String, subject: String, inputs: [ClinicalInput], provenance: Provenance, source: String?)throws  -> [String]  {
+open func addRecords(subject: String, inputs: [ClinicalInput], provenance: Provenance, source: String?)throws  -> [String]  {
     return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_add_records(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterSequenceTypeClinicalInput.lower(inputs),
         FfiConverterTypeProvenance_lower(provenance),
@@ -1324,12 +1366,11 @@ open func addRecords(actor: String, subject: String, inputs: [ClinicalInput], pr
      * `listener` after each. A failing chunk stops the import: the chunks before it stay
      * stored (their ids were reported through progress), that chunk and later ones are not.
      */
-open func addRecordsWithProgress(actor: String, subject: String, inputs: [ClinicalInput], provenance: Provenance, source: String?, chunkSize: UInt32, listener: ProgressListener)throws  -> [String]  {
+open func addRecordsWithProgress(subject: String, inputs: [ClinicalInput], provenance: Provenance, source: String?, chunkSize: UInt32, listener: ProgressListener)throws  -> [String]  {
     return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_add_records_with_progress(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterSequenceTypeClinicalInput.lower(inputs),
         FfiConverterTypeProvenance_lower(provenance),
@@ -1343,12 +1384,11 @@ open func addRecordsWithProgress(actor: String, subject: String, inputs: [Clinic
     /**
      * Daily, weekly or monthly aggregates of one observation type.
      */
-open func aggregate(actor: String, subject: String, query: AggregateQuery)throws  -> [Bucket]  {
+open func aggregate(subject: String, query: AggregateQuery)throws  -> [Bucket]  {
     return try  FfiConverterSequenceTypeBucket.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_aggregate(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterTypeAggregateQuery_lower(query),uniffiCallStatus
     )
@@ -1358,12 +1398,11 @@ open func aggregate(actor: String, subject: String, query: AggregateQuery)throws
     /**
      * The store-wide audit trail, newest first (device owner only).
      */
-open func auditEntries(actor: String, limit: UInt32, beforeSeq: Int64?)throws  -> [AuditEntry]  {
+open func auditEntries(limit: UInt32, beforeSeq: Int64?)throws  -> [AuditEntry]  {
     return try  FfiConverterSequenceTypeAuditEntry.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_audit_entries(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterUInt32.lower(limit),
         FfiConverterOptionInt64.lower(beforeSeq),uniffiCallStatus
     )
@@ -1384,25 +1423,42 @@ open func backup(path: String, backupPassphrase: String, listener: ProgressListe
 }
 }
     
-open func changePassphrase(old: String, new: String, kdfIterations: UInt32?)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
+    /**
+     * Change the acting member's passphrase (the new one must be strong); with `rotate_key`
+     * the data key is replaced too, so an older copy of the keyring opens nothing.
+     */
+open func changePassphrase(old: String, new: String, kdfMemoryKib: UInt32?, rotateKey: Bool)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_change_passphrase(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(old),
         FfiConverterString.lower(new),
-        FfiConverterOptionUInt32.lower(kdfIterations),uniffiCallStatus
+        FfiConverterOptionUInt32.lower(kdfMemoryKib),
+        FfiConverterBool.lower(rotateKey),uniffiCallStatus
     )
 }
 }
     
     /**
+     * How many seconds the device clock was behind the store's latest instant at unlock (more
+     * than 10 minutes; decisions read the later of the two).
+     */
+open func clockBehind() -> Int64?  {
+    return try!  FfiConverterOptionInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_clock_behind(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Soft delete (kept as a tombstone for sync).
      */
-open func deleteRecord(actor: String, subject: String, id: String)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
+open func deleteRecord(subject: String, id: String)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_delete_record(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterString.lower(id),uniffiCallStatus
     )
@@ -1410,7 +1466,8 @@ open func deleteRecord(actor: String, subject: String, id: String)throws   {try 
 }
     
     /**
-     * Also allow unlocking with a key held by the platform keystore.
+     * Let the acting member unlock with the platform keystore alone (biometric unlock). Call it
+     * only when the resident turns it on; the key must be bound to user presence.
      */
 open func enrollPlatformKey(keyStore: PlatformKeyStore)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
@@ -1424,12 +1481,11 @@ open func enrollPlatformKey(keyStore: PlatformKeyStore)throws   {try rustCallWit
     /**
      * "Erase my data": every record of `subject`. Returns how many were erased.
      */
-open func eraseAllRecords(actor: String, subject: String)throws  -> UInt64  {
+open func eraseAllRecords(subject: String)throws  -> UInt64  {
     return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_erase_all_records(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),uniffiCallStatus
     )
 })
@@ -1438,23 +1494,21 @@ open func eraseAllRecords(actor: String, subject: String)throws  -> UInt64  {
     /**
      * Hard delete one record, its history and anything derived from it.
      */
-open func eraseRecord(actor: String, subject: String, id: String)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
+open func eraseRecord(subject: String, id: String)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_erase_record(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterString.lower(id),uniffiCallStatus
     )
 }
 }
     
-open func getRecord(actor: String, subject: String, id: String)throws  -> Record  {
+open func getRecord(subject: String, id: String)throws  -> Record  {
     return try  FfiConverterTypeRecord_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_get_record(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterString.lower(id),uniffiCallStatus
     )
@@ -1482,12 +1536,11 @@ open func isLocked() -> Bool  {
     /**
      * The newest observation of each type (the dashboard).
      */
-open func latestObservations(actor: String, subject: String)throws  -> [Record]  {
+open func latestObservations(subject: String)throws  -> [Record]  {
     return try  FfiConverterSequenceTypeRecord.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_latest_observations(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),uniffiCallStatus
     )
 })
@@ -1496,12 +1549,11 @@ open func latestObservations(actor: String, subject: String)throws  -> [Record] 
     /**
      * Records matching `filter`, newest first, one page at a time.
      */
-open func listRecords(actor: String, subject: String, filter: RecordFilter, page: PageRequest)throws  -> Page  {
+open func listRecords(subject: String, filter: RecordFilter, page: PageRequest)throws  -> Page  {
     return try  FfiConverterTypePage_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_list_records(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterTypeRecordFilter_lower(filter),
         FfiConverterTypePageRequest_lower(page),uniffiCallStatus
@@ -1523,12 +1575,11 @@ open func lock()throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
     /**
      * Log one self-measured observation (vitals, weight, steps, ...).
      */
-open func logObservation(actor: String, subject: String, input: ObservationInput)throws  -> Record  {
+open func logObservation(subject: String, input: ObservationInput)throws  -> Record  {
     return try  FfiConverterTypeRecord_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_log_observation(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterTypeObservationInput_lower(input),uniffiCallStatus
     )
@@ -1556,12 +1607,11 @@ open func owner()throws  -> Person?  {
 })
 }
     
-open func personDetails(actor: String, subject: String)throws  -> Person  {
+open func personDetails(subject: String)throws  -> Person  {
     return try  FfiConverterTypePerson_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_person_details(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),uniffiCallStatus
     )
 })
@@ -1578,24 +1628,22 @@ open func personIdByNickname(nickname: String)throws  -> String  {
 }
     
     /**
-     * The persons `actor` may act for (the family switcher's list).
+     * The persons the acting member may act for (the family switcher's list).
      */
-open func persons(actor: String)throws  -> [Person]  {
+open func persons()throws  -> [Person]  {
     return try  FfiConverterSequenceTypePerson.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_persons(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),uniffiCallStatus
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
     
-open func recordHistory(actor: String, subject: String, id: String)throws  -> [RecordVersion]  {
+open func recordHistory(subject: String, id: String)throws  -> [RecordVersion]  {
     return try  FfiConverterSequenceTypeRecordVersion.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_record_history(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterString.lower(id),uniffiCallStatus
     )
@@ -1605,17 +1653,30 @@ open func recordHistory(actor: String, subject: String, id: String)throws  -> [R
     /**
      * Notes and medications containing `text`.
      */
-open func search(actor: String, subject: String, text: String, limit: UInt32)throws  -> [Record]  {
+open func search(subject: String, text: String, limit: UInt32)throws  -> [Record]  {
     return try  FfiConverterSequenceTypeRecord.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_search(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterString.lower(text),
         FfiConverterUInt32.lower(limit),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Let the acting member unlock with a PIN together with the platform keystore (the PIN
+     * can then never be tried from the files alone).
+     */
+open func setPin(pin: String, keyStore: PlatformKeyStore)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_set_pin(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(pin),
+        FfiConverterTypePlatformKeyStore_lower(keyStore),uniffiCallStatus
+    )
+}
 }
     
 open func setTimeZone(name: String)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
@@ -1625,6 +1686,21 @@ open func setTimeZone(name: String)throws   {try rustCallWithError(FfiConverterT
         FfiConverterString.lower(name),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * Another member of this store takes the device (a family sharing a phone): a session
+     * acting as them, after their own passphrase.
+     */
+open func switchTo(nickname: String, passphrase: String)throws  -> PhrSession  {
+    return try  FfiConverterTypePhrSession_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_switch_to(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(nickname),
+        FfiConverterString.lower(passphrase),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -1642,12 +1718,11 @@ open func timeZone() -> String  {
     /**
      * Every live record across types, newest first; pass `page.next` back for the next page.
      */
-open func timeline(actor: String, subject: String, page: PageRequest)throws  -> Page  {
+open func timeline(subject: String, page: PageRequest)throws  -> Page  {
     return try  FfiConverterTypePage_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_timeline(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterTypePageRequest_lower(page),uniffiCallStatus
     )
@@ -1669,12 +1744,11 @@ open func today() -> NaiveDate  {
     /**
      * Replace a record's content; the previous version is kept in its history.
      */
-open func updateRecord(actor: String, subject: String, id: String, input: ClinicalInput)throws  -> Record  {
+open func updateRecord(subject: String, id: String, input: ClinicalInput)throws  -> Record  {
     return try  FfiConverterTypeRecord_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_update_record(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterString.lower(id),
         FfiConverterTypeClinicalInput_lower(input),uniffiCallStatus
@@ -1694,12 +1768,11 @@ open func verifyAudit()throws  -> AuditReport  {
     /**
      * Forget the token kept for `recipient`'s server (sign out). Device owner only.
      */
-open func forgetSyncToken(actor: String, recipient: String)throws  -> Bool  {
+open func forgetSyncToken(recipient: String)throws  -> Bool  {
     return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_forget_sync_token(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(recipient),uniffiCallStatus
     )
 })
@@ -1711,12 +1784,11 @@ open func forgetSyncToken(actor: String, recipient: String)throws  -> Bool  {
      * idempotent. Errors to act on: `Offline` (retry later), `AuthRequired` (sign in),
      * `ServerRejected`.
      */
-open func sync(actor: String, subject: String, recipient: String, settings: SyncSettings, tokens: SyncTokenProvider?, listener: SyncListener?)throws  -> SyncSummary  {
+open func sync(subject: String, recipient: String, settings: SyncSettings, tokens: SyncTokenProvider?, listener: SyncListener?)throws  -> SyncSummary  {
     return try  FfiConverterTypeSyncSummary_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_sync(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),
         FfiConverterString.lower(subject),
         FfiConverterString.lower(recipient),
         FfiConverterTypeSyncSettings_lower(settings),
@@ -1779,10 +1851,16 @@ public func FfiConverterTypePhrSession_lower(_ value: PhrSession) -> UInt64 {
 public protocol PhrStoreProtocol: AnyObject, Sendable {
     
     /**
-     * Create a new store protected by `passphrase`. `kdf_iterations`: `None` = the production
-     * default (600,000 PBKDF2 iterations); tests pass the minimum, 10,000.
+     * Create a new store whose owner unlocks with `passphrase` (it must be strong: a weak one
+     * is refused with `WeakPassphrase` and a hint; a short PIN goes with [`PhrStore::create_with_pin`]).
+     * `kdf_memory_kib`: `None` = the production cost.
      */
-    func create(passphrase: String, kdfIterations: UInt32?) throws  -> PhrSession
+    func create(passphrase: String, kdfMemoryKib: UInt32?) throws  -> PhrSession
+    
+    /**
+     * Create a new store whose owner unlocks with a PIN together with the platform keystore.
+     */
+    func createWithPin(pin: String, keyStore: PlatformKeyStore, kdfMemoryKib: UInt32?) throws  -> PhrSession
     
     /**
      * Whether a store exists in the folder (first launch: create; later: unlock).
@@ -1790,14 +1868,20 @@ public protocol PhrStoreProtocol: AnyObject, Sendable {
     func exists()  -> Bool
     
     /**
-     * Unlock with the resident's passphrase or PIN.
+     * Unlock with a member's passphrase: the owner's when `member` (a nickname) is `None`.
+     * The session acts as that member.
      */
-    func unlock(passphrase: String) throws  -> PhrSession
+    func unlock(member: String?, passphrase: String) throws  -> PhrSession
     
     /**
-     * Unlock with the key enrolled in the platform keystore (biometric unlock).
+     * Unlock with a member's PIN together with the platform keystore.
      */
-    func unlockWithPlatformKey(keyStore: PlatformKeyStore) throws  -> PhrSession
+    func unlockWithPin(member: String?, pin: String, keyStore: PlatformKeyStore) throws  -> PhrSession
+    
+    /**
+     * Unlock with the key enrolled in the platform keystore (biometric unlock), as `member`.
+     */
+    func unlockWithPlatformKey(member: String?, keyStore: PlatformKeyStore) throws  -> PhrSession
     
 }
 open class PhrStore: PhrStoreProtocol, @unchecked Sendable {
@@ -1866,16 +1950,32 @@ public convenience init(dir: String) {
 
     
     /**
-     * Create a new store protected by `passphrase`. `kdf_iterations`: `None` = the production
-     * default (600,000 PBKDF2 iterations); tests pass the minimum, 10,000.
+     * Create a new store whose owner unlocks with `passphrase` (it must be strong: a weak one
+     * is refused with `WeakPassphrase` and a hint; a short PIN goes with [`PhrStore::create_with_pin`]).
+     * `kdf_memory_kib`: `None` = the production cost.
      */
-open func create(passphrase: String, kdfIterations: UInt32?)throws  -> PhrSession  {
+open func create(passphrase: String, kdfMemoryKib: UInt32?)throws  -> PhrSession  {
     return try  FfiConverterTypePhrSession_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrstore_create(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(passphrase),
-        FfiConverterOptionUInt32.lower(kdfIterations),uniffiCallStatus
+        FfiConverterOptionUInt32.lower(kdfMemoryKib),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Create a new store whose owner unlocks with a PIN together with the platform keystore.
+     */
+open func createWithPin(pin: String, keyStore: PlatformKeyStore, kdfMemoryKib: UInt32?)throws  -> PhrSession  {
+    return try  FfiConverterTypePhrSession_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrstore_create_with_pin(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(pin),
+        FfiConverterTypePlatformKeyStore_lower(keyStore),
+        FfiConverterOptionUInt32.lower(kdfMemoryKib),uniffiCallStatus
     )
 })
 }
@@ -1893,26 +1993,44 @@ open func exists() -> Bool  {
 }
     
     /**
-     * Unlock with the resident's passphrase or PIN.
+     * Unlock with a member's passphrase: the owner's when `member` (a nickname) is `None`.
+     * The session acts as that member.
      */
-open func unlock(passphrase: String)throws  -> PhrSession  {
+open func unlock(member: String?, passphrase: String)throws  -> PhrSession  {
     return try  FfiConverterTypePhrSession_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrstore_unlock(
             self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(member),
         FfiConverterString.lower(passphrase),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Unlock with the key enrolled in the platform keystore (biometric unlock).
+     * Unlock with a member's PIN together with the platform keystore.
      */
-open func unlockWithPlatformKey(keyStore: PlatformKeyStore)throws  -> PhrSession  {
+open func unlockWithPin(member: String?, pin: String, keyStore: PlatformKeyStore)throws  -> PhrSession  {
+    return try  FfiConverterTypePhrSession_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrstore_unlock_with_pin(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(member),
+        FfiConverterString.lower(pin),
+        FfiConverterTypePlatformKeyStore_lower(keyStore),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Unlock with the key enrolled in the platform keystore (biometric unlock), as `member`.
+     */
+open func unlockWithPlatformKey(member: String?, keyStore: PlatformKeyStore)throws  -> PhrSession  {
     return try  FfiConverterTypePhrSession_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrstore_unlock_with_platform_key(
             self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(member),
         FfiConverterTypePlatformKeyStore_lower(keyStore),uniffiCallStatus
     )
 })
@@ -3493,6 +3611,21 @@ enum PhrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     
     
     case WrongPassphrase
+    /**
+     * A new passphrase is too easy to guess; `hint` says what to do.
+     */
+    case WeakPassphrase(field: String, hint: String
+    )
+    /**
+     * Too many wrong credentials in a row: wait `retry_after` seconds.
+     */
+    case TooManyAttempts(retryAfter: Int64
+    )
+    /**
+     * The audit trail is shorter than its anchor (the database was rolled back).
+     */
+    case AuditRollback(anchored: Int64, found: Int64
+    )
     case PlatformKeyRejected
     case Locked
     case CorruptStore(reason: String
@@ -3575,39 +3708,50 @@ public struct FfiConverterTypePhrError: FfiConverterRustBuffer {
 
         
         case 1: return .WrongPassphrase
-        case 2: return .PlatformKeyRejected
-        case 3: return .Locked
-        case 4: return .CorruptStore(
+        case 2: return .WeakPassphrase(
+            field: try FfiConverterString.read(from: &buf), 
+            hint: try FfiConverterString.read(from: &buf)
+            )
+        case 3: return .TooManyAttempts(
+            retryAfter: try FfiConverterInt64.read(from: &buf)
+            )
+        case 4: return .AuditRollback(
+            anchored: try FfiConverterInt64.read(from: &buf), 
+            found: try FfiConverterInt64.read(from: &buf)
+            )
+        case 5: return .PlatformKeyRejected
+        case 6: return .Locked
+        case 7: return .CorruptStore(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 5: return .KeyringMismatch
-        case 6: return .UnsupportedVersion(
+        case 8: return .KeyringMismatch
+        case 9: return .UnsupportedVersion(
             found: try FfiConverterInt64.read(from: &buf), 
             supported: try FfiConverterInt64.read(from: &buf)
             )
-        case 7: return .InvalidInput(
+        case 10: return .InvalidInput(
             field: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 8: return .NotFound(
+        case 11: return .NotFound(
             what: try FfiConverterString.read(from: &buf)
             )
-        case 9: return .AlreadyExists(
+        case 12: return .AlreadyExists(
             what: try FfiConverterString.read(from: &buf)
             )
-        case 10: return .NotPermitted(
+        case 13: return .NotPermitted(
             action: try FfiConverterString.read(from: &buf)
             )
-        case 11: return .Offline
-        case 12: return .ServerRejected(
+        case 14: return .Offline
+        case 15: return .ServerRejected(
             status: try FfiConverterUInt16.read(from: &buf)
             )
-        case 13: return .AuthRequired
-        case 14: return .TlsUnavailable
-        case 15: return .Busy
-        case 16: return .ReadOnly
-        case 17: return .DiskFull
-        case 18: return .Storage(
+        case 16: return .AuthRequired
+        case 17: return .TlsUnavailable
+        case 18: return .Busy
+        case 19: return .ReadOnly
+        case 20: return .DiskFull
+        case 21: return .Storage(
             kind: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
@@ -3627,81 +3771,98 @@ public struct FfiConverterTypePhrError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(1))
         
         
-        case .PlatformKeyRejected:
+        case let .WeakPassphrase(field,hint):
             writeInt(&buf, Int32(2))
+            FfiConverterString.write(field, into: &buf)
+            FfiConverterString.write(hint, into: &buf)
+            
+        
+        case let .TooManyAttempts(retryAfter):
+            writeInt(&buf, Int32(3))
+            FfiConverterInt64.write(retryAfter, into: &buf)
+            
+        
+        case let .AuditRollback(anchored,found):
+            writeInt(&buf, Int32(4))
+            FfiConverterInt64.write(anchored, into: &buf)
+            FfiConverterInt64.write(found, into: &buf)
+            
+        
+        case .PlatformKeyRejected:
+            writeInt(&buf, Int32(5))
         
         
         case .Locked:
-            writeInt(&buf, Int32(3))
+            writeInt(&buf, Int32(6))
         
         
         case let .CorruptStore(reason):
-            writeInt(&buf, Int32(4))
+            writeInt(&buf, Int32(7))
             FfiConverterString.write(reason, into: &buf)
             
         
         case .KeyringMismatch:
-            writeInt(&buf, Int32(5))
+            writeInt(&buf, Int32(8))
         
         
         case let .UnsupportedVersion(found,supported):
-            writeInt(&buf, Int32(6))
+            writeInt(&buf, Int32(9))
             FfiConverterInt64.write(found, into: &buf)
             FfiConverterInt64.write(supported, into: &buf)
             
         
         case let .InvalidInput(field,reason):
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(10))
             FfiConverterString.write(field, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .NotFound(what):
-            writeInt(&buf, Int32(8))
+            writeInt(&buf, Int32(11))
             FfiConverterString.write(what, into: &buf)
             
         
         case let .AlreadyExists(what):
-            writeInt(&buf, Int32(9))
+            writeInt(&buf, Int32(12))
             FfiConverterString.write(what, into: &buf)
             
         
         case let .NotPermitted(action):
-            writeInt(&buf, Int32(10))
+            writeInt(&buf, Int32(13))
             FfiConverterString.write(action, into: &buf)
             
         
         case .Offline:
-            writeInt(&buf, Int32(11))
+            writeInt(&buf, Int32(14))
         
         
         case let .ServerRejected(status):
-            writeInt(&buf, Int32(12))
+            writeInt(&buf, Int32(15))
             FfiConverterUInt16.write(status, into: &buf)
             
         
         case .AuthRequired:
-            writeInt(&buf, Int32(13))
-        
-        
-        case .TlsUnavailable:
-            writeInt(&buf, Int32(14))
-        
-        
-        case .Busy:
-            writeInt(&buf, Int32(15))
-        
-        
-        case .ReadOnly:
             writeInt(&buf, Int32(16))
         
         
-        case .DiskFull:
+        case .TlsUnavailable:
             writeInt(&buf, Int32(17))
         
         
-        case let .Storage(kind,detail):
+        case .Busy:
             writeInt(&buf, Int32(18))
+        
+        
+        case .ReadOnly:
+            writeInt(&buf, Int32(19))
+        
+        
+        case .DiskFull:
+            writeInt(&buf, Int32(20))
+        
+        
+        case let .Storage(kind,detail):
+            writeInt(&buf, Int32(21))
             FfiConverterString.write(kind, into: &buf)
             FfiConverterString.write(detail, into: &buf)
             
@@ -4840,106 +5001,115 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_method_progresslistener_on_progress() != 60634) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_consent_history() != 24116) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_consent_history() != 13378) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_consent_receipt() != 37529) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_consent_receipt() != 34892) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_consent_state() != 62835) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_consent_state() != 55000) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_operator_profile() != 21183) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_pending_outbox() != 4566) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_pending_outbox() != 43169) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_queue_for_release() != 54776) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_queue_for_release() != 3967) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_set_consent() != 493) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_set_consent() != 7957) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_set_operator_profile_json() != 23085) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_withdraw() != 3278) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_withdraw() != 20555) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_export_fhir_file() != 31212) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_export_fhir_file() != 63279) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_export_fhir_json() != 3175) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_export_fhir_json() != 51042) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_fhir_document_counts() != 51141) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_fhir_document_counts() != 40116) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml() != 12317) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml() != 2186) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_import_fhir() != 36300) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_import_fhir() != 41731) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_delegations() != 41814) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_delegations() != 3078) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_grant() != 34976) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_grant() != 29682) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_revoke() != 41041) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_revoke() != 17196) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_subjects_of() != 62961) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_subjects_of() != 40592) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_take_control() != 34531) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_take_control() != 20199) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_who_can_access() != 45513) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_who_can_access() != 20276) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_access_history() != 24123) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_access_history() != 57346) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_add_person() != 6072) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_actor() != 17102) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_add_record() != 49126) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_add_member() != 8285) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_add_records() != 18104) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_add_person() != 40285) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_add_records_with_progress() != 27881) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_add_record() != 38409) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_aggregate() != 9632) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_add_records() != 26167) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_audit_entries() != 55556) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_add_records_with_progress() != 47296) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_aggregate() != 13540) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_audit_entries() != 19768) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_backup() != 62490) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_change_passphrase() != 8545) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_change_passphrase() != 62082) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_delete_record() != 63565) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_clock_behind() != 60416) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_enroll_platform_key() != 38735) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_delete_record() != 24246) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_erase_all_records() != 60775) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_enroll_platform_key() != 56528) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_erase_record() != 15345) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_erase_all_records() != 42109) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_get_record() != 11535) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_erase_record() != 17673) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_get_record() != 17295) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_has_platform_key() != 14876) {
@@ -4948,16 +5118,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_method_phrsession_is_locked() != 38723) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_latest_observations() != 20886) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_latest_observations() != 8749) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_list_records() != 61587) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_list_records() != 4133) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_lock() != 29891) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_log_observation() != 33884) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_log_observation() != 51445) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_now() != 32439) {
@@ -4966,55 +5136,67 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_method_phrsession_owner() != 44304) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_person_details() != 46411) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_person_details() != 12151) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_person_id_by_nickname() != 20136) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_persons() != 8493) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_persons() != 14085) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_record_history() != 27985) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_record_history() != 7109) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_search() != 16070) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_search() != 65288) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_set_pin() != 62060) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_set_time_zone() != 10845) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_phr_ffi_checksum_method_phrsession_switch_to() != 57985) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_phr_ffi_checksum_method_phrsession_time_zone() != 46876) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_timeline() != 4014) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_timeline() != 33534) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_today() != 40633) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_update_record() != 41255) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_update_record() != 62298) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_verify_audit() != 43270) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_forget_sync_token() != 49783) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_forget_sync_token() != 41905) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_sync() != 24602) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_sync() != 64398) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrstore_create() != 31562) {
+    if (uniffi_phr_ffi_checksum_method_phrstore_create() != 57041) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrstore_create_with_pin() != 33825) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrstore_exists() != 34025) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrstore_unlock() != 22495) {
+    if (uniffi_phr_ffi_checksum_method_phrstore_unlock() != 37315) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrstore_unlock_with_platform_key() != 37609) {
+    if (uniffi_phr_ffi_checksum_method_phrstore_unlock_with_pin() != 5347) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrstore_unlock_with_platform_key() != 25674) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_synclistener_on_sync_progress() != 37490) {

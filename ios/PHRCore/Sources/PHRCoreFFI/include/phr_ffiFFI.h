@@ -381,17 +381,17 @@ void uniffi_phr_ffi_fn_free_phrsession(uint64_t handle, RustCallStatus *_Nonnull
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CONSENT_HISTORY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CONSENT_HISTORY
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_consent_history(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_consent_history(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CONSENT_RECEIPT
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CONSENT_RECEIPT
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_consent_receipt(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer directive_id, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_consent_receipt(uint64_t ptr, RustBuffer subject, RustBuffer directive_id, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CONSENT_STATE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CONSENT_STATE
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_consent_state(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_consent_state(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_OPERATOR_PROFILE
@@ -401,17 +401,17 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_operator_profile(uint64_t ptr, Ru
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_PENDING_OUTBOX
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_PENDING_OUTBOX
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_pending_outbox(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_pending_outbox(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_QUEUE_FOR_RELEASE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_QUEUE_FOR_RELEASE
-uint64_t uniffi_phr_ffi_fn_method_phrsession_queue_for_release(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer recipient, RustBuffer purpose, RustBuffer record_ids, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_phr_ffi_fn_method_phrsession_queue_for_release(uint64_t ptr, RustBuffer subject, RustBuffer recipient, RustBuffer purpose, RustBuffer record_ids, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_CONSENT
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_CONSENT
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_set_consent(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer request, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_set_consent(uint64_t ptr, RustBuffer subject, RustBuffer request, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_OPERATOR_PROFILE_JSON
@@ -421,97 +421,107 @@ void uniffi_phr_ffi_fn_method_phrsession_set_operator_profile_json(uint64_t ptr,
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_WITHDRAW
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_WITHDRAW
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_withdraw(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer recipient, RustBuffer categories, RustBuffer purposes, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_withdraw(uint64_t ptr, RustBuffer subject, RustBuffer recipient, RustBuffer categories, RustBuffer purposes, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_EXPORT_FHIR_FILE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_EXPORT_FHIR_FILE
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_export_fhir_file(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer recipient, RustBuffer purpose, RustBuffer path, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_export_fhir_file(uint64_t ptr, RustBuffer subject, RustBuffer recipient, RustBuffer purpose, RustBuffer path, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_EXPORT_FHIR_JSON
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_EXPORT_FHIR_JSON
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_export_fhir_json(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer recipient, RustBuffer purpose, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_export_fhir_json(uint64_t ptr, RustBuffer subject, RustBuffer recipient, RustBuffer purpose, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_FHIR_DOCUMENT_COUNTS
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_FHIR_DOCUMENT_COUNTS
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_fhir_document_counts(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_fhir_document_counts(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_IMPORT_CHECKUP_XML
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_IMPORT_CHECKUP_XML
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_import_checkup_xml(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer xml, RustBuffer provenance, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_import_checkup_xml(uint64_t ptr, RustBuffer subject, RustBuffer xml, RustBuffer provenance, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_IMPORT_FHIR
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_IMPORT_FHIR
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_import_fhir(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer json, RustBuffer provenance, RustBuffer source, RustBuffer listener, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_import_fhir(uint64_t ptr, RustBuffer subject, RustBuffer json, RustBuffer provenance, RustBuffer source, RustBuffer listener, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_DELEGATIONS
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_DELEGATIONS
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_delegations(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_delegations(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_GRANT
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_GRANT
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_grant(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer delegation, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_grant(uint64_t ptr, RustBuffer subject, RustBuffer delegation, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_REVOKE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_REVOKE
-void uniffi_phr_ffi_fn_method_phrsession_revoke(uint64_t ptr, RustBuffer actor, RustBuffer delegation_id, RustCallStatus *_Nonnull out_status
+void uniffi_phr_ffi_fn_method_phrsession_revoke(uint64_t ptr, RustBuffer delegation_id, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SUBJECTS_OF
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SUBJECTS_OF
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_subjects_of(uint64_t ptr, RustBuffer actor, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_subjects_of(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_TAKE_CONTROL
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_TAKE_CONTROL
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_take_control(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_take_control(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_WHO_CAN_ACCESS
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_WHO_CAN_ACCESS
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_who_can_access(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_who_can_access(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ACCESS_HISTORY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ACCESS_HISTORY
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_access_history(uint64_t ptr, RustBuffer actor, RustBuffer subject, uint32_t limit, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_access_history(uint64_t ptr, RustBuffer subject, uint32_t limit, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ACTOR
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ACTOR
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_actor(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ADD_MEMBER
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ADD_MEMBER
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_add_member(uint64_t ptr, RustBuffer person, RustBuffer passphrase, RustBuffer kdf_memory_kib, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ADD_PERSON
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ADD_PERSON
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_add_person(uint64_t ptr, RustBuffer actor, RustBuffer person, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_add_person(uint64_t ptr, RustBuffer person, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ADD_RECORD
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ADD_RECORD
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_add_record(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer input, RustBuffer provenance, RustBuffer source, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_add_record(uint64_t ptr, RustBuffer subject, RustBuffer input, RustBuffer provenance, RustBuffer source, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ADD_RECORDS
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ADD_RECORDS
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_add_records(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer inputs, RustBuffer provenance, RustBuffer source, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_add_records(uint64_t ptr, RustBuffer subject, RustBuffer inputs, RustBuffer provenance, RustBuffer source, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ADD_RECORDS_WITH_PROGRESS
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ADD_RECORDS_WITH_PROGRESS
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_add_records_with_progress(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer inputs, RustBuffer provenance, RustBuffer source, uint32_t chunk_size, uint64_t listener, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_add_records_with_progress(uint64_t ptr, RustBuffer subject, RustBuffer inputs, RustBuffer provenance, RustBuffer source, uint32_t chunk_size, uint64_t listener, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_AGGREGATE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_AGGREGATE
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_aggregate(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer query, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_aggregate(uint64_t ptr, RustBuffer subject, RustBuffer query, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_AUDIT_ENTRIES
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_AUDIT_ENTRIES
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_audit_entries(uint64_t ptr, RustBuffer actor, uint32_t limit, RustBuffer before_seq, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_audit_entries(uint64_t ptr, uint32_t limit, RustBuffer before_seq, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_BACKUP
@@ -521,12 +531,17 @@ void uniffi_phr_ffi_fn_method_phrsession_backup(uint64_t ptr, RustBuffer path, R
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CHANGE_PASSPHRASE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CHANGE_PASSPHRASE
-void uniffi_phr_ffi_fn_method_phrsession_change_passphrase(uint64_t ptr, RustBuffer old, RustBuffer new, RustBuffer kdf_iterations, RustCallStatus *_Nonnull out_status
+void uniffi_phr_ffi_fn_method_phrsession_change_passphrase(uint64_t ptr, RustBuffer old, RustBuffer new, RustBuffer kdf_memory_kib, int8_t rotate_key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CLOCK_BEHIND
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CLOCK_BEHIND
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_clock_behind(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_DELETE_RECORD
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_DELETE_RECORD
-void uniffi_phr_ffi_fn_method_phrsession_delete_record(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer id, RustCallStatus *_Nonnull out_status
+void uniffi_phr_ffi_fn_method_phrsession_delete_record(uint64_t ptr, RustBuffer subject, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ENROLL_PLATFORM_KEY
@@ -536,17 +551,17 @@ void uniffi_phr_ffi_fn_method_phrsession_enroll_platform_key(uint64_t ptr, uint6
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ERASE_ALL_RECORDS
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ERASE_ALL_RECORDS
-uint64_t uniffi_phr_ffi_fn_method_phrsession_erase_all_records(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_phr_ffi_fn_method_phrsession_erase_all_records(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ERASE_RECORD
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ERASE_RECORD
-void uniffi_phr_ffi_fn_method_phrsession_erase_record(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer id, RustCallStatus *_Nonnull out_status
+void uniffi_phr_ffi_fn_method_phrsession_erase_record(uint64_t ptr, RustBuffer subject, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_GET_RECORD
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_GET_RECORD
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_get_record(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer id, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_get_record(uint64_t ptr, RustBuffer subject, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_HAS_PLATFORM_KEY
@@ -561,12 +576,12 @@ int8_t uniffi_phr_ffi_fn_method_phrsession_is_locked(uint64_t ptr, RustCallStatu
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_LATEST_OBSERVATIONS
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_LATEST_OBSERVATIONS
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_latest_observations(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_latest_observations(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_LIST_RECORDS
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_LIST_RECORDS
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_list_records(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer filter, RustBuffer page, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_list_records(uint64_t ptr, RustBuffer subject, RustBuffer filter, RustBuffer page, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_LOCK
@@ -576,7 +591,7 @@ void uniffi_phr_ffi_fn_method_phrsession_lock(uint64_t ptr, RustCallStatus *_Non
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_LOG_OBSERVATION
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_LOG_OBSERVATION
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_log_observation(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer input, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_log_observation(uint64_t ptr, RustBuffer subject, RustBuffer input, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_NOW
@@ -591,7 +606,7 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_owner(uint64_t ptr, RustCallStatu
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_PERSON_DETAILS
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_PERSON_DETAILS
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_person_details(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_person_details(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_PERSON_ID_BY_NICKNAME
@@ -601,22 +616,32 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_person_id_by_nickname(uint64_t pt
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_PERSONS
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_PERSONS
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_persons(uint64_t ptr, RustBuffer actor, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_persons(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_RECORD_HISTORY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_RECORD_HISTORY
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_record_history(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer id, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_record_history(uint64_t ptr, RustBuffer subject, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SEARCH
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SEARCH
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_search(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer text, uint32_t limit, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_search(uint64_t ptr, RustBuffer subject, RustBuffer text, uint32_t limit, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_PIN
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_PIN
+void uniffi_phr_ffi_fn_method_phrsession_set_pin(uint64_t ptr, RustBuffer pin, uint64_t key_store, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_TIME_ZONE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_TIME_ZONE
 void uniffi_phr_ffi_fn_method_phrsession_set_time_zone(uint64_t ptr, RustBuffer name, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SWITCH_TO
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SWITCH_TO
+uint64_t uniffi_phr_ffi_fn_method_phrsession_switch_to(uint64_t ptr, RustBuffer nickname, RustBuffer passphrase, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_TIME_ZONE
@@ -626,7 +651,7 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_time_zone(uint64_t ptr, RustCallS
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_TIMELINE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_TIMELINE
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_timeline(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer page, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_timeline(uint64_t ptr, RustBuffer subject, RustBuffer page, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_TODAY
@@ -636,7 +661,7 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_today(uint64_t ptr, RustCallStatu
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_UPDATE_RECORD
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_UPDATE_RECORD
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_update_record(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer id, RustBuffer input, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_update_record(uint64_t ptr, RustBuffer subject, RustBuffer id, RustBuffer input, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_VERIFY_AUDIT
@@ -646,12 +671,12 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_verify_audit(uint64_t ptr, RustCa
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_FORGET_SYNC_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_FORGET_SYNC_TOKEN
-int8_t uniffi_phr_ffi_fn_method_phrsession_forget_sync_token(uint64_t ptr, RustBuffer actor, RustBuffer recipient, RustCallStatus *_Nonnull out_status
+int8_t uniffi_phr_ffi_fn_method_phrsession_forget_sync_token(uint64_t ptr, RustBuffer recipient, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SYNC
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SYNC
-RustBuffer uniffi_phr_ffi_fn_method_phrsession_sync(uint64_t ptr, RustBuffer actor, RustBuffer subject, RustBuffer recipient, RustBuffer settings, RustBuffer tokens, RustBuffer listener, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_sync(uint64_t ptr, RustBuffer subject, RustBuffer recipient, RustBuffer settings, RustBuffer tokens, RustBuffer listener, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_CLONE_PHRSTORE
@@ -671,7 +696,12 @@ uint64_t uniffi_phr_ffi_fn_constructor_phrstore_new(RustBuffer dir, RustCallStat
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSTORE_CREATE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSTORE_CREATE
-uint64_t uniffi_phr_ffi_fn_method_phrstore_create(uint64_t ptr, RustBuffer passphrase, RustBuffer kdf_iterations, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_phr_ffi_fn_method_phrstore_create(uint64_t ptr, RustBuffer passphrase, RustBuffer kdf_memory_kib, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSTORE_CREATE_WITH_PIN
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSTORE_CREATE_WITH_PIN
+uint64_t uniffi_phr_ffi_fn_method_phrstore_create_with_pin(uint64_t ptr, RustBuffer pin, uint64_t key_store, RustBuffer kdf_memory_kib, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSTORE_EXISTS
@@ -681,12 +711,17 @@ int8_t uniffi_phr_ffi_fn_method_phrstore_exists(uint64_t ptr, RustCallStatus *_N
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSTORE_UNLOCK
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSTORE_UNLOCK
-uint64_t uniffi_phr_ffi_fn_method_phrstore_unlock(uint64_t ptr, RustBuffer passphrase, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_phr_ffi_fn_method_phrstore_unlock(uint64_t ptr, RustBuffer member, RustBuffer passphrase, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSTORE_UNLOCK_WITH_PIN
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSTORE_UNLOCK_WITH_PIN
+uint64_t uniffi_phr_ffi_fn_method_phrstore_unlock_with_pin(uint64_t ptr, RustBuffer member, RustBuffer pin, uint64_t key_store, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSTORE_UNLOCK_WITH_PLATFORM_KEY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSTORE_UNLOCK_WITH_PLATFORM_KEY
-uint64_t uniffi_phr_ffi_fn_method_phrstore_unlock_with_platform_key(uint64_t ptr, uint64_t key_store, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_phr_ffi_fn_method_phrstore_unlock_with_platform_key(uint64_t ptr, RustBuffer member, uint64_t key_store, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_CLONE_SYNCLISTENER
@@ -1294,6 +1329,18 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_access_history(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ACTOR
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ACTOR
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_actor(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ADD_MEMBER
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ADD_MEMBER
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_add_member(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ADD_PERSON
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ADD_PERSON
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_add_person(void
@@ -1339,6 +1386,12 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_backup(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_CHANGE_PASSPHRASE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_CHANGE_PASSPHRASE
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_change_passphrase(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_CLOCK_BEHIND
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_CLOCK_BEHIND
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_clock_behind(void
     
 );
 #endif
@@ -1450,9 +1503,21 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_search(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SET_PIN
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SET_PIN
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_set_pin(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SET_TIME_ZONE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SET_TIME_ZONE
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_set_time_zone(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SWITCH_TO
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SWITCH_TO
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_switch_to(void
     
 );
 #endif
@@ -1504,6 +1569,12 @@ uint16_t uniffi_phr_ffi_checksum_method_phrstore_create(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSTORE_CREATE_WITH_PIN
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSTORE_CREATE_WITH_PIN
+uint16_t uniffi_phr_ffi_checksum_method_phrstore_create_with_pin(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSTORE_EXISTS
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSTORE_EXISTS
 uint16_t uniffi_phr_ffi_checksum_method_phrstore_exists(void
@@ -1513,6 +1584,12 @@ uint16_t uniffi_phr_ffi_checksum_method_phrstore_exists(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSTORE_UNLOCK
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSTORE_UNLOCK
 uint16_t uniffi_phr_ffi_checksum_method_phrstore_unlock(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSTORE_UNLOCK_WITH_PIN
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSTORE_UNLOCK_WITH_PIN
+uint16_t uniffi_phr_ffi_checksum_method_phrstore_unlock_with_pin(void
     
 );
 #endif

@@ -957,6 +957,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_access_history(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_actor(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_add_member(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_add_person(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_add_record(
@@ -972,6 +976,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_phr_ffi_checksum_method_phrsession_backup(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_change_passphrase(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_clock_behind(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_delete_record(
     ): Int
@@ -1009,7 +1015,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_search(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_set_pin(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_set_time_zone(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_switch_to(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_time_zone(
     ): Int
@@ -1027,9 +1037,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrstore_create(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrstore_create_with_pin(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrstore_exists(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrstore_unlock(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrstore_unlock_with_pin(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrstore_unlock_with_platform_key(
     ): Int
@@ -1088,115 +1102,125 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_phr_ffi_fn_free_phrsession(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_phr_ffi_fn_method_phrsession_consent_history(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_consent_history(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_consent_receipt(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`directiveId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_consent_receipt(`ptr`: Long,`subject`: RustBuffer.ByValue,`directiveId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_consent_state(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_consent_state(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferConsentState.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_operator_profile(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferOperatorProfile.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_pending_outbox(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_pending_outbox(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_queue_for_release(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,`recordIds`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_queue_for_release(`ptr`: Long,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,`recordIds`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_phr_ffi_fn_method_phrsession_set_consent(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`request`: RustBufferConsentRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_set_consent(`ptr`: Long,`subject`: RustBuffer.ByValue,`request`: RustBufferConsentRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferConsentDirective.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_set_operator_profile_json(`ptr`: Long,`json`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_phr_ffi_fn_method_phrsession_withdraw(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`categories`: RustBuffer.ByValue,`purposes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_withdraw(`ptr`: Long,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`categories`: RustBuffer.ByValue,`purposes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferConsentDirective.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_export_fhir_file(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_export_fhir_file(`ptr`: Long,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_export_fhir_json(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_export_fhir_json(`ptr`: Long,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_fhir_document_counts(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_fhir_document_counts(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_import_checkup_xml(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`xml`: RustBuffer.ByValue,`provenance`: RustBufferProvenance.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_import_checkup_xml(`ptr`: Long,`subject`: RustBuffer.ByValue,`xml`: RustBuffer.ByValue,`provenance`: RustBufferProvenance.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferRecord.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_import_fhir(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`json`: RustBuffer.ByValue,`provenance`: RustBufferProvenance.ByValue,`source`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_import_fhir(`ptr`: Long,`subject`: RustBuffer.ByValue,`json`: RustBuffer.ByValue,`provenance`: RustBufferProvenance.ByValue,`source`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_delegations(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_delegations(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_grant(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`delegation`: RustBufferNewDelegation.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_grant(`ptr`: Long,`subject`: RustBuffer.ByValue,`delegation`: RustBufferNewDelegation.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferDelegation.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_revoke(`ptr`: Long,`actor`: RustBuffer.ByValue,`delegationId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_revoke(`ptr`: Long,`delegationId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_phr_ffi_fn_method_phrsession_subjects_of(`ptr`: Long,`actor`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_subjects_of(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_take_control(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_take_control(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_who_can_access(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_who_can_access(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_access_history(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`limit`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_access_history(`ptr`: Long,`subject`: RustBuffer.ByValue,`limit`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_add_person(`ptr`: Long,`actor`: RustBuffer.ByValue,`person`: RustBufferNewPerson.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_actor(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_add_member(`ptr`: Long,`person`: RustBufferNewPerson.ByValue,`passphrase`: RustBuffer.ByValue,`kdfMemoryKib`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferPerson.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_add_record(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`input`: RustBufferClinicalInput.ByValue,`provenance`: RustBufferProvenance.ByValue,`source`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_add_person(`ptr`: Long,`person`: RustBufferNewPerson.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPerson.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_add_record(`ptr`: Long,`subject`: RustBuffer.ByValue,`input`: RustBufferClinicalInput.ByValue,`provenance`: RustBufferProvenance.ByValue,`source`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferRecord.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_add_records(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`inputs`: RustBuffer.ByValue,`provenance`: RustBufferProvenance.ByValue,`source`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_add_records(`ptr`: Long,`subject`: RustBuffer.ByValue,`inputs`: RustBuffer.ByValue,`provenance`: RustBufferProvenance.ByValue,`source`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_add_records_with_progress(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`inputs`: RustBuffer.ByValue,`provenance`: RustBufferProvenance.ByValue,`source`: RustBuffer.ByValue,`chunkSize`: Int,`listener`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_add_records_with_progress(`ptr`: Long,`subject`: RustBuffer.ByValue,`inputs`: RustBuffer.ByValue,`provenance`: RustBufferProvenance.ByValue,`source`: RustBuffer.ByValue,`chunkSize`: Int,`listener`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_aggregate(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`query`: RustBufferAggregateQuery.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_aggregate(`ptr`: Long,`subject`: RustBuffer.ByValue,`query`: RustBufferAggregateQuery.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_audit_entries(`ptr`: Long,`actor`: RustBuffer.ByValue,`limit`: Int,`beforeSeq`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_audit_entries(`ptr`: Long,`limit`: Int,`beforeSeq`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_backup(`ptr`: Long,`path`: RustBuffer.ByValue,`backupPassphrase`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_phr_ffi_fn_method_phrsession_change_passphrase(`ptr`: Long,`old`: RustBuffer.ByValue,`new`: RustBuffer.ByValue,`kdfIterations`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_change_passphrase(`ptr`: Long,`old`: RustBuffer.ByValue,`new`: RustBuffer.ByValue,`kdfMemoryKib`: RustBuffer.ByValue,`rotateKey`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_phr_ffi_fn_method_phrsession_delete_record(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_clock_behind(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_delete_record(`ptr`: Long,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_phr_ffi_fn_method_phrsession_enroll_platform_key(`ptr`: Long,`keyStore`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_phr_ffi_fn_method_phrsession_erase_all_records(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_erase_all_records(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_phr_ffi_fn_method_phrsession_erase_record(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_erase_record(`ptr`: Long,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_phr_ffi_fn_method_phrsession_get_record(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_get_record(`ptr`: Long,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferRecord.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_has_platform_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_phr_ffi_fn_method_phrsession_is_locked(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
-    external fun uniffi_phr_ffi_fn_method_phrsession_latest_observations(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_latest_observations(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_list_records(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`filter`: RustBufferRecordFilter.ByValue,`page`: RustBufferPageRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_list_records(`ptr`: Long,`subject`: RustBuffer.ByValue,`filter`: RustBufferRecordFilter.ByValue,`page`: RustBufferPageRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferPage.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_lock(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_phr_ffi_fn_method_phrsession_log_observation(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`input`: RustBufferObservationInput.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_log_observation(`ptr`: Long,`subject`: RustBuffer.ByValue,`input`: RustBufferObservationInput.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferRecord.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_now(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferStamp.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_owner(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_person_details(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_person_details(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferPerson.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_person_id_by_nickname(`ptr`: Long,`nickname`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_persons(`ptr`: Long,`actor`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_persons(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_record_history(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_record_history(`ptr`: Long,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_search(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,`limit`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_search(`ptr`: Long,`subject`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,`limit`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_set_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,`keyStore`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_phr_ffi_fn_method_phrsession_set_time_zone(`ptr`: Long,`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_phr_ffi_fn_method_phrsession_switch_to(`ptr`: Long,`nickname`: RustBuffer.ByValue,`passphrase`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_phr_ffi_fn_method_phrsession_time_zone(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_timeline(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`page`: RustBufferPageRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_timeline(`ptr`: Long,`subject`: RustBuffer.ByValue,`page`: RustBufferPageRequest.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferPage.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_today(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferNaiveDate.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_update_record(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`input`: RustBufferClinicalInput.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_update_record(`ptr`: Long,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`input`: RustBufferClinicalInput.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferRecord.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_verify_audit(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferAuditReport.ByValue
-    external fun uniffi_phr_ffi_fn_method_phrsession_forget_sync_token(`ptr`: Long,`actor`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_forget_sync_token(`ptr`: Long,`recipient`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
-    external fun uniffi_phr_ffi_fn_method_phrsession_sync(`ptr`: Long,`actor`: RustBuffer.ByValue,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`settings`: RustBuffer.ByValue,`tokens`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrsession_sync(`ptr`: Long,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`settings`: RustBuffer.ByValue,`tokens`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_clone_phrstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1204,13 +1228,17 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_phr_ffi_fn_constructor_phrstore_new(`dir`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_phr_ffi_fn_method_phrstore_create(`ptr`: Long,`passphrase`: RustBuffer.ByValue,`kdfIterations`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrstore_create(`ptr`: Long,`passphrase`: RustBuffer.ByValue,`kdfMemoryKib`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_phr_ffi_fn_method_phrstore_create_with_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,`keyStore`: Long,`kdfMemoryKib`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_phr_ffi_fn_method_phrstore_exists(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
-    external fun uniffi_phr_ffi_fn_method_phrstore_unlock(`ptr`: Long,`passphrase`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrstore_unlock(`ptr`: Long,`member`: RustBuffer.ByValue,`passphrase`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_phr_ffi_fn_method_phrstore_unlock_with_platform_key(`ptr`: Long,`keyStore`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_phr_ffi_fn_method_phrstore_unlock_with_pin(`ptr`: Long,`member`: RustBuffer.ByValue,`pin`: RustBuffer.ByValue,`keyStore`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_phr_ffi_fn_method_phrstore_unlock_with_platform_key(`ptr`: Long,`member`: RustBuffer.ByValue,`keyStore`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_phr_ffi_fn_clone_synclistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1428,106 +1456,115 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_method_progresslistener_on_progress() and 0xFFFF) != 60634) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_consent_history() and 0xFFFF) != 24116) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_consent_history() and 0xFFFF) != 13378) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_consent_receipt() and 0xFFFF) != 37529) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_consent_receipt() and 0xFFFF) != 34892) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_consent_state() and 0xFFFF) != 62835) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_consent_state() and 0xFFFF) != 55000) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_operator_profile() and 0xFFFF) != 21183) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_pending_outbox() and 0xFFFF) != 4566) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_pending_outbox() and 0xFFFF) != 43169) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_queue_for_release() and 0xFFFF) != 54776) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_queue_for_release() and 0xFFFF) != 3967) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_set_consent() and 0xFFFF) != 493) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_set_consent() and 0xFFFF) != 7957) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_set_operator_profile_json() and 0xFFFF) != 23085) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_withdraw() and 0xFFFF) != 3278) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_withdraw() and 0xFFFF) != 20555) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_export_fhir_file() and 0xFFFF) != 31212) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_export_fhir_file() and 0xFFFF) != 63279) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_export_fhir_json() and 0xFFFF) != 3175) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_export_fhir_json() and 0xFFFF) != 51042) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_fhir_document_counts() and 0xFFFF) != 51141) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_fhir_document_counts() and 0xFFFF) != 40116) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml() and 0xFFFF) != 12317) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml() and 0xFFFF) != 2186) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_import_fhir() and 0xFFFF) != 36300) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_import_fhir() and 0xFFFF) != 41731) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_delegations() and 0xFFFF) != 41814) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_delegations() and 0xFFFF) != 3078) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_grant() and 0xFFFF) != 34976) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_grant() and 0xFFFF) != 29682) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_revoke() and 0xFFFF) != 41041) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_revoke() and 0xFFFF) != 17196) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_subjects_of() and 0xFFFF) != 62961) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_subjects_of() and 0xFFFF) != 40592) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_take_control() and 0xFFFF) != 34531) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_take_control() and 0xFFFF) != 20199) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_who_can_access() and 0xFFFF) != 45513) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_who_can_access() and 0xFFFF) != 20276) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_access_history() and 0xFFFF) != 24123) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_access_history() and 0xFFFF) != 57346) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_add_person() and 0xFFFF) != 6072) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_actor() and 0xFFFF) != 17102) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_add_record() and 0xFFFF) != 49126) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_add_member() and 0xFFFF) != 8285) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_add_records() and 0xFFFF) != 18104) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_add_person() and 0xFFFF) != 40285) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_add_records_with_progress() and 0xFFFF) != 27881) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_add_record() and 0xFFFF) != 38409) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_aggregate() and 0xFFFF) != 9632) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_add_records() and 0xFFFF) != 26167) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_audit_entries() and 0xFFFF) != 55556) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_add_records_with_progress() and 0xFFFF) != 47296) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_aggregate() and 0xFFFF) != 13540) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_audit_entries() and 0xFFFF) != 19768) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_backup() and 0xFFFF) != 62490) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_change_passphrase() and 0xFFFF) != 8545) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_change_passphrase() and 0xFFFF) != 62082) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_delete_record() and 0xFFFF) != 63565) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_clock_behind() and 0xFFFF) != 60416) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_enroll_platform_key() and 0xFFFF) != 38735) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_delete_record() and 0xFFFF) != 24246) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_erase_all_records() and 0xFFFF) != 60775) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_enroll_platform_key() and 0xFFFF) != 56528) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_erase_record() and 0xFFFF) != 15345) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_erase_all_records() and 0xFFFF) != 42109) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_get_record() and 0xFFFF) != 11535) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_erase_record() and 0xFFFF) != 17673) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_get_record() and 0xFFFF) != 17295) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_has_platform_key() and 0xFFFF) != 14876) {
@@ -1536,16 +1573,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_is_locked() and 0xFFFF) != 38723) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_latest_observations() and 0xFFFF) != 20886) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_latest_observations() and 0xFFFF) != 8749) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_list_records() and 0xFFFF) != 61587) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_list_records() and 0xFFFF) != 4133) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_lock() and 0xFFFF) != 29891) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_log_observation() and 0xFFFF) != 33884) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_log_observation() and 0xFFFF) != 51445) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_now() and 0xFFFF) != 32439) {
@@ -1554,55 +1591,67 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_owner() and 0xFFFF) != 44304) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_person_details() and 0xFFFF) != 46411) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_person_details() and 0xFFFF) != 12151) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_person_id_by_nickname() and 0xFFFF) != 20136) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_persons() and 0xFFFF) != 8493) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_persons() and 0xFFFF) != 14085) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_record_history() and 0xFFFF) != 27985) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_record_history() and 0xFFFF) != 7109) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_search() and 0xFFFF) != 16070) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_search() and 0xFFFF) != 65288) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_set_pin() and 0xFFFF) != 62060) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_set_time_zone() and 0xFFFF) != 10845) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_switch_to() and 0xFFFF) != 57985) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_time_zone() and 0xFFFF) != 46876) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_timeline() and 0xFFFF) != 4014) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_timeline() and 0xFFFF) != 33534) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_today() and 0xFFFF) != 40633) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_update_record() and 0xFFFF) != 41255) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_update_record() and 0xFFFF) != 62298) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_verify_audit() and 0xFFFF) != 43270) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_forget_sync_token() and 0xFFFF) != 49783) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_forget_sync_token() and 0xFFFF) != 41905) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_sync() and 0xFFFF) != 24602) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_sync() and 0xFFFF) != 64398) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrstore_create() and 0xFFFF) != 31562) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrstore_create() and 0xFFFF) != 57041) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrstore_create_with_pin() and 0xFFFF) != 33825) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrstore_exists() and 0xFFFF) != 34025) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrstore_unlock() and 0xFFFF) != 22495) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrstore_unlock() and 0xFFFF) != 37315) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrstore_unlock_with_platform_key() and 0xFFFF) != 37609) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrstore_unlock_with_pin() and 0xFFFF) != 5347) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrstore_unlock_with_platform_key() and 0xFFFF) != 25674) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_synclistener_on_sync_progress() and 0xFFFF) != 37490) {
@@ -2124,17 +2173,17 @@ public interface PhrSessionInterface {
     /**
      * Every decision ever made, oldest first (the history under the toggles).
      */
-    fun `consentHistory`(`actor`: kotlin.String, `subject`: kotlin.String): List<ConsentDirective>
+    fun `consentHistory`(`subject`: kotlin.String): List<ConsentDirective>
     
     /**
      * The receipt of one decision: Japanese and English text, JSON, FHIR `Consent`.
      */
-    fun `consentReceipt`(`actor`: kotlin.String, `subject`: kotlin.String, `directiveId`: kotlin.String): ConsentReceiptText
+    fun `consentReceipt`(`subject`: kotlin.String, `directiveId`: kotlin.String): ConsentReceiptText
     
     /**
      * Every purpose × recipient × category toggle of `subject` now (default deny).
      */
-    fun `consentState`(`actor`: kotlin.String, `subject`: kotlin.String): ConsentState
+    fun `consentState`(`subject`: kotlin.String): ConsentState
     
     /**
      * The profile in use: recipients, purposes and notices for the consent screen.
@@ -2144,18 +2193,18 @@ public interface PhrSessionInterface {
     /**
      * What waits to leave the device (with the status a server last refused an item with).
      */
-    fun `pendingOutbox`(`actor`: kotlin.String, `subject`: kotlin.String): List<OutboxItem>
+    fun `pendingOutbox`(`subject`: kotlin.String): List<OutboxItem>
     
     /**
      * Queue records for a recipient and purpose; only what consent permits now is queued.
      * Returns how many were queued.
      */
-    fun `queueForRelease`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String, `purpose`: kotlin.String, `recordIds`: List<kotlin.String>): kotlin.ULong
+    fun `queueForRelease`(`subject`: kotlin.String, `recipient`: kotlin.String, `purpose`: kotlin.String, `recordIds`: List<kotlin.String>): kotlin.ULong
     
     /**
      * Record a decision (permit or deny); returns the stored directive.
      */
-    fun `setConsent`(`actor`: kotlin.String, `subject`: kotlin.String, `request`: ConsentRequest): ConsentDirective
+    fun `setConsent`(`subject`: kotlin.String, `request`: ConsentRequest): ConsentDirective
     
     /**
      * Use the operator profile the municipality or provider publishes (JSON), after the core
@@ -2167,133 +2216,156 @@ public interface PhrSessionInterface {
      * Withdraw consent for these categories and purposes (a deny from now on; copies the
      * recipient holds are deleted at the next sync).
      */
-    fun `withdraw`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String, `categories`: List<DataCategory>, `purposes`: List<kotlin.String>): ConsentDirective
+    fun `withdraw`(`subject`: kotlin.String, `recipient`: kotlin.String, `categories`: List<DataCategory>, `purposes`: List<kotlin.String>): ConsentDirective
     
     /**
      * The same Bundle written to `path`, a NEW file (an existing file is never overwritten),
      * for the share sheet. A failed write leaves no partial file.
      */
-    fun `exportFhirFile`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String?, `purpose`: kotlin.String?, `path`: kotlin.String): ExportSummary
+    fun `exportFhirFile`(`subject`: kotlin.String, `recipient`: kotlin.String?, `purpose`: kotlin.String?, `path`: kotlin.String): ExportSummary
     
     /**
      * The record as a FHIR R4 (JP Core) Bundle, JSON text. With `recipient` and `purpose`,
      * only what consent releases to them now (the release is audited); without, the whole
      * record (needs the Share permission: it is leaving the device).
      */
-    fun `exportFhirJson`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String?, `purpose`: kotlin.String?): kotlin.String
+    fun `exportFhirJson`(`subject`: kotlin.String, `recipient`: kotlin.String?, `purpose`: kotlin.String?): kotlin.String
     
     /**
      * FHIR resources kept as documents for `subject` (types the record does not model), by
      * resource type with their counts.
      */
-    fun `fhirDocumentCounts`(`actor`: kotlin.String, `subject`: kotlin.String): List<DocumentCount>
+    fun `fhirDocumentCounts`(`subject`: kotlin.String): List<DocumentCount>
     
     /**
      * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup; the
      * same document imported again returns the checkup already held.
      */
-    fun `importCheckupXml`(`actor`: kotlin.String, `subject`: kotlin.String, `xml`: kotlin.ByteArray, `provenance`: Provenance): Record
+    fun `importCheckupXml`(`subject`: kotlin.String, `xml`: kotlin.ByteArray, `provenance`: Provenance): Record
     
     /**
      * Import FHIR R4 JSON (a Bundle of any type, or one resource): one transaction, all or
      * nothing; a malformed input names its JSON path. `listener` hears resources written.
      */
-    fun `importFhir`(`actor`: kotlin.String, `subject`: kotlin.String, `json`: kotlin.ByteArray, `provenance`: Provenance, `source`: kotlin.String?, `listener`: ProgressListener?): ImportSummary
+    fun `importFhir`(`subject`: kotlin.String, `json`: kotlin.ByteArray, `provenance`: Provenance, `source`: kotlin.String?, `listener`: ProgressListener?): ImportSummary
     
     /**
      * Every delegation on `subject`'s record, revoked and expired ones included.
      */
-    fun `delegations`(`actor`: kotlin.String, `subject`: kotlin.String): List<Delegation>
+    fun `delegations`(`subject`: kotlin.String): List<Delegation>
     
     /**
      * Let someone act on `subject`'s record within scopes and a period. The subject grants for
      * themself; a legal representative grants with a basis (a parent's grant ends at 18).
      */
-    fun `grant`(`actor`: kotlin.String, `subject`: kotlin.String, `delegation`: NewDelegation): Delegation
+    fun `grant`(`subject`: kotlin.String, `delegation`: NewDelegation): Delegation
     
     /**
      * End a delegation now (its grantor or its subject).
      */
-    fun `revoke`(`actor`: kotlin.String, `delegationId`: kotlin.String)
+    fun `revoke`(`delegationId`: kotlin.String)
     
     /**
-     * The person ids `actor` may act for now, themself first (the family switcher).
+     * The person ids the acting member may act for now, themself first (the family switcher).
      */
-    fun `subjectsOf`(`actor`: kotlin.String): List<kotlin.String>
+    fun `subjectsOf`(): List<kotlin.String>
     
     /**
      * A subject who came of age (or recovered) takes their record back: every representative's
      * grant on it ends. Returns the ids of the delegations ended.
      */
-    fun `takeControl`(`actor`: kotlin.String, `subject`: kotlin.String): List<kotlin.String>
+    fun `takeControl`(`subject`: kotlin.String): List<kotlin.String>
     
     /**
      * "Who can see my record, with which rights, until when".
      */
-    fun `whoCanAccess`(`actor`: kotlin.String, `subject`: kotlin.String): List<AccessGrant>
+    fun `whoCanAccess`(`subject`: kotlin.String): List<AccessGrant>
     
     /**
      * Who did what to `subject`'s record, newest first.
      */
-    fun `accessHistory`(`actor`: kotlin.String, `subject`: kotlin.String, `limit`: kotlin.UInt): List<AuditEntry>
+    fun `accessHistory`(`subject`: kotlin.String, `limit`: kotlin.UInt): List<AuditEntry>
     
     /**
-     * The first person added is the device owner (`actor` = `None`); later ones need the owner.
+     * The person acting: the member who unlocked (`NotPermitted` before the owner is added).
      */
-    fun `addPerson`(`actor`: kotlin.String?, `person`: NewPerson): Person
+    fun `actor`(): kotlin.String
     
-    fun `addRecord`(`actor`: kotlin.String, `subject`: kotlin.String, `input`: ClinicalInput, `provenance`: Provenance, `source`: kotlin.String?): Record
+    /**
+     * The owner adds a member, who unlocks with their own `passphrase` (typed by them).
+     * `kdf_memory_kib`: `None` = the calibrated production cost; tests pass a small one.
+     */
+    fun `addMember`(`person`: NewPerson, `passphrase`: kotlin.String, `kdfMemoryKib`: kotlin.UInt?): Person
+    
+    /**
+     * On a new store the first person added is the device owner (who acts from then on); later
+     * the owner adds *managed* persons (no credential of their own).
+     */
+    fun `addPerson`(`person`: NewPerson): Person
+    
+    fun `addRecord`(`subject`: kotlin.String, `input`: ClinicalInput, `provenance`: Provenance, `source`: kotlin.String?): Record
     
     /**
      * Add many records in one transaction: all or nothing. Returns the ids added.
      */
-    fun `addRecords`(`actor`: kotlin.String, `subject`: kotlin.String, `inputs`: List<ClinicalInput>, `provenance`: Provenance, `source`: kotlin.String?): List<kotlin.String>
+    fun `addRecords`(`subject`: kotlin.String, `inputs`: List<ClinicalInput>, `provenance`: Provenance, `source`: kotlin.String?): List<kotlin.String>
     
     /**
      * Add many records in chunks of `chunk_size` (0 = 500), one transaction per chunk, telling
      * `listener` after each. A failing chunk stops the import: the chunks before it stay
      * stored (their ids were reported through progress), that chunk and later ones are not.
      */
-    fun `addRecordsWithProgress`(`actor`: kotlin.String, `subject`: kotlin.String, `inputs`: List<ClinicalInput>, `provenance`: Provenance, `source`: kotlin.String?, `chunkSize`: kotlin.UInt, `listener`: ProgressListener): List<kotlin.String>
+    fun `addRecordsWithProgress`(`subject`: kotlin.String, `inputs`: List<ClinicalInput>, `provenance`: Provenance, `source`: kotlin.String?, `chunkSize`: kotlin.UInt, `listener`: ProgressListener): List<kotlin.String>
     
     /**
      * Daily, weekly or monthly aggregates of one observation type.
      */
-    fun `aggregate`(`actor`: kotlin.String, `subject`: kotlin.String, `query`: AggregateQuery): List<Bucket>
+    fun `aggregate`(`subject`: kotlin.String, `query`: AggregateQuery): List<Bucket>
     
     /**
      * The store-wide audit trail, newest first (device owner only).
      */
-    fun `auditEntries`(`actor`: kotlin.String, `limit`: kotlin.UInt, `beforeSeq`: kotlin.Long?): List<AuditEntry>
+    fun `auditEntries`(`limit`: kotlin.UInt, `beforeSeq`: kotlin.Long?): List<AuditEntry>
     
     /**
      * Write an encrypted backup to `path` (a new file). `listener` hears 0/1 then 1/1.
      */
     fun `backup`(`path`: kotlin.String, `backupPassphrase`: kotlin.String, `listener`: ProgressListener?)
     
-    fun `changePassphrase`(`old`: kotlin.String, `new`: kotlin.String, `kdfIterations`: kotlin.UInt?)
+    /**
+     * Change the acting member's passphrase (the new one must be strong); with `rotate_key`
+     * the data key is replaced too, so an older copy of the keyring opens nothing.
+     */
+    fun `changePassphrase`(`old`: kotlin.String, `new`: kotlin.String, `kdfMemoryKib`: kotlin.UInt?, `rotateKey`: kotlin.Boolean)
+    
+    /**
+     * How many seconds the device clock was behind the store's latest instant at unlock (more
+     * than 10 minutes; decisions read the later of the two).
+     */
+    fun `clockBehind`(): kotlin.Long?
     
     /**
      * Soft delete (kept as a tombstone for sync).
      */
-    fun `deleteRecord`(`actor`: kotlin.String, `subject`: kotlin.String, `id`: kotlin.String)
+    fun `deleteRecord`(`subject`: kotlin.String, `id`: kotlin.String)
     
     /**
-     * Also allow unlocking with a key held by the platform keystore.
+     * Let the acting member unlock with the platform keystore alone (biometric unlock). Call it
+     * only when the resident turns it on; the key must be bound to user presence.
      */
     fun `enrollPlatformKey`(`keyStore`: PlatformKeyStore)
     
     /**
      * "Erase my data": every record of `subject`. Returns how many were erased.
      */
-    fun `eraseAllRecords`(`actor`: kotlin.String, `subject`: kotlin.String): kotlin.ULong
+    fun `eraseAllRecords`(`subject`: kotlin.String): kotlin.ULong
     
     /**
      * Hard delete one record, its history and anything derived from it.
      */
-    fun `eraseRecord`(`actor`: kotlin.String, `subject`: kotlin.String, `id`: kotlin.String)
+    fun `eraseRecord`(`subject`: kotlin.String, `id`: kotlin.String)
     
-    fun `getRecord`(`actor`: kotlin.String, `subject`: kotlin.String, `id`: kotlin.String): Record
+    fun `getRecord`(`subject`: kotlin.String, `id`: kotlin.String): Record
     
     fun `hasPlatformKey`(): kotlin.Boolean
     
@@ -2302,12 +2374,12 @@ public interface PhrSessionInterface {
     /**
      * The newest observation of each type (the dashboard).
      */
-    fun `latestObservations`(`actor`: kotlin.String, `subject`: kotlin.String): List<Record>
+    fun `latestObservations`(`subject`: kotlin.String): List<Record>
     
     /**
      * Records matching `filter`, newest first, one page at a time.
      */
-    fun `listRecords`(`actor`: kotlin.String, `subject`: kotlin.String, `filter`: RecordFilter, `page`: PageRequest): Page
+    fun `listRecords`(`subject`: kotlin.String, `filter`: RecordFilter, `page`: PageRequest): Page
     
     /**
      * Lock: close connections and wipe keys. Every later call fails with `Locked`.
@@ -2317,7 +2389,7 @@ public interface PhrSessionInterface {
     /**
      * Log one self-measured observation (vitals, weight, steps, ...).
      */
-    fun `logObservation`(`actor`: kotlin.String, `subject`: kotlin.String, `input`: ObservationInput): Record
+    fun `logObservation`(`subject`: kotlin.String, `input`: ObservationInput): Record
     
     /**
      * Now, at the session zone's offset: the stamp for a reading taken now.
@@ -2326,23 +2398,35 @@ public interface PhrSessionInterface {
     
     fun `owner`(): Person?
     
-    fun `personDetails`(`actor`: kotlin.String, `subject`: kotlin.String): Person
+    fun `personDetails`(`subject`: kotlin.String): Person
     
     fun `personIdByNickname`(`nickname`: kotlin.String): kotlin.String
     
     /**
-     * The persons `actor` may act for (the family switcher's list).
+     * The persons the acting member may act for (the family switcher's list).
      */
-    fun `persons`(`actor`: kotlin.String): List<Person>
+    fun `persons`(): List<Person>
     
-    fun `recordHistory`(`actor`: kotlin.String, `subject`: kotlin.String, `id`: kotlin.String): List<RecordVersion>
+    fun `recordHistory`(`subject`: kotlin.String, `id`: kotlin.String): List<RecordVersion>
     
     /**
      * Notes and medications containing `text`.
      */
-    fun `search`(`actor`: kotlin.String, `subject`: kotlin.String, `text`: kotlin.String, `limit`: kotlin.UInt): List<Record>
+    fun `search`(`subject`: kotlin.String, `text`: kotlin.String, `limit`: kotlin.UInt): List<Record>
+    
+    /**
+     * Let the acting member unlock with a PIN together with the platform keystore (the PIN
+     * can then never be tried from the files alone).
+     */
+    fun `setPin`(`pin`: kotlin.String, `keyStore`: PlatformKeyStore)
     
     fun `setTimeZone`(`name`: kotlin.String)
+    
+    /**
+     * Another member of this store takes the device (a family sharing a phone): a session
+     * acting as them, after their own passphrase.
+     */
+    fun `switchTo`(`nickname`: kotlin.String, `passphrase`: kotlin.String): PhrSession
     
     /**
      * The IANA zone local dates are read in (Asia/Tokyo by default).
@@ -2352,7 +2436,7 @@ public interface PhrSessionInterface {
     /**
      * Every live record across types, newest first; pass `page.next` back for the next page.
      */
-    fun `timeline`(`actor`: kotlin.String, `subject`: kotlin.String, `page`: PageRequest): Page
+    fun `timeline`(`subject`: kotlin.String, `page`: PageRequest): Page
     
     /**
      * Today's local date (`YYYY-MM-DD`) in the session zone.
@@ -2362,14 +2446,14 @@ public interface PhrSessionInterface {
     /**
      * Replace a record's content; the previous version is kept in its history.
      */
-    fun `updateRecord`(`actor`: kotlin.String, `subject`: kotlin.String, `id`: kotlin.String, `input`: ClinicalInput): Record
+    fun `updateRecord`(`subject`: kotlin.String, `id`: kotlin.String, `input`: ClinicalInput): Record
     
     fun `verifyAudit`(): AuditReport
     
     /**
      * Forget the token kept for `recipient`'s server (sign out). Device owner only.
      */
-    fun `forgetSyncToken`(`actor`: kotlin.String, `recipient`: kotlin.String): kotlin.Boolean
+    fun `forgetSyncToken`(`recipient`: kotlin.String): kotlin.Boolean
     
     /**
      * Push `subject`'s outbox for `recipient` through the consent gate, delete what was
@@ -2377,7 +2461,7 @@ public interface PhrSessionInterface {
      * idempotent. Errors to act on: `Offline` (retry later), `AuthRequired` (sign in),
      * `ServerRejected`.
      */
-    fun `sync`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String, `settings`: SyncSettings, `tokens`: SyncTokenProvider?, `listener`: SyncListener?): SyncSummary
+    fun `sync`(`subject`: kotlin.String, `recipient`: kotlin.String, `settings`: SyncSettings, `tokens`: SyncTokenProvider?, `listener`: SyncListener?): SyncSummary
     
     companion object
 }
@@ -2487,14 +2571,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * Every decision ever made, oldest first (the history under the toggles).
      */
-    @Throws(PhrException::class)override fun `consentHistory`(`actor`: kotlin.String, `subject`: kotlin.String): List<ConsentDirective> {
+    @Throws(PhrException::class)override fun `consentHistory`(`subject`: kotlin.String): List<ConsentDirective> {
             return FfiConverterSequenceTypeConsentDirective.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_consent_history(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),_status)
 }
     }
@@ -2506,14 +2589,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * The receipt of one decision: Japanese and English text, JSON, FHIR `Consent`.
      */
-    @Throws(PhrException::class)override fun `consentReceipt`(`actor`: kotlin.String, `subject`: kotlin.String, `directiveId`: kotlin.String): ConsentReceiptText {
+    @Throws(PhrException::class)override fun `consentReceipt`(`subject`: kotlin.String, `directiveId`: kotlin.String): ConsentReceiptText {
             return FfiConverterTypeConsentReceiptText.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_consent_receipt(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterString.lower(`directiveId`),_status)
 }
@@ -2526,14 +2608,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * Every purpose × recipient × category toggle of `subject` now (default deny).
      */
-    @Throws(PhrException::class)override fun `consentState`(`actor`: kotlin.String, `subject`: kotlin.String): ConsentState {
+    @Throws(PhrException::class)override fun `consentState`(`subject`: kotlin.String): ConsentState {
             return FfiConverterTypeConsentState.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_consent_state(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),_status)
 }
     }
@@ -2562,14 +2643,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * What waits to leave the device (with the status a server last refused an item with).
      */
-    @Throws(PhrException::class)override fun `pendingOutbox`(`actor`: kotlin.String, `subject`: kotlin.String): List<OutboxItem> {
+    @Throws(PhrException::class)override fun `pendingOutbox`(`subject`: kotlin.String): List<OutboxItem> {
             return FfiConverterSequenceTypeOutboxItem.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_pending_outbox(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),_status)
 }
     }
@@ -2582,14 +2662,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
      * Queue records for a recipient and purpose; only what consent permits now is queued.
      * Returns how many were queued.
      */
-    @Throws(PhrException::class)override fun `queueForRelease`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String, `purpose`: kotlin.String, `recordIds`: List<kotlin.String>): kotlin.ULong {
+    @Throws(PhrException::class)override fun `queueForRelease`(`subject`: kotlin.String, `recipient`: kotlin.String, `purpose`: kotlin.String, `recordIds`: List<kotlin.String>): kotlin.ULong {
             return FfiConverterULong.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_queue_for_release(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterString.lower(`recipient`),
         FfiConverterString.lower(`purpose`),
@@ -2604,14 +2683,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * Record a decision (permit or deny); returns the stored directive.
      */
-    @Throws(PhrException::class)override fun `setConsent`(`actor`: kotlin.String, `subject`: kotlin.String, `request`: ConsentRequest): ConsentDirective {
+    @Throws(PhrException::class)override fun `setConsent`(`subject`: kotlin.String, `request`: ConsentRequest): ConsentDirective {
             return FfiConverterTypeConsentDirective.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_set_consent(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterTypeConsentRequest.lower(`request`),_status)
 }
@@ -2643,14 +2721,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
      * Withdraw consent for these categories and purposes (a deny from now on; copies the
      * recipient holds are deleted at the next sync).
      */
-    @Throws(PhrException::class)override fun `withdraw`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String, `categories`: List<DataCategory>, `purposes`: List<kotlin.String>): ConsentDirective {
+    @Throws(PhrException::class)override fun `withdraw`(`subject`: kotlin.String, `recipient`: kotlin.String, `categories`: List<DataCategory>, `purposes`: List<kotlin.String>): ConsentDirective {
             return FfiConverterTypeConsentDirective.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_withdraw(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterString.lower(`recipient`),
         FfiConverterSequenceTypeDataCategory.lower(`categories`),
@@ -2666,14 +2743,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
      * The same Bundle written to `path`, a NEW file (an existing file is never overwritten),
      * for the share sheet. A failed write leaves no partial file.
      */
-    @Throws(PhrException::class)override fun `exportFhirFile`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String?, `purpose`: kotlin.String?, `path`: kotlin.String): ExportSummary {
+    @Throws(PhrException::class)override fun `exportFhirFile`(`subject`: kotlin.String, `recipient`: kotlin.String?, `purpose`: kotlin.String?, `path`: kotlin.String): ExportSummary {
             return FfiConverterTypeExportSummary.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_export_fhir_file(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterOptionalString.lower(`recipient`),
         FfiConverterOptionalString.lower(`purpose`),
@@ -2690,14 +2766,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
      * only what consent releases to them now (the release is audited); without, the whole
      * record (needs the Share permission: it is leaving the device).
      */
-    @Throws(PhrException::class)override fun `exportFhirJson`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String?, `purpose`: kotlin.String?): kotlin.String {
+    @Throws(PhrException::class)override fun `exportFhirJson`(`subject`: kotlin.String, `recipient`: kotlin.String?, `purpose`: kotlin.String?): kotlin.String {
             return FfiConverterString.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_export_fhir_json(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterOptionalString.lower(`recipient`),
         FfiConverterOptionalString.lower(`purpose`),_status)
@@ -2712,14 +2787,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
      * FHIR resources kept as documents for `subject` (types the record does not model), by
      * resource type with their counts.
      */
-    @Throws(PhrException::class)override fun `fhirDocumentCounts`(`actor`: kotlin.String, `subject`: kotlin.String): List<DocumentCount> {
+    @Throws(PhrException::class)override fun `fhirDocumentCounts`(`subject`: kotlin.String): List<DocumentCount> {
             return FfiConverterSequenceTypeDocumentCount.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_fhir_document_counts(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),_status)
 }
     }
@@ -2732,14 +2806,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
      * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup; the
      * same document imported again returns the checkup already held.
      */
-    @Throws(PhrException::class)override fun `importCheckupXml`(`actor`: kotlin.String, `subject`: kotlin.String, `xml`: kotlin.ByteArray, `provenance`: Provenance): Record {
+    @Throws(PhrException::class)override fun `importCheckupXml`(`subject`: kotlin.String, `xml`: kotlin.ByteArray, `provenance`: Provenance): Record {
             return FfiConverterTypeRecord.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_import_checkup_xml(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterByteArray.lower(`xml`),
         FfiConverterTypeProvenance.lower(`provenance`),_status)
@@ -2754,14 +2827,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
      * Import FHIR R4 JSON (a Bundle of any type, or one resource): one transaction, all or
      * nothing; a malformed input names its JSON path. `listener` hears resources written.
      */
-    @Throws(PhrException::class)override fun `importFhir`(`actor`: kotlin.String, `subject`: kotlin.String, `json`: kotlin.ByteArray, `provenance`: Provenance, `source`: kotlin.String?, `listener`: ProgressListener?): ImportSummary {
+    @Throws(PhrException::class)override fun `importFhir`(`subject`: kotlin.String, `json`: kotlin.ByteArray, `provenance`: Provenance, `source`: kotlin.String?, `listener`: ProgressListener?): ImportSummary {
             return FfiConverterTypeImportSummary.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_import_fhir(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterByteArray.lower(`json`),
         FfiConverterTypeProvenance.lower(`provenance`),
@@ -2777,14 +2849,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * Every delegation on `subject`'s record, revoked and expired ones included.
      */
-    @Throws(PhrException::class)override fun `delegations`(`actor`: kotlin.String, `subject`: kotlin.String): List<Delegation> {
+    @Throws(PhrException::class)override fun `delegations`(`subject`: kotlin.String): List<Delegation> {
             return FfiConverterSequenceTypeDelegation.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_delegations(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),_status)
 }
     }
@@ -2797,14 +2868,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
      * Let someone act on `subject`'s record within scopes and a period. The subject grants for
      * themself; a legal representative grants with a basis (a parent's grant ends at 18).
      */
-    @Throws(PhrException::class)override fun `grant`(`actor`: kotlin.String, `subject`: kotlin.String, `delegation`: NewDelegation): Delegation {
+    @Throws(PhrException::class)override fun `grant`(`subject`: kotlin.String, `delegation`: NewDelegation): Delegation {
             return FfiConverterTypeDelegation.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_grant(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterTypeNewDelegation.lower(`delegation`),_status)
 }
@@ -2817,14 +2887,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * End a delegation now (its grantor or its subject).
      */
-    @Throws(PhrException::class)override fun `revoke`(`actor`: kotlin.String, `delegationId`: kotlin.String)
+    @Throws(PhrException::class)override fun `revoke`(`delegationId`: kotlin.String)
         = 
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_revoke(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`delegationId`),_status)
 }
     }
@@ -2833,16 +2902,15 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 
     
     /**
-     * The person ids `actor` may act for now, themself first (the family switcher).
+     * The person ids the acting member may act for now, themself first (the family switcher).
      */
-    @Throws(PhrException::class)override fun `subjectsOf`(`actor`: kotlin.String): List<kotlin.String> {
+    @Throws(PhrException::class)override fun `subjectsOf`(): List<kotlin.String> {
             return FfiConverterSequenceString.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_subjects_of(
         it,
-        
-        FfiConverterString.lower(`actor`),_status)
+        _status)
 }
     }
     )
@@ -2854,14 +2922,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
      * A subject who came of age (or recovered) takes their record back: every representative's
      * grant on it ends. Returns the ids of the delegations ended.
      */
-    @Throws(PhrException::class)override fun `takeControl`(`actor`: kotlin.String, `subject`: kotlin.String): List<kotlin.String> {
+    @Throws(PhrException::class)override fun `takeControl`(`subject`: kotlin.String): List<kotlin.String> {
             return FfiConverterSequenceString.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_take_control(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),_status)
 }
     }
@@ -2873,14 +2940,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * "Who can see my record, with which rights, until when".
      */
-    @Throws(PhrException::class)override fun `whoCanAccess`(`actor`: kotlin.String, `subject`: kotlin.String): List<AccessGrant> {
+    @Throws(PhrException::class)override fun `whoCanAccess`(`subject`: kotlin.String): List<AccessGrant> {
             return FfiConverterSequenceTypeAccessGrant.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_who_can_access(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),_status)
 }
     }
@@ -2892,14 +2958,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * Who did what to `subject`'s record, newest first.
      */
-    @Throws(PhrException::class)override fun `accessHistory`(`actor`: kotlin.String, `subject`: kotlin.String, `limit`: kotlin.UInt): List<AuditEntry> {
+    @Throws(PhrException::class)override fun `accessHistory`(`subject`: kotlin.String, `limit`: kotlin.UInt): List<AuditEntry> {
             return FfiConverterSequenceTypeAuditEntry.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_access_history(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterUInt.lower(`limit`),_status)
 }
@@ -2910,16 +2975,54 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 
     
     /**
-     * The first person added is the device owner (`actor` = `None`); later ones need the owner.
+     * The person acting: the member who unlocked (`NotPermitted` before the owner is added).
      */
-    @Throws(PhrException::class)override fun `addPerson`(`actor`: kotlin.String?, `person`: NewPerson): Person {
+    @Throws(PhrException::class)override fun `actor`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_actor(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The owner adds a member, who unlocks with their own `passphrase` (typed by them).
+     * `kdf_memory_kib`: `None` = the calibrated production cost; tests pass a small one.
+     */
+    @Throws(PhrException::class)override fun `addMember`(`person`: NewPerson, `passphrase`: kotlin.String, `kdfMemoryKib`: kotlin.UInt?): Person {
+            return FfiConverterTypePerson.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_add_member(
+        it,
+        
+        FfiConverterTypeNewPerson.lower(`person`),
+        FfiConverterString.lower(`passphrase`),
+        FfiConverterOptionalUInt.lower(`kdfMemoryKib`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * On a new store the first person added is the device owner (who acts from then on); later
+     * the owner adds *managed* persons (no credential of their own).
+     */
+    @Throws(PhrException::class)override fun `addPerson`(`person`: NewPerson): Person {
             return FfiConverterTypePerson.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_add_person(
         it,
         
-        FfiConverterOptionalString.lower(`actor`),
         FfiConverterTypeNewPerson.lower(`person`),_status)
 }
     }
@@ -2928,14 +3031,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     
 
     
-    @Throws(PhrException::class)override fun `addRecord`(`actor`: kotlin.String, `subject`: kotlin.String, `input`: ClinicalInput, `provenance`: Provenance, `source`: kotlin.String?): Record {
+    @Throws(PhrException::class)override fun `addRecord`(`subject`: kotlin.String, `input`: ClinicalInput, `provenance`: Provenance, `source`: kotlin.String?): Record {
             return FfiConverterTypeRecord.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_add_record(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterTypeClinicalInput.lower(`input`),
         FfiConverterTypeProvenance.lower(`provenance`),
@@ -2950,14 +3052,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * Add many records in one transaction: all or nothing. Returns the ids added.
      */
-    @Throws(PhrException::class)override fun `addRecords`(`actor`: kotlin.String, `subject`: kotlin.String, `inputs`: List<ClinicalInput>, `provenance`: Provenance, `source`: kotlin.String?): List<kotlin.String> {
+    @Throws(PhrException::class)override fun `addRecords`(`subject`: kotlin.String, `inputs`: List<ClinicalInput>, `provenance`: Provenance, `source`: kotlin.String?): List<kotlin.String> {
             return FfiConverterSequenceString.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_add_records(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterSequenceTypeClinicalInput.lower(`inputs`),
         FfiConverterTypeProvenance.lower(`provenance`),
@@ -2974,14 +3075,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
      * `listener` after each. A failing chunk stops the import: the chunks before it stay
      * stored (their ids were reported through progress), that chunk and later ones are not.
      */
-    @Throws(PhrException::class)override fun `addRecordsWithProgress`(`actor`: kotlin.String, `subject`: kotlin.String, `inputs`: List<ClinicalInput>, `provenance`: Provenance, `source`: kotlin.String?, `chunkSize`: kotlin.UInt, `listener`: ProgressListener): List<kotlin.String> {
+    @Throws(PhrException::class)override fun `addRecordsWithProgress`(`subject`: kotlin.String, `inputs`: List<ClinicalInput>, `provenance`: Provenance, `source`: kotlin.String?, `chunkSize`: kotlin.UInt, `listener`: ProgressListener): List<kotlin.String> {
             return FfiConverterSequenceString.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_add_records_with_progress(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterSequenceTypeClinicalInput.lower(`inputs`),
         FfiConverterTypeProvenance.lower(`provenance`),
@@ -2998,14 +3098,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * Daily, weekly or monthly aggregates of one observation type.
      */
-    @Throws(PhrException::class)override fun `aggregate`(`actor`: kotlin.String, `subject`: kotlin.String, `query`: AggregateQuery): List<Bucket> {
+    @Throws(PhrException::class)override fun `aggregate`(`subject`: kotlin.String, `query`: AggregateQuery): List<Bucket> {
             return FfiConverterSequenceTypeBucket.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_aggregate(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterTypeAggregateQuery.lower(`query`),_status)
 }
@@ -3018,14 +3117,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * The store-wide audit trail, newest first (device owner only).
      */
-    @Throws(PhrException::class)override fun `auditEntries`(`actor`: kotlin.String, `limit`: kotlin.UInt, `beforeSeq`: kotlin.Long?): List<AuditEntry> {
+    @Throws(PhrException::class)override fun `auditEntries`(`limit`: kotlin.UInt, `beforeSeq`: kotlin.Long?): List<AuditEntry> {
             return FfiConverterSequenceTypeAuditEntry.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_audit_entries(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterUInt.lower(`limit`),
         FfiConverterOptionalLong.lower(`beforeSeq`),_status)
 }
@@ -3054,7 +3152,11 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     
 
     
-    @Throws(PhrException::class)override fun `changePassphrase`(`old`: kotlin.String, `new`: kotlin.String, `kdfIterations`: kotlin.UInt?)
+    /**
+     * Change the acting member's passphrase (the new one must be strong); with `rotate_key`
+     * the data key is replaced too, so an older copy of the keyring opens nothing.
+     */
+    @Throws(PhrException::class)override fun `changePassphrase`(`old`: kotlin.String, `new`: kotlin.String, `kdfMemoryKib`: kotlin.UInt?, `rotateKey`: kotlin.Boolean)
         = 
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
@@ -3063,7 +3165,8 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
         
         FfiConverterString.lower(`old`),
         FfiConverterString.lower(`new`),
-        FfiConverterOptionalUInt.lower(`kdfIterations`),_status)
+        FfiConverterOptionalUInt.lower(`kdfMemoryKib`),
+        FfiConverterBoolean.lower(`rotateKey`),_status)
 }
     }
     
@@ -3071,16 +3174,32 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 
     
     /**
+     * How many seconds the device clock was behind the store's latest instant at unlock (more
+     * than 10 minutes; decisions read the later of the two).
+     */override fun `clockBehind`(): kotlin.Long? {
+            return FfiConverterOptionalLong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_clock_behind(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Soft delete (kept as a tombstone for sync).
      */
-    @Throws(PhrException::class)override fun `deleteRecord`(`actor`: kotlin.String, `subject`: kotlin.String, `id`: kotlin.String)
+    @Throws(PhrException::class)override fun `deleteRecord`(`subject`: kotlin.String, `id`: kotlin.String)
         = 
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_delete_record(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterString.lower(`id`),_status)
 }
@@ -3090,7 +3209,8 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 
     
     /**
-     * Also allow unlocking with a key held by the platform keystore.
+     * Let the acting member unlock with the platform keystore alone (biometric unlock). Call it
+     * only when the resident turns it on; the key must be bound to user presence.
      */
     @Throws(PhrException::class)override fun `enrollPlatformKey`(`keyStore`: PlatformKeyStore)
         = 
@@ -3109,14 +3229,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * "Erase my data": every record of `subject`. Returns how many were erased.
      */
-    @Throws(PhrException::class)override fun `eraseAllRecords`(`actor`: kotlin.String, `subject`: kotlin.String): kotlin.ULong {
+    @Throws(PhrException::class)override fun `eraseAllRecords`(`subject`: kotlin.String): kotlin.ULong {
             return FfiConverterULong.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_erase_all_records(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),_status)
 }
     }
@@ -3128,14 +3247,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * Hard delete one record, its history and anything derived from it.
      */
-    @Throws(PhrException::class)override fun `eraseRecord`(`actor`: kotlin.String, `subject`: kotlin.String, `id`: kotlin.String)
+    @Throws(PhrException::class)override fun `eraseRecord`(`subject`: kotlin.String, `id`: kotlin.String)
         = 
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_erase_record(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterString.lower(`id`),_status)
 }
@@ -3144,14 +3262,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     
 
     
-    @Throws(PhrException::class)override fun `getRecord`(`actor`: kotlin.String, `subject`: kotlin.String, `id`: kotlin.String): Record {
+    @Throws(PhrException::class)override fun `getRecord`(`subject`: kotlin.String, `id`: kotlin.String): Record {
             return FfiConverterTypeRecord.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_get_record(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterString.lower(`id`),_status)
 }
@@ -3191,14 +3308,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * The newest observation of each type (the dashboard).
      */
-    @Throws(PhrException::class)override fun `latestObservations`(`actor`: kotlin.String, `subject`: kotlin.String): List<Record> {
+    @Throws(PhrException::class)override fun `latestObservations`(`subject`: kotlin.String): List<Record> {
             return FfiConverterSequenceTypeRecord.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_latest_observations(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),_status)
 }
     }
@@ -3210,14 +3326,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * Records matching `filter`, newest first, one page at a time.
      */
-    @Throws(PhrException::class)override fun `listRecords`(`actor`: kotlin.String, `subject`: kotlin.String, `filter`: RecordFilter, `page`: PageRequest): Page {
+    @Throws(PhrException::class)override fun `listRecords`(`subject`: kotlin.String, `filter`: RecordFilter, `page`: PageRequest): Page {
             return FfiConverterTypePage.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_list_records(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterTypeRecordFilter.lower(`filter`),
         FfiConverterTypePageRequest.lower(`page`),_status)
@@ -3247,14 +3362,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * Log one self-measured observation (vitals, weight, steps, ...).
      */
-    @Throws(PhrException::class)override fun `logObservation`(`actor`: kotlin.String, `subject`: kotlin.String, `input`: ObservationInput): Record {
+    @Throws(PhrException::class)override fun `logObservation`(`subject`: kotlin.String, `input`: ObservationInput): Record {
             return FfiConverterTypeRecord.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_log_observation(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterTypeObservationInput.lower(`input`),_status)
 }
@@ -3294,14 +3408,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     
 
     
-    @Throws(PhrException::class)override fun `personDetails`(`actor`: kotlin.String, `subject`: kotlin.String): Person {
+    @Throws(PhrException::class)override fun `personDetails`(`subject`: kotlin.String): Person {
             return FfiConverterTypePerson.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_person_details(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),_status)
 }
     }
@@ -3326,16 +3439,15 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 
     
     /**
-     * The persons `actor` may act for (the family switcher's list).
+     * The persons the acting member may act for (the family switcher's list).
      */
-    @Throws(PhrException::class)override fun `persons`(`actor`: kotlin.String): List<Person> {
+    @Throws(PhrException::class)override fun `persons`(): List<Person> {
             return FfiConverterSequenceTypePerson.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_persons(
         it,
-        
-        FfiConverterString.lower(`actor`),_status)
+        _status)
 }
     }
     )
@@ -3343,14 +3455,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     
 
     
-    @Throws(PhrException::class)override fun `recordHistory`(`actor`: kotlin.String, `subject`: kotlin.String, `id`: kotlin.String): List<RecordVersion> {
+    @Throws(PhrException::class)override fun `recordHistory`(`subject`: kotlin.String, `id`: kotlin.String): List<RecordVersion> {
             return FfiConverterSequenceTypeRecordVersion.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_record_history(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterString.lower(`id`),_status)
 }
@@ -3363,14 +3474,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * Notes and medications containing `text`.
      */
-    @Throws(PhrException::class)override fun `search`(`actor`: kotlin.String, `subject`: kotlin.String, `text`: kotlin.String, `limit`: kotlin.UInt): List<Record> {
+    @Throws(PhrException::class)override fun `search`(`subject`: kotlin.String, `text`: kotlin.String, `limit`: kotlin.UInt): List<Record> {
             return FfiConverterSequenceTypeRecord.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_search(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterString.lower(`text`),
         FfiConverterUInt.lower(`limit`),_status)
@@ -3378,6 +3488,25 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     }
     )
     }
+    
+
+    
+    /**
+     * Let the acting member unlock with a PIN together with the platform keystore (the PIN
+     * can then never be tried from the files alone).
+     */
+    @Throws(PhrException::class)override fun `setPin`(`pin`: kotlin.String, `keyStore`: PlatformKeyStore)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_set_pin(
+        it,
+        
+        FfiConverterString.lower(`pin`),
+        FfiConverterTypePlatformKeyStore.lower(`keyStore`),_status)
+}
+    }
+    
     
 
     
@@ -3392,6 +3521,26 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 }
     }
     
+    
+
+    
+    /**
+     * Another member of this store takes the device (a family sharing a phone): a session
+     * acting as them, after their own passphrase.
+     */
+    @Throws(PhrException::class)override fun `switchTo`(`nickname`: kotlin.String, `passphrase`: kotlin.String): PhrSession {
+            return FfiConverterTypePhrSession.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_switch_to(
+        it,
+        
+        FfiConverterString.lower(`nickname`),
+        FfiConverterString.lower(`passphrase`),_status)
+}
+    }
+    )
+    }
     
 
     
@@ -3414,14 +3563,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * Every live record across types, newest first; pass `page.next` back for the next page.
      */
-    @Throws(PhrException::class)override fun `timeline`(`actor`: kotlin.String, `subject`: kotlin.String, `page`: PageRequest): Page {
+    @Throws(PhrException::class)override fun `timeline`(`subject`: kotlin.String, `page`: PageRequest): Page {
             return FfiConverterTypePage.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_timeline(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterTypePageRequest.lower(`page`),_status)
 }
@@ -3450,14 +3598,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * Replace a record's content; the previous version is kept in its history.
      */
-    @Throws(PhrException::class)override fun `updateRecord`(`actor`: kotlin.String, `subject`: kotlin.String, `id`: kotlin.String, `input`: ClinicalInput): Record {
+    @Throws(PhrException::class)override fun `updateRecord`(`subject`: kotlin.String, `id`: kotlin.String, `input`: ClinicalInput): Record {
             return FfiConverterTypeRecord.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_update_record(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterString.lower(`id`),
         FfiConverterTypeClinicalInput.lower(`input`),_status)
@@ -3485,14 +3632,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     /**
      * Forget the token kept for `recipient`'s server (sign out). Device owner only.
      */
-    @Throws(PhrException::class)override fun `forgetSyncToken`(`actor`: kotlin.String, `recipient`: kotlin.String): kotlin.Boolean {
+    @Throws(PhrException::class)override fun `forgetSyncToken`(`recipient`: kotlin.String): kotlin.Boolean {
             return FfiConverterBoolean.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_forget_sync_token(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`recipient`),_status)
 }
     }
@@ -3507,14 +3653,13 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
      * idempotent. Errors to act on: `Offline` (retry later), `AuthRequired` (sign in),
      * `ServerRejected`.
      */
-    @Throws(PhrException::class)override fun `sync`(`actor`: kotlin.String, `subject`: kotlin.String, `recipient`: kotlin.String, `settings`: SyncSettings, `tokens`: SyncTokenProvider?, `listener`: SyncListener?): SyncSummary {
+    @Throws(PhrException::class)override fun `sync`(`subject`: kotlin.String, `recipient`: kotlin.String, `settings`: SyncSettings, `tokens`: SyncTokenProvider?, `listener`: SyncListener?): SyncSummary {
             return FfiConverterTypeSyncSummary.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_sync(
         it,
         
-        FfiConverterString.lower(`actor`),
         FfiConverterString.lower(`subject`),
         FfiConverterString.lower(`recipient`),
         FfiConverterTypeSyncSettings.lower(`settings`),
@@ -3663,10 +3808,16 @@ public object FfiConverterTypePhrSession: FfiConverter<PhrSession, Long> {
 public interface PhrStoreInterface {
     
     /**
-     * Create a new store protected by `passphrase`. `kdf_iterations`: `None` = the production
-     * default (600,000 PBKDF2 iterations); tests pass the minimum, 10,000.
+     * Create a new store whose owner unlocks with `passphrase` (it must be strong: a weak one
+     * is refused with `WeakPassphrase` and a hint; a short PIN goes with [`PhrStore::create_with_pin`]).
+     * `kdf_memory_kib`: `None` = the production cost.
      */
-    fun `create`(`passphrase`: kotlin.String, `kdfIterations`: kotlin.UInt?): PhrSession
+    fun `create`(`passphrase`: kotlin.String, `kdfMemoryKib`: kotlin.UInt?): PhrSession
+    
+    /**
+     * Create a new store whose owner unlocks with a PIN together with the platform keystore.
+     */
+    fun `createWithPin`(`pin`: kotlin.String, `keyStore`: PlatformKeyStore, `kdfMemoryKib`: kotlin.UInt?): PhrSession
     
     /**
      * Whether a store exists in the folder (first launch: create; later: unlock).
@@ -3674,14 +3825,20 @@ public interface PhrStoreInterface {
     fun `exists`(): kotlin.Boolean
     
     /**
-     * Unlock with the resident's passphrase or PIN.
+     * Unlock with a member's passphrase: the owner's when `member` (a nickname) is `None`.
+     * The session acts as that member.
      */
-    fun `unlock`(`passphrase`: kotlin.String): PhrSession
+    fun `unlock`(`member`: kotlin.String?, `passphrase`: kotlin.String): PhrSession
     
     /**
-     * Unlock with the key enrolled in the platform keystore (biometric unlock).
+     * Unlock with a member's PIN together with the platform keystore.
      */
-    fun `unlockWithPlatformKey`(`keyStore`: PlatformKeyStore): PhrSession
+    fun `unlockWithPin`(`member`: kotlin.String?, `pin`: kotlin.String, `keyStore`: PlatformKeyStore): PhrSession
+    
+    /**
+     * Unlock with the key enrolled in the platform keystore (biometric unlock), as `member`.
+     */
+    fun `unlockWithPlatformKey`(`member`: kotlin.String?, `keyStore`: PlatformKeyStore): PhrSession
     
     companion object
 }
@@ -3801,10 +3958,11 @@ open class PhrStore: Disposable, AutoCloseable, PhrStoreInterface
 
     
     /**
-     * Create a new store protected by `passphrase`. `kdf_iterations`: `None` = the production
-     * default (600,000 PBKDF2 iterations); tests pass the minimum, 10,000.
+     * Create a new store whose owner unlocks with `passphrase` (it must be strong: a weak one
+     * is refused with `WeakPassphrase` and a hint; a short PIN goes with [`PhrStore::create_with_pin`]).
+     * `kdf_memory_kib`: `None` = the production cost.
      */
-    @Throws(PhrException::class)override fun `create`(`passphrase`: kotlin.String, `kdfIterations`: kotlin.UInt?): PhrSession {
+    @Throws(PhrException::class)override fun `create`(`passphrase`: kotlin.String, `kdfMemoryKib`: kotlin.UInt?): PhrSession {
             return FfiConverterTypePhrSession.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
@@ -3812,7 +3970,27 @@ open class PhrStore: Disposable, AutoCloseable, PhrStoreInterface
         it,
         
         FfiConverterString.lower(`passphrase`),
-        FfiConverterOptionalUInt.lower(`kdfIterations`),_status)
+        FfiConverterOptionalUInt.lower(`kdfMemoryKib`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Create a new store whose owner unlocks with a PIN together with the platform keystore.
+     */
+    @Throws(PhrException::class)override fun `createWithPin`(`pin`: kotlin.String, `keyStore`: PlatformKeyStore, `kdfMemoryKib`: kotlin.UInt?): PhrSession {
+            return FfiConverterTypePhrSession.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrstore_create_with_pin(
+        it,
+        
+        FfiConverterString.lower(`pin`),
+        FfiConverterTypePlatformKeyStore.lower(`keyStore`),
+        FfiConverterOptionalUInt.lower(`kdfMemoryKib`),_status)
 }
     }
     )
@@ -3837,15 +4015,17 @@ open class PhrStore: Disposable, AutoCloseable, PhrStoreInterface
 
     
     /**
-     * Unlock with the resident's passphrase or PIN.
+     * Unlock with a member's passphrase: the owner's when `member` (a nickname) is `None`.
+     * The session acts as that member.
      */
-    @Throws(PhrException::class)override fun `unlock`(`passphrase`: kotlin.String): PhrSession {
+    @Throws(PhrException::class)override fun `unlock`(`member`: kotlin.String?, `passphrase`: kotlin.String): PhrSession {
             return FfiConverterTypePhrSession.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrstore_unlock(
         it,
         
+        FfiConverterOptionalString.lower(`member`),
         FfiConverterString.lower(`passphrase`),_status)
 }
     }
@@ -3855,15 +4035,36 @@ open class PhrStore: Disposable, AutoCloseable, PhrStoreInterface
 
     
     /**
-     * Unlock with the key enrolled in the platform keystore (biometric unlock).
+     * Unlock with a member's PIN together with the platform keystore.
      */
-    @Throws(PhrException::class)override fun `unlockWithPlatformKey`(`keyStore`: PlatformKeyStore): PhrSession {
+    @Throws(PhrException::class)override fun `unlockWithPin`(`member`: kotlin.String?, `pin`: kotlin.String, `keyStore`: PlatformKeyStore): PhrSession {
+            return FfiConverterTypePhrSession.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrstore_unlock_with_pin(
+        it,
+        
+        FfiConverterOptionalString.lower(`member`),
+        FfiConverterString.lower(`pin`),
+        FfiConverterTypePlatformKeyStore.lower(`keyStore`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Unlock with the key enrolled in the platform keystore (biometric unlock), as `member`.
+     */
+    @Throws(PhrException::class)override fun `unlockWithPlatformKey`(`member`: kotlin.String?, `keyStore`: PlatformKeyStore): PhrSession {
             return FfiConverterTypePhrSession.lift(
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrstore_unlock_with_platform_key(
         it,
         
+        FfiConverterOptionalString.lower(`member`),
         FfiConverterTypePlatformKeyStore.lower(`keyStore`),_status)
 }
     }
@@ -5782,6 +5983,43 @@ sealed class PhrException: kotlin.Exception() {
             get() = ""
     }
     
+    /**
+     * A new passphrase is too easy to guess; `hint` says what to do.
+     */
+    class WeakPassphrase(
+        
+        val `field`: kotlin.String, 
+        
+        val `hint`: kotlin.String
+        ) : PhrException() {
+        override val message
+            get() = "field=${ `field` }, hint=${ `hint` }"
+    }
+    
+    /**
+     * Too many wrong credentials in a row: wait `retry_after` seconds.
+     */
+    class TooManyAttempts(
+        
+        val `retryAfter`: kotlin.Long
+        ) : PhrException() {
+        override val message
+            get() = "retryAfter=${ `retryAfter` }"
+    }
+    
+    /**
+     * The audit trail is shorter than its anchor (the database was rolled back).
+     */
+    class AuditRollback(
+        
+        val `anchored`: kotlin.Long, 
+        
+        val `found`: kotlin.Long
+        ) : PhrException() {
+        override val message
+            get() = "anchored=${ `anchored` }, found=${ `found` }"
+    }
+    
     class PlatformKeyRejected(
         ) : PhrException() {
         override val message
@@ -5953,39 +6191,50 @@ public object FfiConverterTypePhrError : FfiConverterRustBuffer<PhrException> {
 
         return when(buf.getInt()) {
             1 -> PhrException.WrongPassphrase()
-            2 -> PhrException.PlatformKeyRejected()
-            3 -> PhrException.Locked()
-            4 -> PhrException.CorruptStore(
+            2 -> PhrException.WeakPassphrase(
+                FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
-            5 -> PhrException.KeyringMismatch()
-            6 -> PhrException.UnsupportedVersion(
+            3 -> PhrException.TooManyAttempts(
+                FfiConverterLong.read(buf),
+                )
+            4 -> PhrException.AuditRollback(
                 FfiConverterLong.read(buf),
                 FfiConverterLong.read(buf),
                 )
-            7 -> PhrException.InvalidInput(
+            5 -> PhrException.PlatformKeyRejected()
+            6 -> PhrException.Locked()
+            7 -> PhrException.CorruptStore(
+                FfiConverterString.read(buf),
+                )
+            8 -> PhrException.KeyringMismatch()
+            9 -> PhrException.UnsupportedVersion(
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
+                )
+            10 -> PhrException.InvalidInput(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
-            8 -> PhrException.NotFound(
+            11 -> PhrException.NotFound(
                 FfiConverterString.read(buf),
                 )
-            9 -> PhrException.AlreadyExists(
+            12 -> PhrException.AlreadyExists(
                 FfiConverterString.read(buf),
                 )
-            10 -> PhrException.NotPermitted(
+            13 -> PhrException.NotPermitted(
                 FfiConverterString.read(buf),
                 )
-            11 -> PhrException.Offline()
-            12 -> PhrException.ServerRejected(
+            14 -> PhrException.Offline()
+            15 -> PhrException.ServerRejected(
                 FfiConverterUShort.read(buf),
                 )
-            13 -> PhrException.AuthRequired()
-            14 -> PhrException.TlsUnavailable()
-            15 -> PhrException.Busy()
-            16 -> PhrException.ReadOnly()
-            17 -> PhrException.DiskFull()
-            18 -> PhrException.Storage(
+            16 -> PhrException.AuthRequired()
+            17 -> PhrException.TlsUnavailable()
+            18 -> PhrException.Busy()
+            19 -> PhrException.ReadOnly()
+            20 -> PhrException.DiskFull()
+            21 -> PhrException.Storage(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
@@ -5998,6 +6247,23 @@ public object FfiConverterTypePhrError : FfiConverterRustBuffer<PhrException> {
             is PhrException.WrongPassphrase -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
+            )
+            is PhrException.WeakPassphrase -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`field`)
+                + FfiConverterString.allocationSize(value.`hint`)
+            )
+            is PhrException.TooManyAttempts -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterLong.allocationSize(value.`retryAfter`)
+            )
+            is PhrException.AuditRollback -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterLong.allocationSize(value.`anchored`)
+                + FfiConverterLong.allocationSize(value.`found`)
             )
             is PhrException.PlatformKeyRejected -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -6087,81 +6353,98 @@ public object FfiConverterTypePhrError : FfiConverterRustBuffer<PhrException> {
                 buf.putInt(1)
                 Unit
             }
-            is PhrException.PlatformKeyRejected -> {
+            is PhrException.WeakPassphrase -> {
                 buf.putInt(2)
+                FfiConverterString.write(value.`field`, buf)
+                FfiConverterString.write(value.`hint`, buf)
+                Unit
+            }
+            is PhrException.TooManyAttempts -> {
+                buf.putInt(3)
+                FfiConverterLong.write(value.`retryAfter`, buf)
+                Unit
+            }
+            is PhrException.AuditRollback -> {
+                buf.putInt(4)
+                FfiConverterLong.write(value.`anchored`, buf)
+                FfiConverterLong.write(value.`found`, buf)
+                Unit
+            }
+            is PhrException.PlatformKeyRejected -> {
+                buf.putInt(5)
                 Unit
             }
             is PhrException.Locked -> {
-                buf.putInt(3)
+                buf.putInt(6)
                 Unit
             }
             is PhrException.CorruptStore -> {
-                buf.putInt(4)
+                buf.putInt(7)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is PhrException.KeyringMismatch -> {
-                buf.putInt(5)
+                buf.putInt(8)
                 Unit
             }
             is PhrException.UnsupportedVersion -> {
-                buf.putInt(6)
+                buf.putInt(9)
                 FfiConverterLong.write(value.`found`, buf)
                 FfiConverterLong.write(value.`supported`, buf)
                 Unit
             }
             is PhrException.InvalidInput -> {
-                buf.putInt(7)
+                buf.putInt(10)
                 FfiConverterString.write(value.`field`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is PhrException.NotFound -> {
-                buf.putInt(8)
+                buf.putInt(11)
                 FfiConverterString.write(value.`what`, buf)
                 Unit
             }
             is PhrException.AlreadyExists -> {
-                buf.putInt(9)
+                buf.putInt(12)
                 FfiConverterString.write(value.`what`, buf)
                 Unit
             }
             is PhrException.NotPermitted -> {
-                buf.putInt(10)
+                buf.putInt(13)
                 FfiConverterString.write(value.`action`, buf)
                 Unit
             }
             is PhrException.Offline -> {
-                buf.putInt(11)
+                buf.putInt(14)
                 Unit
             }
             is PhrException.ServerRejected -> {
-                buf.putInt(12)
+                buf.putInt(15)
                 FfiConverterUShort.write(value.`status`, buf)
                 Unit
             }
             is PhrException.AuthRequired -> {
-                buf.putInt(13)
-                Unit
-            }
-            is PhrException.TlsUnavailable -> {
-                buf.putInt(14)
-                Unit
-            }
-            is PhrException.Busy -> {
-                buf.putInt(15)
-                Unit
-            }
-            is PhrException.ReadOnly -> {
                 buf.putInt(16)
                 Unit
             }
-            is PhrException.DiskFull -> {
+            is PhrException.TlsUnavailable -> {
                 buf.putInt(17)
                 Unit
             }
-            is PhrException.Storage -> {
+            is PhrException.Busy -> {
                 buf.putInt(18)
+                Unit
+            }
+            is PhrException.ReadOnly -> {
+                buf.putInt(19)
+                Unit
+            }
+            is PhrException.DiskFull -> {
+                buf.putInt(20)
+                Unit
+            }
+            is PhrException.Storage -> {
+                buf.putInt(21)
                 FfiConverterString.write(value.`kind`, buf)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit

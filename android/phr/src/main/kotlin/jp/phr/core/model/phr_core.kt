@@ -2217,6 +2217,12 @@ data class Delegation (
     var `revokedUtc`: kotlin.Long?
     , 
     var `revokedBy`: kotlin.String?
+    , 
+    /**
+     * The grant this one was made through (a proxy passing rights on); revoking it revokes
+     * this one.
+     */
+    var `parent`: kotlin.String?
     
 ){
     
@@ -2246,6 +2252,7 @@ public object FfiConverterTypeDelegation: FfiConverterRustBuffer<Delegation> {
             FfiConverterLong.read(buf),
             FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -2262,7 +2269,8 @@ public object FfiConverterTypeDelegation: FfiConverterRustBuffer<Delegation> {
             FfiConverterOptionalLong.allocationSize(value.`validUntil`) +
             FfiConverterLong.allocationSize(value.`createdUtc`) +
             FfiConverterOptionalLong.allocationSize(value.`revokedUtc`) +
-            FfiConverterOptionalString.allocationSize(value.`revokedBy`)
+            FfiConverterOptionalString.allocationSize(value.`revokedBy`) +
+            FfiConverterOptionalString.allocationSize(value.`parent`)
     )
 
     override fun write(value: Delegation, buf: ByteBuffer) {
@@ -2279,6 +2287,7 @@ public object FfiConverterTypeDelegation: FfiConverterRustBuffer<Delegation> {
             FfiConverterLong.write(value.`createdUtc`, buf)
             FfiConverterOptionalLong.write(value.`revokedUtc`, buf)
             FfiConverterOptionalString.write(value.`revokedBy`, buf)
+            FfiConverterOptionalString.write(value.`parent`, buf)
     }
 }
 
