@@ -117,6 +117,11 @@ pub(crate) fn observation(o: &Obj<'_, '_>) -> Result<Outcome> {
         return Ok(document("no record type for this Observation code"));
     };
     if ty == ObservationType::Bmi {
+        // A BMI naming the weight it was derived from (as a whole-record export writes it) is
+        // derived again from that weight: keeping it too would double it on every round trip.
+        if o.has("derivedFrom") {
+            return Ok(skip("BMI derived from a weight: the core derives it again"));
+        }
         return Ok(document(
             "BMI is derived by the core from weight and height",
         ));
