@@ -63,6 +63,18 @@ impl From<phr_core::ImportReport> for ImportSummary {
     }
 }
 
+/// What an import of a file of either kind did ([`PhrSession::import_file`]).
+#[derive(Debug, Clone, uniffi::Enum)]
+// Lowered into a buffer across the FFI at once: a box would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum FileImportSummary {
+    /// A FHIR R4 JSON file: what became of every resource.
+    Fhir { summary: ImportSummary },
+    /// A health-checkup XML file: the checkup record made of it (or already held: importing the
+    /// same document again adds nothing).
+    Checkup { record: Record },
+}
+
 #[uniffi::export]
 impl PhrSession {
     /// The record as a FHIR R4 (JP Core) Bundle, JSON text. With `recipient` and `purpose`,
@@ -138,6 +150,34 @@ impl PhrSession {
             .session()
             .import_fhir_with_progress(&subject, &json, provenance, source.as_deref(), &tell)?
             .into())
+    }
+
+    /// Import a file the person picked, whichever of the two formats it is (the core tells
+    /// FHIR JSON from checkup XML by its content, not its name). `listener` hears FHIR progress.
+    pub fn import_file(
+        &self,
+        subject: String,
+        bytes: Vec<u8>,
+        provenance: Provenance,
+        source: Option<String>,
+        listener: Option<Arc<dyn ProgressListener>>,
+    ) -> Result<FileImportSummary> {
+        let tell = |done: usize, total: usize| {
+            if let Some(l) = &listener {
+                report(l.as_ref(), done as u64, total as u64);
+            }
+        };
+        let done =
+            self.session()
+                .import_file(&subject, &bytes, provenance, source.as_deref(), &tell)?;
+        Ok(match done {
+            phr_core::FileImport::Fhir(report) => FileImportSummary::Fhir {
+                summary: report.into(),
+            },
+            phr_core::FileImport::Checkup(done) => FileImportSummary::Checkup {
+                record: done.record,
+            },
+        })
     }
 
     /// Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup; the

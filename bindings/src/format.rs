@@ -89,3 +89,27 @@ pub fn data_category_label_ja(category: DataCategory) -> String {
 pub fn data_category_label_en(category: DataCategory) -> String {
     category.label_en().to_owned()
 }
+
+/// The days a dashboard tile's trend line covers, today included.
+#[uniffi::export]
+pub fn trend_days() -> u32 {
+    phr_core::today::TREND_DAYS
+}
+
+/// A person's name as written in Japan (family name first, ideographic space), for the switcher.
+#[uniffi::export]
+pub fn person_display_name(person: phr_core::records::Person) -> String {
+    person.display_name()
+}
+
+/// The glucose timings a form offers, in order (a glucose reading needs one).
+#[uniffi::export]
+pub fn glucose_timings() -> Vec<phr_core::records::GlucoseTiming> {
+    phr_core::records::GlucoseTiming::ALL.to_vec()
+}
+
+/// A glucose timing's label for the form: 空腹時, 食後, 随時.
+#[uniffi::export]
+pub fn glucose_timing_label(timing: phr_core::records::GlucoseTiming) -> String {
+    timing.label_ja().into()
+}

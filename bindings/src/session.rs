@@ -7,9 +7,10 @@ use crate::platform::{ForeignKeyStore, PlatformKeyStore};
 use crate::progress::{ProgressListener, report};
 use phr_core::audit::{AuditEntry, AuditReport};
 use phr_core::records::{
-    AggregateQuery, Bucket, NewPerson, ObservationInput, Page, PageRequest, Person, Provenance,
-    Record, RecordFilter, RecordVersion, Stamp,
+    AggregateQuery, Bucket, NewPerson, ObservationInput, ObservationType, Page, PageRequest,
+    Person, Provenance, Reading, Record, RecordFilter, RecordVersion, Stamp,
 };
+use phr_core::today::DashboardItem;
 use phr_core::{ClinicalInput, Session, Unlock};
 use std::path::Path;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
@@ -159,6 +160,22 @@ impl PhrSession {
             .add_member(person, &credential, crate::store::kdf(kdf_memory_kib)?)?)
     }
 
+    /// Give a person already on the device their own passphrase: a managed person who now
+    /// uses the app, or a member after a restore (a backup holds no credentials). Owner only.
+    pub fn enroll_member(
+        &self,
+        nickname: String,
+        passphrase: String,
+        kdf_memory_kib: Option<u32>,
+    ) -> Result<Person> {
+        let credential = Unlock::Passphrase(&passphrase);
+        Ok(self.session().enroll_member(
+            &nickname,
+            &credential,
+            crate::store::kdf(kdf_memory_kib)?,
+        )?)
+    }
+
     /// Another member of this store takes the device (a family sharing a phone): a session
     /// acting as them, after their own passphrase.
     pub fn switch_to(&self, nickname: String, passphrase: String) -> Result<Arc<PhrSession>> {
@@ -213,6 +230,16 @@ impl PhrSession {
     /// Log one self-measured observation (vitals, weight, steps, ...).
     pub fn log_observation(&self, subject: String, input: ObservationInput) -> Result<Record> {
         Ok(self.session().log_observation(&subject, input)?)
+    }
+
+    /// Log a reading as a form collects it: at `at`, or now by the session's clock when `None`.
+    pub fn log_reading(
+        &self,
+        subject: String,
+        reading: Reading,
+        at: Option<Stamp>,
+    ) -> Result<Record> {
+        Ok(self.session().log_reading(&subject, reading, at)?)
     }
 
     /// Add many records in one transaction: all or nothing. Returns the ids added.
@@ -326,6 +353,22 @@ impl PhrSession {
     /// The newest observation of each type (the dashboard).
     pub fn latest_observations(&self, subject: String) -> Result<Vec<Record>> {
         Ok(self.session().latest_observations(&subject)?)
+    }
+
+    /// The today view: the newest value of each type with the core's summary and level
+    /// against the 特定健診 thresholds for this person's sex.
+    pub fn dashboard(&self, subject: String) -> Result<Vec<DashboardItem>> {
+        Ok(self.session().dashboard(&subject)?)
+    }
+
+    /// A tile's trend line: daily buckets of the last `days` days up to today.
+    pub fn trend(
+        &self,
+        subject: String,
+        observation_type: ObservationType,
+        days: u32,
+    ) -> Result<Vec<Bucket>> {
+        Ok(self.session().trend(&subject, observation_type, days)?)
     }
 
     /// Daily, weekly or monthly aggregates of one observation type.

@@ -468,6 +468,16 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
             .map(|_| ()),
     );
     check(
+        "enroll_member",
+        s.as_person(o)
+            .enroll_member(
+                &s.person_details(t).unwrap().details.nickname,
+                &phr_core::Unlock::Passphrase("correct horse battery staple"),
+                phr_core::KdfParams::cheap(),
+            )
+            .map(|_| ()),
+    );
+    check(
         "backup",
         s.as_person(o).backup(
             &_d.path().join("outsider.backup"),

@@ -386,3 +386,107 @@ fn the_store_folder_and_its_key_files_are_the_owners_alone() {
     assert_eq!(mode(&dir.path().join("phr.keyring")), 0o600);
     assert_eq!(mode(&dir.path().join("phr.attempts")), 0o600);
 }
+
+/// Every file of a store, a restored store and a backup is readable by its owner only.
+#[cfg(unix)]
+#[test]
+fn store_restored_store_and_backup_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    let session = Session::create(&store, OWNER_PASS, kdf()).unwrap();
+    session
+        .add_person(person("hanako", "山田", "花子", (1975, 5, 3), Sex::Female))
+        .unwrap();
+    let backup = dir.path().join("b.db");
+    session.backup(&backup, TARO_PASS).unwrap();
+    drop(session);
+    let restored = dir.path().join("r");
+    drop(Store::restore(&backup, TARO_PASS, &restored, OWNER_PASS, kdf()).unwrap());
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&backup), 0o600, "backup");
+    for folder in [&store, &restored] {
+        assert_eq!(mode(folder), 0o700, "{}", folder.display());
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let p = entry.unwrap().path();
+            assert_eq!(mode(&p), 0o600, "{}", p.display());
+        }
+    }
+}
+
+/// A managed child who comes of age gets a passphrase of their own from the owner, unlocks as
+/// themself and takes their record back: the parent's representative grant ends.
+#[test]
+fn a_managed_person_enrolled_as_a_member_unlocks_and_takes_control() {
+    let (dir, s, hanako, _) = family();
+    let kenta = s
+        .add_person(person("kenta", "山田", "健太", (2008, 4, 1), Sex::Male))
+        .unwrap();
+    let grant = s
+        .grant(
+            &kenta.id,
+            NewDelegation {
+                grantee: Grantee::Person(hanako.id.clone()),
+                scopes: vec![Scope::View, Scope::Record],
+                valid_from: None,
+                valid_until: None,
+                representative_basis: Some(phr_core::family::RepresentativeBasis::Guardian),
+                basis_note: Some("家庭裁判所 令和8年(家)第123号".into()),
+            },
+        )
+        .unwrap();
+    const KENTA_PASS: &str = "kenta picks a phrase of his own";
+    s.enroll_member("kenta", &Unlock::Passphrase(KENTA_PASS), kdf())
+        .unwrap();
+    // Once is enough: a second enrolment, or one for the owner, is refused.
+    for nick in ["kenta", "hanako"] {
+        assert!(matches!(
+            s.enroll_member(nick, &Unlock::Passphrase(KENTA_PASS), kdf()),
+            Err(Error::AlreadyExists { .. })
+        ));
+    }
+    s.lock().unwrap();
+    let k = Session::unlock_as(dir.path(), "kenta", Unlock::Passphrase(KENTA_PASS)).unwrap();
+    assert_eq!(k.actor().unwrap(), kenta.id);
+    assert_eq!(k.take_control(&kenta.id).unwrap(), vec![grant.id]);
+}
+
+/// A backup holds no credentials: after a restore the owner gives each member a passphrase
+/// again, and the member unlocks as the same person with the same record.
+#[test]
+fn after_a_restore_a_member_is_enrolled_again_as_the_same_person() {
+    let (dir, s, _, taro) = family();
+    s.as_person(&taro.id)
+        .log_observation(&taro.id, bp())
+        .unwrap();
+    let backup = dir.path().join("b.db");
+    s.backup(&backup, TARO_PASS).unwrap();
+    drop(s);
+    let restored = dir.path().join("r");
+    drop(Store::restore(&backup, TARO_PASS, &restored, OWNER_PASS, kdf()).unwrap());
+    assert!(matches!(
+        Session::unlock_as(&restored, "taro", Unlock::Passphrase(TARO_PASS)),
+        Err(Error::WrongPassphrase)
+    ));
+    let owner = Session::unlock(&restored, Unlock::Passphrase(OWNER_PASS)).unwrap();
+    owner
+        .enroll_member("taro", &Unlock::Passphrase(TARO_PASS), kdf())
+        .unwrap();
+    owner.lock().unwrap();
+    let t = Session::unlock_as(&restored, "taro", Unlock::Passphrase(TARO_PASS)).unwrap();
+    assert_eq!(t.actor().unwrap(), taro.id);
+    assert_eq!(t.latest_observations(&taro.id).unwrap().len(), 1);
+    t.lock().unwrap();
+    // Each unlock names who unlocked.
+    let owner = Session::unlock(&restored, Unlock::Passphrase(OWNER_PASS)).unwrap();
+    let unlocks: Vec<String> = owner
+        .audit_entries(100, None)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "unlock")
+        .map(|e| e.actor)
+        .collect();
+    let owner_id = owner.actor().unwrap();
+    assert!(unlocks.contains(&taro.id), "{unlocks:?}");
+    assert!(unlocks.contains(&owner_id), "{unlocks:?}");
+}

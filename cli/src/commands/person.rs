@@ -1,4 +1,4 @@
-//! `phr person add|list`.
+//! `phr person add|enroll|list`.
 
 use super::Ctx;
 use crate::output::CliResult;
@@ -36,6 +36,13 @@ pub enum PersonCmd {
         /// (a child, a parent who does not use the app): acted for through `family grant`.
         #[arg(long)]
         member: bool,
+    },
+    /// Give a person on this device their own passphrase (PHR_NEW_PASSPHRASE or a prompt; they
+    /// type it): a managed person who now uses the app, or a member after a restore (a backup
+    /// holds no credentials). The owner does this.
+    Enroll {
+        #[arg(long)]
+        nickname: String,
     },
     /// List the persons on this device.
     List,
@@ -89,6 +96,18 @@ pub fn run(ctx: &Ctx, cmd: PersonCmd) -> CliResult {
                 } else {
                     ", managed (acted for through family grants)"
                 }
+            );
+        }
+        PersonCmd::Enroll { nickname } => {
+            let session = ctx.unlock()?;
+            let pass = crate::unlock::new_secret("PHR_NEW_PASSPHRASE", "passphrase of the member")?;
+            let credential = phr_core::Unlock::Passphrase(&pass);
+            let p = session.enroll_member(&nickname, &credential, crate::unlock::kdf()?)?;
+            println!(
+                "{} ({}) now unlocks with their own passphrase: --as {}",
+                p.details.nickname,
+                p.display_name(),
+                p.details.nickname
             );
         }
         PersonCmd::List => {

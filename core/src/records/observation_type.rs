@@ -202,6 +202,22 @@ pub enum GlucoseTiming {
 }
 
 impl GlucoseTiming {
+    /// Every timing, in the order a form offers them.
+    pub const ALL: [GlucoseTiming; 3] = [
+        GlucoseTiming::Fasting,
+        GlucoseTiming::AfterMeal,
+        GlucoseTiming::Random,
+    ];
+
+    /// The label a form shows (Japanese first, as the apps do).
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            GlucoseTiming::Fasting => "空腹時",
+            GlucoseTiming::AfterMeal => "食後",
+            GlucoseTiming::Random => "随時",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             GlucoseTiming::Fasting => "fasting",

@@ -113,6 +113,42 @@ impl Session {
         self.person(&id)
     }
 
+    /// Give a person already on the device a credential of their own: a managed person who now
+    /// uses the app (a child come of age, who can then take control of their record), or a
+    /// member whose credential a restore could not bring back (a backup holds no keyring). The
+    /// owner does this; the person types the credential. `AlreadyExists` when they have one.
+    pub fn enroll_member(
+        &self,
+        nickname: &str,
+        credential: &Unlock<'_>,
+        kdf: KdfParams,
+    ) -> Result<Person> {
+        crate::store::check_new_credential("passphrase", credential)?;
+        let owner_id = self.authorize_manage_persons()?;
+        let person = self
+            .store()
+            .read(|c| persons::by_nickname(c, nickname))?
+            .ok_or_else(|| Error::not_found("person with this nickname"))?;
+        if person.is_owner || !self.store().credential_kinds(&person.id)?.is_empty() {
+            return Err(Error::AlreadyExists {
+                what: "credential for this person".into(),
+            });
+        }
+        self.store()
+            .add_member(&person.id, nickname, credential, kdf, |w| {
+                persons::set_member(w.tx, &person.id, true)?;
+                w.audit(NewAuditEntry {
+                    actor: &owner_id,
+                    subject: &person.id,
+                    action: AuditAction::MemberAdded,
+                    record_ids: &[],
+                    delegation: None,
+                })?;
+                Ok(())
+            })?;
+        self.person(&person.id)
+    }
+
     /// The acting person may manage the persons on the device (the owner). Returns their id.
     fn authorize_manage_persons(&self) -> Result<String> {
         let actor = self.actor()?;

@@ -47,7 +47,11 @@ impl Store {
             let _ = std::fs::remove_file(&tmp);
             let _ = std::fs::remove_file(journal_of(&tmp));
         };
-        if let Err(e) = self.export_to(&tmp, backup_passphrase) {
+        // Made 0600 before SQLite attaches it: a backup is as private as the store.
+        let exported = super::keyring::private_file(&tmp)
+            .map_err(Error::from)
+            .and_then(|_| self.export_to(&tmp, backup_passphrase));
+        if let Err(e) = exported {
             remove_tmp();
             return Err(e);
         }
@@ -139,7 +143,7 @@ impl Store {
             },
             other => other,
         })?;
-        std::fs::create_dir_all(&files.dir)?;
+        super::files::create_private_dir(&files.dir)?;
         staging::clean(&files);
         // Removed when dropped: on every path but a crash (then by the next command).
         let staging = Staging::new(&files.dir, "restore")?;
@@ -170,6 +174,7 @@ fn build_restored(
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    drop(super::keyring::private_file(&staged.database)?);
     let mut conn = Connection::open_with_flags(&staged.database, flags)?;
     quiet(&conn)?;
     let mut sql = zeroize::Zeroizing::new(String::from("PRAGMA key = \"x'"));

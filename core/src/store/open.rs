@@ -326,6 +326,8 @@ fn create_database(
     for suffix in ["-wal", "-shm", "-journal"] {
         let _ = std::fs::remove_file(path.with_file_name(format!("phr.db{suffix}")));
     }
+    // Made 0600 before SQLite opens it: SQLite gives -wal and -shm the main file's mode.
+    drop(super::keyring::private_file(path)?);
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;

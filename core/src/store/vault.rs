@@ -618,8 +618,21 @@ impl Store {
         let total = Attempts::load(&self.files.dir).of(member).total;
         let key = format!("failed_unlocks_total:{member}");
         self.write_as(DEVICE_ACTOR, |w| {
+            // The person who unlocked (the owner's seat is `owner` in the keyring; before the
+            // owner is added there is no person yet, and the device is named).
+            let owner: Option<String> = if member == super::keyring::OWNER {
+                w.tx.query_row("SELECT id FROM person WHERE is_owner = 1", [], |r| r.get(0))
+                    .optional()?
+            } else {
+                None
+            };
+            let actor = match &owner {
+                Some(id) => id.as_str(),
+                None if member == super::keyring::OWNER => DEVICE_ACTOR,
+                None => member,
+            };
             w.audit(NewAuditEntry {
-                actor: DEVICE_ACTOR,
+                actor,
                 subject: STORE_SUBJECT,
                 action: AuditAction::Unlock,
                 record_ids: &[],

@@ -27,6 +27,27 @@ final class AppModel: ObservableObject {
     private let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
         .appendingPathComponent("phr", isDirectory: true)
 
+    /// The store's folder, made on first use and kept out of iCloud and device backups: the
+    /// store moves only through its own encrypted backup, and its keys never leave this phone.
+    private func storeFolder() throws -> URL {
+        var url = dir
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        var values = URLResourceValues()
+        values.isExcludedFromBackup = true
+        try url.setResourceValues(values)
+        return url
+    }
+
+    /// First launch: the owner's store, their person, and biometric unlock enrolled.
+    func create(passphrase: String, owner: NewPerson) {
+        run {
+            let c = try await PHRClient.create(at: try self.storeFolder(), passphrase: passphrase)
+            _ = try await c.addPerson(owner)
+            try await c.enrollPlatformKey(KeychainKeyStore())
+            try await self.opened(c)
+        }
+    }
+
     private func run(_ body: @escaping () async throws -> Void) {
         Task {
             do { try await body() } catch let e as PHRClientError {
@@ -36,15 +57,21 @@ final class AppModel: ObservableObject {
         }
     }
 
-    func unlock(passphrase: String) { run { try await self.opened(PHRClient.unlock(at: self.dir, passphrase: passphrase)) } }
+    /// `member`: the nickname of a family member with their own passphrase; nil = the owner.
+    func unlock(passphrase: String, member: String? = nil) {
+        run { try await self.opened(PHRClient.unlock(at: self.dir, passphrase: passphrase, member: member)) }
+    }
     func unlockWithBiometrics() { run { try await self.opened(PHRClient.unlock(at: self.dir, keyStore: KeychainKeyStore())) } }
 
     private func opened(_ c: PHRClient) async throws {
-        guard let owner = try await c.owner() else { return }
+        // Whoever unlocked acts: the core binds the session to them.
+        let people = try await c.persons()
+        let me = try await c.actor()
+        guard let acting = people.first(where: { $0.id == me }) else { return }
         client = c
-        actor = owner
-        subject = owner
-        family = try await c.persons(actor: owner.id)
+        actor = acting
+        subject = acting
+        family = people
         // The operator profile ships with the app (operator-profile.json, e.g. the sample in
         // core/profiles); the core validates it.
         if let url = Bundle.main.url(forResource: "operator-profile", withExtension: "json") {
@@ -56,45 +83,45 @@ final class AppModel: ObservableObject {
 
     func switchTo(_ p: Person) {
         subject = p
-        // Whether the owner may view this person's record is the core's decision (family
+        // Whether the person who unlocked may view this person's record is the core's decision (family
         // delegations): a refusal arrives as .notPermitted and is shown.
         run { try await self.reload() }
     }
 
     func reload() async throws {
-        guard let c = client, let a = actor?.id, let s = subject else { return }
-        dashboard = try await c.dashboard(actor: a, subject: s.id, sex: s.details.sex)
+        guard let c = client, let s = subject else { return }
+        dashboard = try await c.dashboard(subject: s.id)
         var t: [ObservationType: [Bucket]] = [:]
-        for item in dashboard { t[item.observationType] = try await c.trend(actor: a, subject: s.id, type: item.observationType) }
+        for item in dashboard { t[item.observationType] = try await c.trend(subject: s.id, type: item.observationType) }
         trend = t
-        let page = try await c.timelinePage(actor: a, subject: s.id, limit: 30)
+        let page = try await c.timelinePage(subject: s.id, limit: 30)
         timeline = page.records
         timelineNext = page.next
         if profile != nil { try await reloadConsent() }
     }
 
     func reloadConsent() async throws {
-        guard let c = client, let a = actor?.id, let s = subject?.id else { return }
-        consent = try await c.consentState(actor: a, subject: s)
-        consentHistory = try await c.consentHistory(actor: a, subject: s)
+        guard let c = client, let s = subject?.id else { return }
+        consent = try await c.consentState(subject: s)
+        consentHistory = try await c.consentHistory(subject: s)
     }
 
     /// Ask the core to record a permit or a deny for one toggle; the new state is the core's answer.
     func setToggle(purpose: String, _ toggle: ConsentToggle, permit: Bool) {
         run {
-            guard let c = self.client, let a = self.actor?.id, let s = self.subject?.id else { return }
+            guard let c = self.client, let s = self.subject?.id else { return }
             let request = ConsentRequest(recipient: toggle.recipient, categories: [toggle.category], purposes: [purpose],
                                          effect: permit ? .permit : .deny, validFrom: nil, validUntil: nil, noticeVersion: nil)
-            _ = try await c.setConsent(actor: a, subject: s, request)
+            _ = try await c.setConsent(subject: s, request)
             try await self.reloadConsent()
         }
     }
 
     func showReceipt(_ directiveId: String?) {
         run {
-            guard let c = self.client, let a = self.actor?.id, let s = self.subject?.id else { return }
+            guard let c = self.client, let s = self.subject?.id else { return }
             if let id = directiveId {
-                self.receipt = try await c.consentReceipt(actor: a, subject: s, directiveId: id)
+                self.receipt = try await c.consentReceipt(subject: s, directiveId: id)
             } else {
                 self.receipt = nil
             }
@@ -105,27 +132,25 @@ final class AppModel: ObservableObject {
     /// what consent releases to them now.
     func export(recipient: String?, purpose: String?) {
         run {
-            guard let c = self.client, let a = self.actor?.id, let s = self.subject?.id else { return }
+            guard let c = self.client, let s = self.subject?.id else { return }
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("phr-\(UUID().uuidString).json")
-            let summary = try await c.exportFhirFile(actor: a, subject: s, to: file, recipient: recipient, purpose: purpose)
+            let summary = try await c.exportFhirFile(subject: s, to: file, recipient: recipient, purpose: purpose)
             self.exported = (file, summary)
         }
     }
 
-    /// Import a file picked by the user: checkup XML by its extension, anything else as FHIR JSON.
+    /// Import a file picked by the user: FHIR JSON or checkup XML, told apart by the core from its content.
     func importFile(_ url: URL) {
         run {
-            guard let c = self.client, let a = self.actor?.id, let s = self.subject?.id else { return }
+            guard let c = self.client, let s = self.subject?.id else { return }
             let scoped = url.startAccessingSecurityScopedResource()
             defer { if scoped { url.stopAccessingSecurityScopedResource() } }
             guard let data = try? Data(contentsOf: url) else { throw PHRClientError.storage(kind: "io") }
             self.imported = nil
             self.importedCheckup = false
-            if url.pathExtension.lowercased() == "xml" {
-                _ = try await c.importCheckupXml(actor: a, subject: s, xml: data)
-                self.importedCheckup = true
-            } else {
-                self.imported = try await c.importFhir(actor: a, subject: s, json: data)
+            switch try await c.importFile(subject: s, bytes: data) {
+            case let .fhir(summary): self.imported = summary
+            case .checkup: self.importedCheckup = true
             }
             try await self.reload()
         }
@@ -135,26 +160,27 @@ final class AppModel: ObservableObject {
     /// flow that provides `SyncTokens` is the operator's, not part of this app).
     func sync(recipient: String) {
         run {
-            guard let c = self.client, let a = self.actor?.id, let s = self.subject?.id else { return }
-            self.synced = try await c.sync(actor: a, subject: s, recipient: recipient)
+            guard let c = self.client, let s = self.subject?.id else { return }
+            self.synced = try await c.sync(subject: s, recipient: recipient)
         }
     }
 
     func loadMore() {
         run {
-            guard let c = self.client, let a = self.actor?.id, let s = self.subject?.id, let next = self.timelineNext else { return }
-            let page = try await c.timelinePage(actor: a, subject: s, limit: 30, after: next)
+            guard let c = self.client, let s = self.subject?.id, let next = self.timelineNext else { return }
+            let page = try await c.timelinePage(subject: s, limit: 30, after: next)
             self.timeline += page.records
             self.timelineNext = page.next
         }
     }
 
-    func log(_ type: ObservationType, value: Double, value2: Double?) {
+    /// Log what the form collected, now by the core's clock; glucose needs its `timing` (the core says so, typed).
+    func log(_ type: ObservationType, value: Double, value2: Double?, timing: GlucoseTiming? = nil) {
         run {
-            guard let c = self.client, let a = self.actor?.id, let s = self.subject?.id else { return }
-            let input = ObservationInput(observationType: type, value: value, value2: value2, value3: nil, unit: nil,
-                                         glucoseTiming: nil, effective: try await c.now())
-            _ = try await c.log(actor: a, subject: s, input)
+            guard let c = self.client, let s = self.subject?.id else { return }
+            let reading = Reading(observationType: type, value: value, value2: value2, value3: nil, unit: nil,
+                                  glucoseTiming: timing)
+            _ = try await c.log(subject: s, reading)
             try await self.reload()
         }
     }

@@ -4,13 +4,22 @@ import PHRCore
 import Security
 
 /// The platform keystore for PHR Core on iOS: wraps the data key with AES-GCM under a 256-bit key
-/// kept in the Keychain (this-device-only, after first unlock). A production build would bind it to
-/// biometrics with SecAccessControl (.biometryCurrentSet) so unwrap prompts Face ID / Touch ID.
+/// kept in the Keychain, never synced to iCloud and never in a backup (…ThisDeviceOnly).
+///
+/// The core names each key `phr-core.<store>.<member>.<kind>`:
+/// - `bio` (biometric unlock) keys are bound to user presence with SecAccessControl
+///   `.biometryCurrentSet`: reading one makes iOS show Face ID / Touch ID, and enrolling a new
+///   face or finger invalidates it (the passphrase still unlocks). Available only while the
+///   phone is unlocked (`WhenUnlockedThisDeviceOnly`).
+/// - `pin` keys are the device half of a PIN unlock (the PIN is the knowledge factor): no
+///   prompt, but they never leave this phone, so a copied store plus a guessed PIN opens nothing.
 final class KeychainKeyStore: PlatformKeyStore, @unchecked Sendable {
     private func key(_ alias: String, create: Bool) throws -> SymmetricKey? {
         var query: [String: Any] = [kSecClass as String: kSecClassGenericPassword,
                                     kSecAttrService as String: "jp.phr.core.platform-key",
                                     kSecAttrAccount as String: alias,
+                                    kSecAttrSynchronizable as String: false,
+                                    kSecUseOperationPrompt as String: "PHR",
                                     kSecReturnData as String: true]
         var out: CFTypeRef?
         if SecItemCopyMatching(query as CFDictionary, &out) == errSecSuccess, let data = out as? Data {
@@ -20,7 +29,17 @@ final class KeychainKeyStore: PlatformKeyStore, @unchecked Sendable {
         let fresh = SymmetricKey(size: .bits256)
         query.removeValue(forKey: kSecReturnData as String)
         query[kSecValueData as String] = fresh.withUnsafeBytes { Data($0) }
-        query[kSecAttrAccessible as String] = kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly
+        query.removeValue(forKey: kSecUseOperationPrompt as String)
+        if alias.hasSuffix(".bio") {
+            var failure: Unmanaged<CFError>?
+            guard let access = SecAccessControlCreateWithFlags(nil, kSecAttrAccessibleWhenUnlockedThisDeviceOnly,
+                                                               .biometryCurrentSet, &failure) else {
+                throw PlatformKeyError.Failure(reason: "access control unavailable")
+            }
+            query[kSecAttrAccessControl as String] = access
+        } else {
+            query[kSecAttrAccessible as String] = kSecAttrAccessibleWhenUnlockedThisDeviceOnly
+        }
         guard SecItemAdd(query as CFDictionary, nil) == errSecSuccess else {
             throw PlatformKeyError.Failure(reason: "keychain add failed")
         }

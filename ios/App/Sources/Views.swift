@@ -7,6 +7,9 @@ func errorText(_ e: PHRClientError?) -> LocalizedStringKey? {
     switch e {
     case nil: return nil
     case .wrongPassphrase?: return "wrong_passphrase"
+    case let .weakPassphrase(_, hint)?: return "weak_passphrase \(hint)"
+    case let .tooManyAttempts(retryAfter)?: return "too_many_attempts \(Int(retryAfter))"
+    case .auditRollback?: return "audit_rollback"
     case .locked?: return "locked"
     case .notPermitted?: return "not_permitted"
     case let .invalidInput(field, reason)?: return "invalid_input \(field) \(reason)"
@@ -104,6 +107,7 @@ struct LogView: View {
     @State private var type: ObservationType = .bloodPressure
     @State private var value = ""
     @State private var value2 = ""
+    @State private var timing: GlucoseTiming?
     var body: some View {
         Form {
             Picker("type", selection: $type) {
@@ -116,8 +120,17 @@ struct LogView: View {
             if type == .bloodPressure {
                 TextField("diastolic", text: $value2).accessibilityLabel(Text("diastolic"))
             }
+            if type == .bloodGlucose {
+                // The core refuses glucose without its timing: fasting and after-meal values
+                // are judged against different thresholds.
+                Picker("timing", selection: $timing) {
+                    ForEach(glucoseTimings(), id: \.self) { t in
+                        Text(glucoseTimingLabel(timing: t)).tag(Optional(t))
+                    }
+                }.accessibilityLabel(Text("timing"))
+            }
             // Plausibility checks are the core's: a refused value comes back as .invalidInput.
-            Button("save") { model.log(type, value: Double(value) ?? .nan, value2: Double(value2)) }
+            Button("save") { model.log(type, value: Double(value) ?? .nan, value2: Double(value2), timing: timing) }
                 .accessibilityLabel(Text("save"))
             if let e = errorText(model.error) { Text(e).foregroundColor(.red) }
         }
@@ -141,7 +154,7 @@ struct FamilyView: View {
     @EnvironmentObject var model: AppModel
     var body: some View {
         List(model.family, id: \.id) { p in
-            let name = "\(p.details.familyName)\u{3000}\(p.details.givenName)"
+            let name = personDisplayName(person: p)
             Button(name) { model.switchTo(p) }.font(.title3).accessibilityLabel(Text(name))
         }
     }

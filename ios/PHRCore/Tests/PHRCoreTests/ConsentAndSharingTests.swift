@@ -6,8 +6,8 @@ let guidance = "specific_health_guidance"
 
 /// A new store with its owner and the sample municipality profile in use.
 func storeWithProfile() async throws -> (PHRClient, String) {
-    let client = try await PHRClient.create(at: tempStoreDir(), passphrase: passphrase, kdfIterations: testKdf)
-    let me = try await client.addPerson(actor: nil, person("hanako", "花子")).id
+    let client = try await PHRClient.create(at: tempStoreDir(), passphrase: passphrase, kdfMemoryKib: testKdf)
+    let me = try await client.addPerson(person("hanako", "花子")).id
     try await client.setOperatorProfile(json: try municipalityProfile())
     return (client, me)
 }
@@ -29,12 +29,12 @@ private func toggles(_ state: ConsentState) -> [String: Bool] {
 final class ConsentAndSharingTests: XCTestCase {
     func testConsentIsDefaultDenyAndAPermitFlipsExactlyThatToggleUntilWithdrawn() async throws {
         let (client, me) = try await storeWithProfile()
-        let before = toggles(try await client.consentState(actor: me, subject: me))
+        let before = toggles(try await client.consentState(subject: me))
         XCTAssertFalse(before.isEmpty, "the profile's purposes give toggles")
         XCTAssertTrue(before.values.allSatisfy { !$0 }, "default deny")
 
-        let granted = try await client.setConsent(actor: me, subject: me, permit([.vitals], [guidance]))
-        let onState = try await client.consentState(actor: me, subject: me)
+        let granted = try await client.setConsent(subject: me, permit([.vitals], [guidance]))
+        let onState = try await client.consentState(subject: me)
         let on = toggles(onState)
         let flipped = on.keys.filter { on[$0] != before[$0] }
         XCTAssertEqual(flipped, ["\(guidance)|\(healthDept)|vitals"])
@@ -42,16 +42,16 @@ final class ConsentAndSharingTests: XCTestCase {
             .first { $0.recipient == healthDept && $0.category == .vitals })
         XCTAssertEqual(toggle.directiveId, granted.id)
 
-        let withdrawn = try await client.withdraw(actor: me, subject: me, recipient: healthDept,
+        let withdrawn = try await client.withdraw(subject: me, recipient: healthDept,
                                                   categories: [.vitals], purposes: [guidance])
-        let after = toggles(try await client.consentState(actor: me, subject: me))
+        let after = toggles(try await client.consentState(subject: me))
         XCTAssertEqual(after, before)
 
-        let history = try await client.consentHistory(actor: me, subject: me)
+        let history = try await client.consentHistory(subject: me)
         XCTAssertEqual(history.map(\.id), [granted.id, withdrawn.id])
         XCTAssertEqual(history.map(\.effect), [.permit, .deny])
 
-        let receipt = try await client.consentReceipt(actor: me, subject: me, directiveId: granted.id)
+        let receipt = try await client.consentReceipt(subject: me, directiveId: granted.id)
         let recipientName = try await client.operatorProfile().recipients.first { $0.id == healthDept }?.name
         XCTAssertEqual(toggle.recipientName, recipientName)
         XCTAssertTrue(receipt.textJa.contains(try XCTUnwrap(recipientName)), "the Japanese receipt names the recipient")
@@ -72,30 +72,34 @@ final class ConsentAndSharingTests: XCTestCase {
 
     func testAViewGrantLetsASecondPersonSeeTheOwnerUntilRevoked() async throws {
         let (client, me) = try await storeWithProfile()
-        let son = try await client.addPerson(actor: me, person("taro", "太郎", sex: .male, birth: "1990-01-01")).id
-        _ = try await client.log(actor: me, subject: me, obs(.weight, 52, ago(days: 0)))
-        let alone = try await client.subjectsOf(actor: son)
+        let son = try await client.addMember(person("taro", "太郎", sex: .male, birth: "1990-01-01"),
+                                             passphrase: memberPassphrase, kdfMemoryKib: testKdf).id
+        let taro = try await client.switchTo("taro", passphrase: memberPassphrase)
+        _ = try await client.log(subject: me, obs(.weight, 52, ago(days: 0)))
+        let alone = try await taro.subjectsOf()
         XCTAssertEqual(alone, [son])
-        await assertThrows(.notPermitted(action: "view")) { _ = try await client.latest(actor: son, subject: me) }
+        await assertThrows(.notPermitted(action: "view")) { _ = try await taro.latest(subject: me) }
 
-        let d = try await client.grant(actor: me, subject: me, NewDelegation(
+        let d = try await client.grant(subject: me, NewDelegation(
             grantee: .person(son), scopes: [.view], validFrom: nil, validUntil: nil,
             representativeBasis: nil, basisNote: nil))
-        let granted = try await client.subjectsOf(actor: son)
+        let granted = try await taro.subjectsOf()
         XCTAssertEqual(granted, [son, me])
-        let seen = try await client.latest(actor: son, subject: me)
+        let seen = try await taro.latest(subject: me)
         XCTAssertEqual(seen.count, 1)
-        let who = try await client.whoCanAccess(actor: me, subject: me)
+        let who = try await client.whoCanAccess(subject: me)
         XCTAssertTrue(who.contains { $0.delegationId == d.id && $0.granteeNickname == "taro" && $0.scopes == [.view] })
         await assertThrows(.notPermitted(action: "record")) {
-            _ = try await client.log(actor: son, subject: me, obs(.weight, 53, ago(days: 0)))
+            _ = try await taro.log(subject: me, obs(.weight, 53, ago(days: 0)))
         }
+        // A view grant does not let its holder end it: only the subject (or a grantor above) does.
+        await assertThrows(.notPermitted(action: "manage_delegations")) { try await taro.revoke(delegationId: d.id) }
 
-        try await client.revoke(actor: me, delegationId: d.id)
-        let revoked = try await client.subjectsOf(actor: son)
+        try await client.revoke(delegationId: d.id)
+        let revoked = try await taro.subjectsOf()
         XCTAssertEqual(revoked, [son])
-        await assertThrows(.notPermitted(action: "view")) { _ = try await client.latest(actor: son, subject: me) }
-        let kept = try await client.delegations(actor: me, subject: me)
+        await assertThrows(.notPermitted(action: "view")) { _ = try await taro.latest(subject: me) }
+        let kept = try await client.delegations(subject: me)
         XCTAssertNotNil(kept.first { $0.id == d.id }?.revokedUtc, "a revoked delegation stays in the list, ended")
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 @testable import PHRCore
 
-let testKdf: UInt32 = 10_000 // the lowest cost the core accepts: fast unlocks in tests
-let passphrase = "correct horse battery"
+let testKdf: UInt32 = 64 // Argon2id KiB: the lowest cost the core accepts, fast unlocks in tests
+let passphrase = "correct horse battery staple"
+let memberPassphrase = "taro keeps a different long passphrase"
 let jst: Int32 = 9 * 3600
 
 func tempStoreDir() -> URL {
@@ -94,3 +95,14 @@ func assertThrows(_ expected: PHRClientError, file: StaticString = #filePath, li
 }
 
 import XCTest
+
+/// `YYYY-MM-DD` shifted by whole days (calendar arithmetic in UTC: no daylight saving).
+func isoDate(_ date: String, plusDays: Int) -> String {
+    let f = DateFormatter()
+    f.calendar = Calendar(identifier: .gregorian)
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.timeZone = TimeZone(identifier: "UTC")
+    f.dateFormat = "yyyy-MM-dd"
+    guard let d = f.date(from: date) else { return date }
+    return f.string(from: d.addingTimeInterval(Double(plusDays) * 86_400))
+}

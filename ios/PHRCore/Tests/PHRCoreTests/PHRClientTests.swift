@@ -4,12 +4,12 @@ import XCTest
 final class PHRClientTests: XCTestCase {
     private func newStore() async throws -> (URL, PHRClient) {
         let dir = tempStoreDir()
-        return (dir, try await PHRClient.create(at: dir, passphrase: passphrase, kdfIterations: testKdf))
+        return (dir, try await PHRClient.create(at: dir, passphrase: passphrase, kdfMemoryKib: testKdf))
     }
 
     func testCreatedStoreUnlocksWithItsPassphraseAfterLock() async throws {
         let (dir, client) = try await newStore()
-        let owner = try await client.addPerson(actor: nil, person("hanako", "花子"))
+        let owner = try await client.addPerson(person("hanako", "花子"))
         XCTAssertTrue(owner.isOwner)
         try await client.lock()
         XCTAssertTrue(client.isLocked)
@@ -23,25 +23,25 @@ final class PHRClientTests: XCTestCase {
         let (dir, client) = try await newStore()
         try await client.lock()
         await assertThrows(.wrongPassphrase) { _ = try await PHRClient.unlock(at: dir, passphrase: "not the passphrase") }
-        XCTAssertThrowsError(try PhrStore(dir: dir.path).unlock(passphrase: "not the passphrase")) { error in
+        XCTAssertThrowsError(try PhrStore(dir: dir.path).unlock(member: nil, passphrase: "not the passphrase")) { error in
             XCTAssertEqual(error as? PhrError, .WrongPassphrase)
         }
     }
 
     func testCallsAfterLockThrowLocked() async throws {
         let (_, client) = try await newStore()
-        let me = try await client.addPerson(actor: nil, person("hanako", "花子")).id
+        let me = try await client.addPerson(person("hanako", "花子")).id
         try await client.lock()
-        await assertThrows(.locked) { _ = try await client.latest(actor: me, subject: me) }
+        await assertThrows(.locked) { _ = try await client.latest(subject: me) }
     }
 
     func testLoggedVitalsComeBackAsLatestWithCoreSummaryAndLevel() async throws {
         let (_, client) = try await newStore()
-        let me = try await client.addPerson(actor: nil, person("taro", "太郎", sex: .male)).id
-        _ = try await client.log(actor: me, subject: me, obs(.weight, 70.0, ago(days: 1)))
-        _ = try await client.log(actor: me, subject: me, obs(.weight, 68.5, ago(days: 0)))
-        _ = try await client.log(actor: me, subject: me, bp(145, 92, ago(days: 0)))
-        let dashboard = try await client.dashboard(actor: me, subject: me, sex: .male)
+        let me = try await client.addPerson(person("taro", "太郎", sex: .male)).id
+        _ = try await client.log(subject: me, obs(.weight, 70.0, ago(days: 1)))
+        _ = try await client.log(subject: me, obs(.weight, 68.5, ago(days: 0)))
+        _ = try await client.log(subject: me, bp(145, 92, ago(days: 0)))
+        let dashboard = try await client.dashboard(subject: me)
         let bpTile = try XCTUnwrap(dashboard.first { $0.observationType == .bloodPressure })
         XCTAssertEqual(bpTile.summary, "Blood pressure 145/92 mmHg")
         XCTAssertEqual(bpTile.level, .seeDoctor)
@@ -53,15 +53,15 @@ final class PHRClientTests: XCTestCase {
 
     func testRefusedInputNamesTheField() async throws {
         let (_, client) = try await newStore()
-        let me = try await client.addPerson(actor: nil, person("hanako", "花子")).id
+        let me = try await client.addPerson(person("hanako", "花子")).id
         do {
-            _ = try await client.log(actor: me, subject: me, obs(.weight, 0, ago(days: 0)))
+            _ = try await client.log(subject: me, obs(.weight, 0, ago(days: 0)))
             XCTFail("accepted")
         } catch let PHRClientError.invalidInput(field, _) {
             XCTAssertEqual(field, "value")
         }
         do {
-            _ = try await client.log(actor: me, subject: me, bp(80, 120, ago(days: 0)))
+            _ = try await client.log(subject: me, bp(80, 120, ago(days: 0)))
             XCTFail("accepted")
         } catch let PHRClientError.invalidInput(field, _) {
             XCTAssertEqual(field, "diastolic")
@@ -70,31 +70,31 @@ final class PHRClientTests: XCTestCase {
 
     func testAYearOfStepsAggregatesByMonthAndReportsProgressPerChunk() async throws {
         let (_, client) = try await newStore()
-        let me = try await client.addPerson(actor: nil, person("hanako", "花子")).id
+        let me = try await client.addPerson(person("hanako", "花子")).id
         let inputs = (0..<365).map { ClinicalInput.observation(obs(.steps, 8000, ago(days: Int64($0), seconds: 3600))) }
         let seen = Locked<[[UInt64]]>([])
-        let ids = try await client.addRecords(actor: me, subject: me, inputs, provenance: .device, source: "pedometer",
+        let ids = try await client.addRecords(subject: me, inputs, provenance: .device, source: "pedometer",
                                               chunkSize: 100) { done, total in seen.mutate { $0.append([done, total]) } }
         XCTAssertEqual(ids.count, 365)
         XCTAssertEqual(seen.value, [[0, 365], [100, 365], [200, 365], [300, 365], [365, 365]])
         let today = try await client.today()
-        let from = try PHRClient.isoDate(today, plusDays: -364)
-        let buckets = try await client.aggregate(actor: me, subject: me,
+        let from = isoDate(today, plusDays: -364)
+        let buckets = try await client.aggregate(subject: me,
             AggregateQuery(observationType: .steps, granularity: .month, from: from, to: today, timeZone: nil))
         XCTAssertTrue((12...13).contains(buckets.count))
         XCTAssertEqual(buckets.reduce(0) { $0 + $1.count }, 365)
         XCTAssertEqual(buckets.reduce(0.0) { $0 + ($1.sum ?? 0) }, 365 * 8000, accuracy: 1e-6)
-        let trend = try await client.trend(actor: me, subject: me, type: .steps, days: 30)
+        let trend = try await client.trend(subject: me, type: .steps, days: 30)
         XCTAssertEqual(trend.count, 30)
-        XCTAssertEqual(trend.first?.start, try PHRClient.isoDate(today, plusDays: -29))
+        XCTAssertEqual(trend.first?.start, isoDate(today, plusDays: -29))
     }
 
     func testTimelinePagesWithoutGapsOrDuplicates() async throws {
         let (_, client) = try await newStore()
-        let me = try await client.addPerson(actor: nil, person("hanako", "花子")).id
-        for i in 0..<25 { _ = try await client.log(actor: me, subject: me, obs(.pulse, 60 + Double(i), ago(days: Int64(i)))) }
+        let me = try await client.addPerson(person("hanako", "花子")).id
+        for i in 0..<25 { _ = try await client.log(subject: me, obs(.pulse, 60 + Double(i), ago(days: Int64(i)))) }
         var pages: [[Record]] = []
-        for try await page in client.timeline(actor: me, subject: me, pageSize: 10) { pages.append(page) }
+        for try await page in client.timeline(subject: me, pageSize: 10) { pages.append(page) }
         XCTAssertEqual(pages.map(\.count), [10, 10, 5])
         let all = pages.flatMap { $0 }
         XCTAssertEqual(Set(all.map(\.meta.id)).count, 25)
@@ -102,30 +102,98 @@ final class PHRClientTests: XCTestCase {
         XCTAssertEqual(times, times.sorted(by: >))
     }
 
-    func testFamilySwitchShowsTheFamilyButActingForAnotherNeedsAGrant() async throws {
-        let (_, client) = try await newStore()
-        let owner = try await client.addPerson(actor: nil, person("hanako", "花子")).id
-        let child = try await client.addPerson(actor: owner, person("kenta", "健太", sex: .male, birth: "2015-06-01")).id
-        let ownerSees = try await client.persons(actor: owner).map(\.id)
-        XCTAssertEqual(ownerSees, [owner, child])
-        let childSees = try await client.persons(actor: child).map(\.id)
-        XCTAssertEqual(childSees, [child])
-        _ = try await client.log(actor: child, subject: child, obs(.bodyTemperature, 36.8, ago(days: 0)))
-        let childLatest = try await client.latest(actor: child, subject: child)
-        XCTAssertEqual(childLatest.count, 1)
-        await assertThrows(.notPermitted(action: "view")) { _ = try await client.latest(actor: owner, subject: child) }
+    func testAMemberUnlocksAsThemselfAndActingForAnotherNeedsAGrant() async throws {
+        let (dir, client) = try await newStore()
+        let owner = try await client.addPerson(person("hanako", "花子")).id
+        let child = try await client.addPerson(person("kenta", "健太", sex: .male, birth: "2015-06-01")).id
+        let son = try await client.addMember(person("taro", "太郎", sex: .male, birth: "1990-01-01"),
+                                             passphrase: memberPassphrase, kdfMemoryKib: testKdf).id
+        let actor = try await client.actor()
+        XCTAssertEqual(actor, owner)
+        let ownerSees = Set(try await client.persons().map(\.id))
+        XCTAssertEqual(ownerSees, [owner, child, son])
+        // A managed child is acted for through a grant made as their parent, on a recorded basis.
         await assertThrows(.notPermitted(action: "record")) {
-            _ = try await client.log(actor: child, subject: owner, obs(.weight, 60, ago(days: 0)))
+            _ = try await client.log(subject: child, obs(.bodyTemperature, 36.8, ago(days: 0)))
+        }
+        _ = try await client.grant(subject: child, NewDelegation(
+            grantee: .person(owner), scopes: [.view, .record], validFrom: nil, validUntil: nil,
+            representativeBasis: .parentOfMinor, basisNote: "母子健康手帳 2015-0601"))
+        _ = try await client.log(subject: child, obs(.bodyTemperature, 36.8, ago(days: 0)))
+        let childLatest = try await client.latest(subject: child)
+        XCTAssertEqual(childLatest.count, 1)
+        // The member unlocks with their own passphrase and acts as themself.
+        try await client.lock()
+        let taro = try await PHRClient.unlock(at: dir, passphrase: memberPassphrase, member: "taro")
+        let taroActs = try await taro.actor()
+        XCTAssertEqual(taroActs, son)
+        let taroSees = try await taro.persons().map(\.id)
+        XCTAssertEqual(taroSees, [son])
+        await assertThrows(.notPermitted(action: "view")) { _ = try await taro.latest(subject: owner) }
+        await assertThrows(.notPermitted(action: "record")) {
+            _ = try await taro.log(subject: owner, obs(.weight, 60, ago(days: 0)))
         }
         await assertThrows(.notPermitted(action: "manage_persons")) {
-            _ = try await client.addPerson(actor: child, person("jiro", "次郎"))
+            _ = try await taro.addPerson(person("jiro", "次郎"))
         }
+        await assertThrows(.wrongPassphrase) { _ = try await PHRClient.unlock(at: dir, passphrase: passphrase, member: "taro") }
+        let back = try await taro.switchTo("hanako", passphrase: passphrase)
+        let backActs = try await back.actor()
+        XCTAssertEqual(backActs, owner)
+    }
+
+    func testAWeakPassphraseIsRefusedWithAHintAndNoStoreIsMade() async throws {
+        let dir = tempStoreDir()
+        do {
+            _ = try await PHRClient.create(at: dir, passphrase: "password1", kdfMemoryKib: testKdf)
+            XCTFail("accepted")
+        } catch let PHRClientError.weakPassphrase(_, hint) {
+            XCTAssertFalse(hint.isEmpty)
+        }
+        XCTAssertFalse(PHRClient.exists(at: dir))
+    }
+
+    func testRepeatedWrongPassphrasesAreSlowedDownTyped() async throws {
+        let (dir, client) = try await newStore()
+        _ = try await client.addPerson(person("hanako", "花子"))
+        try await client.lock()
+        for i in 0..<5 {
+            await assertThrows(.wrongPassphrase) { _ = try await PHRClient.unlock(at: dir, passphrase: "wrong guess \(i)") }
+        }
+        do {
+            _ = try await PHRClient.unlock(at: dir, passphrase: passphrase)
+            XCTFail("a sixth try went through at once")
+        } catch let PHRClientError.tooManyAttempts(retryAfter) {
+            XCTAssertTrue((1...30).contains(retryAfter))
+        }
+    }
+
+    func testTheCoreLogsAReadingNowAndImportsAFileByItsContent() async throws {
+        let (_, client) = try await newStore()
+        let me = try await client.addPerson(person("hanako", "花子")).id
+        let reading = Reading(observationType: .bloodGlucose, value: 98, value2: nil, value3: nil, unit: nil,
+                              glucoseTiming: .fasting)
+        let logged = try await client.log(subject: me, reading)
+        let now = try await client.now()
+        XCTAssertTrue((0...5).contains(now.utcSeconds - logged.meta.effective.utcSeconds))
+        let bundle = Data(try await client.exportFhirJson(subject: me).utf8)
+        let (_, other) = try await newStore()
+        let her = try await other.addPerson(person("yuki", "由紀")).id
+        guard case .fhir = try await other.importFile(subject: her, bytes: bundle) else { return XCTFail("not read as FHIR") }
+        let herLatest = try await other.latest(subject: her)
+        XCTAssertEqual(herLatest.count, 1)
+        await assertThrows(.invalidInput(field: "file",
+                                         reason: "is neither FHIR R4 JSON nor a health-checkup XML (<ClinicalDocument>)")) {
+            _ = try await other.importFile(subject: her, bytes: Data("hello".utf8))
+        }
+        let people = try await other.persons()
+        XCTAssertEqual(personDisplayName(person: try XCTUnwrap(people.first)), "山田\u{3000}由紀")
     }
 
     func testASwiftPlatformKeyStoreEnrollsAndThenUnlocks() async throws {
         let (dir, client) = try await newStore()
-        let me = try await client.addPerson(actor: nil, person("hanako", "花子")).id
-        _ = try await client.log(actor: me, subject: me, obs(.spo2, 98, ago(days: 0)))
+        let me = try await client.addPerson(person("hanako", "花子")).id
+        _ = try await client.log(subject: me, obs(.spo2, 98, ago(days: 0)))
         let keyStore = XorTestKeyStore()
         let before = try await client.hasPlatformKey()
         XCTAssertFalse(before)
@@ -134,7 +202,7 @@ final class PHRClientTests: XCTestCase {
         try await client.lock()
         let unlocked = try await PHRClient.unlock(at: dir, keyStore: keyStore)
         XCTAssertGreaterThanOrEqual(keyStore.unwraps, 1)
-        let latest = try await unlocked.latest(actor: me, subject: me)
+        let latest = try await unlocked.latest(subject: me)
         XCTAssertEqual(latest.count, 1)
         try await unlocked.lock()
         keyStore.forgetAll()
@@ -144,7 +212,7 @@ final class PHRClientTests: XCTestCase {
 
     func testBackupReportsStartAndEnd() async throws {
         let (dir, client) = try await newStore()
-        _ = try await client.addPerson(actor: nil, person("hanako", "花子"))
+        _ = try await client.addPerson(person("hanako", "花子"))
         let seen = Locked<[[UInt64]]>([])
         let target = dir.appendingPathComponent("backup.phr")
         try await client.backup(to: target, passphrase: "backup passphrase") { d, t in seen.mutate { $0.append([d, t]) } }

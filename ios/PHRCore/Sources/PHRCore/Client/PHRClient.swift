@@ -1,15 +1,5 @@
 import Foundation
 
-/// One tile of the today dashboard: the newest value of a type, its core-made summary and level.
-public struct DashboardItem: Sendable, Equatable {
-    public let record: Record
-    public let observationType: ObservationType
-    /// From the core's formatter, e.g. "Blood pressure 128/82 mmHg". Never log it.
-    public let summary: String
-    /// Against the 特定健診 thresholds; nil when the type has none.
-    public let level: Level?
-}
-
 /// The app's entry point to PHR Core. Every call is `async throws`, runs off the main actor
 /// (nonisolated async functions run on the global executor) and throws `PHRClientError`.
 /// Holds no rule: every check, format and threshold comes from the core.
@@ -23,18 +13,34 @@ public final class PHRClient: Sendable {
 
     public static func exists(at dir: URL) -> Bool { PhrStore(dir: dir.path).exists() }
 
-    /// Create a store. `kdfIterations` nil = the production default (600,000).
-    public static func create(at dir: URL, passphrase: String, kdfIterations: UInt32? = nil) async throws -> PHRClient {
-        try await run { PHRClient(try PhrStore(dir: dir.path).create(passphrase: passphrase, kdfIterations: kdfIterations)) }
+    /// Create a store whose owner unlocks with `passphrase`; a weak one throws `.weakPassphrase`
+    /// with a hint. `kdfMemoryKib` nil = the production Argon2id cost (tests pass a small one).
+    public static func create(at dir: URL, passphrase: String, kdfMemoryKib: UInt32? = nil) async throws -> PHRClient {
+        try await run { PHRClient(try PhrStore(dir: dir.path).create(passphrase: passphrase, kdfMemoryKib: kdfMemoryKib)) }
     }
 
-    public static func unlock(at dir: URL, passphrase: String) async throws -> PHRClient {
-        try await run { PHRClient(try PhrStore(dir: dir.path).unlock(passphrase: passphrase)) }
+    /// Create a store whose owner unlocks with a PIN that only works with this device's `keyStore`.
+    public static func create(at dir: URL, pin: String, keyStore: PlatformKeyStore,
+                              kdfMemoryKib: UInt32? = nil) async throws -> PHRClient {
+        try await run {
+            PHRClient(try PhrStore(dir: dir.path).createWithPin(pin: pin, keyStore: keyStore, kdfMemoryKib: kdfMemoryKib))
+        }
+    }
+
+    /// Unlock as `member` (a nickname; nil = the owner). The session acts as that person.
+    public static func unlock(at dir: URL, passphrase: String, member: String? = nil) async throws -> PHRClient {
+        try await run { PHRClient(try PhrStore(dir: dir.path).unlock(member: member, passphrase: passphrase)) }
+    }
+
+    /// Unlock with a PIN together with this device's `keyStore`.
+    public static func unlock(at dir: URL, pin: String, keyStore: PlatformKeyStore,
+                              member: String? = nil) async throws -> PHRClient {
+        try await run { PHRClient(try PhrStore(dir: dir.path).unlockWithPin(member: member, pin: pin, keyStore: keyStore)) }
     }
 
     /// Biometric unlock: `keyStore` unwraps the data key with a Keychain / Secure Enclave key.
-    public static func unlock(at dir: URL, keyStore: PlatformKeyStore) async throws -> PHRClient {
-        try await run { PHRClient(try PhrStore(dir: dir.path).unlockWithPlatformKey(keyStore: keyStore)) }
+    public static func unlock(at dir: URL, keyStore: PlatformKeyStore, member: String? = nil) async throws -> PHRClient {
+        try await run { PHRClient(try PhrStore(dir: dir.path).unlockWithPlatformKey(member: member, keyStore: keyStore)) }
     }
 
     private static func run<T>(_ body: () throws -> T) async throws -> T {
@@ -54,28 +60,58 @@ public final class PHRClient: Sendable {
     public func now() async throws -> Stamp { try await call { $0.now() } }
     /// Today's local date (`YYYY-MM-DD`) in the session zone (Asia/Tokyo by default).
     public func today() async throws -> String { try await call { $0.today() } }
+    /// The person who unlocked: every call acts as them.
+    public func actor() async throws -> String { try await call { try $0.actor() } }
+    /// Seconds the device clock is behind the newest time this store has seen, or nil.
+    public func clockBehind() async throws -> Int64? { try await call { $0.clockBehind() } }
+    /// Change the passphrase; `rotateKey` also re-encrypts every byte under a new data key.
+    public func changePassphrase(old: String, new: String, rotateKey: Bool = false,
+                                 kdfMemoryKib: UInt32? = nil) async throws {
+        try await call { try $0.changePassphrase(old: old, new: new, kdfMemoryKib: kdfMemoryKib, rotateKey: rotateKey) }
+    }
+    /// Unlock with a PIN from now on; the PIN only works together with this device's `keyStore`.
+    public func setPin(_ pin: String, keyStore: PlatformKeyStore) async throws {
+        try await call { try $0.setPin(pin: pin, keyStore: keyStore) }
+    }
 
     // MARK: persons (the family switcher)
 
-    public func addPerson(actor: String?, _ person: NewPerson) async throws -> Person {
-        try await call { try $0.addPerson(actor: actor, person: person) }
+    public func addPerson(_ person: NewPerson) async throws -> Person {
+        try await call { try $0.addPerson(person: person) }
     }
     public func owner() async throws -> Person? { try await call { try $0.owner() } }
-    /// The persons `actor` may act for.
-    public func persons(actor: String) async throws -> [Person] { try await call { try $0.persons(actor: actor) } }
+    /// A family member with their own passphrase: they unlock as themself and act within their grants.
+    public func addMember(_ person: NewPerson, passphrase: String, kdfMemoryKib: UInt32? = nil) async throws -> Person {
+        try await call { try $0.addMember(person: person, passphrase: passphrase, kdfMemoryKib: kdfMemoryKib) }
+    }
+    /// Give a person on the device their own passphrase (a managed person who now uses the app; a member after a restore).
+    public func enrollMember(_ nickname: String, passphrase: String, kdfMemoryKib: UInt32? = nil) async throws -> Person {
+        try await call { try $0.enrollMember(nickname: nickname, passphrase: passphrase, kdfMemoryKib: kdfMemoryKib) }
+    }
+    /// Hand the device to `nickname`: a new client acting as them once their passphrase unlocks.
+    public func switchTo(_ nickname: String, passphrase: String) async throws -> PHRClient {
+        PHRClient(try await call { try $0.switchTo(nickname: nickname, passphrase: passphrase) })
+    }
+    /// The persons the unlocked person may act for.
+    public func persons() async throws -> [Person] { try await call { try $0.persons() } }
 
     // MARK: writing
 
-    public func log(actor: String, subject: String, _ input: ObservationInput) async throws -> Record {
-        try await call { try $0.logObservation(actor: actor, subject: subject, input: input) }
+    /// Log a reading as the form collects it: at `at`, or now by the core's clock.
+    public func log(subject: String, _ reading: Reading, at: Stamp? = nil) async throws -> Record {
+        try await call { try $0.logReading(subject: subject, reading: reading, at: at) }
+    }
+
+    public func log(subject: String, _ input: ObservationInput) async throws -> Record {
+        try await call { try $0.logObservation(subject: subject, input: input) }
     }
 
     /// Import in chunks of `chunkSize`, one transaction each; `onProgress` runs on the calling task's thread.
-    public func addRecords(actor: String, subject: String, _ inputs: [ClinicalInput], provenance: Provenance,
+    public func addRecords(subject: String, _ inputs: [ClinicalInput], provenance: Provenance,
                            source: String? = nil, chunkSize: UInt32 = 500,
                            onProgress: @escaping @Sendable (UInt64, UInt64) -> Void = { _, _ in }) async throws -> [String] {
         try await call {
-            try $0.addRecordsWithProgress(actor: actor, subject: subject, inputs: inputs, provenance: provenance,
+            try $0.addRecordsWithProgress(subject: subject, inputs: inputs, provenance: provenance,
                                           source: source, chunkSize: chunkSize, listener: ClosureListener(onProgress))
         }
     }
@@ -87,18 +123,18 @@ public final class PHRClient: Sendable {
 
     // MARK: reading
 
-    public func timelinePage(actor: String, subject: String, limit: UInt32 = 50, after: PageToken? = nil) async throws -> Page {
-        try await call { try $0.timeline(actor: actor, subject: subject, page: PageRequest(limit: limit, after: after)) }
+    public func timelinePage(subject: String, limit: UInt32 = 50, after: PageToken? = nil) async throws -> Page {
+        try await call { try $0.timeline(subject: subject, page: PageRequest(limit: limit, after: after)) }
     }
 
     /// The timeline, newest first, one page per element until the end.
-    public func timeline(actor: String, subject: String, pageSize: UInt32 = 50) -> AsyncThrowingStream<[Record], Error> {
+    public func timeline(subject: String, pageSize: UInt32 = 50) -> AsyncThrowingStream<[Record], Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 var after: PageToken? = nil
                 do {
                     repeat {
-                        let page = try await self.timelinePage(actor: actor, subject: subject, limit: pageSize, after: after)
+                        let page = try await self.timelinePage(subject: subject, limit: pageSize, after: after)
                         if !page.records.isEmpty { continuation.yield(page.records) }
                         after = page.next
                     } while after != nil && !Task.isCancelled
@@ -111,57 +147,50 @@ public final class PHRClient: Sendable {
         }
     }
 
-    public func latest(actor: String, subject: String) async throws -> [Record] {
-        try await call { try $0.latestObservations(actor: actor, subject: subject) }
+    public func latest(subject: String) async throws -> [Record] {
+        try await call { try $0.latestObservations(subject: subject) }
     }
 
     /// Today's dashboard: the newest value of each type with the core's summary and guidance level.
-    public func dashboard(actor: String, subject: String, sex: Sex?) async throws -> [DashboardItem] {
-        try await latest(actor: actor, subject: subject).compactMap { record in
-            guard case let .observation(o) = record.body else { return nil }
-            return DashboardItem(record: record, observationType: o.observationType,
-                                 summary: recordSummary(body: record.body), level: assess(observation: o, sex: sex))
-        }
+    public func dashboard(subject: String) async throws -> [DashboardItem] {
+        try await call { try $0.dashboard(subject: subject) }
     }
 
-    public func aggregate(actor: String, subject: String, _ query: AggregateQuery) async throws -> [Bucket] {
-        try await call { try $0.aggregate(actor: actor, subject: subject, query: query) }
+    public func aggregate(subject: String, _ query: AggregateQuery) async throws -> [Bucket] {
+        try await call { try $0.aggregate(subject: subject, query: query) }
     }
 
-    /// Daily buckets of the last `days` days up to today (the dashboard's trend line).
-    public func trend(actor: String, subject: String, type: ObservationType, days: Int = 30) async throws -> [Bucket] {
-        let to = try await today()
-        let from = try PHRClient.isoDate(to, plusDays: -(days - 1))
-        return try await aggregate(actor: actor, subject: subject,
-                                   AggregateQuery(observationType: type, granularity: .day, from: from, to: to, timeZone: nil))
+    /// A tile's trend line: daily buckets of the last `days` days up to today (the core's window).
+    public func trend(subject: String, type: ObservationType, days: UInt32 = trendDays()) async throws -> [Bucket] {
+        try await call { try $0.trend(subject: subject, observationType: type, days: days) }
     }
 
     // MARK: family (delegations are records; the rules are the core's)
 
     /// Let someone act on `subject`'s record within scopes and a period. The subject grants for
     /// themself; a legal representative grants with a basis.
-    public func grant(actor: String, subject: String, _ delegation: NewDelegation) async throws -> Delegation {
-        try await call { try $0.grant(actor: actor, subject: subject, delegation: delegation) }
+    public func grant(subject: String, _ delegation: NewDelegation) async throws -> Delegation {
+        try await call { try $0.grant(subject: subject, delegation: delegation) }
     }
     /// End a delegation now (its grantor or its subject).
-    public func revoke(actor: String, delegationId: String) async throws {
-        try await call { try $0.revoke(actor: actor, delegationId: delegationId) }
+    public func revoke(delegationId: String) async throws {
+        try await call { try $0.revoke(delegationId: delegationId) }
     }
     /// The subject takes their record back: every representative's grant on it ends. Returns the ended ids.
-    public func takeControl(actor: String, subject: String) async throws -> [String] {
-        try await call { try $0.takeControl(actor: actor, subject: subject) }
+    public func takeControl(subject: String) async throws -> [String] {
+        try await call { try $0.takeControl(subject: subject) }
     }
     /// "Who can see my record, with which rights, until when".
-    public func whoCanAccess(actor: String, subject: String) async throws -> [AccessGrant] {
-        try await call { try $0.whoCanAccess(actor: actor, subject: subject) }
+    public func whoCanAccess(subject: String) async throws -> [AccessGrant] {
+        try await call { try $0.whoCanAccess(subject: subject) }
     }
     /// Every delegation on `subject`'s record, revoked and expired ones included.
-    public func delegations(actor: String, subject: String) async throws -> [Delegation] {
-        try await call { try $0.delegations(actor: actor, subject: subject) }
+    public func delegations(subject: String) async throws -> [Delegation] {
+        try await call { try $0.delegations(subject: subject) }
     }
-    /// The person ids `actor` may act for now, themself first (the family switcher).
-    public func subjectsOf(actor: String) async throws -> [String] {
-        try await call { try $0.subjectsOf(actor: actor) }
+    /// The person ids the unlocked person may act for now, themself first (the family switcher).
+    public func subjectsOf() async throws -> [String] {
+        try await call { try $0.subjectsOf() }
     }
 
     // MARK: consent (default deny; every decision is kept)
@@ -173,73 +202,81 @@ public final class PHRClient: Sendable {
     /// The profile in use: recipients, purposes and notices for the consent screen.
     public func operatorProfile() async throws -> OperatorProfile { try await call { try $0.operatorProfile() } }
     /// Every purpose × recipient × category toggle of `subject` now, with the core's labels.
-    public func consentState(actor: String, subject: String) async throws -> ConsentState {
-        try await call { try $0.consentState(actor: actor, subject: subject) }
+    public func consentState(subject: String) async throws -> ConsentState {
+        try await call { try $0.consentState(subject: subject) }
     }
     /// Every decision ever made, oldest first.
-    public func consentHistory(actor: String, subject: String) async throws -> [ConsentDirective] {
-        try await call { try $0.consentHistory(actor: actor, subject: subject) }
+    public func consentHistory(subject: String) async throws -> [ConsentDirective] {
+        try await call { try $0.consentHistory(subject: subject) }
     }
     /// Record a decision (permit or deny); returns the stored directive.
-    public func setConsent(actor: String, subject: String, _ request: ConsentRequest) async throws -> ConsentDirective {
-        try await call { try $0.setConsent(actor: actor, subject: subject, request: request) }
+    public func setConsent(subject: String, _ request: ConsentRequest) async throws -> ConsentDirective {
+        try await call { try $0.setConsent(subject: subject, request: request) }
     }
     /// Withdraw: a deny from now on; the recipient's copies are deleted at the next sync.
-    public func withdraw(actor: String, subject: String, recipient: String, categories: [DataCategory],
+    public func withdraw(subject: String, recipient: String, categories: [DataCategory],
                          purposes: [String]) async throws -> ConsentDirective {
         try await call {
-            try $0.withdraw(actor: actor, subject: subject, recipient: recipient, categories: categories, purposes: purposes)
+            try $0.withdraw(subject: subject, recipient: recipient, categories: categories, purposes: purposes)
         }
     }
     /// Queue records for a recipient and purpose; only what consent permits now is queued. Returns how many.
-    public func queueForRelease(actor: String, subject: String, recipient: String, purpose: String,
+    public func queueForRelease(subject: String, recipient: String, purpose: String,
                                 recordIds: [String]) async throws -> UInt64 {
         try await call {
-            try $0.queueForRelease(actor: actor, subject: subject, recipient: recipient, purpose: purpose, recordIds: recordIds)
+            try $0.queueForRelease(subject: subject, recipient: recipient, purpose: purpose, recordIds: recordIds)
         }
     }
     /// What waits to leave the device.
-    public func pendingOutbox(actor: String, subject: String) async throws -> [OutboxItem] {
-        try await call { try $0.pendingOutbox(actor: actor, subject: subject) }
+    public func pendingOutbox(subject: String) async throws -> [OutboxItem] {
+        try await call { try $0.pendingOutbox(subject: subject) }
     }
     /// The receipt of one decision: Japanese and English text, ISO/IEC 29184 JSON, FHIR `Consent` JSON.
-    public func consentReceipt(actor: String, subject: String, directiveId: String) async throws -> ConsentReceiptText {
-        try await call { try $0.consentReceipt(actor: actor, subject: subject, directiveId: directiveId) }
+    public func consentReceipt(subject: String, directiveId: String) async throws -> ConsentReceiptText {
+        try await call { try $0.consentReceipt(subject: subject, directiveId: directiveId) }
     }
 
     // MARK: FHIR export and import
 
     /// FHIR R4 (JP Core) Bundle JSON: the whole record, or with `recipient` and `purpose` exactly
     /// what consent releases to them now (the core's release gate decides).
-    public func exportFhirJson(actor: String, subject: String, recipient: String? = nil,
+    public func exportFhirJson(subject: String, recipient: String? = nil,
                                purpose: String? = nil) async throws -> String {
-        try await call { try $0.exportFhirJson(actor: actor, subject: subject, recipient: recipient, purpose: purpose) }
+        try await call { try $0.exportFhirJson(subject: subject, recipient: recipient, purpose: purpose) }
     }
     /// The same Bundle written to `file`, a NEW file (an existing one is never overwritten), for the share sheet.
-    public func exportFhirFile(actor: String, subject: String, to file: URL, recipient: String? = nil,
+    public func exportFhirFile(subject: String, to file: URL, recipient: String? = nil,
                                purpose: String? = nil) async throws -> ExportSummary {
         try await call {
-            try $0.exportFhirFile(actor: actor, subject: subject, recipient: recipient, purpose: purpose, path: file.path)
+            try $0.exportFhirFile(subject: subject, recipient: recipient, purpose: purpose, path: file.path)
         }
     }
     /// Import FHIR R4 JSON: one transaction, all or nothing; a malformed input names its JSON path.
     /// `onProgress` hears resources written, on the calling task's thread.
-    public func importFhir(actor: String, subject: String, json: Data, provenance: Provenance = .importedFile,
+    public func importFhir(subject: String, json: Data, provenance: Provenance = .importedFile,
                            source: String? = nil,
                            onProgress: @escaping @Sendable (UInt64, UInt64) -> Void = { _, _ in }) async throws -> ImportSummary {
         try await call {
-            try $0.importFhir(actor: actor, subject: subject, json: json, provenance: provenance, source: source,
+            try $0.importFhir(subject: subject, json: json, provenance: provenance, source: source,
+                              listener: ClosureListener(onProgress))
+        }
+    }
+    /// Import a file the person picked: FHIR JSON or checkup XML, told apart by the core from its content.
+    public func importFile(subject: String, bytes: Data, provenance: Provenance = .importedFile, source: String? = nil,
+                           onProgress: @escaping @Sendable (UInt64, UInt64) -> Void = { _, _ in }) async throws -> FileImportSummary {
+        try await call {
+            try $0.importFile(subject: subject, bytes: bytes, provenance: provenance, source: source,
                               listener: ClosureListener(onProgress))
         }
     }
     /// Import one MHLW standard health-checkup XML file (特定健診) as a checkup.
-    public func importCheckupXml(actor: String, subject: String, xml: Data,
+    public func importCheckupXml(subject: String, xml: Data,
                                  provenance: Provenance = .importedFile) async throws -> Record {
-        try await call { try $0.importCheckupXml(actor: actor, subject: subject, xml: xml, provenance: provenance) }
+        try await call { try $0.importCheckupXml(subject: subject, xml: xml, provenance: provenance) }
     }
     /// FHIR resources kept as documents (types the record does not model), by resource type.
-    public func fhirDocumentCounts(actor: String, subject: String) async throws -> [DocumentCount] {
-        try await call { try $0.fhirDocumentCounts(actor: actor, subject: subject) }
+    public func fhirDocumentCounts(subject: String) async throws -> [DocumentCount] {
+        try await call { try $0.fhirDocumentCounts(subject: subject) }
     }
 
     // MARK: sync
@@ -249,7 +286,7 @@ public final class PHRClient: Sendable {
     /// cooperative pool (a sync waits on the network and on retries with backoff for seconds).
     /// Errors to act on: `.offline` (retry later, nothing lost), `.authRequired` (sign in),
     /// `.serverRejected`, `.tlsUnavailable`. `tokens` nil = use the token kept from an earlier sync.
-    public func sync(actor: String, subject: String, recipient: String, settings: SyncSettings = SyncSettings(),
+    public func sync(subject: String, recipient: String, settings: SyncSettings = SyncSettings(),
                      tokens: SyncTokens? = nil,
                      onProgress: @escaping @Sendable (SyncPhase, UInt64, UInt64) -> Void = { _, _, _ in }) async throws -> SyncSummary {
         let session = self.session
@@ -259,7 +296,7 @@ public final class PHRClient: Sendable {
             let worker = Thread {
                 do {
                     continuation.resume(returning: try session.sync(
-                        actor: actor, subject: subject, recipient: recipient, settings: settings,
+                        subject: subject, recipient: recipient, settings: settings,
                         tokens: provider, listener: listener))
                 } catch {
                     continuation.resume(throwing: PHRClientError(error))
@@ -269,22 +306,12 @@ public final class PHRClient: Sendable {
             worker.start()
         }
     }
-    /// Sign out of `recipient`'s platform: the kept token is forgotten (device owner only).
+    /// Sign out of `recipient`'s platform: the kept token is forgotten (whoever may manage the store).
     /// Returns whether there was one.
-    public func forgetSyncToken(actor: String, recipient: String) async throws -> Bool {
-        try await call { try $0.forgetSyncToken(actor: actor, recipient: recipient) }
+    public func forgetSyncToken(recipient: String) async throws -> Bool {
+        try await call { try $0.forgetSyncToken(recipient: recipient) }
     }
 
-    /// `YYYY-MM-DD` shifted by whole days (calendar arithmetic in UTC: no daylight saving).
-    static func isoDate(_ date: String, plusDays: Int) throws -> String {
-        let f = DateFormatter()
-        f.calendar = Calendar(identifier: .gregorian)
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd"
-        guard let d = f.date(from: date) else { throw PHRClientError.invalidInput(field: "date", reason: "must be YYYY-MM-DD") }
-        return f.string(from: d.addingTimeInterval(Double(plusDays) * 86_400))
-    }
 }
 
 /// A closure as a ProgressListener.

@@ -4,6 +4,12 @@ import Foundation
 /// in ONE place (`init(_:)`). Messages never carry health values or names.
 public enum PHRClientError: Error, Equatable, Sendable {
     case wrongPassphrase
+    /// The new passphrase is too easy to guess: show `hint` and ask for a stronger one.
+    case weakPassphrase(field: String, hint: String)
+    /// Too many wrong passphrases or PINs: nothing is checked until `retryAfter` seconds have passed.
+    case tooManyAttempts(retryAfter: Int64)
+    /// The audit trail is shorter than its anchor: the store was rolled back or tampered with.
+    case auditRollback(anchored: Int64, found: Int64)
     case platformKeyRejected
     case locked
     case corruptStore(reason: String)
@@ -39,6 +45,9 @@ public enum PHRClientError: Error, Equatable, Sendable {
         }
         switch e {
         case .WrongPassphrase: self = .wrongPassphrase
+        case let .WeakPassphrase(field, hint): self = .weakPassphrase(field: field, hint: hint)
+        case let .TooManyAttempts(retryAfter): self = .tooManyAttempts(retryAfter: retryAfter)
+        case let .AuditRollback(anchored, found): self = .auditRollback(anchored: anchored, found: found)
         case .PlatformKeyRejected: self = .platformKeyRejected
         case .Locked: self = .locked
         case let .CorruptStore(reason): self = .corruptStore(reason: reason)

@@ -722,6 +722,12 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     func importFhir(subject: String, json: Data, provenance: Provenance, source: String?, listener: ProgressListener?) throws  -> ImportSummary
     
     /**
+     * Import a file the person picked, whichever of the two formats it is (the core tells
+     * FHIR JSON from checkup XML by its content, not its name). `listener` hears FHIR progress.
+     */
+    func importFile(subject: String, bytes: Data, provenance: Provenance, source: String?, listener: ProgressListener?) throws  -> FileImportSummary
+    
+    /**
      * Every delegation on `subject`'s record, revoked and expired ones included.
      */
     func delegations(subject: String) throws  -> [Delegation]
@@ -817,9 +823,21 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     func clockBehind()  -> Int64?
     
     /**
+     * The today view: the newest value of each type with the core's summary and level
+     * against the 特定健診 thresholds for this person's sex.
+     */
+    func dashboard(subject: String) throws  -> [DashboardItem]
+    
+    /**
      * Soft delete (kept as a tombstone for sync).
      */
     func deleteRecord(subject: String, id: String) throws 
+    
+    /**
+     * Give a person already on the device their own passphrase: a managed person who now
+     * uses the app, or a member after a restore (a backup holds no credentials). Owner only.
+     */
+    func enrollMember(nickname: String, passphrase: String, kdfMemoryKib: UInt32?) throws  -> Person
     
     /**
      * Let the acting member unlock with the platform keystore alone (biometric unlock). Call it
@@ -862,6 +880,11 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
      * Log one self-measured observation (vitals, weight, steps, ...).
      */
     func logObservation(subject: String, input: ObservationInput) throws  -> Record
+    
+    /**
+     * Log a reading as a form collects it: at `at`, or now by the session's clock when `None`.
+     */
+    func logReading(subject: String, reading: Reading, at: Stamp?) throws  -> Record
     
     /**
      * Now, at the session zone's offset: the stamp for a reading taken now.
@@ -914,6 +937,11 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
      * Today's local date (`YYYY-MM-DD`) in the session zone.
      */
     func today()  -> NaiveDate
+    
+    /**
+     * A tile's trend line: daily buckets of the last `days` days up to today.
+     */
+    func trend(subject: String, observationType: ObservationType, days: UInt32) throws  -> [Bucket]
     
     /**
      * Replace a record's content; the previous version is kept in its history.
@@ -1198,6 +1226,24 @@ open func importFhir(subject: String, json: Data, provenance: Provenance, source
 }
     
     /**
+     * Import a file the person picked, whichever of the two formats it is (the core tells
+     * FHIR JSON from checkup XML by its content, not its name). `listener` hears FHIR progress.
+     */
+open func importFile(subject: String, bytes: Data, provenance: Provenance, source: String?, listener: ProgressListener?)throws  -> FileImportSummary  {
+    return try  FfiConverterTypeFileImportSummary_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_import_file(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterData.lower(bytes),
+        FfiConverterTypeProvenance_lower(provenance),
+        FfiConverterOptionString.lower(source),
+        FfiConverterOptionTypeProgressListener.lower(listener),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Every delegation on `subject`'s record, revoked and expired ones included.
      */
 open func delegations(subject: String)throws  -> [Delegation]  {
@@ -1453,6 +1499,20 @@ open func clockBehind() -> Int64?  {
 }
     
     /**
+     * The today view: the newest value of each type with the core's summary and level
+     * against the 特定健診 thresholds for this person's sex.
+     */
+open func dashboard(subject: String)throws  -> [DashboardItem]  {
+    return try  FfiConverterSequenceTypeDashboardItem.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_dashboard(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Soft delete (kept as a tombstone for sync).
      */
 open func deleteRecord(subject: String, id: String)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
@@ -1463,6 +1523,22 @@ open func deleteRecord(subject: String, id: String)throws   {try rustCallWithErr
         FfiConverterString.lower(id),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * Give a person already on the device their own passphrase: a managed person who now
+     * uses the app, or a member after a restore (a backup holds no credentials). Owner only.
+     */
+open func enrollMember(nickname: String, passphrase: String, kdfMemoryKib: UInt32?)throws  -> Person  {
+    return try  FfiConverterTypePerson_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_enroll_member(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(nickname),
+        FfiConverterString.lower(passphrase),
+        FfiConverterOptionUInt32.lower(kdfMemoryKib),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -1582,6 +1658,21 @@ open func logObservation(subject: String, input: ObservationInput)throws  -> Rec
             self.uniffiCloneHandle(),
         FfiConverterString.lower(subject),
         FfiConverterTypeObservationInput_lower(input),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Log a reading as a form collects it: at `at`, or now by the session's clock when `None`.
+     */
+open func logReading(subject: String, reading: Reading, at: Stamp?)throws  -> Record  {
+    return try  FfiConverterTypeRecord_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_log_reading(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterTypeReading_lower(reading),
+        FfiConverterOptionTypeStamp.lower(at),uniffiCallStatus
     )
 })
 }
@@ -1737,6 +1828,21 @@ open func today() -> NaiveDate  {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_today(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A tile's trend line: daily buckets of the last `days` days up to today.
+     */
+open func trend(subject: String, observationType: ObservationType, days: UInt32)throws  -> [Bucket]  {
+    return try  FfiConverterSequenceTypeBucket.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_trend(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterTypeObservationType_lower(observationType),
+        FfiConverterUInt32.lower(days),uniffiCallStatus
     )
 })
 }
@@ -3605,6 +3711,88 @@ public func FfiConverterTypeSyncSummary_lower(_ value: SyncSummary) -> RustBuffe
 }
 
 
+/**
+ * What an import of a file of either kind did ([`PhrSession::import_file`]).
+ */
+
+public enum FileImportSummary: Equatable, Hashable {
+    
+    /**
+     * A FHIR R4 JSON file: what became of every resource.
+     */
+    case fhir(summary: ImportSummary
+    )
+    /**
+     * A health-checkup XML file: the checkup record made of it (or already held: importing the
+     * same document again adds nothing).
+     */
+    case checkup(record: Record
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension FileImportSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFileImportSummary: FfiConverterRustBuffer {
+    typealias SwiftType = FileImportSummary
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FileImportSummary {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .fhir(summary: try FfiConverterTypeImportSummary.read(from: &buf)
+        )
+        
+        case 2: return .checkup(record: try FfiConverterTypeRecord.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: FileImportSummary, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .fhir(summary):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeImportSummary.write(summary, into: &buf)
+            
+        
+        case let .checkup(record):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeRecord.write(record, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFileImportSummary_lift(_ buf: RustBuffer) throws -> FileImportSummary {
+    return try FfiConverterTypeFileImportSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFileImportSummary_lower(_ value: FileImportSummary) -> RustBuffer {
+    return FfiConverterTypeFileImportSummary.lower(value)
+}
+
+
+
 public 
 enum PhrError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
 
@@ -4338,6 +4526,30 @@ fileprivate struct FfiConverterOptionTypePerson: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeStamp: FfiConverterRustBuffer {
+    typealias SwiftType = Stamp?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeStamp.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeStamp.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeLevel: FfiConverterRustBuffer {
     typealias SwiftType = Level?
 
@@ -4503,6 +4715,31 @@ fileprivate struct FfiConverterSequenceTypeConsentDirective: FfiConverterRustBuf
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeConsentDirective.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDashboardItem: FfiConverterRustBuffer {
+    typealias SwiftType = [DashboardItem]
+
+    public static func write(_ value: [DashboardItem], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDashboardItem.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DashboardItem] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DashboardItem]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDashboardItem.read(from: &buf))
         }
         return seq
     }
@@ -4761,6 +4998,31 @@ fileprivate struct FfiConverterSequenceTypeDataCategory: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeGlucoseTiming: FfiConverterRustBuffer {
+    typealias SwiftType = [GlucoseTiming]
+
+    public static func write(_ value: [GlucoseTiming], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeGlucoseTiming.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [GlucoseTiming] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [GlucoseTiming]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeGlucoseTiming.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer {
     typealias SwiftType = [ObservationType]
 
@@ -4850,6 +5112,27 @@ public func formatValue(observationType: ObservationType, value: Double) -> Stri
 })
 }
 /**
+ * A glucose timing's label for the form: 空腹時, 食後, 随時.
+ */
+public func glucoseTimingLabel(timing: GlucoseTiming) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_func_glucose_timing_label(
+        FfiConverterTypeGlucoseTiming_lower(timing),uniffiCallStatus
+    )
+})
+}
+/**
+ * The glucose timings a form offers, in order (a glucose reading needs one).
+ */
+public func glucoseTimings() -> [GlucoseTiming]  {
+    return try!  FfiConverterSequenceTypeGlucoseTiming.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_func_glucose_timings(uniffiCallStatus
+    )
+})
+}
+/**
  * The thresholds of a type's primary value, for drawing the guidance band on a chart.
  */
 public func guidanceBand(observationType: ObservationType, sex: Sex?) -> Band?  {
@@ -4924,6 +5207,17 @@ public func observationTypes() -> [ObservationType]  {
 })
 }
 /**
+ * A person's name as written in Japan (family name first, ideographic space), for the switcher.
+ */
+public func personDisplayName(person: Person) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_func_person_display_name(
+        FfiConverterTypePerson_lower(person),uniffiCallStatus
+    )
+})
+}
+/**
  * One line describing a record, e.g. `Blood pressure 128/82 mmHg, pulse 64 bpm`.
  */
 public func recordSummary(body: RecordBody) -> String  {
@@ -4931,6 +5225,16 @@ public func recordSummary(body: RecordBody) -> String  {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_func_record_summary(
         FfiConverterTypeRecordBody_lower(body),uniffiCallStatus
+    )
+})
+}
+/**
+ * The days a dashboard tile's trend line covers, today included.
+ */
+public func trendDays() -> UInt32  {
+    return try!  FfiConverterUInt32.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_func_trend_days(uniffiCallStatus
     )
 })
 }
@@ -4968,6 +5272,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_func_format_value() != 61209) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_phr_ffi_checksum_func_glucose_timing_label() != 4849) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_func_glucose_timings() != 7095) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_phr_ffi_checksum_func_guidance_band() != 15933) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4989,7 +5299,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_func_observation_types() != 61753) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_phr_ffi_checksum_func_person_display_name() != 51255) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_phr_ffi_checksum_func_record_summary() != 16296) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_func_trend_days() != 14210) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_platformkeystore_wrap() != 22982) {
@@ -5041,6 +5357,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_import_fhir() != 41731) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_import_file() != 26574) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_delegations() != 3078) {
@@ -5097,7 +5416,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_method_phrsession_clock_behind() != 60416) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_phr_ffi_checksum_method_phrsession_dashboard() != 10193) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_phr_ffi_checksum_method_phrsession_delete_record() != 24246) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_enroll_member() != 35987) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_enroll_platform_key() != 56528) {
@@ -5128,6 +5453,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_log_observation() != 51445) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_log_reading() != 45654) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_now() != 32439) {
@@ -5167,6 +5495,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_today() != 40633) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_trend() != 24499) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_update_record() != 62298) {

@@ -449,6 +449,11 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_import_checkup_xml(uint64_t ptr, 
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_import_fhir(uint64_t ptr, RustBuffer subject, RustBuffer json, RustBuffer provenance, RustBuffer source, RustBuffer listener, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_IMPORT_FILE
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_IMPORT_FILE
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_import_file(uint64_t ptr, RustBuffer subject, RustBuffer bytes, RustBuffer provenance, RustBuffer source, RustBuffer listener, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_DELEGATIONS
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_DELEGATIONS
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_delegations(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
@@ -539,9 +544,19 @@ void uniffi_phr_ffi_fn_method_phrsession_change_passphrase(uint64_t ptr, RustBuf
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_clock_behind(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_DASHBOARD
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_DASHBOARD
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_dashboard(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_DELETE_RECORD
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_DELETE_RECORD
 void uniffi_phr_ffi_fn_method_phrsession_delete_record(uint64_t ptr, RustBuffer subject, RustBuffer id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ENROLL_MEMBER
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ENROLL_MEMBER
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_enroll_member(uint64_t ptr, RustBuffer nickname, RustBuffer passphrase, RustBuffer kdf_memory_kib, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ENROLL_PLATFORM_KEY
@@ -592,6 +607,11 @@ void uniffi_phr_ffi_fn_method_phrsession_lock(uint64_t ptr, RustCallStatus *_Non
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_LOG_OBSERVATION
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_LOG_OBSERVATION
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_log_observation(uint64_t ptr, RustBuffer subject, RustBuffer input, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_LOG_READING
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_LOG_READING
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_log_reading(uint64_t ptr, RustBuffer subject, RustBuffer reading, RustBuffer at, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_NOW
@@ -657,6 +677,11 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_timeline(uint64_t ptr, RustBuffer
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_TODAY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_TODAY
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_today(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_TREND
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_TREND
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_trend(uint64_t ptr, RustBuffer subject, RustBuffer observation_type, uint32_t days, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_UPDATE_RECORD
@@ -800,6 +825,17 @@ RustBuffer uniffi_phr_ffi_fn_func_display_unit(RustBuffer observation_type, Rust
 RustBuffer uniffi_phr_ffi_fn_func_format_value(RustBuffer observation_type, double value, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_GLUCOSE_TIMING_LABEL
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_GLUCOSE_TIMING_LABEL
+RustBuffer uniffi_phr_ffi_fn_func_glucose_timing_label(RustBuffer timing, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_GLUCOSE_TIMINGS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_GLUCOSE_TIMINGS
+RustBuffer uniffi_phr_ffi_fn_func_glucose_timings(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_GUIDANCE_BAND
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_GUIDANCE_BAND
 RustBuffer uniffi_phr_ffi_fn_func_guidance_band(RustBuffer observation_type, RustBuffer sex, RustCallStatus *_Nonnull out_status
@@ -836,9 +872,20 @@ RustBuffer uniffi_phr_ffi_fn_func_observation_types(RustCallStatus *_Nonnull out
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_PERSON_DISPLAY_NAME
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_PERSON_DISPLAY_NAME
+RustBuffer uniffi_phr_ffi_fn_func_person_display_name(RustBuffer person, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_RECORD_SUMMARY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_RECORD_SUMMARY
 RustBuffer uniffi_phr_ffi_fn_func_record_summary(RustBuffer body, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_TREND_DAYS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_TREND_DAYS
+uint32_t uniffi_phr_ffi_fn_func_trend_days(RustCallStatus *_Nonnull out_status
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_PHR_FFI_RUSTBUFFER_ALLOC
@@ -1137,6 +1184,18 @@ uint16_t uniffi_phr_ffi_checksum_func_format_value(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_GLUCOSE_TIMING_LABEL
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_GLUCOSE_TIMING_LABEL
+uint16_t uniffi_phr_ffi_checksum_func_glucose_timing_label(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_GLUCOSE_TIMINGS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_GLUCOSE_TIMINGS
+uint16_t uniffi_phr_ffi_checksum_func_glucose_timings(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_GUIDANCE_BAND
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_GUIDANCE_BAND
 uint16_t uniffi_phr_ffi_checksum_func_guidance_band(void
@@ -1179,9 +1238,21 @@ uint16_t uniffi_phr_ffi_checksum_func_observation_types(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_PERSON_DISPLAY_NAME
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_PERSON_DISPLAY_NAME
+uint16_t uniffi_phr_ffi_checksum_func_person_display_name(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_RECORD_SUMMARY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_RECORD_SUMMARY
 uint16_t uniffi_phr_ffi_checksum_func_record_summary(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_TREND_DAYS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_TREND_DAYS
+uint16_t uniffi_phr_ffi_checksum_func_trend_days(void
     
 );
 #endif
@@ -1284,6 +1355,12 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_IMPORT_FHIR
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_IMPORT_FHIR
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_import_fhir(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_IMPORT_FILE
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_IMPORT_FILE
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_import_file(void
     
 );
 #endif
@@ -1395,9 +1472,21 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_clock_behind(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_DASHBOARD
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_DASHBOARD
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_dashboard(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_DELETE_RECORD
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_DELETE_RECORD
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_delete_record(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ENROLL_MEMBER
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ENROLL_MEMBER
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_enroll_member(void
     
 );
 #endif
@@ -1458,6 +1547,12 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_lock(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_LOG_OBSERVATION
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_LOG_OBSERVATION
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_log_observation(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_LOG_READING
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_LOG_READING
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_log_reading(void
     
 );
 #endif
@@ -1536,6 +1631,12 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_timeline(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_TODAY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_TODAY
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_today(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_TREND
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_TREND
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_trend(void
     
 );
 #endif

@@ -23,9 +23,8 @@ fun main(args: Array<String>) {
     val trivialIters = args.getOrNull(0)?.toInt() ?: 200_000
     val aggIters = args.getOrNull(1)?.toInt() ?: 300
     val dir = Files.createTempDirectory("phr-bench").toFile()
-    val session = PhrStore(dir.path).create("bench passphrase", 10_000u)
+    val session = PhrStore(dir.path).create("bench passphrase that is long enough", 64u)
     val me = session.addPerson(
-        null,
         NewPerson("bench", "山田", "花子", null, null, "1980-04-01", Sex.FEMALE, null, null, null, null),
     ).id
     val now = System.currentTimeMillis() / 1000
@@ -34,7 +33,7 @@ fun main(args: Array<String>) {
             ObservationInput(ObservationType.STEPS, 8000.0 + it, null, null, null, null, Stamp(now - it * 86_400 - 3600, 9 * 3600)),
         )
     }
-    session.addRecords(me, me, year, Provenance.DEVICE, null)
+    session.addRecords(me, year, Provenance.DEVICE, null)
     val today = LocalDate.parse(session.today())
     val query = AggregateQuery(ObservationType.STEPS, Granularity.MONTH, today.minusDays(364).toString(), today.toString(), null)
 
@@ -61,7 +60,7 @@ fun main(args: Array<String>) {
     measure("coreVersion() (returns a string)", trivialIters) { sink += coreVersion().length }
     measure("isLocked() (method on an object)", trivialIters) { if (session.isLocked()) sink++ }
     measure("aggregate 12 months of daily steps", aggIters) {
-        val buckets = session.aggregate(me, me, query)
+        val buckets = session.aggregate(me, query)
         sink += buckets.size
     }
     session.lock()

@@ -1,5 +1,6 @@
 package jp.phr.core.test
 
+import jp.phr.core.FileImportSummary
 import jp.phr.core.PhrException
 import jp.phr.core.PhrStore
 import jp.phr.core.ProgressListener
@@ -11,12 +12,19 @@ import jp.phr.core.formatValue
 import jp.phr.core.guidanceBand
 import jp.phr.core.model.AggregateQuery
 import jp.phr.core.model.Aggregation
+import jp.phr.core.model.GlucoseTiming
+import jp.phr.core.model.Grantee
+import jp.phr.core.model.NewDelegation
+import jp.phr.core.model.RepresentativeBasis
+import jp.phr.core.model.Scope
 import jp.phr.core.model.Granularity
 import jp.phr.core.model.Level
 import jp.phr.core.model.ObservationType
 import jp.phr.core.model.Provenance
+import jp.phr.core.model.Reading
 import jp.phr.core.model.RecordBody
 import jp.phr.core.model.Sex
+import jp.phr.core.personDisplayName
 import jp.phr.core.recordSummary
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
@@ -51,13 +59,13 @@ class BindingsTest {
     @Test
     fun createdStoreUnlocksWithItsPassphraseAfterLock() = runBlocking<Unit> {
         val (dir, client) = newStore()
-        val owner = client.addPerson(null, person("hanako", "花子"))
+        val owner = client.addPerson(person("hanako", "花子"))
         assertTrue(owner.isOwner)
         client.lock()
         assertTrue(client.isLocked)
         val again = PhrClient.unlock(dir, PASSPHRASE)
         assertEquals(owner.id, again.owner()?.id)
-        assertEquals("山田", again.persons(owner.id).single().details.familyName)
+        assertEquals("山田", again.persons().single().details.familyName)
         assertTrue(PhrClient.exists(dir))
     }
 
@@ -67,29 +75,29 @@ class BindingsTest {
         client.lock()
         assertThrows<PhrClientException.WrongPassphrase> { runBlocking { PhrClient.unlock(dir, "not the passphrase") } }
         // The generated API throws the generated type, mapped 1:1 from the core's error.
-        assertThrows<PhrException.WrongPassphrase> { PhrStore(dir.path).unlock("not the passphrase") }
+        assertThrows<PhrException.WrongPassphrase> { PhrStore(dir.path).unlock(null, "not the passphrase") }
     }
 
     @Test
     fun callsAfterLockThrowLocked() = runBlocking<Unit> {
         val (_, client) = newStore()
-        val owner = client.addPerson(null, person("hanako", "花子"))
+        val owner = client.addPerson(person("hanako", "花子"))
         client.lock()
-        assertThrows<PhrClientException.Locked> { runBlocking { client.latest(owner.id, owner.id) } }
+        assertThrows<PhrClientException.Locked> { runBlocking { client.latest(owner.id) } }
     }
 
     @Test
     fun loggedVitalsComeBackAsLatestWithCoreSummaryAndLevel() = runBlocking<Unit> {
         val (_, client) = newStore()
-        val me = client.addPerson(null, person("taro", "太郎", Sex.MALE)).id
-        client.logObservation(me, me, obs(ObservationType.WEIGHT, 70.0, ago(1)))
-        client.logObservation(me, me, obs(ObservationType.WEIGHT, 68.5, ago(0)))
-        client.logObservation(me, me, bp(145.0, 92.0, ago(0)))
-        val latest = client.latest(me, me)
+        val me = client.addPerson(person("taro", "太郎", Sex.MALE)).id
+        client.logObservation(me, obs(ObservationType.WEIGHT, 70.0, ago(1)))
+        client.logObservation(me, obs(ObservationType.WEIGHT, 68.5, ago(0)))
+        client.logObservation(me, bp(145.0, 92.0, ago(0)))
+        val latest = client.latest(me)
         val weight = latest.mapNotNull { (it.body as? RecordBody.Observation)?.v1 }
             .single { it.observationType == ObservationType.WEIGHT }
         assertEquals(68.5, weight.value, 1e-9)
-        val dashboard = client.dashboard(me, me, Sex.MALE)
+        val dashboard = client.dashboard(me)
         val bpTile = dashboard.single { it.observationType == ObservationType.BLOOD_PRESSURE }
         assertEquals("Blood pressure 145/92 mmHg", bpTile.summary)
         assertEquals(Level.SEE_DOCTOR, bpTile.level)
@@ -99,13 +107,13 @@ class BindingsTest {
     @Test
     fun refusedInputNamesTheField() = runBlocking<Unit> {
         val (_, client) = newStore()
-        val me = client.addPerson(null, person("hanako", "花子")).id
+        val me = client.addPerson(person("hanako", "花子")).id
         val e = assertThrows<PhrClientException.InvalidInput> {
-            runBlocking { client.logObservation(me, me, obs(ObservationType.WEIGHT, 0.0, ago(0))) }
+            runBlocking { client.logObservation(me, obs(ObservationType.WEIGHT, 0.0, ago(0))) }
         }
         assertEquals("value", e.field)
         val d = assertThrows<PhrClientException.InvalidInput> {
-            runBlocking { client.logObservation(me, me, bp(80.0, 120.0, ago(0))) }
+            runBlocking { client.logObservation(me, bp(80.0, 120.0, ago(0))) }
         }
         assertEquals("diastolic", d.field)
     }
@@ -113,24 +121,24 @@ class BindingsTest {
     @Test
     fun aYearOfStepsAggregatesByMonthAndReportsProgressPerChunk() = runBlocking<Unit> {
         val (_, client) = newStore()
-        val me = client.addPerson(null, person("hanako", "花子")).id
+        val me = client.addPerson(person("hanako", "花子")).id
         val inputs = (0L until 365L).map { steps(8000.0, ago(it, 3600)) }
         val progress = mutableListOf<Pair<Long, Long>>()
-        val ids = client.addRecordsWithProgress(me, me, inputs, Provenance.DEVICE, "pedometer", 100u) { d, t ->
+        val ids = client.addRecordsWithProgress(me, inputs, Provenance.DEVICE, "pedometer", 100u) { d, t ->
             progress += d to t
         }
         assertEquals(365, ids.size)
         assertEquals(listOf(0L to 365L, 100L to 365L, 200L to 365L, 300L to 365L, 365L to 365L), progress)
         val today = client.today()
         val buckets = client.aggregate(
-            me, me,
+            me,
             AggregateQuery(ObservationType.STEPS, Granularity.MONTH, today.minusDays(364).toString(), today.toString(), null),
         )
         assertTrue(buckets.size in 12..13)
         assertEquals(365L, buckets.sumOf { it.count })
         assertEquals(365 * 8000.0, buckets.sumOf { it.sum ?: 0.0 }, 1e-6)
         assertTrue(buckets.all { it.aggregation == Aggregation.SUM })
-        val trend = client.trend(me, me, ObservationType.STEPS, 30)
+        val trend = client.trend(me, ObservationType.STEPS, 30u)
         assertEquals(30, trend.size)
         assertEquals(today.minusDays(29), LocalDate.parse(trend.first().start))
     }
@@ -138,45 +146,113 @@ class BindingsTest {
     @Test
     fun timelinePagesWithoutGapsOrDuplicates() = runBlocking<Unit> {
         val (_, client) = newStore()
-        val me = client.addPerson(null, person("hanako", "花子")).id
-        repeat(25) { client.logObservation(me, me, obs(ObservationType.PULSE, 60.0 + it, ago(it.toLong()))) }
-        val pages = client.timeline(me, me, pageSize = 10u).toList()
+        val me = client.addPerson(person("hanako", "花子")).id
+        repeat(25) { client.logObservation(me, obs(ObservationType.PULSE, 60.0 + it, ago(it.toLong()))) }
+        val pages = client.timeline(me, pageSize = 10u).toList()
         assertEquals(listOf(10, 10, 5), pages.map { it.size })
         val all = pages.flatten()
         assertEquals(25, all.map { it.meta.id }.toSet().size)
         val times = all.map { it.meta.effective.utcSeconds }
         assertEquals(times.sortedDescending(), times)
-        val first = client.timelinePage(me, me, 10u)
+        val first = client.timelinePage(me, 10u)
         assertNotNull(first.next)
-        assertEquals(pages[1].map { it.meta.id }, client.timelinePage(me, me, 10u, first.next).records.map { it.meta.id })
+        assertEquals(pages[1].map { it.meta.id }, client.timelinePage(me, 10u, first.next).records.map { it.meta.id })
     }
 
     @Test
-    fun familySwitchShowsTheFamilyButActingForAnotherNeedsAGrant() = runBlocking<Unit> {
-        val (_, client) = newStore()
-        val owner = client.addPerson(null, person("hanako", "花子")).id
-        val child = client.addPerson(owner, person("kenta", "健太", Sex.MALE, "2015-06-01")).id
-        // The owner's switcher lists both; the child sees only themself.
-        assertEquals(listOf(owner, child), client.persons(owner).map { it.id })
-        assertEquals(listOf(child), client.persons(child).map { it.id })
-        // Each acts on their own record.
-        client.logObservation(child, child, obs(ObservationType.BODY_TEMPERATURE, 36.8, ago(0)))
-        assertEquals(1, client.latest(child, child).size)
+    fun aMemberUnlocksAsThemselfAndActingForAnotherNeedsAGrant() = runBlocking<Unit> {
+        val (dir, client) = newStore()
+        val owner = client.addPerson(person("hanako", "花子")).id
+        val child = client.addPerson(person("kenta", "健太", Sex.MALE, "2015-06-01")).id
+        val son = client.addMember(person("taro", "太郎", Sex.MALE, "1990-01-01"), MEMBER_PASSPHRASE, TEST_KDF).id
+        // The owner's switcher lists everyone; each call acts as whoever unlocked.
+        assertEquals(owner, client.actor())
+        assertEquals(setOf(owner, child, son), client.persons().map { it.id }.toSet())
+        // A managed child is acted for through a grant made as their parent, on a recorded basis.
+        assertThrows<PhrClientException.NotPermitted> {
+            runBlocking { client.logObservation(child, obs(ObservationType.BODY_TEMPERATURE, 36.8, ago(0))) }
+        }
+        client.grant(
+            child,
+            NewDelegation(
+                Grantee.Person(owner), listOf(Scope.VIEW, Scope.RECORD), null, null,
+                RepresentativeBasis.PARENT_OF_MINOR, "母子健康手帳 2015-0601",
+            ),
+        )
+        client.logObservation(child, obs(ObservationType.BODY_TEMPERATURE, 36.8, ago(0)))
+        assertEquals(1, client.latest(child).size)
+        // The member unlocks with their own passphrase and sees only themself.
+        client.lock()
+        val taro = PhrClient.unlock(dir, MEMBER_PASSPHRASE, member = "taro")
+        assertEquals(son, taro.actor())
+        assertEquals(listOf(son), taro.persons().map { it.id })
         // Acting for another without a family delegation is refused by the core, typed.
-        val e = assertThrows<PhrClientException.NotPermitted> { runBlocking { client.latest(owner, child) } }
+        val e = assertThrows<PhrClientException.NotPermitted> { runBlocking { taro.latest(owner) } }
         assertEquals("view", e.action)
         assertThrows<PhrClientException.NotPermitted> {
-            runBlocking { client.logObservation(child, owner, obs(ObservationType.WEIGHT, 60.0, ago(0))) }
+            runBlocking { taro.logObservation(owner, obs(ObservationType.WEIGHT, 60.0, ago(0))) }
         }
-        // Only the owner adds persons.
-        assertThrows<PhrClientException.NotPermitted> { runBlocking { client.addPerson(child, person("jiro", "次郎")) } }
+        // Only the owner adds persons; the owner's passphrase does not open taro's unlock.
+        assertThrows<PhrClientException.NotPermitted> { runBlocking { taro.addPerson(person("jiro", "次郎")) } }
+        assertThrows<PhrClientException.WrongPassphrase> {
+            runBlocking { PhrClient.unlock(dir, PASSPHRASE, member = "taro") }
+        }
+        // Handing the device back: switchTo unlocks the owner's session from taro's.
+        val back = taro.switchTo("hanako", PASSPHRASE)
+        assertEquals(owner, back.actor())
+    }
+
+    @Test
+    fun aWeakPassphraseIsRefusedWithAHintAndNoStoreIsMade() = runBlocking<Unit> {
+        val dir = tempStoreDir()
+        val e = assertThrows<PhrClientException.WeakPassphrase> {
+            runBlocking { PhrClient.create(dir, "password1", TEST_KDF) }
+        }
+        assertTrue(e.hint.isNotEmpty())
+        assertFalse(PhrClient.exists(dir))
+    }
+
+    @Test
+    fun repeatedWrongPassphrasesAreSlowedDownTyped() = runBlocking<Unit> {
+        val (dir, client) = newStore()
+        client.addPerson(person("hanako", "花子"))
+        client.lock()
+        // The first attempts are free; after them the core asks the app to wait, doubling.
+        repeat(5) {
+            assertThrows<PhrClientException.WrongPassphrase> { runBlocking { PhrClient.unlock(dir, "wrong guess $it") } }
+        }
+        val wait = assertThrows<PhrClientException.TooManyAttempts> { runBlocking { PhrClient.unlock(dir, PASSPHRASE) } }
+        assertTrue(wait.retryAfterSeconds in 1..30)
+    }
+
+    @Test
+    fun theCoreLogsAReadingNowAndImportsAFileByItsContent() = runBlocking<Unit> {
+        val (_, client) = newStore()
+        val me = client.addPerson(person("hanako", "花子")).id
+        val reading = Reading(ObservationType.BLOOD_GLUCOSE, 98.0, null, null, null, GlucoseTiming.FASTING)
+        val logged = client.logReading(me, reading)
+        val now = client.now().utcSeconds
+        assertTrue(now - logged.meta.effective.utcSeconds in 0..5)
+        val missingTiming = Reading(ObservationType.BLOOD_GLUCOSE, 98.0, null, null, null, null)
+        assertThrows<PhrClientException.InvalidInput> { runBlocking { client.logReading(me, missingTiming) } }
+        val bundle = client.exportFhirJson(me).toByteArray()
+        val (_, other) = newStore()
+        val her = other.addPerson(person("yuki", "由紀")).id
+        val done = other.importFile(her, bundle)
+        assertTrue(done is FileImportSummary.Fhir)
+        assertEquals(1, other.latest(her).size)
+        val notAFile = assertThrows<PhrClientException.InvalidInput> {
+            runBlocking { other.importFile(her, "hello".toByteArray()) }
+        }
+        assertEquals("file", notAFile.field)
+        assertEquals("山田\u3000由紀", personDisplayName(other.persons().single()))
     }
 
     @Test
     fun aKotlinPlatformKeyStoreEnrollsAndThenUnlocks() = runBlocking<Unit> {
         val (dir, client) = newStore()
-        val me = client.addPerson(null, person("hanako", "花子")).id
-        client.logObservation(me, me, obs(ObservationType.SPO2, 98.0, ago(0)))
+        val me = client.addPerson(person("hanako", "花子")).id
+        client.logObservation(me, obs(ObservationType.SPO2, 98.0, ago(0)))
         val keyStore = AesGcmKeyStore()
         assertFalse(client.hasPlatformKey())
         client.enrollPlatformKey(keyStore)
@@ -185,7 +261,7 @@ class BindingsTest {
         client.lock()
         val unlocked = PhrClient.unlockWithPlatformKey(dir, keyStore)
         assertTrue(keyStore.unwraps >= 1)
-        assertEquals(1, unlocked.latest(me, me).size)
+        assertEquals(1, unlocked.latest(me).size)
         unlocked.lock()
         // A wiped keystore (KeyMissing thrown from Kotlin) is a typed rejection; the passphrase still works.
         keyStore.forgetAll()
@@ -198,7 +274,7 @@ class BindingsTest {
     @Test
     fun backupReportsStartAndEnd() = runBlocking<Unit> {
         val (dir, client) = newStore()
-        client.addPerson(null, person("hanako", "花子"))
+        client.addPerson(person("hanako", "花子"))
         val seen = mutableListOf<Pair<Long, Long>>()
         val target = File(dir, "backup.phr")
         client.backup(target, "backup passphrase") { d, t -> seen += d to t }
@@ -220,13 +296,13 @@ class BindingsTest {
     @Test
     fun aProgressListenerThatThrowsDoesNotCrashTheProcess() = runBlocking<Unit> {
         val (_, client) = newStore()
-        val me = client.addPerson(null, person("hanako", "花子")).id
+        val me = client.addPerson(person("hanako", "花子")).id
         val throwing = object : ProgressListener {
             override fun onProgress(done: ULong, total: ULong) = throw IllegalStateException("app bug")
         }
         // The core keeps going (a listener has no return value); the records are stored.
         val ids = client.raw.addRecordsWithProgress(
-            me, me, listOf(steps(100.0, ago(1))), Provenance.DEVICE, null, 10u, throwing,
+            me, listOf(steps(100.0, ago(1))), Provenance.DEVICE, null, 10u, throwing,
         )
         assertEquals(1, ids.size)
     }

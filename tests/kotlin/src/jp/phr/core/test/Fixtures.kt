@@ -17,9 +17,10 @@ import javax.crypto.KeyGenerator
 import javax.crypto.SecretKey
 import javax.crypto.spec.GCMParameterSpec
 
-/** The lowest PBKDF2 cost the core accepts: keeps each test's unlock fast. */
-const val TEST_KDF: UInt = 10_000u
-const val PASSPHRASE = "correct horse battery"
+/** Argon2id memory (KiB) for tests: the lowest the core accepts, so each unlock is fast. */
+const val TEST_KDF: UInt = 64u
+const val PASSPHRASE = "correct horse battery staple"
+const val MEMBER_PASSPHRASE = "taro keeps a different long passphrase"
 const val JST = 9 * 3600
 const val DAY = 86_400L
 

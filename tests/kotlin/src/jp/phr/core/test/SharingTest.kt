@@ -84,13 +84,13 @@ class AppTokens(private val first: String?, private val refreshed: String?) : Sy
 class SharingTest {
     private fun newStore(): Pair<PhrClient, String> = runBlocking {
         val client = PhrClient.create(tempStoreDir(), PASSPHRASE, TEST_KDF)
-        val me = client.addPerson(null, person("hanako", "花子")).id
+        val me = client.addPerson(person("hanako", "花子")).id
         client.setOperatorProfileJson(MUNICIPALITY)
         client to me
     }
 
     private suspend fun PhrClient.logPressures(me: String, n: Int): List<String> =
-        (1..n).map { logObservation(me, me, bp(120.0 + it, 80.0, ago(it.toLong()))).meta.id }
+        (1..n).map { logObservation(me, bp(120.0 + it, 80.0, ago(it.toLong()))).meta.id }
 
     @Test
     fun consentIsDenyUntilToggledAndEveryDecisionIsKept() = runBlocking<Unit> {
@@ -98,21 +98,21 @@ class SharingTest {
         fun toggle(state: jp.phr.core.model.ConsentState, category: DataCategory) = state.purposes
             .first { it.code == GUIDANCE }.toggles.first { it.recipient == RECIPIENT && it.category == category }
 
-        val before = client.consentState(me, me)
+        val before = client.consentState(me)
         assertTrue(before.purposes.all { p -> p.toggles.none { it.permitted } })
 
-        val granted = client.setConsent(me, me, permit(listOf(DataCategory.VITALS), listOf(GUIDANCE)))
-        val on = client.consentState(me, me)
+        val granted = client.setConsent(me, permit(listOf(DataCategory.VITALS), listOf(GUIDANCE)))
+        val on = client.consentState(me)
         assertTrue(toggle(on, DataCategory.VITALS).permitted)
         assertEquals(granted.id, toggle(on, DataCategory.VITALS).directiveId)
         assertFalse("only the toggled category", toggle(on, DataCategory.BODY).permitted)
 
-        val withdrawn = client.withdraw(me, me, RECIPIENT, listOf(DataCategory.VITALS), listOf(GUIDANCE))
-        assertFalse(toggle(client.consentState(me, me), DataCategory.VITALS).permitted)
-        assertEquals(listOf(granted.id, withdrawn.id), client.consentHistory(me, me).map { it.id })
-        assertEquals(listOf(Effect.PERMIT, Effect.DENY), client.consentHistory(me, me).map { it.effect })
+        val withdrawn = client.withdraw(me, RECIPIENT, listOf(DataCategory.VITALS), listOf(GUIDANCE))
+        assertFalse(toggle(client.consentState(me), DataCategory.VITALS).permitted)
+        assertEquals(listOf(granted.id, withdrawn.id), client.consentHistory(me).map { it.id })
+        assertEquals(listOf(Effect.PERMIT, Effect.DENY), client.consentHistory(me).map { it.effect })
 
-        val receipt = client.consentReceipt(me, me, granted.id)
+        val receipt = client.consentReceipt(me, granted.id)
         val recipientName = client.operatorProfile().recipients.first { it.id == RECIPIENT }.name
         assertTrue(receipt.textJa.contains(recipientName))
         assertTrue(receipt.fhirJson.contains("\"resourceType\":\"Consent\""))
@@ -130,42 +130,43 @@ class SharingTest {
     @Test
     fun aGrantLetsAFamilyMemberActUntilRevoked() = runBlocking<Unit> {
         val (client, me) = newStore()
-        val son = client.addPerson(me, person("taro", "太郎", birth = "1990-01-01")).id
-        assertEquals(listOf(son), client.subjectsOf(son))
+        val son = client.addMember(person("taro", "太郎", birth = "1990-01-01"), MEMBER_PASSPHRASE, TEST_KDF).id
+        val taro = client.switchTo("taro", MEMBER_PASSPHRASE)
+        assertEquals(listOf(son), taro.subjectsOf())
         val d = client.grant(
-            me, me,
+            me,
             NewDelegation(Grantee.Person(son), listOf(Scope.VIEW, Scope.RECORD), null, null, null, null),
         )
-        assertEquals(listOf(son, me), client.subjectsOf(son))
-        client.logObservation(son, me, obs(ObservationType.WEIGHT, 52.0, ago(0)))
-        assertEquals(1, client.latest(son, me).size)
-        assertTrue(client.whoCanAccess(me, me).any { it.delegationId == d.id && it.granteeNickname == "taro" })
-        client.revoke(me, d.id)
-        assertEquals(listOf(son), client.subjectsOf(son))
-        assertThrows<PhrClientException.NotPermitted> { runBlocking { client.latest(son, me) } }
+        assertEquals(listOf(son, me), taro.subjectsOf())
+        taro.logObservation(me, obs(ObservationType.WEIGHT, 52.0, ago(0)))
+        assertEquals(1, taro.latest(me).size)
+        assertTrue(client.whoCanAccess(me).any { it.delegationId == d.id && it.granteeNickname == "taro" })
+        client.revoke(d.id)
+        assertEquals(listOf(son), taro.subjectsOf())
+        assertThrows<PhrClientException.NotPermitted> { runBlocking { taro.latest(me) } }
     }
 
     @Test
     fun anExportImportsIntoAnotherStoreAndAConsentGatedExportHoldsOnlyWhatIsPermitted() = runBlocking<Unit> {
         val (client, me) = newStore()
         client.logPressures(me, 3)
-        val whole = client.exportFhirJson(me, me)
+        val whole = client.exportFhirJson(me)
         assertEquals(3, count(whole, "Observation"))
         assertEquals(1, count(whole, "Patient"))
 
         // Nothing consented yet: the recipient's export carries the Patient only.
-        assertEquals(0, count(client.exportFhirJson(me, me, RECIPIENT, GUIDANCE), "Observation"))
-        client.setConsent(me, me, permit(listOf(DataCategory.VITALS), listOf(GUIDANCE)))
-        assertEquals(3, count(client.exportFhirJson(me, me, RECIPIENT, GUIDANCE), "Observation"))
+        assertEquals(0, count(client.exportFhirJson(me, RECIPIENT, GUIDANCE), "Observation"))
+        client.setConsent(me, permit(listOf(DataCategory.VITALS), listOf(GUIDANCE)))
+        assertEquals(3, count(client.exportFhirJson(me, RECIPIENT, GUIDANCE), "Observation"))
 
         val (other, her) = newStore()
         var lastProgress = 0L
-        val summary = other.importFhir(her, her, whole.toByteArray()) { done, _ -> lastProgress = done }
+        val summary = other.importFhir(her, whole.toByteArray()) { done, _ -> lastProgress = done }
         assertEquals(3, summary.imported.count { it.resourceType == "Observation" })
-        assertEquals(3, other.timelinePage(her, her, 50u).records.size)
+        assertEquals(3, other.timelinePage(her, 50u).records.size)
         assertTrue(lastProgress > 0)
         // The same file again changes nothing.
-        val again = other.importFhir(her, her, whole.toByteArray())
+        val again = other.importFhir(her, whole.toByteArray())
         assertEquals(0, again.imported.size)
     }
 
@@ -178,10 +179,10 @@ class SharingTest {
               "effectiveDateTime":"2026-01-01T09:00:00+09:00",
               "valueQuantity":{"value":"heavy","unit":"kg"}}}]}"""
         val e = assertThrows<PhrClientException.InvalidInput> {
-            runBlocking { client.importFhir(me, me, bad.toByteArray()) }
+            runBlocking { client.importFhir(me, bad.toByteArray()) }
         }
         assertTrue(e.field, e.field.startsWith("entry[0].resource.valueQuantity"))
-        assertTrue(client.latest(me, me).isEmpty())
+        assertTrue(client.latest(me).isEmpty())
     }
 
     @Test
@@ -189,61 +190,61 @@ class SharingTest {
         val (client, me) = newStore()
         client.logPressures(me, 2)
         val file = File(tempStoreDir(), "export.json")
-        val written = client.exportFhirFile(me, me, file)
+        val written = client.exportFhirFile(me, file)
         assertEquals(file.length(), written.bytes.toLong())
         assertTrue(written.resources >= 3u)
         val before = file.readBytes()
-        assertThrows<PhrClientException.AlreadyExists> { runBlocking { client.exportFhirFile(me, me, file) } }
+        assertThrows<PhrClientException.AlreadyExists> { runBlocking { client.exportFhirFile(me, file) } }
         assertTrue(before.contentEquals(file.readBytes()))
     }
 
     @Test
     fun syncAsksTheKotlinTokenProviderRefreshesOnceAndKeepsTheAcceptedToken() = runBlocking<Unit> {
         val (client, me) = newStore()
-        client.setConsent(me, me, permit(listOf(DataCategory.VITALS), listOf(GUIDANCE)))
+        client.setConsent(me, permit(listOf(DataCategory.VITALS), listOf(GUIDANCE)))
         LoopbackFhir(accepted = "fresh").use { server ->
             val settings = SyncSettings(serverUrl = server.url, allowInsecureLoopback = true, maxAttempts = 2u)
-            client.queueForRelease(me, me, RECIPIENT, GUIDANCE, client.logPressures(me, 3))
+            client.queueForRelease(me, RECIPIENT, GUIDANCE, client.logPressures(me, 3))
             val tokens = AppTokens(first = "stale", refreshed = "fresh")
             val phases = Collections.synchronizedSet(mutableSetOf<SyncPhase>())
-            val first = client.sync(me, me, RECIPIENT, settings, tokens) { phase, _, _ -> phases.add(phase) }
+            val first = client.sync(me, RECIPIENT, settings, tokens) { phase, _, _ -> phases.add(phase) }
             assertEquals(3uL, first.pushed)
             assertEquals(0uL, first.remaining)
             assertEquals(1, tokens.refreshes.get())
             assertEquals(listOf("Bearer stale", "Bearer fresh"), server.authorizations.take(2))
             assertTrue(phases.contains(SyncPhase.PUSH))
             assertEquals(3, server.entriesReceived.get())
-            assertTrue(client.pendingOutbox(me, me).isEmpty())
+            assertTrue(client.pendingOutbox(me).isEmpty())
 
             // No provider next time: the token the server accepted was kept (encrypted).
-            client.queueForRelease(me, me, RECIPIENT, GUIDANCE, client.logPressures(me, 1))
-            assertEquals(1uL, client.sync(me, me, RECIPIENT, settings).pushed)
+            client.queueForRelease(me, RECIPIENT, GUIDANCE, client.logPressures(me, 1))
+            assertEquals(1uL, client.sync(me, RECIPIENT, settings).pushed)
 
             // Signed out: the kept token is gone, the provider cannot sign in, nothing is lost.
-            assertTrue(client.forgetSyncToken(me, RECIPIENT))
-            client.queueForRelease(me, me, RECIPIENT, GUIDANCE, client.logPressures(me, 1))
+            assertTrue(client.forgetSyncToken(RECIPIENT))
+            client.queueForRelease(me, RECIPIENT, GUIDANCE, client.logPressures(me, 1))
             val cancelled = AppTokens(first = null, refreshed = null)
             assertThrows<PhrClientException.AuthRequired> {
-                runBlocking { client.sync(me, me, RECIPIENT, settings, cancelled) }
+                runBlocking { client.sync(me, RECIPIENT, settings, cancelled) }
             }
             assertEquals(1, cancelled.refreshes.get())
-            assertEquals(1, client.pendingOutbox(me, me).size)
+            assertEquals(1, client.pendingOutbox(me).size)
         }
     }
 
     @Test
     fun anUnreachableServerIsOfflineAndPlainHttpElsewhereIsRefused() = runBlocking<Unit> {
         val (client, me) = newStore()
-        client.setConsent(me, me, permit(listOf(DataCategory.VITALS), listOf(GUIDANCE)))
-        client.queueForRelease(me, me, RECIPIENT, GUIDANCE, client.logPressures(me, 2))
+        client.setConsent(me, permit(listOf(DataCategory.VITALS), listOf(GUIDANCE)))
+        client.queueForRelease(me, RECIPIENT, GUIDANCE, client.logPressures(me, 2))
         val closed = SyncSettings(serverUrl = "http://127.0.0.1:9/fhir", allowInsecureLoopback = true, maxAttempts = 1u)
-        assertThrows<PhrClientException.Offline> { runBlocking { client.sync(me, me, RECIPIENT, closed) } }
+        assertThrows<PhrClientException.Offline> { runBlocking { client.sync(me, RECIPIENT, closed) } }
         val e = assertThrows<PhrClientException.InvalidInput> {
             runBlocking {
-                client.sync(me, me, RECIPIENT, SyncSettings(serverUrl = "http://fhir.example.jp/r4", allowInsecureLoopback = true))
+                client.sync(me, RECIPIENT, SyncSettings(serverUrl = "http://fhir.example.jp/r4", allowInsecureLoopback = true))
             }
         }
         assertEquals("server_url", e.field)
-        assertEquals(2, client.pendingOutbox(me, me).size)
+        assertEquals(2, client.pendingOutbox(me).size)
     }
 }

@@ -36,8 +36,7 @@ fun ExportScreen(vm: PhrViewModel) {
     val synced by vm.synced.collectAsState()
     val picker = rememberLauncherForActivityResult(ActivityResultContracts.OpenDocument()) { uri ->
         if (uri != null) {
-            val type = context.contentResolver.getType(uri).orEmpty()
-            context.contentResolver.openInputStream(uri)?.use { vm.import(it.readBytes(), type.contains("xml")) }
+            context.contentResolver.openInputStream(uri)?.use { vm.import(it.readBytes()) }
         }
     }
     LaunchedEffect(exported) {

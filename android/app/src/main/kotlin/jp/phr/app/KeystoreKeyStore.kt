@@ -14,23 +14,43 @@ import javax.crypto.spec.GCMParameterSpec
 /**
  * The platform keystore for PHR Core: wraps the store's data key with an AES-256-GCM key that
  * never leaves the Android Keystore (hardware-backed where available). Blob = IV (12) + ciphertext.
- * A production build would also set setUserAuthenticationParameters and run unwrap behind a
- * BiometricPrompt CryptoObject.
+ *
+ * The core names each key `phr-core.<store>.<member>.<kind>`:
+ * - `bio` (biometric unlock) keys are bound to user presence: usable only for
+ *   [PRESENCE_SECONDS] after a strong biometric or the device credential
+ *   ([MainActivity] shows the BiometricPrompt before it asks the core to unlock), and invalidated
+ *   when a new fingerprint or face is enrolled, so someone who adds theirs cannot unlock.
+ * - `pin` keys are the device half of a PIN unlock (the PIN is the knowledge factor): they need
+ *   an unlocked device but no prompt, and never leave this phone, so a copied store plus a
+ *   guessed PIN opens nothing elsewhere.
+ * Both are excluded from backups by the Keystore itself.
  */
 class KeystoreKeyStore : PlatformKeyStore {
+    companion object {
+        /** How long one biometric confirmation lets the `bio` key be used: one unlock. */
+        const val PRESENCE_SECONDS = 10
+    }
+
     private val keyStore = KeyStore.getInstance("AndroidKeyStore").apply { load(null) }
 
     private fun key(alias: String, create: Boolean): SecretKey? {
         (keyStore.getKey(alias, null) as? SecretKey)?.let { return it }
         if (!create) return null
         val gen = KeyGenerator.getInstance(KeyProperties.KEY_ALGORITHM_AES, "AndroidKeyStore")
-        gen.init(
-            KeyGenParameterSpec.Builder(alias, KeyProperties.PURPOSE_ENCRYPT or KeyProperties.PURPOSE_DECRYPT)
-                .setBlockModes(KeyProperties.BLOCK_MODE_GCM)
-                .setEncryptionPaddings(KeyProperties.ENCRYPTION_PADDING_NONE)
-                .setKeySize(256)
-                .build(),
-        )
+        val spec = KeyGenParameterSpec.Builder(alias, KeyProperties.PURPOSE_ENCRYPT or KeyProperties.PURPOSE_DECRYPT)
+            .setBlockModes(KeyProperties.BLOCK_MODE_GCM)
+            .setEncryptionPaddings(KeyProperties.ENCRYPTION_PADDING_NONE)
+            .setKeySize(256)
+            .setUnlockedDeviceRequired(true)
+        if (alias.endsWith(".bio")) {
+            spec.setUserAuthenticationRequired(true)
+                .setUserAuthenticationParameters(
+                    PRESENCE_SECONDS,
+                    KeyProperties.AUTH_BIOMETRIC_STRONG or KeyProperties.AUTH_DEVICE_CREDENTIAL,
+                )
+                .setInvalidatedByBiometricEnrollment(true)
+        }
+        gen.init(spec.build())
         return gen.generateKey()
     }
 
@@ -55,6 +75,9 @@ class KeystoreKeyStore : PlatformKeyStore {
         throw e
     } catch (e: UserNotAuthenticatedException) {
         throw PlatformKeyException.NotAuthenticated()
+    } catch (e: android.security.keystore.KeyPermanentlyInvalidatedException) {
+        // A new biometric was enrolled: the key is gone for good; the passphrase still unlocks.
+        throw PlatformKeyException.KeyMissing()
     } catch (e: Exception) {
         // The class name only: keystore messages may name the alias, never key material.
         throw PlatformKeyException.Failure(e.javaClass.simpleName)

@@ -3,11 +3,10 @@ package jp.phr.app
 import android.app.Application
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.viewModelScope
-import jp.phr.core.client.DashboardItem
 import jp.phr.core.client.PhrClient
 import jp.phr.core.client.PhrClientException
 import jp.phr.core.ExportSummary
-import jp.phr.core.ImportSummary
+import jp.phr.core.FileImportSummary
 import jp.phr.core.SyncSummary
 import jp.phr.core.model.Bucket
 import jp.phr.core.model.ConsentDirective
@@ -16,10 +15,12 @@ import jp.phr.core.model.ConsentState
 import jp.phr.core.model.ConsentToggle
 import jp.phr.core.model.Effect
 import jp.phr.core.model.OperatorProfile
-import jp.phr.core.model.ObservationInput
+import jp.phr.core.model.DashboardItem
+import jp.phr.core.model.GlucoseTiming
 import jp.phr.core.model.ObservationType
 import jp.phr.core.model.PageToken
 import jp.phr.core.model.Person
+import jp.phr.core.model.Reading
 import jp.phr.core.model.Record
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -34,7 +35,7 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
     val error = MutableStateFlow<PhrClientException?>(null)
     val unlocked = MutableStateFlow(false)
     val family = MutableStateFlow<List<Person>>(emptyList())
-    /** The device owner acts; `subject` is whose record the screens show (the family switch). */
+    /** Whoever unlocked acts (the core binds the session to them); `subject` is whose record the screens show. */
     val actor = MutableStateFlow<Person?>(null)
     val subject = MutableStateFlow<Person?>(null)
     val dashboard = MutableStateFlow<List<DashboardItem>>(emptyList())
@@ -47,7 +48,7 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
     /** A receipt being shown (Japanese or English text from the core). */
     val receipt = MutableStateFlow<jp.phr.core.ConsentReceiptText?>(null)
     val exported = MutableStateFlow<Pair<File, ExportSummary>?>(null)
-    val imported = MutableStateFlow<ImportSummary?>(null)
+    val imported = MutableStateFlow<FileImportSummary?>(null)
     val synced = MutableStateFlow<SyncSummary?>(null)
 
     val storeExists: Boolean get() = PhrClient.exists(dir)
@@ -61,13 +62,16 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
         }
     }
 
-    fun unlock(passphrase: String) = launchSafely { opened(PhrClient.unlock(dir, passphrase)) }
+    /** [member] = the nickname of a family member with their own passphrase; null = the owner. */
+    fun unlock(passphrase: String, member: String? = null) = launchSafely {
+        opened(PhrClient.unlock(dir, passphrase, member))
+    }
 
     fun unlockWithBiometrics() = launchSafely { opened(PhrClient.unlockWithPlatformKey(dir, KeystoreKeyStore())) }
 
     fun create(passphrase: String, owner: jp.phr.core.model.NewPerson) = launchSafely {
         val c = PhrClient.create(dir.apply { mkdirs() }, passphrase)
-        c.addPerson(null, owner)
+        c.addPerson(owner)
         c.enrollPlatformKey(KeystoreKeyStore())
         opened(c)
     }
@@ -80,103 +84,92 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
             it.readBytes().toString(Charsets.UTF_8)
         })
         profile.value = c.operatorProfile()
-        val owner = c.owner() ?: return
-        actor.value = owner
-        subject.value = owner
-        family.value = c.persons(owner.id)
+        val people = c.persons()
+        val me = people.firstOrNull { it.id == c.actor() } ?: return
+        actor.value = me
+        subject.value = me
+        family.value = people
         unlocked.value = true
         refresh()
     }
 
     fun switchTo(person: Person) {
         subject.value = person
-        // Whether the owner may view this person's record is the core's decision (family
+        // Whether the person who unlocked may view this person's record is the core's decision (family
         // delegations): a refused view surfaces as NotPermitted, shown on screen.
         launchSafely { refresh() }
     }
 
     fun refresh() = launchSafely {
         val c = client ?: return@launchSafely
-        val a = actor.value?.id ?: return@launchSafely
         val s = subject.value ?: return@launchSafely
-        dashboard.value = c.dashboard(a, s.id, s.details.sex)
-        (trend as MutableStateFlow).value = dashboard.value.associate { it.observationType to c.trend(a, s.id, it.observationType, 30) }
+        dashboard.value = c.dashboard(s.id)
+        (trend as MutableStateFlow).value = dashboard.value.associate { it.observationType to c.trend(s.id, it.observationType) }
         timeline.value = emptyList()
         timelineNext = null
         loadMoreTimeline()
-        consent.value = c.consentState(a, s.id)
-        consentHistory.value = c.consentHistory(a, s.id)
+        consent.value = c.consentState(s.id)
+        consentHistory.value = c.consentHistory(s.id)
     }
 
     /** Flip one toggle: a permit or a deny for exactly this recipient, category and purpose. */
     fun setToggle(purpose: String, toggle: ConsentToggle, permit: Boolean) = launchSafely {
         val c = client ?: return@launchSafely
-        val a = actor.value?.id ?: return@launchSafely
         val s = subject.value?.id ?: return@launchSafely
         val request = ConsentRequest(
             toggle.recipient, listOf(toggle.category), listOf(purpose),
             if (permit) Effect.PERMIT else Effect.DENY, null, null, null,
         )
-        c.setConsent(a, s, request)
-        consent.value = c.consentState(a, s)
-        consentHistory.value = c.consentHistory(a, s)
+        c.setConsent(s, request)
+        consent.value = c.consentState(s)
+        consentHistory.value = c.consentHistory(s)
     }
 
     fun showReceipt(directiveId: String?) = launchSafely {
         val c = client ?: return@launchSafely
-        val a = actor.value?.id ?: return@launchSafely
         val s = subject.value?.id ?: return@launchSafely
-        receipt.value = directiveId?.let { c.consentReceipt(a, s, it) }
+        receipt.value = directiveId?.let { c.consentReceipt(s, it) }
     }
 
     /** Export to a new file in the app's cache (shared from there); [recipient]+[purpose] = what consent releases. */
     fun export(recipient: String?, purpose: String?) = launchSafely {
         val c = client ?: return@launchSafely
-        val a = actor.value?.id ?: return@launchSafely
         val s = subject.value?.id ?: return@launchSafely
         val dir = File(getApplication<Application>().cacheDir, "exports").apply { mkdirs() }
         dir.listFiles()?.forEach { it.delete() } // only the newest export is kept on the device
         val file = File(dir, "phr-${System.currentTimeMillis()}.json")
-        exported.value = file to c.exportFhirFile(a, s, file, recipient, purpose)
+        exported.value = file to c.exportFhirFile(s, file, recipient, purpose)
     }
 
-    /** Import a picked file: FHIR JSON, or a health-checkup XML (the core tells them apart by what it accepts). */
-    fun import(bytes: ByteArray, isXml: Boolean) = launchSafely {
+    /** Import a picked file: FHIR JSON or a health-checkup XML, told apart by the core from its content. */
+    fun import(bytes: ByteArray) = launchSafely {
         val c = client ?: return@launchSafely
-        val a = actor.value?.id ?: return@launchSafely
         val s = subject.value?.id ?: return@launchSafely
-        if (isXml) {
-            c.importCheckupXml(a, s, bytes)
-            imported.value = null
-        } else {
-            imported.value = c.importFhir(a, s, bytes)
-        }
+        imported.value = c.importFile(s, bytes)
         refresh()
     }
 
     /** Sync with [recipient]'s platform, with the token kept from the last sign-in. */
     fun sync(recipient: String) = launchSafely {
         val c = client ?: return@launchSafely
-        val a = actor.value?.id ?: return@launchSafely
         val s = subject.value?.id ?: return@launchSafely
-        synced.value = c.sync(a, s, recipient)
+        synced.value = c.sync(s, recipient)
         refresh()
     }
 
     fun loadMoreTimeline() = launchSafely {
         val c = client ?: return@launchSafely
-        val a = actor.value?.id ?: return@launchSafely
         val s = subject.value?.id ?: return@launchSafely
-        val page = c.timelinePage(a, s, 30u, timelineNext)
+        val page = c.timelinePage(s, 30u, timelineNext)
         timeline.value = timeline.value + page.records
         timelineNext = page.next
     }
 
-    fun log(type: ObservationType, value: Double, value2: Double?) = launchSafely {
+    /** Log what the form collected, now by the core's clock; glucose needs its [timing] (the core says so, typed). */
+    fun log(type: ObservationType, value: Double, value2: Double?, timing: GlucoseTiming? = null) = launchSafely {
         val c = client ?: return@launchSafely
-        val a = actor.value?.id ?: return@launchSafely
         val s = subject.value?.id ?: return@launchSafely
-        c.logObservation(a, s, ObservationInput(type, value, value2, null, null, null, c.now()))
+        c.logReading(s, Reading(type, value, value2, null, null, timing))
         refresh()
     }
 

@@ -38,6 +38,10 @@ import androidx.compose.ui.text.input.PasswordVisualTransformation
 import androidx.compose.ui.unit.dp
 import jp.phr.core.client.PhrClientException
 import jp.phr.core.displayUnit
+import jp.phr.core.glucoseTimingLabel
+import jp.phr.core.glucoseTimings
+import jp.phr.core.model.GlucoseTiming
+import jp.phr.core.personDisplayName
 import jp.phr.core.model.Level
 import jp.phr.core.model.ObservationType
 import jp.phr.core.observationTypeLabel
@@ -47,6 +51,9 @@ import jp.phr.core.recordSummary
 fun errorText(e: PhrClientException?): String? = when (e) {
     null -> null
     is PhrClientException.WrongPassphrase -> stringResource(R.string.wrong_passphrase)
+    is PhrClientException.WeakPassphrase -> stringResource(R.string.weak_passphrase, e.hint)
+    is PhrClientException.TooManyAttempts -> stringResource(R.string.too_many_attempts, e.retryAfterSeconds)
+    is PhrClientException.AuditRollback -> stringResource(R.string.audit_rollback)
     is PhrClientException.Locked -> stringResource(R.string.locked)
     is PhrClientException.NotPermitted -> stringResource(R.string.not_permitted)
     is PhrClientException.InvalidInput -> stringResource(R.string.invalid_input, e.field, e.reason)
@@ -83,7 +90,8 @@ fun UnlockScreen(vm: PhrViewModel) {
         val unlock = stringResource(R.string.unlock)
         Button(onClick = { vm.unlock(passphrase) }, modifier = Modifier.semantics { contentDescription = unlock }) { Text(unlock) }
         val bio = stringResource(R.string.unlock_biometric)
-        TextButton(onClick = { vm.unlockWithBiometrics() }, modifier = Modifier.semantics { contentDescription = bio }) { Text(bio) }
+        val activity = androidx.compose.ui.platform.LocalContext.current as MainActivity
+        TextButton(onClick = { activity.unlockWithBiometrics() }, modifier = Modifier.semantics { contentDescription = bio }) { Text(bio) }
     }
 }
 
@@ -171,6 +179,7 @@ fun LogScreen(vm: PhrViewModel) {
     var type by remember { mutableStateOf(ObservationType.BLOOD_PRESSURE) }
     var value by remember { mutableStateOf("") }
     var value2 by remember { mutableStateOf("") }
+    var timing by remember { mutableStateOf<GlucoseTiming?>(null) }
     Column {
         Text(stringResource(R.string.log_vitals), style = MaterialTheme.typography.headlineSmall)
         LazyColumn(Modifier.height(160.dp)) {
@@ -187,9 +196,21 @@ fun LogScreen(vm: PhrViewModel) {
             val dia = stringResource(R.string.diastolic)
             OutlinedTextField(value2, { value2 = it }, label = { Text(dia) }, modifier = Modifier.semantics { contentDescription = dia })
         }
+        if (type == ObservationType.BLOOD_GLUCOSE) {
+            // The core refuses a glucose reading without its timing (fasting and after-meal
+            // values are judged against different thresholds).
+            Row {
+                glucoseTimings().forEach { t ->
+                    val label = glucoseTimingLabel(t)
+                    TextButton(onClick = { timing = t }, modifier = Modifier.semantics { contentDescription = label }) {
+                        Text(if (t == timing) "● $label" else label)
+                    }
+                }
+            }
+        }
         val save = stringResource(R.string.save)
         // Range and plausibility checks are the core's: a refused value comes back as InvalidInput.
-        Button(onClick = { vm.log(type, value.toDoubleOrNull() ?: Double.NaN, value2.toDoubleOrNull()) },
+        Button(onClick = { vm.log(type, value.toDoubleOrNull() ?: Double.NaN, value2.toDoubleOrNull(), timing) },
             modifier = Modifier.semantics { contentDescription = save }) { Text(save) }
     }
 }
@@ -215,7 +236,7 @@ fun FamilyScreen(vm: PhrViewModel) {
     val family by vm.family.collectAsState()
     LazyColumn {
         items(family, key = { it.id }) { p ->
-            val name = "${p.details.familyName}\u3000${p.details.givenName}"
+            val name = personDisplayName(p)
             Row {
                 TextButton(onClick = { vm.switchTo(p) }, modifier = Modifier.semantics { contentDescription = name }) {
                     Text(name, style = MaterialTheme.typography.titleLarge)

@@ -43,6 +43,7 @@ import jp.phr.core.model.ClinicalInput
 import jp.phr.core.model.ConsentDirective
 import jp.phr.core.model.ConsentRequest
 import jp.phr.core.model.ConsentState
+import jp.phr.core.model.DashboardItem
 import jp.phr.core.model.DataCategory
 import jp.phr.core.model.Delegation
 import jp.phr.core.model.FfiConverterTypeAccessGrant
@@ -56,8 +57,10 @@ import jp.phr.core.model.FfiConverterTypeClinicalInput
 import jp.phr.core.model.FfiConverterTypeConsentDirective
 import jp.phr.core.model.FfiConverterTypeConsentRequest
 import jp.phr.core.model.FfiConverterTypeConsentState
+import jp.phr.core.model.FfiConverterTypeDashboardItem
 import jp.phr.core.model.FfiConverterTypeDataCategory
 import jp.phr.core.model.FfiConverterTypeDelegation
+import jp.phr.core.model.FfiConverterTypeGlucoseTiming
 import jp.phr.core.model.FfiConverterTypeLevel
 import jp.phr.core.model.FfiConverterTypeNaiveDate
 import jp.phr.core.model.FfiConverterTypeNewDelegation
@@ -72,6 +75,7 @@ import jp.phr.core.model.FfiConverterTypePage
 import jp.phr.core.model.FfiConverterTypePageRequest
 import jp.phr.core.model.FfiConverterTypePerson
 import jp.phr.core.model.FfiConverterTypeProvenance
+import jp.phr.core.model.FfiConverterTypeReading
 import jp.phr.core.model.FfiConverterTypeRecord
 import jp.phr.core.model.FfiConverterTypeRecordBody
 import jp.phr.core.model.FfiConverterTypeRecordFilter
@@ -80,6 +84,7 @@ import jp.phr.core.model.FfiConverterTypeRejectedItem
 import jp.phr.core.model.FfiConverterTypeSex
 import jp.phr.core.model.FfiConverterTypeStamp
 import jp.phr.core.model.FfiConverterTypeSyncPhase
+import jp.phr.core.model.GlucoseTiming
 import jp.phr.core.model.Level
 import jp.phr.core.model.NaiveDate
 import jp.phr.core.model.NewDelegation
@@ -94,6 +99,7 @@ import jp.phr.core.model.Page
 import jp.phr.core.model.PageRequest
 import jp.phr.core.model.Person
 import jp.phr.core.model.Provenance
+import jp.phr.core.model.Reading
 import jp.phr.core.model.Record
 import jp.phr.core.model.RecordBody
 import jp.phr.core.model.RecordFilter
@@ -113,8 +119,10 @@ import jp.phr.core.model.RustBuffer as RustBufferClinicalInput
 import jp.phr.core.model.RustBuffer as RustBufferConsentDirective
 import jp.phr.core.model.RustBuffer as RustBufferConsentRequest
 import jp.phr.core.model.RustBuffer as RustBufferConsentState
+import jp.phr.core.model.RustBuffer as RustBufferDashboardItem
 import jp.phr.core.model.RustBuffer as RustBufferDataCategory
 import jp.phr.core.model.RustBuffer as RustBufferDelegation
+import jp.phr.core.model.RustBuffer as RustBufferGlucoseTiming
 import jp.phr.core.model.RustBuffer as RustBufferLevel
 import jp.phr.core.model.RustBuffer as RustBufferNaiveDate
 import jp.phr.core.model.RustBuffer as RustBufferNewDelegation
@@ -129,6 +137,7 @@ import jp.phr.core.model.RustBuffer as RustBufferPage
 import jp.phr.core.model.RustBuffer as RustBufferPageRequest
 import jp.phr.core.model.RustBuffer as RustBufferPerson
 import jp.phr.core.model.RustBuffer as RustBufferProvenance
+import jp.phr.core.model.RustBuffer as RustBufferReading
 import jp.phr.core.model.RustBuffer as RustBufferRecord
 import jp.phr.core.model.RustBuffer as RustBufferRecordBody
 import jp.phr.core.model.RustBuffer as RustBufferRecordFilter
@@ -893,6 +902,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_func_format_value(
     ): Int
+    external fun uniffi_phr_ffi_checksum_func_glucose_timing_label(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_func_glucose_timings(
+    ): Int
     external fun uniffi_phr_ffi_checksum_func_guidance_band(
     ): Int
     external fun uniffi_phr_ffi_checksum_func_level_label(
@@ -907,7 +920,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_func_observation_types(
     ): Int
+    external fun uniffi_phr_ffi_checksum_func_person_display_name(
+    ): Int
     external fun uniffi_phr_ffi_checksum_func_record_summary(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_func_trend_days(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_platformkeystore_wrap(
     ): Int
@@ -942,6 +959,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_import_fhir(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_import_file(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_delegations(
     ): Int
@@ -979,7 +998,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_clock_behind(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_dashboard(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_delete_record(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_enroll_member(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_enroll_platform_key(
     ): Int
@@ -1000,6 +1023,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_phr_ffi_checksum_method_phrsession_lock(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_log_observation(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_log_reading(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_now(
     ): Int
@@ -1026,6 +1051,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_phr_ffi_checksum_method_phrsession_timeline(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_today(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_trend(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_update_record(
     ): Int
@@ -1130,6 +1157,8 @@ internal object UniffiLib {
     ): RustBufferRecord.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_import_fhir(`ptr`: Long,`subject`: RustBuffer.ByValue,`json`: RustBuffer.ByValue,`provenance`: RustBufferProvenance.ByValue,`source`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_import_file(`ptr`: Long,`subject`: RustBuffer.ByValue,`bytes`: RustBuffer.ByValue,`provenance`: RustBufferProvenance.ByValue,`source`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_delegations(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_grant(`ptr`: Long,`subject`: RustBuffer.ByValue,`delegation`: RustBufferNewDelegation.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1166,8 +1195,12 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_phr_ffi_fn_method_phrsession_clock_behind(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_dashboard(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_delete_record(`ptr`: Long,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_phr_ffi_fn_method_phrsession_enroll_member(`ptr`: Long,`nickname`: RustBuffer.ByValue,`passphrase`: RustBuffer.ByValue,`kdfMemoryKib`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPerson.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_enroll_platform_key(`ptr`: Long,`keyStore`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_phr_ffi_fn_method_phrsession_erase_all_records(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1187,6 +1220,8 @@ internal object UniffiLib {
     external fun uniffi_phr_ffi_fn_method_phrsession_lock(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_phr_ffi_fn_method_phrsession_log_observation(`ptr`: Long,`subject`: RustBuffer.ByValue,`input`: RustBufferObservationInput.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRecord.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_log_reading(`ptr`: Long,`subject`: RustBuffer.ByValue,`reading`: RustBufferReading.ByValue,`at`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferRecord.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_now(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferStamp.ByValue
@@ -1214,6 +1249,8 @@ internal object UniffiLib {
     ): RustBufferPage.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_today(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferNaiveDate.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_trend(`ptr`: Long,`subject`: RustBuffer.ByValue,`observationType`: RustBufferObservationType.ByValue,`days`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_update_record(`ptr`: Long,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`input`: RustBufferClinicalInput.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferRecord.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_verify_audit(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1270,6 +1307,10 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_func_format_value(`observationType`: RustBufferObservationType.ByValue,`value`: Double,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_func_glucose_timing_label(`timing`: RustBufferGlucoseTiming.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_func_glucose_timings(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_func_guidance_band(`observationType`: RustBufferObservationType.ByValue,`sex`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_func_level_label(`level`: RustBufferLevel.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1284,8 +1325,12 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_func_observation_types(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_func_person_display_name(`person`: RustBufferPerson.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_func_record_summary(`body`: RustBufferRecordBody.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_func_trend_days(uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
     external fun ffi_phr_ffi_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_phr_ffi_rustbuffer_from_bytes(`bytes`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1423,6 +1468,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_func_format_value() and 0xFFFF) != 61209) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_phr_ffi_checksum_func_glucose_timing_label() and 0xFFFF) != 4849) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_func_glucose_timings() and 0xFFFF) != 7095) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_phr_ffi_checksum_func_guidance_band() and 0xFFFF) != 15933) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1444,7 +1495,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_func_observation_types() and 0xFFFF) != 61753) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_phr_ffi_checksum_func_person_display_name() and 0xFFFF) != 51255) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_phr_ffi_checksum_func_record_summary() and 0xFFFF) != 16296) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_func_trend_days() and 0xFFFF) != 14210) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_platformkeystore_wrap() and 0xFFFF) != 22982) {
@@ -1496,6 +1553,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_import_fhir() and 0xFFFF) != 41731) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_import_file() and 0xFFFF) != 26574) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_delegations() and 0xFFFF) != 3078) {
@@ -1552,7 +1612,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_clock_behind() and 0xFFFF) != 60416) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_dashboard() and 0xFFFF) != 10193) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_delete_record() and 0xFFFF) != 24246) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_enroll_member() and 0xFFFF) != 35987) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_enroll_platform_key() and 0xFFFF) != 56528) {
@@ -1583,6 +1649,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_log_observation() and 0xFFFF) != 51445) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_log_reading() and 0xFFFF) != 45654) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_now() and 0xFFFF) != 32439) {
@@ -1622,6 +1691,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_today() and 0xFFFF) != 40633) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_trend() and 0xFFFF) != 24499) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_update_record() and 0xFFFF) != 62298) {
@@ -2250,6 +2322,12 @@ public interface PhrSessionInterface {
     fun `importFhir`(`subject`: kotlin.String, `json`: kotlin.ByteArray, `provenance`: Provenance, `source`: kotlin.String?, `listener`: ProgressListener?): ImportSummary
     
     /**
+     * Import a file the person picked, whichever of the two formats it is (the core tells
+     * FHIR JSON from checkup XML by its content, not its name). `listener` hears FHIR progress.
+     */
+    fun `importFile`(`subject`: kotlin.String, `bytes`: kotlin.ByteArray, `provenance`: Provenance, `source`: kotlin.String?, `listener`: ProgressListener?): FileImportSummary
+    
+    /**
      * Every delegation on `subject`'s record, revoked and expired ones included.
      */
     fun `delegations`(`subject`: kotlin.String): List<Delegation>
@@ -2345,9 +2423,21 @@ public interface PhrSessionInterface {
     fun `clockBehind`(): kotlin.Long?
     
     /**
+     * The today view: the newest value of each type with the core's summary and level
+     * against the 特定健診 thresholds for this person's sex.
+     */
+    fun `dashboard`(`subject`: kotlin.String): List<DashboardItem>
+    
+    /**
      * Soft delete (kept as a tombstone for sync).
      */
     fun `deleteRecord`(`subject`: kotlin.String, `id`: kotlin.String)
+    
+    /**
+     * Give a person already on the device their own passphrase: a managed person who now
+     * uses the app, or a member after a restore (a backup holds no credentials). Owner only.
+     */
+    fun `enrollMember`(`nickname`: kotlin.String, `passphrase`: kotlin.String, `kdfMemoryKib`: kotlin.UInt?): Person
     
     /**
      * Let the acting member unlock with the platform keystore alone (biometric unlock). Call it
@@ -2390,6 +2480,11 @@ public interface PhrSessionInterface {
      * Log one self-measured observation (vitals, weight, steps, ...).
      */
     fun `logObservation`(`subject`: kotlin.String, `input`: ObservationInput): Record
+    
+    /**
+     * Log a reading as a form collects it: at `at`, or now by the session's clock when `None`.
+     */
+    fun `logReading`(`subject`: kotlin.String, `reading`: Reading, `at`: Stamp?): Record
     
     /**
      * Now, at the session zone's offset: the stamp for a reading taken now.
@@ -2442,6 +2537,11 @@ public interface PhrSessionInterface {
      * Today's local date (`YYYY-MM-DD`) in the session zone.
      */
     fun `today`(): NaiveDate
+    
+    /**
+     * A tile's trend line: daily buckets of the last `days` days up to today.
+     */
+    fun `trend`(`subject`: kotlin.String, `observationType`: ObservationType, `days`: kotlin.UInt): List<Bucket>
     
     /**
      * Replace a record's content; the previous version is kept in its history.
@@ -2847,6 +2947,29 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 
     
     /**
+     * Import a file the person picked, whichever of the two formats it is (the core tells
+     * FHIR JSON from checkup XML by its content, not its name). `listener` hears FHIR progress.
+     */
+    @Throws(PhrException::class)override fun `importFile`(`subject`: kotlin.String, `bytes`: kotlin.ByteArray, `provenance`: Provenance, `source`: kotlin.String?, `listener`: ProgressListener?): FileImportSummary {
+            return FfiConverterTypeFileImportSummary.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_import_file(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterByteArray.lower(`bytes`),
+        FfiConverterTypeProvenance.lower(`provenance`),
+        FfiConverterOptionalString.lower(`source`),
+        FfiConverterOptionalTypeProgressListener.lower(`listener`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Every delegation on `subject`'s record, revoked and expired ones included.
      */
     @Throws(PhrException::class)override fun `delegations`(`subject`: kotlin.String): List<Delegation> {
@@ -3191,6 +3314,25 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 
     
     /**
+     * The today view: the newest value of each type with the core's summary and level
+     * against the 特定健診 thresholds for this person's sex.
+     */
+    @Throws(PhrException::class)override fun `dashboard`(`subject`: kotlin.String): List<DashboardItem> {
+            return FfiConverterSequenceTypeDashboardItem.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_dashboard(
+        it,
+        
+        FfiConverterString.lower(`subject`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Soft delete (kept as a tombstone for sync).
      */
     @Throws(PhrException::class)override fun `deleteRecord`(`subject`: kotlin.String, `id`: kotlin.String)
@@ -3205,6 +3347,27 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 }
     }
     
+    
+
+    
+    /**
+     * Give a person already on the device their own passphrase: a managed person who now
+     * uses the app, or a member after a restore (a backup holds no credentials). Owner only.
+     */
+    @Throws(PhrException::class)override fun `enrollMember`(`nickname`: kotlin.String, `passphrase`: kotlin.String, `kdfMemoryKib`: kotlin.UInt?): Person {
+            return FfiConverterTypePerson.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_enroll_member(
+        it,
+        
+        FfiConverterString.lower(`nickname`),
+        FfiConverterString.lower(`passphrase`),
+        FfiConverterOptionalUInt.lower(`kdfMemoryKib`),_status)
+}
+    }
+    )
+    }
     
 
     
@@ -3371,6 +3534,26 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
         
         FfiConverterString.lower(`subject`),
         FfiConverterTypeObservationInput.lower(`input`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Log a reading as a form collects it: at `at`, or now by the session's clock when `None`.
+     */
+    @Throws(PhrException::class)override fun `logReading`(`subject`: kotlin.String, `reading`: Reading, `at`: Stamp?): Record {
+            return FfiConverterTypeRecord.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_log_reading(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterTypeReading.lower(`reading`),
+        FfiConverterOptionalTypeStamp.lower(`at`),_status)
 }
     }
     )
@@ -3588,6 +3771,26 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_today(
         it,
         _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A tile's trend line: daily buckets of the last `days` days up to today.
+     */
+    @Throws(PhrException::class)override fun `trend`(`subject`: kotlin.String, `observationType`: ObservationType, `days`: kotlin.UInt): List<Bucket> {
+            return FfiConverterSequenceTypeBucket.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_trend(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterTypeObservationType.lower(`observationType`),
+        FfiConverterUInt.lower(`days`),_status)
 }
     }
     )
@@ -5973,6 +6176,99 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
 
 
 
+/**
+ * What an import of a file of either kind did ([`PhrSession::import_file`]).
+ */
+sealed class FileImportSummary {
+    
+    /**
+     * A FHIR R4 JSON file: what became of every resource.
+     */
+    data class Fhir(
+        val `summary`: jp.phr.core.ImportSummary) : FileImportSummary()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A health-checkup XML file: the checkup record made of it (or already held: importing the
+     * same document again adds nothing).
+     */
+    data class Checkup(
+        val `record`: jp.phr.core.model.Record) : FileImportSummary()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeFileImportSummary : FfiConverterRustBuffer<FileImportSummary>{
+    override fun read(buf: ByteBuffer): FileImportSummary {
+        return when(buf.getInt()) {
+            1 -> FileImportSummary.Fhir(
+                FfiConverterTypeImportSummary.read(buf),
+                )
+            2 -> FileImportSummary.Checkup(
+                FfiConverterTypeRecord.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: FileImportSummary): ULong = when(value) {
+        is FileImportSummary.Fhir -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeImportSummary.allocationSize(value.`summary`)
+            )
+        }
+        is FileImportSummary.Checkup -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeRecord.allocationSize(value.`record`)
+            )
+        }
+    }
+
+    override fun write(value: FileImportSummary, buf: ByteBuffer) {
+        when(value) {
+            is FileImportSummary.Fhir -> {
+                buf.putInt(1)
+                FfiConverterTypeImportSummary.write(value.`summary`, buf)
+                Unit
+            }
+            is FileImportSummary.Checkup -> {
+                buf.putInt(2)
+                FfiConverterTypeRecord.write(value.`record`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
 
 
 sealed class PhrException: kotlin.Exception() {
@@ -6953,6 +7249,38 @@ public object FfiConverterOptionalTypePerson: FfiConverterRustBuffer<Person?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeStamp: FfiConverterRustBuffer<Stamp?> {
+    override fun read(buf: ByteBuffer): Stamp? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeStamp.read(buf)
+    }
+
+    override fun allocationSize(value: Stamp?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeStamp.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Stamp?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeStamp.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeLevel: FfiConverterRustBuffer<Level?> {
     override fun read(buf: ByteBuffer): Level? {
         if (buf.get().toInt() == 0) {
@@ -7147,6 +7475,34 @@ public object FfiConverterSequenceTypeConsentDirective: FfiConverterRustBuffer<L
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeConsentDirective.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDashboardItem: FfiConverterRustBuffer<List<DashboardItem>> {
+    override fun read(buf: ByteBuffer): List<DashboardItem> {
+        val len = buf.getInt()
+        return List<DashboardItem>(len) {
+            FfiConverterTypeDashboardItem.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DashboardItem>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDashboardItem.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DashboardItem>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDashboardItem.write(it, buf)
         }
     }
 }
@@ -7437,6 +7793,34 @@ public object FfiConverterSequenceTypeDataCategory: FfiConverterRustBuffer<List<
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeGlucoseTiming: FfiConverterRustBuffer<List<GlucoseTiming>> {
+    override fun read(buf: ByteBuffer): List<GlucoseTiming> {
+        val len = buf.getInt()
+        return List<GlucoseTiming>(len) {
+            FfiConverterTypeGlucoseTiming.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<GlucoseTiming>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeGlucoseTiming.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<GlucoseTiming>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeGlucoseTiming.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<List<ObservationType>> {
     override fun read(buf: ByteBuffer): List<ObservationType> {
         val len = buf.getInt()
@@ -7458,6 +7842,12 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
         }
     }
 }
+
+
+
+
+
+
 
 
 
@@ -7614,6 +8004,33 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
     
 
         /**
+         * A glucose timing's label for the form: 空腹時, 食後, 随時.
+         */ fun `glucoseTimingLabel`(`timing`: GlucoseTiming): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_func_glucose_timing_label(
+    
+        
+        FfiConverterTypeGlucoseTiming.lower(`timing`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The glucose timings a form offers, in order (a glucose reading needs one).
+         */ fun `glucoseTimings`(): List<GlucoseTiming> {
+            return FfiConverterSequenceTypeGlucoseTiming.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_func_glucose_timings(
+    
+        _status)
+}
+    )
+    }
+    
+
+        /**
          * The thresholds of a type's primary value, for drawing the guidance band on a chart.
          */ fun `guidanceBand`(`observationType`: ObservationType, `sex`: Sex?): Band? {
             return FfiConverterOptionalTypeBand.lift(
@@ -7709,6 +8126,20 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
     
 
         /**
+         * A person's name as written in Japan (family name first, ideographic space), for the switcher.
+         */ fun `personDisplayName`(`person`: Person): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_func_person_display_name(
+    
+        
+        FfiConverterTypePerson.lower(`person`),_status)
+}
+    )
+    }
+    
+
+        /**
          * One line describing a record, e.g. `Blood pressure 128/82 mmHg, pulse 64 bpm`.
          */ fun `recordSummary`(`body`: RecordBody): kotlin.String {
             return FfiConverterString.lift(
@@ -7717,6 +8148,19 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
     
         
         FfiConverterTypeRecordBody.lower(`body`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The days a dashboard tile's trend line covers, today included.
+         */ fun `trendDays`(): kotlin.UInt {
+            return FfiConverterUInt.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_func_trend_days(
+    
+        _status)
 }
     )
     }

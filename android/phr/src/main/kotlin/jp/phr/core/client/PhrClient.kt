@@ -22,13 +22,13 @@ import jp.phr.core.model.NewDelegation
 import jp.phr.core.model.OperatorProfile
 import jp.phr.core.model.OutboxItem
 import jp.phr.core.model.SyncPhase
-import jp.phr.core.assess
-import jp.phr.core.recordSummary
+import jp.phr.core.FileImportSummary
+import jp.phr.core.trendDays
+import jp.phr.core.model.DashboardItem
+import jp.phr.core.model.Reading
 import jp.phr.core.model.AggregateQuery
 import jp.phr.core.model.Bucket
 import jp.phr.core.model.ClinicalInput
-import jp.phr.core.model.Granularity
-import jp.phr.core.model.Level
 import jp.phr.core.model.NewPerson
 import jp.phr.core.model.ObservationInput
 import jp.phr.core.model.ObservationType
@@ -38,8 +38,6 @@ import jp.phr.core.model.PageToken
 import jp.phr.core.model.Person
 import jp.phr.core.model.Provenance
 import jp.phr.core.model.Record
-import jp.phr.core.model.RecordBody
-import jp.phr.core.model.Sex
 import jp.phr.core.model.Stamp
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
@@ -49,16 +47,6 @@ import kotlinx.coroutines.flow.flowOn
 import kotlinx.coroutines.withContext
 import java.io.File
 import java.time.LocalDate
-
-/** One tile of the today dashboard: the newest value of a type, its core-made summary and level. */
-data class DashboardItem(
-    val record: Record,
-    val observationType: ObservationType,
-    /** From the core's formatter, e.g. "Blood pressure 128/82 mmHg". Never log it. */
-    val summary: String,
-    /** Against the 特定健診 thresholds; null when the type has none. */
-    val level: Level?,
-)
 
 /**
  * The app's entry point to PHR Core: suspend functions that run the blocking core on [io]
@@ -74,26 +62,57 @@ class PhrClient private constructor(
         /** Whether a store exists in [dir] (first launch → create, else unlock). */
         fun exists(dir: File): Boolean = PhrStore(dir.path).use { it.exists() }
 
-        /** Create a store. [kdfIterations] null = the production default (600,000). */
+        /**
+         * Create a store whose owner unlocks with [passphrase]; a weak one throws
+         * [PhrClientException.WeakPassphrase] with a hint. [kdfMemoryKib] null = the production
+         * Argon2id cost (tests pass a small one).
+         */
         suspend fun create(
             dir: File,
             passphrase: String,
-            kdfIterations: UInt? = null,
+            kdfMemoryKib: UInt? = null,
             io: CoroutineDispatcher = Dispatchers.IO,
-        ): PhrClient = onIo(io) { PhrClient(PhrStore(dir.path).use { it.create(passphrase, kdfIterations) }, io) }
+        ): PhrClient = onIo(io) { PhrClient(PhrStore(dir.path).use { it.create(passphrase, kdfMemoryKib) }, io) }
 
+        /** Create a store whose owner unlocks with a PIN that only works with this device's [keyStore]. */
+        suspend fun createWithPin(
+            dir: File,
+            pin: String,
+            keyStore: PlatformKeyStore,
+            kdfMemoryKib: UInt? = null,
+            io: CoroutineDispatcher = Dispatchers.IO,
+        ): PhrClient = onIo(io) {
+            PhrClient(PhrStore(dir.path).use { it.createWithPin(pin, keyStore, kdfMemoryKib) }, io)
+        }
+
+        /** Unlock as [member] (a nickname; null = the owner). The session acts as that person. */
         suspend fun unlock(
             dir: File,
             passphrase: String,
+            member: String? = null,
             io: CoroutineDispatcher = Dispatchers.IO,
-        ): PhrClient = onIo(io) { PhrClient(PhrStore(dir.path).use { it.unlock(passphrase) }, io) }
+        ): PhrClient = onIo(io) { PhrClient(PhrStore(dir.path).use { it.unlock(member, passphrase) }, io) }
+
+        /** Unlock with a PIN together with this device's [keyStore]. */
+        suspend fun unlockWithPin(
+            dir: File,
+            pin: String,
+            keyStore: PlatformKeyStore,
+            member: String? = null,
+            io: CoroutineDispatcher = Dispatchers.IO,
+        ): PhrClient = onIo(io) {
+            PhrClient(PhrStore(dir.path).use { it.unlockWithPin(member, pin, keyStore) }, io)
+        }
 
         /** Biometric unlock: [keyStore] unwraps the data key with the Android Keystore key. */
         suspend fun unlockWithPlatformKey(
             dir: File,
             keyStore: PlatformKeyStore,
+            member: String? = null,
             io: CoroutineDispatcher = Dispatchers.IO,
-        ): PhrClient = onIo(io) { PhrClient(PhrStore(dir.path).use { it.unlockWithPlatformKey(keyStore) }, io) }
+        ): PhrClient = onIo(io) {
+            PhrClient(PhrStore(dir.path).use { it.unlockWithPlatformKey(member, keyStore) }, io)
+        }
 
         private suspend fun <T> onIo(io: CoroutineDispatcher, block: () -> T): T = withContext(io) {
             try {
@@ -119,33 +138,60 @@ class PhrClient private constructor(
 
     suspend fun now(): Stamp = call { now() }
 
+    /** The person who unlocked: every call acts as them. */
+    suspend fun actor(): String = call { actor() }
+
+    /** Seconds the device clock is behind the newest time this store has seen, or null. */
+    suspend fun clockBehind(): Long? = call { clockBehind() }
+
+    /** Change the passphrase; [rotateKey] also re-encrypts every byte under a new data key. */
+    suspend fun changePassphrase(old: String, new: String, rotateKey: Boolean = false, kdfMemoryKib: UInt? = null) =
+        call { changePassphrase(old, new, kdfMemoryKib, rotateKey) }
+
+    /** Unlock with a PIN from now on; the PIN only works together with this device's [keyStore]. */
+    suspend fun setPin(pin: String, keyStore: PlatformKeyStore) = call { setPin(pin, keyStore) }
+
     suspend fun today(): LocalDate = call { LocalDate.parse(today()) }
 
     // ---- persons (the family switcher) ----
 
-    suspend fun addPerson(actor: String?, person: NewPerson): Person = call { addPerson(actor, person) }
+    suspend fun addPerson(person: NewPerson): Person = call { addPerson(person) }
 
     suspend fun owner(): Person? = call { owner() }
 
-    /** The persons [actor] may act for. */
-    suspend fun persons(actor: String): List<Person> = call { persons(actor) }
+    /** A family member with their own passphrase: they unlock as themself and act within their grants. */
+    suspend fun addMember(person: NewPerson, passphrase: String, kdfMemoryKib: UInt? = null): Person =
+        call { addMember(person, passphrase, kdfMemoryKib) }
+
+    /** Give a person on the device their own passphrase (a managed person who now uses the app; a member after a restore). */
+    suspend fun enrollMember(nickname: String, passphrase: String, kdfMemoryKib: UInt? = null): Person =
+        call { enrollMember(nickname, passphrase, kdfMemoryKib) }
+
+    /** Hand the device to [nickname]: a new client acting as them once their passphrase unlocks. */
+    suspend fun switchTo(nickname: String, passphrase: String): PhrClient =
+        PhrClient(call { switchTo(nickname, passphrase) }, io)
+
+    /** The persons the unlocked person may act for. */
+    suspend fun persons(): List<Person> = call { persons() }
 
     // ---- writing ----
 
-    suspend fun logObservation(actor: String, subject: String, input: ObservationInput): Record =
-        call { logObservation(actor, subject, input) }
+    /** Log a reading as the form collects it: at [at], or now by the core's clock. */
+    suspend fun logReading(subject: String, reading: Reading, at: Stamp? = null): Record =
+        call { logReading(subject, reading, at) }
+
+    suspend fun logObservation(subject: String, input: ObservationInput): Record =
+        call { logObservation(subject, input) }
 
     suspend fun addRecord(
-        actor: String,
         subject: String,
         input: ClinicalInput,
         provenance: Provenance = Provenance.SELF_ENTERED,
         source: String? = null,
-    ): Record = call { addRecord(actor, subject, input, provenance, source) }
+    ): Record = call { addRecord(subject, input, provenance, source) }
 
     /** Import in chunks of [chunkSize], one transaction each; [onProgress] is called on the IO thread. */
     suspend fun addRecordsWithProgress(
-        actor: String,
         subject: String,
         inputs: List<ClinicalInput>,
         provenance: Provenance,
@@ -153,73 +199,65 @@ class PhrClient private constructor(
         chunkSize: UInt = 500u,
         onProgress: (done: Long, total: Long) -> Unit = { _, _ -> },
     ): List<String> = call {
-        addRecordsWithProgress(actor, subject, inputs, provenance, source, chunkSize, listener(onProgress))
+        addRecordsWithProgress(subject, inputs, provenance, source, chunkSize, listener(onProgress))
     }
 
-    suspend fun deleteRecord(actor: String, subject: String, id: String) = call { deleteRecord(actor, subject, id) }
+    suspend fun deleteRecord(subject: String, id: String) = call { deleteRecord(subject, id) }
 
     suspend fun backup(file: File, passphrase: String, onProgress: (Long, Long) -> Unit = { _, _ -> }) =
         call { backup(file.path, passphrase, listener(onProgress)) }
 
     // ---- reading ----
 
-    suspend fun timelinePage(actor: String, subject: String, limit: UInt = 50u, after: PageToken? = null): Page =
-        call { timeline(actor, subject, PageRequest(limit, after)) }
+    suspend fun timelinePage(subject: String, limit: UInt = 50u, after: PageToken? = null): Page =
+        call { timeline(subject, PageRequest(limit, after)) }
 
     /** The timeline, newest first, one page per emission until the end (collect lazily to page). */
-    fun timeline(actor: String, subject: String, pageSize: UInt = 50u): Flow<List<Record>> = flow {
+    fun timeline(subject: String, pageSize: UInt = 50u): Flow<List<Record>> = flow {
         var after: PageToken? = null
         do {
-            val page = wrap { session.timeline(actor, subject, PageRequest(pageSize, after)) }
+            val page = wrap { session.timeline(subject, PageRequest(pageSize, after)) }
             if (page.records.isNotEmpty()) emit(page.records)
             after = page.next
         } while (after != null)
     }.flowOn(io)
 
-    suspend fun latest(actor: String, subject: String): List<Record> = call { latestObservations(actor, subject) }
+    suspend fun latest(subject: String): List<Record> = call { latestObservations(subject) }
 
     /** Today's dashboard: the newest value of each type with the core's summary and guidance level. */
-    suspend fun dashboard(actor: String, subject: String, sex: Sex?): List<DashboardItem> = call {
-        latestObservations(actor, subject).mapNotNull { r ->
-            val o = (r.body as? RecordBody.Observation)?.v1 ?: return@mapNotNull null
-            DashboardItem(r, o.observationType, recordSummary(r.body), assess(o, sex))
-        }
-    }
+    suspend fun dashboard(subject: String): List<DashboardItem> = call { dashboard(subject) }
 
     /** The dashboard as a Flow: emits now and again each time [refresh] emits (e.g. after logging). */
-    fun dashboardFlow(actor: String, subject: String, sex: Sex?, refresh: Flow<Unit>): Flow<List<DashboardItem>> = flow {
-        emit(dashboard(actor, subject, sex))
-        refresh.collect { emit(dashboard(actor, subject, sex)) }
+    fun dashboardFlow(subject: String, refresh: Flow<Unit>): Flow<List<DashboardItem>> = flow {
+        emit(dashboard(subject))
+        refresh.collect { emit(dashboard(subject)) }
     }
 
-    suspend fun aggregate(actor: String, subject: String, query: AggregateQuery): List<Bucket> =
-        call { aggregate(actor, subject, query) }
+    suspend fun aggregate(subject: String, query: AggregateQuery): List<Bucket> =
+        call { aggregate(subject, query) }
 
-    /** Daily buckets of the last [days] days up to today (the dashboard's trend line). */
-    suspend fun trend(actor: String, subject: String, type: ObservationType, days: Long = 30): List<Bucket> {
-        val to = today()
-        val query = AggregateQuery(type, Granularity.DAY, to.minusDays(days - 1).toString(), to.toString(), null)
-        return aggregate(actor, subject, query)
-    }
+    /** A tile's trend line: daily buckets of the last [days] days up to today (the core's window). */
+    suspend fun trend(subject: String, type: ObservationType, days: UInt = trendDays()): List<Bucket> =
+        call { trend(subject, type, days) }
 
     // ---- family (delegations are records; the rules are the core's) ----
 
     /** Let someone act on [subject]'s record within scopes and a period. */
-    suspend fun grant(actor: String, subject: String, delegation: NewDelegation): Delegation =
-        call { grant(actor, subject, delegation) }
+    suspend fun grant(subject: String, delegation: NewDelegation): Delegation =
+        call { grant(subject, delegation) }
 
-    suspend fun revoke(actor: String, delegationId: String) = call { revoke(actor, delegationId) }
+    suspend fun revoke(delegationId: String) = call { revoke(delegationId) }
 
     /** The subject takes their record back: every representative's grant on it ends. */
-    suspend fun takeControl(actor: String, subject: String): List<String> = call { takeControl(actor, subject) }
+    suspend fun takeControl(subject: String): List<String> = call { takeControl(subject) }
 
     /** "Who can see my record, with which rights, until when". */
-    suspend fun whoCanAccess(actor: String, subject: String): List<AccessGrant> = call { whoCanAccess(actor, subject) }
+    suspend fun whoCanAccess(subject: String): List<AccessGrant> = call { whoCanAccess(subject) }
 
-    suspend fun delegations(actor: String, subject: String): List<Delegation> = call { delegations(actor, subject) }
+    suspend fun delegations(subject: String): List<Delegation> = call { delegations(subject) }
 
-    /** The person ids [actor] may act for now, themself first. */
-    suspend fun subjectsOf(actor: String): List<String> = call { subjectsOf(actor) }
+    /** The person ids the unlocked person may act for now, themself first. */
+    suspend fun subjectsOf(): List<String> = call { subjectsOf() }
 
     // ---- consent (default deny; every decision is kept) ----
 
@@ -229,79 +267,82 @@ class PhrClient private constructor(
     suspend fun operatorProfile(): OperatorProfile = call { operatorProfile() }
 
     /** Every purpose × recipient × category toggle of [subject] now. */
-    suspend fun consentState(actor: String, subject: String): ConsentState = call { consentState(actor, subject) }
+    suspend fun consentState(subject: String): ConsentState = call { consentState(subject) }
 
     /** The consent screen as a Flow: emits now and again each time [refresh] emits. */
-    fun consentStateFlow(actor: String, subject: String, refresh: Flow<Unit>): Flow<ConsentState> = flow {
-        emit(consentState(actor, subject))
-        refresh.collect { emit(consentState(actor, subject)) }
+    fun consentStateFlow(subject: String, refresh: Flow<Unit>): Flow<ConsentState> = flow {
+        emit(consentState(subject))
+        refresh.collect { emit(consentState(subject)) }
     }
 
-    suspend fun consentHistory(actor: String, subject: String): List<ConsentDirective> =
-        call { consentHistory(actor, subject) }
+    suspend fun consentHistory(subject: String): List<ConsentDirective> =
+        call { consentHistory(subject) }
 
-    suspend fun setConsent(actor: String, subject: String, request: ConsentRequest): ConsentDirective =
-        call { setConsent(actor, subject, request) }
+    suspend fun setConsent(subject: String, request: ConsentRequest): ConsentDirective =
+        call { setConsent(subject, request) }
 
     /** Withdraw: a deny from now on; the recipient's copies are deleted at the next sync. */
     suspend fun withdraw(
-        actor: String,
         subject: String,
         recipient: String,
         categories: List<DataCategory>,
         purposes: List<String>,
-    ): ConsentDirective = call { withdraw(actor, subject, recipient, categories, purposes) }
+    ): ConsentDirective = call { withdraw(subject, recipient, categories, purposes) }
 
     /** Queue records for a recipient and purpose; only what consent permits now is queued. */
     suspend fun queueForRelease(
-        actor: String,
         subject: String,
         recipient: String,
         purpose: String,
         recordIds: List<String>,
-    ): Long = call { queueForRelease(actor, subject, recipient, purpose, recordIds).toLong() }
+    ): Long = call { queueForRelease(subject, recipient, purpose, recordIds).toLong() }
 
-    suspend fun pendingOutbox(actor: String, subject: String): List<OutboxItem> = call { pendingOutbox(actor, subject) }
+    suspend fun pendingOutbox(subject: String): List<OutboxItem> = call { pendingOutbox(subject) }
 
-    suspend fun consentReceipt(actor: String, subject: String, directiveId: String): ConsentReceiptText =
-        call { consentReceipt(actor, subject, directiveId) }
+    suspend fun consentReceipt(subject: String, directiveId: String): ConsentReceiptText =
+        call { consentReceipt(subject, directiveId) }
 
     // ---- FHIR export and import ----
 
     /** FHIR R4 (JP Core) Bundle JSON: the whole record, or what consent releases to [recipient] for [purpose]. */
     suspend fun exportFhirJson(
-        actor: String,
         subject: String,
         recipient: String? = null,
         purpose: String? = null,
-    ): String = call { exportFhirJson(actor, subject, recipient, purpose) }
+    ): String = call { exportFhirJson(subject, recipient, purpose) }
 
     /** The same Bundle written to a NEW [file] (never overwrites), for the share sheet. */
     suspend fun exportFhirFile(
-        actor: String,
         subject: String,
         file: File,
         recipient: String? = null,
         purpose: String? = null,
-    ): ExportSummary = call { exportFhirFile(actor, subject, recipient, purpose, file.path) }
+    ): ExportSummary = call { exportFhirFile(subject, recipient, purpose, file.path) }
 
     /** Import FHIR R4 JSON: one transaction, all or nothing; the summary says what became of each resource. */
     suspend fun importFhir(
-        actor: String,
         subject: String,
         json: ByteArray,
         provenance: Provenance = Provenance.IMPORTED_FILE,
         source: String? = null,
         onProgress: (done: Long, total: Long) -> Unit = { _, _ -> },
-    ): ImportSummary = call { importFhir(actor, subject, json, provenance, source, listener(onProgress)) }
+    ): ImportSummary = call { importFhir(subject, json, provenance, source, listener(onProgress)) }
+
+    /** Import a file the person picked: FHIR JSON or checkup XML, told apart by content. */
+    suspend fun importFile(
+        subject: String,
+        bytes: ByteArray,
+        provenance: Provenance = Provenance.IMPORTED_FILE,
+        source: String? = null,
+        onProgress: (done: Long, total: Long) -> Unit = { _, _ -> },
+    ): FileImportSummary = call { importFile(subject, bytes, provenance, source, listener(onProgress)) }
 
     /** Import one MHLW health-checkup XML file (特定健診) as a checkup. */
     suspend fun importCheckupXml(
-        actor: String,
         subject: String,
         xml: ByteArray,
         provenance: Provenance = Provenance.IMPORTED_FILE,
-    ): Record = call { importCheckupXml(actor, subject, xml, provenance) }
+    ): Record = call { importCheckupXml(subject, xml, provenance) }
 
     // ---- sync ----
 
@@ -311,7 +352,6 @@ class PhrClient private constructor(
      * later, nothing lost) or [PhrClientException.AuthRequired] (sign in again).
      */
     suspend fun sync(
-        actor: String,
         subject: String,
         recipient: String,
         settings: SyncSettings = SyncSettings(),
@@ -322,11 +362,11 @@ class PhrClient private constructor(
             override fun onSyncProgress(phase: SyncPhase, done: ULong, total: ULong) =
                 onProgress(phase, done.toLong(), total.toLong())
         }
-        sync(actor, subject, recipient, settings, tokens, listener)
+        sync(subject, recipient, settings, tokens, listener)
     }
 
-    /** Sign out of [recipient]'s platform: the kept token is forgotten (device owner only). */
-    suspend fun forgetSyncToken(actor: String, recipient: String): Boolean = call { forgetSyncToken(actor, recipient) }
+    /** Sign out of [recipient]'s platform: the kept token is forgotten (whoever may manage the store). */
+    suspend fun forgetSyncToken(recipient: String): Boolean = call { forgetSyncToken(recipient) }
 
     override fun close() = session.close()
 

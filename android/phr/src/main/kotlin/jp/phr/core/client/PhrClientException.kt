@@ -9,6 +9,15 @@ import jp.phr.core.PhrException
 sealed class PhrClientException(message: String, cause: Throwable? = null) : Exception(message, cause) {
     /** The passphrase or PIN is wrong: ask again. */
     class WrongPassphrase(cause: Throwable? = null) : PhrClientException("wrong passphrase", cause)
+    /** The new passphrase is too easy to guess: show [hint] and ask for a stronger one. */
+    class WeakPassphrase(val field: String, val hint: String, cause: Throwable? = null) :
+        PhrClientException("weak $field: $hint", cause)
+    /** Too many wrong passphrases or PINs: no attempt is checked until [retryAfterSeconds] have passed. */
+    class TooManyAttempts(val retryAfterSeconds: Long, cause: Throwable? = null) :
+        PhrClientException("too many attempts: retry in $retryAfterSeconds s", cause)
+    /** The audit trail is shorter than its anchor: the store was rolled back or tampered with. */
+    class AuditRollback(val anchored: Long, val found: Long, cause: Throwable? = null) :
+        PhrClientException("audit trail rolled back (anchored $anchored, found $found)", cause)
     /** The platform key could not unlock the store (key gone, biometrics cancelled): ask for the passphrase. */
     class PlatformKeyRejected(cause: Throwable? = null) : PhrClientException("platform key rejected", cause)
     /** The store is locked: show the unlock screen. */
@@ -46,6 +55,9 @@ sealed class PhrClientException(message: String, cause: Throwable? = null) : Exc
 /** The one mapping from the generated exception to the app's. */
 fun PhrException.toClientException(): PhrClientException = when (this) {
     is PhrException.WrongPassphrase -> PhrClientException.WrongPassphrase(this)
+    is PhrException.WeakPassphrase -> PhrClientException.WeakPassphrase(field, hint, this)
+    is PhrException.TooManyAttempts -> PhrClientException.TooManyAttempts(retryAfter, this)
+    is PhrException.AuditRollback -> PhrClientException.AuditRollback(anchored, found, this)
     is PhrException.PlatformKeyRejected -> PhrClientException.PlatformKeyRejected(this)
     is PhrException.Locked -> PhrClientException.Locked(this)
     is PhrException.CorruptStore -> PhrClientException.CorruptStore(reason, this)
