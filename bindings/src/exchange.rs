@@ -70,7 +70,8 @@ impl From<phr_core::ImportReport> for ImportSummary {
 pub enum FileImportSummary {
     /// A FHIR R4 JSON file: what became of every resource.
     Fhir { summary: ImportSummary },
-    /// A health-checkup XML file: the checkup record made of it.
+    /// A health-checkup XML file: the checkup record made of it (or already held: importing the
+    /// same document again adds nothing).
     Checkup { record: Record },
 }
 
@@ -165,11 +166,14 @@ impl PhrSession {
             phr_core::FileImport::Fhir(report) => FileImportSummary::Fhir {
                 summary: report.into(),
             },
-            phr_core::FileImport::Checkup(record) => FileImportSummary::Checkup { record: *record },
+            phr_core::FileImport::Checkup(done) => FileImportSummary::Checkup {
+                record: done.record,
+            },
         })
     }
 
-    /// Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup.
+    /// Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup; the
+    /// same document imported again returns the checkup already held.
     pub fn import_checkup_xml(
         &self,
         subject: String,
@@ -178,7 +182,8 @@ impl PhrSession {
     ) -> Result<Record> {
         Ok(self
             .session()
-            .import_checkup_xml(&subject, &xml, provenance)?)
+            .import_checkup_xml(&subject, &xml, provenance)?
+            .record)
     }
 
     /// FHIR resources kept as documents for `subject` (types the record does not model), by

@@ -112,3 +112,84 @@ fn fhir_json_goes_to_the_fhir_importer() {
         .success()
         .stdout(predicate::str::contains("imported 0, updated 0, skipped 0"));
 }
+
+fn fhir_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../core/tests/fixtures/fhir")
+        .join(name)
+}
+
+#[test]
+fn a_bundle_into_a_new_store_makes_its_person_with_new_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    phr(&store).arg("init").assert().success();
+    // Without --new-person an empty store has no one to import for.
+    phr(&store)
+        .arg("import")
+        .arg(fhir_fixture("quirky-collection.json"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no persons yet"));
+    phr(&store)
+        .args(["import", "--new-person", "taro"])
+        .arg(fhir_fixture("quirky-collection.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("added taro (1960-04-12, owner)"))
+        .stdout(predicate::str::contains("imported 15"));
+    phr(&store)
+        .args(["list", "--kind", "condition"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("本態性高血圧症"));
+    // --for names an existing person: it cannot be combined with making one.
+    phr(&store)
+        .args(["--for", "taro", "import", "--new-person", "jiro"])
+        .arg(fhir_fixture("quirky-collection.json"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("leave out --for"));
+}
+
+#[test]
+fn export_streams_the_whole_record_and_writes_an_echeckup_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    phr(&store).arg("init").assert().success();
+    phr(&store)
+        .args(["import", "--new-person", "taro"])
+        .arg(fhir_fixture("echeckup-document.json"))
+        .assert()
+        .success();
+    let whole = dir.path().join("whole.json");
+    phr(&store)
+        .args(["export", "--format", "fhir", "--out"])
+        .arg(&whole)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("FHIR resources"));
+    let b: serde_json::Value = serde_json::from_slice(&std::fs::read(&whole).unwrap()).unwrap();
+    assert!(
+        b["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["resource"]["resourceType"] == "Coverage")
+    );
+    let doc = dir.path().join("echeckup.json");
+    phr(&store)
+        .args(["export", "--format", "echeckup", "--out"])
+        .arg(&doc)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("checkup document"));
+    let d: serde_json::Value = serde_json::from_slice(&std::fs::read(&doc).unwrap()).unwrap();
+    assert_eq!(d["type"], "document");
+    // The file is never overwritten.
+    phr(&store)
+        .args(["export", "--format", "echeckup", "--out"])
+        .arg(&doc)
+        .assert()
+        .failure();
+}

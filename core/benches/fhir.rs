@@ -11,6 +11,15 @@
 //! - `Session::import_fhir` end to end into a fresh encrypted store (plan, validation, dedupe
 //!   look-ups, inserts with the original JSON, one transaction and audit entry).
 //!
+//! On imported originals (issue #18: the user's path), a Bundle shaped like a clinic's export
+//! (encounters, vital signs and laboratory results by LOINC, diagnostic reports, every resource
+//! referring to its Patient and encounter by `urn:uuid:` fullUrl; ~50,000 resources):
+//! - `Session::import_fhir` of it into a fresh encrypted store (goal ≥ 50,000 resources/s);
+//! - `Session::export_fhir_to` of that store, streamed to a sink (goal ≥ 100,000 resources/s):
+//!   originals re-read, references rewritten, documents included.
+//!
+//! The CLI figures with peak RSS are scripts/bench-fhir-cli.sh's.
+//!
 //! Criterion's `thrpt` line is in resources (Bundle entries) per second.
 
 // Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
@@ -88,6 +97,8 @@ fn in_memory(person_id: &str) -> Vec<Record> {
                 glucose_timing: input.glucose_timing,
                 effective: input.effective,
                 derived_from: None,
+                entered_value: None,
+                entered_unit: None,
             };
             Record {
                 meta: RecordMeta {
@@ -95,6 +106,8 @@ fn in_memory(person_id: &str) -> Vec<Record> {
                     subject_id: person_id.into(),
                     kind: RecordKind::Observation,
                     effective: input.effective,
+                    effective_precision: Default::default(),
+                    effective_text: None,
                     version: 1,
                     created: input.effective,
                     updated: input.effective,
@@ -234,5 +247,104 @@ fn bench_import(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_mapping, bench_session, bench_import);
+/// A clinic-shaped Bundle of about `n` resources (see the module comment).
+fn clinic_bundle(n: usize) -> Vec<u8> {
+    let uid = |kind: &str, i: usize| {
+        let d = ring::digest::digest(&ring::digest::SHA256, format!("{kind}/{i}").as_bytes());
+        phr_core::records::uuid_from_digest(d.as_ref())
+    };
+    let patient = uid("patient", 0);
+    let mut entries = vec![format!(
+        r#"{{"fullUrl":"urn:uuid:{patient}","resource":{{"resourceType":"Patient","id":"{patient}","name":[{{"family":"山田","given":["花子"]}}],"gender":"female","birthDate":"1975-05-03"}}}}"#
+    )];
+    let codes = [
+        ("8867-4", "Heart rate", "/min", 60.0),
+        ("8310-5", "Body temperature", "Cel", 36.4),
+        ("29463-7", "Body weight", "kg", 52.0),
+        ("59408-5", "Oxygen saturation", "%", 97.0),
+        ("9279-1", "Respiratory rate", "/min", 14.0),
+        ("4548-4", "Hemoglobin A1c", "%", 5.4),
+        ("2339-0", "Glucose", "mg/dL", 90.0),
+        ("2093-3", "Cholesterol", "mg/dL", 170.0),
+    ];
+    let (mut e, mut o) = (0usize, 0usize);
+    while entries.len() < n {
+        e += 1;
+        let enc = uid("enc", e);
+        let at = format!(
+            "{}-{:02}-{:02}T09:{:02}:00+09:00",
+            2005 + e / 400,
+            1 + (e / 30) % 12,
+            1 + e % 28,
+            e % 60
+        );
+        entries.push(format!(
+            r#"{{"fullUrl":"urn:uuid:{enc}","resource":{{"resourceType":"Encounter","id":"{enc}","status":"finished","class":{{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"}},"subject":{{"reference":"urn:uuid:{patient}"}},"period":{{"start":"{at}"}}}}}}"#
+        ));
+        let mut results = vec![];
+        for (code, display, unit, base) in codes {
+            o += 1;
+            let id = uid("obs", o);
+            let value = base + (o % 10) as f64 / 10.0;
+            results.push(format!(r#"{{"reference":"urn:uuid:{id}"}}"#));
+            entries.push(format!(
+                r#"{{"fullUrl":"urn:uuid:{id}","resource":{{"resourceType":"Observation","id":"{id}","status":"final","category":[{{"coding":[{{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}}]}}],"code":{{"coding":[{{"system":"http://loinc.org","code":"{code}","display":"{display}"}}],"text":"{display}"}},"subject":{{"reference":"urn:uuid:{patient}"}},"encounter":{{"reference":"urn:uuid:{enc}"}},"effectiveDateTime":"{at}","valueQuantity":{{"value":{value},"unit":"{unit}","system":"http://unitsofmeasure.org","code":"{unit}"}}}}}}"#
+            ));
+        }
+        let dr = uid("dr", e);
+        entries.push(format!(
+            r#"{{"fullUrl":"urn:uuid:{dr}","resource":{{"resourceType":"DiagnosticReport","id":"{dr}","status":"final","code":{{"coding":[{{"system":"http://loinc.org","code":"51990-0"}}]}},"subject":{{"reference":"urn:uuid:{patient}"}},"encounter":{{"reference":"urn:uuid:{enc}"}},"effectiveDateTime":"{at}","result":[{}]}}}}"#,
+            results.join(",")
+        ));
+    }
+    format!(
+        r#"{{"resourceType":"Bundle","type":"collection","entry":[{}]}}"#,
+        entries.join(",")
+    )
+    .into_bytes()
+}
+
+fn fresh_store() -> (tempfile::TempDir, Session, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Session::create(dir.path(), "bench passphrase", KdfParams::cheap()).unwrap();
+    let me = s.add_person(person()).unwrap().id;
+    (dir, s, me)
+}
+
+fn bench_originals(c: &mut Criterion) {
+    let bytes = clinic_bundle(N);
+    let n = phr_core::fhir::import::plan(&bytes).unwrap().items.len() as u64;
+    let mut g = c.benchmark_group("fhir_originals");
+    g.sample_size(10).measurement_time(Duration::from_secs(30));
+    g.throughput(Throughput::Elements(n));
+    g.bench_function("session_import_fhir_50k_clinic_resources", |b| {
+        b.iter_batched(
+            fresh_store,
+            |(dir, s, me)| {
+                s.import_fhir(&me, &bytes, Provenance::ImportedFile, Some("c.json"))
+                    .unwrap();
+                (dir, s)
+            },
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    let (_dir, s, me) = fresh_store();
+    s.import_fhir(&me, &bytes, Provenance::ImportedFile, Some("c.json"))
+        .unwrap();
+    let at = Stamp::from_utc(phr_core::clock::Clock::from_environment().now(), 9 * 3600);
+    let exported = s.export_fhir_to(&me, at, &mut std::io::sink()).unwrap() as u64;
+    g.throughput(Throughput::Elements(exported));
+    g.bench_function("session_export_fhir_to_50k_imported_originals", |b| {
+        b.iter(|| s.export_fhir_to(&me, at, &mut std::io::sink()).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_mapping,
+    bench_session,
+    bench_import,
+    bench_originals
+);
 criterion_main!(benches);

@@ -125,6 +125,8 @@ mod tests {
                 offset_seconds: 0,
             },
             derived_from: None,
+            entered_value: None,
+            entered_unit: None,
         }
     }
 

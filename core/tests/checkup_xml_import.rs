@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use phr_core::records::{PageRequest, Provenance, RecordBody, RecordFilter, Sex};
+use phr_core::records::{DocumentOutcome, PageRequest, Provenance, RecordBody, RecordFilter, Sex};
 use phr_core::{Error, Session, checkup_xml};
 
 const COMPLETE: &[u8] = include_bytes!("fixtures/checkup/tokutei_complete.xml");
@@ -25,13 +25,14 @@ fn session() -> (tempfile::TempDir, Session, String) {
 
 #[test]
 fn imported_checkup_reads_back_with_every_result() {
-    let (_d, s, h) = session();
     for (bytes, provenance) in [
         (COMPLETE, Provenance::ImportedFile),
         (FORTY, Provenance::Mynaportal),
     ] {
+        // A store each: the two fixtures carry the same document id.
+        let (_d, s, h) = session();
         let parsed = checkup_xml::parse(bytes).unwrap();
-        let stored = s.import_checkup_xml(&h, bytes, provenance).unwrap();
+        let stored = s.import_checkup_xml(&h, bytes, provenance).unwrap().record;
         assert_eq!(stored.meta.provenance, provenance);
         assert_eq!(
             stored.meta.source.as_deref(),
@@ -54,15 +55,62 @@ fn imported_checkup_reads_back_with_every_result() {
                 want.code
             );
         }
+        let all = s
+            .list_records(&h, &RecordFilter::default(), &PageRequest::first(10))
+            .unwrap();
+        assert_eq!(
+            all.records.len(),
+            1,
+            "results stay inside the checkup record"
+        );
     }
-    let all = s
-        .list_records(&h, &RecordFilter::default(), &PageRequest::first(10))
+}
+
+#[test]
+fn the_same_document_imported_twice_adds_nothing_and_says_so() {
+    let (_d, s, h) = session();
+    let count = |s: &Session| {
+        s.list_records(&h, &RecordFilter::default(), &PageRequest::first(10))
+            .unwrap()
+            .records
+            .len()
+    };
+    let first = s
+        .import_checkup_xml(&h, COMPLETE, Provenance::ImportedFile)
         .unwrap();
+    assert_eq!(first.outcome, DocumentOutcome::Added);
+    let again = s
+        .import_checkup_xml(&h, COMPLETE, Provenance::ImportedFile)
+        .unwrap();
+    assert_eq!(again.outcome, DocumentOutcome::AlreadyHeld);
+    assert_eq!(again.record.meta.id, first.record.meta.id);
+    assert_eq!(count(&s), 1);
+    // The same content under another document id is the same checkup too.
+    let other_id = std::str::from_utf8(COMPLETE)
+        .unwrap()
+        .replace("2024-000123", "2024-000999");
+    let copy = s
+        .import_checkup_xml(&h, other_id.as_bytes(), Provenance::Mynaportal)
+        .unwrap();
+    assert_eq!(copy.outcome, DocumentOutcome::AlreadyHeld);
+    // The same document id with other content: the record it made is updated, history kept.
+    let revised = s
+        .import_checkup_xml(&h, FORTY, Provenance::ImportedFile)
+        .unwrap();
+    assert_eq!(revised.outcome, DocumentOutcome::Updated);
+    assert_eq!(revised.record.meta.id, first.record.meta.id);
     assert_eq!(
-        all.records.len(),
-        2,
-        "results stay inside the checkup record"
+        s.record_history(&h, &first.record.meta.id).unwrap().len(),
+        1
     );
+    assert_eq!(count(&s), 1);
+    // A deleted checkup is not brought back by importing its file again.
+    s.delete_record(&h, &first.record.meta.id).unwrap();
+    let after = s
+        .import_checkup_xml(&h, FORTY, Provenance::ImportedFile)
+        .unwrap();
+    assert_eq!(after.outcome, DocumentOutcome::AlreadyHeld);
+    assert_eq!(count(&s), 0);
 }
 
 #[test]

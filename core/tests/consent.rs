@@ -33,6 +33,7 @@ fn checkup() -> Checkup {
             name: "身長".into(),
             value_num: Some(158.0),
             value_code: None,
+            value_system: None,
             value_text: None,
             unit: Some("cm".into()),
             ref_low: None,

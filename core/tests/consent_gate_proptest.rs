@@ -157,6 +157,8 @@ fn obs(t: ObservationType, v: f64) -> Observation {
         glucose_timing: None,
         effective: st(0),
         derived_from: None,
+        entered_value: None,
+        entered_unit: None,
     }
 }
 
@@ -258,6 +260,8 @@ fn record(id: String, subject: &str, cat: usize, deleted: bool) -> Record {
             subject_id: subject.into(),
             kind: body.kind(),
             effective: st(0),
+            effective_precision: Default::default(),
+            effective_text: None,
             version: 1,
             created: st(0),
             updated: st(0),

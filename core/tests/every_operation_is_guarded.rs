@@ -183,6 +183,17 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
             .map(|_| ()),
     );
     check(
+        "import_fhir_new_person",
+        s.as_person(o).import_fhir_new_person(
+            "eve",
+            br#"{"resourceType":"Patient","name":[{"family":"x","given":["y"]}],"birthDate":"1990-01-01"}"#,
+            Provenance::ImportedFile,
+            None,
+            &|_, _| {},
+        )
+        .map(|_| ()),
+    );
+    check(
         "add_record",
         s.as_person(o)
             .add_record(t, note(), Provenance::SelfEntered, None)
@@ -357,6 +368,20 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
         "export_fhir_json",
         s.as_person(o)
             .export_fhir_json(t, jst_days_ago(0))
+            .map(|_| ()),
+    );
+    let mut sink = Vec::new();
+    check(
+        "export_fhir_to",
+        s.as_person(o)
+            .export_fhir_to(t, jst_days_ago(0), &mut sink)
+            .map(|_| ()),
+    );
+    assert!(sink.is_empty(), "a refused export writes nothing");
+    check(
+        "export_echeckup",
+        s.as_person(o)
+            .export_echeckup(t, None, jst_days_ago(0))
             .map(|_| ()),
     );
     // Refused before any connection (the https URL is never contacted).

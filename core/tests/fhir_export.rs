@@ -26,6 +26,7 @@ fn result(code: &str, name: &str) -> CheckupResult {
         name: name.into(),
         value_num: None,
         value_code: None,
+        value_system: None,
         value_text: None,
         unit: None,
         ref_low: None,
@@ -152,6 +153,7 @@ fn full_record() -> (tempfile::TempDir, Session, String) {
             },
             CheckupResult {
                 value_code: Some("1".into()),
+                value_system: None,
                 value_text: Some("基準該当".into()),
                 ..result("9N501000000000011", "メタボリックシンドローム判定")
             },

@@ -397,16 +397,21 @@ fn normalised(b: &Value) -> BTreeMap<String, Value> {
         if let Some(m) = r.get_mut("meta").and_then(Value::as_object_mut) {
             m.remove("lastUpdated");
         }
-        // The derived BMI is made again (new id) from the imported weight and height.
+        // The derived BMI is made again (new id) from the imported weight and height: a BMI is
+        // known by its time and category.
         let key = if r["code"]["coding"][0]["code"] == "39156-5" {
             r.as_object_mut().unwrap().remove("id");
             r.as_object_mut().unwrap().remove("identifier");
             r.as_object_mut().unwrap().remove("derivedFrom");
-            "BMI".to_owned()
+            format!(
+                "BMI at {} ({})",
+                r["effectiveDateTime"], r["category"][0]["coding"][0]["code"]
+            )
         } else {
             format!("{t}/{}", r["id"].as_str().unwrap())
         };
-        out.insert(key, r);
+        // Every resource once: a doubled one is no round trip.
+        assert!(out.insert(key.clone(), r).is_none(), "{key} twice");
     }
     out
 }

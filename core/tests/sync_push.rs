@@ -377,6 +377,7 @@ fn line(code: &str, name: &str, value: f64, unit: &str) -> CheckupResult {
         name: name.into(),
         value_num: Some(value),
         value_code: None,
+        value_system: None,
         value_text: None,
         unit: Some(unit.into()),
         ref_low: None,

@@ -108,7 +108,7 @@ fn an_imported_file_is_told_by_its_content_not_its_name() {
         .import_file(&me, xml, Provenance::ImportedFile, None, &|_, _| {})
         .unwrap()
     {
-        FileImport::Checkup(r) => assert_eq!(r.meta.kind, RecordKind::Checkup),
+        FileImport::Checkup(r) => assert_eq!(r.record.meta.kind, RecordKind::Checkup),
         other => panic!("a checkup XML became {other:?}"),
     }
     let json = br#"{"resourceType":"Bundle","type":"collection","entry":[]}"#;

@@ -226,6 +226,7 @@ fn checkup(date: NaiveDate) -> Checkup {
         name: name.into(),
         value_num: Some(v),
         value_code: None,
+        value_system: None,
         value_text: None,
         unit: Some(unit.into()),
         ref_low: None,

@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 pub enum Format {
     /// HL7 FHIR R4 `collection` Bundle with JP Core profiles (JSON).
     Fhir,
+    /// One checkup as a 健診結果報告書 FHIR document (JP eCheckupReport: Bundle `document`,
+    /// Composition, Observations with 特定健診 item codes).
+    Echeckup,
 }
 
 #[derive(Args)]
@@ -28,6 +31,9 @@ pub struct ExportArgs {
     /// The purpose of the release to --recipient (a purpose code of the operator profile).
     #[arg(long, requires = "recipient")]
     purpose: Option<String>,
+    /// With --format echeckup: the checkup record to write (default: the latest checkup).
+    #[arg(long)]
+    record: Option<String>,
     /// Install this operator profile (JSON) for --recipient; default: the one in the store.
     #[arg(long, env = "PHR_OPERATOR_PROFILE")]
     profile: Option<PathBuf>,
@@ -48,25 +54,61 @@ fn create_private(path: &Path) -> CliResult<std::fs::File> {
 
 pub fn run(ctx: &Ctx, a: ExportArgs) -> CliResult {
     let o = ctx.open()?;
-    let Format::Fhir = a.format;
     let at = o.session.now();
-    // Written by the core's streaming writer: no JSON tree of the whole record is built.
-    let out = match (&a.recipient, &a.purpose) {
+    if let Format::Echeckup = a.format {
+        return echeckup(&o, &a, at);
+    }
+    let resources = match (&a.recipient, &a.purpose) {
         (Some(recipient), Some(purpose)) => {
             super::consent::use_profile(&o.session, a.profile.as_deref())?;
-            o.session
-                .export_fhir_for_json(&o.subject, recipient, purpose, at)?
+            let out = o
+                .session
+                .export_fhir_for_json(&o.subject, recipient, purpose, at)?;
+            write_new(&a.out, |w| {
+                w.write_all(&out.json)?;
+                Ok(out.resources)
+            })?
         }
-        _ => o.session.export_fhir_json(&o.subject, at)?,
+        // The whole record is streamed to the file as it is produced: no whole-file buffer.
+        _ => write_new(&a.out, |w| {
+            o.session
+                .export_fhir_to(&o.subject, at, w)
+                .map_err(CliError::from)
+        })?,
     };
-    let file = create_private(&a.out)?;
-    let mut w = BufWriter::new(file);
-    w.write_all(&out.json)?;
-    w.flush()?;
+    println!("wrote {resources} FHIR resources to {}", a.out.display());
+    Ok(())
+}
+
+/// `--format echeckup`: one checkup (`--record ID`, else the latest) as a 健診結果報告書 document.
+fn echeckup(o: &super::Opened, a: &ExportArgs, at: phr_core::records::Stamp) -> CliResult {
+    let doc = o
+        .session
+        .export_echeckup(&o.subject, a.record.as_deref(), at)?;
+    let bytes = serde_json::to_vec(&doc).map_err(|e| CliError::Usage(e.to_string()))?;
+    let n = doc["entry"].as_array().map_or(0, Vec::len);
+    write_new(&a.out, |w| {
+        w.write_all(&bytes)?;
+        Ok(n)
+    })?;
     println!(
-        "wrote {} FHIR resources to {}",
-        out.resources,
+        "wrote a checkup document of {n} FHIR resources to {}",
         a.out.display()
     );
     Ok(())
+}
+
+/// Create `path` new (mode 0600) and write it through `f`; a failed export leaves no file.
+fn write_new(path: &Path, f: impl FnOnce(&mut dyn Write) -> CliResult<usize>) -> CliResult<usize> {
+    let file = create_private(path)?;
+    let mut w = BufWriter::with_capacity(1 << 16, file);
+    let done = f(&mut w).and_then(|n| {
+        w.flush()?;
+        Ok(n)
+    });
+    if done.is_err() {
+        drop(w);
+        let _ = std::fs::remove_file(path);
+    }
+    done
 }

@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use phr_core::checkup_xml;
 use phr_core::file_format::{self, FileFormat};
-use phr_core::records::Provenance;
+use phr_core::records::{DocumentOutcome, Provenance};
 use phr_core::{ImportReport, ImportedResource};
 use std::path::{Path, PathBuf};
 
@@ -20,6 +20,11 @@ pub struct ImportArgs {
     /// Where the file came from.
     #[arg(long, value_enum, default_value = "imported_file")]
     provenance: ImportProvenance,
+    /// Create the person the file is about from its Patient (names, birth date, sex, insurance
+    /// numbers), known here as NICKNAME, and import the file into their record (FHIR only; on
+    /// a new store they become its owner). `--for` does not apply.
+    #[arg(long, value_name = "NICKNAME")]
+    new_person: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -86,18 +91,66 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> CliResult {
             }
             import_checkup(ctx, &bytes, args.provenance.into())
         }
-        FileFormat::FhirJson => fhir(ctx, &args.file, &bytes, args.provenance.into()),
+        FileFormat::FhirJson => match &args.new_person {
+            Some(nick) => new_person(ctx, &args.file, &bytes, nick, args.provenance.into()),
+            None => fhir(ctx, &args.file, &bytes, args.provenance.into()),
+        },
     }
 }
 
-fn fhir(ctx: &Ctx, file: &Path, bytes: &[u8], provenance: Provenance) -> CliResult {
-    let o = ctx.open()?;
+fn progress_bar() -> ProgressBar {
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_message("importing");
+    bar
+}
+
+/// `--new-person NICK`: the person is made from the file's Patient in the import's transaction.
+fn new_person(
+    ctx: &Ctx,
+    file: &Path,
+    bytes: &[u8],
+    nickname: &str,
+    provenance: Provenance,
+) -> CliResult {
+    if ctx.subject.is_some() {
+        return Err(CliError::Usage(
+            "--new-person makes the subject from the file: leave out --for".into(),
+        ));
+    }
+    // The owner adds persons (`--as` names who acts); on a store with no person yet the new
+    // person becomes the owner.
+    let session = ctx.unlock()?;
+    let bar = progress_bar();
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+    let done = session.import_fhir_new_person(
+        nickname,
+        bytes,
+        provenance,
+        name.as_deref(),
+        &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    );
+    bar.finish_and_clear();
+    let (person, report) = done?;
+    println!(
+        "added {} ({}{})",
+        person.details.nickname,
+        person.details.birth_date,
+        if person.is_owner { ", owner" } else { "" }
+    );
+    print_report(&report);
+    Ok(())
+}
+
+fn fhir(ctx: &Ctx, file: &Path, bytes: &[u8], provenance: Provenance) -> CliResult {
+    let o = ctx.open()?;
+    let bar = progress_bar();
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
     let report = o.session.import_fhir_with_progress(
         &o.subject,
@@ -143,11 +196,22 @@ fn import_checkup(ctx: &Ctx, bytes: &[u8], provenance: Provenance) -> CliResult 
     // Parse before unlocking: a malformed file is refused without touching the store.
     let parsed = checkup_xml::parse(bytes)?;
     let o = ctx.open()?;
-    let record = o
+    let done = o
         .session
         .import_checkup_xml(&o.subject, bytes, provenance)?;
+    if done.outcome == DocumentOutcome::AlreadyHeld {
+        println!(
+            "already imported: checkup {} holds this document; nothing added",
+            done.record.meta.id
+        );
+        return Ok(());
+    }
     let h = &parsed.header;
-    println!("imported checkup {}", record.meta.id);
+    let verb = match done.outcome {
+        DocumentOutcome::Updated => "updated",
+        _ => "imported",
+    };
+    println!("{verb} checkup {}", done.record.meta.id);
     println!("  document date:    {}", h.document_date);
     println!("  checkup date:     {}", parsed.checkup.date);
     println!(

@@ -27,9 +27,10 @@ pub struct TimelineArgs {
 }
 
 pub fn print_record(r: &Record) {
-    let at = r.meta.effective.to_fixed().format("%Y-%m-%d %H:%M");
+    // As given when the time is partial (`2015`), else to the minute at its own offset.
+    let at = r.meta.effective_label();
     println!(
-        "{at}  {:<12} {}",
+        "{at:<16}  {:<12} {}",
         r.meta.provenance.as_str(),
         summary::record(&r.body)
     );

@@ -26,6 +26,11 @@ pub use header::CheckupHeader;
 pub use item::{Item, ValueType};
 pub use result::ITEM_CODE_OID;
 
+/// Every item of the 2024 item table, in code order.
+pub fn all_items() -> &'static [Item] {
+    items::ITEMS
+}
+
 use crate::error::{Error, Result};
 use crate::records::Checkup;
 use serde::{Deserialize, Serialize};

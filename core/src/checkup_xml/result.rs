@@ -72,6 +72,7 @@ pub fn read(obs: &Element, path: &Path) -> Result<Option<CheckupResult>> {
         name: item.name.to_owned(),
         value_num: None,
         value_code: None,
+        value_system: None,
         value_text: None,
         unit: None,
         ref_low: None,

@@ -11,15 +11,16 @@ use super::context::{Ctx, Mapped};
 use super::datatypes::{date_time, resource_id};
 use super::entry::{Bundle, Entry, Resource};
 use super::provenance::{Source, provenance_resource};
+use super::references::{Renames, type_and_id};
 use super::typed::Identifier;
 use super::{allergy, checkup, condition, immunization, medication, note, observation};
-use crate::records::{Person, PersonDetail, Record, RecordBody, Stamp};
+use crate::records::{Person, PersonDetail, Record, RecordBody, Stamp, StoredDocument};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 
 /// Bumped whenever the mapping changes what it writes, so a Bundle id never names two contents.
-pub const MAPPING_VERSION: &str = "phr-fhir-export/1";
+pub const MAPPING_VERSION: &str = "phr-fhir-export/2";
 
 fn map_record<'a>(
     ctx: &'a Ctx<'_>,
@@ -79,9 +80,13 @@ pub fn bundle_with_originals(
     originals: &HashMap<String, String>,
     at: Stamp,
 ) -> Value {
-    let ctx = context(person, records, at);
+    let held = Held {
+        originals,
+        ..Held::default()
+    };
+    let ctx = context(person, records, &held, at);
     let patient = Some(super::patient::patient(person, &ctx.patient));
-    bundle_value(&ctx, person, records, originals, patient, at)
+    bundle_value(&ctx, person, records, &held, patient, at)
 }
 
 /// What `recipient` may receive: [`bundle_with_originals`] of the records a release let through,
@@ -94,9 +99,13 @@ pub fn released_bundle(
     details: &[PersonDetail],
     at: Stamp,
 ) -> Value {
-    let ctx = context(person, records, at);
+    let held = Held {
+        originals,
+        ..Held::default()
+    };
+    let ctx = context(person, records, &held, at);
     let patient = released_patient(&ctx, person, details);
-    bundle_value(&ctx, person, records, originals, patient, at)
+    bundle_value(&ctx, person, records, &held, patient, at)
 }
 
 /// [`released_bundle`] serialised to `w` (see [`write_bundle`]).
@@ -108,9 +117,13 @@ pub fn write_released_bundle<W: io::Write>(
     details: &[PersonDetail],
     at: Stamp,
 ) -> io::Result<usize> {
-    let ctx = context(person, records, at);
+    let held = Held {
+        originals,
+        ..Held::default()
+    };
+    let ctx = context(person, records, &held, at);
     let patient = released_patient(&ctx, person, details);
-    write_built(w, &ctx, person, records, originals, patient, at)
+    write_streamed(w, &ctx, person, records, &held, patient, at)
 }
 
 fn released_patient(ctx: &Ctx<'_>, person: &Person, details: &[PersonDetail]) -> Option<Value> {
@@ -122,21 +135,13 @@ fn bundle_value(
     ctx: &Ctx<'_>,
     person: &Person,
     records: &[Record],
-    originals: &HashMap<String, String>,
+    held: &Held<'_>,
     patient: Option<Value>,
     at: Stamp,
 ) -> Value {
     // Each entry becomes a `Value` as soon as it is mapped (its structs freed at once, not kept
     // beside the tree), and the tree is assembled by moving the entries in.
-    let b = build(
-        ctx,
-        person,
-        records,
-        originals,
-        patient,
-        at,
-        Entry::into_value,
-    );
+    let b = build(ctx, person, records, held, patient, at, Entry::into_value);
     let mut m = serde_json::Map::new();
     m.insert("entry".into(), Value::Array(b.entry));
     m.insert("id".into(), Value::from(b.id));
@@ -177,24 +182,83 @@ pub fn write_bundle<W: io::Write>(
     originals: &HashMap<String, String>,
     at: Stamp,
 ) -> io::Result<usize> {
-    let ctx = context(person, records, at);
-    let patient = Some(super::patient::patient(person, &ctx.patient));
-    write_built(w, &ctx, person, records, originals, patient, at)
+    let held = Held {
+        originals,
+        ..Held::default()
+    };
+    write_whole_record(w, person, records, &held, at)
 }
 
-fn write_built<W: io::Write>(
+/// What imports left beside the records, for the whole-record export: the original JSON of
+/// imported records (by record id), the `fullUrl` each came under, and the documents kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Held<'a> {
+    pub originals: &'a HashMap<String, String>,
+    pub full_urls: &'a HashMap<String, String>,
+    pub documents: &'a [StoredDocument],
+}
+
+static NONE: std::sync::LazyLock<HashMap<String, String>> = std::sync::LazyLock::new(HashMap::new);
+
+impl Default for Held<'_> {
+    fn default() -> Self {
+        Held {
+            originals: &NONE,
+            full_urls: &NONE,
+            documents: &[],
+        }
+    }
+}
+
+/// The whole record as the person's own copy: [`write_bundle`] plus every document kept from
+/// an import (after the records, before the Provenance), with every reference of an exported
+/// original resolving inside the Bundle (`fhir/references.rs`). Returns the entry count.
+pub fn write_whole_record<W: io::Write>(
+    w: W,
+    person: &Person,
+    records: &[Record],
+    held: &Held<'_>,
+    at: Stamp,
+) -> io::Result<usize> {
+    let ctx = context(person, records, held, at);
+    let patient = Some(super::patient::patient(person, &ctx.patient));
+    write_streamed(w, &ctx, person, records, held, patient, at)
+}
+
+/// Write the Bundle entry by entry, `patient` first if any (see [`drive`]).
+fn write_streamed<W: io::Write>(
     w: W,
     ctx: &Ctx<'_>,
     person: &Person,
     records: &[Record],
-    originals: &HashMap<String, String>,
+    held: &Held<'_>,
     patient: Option<Value>,
     at: Stamp,
 ) -> io::Result<usize> {
-    let bundle = build(ctx, person, records, originals, patient, at, |e| e);
-    let entries = bundle.entry.len();
-    serde_json::to_writer(w, &bundle).map_err(io::Error::from)?;
-    Ok(entries)
+    // The bytes of `serde_json::to_writer(&Bundle)`, written entry by entry: `entry` is the
+    // first key, and the keys after it (the id among them) are known once every entry is.
+    let mut w = w;
+    w.write_all(b"{\"entry\":[")?;
+    let mut n = 0usize;
+    let id = drive(ctx, person, records, held, patient, &mut |e| {
+        if n > 0 {
+            w.write_all(b",")?;
+        }
+        n += 1;
+        serde_json::to_writer(&mut w, &e).map_err(io::Error::from)
+    })?;
+    let tail = Tail {
+        id: &id,
+        identifier: Identifier::uuid(id.clone()),
+        resource_type: "Bundle",
+        timestamp: date_time(at),
+        bundle_type: "collection",
+    };
+    // `{"id":…,…}` without its opening brace continues the object.
+    let tail = serde_json::to_vec(&tail).map_err(io::Error::from)?;
+    w.write_all(b"],")?;
+    w.write_all(tail.get(1..).unwrap_or_default())?;
+    Ok(n)
 }
 
 /// Live records of `person`: tombstones and another subject's records are left out.
@@ -202,30 +266,113 @@ fn is_exported(person: &Person, r: &Record) -> bool {
     r.meta.deleted_utc.is_none() && r.meta.subject_id == person.id
 }
 
-fn context<'a>(person: &Person, records: &'a [Record], at: Stamp) -> Ctx<'a> {
+fn context<'a>(person: &Person, records: &'a [Record], held: &Held<'_>, at: Stamp) -> Ctx<'a> {
+    let patient = resource_id(&person.id);
+    let exported: HashSet<&str> = records
+        .iter()
+        .filter(|r| is_exported(person, r))
+        .map(|r| r.meta.id.as_str())
+        .collect();
+    // How the originals' references find their resources: by the fullUrl each came under and
+    // by `Type/id`, for the records exported from an original and for every kept document.
+    let renames = (!held.originals.is_empty() || !held.documents.is_empty()).then(|| {
+        let mut renames = Renames::new(&patient);
+        for (id, json) in held.originals {
+            if !exported.contains(id.as_str()) {
+                continue;
+            }
+            let new = resource_id(id);
+            if let Some(url) = held.full_urls.get(id) {
+                renames.add(url, &new);
+            }
+            if let Some(name) = type_and_id(json) {
+                renames.add(&name, &new);
+            }
+        }
+        for d in held.documents {
+            let new = document_id(d);
+            if let Some(url) = &d.full_url {
+                renames.add(url, &new);
+            }
+            if let Some(name) = type_and_id(&d.json) {
+                renames.add(&name, &new);
+            }
+        }
+        renames
+    });
     Ctx {
-        patient: resource_id(&person.id),
-        exported: records
-            .iter()
-            .filter(|r| is_exported(person, r))
-            .map(|r| r.meta.id.as_str())
-            .collect(),
+        patient,
+        exported,
         today: at.to_fixed().date_naive(),
+        renames,
     }
 }
 
+/// The keys of a Bundle after `entry`, in the order [`Bundle`] writes them.
+#[derive(serde::Serialize)]
+struct Tail<'a> {
+    id: &'a str,
+    identifier: Identifier,
+    #[serde(rename = "resourceType")]
+    resource_type: &'static str,
+    timestamp: String,
+    #[serde(rename = "type")]
+    bundle_type: &'static str,
+}
+
+/// A kept document's id in the export: the UUID of the `fullUrl` it came under (so a round
+/// trip keeps it), else its stored id.
+fn document_id(d: &StoredDocument) -> String {
+    d.full_url
+        .as_deref()
+        .and_then(|u| u.strip_prefix("urn:uuid:"))
+        .and_then(|u| uuid::Uuid::try_parse(u).ok())
+        .map(|u| u.hyphenated().to_string())
+        .unwrap_or_else(|| resource_id(&d.id))
+}
+
 /// The Bundle, each entry mapped and handed to `each` (which keeps it, or turns it into a
-/// `Value`). `patient` is the Patient resource to put first, if any: without one, the Bundle's
-/// id does not derive from the person either.
+/// `Value`).
 fn build<'a, T>(
     ctx: &'a Ctx<'a>,
     person: &Person,
     records: &'a [Record],
-    originals: &HashMap<String, String>,
-    patient_resource: Option<Value>,
+    held: &Held<'_>,
+    patient: Option<Value>,
     at: Stamp,
     mut each: impl FnMut(Entry<'a>) -> T,
 ) -> Bundle<T> {
+    let mut entry = Vec::with_capacity(ctx.exported.len() + 8);
+    // Collecting cannot fail.
+    let id = drive(ctx, person, records, held, patient, &mut |e| {
+        entry.push(each(e));
+        Ok(())
+    })
+    .unwrap_or_default();
+    Bundle {
+        entry,
+        id: id.clone(),
+        identifier: Identifier::uuid(id),
+        resource_type: "Bundle",
+        timestamp: date_time(at),
+        bundle_type: "collection",
+    }
+}
+
+/// Map the Bundle's entries one at a time, in order, handing each to `each` as soon as it is
+/// made (a writer serialises it and drops it: the export never holds the whole Bundle).
+/// Returns the Bundle id, which derives from everything the entries were made of. `patient` is
+/// the Patient resource to put first, if any: without one, the id does not derive from the
+/// person either.
+fn drive<'a>(
+    ctx: &'a Ctx<'a>,
+    person: &Person,
+    records: &'a [Record],
+    held: &Held<'_>,
+    patient_resource: Option<Value>,
+    each: &mut dyn FnMut(Entry<'a>) -> io::Result<()>,
+) -> io::Result<String> {
+    let originals = held.originals;
     let patient = ctx.patient.clone();
     let live = records.iter().filter(|r| is_exported(person, r));
     let mut content = ring::digest::Context::new(&ring::digest::SHA256);
@@ -239,12 +386,11 @@ fn build<'a, T>(
         content.update(&(part.len() as u64).to_be_bytes());
         content.update(part);
     }
-    let mut entries = Vec::with_capacity(ctx.exported.len() + 8);
     if let Some(resource) = patient_resource {
-        entries.push(each(Entry {
+        each(Entry {
             full_url: patient.clone(),
             resource: Resource::Json(resource),
-        }));
+        })?;
     }
     let mut sources: BTreeMap<(&'static str, Option<&str>), Source> = BTreeMap::new();
     let mut seen: HashSet<String> = HashSet::with_capacity(ctx.exported.len());
@@ -272,25 +418,33 @@ fn build<'a, T>(
         }
         for e in map_record(ctx, r, id, original) {
             source.targets.push(e.full_url.clone());
-            entries.push(each(e));
+            each(e)?;
+        }
+    }
+    for d in held.documents {
+        let id = document_id(d);
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        content.update(d.id.as_bytes());
+        content.update(d.json.as_bytes());
+        if let Some(resource) = super::original::document(ctx, &d.json, &id) {
+            each(Entry {
+                full_url: id,
+                resource: Resource::Json(resource),
+            })?;
         }
     }
     for s in sources.into_values() {
         let (id, r) = provenance_resource(&patient, s);
-        entries.push(each(Entry {
+        each(Entry {
             full_url: id,
             resource: Resource::Provenance(r),
-        }));
+        })?;
     }
-    let bundle_id = super::datatypes::uuid_from_digest(content.finish().as_ref());
-    Bundle {
-        entry: entries,
-        id: bundle_id.clone(),
-        identifier: Identifier::uuid(bundle_id),
-        resource_type: "Bundle",
-        timestamp: date_time(at),
-        bundle_type: "collection",
-    }
+    Ok(super::datatypes::uuid_from_digest(
+        content.finish().as_ref(),
+    ))
 }
 
 #[cfg(test)]

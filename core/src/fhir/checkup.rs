@@ -16,6 +16,7 @@ use super::datatypes::{
     reference, uuid_identifier,
 };
 use super::observation::ObservationClass;
+use super::specimen::Material;
 use crate::records::{Checkup, CheckupCodeSystem, CheckupResult, RecordMeta};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -50,10 +51,14 @@ fn classify(r: &CheckupResult) -> (ObservationClass, Option<&'static str>) {
                 (Laboratory, Some("1558-6"))
             } else if prefix("3D0101299") {
                 (Laboratory, Some("2339-0"))
-            } else {
+            } else if Material::of_jlac10(c).is_some() {
                 (Laboratory, None)
+            } else {
+                // 9…: examinations, questions, judgements; Z…: additional items of the table.
+                (Exam, None)
             }
         }
+        CheckupCodeSystem::Jlac10 if Material::of_jlac10(c).is_none() => (Exam, None),
         CheckupCodeSystem::Jlac10 => (Laboratory, None),
         CheckupCodeSystem::Loinc => match c {
             "8302-2" | "29463-7" | "39156-5" | "8280-0" | "41982-0" => (BodyMeasurement, None),
@@ -100,7 +105,16 @@ fn result_line(ctx: &Ctx<'_>, m: &RecordMeta, c: &Checkup, r: &CheckupResult, id
     let mut o = Map::new();
     o.insert("resourceType".into(), Value::from("Observation"));
     o.insert("id".into(), Value::from(id.as_str()));
-    o.insert("meta".into(), meta(Some(class.profile()), Some(m.updated)));
+    let material = (class == ObservationClass::Laboratory)
+        .then(|| Material::of_jlac10(&r.code))
+        .flatten();
+    // JP_Observation_LabResult requires a specimen: a laboratory line whose specimen is not
+    // known (a LOINC-coded one) is a JP_Observation_Common of category laboratory.
+    let profile = match (class, material) {
+        (ObservationClass::Laboratory, None) => super::codes::profile::OBSERVATION_COMMON,
+        _ => class.profile(),
+    };
+    o.insert("meta".into(), meta(Some(profile), Some(m.updated)));
     o.insert("identifier".into(), uuid_identifier(&id));
     o.insert("status".into(), Value::from("final"));
     o.insert("category".into(), class.category().to_value());
@@ -109,17 +123,32 @@ fn result_line(ctx: &Ctx<'_>, m: &RecordMeta, c: &Checkup, r: &CheckupResult, id
         concept_of(codings(r, loinc), Some(r.name.as_str())),
     );
     o.insert("subject".into(), reference(&ctx.patient));
-    o.insert("effectiveDateTime".into(), Value::from(date(c.date)));
+    o.insert(
+        "effectiveDateTime".into(),
+        Value::from(m.effective_text.clone().unwrap_or_else(|| date(c.date))),
+    );
     let unit = r.unit.as_deref();
     let mut text_used = false;
     if let Some(v) = r.value_num {
         o.insert("valueQuantity".into(), quantity(v, unit));
     } else if let Some(code) = &r.value_code {
-        // The result-code system (e.g. OID …6.1008 メタボ判定) is not stored with the value.
         text_used = r.value_text.is_some();
+        // With its result-code system: as imported, else the item's (メタボ判定 …6.1008).
+        let system = r.value_system.clone().or_else(|| {
+            (r.code_system == CheckupCodeSystem::Tokutei)
+                .then(|| crate::checkup_xml::lookup_item(&r.code))
+                .flatten()
+                .map(|i| i.result_code_system)
+                .filter(|s| !s.is_empty())
+                .map(|oid| format!("urn:oid:{oid}"))
+        });
+        let coding = match system {
+            Some(s) => obj! { "code" => code.as_str(), "system" => s },
+            None => obj! { "code" => code.as_str() },
+        };
         o.insert(
             "valueCodeableConcept".into(),
-            obj! { "coding" => Value::Array(vec![obj! { "code" => code.as_str() }]) },
+            obj! { "coding" => Value::Array(vec![coding]) },
         );
         if let Some(t) = &r.value_text {
             o["valueCodeableConcept"]["text"] = Value::from(t.as_str());
@@ -133,6 +162,11 @@ fn result_line(ctx: &Ctx<'_>, m: &RecordMeta, c: &Checkup, r: &CheckupResult, id
             "note".into(),
             Value::Array(vec![obj! { "text" => t.as_str() }]),
         );
+    }
+    if let Some(m) = material {
+        let (contained, specimen) = crate::fhir::specimen::specimen_values(m);
+        o.insert("contained".into(), contained);
+        o.insert("specimen".into(), specimen);
     }
     if let Some(i) = r.flag.as_deref().and_then(interpretation) {
         o.insert("interpretation".into(), i);
@@ -207,7 +241,7 @@ pub(crate) fn checkup(ctx: &Ctx<'_>, m: &RecordMeta, c: &Checkup, id: String) ->
         "status" => "final",
         "code" => report_code(&c.program),
         "subject" => reference(&ctx.patient),
-        "effectiveDateTime" => date(c.date),
+        "effectiveDateTime" => m.effective_text.clone().unwrap_or_else(|| date(c.date)),
         "performer" => Value::Array(vec![performer]),
     };
     if !out.is_empty() {

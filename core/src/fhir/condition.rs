@@ -25,7 +25,7 @@ pub(crate) fn condition(ctx: &Ctx<'_>, m: &RecordMeta, c: &Condition, id: String
         "recordedDate" => date_time(m.created),
     };
     if let Some(d) = c.onset_date {
-        r["onsetDateTime"] = Value::from(date(d));
+        r["onsetDateTime"] = Value::from(m.effective_text.clone().unwrap_or_else(|| date(d)));
     }
     // FHIR invariant con-4: an abated condition is not `active`. An end date on an active
     // condition (a data-entry slip) is therefore not exported as an abatement.

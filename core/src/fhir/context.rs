@@ -12,6 +12,9 @@ pub(crate) struct Ctx<'a> {
     pub exported: HashSet<&'a str>,
     /// The export's local date (a medication whose end date has passed is `completed`).
     pub today: NaiveDate,
+    /// How the references of exported originals find their resources in this export (none
+    /// when no original is exported).
+    pub renames: Option<super::references::Renames>,
 }
 
 /// One resource made from a record, with its id.

@@ -72,18 +72,16 @@ pub fn unit_display(ucum: &str) -> &str {
     }
 }
 
-/// A UCUM code is printable ASCII without spaces; anything else (`回`) is a display unit only.
-pub fn looks_like_ucum(unit: &str) -> bool {
-    !unit.is_empty() && unit.bytes().all(|b| b.is_ascii_graphic())
-}
-
-/// A Quantity with an optional unit; UCUM-coded when the unit is a UCUM code.
+/// A Quantity with an optional unit; UCUM-coded when the unit is (or, spelled the item
+/// table's way, means) a valid UCUM code, else the unit as display text only.
 pub fn quantity(value: f64, unit: Option<&str>) -> Value {
     match unit {
-        Some(u) if looks_like_ucum(u) => {
-            obj! { "value" => value, "unit" => unit_display(u), "system" => system::UCUM, "code" => u }
-        }
-        Some(u) => obj! { "value" => value, "unit" => u },
+        Some(u) => match super::ucum::ucum_code(u) {
+            Some(code) => {
+                obj! { "value" => value, "unit" => unit_display(u), "system" => system::UCUM, "code" => code }
+            }
+            None => obj! { "value" => value, "unit" => u },
+        },
         None => obj! { "value" => value },
     }
 }

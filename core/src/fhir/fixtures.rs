@@ -42,6 +42,7 @@ pub fn ctx() -> Ctx<'static> {
         patient: "p1".into(),
         exported: [WEIGHT_ID].into_iter().collect(),
         today: day(2026, 11, 24),
+        renames: None,
     }
 }
 
@@ -52,6 +53,8 @@ fn record(id: &str, at: Stamp, provenance: Provenance, body: RecordBody) -> Reco
             subject_id: PERSON_ID.into(),
             kind: body.kind(),
             effective: at,
+            effective_precision: Default::default(),
+            effective_text: None,
             version: 1,
             created: at,
             updated: at,
@@ -79,6 +82,8 @@ fn obs(id: &str, ty: ObservationType, value: f64, at: &str) -> Record {
             glucose_timing: None,
             effective: at,
             derived_from: None,
+            entered_value: None,
+            entered_unit: None,
         }),
     )
 }
@@ -150,6 +155,7 @@ fn line(code: &str, name: &str) -> CheckupResult {
         name: name.into(),
         value_num: None,
         value_code: None,
+        value_system: None,
         value_text: None,
         unit: None,
         ref_low: None,
@@ -180,6 +186,7 @@ pub fn checkup() -> Record {
         },
         CheckupResult {
             value_code: Some("1".into()),
+            value_system: None,
             value_text: Some("基準該当".into()),
             ..line("9N501000000000011", "メタボリックシンドローム判定")
         },

@@ -32,6 +32,8 @@ fn observation(id: &str, ty: ObservationType, value: f64, offset_seconds: i32) -
             subject_id: fixtures::PERSON_ID.into(),
             kind: RecordKind::Observation,
             effective: at,
+            effective_precision: Default::default(),
+            effective_text: None,
             version: 3,
             created: at,
             updated: Stamp {
@@ -52,6 +54,8 @@ fn observation(id: &str, ty: ObservationType, value: f64, offset_seconds: i32) -
             glucose_timing: None,
             effective: at,
             derived_from: None,
+            entered_value: None,
+            entered_unit: None,
         }),
     }
 }

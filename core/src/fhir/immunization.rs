@@ -22,7 +22,8 @@ pub(crate) fn immunization(ctx: &Ctx<'_>, m: &RecordMeta, i: &Immunization, id: 
         "status" => "completed",
         "vaccineCode" => concept_of(codings, Some(&i.vaccine)),
         "patient" => reference(&ctx.patient),
-        "occurrenceDateTime" => date(i.date),
+        // A date known only to the month or year goes out as it was given.
+        "occurrenceDateTime" => m.effective_text.clone().unwrap_or_else(|| date(i.date)),
     };
     if let Some(lot) = &i.lot {
         r["lotNumber"] = Value::from(lot.as_str());

@@ -19,7 +19,8 @@ pub(crate) fn medication(ctx: &Ctx<'_>, m: &RecordMeta, med: &Medication, id: St
         .into_iter()
         .collect();
     let ended = med.end_date.is_some_and(|end| end < ctx.today);
-    let mut period = obj! { "start" => date(med.start_date) };
+    let mut period =
+        obj! { "start" => m.effective_text.clone().unwrap_or_else(|| date(med.start_date)) };
     if let Some(end) = med.end_date {
         period["end"] = Value::from(date(end));
     }

@@ -13,6 +13,8 @@ pub mod codes;
 mod condition;
 mod context;
 mod datatypes;
+pub mod date;
+pub mod echeckup;
 mod entry;
 mod immunization;
 pub mod import;
@@ -22,7 +24,10 @@ mod observation;
 mod original;
 mod patient;
 mod provenance;
+mod references;
+mod specimen;
 mod typed;
+pub mod ucum;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -30,8 +35,10 @@ pub(crate) mod fixtures;
 mod golden;
 
 pub use bundle::{
-    MAPPING_VERSION, bundle_for, bundle_json, bundle_json_with_originals, bundle_with_originals,
-    released_bundle, write_bundle, write_released_bundle,
+    Held, MAPPING_VERSION, bundle_for, bundle_json, bundle_json_with_originals,
+    bundle_with_originals, released_bundle, write_bundle, write_released_bundle,
+    write_whole_record,
 };
 pub(crate) use datatypes::resource_id;
 pub(crate) use patient::restricted as restricted_patient;
+pub use references::NOT_IN_EXPORT;

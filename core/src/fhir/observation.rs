@@ -7,6 +7,7 @@
 use super::codes::{profile, system};
 use super::context::Ctx;
 use super::datatypes::date_time;
+use super::specimen::{ContainedSpecimen, Material, SpecimenRef, specimen};
 use super::typed::{Coding, Concept, Identifier, Meta, Quantity, Reference, UrnUuid};
 use crate::records::{Observation, ObservationType, RecordMeta};
 use serde::Serialize;
@@ -18,6 +19,8 @@ pub(crate) enum ObservationClass {
     BodyMeasurement,
     Laboratory,
     Activity,
+    /// An examination or questionnaire item of a checkup (問診, 診察, 判定).
+    Exam,
 }
 
 impl ObservationClass {
@@ -42,7 +45,7 @@ impl ObservationClass {
             Self::VitalSigns => profile::VITAL_SIGNS,
             Self::BodyMeasurement => profile::BODY_MEASUREMENT,
             Self::Laboratory => profile::LAB_RESULT,
-            Self::Activity => profile::OBSERVATION_COMMON,
+            Self::Activity | Self::Exam => profile::OBSERVATION_COMMON,
         }
     }
 
@@ -54,6 +57,7 @@ impl ObservationClass {
             Self::BodyMeasurement => ("body-measurement", "Body Measurement", None),
             Self::Laboratory => ("laboratory", "Laboratory", Some("laboratory")),
             Self::Activity => ("activity", "Activity", Some("activity")),
+            Self::Exam => ("exam", "Exam", Some("exam")),
         };
         let jp = Concept {
             coding: [Coding {
@@ -129,6 +133,8 @@ pub(crate) struct ObservationResource<'a> {
     code: Concept<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     component: Option<Vec<Component<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contained: Option<[ContainedSpecimen; 1]>,
     #[serde(rename = "derivedFrom", skip_serializing_if = "Option::is_none")]
     derived_from: Option<[DerivedFrom; 1]>,
     #[serde(rename = "effectiveDateTime")]
@@ -138,6 +144,8 @@ pub(crate) struct ObservationResource<'a> {
     meta: Meta,
     #[serde(rename = "resourceType")]
     resource_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    specimen: Option<SpecimenRef>,
     status: &'static str,
     subject: Reference<'a>,
     #[serde(rename = "valueQuantity", skip_serializing_if = "Option::is_none")]
@@ -180,7 +188,8 @@ pub(crate) fn observation_resource<'a>(
         }
         (Some(comps), None)
     } else {
-        (None, Some(Quantity::of(o.value, &o.unit)))
+        // With the precision it was entered with (132 lb → 59.9 kg), not the conversion's digits.
+        (None, Some(Quantity::of(o.display_value(), &o.unit)))
     };
     let derived_from = o
         .derived_from
@@ -191,6 +200,14 @@ pub(crate) fn observation_resource<'a>(
                 reference: super::datatypes::resource_id(from),
             }]
         });
+    // JP_Observation_LabResult requires a specimen.
+    let (contained, specimen) = match ty {
+        ObservationType::BloodGlucose => Some(Material::capillary_blood()),
+        ObservationType::Hba1c => Some(Material::whole_blood()),
+        _ => None,
+    }
+    .map(specimen)
+    .unzip();
     ObservationResource {
         category: class.category(),
         code: Concept {
@@ -202,8 +219,12 @@ pub(crate) fn observation_resource<'a>(
             text: Some(label_ja(ty)),
         },
         component,
+        contained,
         derived_from,
-        effective_date_time: date_time(o.effective),
+        effective_date_time: m
+            .effective_text
+            .clone()
+            .unwrap_or_else(|| date_time(o.effective)),
         id: id.to_owned(),
         identifier: [Identifier::uuid(id.to_owned())],
         meta: Meta {
@@ -211,6 +232,7 @@ pub(crate) fn observation_resource<'a>(
             profile: [class.profile()],
         },
         resource_type: "Observation",
+        specimen,
         status: "final",
         subject: Reference {
             reference: UrnUuid(&ctx.patient),

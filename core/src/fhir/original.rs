@@ -24,6 +24,27 @@ fn types_of(kind: RecordKind) -> &'static [&'static str] {
     }
 }
 
+/// A kept document (a resource the record model does not type) as this export writes it: its
+/// id `id`, the sender's `meta.versionId` and `meta.source` dropped, its references made to
+/// resolve inside the export.
+pub(crate) fn document(ctx: &Ctx<'_>, json: &str, id: &str) -> Option<Value> {
+    let mut r: Map<String, Value> = match serde_json::from_str(json).ok()? {
+        Value::Object(o) => o,
+        _ => return None,
+    };
+    r.get("resourceType")?.as_str()?;
+    r.insert("id".into(), Value::from(id));
+    if let Some(Value::Object(meta)) = r.get_mut("meta") {
+        meta.remove("versionId");
+        meta.remove("source");
+    }
+    let mut r = Value::Object(r);
+    if let Some(renames) = &ctx.renames {
+        renames.rewrite(&mut r);
+    }
+    Some(r)
+}
+
 /// The record's original resource, normalised; `None` when there is none to use.
 pub(crate) fn from_original(ctx: &Ctx<'_>, m: &RecordMeta, json: &str, id: &str) -> Option<Mapped> {
     let mut r: Map<String, Value> = match serde_json::from_str(json).ok()? {
@@ -47,6 +68,13 @@ pub(crate) fn from_original(ctx: &Ctx<'_>, m: &RecordMeta, json: &str, id: &str)
     meta.remove("source");
     meta.insert("lastUpdated".into(), Value::from(date_time(m.updated)));
     r.insert("meta".into(), Value::Object(meta));
+    let mut r = Value::Object(r);
+    if let Some(renames) = &ctx.renames {
+        renames.rewrite(&mut r);
+    }
+    let Value::Object(mut r) = r else {
+        return None;
+    };
     r.insert(patient_key.into(), reference(&ctx.patient));
     Some(Mapped {
         id: id.to_owned(),

@@ -102,11 +102,11 @@ pub(crate) struct Quantity<'a> {
 }
 
 impl<'a> Quantity<'a> {
-    /// UCUM-coded when the unit is a UCUM code, else the unit as a display text only.
+    /// UCUM-coded when the unit is a valid UCUM code, else the unit as a display text only.
     pub fn of(value: f64, unit: &'a str) -> Self {
-        if super::datatypes::looks_like_ucum(unit) {
+        if let Some(code) = super::ucum::ucum_code(unit) {
             Quantity {
-                code: Some(unit),
+                code: Some(code),
                 system: Some(system::UCUM),
                 unit: Some(super::datatypes::unit_display(unit)),
                 value,

@@ -22,14 +22,9 @@ fn height_for(conn: &Connection, subject: &str, at: i64) -> Result<Option<f64>> 
         .optional()?)
 }
 
-/// The BMI record of the weight `weight` (id `weight_id`) at `height` cm, made at `now`.
-pub(crate) fn bmi_record(
-    subject: &str,
-    weight_id: &str,
-    weight: &Observation,
-    height: f64,
-    now: Stamp,
-) -> Record {
+/// The BMI record of the weight `weight` (record `of`) at `height` cm, made at `now`; its time is
+/// the weight's, as precisely as the weight's is known.
+pub(crate) fn bmi_record(of: &RecordMeta, weight: &Observation, height: f64, now: Stamp) -> Record {
     let body = RecordBody::Observation(Observation {
         observation_type: ObservationType::Bmi,
         code: ObservationType::Bmi.loinc().into(),
@@ -39,16 +34,20 @@ pub(crate) fn bmi_record(
         value3: None,
         glucose_timing: None,
         effective: weight.effective,
-        derived_from: Some(weight_id.to_owned()),
+        derived_from: Some(of.id.clone()),
+        entered_value: None,
+        entered_unit: None,
     });
-    let meta = super::record::new_meta(
-        subject,
+    let mut meta = super::record::new_meta(
+        &of.subject_id,
         RecordKind::Observation,
         weight.effective,
+        of.effective_precision,
         now,
         Provenance::Derived,
         None,
     );
+    meta.effective_text = of.effective_text.clone();
     Record { meta, body }
 }
 
@@ -65,7 +64,7 @@ pub(crate) fn derive(
     let Some(height) = height_for(conn, &weight.subject_id, o.effective.utc_seconds)? else {
         return Ok(None);
     };
-    let r = bmi_record(&weight.subject_id, &weight.id, o, height, now);
+    let r = bmi_record(weight, o, height, now);
     repo::insert(conn, &r.meta, &r.body)?;
     Ok(Some(r))
 }

@@ -49,6 +49,11 @@ pub struct CheckupResult {
     pub name: String,
     pub value_num: Option<f64>,
     pub value_code: Option<String>,
+    /// The code system of `value_code` (`urn:oid:1.2.392.200119.6.1008` メタボ判定, a
+    /// municipal result-code OID), when known; for a 特定健診 item it is the item's
+    /// result-code system when not given.
+    #[serde(default)]
+    pub value_system: Option<String>,
     pub value_text: Option<String>,
     pub unit: Option<String>,
     pub ref_low: Option<f64>,
@@ -119,6 +124,10 @@ impl Checkup {
                 return Err(Error::invalid(f("flag"), "must be H, L, N or A"));
             }
             r.value_code = code(&f("value_code"), r.value_code.as_deref())?;
+            r.value_system = optional(&f("value_system"), r.value_system.as_deref(), 200)?;
+            if r.value_code.is_none() {
+                r.value_system = None;
+            }
             r.value_text = optional(&f("value_text"), r.value_text.as_deref(), 1000)?;
             r.unit = optional(&f("unit"), r.unit.as_deref(), 32)?;
         }

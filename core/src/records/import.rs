@@ -6,10 +6,11 @@
 
 use super::bmi::{self, Heights};
 use super::imported::{self, KeptDocument};
+use super::record::natural_precision;
 use super::write::{self, Changed};
 use super::{
-    ObservationType, Provenance, Record, RecordBody, RecordKind, RecordMeta, RollupBatch, Stamp,
-    derived_id, repo,
+    AsGiven, ObservationType, Provenance, Record, RecordBody, RecordKind, RecordMeta, RollupBatch,
+    Stamp, derived_id, repo,
 };
 use crate::error::{Error, Result};
 use rusqlite::Connection;
@@ -71,10 +72,14 @@ pub(crate) struct Ready<'a> {
     pub named: (String, String),
     /// The resource as it came, borrowed from the input.
     pub original: Cow<'a, str>,
+    /// The Bundle entry's `fullUrl` it came under.
+    pub full_url: Option<String>,
     /// `meta.lastUpdated` as it came ([`unchanged`]).
     pub last_updated: Option<String>,
     pub body: RecordBody,
     pub effective: Stamp,
+    /// The clinical time as given when it is not a full instant (`effective` is its earliest).
+    pub as_given: Option<AsGiven>,
     /// The record ids its identities name, best first.
     pub candidates: Vec<String>,
 }
@@ -115,14 +120,21 @@ fn find(
             None => {}
         }
     }
-    let id = free.unwrap_or_else(|| {
-        derived_id(&[
-            b"fhir-import-content",
-            subject.as_bytes(),
-            ready.original.as_bytes(),
-        ])
-    });
-    Ok(Found::New(id))
+    if let Some(id) = free {
+        return Ok(Found::New(id));
+    }
+    // No identity: the id derived from the content, which an earlier import of the same
+    // resource used (so the same file imported twice does not duplicate).
+    let id = derived_id(&[
+        b"fhir-import-content",
+        subject.as_bytes(),
+        ready.original.as_bytes(),
+    ]);
+    Ok(match repo::load(conn, &id)? {
+        Some(r) if r.meta.subject_id == subject && r.meta.deleted_utc.is_some() => Found::Tombstone,
+        Some(r) if r.meta.subject_id == subject => Found::Existing(Box::new(r)),
+        _ => Found::New(id),
+    })
 }
 
 /// The resource is the one stored: the same original JSON, or our own export of the stored
@@ -133,6 +145,14 @@ fn unchanged(conn: &Connection, old: &Record, r: &Ready<'_>) -> Result<bool> {
         return Ok(true);
     }
     Ok(imported::original(conn, &old.meta.id)?.as_deref() == Some(r.original.as_ref()))
+}
+
+/// The stored record's time is known as the resource gives it.
+fn same_time(old: &RecordMeta, r: &Ready<'_>) -> bool {
+    match &r.as_given {
+        Some(g) => old.effective_text.as_deref() == Some(g.text.as_str()),
+        None => old.effective_text.is_none(),
+    }
 }
 
 /// The import's writing side, inside its one transaction: fed a chunk of resources at a time
@@ -210,6 +230,7 @@ pub(crate) struct Kept<'a> {
     pub path: String,
     pub resource_type: String,
     pub resource_id: Option<String>,
+    pub full_url: Option<String>,
     pub original: Cow<'a, str>,
     pub reason: String,
 }
@@ -328,6 +349,7 @@ impl<'a> Writer<'a> {
                     resource_type: &kept.resource_type,
                     resource_id: kept.resource_id.as_deref(),
                     json: &kept.original,
+                    full_url: kept.full_url.as_deref(),
                     reason: &kept.reason,
                     imported_utc: self.now.utc_seconds,
                 },
@@ -364,7 +386,9 @@ impl<'a> Writer<'a> {
                 None,
                 Some("a record of another kind has this identity"),
             ),
-            Found::Existing(old) if old.body == r.body || unchanged(tx, &old, &r)? => {
+            Found::Existing(old)
+                if (old.body == r.body && same_time(&old.meta, &r)) || unchanged(tx, &old, &r)? =>
+            {
                 ImportReport::push(
                     &mut report.skipped,
                     r.named,
@@ -386,6 +410,9 @@ impl<'a> Writer<'a> {
                         resource_type: &r.named.1,
                         resource_id: None,
                         json: &r.original,
+                        // Not the fullUrl: that names the record it conflicts with, and the
+                        // whole-record export would give the copy the record's own id.
+                        full_url: None,
                         reason: CONFLICT,
                         imported_utc: self.now.utc_seconds,
                     },
@@ -404,10 +431,26 @@ impl<'a> Writer<'a> {
                 self.heights.forget();
                 let touched = write::update(tx, &old, &r.body, r.effective, self.now)?;
                 imported::set_original(tx, &old.meta.id, Some(&r.original))?;
+                imported::set_full_url(tx, &old.meta.id, r.full_url.as_deref())?;
+                if let Some(g) = &r.as_given {
+                    repo::set_as_given(tx, &old.meta.id, g.precision, Some(&g.text))?;
+                }
                 ImportReport::push(&mut report.updated, r.named, Some(&old.meta.id), None);
                 self.changed.ids.extend(touched.ids);
                 self.changed.follow.extend(touched.follow);
                 self.changed.added.extend(touched.added);
+            }
+            Found::New(_)
+                if matches!(r.body, RecordBody::Checkup(_))
+                    && super::document::held(tx, self.subject, "", &r.body)?.is_some() =>
+            {
+                // The same checkup under another document id (a copy, a re-issue).
+                ImportReport::push(
+                    &mut report.skipped,
+                    r.named,
+                    None,
+                    Some("identical to a checkup already held"),
+                )
             }
             Found::New(id) => {
                 self.used.insert(id.clone());
@@ -417,6 +460,11 @@ impl<'a> Writer<'a> {
                     subject_id: self.subject.to_owned(),
                     kind: r.body.kind(),
                     effective: r.effective,
+                    effective_precision: r
+                        .as_given
+                        .as_ref()
+                        .map_or_else(|| natural_precision(&r.body), |g| g.precision),
+                    effective_text: r.as_given.as_ref().map(|g| g.text.clone()),
                     version: 1,
                     created: self.now,
                     updated: self.now,
@@ -426,6 +474,9 @@ impl<'a> Writer<'a> {
                 };
                 self.insert
                     .insert(&meta, &r.body, Some(&r.original), &mut self.rollups)?;
+                if r.full_url.is_some() {
+                    imported::set_full_url(tx, &meta.id, r.full_url.as_deref())?;
+                }
                 if let RecordBody::Observation(o) = &r.body {
                     if o.observation_type == ObservationType::Height {
                         self.heights.forget();
@@ -464,7 +515,7 @@ impl<'a> Writer<'a> {
         let Some(height) = self.heights.for_weight(self.tx, &weight.subject_id, at)? else {
             return Ok(None);
         };
-        let r = bmi::bmi_record(&weight.subject_id, &weight.id, o, height, self.now);
+        let r = bmi::bmi_record(weight, o, height, self.now);
         self.insert
             .insert(&r.meta, &r.body, None, &mut self.rollups)?;
         Ok(Some(r.meta.id))

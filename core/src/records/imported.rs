@@ -12,6 +12,49 @@ pub(crate) fn set_original(conn: &Connection, id: &str, json: Option<&str>) -> R
     Ok(())
 }
 
+/// Set the `fullUrl` an imported record came under.
+pub(crate) fn set_full_url(conn: &Connection, id: &str, full_url: Option<&str>) -> Result<()> {
+    conn.prepare_cached("UPDATE record SET original_full_url = ?2 WHERE id = ?1")?
+        .execute(params![id, full_url])?;
+    Ok(())
+}
+
+/// The `fullUrl` each live record of `subject` with an original came under, by record id.
+pub(crate) fn full_urls(conn: &Connection, subject: &str) -> Result<HashMap<String, String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, original_full_url FROM record
+         WHERE subject_id = ?1 AND deleted_utc IS NULL AND original_full_url IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([subject], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A kept document as the export reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDocument {
+    pub id: String,
+    pub resource_type: String,
+    pub full_url: Option<String>,
+    pub json: String,
+}
+
+/// Every document kept for `subject`, in the order they were kept (then by id).
+pub(crate) fn documents(conn: &Connection, subject: &str) -> Result<Vec<StoredDocument>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, resource_type, full_url, json FROM fhir_document WHERE subject_id = ?1
+         ORDER BY imported_utc, id",
+    )?;
+    let rows = stmt.query_map([subject], |r| {
+        Ok(StoredDocument {
+            id: r.get(0)?,
+            resource_type: r.get(1)?,
+            full_url: r.get(2)?,
+            json: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub(crate) fn original(conn: &Connection, id: &str) -> Result<Option<String>> {
     Ok(conn
         .prepare_cached("SELECT original_json FROM record WHERE id = ?1")?
@@ -37,6 +80,7 @@ pub(crate) struct KeptDocument<'a> {
     pub resource_type: &'a str,
     pub resource_id: Option<&'a str>,
     pub json: &'a str,
+    pub full_url: Option<&'a str>,
     pub reason: &'a str,
     pub imported_utc: i64,
 }
@@ -45,8 +89,8 @@ pub(crate) fn keep_document(conn: &Connection, d: &KeptDocument<'_>) -> Result<b
     let n = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO fhir_document
-                (id, subject_id, resource_type, resource_id, json, reason, imported_utc)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                (id, subject_id, resource_type, resource_id, json, reason, imported_utc, full_url)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute(params![
             d.id,
@@ -55,7 +99,8 @@ pub(crate) fn keep_document(conn: &Connection, d: &KeptDocument<'_>) -> Result<b
             d.resource_id,
             d.json,
             d.reason,
-            d.imported_utc
+            d.imported_utc,
+            d.full_url
         ])?;
     Ok(n == 1)
 }

@@ -4,6 +4,7 @@
 mod aggregate;
 pub(crate) mod bmi;
 mod clinical;
+pub(crate) mod document;
 mod ids;
 pub(crate) mod import;
 pub(crate) mod imported;
@@ -26,8 +27,10 @@ pub use aggregate::{AggregateQuery, Bucket, DEFAULT_TIME_ZONE, DEFAULT_ZONE, Gra
 pub use clinical::{
     Allergy, Checkup, CheckupCodeSystem, CheckupResult, Condition, Immunization, Medication, Note,
 };
+pub use document::{CheckupImport, DocumentOutcome};
 pub use ids::{derived_id, uuid_from_digest};
 pub use import::{ImportReport, ImportedResource, MAX_KEPT_DOCUMENT_BYTES};
+pub use imported::StoredDocument;
 pub use input::{ClinicalInput, Validation, date_stamp};
 pub use observation::{Observation, ObservationInput, Reading, bmi};
 pub use observation_type::{Aggregation, GlucoseTiming, ObservationCategory, ObservationType};
@@ -37,7 +40,7 @@ pub use query::{Page, PageRequest, PageToken, RecordFilter};
 pub use record::{Record, RecordBody, RecordKind, RecordMeta, RecordVersion};
 pub(crate) use text::optional as optional_text;
 pub use text::parse_date;
-pub use time::{JST_OFFSET_SECONDS, Stamp};
+pub use time::{AsGiven, DatePrecision, JST_OFFSET_SECONDS, Stamp};
 
 pub(crate) use aggregate::{aggregate, parse_zone};
 pub(crate) use observation::normalise;

@@ -2,7 +2,7 @@
 
 use super::observation_type::{GlucoseTiming, ObservationType};
 use super::time::Stamp;
-use super::units::to_stored_unit;
+use super::units::{to_stored_unit, ucum_of};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -97,6 +97,46 @@ pub struct Observation {
     pub effective: Stamp,
     /// For BMI: the weight record it was computed from.
     pub derived_from: Option<String>,
+    /// The value as entered, when it was entered in another unit than the stored one
+    /// (`132` in `entered_unit` `[lb_av]`): `value` is its conversion, used for aggregates;
+    /// [`Observation::display_value`] shows it with the precision it was entered with.
+    #[serde(default)]
+    pub entered_value: Option<f64>,
+    /// The UCUM unit `entered_value` was entered in.
+    #[serde(default)]
+    pub entered_unit: Option<String>,
+}
+
+impl Observation {
+    /// `value` in the stored unit with no more precision than it was entered with: as many
+    /// significant digits as the entered value had (132 lb → 59.9 kg, 5.5 mmol/L → 99 mg/dL),
+    /// never fewer integer digits. A value entered in the stored unit is shown as it is.
+    pub fn display_value(&self) -> f64 {
+        match self.entered_value {
+            Some(entered) => round_like(self.value, entered),
+            None => self.value,
+        }
+    }
+}
+
+/// Significant digits of `v` as written in its shortest form (`132` → 3, `5.5` → 2,
+/// `0.05` → 1).
+fn significant_digits(v: f64) -> i32 {
+    let s = format!("{}", v.abs());
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    let n = digits.trim_start_matches('0').len();
+    i32::try_from(n.max(1)).unwrap_or(15)
+}
+
+/// `v` rounded to the significant digits of `like`, keeping every integer digit.
+pub(crate) fn round_like(v: f64, like: f64) -> f64 {
+    if !v.is_finite() || v == 0.0 {
+        return v;
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    let decimals = (significant_digits(like) - 1 - magnitude).clamp(0, 12);
+    let f = 10f64.powi(decimals);
+    (v * f).round() / f
 }
 
 /// How far in the future a measurement time may be (clock skew between devices).
@@ -180,6 +220,15 @@ pub fn normalise(input: &ObservationInput, now_utc_seconds: i64) -> Result<Obser
         Some(t) => t.loinc(),
         None => ty.loinc(),
     };
+    // Kept as entered when it was converted: the conversion has more digits than the reading.
+    let entered_unit = input
+        .unit
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty() && *u != ty.unit())
+        .and_then(|u| ucum_of(ty, u))
+        .filter(|u| *u != ty.unit());
+    let entered_value = entered_unit.map(|_| input.value);
     Ok(Observation {
         observation_type: ty,
         code: code.into(),
@@ -190,6 +239,8 @@ pub fn normalise(input: &ObservationInput, now_utc_seconds: i64) -> Result<Obser
         glucose_timing: timing,
         effective: input.effective,
         derived_from: None,
+        entered_value,
+        entered_unit: entered_unit.map(str::to_owned),
     })
 }
 
@@ -337,6 +388,35 @@ mod tests {
         let o = normalise(&g, NOW).unwrap();
         assert_eq!(o.code, "1558-6");
         assert!((o.value - 126.1092).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_converted_value_keeps_its_entered_value_and_shows_its_precision() {
+        let mut lb = ObservationInput::simple(ObservationType::Weight, 132.0, at());
+        lb.unit = Some("lb".into());
+        let o = normalise(&lb, NOW).unwrap();
+        assert_eq!(o.entered_value, Some(132.0));
+        assert_eq!(o.entered_unit.as_deref(), Some("[lb_av]"));
+        assert!(
+            (o.value - 59.874_192_84).abs() < 1e-9,
+            "aggregates use the full value"
+        );
+        assert_eq!(o.display_value(), 59.9);
+        let mut g = ObservationInput::simple(ObservationType::BloodGlucose, 5.5, at());
+        g.unit = Some("mmol/L".into());
+        g.glucose_timing = Some(GlucoseTiming::Fasting);
+        assert_eq!(normalise(&g, NOW).unwrap().display_value(), 99.0);
+        let mut f = ObservationInput::simple(ObservationType::BodyTemperature, 98.6, at());
+        f.unit = Some("[degF]".into());
+        assert_eq!(normalise(&f, NOW).unwrap().display_value(), 37.0);
+        // In the stored unit (or a spelling of it): nothing extra is kept.
+        let mut kg = ObservationInput::simple(ObservationType::Weight, 60.25, at());
+        kg.unit = Some("kg".into());
+        let o = normalise(&kg, NOW).unwrap();
+        assert_eq!((o.entered_value, o.display_value()), (None, 60.25));
+        let mut mmhg = ObservationInput::blood_pressure(120.0, 80.0, None, at());
+        mmhg.unit = Some("mmHg".into());
+        assert_eq!(normalise(&mmhg, NOW).unwrap().entered_unit, None);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::clinical::{Allergy, Checkup, Condition, Immunization, Medication, Note};
 use super::observation::Observation;
 use super::provenance::Provenance;
-use super::time::Stamp;
+use super::time::{DatePrecision, Stamp};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -87,8 +87,16 @@ pub struct RecordMeta {
     pub id: String,
     pub subject_id: String,
     pub kind: RecordKind,
-    /// The clinical time: when measured, examined, vaccinated, started.
+    /// The clinical time: when measured, examined, vaccinated, started. When it is known only
+    /// to the year, month or day, the earliest instant of that span.
     pub effective: Stamp,
+    /// How precisely `effective` is known.
+    #[serde(default)]
+    pub effective_precision: DatePrecision,
+    /// The clinical time as it was given when that was not a full instant (`2015`,
+    /// `2022-05`, `2021-10-19`): shown and exported as given.
+    #[serde(default)]
+    pub effective_text: Option<String>,
     /// 1 on creation, +1 on every edit or tombstone.
     pub version: i64,
     pub created: Stamp,
@@ -107,6 +115,36 @@ pub struct Record {
     pub body: RecordBody,
 }
 
+impl RecordMeta {
+    /// The clinical time as people read it: as given (`2015`), else at its own offset to the
+    /// minute, or the day for the kinds whose time is a date.
+    pub fn effective_label(&self) -> String {
+        if let Some(t) = &self.effective_text {
+            return t.clone();
+        }
+        let t = self.effective.to_fixed();
+        match self.effective_precision {
+            DatePrecision::Second => t.format("%Y-%m-%d %H:%M").to_string(),
+            DatePrecision::Day => t.format("%Y-%m-%d").to_string(),
+            DatePrecision::Month => t.format("%Y-%m").to_string(),
+            DatePrecision::Year => t.format("%Y").to_string(),
+        }
+    }
+}
+
+/// The precision of a body's clinical time when nothing else is known: a day for the kinds
+/// whose time is a date (a checkup, a vaccination, a medication's start, a condition's onset),
+/// else the full instant.
+pub(crate) fn natural_precision(body: &RecordBody) -> DatePrecision {
+    match body {
+        RecordBody::Checkup(_) | RecordBody::Immunization(_) | RecordBody::Medication(_) => {
+            DatePrecision::Day
+        }
+        RecordBody::Condition(c) if c.onset_date.is_some() => DatePrecision::Day,
+        _ => DatePrecision::Second,
+    }
+}
+
 /// An earlier version of a record, as it was before an edit.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,6 +159,7 @@ pub(crate) fn new_meta(
     subject: &str,
     kind: RecordKind,
     effective: Stamp,
+    effective_precision: DatePrecision,
     now: Stamp,
     provenance: Provenance,
     source: Option<String>,
@@ -132,6 +171,8 @@ pub(crate) fn new_meta(
         subject_id: subject.to_owned(),
         kind,
         effective,
+        effective_precision,
+        effective_text: None,
         version: 1,
         created: now,
         updated: now,

@@ -9,7 +9,7 @@ use super::observation_type::{GlucoseTiming, ObservationType};
 use super::provenance::Provenance;
 use super::record::{Record, RecordBody, RecordKind, RecordMeta, RecordVersion};
 use super::rollup;
-use super::time::Stamp;
+use super::time::{DatePrecision, Stamp};
 use crate::error::{Error, Result, StorageFailure};
 use chrono::NaiveDate;
 use rusqlite::{CachedStatement, Connection, OptionalExtension, Row, Statement, params};
@@ -91,13 +91,13 @@ impl<'c> BulkInsert<'c> {
 const INSERT_RECORD: &str =
     "INSERT INTO record (id, subject_id, kind, effective_utc, effective_offset, version,
         created_utc, created_offset, updated_utc, updated_offset, provenance, source, deleted_utc,
-        original_json)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+        original_json, effective_precision, effective_text)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
 const INSERT_OBSERVATION: &str =
     "INSERT INTO observation (record_id, subject_id, type, code, unit, value, value2, value3,
-        qualifier, effective_utc, derived_from)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+        qualifier, effective_utc, derived_from, entered_value, entered_unit)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
 fn insert_row(conn: &Connection, meta: &RecordMeta, original_json: Option<&str>) -> Result<()> {
     exec_row(
@@ -127,6 +127,8 @@ fn exec_row(
         meta.source,
         meta.deleted_utc,
         original_json,
+        meta.effective_precision.as_str(),
+        meta.effective_text,
     ])?;
     Ok(())
 }
@@ -149,6 +151,8 @@ fn exec_observation(
         o.glucose_timing.map(|t| t.as_str()).unwrap_or(""),
         o.effective.utc_seconds,
         o.derived_from,
+        o.entered_value,
+        o.entered_unit,
     ])?;
     Ok(())
 }
@@ -183,8 +187,8 @@ fn insert_body(
             .execute(params![id, date_str(c.date), c.program, c.institution, c.institution_code, c.judgement])?;
             let mut stmt = conn.prepare_cached(
                 "INSERT INTO checkup_result (record_id, position, code_system, code, name, value_num, value_code,
-                    value_text, unit, ref_low, ref_high, flag)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    value_text, unit, ref_low, ref_high, flag, value_system)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?;
             for (i, r) in c.results.iter().enumerate() {
                 stmt.execute(params![
@@ -199,7 +203,8 @@ fn insert_body(
                     r.unit,
                     r.ref_low,
                     r.ref_high,
-                    r.flag
+                    r.flag,
+                    r.value_system
                 ])?;
             }
         }
@@ -308,13 +313,31 @@ pub(crate) fn update(
     meta.version += 1;
     meta.updated = now;
     meta.effective = effective;
+    // Like the original JSON, a time as given described the old content.
+    meta.effective_precision = super::record::natural_precision(body);
+    meta.effective_text = None;
     conn.prepare_cached(
         "UPDATE record SET version = ?2, updated_utc = ?3, updated_offset = ?4, effective_utc = ?5, effective_offset = ?6,
-            original_json = NULL
+            original_json = NULL, effective_precision = ?7, effective_text = NULL
          WHERE id = ?1",
     )?
-    .execute(params![meta.id, meta.version, now.utc_seconds, now.offset_seconds, effective.utc_seconds, effective.offset_seconds])?;
+    .execute(params![meta.id, meta.version, now.utc_seconds, now.offset_seconds, effective.utc_seconds, effective.offset_seconds,
+        meta.effective_precision.as_str()])?;
     Ok(meta)
+}
+
+/// Set how precisely a record's clinical time is known, and the time as it was given.
+pub(crate) fn set_as_given(
+    conn: &Connection,
+    id: &str,
+    precision: DatePrecision,
+    text: Option<&str>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE record SET effective_precision = ?2, effective_text = ?3 WHERE id = ?1",
+    )?
+    .execute(params![id, precision.as_str(), text])?;
+    Ok(())
 }
 
 /// Soft delete: the record becomes a tombstone (kept for sync); its body moves to the history.
@@ -345,16 +368,18 @@ pub(crate) fn erase(conn: &Connection, old: &Record) -> Result<()> {
 
 const META_COLUMNS: &str =
     "id, subject_id, kind, effective_utc, effective_offset, version, created_utc, created_offset,
-    updated_utc, updated_offset, provenance, source, deleted_utc";
+    updated_utc, updated_offset, provenance, source, deleted_utc, effective_precision, effective_text";
 /// [`META_COLUMNS`] of the table named `r`.
 const META_COLUMNS_OF_R: &str =
     "r.id, r.subject_id, r.kind, r.effective_utc, r.effective_offset, r.version, r.created_utc,
-    r.created_offset, r.updated_utc, r.updated_offset, r.provenance, r.source, r.deleted_utc";
-const META_COUNT: usize = 13;
+    r.created_offset, r.updated_utc, r.updated_offset, r.provenance, r.source, r.deleted_utc,
+    r.effective_precision, r.effective_text";
+const META_COUNT: usize = 15;
 
 fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<(RecordMeta, String, String)> {
     let kind: String = r.get(2)?;
     let provenance: String = r.get(10)?;
+    let precision: String = r.get(13)?;
     Ok((
         RecordMeta {
             id: r.get(0)?,
@@ -376,6 +401,9 @@ fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<(RecordMeta, String, String)> 
             provenance: Provenance::SelfEntered,
             source: r.get(11)?,
             deleted_utc: r.get(12)?,
+            // The column's CHECK admits only the four precisions.
+            effective_precision: DatePrecision::parse(&precision).unwrap_or_default(),
+            effective_text: r.get(14)?,
         },
         kind,
         provenance,
@@ -436,10 +464,11 @@ pub(crate) fn existing_ids<'a>(
 }
 
 const OBSERVATION_COLUMNS: &str =
-    "type, code, unit, value, value2, value3, qualifier, derived_from";
+    "type, code, unit, value, value2, value3, qualifier, derived_from, entered_value, entered_unit";
 /// [`OBSERVATION_COLUMNS`] of the table named `o`.
 const OBSERVATION_COLUMNS_OF_O: &str =
-    "o.type, o.code, o.unit, o.value, o.value2, o.value3, o.qualifier, o.derived_from";
+    "o.type, o.code, o.unit, o.value, o.value2, o.value3, o.qualifier, o.derived_from,
+    o.entered_value, o.entered_unit";
 
 /// An observation from [`OBSERVATION_COLUMNS`] starting at column `at`; its type and glucose
 /// timing are checked by [`finish_observation`], outside the rusqlite closure.
@@ -458,6 +487,8 @@ fn observation_from_row(
         glucose_timing: None,
         effective,
         derived_from: r.get(at + 7)?,
+        entered_value: r.get(at + 8)?,
+        entered_unit: r.get(at + 9)?,
     };
     Ok((o, r.get(at)?, r.get(at + 6)?))
 }
@@ -544,7 +575,8 @@ fn load_body(conn: &Connection, meta: &RecordMeta) -> Result<RecordBody> {
                     })
                 })?;
             let mut stmt = conn.prepare_cached(
-                "SELECT code_system, code, name, value_num, value_code, value_text, unit, ref_low, ref_high, flag
+                "SELECT code_system, code, name, value_num, value_code, value_text, unit, ref_low, ref_high, flag,
+                    value_system
                  FROM checkup_result WHERE record_id = ?1 ORDER BY position",
             )?;
             let rows = stmt.query_map([id], |r| {
@@ -561,6 +593,7 @@ fn load_body(conn: &Connection, meta: &RecordMeta) -> Result<RecordBody> {
                         ref_low: r.get(7)?,
                         ref_high: r.get(8)?,
                         flag: r.get(9)?,
+                        value_system: r.get(10)?,
                     },
                 ))
             })?;

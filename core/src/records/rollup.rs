@@ -367,6 +367,8 @@ mod tests {
                     offset_seconds: 0,
                 },
                 derived_from: None,
+                entered_value: None,
+                entered_unit: None,
             });
         }
         let (one_by_one, batched) = (store(), store());

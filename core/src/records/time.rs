@@ -50,3 +50,47 @@ impl Stamp {
 
 /// Japan Standard Time, the default zone for local dates (no daylight saving).
 pub const JST_OFFSET_SECONDS: i32 = 9 * 3600;
+
+/// How precisely a clinical time is known. FHIR allows a `date` or `dateTime` of a year
+/// (`2015`), a month (`2022-05`) or a day as well as a full instant; the record keeps the
+/// earliest instant of that span as its sort and filter key, and the precision beside it.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatePrecision {
+    Year,
+    Month,
+    Day,
+    /// A full date and time (to the second).
+    #[default]
+    Second,
+}
+
+impl DatePrecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatePrecision::Year => "year",
+            DatePrecision::Month => "month",
+            DatePrecision::Day => "day",
+            DatePrecision::Second => "second",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "year" => DatePrecision::Year,
+            "month" => DatePrecision::Month,
+            "day" => DatePrecision::Day,
+            "second" => DatePrecision::Second,
+            _ => return None,
+        })
+    }
+}
+
+/// A clinical time as it was given (`2015`, `2022-05`, `2021-10-19`), beside the earliest
+/// instant a record keeps for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AsGiven {
+    pub precision: DatePrecision,
+    pub text: String,
+}

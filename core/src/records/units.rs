@@ -43,6 +43,32 @@ pub fn to_stored_unit(ty: ObservationType, value: f64, unit: Option<&str>) -> Re
     Ok(converted)
 }
 
+/// The UCUM code of a unit [`to_stored_unit`] accepts for `ty` (`lb` → `[lb_av]`), the stored
+/// unit for its own spellings (`mmHg` → `mm[Hg]`); `None` for a unit it does not accept.
+pub fn ucum_of(ty: ObservationType, unit: &str) -> Option<&'static str> {
+    let unit = unit.trim();
+    if unit == ty.unit() {
+        return Some(ty.unit());
+    }
+    Some(match (ty, unit.to_ascii_lowercase().as_str()) {
+        (ObservationType::Weight, "lb" | "lbs" | "[lb_av]") => "[lb_av]",
+        (ObservationType::Weight, "g") => "g",
+        (ObservationType::Height | ObservationType::Waist, "m") => "m",
+        (ObservationType::Height | ObservationType::Waist, "mm") => "mm",
+        (ObservationType::Height | ObservationType::Waist, "in" | "[in_i]") => "[in_i]",
+        (ObservationType::BodyTemperature, "f" | "°f" | "[degf]") => "[degF]",
+        (ObservationType::BloodGlucose, "mmol/l") => "mmol/L",
+        (ObservationType::Sleep, "min") => "min",
+        (ObservationType::BodyTemperature, "c" | "°c" | "cel")
+        | (ObservationType::BloodGlucose, "mg/dl")
+        | (ObservationType::BloodPressure, "mmhg")
+        | (ObservationType::Pulse, "bpm" | "{beats}/min")
+        | (ObservationType::Sleep, "hours" | "hr")
+        | (ObservationType::Steps, "steps" | "1") => ty.unit(),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,6 +78,7 @@ pub(crate) fn insert(
             subject,
             body.kind(),
             effective,
+            super::record::natural_precision(&body),
             now,
             provenance,
             source.clone(),

@@ -1,20 +1,38 @@
 //! Exporting a subject's record as FHIR R4 (JP Core): the whole record (the person's own copy:
 //! the subject, or a proxy granted the `export` scope) or what the consent gate releases to one
 //! recipient for one purpose (`share`). The mapping itself is
-//! [`crate::fhir::bundle_with_originals`] / [`crate::fhir::released_bundle`]; this file reads
-//! the records and audits the export.
+//! [`crate::fhir::write_whole_record`] / [`crate::fhir::released_bundle`]; this file reads the
+//! records and audits the export.
 
 use super::Session;
 use crate::access::Action;
 use crate::audit::AuditAction;
 use crate::consent::ReleasedRecords;
-use crate::error::{Error, Result};
-use crate::fhir::{bundle_with_originals, released_bundle, write_bundle, write_released_bundle};
-use crate::records::{Person, Record, Stamp, all_live, imported, persons};
+use crate::error::{Error, Result, StorageFailure};
+use crate::fhir::{Held, released_bundle, write_released_bundle, write_whole_record};
+use crate::records::{Person, Record, Stamp, StoredDocument, all_live, imported, persons};
 use std::collections::HashMap;
 
-/// What an export maps: the person, their live records, and the originals kept by imports.
-type Exported = (Person, Vec<Record>, HashMap<String, String>);
+/// The whole record: the person, their live records, the originals kept by imports with the
+/// fullUrls they came under, and the documents kept.
+struct WholeRecord {
+    person: Person,
+    records: Vec<Record>,
+    originals: HashMap<String, String>,
+    full_urls: HashMap<String, String>,
+    documents: Vec<StoredDocument>,
+}
+
+impl WholeRecord {
+    fn write<W: std::io::Write>(&self, w: W, at: Stamp) -> std::io::Result<usize> {
+        let held = Held {
+            originals: &self.originals,
+            full_urls: &self.full_urls,
+            documents: &self.documents,
+        };
+        write_whole_record(w, &self.person, &self.records, &held, at)
+    }
+}
 
 /// An export as JSON text, with the number of resources (Bundle entries) in it.
 #[derive(Debug, Clone)]
@@ -23,34 +41,45 @@ pub struct FhirJson {
     pub resources: usize,
 }
 
-fn to_json((person, records, originals): Exported, at: Stamp) -> FhirJson {
-    // About 1.1 KB a resource.
-    let mut json = Vec::with_capacity(1024 + records.len() * 1152);
-    // Writing to a `Vec` cannot fail, nor can serialising string-keyed data.
-    let resources = write_bundle(&mut json, &person, &records, &originals, at).unwrap_or(0);
-    FhirJson { json, resources }
-}
-
 impl Session {
     /// `subject`'s whole record as a FHIR R4 `collection` Bundle stamped `at`.
     ///
-    /// The person and every live record are read in ONE snapshot; the export is audited as
-    /// `records_exported` naming every record id. This is the person's own copy (their right of
-    /// access): a release to a recipient goes through the consent gate instead
-    /// ([`Session::export_fhir_for`]). Imported records go out as the JSON they came as.
+    /// The person, every live record and every document kept from an import are read in ONE
+    /// snapshot; the export is audited as `records_exported` naming every record id. This is the
+    /// person's own copy (their right of access): a release to a recipient goes through the
+    /// consent gate instead ([`Session::export_fhir_for`]). Imported records go out as the JSON
+    /// they came as, with their references resolving inside the Bundle.
     pub fn export_fhir(&self, subject: &str, at: Stamp) -> Result<serde_json::Value> {
-        let (person, records, originals) = self.whole_record(subject)?;
-        Ok(bundle_with_originals(&person, &records, &originals, at))
+        let json = self.export_fhir_json(subject, at)?;
+        serde_json::from_slice(&json.json)
+            .map_err(|e| Error::Storage(StorageFailure::new("export", e.to_string())))
     }
 
-    /// [`Session::export_fhir`] as JSON text: the bytes of `serde_json::to_vec` of that Bundle,
-    /// written without building a `Value` tree (several times faster for a large record).
+    /// [`Session::export_fhir`] as JSON text, written without building a `Value` tree.
     pub fn export_fhir_json(&self, subject: &str, at: Stamp) -> Result<FhirJson> {
-        Ok(to_json(self.whole_record(subject)?, at))
+        let whole = self.whole_record(subject)?;
+        let mut json = Vec::with_capacity(1024 + whole.records.len() * 1152);
+        // Writing to a `Vec` cannot fail, nor can serialising string-keyed data.
+        let resources = whole.write(&mut json, at).unwrap_or(0);
+        Ok(FhirJson { json, resources })
+    }
+
+    /// [`Session::export_fhir_json`] written to `out` as it is produced (no whole-file buffer:
+    /// give a file a `BufWriter`). Returns the number of resources.
+    pub fn export_fhir_to(
+        &self,
+        subject: &str,
+        at: Stamp,
+        out: &mut dyn std::io::Write,
+    ) -> Result<usize> {
+        let whole = self.whole_record(subject)?;
+        whole
+            .write(out, at)
+            .map_err(|e| Error::Storage(StorageFailure::new("export", e.to_string())))
     }
 
     /// The whole record of `subject`, read in one snapshot and audited as exported.
-    fn whole_record(&self, subject: &str) -> Result<Exported> {
+    fn whole_record(&self, subject: &str) -> Result<WholeRecord> {
         // The whole record, ungated: the subject's own copy. A proxy needs the separate
         // `export` scope (`share` only ever gives what the consent gate releases).
         let access = self.authorize(subject, Action::Export)?;
@@ -58,13 +87,50 @@ impl Session {
             &access,
             AuditAction::RecordsExported,
             |c| {
-                let person =
-                    persons::get(c, access.subject())?.ok_or_else(|| Error::not_found("person"))?;
-                let originals = imported::originals(c, access.subject())?;
-                Ok((person, all_live(c, access.subject())?, originals))
+                let s = access.subject();
+                Ok(WholeRecord {
+                    person: persons::get(c, s)?.ok_or_else(|| Error::not_found("person"))?,
+                    originals: imported::originals(c, s)?,
+                    full_urls: imported::full_urls(c, s)?,
+                    documents: imported::documents(c, s)?,
+                    records: all_live(c, s)?,
+                })
             },
-            |(_, records, _)| records.iter().map(|r| r.meta.id.clone()).collect(),
+            |w| w.records.iter().map(|r| r.meta.id.clone()).collect(),
         )
+    }
+
+    /// One checkup of `subject` (`record`, else the latest) as a 健診結果報告書 FHIR document
+    /// (JP eCheckupReport: Bundle `document`, Composition, Patient, institution, result
+    /// Observations), stamped `at`. Audited as `records_exported` naming the checkup.
+    pub fn export_echeckup(
+        &self,
+        subject: &str,
+        record: Option<&str>,
+        at: Stamp,
+    ) -> Result<serde_json::Value> {
+        // The person's own copy of one checkup, like the whole record.
+        let access = self.authorize(subject, Action::Export)?;
+        let (person, checkup) = self.read_audited(
+            &access,
+            AuditAction::RecordsExported,
+            |c| {
+                let s = access.subject();
+                let person = persons::get(c, s)?.ok_or_else(|| Error::not_found("person"))?;
+                let checkup = match record {
+                    Some(id) => crate::records::write::load_live(c, s, id)?,
+                    None => all_live(c, s)?
+                        .into_iter()
+                        .filter(|r| r.meta.kind == crate::records::RecordKind::Checkup)
+                        .max_by_key(|r| (r.meta.effective.utc_seconds, r.meta.id.clone()))
+                        .ok_or_else(|| Error::not_found("checkup"))?,
+                };
+                Ok((person, checkup))
+            },
+            |(_, r)| vec![r.meta.id.clone()],
+        )?;
+        crate::fhir::echeckup::echeckup_document(&person, &checkup, at)
+            .ok_or_else(|| Error::invalid("record", "is not a checkup"))
     }
 
     /// What `recipient` may receive of `subject`'s record for `purpose`, as a FHIR R4 Bundle:

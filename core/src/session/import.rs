@@ -4,13 +4,30 @@
 
 use super::progress::Reporter;
 use super::{Follow, Session};
-use crate::access::{Access, Action};
-use crate::audit::AuditAction;
-use crate::error::Result;
-use crate::fhir::import::{plan_chunks, prepare};
+use crate::access::{Access, Action, authorize};
+use crate::audit::{AuditAction, NewAuditEntry};
+use crate::error::{Error, Result};
+use crate::fhir::import::{patient_of, plan_chunks, prepare};
 use crate::records::import::Writer;
-use crate::records::{ImportReport, Provenance, imported, optional_text, write};
+use crate::records::{
+    ImportReport, Person, Provenance, Validation, imported, optional_text, persons, write,
+};
+use crate::store::WriteCtx;
 use std::collections::HashSet;
+
+/// What one import writes, and into whose record.
+#[derive(Clone, Copy)]
+struct Job<'a> {
+    subject: &'a str,
+    person: &'a Person,
+    json: &'a [u8],
+    provenance: Provenance,
+    source: &'a Option<String>,
+    check: Validation,
+    /// From a sync pull: the recipient, and the records its earlier pulls made (the only ones
+    /// it may update).
+    pulled: Option<(&'a str, &'a HashSet<String>)>,
+}
 
 impl Session {
     /// Import FHIR R4 JSON (a Bundle or one resource) into `subject`'s record. See
@@ -71,33 +88,129 @@ impl Session {
         let subject = access.subject();
         let person = self.person(subject)?;
         let check = self.validation();
-        let updatable = pulled.map(|(_, u)| u);
         Reporter::run(progress, |report| {
             self.write(access, AuditAction::RecordsImported, |w| {
-                let origin = (provenance, &source);
-                let mut writer = Writer::new(w.tx, subject, origin, updatable, check.now)?;
-                let (mut done, mut of) = (0, 0);
-                plan_chunks(
+                let job = Job {
+                    subject,
+                    person: &person,
                     json,
-                    &|item| prepare(item, subject, &person, &check),
-                    &mut |items, total| {
-                        of = total;
-                        done += writer.take(items)?;
-                        report(done, of);
-                        Ok(())
-                    },
-                )?;
-                let imported = writer.finish()?;
-                report(of, of);
-                let follow = Follow {
-                    records: &imported.changed.follow,
-                    added: &imported.changed.added,
-                    from: pulled.map(|(r, _)| r),
+                    provenance,
+                    source: &source,
+                    check,
+                    pulled,
                 };
-                self.follow_changes(w.tx, subject, follow, check.now)?;
-                Ok((imported.report, imported.changed.ids))
+                self.import_in(w, &job, report)
             })
         })
+    }
+
+    /// Import FHIR R4 JSON as the record of a person made from its Patient (`phr import FILE
+    /// --new-person NICKNAME`): the kanji and kana names, birth date, sex and insurance numbers
+    /// of the first Patient (and a JP_Coverage beside it) become a new person known on this
+    /// device as `nickname`, and the rest of the file is imported into their record, in ONE
+    /// transaction (audited `person_added`, then `records_imported`): all or nothing. Adding a
+    /// person is the device owner's ([`Action::ManagePersons`]), or anyone's on a device with
+    /// no person yet (the new person is then the owner and acts from then on), as for
+    /// [`Session::add_person`]; a person the owner adds this way is managed, as there. A
+    /// Patient that cannot make a person (no name, a birth date that is not a full date) is
+    /// refused naming the element.
+    pub fn import_fhir_new_person(
+        &self,
+        nickname: &str,
+        json: &[u8],
+        provenance: Provenance,
+        source: Option<&str>,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<(Person, ImportReport)> {
+        write::refuse_derived_provenance(provenance)?;
+        // Who adds the person: the owner, or nobody yet (the new person becomes the owner).
+        let adder = self.person_adder()?;
+        let source = optional_text("source", source, 200)?;
+        let facts = patient_of(json)?
+            .ok_or_else(|| Error::invalid("$", "has no Patient to make the person from"))?;
+        let new = facts
+            .new_person(nickname)?
+            .validate(self.today())
+            .map_err(|e| match e {
+                // The element of the Patient the refused field came from.
+                Error::InvalidInput { field, reason } if field != "nickname" => {
+                    Error::invalid(format!("{} ({field})", facts.path), reason)
+                }
+                other => other,
+            })?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let check = self.validation();
+        let imported = Reporter::run(progress, |report| {
+            self.store().write_as("device", |w| {
+                if let Some(a) = adder.as_deref() {
+                    // Re-checked in the transaction, as every write is.
+                    authorize(w.tx, a, a, Action::ManagePersons, check.now.utc_seconds)?;
+                }
+                let actor_id = self.insert_person(w, adder.as_deref(), &id, &new)?;
+                let person = persons::require(w.tx, &id)?;
+                let job = Job {
+                    subject: &id,
+                    person: &person,
+                    json,
+                    provenance,
+                    source: &source,
+                    check,
+                    pulled: None,
+                };
+                let (r, ids) = self.import_in(w, &job, report)?;
+                w.audit(NewAuditEntry {
+                    actor: &actor_id,
+                    subject: &id,
+                    action: AuditAction::RecordsImported,
+                    record_ids: &ids,
+                    delegation: None,
+                })?;
+                Ok(r)
+            })
+        })?;
+        self.person_added(adder.as_deref(), &id, nickname);
+        Ok((self.person(&id)?, imported))
+    }
+
+    /// The import itself, in `w`'s transaction: plan, prepare, write; the report and the ids
+    /// of every record it touched (for the audit entry).
+    fn import_in(
+        &self,
+        w: &WriteCtx<'_>,
+        job: &Job<'_>,
+        report: &dyn Fn(usize, usize),
+    ) -> Result<(ImportReport, Vec<String>)> {
+        let Job {
+            subject,
+            person,
+            json,
+            provenance,
+            source,
+            check,
+            pulled,
+        } = *job;
+        let updatable = pulled.map(|(_, u)| u);
+        let mut writer = Writer::new(w.tx, subject, (provenance, source), updatable, check.now)?;
+        let (mut done, mut of) = (0, 0);
+        plan_chunks(
+            json,
+            &|item| prepare(item, subject, person, &check),
+            &mut |items, total| {
+                of = total;
+                done += writer.take(items)?;
+                report(done, of);
+                Ok(())
+            },
+        )?;
+        let imported = writer.finish()?;
+        report(of, of);
+        let follow = Follow {
+            records: &imported.changed.follow,
+            added: &imported.changed.added,
+            from: pulled.map(|(r, _)| r),
+        };
+        self.follow_changes(w.tx, subject, follow, check.now)?;
+        Ok((imported.report, imported.changed.ids))
     }
 
     /// How many FHIR resources are kept as documents for `subject`, by resource type.

@@ -6,7 +6,7 @@ use crate::audit::{AuditAction, NewAuditEntry};
 use crate::crypto::KdfParams;
 use crate::error::{Error, Result};
 use crate::records::{NewPerson, Person, persons};
-use crate::store::Unlock;
+use crate::store::{Unlock, WriteCtx};
 
 impl Session {
     /// Add a person. On a new store the first person added is the device owner, who acts from
@@ -17,40 +17,64 @@ impl Session {
     pub fn add_person(&self, person: NewPerson) -> Result<Person> {
         let person = person.validate(self.today())?;
         let id = uuid::Uuid::new_v4().to_string();
-        let now = self.store.now().to_rfc3339();
-        let owner = self.store().read(persons::owner)?;
-        if owner.is_some() {
-            self.authorize_manage_persons()?;
-        }
-        let first = owner.is_none();
-        let keyring_tag = first.then(|| person.nickname.clone());
+        let adder = self.person_adder()?;
         self.store().write_as("device", |w| {
-            if first && persons::count(w.tx)? > 0 {
-                // Another process added the owner meanwhile.
-                return Err(Error::AlreadyExists {
-                    what: "device owner".into(),
-                });
-            }
-            let actor = if first { id.clone() } else { self.actor()? };
-            persons::insert(w.tx, &id, &person, first, &now)?;
-            w.audit(NewAuditEntry {
-                actor: &actor,
-                subject: &id,
-                action: AuditAction::PersonAdded,
-                record_ids: &[],
-                delegation: None,
-            })?;
-            Ok(())
+            self.insert_person(w, adder.as_deref(), &id, &person)
         })?;
-        if first {
-            *self.actor.write().unwrap_or_else(|p| p.into_inner()) = Some(id.clone());
-            // The owner's credential is found by their nickname from now on (best effort: the
-            // owner's credential is also the one tried when no nickname is given).
-            if let Some(nickname) = keyring_tag {
-                let _ = self.tag_owner(&nickname);
-            }
-        }
+        self.person_added(adder.as_deref(), &id, &person.nickname);
         self.person(&id)
+    }
+
+    /// Who adds a person now, checked before the write: `None` on a store with no owner yet
+    /// (the new person will be the owner), else the acting person, who must be allowed to
+    /// manage persons.
+    pub(super) fn person_adder(&self) -> Result<Option<String>> {
+        match self.store().read(persons::owner)? {
+            None => Ok(None),
+            Some(_) => self.authorize_manage_persons().map(Some),
+        }
+    }
+
+    /// In `w`'s transaction: add the validated `person` as `id`, audited as `person_added` by
+    /// `adder` ([`Session::person_adder`]; the new person themself when they are the first).
+    /// Returns the id of the person acting.
+    pub(super) fn insert_person(
+        &self,
+        w: &WriteCtx<'_>,
+        adder: Option<&str>,
+        id: &str,
+        person: &NewPerson,
+    ) -> Result<String> {
+        let now = self.store.now().to_rfc3339();
+        let first = adder.is_none();
+        if first && persons::count(w.tx)? > 0 {
+            // Another process added the owner meanwhile.
+            return Err(Error::AlreadyExists {
+                what: "device owner".into(),
+            });
+        }
+        let actor = adder.unwrap_or(id).to_owned();
+        persons::insert(w.tx, id, person, first, &now)?;
+        w.audit(NewAuditEntry {
+            actor: &actor,
+            subject: id,
+            action: AuditAction::PersonAdded,
+            record_ids: &[],
+            delegation: None,
+        })?;
+        Ok(actor)
+    }
+
+    /// After [`Session::insert_person`] committed: the first person is the owner, who acts from
+    /// then on.
+    pub(super) fn person_added(&self, adder: Option<&str>, id: &str, nickname: &str) {
+        if adder.is_some() {
+            return;
+        }
+        *self.actor.write().unwrap_or_else(|p| p.into_inner()) = Some(id.to_owned());
+        // The owner's credential is found by their nickname from now on (best effort: the
+        // owner's credential is also the one tried when no nickname is given).
+        let _ = self.tag_owner(nickname);
     }
 
     /// Add a member: a person with their own credential (a strong passphrase, or a PIN with the

@@ -17,7 +17,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_fhir_documents.sql"),
     include_str!("migrations/0008_sync_cursors_and_tokens.sql"),
     include_str!("migrations/0009_members_and_grant_parents.sql"),
-    include_str!("migrations/0011_consent_end_to_end.sql"),
+    include_str!("migrations/0010_consent_end_to_end.sql"),
+    include_str!("migrations/0011_partial_dates_and_entered_values.sql"),
 ];
 
 /// The version this build writes.

@@ -31,6 +31,23 @@ pub fn create_at_version(
     conn.close().map_err(|(_, e)| Error::from(e))
 }
 
+/// [`create_at_version`], then `sql` run on the database at that version (rows an older build
+/// would have written), before it is closed.
+pub fn create_at_version_with(
+    dir: impl AsRef<Path>,
+    passphrase: &str,
+    kdf: KdfParams,
+    version: i64,
+    sql: &str,
+) -> Result<()> {
+    if !(0..=SCHEMA_VERSION).contains(&version) {
+        return Err(Error::invalid("version", "no such schema version"));
+    }
+    let (_files, _key, conn, _keyring) = create_files(dir, passphrase, kdf, version)?;
+    conn.execute_batch(sql)?;
+    conn.close().map_err(|(_, e)| Error::from(e))
+}
+
 /// Run `sql` on the writer connection, outside any audited write: simulates someone who holds
 /// the data key editing the file directly.
 pub fn raw_sql(store: &Store, sql: &str) -> Result<()> {

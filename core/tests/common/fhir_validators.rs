@@ -96,3 +96,32 @@ pub fn node_fhir_js(bundle_file: &Path) -> Verdict {
         .arg(bundle_file);
     run(cmd, "node with npm fhir@4.12.0")
 }
+
+/// npm @lhncbc/ucum-lhc@7.1.10 (NLM's UCUM validator): every code in `codes` (one per line in
+/// the file) must be a valid UCUM unit; the invalid ones are the error.
+const UCUM: &str = r#"
+const ucum = require('@lhncbc/ucum-lhc');
+const fs = require('fs');
+const version = require('@lhncbc/ucum-lhc/package.json').version;
+if (version !== '7.1.10') { console.error('ucum-lhc ' + version + ' is not 7.1.10'); process.exit(2); }
+const utils = ucum.UcumLhcUtils.getInstance();
+const codes = fs.readFileSync(process.argv[1], 'utf8').split('\n').filter(c => c.length);
+const bad = codes.filter(c => utils.validateUnitString(c, true).status !== 'valid');
+if (bad.length) { console.error('not UCUM: ' + bad.join(' | ')); process.exit(1); }
+console.log(codes.length);
+"#;
+
+pub fn ucum_lhc(codes_file: &Path) -> Verdict {
+    let modules = node_dir().join("node_modules");
+    assert!(
+        modules.join("@lhncbc/ucum-lhc/package.json").exists(),
+        "npm @lhncbc/ucum-lhc@7.1.10 not found under {}: {INSTALL}",
+        modules.display()
+    );
+    let mut cmd = Command::new("node");
+    cmd.env("NODE_PATH", &modules)
+        .arg("-e")
+        .arg(UCUM)
+        .arg(codes_file);
+    run(cmd, "node with npm @lhncbc/ucum-lhc@7.1.10")
+}

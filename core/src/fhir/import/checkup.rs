@@ -4,7 +4,7 @@
 //! their own.
 
 use super::json::{Concept, Obj, Path, ascii_code};
-use super::{Outcome, Raw, Refs, Resource, document, record};
+use super::{Outcome, Raw, Refs, Resource, document, record_given};
 use crate::error::Result;
 use crate::fhir::codes::system;
 use crate::records::ClinicalInput;
@@ -19,7 +19,7 @@ pub(crate) struct Line {
 }
 
 /// The code of a line under the systems a checkup line may use.
-fn line_code(c: &Concept<'_>) -> Option<(CheckupCodeSystem, String)> {
+pub(crate) fn line_code(c: &Concept<'_>) -> Option<(CheckupCodeSystem, String)> {
     if let Some(code) = c.code_in(&[system::TOKUTEI_ITEM]) {
         return Some((CheckupCodeSystem::Tokutei, ascii_code(code)));
     }
@@ -85,6 +85,11 @@ pub(crate) fn lines_of(
         };
         match line_code(&code) {
             Some((CheckupCodeSystem::Tokutei, _)) => any_tokutei = true,
+            // A 17-character examination item (9…: a municipal screening's findings, as our
+            // export writes them) makes a checkup too; laboratory JLAC10 codes alone do not.
+            Some((CheckupCodeSystem::Jlac10, c)) if c.len() == 17 && c.starts_with('9') => {
+                any_tokutei = true
+            }
             Some(_) => {}
             None => return Ok(None),
         }
@@ -124,7 +129,7 @@ fn quantity_value(o: &Obj<'_, '_>, k: &str) -> Result<(Option<f64>, Option<Strin
     }
 }
 
-fn result_line(line: &Line) -> Result<CheckupResult> {
+pub(crate) fn result_line(line: &Line) -> Result<CheckupResult> {
     let o = Obj::new(&line.value, &line.path)?;
     let concept =
         Concept::of(&o, "code")?.ok_or_else(|| line.path.key("code").err("is required"))?;
@@ -143,10 +148,16 @@ fn result_line(line: &Line) -> Result<CheckupResult> {
         .to_owned();
     let (value_num, unit) = quantity_value(&o, "valueQuantity")?;
     let value_num = value_num.or(o.num("valueInteger")?);
-    let (mut value_code, mut value_text) = (None, None);
+    let (mut value_code, mut value_system, mut value_text) = (None, None, None);
     if let Some(c) = Concept::of(&o, "valueCodeableConcept")? {
-        value_code = c.codings.iter().find_map(|(_, c, _)| c.map(ascii_code));
-        value_text = c.text.map(str::to_owned);
+        if let Some((system, code, display)) = c.codings.iter().find(|(_, c, _)| c.is_some()) {
+            value_code = code.map(ascii_code);
+            value_system = system.map(str::to_owned);
+            // What the answer says: the text, else the code's display.
+            value_text = c.text.or(*display).map(str::to_owned);
+        } else {
+            value_text = c.text.map(str::to_owned);
+        }
     }
     if let Some(s) = o.str("valueString")? {
         value_text = Some(s.to_owned());
@@ -171,6 +182,7 @@ fn result_line(line: &Line) -> Result<CheckupResult> {
         name,
         value_num,
         value_code,
+        value_system,
         value_text,
         unit,
         ref_low,
@@ -187,14 +199,14 @@ pub(crate) fn report(r: &Resource<'_>, entries: &[Raw<'_>], refs: &Refs) -> Resu
         ));
     };
     let o = Obj::new(r.value, r.path)?;
-    let date = match o.date("effectiveDateTime")? {
+    let date = match o.date_given("effectiveDateTime")? {
         Some(d) => Some(d),
         None => match o.child("effectivePeriod")? {
-            Some((p, pp)) => Obj::new(p, &pp)?.date("start")?,
-            None => o.date("issued")?,
+            Some((p, pp)) => Obj::new(p, &pp)?.date_given("start")?,
+            None => o.date_given("issued")?,
         },
     };
-    let Some(date) = date else {
+    let Some((date, as_given)) = date else {
         return Ok(document("a checkup without a date"));
     };
     let (mut institution, mut institution_code, mut performer_path) = (None, None, None);
@@ -245,12 +257,16 @@ pub(crate) fn report(r: &Resource<'_>, entries: &[Raw<'_>], refs: &Refs) -> Resu
         results.push(result_line(line)?);
     }
     let checkup = Checkup {
-        date,
+        date: date.first,
         program: program.to_owned(),
         institution,
         institution_code,
         judgement: o.str("conclusion")?.map(str::to_owned),
         results,
     };
-    Ok(record(ClinicalInput::Checkup(checkup), fields))
+    Ok(record_given(
+        ClinicalInput::Checkup(checkup),
+        fields,
+        as_given,
+    ))
 }

@@ -2,12 +2,15 @@
 //! Condition, AllergyIntolerance and DocumentReference (a text/plain note).
 
 use super::json::{Concept, Obj, ascii_code};
-use super::{DEFAULT_OFFSET, Outcome, document, record, skip};
+use super::{DEFAULT_OFFSET, Outcome, document, record, record_given, skip};
 use crate::error::Result;
 use crate::fhir::codes::system;
 use crate::records::ClinicalInput;
 use crate::records::{Allergy, Condition, Immunization, Medication};
 use base64::Engine as _;
+
+/// A date as read, with what a record keeps when it is coarser than a day.
+type Given = (crate::fhir::date::FhirDate, Option<crate::records::AsGiven>);
 
 fn field(o: &Obj<'_, '_>, name: &str, k: &str) -> (String, String) {
     (name.to_owned(), o.path.key(k).as_str().to_owned())
@@ -42,9 +45,10 @@ pub(crate) fn immunization(o: &Obj<'_, '_>) -> Result<Outcome> {
         return Ok(document("a vaccine without a name"));
     };
     let (code_system, code) = known_code(&vaccine, &[(system::HOT, "hot")]);
-    let Some(date) = o.date("occurrenceDateTime")? else {
+    let Some((date, as_given)) = o.date_given("occurrenceDateTime")? else {
         return Ok(document("an Immunization without occurrenceDateTime"));
     };
+    let date = date.first;
     let mut dose_number = None;
     if let Some((p, pp)) = o.array("protocolApplied")?.into_iter().next() {
         let po = Obj::new(p, &pp)?;
@@ -65,7 +69,7 @@ pub(crate) fn immunization(o: &Obj<'_, '_>) -> Result<Outcome> {
         lot: o.str("lotNumber")?.map(str::to_owned),
         place,
     };
-    Ok(record(
+    Ok(record_given(
         ClinicalInput::Immunization(i),
         vec![
             field(o, "vaccine", "vaccineCode"),
@@ -76,6 +80,7 @@ pub(crate) fn immunization(o: &Obj<'_, '_>) -> Result<Outcome> {
             field(o, "lot", "lotNumber"),
             field(o, "place", "location"),
         ],
+        as_given,
     ))
 }
 
@@ -100,7 +105,7 @@ pub(crate) fn medication(o: &Obj<'_, '_>, rtype: &str) -> Result<Outcome> {
     let Some(name) = name else {
         return Ok(document("a medication without a name"));
     };
-    let (mut start, mut end, mut dose) = (None, None, None);
+    let (mut start, mut end, mut dose) = (None::<Given>, None, None);
     let dosage_key = if rtype == "MedicationRequest" {
         "dosageInstruction"
     } else {
@@ -116,29 +121,30 @@ pub(crate) fn medication(o: &Obj<'_, '_>, rtype: &str) -> Result<Outcome> {
                 && let Some((p, pp)) = e.child("valuePeriod")?
             {
                 let p = Obj::new(p, &pp)?;
-                start = p.date("start")?;
-                end = p.date("end")?;
+                start = p.date_given("start")?;
+                end = p.end_date("end")?;
             }
         }
     }
     if let Some((p, pp)) = o.child("effectivePeriod")? {
         let p = Obj::new(p, &pp)?;
-        start = p.date("start")?.or(start);
-        end = p.date("end")?.or(end);
+        start = p.date_given("start")?.or(start);
+        end = p.end_date("end")?.or(end);
     }
     if let Some((p, pp)) = o.child("dispenseRequest")?
         && let Some((v, vp)) = Obj::new(p, &pp)?.child("validityPeriod")?
     {
         let v = Obj::new(v, &vp)?;
-        start = start.or(v.date("start")?);
+        start = start.or(v.date_given("start")?);
     }
     let start = start
-        .or(o.date("effectiveDateTime")?)
-        .or(o.date("authoredOn")?)
-        .or(o.date("dateAsserted")?);
-    let Some(start_date) = start else {
+        .or(o.date_given("effectiveDateTime")?)
+        .or(o.date_given("authoredOn")?)
+        .or(o.date_given("dateAsserted")?);
+    let Some((start_date, as_given)) = start else {
         return Ok(document("a medication without a start date"));
     };
+    let start_date = start_date.first;
     let prescriber = match display_of(o, "requester")? {
         Some(p) => Some(p),
         None => {
@@ -167,7 +173,7 @@ pub(crate) fn medication(o: &Obj<'_, '_>, rtype: &str) -> Result<Outcome> {
     } else {
         "medicationReference"
     };
-    Ok(record(
+    Ok(record_given(
         ClinicalInput::Medication(m),
         vec![
             field(o, "drug_name", med_key),
@@ -179,6 +185,7 @@ pub(crate) fn medication(o: &Obj<'_, '_>, rtype: &str) -> Result<Outcome> {
             field(o, "prescriber", "requester"),
             field(o, "pharmacy", "informationSource"),
         ],
+        as_given,
     ))
 }
 
@@ -198,8 +205,11 @@ pub(crate) fn condition(o: &Obj<'_, '_>) -> Result<Outcome> {
         return Ok(document("a Condition without a name"));
     };
     let (code_system, c) = known_code(&code, DISEASE_SYSTEMS);
-    let onset_date = o.date("onsetDateTime")?;
-    let end_date = o.date("abatementDateTime")?;
+    let onset = o.date_given("onsetDateTime")?;
+    let onset_date = onset.as_ref().map(|(d, _)| d.first);
+    let as_given = onset.and_then(|(_, g)| g);
+    // An end known only to the year or month ends at the last day it may be.
+    let end_date = o.end_date("abatementDateTime")?;
     let status = match Concept::of(o, "clinicalStatus")?
         .as_ref()
         .and_then(|s| s.codings.iter().find_map(|(_, c, _)| *c))
@@ -218,7 +228,7 @@ pub(crate) fn condition(o: &Obj<'_, '_>) -> Result<Outcome> {
         end_date,
         status: status.to_owned(),
     };
-    Ok(record(
+    Ok(record_given(
         ClinicalInput::Condition(c),
         vec![
             field(o, "name", "code"),
@@ -228,6 +238,7 @@ pub(crate) fn condition(o: &Obj<'_, '_>) -> Result<Outcome> {
             field(o, "end_date", "abatementDateTime"),
             field(o, "status", "clinicalStatus"),
         ],
+        as_given,
     ))
 }
 

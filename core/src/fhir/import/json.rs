@@ -2,8 +2,9 @@
 //! expected a number`), never the value found there.
 
 use crate::error::{Error, Result};
-use crate::records::Stamp;
-use chrono::{DateTime, NaiveDate};
+use crate::fhir::date::{self, FhirDate, FhirTime};
+use crate::records::{AsGiven, DatePrecision, Stamp};
+use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 /// A JSON path as errors print it.
@@ -112,53 +113,74 @@ impl<'a, 'p> Obj<'a, 'p> {
         }
     }
 
-    /// A FHIR `date` or `dateTime` element as a local date.
-    pub fn date(&self, k: &str) -> Result<Option<NaiveDate>> {
+    /// A FHIR `date` (or a `dateTime`, whose local date is taken), as its span: a partial date
+    /// (`2015`, `2022-05`) is every day it may be.
+    pub fn date_span(&self, k: &str) -> Result<Option<FhirDate>> {
         match self.str(k)? {
             None => Ok(None),
             Some(s) => parse_fhir_date(s)
                 .map(Some)
-                .ok_or_else(|| self.path.key(k).err("expected a FHIR date")),
+                .ok_or_else(|| self.path.key(k).err(date::DATE_FORMS)),
         }
     }
 
-    /// A FHIR `dateTime`/`instant` as a stamp; a date alone is 00:00 at `default_offset`.
-    pub fn date_time(&self, k: &str, default_offset: i32) -> Result<Option<Stamp>> {
+    /// [`Obj::date_span`], with what a record keeps when it is coarser than a day (`2015`).
+    pub fn date_given(&self, k: &str) -> Result<Option<(FhirDate, Option<AsGiven>)>> {
+        let Some(d) = self.date_span(k)? else {
+            return Ok(None);
+        };
+        let given = match (d.precision, self.str(k)?) {
+            (DatePrecision::Year | DatePrecision::Month, Some(text)) => Some(AsGiven {
+                precision: d.precision,
+                text: text.to_owned(),
+            }),
+            _ => None,
+        };
+        Ok(Some((d, given)))
+    }
+
+    /// A FHIR `date` or `dateTime` element as a local date: a partial one's last day (an end).
+    pub fn end_date(&self, k: &str) -> Result<Option<NaiveDate>> {
+        Ok(self.date_span(k)?.map(|d| d.last))
+    }
+
+    /// A FHIR `dateTime` as read, with its text; a partial one begins at 00:00 at
+    /// `default_offset`.
+    pub fn time(&self, k: &str, default_offset: i32) -> Result<Option<(FhirTime, &'a str)>> {
         match self.str(k)? {
             None => Ok(None),
-            Some(s) => parse_fhir_date_time(s, default_offset)
-                .map(Some)
-                .ok_or_else(|| self.path.key(k).err("expected a FHIR dateTime")),
+            Some(s) => date::parse_date_time(s, default_offset)
+                .map(|t| Some((t, s)))
+                .ok_or_else(|| self.path.key(k).err(date::DATE_TIME_FORMS)),
+        }
+    }
+
+    /// A FHIR `dateTime` as its earliest instant.
+    pub fn date_time(&self, k: &str, default_offset: i32) -> Result<Option<Stamp>> {
+        Ok(self.time(k, default_offset)?.map(|(t, _)| t.earliest))
+    }
+
+    /// A FHIR `instant` (always a full date and time with a zone).
+    pub fn instant(&self, k: &str) -> Result<Option<Stamp>> {
+        match self.str(k)? {
+            None => Ok(None),
+            Some(s) => date::parse_instant(s)
+                .map(|t| Some(t.earliest))
+                .ok_or_else(|| self.path.key(k).err(date::INSTANT_FORMS)),
         }
     }
 }
 
-/// `YYYY-MM-DD` or a dateTime whose local date is taken. `YYYY` and `YYYY-MM` are partial dates
-/// the record model cannot hold: refused here, so the caller reports them.
-pub fn parse_fhir_date(s: &str) -> Option<NaiveDate> {
-    if s.len() >= 10 && s.is_char_boundary(10) {
-        let d = NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").ok()?;
-        if s.len() == 10 {
-            return Some(d);
-        }
-        return DateTime::parse_from_rfc3339(s)
-            .ok()
-            .map(|t| t.date_naive())
-            .filter(|&t| t == d);
+/// A FHIR `date` (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`), or a `dateTime` whose local date is taken.
+pub fn parse_fhir_date(s: &str) -> Option<FhirDate> {
+    if s.len() <= 10 {
+        return date::parse_date(s);
     }
-    None
-}
-
-pub fn parse_fhir_date_time(s: &str, default_offset: i32) -> Option<Stamp> {
-    if s.len() == 10 {
-        let d = parse_fhir_date(s)?;
-        let t = d.and_hms_opt(0, 0, 0)?.and_utc().timestamp() - i64::from(default_offset);
-        return Some(Stamp {
-            utc_seconds: t,
-            offset_seconds: default_offset,
-        });
-    }
-    DateTime::parse_from_rfc3339(s).ok().map(Stamp::from_fixed)
+    date::parse_instant(s).map(|t| FhirDate {
+        first: t.date,
+        last: t.date,
+        precision: DatePrecision::Day,
+    })
 }
 
 /// A CodeableConcept's codings as (system, code, display), and its text.
@@ -212,7 +234,8 @@ pub fn normalise_system(s: &str) -> &str {
     match s.trim_end_matches('/') {
         "http://medis.or.jp/CodeSystem/master-JLAC10-17digits"
         | "urn:oid:1.2.392.200119.4.504"
-        | "http://jpfhir.jp/fhir/core/CodeSystem/JP_JLAC10_CS" => system::JLAC10,
+        | "http://jpfhir.jp/fhir/core/CodeSystem/JP_JLAC10_CS"
+        | "http://jpfhir.jp/fhir/eCheckup/CodeSystem/jlac10" => system::JLAC10,
         "http://loinc.org" | "urn:oid:2.16.840.1.113883.6.1" => system::LOINC,
         "http://unitsofmeasure.org" | "urn:oid:2.16.840.1.113883.6.8" => system::UCUM,
         other => other,
@@ -256,15 +279,21 @@ mod tests {
     #[test]
     fn dates_and_times() {
         assert_eq!(
-            parse_fhir_date("2021-10-19T10:00:00+09:00"),
+            parse_fhir_date("2021-10-19T10:00:00+09:00").map(|d| d.first),
             NaiveDate::from_ymd_opt(2021, 10, 19)
         );
-        assert_eq!(parse_fhir_date("2021-10"), None);
+        assert_eq!(
+            parse_fhir_date("2021-10").map(|d| d.precision),
+            Some(DatePrecision::Month)
+        );
         assert_eq!(parse_fhir_date("2021-1０-19"), None);
-        let t = parse_fhir_date_time("2021-10-19T10:00:00+09:00", 0).unwrap();
-        assert_eq!(t.offset_seconds, 9 * 3600);
-        let d = parse_fhir_date_time("2021-10-19", 9 * 3600).unwrap();
-        assert_eq!(d.to_fixed().to_rfc3339(), "2021-10-19T00:00:00+09:00");
+        let t = date::parse_date_time("2021-10-19T10:00:00+09:00", 0).unwrap();
+        assert_eq!(t.earliest.offset_seconds, 9 * 3600);
+        let d = date::parse_date_time("2021-10-19", 9 * 3600).unwrap();
+        assert_eq!(
+            d.earliest.to_fixed().to_rfc3339(),
+            "2021-10-19T00:00:00+09:00"
+        );
     }
 
     #[test]

@@ -12,16 +12,18 @@
 
 mod checkup;
 mod clinical;
+mod document;
 pub(crate) mod json;
 mod observation;
 mod parallel;
+mod patient;
 mod prepare;
 
 use crate::error::{Error, Result};
-use crate::records::ClinicalInput;
-use chrono::NaiveDate;
+use crate::records::{AsGiven, ClinicalInput};
 use json::{Obj, Path};
 use parallel::{each_in_order, in_order};
+pub use patient::{PatientFacts, patient_of};
 pub(crate) use prepare::prepare;
 use serde::Deserialize;
 use serde_json::Value;
@@ -59,15 +61,16 @@ pub struct PlannedRecord {
     pub fields: Vec<(String, String)>,
     /// `meta.lastUpdated` as it came: an unchanged export of the stored version is identical.
     pub last_updated: Option<String>,
+    /// The clinical time as given, when it is not a full instant (`2015`): the input holds its
+    /// earliest instant.
+    pub as_given: Option<AsGiven>,
 }
 
 #[derive(Debug, Clone)]
 pub enum Outcome {
     Record(Box<PlannedRecord>),
     /// A Patient: imported records belong to the subject, so it must be the subject.
-    Patient {
-        birth_date: Option<NaiveDate>,
-    },
+    Patient(Box<PatientFacts>),
     /// Kept as it came, with the reason.
     Document {
         reason: String,
@@ -89,6 +92,8 @@ pub struct PlannedItem<'a> {
     pub path: String,
     pub resource_type: String,
     pub resource_id: Option<String>,
+    /// The Bundle entry's `fullUrl`: other resources of the file may refer to it by that.
+    pub full_url: Option<String>,
     /// The resource as it came, borrowed from the input (a checkup: `[report, line, …]`), kept
     /// beside the row.
     pub original: Cow<'a, str>,
@@ -295,6 +300,7 @@ impl<'a> Raw<'a> {
             path: self.path.as_str().to_owned(),
             resource_type: self.rtype.clone(),
             resource_id: self.id.clone(),
+            full_url: self.full_url.clone(),
             original,
             outcome,
         })
@@ -346,7 +352,12 @@ impl<'a> Resource<'a> {
             out.push(Identity::Uuid(u));
         }
         let o = self.obj()?;
-        for (i, ip) in o.array("identifier")? {
+        // `identifier` is a list, except on Composition and Bundle (0..1).
+        let identifiers = match o.child("identifier") {
+            Ok(Some(one)) => vec![one],
+            _ => o.array("identifier")?,
+        };
+        for (i, ip) in identifiers {
             let i = Obj::new(i, &ip)?;
             let (system, value) = (i.str("system")?, i.str("value")?);
             if let Some(u) = value
@@ -369,10 +380,19 @@ impl<'a> Resource<'a> {
         Ok(out)
     }
 
+    /// The result lines of a checkup this resource is (a DiagnosticReport or a Composition).
+    fn lines(&self, entries: &[Raw<'_>], refs: &Refs) -> Result<Option<Vec<checkup::Line>>> {
+        match self.rtype {
+            "DiagnosticReport" => checkup::lines_of(self, entries, refs),
+            "Composition" => document::lines_of(self, entries, refs),
+            _ => Ok(None),
+        }
+    }
+
     /// A checkup's original: the report and its result lines, `[report, line, …]`.
     fn checkup_original(&self, entries: &[Raw<'_>], refs: &Refs) -> Result<String> {
         let mut all = format!("[{}", self.raw);
-        for line in checkup::lines_of(self, entries, refs)?.unwrap_or_default() {
+        for line in self.lines(entries, refs)?.unwrap_or_default() {
             if let Some(i) = line.entry {
                 all.push(',');
                 all.push_str(entries[i].raw.get());
@@ -389,11 +409,10 @@ impl<'a> Resource<'a> {
             return Ok(skip("status is entered-in-error"));
         }
         Ok(match self.rtype {
-            "Patient" => Outcome::Patient {
-                birth_date: o.date("birthDate")?,
-            },
+            "Patient" => Outcome::Patient(Box::new(patient::read(&o)?)),
             "Observation" => observation::observation(&o)?,
             "DiagnosticReport" => checkup::report(self, entries, refs)?,
+            "Composition" => document::composition(self, entries, refs)?,
             "Immunization" => clinical::immunization(&o)?,
             "MedicationStatement" | "MedicationRequest" => clinical::medication(&o, self.rtype)?,
             "Condition" => clinical::condition(&o)?,
@@ -432,11 +451,21 @@ pub(crate) fn document(reason: &str) -> Outcome {
 }
 
 pub(crate) fn record(input: ClinicalInput, fields: Vec<(String, String)>) -> Outcome {
+    record_given(input, fields, None)
+}
+
+/// [`record`] whose clinical time was given as `as_given`.
+pub(crate) fn record_given(
+    input: ClinicalInput,
+    fields: Vec<(String, String)>,
+    as_given: Option<AsGiven>,
+) -> Outcome {
     Outcome::Record(Box::new(PlannedRecord {
         input,
         identity: vec![],
         fields,
         last_updated: None,
+        as_given,
     }))
 }
 
@@ -585,6 +614,7 @@ fn read_entry<'a>(raw: &'a RawValue, ep: Path) -> Result<Read<'a>> {
             path: ep.as_str().to_owned(),
             resource_type: String::new(),
             resource_id: None,
+            full_url: None,
             original: Cow::Borrowed(""),
             outcome: skip("the entry has no resource"),
         }),
@@ -612,8 +642,9 @@ fn plan_entries<'a, X: Send>(
             Read::Empty(item) => empty.push(item),
         }
     }
-    // Only a DiagnosticReport follows references (to its result lines).
-    let refs = if entries.iter().any(|e| e.rtype == "DiagnosticReport") {
+    // Only a DiagnosticReport or a Composition follows references (to its result lines).
+    let follows = |e: &Raw<'_>| matches!(e.rtype.as_str(), "DiagnosticReport" | "Composition");
+    let refs = if entries.iter().any(follows) {
         Refs::build(&entries)
     } else {
         Refs::default()
@@ -621,9 +652,12 @@ fn plan_entries<'a, X: Send>(
     // Checkups first: their result lines are consumed, not imported on their own.
     let mut consumed: HashMap<usize, String> = HashMap::new();
     for e in &entries {
-        if e.rtype == "DiagnosticReport" {
+        if follows(e) {
             let value = e.parse()?;
-            for line in checkup::lines_of(&e.resource(&value), &entries, &refs)?.unwrap_or_default()
+            for line in e
+                .resource(&value)
+                .lines(&entries, &refs)?
+                .unwrap_or_default()
             {
                 if let Some(i) = line.entry {
                     consumed
@@ -651,6 +685,7 @@ fn plan_entries<'a, X: Send>(
                     path: e.path.as_str().to_owned(),
                     resource_type: e.rtype.clone(),
                     resource_id: e.id.clone(),
+                    full_url: None,
                     original: Cow::Borrowed(""),
                     outcome: Outcome::LineOf { checkup: c.clone() },
                 },

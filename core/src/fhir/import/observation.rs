@@ -5,11 +5,11 @@
 //! document; a missing value with a `dataAbsentReason` is skipped with that reason.
 
 use super::json::{Concept, Obj, Path, ascii_code};
-use super::{DEFAULT_OFFSET, Outcome, document, record, skip};
+use super::{DEFAULT_OFFSET, Outcome, document, record_given, skip};
 use crate::error::Result;
 use crate::fhir::codes::system;
 use crate::records::ClinicalInput;
-use crate::records::{GlucoseTiming, ObservationInput, ObservationType, Stamp};
+use crate::records::{AsGiven, GlucoseTiming, ObservationInput, ObservationType, Stamp};
 
 type Kind = (ObservationType, Option<GlucoseTiming>);
 
@@ -67,17 +67,20 @@ fn kind_of(c: &Concept<'_>) -> Option<Kind> {
         .and_then(|c| by_item(&c))
 }
 
-/// The clinical time: effectiveDateTime, effectiveInstant, or the start of effectivePeriod.
-pub(crate) fn effective(o: &Obj<'_, '_>) -> Result<Option<(Stamp, Path)>> {
-    for k in ["effectiveDateTime", "effectiveInstant"] {
-        if let Some(t) = o.date_time(k, DEFAULT_OFFSET)? {
-            return Ok(Some((t, o.path.key(k))));
-        }
+/// The clinical time: effectiveDateTime, effectiveInstant, or the start of effectivePeriod, as
+/// its earliest instant and, when it is partial (`2015`), as given.
+pub(crate) fn effective(o: &Obj<'_, '_>) -> Result<Option<(Stamp, Path, Option<AsGiven>)>> {
+    if let Some((t, text)) = o.time("effectiveDateTime", DEFAULT_OFFSET)? {
+        let given = t.as_given(text);
+        return Ok(Some((t.earliest, o.path.key("effectiveDateTime"), given)));
+    }
+    if let Some(t) = o.instant("effectiveInstant")? {
+        return Ok(Some((t, o.path.key("effectiveInstant"), None)));
     }
     if let Some((p, pp)) = o.child("effectivePeriod")? {
         let po = Obj::new(p, &pp)?;
-        if let Some(t) = po.date_time("start", DEFAULT_OFFSET)? {
-            return Ok(Some((t, pp.key("start"))));
+        if let Some((t, text)) = po.time("start", DEFAULT_OFFSET)? {
+            return Ok(Some((t.earliest, pp.key("start"), t.as_given(text))));
         }
     }
     Ok(None)
@@ -114,11 +117,16 @@ pub(crate) fn observation(o: &Obj<'_, '_>) -> Result<Outcome> {
         return Ok(document("no record type for this Observation code"));
     };
     if ty == ObservationType::Bmi {
+        // A BMI naming the weight it was derived from (as a whole-record export writes it) is
+        // derived again from that weight: keeping it too would double it on every round trip.
+        if o.has("derivedFrom") {
+            return Ok(skip("BMI derived from a weight: the core derives it again"));
+        }
         return Ok(document(
             "BMI is derived by the core from weight and height",
         ));
     }
-    let Some((at, at_path)) = effective(o)? else {
+    let Some((at, at_path, as_given)) = effective(o)? else {
         return Ok(document("an Observation without effective[x]"));
     };
     let mut fields = vec![
@@ -189,5 +197,9 @@ pub(crate) fn observation(o: &Obj<'_, '_>) -> Result<Outcome> {
             effective: at,
         }
     };
-    Ok(record(ClinicalInput::Observation(input), fields))
+    Ok(record_given(
+        ClinicalInput::Observation(input),
+        fields,
+        as_given,
+    ))
 }

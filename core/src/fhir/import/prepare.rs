@@ -42,17 +42,21 @@ pub(crate) fn prepare<'a>(
         path,
         resource_type,
         resource_id,
+        full_url,
         original,
         outcome,
     } = item;
     let r = match outcome {
         Outcome::Record(r) => r,
-        Outcome::Patient { birth_date } => {
-            return match birth_date {
-                Some(d) if d != person.details.birth_date => Prepared::Failed(Error::invalid(
-                    format!("{path}.birthDate"),
-                    "this Patient is not the person the import is for",
-                )),
+        Outcome::Patient(facts) => {
+            // A partial birth date (`1960`) is checked as far as it goes.
+            return match facts.birth_date {
+                Some(d) if !d.contains(person.details.birth_date) => {
+                    Prepared::Failed(Error::invalid(
+                        format!("{path}.birthDate"),
+                        "this Patient is not the person the import is for",
+                    ))
+                }
                 _ => Prepared::Skipped((path, resource_type), "the Patient is this person".into()),
             };
         }
@@ -61,6 +65,7 @@ pub(crate) fn prepare<'a>(
                 path,
                 resource_type,
                 resource_id,
+                full_url,
                 original,
                 reason,
             };
@@ -74,15 +79,18 @@ pub(crate) fn prepare<'a>(
         identity,
         fields,
         last_updated,
+        as_given,
     } = *r;
     match check.prepare(input) {
         Ok((body, effective)) => Prepared::Record(Ready {
             candidates: identity.iter().map(|i| candidate(subject, i)).collect(),
             named: (path, resource_type),
+            full_url,
             original,
             last_updated,
             body,
             effective,
+            as_given,
         }),
         Err(Error::InvalidInput { field, reason }) => {
             let why = format!("{}: {reason}", field_path(&fields, &path, &field));
@@ -91,6 +99,7 @@ pub(crate) fn prepare<'a>(
                 path,
                 resource_type,
                 resource_id,
+                full_url,
                 original,
                 reason,
             };

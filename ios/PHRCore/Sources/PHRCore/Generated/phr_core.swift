@@ -1331,6 +1331,12 @@ public struct CheckupResult: Equatable, Hashable {
     public var name: String
     public var valueNum: Double?
     public var valueCode: String?
+    /**
+     * The code system of `value_code` (`urn:oid:1.2.392.200119.6.1008` メタボ判定, a
+     * municipal result-code OID), when known; for a 特定健診 item it is the item's
+     * result-code system when not given.
+     */
+    public var valueSystem: String?
     public var valueText: String?
     public var unit: String?
     public var refLow: Double?
@@ -1342,7 +1348,12 @@ public struct CheckupResult: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(codeSystem: CheckupCodeSystem, code: String, name: String, valueNum: Double?, valueCode: String?, valueText: String?, unit: String?, refLow: Double?, refHigh: Double?, 
+    public init(codeSystem: CheckupCodeSystem, code: String, name: String, valueNum: Double?, valueCode: String?, 
+        /**
+         * The code system of `value_code` (`urn:oid:1.2.392.200119.6.1008` メタボ判定, a
+         * municipal result-code OID), when known; for a 特定健診 item it is the item's
+         * result-code system when not given.
+         */valueSystem: String?, valueText: String?, unit: String?, refLow: Double?, refHigh: Double?, 
         /**
          * H (high), L (low), N (normal), A (abnormal).
          */flag: String?) {
@@ -1351,6 +1362,7 @@ public struct CheckupResult: Equatable, Hashable {
         self.name = name
         self.valueNum = valueNum
         self.valueCode = valueCode
+        self.valueSystem = valueSystem
         self.valueText = valueText
         self.unit = unit
         self.refLow = refLow
@@ -1379,6 +1391,7 @@ public struct FfiConverterTypeCheckupResult: FfiConverterRustBuffer {
                 name: FfiConverterString.read(from: &buf), 
                 valueNum: FfiConverterOptionDouble.read(from: &buf), 
                 valueCode: FfiConverterOptionString.read(from: &buf), 
+                valueSystem: FfiConverterOptionString.read(from: &buf), 
                 valueText: FfiConverterOptionString.read(from: &buf), 
                 unit: FfiConverterOptionString.read(from: &buf), 
                 refLow: FfiConverterOptionDouble.read(from: &buf), 
@@ -1393,6 +1406,7 @@ public struct FfiConverterTypeCheckupResult: FfiConverterRustBuffer {
         FfiConverterString.write(value.name, into: &buf)
         FfiConverterOptionDouble.write(value.valueNum, into: &buf)
         FfiConverterOptionString.write(value.valueCode, into: &buf)
+        FfiConverterOptionString.write(value.valueSystem, into: &buf)
         FfiConverterOptionString.write(value.valueText, into: &buf)
         FfiConverterOptionString.write(value.unit, into: &buf)
         FfiConverterOptionDouble.write(value.refLow, into: &buf)
@@ -2713,13 +2727,31 @@ public struct Observation: Equatable, Hashable {
      * For BMI: the weight record it was computed from.
      */
     public var derivedFrom: String?
+    /**
+     * The value as entered, when it was entered in another unit than the stored one
+     * (`132` in `entered_unit` `[lb_av]`): `value` is its conversion, used for aggregates;
+     * [`Observation::display_value`] shows it with the precision it was entered with.
+     */
+    public var enteredValue: Double?
+    /**
+     * The UCUM unit `entered_value` was entered in.
+     */
+    public var enteredUnit: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(observationType: ObservationType, code: String, unit: String, value: Double, value2: Double?, value3: Double?, glucoseTiming: GlucoseTiming?, effective: Stamp, 
         /**
          * For BMI: the weight record it was computed from.
-         */derivedFrom: String?) {
+         */derivedFrom: String?, 
+        /**
+         * The value as entered, when it was entered in another unit than the stored one
+         * (`132` in `entered_unit` `[lb_av]`): `value` is its conversion, used for aggregates;
+         * [`Observation::display_value`] shows it with the precision it was entered with.
+         */enteredValue: Double?, 
+        /**
+         * The UCUM unit `entered_value` was entered in.
+         */enteredUnit: String?) {
         self.observationType = observationType
         self.code = code
         self.unit = unit
@@ -2729,6 +2761,8 @@ public struct Observation: Equatable, Hashable {
         self.glucoseTiming = glucoseTiming
         self.effective = effective
         self.derivedFrom = derivedFrom
+        self.enteredValue = enteredValue
+        self.enteredUnit = enteredUnit
     }
 
     
@@ -2755,7 +2789,9 @@ public struct FfiConverterTypeObservation: FfiConverterRustBuffer {
                 value3: FfiConverterOptionDouble.read(from: &buf), 
                 glucoseTiming: FfiConverterOptionTypeGlucoseTiming.read(from: &buf), 
                 effective: FfiConverterTypeStamp.read(from: &buf), 
-                derivedFrom: FfiConverterOptionString.read(from: &buf)
+                derivedFrom: FfiConverterOptionString.read(from: &buf), 
+                enteredValue: FfiConverterOptionDouble.read(from: &buf), 
+                enteredUnit: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -2769,6 +2805,8 @@ public struct FfiConverterTypeObservation: FfiConverterRustBuffer {
         FfiConverterOptionTypeGlucoseTiming.write(value.glucoseTiming, into: &buf)
         FfiConverterTypeStamp.write(value.effective, into: &buf)
         FfiConverterOptionString.write(value.derivedFrom, into: &buf)
+        FfiConverterOptionDouble.write(value.enteredValue, into: &buf)
+        FfiConverterOptionString.write(value.enteredUnit, into: &buf)
     }
 }
 
@@ -3861,9 +3899,19 @@ public struct RecordMeta: Equatable, Hashable {
     public var subjectId: String
     public var kind: RecordKind
     /**
-     * The clinical time: when measured, examined, vaccinated, started.
+     * The clinical time: when measured, examined, vaccinated, started. When it is known only
+     * to the year, month or day, the earliest instant of that span.
      */
     public var effective: Stamp
+    /**
+     * How precisely `effective` is known.
+     */
+    public var effectivePrecision: DatePrecision
+    /**
+     * The clinical time as it was given when that was not a full instant (`2015`,
+     * `2022-05`, `2021-10-19`): shown and exported as given.
+     */
+    public var effectiveText: String?
     /**
      * 1 on creation, +1 on every edit or tombstone.
      */
@@ -3884,8 +3932,16 @@ public struct RecordMeta: Equatable, Hashable {
     // declare one manually.
     public init(id: String, subjectId: String, kind: RecordKind, 
         /**
-         * The clinical time: when measured, examined, vaccinated, started.
+         * The clinical time: when measured, examined, vaccinated, started. When it is known only
+         * to the year, month or day, the earliest instant of that span.
          */effective: Stamp, 
+        /**
+         * How precisely `effective` is known.
+         */effectivePrecision: DatePrecision, 
+        /**
+         * The clinical time as it was given when that was not a full instant (`2015`,
+         * `2022-05`, `2021-10-19`): shown and exported as given.
+         */effectiveText: String?, 
         /**
          * 1 on creation, +1 on every edit or tombstone.
          */version: Int64, created: Stamp, updated: Stamp, provenance: Provenance, 
@@ -3899,6 +3955,8 @@ public struct RecordMeta: Equatable, Hashable {
         self.subjectId = subjectId
         self.kind = kind
         self.effective = effective
+        self.effectivePrecision = effectivePrecision
+        self.effectiveText = effectiveText
         self.version = version
         self.created = created
         self.updated = updated
@@ -3927,6 +3985,8 @@ public struct FfiConverterTypeRecordMeta: FfiConverterRustBuffer {
                 subjectId: FfiConverterString.read(from: &buf), 
                 kind: FfiConverterTypeRecordKind.read(from: &buf), 
                 effective: FfiConverterTypeStamp.read(from: &buf), 
+                effectivePrecision: FfiConverterTypeDatePrecision.read(from: &buf), 
+                effectiveText: FfiConverterOptionString.read(from: &buf), 
                 version: FfiConverterInt64.read(from: &buf), 
                 created: FfiConverterTypeStamp.read(from: &buf), 
                 updated: FfiConverterTypeStamp.read(from: &buf), 
@@ -3941,6 +4001,8 @@ public struct FfiConverterTypeRecordMeta: FfiConverterRustBuffer {
         FfiConverterString.write(value.subjectId, into: &buf)
         FfiConverterTypeRecordKind.write(value.kind, into: &buf)
         FfiConverterTypeStamp.write(value.effective, into: &buf)
+        FfiConverterTypeDatePrecision.write(value.effectivePrecision, into: &buf)
+        FfiConverterOptionString.write(value.effectiveText, into: &buf)
         FfiConverterInt64.write(value.version, into: &buf)
         FfiConverterTypeStamp.write(value.created, into: &buf)
         FfiConverterTypeStamp.write(value.updated, into: &buf)
@@ -4572,6 +4634,94 @@ public func FfiConverterTypeDataCategory_lift(_ buf: RustBuffer) throws -> DataC
 #endif
 public func FfiConverterTypeDataCategory_lower(_ value: DataCategory) -> RustBuffer {
     return FfiConverterTypeDataCategory.lower(value)
+}
+
+
+
+/**
+ * How precisely a clinical time is known. FHIR allows a `date` or `dateTime` of a year
+ * (`2015`), a month (`2022-05`) or a day as well as a full instant; the record keeps the
+ * earliest instant of that span as its sort and filter key, and the precision beside it.
+ */
+
+public enum DatePrecision: Equatable, Hashable {
+    
+    case year
+    case month
+    case day
+    /**
+     * A full date and time (to the second).
+     */
+    case second
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension DatePrecision: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDatePrecision: FfiConverterRustBuffer {
+    typealias SwiftType = DatePrecision
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DatePrecision {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .year
+        
+        case 2: return .month
+        
+        case 3: return .day
+        
+        case 4: return .second
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: DatePrecision, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .year:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .month:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .day:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .second:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDatePrecision_lift(_ buf: RustBuffer) throws -> DatePrecision {
+    return try FfiConverterTypeDatePrecision.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDatePrecision_lower(_ value: DatePrecision) -> RustBuffer {
+    return FfiConverterTypeDatePrecision.lower(value)
 }
 
 

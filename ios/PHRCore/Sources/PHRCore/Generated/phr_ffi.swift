@@ -712,7 +712,8 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     func fhirDocumentCounts(subject: String) throws  -> [DocumentCount]
     
     /**
-     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup.
+     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup; the
+     * same document imported again returns the checkup already held.
      */
     func importCheckupXml(subject: String, xml: Data, provenance: Provenance) throws  -> Record
     
@@ -1193,7 +1194,8 @@ open func fhirDocumentCounts(subject: String)throws  -> [DocumentCount]  {
 }
     
     /**
-     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup.
+     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup; the
+     * same document imported again returns the checkup already held.
      */
 open func importCheckupXml(subject: String, xml: Data, provenance: Provenance)throws  -> Record  {
     return try  FfiConverterTypeRecord_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
@@ -3797,7 +3799,8 @@ public enum FileImportSummary: Equatable, Hashable {
     case fhir(summary: ImportSummary
     )
     /**
-     * A health-checkup XML file: the checkup record made of it.
+     * A health-checkup XML file: the checkup record made of it (or already held: importing the
+     * same document again adds nothing).
      */
     case checkup(record: Record
     )
@@ -5466,7 +5469,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_method_phrsession_fhir_document_counts() != 40116) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml() != 30012) {
+    if (uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml() != 2186) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_import_fhir() != 41731) {

@@ -1552,7 +1552,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_fhir_document_counts() and 0xFFFF) != 40116) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml() and 0xFFFF) != 30012) {
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_import_checkup_xml() and 0xFFFF) != 2186) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_import_fhir() and 0xFFFF) != 41731) {
@@ -2315,7 +2315,8 @@ public interface PhrSessionInterface {
     fun `fhirDocumentCounts`(`subject`: kotlin.String): List<DocumentCount>
     
     /**
-     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup.
+     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup; the
+     * same document imported again returns the checkup already held.
      */
     fun `importCheckupXml`(`subject`: kotlin.String, `xml`: kotlin.ByteArray, `provenance`: Provenance): Record
     
@@ -2907,7 +2908,8 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 
     
     /**
-     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup.
+     * Import one MHLW standard health-checkup XML file (特定健診, HL7 CDA R2) as a checkup; the
+     * same document imported again returns the checkup already held.
      */
     @Throws(PhrException::class)override fun `importCheckupXml`(`subject`: kotlin.String, `xml`: kotlin.ByteArray, `provenance`: Provenance): Record {
             return FfiConverterTypeRecord.lift(
@@ -6259,7 +6261,8 @@ sealed class FileImportSummary {
     }
     
     /**
-     * A health-checkup XML file: the checkup record made of it.
+     * A health-checkup XML file: the checkup record made of it (or already held: importing the
+     * same document again adds nothing).
      */
     data class Checkup(
         val `record`: jp.phr.core.model.Record) : FileImportSummary()

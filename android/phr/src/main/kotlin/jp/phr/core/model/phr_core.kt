@@ -1671,6 +1671,13 @@ data class CheckupResult (
     , 
     var `valueCode`: kotlin.String?
     , 
+    /**
+     * The code system of `value_code` (`urn:oid:1.2.392.200119.6.1008` メタボ判定, a
+     * municipal result-code OID), when known; for a 特定健診 item it is the item's
+     * result-code system when not given.
+     */
+    var `valueSystem`: kotlin.String?
+    , 
     var `valueText`: kotlin.String?
     , 
     var `unit`: kotlin.String?
@@ -1706,6 +1713,7 @@ public object FfiConverterTypeCheckupResult: FfiConverterRustBuffer<CheckupResul
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalDouble.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -1718,6 +1726,7 @@ public object FfiConverterTypeCheckupResult: FfiConverterRustBuffer<CheckupResul
             FfiConverterString.allocationSize(value.`name`) +
             FfiConverterOptionalDouble.allocationSize(value.`valueNum`) +
             FfiConverterOptionalString.allocationSize(value.`valueCode`) +
+            FfiConverterOptionalString.allocationSize(value.`valueSystem`) +
             FfiConverterOptionalString.allocationSize(value.`valueText`) +
             FfiConverterOptionalString.allocationSize(value.`unit`) +
             FfiConverterOptionalDouble.allocationSize(value.`refLow`) +
@@ -1731,6 +1740,7 @@ public object FfiConverterTypeCheckupResult: FfiConverterRustBuffer<CheckupResul
             FfiConverterString.write(value.`name`, buf)
             FfiConverterOptionalDouble.write(value.`valueNum`, buf)
             FfiConverterOptionalString.write(value.`valueCode`, buf)
+            FfiConverterOptionalString.write(value.`valueSystem`, buf)
             FfiConverterOptionalString.write(value.`valueText`, buf)
             FfiConverterOptionalString.write(value.`unit`, buf)
             FfiConverterOptionalDouble.write(value.`refLow`, buf)
@@ -2786,6 +2796,18 @@ data class Observation (
      * For BMI: the weight record it was computed from.
      */
     var `derivedFrom`: kotlin.String?
+    , 
+    /**
+     * The value as entered, when it was entered in another unit than the stored one
+     * (`132` in `entered_unit` `[lb_av]`): `value` is its conversion, used for aggregates;
+     * [`Observation::display_value`] shows it with the precision it was entered with.
+     */
+    var `enteredValue`: kotlin.Double?
+    , 
+    /**
+     * The UCUM unit `entered_value` was entered in.
+     */
+    var `enteredUnit`: kotlin.String?
     
 ){
     
@@ -2811,6 +2833,8 @@ public object FfiConverterTypeObservation: FfiConverterRustBuffer<Observation> {
             FfiConverterOptionalTypeGlucoseTiming.read(buf),
             FfiConverterTypeStamp.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -2823,7 +2847,9 @@ public object FfiConverterTypeObservation: FfiConverterRustBuffer<Observation> {
             FfiConverterOptionalDouble.allocationSize(value.`value3`) +
             FfiConverterOptionalTypeGlucoseTiming.allocationSize(value.`glucoseTiming`) +
             FfiConverterTypeStamp.allocationSize(value.`effective`) +
-            FfiConverterOptionalString.allocationSize(value.`derivedFrom`)
+            FfiConverterOptionalString.allocationSize(value.`derivedFrom`) +
+            FfiConverterOptionalDouble.allocationSize(value.`enteredValue`) +
+            FfiConverterOptionalString.allocationSize(value.`enteredUnit`)
     )
 
     override fun write(value: Observation, buf: ByteBuffer) {
@@ -2836,6 +2862,8 @@ public object FfiConverterTypeObservation: FfiConverterRustBuffer<Observation> {
             FfiConverterOptionalTypeGlucoseTiming.write(value.`glucoseTiming`, buf)
             FfiConverterTypeStamp.write(value.`effective`, buf)
             FfiConverterOptionalString.write(value.`derivedFrom`, buf)
+            FfiConverterOptionalDouble.write(value.`enteredValue`, buf)
+            FfiConverterOptionalString.write(value.`enteredUnit`, buf)
     }
 }
 
@@ -3679,9 +3707,21 @@ data class RecordMeta (
     var `kind`: RecordKind
     , 
     /**
-     * The clinical time: when measured, examined, vaccinated, started.
+     * The clinical time: when measured, examined, vaccinated, started. When it is known only
+     * to the year, month or day, the earliest instant of that span.
      */
     var `effective`: Stamp
+    , 
+    /**
+     * How precisely `effective` is known.
+     */
+    var `effectivePrecision`: DatePrecision
+    , 
+    /**
+     * The clinical time as it was given when that was not a full instant (`2015`,
+     * `2022-05`, `2021-10-19`): shown and exported as given.
+     */
+    var `effectiveText`: kotlin.String?
     , 
     /**
      * 1 on creation, +1 on every edit or tombstone.
@@ -3723,6 +3763,8 @@ public object FfiConverterTypeRecordMeta: FfiConverterRustBuffer<RecordMeta> {
             FfiConverterString.read(buf),
             FfiConverterTypeRecordKind.read(buf),
             FfiConverterTypeStamp.read(buf),
+            FfiConverterTypeDatePrecision.read(buf),
+            FfiConverterOptionalString.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterTypeStamp.read(buf),
             FfiConverterTypeStamp.read(buf),
@@ -3737,6 +3779,8 @@ public object FfiConverterTypeRecordMeta: FfiConverterRustBuffer<RecordMeta> {
             FfiConverterString.allocationSize(value.`subjectId`) +
             FfiConverterTypeRecordKind.allocationSize(value.`kind`) +
             FfiConverterTypeStamp.allocationSize(value.`effective`) +
+            FfiConverterTypeDatePrecision.allocationSize(value.`effectivePrecision`) +
+            FfiConverterOptionalString.allocationSize(value.`effectiveText`) +
             FfiConverterLong.allocationSize(value.`version`) +
             FfiConverterTypeStamp.allocationSize(value.`created`) +
             FfiConverterTypeStamp.allocationSize(value.`updated`) +
@@ -3750,6 +3794,8 @@ public object FfiConverterTypeRecordMeta: FfiConverterRustBuffer<RecordMeta> {
             FfiConverterString.write(value.`subjectId`, buf)
             FfiConverterTypeRecordKind.write(value.`kind`, buf)
             FfiConverterTypeStamp.write(value.`effective`, buf)
+            FfiConverterTypeDatePrecision.write(value.`effectivePrecision`, buf)
+            FfiConverterOptionalString.write(value.`effectiveText`, buf)
             FfiConverterLong.write(value.`version`, buf)
             FfiConverterTypeStamp.write(value.`created`, buf)
             FfiConverterTypeStamp.write(value.`updated`, buf)
@@ -4253,6 +4299,50 @@ public object FfiConverterTypeDataCategory: FfiConverterRustBuffer<DataCategory>
     override fun allocationSize(value: DataCategory) = 4UL
 
     override fun write(value: DataCategory, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * How precisely a clinical time is known. FHIR allows a `date` or `dateTime` of a year
+ * (`2015`), a month (`2022-05`) or a day as well as a full instant; the record keeps the
+ * earliest instant of that span as its sort and filter key, and the precision beside it.
+ */
+
+enum class DatePrecision {
+    
+    YEAR,
+    MONTH,
+    DAY,
+    /**
+     * A full date and time (to the second).
+     */
+    SECOND;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDatePrecision: FfiConverterRustBuffer<DatePrecision> {
+    override fun read(buf: ByteBuffer) = try {
+        DatePrecision.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: DatePrecision) = 4UL
+
+    override fun write(value: DatePrecision, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }

@@ -1,4 +1,4 @@
--- v11: consent end to end (issue #16): the operator profile kept in the store, versioned, with the
+-- v10: consent end to end (issue #16): the operator profile kept in the store, versioned, with the
 -- directives a new version asks the resident to decide again; demographics as a consent
 -- category; when each directive took effect (a deny dated in the future takes effect at the
 -- first sync after its start); tokens bound to the server's origin; what a server offers for
