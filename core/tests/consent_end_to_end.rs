@@ -190,6 +190,30 @@ fn withdrawal_expunges_history_where_the_server_offers_it_and_says_so_otherwise(
 }
 
 #[test]
+fn a_record_deleted_then_denied_and_permitted_again_before_a_sync_is_still_deleted_there() {
+    // Found by consent_end_to_end_proptest.rs: the deny purged the deletion's outbox item, the
+    // permit requeues only live records, and the withdrawal notice left copies of a category
+    // permitted again as they were, the deleted record's among them.
+    let (_d, s, h, ids) = seeded(2, 0);
+    let fake = FakeFhir::new();
+    sync(&s, &h, &fake).unwrap();
+    s.delete_record(&h, &ids[0]).unwrap();
+    s.withdraw(&h, RECIPIENT, &[DataCategory::Vitals], &[GUIDANCE])
+        .unwrap();
+    s.set_consent(
+        &h,
+        ConsentRequest::permit(RECIPIENT, &[DataCategory::Vitals], &[GUIDANCE]),
+    )
+    .unwrap();
+    sync(&s, &h, &fake).unwrap();
+    assert!(fake.resource(&format!("Observation/{}", ids[0])).is_none());
+    assert!(
+        fake.resource(&format!("Observation/{}", ids[1])).is_some(),
+        "the live one stays: consent permits it again"
+    );
+}
+
+#[test]
 fn with_nothing_released_an_export_for_a_recipient_holds_nothing_about_the_subject() {
     let (_d, s, h, _) = seeded(0, 0);
     let at = s.now();

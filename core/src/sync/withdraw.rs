@@ -15,8 +15,8 @@ use std::collections::HashSet;
 enum Withdrawing {
     /// Another purpose still in force holds the same copy: only this purpose's row goes.
     Keep,
-    /// Consent permits the copy again by now (a newer permit, or the deny has ended): left as
-    /// it is.
+    /// Consent permits the copy again by now (a newer permit, or the deny has ended) and the
+    /// record is still live: left as it is.
     Permitted,
     /// Label these addresses withdrawn.
     Mark(Vec<String>),
@@ -41,8 +41,9 @@ fn covered(
     Ok(out)
 }
 
-/// Records of `chunk` still live here: in mark mode only those are labelled; a deleted or
-/// erased one is deleted there.
+/// Records of `chunk` still live here: only those are labelled (mark mode) or left as they are
+/// when consent permits them again; a deleted or erased one is deleted there (the deny purged
+/// the outbox item that would have deleted it).
 fn live_records(conn: &Connection, chunk: &[(Remote, bool)]) -> Result<HashSet<String>> {
     let mut stmt =
         conn.prepare_cached("SELECT 1 FROM record WHERE id = ?1 AND deleted_utc IS NULL")?;
@@ -94,7 +95,7 @@ fn plan(
     let mut requests = vec![];
     let mut plans = Vec::with_capacity(chunk.len());
     for (r, others) in chunk {
-        if now.permits(d, r) {
+        if now.permits(d, r) && live.contains(&r.record_id) {
             plans.push(Withdrawing::Permitted);
             continue;
         }
@@ -187,10 +188,7 @@ impl Run<'_, '_> {
         };
         let mut settled = true;
         for chunk in covered.chunks(self.job.options.batch_size.max(1)) {
-            let live = match mode {
-                OnWithdrawal::Mark => store.read(|c| live_records(c, chunk))?,
-                OnWithdrawal::Delete => HashSet::new(),
-            };
+            let live = store.read(|c| live_records(c, chunk))?;
             let (plans, requests) = plan(chunk, d, &live, mode, &now);
             let statuses = if requests.is_empty() {
                 vec![]
