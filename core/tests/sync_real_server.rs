@@ -645,3 +645,100 @@ fn plain_http_to_a_non_loopback_server_is_refused_before_any_connection() {
     assert_eq!(before.as_u64().unwrap() + 1, after.as_u64().unwrap()); // the stats call itself
     assert_eq!(s.pending_outbox(&h).unwrap().len(), 3);
 }
+
+/// The elements of a resource that say where it is held, not what it says: its id, `meta`
+/// (version, lastUpdated, the origin tag) and the reference to the subject (a Bundle-local
+/// `urn:uuid:` in the export, `Patient/<id>` on the server).
+fn content(mut r: Value) -> Value {
+    let o = r.as_object_mut().unwrap();
+    for k in ["id", "meta", "subject", "patient"] {
+        o.remove(k);
+    }
+    r
+}
+
+#[test]
+fn what_sync_sends_of_an_imported_file_is_what_the_whole_record_export_holds() {
+    // Issue #16 (faithful sync): a clinic's resources (a completed MedicationRequest coded YJ
+    // and RxNorm, an arterial SpO2 with performer, interpretation and reference range, a
+    // Condition with an onset time) read back from the real server element by element as the
+    // person's own export has them.
+    let e = env();
+    reset(&e, 0.0);
+    let (_d, s, hanako, _) = session_with_two();
+    let h = hanako.id;
+    s.set_operator_profile(samples::municipality()).unwrap();
+    let fixture = include_bytes!("fixtures/fhir/lossless-exchange.json");
+    let report = s
+        .import_fhir(&h, fixture, Provenance::ImportedFile, Some("みどり病院"))
+        .unwrap();
+    assert_eq!(report.imported.len(), 3, "{report:?}");
+    let (recipient, purpose) = ("community-care", "community_care_coordination");
+    s.set_consent(
+        &h,
+        ConsentRequest::permit(
+            recipient,
+            &[
+                DataCategory::Vitals,
+                DataCategory::Medication,
+                DataCategory::ConditionAllergy,
+            ],
+            &[purpose],
+        ),
+    )
+    .unwrap();
+    let sent = s
+        .sync(&h, recipient, &options(&e.fhir), &NoProgress)
+        .unwrap();
+    assert_eq!(sent.pushed, 3, "{sent:?}");
+
+    let export = s.export_fhir(&h, s.now()).unwrap();
+    let mut compared = BTreeSet::new();
+    let mut subjects = BTreeSet::new();
+    for entry in export["entry"].as_array().unwrap() {
+        let r = &entry["resource"];
+        let rtype = r["resourceType"].as_str().unwrap();
+        if rtype == "Patient" || rtype == "Provenance" {
+            continue;
+        }
+        let id = r["id"].as_str().unwrap();
+        let held = get_json(&format!("{}/{rtype}/{id}", e.fhir));
+        assert_eq!(
+            held["resourceType"], rtype,
+            "{rtype}/{id} is not on the server: {held}"
+        );
+        assert_eq!(content(held.clone()), content(r.clone()), "{rtype}/{id}");
+        // Every resource names the one subject, by the Patient id sync uses there (the
+        // Patient itself goes only with released demographics; none are for this purpose).
+        let subject = held["subject"]["reference"].as_str().unwrap().to_owned();
+        assert!(subject.starts_with("Patient/"), "{subject}");
+        subjects.insert(subject);
+        compared.insert(rtype.to_owned());
+    }
+    let want: BTreeSet<String> = ["Condition", "MedicationRequest", "Observation"]
+        .map(str::to_owned)
+        .into();
+    assert_eq!(compared, want);
+    assert_eq!(subjects.len(), 1, "{subjects:?}");
+    // What the comparison covers, spelled out: the facts a lossy mapping lost before.
+    let rx = get_json(&format!("{}/MedicationRequest?_count=10", e.fhir));
+    let rx = &rx["entry"][0]["resource"];
+    assert_eq!(rx["status"], "completed");
+    let systems: Vec<&str> = rx["medicationCodeableConcept"]["coding"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["system"].as_str().unwrap())
+        .collect();
+    assert!(systems.contains(&"http://www.nlm.nih.gov/research/umls/rxnorm"));
+    let obs = get_json(&format!("{}/Observation?_count=10", e.fhir));
+    let obs = &obs["entry"][0]["resource"];
+    assert_eq!(obs["code"]["coding"][0]["code"], "2708-6");
+    assert_eq!(obs["interpretation"][0]["coding"][0]["code"], "L");
+    assert_eq!(obs["referenceRange"][0]["low"]["value"], 95);
+    let cond = get_json(&format!("{}/Condition?_count=10", e.fhir));
+    assert_eq!(
+        cond["entry"][0]["resource"]["onsetDateTime"],
+        "2019-05-20T14:30:00+09:00"
+    );
+}
