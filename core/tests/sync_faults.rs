@@ -219,6 +219,44 @@ fn the_accepted_token_is_kept_for_the_next_sync_and_forgotten_on_sign_out() {
 }
 
 #[test]
+fn a_kept_token_is_never_sent_to_another_origin() {
+    // Issue #16 item 4: a token is bound to (recipient, origin). A server at another origin
+    // (another port of a loopback test server here; a changed endpoint in real life) gets no
+    // bearer until it is given its own, and the first server's token is still the one it gets.
+    let (_d, s, h, _) = seeded(3, 0);
+    let fake = FakeFhir::new();
+    let at = |url: &str| {
+        let mut o = options();
+        o.server_url = Some(url.to_owned());
+        o.allow_insecure_loopback = true;
+        o
+    };
+    let first = "http://127.0.0.1:18081/fhir/R4";
+    let other = "http://127.0.0.1:18082/fhir/R4";
+    fake.require_token(Some("for-the-first"));
+    let mut opts = at(first);
+    opts.tokens = Some(Arc::new(Tokens::new("for-the-first", "for-the-first")));
+    sync_with(&s, &h, &fake, &opts).unwrap();
+
+    fake.forget_requests();
+    let err = sync_with(&s, &h, &fake, &at(other)).unwrap_err();
+    assert!(matches!(err, Error::AuthRequired), "{err:?}");
+    assert!(
+        fake.requests().iter().all(|r| r.bearer.is_none()),
+        "the other origin got a bearer: {:?}",
+        fake.requests()
+    );
+
+    fake.forget_requests();
+    sync_with(&s, &h, &fake, &at(first)).unwrap();
+    assert!(
+        fake.requests()
+            .iter()
+            .all(|r| r.bearer.as_deref() == Some("for-the-first"))
+    );
+}
+
+#[test]
 fn a_token_the_server_refused_is_never_kept() {
     let (_d, s, h, _) = seeded(30, 0);
     let fake = FakeFhir::new();
