@@ -80,7 +80,7 @@ fn reset(e: &Env, fault_rate: f64) {
     post_json(&format!("{}/__admin/reset", e.admin), json!({}));
     post_json(
         &format!("{}/__proxy/config", e.proxy_admin),
-        json!({ "rate": fault_rate, "reset_stats": true }),
+        json!({ "rate": fault_rate, "reset_stats": true, "hostile": null }),
     );
 }
 
@@ -741,4 +741,58 @@ fn what_sync_sends_of_an_imported_file_is_what_the_whole_record_export_holds() {
         cond["entry"][0]["resource"]["onsetDateTime"],
         "2019-05-20T14:30:00+09:00"
     );
+}
+
+#[test]
+fn a_lying_server_is_refused_typed_over_real_http_and_nothing_is_lost() {
+    // Issue #16 item 5 over a real socket (reqwest): an HTML page with 200, a redirect (never
+    // followed, so the token cannot go where it points) and a body dripping in byte by byte.
+    // Each is `ServerMisbehaved` naming what, no retry storm, and the outbox keeps every item.
+    let e = env();
+    for (mode, what) in [
+        ("html", "an answer that is not FHIR JSON"),
+        ("redirect", "a redirect (never followed)"),
+        ("drip", "answer too slow"),
+    ] {
+        reset(&e, 0.0);
+        let (_d, s, h, _) = seeded(4, 0);
+        let queued = s.pending_outbox(&h).unwrap().len();
+        post_json(
+            &format!("{}/__proxy/config", e.proxy_admin),
+            json!({ "hostile": mode }),
+        );
+        let mut opts = options(&e.proxy);
+        opts.tokens = Some(Arc::new(Tokens {
+            first: "secret-token",
+            refreshed: "secret-token",
+            refreshes: AtomicUsize::new(0),
+        }));
+        let started = Instant::now();
+        let err = s.sync(&h, RECIPIENT, &opts, &NoProgress).unwrap_err();
+        let took = started.elapsed();
+        match &err {
+            Error::ServerMisbehaved { what: got } if got.contains(what) => {}
+            other => panic!("{mode}: {other:?}"),
+        }
+        // Cut off at the time cap (2 s here), not after the minute the drip would take.
+        assert!(took < Duration::from_secs(10), "{mode}: {took:?}");
+        let stats = get_json(&format!("{}/__proxy/stats", e.proxy_admin));
+        assert_eq!(stats["followed"], 0, "{mode}: a redirect was followed");
+        assert!(
+            stats["requests"].as_u64().unwrap() <= 2,
+            "{mode}: not retried: {stats}"
+        );
+        assert_eq!(s.pending_outbox(&h).unwrap().len(), queued, "{mode}");
+
+        // The same server honest again: everything goes.
+        post_json(
+            &format!("{}/__proxy/config", e.proxy_admin),
+            json!({ "hostile": null }),
+        );
+        opts.tokens = None;
+        let r = s
+            .sync(&h, RECIPIENT, &options(&e.proxy), &NoProgress)
+            .unwrap();
+        assert_eq!(r.pushed, queued, "{mode}: {r:?}");
+    }
 }

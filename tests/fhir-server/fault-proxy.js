@@ -6,8 +6,9 @@
 // Prints `listening <port>`. Faults are drawn from a seeded PRNG, so a run is reproducible in
 // the order requests arrive. Admin (never faulted, not forwarded):
 //   GET  /__proxy/stats              -> {"requests": n, "faults": {kind: n}}
-//   POST /__proxy/config {"rate": r, "reset_stats": true}
-//                                    -> change the fault rate (0 passes everything), zero counters
+//   POST /__proxy/config {"rate": r, "reset_stats": true, "hostile": mode|null}
+//                                    -> change the fault rate (0 passes everything), zero counters,
+//                                       answer every request in a hostile way (below) or stop
 // Fault kinds:
 //   drop_before  close the client connection without forwarding
 //   drop_after   forward, let the server apply it, then close without answering
@@ -15,6 +16,11 @@
 //   status_500 / status_503  answer an error without forwarding
 //   slow         forward, then hold the answer FAULT_SLOW_MS (beyond the client timeout)
 //   duplicate    forward the request twice, answer the second response
+// Hostile modes (every request, nothing forwarded; a server that lies, not one that fails):
+//   html         200 with a text/html page (a captive portal, a misconfigured gateway)
+//   redirect     302 to /__stolen on this proxy (which counts any request that follows it,
+//                with or without a bearer, in stats.followed / stats.followed_with_bearer)
+//   drip         200 application/fhir+json headers, then one byte every 250 ms for a minute
 'use strict';
 const http = require('node:http');
 
@@ -35,7 +41,31 @@ function random() {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
-const stats = { requests: 0, forwarded: 0, faulted: 0, faults: {} };
+const stats = { requests: 0, forwarded: 0, faulted: 0, faults: {}, followed: 0, followed_with_bearer: 0 };
+let hostile = null;
+
+function hostileAnswer(req, res) {
+  switch (hostile) {
+    case 'html': {
+      const body = Buffer.from('<html><body>Please sign in to the network</body></html>');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length });
+      return res.end(body);
+    }
+    case 'redirect':
+      res.writeHead(302, { location: '/__stolen' + req.url, 'content-length': 0 });
+      return res.end();
+    case 'drip': {
+      res.writeHead(200, { 'content-type': 'application/fhir+json' });
+      res.write('{');
+      let n = 0;
+      const t = setInterval(() => {
+        if (req.socket.destroyed || ++n > 240) { clearInterval(t); return res.end('}'); }
+        res.write(' ');
+      }, 250);
+      return;
+    }
+  }
+}
 
 function forward(req, body) {
   return new Promise((resolve, reject) => {
@@ -78,12 +108,19 @@ const server = http.createServer((req, res) => {
       if (req.url === '/__proxy/config' && req.method === 'POST') {
         const c = JSON.parse(body.toString('utf8') || '{}');
         if (typeof c.rate === 'number') rate = c.rate;
-        if (c.reset_stats) Object.assign(stats, { requests: 0, forwarded: 0, faulted: 0, faults: {} });
+        if ('hostile' in c) hostile = c.hostile;
+        if (c.reset_stats) Object.assign(stats, { requests: 0, forwarded: 0, faulted: 0, faults: {}, followed: 0, followed_with_bearer: 0 });
       }
       return answer(res, { status: 200, headers: { 'content-type': 'application/json' },
-        body: Buffer.from(JSON.stringify({ ...stats, rate })) });
+        body: Buffer.from(JSON.stringify({ ...stats, rate, hostile })) });
+    }
+    if (req.url.startsWith('/__stolen')) {
+      stats.followed++;
+      if (req.headers.authorization) stats.followed_with_bearer++;
+      return fail(res, 500);
     }
     stats.requests++;
+    if (hostile) return hostileAnswer(req, res);
     let kind = null;
     if (stats.faulted < maxFaults && random() < rate) {
       kind = KINDS[Math.floor(random() * KINDS.length)];
