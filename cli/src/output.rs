@@ -84,3 +84,26 @@ impl From<std::io::Error> for CliError {
 }
 
 pub type CliResult<T = ()> = Result<T, CliError>;
+
+/// Exit code of a process whose output pipe was closed (128 + SIGPIPE), as shells report it.
+pub const CLOSED_PIPE: i32 = 141;
+
+/// `phr list | head -1`: when the reader closes the pipe, `println!` panics with "failed
+/// printing to stdout: Broken pipe". End quietly with [`CLOSED_PIPE`] instead of a panic
+/// message and exit 101; every other panic still reports as before. Printing comes after the
+/// core's transaction committed, so nothing is left half-done.
+pub fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to std") && message.contains("Broken pipe") {
+            std::process::exit(CLOSED_PIPE);
+        }
+        default(info);
+    }));
+}

@@ -637,3 +637,41 @@ fn a_device_without_trusted_certificates_is_told_so_not_offline() {
         .code(1)
         .stderr(predicate::str::contains("cannot verify secure connections"));
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly_not_with_a_panic() {
+    // `phr list | head -1`: the reader has gone before phr prints. Quiet, exit 141 (128 +
+    // SIGPIPE, what a shell reports), and the command's work is not undone.
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s).args(["log", "steps", "8432"]).assert().success();
+    for args in [
+        &["list"][..],
+        &["timeline"],
+        &["stats", "steps"],
+        &["log", "steps", "9000"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("phr"))
+            .args(args)
+            .env("PHR_TEST_NOW", common::NOW)
+            .env("PHR_KDF_MEMORY_KIB", "64")
+            .env("PHR_STORE", &s)
+            .env("PHR_PASSPHRASE", "correct horse")
+            .env_remove("PHR_TIME_ZONE")
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    // The logged entry before the closed pipe was kept.
+    phr(&s)
+        .args(["list", "--type", "steps"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("9000").or(predicate::str::contains("9,000")));
+}
