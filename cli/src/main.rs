@@ -52,6 +52,20 @@ enum Command {
     List(commands::list::ListArgs),
     /// Every record across types, newest first.
     Timeline(commands::list::TimelineArgs),
+    /// Correct a record you logged: a new version, the earlier one kept (`phr history ID`).
+    Correct(commands::edit::CorrectArgs),
+    /// Delete a record: no longer shown; recipients holding it delete it at the next sync.
+    Delete {
+        /// The record's id, as `phr list` shows it.
+        id: String,
+    },
+    /// Erase a record (or --all of a person's) from this device, history included.
+    Erase(commands::edit::EraseArgs),
+    /// A record's versions: the current one, then each it replaced.
+    History {
+        /// The record's id, as `phr list` shows it.
+        id: String,
+    },
     /// Daily, weekly or monthly aggregates of one type.
     Stats(commands::stats::StatsArgs),
     /// Draw a trend chart to a PNG file.
@@ -113,6 +127,10 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Log(c) => commands::log::run(&ctx, c),
         List(a) => commands::list::list(&ctx, a),
         Timeline(a) => commands::list::timeline(&ctx, a),
+        Correct(a) => commands::edit::correct(&ctx, a),
+        Delete { id } => commands::edit::delete(&ctx, &id),
+        Erase(a) => commands::edit::erase(&ctx, a),
+        History { id } => commands::edit::history(&ctx, &id),
         Stats(a) => commands::stats::stats(&ctx, a),
         Chart(a) => commands::stats::chart(&ctx, a),
         Backup { out } => commands::keys::backup(&ctx, &out),

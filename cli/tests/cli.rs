@@ -675,3 +675,85 @@ fn a_closed_pipe_ends_quietly_not_with_a_panic() {
         .success()
         .stdout(predicate::str::contains("9000").or(predicate::str::contains("9,000")));
 }
+
+/// The ids `phr list` shows, newest first.
+fn listed_ids(store: &Path) -> Vec<String> {
+    let out = phr(store).arg("list").output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            l.rsplit_once('[')
+                .map(|(_, id)| id.trim_end_matches(']').to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn correct_delete_and_erase_what_was_logged() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s)
+        .args(["log", "bp", "182/82", "--at", "2026-11-19T07:00:00+09:00"])
+        .assert()
+        .success();
+    phr(&s).args(["log", "steps", "8432"]).assert().success();
+    phr(&s).args(["log", "weight", "61.2"]).assert().success();
+    let ids = listed_ids(&s);
+    assert_eq!(ids.len(), 3);
+    let bp = ids[2].clone();
+
+    // A typo in the systolic value: corrected, the time kept, the old version in the history.
+    phr(&s)
+        .args(["correct", &bp, "bp", "128/82", "--pulse", "64"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("version 2"));
+    phr(&s)
+        .args(["list", "--type", "bp"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("128/82").and(predicate::str::contains("182/82").not()))
+        .stdout(predicate::str::contains("2026-11-19 07:00"));
+    phr(&s)
+        .args(["history", &bp])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("version 2 (current)"))
+        .stdout(predicate::str::contains(
+            "version 1 (replaced 2026-11-20 00:30 JST)",
+        ))
+        .stdout(predicate::str::contains("182/82"));
+    phr(&s)
+        .args(["correct", "no-such-id", "steps", "1"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("record"));
+
+    // Deleted: gone from the list; erased: gone with its history; --all needs --yes.
+    phr(&s).args(["delete", &ids[0]]).assert().success();
+    assert_eq!(listed_ids(&s).len(), 2);
+    phr(&s).args(["erase", &ids[1]]).assert().success();
+    phr(&s)
+        .args(["history", &ids[1]])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("record"));
+    phr(&s)
+        .args(["erase", "--all"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--yes"));
+    assert_eq!(listed_ids(&s), vec![bp]);
+    phr(&s)
+        .args(["erase", "--all", "--yes"])
+        .assert()
+        .success()
+        // The deleted one was still kept (a tombstone for sync): erased with the live one.
+        .stdout(predicate::str::contains("erased 2 record(s)"));
+    phr(&s)
+        .arg("list")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("no records"));
+}

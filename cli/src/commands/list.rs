@@ -30,9 +30,10 @@ pub fn print_record(r: &Record) {
     // As given when the time is partial (`2015`), else to the minute at its own offset.
     let at = r.meta.effective_label();
     println!(
-        "{at:<16}  {:<12} {}",
+        "{at:<16}  {:<12} {}  [{}]",
         r.meta.provenance.as_str(),
-        summary::record(&r.body)
+        summary::record(&r.body),
+        r.meta.id
     );
 }
 

@@ -13,7 +13,7 @@ use phr_core::records::{
 pub struct When {
     /// When it was measured (RFC 3339, e.g. 2026-11-24T07:30:00+09:00); default now.
     #[arg(long)]
-    at: Option<String>,
+    pub(super) at: Option<String>,
     /// Unit of the value if not the stored one (lb, [degF], mmol/L, min, …).
     #[arg(long)]
     unit: Option<String>,
@@ -102,7 +102,7 @@ pub enum LogCmd {
 }
 
 /// `--at`, parsed; `None` = now (the session's clock, read after unlocking).
-fn parse_at(at: &Option<String>) -> CliResult<Option<Stamp>> {
+pub(super) fn parse_at(at: &Option<String>) -> CliResult<Option<Stamp>> {
     at.as_deref()
         .map(|s| {
             DateTime::parse_from_rfc3339(s)
@@ -139,7 +139,7 @@ fn parse_bp(s: &str) -> CliResult<(f64, f64)> {
 }
 
 impl LogCmd {
-    fn when(&self) -> Option<&When> {
+    pub(super) fn when(&self) -> Option<&When> {
         use LogCmd::*;
         match self {
             Weight { when, .. }
@@ -160,7 +160,7 @@ impl LogCmd {
 }
 
 /// The observation `cmd` describes, taken at `at`.
-fn observation(cmd: &LogCmd, at: Stamp) -> CliResult<ObservationInput> {
+pub(super) fn observation(cmd: &LogCmd, at: Stamp) -> CliResult<ObservationInput> {
     use ObservationType as T;
     let input = match cmd {
         LogCmd::Weight { value, when } => simple(T::Weight, *value, when, at),

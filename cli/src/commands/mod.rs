@@ -4,6 +4,7 @@ pub mod audit;
 pub mod check;
 pub mod consent;
 pub mod demo;
+pub mod edit;
 pub mod export;
 pub mod family;
 pub mod import;
