@@ -6,6 +6,7 @@ use crate::error::{PhrError, Result};
 use crate::platform::{ForeignKeyStore, PlatformKeyStore};
 use crate::progress::{ProgressListener, report};
 use phr_core::audit::{AuditEntry, AuditReport};
+use phr_core::overview::Overview;
 use phr_core::records::{
     AggregateQuery, Bucket, NewPerson, ObservationInput, ObservationType, Page, PageRequest,
     Person, Provenance, Reading, Record, RecordFilter, RecordVersion, Stamp,
@@ -359,6 +360,12 @@ impl PhrSession {
     /// against the 特定健診 thresholds for this person's sex.
     pub fn dashboard(&self, subject: String) -> Result<Vec<DashboardItem>> {
         Ok(self.session().dashboard(&subject)?)
+    }
+
+    /// The morning summary: latest values with their level, this week's steps, the last and
+    /// next checkup, what is shared with whom (consent and family), what waits to sync.
+    pub fn overview(&self, subject: String) -> Result<Overview> {
+        Ok(self.session().overview(&subject)?)
     }
 
     /// A tile's trend line: daily buckets of the last `days` days up to today.

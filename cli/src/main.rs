@@ -48,6 +48,9 @@ enum Command {
     /// Log a measurement or a note.
     #[command(subcommand)]
     Log(commands::log::LogCmd),
+    /// The morning summary: latest values with their level, this week's steps, checkups,
+    /// what is shared with whom, what waits to sync.
+    Summary(commands::summary::SummaryArgs),
     /// List records, newest first.
     List(commands::list::ListArgs),
     /// Every record across types, newest first.
@@ -125,6 +128,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Init => commands::keys::init(&ctx),
         Person(c) => commands::person::run(&ctx, c),
         Log(c) => commands::log::run(&ctx, c),
+        Summary(a) => commands::summary::run(&ctx, a),
         List(a) => commands::list::list(&ctx, a),
         Timeline(a) => commands::list::timeline(&ctx, a),
         Correct(a) => commands::edit::correct(&ctx, a),

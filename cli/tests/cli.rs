@@ -757,3 +757,40 @@ fn correct_delete_and_erase_what_was_logged() {
         .success()
         .stdout(predicate::str::contains("no records"));
 }
+
+#[test]
+fn summary_shows_the_morning_view_in_japanese_or_english() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s)
+        .args(["log", "bp", "142/88", "--at", "2026-11-20T00:10:00+09:00"])
+        .assert()
+        .success();
+    phr(&s)
+        .args(["log", "steps", "4200", "--at", "2026-11-20T00:20:00+09:00"])
+        .assert()
+        .success();
+    phr(&s)
+        .arg("summary")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("山田\u{3000}花子"))
+        .stdout(predicate::str::contains("受診勧奨判定値以上"))
+        .stdout(predicate::str::contains(
+            "今週の歩数 (2026-11-16 から): 4200",
+        ))
+        .stdout(predicate::str::contains("健診の記録はまだありません"))
+        .stdout(predicate::str::contains("どこにも共有していません"))
+        .stdout(predicate::str::contains("同期待ち: なし"));
+    phr(&s)
+        .args(["summary", "--lang", "en"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("[see a doctor]"))
+        .stdout(predicate::str::contains("Steps this week"));
+    phr(&s)
+        .args(["summary", "--lang", "fr"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("(ja, en)"));
+}

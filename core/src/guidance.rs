@@ -25,6 +25,15 @@ impl Level {
             Level::SeeDoctor => "see a doctor",
         }
     }
+
+    /// In the words of the 特定健診 tables (DOMAIN.md).
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Level::Normal => "基準範囲内",
+            Level::Guidance => "保健指導判定値以上",
+            Level::SeeDoctor => "受診勧奨判定値以上",
+        }
+    }
 }
 
 /// Thresholds of one value: guidance from, see-a-doctor from (`None` where none is set).

@@ -23,6 +23,7 @@ pub mod family;
 pub mod fhir;
 pub mod file_format;
 pub mod guidance;
+pub mod overview;
 pub mod records;
 pub mod session;
 pub mod store;

@@ -13,6 +13,7 @@ pub mod list;
 pub mod log;
 pub mod person;
 pub mod stats;
+pub mod summary;
 pub mod sync;
 
 use crate::output::{CliError, CliResult};

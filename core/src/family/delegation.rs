@@ -44,6 +44,29 @@ impl Scope {
         }
     }
 
+    /// The right as a person reads it.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Scope::View => "閲覧",
+            Scope::Record => "記録",
+            Scope::ManageConsent => "同意の管理",
+            Scope::Share => "共有",
+            Scope::Export => "書き出し",
+            Scope::ManageDelegations => "代理権の管理",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Scope::View => "view",
+            Scope::Record => "record",
+            Scope::ManageConsent => "manage consent",
+            Scope::Share => "share",
+            Scope::Export => "export",
+            Scope::ManageDelegations => "manage delegations",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Self> {
         Self::ALL
             .into_iter()

@@ -5,10 +5,12 @@ use super::Session;
 use crate::access::Action;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
+use crate::overview::{Overview, Parts, week_start};
 use crate::records::{
     AggregateQuery, Bucket, ObservationType, Page, PageRequest, Record, RecordFilter,
     RecordVersion, aggregate, latest, list, repo, search,
 };
+use crate::records::{Granularity, RecordKind};
 use crate::today::{self, DashboardItem};
 
 fn ids(records: &[Record]) -> Vec<String> {
@@ -107,6 +109,43 @@ impl Session {
     pub fn dashboard(&self, subject: &str) -> Result<Vec<DashboardItem>> {
         let sex = self.person_details(subject)?.details.sex;
         Ok(today::tiles(self.latest_observations(subject)?, Some(sex)))
+    }
+
+    /// The morning summary of `subject` ([`Overview`]): each part read as its own query
+    /// would, so a proxy sees exactly what those let it see; the outbox only as counts.
+    pub fn overview(&self, subject: &str) -> Result<Overview> {
+        let access = self.authorize(subject, Action::View)?;
+        let today = self.today();
+        let steps = AggregateQuery {
+            observation_type: ObservationType::Steps,
+            granularity: Granularity::Day,
+            from: week_start(today),
+            to: today,
+            time_zone: None,
+        };
+        let checkups = RecordFilter {
+            kind: Some(RecordKind::Checkup),
+            ..RecordFilter::default()
+        };
+        // No operator profile installed yet: nothing is offered, so nothing is shared.
+        let consent = match self.installed_profile() {
+            Some(_) => Some(self.consent_state(subject)?),
+            None => None,
+        };
+        let newest_checkup = self.list_records(subject, &checkups, &PageRequest::first(1))?;
+        Ok(Overview::build(Parts {
+            subject_id: access.subject().to_owned(),
+            at: self.now(),
+            today,
+            latest: self.dashboard(subject)?,
+            steps: self.aggregate(subject, &steps)?,
+            last_checkup: newest_checkup.records.into_iter().next(),
+            consent,
+            grants: self.who_can_access(subject)?,
+            outbox: self
+                .store()
+                .read(|c| crate::consent::pending(c, access.subject()))?,
+        }))
     }
 
     /// The daily buckets of the last `days` days up to today in the session zone (a tile's

@@ -51,6 +51,21 @@ final class PHRClientTests: XCTestCase {
         XCTAssertNil(weight.level)
     }
 
+    func testTheOverviewGathersLatestLevelsStepsAndSharing() async throws {
+        let (_, client) = try await newStore()
+        let me = try await client.addPerson(person("taro", "太郎", sex: .male)).id
+        _ = try await client.log(subject: me, bp(145, 92, ago(days: 0)))
+        let o = try await client.overview(subject: me)
+        XCTAssertEqual(o.subjectId, me)
+        XCTAssertEqual(o.latest.count, 1)
+        XCTAssertEqual(o.latest.first?.level, .seeDoctor)
+        XCTAssertNil(o.lastCheckup)
+        XCTAssertNil(o.nextCheckupDue)
+        XCTAssertTrue(o.shared.isEmpty)
+        XCTAssertTrue(o.family.isEmpty)
+        XCTAssertTrue(o.waitingToSync.isEmpty)
+    }
+
     func testRefusedInputNamesTheField() async throws {
         let (_, client) = try await newStore()
         let me = try await client.addPerson(person("hanako", "花子")).id

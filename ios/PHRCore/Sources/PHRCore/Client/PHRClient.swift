@@ -156,6 +156,12 @@ public final class PHRClient: Sendable {
         try await call { try $0.dashboard(subject: subject) }
     }
 
+    /// The morning summary: latest values with their level, this week's steps, the last and
+    /// next checkup, what is shared with whom (consent and family), what waits to sync.
+    public func overview(subject: String) async throws -> Overview {
+        try await call { try $0.overview(subject: subject) }
+    }
+
     public func aggregate(subject: String, _ query: AggregateQuery) async throws -> [Bucket] {
         try await call { try $0.aggregate(subject: subject, query: query) }
     }

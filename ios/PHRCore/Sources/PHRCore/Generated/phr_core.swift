@@ -3090,6 +3090,140 @@ public func FfiConverterTypeOutboxItem_lower(_ value: OutboxItem) -> RustBuffer 
 }
 
 
+public struct Overview: Equatable, Hashable {
+    public var subjectId: String
+    public var at: Stamp
+    /**
+     * The newest value of each observation type, with its level.
+     */
+    public var latest: [DashboardItem]
+    /**
+     * Steps from Monday of this week to today (local dates), and that Monday.
+     */
+    public var stepsThisWeek: Double
+    public var weekFrom: NaiveDate
+    /**
+     * The newest checkup, if any.
+     */
+    public var lastCheckup: Record?
+    /**
+     * 特定健診 is yearly: due a year after the last one (none without a last one).
+     */
+    public var nextCheckupDue: NaiveDate?
+    /**
+     * Who may receive what now, by consent.
+     */
+    public var shared: [SharedWith]
+    /**
+     * Permits waiting for the resident to decide again (a new profile version changed them):
+     * nothing they cover is shared meanwhile.
+     */
+    public var awaitingReconsent: UInt32
+    /**
+     * Who else may act on this record now (family grants in force; the subject left out).
+     */
+    public var family: [AccessGrant]
+    public var waitingToSync: [WaitingToSync]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(subjectId: String, at: Stamp, 
+        /**
+         * The newest value of each observation type, with its level.
+         */latest: [DashboardItem], 
+        /**
+         * Steps from Monday of this week to today (local dates), and that Monday.
+         */stepsThisWeek: Double, weekFrom: NaiveDate, 
+        /**
+         * The newest checkup, if any.
+         */lastCheckup: Record?, 
+        /**
+         * 特定健診 is yearly: due a year after the last one (none without a last one).
+         */nextCheckupDue: NaiveDate?, 
+        /**
+         * Who may receive what now, by consent.
+         */shared: [SharedWith], 
+        /**
+         * Permits waiting for the resident to decide again (a new profile version changed them):
+         * nothing they cover is shared meanwhile.
+         */awaitingReconsent: UInt32, 
+        /**
+         * Who else may act on this record now (family grants in force; the subject left out).
+         */family: [AccessGrant], waitingToSync: [WaitingToSync]) {
+        self.subjectId = subjectId
+        self.at = at
+        self.latest = latest
+        self.stepsThisWeek = stepsThisWeek
+        self.weekFrom = weekFrom
+        self.lastCheckup = lastCheckup
+        self.nextCheckupDue = nextCheckupDue
+        self.shared = shared
+        self.awaitingReconsent = awaitingReconsent
+        self.family = family
+        self.waitingToSync = waitingToSync
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Overview: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOverview: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Overview {
+        return
+            try Overview(
+                subjectId: FfiConverterString.read(from: &buf), 
+                at: FfiConverterTypeStamp.read(from: &buf), 
+                latest: FfiConverterSequenceTypeDashboardItem.read(from: &buf), 
+                stepsThisWeek: FfiConverterDouble.read(from: &buf), 
+                weekFrom: FfiConverterTypeNaiveDate.read(from: &buf), 
+                lastCheckup: FfiConverterOptionTypeRecord.read(from: &buf), 
+                nextCheckupDue: FfiConverterOptionTypeNaiveDate.read(from: &buf), 
+                shared: FfiConverterSequenceTypeSharedWith.read(from: &buf), 
+                awaitingReconsent: FfiConverterUInt32.read(from: &buf), 
+                family: FfiConverterSequenceTypeAccessGrant.read(from: &buf), 
+                waitingToSync: FfiConverterSequenceTypeWaitingToSync.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Overview, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.subjectId, into: &buf)
+        FfiConverterTypeStamp.write(value.at, into: &buf)
+        FfiConverterSequenceTypeDashboardItem.write(value.latest, into: &buf)
+        FfiConverterDouble.write(value.stepsThisWeek, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.weekFrom, into: &buf)
+        FfiConverterOptionTypeRecord.write(value.lastCheckup, into: &buf)
+        FfiConverterOptionTypeNaiveDate.write(value.nextCheckupDue, into: &buf)
+        FfiConverterSequenceTypeSharedWith.write(value.shared, into: &buf)
+        FfiConverterUInt32.write(value.awaitingReconsent, into: &buf)
+        FfiConverterSequenceTypeAccessGrant.write(value.family, into: &buf)
+        FfiConverterSequenceTypeWaitingToSync.write(value.waitingToSync, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOverview_lift(_ buf: RustBuffer) throws -> Overview {
+    return try FfiConverterTypeOverview.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOverview_lower(_ value: Overview) -> RustBuffer {
+    return FfiConverterTypeOverview.lower(value)
+}
+
+
 public struct Page: Equatable, Hashable {
     public var records: [Record]
     /**
@@ -4153,6 +4287,79 @@ public func FfiConverterTypeRejectedItem_lower(_ value: RejectedItem) -> RustBuf
 
 
 /**
+ * One recipient × purpose that may receive something now, with the categories it may.
+ */
+public struct SharedWith: Equatable, Hashable {
+    public var recipient: String
+    public var recipientName: String
+    public var purpose: String
+    public var purposeLabelJa: String
+    public var purposeLabelEn: String
+    public var categories: [DataCategory]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(recipient: String, recipientName: String, purpose: String, purposeLabelJa: String, purposeLabelEn: String, categories: [DataCategory]) {
+        self.recipient = recipient
+        self.recipientName = recipientName
+        self.purpose = purpose
+        self.purposeLabelJa = purposeLabelJa
+        self.purposeLabelEn = purposeLabelEn
+        self.categories = categories
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SharedWith: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSharedWith: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SharedWith {
+        return
+            try SharedWith(
+                recipient: FfiConverterString.read(from: &buf), 
+                recipientName: FfiConverterString.read(from: &buf), 
+                purpose: FfiConverterString.read(from: &buf), 
+                purposeLabelJa: FfiConverterString.read(from: &buf), 
+                purposeLabelEn: FfiConverterString.read(from: &buf), 
+                categories: FfiConverterSequenceTypeDataCategory.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SharedWith, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.recipient, into: &buf)
+        FfiConverterString.write(value.recipientName, into: &buf)
+        FfiConverterString.write(value.purpose, into: &buf)
+        FfiConverterString.write(value.purposeLabelJa, into: &buf)
+        FfiConverterString.write(value.purposeLabelEn, into: &buf)
+        FfiConverterSequenceTypeDataCategory.write(value.categories, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSharedWith_lift(_ buf: RustBuffer) throws -> SharedWith {
+    return try FfiConverterTypeSharedWith.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSharedWith_lower(_ value: SharedWith) -> RustBuffer {
+    return FfiConverterTypeSharedWith.lower(value)
+}
+
+
+/**
  * A UTC instant with its original UTC offset (seconds east).
  */
 public struct Stamp: Equatable, Hashable {
@@ -4206,6 +4413,63 @@ public func FfiConverterTypeStamp_lift(_ buf: RustBuffer) throws -> Stamp {
 #endif
 public func FfiConverterTypeStamp_lower(_ value: Stamp) -> RustBuffer {
     return FfiConverterTypeStamp.lower(value)
+}
+
+
+/**
+ * Items waiting in the outbox for one recipient (records and withdrawal notices).
+ */
+public struct WaitingToSync: Equatable, Hashable {
+    public var recipient: String
+    public var items: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(recipient: String, items: UInt32) {
+        self.recipient = recipient
+        self.items = items
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WaitingToSync: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWaitingToSync: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WaitingToSync {
+        return
+            try WaitingToSync(
+                recipient: FfiConverterString.read(from: &buf), 
+                items: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WaitingToSync, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.recipient, into: &buf)
+        FfiConverterUInt32.write(value.items, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWaitingToSync_lift(_ buf: RustBuffer) throws -> WaitingToSync {
+    return try FfiConverterTypeWaitingToSync.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWaitingToSync_lower(_ value: WaitingToSync) -> RustBuffer {
+    return FfiConverterTypeWaitingToSync.lower(value)
 }
 
 
@@ -6917,6 +7181,30 @@ fileprivate struct FfiConverterOptionTypePageToken: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeRecord: FfiConverterRustBuffer {
+    typealias SwiftType = Record?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRecord.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRecord.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeStamp: FfiConverterRustBuffer {
     typealias SwiftType = Stamp?
 
@@ -7158,6 +7446,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeAccessGrant: FfiConverterRustBuffer {
+    typealias SwiftType = [AccessGrant]
+
+    public static func write(_ value: [AccessGrant], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAccessGrant.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [AccessGrant] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [AccessGrant]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAccessGrant.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeCheckupResult: FfiConverterRustBuffer {
     typealias SwiftType = [CheckupResult]
 
@@ -7200,6 +7513,31 @@ fileprivate struct FfiConverterSequenceTypeConsentToggle: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeConsentToggle.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDashboardItem: FfiConverterRustBuffer {
+    typealias SwiftType = [DashboardItem]
+
+    public static func write(_ value: [DashboardItem], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDashboardItem.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DashboardItem] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DashboardItem]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDashboardItem.read(from: &buf))
         }
         return seq
     }
@@ -7325,6 +7663,56 @@ fileprivate struct FfiConverterSequenceTypeRecord: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeRecord.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSharedWith: FfiConverterRustBuffer {
+    typealias SwiftType = [SharedWith]
+
+    public static func write(_ value: [SharedWith], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSharedWith.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SharedWith] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [SharedWith]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSharedWith.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeWaitingToSync: FfiConverterRustBuffer {
+    typealias SwiftType = [WaitingToSync]
+
+    public static func write(_ value: [WaitingToSync], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWaitingToSync.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [WaitingToSync] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [WaitingToSync]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWaitingToSync.read(from: &buf))
         }
         return seq
     }

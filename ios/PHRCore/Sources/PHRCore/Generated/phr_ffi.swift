@@ -893,6 +893,12 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
      */
     func now()  -> Stamp
     
+    /**
+     * The morning summary: latest values with their level, this week's steps, the last and
+     * next checkup, what is shared with whom (consent and family), what waits to sync.
+     */
+    func overview(subject: String) throws  -> Overview
+    
     func owner() throws  -> Person?
     
     func personDetails(subject: String) throws  -> Person
@@ -1687,6 +1693,20 @@ open func now() -> Stamp  {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_now(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The morning summary: latest values with their level, this week's steps, the last and
+     * next checkup, what is shared with whom (consent and family), what waits to sync.
+     */
+open func overview(subject: String)throws  -> Overview  {
+    return try  FfiConverterTypeOverview_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_overview(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),uniffiCallStatus
     )
 })
 }
@@ -5575,6 +5595,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_now() != 32439) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_overview() != 8032) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_owner() != 44304) {

@@ -619,6 +619,11 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_log_reading(uint64_t ptr, RustBuf
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_now(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_OVERVIEW
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_OVERVIEW
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_overview(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_OWNER
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_OWNER
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_owner(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -1559,6 +1564,12 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_log_reading(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_NOW
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_NOW
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_now(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_OVERVIEW
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_OVERVIEW
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_overview(void
     
 );
 #endif

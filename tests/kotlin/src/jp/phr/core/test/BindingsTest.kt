@@ -105,6 +105,21 @@ class BindingsTest {
     }
 
     @Test
+    fun theOverviewGathersLatestLevelsStepsAndSharing() = runBlocking<Unit> {
+        val (_, client) = newStore()
+        val me = client.addPerson(person("taro", "太郎", Sex.MALE)).id
+        client.logObservation(me, bp(145.0, 92.0, ago(0)))
+        val o = client.overview(me)
+        assertEquals(me, o.subjectId)
+        assertEquals(Level.SEE_DOCTOR, o.latest.single().level)
+        assertNull(o.lastCheckup)
+        assertNull(o.nextCheckupDue)
+        assertTrue(o.shared.isEmpty())
+        assertTrue(o.family.isEmpty())
+        assertTrue(o.waitingToSync.isEmpty())
+    }
+
+    @Test
     fun refusedInputNamesTheField() = runBlocking<Unit> {
         val (_, client) = newStore()
         val me = client.addPerson(person("hanako", "花子")).id

@@ -71,6 +71,7 @@ import jp.phr.core.model.FfiConverterTypeObservationInput
 import jp.phr.core.model.FfiConverterTypeObservationType
 import jp.phr.core.model.FfiConverterTypeOperatorProfile
 import jp.phr.core.model.FfiConverterTypeOutboxItem
+import jp.phr.core.model.FfiConverterTypeOverview
 import jp.phr.core.model.FfiConverterTypePage
 import jp.phr.core.model.FfiConverterTypePageRequest
 import jp.phr.core.model.FfiConverterTypePerson
@@ -96,6 +97,7 @@ import jp.phr.core.model.ObservationInput
 import jp.phr.core.model.ObservationType
 import jp.phr.core.model.OperatorProfile
 import jp.phr.core.model.OutboxItem
+import jp.phr.core.model.Overview
 import jp.phr.core.model.Page
 import jp.phr.core.model.PageRequest
 import jp.phr.core.model.Person
@@ -135,6 +137,7 @@ import jp.phr.core.model.RustBuffer as RustBufferObservationInput
 import jp.phr.core.model.RustBuffer as RustBufferObservationType
 import jp.phr.core.model.RustBuffer as RustBufferOperatorProfile
 import jp.phr.core.model.RustBuffer as RustBufferOutboxItem
+import jp.phr.core.model.RustBuffer as RustBufferOverview
 import jp.phr.core.model.RustBuffer as RustBufferPage
 import jp.phr.core.model.RustBuffer as RustBufferPageRequest
 import jp.phr.core.model.RustBuffer as RustBufferPerson
@@ -1031,6 +1034,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_now(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_overview(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_owner(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_person_details(
@@ -1228,6 +1233,8 @@ internal object UniffiLib {
     ): RustBufferRecord.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_now(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferStamp.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_overview(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferOverview.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_owner(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_person_details(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1658,6 +1665,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_now() and 0xFFFF) != 32439) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_overview() and 0xFFFF) != 8032) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_owner() and 0xFFFF) != 44304) {
@@ -2495,6 +2505,12 @@ public interface PhrSessionInterface {
      * Now, at the session zone's offset: the stamp for a reading taken now.
      */
     fun `now`(): Stamp
+    
+    /**
+     * The morning summary: latest values with their level, this week's steps, the last and
+     * next checkup, what is shared with whom (consent and family), what waits to sync.
+     */
+    fun `overview`(`subject`: kotlin.String): Overview
     
     fun `owner`(): Person?
     
@@ -3575,6 +3591,25 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_now(
         it,
         _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The morning summary: latest values with their level, this week's steps, the last and
+     * next checkup, what is shared with whom (consent and family), what waits to sync.
+     */
+    @Throws(PhrException::class)override fun `overview`(`subject`: kotlin.String): Overview {
+            return FfiConverterTypeOverview.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_overview(
+        it,
+        
+        FfiConverterString.lower(`subject`),_status)
 }
     }
     )
@@ -7963,6 +7998,8 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
         }
     }
 }
+
+
 
 
 

@@ -26,6 +26,7 @@ import jp.phr.core.model.SyncPhase
 import jp.phr.core.FileImportSummary
 import jp.phr.core.trendDays
 import jp.phr.core.model.DashboardItem
+import jp.phr.core.model.Overview
 import jp.phr.core.model.Reading
 import jp.phr.core.model.AggregateQuery
 import jp.phr.core.model.Bucket
@@ -227,6 +228,12 @@ class PhrClient private constructor(
 
     /** Today's dashboard: the newest value of each type with the core's summary and guidance level. */
     suspend fun dashboard(subject: String): List<DashboardItem> = call { dashboard(subject) }
+
+    /**
+     * The morning summary: latest values with their level, this week's steps, the last and next
+     * checkup, what is shared with whom (consent and family), what waits to sync.
+     */
+    suspend fun overview(subject: String): Overview = call { overview(subject) }
 
     /** The dashboard as a Flow: emits now and again each time [refresh] emits (e.g. after logging). */
     fun dashboardFlow(subject: String, refresh: Flow<Unit>): Flow<List<DashboardItem>> = flow {

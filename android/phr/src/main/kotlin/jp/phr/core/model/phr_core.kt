@@ -3090,6 +3090,111 @@ public object FfiConverterTypeOutboxItem: FfiConverterRustBuffer<OutboxItem> {
 
 
 
+data class Overview (
+    var `subjectId`: kotlin.String
+    , 
+    var `at`: Stamp
+    , 
+    /**
+     * The newest value of each observation type, with its level.
+     */
+    var `latest`: List<DashboardItem>
+    , 
+    /**
+     * Steps from Monday of this week to today (local dates), and that Monday.
+     */
+    var `stepsThisWeek`: kotlin.Double
+    , 
+    var `weekFrom`: NaiveDate
+    , 
+    /**
+     * The newest checkup, if any.
+     */
+    var `lastCheckup`: Record?
+    , 
+    /**
+     * 特定健診 is yearly: due a year after the last one (none without a last one).
+     */
+    var `nextCheckupDue`: NaiveDate?
+    , 
+    /**
+     * Who may receive what now, by consent.
+     */
+    var `shared`: List<SharedWith>
+    , 
+    /**
+     * Permits waiting for the resident to decide again (a new profile version changed them):
+     * nothing they cover is shared meanwhile.
+     */
+    var `awaitingReconsent`: kotlin.UInt
+    , 
+    /**
+     * Who else may act on this record now (family grants in force; the subject left out).
+     */
+    var `family`: List<AccessGrant>
+    , 
+    var `waitingToSync`: List<WaitingToSync>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOverview: FfiConverterRustBuffer<Overview> {
+    override fun read(buf: ByteBuffer): Overview {
+        return Overview(
+            FfiConverterString.read(buf),
+            FfiConverterTypeStamp.read(buf),
+            FfiConverterSequenceTypeDashboardItem.read(buf),
+            FfiConverterDouble.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterOptionalTypeRecord.read(buf),
+            FfiConverterOptionalTypeNaiveDate.read(buf),
+            FfiConverterSequenceTypeSharedWith.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceTypeAccessGrant.read(buf),
+            FfiConverterSequenceTypeWaitingToSync.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Overview) = (
+            FfiConverterString.allocationSize(value.`subjectId`) +
+            FfiConverterTypeStamp.allocationSize(value.`at`) +
+            FfiConverterSequenceTypeDashboardItem.allocationSize(value.`latest`) +
+            FfiConverterDouble.allocationSize(value.`stepsThisWeek`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`weekFrom`) +
+            FfiConverterOptionalTypeRecord.allocationSize(value.`lastCheckup`) +
+            FfiConverterOptionalTypeNaiveDate.allocationSize(value.`nextCheckupDue`) +
+            FfiConverterSequenceTypeSharedWith.allocationSize(value.`shared`) +
+            FfiConverterUInt.allocationSize(value.`awaitingReconsent`) +
+            FfiConverterSequenceTypeAccessGrant.allocationSize(value.`family`) +
+            FfiConverterSequenceTypeWaitingToSync.allocationSize(value.`waitingToSync`)
+    )
+
+    override fun write(value: Overview, buf: ByteBuffer) {
+            FfiConverterString.write(value.`subjectId`, buf)
+            FfiConverterTypeStamp.write(value.`at`, buf)
+            FfiConverterSequenceTypeDashboardItem.write(value.`latest`, buf)
+            FfiConverterDouble.write(value.`stepsThisWeek`, buf)
+            FfiConverterTypeNaiveDate.write(value.`weekFrom`, buf)
+            FfiConverterOptionalTypeRecord.write(value.`lastCheckup`, buf)
+            FfiConverterOptionalTypeNaiveDate.write(value.`nextCheckupDue`, buf)
+            FfiConverterSequenceTypeSharedWith.write(value.`shared`, buf)
+            FfiConverterUInt.write(value.`awaitingReconsent`, buf)
+            FfiConverterSequenceTypeAccessGrant.write(value.`family`, buf)
+            FfiConverterSequenceTypeWaitingToSync.write(value.`waitingToSync`, buf)
+    }
+}
+
+
+
 data class Page (
     var `records`: List<Record>
     , 
@@ -3898,6 +4003,67 @@ public object FfiConverterTypeRejectedItem: FfiConverterRustBuffer<RejectedItem>
 
 
 /**
+ * One recipient × purpose that may receive something now, with the categories it may.
+ */
+data class SharedWith (
+    var `recipient`: kotlin.String
+    , 
+    var `recipientName`: kotlin.String
+    , 
+    var `purpose`: kotlin.String
+    , 
+    var `purposeLabelJa`: kotlin.String
+    , 
+    var `purposeLabelEn`: kotlin.String
+    , 
+    var `categories`: List<DataCategory>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSharedWith: FfiConverterRustBuffer<SharedWith> {
+    override fun read(buf: ByteBuffer): SharedWith {
+        return SharedWith(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeDataCategory.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SharedWith) = (
+            FfiConverterString.allocationSize(value.`recipient`) +
+            FfiConverterString.allocationSize(value.`recipientName`) +
+            FfiConverterString.allocationSize(value.`purpose`) +
+            FfiConverterString.allocationSize(value.`purposeLabelJa`) +
+            FfiConverterString.allocationSize(value.`purposeLabelEn`) +
+            FfiConverterSequenceTypeDataCategory.allocationSize(value.`categories`)
+    )
+
+    override fun write(value: SharedWith, buf: ByteBuffer) {
+            FfiConverterString.write(value.`recipient`, buf)
+            FfiConverterString.write(value.`recipientName`, buf)
+            FfiConverterString.write(value.`purpose`, buf)
+            FfiConverterString.write(value.`purposeLabelJa`, buf)
+            FfiConverterString.write(value.`purposeLabelEn`, buf)
+            FfiConverterSequenceTypeDataCategory.write(value.`categories`, buf)
+    }
+}
+
+
+
+/**
  * A UTC instant with its original UTC offset (seconds east).
  */
 data class Stamp (
@@ -3933,6 +4099,47 @@ public object FfiConverterTypeStamp: FfiConverterRustBuffer<Stamp> {
     override fun write(value: Stamp, buf: ByteBuffer) {
             FfiConverterLong.write(value.`utcSeconds`, buf)
             FfiConverterInt.write(value.`offsetSeconds`, buf)
+    }
+}
+
+
+
+/**
+ * Items waiting in the outbox for one recipient (records and withdrawal notices).
+ */
+data class WaitingToSync (
+    var `recipient`: kotlin.String
+    , 
+    var `items`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWaitingToSync: FfiConverterRustBuffer<WaitingToSync> {
+    override fun read(buf: ByteBuffer): WaitingToSync {
+        return WaitingToSync(
+            FfiConverterString.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: WaitingToSync) = (
+            FfiConverterString.allocationSize(value.`recipient`) +
+            FfiConverterUInt.allocationSize(value.`items`)
+    )
+
+    override fun write(value: WaitingToSync, buf: ByteBuffer) {
+            FfiConverterString.write(value.`recipient`, buf)
+            FfiConverterUInt.write(value.`items`, buf)
     }
 }
 
@@ -5758,6 +5965,38 @@ public object FfiConverterOptionalTypePageToken: FfiConverterRustBuffer<PageToke
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeRecord: FfiConverterRustBuffer<Record?> {
+    override fun read(buf: ByteBuffer): Record? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeRecord.read(buf)
+    }
+
+    override fun allocationSize(value: Record?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeRecord.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Record?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeRecord.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeStamp: FfiConverterRustBuffer<Stamp?> {
     override fun read(buf: ByteBuffer): Stamp? {
         if (buf.get().toInt() == 0) {
@@ -6074,6 +6313,34 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeAccessGrant: FfiConverterRustBuffer<List<AccessGrant>> {
+    override fun read(buf: ByteBuffer): List<AccessGrant> {
+        val len = buf.getInt()
+        return List<AccessGrant>(len) {
+            FfiConverterTypeAccessGrant.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<AccessGrant>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeAccessGrant.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<AccessGrant>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeAccessGrant.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeCheckupResult: FfiConverterRustBuffer<List<CheckupResult>> {
     override fun read(buf: ByteBuffer): List<CheckupResult> {
         val len = buf.getInt()
@@ -6120,6 +6387,34 @@ public object FfiConverterSequenceTypeConsentToggle: FfiConverterRustBuffer<List
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeConsentToggle.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDashboardItem: FfiConverterRustBuffer<List<DashboardItem>> {
+    override fun read(buf: ByteBuffer): List<DashboardItem> {
+        val len = buf.getInt()
+        return List<DashboardItem>(len) {
+            FfiConverterTypeDashboardItem.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DashboardItem>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDashboardItem.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DashboardItem>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDashboardItem.write(it, buf)
         }
     }
 }
@@ -6260,6 +6555,62 @@ public object FfiConverterSequenceTypeRecord: FfiConverterRustBuffer<List<Record
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeRecord.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeSharedWith: FfiConverterRustBuffer<List<SharedWith>> {
+    override fun read(buf: ByteBuffer): List<SharedWith> {
+        val len = buf.getInt()
+        return List<SharedWith>(len) {
+            FfiConverterTypeSharedWith.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<SharedWith>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeSharedWith.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<SharedWith>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeSharedWith.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeWaitingToSync: FfiConverterRustBuffer<List<WaitingToSync>> {
+    override fun read(buf: ByteBuffer): List<WaitingToSync> {
+        val len = buf.getInt()
+        return List<WaitingToSync>(len) {
+            FfiConverterTypeWaitingToSync.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<WaitingToSync>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeWaitingToSync.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<WaitingToSync>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeWaitingToSync.write(it, buf)
         }
     }
 }
