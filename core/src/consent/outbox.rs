@@ -45,20 +45,23 @@ pub(crate) fn queue_record(
     purpose: &str,
     now_utc: i64,
 ) -> Result<bool> {
-    let n = conn.execute(
-        "INSERT OR IGNORE INTO outbox (id, kind, subject_id, recipient, record_id, category,
+    // Prepared once per connection, and a time-ordered id: the item's index entry lands
+    // beside the last one instead of on a random page (fewer pages to encrypt per write).
+    let n = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO outbox (id, kind, subject_id, recipient, record_id, category,
              purpose, created_utc)
          VALUES (?1, 'record', ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            uuid::Uuid::new_v4().to_string(),
+        )?
+        .execute(params![
+            uuid::Uuid::now_v7().to_string(),
             subject,
             recipient,
             record_id,
             category.as_str(),
             purpose,
             now_utc
-        ],
-    )?;
+        ])?;
     Ok(n == 1)
 }
 
