@@ -139,6 +139,15 @@ fn bad_input_names_the_field_exits_nonzero_and_writes_nothing() {
         (vec!["log", "temp", "36.5", "--unit", "kg"], "unit"),
         (vec!["log", "glucose", "100", "--timing", "later"], "timing"),
         (vec!["log", "weight", "60", "--at", "yesterday"], "at"),
+        // Before hanako was born (1975-05-03), and more than 10 minutes ahead of the clock.
+        (
+            vec!["log", "weight", "60", "--at", "1800-01-01T07:00:00+09:00"],
+            "before the person's birth date",
+        ),
+        (
+            vec!["log", "weight", "60", "--at", "2026-11-20T00:45:00+09:00"],
+            "must not be in the future",
+        ),
         (vec!["stats", "mood"], "type"),
     ] {
         phr(&s).args(&args).assert().code(1).stderr(
@@ -793,4 +802,38 @@ fn summary_shows_the_morning_view_in_japanese_or_english() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("(ja, en)"));
+}
+
+#[test]
+fn a_file_that_cannot_be_read_or_written_is_named_with_what_to_do() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s).args(["log", "bp", "128/82"]).assert().success();
+    let missing = dir.path().join("no-such.xml");
+    phr(&s)
+        .arg("import")
+        .arg(&missing)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "cannot read {}: no such file or folder; check the path",
+            missing.display()
+        )));
+    let nowhere = dir.path().join("no-such-folder").join("bp.png");
+    phr(&s)
+        .args(["chart", "bp", "--out"])
+        .arg(&nowhere)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no-such-folder"))
+        .stderr(
+            predicate::str::contains("no such file or folder")
+                .and(predicate::str::contains("Drawing backend").not()),
+        );
+    phr(&s)
+        .args(["export", "--format", "fhir", "--out"])
+        .arg(&nowhere)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot write"));
 }

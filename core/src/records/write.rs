@@ -50,6 +50,29 @@ fn refuse_derived(r: &Record) -> Result<()> {
     Ok(())
 }
 
+/// Nothing of a person is dated before the day they were born (in the time's own zone): a
+/// mistyped year (`--at 1800-01-01`) is refused, not kept as the oldest entry of the record.
+fn refuse_before_birth(
+    conn: &Connection,
+    subject: &str,
+    effective: impl Iterator<Item = Stamp>,
+) -> Result<()> {
+    let Some(person) = super::persons::get(conn, subject)? else {
+        return Ok(()); // the caller's own look-up names the missing person
+    };
+    let born = person.details.birth_date;
+    if effective
+        .into_iter()
+        .any(|at| at.to_fixed().date_naive() < born)
+    {
+        return Err(Error::invalid(
+            "effective",
+            "must not be before the person's birth date",
+        ));
+    }
+    Ok(())
+}
+
 /// The provenance a front end or an importer may claim: everything but `derived`.
 pub(crate) fn refuse_derived_provenance(p: Provenance) -> Result<()> {
     if p == Provenance::Derived {
@@ -72,6 +95,7 @@ pub(crate) fn insert(
     now: Stamp,
 ) -> Result<Vec<Record>> {
     refuse_derived_provenance(provenance)?;
+    refuse_before_birth(conn, subject, prepared.iter().map(|(_, at)| *at))?;
     let mut out = Vec::with_capacity(prepared.len());
     for (body, effective) in prepared {
         let meta = new_meta(
@@ -105,6 +129,7 @@ pub(crate) fn update(
 ) -> Result<Changed> {
     refuse_derived(old)?;
     let (subject, id) = (old.meta.subject_id.as_str(), old.meta.id.as_str());
+    refuse_before_birth(conn, subject, std::iter::once(effective))?;
     repo::update(conn, old, body, effective, now)?;
     let mut changed = Changed {
         ids: vec![id.to_owned()],
