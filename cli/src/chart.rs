@@ -73,6 +73,10 @@ pub fn draw(out: &Path, ty: ObservationType, sex: Option<Sex>, buckets: &[Bucket
     );
     let unit = summary::display_unit(ty);
 
+    // The drawing library reports a missing folder only as a debug dump, after the work.
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::metadata(dir).map_err(crate::output::on_file(dir, "write the chart into"))?;
+    }
     let root = BitMapBackend::new(out, (1200, 600)).into_drawing_area();
     root.fill(&WHITE).map_err(draw_err)?;
     let title = format!(

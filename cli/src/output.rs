@@ -8,6 +8,22 @@ pub enum CliError {
     Core(Error),
     Usage(String),
     Io(std::io::Error),
+    /// A file named on the command line could not be read or written.
+    File {
+        path: std::path::PathBuf,
+        doing: &'static str,
+        error: std::io::Error,
+    },
+}
+
+/// `map_err` for an operation on a file the user named: the error names the file, what was
+/// being done and what to do.
+pub fn on_file(
+    path: &std::path::Path,
+    doing: &'static str,
+) -> impl FnOnce(std::io::Error) -> CliError {
+    let path = path.to_path_buf();
+    move |error| CliError::File { path, doing, error }
 }
 
 impl CliError {
@@ -18,6 +34,11 @@ impl CliError {
         match self {
             CliError::Usage(_) => 2,
             CliError::Io(_) => 6,
+            CliError::File { error, .. } => match error.kind() {
+                // The name given is wrong (no such file or folder, not allowed): refused input.
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => 1,
+                _ => 6,
+            },
             CliError::Core(e) => match e {
                 Error::WrongPassphrase
                 | Error::PlatformKeyRejected
@@ -67,6 +88,17 @@ impl fmt::Display for CliError {
             },
             CliError::Usage(m) => write!(f, "{m}"),
             CliError::Io(e) => write!(f, "{e}"),
+            CliError::File { path, doing, error } => {
+                let what = match error.kind() {
+                    std::io::ErrorKind::NotFound => "no such file or folder; check the path",
+                    std::io::ErrorKind::PermissionDenied => {
+                        "not allowed; check the file's permissions"
+                    }
+                    std::io::ErrorKind::StorageFull => "the disk is full; free some space",
+                    _ => return write!(f, "cannot {doing} {}: {error}", path.display()),
+                };
+                write!(f, "cannot {doing} {}: {what}", path.display())
+            }
         }
     }
 }

@@ -139,7 +139,8 @@ fn three_processes_on_one_store_lose_nothing_and_never_crash() {
     let listed = String::from_utf8(listed.stdout).unwrap();
     let lost: Vec<&&String> = acknowledged
         .iter()
-        .filter(|n| !listed.lines().any(|l| l.ends_with(n.as_str())))
+        // Each line ends with the note's text and then the record's `[id]`.
+        .filter(|n| !listed.lines().any(|l| l.contains(&format!("{n}  ["))))
         .collect();
     let check = phr(&store).arg("check").output().unwrap();
     let audit = phr(&store).args(["audit", "verify"]).output().unwrap();

@@ -260,6 +260,7 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
             .map(|_| ()),
     );
     check("dashboard", s.as_person(o).dashboard(t).map(|_| ()));
+    check("overview", s.as_person(o).overview(t).map(|_| ()));
     check(
         "trend",
         s.as_person(o)

@@ -4,7 +4,7 @@
 //! readable by its owner only, and never overwrites an existing file.
 
 use super::Ctx;
-use crate::output::{CliError, CliResult};
+use crate::output::{CliError, CliResult, on_file};
 use clap::{Args, ValueEnum};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -48,7 +48,7 @@ fn create_private(path: &Path) -> CliResult<std::fs::File> {
         std::io::ErrorKind::AlreadyExists => {
             CliError::Usage(format!("{} already exists", path.display()))
         }
-        _ => CliError::Io(e),
+        _ => on_file(path, "write")(e),
     })
 }
 

@@ -4,7 +4,7 @@
 //! the file, shows progress and prints the report.
 
 use super::Ctx;
-use crate::output::{CliError, CliResult};
+use crate::output::{CliError, CliResult, on_file};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use phr_core::checkup_xml;
@@ -69,13 +69,16 @@ fn read_capped(file: &Path) -> CliResult<Vec<u8>> {
             ),
         ))
     };
-    if std::fs::metadata(file)?.len() > max as u64 {
+    let read = || on_file(file, "read");
+    if std::fs::metadata(file).map_err(read())?.len() > max as u64 {
         return Err(too_large());
     }
     let mut bytes = vec![];
-    std::fs::File::open(file)?
+    std::fs::File::open(file)
+        .map_err(read())?
         .take(max as u64 + 1)
-        .read_to_end(&mut bytes)?;
+        .read_to_end(&mut bytes)
+        .map_err(read())?;
     if bytes.len() > max {
         return Err(too_large());
     }
