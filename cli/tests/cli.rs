@@ -837,3 +837,76 @@ fn a_file_that_cannot_be_read_or_written_is_named_with_what_to_do() {
         .code(1)
         .stderr(predicate::str::contains("cannot write"));
 }
+
+#[test]
+fn list_pages_beyond_the_first_and_keeps_to_local_dates() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    // Five days of steps; the one at 23:30 on the 14th in Tokyo is 14:30 UTC the same day, and
+    // the one at 00:30 on the 15th is still the 14th in UTC: dates are the person's (--tz).
+    for (v, at) in [
+        ("1001", "2026-11-12T08:00:00+09:00"),
+        ("1002", "2026-11-13T08:00:00+09:00"),
+        ("1003", "2026-11-14T23:30:00+09:00"),
+        ("1004", "2026-11-15T00:30:00+09:00"),
+        ("1005", "2026-11-16T08:00:00+09:00"),
+    ] {
+        phr(&s)
+            .args(["log", "steps", v, "--at", at])
+            .assert()
+            .success();
+    }
+    let list = |args: &[&str]| {
+        let out = phr(&s).arg("list").args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let first = list(&["--limit", "2"]);
+    assert!(first.contains("1005") && first.contains("1004") && !first.contains("1003"));
+    assert!(first.contains("(more: --page 2)"), "{first}");
+    let third = list(&["--limit", "2", "--page", "3"]);
+    assert!(third.contains("1001") && !third.contains("more"), "{third}");
+    assert!(list(&["--limit", "2", "--page", "4"]).contains("no records"));
+
+    let days = list(&["--from", "2026-11-13", "--to", "2026-11-14"]);
+    assert!(days.contains("1002") && days.contains("1003"), "{days}");
+    assert!(!days.contains("1004") && !days.contains("1001"), "{days}");
+    let utc = list(&["--from", "2026-11-14", "--to", "2026-11-14"]);
+    let utc_tz = phr(&s)
+        .args([
+            "--tz",
+            "UTC",
+            "list",
+            "--from",
+            "2026-11-14",
+            "--to",
+            "2026-11-14",
+        ])
+        .output()
+        .unwrap();
+    let utc_tz = String::from_utf8(utc_tz.stdout).unwrap();
+    assert!(utc.contains("1003") && !utc.contains("1004"), "{utc}");
+    assert!(
+        utc_tz.contains("1003") && utc_tz.contains("1004"),
+        "{utc_tz}"
+    );
+    phr(&s)
+        .args(["timeline", "--from", "2026-11-16"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1005").and(predicate::str::contains("1004").not()));
+
+    for (args, field) in [
+        (vec!["list", "--from", "13/11/2026"], "from"),
+        (
+            vec!["list", "--from", "2026-11-15", "--to", "2026-11-14"],
+            "after --to",
+        ),
+        (vec!["timeline", "--page", "0"], "page"),
+        (vec!["list", "--limit", "5000"], "limit"),
+    ] {
+        phr(&s).args(&args).assert().code(1).stderr(
+            predicate::str::starts_with("error: invalid ").and(predicate::str::contains(field)),
+        );
+    }
+}
