@@ -66,6 +66,7 @@ pub struct Parts {
     pub at: Stamp,
     pub today: NaiveDate,
     pub latest: Vec<DashboardItem>,
+    /// Daily step buckets from [`week_start`] of `today` to `today`.
     pub steps: Vec<Bucket>,
     pub last_checkup: Option<Record>,
     pub consent: Option<ConsentState>,
@@ -75,12 +76,8 @@ pub struct Parts {
 
 impl Overview {
     pub fn build(p: Parts) -> Overview {
-        let steps_this_week = p
-            .steps
-            .iter()
-            .filter(|b| b.start >= week_start(p.today) && b.start <= p.today)
-            .filter_map(|b| b.sum)
-            .sum();
+        // `steps` is the daily buckets of this week (the query's range).
+        let steps_this_week = p.steps.iter().filter_map(|b| b.sum).sum();
         let next_checkup_due = p.last_checkup.as_ref().and_then(|r| match &r.body {
             RecordBody::Checkup(c) => c.date.checked_add_months(Months::new(12)),
             _ => None,

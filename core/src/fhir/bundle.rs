@@ -80,10 +80,7 @@ pub fn bundle_with_originals(
     originals: &HashMap<String, String>,
     at: Stamp,
 ) -> Value {
-    let held = Held {
-        originals,
-        ..Held::default()
-    };
+    let held = Held::with_originals(originals);
     let ctx = context(person, records, &held, at);
     let patient = Some(super::patient::patient(person, &ctx.patient));
     bundle_value(&ctx, person, records, &held, patient, at)
@@ -99,10 +96,7 @@ pub fn released_bundle(
     details: &[PersonDetail],
     at: Stamp,
 ) -> Value {
-    let held = Held {
-        originals,
-        ..Held::default()
-    };
+    let held = Held::with_originals(originals);
     let ctx = context(person, records, &held, at);
     let patient = released_patient(&ctx, person, details);
     bundle_value(&ctx, person, records, &held, patient, at)
@@ -117,10 +111,7 @@ pub fn write_released_bundle<W: io::Write>(
     details: &[PersonDetail],
     at: Stamp,
 ) -> io::Result<usize> {
-    let held = Held {
-        originals,
-        ..Held::default()
-    };
+    let held = Held::with_originals(originals);
     let ctx = context(person, records, &held, at);
     let patient = released_patient(&ctx, person, details);
     write_streamed(w, &ctx, person, records, &held, patient, at)
@@ -182,10 +173,7 @@ pub fn write_bundle<W: io::Write>(
     originals: &HashMap<String, String>,
     at: Stamp,
 ) -> io::Result<usize> {
-    let held = Held {
-        originals,
-        ..Held::default()
-    };
+    let held = Held::with_originals(originals);
     write_whole_record(w, person, records, &held, at)
 }
 
@@ -199,6 +187,16 @@ pub struct Held<'a> {
 }
 
 static NONE: std::sync::LazyLock<HashMap<String, String>> = std::sync::LazyLock::new(HashMap::new);
+
+impl<'a> Held<'a> {
+    /// Only the originals: what a recipient's release or a single record's mapping holds.
+    pub fn with_originals(originals: &'a HashMap<String, String>) -> Held<'a> {
+        Held {
+            originals,
+            ..Held::default()
+        }
+    }
+}
 
 impl Default for Held<'_> {
     fn default() -> Self {
