@@ -2,7 +2,7 @@
 //! SQLCipher's default KDF, written by `sqlcipher_export`, so any SQLCipher 4 client can open it
 //! with the passphrase alone. No lock-in.
 
-use super::connection::{apply_writer_pragmas, quiet, read_db_salt};
+use super::connection::{apply_writer_pragmas, read_db_salt};
 use super::files::{DEVICE_ACTOR, STORE_SUBJECT, StoreFiles};
 use super::schema::{APPLICATION_ID, SCHEMA_VERSION, migrate_to};
 use super::staging::{self, Staging, sync_dir};
@@ -175,13 +175,8 @@ fn build_restored(
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     drop(super::keyring::private_file(&staged.database)?);
-    let mut conn = Connection::open_with_flags(&staged.database, flags)?;
-    quiet(&conn)?;
-    let mut sql = zeroize::Zeroizing::new(String::from("PRAGMA key = \"x'"));
-    sql.push_str(&hex::encode(key.expose()));
-    sql.push_str(&hex::encode(salt));
-    sql.push_str("'\";");
-    conn.execute_batch(&sql)?;
+    let mut conn = super::connection::open_file(&staged.database, flags)?;
+    super::connection::apply_new_key(&conn, &key, &salt)?;
     let src = backup
         .to_str()
         .ok_or_else(|| Error::invalid("backup", "path must be valid UTF-8"))?;

@@ -14,6 +14,43 @@ const PLAIN_SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 /// SQLCipher 4's default page size; every database file is a whole number of pages.
 pub(crate) const PAGE_SIZE: u64 = 4096;
 
+/// Open a database file once SQLite and SQLCipher are initialised for this process.
+///
+/// Every connection of the product is opened here (or by [`open_in_memory`]). SQLite marks itself
+/// initialised before it runs SQLCipher's own initialisation, outside its mutex: a second thread
+/// that opens a database in that window gets a connection whose `PRAGMA key` fails ("An error
+/// occurred with PRAGMA key or rekey"), as an app opening the store from several threads at
+/// launch would. The first open of the process therefore runs alone, behind a `OnceLock`.
+pub(crate) fn open_file(path: &Path, flags: OpenFlags) -> Result<Connection> {
+    sqlcipher_ready()?;
+    Ok(Connection::open_with_flags(path, flags)?)
+}
+
+/// An in-memory database (never keyed: it holds no data, only a schema to compare with).
+pub(crate) fn open_in_memory() -> Result<Connection> {
+    sqlcipher_ready()?;
+    Ok(Connection::open_in_memory()?)
+}
+
+fn sqlcipher_ready() -> Result<()> {
+    static READY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    // The opening thread runs SQLite's and SQLCipher's initialisation itself before
+    // `open_in_memory` returns; the others wait here until it has.
+    let ready = READY.get_or_init(|| {
+        Connection::open_in_memory()
+            .and_then(|c| c.query_row("PRAGMA cipher_version", [], |r| r.get::<_, String>(0)))
+            .is_ok_and(|v| !v.is_empty())
+    });
+    if *ready {
+        Ok(())
+    } else {
+        Err(Error::Storage(StorageFailure::new(
+            "sqlite",
+            "SQLCipher did not initialise",
+        )))
+    }
+}
+
 /// What opening with one candidate key found.
 pub(crate) enum KeyCheck {
     Opened(Connection),
@@ -40,7 +77,7 @@ pub(crate) fn read_db_salt(path: &Path) -> Result<[u8; 16]> {
             reason: "the database file phr.db is truncated",
         });
     }
-    let conn = Connection::open_with_flags(
+    let conn = open_file(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
@@ -116,7 +153,7 @@ fn writable(path: &Path) -> bool {
 }
 
 fn open_with(path: &Path, key: &SecretKey, flags: OpenFlags) -> Result<KeyCheck> {
-    let conn = Connection::open_with_flags(path, flags)?;
+    let conn = open_file(path, flags)?;
     apply_key(&conn, key)?;
     // SQLCipher reports a wrong key only on the first read.
     match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
@@ -176,6 +213,18 @@ pub(crate) fn apply_key(conn: &Connection, key: &SecretKey) -> Result<()> {
     Ok(())
 }
 
+/// `PRAGMA key` for a new database: the raw key and our own salt (`x'<64 hex key><32 hex
+/// salt>'`), so the salt is known before the first page is written; the text is wiped after use.
+pub(crate) fn apply_new_key(conn: &Connection, key: &SecretKey, salt: &[u8; 16]) -> Result<()> {
+    quiet(conn)?;
+    let mut sql = zeroize::Zeroizing::new(String::from("PRAGMA key = \"x'"));
+    sql.push_str(&hex::encode(key.expose()));
+    sql.push_str(&hex::encode(salt));
+    sql.push_str("'\";");
+    conn.execute_batch(&sql)?;
+    Ok(())
+}
+
 /// Per-connection settings, applied once the key is confirmed and the version accepted.
 pub(crate) fn apply_pragmas(conn: &Connection) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(10))?;
@@ -221,7 +270,7 @@ pub(crate) fn open_reader(path: &Path, key: &SecretKey, read_only: bool) -> Resu
         };
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)?;
+    let conn = open_file(path, flags)?;
     apply_key(&conn, key)?;
     apply_pragmas(&conn)?;
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {

@@ -331,14 +331,8 @@ fn create_database(
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let mut conn = Connection::open_with_flags(path, flags)?;
-    super::connection::quiet(&conn)?;
-    // Raw key plus explicit salt: `x'<64 hex key><32 hex salt>'`.
-    let mut sql = zeroize::Zeroizing::new(String::from("PRAGMA key = \"x'"));
-    sql.push_str(&hex::encode(key.expose()));
-    sql.push_str(&hex::encode(salt));
-    sql.push_str("'\";");
-    conn.execute_batch(&sql)?;
+    let mut conn = super::connection::open_file(path, flags)?;
+    super::connection::apply_new_key(&conn, key, salt)?;
     apply_key_check_only(&conn)?;
     apply_writer_pragmas(&conn)?;
     migrate_to(&mut conn, version)?;

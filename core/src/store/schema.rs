@@ -69,7 +69,7 @@ pub(crate) type SchemaObject = (String, String, String, Option<String>);
 /// The schema objects (type, name, table, SQL) a database at `version` holds, as this build's
 /// migrations make them: what a restored backup must hold exactly (`backup.rs`).
 pub(crate) fn expected_objects(version: i64) -> Result<Vec<SchemaObject>> {
-    let mut conn = Connection::open_in_memory()?;
+    let mut conn = super::connection::open_in_memory()?;
     migrate_to(&mut conn, version)?;
     objects(&conn, "main")
 }
