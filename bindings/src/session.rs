@@ -6,6 +6,7 @@ use crate::error::{PhrError, Result};
 use crate::platform::{ForeignKeyStore, PlatformKeyStore};
 use crate::progress::{ProgressListener, report};
 use phr_core::audit::{AuditEntry, AuditReport};
+use phr_core::checkups::{CheckupComparison, CheckupReading};
 use phr_core::overview::Overview;
 use phr_core::records::{
     AggregateQuery, Bucket, NewPerson, ObservationInput, ObservationType, Page, PageRequest,
@@ -366,6 +367,17 @@ impl PhrSession {
     /// next checkup, what is shared with whom (consent and family), what waits to sync.
     pub fn overview(&self, subject: String) -> Result<Overview> {
         Ok(self.session().overview(&subject)?)
+    }
+
+    /// The newest `last` checkups (newest first), each result with its unit, reference range
+    /// and level, the doctor's judgement, メタボ判定 and 保健指導レベル in words.
+    pub fn checkups(&self, subject: String, last: u32) -> Result<Vec<CheckupReading>> {
+        Ok(self.session().checkups(&subject, last)?)
+    }
+
+    /// The newest `last` checkups side by side, item by item (year over year).
+    pub fn checkup_comparison(&self, subject: String, last: u32) -> Result<CheckupComparison> {
+        Ok(self.session().checkup_comparison(&subject, last)?)
     }
 
     /// A tile's trend line: daily buckets of the last `days` days up to today.

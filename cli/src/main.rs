@@ -3,6 +3,7 @@
 
 mod chart;
 mod commands;
+mod lang;
 mod output;
 mod unlock;
 
@@ -51,6 +52,9 @@ enum Command {
     /// The morning summary: latest values with their level, this week's steps, checkups,
     /// what is shared with whom, what waits to sync.
     Summary(commands::summary::SummaryArgs),
+    /// Checkups with every result and its level against 保健指導判定値 / 受診勧奨判定値, the
+    /// doctor's judgement, メタボ判定 and 保健指導レベル; --compare for year over year.
+    Checkups(commands::checkups::CheckupsArgs),
     /// List records, newest first.
     List(commands::list::ListArgs),
     /// Every record across types, newest first.
@@ -129,6 +133,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Person(c) => commands::person::run(&ctx, c),
         Log(c) => commands::log::run(&ctx, c),
         Summary(a) => commands::summary::run(&ctx, a),
+        Checkups(a) => commands::checkups::run(&ctx, a),
         List(a) => commands::list::list(&ctx, a),
         Timeline(a) => commands::list::timeline(&ctx, a),
         Correct(a) => commands::edit::correct(&ctx, a),

@@ -193,3 +193,45 @@ fn export_streams_the_whole_record_and_writes_an_echeckup_document() {
         .assert()
         .failure();
 }
+
+#[test]
+fn imported_checkups_read_with_levels_judgements_in_words_and_year_over_year() {
+    let (_d, store) = store();
+    for f in ["tokutei_complete.xml", "tokutei_minimal.xml"] {
+        phr(&store).arg("import").arg(fixture(f)).assert().success();
+    }
+    phr(&store)
+        .arg("checkups")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "2024-06-12  特定健診  千代田健診センター",
+        ))
+        .stdout(predicate::str::contains(
+            "メタボリックシンドローム判定: 予備群該当",
+        ))
+        .stdout(predicate::str::contains("保健指導レベル: 動機付け支援"))
+        .stdout(predicate::str::contains(
+            "LDLコレステロール: 141 mg/dL  (基準 60–119, 高)  受診勧奨判定値以上",
+        ))
+        .stdout(predicate::str::contains(
+            "HDLコレステロール: 52 mg/dL  (基準 ≥40)  基準範囲内",
+        ))
+        .stdout(predicate::str::contains("服薬1(血圧): いいえ"))
+        .stdout(predicate::str::contains("尿蛋白: ±"))
+        .stdout(predicate::str::contains("2023-09-05"));
+    phr(&store)
+        .args(["checkups", "--compare", "--lang", "en"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Item | 2024-06-12 | 2023-09-05"))
+        .stdout(predicate::str::contains("体重 (kg) | 61.4 | 70.2"))
+        .stdout(predicate::str::contains(
+            "HbA1c(NGSP値) (%) | 5.8 [health guidance range] | —",
+        ));
+    phr(&store)
+        .args(["checkups", "--last", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--last 0: must be from 1 to 100"));
+}

@@ -115,10 +115,113 @@ pub fn assess(o: &Observation, sex: Option<Sex>) -> Option<Level> {
     }
 }
 
+/// The level of a 特定健診 result from its item code (the first nine characters name the
+/// analyte and whether it was fasting: `3D0100000…` fasting glucose, `3D0101299…` casual), by
+/// the thresholds of DOMAIN.md. `None` for items without thresholds there (casual glucose and
+/// triglycerides, HDL's see-a-doctor value: not verified), never a guess.
+pub fn checkup_level(code: &str, value: f64, sex: Option<Sex>) -> Option<Level> {
+    let above = |guidance_from, doctor_from| {
+        Some(level_of(
+            value,
+            Band {
+                guidance_from,
+                doctor_from,
+            },
+        ))
+    };
+    let item = code.get(..9)?;
+    match item {
+        "9A7510000" | "9A7520000" | "9A7550000" => above(130.0, Some(140.0)),
+        "9A7610000" | "9A7620000" | "9A7650000" => above(85.0, Some(90.0)),
+        "3D0100000" => above(100.0, Some(126.0)),
+        "3D0460000" => above(5.6, Some(6.5)),
+        "3F0150000" => above(150.0, Some(300.0)),
+        "3F0770000" => above(120.0, Some(140.0)),
+        "3B0350000" | "3B0450000" => above(31.0, Some(51.0)),
+        "3B0900000" => above(51.0, Some(101.0)),
+        "9N0110000" => above(25.0, None),
+        "9N0161601" | "9N0161602" | "9N0161603" => match sex {
+            Some(Sex::Female) => above(90.0, None),
+            Some(Sex::Male) => above(85.0, None),
+            _ => None,
+        },
+        // HDL: low is the risk (below 40).
+        "3F0700000" => Some(if value < 40.0 {
+            Level::Guidance
+        } else {
+            Level::Normal
+        }),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::records::Stamp;
+
+    #[test]
+    fn checkup_items_are_levelled_by_their_code_whatever_the_method() {
+        // HbA1c by two methods, the same thresholds.
+        assert_eq!(
+            checkup_level("3D046000001906202", 5.5, None),
+            Some(Level::Normal)
+        );
+        assert_eq!(
+            checkup_level("3D046000001920402", 5.7, None),
+            Some(Level::Guidance)
+        );
+        assert_eq!(
+            checkup_level("3D046000001999902", 6.5, None),
+            Some(Level::SeeDoctor)
+        );
+        // Fasting glucose is levelled; casual glucose is not (no verified thresholds).
+        assert_eq!(
+            checkup_level("3D010000001926101", 126.0, None),
+            Some(Level::SeeDoctor)
+        );
+        assert_eq!(checkup_level("3D010129901926101", 180.0, None), None);
+        // Fasting triglycerides only.
+        assert_eq!(
+            checkup_level("3F015000002327101", 180.0, None),
+            Some(Level::Guidance)
+        );
+        assert_eq!(checkup_level("3F015129902327101", 180.0, None), None);
+        // Blood pressure: systolic and diastolic each by their own values.
+        assert_eq!(
+            checkup_level("9A751000000000001", 139.0, None),
+            Some(Level::Guidance)
+        );
+        assert_eq!(
+            checkup_level("9A761000000000001", 90.0, None),
+            Some(Level::SeeDoctor)
+        );
+        // HDL is a risk when low.
+        assert_eq!(
+            checkup_level("3F070000002327101", 39.0, None),
+            Some(Level::Guidance)
+        );
+        assert_eq!(
+            checkup_level("3F070000002327101", 62.0, None),
+            Some(Level::Normal)
+        );
+        // Waist needs the sex; liver enzymes; unknown items.
+        assert_eq!(
+            checkup_level("9N016160100000001", 87.0, Some(Sex::Male)),
+            Some(Level::Guidance)
+        );
+        assert_eq!(
+            checkup_level("9N016160100000001", 87.0, Some(Sex::Female)),
+            Some(Level::Normal)
+        );
+        assert_eq!(checkup_level("9N016160100000001", 87.0, None), None);
+        assert_eq!(
+            checkup_level("3B090000002327101", 101.0, None),
+            Some(Level::SeeDoctor)
+        );
+        assert_eq!(checkup_level("9N001000000000001", 158.0, None), None);
+        assert_eq!(checkup_level("short", 1.0, None), None);
+    }
 
     fn obs(ty: ObservationType, v: f64, v2: Option<f64>, t: Option<GlucoseTiming>) -> Observation {
         Observation {

@@ -15,6 +15,7 @@ uniffi::setup_scaffolding!("phr_core");
 pub mod access;
 pub mod audit;
 pub mod checkup_xml;
+pub mod checkups;
 pub mod clock;
 pub mod consent;
 pub mod crypto;

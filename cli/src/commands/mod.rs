@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod check;
+pub mod checkups;
 pub mod consent;
 pub mod demo;
 pub mod edit;

@@ -2,7 +2,8 @@
 //! ([`phr_core::Session::overview`]); this file only words it, in Japanese or English.
 
 use super::Ctx;
-use crate::output::{CliError, CliResult};
+use crate::lang::Lang;
+use crate::output::CliResult;
 use chrono::DateTime;
 use clap::Args;
 
@@ -13,26 +14,9 @@ pub struct SummaryArgs {
     lang: String,
 }
 
-/// Japanese (default) or English words.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Lang {
-    Ja,
-    En,
-}
-
-fn lang(s: &str) -> CliResult<Lang> {
-    match s {
-        "ja" => Ok(Lang::Ja),
-        "en" => Ok(Lang::En),
-        other => Err(CliError::Usage(format!(
-            "--lang {other}: not a language of this summary (ja, en)"
-        ))),
-    }
-}
-
 pub fn run(ctx: &Ctx, a: SummaryArgs) -> CliResult {
-    let l = lang(&a.lang)?;
-    let pick = |ja: &'static str, en: &'static str| if l == Lang::Ja { ja } else { en };
+    let l = Lang::parse(&a.lang, "this summary")?;
+    let pick = |ja: &'static str, en: &'static str| l.pick(ja, en);
     let o = ctx.open()?;
     let person = o.session.person_details(&o.subject)?;
     let v = o.session.overview(&o.subject)?;
@@ -49,16 +33,7 @@ pub fn run(ctx: &Ctx, a: SummaryArgs) -> CliResult {
     for t in &v.latest {
         let level = t
             .level
-            .map(|x| {
-                format!(
-                    "  [{}]",
-                    if l == Lang::Ja {
-                        x.label_ja()
-                    } else {
-                        x.label()
-                    }
-                )
-            })
+            .map(|x| format!("  [{}]", l.level(x)))
             .unwrap_or_default();
         println!(
             "  {:<16}  {}{level}",

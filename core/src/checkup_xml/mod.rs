@@ -9,6 +9,7 @@
 //! [`MAX_FILE_BYTES`], more than [`body::MAX_RESULTS`] results, DOCTYPEs and entities are
 //! refused. See docs/CHECKUP_XML.md.
 
+mod answers;
 mod body;
 mod catalog;
 mod header;
@@ -20,6 +21,7 @@ mod result;
 mod tree;
 mod ts;
 
+pub use answers::{words as answer_words, words_of_answer};
 pub use body::MAX_RESULTS;
 pub use catalog::lookup as lookup_item;
 pub use header::CheckupHeader;

@@ -4,6 +4,7 @@
 use super::Session;
 use crate::access::Action;
 use crate::audit::AuditAction;
+use crate::checkups::{CheckupComparison, CheckupReading};
 use crate::error::{Error, Result};
 use crate::overview::{Overview, Parts, week_start};
 use crate::records::{
@@ -146,6 +147,28 @@ impl Session {
                 .store()
                 .read(|c| crate::consent::pending(c, access.subject()))?,
         }))
+    }
+
+    /// The newest `last` checkups of `subject` (newest first), each as a resident reads it
+    /// ([`crate::checkups::read`]: every result with its level; the subject's sex picks the
+    /// waist thresholds).
+    pub fn checkups(&self, subject: &str, last: u32) -> Result<Vec<CheckupReading>> {
+        let sex = self.person_details(subject)?.details.sex;
+        let filter = RecordFilter {
+            kind: Some(RecordKind::Checkup),
+            ..RecordFilter::default()
+        };
+        let page = self.list_records(subject, &filter, &PageRequest::first(last.clamp(1, 100)))?;
+        Ok(page
+            .records
+            .iter()
+            .filter_map(|r| crate::checkups::read(r, Some(sex)))
+            .collect())
+    }
+
+    /// The newest `last` checkups side by side, item by item (year over year).
+    pub fn checkup_comparison(&self, subject: &str, last: u32) -> Result<CheckupComparison> {
+        Ok(crate::checkups::compare(&self.checkups(subject, last)?))
     }
 
     /// The daily buckets of the last `days` days up to today in the session zone (a tile's

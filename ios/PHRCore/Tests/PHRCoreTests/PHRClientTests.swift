@@ -66,6 +66,30 @@ final class PHRClientTests: XCTestCase {
         XCTAssertTrue(o.waitingToSync.isEmpty)
     }
 
+    func testCheckupsReadWithLevelsAndLineUpYearOverYear() async throws {
+        let (_, client) = try await newStore()
+        let me = try await client.addPerson(person("taro", "太郎", sex: .male)).id
+        func result(_ code: String, _ name: String, _ v: Double?, _ c: String?) -> CheckupResult {
+            CheckupResult(codeSystem: .tokutei, code: code, name: name, valueNum: v, valueCode: c, valueSystem: nil,
+                          valueText: nil, unit: v == nil ? nil : "%", refLow: nil, refHigh: nil, flag: nil)
+        }
+        func checkup(_ date: String, _ hba1c: Double, _ metabo: String) -> ClinicalInput {
+            .checkup(Checkup(date: date, program: "specific_health_checkup", institution: "さくら健診センター",
+                             institutionCode: nil, judgement: "要経過観察",
+                             results: [result("3D046000001906202", "HbA1c(NGSP値)", hba1c, nil),
+                                       result("9N501000000000011", "メタボリックシンドローム判定", nil, metabo)]))
+        }
+        _ = try await client.addRecords(subject: me, [checkup("2025-06-12", 5.4, "3"), checkup("2026-06-10", 5.7, "2")],
+                                        provenance: .mynaportal)
+        let readings = try await client.checkups(subject: me)
+        XCTAssertEqual(readings.map(\.date), ["2026-06-10", "2025-06-12"])
+        XCTAssertEqual(readings.first?.metabolicSyndrome, "予備群該当")
+        XCTAssertEqual(readings.first?.results.first?.level, .guidance)
+        XCTAssertEqual(readings.last?.worstLevel, .normal)
+        let cmp = try await client.checkupComparison(subject: me)
+        XCTAssertEqual(cmp.rows.first?.cells.map { $0?.value }, ["5.7", "5.4"])
+    }
+
     func testRefusedInputNamesTheField() async throws {
         let (_, client) = try await newStore()
         let me = try await client.addPerson(person("hanako", "花子")).id

@@ -162,6 +162,16 @@ public final class PHRClient: Sendable {
         try await call { try $0.overview(subject: subject) }
     }
 
+    /// The newest `last` checkups, newest first: every result with its level, and the judgements in words.
+    public func checkups(subject: String, last: UInt32 = 5) async throws -> [CheckupReading] {
+        try await call { try $0.checkups(subject: subject, last: last) }
+    }
+
+    /// The newest `last` checkups side by side, item by item (year over year).
+    public func checkupComparison(subject: String, last: UInt32 = 3) async throws -> CheckupComparison {
+        try await call { try $0.checkupComparison(subject: subject, last: last) }
+    }
+
     public func aggregate(subject: String, _ query: AggregateQuery) async throws -> [Bucket] {
         try await call { try $0.aggregate(subject: subject, query: query) }
     }

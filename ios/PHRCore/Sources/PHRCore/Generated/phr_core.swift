@@ -1323,6 +1323,181 @@ public func FfiConverterTypeCheckup_lower(_ value: Checkup) -> RustBuffer {
 
 
 /**
+ * The last checkups side by side: one row per item, one cell per checkup (newest first).
+ */
+public struct CheckupComparison: Equatable, Hashable {
+    public var dates: [NaiveDate]
+    public var rows: [ComparisonRow]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(dates: [NaiveDate], rows: [ComparisonRow]) {
+        self.dates = dates
+        self.rows = rows
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CheckupComparison: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCheckupComparison: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CheckupComparison {
+        return
+            try CheckupComparison(
+                dates: FfiConverterSequenceTypeNaiveDate.read(from: &buf), 
+                rows: FfiConverterSequenceTypeComparisonRow.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CheckupComparison, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeNaiveDate.write(value.dates, into: &buf)
+        FfiConverterSequenceTypeComparisonRow.write(value.rows, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckupComparison_lift(_ buf: RustBuffer) throws -> CheckupComparison {
+    return try FfiConverterTypeCheckupComparison.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckupComparison_lower(_ value: CheckupComparison) -> RustBuffer {
+    return FfiConverterTypeCheckupComparison.lower(value)
+}
+
+
+public struct CheckupReading: Equatable, Hashable {
+    public var recordId: String
+    public var date: NaiveDate
+    /**
+     * `specific_health_checkup` (特定健診), `general`, `other`.
+     */
+    public var program: String
+    public var institution: String
+    /**
+     * 医師の判断.
+     */
+    public var judgement: String?
+    /**
+     * メタボ判定 in words (基準該当, 予備群該当, 非該当, 判定不能).
+     */
+    public var metabolicSyndrome: String?
+    /**
+     * 保健指導レベル in words (積極的支援, 動機付け支援, なし（情報提供）, 判定不能).
+     */
+    public var guidanceLevel: String?
+    /**
+     * Every result but the two judgements above, in the checkup's order.
+     */
+    public var results: [ResultReading]
+    /**
+     * The worst level among the results (none when no result has thresholds).
+     */
+    public var worstLevel: Level?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(recordId: String, date: NaiveDate, 
+        /**
+         * `specific_health_checkup` (特定健診), `general`, `other`.
+         */program: String, institution: String, 
+        /**
+         * 医師の判断.
+         */judgement: String?, 
+        /**
+         * メタボ判定 in words (基準該当, 予備群該当, 非該当, 判定不能).
+         */metabolicSyndrome: String?, 
+        /**
+         * 保健指導レベル in words (積極的支援, 動機付け支援, なし（情報提供）, 判定不能).
+         */guidanceLevel: String?, 
+        /**
+         * Every result but the two judgements above, in the checkup's order.
+         */results: [ResultReading], 
+        /**
+         * The worst level among the results (none when no result has thresholds).
+         */worstLevel: Level?) {
+        self.recordId = recordId
+        self.date = date
+        self.program = program
+        self.institution = institution
+        self.judgement = judgement
+        self.metabolicSyndrome = metabolicSyndrome
+        self.guidanceLevel = guidanceLevel
+        self.results = results
+        self.worstLevel = worstLevel
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CheckupReading: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCheckupReading: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CheckupReading {
+        return
+            try CheckupReading(
+                recordId: FfiConverterString.read(from: &buf), 
+                date: FfiConverterTypeNaiveDate.read(from: &buf), 
+                program: FfiConverterString.read(from: &buf), 
+                institution: FfiConverterString.read(from: &buf), 
+                judgement: FfiConverterOptionString.read(from: &buf), 
+                metabolicSyndrome: FfiConverterOptionString.read(from: &buf), 
+                guidanceLevel: FfiConverterOptionString.read(from: &buf), 
+                results: FfiConverterSequenceTypeResultReading.read(from: &buf), 
+                worstLevel: FfiConverterOptionTypeLevel.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CheckupReading, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.recordId, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.date, into: &buf)
+        FfiConverterString.write(value.program, into: &buf)
+        FfiConverterString.write(value.institution, into: &buf)
+        FfiConverterOptionString.write(value.judgement, into: &buf)
+        FfiConverterOptionString.write(value.metabolicSyndrome, into: &buf)
+        FfiConverterOptionString.write(value.guidanceLevel, into: &buf)
+        FfiConverterSequenceTypeResultReading.write(value.results, into: &buf)
+        FfiConverterOptionTypeLevel.write(value.worstLevel, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckupReading_lift(_ buf: RustBuffer) throws -> CheckupReading {
+    return try FfiConverterTypeCheckupReading.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckupReading_lower(_ value: CheckupReading) -> RustBuffer {
+    return FfiConverterTypeCheckupReading.lower(value)
+}
+
+
+/**
  * One result line of a checkup.
  */
 public struct CheckupResult: Equatable, Hashable {
@@ -1428,6 +1603,124 @@ public func FfiConverterTypeCheckupResult_lift(_ buf: RustBuffer) throws -> Chec
 #endif
 public func FfiConverterTypeCheckupResult_lower(_ value: CheckupResult) -> RustBuffer {
     return FfiConverterTypeCheckupResult.lower(value)
+}
+
+
+public struct ComparisonCell: Equatable, Hashable {
+    public var value: String
+    public var level: Level?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(value: String, level: Level?) {
+        self.value = value
+        self.level = level
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ComparisonCell: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeComparisonCell: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ComparisonCell {
+        return
+            try ComparisonCell(
+                value: FfiConverterString.read(from: &buf), 
+                level: FfiConverterOptionTypeLevel.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ComparisonCell, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.value, into: &buf)
+        FfiConverterOptionTypeLevel.write(value.level, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeComparisonCell_lift(_ buf: RustBuffer) throws -> ComparisonCell {
+    return try FfiConverterTypeComparisonCell.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeComparisonCell_lower(_ value: ComparisonCell) -> RustBuffer {
+    return FfiConverterTypeComparisonCell.lower(value)
+}
+
+
+public struct ComparisonRow: Equatable, Hashable {
+    public var name: String
+    public var unit: String?
+    /**
+     * `cells[i]` is the value in the checkup of `dates[i]`, if it had the item.
+     */
+    public var cells: [ComparisonCell?]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(name: String, unit: String?, 
+        /**
+         * `cells[i]` is the value in the checkup of `dates[i]`, if it had the item.
+         */cells: [ComparisonCell?]) {
+        self.name = name
+        self.unit = unit
+        self.cells = cells
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ComparisonRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeComparisonRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ComparisonRow {
+        return
+            try ComparisonRow(
+                name: FfiConverterString.read(from: &buf), 
+                unit: FfiConverterOptionString.read(from: &buf), 
+                cells: FfiConverterSequenceOptionTypeComparisonCell.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ComparisonRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterOptionString.write(value.unit, into: &buf)
+        FfiConverterSequenceOptionTypeComparisonCell.write(value.cells, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeComparisonRow_lift(_ buf: RustBuffer) throws -> ComparisonRow {
+    return try FfiConverterTypeComparisonRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeComparisonRow_lower(_ value: ComparisonRow) -> RustBuffer {
+    return FfiConverterTypeComparisonRow.lower(value)
 }
 
 
@@ -4283,6 +4576,109 @@ public func FfiConverterTypeRejectedItem_lift(_ buf: RustBuffer) throws -> Rejec
 #endif
 public func FfiConverterTypeRejectedItem_lower(_ value: RejectedItem) -> RustBuffer {
     return FfiConverterTypeRejectedItem.lower(value)
+}
+
+
+/**
+ * One result as shown: the value in words or digits, with what it is measured against.
+ */
+public struct ResultReading: Equatable, Hashable {
+    public var code: String
+    public var name: String
+    /**
+     * The value as people read it: `5.7`, `基準該当`, `特記事項なし`.
+     */
+    public var value: String
+    public var valueNum: Double?
+    public var unit: String?
+    public var refLow: Double?
+    public var refHigh: Double?
+    /**
+     * The laboratory's flag against its reference range: H, L, N or A.
+     */
+    public var flag: String?
+    /**
+     * Against the 特定健診 thresholds (only items that have them).
+     */
+    public var level: Level?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(code: String, name: String, 
+        /**
+         * The value as people read it: `5.7`, `基準該当`, `特記事項なし`.
+         */value: String, valueNum: Double?, unit: String?, refLow: Double?, refHigh: Double?, 
+        /**
+         * The laboratory's flag against its reference range: H, L, N or A.
+         */flag: String?, 
+        /**
+         * Against the 特定健診 thresholds (only items that have them).
+         */level: Level?) {
+        self.code = code
+        self.name = name
+        self.value = value
+        self.valueNum = valueNum
+        self.unit = unit
+        self.refLow = refLow
+        self.refHigh = refHigh
+        self.flag = flag
+        self.level = level
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ResultReading: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeResultReading: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ResultReading {
+        return
+            try ResultReading(
+                code: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                value: FfiConverterString.read(from: &buf), 
+                valueNum: FfiConverterOptionDouble.read(from: &buf), 
+                unit: FfiConverterOptionString.read(from: &buf), 
+                refLow: FfiConverterOptionDouble.read(from: &buf), 
+                refHigh: FfiConverterOptionDouble.read(from: &buf), 
+                flag: FfiConverterOptionString.read(from: &buf), 
+                level: FfiConverterOptionTypeLevel.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ResultReading, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.value, into: &buf)
+        FfiConverterOptionDouble.write(value.valueNum, into: &buf)
+        FfiConverterOptionString.write(value.unit, into: &buf)
+        FfiConverterOptionDouble.write(value.refLow, into: &buf)
+        FfiConverterOptionDouble.write(value.refHigh, into: &buf)
+        FfiConverterOptionString.write(value.flag, into: &buf)
+        FfiConverterOptionTypeLevel.write(value.level, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResultReading_lift(_ buf: RustBuffer) throws -> ResultReading {
+    return try FfiConverterTypeResultReading.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResultReading_lower(_ value: ResultReading) -> RustBuffer {
+    return FfiConverterTypeResultReading.lower(value)
 }
 
 
@@ -7157,6 +7553,30 @@ fileprivate struct FfiConverterOptionTypeBrokenLink: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeComparisonCell: FfiConverterRustBuffer {
+    typealias SwiftType = ComparisonCell?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeComparisonCell.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeComparisonCell.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypePageToken: FfiConverterRustBuffer {
     typealias SwiftType = PageToken?
 
@@ -7496,6 +7916,31 @@ fileprivate struct FfiConverterSequenceTypeCheckupResult: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeComparisonRow: FfiConverterRustBuffer {
+    typealias SwiftType = [ComparisonRow]
+
+    public static func write(_ value: [ComparisonRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeComparisonRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ComparisonRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ComparisonRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeComparisonRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeConsentToggle: FfiConverterRustBuffer {
     typealias SwiftType = [ConsentToggle]
 
@@ -7671,6 +8116,31 @@ fileprivate struct FfiConverterSequenceTypeRecord: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeResultReading: FfiConverterRustBuffer {
+    typealias SwiftType = [ResultReading]
+
+    public static func write(_ value: [ResultReading], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeResultReading.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ResultReading] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ResultReading]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeResultReading.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeSharedWith: FfiConverterRustBuffer {
     typealias SwiftType = [SharedWith]
 
@@ -7788,6 +8258,56 @@ fileprivate struct FfiConverterSequenceTypeScope: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeScope.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceOptionTypeComparisonCell: FfiConverterRustBuffer {
+    typealias SwiftType = [ComparisonCell?]
+
+    public static func write(_ value: [ComparisonCell?], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterOptionTypeComparisonCell.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ComparisonCell?] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ComparisonCell?]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterOptionTypeComparisonCell.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeNaiveDate: FfiConverterRustBuffer {
+    typealias SwiftType = [NaiveDate]
+
+    public static func write(_ value: [NaiveDate], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeNaiveDate.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [NaiveDate] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [NaiveDate]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeNaiveDate.read(from: &buf))
         }
         return seq
     }

@@ -819,6 +819,17 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     func changePassphrase(old: String, new: String, kdfMemoryKib: UInt32?, rotateKey: Bool) throws 
     
     /**
+     * The newest `last` checkups side by side, item by item (year over year).
+     */
+    func checkupComparison(subject: String, last: UInt32) throws  -> CheckupComparison
+    
+    /**
+     * The newest `last` checkups (newest first), each result with its unit, reference range
+     * and level, the doctor's judgement, メタボ判定 and 保健指導レベル in words.
+     */
+    func checkups(subject: String, last: UInt32) throws  -> [CheckupReading]
+    
+    /**
      * How many seconds the device clock was behind the store's latest instant at unlock (more
      * than 10 minutes; decisions read the later of the two).
      */
@@ -1491,6 +1502,35 @@ open func changePassphrase(old: String, new: String, kdfMemoryKib: UInt32?, rota
         FfiConverterBool.lower(rotateKey),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * The newest `last` checkups side by side, item by item (year over year).
+     */
+open func checkupComparison(subject: String, last: UInt32)throws  -> CheckupComparison  {
+    return try  FfiConverterTypeCheckupComparison_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_checkup_comparison(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterUInt32.lower(last),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The newest `last` checkups (newest first), each result with its unit, reference range
+     * and level, the doctor's judgement, メタボ判定 and 保健指導レベル in words.
+     */
+open func checkups(subject: String, last: UInt32)throws  -> [CheckupReading]  {
+    return try  FfiConverterSequenceTypeCheckupReading.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_checkups(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterUInt32.lower(last),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -4809,6 +4849,31 @@ fileprivate struct FfiConverterSequenceTypeBucket: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeCheckupReading: FfiConverterRustBuffer {
+    typealias SwiftType = [CheckupReading]
+
+    public static func write(_ value: [CheckupReading], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCheckupReading.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CheckupReading] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CheckupReading]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCheckupReading.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeConsentDirective: FfiConverterRustBuffer {
     typealias SwiftType = [ConsentDirective]
 
@@ -5547,6 +5612,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_change_passphrase() != 62082) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_checkup_comparison() != 50271) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_checkups() != 2561) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_clock_behind() != 60416) {

@@ -539,6 +539,16 @@ void uniffi_phr_ffi_fn_method_phrsession_backup(uint64_t ptr, RustBuffer path, R
 void uniffi_phr_ffi_fn_method_phrsession_change_passphrase(uint64_t ptr, RustBuffer old, RustBuffer new, RustBuffer kdf_memory_kib, int8_t rotate_key, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CHECKUP_COMPARISON
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CHECKUP_COMPARISON
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_checkup_comparison(uint64_t ptr, RustBuffer subject, uint32_t last, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CHECKUPS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CHECKUPS
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_checkups(uint64_t ptr, RustBuffer subject, uint32_t last, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CLOCK_BEHIND
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_CLOCK_BEHIND
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_clock_behind(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -1468,6 +1478,18 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_backup(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_CHANGE_PASSPHRASE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_CHANGE_PASSPHRASE
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_change_passphrase(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_CHECKUP_COMPARISON
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_CHECKUP_COMPARISON
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_checkup_comparison(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_CHECKUPS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_CHECKUPS
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_checkups(void
     
 );
 #endif

@@ -11,6 +11,10 @@ import jp.phr.core.displayUnit
 import jp.phr.core.formatValue
 import jp.phr.core.guidanceBand
 import jp.phr.core.model.AggregateQuery
+import jp.phr.core.model.Checkup
+import jp.phr.core.model.CheckupCodeSystem
+import jp.phr.core.model.CheckupResult
+import jp.phr.core.model.ClinicalInput
 import jp.phr.core.model.Aggregation
 import jp.phr.core.model.GlucoseTiming
 import jp.phr.core.model.Grantee
@@ -117,6 +121,34 @@ class BindingsTest {
         assertTrue(o.shared.isEmpty())
         assertTrue(o.family.isEmpty())
         assertTrue(o.waitingToSync.isEmpty())
+    }
+
+    @Test
+    fun checkupsReadWithLevelsAndLineUpYearOverYear() = runBlocking<Unit> {
+        val (_, client) = newStore()
+        val me = client.addPerson(person("taro", "太郎", Sex.MALE)).id
+        fun result(code: String, name: String, v: Double?, c: String?) = CheckupResult(
+            CheckupCodeSystem.TOKUTEI, code, name, v, c, null, null, if (v != null) "%" else null, null, null, null,
+        )
+        fun checkup(date: String, hba1c: Double, metabo: String) = ClinicalInput.Checkup(
+            Checkup(
+                date, "specific_health_checkup", "さくら健診センター", null, "要経過観察",
+                listOf(
+                    result("3D046000001906202", "HbA1c(NGSP値)", hba1c, null),
+                    result("9N501000000000011", "メタボリックシンドローム判定", null, metabo),
+                ),
+            ),
+        )
+        client.addRecordsWithProgress(
+            me, listOf(checkup("2025-06-12", 5.4, "3"), checkup("2026-06-10", 5.7, "2")), Provenance.MYNAPORTAL,
+        )
+        val readings = client.checkups(me)
+        assertEquals(listOf("2026-06-10", "2025-06-12"), readings.map { it.date.toString() })
+        assertEquals("予備群該当", readings[0].metabolicSyndrome)
+        assertEquals(Level.GUIDANCE, readings[0].results.single().level)
+        assertEquals(Level.NORMAL, readings[1].worstLevel)
+        val cmp = client.checkupComparison(me)
+        assertEquals(listOf("5.7", "5.4"), cmp.rows.single().cells.map { it?.value })
     }
 
     @Test

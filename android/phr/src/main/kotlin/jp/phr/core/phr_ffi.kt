@@ -39,6 +39,8 @@ import jp.phr.core.model.AuditEntry
 import jp.phr.core.model.AuditReport
 import jp.phr.core.model.Band
 import jp.phr.core.model.Bucket
+import jp.phr.core.model.CheckupComparison
+import jp.phr.core.model.CheckupReading
 import jp.phr.core.model.ClinicalInput
 import jp.phr.core.model.ConsentDirective
 import jp.phr.core.model.ConsentRequest
@@ -53,6 +55,8 @@ import jp.phr.core.model.FfiConverterTypeAuditEntry
 import jp.phr.core.model.FfiConverterTypeAuditReport
 import jp.phr.core.model.FfiConverterTypeBand
 import jp.phr.core.model.FfiConverterTypeBucket
+import jp.phr.core.model.FfiConverterTypeCheckupComparison
+import jp.phr.core.model.FfiConverterTypeCheckupReading
 import jp.phr.core.model.FfiConverterTypeClinicalInput
 import jp.phr.core.model.FfiConverterTypeConsentDirective
 import jp.phr.core.model.FfiConverterTypeConsentRequest
@@ -119,6 +123,8 @@ import jp.phr.core.model.RustBuffer as RustBufferAuditEntry
 import jp.phr.core.model.RustBuffer as RustBufferAuditReport
 import jp.phr.core.model.RustBuffer as RustBufferBand
 import jp.phr.core.model.RustBuffer as RustBufferBucket
+import jp.phr.core.model.RustBuffer as RustBufferCheckupComparison
+import jp.phr.core.model.RustBuffer as RustBufferCheckupReading
 import jp.phr.core.model.RustBuffer as RustBufferClinicalInput
 import jp.phr.core.model.RustBuffer as RustBufferConsentDirective
 import jp.phr.core.model.RustBuffer as RustBufferConsentRequest
@@ -1002,6 +1008,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_change_passphrase(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_checkup_comparison(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_checkups(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_clock_behind(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_dashboard(
@@ -1201,6 +1211,10 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_phr_ffi_fn_method_phrsession_change_passphrase(`ptr`: Long,`old`: RustBuffer.ByValue,`new`: RustBuffer.ByValue,`kdfMemoryKib`: RustBuffer.ByValue,`rotateKey`: Byte,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_phr_ffi_fn_method_phrsession_checkup_comparison(`ptr`: Long,`subject`: RustBuffer.ByValue,`last`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferCheckupComparison.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_checkups(`ptr`: Long,`subject`: RustBuffer.ByValue,`last`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_clock_behind(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_dashboard(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1617,6 +1631,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_change_passphrase() and 0xFFFF) != 62082) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_checkup_comparison() and 0xFFFF) != 50271) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_checkups() and 0xFFFF) != 2561) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_clock_behind() and 0xFFFF) != 60416) {
@@ -2430,6 +2450,17 @@ public interface PhrSessionInterface {
      * the data key is replaced too, so an older copy of the keyring opens nothing.
      */
     fun `changePassphrase`(`old`: kotlin.String, `new`: kotlin.String, `kdfMemoryKib`: kotlin.UInt?, `rotateKey`: kotlin.Boolean)
+    
+    /**
+     * The newest `last` checkups side by side, item by item (year over year).
+     */
+    fun `checkupComparison`(`subject`: kotlin.String, `last`: kotlin.UInt): CheckupComparison
+    
+    /**
+     * The newest `last` checkups (newest first), each result with its unit, reference range
+     * and level, the doctor's judgement, メタボ判定 and 保健指導レベル in words.
+     */
+    fun `checkups`(`subject`: kotlin.String, `last`: kotlin.UInt): List<CheckupReading>
     
     /**
      * How many seconds the device clock was behind the store's latest instant at unlock (more
@@ -3314,6 +3345,45 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 }
     }
     
+    
+
+    
+    /**
+     * The newest `last` checkups side by side, item by item (year over year).
+     */
+    @Throws(PhrException::class)override fun `checkupComparison`(`subject`: kotlin.String, `last`: kotlin.UInt): CheckupComparison {
+            return FfiConverterTypeCheckupComparison.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_checkup_comparison(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterUInt.lower(`last`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The newest `last` checkups (newest first), each result with its unit, reference range
+     * and level, the doctor's judgement, メタボ判定 and 保健指導レベル in words.
+     */
+    @Throws(PhrException::class)override fun `checkups`(`subject`: kotlin.String, `last`: kotlin.UInt): List<CheckupReading> {
+            return FfiConverterSequenceTypeCheckupReading.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_checkups(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterUInt.lower(`last`),_status)
+}
+    }
+    )
+    }
     
 
     
@@ -7585,6 +7655,34 @@ public object FfiConverterSequenceTypeBucket: FfiConverterRustBuffer<List<Bucket
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeCheckupReading: FfiConverterRustBuffer<List<CheckupReading>> {
+    override fun read(buf: ByteBuffer): List<CheckupReading> {
+        val len = buf.getInt()
+        return List<CheckupReading>(len) {
+            FfiConverterTypeCheckupReading.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<CheckupReading>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeCheckupReading.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<CheckupReading>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeCheckupReading.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeConsentDirective: FfiConverterRustBuffer<List<ConsentDirective>> {
     override fun read(buf: ByteBuffer): List<ConsentDirective> {
         val len = buf.getInt()
@@ -7998,6 +8096,10 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
         }
     }
 }
+
+
+
+
 
 
 

@@ -26,6 +26,8 @@ import jp.phr.core.model.SyncPhase
 import jp.phr.core.FileImportSummary
 import jp.phr.core.trendDays
 import jp.phr.core.model.DashboardItem
+import jp.phr.core.model.CheckupComparison
+import jp.phr.core.model.CheckupReading
 import jp.phr.core.model.Overview
 import jp.phr.core.model.Reading
 import jp.phr.core.model.AggregateQuery
@@ -234,6 +236,14 @@ class PhrClient private constructor(
      * checkup, what is shared with whom (consent and family), what waits to sync.
      */
     suspend fun overview(subject: String): Overview = call { overview(subject) }
+
+    /** The newest [last] checkups, newest first: every result with its level, and the judgements in words. */
+    suspend fun checkups(subject: String, last: Int = 5): List<CheckupReading> =
+        call { checkups(subject, last.toUInt()) }
+
+    /** The newest [last] checkups side by side, item by item (year over year). */
+    suspend fun checkupComparison(subject: String, last: Int = 3): CheckupComparison =
+        call { checkupComparison(subject, last.toUInt()) }
 
     /** The dashboard as a Flow: emits now and again each time [refresh] emits (e.g. after logging). */
     fun dashboardFlow(subject: String, refresh: Flow<Unit>): Flow<List<DashboardItem>> = flow {

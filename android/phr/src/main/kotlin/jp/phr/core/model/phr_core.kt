@@ -1658,6 +1658,138 @@ public object FfiConverterTypeCheckup: FfiConverterRustBuffer<Checkup> {
 
 
 /**
+ * The last checkups side by side: one row per item, one cell per checkup (newest first).
+ */
+data class CheckupComparison (
+    var `dates`: List<NaiveDate>
+    , 
+    var `rows`: List<ComparisonRow>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCheckupComparison: FfiConverterRustBuffer<CheckupComparison> {
+    override fun read(buf: ByteBuffer): CheckupComparison {
+        return CheckupComparison(
+            FfiConverterSequenceTypeNaiveDate.read(buf),
+            FfiConverterSequenceTypeComparisonRow.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CheckupComparison) = (
+            FfiConverterSequenceTypeNaiveDate.allocationSize(value.`dates`) +
+            FfiConverterSequenceTypeComparisonRow.allocationSize(value.`rows`)
+    )
+
+    override fun write(value: CheckupComparison, buf: ByteBuffer) {
+            FfiConverterSequenceTypeNaiveDate.write(value.`dates`, buf)
+            FfiConverterSequenceTypeComparisonRow.write(value.`rows`, buf)
+    }
+}
+
+
+
+data class CheckupReading (
+    var `recordId`: kotlin.String
+    , 
+    var `date`: NaiveDate
+    , 
+    /**
+     * `specific_health_checkup` (特定健診), `general`, `other`.
+     */
+    var `program`: kotlin.String
+    , 
+    var `institution`: kotlin.String
+    , 
+    /**
+     * 医師の判断.
+     */
+    var `judgement`: kotlin.String?
+    , 
+    /**
+     * メタボ判定 in words (基準該当, 予備群該当, 非該当, 判定不能).
+     */
+    var `metabolicSyndrome`: kotlin.String?
+    , 
+    /**
+     * 保健指導レベル in words (積極的支援, 動機付け支援, なし（情報提供）, 判定不能).
+     */
+    var `guidanceLevel`: kotlin.String?
+    , 
+    /**
+     * Every result but the two judgements above, in the checkup's order.
+     */
+    var `results`: List<ResultReading>
+    , 
+    /**
+     * The worst level among the results (none when no result has thresholds).
+     */
+    var `worstLevel`: Level?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCheckupReading: FfiConverterRustBuffer<CheckupReading> {
+    override fun read(buf: ByteBuffer): CheckupReading {
+        return CheckupReading(
+            FfiConverterString.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypeResultReading.read(buf),
+            FfiConverterOptionalTypeLevel.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CheckupReading) = (
+            FfiConverterString.allocationSize(value.`recordId`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`date`) +
+            FfiConverterString.allocationSize(value.`program`) +
+            FfiConverterString.allocationSize(value.`institution`) +
+            FfiConverterOptionalString.allocationSize(value.`judgement`) +
+            FfiConverterOptionalString.allocationSize(value.`metabolicSyndrome`) +
+            FfiConverterOptionalString.allocationSize(value.`guidanceLevel`) +
+            FfiConverterSequenceTypeResultReading.allocationSize(value.`results`) +
+            FfiConverterOptionalTypeLevel.allocationSize(value.`worstLevel`)
+    )
+
+    override fun write(value: CheckupReading, buf: ByteBuffer) {
+            FfiConverterString.write(value.`recordId`, buf)
+            FfiConverterTypeNaiveDate.write(value.`date`, buf)
+            FfiConverterString.write(value.`program`, buf)
+            FfiConverterString.write(value.`institution`, buf)
+            FfiConverterOptionalString.write(value.`judgement`, buf)
+            FfiConverterOptionalString.write(value.`metabolicSyndrome`, buf)
+            FfiConverterOptionalString.write(value.`guidanceLevel`, buf)
+            FfiConverterSequenceTypeResultReading.write(value.`results`, buf)
+            FfiConverterOptionalTypeLevel.write(value.`worstLevel`, buf)
+    }
+}
+
+
+
+/**
  * One result line of a checkup.
  */
 data class CheckupResult (
@@ -1746,6 +1878,90 @@ public object FfiConverterTypeCheckupResult: FfiConverterRustBuffer<CheckupResul
             FfiConverterOptionalDouble.write(value.`refLow`, buf)
             FfiConverterOptionalDouble.write(value.`refHigh`, buf)
             FfiConverterOptionalString.write(value.`flag`, buf)
+    }
+}
+
+
+
+data class ComparisonCell (
+    var `value`: kotlin.String
+    , 
+    var `level`: Level?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeComparisonCell: FfiConverterRustBuffer<ComparisonCell> {
+    override fun read(buf: ByteBuffer): ComparisonCell {
+        return ComparisonCell(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalTypeLevel.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ComparisonCell) = (
+            FfiConverterString.allocationSize(value.`value`) +
+            FfiConverterOptionalTypeLevel.allocationSize(value.`level`)
+    )
+
+    override fun write(value: ComparisonCell, buf: ByteBuffer) {
+            FfiConverterString.write(value.`value`, buf)
+            FfiConverterOptionalTypeLevel.write(value.`level`, buf)
+    }
+}
+
+
+
+data class ComparisonRow (
+    var `name`: kotlin.String
+    , 
+    var `unit`: kotlin.String?
+    , 
+    /**
+     * `cells[i]` is the value in the checkup of `dates[i]`, if it had the item.
+     */
+    var `cells`: List<ComparisonCell?>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeComparisonRow: FfiConverterRustBuffer<ComparisonRow> {
+    override fun read(buf: ByteBuffer): ComparisonRow {
+        return ComparisonRow(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceOptionalTypeComparisonCell.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ComparisonRow) = (
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterOptionalString.allocationSize(value.`unit`) +
+            FfiConverterSequenceOptionalTypeComparisonCell.allocationSize(value.`cells`)
+    )
+
+    override fun write(value: ComparisonRow, buf: ByteBuffer) {
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterOptionalString.write(value.`unit`, buf)
+            FfiConverterSequenceOptionalTypeComparisonCell.write(value.`cells`, buf)
     }
 }
 
@@ -4003,6 +4219,91 @@ public object FfiConverterTypeRejectedItem: FfiConverterRustBuffer<RejectedItem>
 
 
 /**
+ * One result as shown: the value in words or digits, with what it is measured against.
+ */
+data class ResultReading (
+    var `code`: kotlin.String
+    , 
+    var `name`: kotlin.String
+    , 
+    /**
+     * The value as people read it: `5.7`, `基準該当`, `特記事項なし`.
+     */
+    var `value`: kotlin.String
+    , 
+    var `valueNum`: kotlin.Double?
+    , 
+    var `unit`: kotlin.String?
+    , 
+    var `refLow`: kotlin.Double?
+    , 
+    var `refHigh`: kotlin.Double?
+    , 
+    /**
+     * The laboratory's flag against its reference range: H, L, N or A.
+     */
+    var `flag`: kotlin.String?
+    , 
+    /**
+     * Against the 特定健診 thresholds (only items that have them).
+     */
+    var `level`: Level?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeResultReading: FfiConverterRustBuffer<ResultReading> {
+    override fun read(buf: ByteBuffer): ResultReading {
+        return ResultReading(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalDouble.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeLevel.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ResultReading) = (
+            FfiConverterString.allocationSize(value.`code`) +
+            FfiConverterString.allocationSize(value.`name`) +
+            FfiConverterString.allocationSize(value.`value`) +
+            FfiConverterOptionalDouble.allocationSize(value.`valueNum`) +
+            FfiConverterOptionalString.allocationSize(value.`unit`) +
+            FfiConverterOptionalDouble.allocationSize(value.`refLow`) +
+            FfiConverterOptionalDouble.allocationSize(value.`refHigh`) +
+            FfiConverterOptionalString.allocationSize(value.`flag`) +
+            FfiConverterOptionalTypeLevel.allocationSize(value.`level`)
+    )
+
+    override fun write(value: ResultReading, buf: ByteBuffer) {
+            FfiConverterString.write(value.`code`, buf)
+            FfiConverterString.write(value.`name`, buf)
+            FfiConverterString.write(value.`value`, buf)
+            FfiConverterOptionalDouble.write(value.`valueNum`, buf)
+            FfiConverterOptionalString.write(value.`unit`, buf)
+            FfiConverterOptionalDouble.write(value.`refLow`, buf)
+            FfiConverterOptionalDouble.write(value.`refHigh`, buf)
+            FfiConverterOptionalString.write(value.`flag`, buf)
+            FfiConverterOptionalTypeLevel.write(value.`level`, buf)
+    }
+}
+
+
+
+/**
  * One recipient × purpose that may receive something now, with the categories it may.
  */
 data class SharedWith (
@@ -5933,6 +6234,38 @@ public object FfiConverterOptionalTypeBrokenLink: FfiConverterRustBuffer<BrokenL
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeComparisonCell: FfiConverterRustBuffer<ComparisonCell?> {
+    override fun read(buf: ByteBuffer): ComparisonCell? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeComparisonCell.read(buf)
+    }
+
+    override fun allocationSize(value: ComparisonCell?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeComparisonCell.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ComparisonCell?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeComparisonCell.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypePageToken: FfiConverterRustBuffer<PageToken?> {
     override fun read(buf: ByteBuffer): PageToken? {
         if (buf.get().toInt() == 0) {
@@ -6369,6 +6702,34 @@ public object FfiConverterSequenceTypeCheckupResult: FfiConverterRustBuffer<List
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeComparisonRow: FfiConverterRustBuffer<List<ComparisonRow>> {
+    override fun read(buf: ByteBuffer): List<ComparisonRow> {
+        val len = buf.getInt()
+        return List<ComparisonRow>(len) {
+            FfiConverterTypeComparisonRow.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ComparisonRow>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeComparisonRow.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ComparisonRow>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeComparisonRow.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeConsentToggle: FfiConverterRustBuffer<List<ConsentToggle>> {
     override fun read(buf: ByteBuffer): List<ConsentToggle> {
         val len = buf.getInt()
@@ -6565,6 +6926,34 @@ public object FfiConverterSequenceTypeRecord: FfiConverterRustBuffer<List<Record
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeResultReading: FfiConverterRustBuffer<List<ResultReading>> {
+    override fun read(buf: ByteBuffer): List<ResultReading> {
+        val len = buf.getInt()
+        return List<ResultReading>(len) {
+            FfiConverterTypeResultReading.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ResultReading>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeResultReading.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ResultReading>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeResultReading.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeSharedWith: FfiConverterRustBuffer<List<SharedWith>> {
     override fun read(buf: ByteBuffer): List<SharedWith> {
         val len = buf.getInt()
@@ -6695,6 +7084,62 @@ public object FfiConverterSequenceTypeScope: FfiConverterRustBuffer<List<Scope>>
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeScope.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceOptionalTypeComparisonCell: FfiConverterRustBuffer<List<ComparisonCell?>> {
+    override fun read(buf: ByteBuffer): List<ComparisonCell?> {
+        val len = buf.getInt()
+        return List<ComparisonCell?>(len) {
+            FfiConverterOptionalTypeComparisonCell.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ComparisonCell?>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterOptionalTypeComparisonCell.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ComparisonCell?>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterOptionalTypeComparisonCell.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeNaiveDate: FfiConverterRustBuffer<List<NaiveDate>> {
+    override fun read(buf: ByteBuffer): List<NaiveDate> {
+        val len = buf.getInt()
+        return List<NaiveDate>(len) {
+            FfiConverterTypeNaiveDate.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<NaiveDate>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeNaiveDate.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<NaiveDate>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeNaiveDate.write(it, buf)
         }
     }
 }
