@@ -88,7 +88,7 @@ fn read_checkup(record_id: &str, c: &Checkup, sex: Option<Sex>) -> CheckupReadin
         c.results
             .iter()
             .find(|r| r.code == code)
-            .map(|r| value_words(r))
+            .map(value_words)
     };
     let results: Vec<ResultReading> = c
         .results
