@@ -84,12 +84,7 @@ pub fn read(record: &Record, sex: Option<Sex>) -> Option<CheckupReading> {
 }
 
 fn read_checkup(record_id: &str, c: &Checkup, sex: Option<Sex>) -> CheckupReading {
-    let judgement_of = |code: &str| {
-        c.results
-            .iter()
-            .find(|r| r.code == code)
-            .map(value_words)
-    };
+    let judgement_of = |code: &str| c.results.iter().find(|r| r.code == code).map(value_words);
     let results: Vec<ResultReading> = c
         .results
         .iter()

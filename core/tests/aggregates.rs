@@ -123,18 +123,30 @@ proptest! {
     #[test]
     fn aggregates_match_an_independent_computation(
         steps in prop::collection::vec((0i64..80 * 86_400, 0u32..20_000), 1..120),
-        bps in prop::collection::vec((0i64..80 * 86_400, 90u32..180, 0u32..30), 1..40),
+        bps in prop::collection::vec((0i64..80 * 86_400, 90u32..180, 0u32..30, prop::option::of(40u32..160)), 1..40),
+        pulses in prop::collection::vec((0i64..80 * 86_400, 40u32..160), 0..20),
     ) {
         let (_dir, s, hanako, _) = session_with_two();
         let h = &hanako.id;
         let now = phr_core::clock::Clock::from_environment().now().timestamp() - 60;
         let step_points: Vec<(i64, f64, f64)> = steps.iter().map(|&(ago, v)| (now - ago, f64::from(v), 0.0)).collect();
-        let bp_points: Vec<(i64, f64, f64)> = bps.iter().map(|&(ago, sys, gap)| (now - ago, f64::from(sys), f64::from(sys - 30 - gap))).collect();
+        let bp_points: Vec<(i64, f64, f64)> = bps.iter().map(|&(ago, sys, gap, _)| (now - ago, f64::from(sys), f64::from(sys - 30 - gap))).collect();
+        let alone: Vec<(i64, f64, f64)> = pulses.iter().map(|&(ago, p)| (now - ago, f64::from(p), 0.0)).collect();
+        // The rule, stated here: the pulse series is every pulse entered alone and every pulse
+        // entered with a blood pressure.
+        let pulse_points: Vec<(i64, f64, f64)> = alone
+            .iter()
+            .copied()
+            .chain(bps.iter().filter_map(|&(ago, _, _, p)| p.map(|p| (now - ago, f64::from(p), 0.0))))
+            .collect();
         let inputs: Vec<ClinicalInput> = step_points
             .iter()
             .map(|&(t, v, _)| ClinicalInput::Observation(ObservationInput::simple(ObservationType::Steps, v, Stamp { utc_seconds: t, offset_seconds: 9 * 3600 })))
-            .chain(bp_points.iter().map(|&(t, sys, dia)| {
-                ClinicalInput::Observation(ObservationInput::blood_pressure(sys, dia, None, Stamp { utc_seconds: t, offset_seconds: 9 * 3600 }))
+            .chain(bp_points.iter().zip(&bps).map(|(&(t, sys, dia), &(_, _, _, p))| {
+                ClinicalInput::Observation(ObservationInput::blood_pressure(sys, dia, p.map(f64::from), Stamp { utc_seconds: t, offset_seconds: 9 * 3600 }))
+            }))
+            .chain(alone.iter().map(|&(t, p, _)| {
+                ClinicalInput::Observation(ObservationInput::simple(ObservationType::Pulse, p, Stamp { utc_seconds: t, offset_seconds: 9 * 3600 }))
             }))
             .collect();
         s.add_records(h, inputs, Provenance::Device, None).unwrap();
@@ -144,6 +156,7 @@ proptest! {
             for g in [Granularity::Day, Granularity::Week, Granularity::Month] {
                 check(&s, h, ObservationType::Steps, &step_points, zone, g, from, today);
                 check(&s, h, ObservationType::BloodPressure, &bp_points, zone, g, from, today);
+                check(&s, h, ObservationType::Pulse, &pulse_points, zone, g, from, today);
             }
         }
     }
@@ -194,6 +207,68 @@ fn deleting_and_editing_keep_aggregates_right() {
     s.delete_record(h, &a.meta.id).unwrap();
     let b = &s.aggregate(h, &q).unwrap()[0];
     assert_eq!((b.count, b.max, b.mean2), (1, Some(120.0), Some(80.0)));
+}
+
+#[test]
+fn the_pulse_of_a_blood_pressure_follows_its_edits_and_deletion() {
+    let (_dir, s, hanako, _) = session_with_two();
+    let h = &hanako.id;
+    let t = phr_core::clock::Clock::from_environment().now().timestamp() - 3 * 86_400;
+    let at = Stamp {
+        utc_seconds: t,
+        offset_seconds: 9 * 3600,
+    };
+    let bp = |pulse| {
+        ClinicalInput::Observation(ObservationInput::blood_pressure(128.0, 82.0, pulse, at))
+    };
+    let pulse = |zone: &str| {
+        let tz: Tz = zone.parse().unwrap();
+        let day = Utc
+            .timestamp_opt(t, 0)
+            .unwrap()
+            .with_timezone(&tz)
+            .date_naive();
+        let q = AggregateQuery {
+            observation_type: ObservationType::Pulse,
+            granularity: Granularity::Day,
+            from: day,
+            to: day,
+            time_zone: Some(zone.into()),
+        };
+        let b = &s.aggregate(h, &q).unwrap()[0];
+        (b.count, b.max)
+    };
+    let listed = || {
+        let f = RecordFilter {
+            observation_type: Some(ObservationType::Pulse),
+            ..RecordFilter::default()
+        };
+        s.list_records(h, &f, &PageRequest::first(10))
+            .unwrap()
+            .records
+            .len()
+    };
+    let ids = s
+        .add_records(h, vec![bp(Some(64.0))], Provenance::Device, None)
+        .unwrap();
+    assert_eq!(
+        (pulse("Asia/Tokyo"), pulse("Asia/Kolkata"), listed()),
+        ((1, Some(64.0)), (1, Some(64.0)), 1)
+    );
+    s.update_record(h, &ids[0], bp(Some(71.0))).unwrap();
+    assert_eq!(pulse("Asia/Tokyo"), (1, Some(71.0)));
+    s.update_record(h, &ids[0], bp(None)).unwrap();
+    assert_eq!(
+        (pulse("Asia/Tokyo"), listed()),
+        ((0, None), 0),
+        "the pulse was removed from the entry"
+    );
+    s.update_record(h, &ids[0], bp(Some(66.0))).unwrap();
+    s.delete_record(h, &ids[0]).unwrap();
+    assert_eq!(
+        (pulse("Asia/Tokyo"), pulse("Asia/Kolkata"), listed()),
+        ((0, None), (0, None), 0)
+    );
 }
 
 #[test]

@@ -261,6 +261,11 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
     );
     check("dashboard", s.as_person(o).dashboard(t).map(|_| ()));
     check("overview", s.as_person(o).overview(t).map(|_| ()));
+    check("checkups", s.as_person(o).checkups(t, 3).map(|_| ()));
+    check(
+        "checkup_comparison",
+        s.as_person(o).checkup_comparison(t, 3).map(|_| ()),
+    );
     check(
         "trend",
         s.as_person(o)

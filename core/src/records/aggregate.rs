@@ -163,6 +163,20 @@ pub(crate) fn aggregate(
             ),
             serde_json::to_string(&edges.iter().map(|(lo, hi)| [l.bucket_of(*lo), l.bucket_of(*hi)]).collect::<Vec<_>>()),
         ),
+        None if q.observation_type == ObservationType::Pulse => (
+            // The pulse series includes the pulse of blood-pressure rows (rollup::series).
+            "WITH b(i, lo, hi) AS (SELECT key, value ->> 0, value ->> 1 FROM json_each(?3)),
+                  o(effective_utc, value, value2) AS (
+                    SELECT effective_utc, value, value2 FROM observation WHERE subject_id = ?1 AND type = ?2
+                    UNION ALL
+                    SELECT effective_utc, value3, NULL FROM observation
+                      WHERE subject_id = ?1 AND type = 'blood_pressure' AND value3 IS NOT NULL)
+             SELECT b.i, count(*), sum(o.value), min(o.value), max(o.value), sum(o.value2), min(o.value2), max(o.value2)
+             FROM b CROSS JOIN o ON o.effective_utc >= b.lo AND o.effective_utc < b.hi
+             GROUP BY b.i"
+                .to_owned(),
+            serde_json::to_string(&edges.iter().map(|(lo, hi)| [*lo, *hi]).collect::<Vec<_>>()),
+        ),
         None => (
             "WITH b(i, lo, hi) AS (SELECT key, value ->> 0, value ->> 1 FROM json_each(?3))
              SELECT b.i, count(*), sum(o.value), min(o.value), max(o.value), sum(o.value2), min(o.value2), max(o.value2)

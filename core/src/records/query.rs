@@ -80,9 +80,15 @@ pub(crate) fn list(
     let ids: Vec<String> = if let Some(ty) = filter.observation_type {
         let sql = format!(
             "SELECT record_id FROM observation
-             WHERE subject_id = ?1 AND type = ?6 AND (?2 IS NULL OR effective_utc >= ?2) AND (?3 IS NULL OR effective_utc < ?3)
+             WHERE subject_id = ?1 AND {} AND (?2 IS NULL OR effective_utc >= ?2) AND (?3 IS NULL OR effective_utc < ?3)
                AND {}
              ORDER BY effective_utc DESC, record_id DESC LIMIT ?7",
+            // A pulse is also the pulse of a blood pressure (rollup::series): those entries list.
+            if ty == ObservationType::Pulse {
+                "type IN (?6, 'blood_pressure') AND (type = ?6 OR value3 IS NOT NULL)"
+            } else {
+                "type = ?6"
+            },
             keyset.replace("{id}", "record_id")
         );
         let mut stmt = conn.prepare_cached(&sql)?;

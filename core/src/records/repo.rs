@@ -270,12 +270,9 @@ fn delete_body(conn: &Connection, meta: &RecordMeta, body: &RecordBody) -> Resul
     conn.prepare_cached(&format!("DELETE FROM {table} WHERE record_id = ?1"))?
         .execute([&meta.id])?;
     if let RecordBody::Observation(o) = body {
-        rollup::recompute(
-            conn,
-            &meta.subject_id,
-            o.observation_type.as_str(),
-            o.effective.utc_seconds,
-        )?;
+        for (ty, _, _) in rollup::series(o) {
+            rollup::recompute(conn, &meta.subject_id, ty, o.effective.utc_seconds)?;
+        }
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! docs/decisions/0001-hourly-rollup-for-aggregates.md.
 
 use super::observation::Observation;
+use super::observation_type::ObservationType;
 use crate::error::Result;
 use rusqlite::{Connection, params};
 
@@ -43,8 +44,52 @@ pub(crate) const DAILY_JST: Level = Level {
 /// Coarsest first: aggregation uses the first level whose grid holds every bucket edge.
 pub(crate) const LEVELS: [Level; 2] = [DAILY_JST, HOURLY];
 
-/// Count a new observation into its bucket at every level.
+/// The series an observation counts in, with the values it counts: its own type, and pulse
+/// for a blood pressure entered with its pulse (one reading, two series: a pulse is a pulse
+/// wherever it was entered; issue #17).
+pub(crate) fn series(o: &Observation) -> impl Iterator<Item = (&'static str, f64, Option<f64>)> {
+    let own = (o.observation_type.as_str(), o.value, o.value2);
+    let pulse = match (o.observation_type, o.value3) {
+        (ObservationType::BloodPressure, Some(p)) => {
+            Some((ObservationType::Pulse.as_str(), p, None))
+        }
+        _ => None,
+    };
+    std::iter::once(own).chain(pulse)
+}
+
+/// The rows (`value`, `value2`) of one series of a subject (`?1`) in `[?4, ?5)`, as SQL: a
+/// pulse series also reads the pulse of blood-pressure rows ([`series`]).
+pub(crate) fn series_rows(observation_type: &str) -> &'static str {
+    if observation_type == ObservationType::Pulse.as_str() {
+        "SELECT value, value2 FROM observation
+           WHERE subject_id = ?1 AND type = 'pulse' AND effective_utc >= ?4 AND effective_utc < ?5
+         UNION ALL
+         SELECT value3, NULL FROM observation
+           WHERE subject_id = ?1 AND type = 'blood_pressure' AND value3 IS NOT NULL
+             AND effective_utc >= ?4 AND effective_utc < ?5"
+    } else {
+        "SELECT value, value2 FROM observation
+           WHERE subject_id = ?1 AND type = ?2 AND effective_utc >= ?4 AND effective_utc < ?5"
+    }
+}
+
+/// Count a new observation into its buckets at every level, in every series it counts in.
 pub(crate) fn add(conn: &Connection, subject: &str, o: &Observation) -> Result<()> {
+    for (ty, value, value2) in series(o) {
+        add_values(conn, subject, ty, o.effective.utc_seconds, value, value2)?;
+    }
+    Ok(())
+}
+
+fn add_values(
+    conn: &Connection,
+    subject: &str,
+    ty: &str,
+    utc_seconds: i64,
+    value: f64,
+    value2: Option<f64>,
+) -> Result<()> {
     for l in LEVELS {
         // `table` and `column` are constants of this module, never input.
         conn.prepare_cached(&format!(
@@ -61,10 +106,10 @@ pub(crate) fn add(conn: &Connection, subject: &str, o: &Observation) -> Result<(
         ))?
         .execute(params![
             subject,
-            o.observation_type.as_str(),
-            l.bucket_of(o.effective.utc_seconds),
-            o.value,
-            o.value2
+            ty,
+            l.bucket_of(utc_seconds),
+            value,
+            value2
         ])?;
     }
     Ok(())
@@ -149,7 +194,19 @@ type BucketKey = (usize, usize, &'static str, i64);
 
 impl Batch {
     pub fn add(&mut self, subject: &str, o: &Observation) {
-        let ty = o.observation_type.as_str();
+        for (ty, value, value2) in series(o) {
+            self.add_values(subject, ty, o.effective.utc_seconds, value, value2);
+        }
+    }
+
+    fn add_values(
+        &mut self,
+        subject: &str,
+        ty: &'static str,
+        utc_seconds: i64,
+        value: f64,
+        value2: Option<f64>,
+    ) {
         let si = match self.subjects.iter().rposition(|s| s == subject) {
             Some(si) => si,
             None => {
@@ -158,7 +215,7 @@ impl Batch {
             }
         };
         for (li, l) in LEVELS.iter().enumerate() {
-            let key = (li, si, ty, l.bucket_of(o.effective.utc_seconds));
+            let key = (li, si, ty, l.bucket_of(utc_seconds));
             let i = match self.buckets.get(&key) {
                 Some(&i) => i,
                 None => {
@@ -167,7 +224,7 @@ impl Batch {
                     self.order.len() - 1
                 }
             };
-            self.order[i].1.push((o.value, o.value2));
+            self.order[i].1.push((value, value2));
         }
     }
 
@@ -282,11 +339,11 @@ pub(crate) fn recompute(
         conn.prepare_cached(&format!(
             "INSERT INTO {t} (subject_id, type, {c}, n, sum1, min1, max1, sum2, min2, max2)
              SELECT ?1, ?2, ?3, count(*), sum(value), min(value), max(value), sum(value2), min(value2), max(value2)
-             FROM observation
-             WHERE subject_id = ?1 AND type = ?2 AND effective_utc >= ?4 AND effective_utc < ?5
+             FROM ({rows})
              HAVING count(*) > 0",
             t = l.table,
-            c = l.column
+            c = l.column,
+            rows = series_rows(observation_type)
         ))?
         .execute(params![subject, observation_type, b, lo, hi])?;
     }

@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_members_and_grant_parents.sql"),
     include_str!("migrations/0010_consent_end_to_end.sql"),
     include_str!("migrations/0011_partial_dates_and_entered_values.sql"),
+    include_str!("migrations/0012_pulse_from_blood_pressure.sql"),
 ];
 
 /// The version this build writes.
