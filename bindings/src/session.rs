@@ -312,6 +312,12 @@ impl PhrSession {
         Ok(self.session().update_record(&subject, &id, input)?)
     }
 
+    /// A correction note about record `id`: how an official result (checkup, clinic,
+    /// Mynaportal), which `update_record` refuses, is corrected.
+    pub fn annotate_record(&self, subject: String, id: String, text: String) -> Result<Record> {
+        Ok(self.session().annotate_record(&subject, &id, &text)?)
+    }
+
     /// Soft delete (kept as a tombstone for sync).
     pub fn delete_record(&self, subject: String, id: String) -> Result<()> {
         Ok(self.session().delete_record(&subject, &id)?)

@@ -60,7 +60,11 @@ enum Command {
     /// Every record across types, newest first.
     Timeline(commands::list::TimelineArgs),
     /// Correct a record you logged: a new version, the earlier one kept (`phr history ID`).
+    /// Official results are annotated instead (`phr annotate`).
     Correct(commands::edit::CorrectArgs),
+    /// Add a correction note to a record: the way to correct an official result (a checkup, a
+    /// clinic's or Mynaportal's), which is kept as its source gave it.
+    Annotate(commands::edit::AnnotateArgs),
     /// Delete a record: no longer shown; recipients holding it delete it at the next sync.
     Delete {
         /// The record's id, as `phr list` shows it.
@@ -137,6 +141,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         List(a) => commands::list::list(&ctx, a),
         Timeline(a) => commands::list::timeline(&ctx, a),
         Correct(a) => commands::edit::correct(&ctx, a),
+        Annotate(a) => commands::edit::annotate(&ctx, a),
         Delete { id } => commands::edit::delete(&ctx, &id),
         Erase(a) => commands::edit::erase(&ctx, a),
         History { id } => commands::edit::history(&ctx, &id),

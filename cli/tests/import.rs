@@ -235,3 +235,50 @@ fn imported_checkups_read_with_levels_judgements_in_words_and_year_over_year() {
         .code(2)
         .stderr(predicate::str::contains("--last 0: must be from 1 to 100"));
 }
+
+#[test]
+fn an_official_checkup_is_annotated_not_corrected() {
+    let (_d, store) = store();
+    phr(&store)
+        .arg("import")
+        .arg(fixture("tokutei_complete.xml"))
+        .assert()
+        .success();
+    let out = phr(&store)
+        .args(["list", "--kind", "checkup"])
+        .output()
+        .unwrap();
+    let line = String::from_utf8(out.stdout).unwrap();
+    let id = line
+        .rsplit_once('[')
+        .unwrap()
+        .1
+        .split(']')
+        .next()
+        .unwrap()
+        .to_owned();
+    phr(&store)
+        .args(["correct", &id, "weight", "60"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("an official result is not edited"))
+        .stderr(predicate::str::contains(format!("phr annotate {id}")));
+    phr(&store)
+        .args(["annotate", &id, "腹囲は測り直して 84 cm"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("noted on {id}")));
+    phr(&store)
+        .args(["list", "--kind", "note"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "Correction note on [{id}]: 腹囲は測り直して 84 cm"
+        )));
+    // The checkup reads as its source gave it.
+    phr(&store)
+        .arg("checkups")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("腹囲(実測）: 86 cm"));
+}

@@ -225,6 +225,7 @@ fn body_for(cat: usize) -> RecordBody {
         DataCategory::ConditionAllergy => RecordBody::Allergy(allergy()),
         DataCategory::Notes => RecordBody::Note(Note {
             text: "メモ".into(),
+            about: None,
         }),
         DataCategory::Demographics => unreachable!("not a record category"),
     }

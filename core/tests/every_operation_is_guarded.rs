@@ -272,6 +272,12 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
             .trend(t, ObservationType::Steps, 30)
             .map(|_| ()),
     );
+    check(
+        "annotate_record",
+        s.as_person(o)
+            .annotate_record(t, &r.meta.id, "x")
+            .map(|_| ()),
+    );
     check("delete_record", s.as_person(o).delete_record(t, &r.meta.id));
     check("erase_record", s.as_person(o).erase_record(t, &r.meta.id));
     check(

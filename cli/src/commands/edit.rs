@@ -57,13 +57,43 @@ pub fn correct(ctx: &Ctx, a: CorrectArgs) -> CliResult {
         },
         what => ClinicalInput::Observation(observation(what, at.unwrap_or(old.meta.effective))?),
     };
-    let r = o.session.update_record(&o.subject, &a.id, input)?;
+    let r = match o.session.update_record(&o.subject, &a.id, input) {
+        Err(e @ phr_core::Error::InvalidInput { .. }) if old.meta.provenance.is_official() => {
+            eprintln!(
+                "note: {} came from {}; add your correction beside it: phr annotate {} \"…\"",
+                a.id,
+                old.meta.provenance.as_str(),
+                a.id
+            );
+            return Err(e.into());
+        }
+        other => other?,
+    };
     println!(
         "corrected {} to {} (version {}; the earlier one is kept: phr history {})",
         r.meta.id,
         summary::record(&r.body),
         r.meta.version,
         r.meta.id
+    );
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct AnnotateArgs {
+    /// The record the note is about (its id, as `phr list` shows it).
+    id: String,
+    /// The correction, in your words (e.g. "腹囲は測り直して 84 cm").
+    text: String,
+}
+
+/// `phr annotate ID TEXT`: a correction note beside an official result, which is never edited.
+pub fn annotate(ctx: &Ctx, a: AnnotateArgs) -> CliResult {
+    let o = ctx.open()?;
+    let note = o.session.annotate_record(&o.subject, &a.id, &a.text)?;
+    println!(
+        "noted on {}: [{}] (the result itself is kept as its source gave it; deleting it takes the note too)",
+        a.id, note.meta.id
     );
     Ok(())
 }

@@ -185,7 +185,10 @@ mod tests {
             DataCategory::Vitals
         );
         assert_eq!(
-            DataCategory::of_body(&RecordBody::Note(Note { text: "x".into() })),
+            DataCategory::of_body(&RecordBody::Note(Note {
+                text: "x".into(),
+                about: None
+            })),
             DataCategory::Notes
         );
     }

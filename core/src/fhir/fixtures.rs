@@ -286,6 +286,7 @@ pub fn note() -> Record {
         Provenance::SelfEntered,
         RecordBody::Note(Note {
             text: "朝の散歩\u{3000}30分。気分良好".into(),
+            about: None,
         }),
     )
 }

@@ -32,6 +32,13 @@ pub(crate) fn note(ctx: &Ctx<'_>, m: &RecordMeta, n: &Note, id: String) -> Mappe
             },
         }]),
     };
+    // A correction note points at the result it corrects, when that result travels with it.
+    let mut r = r;
+    if let Some(about) = n.about.as_deref().filter(|a| ctx.exported.contains(*a)) {
+        r["context"] = obj! {
+            "related" => Value::Array(vec![reference(&super::datatypes::resource_id(about))]),
+        };
+    }
     Mapped { id, resource: r }
 }
 

@@ -278,6 +278,10 @@ impl Allergy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Note {
     pub text: String,
+    /// The record this note annotates: a correction of an official result, which is never
+    /// edited itself (S-21, ../shared/design/GUIDELINE.md). `None` for a note of its own.
+    #[serde(default)]
+    pub about: Option<String>,
 }
 
 impl Note {

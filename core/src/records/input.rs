@@ -81,7 +81,7 @@ impl Validation {
                 if at.utc_seconds > now.utc_seconds + NOTE_SLACK_SECONDS {
                     return Err(Error::invalid("at", "must not be in the future"));
                 }
-                (RecordBody::Note(Note { text }.validate()?), at)
+                (RecordBody::Note(Note { text, about: None }.validate()?), at)
             }
         })
     }

@@ -31,6 +31,15 @@ impl Provenance {
         Provenance::Derived,
     ];
 
+    /// A result someone else made official (a clinic, Mynaportal, a checkup or clinic file): it
+    /// is not edited here, only annotated (S-21); it can still be deleted or erased.
+    pub fn is_official(self) -> bool {
+        matches!(
+            self,
+            Provenance::Clinic | Provenance::Mynaportal | Provenance::ImportedFile
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Provenance::SelfEntered => "self_entered",

@@ -256,8 +256,8 @@ fn insert_body(
             ])?;
         }
         RecordBody::Note(n) => {
-            conn.prepare_cached("INSERT INTO note (record_id, text) VALUES (?1, ?2)")?
-                .execute(params![id, n.text])?;
+            conn.prepare_cached("INSERT INTO note (record_id, text, about) VALUES (?1, ?2, ?3)")?
+                .execute(params![id, n.text, n.about])?;
         }
     }
     Ok(())
@@ -666,8 +666,13 @@ fn load_body(conn: &Connection, meta: &RecordMeta) -> Result<RecordBody> {
             })?,
         ),
         RecordKind::Note => RecordBody::Note(
-            conn.prepare_cached("SELECT text FROM note WHERE record_id = ?1")?
-                .query_row([id], |r| Ok(Note { text: r.get(0)? }))?,
+            conn.prepare_cached("SELECT text, about FROM note WHERE record_id = ?1")?
+                .query_row([id], |r| {
+                    Ok(Note {
+                        text: r.get(0)?,
+                        about: r.get(1)?,
+                    })
+                })?,
         ),
     };
     Ok(body)

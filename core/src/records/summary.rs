@@ -87,7 +87,10 @@ pub fn record(body: &RecordBody) -> String {
                 .chars()
                 .take(60)
                 .collect();
-            format!("Note: {first}")
+            match &n.about {
+                Some(about) => format!("Correction note on [{about}]: {first}"),
+                None => format!("Note: {first}"),
+            }
         }
     }
 }

@@ -4,8 +4,8 @@
 //! must follow it.
 
 use super::{
-    ObservationType, Provenance, Record, RecordBody, RecordKind, Stamp, bmi, erase_subject_rollups,
-    repo,
+    Note, ObservationType, Provenance, Record, RecordBody, RecordKind, Stamp, bmi,
+    erase_subject_rollups, repo,
 };
 use crate::error::{Error, Result};
 use rusqlite::Connection;
@@ -74,6 +74,57 @@ fn refuse_before_birth(
 }
 
 /// The provenance a front end or an importer may claim: everything but `derived`.
+/// An official result keeps what its source said: a correction is a note about it (S-21).
+fn refuse_official(r: &Record) -> Result<()> {
+    if r.meta.provenance.is_official() {
+        return Err(Error::invalid(
+            "record",
+            "an official result is not edited; annotate it with a correction note instead",
+        ));
+    }
+    Ok(())
+}
+
+/// The notes annotating record `id` (live or deleted).
+fn notes_about(conn: &Connection, id: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT record_id FROM note WHERE about = ?1")?;
+    let ids = stmt
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
+/// A correction note about the live record `about` of `subject`, written by the person now.
+pub(crate) fn annotate(
+    conn: &Connection,
+    subject: &str,
+    about: &str,
+    text: &str,
+    now: Stamp,
+) -> Result<Record> {
+    let target = load_live(conn, subject, about)?;
+    if matches!(&target.body, RecordBody::Note(n) if n.about.is_some()) {
+        return Err(Error::invalid(
+            "record",
+            "a correction note is annotated by editing it",
+        ));
+    }
+    let note = Note {
+        text: text.to_owned(),
+        about: Some(about.to_owned()),
+    }
+    .validate()?;
+    let mut out = insert(
+        conn,
+        subject,
+        vec![(RecordBody::Note(note), now)],
+        Provenance::SelfEntered,
+        None,
+        now,
+    )?;
+    out.pop().ok_or_else(|| Error::not_found("record"))
+}
+
 pub(crate) fn refuse_derived_provenance(p: Provenance) -> Result<()> {
     if p == Provenance::Derived {
         return Err(Error::invalid(
@@ -120,6 +171,31 @@ pub(crate) fn insert(
 
 /// Replace the content of a live, non-derived record; its previous version is kept in its
 /// history and its BMI derived again.
+/// A person's edit of a record: as [`update`], but an official result is refused (its source
+/// replaces it by a newer document through [`update`]; a person annotates it).
+pub(crate) fn edit(
+    conn: &Connection,
+    old: &Record,
+    body: &RecordBody,
+    effective: Stamp,
+    now: Stamp,
+) -> Result<Changed> {
+    refuse_official(old)?;
+    // A correction note stays about the result it corrects (an edit gives only the text).
+    let kept;
+    let body = match (&old.body, body) {
+        (RecordBody::Note(was), RecordBody::Note(new)) if new.about.is_none() => {
+            kept = RecordBody::Note(Note {
+                text: new.text.clone(),
+                about: was.about.clone(),
+            });
+            &kept
+        }
+        _ => body,
+    };
+    update(conn, old, body, effective, now)
+}
+
 pub(crate) fn update(
     conn: &Connection,
     old: &Record,
@@ -159,6 +235,13 @@ pub(crate) fn delete(conn: &Connection, subject: &str, id: &str, now: Stamp) -> 
     if let Some(bmi_id) = bmi::derived_from(conn, id)? {
         gone.push(load_live(conn, subject, &bmi_id)?);
     }
+    // Its correction notes go with it (a note about nothing shown would mislead).
+    for note in notes_about(conn, id)? {
+        let r = load_any(conn, subject, &note)?;
+        if r.meta.deleted_utc.is_none() {
+            gone.push(r);
+        }
+    }
     let mut changed = Changed::default();
     for r in gone {
         repo::tombstone(conn, &r, now)?;
@@ -168,13 +251,17 @@ pub(crate) fn delete(conn: &Connection, subject: &str, id: &str, now: Stamp) -> 
     Ok(changed)
 }
 
-/// Hard delete one record, its history and its BMI. Returns the ids erased.
+/// Hard delete one record, its history, its BMI and its correction notes. Returns the ids erased.
 pub(crate) fn erase(conn: &Connection, subject: &str, id: &str) -> Result<Vec<String>> {
     let old = load_any(conn, subject, id)?;
     let mut ids = vec![id.to_owned()];
     if let Some(bmi_id) = bmi::derived_from(conn, id)? {
         repo::erase(conn, &load_any(conn, subject, &bmi_id)?)?;
         ids.push(bmi_id);
+    }
+    for note in notes_about(conn, id)? {
+        repo::erase(conn, &load_any(conn, subject, &note)?)?;
+        ids.push(note);
     }
     repo::erase(conn, &old)?;
     Ok(ids)

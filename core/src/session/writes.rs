@@ -91,11 +91,31 @@ impl Session {
         let (body, effective) = check.prepare(input)?;
         self.write(&access, AuditAction::RecordUpdated, |w| {
             let old = write::load_live(w.tx, subject, id)?;
-            let changed = write::update(w.tx, &old, &body, effective, check.now)?;
+            let changed = write::edit(w.tx, &old, &body, effective, check.now)?;
             self.follow_changes(w.tx, subject, Follow::records(&changed.follow), check.now)?;
             Ok(((), changed.ids))
         })?;
         self.get_record(subject, id)
+    }
+
+    /// A correction note about record `id`, written now by the person acting: the way to
+    /// correct an official result (a checkup, a clinic's or Mynaportal's), which is never edited
+    /// (S-21). The note is a record of its own: it syncs and exports like any note, pointing at
+    /// the result it corrects; deleting or erasing the result takes its notes with it.
+    pub fn annotate_record(&self, subject: &str, id: &str, text: &str) -> Result<Record> {
+        let access = self.authorize(subject, Action::Record)?;
+        let now = self.now();
+        self.write(&access, AuditAction::RecordWritten, |w| {
+            let note = write::annotate(w.tx, subject, id, text, now)?;
+            self.follow_changes(
+                w.tx,
+                subject,
+                Follow::records(std::slice::from_ref(&note)),
+                now,
+            )?;
+            let ids = vec![note.meta.id.clone()];
+            Ok((note, ids))
+        })
     }
 
     /// Soft delete: the record disappears from every view but stays as a tombstone for sync.

@@ -88,6 +88,11 @@ final class PHRClientTests: XCTestCase {
         XCTAssertEqual(readings.last?.worstLevel, .normal)
         let cmp = try await client.checkupComparison(subject: me)
         XCTAssertEqual(cmp.rows.first?.cells.map { $0?.value }, ["5.7", "5.4"])
+        // An official result is corrected by a note beside it, never edited.
+        let id = try XCTUnwrap(readings.first?.recordId)
+        let note = try await client.annotateRecord(subject: me, id: id, text: "再検査で 5.5")
+        guard case let .note(n) = note.body else { return XCTFail("not a note") }
+        XCTAssertEqual(n.about, id)
     }
 
     func testRefusedInputNamesTheField() async throws {

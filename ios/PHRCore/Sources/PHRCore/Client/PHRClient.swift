@@ -162,6 +162,11 @@ public final class PHRClient: Sendable {
         try await call { try $0.overview(subject: subject) }
     }
 
+    /// A correction note beside an official result (checkup, clinic, Mynaportal), which is never edited.
+    public func annotateRecord(subject: String, id: String, text: String) async throws -> Record {
+        try await call { try $0.annotateRecord(subject: subject, id: id, text: text) }
+    }
+
     /// The newest `last` checkups, newest first: every result with its level, and the judgements in words.
     public func checkups(subject: String, last: UInt32 = 5) async throws -> [CheckupReading] {
         try await call { try $0.checkups(subject: subject, last: last) }

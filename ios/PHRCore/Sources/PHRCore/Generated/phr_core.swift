@@ -2879,11 +2879,21 @@ public func FfiConverterTypeNewPerson_lower(_ value: NewPerson) -> RustBuffer {
 
 public struct Note: Equatable, Hashable {
     public var text: String
+    /**
+     * The record this note annotates: a correction of an official result, which is never
+     * edited itself (S-21, ../shared/design/GUIDELINE.md). `None` for a note of its own.
+     */
+    public var about: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(text: String) {
+    public init(text: String, 
+        /**
+         * The record this note annotates: a correction of an official result, which is never
+         * edited itself (S-21, ../shared/design/GUIDELINE.md). `None` for a note of its own.
+         */about: String?) {
         self.text = text
+        self.about = about
     }
 
     
@@ -2902,12 +2912,14 @@ public struct FfiConverterTypeNote: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Note {
         return
             try Note(
-                text: FfiConverterString.read(from: &buf)
+                text: FfiConverterString.read(from: &buf), 
+                about: FfiConverterOptionString.read(from: &buf)
         )
     }
 
     public static func write(_ value: Note, into buf: inout [UInt8]) {
         FfiConverterString.write(value.text, into: &buf)
+        FfiConverterOptionString.write(value.about, into: &buf)
     }
 }
 

@@ -803,6 +803,12 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     func aggregate(subject: String, query: AggregateQuery) throws  -> [Bucket]
     
     /**
+     * A correction note about record `id`: how an official result (checkup, clinic,
+     * Mynaportal), which `update_record` refuses, is corrected.
+     */
+    func annotateRecord(subject: String, id: String, text: String) throws  -> Record
+    
+    /**
      * The store-wide audit trail, newest first (device owner only).
      */
     func auditEntries(limit: UInt32, beforeSeq: Int64?) throws  -> [AuditEntry]
@@ -1456,6 +1462,22 @@ open func aggregate(subject: String, query: AggregateQuery)throws  -> [Bucket]  
             self.uniffiCloneHandle(),
         FfiConverterString.lower(subject),
         FfiConverterTypeAggregateQuery_lower(query),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A correction note about record `id`: how an official result (checkup, clinic,
+     * Mynaportal), which `update_record` refuses, is corrected.
+     */
+open func annotateRecord(subject: String, id: String, text: String)throws  -> Record  {
+    return try  FfiConverterTypeRecord_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_annotate_record(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterString.lower(id),
+        FfiConverterString.lower(text),uniffiCallStatus
     )
 })
 }
@@ -5603,6 +5625,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_aggregate() != 13540) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_annotate_record() != 17753) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_audit_entries() != 19768) {

@@ -524,6 +524,11 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_add_records_with_progress(uint64_
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_aggregate(uint64_t ptr, RustBuffer subject, RustBuffer query, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ANNOTATE_RECORD
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ANNOTATE_RECORD
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_annotate_record(uint64_t ptr, RustBuffer subject, RustBuffer id, RustBuffer text, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_AUDIT_ENTRIES
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_AUDIT_ENTRIES
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_audit_entries(uint64_t ptr, uint32_t limit, RustBuffer before_seq, RustCallStatus *_Nonnull out_status
@@ -1460,6 +1465,12 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_add_records_with_progress(voi
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_AGGREGATE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_AGGREGATE
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_aggregate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ANNOTATE_RECORD
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ANNOTATE_RECORD
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_annotate_record(void
     
 );
 #endif

@@ -149,6 +149,12 @@ class BindingsTest {
         assertEquals(Level.NORMAL, readings[1].worstLevel)
         val cmp = client.checkupComparison(me)
         assertEquals(listOf("5.7", "5.4"), cmp.rows.single().cells.map { it?.value })
+        // An official result is corrected by a note beside it, never edited.
+        val note = client.annotateRecord(me, readings[0].recordId, "再検査で 5.5")
+        assertEquals(readings[0].recordId, (note.body as RecordBody.Note).v1.about)
+        assertThrows<PhrException.InvalidInput> {
+            runBlocking { client.raw.updateRecord(me, readings[0].recordId, ClinicalInput.Note("x", null)) }
+        }
     }
 
     @Test

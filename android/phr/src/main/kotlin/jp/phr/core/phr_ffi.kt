@@ -1002,6 +1002,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_aggregate(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_annotate_record(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_audit_entries(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_backup(
@@ -1205,6 +1207,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_aggregate(`ptr`: Long,`subject`: RustBuffer.ByValue,`query`: RustBufferAggregateQuery.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_annotate_record(`ptr`: Long,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferRecord.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_audit_entries(`ptr`: Long,`limit`: Int,`beforeSeq`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_backup(`ptr`: Long,`path`: RustBuffer.ByValue,`backupPassphrase`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1622,6 +1626,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_aggregate() and 0xFFFF) != 13540) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_annotate_record() and 0xFFFF) != 17753) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_audit_entries() and 0xFFFF) != 19768) {
@@ -2434,6 +2441,12 @@ public interface PhrSessionInterface {
      * Daily, weekly or monthly aggregates of one observation type.
      */
     fun `aggregate`(`subject`: kotlin.String, `query`: AggregateQuery): List<Bucket>
+    
+    /**
+     * A correction note about record `id`: how an official result (checkup, clinic,
+     * Mynaportal), which `update_record` refuses, is corrected.
+     */
+    fun `annotateRecord`(`subject`: kotlin.String, `id`: kotlin.String, `text`: kotlin.String): Record
     
     /**
      * The store-wide audit trail, newest first (device owner only).
@@ -3282,6 +3295,27 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
         
         FfiConverterString.lower(`subject`),
         FfiConverterTypeAggregateQuery.lower(`query`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A correction note about record `id`: how an official result (checkup, clinic,
+     * Mynaportal), which `update_record` refuses, is corrected.
+     */
+    @Throws(PhrException::class)override fun `annotateRecord`(`subject`: kotlin.String, `id`: kotlin.String, `text`: kotlin.String): Record {
+            return FfiConverterTypeRecord.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_annotate_record(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterString.lower(`id`),
+        FfiConverterString.lower(`text`),_status)
 }
     }
     )

@@ -208,6 +208,10 @@ class PhrClient private constructor(
 
     suspend fun deleteRecord(subject: String, id: String) = call { deleteRecord(subject, id) }
 
+    /** A correction note beside an official result (checkup, clinic, Mynaportal), which is never edited. */
+    suspend fun annotateRecord(subject: String, id: String, text: String): Record =
+        call { annotateRecord(subject, id, text) }
+
     suspend fun backup(file: File, passphrase: String, onProgress: (Long, Long) -> Unit = { _, _ -> }) =
         call { backup(file.path, passphrase, listener(onProgress)) }
 

@@ -2900,6 +2900,12 @@ public object FfiConverterTypeNewPerson: FfiConverterRustBuffer<NewPerson> {
 
 data class Note (
     var `text`: kotlin.String
+    , 
+    /**
+     * The record this note annotates: a correction of an official result, which is never
+     * edited itself (S-21, ../shared/design/GUIDELINE.md). `None` for a note of its own.
+     */
+    var `about`: kotlin.String?
     
 ){
     
@@ -2917,15 +2923,18 @@ public object FfiConverterTypeNote: FfiConverterRustBuffer<Note> {
     override fun read(buf: ByteBuffer): Note {
         return Note(
             FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
     override fun allocationSize(value: Note) = (
-            FfiConverterString.allocationSize(value.`text`)
+            FfiConverterString.allocationSize(value.`text`) +
+            FfiConverterOptionalString.allocationSize(value.`about`)
     )
 
     override fun write(value: Note, buf: ByteBuffer) {
             FfiConverterString.write(value.`text`, buf)
+            FfiConverterOptionalString.write(value.`about`, buf)
     }
 }
 
