@@ -910,3 +910,70 @@ fn list_pages_beyond_the_first_and_keeps_to_local_dates() {
         );
     }
 }
+
+#[test]
+fn times_are_shown_in_tz_with_their_zone_everywhere() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s)
+        .args([
+            "log",
+            "bp",
+            "128/82",
+            "--pulse",
+            "64",
+            "--at",
+            "2026-11-19T22:10:00+09:00",
+        ])
+        .assert()
+        .success();
+    // Listed in --tz (Tokyo by default), with the zone; words for where it came from.
+    phr(&s)
+        .args(["list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2026-11-19 22:10 JST  entered"));
+    phr(&s)
+        .args(["list", "--tz", "America/New_York"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2026-11-19 08:10 EST"));
+    // The pulse of the blood pressure is a pulse.
+    phr(&s)
+        .args(["list", "--type", "pulse"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("pulse 64 bpm"));
+    phr(&s)
+        .args([
+            "stats",
+            "pulse",
+            "--by",
+            "day",
+            "--from",
+            "2026-11-19",
+            "--to",
+            "2026-11-19",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("mean 64 bpm"));
+    // The audit trail reads in the same zone (entries are stored in UTC).
+    phr(&s)
+        .args(["audit", "show", "--limit", "1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(" JST "));
+    phr(&s)
+        .args(["--tz", "Europe/London", "audit", "show", "--limit", "1"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(" GMT "));
+    phr(&s)
+        .args(["list", "--tz", "Mars/Olympus"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--tz Mars/Olympus: not a time zone name",
+        ));
+}

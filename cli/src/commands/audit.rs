@@ -18,6 +18,7 @@ pub enum AuditCmd {
 pub fn run(ctx: &Ctx, cmd: AuditCmd) -> CliResult {
     match cmd {
         AuditCmd::Show { limit } => {
+            let zone = ctx.zone()?;
             let o = ctx.open()?;
             let persons = o.session.persons()?;
             let name = |id: &str| {
@@ -31,7 +32,7 @@ pub fn run(ctx: &Ctx, cmd: AuditCmd) -> CliResult {
                 println!(
                     "#{:<5} {}  {:<10} {:<10} {:<22} {} record(s)",
                     e.seq,
-                    e.at,
+                    super::local_rfc3339(&zone, &e.at),
                     name(&e.actor),
                     name(&e.subject),
                     e.action,

@@ -164,7 +164,7 @@ pub fn run(ctx: &Ctx, a: ConsentArgs) -> CliResult {
             for d in h {
                 println!(
                     "{}  {}  {}{}",
-                    d.decided_at.to_fixed().format("%Y-%m-%d %H:%M"),
+                    d.decided_at.to_fixed().format("%Y-%m-%d %H:%M %:z"),
                     d.id,
                     describe(&d),
                     if d.delegation.is_some() {
@@ -210,7 +210,7 @@ pub fn describe(d: &consent::ConsentDirective) -> String {
         cats.join(","),
         d.purposes.join(","),
         d.valid_until
-            .map(|u| format!(" until {}", u.to_fixed().format("%Y-%m-%d %H:%M")))
+            .map(|u| format!(" until {}", u.to_fixed().format("%Y-%m-%d %H:%M %:z")))
             .unwrap_or_default()
     )
 }

@@ -451,7 +451,7 @@ fn build(ctx: &crate::commands::Ctx, dir: &Path, server: Option<&str>) -> CliRes
         summary_of(&session, who, p, today)?;
     }
     println!("\nwho can access {}'s record:", taro.details.nickname);
-    crate::commands::family::print_access(&by(t).who_can_access(t)?)?;
+    crate::commands::family::print_access(&by(t).who_can_access(t)?, &ctx.zone()?)?;
     let proxy = taro_session
         .access_history(t, 1000)?
         .into_iter()

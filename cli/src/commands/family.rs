@@ -1,8 +1,10 @@
 //! `phr family grant|revoke|list|history|take-control`: family-manager mode.
 
 use super::Ctx;
+use super::local_rfc3339;
 use crate::output::{CliError, CliResult};
 use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
 use clap::Subcommand;
 use phr_core::AccessGrant;
 use phr_core::family::{Grantee, NewDelegation, RepresentativeBasis, Scope};
@@ -44,29 +46,29 @@ pub enum FamilyCmd {
     TakeControl,
 }
 
-fn end_of_day_jst(d: NaiveDate) -> i64 {
+/// The end of local day `d` in `zone` (the next midnight).
+fn end_of_day(zone: &Tz, d: NaiveDate) -> i64 {
     let next = d.succ_opt().unwrap_or(d);
-    chrono_tz::Asia::Tokyo
-        .from_local_datetime(&next.and_hms_opt(0, 0, 0).unwrap_or_default())
+    zone.from_local_datetime(&next.and_hms_opt(0, 0, 0).unwrap_or_default())
         .earliest()
         .map(|t| t.timestamp())
         .unwrap_or(i64::MAX)
 }
 
-fn when(t: Option<i64>) -> String {
+fn when(zone: &Tz, t: Option<i64>) -> String {
     match t {
         None => "until revoked".into(),
         Some(t) => {
             let local = chrono::DateTime::from_timestamp(t, 0)
                 .unwrap_or_default()
-                .with_timezone(&chrono_tz::Asia::Tokyo);
-            format!("until {}", local.format("%Y-%m-%d %H:%M"))
+                .with_timezone(zone);
+            format!("until {}", local.format("%Y-%m-%d %H:%M %Z"))
         }
     }
 }
 
-/// One line per grant, with names instead of ids.
-pub fn print_access(grants: &[AccessGrant]) -> CliResult {
+/// One line per grant, with names instead of ids; times in `zone` (--tz).
+pub fn print_access(grants: &[AccessGrant], zone: &Tz) -> CliResult {
     for g in grants {
         let who = match (&g.grantee, &g.grantee_nickname) {
             (Grantee::Person(_), Some(n)) => n.clone(),
@@ -84,7 +86,7 @@ pub fn print_access(grants: &[AccessGrant]) -> CliResult {
                 println!(
                     "  {who:<10} {} {}{basis}  [{id}]",
                     scopes.join(","),
-                    when(g.valid_until)
+                    when(zone, g.valid_until)
                 );
             }
         }
@@ -93,6 +95,7 @@ pub fn print_access(grants: &[AccessGrant]) -> CliResult {
 }
 
 pub fn run(ctx: &Ctx, cmd: FamilyCmd) -> CliResult {
+    let zone = ctx.zone()?;
     let o = ctx.open()?;
     let s = &o.session;
     match cmd {
@@ -118,7 +121,7 @@ pub fn run(ctx: &Ctx, cmd: FamilyCmd) -> CliResult {
                 .map(Scope::parse)
                 .collect::<phr_core::Result<Vec<_>>>()?;
             let valid_until = until
-                .map(|u| parse_date("until", &u).map(end_of_day_jst))
+                .map(|u| parse_date("until", &u).map(|d| end_of_day(&zone, d)))
                 .transpose()?;
             let req = NewDelegation {
                 grantee,
@@ -139,7 +142,7 @@ pub fn run(ctx: &Ctx, cmd: FamilyCmd) -> CliResult {
                     .map(|x| x.as_str())
                     .collect::<Vec<_>>()
                     .join(","),
-                when(d.valid_until),
+                when(&zone, d.valid_until),
                 d.id
             );
         }
@@ -147,7 +150,7 @@ pub fn run(ctx: &Ctx, cmd: FamilyCmd) -> CliResult {
             s.revoke(&id)?;
             println!("revoked {id}");
         }
-        FamilyCmd::List => print_access(&s.who_can_access(&o.subject)?)?,
+        FamilyCmd::List => print_access(&s.who_can_access(&o.subject)?, &zone)?,
         FamilyCmd::History { limit } => {
             for e in s.access_history(&o.subject, limit)? {
                 let via = e
@@ -158,7 +161,7 @@ pub fn run(ctx: &Ctx, cmd: FamilyCmd) -> CliResult {
                 let who = e.actor_nickname.clone().unwrap_or_else(|| e.actor.clone());
                 println!(
                     "{}  {:<10} {:<20} {} record(s){via}",
-                    e.at,
+                    local_rfc3339(&zone, &e.at),
                     who,
                     e.action,
                     e.record_ids.len()

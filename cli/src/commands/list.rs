@@ -116,9 +116,9 @@ impl Window {
         Ok(page)
     }
 
-    fn print(&self, page: &Page) {
+    fn print(&self, page: &Page, zone: &chrono_tz::Tz) {
         for r in &page.records {
-            print_record(r);
+            print_record(r, zone);
         }
         if page.records.is_empty() {
             println!("no records");
@@ -128,12 +128,12 @@ impl Window {
     }
 }
 
-pub fn print_record(r: &Record) {
-    // As given when the time is partial (`2015`), else to the minute at its own offset.
-    let at = r.meta.effective_label();
+pub fn print_record(r: &Record, zone: &chrono_tz::Tz) {
+    // As given when the time is partial (`2015`), else to the minute in --tz, with the zone.
+    let at = r.meta.effective_label_in(zone);
     println!(
-        "{at:<16}  {:<12} {}  [{}]",
-        r.meta.provenance.as_str(),
+        "{at:<20}  {:<10} {}  [{}]",
+        r.meta.provenance.label_en(),
         summary::record(&r.body),
         r.meta.id
     );
@@ -147,10 +147,11 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> CliResult {
         .map(ObservationType::parse)
         .transpose()?;
     let kind = a.kind.as_deref().map(RecordKind::parse).transpose()?;
+    let zone = ctx.zone()?;
     let o = ctx.open()?;
     if let Some(q) = &a.search {
         for r in o.session.search(&o.subject, q, a.window.limit)? {
-            print_record(&r);
+            print_record(&r, &zone);
         }
         return Ok(());
     }
@@ -164,12 +165,13 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> CliResult {
     let page = a
         .window
         .fetch(|p| o.session.list_records(&o.subject, &filter, p))?;
-    a.window.print(&page);
+    a.window.print(&page, &zone);
     Ok(())
 }
 
 pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> CliResult {
     let (from_utc, to_utc) = a.window.bounds(&ctx.tz)?;
+    let zone = ctx.zone()?;
     let o = ctx.open()?;
     let filter = RecordFilter {
         from_utc,
@@ -179,6 +181,6 @@ pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> CliResult {
     let page = a
         .window
         .fetch(|p| o.session.list_records(&o.subject, &filter, p))?;
-    a.window.print(&page);
+    a.window.print(&page, &zone);
     Ok(())
 }

@@ -22,6 +22,18 @@ use crate::unlock;
 use phr_core::{Session, Unlock};
 use std::path::PathBuf;
 
+/// An audit time (RFC 3339, UTC) as the person reads it: in `zone` (--tz), to the second, with
+/// the zone's abbreviation; the text as stored if it is not a time.
+pub fn local_rfc3339(zone: &chrono_tz::Tz, at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| {
+            t.with_timezone(zone)
+                .format("%Y-%m-%d %H:%M:%S %Z")
+                .to_string()
+        })
+        .unwrap_or_else(|_| at.to_owned())
+}
+
 /// The global options every subcommand sees.
 pub struct Ctx {
     pub store: PathBuf,
@@ -37,6 +49,13 @@ pub struct Opened {
 }
 
 impl Ctx {
+    /// `--tz` as a zone (every time shown to the person is in it).
+    pub fn zone(&self) -> CliResult<chrono_tz::Tz> {
+        self.tz
+            .parse()
+            .map_err(|_| CliError::Usage(format!("--tz {}: not a time zone name", self.tz)))
+    }
+
     /// Unlock as the member `--as` names (the device owner without it), with their own
     /// passphrase (PHR_PASSPHRASE or a prompt).
     pub fn unlock(&self) -> CliResult<Session> {

@@ -17,13 +17,19 @@ pub struct SummaryArgs {
 pub fn run(ctx: &Ctx, a: SummaryArgs) -> CliResult {
     let l = Lang::parse(&a.lang, "this summary")?;
     let pick = |ja: &'static str, en: &'static str| l.pick(ja, en);
+    let zone = ctx.zone()?;
     let o = ctx.open()?;
     let person = o.session.person_details(&o.subject)?;
     let v = o.session.overview(&o.subject)?;
     println!(
         "{} — {}",
         person.display_name(),
-        v.at.to_fixed().format("%Y-%m-%d %H:%M %:z")
+        chrono::DateTime::from_timestamp(v.at.utc_seconds, 0)
+            .map(|t| t
+                .with_timezone(&zone)
+                .format("%Y-%m-%d %H:%M %Z")
+                .to_string())
+            .unwrap_or_default()
     );
 
     println!("{}", pick("最新の値", "Latest values"));
@@ -37,7 +43,7 @@ pub fn run(ctx: &Ctx, a: SummaryArgs) -> CliResult {
             .unwrap_or_default();
         println!(
             "  {:<16}  {}{level}",
-            t.record.meta.effective_label(),
+            t.record.meta.effective_label_in(&zone),
             t.summary
         );
     }
@@ -138,8 +144,7 @@ pub fn run(ctx: &Ctx, a: SummaryArgs) -> CliResult {
                 format!(
                     " {} {}",
                     pick("期限", "until"),
-                    u.with_timezone(&v.at.to_fixed().timezone())
-                        .format("%Y-%m-%d")
+                    u.with_timezone(&zone).format("%Y-%m-%d")
                 )
             })
             .unwrap_or_default();

@@ -281,6 +281,7 @@ pub struct Note {
     /// The record this note annotates: a correction of an official result, which is never
     /// edited itself (S-21, ../shared/design/GUIDELINE.md). `None` for a note of its own.
     #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub about: Option<String>,
 }
 

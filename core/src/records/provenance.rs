@@ -40,6 +40,18 @@ impl Provenance {
         )
     }
 
+    /// Where the record came from, in words people read (the CLI's lists).
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Provenance::SelfEntered => "entered",
+            Provenance::Device => "device",
+            Provenance::Clinic => "clinic",
+            Provenance::Mynaportal => "Mynaportal",
+            Provenance::ImportedFile => "file",
+            Provenance::Derived => "computed",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Provenance::SelfEntered => "self_entered",

@@ -132,6 +132,23 @@ impl RecordMeta {
     }
 }
 
+impl RecordMeta {
+    /// [`RecordMeta::effective_label`] as read in `zone`: a full time in that zone, with the
+    /// zone's abbreviation (`2026-12-03 07:30 JST`); dates and partial times as given.
+    pub fn effective_label_in(&self, zone: &chrono_tz::Tz) -> String {
+        if self.effective_text.is_some() || self.effective_precision != DatePrecision::Second {
+            return self.effective_label();
+        }
+        chrono::DateTime::from_timestamp(self.effective.utc_seconds, 0)
+            .map(|t| {
+                t.with_timezone(zone)
+                    .format("%Y-%m-%d %H:%M %Z")
+                    .to_string()
+            })
+            .unwrap_or_else(|| self.effective_label())
+    }
+}
+
 /// The precision of a body's clinical time when nothing else is known: a day for the kinds
 /// whose time is a date (a checkup, a vaccination, a medication's start, a condition's onset),
 /// else the full instant.

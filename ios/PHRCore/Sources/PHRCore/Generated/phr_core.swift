@@ -2891,7 +2891,7 @@ public struct Note: Equatable, Hashable {
         /**
          * The record this note annotates: a correction of an official result, which is never
          * edited itself (S-21, ../shared/design/GUIDELINE.md). `None` for a note of its own.
-         */about: String?) {
+         */about: String? = nil) {
         self.text = text
         self.about = about
     }

@@ -2905,7 +2905,7 @@ data class Note (
      * The record this note annotates: a correction of an official result, which is never
      * edited itself (S-21, ../shared/design/GUIDELINE.md). `None` for a note of its own.
      */
-    var `about`: kotlin.String?
+    var `about`: kotlin.String? = null 
     
 ){
     
