@@ -130,6 +130,8 @@ struct Rec {
     kind: Kind,
     value: f64,
     live: bool,
+    /// Imported from a clinic's file: an official result, never edited by the person (S-21).
+    official: bool,
 }
 
 struct Directive {
@@ -304,6 +306,7 @@ impl World {
                     kind,
                     value: reading_value(kind, value),
                     live: true,
+                    official: false,
                 });
             }
             Op::Import { value } => {
@@ -319,6 +322,7 @@ impl World {
                     kind: Kind::Pulse,
                     value: value.into(),
                     live: true,
+                    official: true,
                 });
             }
             Op::Edit { pick, value } => {
@@ -329,10 +333,19 @@ impl World {
                 let i = live[pick % live.len()];
                 let kind = self.model.records[i].kind;
                 let id = self.model.records[i].id.clone();
-                self.s
-                    .update_record(&h, &id, reading(kind, value.into(), i))
-                    .unwrap();
-                self.model.records[i].value = reading_value(kind, value);
+                let edited = self
+                    .s
+                    .update_record(&h, &id, reading(kind, value.into(), i));
+                if self.model.records[i].official {
+                    // Refused, and nothing changes: what leaves stays the clinic's original.
+                    assert!(
+                        matches!(&edited, Err(phr_core::Error::InvalidInput { field, .. }) if field == "record"),
+                        "{edited:?}"
+                    );
+                } else {
+                    edited.unwrap();
+                    self.model.records[i].value = reading_value(kind, value);
+                }
             }
             Op::Delete { pick } => {
                 let live = self.model.live();
