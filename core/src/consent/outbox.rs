@@ -109,7 +109,7 @@ pub(crate) fn pending(conn: &Connection, subject: &str) -> Result<Vec<OutboxItem
     let mut stmt = conn.prepare_cached(
         "SELECT id, kind, subject_id, recipient, record_id, directive_id, category, purpose,
                 created_utc, last_status
-         FROM outbox WHERE subject_id = ?1 ORDER BY created_utc, rowid",
+         FROM outbox WHERE subject_id = ?1 ORDER BY created_utc, id",
     )?;
     let rows = stmt.query_map([subject], |r| {
         Ok((

@@ -317,7 +317,10 @@ mod tests {
     fn a_cached_query_is_compiled_once_not_on_every_use() {
         // The hazard this guards against, as SQLite behaves without the setting.
         let plain = Connection::open_in_memory().unwrap();
-        assert!(reprepares(&plain, 5) >= 4, "SQLite no longer re-plans: the setting may go");
+        assert!(
+            reprepares(&plain, 5) >= 4,
+            "SQLite no longer re-plans: the setting may go"
+        );
         let ours = open_in_memory().unwrap();
         apply_pragmas(&ours).unwrap();
         assert_eq!(reprepares(&ours, 5), 0);
