@@ -411,11 +411,13 @@ fn an_erased_checkup_takes_every_line_ever_sent_with_it() {
     let height = line("9N001000000000001", "身長", 158.0, "cm");
     let weight = line("9N006000000000001", "体重", 52.0, "kg");
     let waist = line("9N016160100000001", "腹囲", 72.0, "cm");
+    // Typed in from the paper results: the person's own entry, so it can be edited (an
+    // official one from Mynaportal is only annotated, S-21).
     let c = s
         .add_record(
             &h,
             checkup(vec![height.clone(), weight]),
-            Provenance::Mynaportal,
+            Provenance::SelfEntered,
             None,
         )
         .unwrap();
