@@ -977,3 +977,18 @@ fn times_are_shown_in_tz_with_their_zone_everywhere() {
             "--tz Mars/Olympus: not a time zone name",
         ));
 }
+
+#[test]
+fn a_chart_of_an_empty_period_is_refused_and_writes_no_file() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    let out = dir.path().join("bmi.png");
+    phr(&s)
+        .args(["chart", "bmi", "--out"])
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("bmi in the last 90 days"))
+        .stderr(predicate::str::contains("nothing to chart"));
+    assert!(!out.exists());
+}

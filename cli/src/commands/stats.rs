@@ -1,7 +1,7 @@
 //! `phr stats` and `phr chart`.
 
 use super::Ctx;
-use crate::output::CliResult;
+use crate::output::{CliError, CliResult};
 use chrono::Duration;
 use clap::Args;
 use phr_core::records::{
@@ -135,6 +135,13 @@ pub fn chart(ctx: &Ctx, a: ChartArgs) -> CliResult {
     };
     let q = query(ctx, o.session.today(), ty, g, None, None, a.days)?;
     let buckets = o.session.aggregate(&o.subject, &q)?;
+    // Axes around nothing would mean nothing (a BMI of −2): say so, and write no file.
+    if buckets.iter().all(|b| b.count == 0) {
+        return Err(CliError::Core(phr_core::Error::not_found(format!(
+            "{} in the last {} days (nothing to chart; try a longer --days)",
+            a.observation_type, a.days
+        ))));
+    }
     crate::chart::draw(&a.out, ty, Some(sex), &buckets)?;
     println!("wrote {}", a.out.display());
     Ok(())
