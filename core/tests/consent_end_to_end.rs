@@ -177,12 +177,14 @@ fn withdrawal_expunges_history_where_the_server_offers_it_and_says_so_otherwise(
         assert!(fake.ids("Observation").is_empty());
         let address = format!("Observation/{}", ids[0]);
         let receipt = s.consent_receipt(&h, &d.id).unwrap();
+        // The two records and the Patient they pointed at (sent with no detail) go.
+        assert!(r.patient_removed && fake.ids("Patient").is_empty(), "{r:?}");
         if offers {
-            assert_eq!((r.expunged, r.history_kept), (2, 0), "{r:?}");
+            assert_eq!((r.expunged, r.history_kept), (3, 0), "{r:?}");
             assert!(fake.history(&address).is_empty(), "no history left");
             assert_eq!(receipt.json["recipient_history"]["kept"], json!(false));
         } else {
-            assert_eq!((r.expunged, r.history_kept), (0, 2), "{r:?}");
+            assert_eq!((r.expunged, r.history_kept), (0, 3), "{r:?}");
             assert!(!fake.history(&address).is_empty());
             assert_eq!(receipt.json["recipient_history"]["kept"], json!(true));
         }

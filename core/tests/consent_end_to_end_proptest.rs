@@ -492,6 +492,19 @@ impl World {
         if demographics == Verdict::Released && self.fake.ids("Patient").is_empty() {
             return fail(format!("demographics released at {t}, no Patient sent"));
         }
+        // Referential integrity: what a record points at is there (a server may enforce it).
+        for id in self.fake.ids("Observation") {
+            let o = self.fake.resource(&format!("Observation/{id}")).unwrap();
+            let to = o["subject"]["reference"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if self.fake.resource(&to).is_none() {
+                return fail(format!(
+                    "Observation/{id} points at {to}, which is not there"
+                ));
+            }
+        }
         Ok(())
     }
 }

@@ -31,7 +31,21 @@ fn a_first_sync_pushes_each_queued_record_once_tagged_with_this_store() {
         ids.iter().cloned().collect(),
         "exactly the queued records"
     );
-    assert!(fake.ids("Patient").is_empty() && fake.ids("Provenance").is_empty());
+    assert!(fake.ids("Provenance").is_empty());
+    // The records point at the subject's Patient: it is there, with no detail (none released).
+    let patient = fake.resource(&format!("Patient/{h}")).unwrap();
+    let fields: BTreeSet<&str> = patient
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        fields,
+        BTreeSet::from(["id", "meta", "resourceType"]),
+        "{patient}"
+    );
+    assert!(r.patient_sent);
     let seen = fake.requests();
     for id in &ids {
         assert_eq!(puts(&seen, &format!("Observation/{id}")), 1, "{id}");
@@ -40,8 +54,8 @@ fn a_first_sync_pushes_each_queued_record_once_tagged_with_this_store() {
         let tags = copy["meta"]["tag"].as_array().unwrap();
         assert!(tags.iter().any(|t| t["system"] == "urn:phr-core:origin"));
     }
-    // 30 items in batches of 10, then the pull's searches.
-    assert_eq!(seen.iter().filter(|r| r.path.is_empty()).count(), 3);
+    // The Patient, 30 items in batches of 10, then the pull's searches.
+    assert_eq!(seen.iter().filter(|r| r.path.is_empty()).count(), 4);
 
     fake.forget_requests();
     let again = sync(&s, &h, &fake).unwrap();

@@ -1,8 +1,11 @@
 //! The subject's Patient at a recipient (item 2 of issue #16: demographics are data). Only the
 //! details the gate releases go (the `demographics` category; each purpose of the profile names
 //! the details its recipient needs, e.g. insurer number and birth date for 特定保健指導), sent
-//! again when they change, and deleted (or labelled, for a recipient that keeps what it
-//! received) when none is released any more. With none ever released, no Patient is sent.
+//! again when they change. The records sent point at that Patient, so while any of them is (or
+//! is about to be) there, a Patient is there too: with no detail released it carries none (its
+//! id and this store's tag only), which a server that checks references accepts. When no
+//! record and no detail is left for the recipient, its copy is deleted (or labelled, for a
+//! recipient that keeps what it received). With nothing ever sent, no Patient is sent.
 
 use super::batch::{
     Outcome, batch_bundle, delete, entry_statuses, label_withdrawn, outcome_of, put,
@@ -32,8 +35,13 @@ impl Run<'_, '_> {
             .map(|p| p.code.as_str())
             .collect();
         let (store, subject) = (self.job.store, self.job.person.id.as_str());
-        let held = store.read(|c| state::patient_copy(c, &recipient, subject))?;
-        if purposes.is_empty() && held.is_none() {
+        let (held, records) = store.read(|c| {
+            Ok((
+                state::patient_copy(c, &recipient, subject)?,
+                state::records_there_or_queued(c, &recipient, subject)?,
+            ))
+        })?;
+        if purposes.is_empty() && held.is_none() && !records {
             return Ok(());
         }
         let mut details: BTreeSet<PersonDetail> = BTreeSet::new();
@@ -45,23 +53,22 @@ impl Run<'_, '_> {
         }
         let address = patient_address(self.job.person);
         let details: Vec<PersonDetail> = details.into_iter().collect();
-        let (request, digest) = match (&person, details.is_empty(), &held) {
+        let to_send = match (&person, details.is_empty(), &held) {
             (Some(person), false, _) => {
-                let body = patient_resource(person, &details, &self.origin()?);
-                let digest = sha256_hex(body.to_string().as_bytes());
-                if held
-                    .as_ref()
-                    .is_some_and(|h| h.digest == digest && h.settled())
-                {
-                    return Ok(());
-                }
-                (put(&address, &body), Some(digest))
+                put_patient(person, &details, &address, &held, &self.origin()?)
             }
-            (_, _, Some(h)) if !h.withdrawn => match self.job.recipient.on_withdrawal {
+            // Records there point at it: the Patient stays (or goes first), with no detail.
+            (_, true, _) if records => {
+                put_patient(self.job.person, &[], &address, &held, &self.origin()?)
+            }
+            (_, _, Some(h)) if !h.withdrawn => Some(match self.job.recipient.on_withdrawal {
                 OnWithdrawal::Mark => (label_withdrawn(&address), None),
                 OnWithdrawal::Delete => (delete(&address), None),
-            },
-            _ => return Ok(()),
+            }),
+            _ => None,
+        };
+        let Some((request, digest)) = to_send else {
+            return Ok(());
         };
         if let Some(d) = &digest {
             store.write_as(self.job.actor, |w| {
@@ -94,4 +101,24 @@ impl Run<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// The PUT of the subject's Patient with `details`, unless the recipient holds exactly that
+/// already; with its digest, recorded before it leaves.
+fn put_patient(
+    person: &crate::records::Person,
+    details: &[PersonDetail],
+    address: &str,
+    held: &Option<state::PatientCopy>,
+    origin: &str,
+) -> Option<(serde_json::Value, Option<String>)> {
+    let body = patient_resource(person, details, origin);
+    let digest = sha256_hex(body.to_string().as_bytes());
+    if held
+        .as_ref()
+        .is_some_and(|h| h.digest == digest && h.settled())
+    {
+        return None;
+    }
+    Some((put(address, &body), Some(digest)))
 }

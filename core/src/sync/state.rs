@@ -434,6 +434,22 @@ impl PatientCopy {
     }
 }
 
+/// Whether `recipient` holds (or may hold, or is labelled to keep) a record of `subject`, or
+/// has one queued: such records point at the subject's Patient there.
+pub(crate) fn records_there_or_queued(
+    conn: &Connection,
+    recipient: &str,
+    subject: &str,
+) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM sync_remote WHERE subject_id = ?2 AND recipient = ?1)
+                 OR EXISTS (SELECT 1 FROM outbox
+                            WHERE kind = 'record' AND subject_id = ?2 AND recipient = ?1)",
+        )?
+        .query_row(params![recipient, subject], |r| r.get(0))?)
+}
+
 pub(crate) fn patient_copy(
     conn: &Connection,
     recipient: &str,

@@ -8,8 +8,11 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum On {
     Any,
-    /// `POST [base]` of a batch or transaction Bundle.
+    /// `POST [base]` of a batch or transaction Bundle of records (anything but the Patient's).
     Bundle,
+    /// `POST [base]` of the batch that brings the subject's Patient in line (sent on its own,
+    /// before the records that point at it).
+    PatientBundle,
     /// `GET Type?…`.
     Search,
     /// `GET Type/id`.
@@ -25,6 +28,7 @@ impl On {
     pub(super) fn of(r: &Request<'_>) -> On {
         let path = r.path.trim_start_matches('/');
         match r.method {
+            Method::Post if path.is_empty() && only_the_patient(r.body) => On::PatientBundle,
             Method::Post if path.is_empty() => On::Bundle,
             Method::Get if path == "metadata" || path.starts_with("metadata?") => On::Metadata,
             Method::Get if path.contains('?') || !path.contains('/') => On::Search,
@@ -36,6 +40,21 @@ impl On {
     pub(super) fn matches(self, kind: On) -> bool {
         self == On::Any || self == kind
     }
+}
+
+/// Whether a Bundle's entries all address the Patient.
+fn only_the_patient(body: Option<&[u8]>) -> bool {
+    let Some(v) = body.and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok()) else {
+        return false;
+    };
+    v["entry"].as_array().is_some_and(|entries| {
+        !entries.is_empty()
+            && entries.iter().all(|e| {
+                e["request"]["url"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("Patient/"))
+            })
+    })
 }
 
 /// One injected fault.
