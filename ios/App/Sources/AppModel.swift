@@ -13,6 +13,7 @@ final class AppModel: ObservableObject {
     @Published var dashboard: [DashboardItem] = []
     @Published var trend: [ObservationType: [Bucket]] = [:]
     @Published var timeline: [Record] = []
+    @Published var checkups: [CheckupReading] = []
     private var timelineNext: PageToken?
     // Sharing (ConsentView, ExportView): everything shown is the core's answer.
     @Published var profile: OperatorProfile?
@@ -91,6 +92,7 @@ final class AppModel: ObservableObject {
     func reload() async throws {
         guard let c = client, let s = subject else { return }
         dashboard = try await c.dashboard(subject: s.id)
+        checkups = try await c.checkups(subject: s.id)
         var t: [ObservationType: [Bucket]] = [:]
         for item in dashboard { t[item.observationType] = try await c.trend(subject: s.id, type: item.observationType) }
         trend = t
@@ -181,6 +183,15 @@ final class AppModel: ObservableObject {
             let reading = Reading(observationType: type, value: value, value2: value2, value3: nil, unit: nil,
                                   glucoseTiming: timing)
             _ = try await c.log(subject: s, reading)
+            try await self.reload()
+        }
+    }
+
+    /// A correction note beside a record (how an official result is corrected: it is never edited).
+    func annotate(recordId: String, text: String) {
+        run {
+            guard let c = self.client, let s = self.subject?.id else { return }
+            _ = try await c.annotateRecord(subject: s, id: recordId, text: text)
             try await self.reload()
         }
     }

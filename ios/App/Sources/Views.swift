@@ -50,6 +50,7 @@ struct HomeView: View {
         TabView {
             TodayView().tabItem { Text("today") }.accessibilityLabel(Text("today"))
             LogView().tabItem { Text("log") }.accessibilityLabel(Text("log"))
+            CheckupsView().tabItem { Text("checkups") }.accessibilityLabel(Text("checkups"))
             TimelineView().tabItem { Text("timeline") }.accessibilityLabel(Text("timeline"))
             FamilyView().tabItem { Text("family") }.accessibilityLabel(Text("family"))
             ConsentView().tabItem { Text("consent") }.accessibilityLabel(Text("consent"))

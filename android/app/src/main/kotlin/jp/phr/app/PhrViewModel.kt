@@ -9,6 +9,7 @@ import jp.phr.core.ExportSummary
 import jp.phr.core.FileImportSummary
 import jp.phr.core.SyncSummary
 import jp.phr.core.model.Bucket
+import jp.phr.core.model.CheckupReading
 import jp.phr.core.model.ConsentDirective
 import jp.phr.core.model.ConsentRequest
 import jp.phr.core.model.ConsentState
@@ -41,6 +42,7 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
     val dashboard = MutableStateFlow<List<DashboardItem>>(emptyList())
     val trend: StateFlow<Map<ObservationType, List<Bucket>>> = MutableStateFlow(emptyMap())
     val timeline = MutableStateFlow<List<Record>>(emptyList())
+    val checkups = MutableStateFlow<List<CheckupReading>>(emptyList())
     private var timelineNext: PageToken? = null
     val profile = MutableStateFlow<OperatorProfile?>(null)
     val consent = MutableStateFlow<ConsentState?>(null)
@@ -104,6 +106,7 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
         val c = client ?: return@launchSafely
         val s = subject.value ?: return@launchSafely
         dashboard.value = c.dashboard(s.id)
+        checkups.value = c.checkups(s.id)
         (trend as MutableStateFlow).value = dashboard.value.associate { it.observationType to c.trend(s.id, it.observationType) }
         timeline.value = emptyList()
         timelineNext = null
@@ -170,6 +173,14 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
         val c = client ?: return@launchSafely
         val s = subject.value?.id ?: return@launchSafely
         c.logReading(s, Reading(type, value, value2, null, null, timing))
+        refresh()
+    }
+
+    /** A correction note beside a record (how an official result is corrected: it is never edited). */
+    fun annotate(recordId: String, text: String) = launchSafely {
+        val c = client ?: return@launchSafely
+        val s = subject.value ?: return@launchSafely
+        c.annotateRecord(s.id, recordId, text)
         refresh()
     }
 

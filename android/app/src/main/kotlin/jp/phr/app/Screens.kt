@@ -95,7 +95,7 @@ fun UnlockScreen(vm: PhrViewModel) {
     }
 }
 
-private enum class Tab(val label: Int) { Today(R.string.today), Log(R.string.log), Timeline(R.string.timeline), Family(R.string.family), Consent(R.string.consent), Export(R.string.export) }
+private enum class Tab(val label: Int) { Today(R.string.today), Log(R.string.log), Checkups(R.string.checkups), Timeline(R.string.timeline), Family(R.string.family), Consent(R.string.consent), Export(R.string.export) }
 
 @Composable
 fun HomeScreen(vm: PhrViewModel) {
@@ -121,6 +121,7 @@ fun HomeScreen(vm: PhrViewModel) {
             when (tab) {
                 Tab.Today -> TodayScreen(vm)
                 Tab.Log -> LogScreen(vm)
+                Tab.Checkups -> CheckupsScreen(vm)
                 Tab.Timeline -> TimelineScreen(vm)
                 Tab.Family -> FamilyScreen(vm)
                 Tab.Consent -> ConsentScreen(vm)
