@@ -204,29 +204,99 @@ pub(crate) fn aggregate(
             mean2: None,
         })
         .collect();
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params![subject, q.observation_type.as_str(), json])?;
-    while let Some(r) = rows.next()? {
-        let i: usize = r.get::<_, i64>(0)? as usize;
-        let n: i64 = r.get(1)?;
-        let Some(b) = buckets.get_mut(i) else {
-            continue;
-        };
-        if n == 0 {
+    let mut sums: Vec<Sums> = vec![Sums::default(); buckets.len()];
+    let mut read = |sql: &str| -> Result<()> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(params![subject, q.observation_type.as_str(), json])?;
+        while let Some(r) = rows.next()? {
+            let i: usize = r.get::<_, i64>(0)? as usize;
+            let n: i64 = r.get(1)?;
+            if let Some(s) = sums.get_mut(i)
+                && n > 0
+            {
+                s.add(
+                    n,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                );
+            }
+        }
+        Ok(())
+    };
+    read(&sql)?;
+    // The roll-ups hold a checkup's points already; the raw rows do not (checkup_points.rs).
+    if level.is_none() {
+        read(
+            "WITH b(i, lo, hi) AS (SELECT key, value ->> 0, value ->> 1 FROM json_each(?3))
+             SELECT b.i, count(*), sum(p.value), min(p.value), max(p.value), sum(p.value2), min(p.value2), max(p.value2)
+             FROM b CROSS JOIN checkup_point p
+               ON p.subject_id = ?1 AND p.type = ?2 AND p.effective_utc >= b.lo AND p.effective_utc < b.hi
+             GROUP BY b.i",
+        )?;
+    }
+    for (b, s) in buckets.iter_mut().zip(sums) {
+        if s.n == 0 {
             continue;
         }
-        let sum: f64 = r.get(2)?;
-        let sum2: Option<f64> = r.get(5)?;
-        b.count = n;
-        b.sum = Some(sum);
-        b.min = r.get(3)?;
-        b.max = r.get(4)?;
-        b.mean = Some(sum / n as f64);
-        b.min2 = r.get(6)?;
-        b.max2 = r.get(7)?;
-        b.mean2 = sum2.map(|s| s / n as f64);
+        b.count = s.n;
+        b.sum = Some(s.sum);
+        b.min = s.min;
+        b.max = s.max;
+        b.mean = Some(s.sum / s.n as f64);
+        b.min2 = s.min2;
+        b.max2 = s.max2;
+        b.mean2 = s.sum2.map(|x| x / s.n as f64);
     }
     Ok(buckets)
+}
+
+/// One bucket's figures as read, possibly from two sources.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    n: i64,
+    sum: f64,
+    min: Option<f64>,
+    max: Option<f64>,
+    sum2: Option<f64>,
+    min2: Option<f64>,
+    max2: Option<f64>,
+}
+
+impl Sums {
+    #[allow(clippy::too_many_arguments)] // the seven columns of one aggregate row
+    fn add(
+        &mut self,
+        n: i64,
+        sum: f64,
+        min: Option<f64>,
+        max: Option<f64>,
+        sum2: Option<f64>,
+        min2: Option<f64>,
+        max2: Option<f64>,
+    ) {
+        let lo = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let hi = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        self.n += n;
+        self.sum += sum;
+        self.min = lo(self.min, min);
+        self.max = hi(self.max, max);
+        self.sum2 = match (self.sum2, sum2) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        self.min2 = lo(self.min2, min2);
+        self.max2 = hi(self.max2, max2);
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 mod aggregate;
 pub(crate) mod bmi;
+mod checkup_points;
 mod clinical;
 pub(crate) mod document;
 mod ids;

@@ -45,7 +45,7 @@ pub(crate) fn insert_with_original(
     original_json: Option<&str>,
 ) -> Result<()> {
     insert_row(conn, meta, original_json)?;
-    insert_body(conn, &meta.id, &meta.subject_id, body, None)
+    insert_body(conn, meta, body, meta.effective.utc_seconds, None)
 }
 
 /// New records written in bulk in one transaction (an import): the two statements every
@@ -83,7 +83,13 @@ impl<'c> BulkInsert<'c> {
                 rollups.add(&meta.subject_id, o);
                 Ok(())
             }
-            other => insert_body(self.conn, &meta.id, &meta.subject_id, other, Some(rollups)),
+            other => insert_body(
+                self.conn,
+                meta,
+                other,
+                meta.effective.utc_seconds,
+                Some(rollups),
+            ),
         }
     }
 }
@@ -157,15 +163,17 @@ fn exec_observation(
     Ok(())
 }
 
-/// The typed rows of a record; an observation is counted into `rollups` when given, else into
-/// the roll-up tables at once.
+/// The typed rows of a record (clinical time `effective_utc`); an observation, and a checkup's
+/// points in the measured series, are counted into `rollups` when given, else into the roll-up
+/// tables at once.
 fn insert_body(
     conn: &Connection,
-    id: &str,
-    subject: &str,
+    meta: &RecordMeta,
     body: &RecordBody,
-    rollups: Option<&mut rollup::Batch>,
+    effective_utc: i64,
+    mut rollups: Option<&mut rollup::Batch>,
 ) -> Result<()> {
+    let (id, subject) = (meta.id.as_str(), meta.subject_id.as_str());
     match body {
         RecordBody::Observation(o) => {
             exec_observation(
@@ -206,6 +214,12 @@ fn insert_body(
                     r.flag,
                     r.value_system
                 ])?;
+            }
+            for (ty, v, v2) in super::checkup_points::insert(conn, id, subject, effective_utc, c)? {
+                match rollups.as_deref_mut() {
+                    Some(batch) => batch.add_values(subject, ty.as_str(), effective_utc, v, v2),
+                    None => rollup::add_values(conn, subject, ty.as_str(), effective_utc, v, v2)?,
+                }
             }
         }
         RecordBody::Immunization(i) => {
@@ -274,6 +288,11 @@ fn delete_body(conn: &Connection, meta: &RecordMeta, body: &RecordBody) -> Resul
             rollup::recompute(conn, &meta.subject_id, ty, o.effective.utc_seconds)?;
         }
     }
+    if let RecordBody::Checkup(_) = body {
+        for ty in super::checkup_points::delete(conn, &meta.id)? {
+            rollup::recompute(conn, &meta.subject_id, &ty, meta.effective.utc_seconds)?;
+        }
+    }
     Ok(())
 }
 
@@ -305,7 +324,7 @@ pub(crate) fn update(
     }
     snapshot(conn, &old.meta, &old.body, now.utc_seconds)?;
     delete_body(conn, &old.meta, &old.body)?;
-    insert_body(conn, &old.meta.id, &old.meta.subject_id, body, None)?;
+    insert_body(conn, &old.meta, body, effective.utc_seconds, None)?;
     let mut meta = old.meta.clone();
     meta.version += 1;
     meta.updated = now;

@@ -69,7 +69,11 @@ pub(crate) fn series_rows(observation_type: &str) -> &'static str {
            WHERE subject_id = ?1 AND type = 'blood_pressure' AND value3 IS NOT NULL
              AND effective_utc >= ?4 AND effective_utc < ?5"
     } else {
+        // A checkup's results count in the series too (records/checkup_points.rs).
         "SELECT value, value2 FROM observation
+           WHERE subject_id = ?1 AND type = ?2 AND effective_utc >= ?4 AND effective_utc < ?5
+         UNION ALL
+         SELECT value, value2 FROM checkup_point
            WHERE subject_id = ?1 AND type = ?2 AND effective_utc >= ?4 AND effective_utc < ?5"
     }
 }
@@ -82,7 +86,7 @@ pub(crate) fn add(conn: &Connection, subject: &str, o: &Observation) -> Result<(
     Ok(())
 }
 
-fn add_values(
+pub(crate) fn add_values(
     conn: &Connection,
     subject: &str,
     ty: &str,
@@ -199,7 +203,7 @@ impl Batch {
         }
     }
 
-    fn add_values(
+    pub(crate) fn add_values(
         &mut self,
         subject: &str,
         ty: &'static str,

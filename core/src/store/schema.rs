@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0012_pulse_from_blood_pressure.sql"),
     include_str!("migrations/0013_correction_notes.sql"),
     include_str!("migrations/0014_outbox_without_rowid.sql"),
+    include_str!("migrations/0015_checkup_points.sql"),
 ];
 
 /// The version this build writes.
