@@ -472,16 +472,22 @@ fn build(ctx: &crate::commands::Ctx, dir: &Path, server: Option<&str>) -> CliRes
         };
         Ok(by(who).aggregate(who, &q)?)
     };
+    let of = |who, ty, sex| crate::chart::Of {
+        who,
+        ty,
+        sex: Some(sex),
+        from: today - Duration::days(364),
+        to: today,
+        granularity: Granularity::Week,
+    };
     crate::chart::draw(
         &out_bp,
-        ObservationType::BloodPressure,
-        Some(Sex::Female),
+        &of("hanako", ObservationType::BloodPressure, Sex::Female),
         &q(ObservationType::BloodPressure, h, Granularity::Week)?,
     )?;
     crate::chart::draw(
         &out_steps,
-        ObservationType::Steps,
-        Some(Sex::Male),
+        &of("taro", ObservationType::Steps, Sex::Male),
         &q(ObservationType::Steps, t, Granularity::Week)?,
     )?;
     println!("\ncharts: {} and {}", out_bp.display(), out_steps.display());

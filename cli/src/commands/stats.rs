@@ -142,7 +142,15 @@ pub fn chart(ctx: &Ctx, a: ChartArgs) -> CliResult {
             a.observation_type, a.days
         ))));
     }
-    crate::chart::draw(&a.out, ty, Some(sex), &buckets)?;
+    let of = crate::chart::Of {
+        who: &o.session.person_details(&o.subject)?.details.nickname,
+        ty,
+        sex: Some(sex),
+        from: q.from,
+        to: q.to,
+        granularity: g,
+    };
+    crate::chart::draw(&a.out, &of, &buckets)?;
     println!("wrote {}", a.out.display());
     Ok(())
 }
