@@ -260,8 +260,17 @@ mod tests {
     #[test]
     fn a_bucket_ends_on_the_last_day_of_its_week_or_month() {
         assert_eq!(bucket_end(Granularity::Day, d(2026, 2, 27)), d(2026, 2, 27));
-        assert_eq!(bucket_end(Granularity::Week, d(2026, 11, 30)), d(2026, 12, 6));
-        assert_eq!(bucket_end(Granularity::Month, d(2026, 2, 1)), d(2026, 2, 28));
-        assert_eq!(bucket_end(Granularity::Month, d(2028, 2, 1)), d(2028, 2, 29));
+        assert_eq!(
+            bucket_end(Granularity::Week, d(2026, 11, 30)),
+            d(2026, 12, 6)
+        );
+        assert_eq!(
+            bucket_end(Granularity::Month, d(2026, 2, 1)),
+            d(2026, 2, 28)
+        );
+        assert_eq!(
+            bucket_end(Granularity::Month, d(2028, 2, 1)),
+            d(2028, 2, 29)
+        );
     }
 }

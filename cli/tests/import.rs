@@ -282,3 +282,47 @@ fn an_official_checkup_is_annotated_not_corrected() {
         .success()
         .stdout(predicate::str::contains("腹囲(実測）: 86 cm"));
 }
+
+#[test]
+fn an_import_summary_adds_up_to_the_resources_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    phr(&store).arg("init").assert().success();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../core/tests/fixtures/fhir/quirky-collection.json");
+    let entries =
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&file).unwrap())
+            .unwrap()["entry"]
+            .as_array()
+            .unwrap()
+            .len();
+    let out = phr(&store)
+        .args(["import", "--new-person", "kenji"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("resource(s) read:"))
+        .unwrap();
+    let numbers: Vec<usize> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    // read, then imported, updated, skipped, documents, beside, lines.
+    let (read, parts) = (numbers[0], &numbers[1..]);
+    assert_eq!(read, entries, "{line}");
+    let both = text.lines().find_map(|l| {
+        l.trim()
+            .strip_prefix('(')
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| n.parse::<usize>().ok())
+    });
+    assert_eq!(
+        parts.iter().sum::<usize>() - both.unwrap_or(0),
+        read,
+        "{text}"
+    );
+}

@@ -181,18 +181,43 @@ fn lines(what: &str, list: &[ImportedResource]) {
     }
 }
 
+/// The counts add up to the resources read: each is in exactly one of them, except a value the
+/// record model refused, which is skipped (naming the field) and kept as a document too.
 fn print_report(r: &ImportReport) {
+    let both = r
+        .skipped
+        .iter()
+        .filter(|s| r.documents.iter().any(|d| d.path == s.path))
+        .count();
+    let read = r.imported.len()
+        + r.updated.len()
+        + r.skipped.len()
+        + r.documents.len()
+        + r.conflicts.len()
+        + r.checkup_lines
+        - both;
     println!(
-        "imported {}, updated {}, skipped {}, kept as documents {} (checkup lines {}, derived {})",
+        "{read} resource(s) read: imported {}, updated {}, skipped {}, kept as documents {}, \
+         kept beside a record they may not change {}, result lines of imported checkups {}",
         r.imported.len(),
         r.updated.len(),
         r.skipped.len(),
         r.documents.len(),
+        r.conflicts.len(),
         r.checkup_lines,
-        r.derived
     );
+    if both > 0 {
+        println!("  ({both} with a refused value: skipped as a record, kept as a document)");
+    }
+    if r.derived > 0 {
+        println!(
+            "  and {} record(s) derived here (BMI from an imported weight)",
+            r.derived
+        );
+    }
     lines("skipped", &r.skipped);
     lines("kept", &r.documents);
+    lines("kept beside a record", &r.conflicts);
 }
 
 fn import_checkup(ctx: &Ctx, bytes: &[u8], provenance: Provenance) -> CliResult {
