@@ -101,14 +101,32 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> CliResult {
     }
 }
 
+/// "reading…" until the core knows how many resources the file holds, then a bar of them (an
+/// empty bar at 0/0 looked finished before anything had started).
 fn progress_bar() -> ProgressBar {
-    let bar = ProgressBar::new(0);
+    let bar = ProgressBar::new_spinner();
     bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{msg} {spinner}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
-    bar.set_message("importing");
+    bar.set_message("reading the file");
     bar
+}
+
+/// Move `bar` to `done` of `total`, switching to a bar once the total is known.
+fn advance(bar: &ProgressBar, done: usize, total: usize) {
+    if total == 0 {
+        return;
+    }
+    if bar.length() != Some(total as u64) {
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_message("importing");
+        bar.set_length(total as u64);
+    }
+    bar.set_position(done as u64);
 }
 
 /// `--new-person NICK`: the person is made from the file's Patient in the import's transaction.
@@ -134,10 +152,7 @@ fn new_person(
         bytes,
         provenance,
         name.as_deref(),
-        &|done, total| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        },
+        &|done, total| advance(&bar, done, total),
     );
     bar.finish_and_clear();
     let (person, report) = done?;
@@ -160,10 +175,7 @@ fn fhir(ctx: &Ctx, file: &Path, bytes: &[u8], provenance: Provenance) -> CliResu
         bytes,
         provenance,
         name.as_deref(),
-        &|done, total| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        },
+        &|done, total| advance(&bar, done, total),
     );
     bar.finish_and_clear();
     print_report(&report?);
