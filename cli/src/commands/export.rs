@@ -99,13 +99,20 @@ fn echeckup(o: &super::Opened, a: &ExportArgs, at: phr_core::records::Stamp) -> 
 }
 
 /// Create `path` new (mode 0600) and write it through `f`; a failed export leaves no file.
+/// The bytes written so far show on the terminal (the total is known only at the end).
 fn write_new(path: &Path, f: impl FnOnce(&mut dyn Write) -> CliResult<usize>) -> CliResult<usize> {
     let file = create_private(path)?;
-    let mut w = BufWriter::with_capacity(1 << 16, file);
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("exporting {spinner} {bytes} written")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let mut w = BufWriter::with_capacity(1 << 16, bar.wrap_write(file));
     let done = f(&mut w).and_then(|n| {
         w.flush()?;
         Ok(n)
     });
+    bar.finish_and_clear();
     if done.is_err() {
         drop(w);
         let _ = std::fs::remove_file(path);
