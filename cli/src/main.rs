@@ -83,11 +83,15 @@ enum Command {
     Chart(commands::stats::ChartArgs),
     /// Write an encrypted backup any SQLCipher 4 client can open (PHR_BACKUP_PASSPHRASE or prompt).
     Backup {
+        /// The backup file to write (a new file; PHR_BACKUP_PASSPHRASE encrypts it).
         #[arg(long)]
         out: PathBuf,
     },
     /// Restore a backup into --store (which must not exist yet).
-    Restore { file: PathBuf },
+    Restore {
+        /// The backup file (PHR_BACKUP_PASSPHRASE opens it; PHR_PASSPHRASE protects the store).
+        file: PathBuf,
+    },
     /// Change the store passphrase (PHR_NEW_PASSPHRASE or a prompt).
     #[command(subcommand)]
     Passphrase(commands::keys::PassphraseCmd),
@@ -158,5 +162,34 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Export(a) => commands::export::run(&ctx, a),
         Sync(a) => commands::sync::run(&ctx, a),
         Demo(a) => commands::demo::run(&ctx, a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every command, option and argument says what it is in `--help` (issue #17 item 6).
+    #[test]
+    fn help_describes_every_command_and_option() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                let id = a.get_id().as_str();
+                if id != "help" && id != "version" && a.get_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                let path = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} (the command)"));
+                }
+                walk(sub, &path, missing);
+            }
+        }
+        let mut missing = vec![];
+        walk(&Cli::command(), "phr", &mut missing);
+        assert!(missing.is_empty(), "no description: {missing:#?}");
     }
 }

@@ -8,6 +8,7 @@ use clap::Subcommand;
 pub enum AuditCmd {
     /// The newest audit entries (ids only, never values).
     Show {
+        /// How many of the newest entries.
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },

@@ -43,10 +43,13 @@ enum ConsentCmd {
     },
     /// Withdraw: from now on, the recipient receives none of these.
     Withdraw {
+        /// The recipient (an id of the operator profile, e.g. health-dept).
         #[arg(long)]
         recipient: String,
+        /// The purpose the data was shared for (e.g. specific_health_guidance).
         #[arg(long)]
         purpose: String,
+        /// Comma-separated data categories no longer shared (e.g. checkup,vitals).
         #[arg(long)]
         categories: String,
     },
@@ -57,6 +60,7 @@ enum ConsentCmd {
         /// Directive id (from `history`).
         #[arg(long)]
         id: Option<String>,
+        /// How to write it: text (ja/en), json (ISO/IEC 29184 elements) or fhir (a Consent).
         #[arg(long, value_enum, default_value = "text")]
         format: ReceiptFormat,
         /// Language of the text receipt.

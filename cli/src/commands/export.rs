@@ -20,6 +20,7 @@ pub enum Format {
 
 #[derive(Args)]
 pub struct ExportArgs {
+    /// What to write: fhir (a Bundle) or echeckup (one checkup as a 健診結果報告書 document).
     #[arg(long, value_enum)]
     format: Format,
     /// File to write (must not exist yet).

@@ -34,11 +34,15 @@ pub enum FamilyCmd {
         note: Option<String>,
     },
     /// Revoke a grant by its id (the grantor or the subject).
-    Revoke { id: String },
+    Revoke {
+        /// The grant's id, as `phr family list` shows it.
+        id: String,
+    },
     /// Who can see the --for person's record, with which rights, until when.
     List,
     /// Who did what on the --for person's record, when.
     History {
+        /// How many of the newest entries.
         #[arg(long, default_value_t = 30)]
         limit: u32,
     },

@@ -12,6 +12,7 @@ pub enum PassphraseCmd {
     /// Change your passphrase (PHR_PASSPHRASE = current, PHR_NEW_PASSPHRASE = new); with
     /// --rotate-key also replace the data key, so an older copy of the keyring opens nothing.
     Change {
+        /// Also replace the data key, so an older copy of the keyring opens nothing.
         #[arg(long)]
         rotate_key: bool,
     },

@@ -23,31 +23,37 @@ pub struct When {
 pub enum LogCmd {
     /// Body weight (kg).
     Weight {
+        /// The weight, in kg unless --unit says otherwise.
         value: f64,
         #[command(flatten)]
         when: When,
     },
     /// Body height (cm).
     Height {
+        /// The height, in cm unless --unit says otherwise.
         value: f64,
         #[command(flatten)]
         when: When,
     },
     /// Body fat (%).
     BodyFat {
+        /// The body fat percentage.
         value: f64,
         #[command(flatten)]
         when: When,
     },
     /// Waist circumference (cm).
     Waist {
+        /// The waist circumference, in cm unless --unit says otherwise.
         value: f64,
         #[command(flatten)]
         when: When,
     },
     /// Blood pressure as SYSTOLIC/DIASTOLIC (mmHg), e.g. 128/82.
     Bp {
+        /// SYSTOLIC/DIASTOLIC in mmHg, e.g. 128/82.
         reading: String,
+        /// The pulse the monitor showed (beats per minute); it counts as a pulse too.
         #[arg(long)]
         pulse: Option<f64>,
         #[command(flatten)]
@@ -55,19 +61,23 @@ pub enum LogCmd {
     },
     /// Pulse (beats per minute).
     Pulse {
+        /// Beats per minute.
         value: f64,
         #[command(flatten)]
         when: When,
     },
     /// Body temperature (°C).
     Temp {
+        /// The temperature, in °C unless --unit says otherwise.
         value: f64,
         #[command(flatten)]
         when: When,
     },
     /// Blood glucose (mg/dL) with --timing fasting|after_meal|random.
     Glucose {
+        /// The glucose, in mg/dL unless --unit says otherwise (mmol/L).
         value: f64,
+        /// When it was measured against meals: fasting, after_meal or random (levels need fasting).
         #[arg(long)]
         timing: String,
         #[command(flatten)]
@@ -75,30 +85,37 @@ pub enum LogCmd {
     },
     /// HbA1c (NGSP %).
     Hba1c {
+        /// HbA1c in NGSP %.
         value: f64,
         #[command(flatten)]
         when: When,
     },
     /// Oxygen saturation (%).
     Spo2 {
+        /// Oxygen saturation in %.
         value: f64,
         #[command(flatten)]
         when: When,
     },
     /// Steps.
     Steps {
+        /// The number of steps.
         value: f64,
         #[command(flatten)]
         when: When,
     },
     /// Sleep duration (hours).
     Sleep {
+        /// Hours slept, unless --unit says otherwise (min).
         value: f64,
         #[command(flatten)]
         when: When,
     },
     /// A free-text note.
-    Note { text: String },
+    Note {
+        /// The note, in your words.
+        text: String,
+    },
 }
 
 /// `--at`, parsed; `None` = now (the session's clock, read after unlocking).

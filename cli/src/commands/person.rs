@@ -18,8 +18,10 @@ pub enum PersonCmd {
         /// Given name in kanji (花子).
         #[arg(long)]
         given: String,
+        /// Family name in katakana (フリガナ), e.g. ヤマダ.
         #[arg(long)]
         family_kana: Option<String>,
+        /// Given name in katakana, e.g. ハナコ.
         #[arg(long)]
         given_kana: Option<String>,
         /// Birth date YYYY-MM-DD.
@@ -41,6 +43,7 @@ pub enum PersonCmd {
     /// type it): a managed person who now uses the app, or a member after a restore (a backup
     /// holds no credentials). The owner does this.
     Enroll {
+        /// The person's nickname, as `phr person list` shows it.
         #[arg(long)]
         nickname: String,
     },

@@ -26,6 +26,7 @@ pub struct StatsArgs {
 
 #[derive(Args)]
 pub struct ChartArgs {
+    /// What to chart: weight, bmi, bp, pulse, glucose, hba1c, steps, sleep, …
     observation_type: String,
     /// PNG file to write.
     #[arg(long)]
