@@ -402,6 +402,30 @@ fn directives_are_append_only_in_the_database() {
 }
 
 #[test]
+fn a_withdrawals_receipt_says_nothing_is_shared_until_the_person_agrees_again() {
+    let (_d, s, h, _) = session();
+    s.set_consent(
+        &h,
+        ConsentRequest::permit("health-dept", &[DataCategory::Checkup], &[GUIDANCE]),
+    )
+    .unwrap();
+    let d = s
+        .withdraw(&h, "health-dept", &[DataCategory::Checkup], &[GUIDANCE])
+        .unwrap();
+    let r = s.consent_receipt(&h, &d.id).unwrap();
+    assert!(
+        r.text_en.contains("Decision: you do not share"),
+        "{}",
+        r.text_en
+    );
+    assert!(r.text_en.contains("until you agree again"), "{}", r.text_en);
+    assert!(r.text_en.contains("How to share again"), "{}", r.text_en);
+    assert!(!r.text_en.contains("until you withdraw") && !r.text_en.contains("How to withdraw"));
+    assert!(r.text_ja.contains("改めて同意するまで") && r.text_ja.contains("再開の方法"));
+    assert!(!r.text_ja.contains("撤回するまで") && !r.text_ja.contains("撤回の方法"));
+}
+
+#[test]
 fn receipts_carry_the_notice_elements_in_both_languages() {
     let (_d, s, h, _) = session();
     let d = s

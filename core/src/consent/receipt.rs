@@ -31,6 +31,10 @@ fn regime(kind: OperatorKind) -> &'static str {
 const WITHDRAW_JA: &str = "アプリの「同意の管理」からいつでも撤回できます（phr consent withdraw）。撤回は直ちに有効となり、送信待ちの情報は削除され、提供先に撤回が通知されます。";
 const WITHDRAW_EN: &str = "You can withdraw at any time under \"Manage consent\" in the app (phr consent withdraw). Withdrawal takes effect at once: items waiting to be sent are deleted and the recipient is told.";
 
+/// After a deny: nothing is shared until the person decides otherwise.
+const SHARE_AGAIN_JA: &str = "提供を再開するには、アプリの「同意の管理」で改めて同意してください（phr consent grant）。同意するまで、この提供先には何も送られません。";
+const SHARE_AGAIN_EN: &str = "To share again, agree under \"Manage consent\" in the app (phr consent grant). Until you do, nothing is sent to this recipient.";
+
 /// After a withdrawal, when the recipient's server cannot remove the history of what it deleted
 /// (no `$expunge` in its CapabilityStatement, or not known yet).
 const HISTORY_KEPT_JA: &str = "提供先のサーバーは削除した情報の履歴（以前の版）を消去する機能を備えていないため、提供先がその保存方針に従って履歴の写しを保管することがあります。";
@@ -162,7 +166,10 @@ pub fn receipt_text_ja(
         "期間: {} から {}\n",
         local_date(d.valid_from),
         d.valid_until.map_or_else(
-            || "撤回するまで".to_owned(),
+            || match d.effect {
+                Effect::Permit => "撤回するまで".to_owned(),
+                Effect::Deny => "改めて同意するまで".to_owned(),
+            },
             |u| format!("{} まで", local_date(u))
         )
     );
@@ -171,7 +178,10 @@ pub fn receipt_text_ja(
         t += "決定者: 代理人（家族管理）\n";
     }
     t += &format!("確認したプライバシーポリシー: 第{}版\n", d.notice_version);
-    t += &format!("撤回の方法: {WITHDRAW_JA}\n");
+    match d.effect {
+        Effect::Permit => t += &format!("撤回の方法: {WITHDRAW_JA}\n"),
+        Effect::Deny => t += &format!("再開の方法: {SHARE_AGAIN_JA}\n"),
+    }
     if d.effect == Effect::Deny {
         t += &format!("提供先の履歴: {}\n", history_note(history_kept).0);
     }
@@ -225,7 +235,10 @@ pub fn receipt_text_en(
         "Period: from {} {}\n",
         local_date(d.valid_from),
         d.valid_until.map_or_else(
-            || "until you withdraw".to_owned(),
+            || match d.effect {
+                Effect::Permit => "until you withdraw".to_owned(),
+                Effect::Deny => "until you agree again".to_owned(),
+            },
             |u| format!("until {}", local_date(u))
         )
     );
@@ -234,7 +247,10 @@ pub fn receipt_text_en(
         t += "Decided by: a proxy (family manager)\n";
     }
     t += &format!("Privacy notice version: {}\n", d.notice_version);
-    t += &format!("How to withdraw: {WITHDRAW_EN}\n");
+    match d.effect {
+        Effect::Permit => t += &format!("How to withdraw: {WITHDRAW_EN}\n"),
+        Effect::Deny => t += &format!("How to share again: {SHARE_AGAIN_EN}\n"),
+    }
     if d.effect == Effect::Deny {
         t += &format!("Recipient's history: {}\n", history_note(history_kept).1);
     }
