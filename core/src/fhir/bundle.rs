@@ -292,7 +292,12 @@ fn context<'a>(person: &Person, records: &'a [Record], held: &Held<'_>, at: Stam
             if let Some(url) = &d.full_url {
                 renames.add(url, &new);
             }
-            if let Some(name) = type_and_id(&d.json) {
+            // `Type/id` from the columns the import wrote; parsed only where it wrote none.
+            let name = match &d.resource_id {
+                Some(id) => Some(format!("{}/{id}", d.resource_type)),
+                None => type_and_id(&d.json),
+            };
+            if let Some(name) = name {
                 renames.add(&name, &new);
             }
         }

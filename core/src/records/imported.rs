@@ -34,6 +34,9 @@ pub(crate) fn full_urls(conn: &Connection, subject: &str) -> Result<HashMap<Stri
 pub struct StoredDocument {
     pub id: String,
     pub resource_type: String,
+    /// The resource's own `id` as the import read it (none when it had none, or for a kept
+    /// conflict): with `resource_type`, its `Type/id` without parsing `json` again.
+    pub resource_id: Option<String>,
     pub full_url: Option<String>,
     pub json: String,
 }
@@ -41,13 +44,14 @@ pub struct StoredDocument {
 /// Every document kept for `subject`, in the order they were kept (then by id).
 pub(crate) fn documents(conn: &Connection, subject: &str) -> Result<Vec<StoredDocument>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, resource_type, full_url, json FROM fhir_document WHERE subject_id = ?1
-         ORDER BY imported_utc, id",
+        "SELECT id, resource_type, full_url, json, resource_id FROM fhir_document
+         WHERE subject_id = ?1 ORDER BY imported_utc, id",
     )?;
     let rows = stmt.query_map([subject], |r| {
         Ok(StoredDocument {
             id: r.get(0)?,
             resource_type: r.get(1)?,
+            resource_id: r.get(4)?,
             full_url: r.get(2)?,
             json: r.get(3)?,
         })
