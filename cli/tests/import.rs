@@ -275,12 +275,15 @@ fn an_official_checkup_is_annotated_not_corrected() {
         .stdout(predicate::str::contains(format!(
             "Correction note on [{id}]: 腹囲は測り直して 84 cm"
         )));
-    // The checkup reads as its source gave it.
+    // The checkup reads as its source gave it, with the note beside it.
     phr(&store)
         .arg("checkups")
         .assert()
         .success()
-        .stdout(predicate::str::contains("腹囲(実測）: 86 cm"));
+        .stdout(predicate::str::contains("腹囲(実測）: 86 cm"))
+        .stdout(predicate::str::contains(
+            "訂正のメモ (2026-11-20): 腹囲は測り直して 84 cm",
+        ));
 }
 
 #[test]

@@ -49,6 +49,17 @@ pub struct CheckupReading {
     pub results: Vec<ResultReading>,
     /// The worst level among the results (none when no result has thresholds).
     pub worst_level: Option<Level>,
+    /// The person's correction notes on this checkup, oldest first (it is never edited: S-21).
+    pub corrections: Vec<Correction>,
+}
+
+/// A correction note beside a checkup: the note's record, what it says, when it was written.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Correction {
+    pub note_id: String,
+    pub text: String,
+    pub written: crate::records::Stamp,
 }
 
 /// The last checkups side by side: one row per item, one cell per checkup (newest first).
@@ -75,12 +86,27 @@ pub struct ComparisonCell {
     pub level: Option<Level>,
 }
 
-/// The reading of a checkup record; `None` for any other kind of record.
-pub fn read(record: &Record, sex: Option<Sex>) -> Option<CheckupReading> {
+/// The reading of a checkup record, with the notes among `notes` that annotate it; `None` for
+/// any other kind of record.
+pub fn read(record: &Record, sex: Option<Sex>, notes: &[Record]) -> Option<CheckupReading> {
     let RecordBody::Checkup(c) = &record.body else {
         return None;
     };
-    Some(read_checkup(&record.meta.id, c, sex))
+    let mut reading = read_checkup(&record.meta.id, c, sex);
+    reading.corrections = notes
+        .iter()
+        .filter_map(|n| match &n.body {
+            RecordBody::Note(note) if note.about.as_deref() == Some(record.meta.id.as_str()) => {
+                Some(Correction {
+                    note_id: n.meta.id.clone(),
+                    text: note.text.clone(),
+                    written: n.meta.effective,
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    Some(reading)
 }
 
 fn read_checkup(record_id: &str, c: &Checkup, sex: Option<Sex>) -> CheckupReading {
@@ -101,6 +127,7 @@ fn read_checkup(record_id: &str, c: &Checkup, sex: Option<Sex>) -> CheckupReadin
         guidance_level: judgement_of(GUIDANCE_LEVEL),
         worst_level: results.iter().filter_map(|r| r.level).max(),
         results,
+        corrections: vec![],
     }
 }
 

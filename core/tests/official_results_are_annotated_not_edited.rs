@@ -79,6 +79,11 @@ fn an_official_result_is_annotated_while_the_residents_own_entries_are_edited() 
     };
     assert_eq!(n.about.as_deref(), Some(checkup.meta.id.as_str()));
     assert!(summary::record(&note.body).starts_with("Correction note on ["));
+    // The checkup is read with its note beside it.
+    let read = s.checkups(h, 5).unwrap();
+    assert_eq!(read[0].corrections.len(), 1);
+    assert_eq!(read[0].corrections[0].note_id, note.meta.id);
+    assert_eq!(read[0].corrections[0].text, "腹囲は測り直して 84 cm でした");
     // The note is the person's own: it can be edited (and stays about the same result).
     assert!(
         s.update_record(

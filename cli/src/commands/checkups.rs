@@ -98,6 +98,15 @@ fn print_reading(l: Lang, r: &CheckupReading) {
     for x in &r.results {
         println!("  {}", result_line(l, x));
     }
+    for c in &r.corrections {
+        println!(
+            "  {} ({}): {}  [{}]",
+            l.pick("訂正のメモ", "Correction note"),
+            c.written.to_fixed().format("%Y-%m-%d"),
+            c.text,
+            c.note_id
+        );
+    }
 }
 
 /// `HbA1c(NGSP値): 5.7 %  (基準 4.6–6.2, 高)  保健指導判定値以上`.

@@ -445,6 +445,25 @@ pub(crate) fn load(conn: &Connection, id: &str) -> Result<Option<Record>> {
 }
 
 /// Load many records by id, in the given order (missing ids skipped).
+/// The live notes of `subject` that annotate one of `ids` (correction notes, S-21).
+pub(crate) fn notes_about(conn: &Connection, subject: &str, ids: &[&str]) -> Result<Vec<Record>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let list = serde_json::to_string(ids)
+        .map_err(|e| Error::Storage(StorageFailure::new("notes", e.to_string())))?;
+    let note_ids: Vec<String> = conn
+        .prepare_cached(
+            "SELECT n.record_id FROM note n JOIN record r ON r.id = n.record_id
+             WHERE r.subject_id = ?1 AND r.deleted_utc IS NULL
+               AND n.about IN (SELECT value FROM json_each(?2))
+             ORDER BY r.effective_utc, r.id",
+        )?
+        .query_map(params![subject, list], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    load_many(conn, &note_ids)
+}
+
 pub(crate) fn load_many(conn: &Connection, ids: &[String]) -> Result<Vec<Record>> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {

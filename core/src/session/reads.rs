@@ -154,15 +154,27 @@ impl Session {
     /// waist thresholds).
     pub fn checkups(&self, subject: &str, last: u32) -> Result<Vec<CheckupReading>> {
         let sex = self.person_details(subject)?.details.sex;
+        let access = self.authorize(subject, Action::View)?;
         let filter = RecordFilter {
             kind: Some(RecordKind::Checkup),
             ..RecordFilter::default()
         };
-        let page = self.list_records(subject, &filter, &PageRequest::first(last.clamp(1, 100)))?;
-        Ok(page
-            .records
+        let page = PageRequest::first(last.clamp(1, 100));
+        // The checkups and their correction notes in one snapshot, audited together.
+        let (checkups, notes) = self.read_audited(
+            &access,
+            AuditAction::RecordsListed,
+            |c| {
+                let checkups = list(c, subject, &filter, &page)?.records;
+                let ids: Vec<&str> = checkups.iter().map(|r| r.meta.id.as_str()).collect();
+                let notes = repo::notes_about(c, subject, &ids)?;
+                Ok((checkups, notes))
+            },
+            |(c, n)| ids(c).into_iter().chain(ids(n)).collect(),
+        )?;
+        Ok(checkups
             .iter()
-            .filter_map(|r| crate::checkups::read(r, Some(sex)))
+            .filter_map(|r| crate::checkups::read(r, Some(sex), &notes))
             .collect())
     }
 

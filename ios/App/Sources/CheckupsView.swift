@@ -25,6 +25,7 @@ private struct CheckupSection: View {
             if let m = checkup.metabolicSyndrome { Text("checkup_metabolic \(m)") }
             if let g = checkup.guidanceLevel { Text("checkup_guidance_level \(g)") }
             ForEach(Array(checkup.results.enumerated()), id: \.offset) { _, r in ResultRow(result: r) }
+            ForEach(checkup.corrections, id: \.noteId) { n in Text("correction_shown \(n.text)") }
             TextField("correction_note", text: $note).accessibilityLabel(Text("correction_note"))
             Button("add_correction_note") {
                 model.annotate(recordId: checkup.recordId, text: note)

@@ -93,6 +93,8 @@ final class PHRClientTests: XCTestCase {
         let note = try await client.annotateRecord(subject: me, id: id, text: "再検査で 5.5")
         guard case let .note(n) = note.body else { return XCTFail("not a note") }
         XCTAssertEqual(n.about, id)
+        let again = try await client.checkups(subject: me)
+        XCTAssertEqual(again.first?.corrections.map(\.text), ["再検査で 5.5"])
     }
 
     func testRefusedInputNamesTheField() async throws {

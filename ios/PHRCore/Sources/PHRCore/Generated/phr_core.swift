@@ -1407,6 +1407,10 @@ public struct CheckupReading: Equatable, Hashable {
      * The worst level among the results (none when no result has thresholds).
      */
     public var worstLevel: Level?
+    /**
+     * The person's correction notes on this checkup, oldest first (it is never edited: S-21).
+     */
+    public var corrections: [Correction]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1428,7 +1432,10 @@ public struct CheckupReading: Equatable, Hashable {
          */results: [ResultReading], 
         /**
          * The worst level among the results (none when no result has thresholds).
-         */worstLevel: Level?) {
+         */worstLevel: Level?, 
+        /**
+         * The person's correction notes on this checkup, oldest first (it is never edited: S-21).
+         */corrections: [Correction]) {
         self.recordId = recordId
         self.date = date
         self.program = program
@@ -1438,6 +1445,7 @@ public struct CheckupReading: Equatable, Hashable {
         self.guidanceLevel = guidanceLevel
         self.results = results
         self.worstLevel = worstLevel
+        self.corrections = corrections
     }
 
     
@@ -1464,7 +1472,8 @@ public struct FfiConverterTypeCheckupReading: FfiConverterRustBuffer {
                 metabolicSyndrome: FfiConverterOptionString.read(from: &buf), 
                 guidanceLevel: FfiConverterOptionString.read(from: &buf), 
                 results: FfiConverterSequenceTypeResultReading.read(from: &buf), 
-                worstLevel: FfiConverterOptionTypeLevel.read(from: &buf)
+                worstLevel: FfiConverterOptionTypeLevel.read(from: &buf), 
+                corrections: FfiConverterSequenceTypeCorrection.read(from: &buf)
         )
     }
 
@@ -1478,6 +1487,7 @@ public struct FfiConverterTypeCheckupReading: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.guidanceLevel, into: &buf)
         FfiConverterSequenceTypeResultReading.write(value.results, into: &buf)
         FfiConverterOptionTypeLevel.write(value.worstLevel, into: &buf)
+        FfiConverterSequenceTypeCorrection.write(value.corrections, into: &buf)
     }
 }
 
@@ -2220,6 +2230,67 @@ public func FfiConverterTypeConsentToggle_lift(_ buf: RustBuffer) throws -> Cons
 #endif
 public func FfiConverterTypeConsentToggle_lower(_ value: ConsentToggle) -> RustBuffer {
     return FfiConverterTypeConsentToggle.lower(value)
+}
+
+
+/**
+ * A correction note beside a checkup: the note's record, what it says, when it was written.
+ */
+public struct Correction: Equatable, Hashable {
+    public var noteId: String
+    public var text: String
+    public var written: Stamp
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(noteId: String, text: String, written: Stamp) {
+        self.noteId = noteId
+        self.text = text
+        self.written = written
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Correction: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCorrection: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Correction {
+        return
+            try Correction(
+                noteId: FfiConverterString.read(from: &buf), 
+                text: FfiConverterString.read(from: &buf), 
+                written: FfiConverterTypeStamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Correction, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.noteId, into: &buf)
+        FfiConverterString.write(value.text, into: &buf)
+        FfiConverterTypeStamp.write(value.written, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCorrection_lift(_ buf: RustBuffer) throws -> Correction {
+    return try FfiConverterTypeCorrection.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCorrection_lower(_ value: Correction) -> RustBuffer {
+    return FfiConverterTypeCorrection.lower(value)
 }
 
 
@@ -7970,6 +8041,31 @@ fileprivate struct FfiConverterSequenceTypeConsentToggle: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeConsentToggle.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCorrection: FfiConverterRustBuffer {
+    typealias SwiftType = [Correction]
+
+    public static func write(_ value: [Correction], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCorrection.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Correction] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Correction]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCorrection.read(from: &buf))
         }
         return seq
     }

@@ -152,6 +152,7 @@ class BindingsTest {
         // An official result is corrected by a note beside it, never edited.
         val note = client.annotateRecord(me, readings[0].recordId, "再検査で 5.5")
         assertEquals(readings[0].recordId, (note.body as RecordBody.Note).v1.about)
+        assertEquals(listOf("再検査で 5.5"), client.checkups(me)[0].corrections.map { it.text })
         assertThrows<PhrException.InvalidInput> {
             runBlocking { client.raw.updateRecord(me, readings[0].recordId, ClinicalInput.Note("x", null)) }
         }

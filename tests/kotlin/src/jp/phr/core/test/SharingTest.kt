@@ -218,7 +218,8 @@ class SharingTest {
             assertEquals(listOf(server.url.substringBefore("/fhir")), tokens.origins.distinct())
             assertEquals(listOf("Bearer stale", "Bearer fresh"), server.authorizations.take(2))
             assertTrue(phases.contains(SyncPhase.PUSH))
-            assertEquals(3, server.entriesReceived.get())
+            // The three readings and, first, the Patient they point at (with no detail).
+            assertEquals(4, server.entriesReceived.get())
             assertTrue(client.pendingOutbox(me).isEmpty())
 
             // No provider next time: the token the server accepted was kept (encrypted).

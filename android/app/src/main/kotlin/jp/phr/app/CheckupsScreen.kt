@@ -47,6 +47,7 @@ private fun CheckupCard(vm: PhrViewModel, c: CheckupReading) {
             c.metabolicSyndrome?.let { Text(stringResource(R.string.checkup_metabolic, it)) }
             c.guidanceLevel?.let { Text(stringResource(R.string.checkup_guidance_level, it)) }
             c.results.forEach { r -> ResultLine(r) }
+            c.corrections.forEach { n -> Text(stringResource(R.string.correction_shown, n.text)) }
             var note by remember { mutableStateOf("") }
             val label = stringResource(R.string.correction_note)
             OutlinedTextField(value = note, onValueChange = { note = it }, label = { Text(label) },

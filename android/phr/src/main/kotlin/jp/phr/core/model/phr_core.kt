@@ -1734,6 +1734,11 @@ data class CheckupReading (
      * The worst level among the results (none when no result has thresholds).
      */
     var `worstLevel`: Level?
+    , 
+    /**
+     * The person's correction notes on this checkup, oldest first (it is never edited: S-21).
+     */
+    var `corrections`: List<Correction>
     
 ){
     
@@ -1759,6 +1764,7 @@ public object FfiConverterTypeCheckupReading: FfiConverterRustBuffer<CheckupRead
             FfiConverterOptionalString.read(buf),
             FfiConverterSequenceTypeResultReading.read(buf),
             FfiConverterOptionalTypeLevel.read(buf),
+            FfiConverterSequenceTypeCorrection.read(buf),
         )
     }
 
@@ -1771,7 +1777,8 @@ public object FfiConverterTypeCheckupReading: FfiConverterRustBuffer<CheckupRead
             FfiConverterOptionalString.allocationSize(value.`metabolicSyndrome`) +
             FfiConverterOptionalString.allocationSize(value.`guidanceLevel`) +
             FfiConverterSequenceTypeResultReading.allocationSize(value.`results`) +
-            FfiConverterOptionalTypeLevel.allocationSize(value.`worstLevel`)
+            FfiConverterOptionalTypeLevel.allocationSize(value.`worstLevel`) +
+            FfiConverterSequenceTypeCorrection.allocationSize(value.`corrections`)
     )
 
     override fun write(value: CheckupReading, buf: ByteBuffer) {
@@ -1784,6 +1791,7 @@ public object FfiConverterTypeCheckupReading: FfiConverterRustBuffer<CheckupRead
             FfiConverterOptionalString.write(value.`guidanceLevel`, buf)
             FfiConverterSequenceTypeResultReading.write(value.`results`, buf)
             FfiConverterOptionalTypeLevel.write(value.`worstLevel`, buf)
+            FfiConverterSequenceTypeCorrection.write(value.`corrections`, buf)
     }
 }
 
@@ -2360,6 +2368,52 @@ public object FfiConverterTypeConsentToggle: FfiConverterRustBuffer<ConsentToggl
             FfiConverterOptionalString.write(value.`directiveId`, buf)
             FfiConverterOptionalTypeStamp.write(value.`until`, buf)
             FfiConverterBoolean.write(value.`awaitingReconsent`, buf)
+    }
+}
+
+
+
+/**
+ * A correction note beside a checkup: the note's record, what it says, when it was written.
+ */
+data class Correction (
+    var `noteId`: kotlin.String
+    , 
+    var `text`: kotlin.String
+    , 
+    var `written`: Stamp
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCorrection: FfiConverterRustBuffer<Correction> {
+    override fun read(buf: ByteBuffer): Correction {
+        return Correction(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeStamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Correction) = (
+            FfiConverterString.allocationSize(value.`noteId`) +
+            FfiConverterString.allocationSize(value.`text`) +
+            FfiConverterTypeStamp.allocationSize(value.`written`)
+    )
+
+    override fun write(value: Correction, buf: ByteBuffer) {
+            FfiConverterString.write(value.`noteId`, buf)
+            FfiConverterString.write(value.`text`, buf)
+            FfiConverterTypeStamp.write(value.`written`, buf)
     }
 }
 
@@ -6757,6 +6811,34 @@ public object FfiConverterSequenceTypeConsentToggle: FfiConverterRustBuffer<List
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeConsentToggle.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeCorrection: FfiConverterRustBuffer<List<Correction>> {
+    override fun read(buf: ByteBuffer): List<Correction> {
+        val len = buf.getInt()
+        return List<Correction>(len) {
+            FfiConverterTypeCorrection.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Correction>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeCorrection.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Correction>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeCorrection.write(it, buf)
         }
     }
 }
