@@ -147,10 +147,7 @@ pub fn history(ctx: &Ctx, id: &str) -> CliResult {
         summary::record(&now.body)
     );
     // Replacement times in --tz (the zone the person reads everything else in).
-    let zone: chrono_tz::Tz = ctx
-        .tz
-        .parse()
-        .map_err(|_| CliError::Usage(format!("--tz {}: not a time zone name", ctx.tz)))?;
+    let zone = ctx.zone()?;
     for v in earlier.iter().rev() {
         let replaced = DateTime::from_timestamp(v.replaced_utc, 0)
             .map(|t| {

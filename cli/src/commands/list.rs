@@ -57,11 +57,8 @@ fn local_date(field: &str, s: &str) -> CliResult<NaiveDate> {
 
 impl Window {
     /// `--from`/`--to` as the filter's instants: local midnight of --from, and of the day after
-    /// --to (exclusive), in `tz`. Checked before the (slow) unlock.
-    fn bounds(&self, tz: &str) -> CliResult<(Option<i64>, Option<i64>)> {
-        let zone: chrono_tz::Tz = tz
-            .parse()
-            .map_err(|_| CliError::Usage(format!("--tz {tz}: not a time zone name")))?;
+    /// --to (exclusive), in `zone` (--tz). Checked before the (slow) unlock.
+    fn bounds(&self, zone: &chrono_tz::Tz) -> CliResult<(Option<i64>, Option<i64>)> {
         let midnight = |d: NaiveDate| {
             d.and_hms_opt(0, 0, 0)
                 .and_then(|t| zone.from_local_datetime(&t).earliest())
@@ -140,14 +137,14 @@ pub fn print_record(r: &Record, zone: &chrono_tz::Tz) {
 }
 
 pub fn list(ctx: &Ctx, a: ListArgs) -> CliResult {
-    let (from_utc, to_utc) = a.window.bounds(&ctx.tz)?;
+    let zone = ctx.zone()?;
+    let (from_utc, to_utc) = a.window.bounds(&zone)?;
     let observation_type = a
         .observation_type
         .as_deref()
         .map(ObservationType::parse)
         .transpose()?;
     let kind = a.kind.as_deref().map(RecordKind::parse).transpose()?;
-    let zone = ctx.zone()?;
     let o = ctx.open()?;
     if let Some(q) = &a.search {
         for r in o.session.search(&o.subject, q, a.window.limit)? {
@@ -170,8 +167,8 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> CliResult {
 }
 
 pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> CliResult {
-    let (from_utc, to_utc) = a.window.bounds(&ctx.tz)?;
     let zone = ctx.zone()?;
+    let (from_utc, to_utc) = a.window.bounds(&zone)?;
     let o = ctx.open()?;
     let filter = RecordFilter {
         from_utc,

@@ -128,7 +128,8 @@ pub fn chart(ctx: &Ctx, a: ChartArgs) -> CliResult {
         return Err(phr_core::Error::invalid("days", "must be between 7 and 3660").into());
     }
     let o = ctx.open()?;
-    let sex = o.session.person_details(&o.subject)?.details.sex;
+    let person = o.session.person_details(&o.subject)?;
+    let sex = person.details.sex;
     let g = if a.days > 400 {
         Granularity::Week
     } else {
@@ -144,7 +145,7 @@ pub fn chart(ctx: &Ctx, a: ChartArgs) -> CliResult {
         ))));
     }
     let of = crate::chart::Of {
-        who: &o.session.person_details(&o.subject)?.details.nickname,
+        who: &person.details.nickname,
         ty,
         sex: Some(sex),
         from: q.from,
