@@ -20,7 +20,7 @@ const THREADS: usize = 8;
 const PROCESSES: usize = 40;
 
 #[test]
-#[ignore = "child process only: run by every_first_store_of_a_fresh_process_is_keyed (a plain test, so every cargo test runs it)"]
+#[ignore = "child process only: every_first_store_of_a_fresh_process_is_keyed (a plain test, so every cargo test and CI via scripts/test.sh) runs it 40 times with --ignored; alone it fails (PHR_FIRST_OPEN_DIR unset)"]
 fn child_creates_stores_from_eight_threads_at_start() {
     let root = std::path::PathBuf::from(common::child_env("PHR_FIRST_OPEN_DIR"));
     let barrier = Arc::new(Barrier::new(THREADS));
