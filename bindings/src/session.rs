@@ -7,6 +7,7 @@ use crate::platform::{ForeignKeyStore, PlatformKeyStore};
 use crate::progress::{ProgressListener, report};
 use phr_core::audit::{AuditEntry, AuditReport};
 use phr_core::checkups::{CheckupComparison, CheckupReading};
+use phr_core::goals::StepProgress;
 use phr_core::overview::Overview;
 use phr_core::records::{
     AggregateQuery, Bucket, NewPerson, ObservationInput, ObservationType, Page, PageRequest,
@@ -373,6 +374,17 @@ impl PhrSession {
     /// next checkup, what is shared with whom (consent and family), what waits to sync.
     pub fn overview(&self, subject: String) -> Result<Overview> {
         Ok(self.session().overview(&subject)?)
+    }
+
+    /// Today's steps against the daily goal, this week day by day, and the current streak.
+    pub fn step_progress(&self, subject: String) -> Result<StepProgress> {
+        Ok(self.session().step_progress(&subject)?)
+    }
+
+    /// Set the daily step goal from today on (`None`: back to the guideline for the age,
+    /// 8,000 or 6,000 from 65). Earlier days keep theirs.
+    pub fn set_step_goal(&self, subject: String, daily_steps: Option<u32>) -> Result<StepProgress> {
+        Ok(self.session().set_step_goal(&subject, daily_steps)?)
     }
 
     /// The newest `last` checkups (newest first), each result with its unit, reference range

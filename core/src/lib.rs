@@ -23,6 +23,7 @@ pub mod error;
 pub mod family;
 pub mod fhir;
 pub mod file_format;
+pub mod goals;
 pub mod guidance;
 pub mod overview;
 pub mod records;

@@ -1,11 +1,12 @@
 //! The summary a resident opens every morning (issue #17 item 3): the latest value of each
-//! type with its level, this week's steps, the last checkup and when the next one is due, what
+//! type with its level, this week's steps against the goal, the last checkup and when the next one is due, what
 //! is shared with whom (consent and family in one view) and what waits to sync. One rule, so
 //! the CLI and both apps show the same thing; [`crate::Session::overview`] gathers the parts.
 
 use crate::consent::{ConsentState, DataCategory, OutboxItem};
 use crate::family::AccessGrant;
-use crate::records::{Bucket, Record, RecordBody, Stamp};
+use crate::goals::StepProgress;
+use crate::records::{Record, RecordBody, Stamp};
 use crate::today::DashboardItem;
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use serde::Serialize;
@@ -41,6 +42,8 @@ pub struct Overview {
     /// Steps from Monday of this week to today (local dates), and that Monday.
     pub steps_this_week: f64,
     pub week_from: NaiveDate,
+    /// Today's steps against the goal, this week day by day, and the streak.
+    pub steps: StepProgress,
     /// The newest checkup, if any.
     pub last_checkup: Option<Record>,
     /// 特定健診 is yearly: due a year after the last one (none without a last one).
@@ -64,10 +67,8 @@ pub fn week_start(today: NaiveDate) -> NaiveDate {
 pub struct Parts {
     pub subject_id: String,
     pub at: Stamp,
-    pub today: NaiveDate,
     pub latest: Vec<DashboardItem>,
-    /// Daily step buckets from [`week_start`] of `today` to `today`.
-    pub steps: Vec<Bucket>,
+    pub steps: StepProgress,
     pub last_checkup: Option<Record>,
     pub consent: Option<ConsentState>,
     pub grants: Vec<AccessGrant>,
@@ -76,8 +77,6 @@ pub struct Parts {
 
 impl Overview {
     pub fn build(p: Parts) -> Overview {
-        // `steps` is the daily buckets of this week (the query's range).
-        let steps_this_week = p.steps.iter().filter_map(|b| b.sum).sum();
         let next_checkup_due = p.last_checkup.as_ref().and_then(|r| match &r.body {
             RecordBody::Checkup(c) => c.date.checked_add_months(Months::new(12)),
             _ => None,
@@ -103,8 +102,9 @@ impl Overview {
             subject_id: p.subject_id,
             at: p.at,
             latest: p.latest,
-            steps_this_week,
-            week_from: week_start(p.today),
+            steps_this_week: f64::from(p.steps.week_steps),
+            week_from: p.steps.week_from,
+            steps: p.steps,
             last_checkup: p.last_checkup,
             next_checkup_due,
             shared,

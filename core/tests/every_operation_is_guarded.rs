@@ -261,6 +261,11 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
     );
     check("dashboard", s.as_person(o).dashboard(t).map(|_| ()));
     check("overview", s.as_person(o).overview(t).map(|_| ()));
+    check("step_progress", s.as_person(o).step_progress(t).map(|_| ()));
+    check(
+        "set_step_goal",
+        s.as_person(o).set_step_goal(t, Some(9_000)).map(|_| ()),
+    );
     check("checkups", s.as_person(o).checkups(t, 3).map(|_| ()));
     check(
         "checkup_comparison",

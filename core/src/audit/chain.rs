@@ -39,6 +39,7 @@ pub enum AuditAction {
     AttemptCounterRolledBack,
     ClockBehind,
     KeyringUpgraded,
+    StepGoalSet,
 }
 
 impl AuditAction {
@@ -73,6 +74,7 @@ impl AuditAction {
             AuditAction::AttemptCounterRolledBack => "attempt_counter_rolled_back",
             AuditAction::ClockBehind => "clock_behind",
             AuditAction::KeyringUpgraded => "keyring_upgraded",
+            AuditAction::StepGoalSet => "step_goal_set",
         }
     }
 }

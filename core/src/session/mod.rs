@@ -6,6 +6,7 @@
 mod consent;
 mod export;
 mod family;
+mod goals;
 mod import;
 mod imports;
 mod persons;

@@ -6,12 +6,12 @@ use crate::access::Action;
 use crate::audit::AuditAction;
 use crate::checkups::{CheckupComparison, CheckupReading};
 use crate::error::{Error, Result};
-use crate::overview::{Overview, Parts, week_start};
+use crate::overview::{Overview, Parts};
+use crate::records::RecordKind;
 use crate::records::{
     AggregateQuery, Bucket, ObservationType, Page, PageRequest, Record, RecordFilter,
     RecordVersion, aggregate, latest, list, repo, search,
 };
-use crate::records::{Granularity, RecordKind};
 use crate::today::{self, DashboardItem};
 
 fn ids(records: &[Record]) -> Vec<String> {
@@ -116,14 +116,6 @@ impl Session {
     /// would, so a proxy sees exactly what those let it see; the outbox only as counts.
     pub fn overview(&self, subject: &str) -> Result<Overview> {
         let access = self.authorize(subject, Action::View)?;
-        let today = self.today();
-        let steps = AggregateQuery {
-            observation_type: ObservationType::Steps,
-            granularity: Granularity::Day,
-            from: week_start(today),
-            to: today,
-            time_zone: None,
-        };
         let checkups = RecordFilter {
             kind: Some(RecordKind::Checkup),
             ..RecordFilter::default()
@@ -137,9 +129,8 @@ impl Session {
         Ok(Overview::build(Parts {
             subject_id: access.subject().to_owned(),
             at: self.now(),
-            today,
             latest: self.dashboard(subject)?,
-            steps: self.aggregate(subject, &steps)?,
+            steps: self.step_progress(subject)?,
             last_checkup: newest_checkup.records.into_iter().next(),
             consent,
             grants: self.who_can_access(subject)?,

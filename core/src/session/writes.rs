@@ -139,12 +139,14 @@ impl Session {
         })
     }
 
-    /// "Erase my data": every record of `subject`, live or deleted, with all history.
+    /// "Erase my data": every record of `subject`, live or deleted, with all history, and the
+    /// step goals set for them.
     /// Returns how many records were erased. The audit trail keeps only the ids.
     pub fn erase_all_records(&self, subject: &str) -> Result<usize> {
         let access = self.authorize(subject, Action::Erase)?;
         self.write(&access, AuditAction::SubjectErased, |w| {
             let ids = write::erase_all(w.tx, subject)?;
+            crate::goals::repo::erase(w.tx, subject)?;
             Ok((ids.len(), ids))
         })
     }

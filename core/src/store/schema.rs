@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0013_correction_notes.sql"),
     include_str!("migrations/0014_outbox_without_rowid.sql"),
     include_str!("migrations/0015_checkup_points.sql"),
+    include_str!("migrations/0016_step_goals.sql"),
 ];
 
 /// The version this build writes.

@@ -2372,6 +2372,71 @@ public func FfiConverterTypeDashboardItem_lower(_ value: DashboardItem) -> RustB
 
 
 /**
+ * One day against its goal.
+ */
+public struct DayProgress: Equatable, Hashable {
+    public var date: NaiveDate
+    public var steps: UInt32
+    public var goal: UInt32
+    public var met: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(date: NaiveDate, steps: UInt32, goal: UInt32, met: Bool) {
+        self.date = date
+        self.steps = steps
+        self.goal = goal
+        self.met = met
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DayProgress: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDayProgress: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DayProgress {
+        return
+            try DayProgress(
+                date: FfiConverterTypeNaiveDate.read(from: &buf), 
+                steps: FfiConverterUInt32.read(from: &buf), 
+                goal: FfiConverterUInt32.read(from: &buf), 
+                met: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DayProgress, into buf: inout [UInt8]) {
+        FfiConverterTypeNaiveDate.write(value.date, into: &buf)
+        FfiConverterUInt32.write(value.steps, into: &buf)
+        FfiConverterUInt32.write(value.goal, into: &buf)
+        FfiConverterBool.write(value.met, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDayProgress_lift(_ buf: RustBuffer) throws -> DayProgress {
+    return try FfiConverterTypeDayProgress.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDayProgress_lower(_ value: DayProgress) -> RustBuffer {
+    return FfiConverterTypeDayProgress.lower(value)
+}
+
+
+/**
  * A stored delegation.
  */
 public struct Delegation: Equatable, Hashable {
@@ -3479,6 +3544,10 @@ public struct Overview: Equatable, Hashable {
     public var stepsThisWeek: Double
     public var weekFrom: NaiveDate
     /**
+     * Today's steps against the goal, this week day by day, and the streak.
+     */
+    public var steps: StepProgress
+    /**
      * The newest checkup, if any.
      */
     public var lastCheckup: Record?
@@ -3511,6 +3580,9 @@ public struct Overview: Equatable, Hashable {
          * Steps from Monday of this week to today (local dates), and that Monday.
          */stepsThisWeek: Double, weekFrom: NaiveDate, 
         /**
+         * Today's steps against the goal, this week day by day, and the streak.
+         */steps: StepProgress, 
+        /**
          * The newest checkup, if any.
          */lastCheckup: Record?, 
         /**
@@ -3531,6 +3603,7 @@ public struct Overview: Equatable, Hashable {
         self.latest = latest
         self.stepsThisWeek = stepsThisWeek
         self.weekFrom = weekFrom
+        self.steps = steps
         self.lastCheckup = lastCheckup
         self.nextCheckupDue = nextCheckupDue
         self.shared = shared
@@ -3560,6 +3633,7 @@ public struct FfiConverterTypeOverview: FfiConverterRustBuffer {
                 latest: FfiConverterSequenceTypeDashboardItem.read(from: &buf), 
                 stepsThisWeek: FfiConverterDouble.read(from: &buf), 
                 weekFrom: FfiConverterTypeNaiveDate.read(from: &buf), 
+                steps: FfiConverterTypeStepProgress.read(from: &buf), 
                 lastCheckup: FfiConverterOptionTypeRecord.read(from: &buf), 
                 nextCheckupDue: FfiConverterOptionTypeNaiveDate.read(from: &buf), 
                 shared: FfiConverterSequenceTypeSharedWith.read(from: &buf), 
@@ -3575,6 +3649,7 @@ public struct FfiConverterTypeOverview: FfiConverterRustBuffer {
         FfiConverterSequenceTypeDashboardItem.write(value.latest, into: &buf)
         FfiConverterDouble.write(value.stepsThisWeek, into: &buf)
         FfiConverterTypeNaiveDate.write(value.weekFrom, into: &buf)
+        FfiConverterTypeStepProgress.write(value.steps, into: &buf)
         FfiConverterOptionTypeRecord.write(value.lastCheckup, into: &buf)
         FfiConverterOptionTypeNaiveDate.write(value.nextCheckupDue, into: &buf)
         FfiConverterSequenceTypeSharedWith.write(value.shared, into: &buf)
@@ -4896,6 +4971,185 @@ public func FfiConverterTypeStamp_lower(_ value: Stamp) -> RustBuffer {
 
 
 /**
+ * A daily step goal and where it comes from.
+ */
+public struct StepGoal: Equatable, Hashable {
+    public var dailySteps: UInt32
+    public var source: GoalSource
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(dailySteps: UInt32, source: GoalSource) {
+        self.dailySteps = dailySteps
+        self.source = source
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StepGoal: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStepGoal: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StepGoal {
+        return
+            try StepGoal(
+                dailySteps: FfiConverterUInt32.read(from: &buf), 
+                source: FfiConverterTypeGoalSource.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StepGoal, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.dailySteps, into: &buf)
+        FfiConverterTypeGoalSource.write(value.source, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStepGoal_lift(_ buf: RustBuffer) throws -> StepGoal {
+    return try FfiConverterTypeStepGoal.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStepGoal_lower(_ value: StepGoal) -> RustBuffer {
+    return FfiConverterTypeStepGoal.lower(value)
+}
+
+
+public struct StepProgress: Equatable, Hashable {
+    public var subjectId: String
+    public var today: NaiveDate
+    /**
+     * The goal in force today.
+     */
+    public var goal: StepGoal
+    /**
+     * The guideline's goal for the person's age today, shown beside a personal one.
+     */
+    public var guideline: StepGoal
+    public var todaySteps: UInt32
+    /**
+     * Steps still to walk today (0 once the goal is met).
+     */
+    public var remainingToday: UInt32
+    /**
+     * Monday of this week, and each day from it to today.
+     */
+    public var weekFrom: NaiveDate
+    public var week: [DayProgress]
+    public var weekDaysMet: UInt32
+    public var weekSteps: UInt32
+    /**
+     * Days in a row the goal was met, ending today — or yesterday while today is still short
+     * of it (a day in progress does not break a streak).
+     */
+    public var streakDays: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(subjectId: String, today: NaiveDate, 
+        /**
+         * The goal in force today.
+         */goal: StepGoal, 
+        /**
+         * The guideline's goal for the person's age today, shown beside a personal one.
+         */guideline: StepGoal, todaySteps: UInt32, 
+        /**
+         * Steps still to walk today (0 once the goal is met).
+         */remainingToday: UInt32, 
+        /**
+         * Monday of this week, and each day from it to today.
+         */weekFrom: NaiveDate, week: [DayProgress], weekDaysMet: UInt32, weekSteps: UInt32, 
+        /**
+         * Days in a row the goal was met, ending today — or yesterday while today is still short
+         * of it (a day in progress does not break a streak).
+         */streakDays: UInt32) {
+        self.subjectId = subjectId
+        self.today = today
+        self.goal = goal
+        self.guideline = guideline
+        self.todaySteps = todaySteps
+        self.remainingToday = remainingToday
+        self.weekFrom = weekFrom
+        self.week = week
+        self.weekDaysMet = weekDaysMet
+        self.weekSteps = weekSteps
+        self.streakDays = streakDays
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StepProgress: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStepProgress: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StepProgress {
+        return
+            try StepProgress(
+                subjectId: FfiConverterString.read(from: &buf), 
+                today: FfiConverterTypeNaiveDate.read(from: &buf), 
+                goal: FfiConverterTypeStepGoal.read(from: &buf), 
+                guideline: FfiConverterTypeStepGoal.read(from: &buf), 
+                todaySteps: FfiConverterUInt32.read(from: &buf), 
+                remainingToday: FfiConverterUInt32.read(from: &buf), 
+                weekFrom: FfiConverterTypeNaiveDate.read(from: &buf), 
+                week: FfiConverterSequenceTypeDayProgress.read(from: &buf), 
+                weekDaysMet: FfiConverterUInt32.read(from: &buf), 
+                weekSteps: FfiConverterUInt32.read(from: &buf), 
+                streakDays: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StepProgress, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.subjectId, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.today, into: &buf)
+        FfiConverterTypeStepGoal.write(value.goal, into: &buf)
+        FfiConverterTypeStepGoal.write(value.guideline, into: &buf)
+        FfiConverterUInt32.write(value.todaySteps, into: &buf)
+        FfiConverterUInt32.write(value.remainingToday, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.weekFrom, into: &buf)
+        FfiConverterSequenceTypeDayProgress.write(value.week, into: &buf)
+        FfiConverterUInt32.write(value.weekDaysMet, into: &buf)
+        FfiConverterUInt32.write(value.weekSteps, into: &buf)
+        FfiConverterUInt32.write(value.streakDays, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStepProgress_lift(_ buf: RustBuffer) throws -> StepProgress {
+    return try FfiConverterTypeStepProgress.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStepProgress_lower(_ value: StepProgress) -> RustBuffer {
+    return FfiConverterTypeStepProgress.lower(value)
+}
+
+
+/**
  * Items waiting in the outbox for one recipient (records and withdrawal notices).
  */
 public struct WaitingToSync: Equatable, Hashable {
@@ -5685,6 +5939,91 @@ public func FfiConverterTypeGlucoseTiming_lift(_ buf: RustBuffer) throws -> Gluc
 #endif
 public func FfiConverterTypeGlucoseTiming_lower(_ value: GlucoseTiming) -> RustBuffer {
     return FfiConverterTypeGlucoseTiming.lower(value)
+}
+
+
+
+/**
+ * Where a day's goal comes from.
+ */
+
+public enum GoalSource: Equatable, Hashable {
+    
+    /**
+     * Set by the resident, or by the family member who manages the record.
+     */
+    case personal
+    /**
+     * The guide's adult figure (also used under 20: see the module comment).
+     */
+    case adultGuideline
+    /**
+     * The guide's older-adult figure (65 and over).
+     */
+    case olderAdultGuideline
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension GoalSource: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGoalSource: FfiConverterRustBuffer {
+    typealias SwiftType = GoalSource
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GoalSource {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .personal
+        
+        case 2: return .adultGuideline
+        
+        case 3: return .olderAdultGuideline
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: GoalSource, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .personal:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .adultGuideline:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .olderAdultGuideline:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGoalSource_lift(_ buf: RustBuffer) throws -> GoalSource {
+    return try FfiConverterTypeGoalSource.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGoalSource_lower(_ value: GoalSource) -> RustBuffer {
+    return FfiConverterTypeGoalSource.lower(value)
 }
 
 
@@ -8091,6 +8430,31 @@ fileprivate struct FfiConverterSequenceTypeDashboardItem: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeDashboardItem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDayProgress: FfiConverterRustBuffer {
+    typealias SwiftType = [DayProgress]
+
+    public static func write(_ value: [DayProgress], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDayProgress.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DayProgress] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DayProgress]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDayProgress.read(from: &buf))
         }
         return seq
     }

@@ -940,7 +940,18 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
      */
     func setPin(pin: String, keyStore: PlatformKeyStore) throws 
     
+    /**
+     * Set the daily step goal from today on (`None`: back to the guideline for the age,
+     * 8,000 or 6,000 from 65). Earlier days keep theirs.
+     */
+    func setStepGoal(subject: String, dailySteps: UInt32?) throws  -> StepProgress
+    
     func setTimeZone(name: String) throws 
+    
+    /**
+     * Today's steps against the daily goal, this week day by day, and the current streak.
+     */
+    func stepProgress(subject: String) throws  -> StepProgress
     
     /**
      * Another member of this store takes the device (a family sharing a phone): a session
@@ -1854,6 +1865,21 @@ open func setPin(pin: String, keyStore: PlatformKeyStore)throws   {try rustCallW
 }
 }
     
+    /**
+     * Set the daily step goal from today on (`None`: back to the guideline for the age,
+     * 8,000 or 6,000 from 65). Earlier days keep theirs.
+     */
+open func setStepGoal(subject: String, dailySteps: UInt32?)throws  -> StepProgress  {
+    return try  FfiConverterTypeStepProgress_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_set_step_goal(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterOptionUInt32.lower(dailySteps),uniffiCallStatus
+    )
+})
+}
+    
 open func setTimeZone(name: String)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_set_time_zone(
@@ -1861,6 +1887,19 @@ open func setTimeZone(name: String)throws   {try rustCallWithError(FfiConverterT
         FfiConverterString.lower(name),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * Today's steps against the daily goal, this week day by day, and the current streak.
+     */
+open func stepProgress(subject: String)throws  -> StepProgress  {
+    return try  FfiConverterTypeStepProgress_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_step_progress(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -5717,7 +5756,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_method_phrsession_set_pin() != 62060) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_phr_ffi_checksum_method_phrsession_set_step_goal() != 23557) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_phr_ffi_checksum_method_phrsession_set_time_zone() != 10845) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_step_progress() != 48031) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_switch_to() != 57985) {

@@ -674,9 +674,19 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_search(uint64_t ptr, RustBuffer s
 void uniffi_phr_ffi_fn_method_phrsession_set_pin(uint64_t ptr, RustBuffer pin, uint64_t key_store, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_STEP_GOAL
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_STEP_GOAL
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_set_step_goal(uint64_t ptr, RustBuffer subject, RustBuffer daily_steps, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_TIME_ZONE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SET_TIME_ZONE
 void uniffi_phr_ffi_fn_method_phrsession_set_time_zone(uint64_t ptr, RustBuffer name, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_STEP_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_STEP_PROGRESS
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_step_progress(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SWITCH_TO
@@ -1648,9 +1658,21 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_set_pin(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SET_STEP_GOAL
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SET_STEP_GOAL
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_set_step_goal(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SET_TIME_ZONE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SET_TIME_ZONE
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_set_time_zone(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_STEP_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_STEP_PROGRESS
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_step_progress(void
     
 );
 #endif

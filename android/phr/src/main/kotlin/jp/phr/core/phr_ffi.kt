@@ -89,6 +89,7 @@ import jp.phr.core.model.FfiConverterTypeRecordVersion
 import jp.phr.core.model.FfiConverterTypeRejectedItem
 import jp.phr.core.model.FfiConverterTypeSex
 import jp.phr.core.model.FfiConverterTypeStamp
+import jp.phr.core.model.FfiConverterTypeStepProgress
 import jp.phr.core.model.FfiConverterTypeSyncPhase
 import jp.phr.core.model.GlucoseTiming
 import jp.phr.core.model.Level
@@ -115,6 +116,7 @@ import jp.phr.core.model.RecordVersion
 import jp.phr.core.model.RejectedItem
 import jp.phr.core.model.Sex
 import jp.phr.core.model.Stamp
+import jp.phr.core.model.StepProgress
 import jp.phr.core.model.SyncPhase
 import jp.phr.core.model.RustBuffer as RustBufferAccessGrant
 import jp.phr.core.model.RustBuffer as RustBufferAggregateQuery
@@ -157,6 +159,7 @@ import jp.phr.core.model.RustBuffer as RustBufferRecordVersion
 import jp.phr.core.model.RustBuffer as RustBufferRejectedItem
 import jp.phr.core.model.RustBuffer as RustBufferSex
 import jp.phr.core.model.RustBuffer as RustBufferStamp
+import jp.phr.core.model.RustBuffer as RustBufferStepProgress
 import jp.phr.core.model.RustBuffer as RustBufferSyncPhase
 
 // This is a helper for safely working with byte buffers returned from the Rust code.
@@ -1062,7 +1065,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_set_pin(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_set_step_goal(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_set_time_zone(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_step_progress(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_switch_to(
     ): Int
@@ -1267,8 +1274,12 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_set_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,`keyStore`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_phr_ffi_fn_method_phrsession_set_step_goal(`ptr`: Long,`subject`: RustBuffer.ByValue,`dailySteps`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferStepProgress.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_set_time_zone(`ptr`: Long,`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_phr_ffi_fn_method_phrsession_step_progress(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferStepProgress.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_switch_to(`ptr`: Long,`nickname`: RustBuffer.ByValue,`passphrase`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_phr_ffi_fn_method_phrsession_time_zone(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1718,7 +1729,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_set_pin() and 0xFFFF) != 62060) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_set_step_goal() and 0xFFFF) != 23557) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_set_time_zone() and 0xFFFF) != 10845) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_step_progress() and 0xFFFF) != 48031) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_switch_to() and 0xFFFF) != 57985) {
@@ -2580,7 +2597,18 @@ public interface PhrSessionInterface {
      */
     fun `setPin`(`pin`: kotlin.String, `keyStore`: PlatformKeyStore)
     
+    /**
+     * Set the daily step goal from today on (`None`: back to the guideline for the age,
+     * 8,000 or 6,000 from 65). Earlier days keep theirs.
+     */
+    fun `setStepGoal`(`subject`: kotlin.String, `dailySteps`: kotlin.UInt?): StepProgress
+    
     fun `setTimeZone`(`name`: kotlin.String)
+    
+    /**
+     * Today's steps against the daily goal, this week day by day, and the current streak.
+     */
+    fun `stepProgress`(`subject`: kotlin.String): StepProgress
     
     /**
      * Another member of this store takes the device (a family sharing a phone): a session
@@ -3837,6 +3865,26 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     
 
     
+    /**
+     * Set the daily step goal from today on (`None`: back to the guideline for the age,
+     * 8,000 or 6,000 from 65). Earlier days keep theirs.
+     */
+    @Throws(PhrException::class)override fun `setStepGoal`(`subject`: kotlin.String, `dailySteps`: kotlin.UInt?): StepProgress {
+            return FfiConverterTypeStepProgress.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_set_step_goal(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterOptionalUInt.lower(`dailySteps`),_status)
+}
+    }
+    )
+    }
+    
+
+    
     @Throws(PhrException::class)override fun `setTimeZone`(`name`: kotlin.String)
         = 
     callWithHandle {
@@ -3848,6 +3896,24 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 }
     }
     
+    
+
+    
+    /**
+     * Today's steps against the daily goal, this week day by day, and the current streak.
+     */
+    @Throws(PhrException::class)override fun `stepProgress`(`subject`: kotlin.String): StepProgress {
+            return FfiConverterTypeStepProgress.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_step_progress(
+        it,
+        
+        FfiConverterString.lower(`subject`),_status)
+}
+    }
+    )
+    }
     
 
     
@@ -8130,6 +8196,8 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
         }
     }
 }
+
+
 
 
 

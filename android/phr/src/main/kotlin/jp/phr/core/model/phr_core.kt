@@ -2477,6 +2477,57 @@ public object FfiConverterTypeDashboardItem: FfiConverterRustBuffer<DashboardIte
 
 
 /**
+ * One day against its goal.
+ */
+data class DayProgress (
+    var `date`: NaiveDate
+    , 
+    var `steps`: kotlin.UInt
+    , 
+    var `goal`: kotlin.UInt
+    , 
+    var `met`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDayProgress: FfiConverterRustBuffer<DayProgress> {
+    override fun read(buf: ByteBuffer): DayProgress {
+        return DayProgress(
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DayProgress) = (
+            FfiConverterTypeNaiveDate.allocationSize(value.`date`) +
+            FfiConverterUInt.allocationSize(value.`steps`) +
+            FfiConverterUInt.allocationSize(value.`goal`) +
+            FfiConverterBoolean.allocationSize(value.`met`)
+    )
+
+    override fun write(value: DayProgress, buf: ByteBuffer) {
+            FfiConverterTypeNaiveDate.write(value.`date`, buf)
+            FfiConverterUInt.write(value.`steps`, buf)
+            FfiConverterUInt.write(value.`goal`, buf)
+            FfiConverterBoolean.write(value.`met`, buf)
+    }
+}
+
+
+
+/**
  * A stored delegation.
  */
 data class Delegation (
@@ -3387,6 +3438,11 @@ data class Overview (
     var `weekFrom`: NaiveDate
     , 
     /**
+     * Today's steps against the goal, this week day by day, and the streak.
+     */
+    var `steps`: StepProgress
+    , 
+    /**
      * The newest checkup, if any.
      */
     var `lastCheckup`: Record?
@@ -3434,6 +3490,7 @@ public object FfiConverterTypeOverview: FfiConverterRustBuffer<Overview> {
             FfiConverterSequenceTypeDashboardItem.read(buf),
             FfiConverterDouble.read(buf),
             FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterTypeStepProgress.read(buf),
             FfiConverterOptionalTypeRecord.read(buf),
             FfiConverterOptionalTypeNaiveDate.read(buf),
             FfiConverterSequenceTypeSharedWith.read(buf),
@@ -3449,6 +3506,7 @@ public object FfiConverterTypeOverview: FfiConverterRustBuffer<Overview> {
             FfiConverterSequenceTypeDashboardItem.allocationSize(value.`latest`) +
             FfiConverterDouble.allocationSize(value.`stepsThisWeek`) +
             FfiConverterTypeNaiveDate.allocationSize(value.`weekFrom`) +
+            FfiConverterTypeStepProgress.allocationSize(value.`steps`) +
             FfiConverterOptionalTypeRecord.allocationSize(value.`lastCheckup`) +
             FfiConverterOptionalTypeNaiveDate.allocationSize(value.`nextCheckupDue`) +
             FfiConverterSequenceTypeSharedWith.allocationSize(value.`shared`) +
@@ -3463,6 +3521,7 @@ public object FfiConverterTypeOverview: FfiConverterRustBuffer<Overview> {
             FfiConverterSequenceTypeDashboardItem.write(value.`latest`, buf)
             FfiConverterDouble.write(value.`stepsThisWeek`, buf)
             FfiConverterTypeNaiveDate.write(value.`weekFrom`, buf)
+            FfiConverterTypeStepProgress.write(value.`steps`, buf)
             FfiConverterOptionalTypeRecord.write(value.`lastCheckup`, buf)
             FfiConverterOptionalTypeNaiveDate.write(value.`nextCheckupDue`, buf)
             FfiConverterSequenceTypeSharedWith.write(value.`shared`, buf)
@@ -4469,6 +4528,146 @@ public object FfiConverterTypeStamp: FfiConverterRustBuffer<Stamp> {
 
 
 /**
+ * A daily step goal and where it comes from.
+ */
+data class StepGoal (
+    var `dailySteps`: kotlin.UInt
+    , 
+    var `source`: GoalSource
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStepGoal: FfiConverterRustBuffer<StepGoal> {
+    override fun read(buf: ByteBuffer): StepGoal {
+        return StepGoal(
+            FfiConverterUInt.read(buf),
+            FfiConverterTypeGoalSource.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: StepGoal) = (
+            FfiConverterUInt.allocationSize(value.`dailySteps`) +
+            FfiConverterTypeGoalSource.allocationSize(value.`source`)
+    )
+
+    override fun write(value: StepGoal, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`dailySteps`, buf)
+            FfiConverterTypeGoalSource.write(value.`source`, buf)
+    }
+}
+
+
+
+data class StepProgress (
+    var `subjectId`: kotlin.String
+    , 
+    var `today`: NaiveDate
+    , 
+    /**
+     * The goal in force today.
+     */
+    var `goal`: StepGoal
+    , 
+    /**
+     * The guideline's goal for the person's age today, shown beside a personal one.
+     */
+    var `guideline`: StepGoal
+    , 
+    var `todaySteps`: kotlin.UInt
+    , 
+    /**
+     * Steps still to walk today (0 once the goal is met).
+     */
+    var `remainingToday`: kotlin.UInt
+    , 
+    /**
+     * Monday of this week, and each day from it to today.
+     */
+    var `weekFrom`: NaiveDate
+    , 
+    var `week`: List<DayProgress>
+    , 
+    var `weekDaysMet`: kotlin.UInt
+    , 
+    var `weekSteps`: kotlin.UInt
+    , 
+    /**
+     * Days in a row the goal was met, ending today — or yesterday while today is still short
+     * of it (a day in progress does not break a streak).
+     */
+    var `streakDays`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStepProgress: FfiConverterRustBuffer<StepProgress> {
+    override fun read(buf: ByteBuffer): StepProgress {
+        return StepProgress(
+            FfiConverterString.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterTypeStepGoal.read(buf),
+            FfiConverterTypeStepGoal.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterSequenceTypeDayProgress.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: StepProgress) = (
+            FfiConverterString.allocationSize(value.`subjectId`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`today`) +
+            FfiConverterTypeStepGoal.allocationSize(value.`goal`) +
+            FfiConverterTypeStepGoal.allocationSize(value.`guideline`) +
+            FfiConverterUInt.allocationSize(value.`todaySteps`) +
+            FfiConverterUInt.allocationSize(value.`remainingToday`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`weekFrom`) +
+            FfiConverterSequenceTypeDayProgress.allocationSize(value.`week`) +
+            FfiConverterUInt.allocationSize(value.`weekDaysMet`) +
+            FfiConverterUInt.allocationSize(value.`weekSteps`) +
+            FfiConverterUInt.allocationSize(value.`streakDays`)
+    )
+
+    override fun write(value: StepProgress, buf: ByteBuffer) {
+            FfiConverterString.write(value.`subjectId`, buf)
+            FfiConverterTypeNaiveDate.write(value.`today`, buf)
+            FfiConverterTypeStepGoal.write(value.`goal`, buf)
+            FfiConverterTypeStepGoal.write(value.`guideline`, buf)
+            FfiConverterUInt.write(value.`todaySteps`, buf)
+            FfiConverterUInt.write(value.`remainingToday`, buf)
+            FfiConverterTypeNaiveDate.write(value.`weekFrom`, buf)
+            FfiConverterSequenceTypeDayProgress.write(value.`week`, buf)
+            FfiConverterUInt.write(value.`weekDaysMet`, buf)
+            FfiConverterUInt.write(value.`weekSteps`, buf)
+            FfiConverterUInt.write(value.`streakDays`, buf)
+    }
+}
+
+
+
+/**
  * Items waiting in the outbox for one recipient (records and withdrawal notices).
  */
 data class WaitingToSync (
@@ -5032,6 +5231,53 @@ public object FfiConverterTypeGlucoseTiming: FfiConverterRustBuffer<GlucoseTimin
     override fun allocationSize(value: GlucoseTiming) = 4UL
 
     override fun write(value: GlucoseTiming, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Where a day's goal comes from.
+ */
+
+enum class GoalSource {
+    
+    /**
+     * Set by the resident, or by the family member who manages the record.
+     */
+    PERSONAL,
+    /**
+     * The guide's adult figure (also used under 20: see the module comment).
+     */
+    ADULT_GUIDELINE,
+    /**
+     * The guide's older-adult figure (65 and over).
+     */
+    OLDER_ADULT_GUIDELINE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeGoalSource: FfiConverterRustBuffer<GoalSource> {
+    override fun read(buf: ByteBuffer) = try {
+        GoalSource.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: GoalSource) = 4UL
+
+    override fun write(value: GoalSource, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -6867,6 +7113,34 @@ public object FfiConverterSequenceTypeDashboardItem: FfiConverterRustBuffer<List
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeDashboardItem.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeDayProgress: FfiConverterRustBuffer<List<DayProgress>> {
+    override fun read(buf: ByteBuffer): List<DayProgress> {
+        val len = buf.getInt()
+        return List<DayProgress>(len) {
+            FfiConverterTypeDayProgress.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<DayProgress>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeDayProgress.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<DayProgress>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeDayProgress.write(it, buf)
         }
     }
 }
