@@ -49,9 +49,12 @@ enum Command {
     /// Log a measurement or a note.
     #[command(subcommand)]
     Log(commands::log::LogCmd),
-    /// The morning summary: latest values with their level, this week's steps, checkups,
+    /// The morning summary: latest values with their level, steps against the goal, checkups,
     /// what is shared with whom, what waits to sync.
     Summary(commands::summary::SummaryArgs),
+    /// The daily step goal (the guideline's for the age, or your own with --set) and how today,
+    /// this week and the streak measure up to it.
+    Goal(commands::goal::GoalArgs),
     /// Checkups with every result and its level against 保健指導判定値 / 受診勧奨判定値, the
     /// doctor's judgement, メタボ判定 and 保健指導レベル; --compare for year over year.
     Checkups(commands::checkups::CheckupsArgs),
@@ -141,6 +144,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Person(c) => commands::person::run(&ctx, c),
         Log(c) => commands::log::run(&ctx, c),
         Summary(a) => commands::summary::run(&ctx, a),
+        Goal(a) => commands::goal::run(&ctx, a),
         Checkups(a) => commands::checkups::run(&ctx, a),
         List(a) => commands::list::list(&ctx, a),
         Timeline(a) => commands::list::timeline(&ctx, a),

@@ -786,7 +786,11 @@ fn summary_shows_the_morning_view_in_japanese_or_english() {
         .stdout(predicate::str::contains("山田\u{3000}花子"))
         .stdout(predicate::str::contains("受診勧奨判定値以上"))
         .stdout(predicate::str::contains(
-            "今週の歩数 (2026-11-16 から): 4200",
+            "歩数の目標: 1日 8,000歩（身体活動・運動ガイド2023（成人））",
+        ))
+        .stdout(predicate::str::contains("今日: 4,200歩 — あと 3,800歩"))
+        .stdout(predicate::str::contains(
+            "今週（2026-11-16から）: 5日中 0日達成、合計 4,200歩",
         ))
         .stdout(predicate::str::contains("健診の記録はまだありません"))
         .stdout(predicate::str::contains("どこにも共有していません"))
@@ -796,12 +800,80 @@ fn summary_shows_the_morning_view_in_japanese_or_english() {
         .assert()
         .success()
         .stdout(predicate::str::contains("[see a doctor]"))
-        .stdout(predicate::str::contains("Steps this week"));
+        .stdout(predicate::str::contains("Today: 4,200 steps — 3,800 to go"))
+        .stdout(predicate::str::contains("Streak: 0 days"));
     phr(&s)
         .args(["summary", "--lang", "fr"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("(ja, en)"));
+}
+
+#[test]
+fn goal_shows_the_days_against_the_goal_and_sets_a_new_one_from_today() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    // Tuesday to Thursday met (two readings add up on Wednesday); today, Friday, 2,000 so far.
+    for (at, n) in [
+        ("2026-11-16T08:00:00+09:00", "7999"),
+        ("2026-11-17T08:00:00+09:00", "8000"),
+        ("2026-11-18T08:00:00+09:00", "5000"),
+        ("2026-11-18T18:00:00+09:00", "3500"),
+        ("2026-11-19T08:00:00+09:00", "12000"),
+        ("2026-11-20T00:10:00+09:00", "2000"),
+    ] {
+        phr(&s).args(["log", "steps", n, "--at", at]).assert().success();
+    }
+    phr(&s)
+        .arg("goal")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("今日: 2,000歩 — あと 6,000歩"))
+        .stdout(predicate::str::contains("5日中 3日達成、合計 38,499歩"))
+        .stdout(predicate::str::contains("水 11-18    8,500 / 8,000   ✓"))
+        .stdout(predicate::str::contains("月 11-16    7,999 / 8,000    "))
+        .stdout(predicate::str::contains("連続達成: 3日"));
+    // Raised from today: the days already met keep their goal and the streak stands.
+    phr(&s)
+        .args(["goal", "--set", "10,000", "--lang", "en"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Step goal: 10,000 steps a day (set by you) — the guideline's is 8,000",
+        ))
+        .stdout(predicate::str::contains("Thu 11-19   12,000 / 8,000   ✓"))
+        .stdout(predicate::str::contains("Fri 11-20    2,000 / 10,000"))
+        .stdout(predicate::str::contains("Streak: 3 days"));
+    // Refused, naming what is wrong, and the goal stays.
+    phr(&s)
+        .args(["goal", "--set", "80000"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("daily_steps"))
+        .stderr(predicate::str::contains("500 to 50,000"));
+    phr(&s)
+        .args(["goal", "--set", "lots"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--set lots"));
+    phr(&s)
+        .args(["summary", "--lang", "en"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Step goal: 10,000 steps a day"));
+    phr(&s)
+        .args(["goal", "--set", "default"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1日 8,000歩（身体活動・運動ガイド2023（成人））",
+        ));
+    // Who changed it is in the access history.
+    phr(&s)
+        .args(["audit", "show"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("step_goal_set"));
 }
 
 #[test]

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod edit;
 pub mod export;
 pub mod family;
+pub mod goal;
 pub mod import;
 pub mod keys;
 pub mod list;

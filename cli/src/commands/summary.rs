@@ -48,13 +48,7 @@ pub fn run(ctx: &Ctx, a: SummaryArgs) -> CliResult {
         );
     }
 
-    println!(
-        "{} ({} {}): {:.0}",
-        pick("今週の歩数", "Steps this week"),
-        v.week_from.format("%Y-%m-%d"),
-        pick("から", "onwards"),
-        v.steps_this_week
-    );
+    super::goal::print_progress(l, &v.steps, false);
 
     match (&v.last_checkup, v.next_checkup_due) {
         (Some(r), due) => {
