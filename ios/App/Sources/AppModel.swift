@@ -14,6 +14,7 @@ final class AppModel: ObservableObject {
     @Published var trend: [ObservationType: [Bucket]] = [:]
     @Published var timeline: [Record] = []
     @Published var checkups: [CheckupReading] = []
+    @Published var steps: StepProgress?
     private var timelineNext: PageToken?
     // Sharing (ConsentView, ExportView): everything shown is the core's answer.
     @Published var profile: OperatorProfile?
@@ -92,6 +93,7 @@ final class AppModel: ObservableObject {
     func reload() async throws {
         guard let c = client, let s = subject else { return }
         dashboard = try await c.dashboard(subject: s.id)
+        steps = try await c.stepProgress(subject: s.id)
         checkups = try await c.checkups(subject: s.id)
         var t: [ObservationType: [Bucket]] = [:]
         for item in dashboard { t[item.observationType] = try await c.trend(subject: s.id, type: item.observationType) }
@@ -100,6 +102,14 @@ final class AppModel: ObservableObject {
         timeline = page.records
         timelineNext = page.next
         if profile != nil { try await reloadConsent() }
+    }
+
+    /// A daily step goal from today on; `nil` = the guideline's for the age. The core checks the range.
+    func setStepGoal(_ dailySteps: UInt32?) {
+        run {
+            guard let c = self.client, let s = self.subject?.id else { return }
+            self.steps = try await c.setStepGoal(subject: s, dailySteps: dailySteps)
+        }
     }
 
     func reloadConsent() async throws {

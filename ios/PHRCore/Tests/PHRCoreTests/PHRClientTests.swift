@@ -66,6 +66,35 @@ final class PHRClientTests: XCTestCase {
         XCTAssertTrue(o.waitingToSync.isEmpty)
     }
 
+    func testTheStepGoalStartsAtTheGuidelineAndASetGoalHoldsFromToday() async throws {
+        let (_, client) = try await newStore()
+        let me = try await client.addPerson(person("taro", "太郎", sex: .male)).id
+        // Logged at this instant, so it is today's in the session zone whenever the test runs.
+        _ = try await client.log(subject: me, obs(.steps, 9000, ago(days: 0, seconds: 0)))
+        let p = try await client.stepProgress(subject: me)
+        XCTAssertEqual(p.goal.source, .adultGuideline)
+        XCTAssertEqual(p.goal.dailySteps, 8000)
+        XCTAssertEqual([p.todaySteps, p.remainingToday, p.streakDays], [9000, 0, 1])
+
+        let raised = try await client.setStepGoal(subject: me, dailySteps: 10_000)
+        XCTAssertEqual(raised.goal.source, .personal)
+        XCTAssertEqual(raised.guideline.dailySteps, 8000)
+        XCTAssertEqual([raised.remainingToday, raised.streakDays], [1000, 0])
+
+        do {
+            _ = try await client.setStepGoal(subject: me, dailySteps: 80_000)
+            XCTFail("accepted")
+        } catch let PHRClientError.invalidInput(field, _) {
+            XCTAssertEqual(field, "daily_steps")
+        }
+        let after = try await client.stepProgress(subject: me)
+        XCTAssertEqual(after, raised, "the refused goal changed nothing")
+        let overview = try await client.overview(subject: me)
+        XCTAssertEqual(overview.steps, raised)
+        let back = try await client.setStepGoal(subject: me, dailySteps: nil)
+        XCTAssertEqual(back.goal.source, .adultGuideline)
+    }
+
     func testCheckupsReadWithLevelsAndLineUpYearOverYear() async throws {
         let (_, client) = try await newStore()
         let me = try await client.addPerson(person("taro", "太郎", sex: .male)).id

@@ -162,6 +162,17 @@ public final class PHRClient: Sendable {
         try await call { try $0.overview(subject: subject) }
     }
 
+    /// Today's steps against the daily goal, this week day by day, and the current streak.
+    public func stepProgress(subject: String) async throws -> StepProgress {
+        try await call { try $0.stepProgress(subject: subject) }
+    }
+
+    /// Sets the daily step goal from today on; `nil` goes back to the guideline's for the age
+    /// (8,000, or 6,000 from 65). Earlier days keep theirs. Outside 500...50,000 it is refused.
+    public func setStepGoal(subject: String, dailySteps: UInt32?) async throws -> StepProgress {
+        try await call { try $0.setStepGoal(subject: subject, dailySteps: dailySteps) }
+    }
+
     /// A correction note beside an official result (checkup, clinic, Mynaportal), which is never edited.
     public func annotateRecord(subject: String, id: String, text: String) async throws -> Record {
         try await call { try $0.annotateRecord(subject: subject, id: id, text: text) }

@@ -22,6 +22,7 @@ import jp.phr.core.model.NewDelegation
 import jp.phr.core.model.RepresentativeBasis
 import jp.phr.core.model.Scope
 import jp.phr.core.model.Granularity
+import jp.phr.core.model.GoalSource
 import jp.phr.core.model.Level
 import jp.phr.core.model.ObservationType
 import jp.phr.core.model.Provenance
@@ -121,6 +122,29 @@ class BindingsTest {
         assertTrue(o.shared.isEmpty())
         assertTrue(o.family.isEmpty())
         assertTrue(o.waitingToSync.isEmpty())
+    }
+
+    @Test
+    fun theStepGoalStartsAtTheGuidelineAndASetGoalHoldsFromToday() = runBlocking<Unit> {
+        val (_, client) = newStore()
+        val me = client.addPerson(person("taro", "太郎", Sex.MALE)).id
+        // Logged at this instant, so it is today's in the session zone whenever the test runs.
+        client.logObservation(me, obs(ObservationType.STEPS, 9000.0, ago(0, 0)))
+        val p = client.stepProgress(me)
+        assertEquals(GoalSource.ADULT_GUIDELINE, p.goal.source)
+        assertEquals(8000u, p.goal.dailySteps)
+        assertEquals(listOf(9000u, 0u, 1u), listOf(p.todaySteps, p.remainingToday, p.streakDays))
+
+        val raised = client.setStepGoal(me, 10_000)
+        assertEquals(GoalSource.PERSONAL, raised.goal.source)
+        assertEquals(8000u, raised.guideline.dailySteps)
+        assertEquals(listOf(1000u, 0u), listOf(raised.remainingToday, raised.streakDays))
+
+        val e = assertThrows<PhrClientException.InvalidInput> { client.setStepGoal(me, 80_000) }
+        assertEquals("daily_steps", e.field)
+        assertEquals(raised, client.stepProgress(me), "the refused goal changed nothing")
+        assertEquals(raised, client.overview(me).steps)
+        assertEquals(GoalSource.ADULT_GUIDELINE, client.setStepGoal(me, null).goal.source)
     }
 
     @Test

@@ -23,6 +23,7 @@ import jp.phr.core.model.PageToken
 import jp.phr.core.model.Person
 import jp.phr.core.model.Reading
 import jp.phr.core.model.Record
+import jp.phr.core.model.StepProgress
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.launch
@@ -43,6 +44,7 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
     val trend: StateFlow<Map<ObservationType, List<Bucket>>> = MutableStateFlow(emptyMap())
     val timeline = MutableStateFlow<List<Record>>(emptyList())
     val checkups = MutableStateFlow<List<CheckupReading>>(emptyList())
+    val steps = MutableStateFlow<StepProgress?>(null)
     private var timelineNext: PageToken? = null
     val profile = MutableStateFlow<OperatorProfile?>(null)
     val consent = MutableStateFlow<ConsentState?>(null)
@@ -106,6 +108,7 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
         val c = client ?: return@launchSafely
         val s = subject.value ?: return@launchSafely
         dashboard.value = c.dashboard(s.id)
+        steps.value = c.stepProgress(s.id)
         checkups.value = c.checkups(s.id)
         (trend as MutableStateFlow).value = dashboard.value.associate { it.observationType to c.trend(s.id, it.observationType) }
         timeline.value = emptyList()
@@ -174,6 +177,13 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
         val s = subject.value?.id ?: return@launchSafely
         c.logReading(s, Reading(type, value, value2, null, null, timing))
         refresh()
+    }
+
+    /** A daily step goal from today on; `null` = the guideline's for the age. The core checks the range. */
+    fun setStepGoal(dailySteps: Int?) = launchSafely {
+        val c = client ?: return@launchSafely
+        val s = subject.value ?: return@launchSafely
+        steps.value = c.setStepGoal(s.id, dailySteps)
     }
 
     /** A correction note beside a record (how an official result is corrected: it is never edited). */

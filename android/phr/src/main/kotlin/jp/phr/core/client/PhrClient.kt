@@ -29,6 +29,7 @@ import jp.phr.core.model.DashboardItem
 import jp.phr.core.model.CheckupComparison
 import jp.phr.core.model.CheckupReading
 import jp.phr.core.model.Overview
+import jp.phr.core.model.StepProgress
 import jp.phr.core.model.Reading
 import jp.phr.core.model.AggregateQuery
 import jp.phr.core.model.Bucket
@@ -240,6 +241,16 @@ class PhrClient private constructor(
      * checkup, what is shared with whom (consent and family), what waits to sync.
      */
     suspend fun overview(subject: String): Overview = call { overview(subject) }
+
+    /** Today's steps against the daily goal, this week day by day, and the current streak. */
+    suspend fun stepProgress(subject: String): StepProgress = call { stepProgress(subject) }
+
+    /**
+     * Sets the daily step goal from today on; `null` goes back to the guideline's for the age
+     * (8,000, or 6,000 from 65). Earlier days keep theirs. A goal outside 500..50,000 is refused.
+     */
+    suspend fun setStepGoal(subject: String, dailySteps: Int?): StepProgress =
+        call { setStepGoal(subject, dailySteps?.toUInt()) }
 
     /** The newest [last] checkups, newest first: every result with its level, and the judgements in words. */
     suspend fun checkups(subject: String, last: Int = 5): List<CheckupReading> =
