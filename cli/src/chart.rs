@@ -1,6 +1,9 @@
-//! Trend charts as PNG (plotters, bitmap backend, an embedded DejaVu Sans so no system fonts
-//! are needed). The guidance band comes from the core's `guidance` module.
+//! Trend charts as PNG (plotters, bitmap backend), worded in Japanese by default or English.
+//! The embedded font is IPAexGothic (IPA Font License v1.0, cli/assets/IPAexGothic.LICENSE):
+//! kana, kanji of any name (JIS X 0213) and Latin, so no system fonts are needed. The guidance
+//! bands come from the core's `guidance` module.
 
+use crate::lang::Lang;
 use crate::output::{CliError, CliResult};
 use chrono::NaiveDate;
 use phr_core::guidance;
@@ -18,7 +21,7 @@ fn ensure_font() {
         let _ = register_font(
             "sans-serif",
             FontStyle::Normal,
-            include_bytes!("../assets/DejaVuSans.ttf"),
+            include_bytes!("../assets/ipaexg.ttf"),
         );
     });
 }
@@ -27,9 +30,11 @@ fn draw_err<E: std::fmt::Display>(e: E) -> CliError {
     CliError::Usage(format!("could not draw the chart: {e}"))
 }
 
-/// What a chart shows: whose series, of which type, over which local dates, in which buckets.
+/// What a chart shows: whose series (their name as written), of which type, over which local
+/// dates, in which buckets, worded in which language.
 pub struct Of<'a> {
     pub who: &'a str,
+    pub lang: Lang,
     pub ty: ObservationType,
     pub sex: Option<Sex>,
     pub from: NaiveDate,
@@ -54,7 +59,7 @@ fn bucket_end(g: Granularity, start: NaiveDate) -> NaiveDate {
 /// and a week or month only partly inside the period drawn as an open dot.
 pub fn draw(out: &Path, of: &Of<'_>, buckets: &[Bucket]) -> CliResult {
     ensure_font();
-    let (ty, sex) = (of.ty, of.sex);
+    let (ty, sex, l) = (of.ty, of.sex, of.lang);
     let value = |b: &Bucket| match ty.aggregation() {
         Aggregation::Sum => b.sum,
         Aggregation::Stats => b.mean,
@@ -104,15 +109,24 @@ pub fn draw(out: &Path, of: &Of<'_>, buckets: &[Bucket]) -> CliResult {
     }
     let root = BitMapBackend::new(out, (1400, 600)).into_drawing_area();
     root.fill(&WHITE).map_err(draw_err)?;
-    let (plot, side) = root.split_horizontally(1100);
-    let title = format!(
-        "{}: {} ({}), {} to {}",
-        of.who,
-        ty.label(),
-        if unit.is_empty() { "kg/m²" } else { unit },
-        of.from,
-        of.to
-    );
+    let (plot, side) = root.split_horizontally(1040);
+    let unit_shown = if unit.is_empty() { "kg/m²" } else { unit };
+    let title = match l {
+        Lang::Ja => format!(
+            "{}さん　{}（{unit_shown}）　{}〜{}",
+            of.who,
+            ty.label_ja(),
+            of.from,
+            of.to
+        ),
+        Lang::En => format!(
+            "{}: {} ({unit_shown}), {} to {}",
+            of.who,
+            ty.label(),
+            of.from,
+            of.to
+        ),
+    };
     let mut chart = ChartBuilder::on(&plot)
         .caption(title, ("sans-serif", 30))
         .margin(20)
@@ -142,15 +156,11 @@ pub fn draw(out: &Path, of: &Of<'_>, buckets: &[Bucket]) -> CliResult {
             )))
             .map_err(draw_err)?;
         let what = if ty == ObservationType::BloodPressure {
-            "systolic: "
+            l.pick("収縮期: ", "systolic: ")
         } else {
             ""
         };
-        legend.push((
-            format!("{what}health guidance from {}", b.guidance_from),
-            amber,
-            true,
-        ));
+        legend.push((guidance_words(l, what, b.guidance_from), amber, true));
         if let Some(d) = b.doctor_from.filter(|d| *d < y1) {
             chart
                 .draw_series(std::iter::once(Rectangle::new(
@@ -158,22 +168,15 @@ pub fn draw(out: &Path, of: &Of<'_>, buckets: &[Bucket]) -> CliResult {
                     rose.filled(),
                 )))
                 .map_err(draw_err)?;
-            legend.push((format!("{what}see a doctor from {d}"), rose, true));
+            legend.push((doctor_words(l, what, d), rose, true));
         }
     }
     // Diastolic thresholds (85 / 90 mmHg) as lines: a second band would hide the first.
     if ty == ObservationType::BloodPressure {
+        let what = l.pick("拡張期: ", "diastolic: ");
         for (v, colour, text) in [
-            (
-                85.0,
-                RGBColor(255, 160, 0),
-                "diastolic: health guidance from 85",
-            ),
-            (
-                90.0,
-                RGBColor(211, 47, 47),
-                "diastolic: see a doctor from 90",
-            ),
+            (85.0, RGBColor(255, 160, 0), guidance_words(l, what, 85.0)),
+            (90.0, RGBColor(211, 47, 47), doctor_words(l, what, 90.0)),
         ] {
             chart
                 .draw_series(DashedLineSeries::new(
@@ -183,14 +186,15 @@ pub fn draw(out: &Path, of: &Of<'_>, buckets: &[Bucket]) -> CliResult {
                     colour.stroke_width(2),
                 ))
                 .map_err(draw_err)?;
-            legend.push((text.to_owned(), colour, false));
+            legend.push((text, colour, false));
         }
     }
     let main_label = match (ty.aggregation(), ty) {
-        (Aggregation::Sum, _) => "total".to_string(),
-        (_, ObservationType::BloodPressure) => "systolic (mean)".to_string(),
-        _ => "mean".to_string(),
-    };
+        (Aggregation::Sum, _) => l.pick("合計", "total"),
+        (_, ObservationType::BloodPressure) => l.pick("収縮期（平均）", "systolic (mean)"),
+        _ => l.pick("平均", "mean"),
+    }
+    .to_owned();
     // A bucket only partly inside the period (a week or month cut by --from/--to) is an open
     // dot: its total or mean is of fewer days, not a drop.
     let partial = |d: &NaiveDate| *d < of.from || bucket_end(of.granularity, *d) > of.to;
@@ -224,10 +228,21 @@ pub fn draw(out: &Path, of: &Of<'_>, buckets: &[Bucket]) -> CliResult {
             ))
             .map_err(draw_err)?;
         chart.draw_series(dots(&lower, green)).map_err(draw_err)?;
-        legend.insert(1, ("diastolic (mean)".to_owned(), green, false));
+        legend.insert(
+            1,
+            (
+                l.pick("拡張期（平均）", "diastolic (mean)").to_owned(),
+                green,
+                false,
+            ),
+        );
     }
     if points.iter().any(|p| partial(&p.0)) {
-        legend.push(("open dot: a partial week or month".to_owned(), blue, false));
+        let open = l.pick(
+            "白抜きの点: 期間に一部だけ入る週・月",
+            "open dot: a partial week or month",
+        );
+        legend.push((open.to_owned(), blue, false));
     }
     // The legend beside the plot, never over the data.
     for (i, (text, colour, filled)) in legend.iter().enumerate() {
@@ -249,12 +264,65 @@ pub fn draw(out: &Path, of: &Of<'_>, buckets: &[Bucket]) -> CliResult {
     Ok(())
 }
 
+/// 保健指導判定値: the value from which health guidance applies.
+fn guidance_words(l: Lang, what: &str, from: f64) -> String {
+    match l {
+        Lang::Ja => format!("{what}保健指導判定値 {from}以上"),
+        Lang::En => format!("{what}health guidance from {from}"),
+    }
+}
+
+/// 受診勧奨判定値: the value from which a doctor should be seen.
+fn doctor_words(l: Lang, what: &str, from: f64) -> String {
+    match l {
+        Lang::Ja => format!("{what}受診勧奨判定値 {from}以上"),
+        Lang::En => format!("{what}see a doctor from {from}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
+    }
+
+    /// Every Japanese word a chart draws, and names as Japan writes them (異体字 included), has a
+    /// glyph in the embedded font: a missing one would be drawn as nothing.
+    #[test]
+    fn the_embedded_font_draws_every_japanese_label_and_name() {
+        let font = ttf_parser::Face::parse(include_bytes!("../assets/ipaexg.ttf"), 0).unwrap();
+        let mut text = String::from("山田　花子さん 髙橋 﨑 齋藤 渡邊 邉 ヤマダ ハナコ（）〜");
+        for ty in [
+            ObservationType::Weight,
+            ObservationType::Height,
+            ObservationType::Bmi,
+            ObservationType::BodyFat,
+            ObservationType::Waist,
+            ObservationType::BloodPressure,
+            ObservationType::Pulse,
+            ObservationType::BodyTemperature,
+            ObservationType::BloodGlucose,
+            ObservationType::Hba1c,
+            ObservationType::Spo2,
+            ObservationType::Steps,
+            ObservationType::Sleep,
+        ] {
+            text.push_str(ty.label_ja());
+        }
+        for w in [
+            guidance_words(Lang::Ja, "収縮期: ", 130.0),
+            doctor_words(Lang::Ja, "拡張期: ", 90.0),
+            "合計 平均 収縮期（平均） 拡張期（平均） 白抜きの点: 期間に一部だけ入る週・月".into(),
+        ] {
+            text.push_str(&w);
+        }
+        let missing: Vec<char> = text
+            .chars()
+            .filter(|c| font.glyph_index(*c).is_none())
+            .collect();
+        assert!(missing.is_empty(), "no glyph for {missing:?}");
     }
 
     #[test]

@@ -266,6 +266,23 @@ fn chart_writes_a_png() {
         .success();
     let bytes = std::fs::read(&out).unwrap();
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    // Japanese by default; the same chart in English is worded differently, same data.
+    let en = dir.path().join("trend-en.png");
+    phr(&s)
+        .args(["chart", "bp", "--lang", "en", "--out"])
+        .arg(&en)
+        .assert()
+        .success();
+    let en = std::fs::read(&en).unwrap();
+    assert_eq!(&en[..8], b"\x89PNG\r\n\x1a\n");
+    assert_ne!(bytes, en, "the words differ");
+    phr(&s)
+        .args(["chart", "bp", "--lang", "fr", "--out"])
+        .arg(dir.path().join("fr.png"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("(ja, en)"));
+    assert!(!dir.path().join("fr.png").exists());
 }
 
 #[test]
@@ -822,7 +839,10 @@ fn goal_shows_the_days_against_the_goal_and_sets_a_new_one_from_today() {
         ("2026-11-19T08:00:00+09:00", "12000"),
         ("2026-11-20T00:10:00+09:00", "2000"),
     ] {
-        phr(&s).args(["log", "steps", n, "--at", at]).assert().success();
+        phr(&s)
+            .args(["log", "steps", n, "--at", at])
+            .assert()
+            .success();
     }
     phr(&s)
         .arg("goal")

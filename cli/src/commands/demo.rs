@@ -474,6 +474,7 @@ fn build(ctx: &crate::commands::Ctx, dir: &Path, server: Option<&str>) -> CliRes
     };
     let of = |who, ty, sex| crate::chart::Of {
         who,
+        lang: crate::lang::Lang::Ja,
         ty,
         sex: Some(sex),
         from: today - Duration::days(364),
@@ -482,12 +483,16 @@ fn build(ctx: &crate::commands::Ctx, dir: &Path, server: Option<&str>) -> CliRes
     };
     crate::chart::draw(
         &out_bp,
-        &of("hanako", ObservationType::BloodPressure, Sex::Female),
+        &of(
+            "山田\u{3000}花子",
+            ObservationType::BloodPressure,
+            Sex::Female,
+        ),
         &q(ObservationType::BloodPressure, h, Granularity::Week)?,
     )?;
     crate::chart::draw(
         &out_steps,
-        &of("taro", ObservationType::Steps, Sex::Male),
+        &of("山田\u{3000}太郎", ObservationType::Steps, Sex::Male),
         &q(ObservationType::Steps, t, Granularity::Week)?,
     )?;
     println!("\ncharts: {} and {}", out_bp.display(), out_steps.display());

@@ -34,6 +34,9 @@ pub struct ChartArgs {
     /// How many days back (daily points).
     #[arg(long, default_value_t = 90)]
     days: i64,
+    /// Language of the title and legend: ja or en.
+    #[arg(long, default_value = "ja")]
+    lang: String,
 }
 
 pub fn query(
@@ -124,6 +127,7 @@ pub fn stats(ctx: &Ctx, a: StatsArgs) -> CliResult {
 
 pub fn chart(ctx: &Ctx, a: ChartArgs) -> CliResult {
     let ty = ObservationType::parse(&a.observation_type)?;
+    let lang = crate::lang::Lang::parse(&a.lang, "the chart")?;
     if !(7..=3660).contains(&a.days) {
         return Err(phr_core::Error::invalid("days", "must be between 7 and 3660").into());
     }
@@ -144,8 +148,10 @@ pub fn chart(ctx: &Ctx, a: ChartArgs) -> CliResult {
             a.observation_type, a.days
         ))));
     }
+    let who = person.display_name();
     let of = crate::chart::Of {
-        who: &person.details.nickname,
+        who: &who,
+        lang,
         ty,
         sex: Some(sex),
         from: q.from,

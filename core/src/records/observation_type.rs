@@ -189,6 +189,25 @@ impl ObservationType {
             ObservationType::Sleep => "Sleep",
         }
     }
+
+    /// The same in Japanese, as 特定健診 and the apps word them.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            ObservationType::Weight => "体重",
+            ObservationType::Height => "身長",
+            ObservationType::Bmi => "BMI",
+            ObservationType::BodyFat => "体脂肪率",
+            ObservationType::Waist => "腹囲",
+            ObservationType::BloodPressure => "血圧",
+            ObservationType::Pulse => "脈拍",
+            ObservationType::BodyTemperature => "体温",
+            ObservationType::BloodGlucose => "血糖",
+            ObservationType::Hba1c => "HbA1c",
+            ObservationType::Spo2 => "SpO2",
+            ObservationType::Steps => "歩数",
+            ObservationType::Sleep => "睡眠",
+        }
+    }
 }
 
 /// When a glucose reading was taken relative to a meal.
