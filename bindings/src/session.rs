@@ -376,6 +376,13 @@ impl PhrSession {
         Ok(self.session().overview(&subject)?)
     }
 
+    /// Remove a managed person with all their data (the owner only; refused for members and
+    /// while anything is still shared: withdraw, erase and sync first). Returns how many
+    /// records were erased.
+    pub fn remove_person(&self, subject: String) -> Result<u64> {
+        Ok(self.session().remove_person(&subject)? as u64)
+    }
+
     /// Today's steps against the daily goal, this week day by day, and the current streak.
     pub fn step_progress(&self, subject: String) -> Result<StepProgress> {
         Ok(self.session().step_progress(&subject)?)

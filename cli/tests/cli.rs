@@ -897,6 +897,84 @@ fn goal_shows_the_days_against_the_goal_and_sets_a_new_one_from_today() {
 }
 
 #[test]
+fn a_managed_person_is_removed_with_all_their_data_only_when_confirmed() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s)
+        .args([
+            "person",
+            "add",
+            "--nickname",
+            "ken",
+            "--family",
+            "山田",
+            "--given",
+            "健",
+            "--birth",
+            "2015-04-01",
+            "--sex",
+            "male",
+        ])
+        .assert()
+        .success();
+    phr(&s)
+        .args([
+            "--for",
+            "ken",
+            "family",
+            "grant",
+            "--to",
+            "hanako",
+            "--scopes",
+            "view,record",
+            "--basis",
+            "parent_of_minor",
+            "--note",
+            "戸籍謄本",
+        ])
+        .assert()
+        .success();
+    phr(&s)
+        .args(["--for", "ken", "log", "steps", "4000"])
+        .assert()
+        .success();
+    phr(&s)
+        .args(["person", "remove", "ken"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--yes"));
+    phr(&s)
+        .args(["person", "remove", "hanako", "--yes"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("owner"));
+    phr(&s)
+        .args(["person", "remove", "ken", "--yes"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("removed ken and 1 record(s)"));
+    phr(&s)
+        .args(["person", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ken").not());
+    phr(&s)
+        .args(["--for", "ken", "list"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--for ken: no person with this nickname",
+        ));
+    phr(&s)
+        .args(["person", "remove", "ken", "--yes"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "ken: no person with this nickname",
+        ));
+}
+
+#[test]
 fn a_file_that_cannot_be_read_or_written_is_named_with_what_to_do() {
     let dir = store_with_owner();
     let s = dir.path().join("s");

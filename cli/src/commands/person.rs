@@ -1,7 +1,7 @@
 //! `phr person add|enroll|list`.
 
 use super::Ctx;
-use crate::output::CliResult;
+use crate::output::{CliError, CliResult};
 use clap::Subcommand;
 use phr_core::records::{NewPerson, Sex, parse_date};
 
@@ -49,6 +49,16 @@ pub enum PersonCmd {
     },
     /// List the persons on this device.
     List,
+    /// Remove a managed person (no passphrase of their own) with all their data: records,
+    /// history, documents, goals, and the grants on them. Refused while anything is still shared
+    /// (withdraw consent, `erase --all`, `sync` first). The owner does this; it cannot be undone.
+    Remove {
+        /// The person's nickname, as `phr person list` shows it.
+        nickname: String,
+        /// Confirm: the person and all their data are removed for good.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 pub fn run(ctx: &Ctx, cmd: PersonCmd) -> CliResult {
@@ -111,6 +121,21 @@ pub fn run(ctx: &Ctx, cmd: PersonCmd) -> CliResult {
                 p.details.nickname,
                 p.display_name(),
                 p.details.nickname
+            );
+        }
+        PersonCmd::Remove { nickname, yes } => {
+            if !yes {
+                return Err(CliError::Usage(format!(
+                    "removing {nickname} erases the person and all their data and cannot be undone: add --yes"
+                )));
+            }
+            let session = ctx.unlock()?;
+            let id = session.person_id_by_nickname(&nickname).map_err(|_| {
+                CliError::Usage(format!("{nickname}: no person with this nickname"))
+            })?;
+            let erased = session.remove_person(&id)?;
+            println!(
+                "removed {nickname} and {erased} record(s); their consent decisions stay in the record, under an id only"
             );
         }
         PersonCmd::List => {

@@ -40,6 +40,7 @@ pub enum AuditAction {
     ClockBehind,
     KeyringUpgraded,
     StepGoalSet,
+    PersonRemoved,
 }
 
 impl AuditAction {
@@ -75,6 +76,7 @@ impl AuditAction {
             AuditAction::ClockBehind => "clock_behind",
             AuditAction::KeyringUpgraded => "keyring_upgraded",
             AuditAction::StepGoalSet => "step_goal_set",
+            AuditAction::PersonRemoved => "person_removed",
         }
     }
 }

@@ -13,6 +13,7 @@ mod input;
 mod observation;
 mod observation_type;
 mod person;
+pub(crate) mod person_removal;
 mod provenance;
 mod query;
 mod record;

@@ -94,11 +94,13 @@ pub(crate) fn insert(
 }
 
 pub(crate) fn get(conn: &Connection, id: &str) -> Result<Option<Person>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM person WHERE id = ?1"))?
-        .query_row([id], from_row)
-        .optional()?
-        .map(finish)
-        .transpose()
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM person WHERE id = ?1 AND removed_utc IS NULL"
+    ))?
+    .query_row([id], from_row)
+    .optional()?
+    .map(finish)
+    .transpose()
 }
 
 /// The person `id`, or `NotFound("person")`.
@@ -107,11 +109,27 @@ pub(crate) fn require(conn: &Connection, id: &str) -> Result<Person> {
 }
 
 pub(crate) fn by_nickname(conn: &Connection, nickname: &str) -> Result<Option<Person>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM person WHERE nickname = ?1"))?
-        .query_row([nickname.trim().to_lowercase()], from_row)
-        .optional()?
-        .map(finish)
-        .transpose()
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM person WHERE nickname = ?1 AND removed_utc IS NULL"
+    ))?
+    .query_row([nickname.trim().to_lowercase()], from_row)
+    .optional()?
+    .map(finish)
+    .transpose()
+}
+
+/// Keep only the id of a removed person ([`super::person_removal`]): every detail is blanked,
+/// the nickname freed (a stub's cannot be typed: it holds a colon), and no query finds them.
+pub(crate) fn tombstone(conn: &Connection, id: &str, at: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE person SET nickname = 'removed:' || id, family_name = '', given_name = '',
+             family_name_kana = NULL, given_name_kana = NULL, birth_date = '0001-01-01',
+             sex = 'unknown', insurer_number = NULL, insured_symbol = NULL, insured_number = NULL,
+             municipality_code = NULL, version = version + 1, removed_utc = ?2
+         WHERE id = ?1 AND is_owner = 0",
+        params![id, at],
+    )?;
+    Ok(())
 }
 
 /// Mark `id` as a member (a person with their own credential) or not.
@@ -141,7 +159,7 @@ pub(crate) fn owner(conn: &Connection) -> Result<Option<Person>> {
 
 pub(crate) fn all(conn: &Connection) -> Result<Vec<Person>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM person ORDER BY is_owner DESC, created_utc, id"
+        "SELECT {COLUMNS} FROM person WHERE removed_utc IS NULL ORDER BY is_owner DESC, created_utc, id"
     ))?;
     let rows = stmt.query_map([], from_row)?;
     rows.map(|r| finish(r?)).collect()

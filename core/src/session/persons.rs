@@ -5,6 +5,7 @@ use crate::access::{Action, authorize};
 use crate::audit::{AuditAction, NewAuditEntry};
 use crate::crypto::KdfParams;
 use crate::error::{Error, Result};
+use crate::records::person_removal;
 use crate::records::{NewPerson, Person, persons};
 use crate::store::{Unlock, WriteCtx};
 
@@ -200,6 +201,47 @@ impl Session {
     }
 
     /// One person's details, for someone allowed to view their record.
+    /// Remove a managed person (no credential of their own) with all their data: records and
+    /// their history, documents, goals; the grants on and by them revoked. Refused for the
+    /// owner and for members, and while anything is still shared: withdraw,
+    /// erase and sync first, so no recipient is left holding what nobody can withdraw. Returns
+    /// how many records were erased. Their consent decisions stay, naming only their id.
+    pub fn remove_person(&self, subject: &str) -> Result<usize> {
+        let access = self.authorize(subject, Action::ManagePersons)?;
+        let person = self.store().read(|c| persons::require(c, subject))?;
+        if person.is_owner {
+            return Err(Error::invalid(
+                "person",
+                "is the device owner; the owner's data is erased with `erase --all`",
+            ));
+        }
+        if self.store().read(|c| persons::is_member(c, subject))? {
+            return Err(Error::invalid(
+                "person",
+                "has their own credential (a member); only a managed person can be removed",
+            ));
+        }
+        let now = self.now();
+        let profile = self.installed_profile();
+        self.write(&access, AuditAction::PersonRemoved, |w| {
+            let in_force = match &profile {
+                Some(p) => {
+                    let history = crate::consent::repo::all_for(w.tx, subject)?;
+                    let state =
+                        crate::consent::ConsentState::build(&p.profile, &history, subject, now);
+                    state.permitted().len() as u32
+                }
+                None => 0,
+            };
+            let still = person_removal::still_shared(w.tx, subject, in_force)?;
+            if !still.is_clear() {
+                return Err(still.refusal());
+            }
+            let ids = person_removal::remove(w.tx, subject, access.actor(), now.utc_seconds)?;
+            Ok((ids.len(), ids))
+        })
+    }
+
     pub fn person_details(&self, subject: &str) -> Result<Person> {
         let access = self.authorize(subject, Action::View)?;
         self.person(access.subject())

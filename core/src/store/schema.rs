@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0014_outbox_without_rowid.sql"),
     include_str!("migrations/0015_checkup_points.sql"),
     include_str!("migrations/0016_step_goals.sql"),
+    include_str!("migrations/0017_removed_persons.sql"),
 ];
 
 /// The version this build writes.

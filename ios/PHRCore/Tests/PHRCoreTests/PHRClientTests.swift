@@ -95,6 +95,22 @@ final class PHRClientTests: XCTestCase {
         XCTAssertEqual(back.goal.source, .adultGuideline)
     }
 
+    func testAManagedPersonIsRemovedButTheOwnerIsNot() async throws {
+        let (_, client) = try await newStore()
+        let me = try await client.addPerson(person("taro", "太郎", sex: .male)).id
+        let ken = try await client.addPerson(person("ken", "健", sex: .male, birth: "2015-04-01")).id
+        let erased = try await client.removePerson(subject: ken)
+        XCTAssertEqual(erased, 0)
+        let left = try await client.persons().map(\.id)
+        XCTAssertEqual(left, [me])
+        do {
+            _ = try await client.removePerson(subject: me)
+            XCTFail("the owner was removed")
+        } catch let PHRClientError.invalidInput(field, _) {
+            XCTAssertEqual(field, "person")
+        }
+    }
+
     func testCheckupsReadWithLevelsAndLineUpYearOverYear() async throws {
         let (_, client) = try await newStore()
         let me = try await client.addPerson(person("taro", "太郎", sex: .male)).id

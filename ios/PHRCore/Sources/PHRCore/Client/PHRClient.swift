@@ -95,6 +95,12 @@ public final class PHRClient: Sendable {
     /// The persons the unlocked person may act for.
     public func persons() async throws -> [Person] { try await call { try $0.persons() } }
 
+    /// Removes a managed person with all their data (the owner only; refused for members and while
+    /// anything is still shared: withdraw, erase and sync first). Returns how many records were erased.
+    public func removePerson(subject: String) async throws -> UInt64 {
+        try await call { try $0.removePerson(subject: subject) }
+    }
+
     // MARK: writing
 
     /// Log a reading as the form collects it: at `at`, or now by the core's clock.

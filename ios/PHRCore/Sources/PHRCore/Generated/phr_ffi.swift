@@ -930,6 +930,13 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     func recordHistory(subject: String, id: String) throws  -> [RecordVersion]
     
     /**
+     * Remove a managed person with all their data (the owner only; refused for members and
+     * while anything is still shared: withdraw, erase and sync first). Returns how many
+     * records were erased.
+     */
+    func removePerson(subject: String) throws  -> UInt64
+    
+    /**
      * Notes and medications containing `text`.
      */
     func search(subject: String, text: String, limit: UInt32) throws  -> [Record]
@@ -1832,6 +1839,21 @@ open func recordHistory(subject: String, id: String)throws  -> [RecordVersion]  
             self.uniffiCloneHandle(),
         FfiConverterString.lower(subject),
         FfiConverterString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Remove a managed person with all their data (the owner only; refused for members and
+     * while anything is still shared: withdraw, erase and sync first). Returns how many
+     * records were erased.
+     */
+open func removePerson(subject: String)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_remove_person(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),uniffiCallStatus
     )
 })
 }
@@ -5748,6 +5770,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_record_history() != 7109) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_remove_person() != 58837) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_search() != 65288) {

@@ -664,6 +664,11 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_persons(uint64_t ptr, RustCallSta
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_record_history(uint64_t ptr, RustBuffer subject, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_REMOVE_PERSON
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_REMOVE_PERSON
+uint64_t uniffi_phr_ffi_fn_method_phrsession_remove_person(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SEARCH
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SEARCH
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_search(uint64_t ptr, RustBuffer subject, RustBuffer text, uint32_t limit, RustCallStatus *_Nonnull out_status
@@ -1643,6 +1648,12 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_persons(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_RECORD_HISTORY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_RECORD_HISTORY
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_record_history(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_REMOVE_PERSON
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_REMOVE_PERSON
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_remove_person(void
     
 );
 #endif

@@ -148,6 +148,18 @@ class BindingsTest {
     }
 
     @Test
+    fun aManagedPersonIsRemovedButTheOwnerIsNot() = runBlocking<Unit> {
+        val (_, client) = newStore()
+        val me = client.addPerson(person("taro", "太郎", Sex.MALE)).id
+        val ken = client.addPerson(person("ken", "健", Sex.MALE, birth = "2015-04-01")).id
+        assertEquals(0L, client.removePerson(ken))
+        assertEquals(listOf(me), client.persons().map { it.id })
+        val e = assertThrows<PhrClientException.InvalidInput> { client.removePerson(me) }
+        assertEquals("person", e.field)
+        assertThrows<PhrClientException.NotFound> { client.removePerson(ken) }
+    }
+
+    @Test
     fun checkupsReadWithLevelsAndLineUpYearOverYear() = runBlocking<Unit> {
         val (_, client) = newStore()
         val me = client.addPerson(person("taro", "太郎", Sex.MALE)).id

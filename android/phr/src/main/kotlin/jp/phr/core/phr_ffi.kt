@@ -1061,6 +1061,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_record_history(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_remove_person(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_search(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_set_pin(
@@ -1270,6 +1272,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_record_history(`ptr`: Long,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_remove_person(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_phr_ffi_fn_method_phrsession_search(`ptr`: Long,`subject`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,`limit`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_set_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,`keyStore`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1721,6 +1725,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_record_history() and 0xFFFF) != 7109) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_remove_person() and 0xFFFF) != 58837) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_search() and 0xFFFF) != 65288) {
@@ -2585,6 +2592,13 @@ public interface PhrSessionInterface {
     fun `persons`(): List<Person>
     
     fun `recordHistory`(`subject`: kotlin.String, `id`: kotlin.String): List<RecordVersion>
+    
+    /**
+     * Remove a managed person with all their data (the owner only; refused for members and
+     * while anything is still shared: withdraw, erase and sync first). Returns how many
+     * records were erased.
+     */
+    fun `removePerson`(`subject`: kotlin.String): kotlin.ULong
     
     /**
      * Notes and medications containing `text`.
@@ -3819,6 +3833,26 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
         
         FfiConverterString.lower(`subject`),
         FfiConverterString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Remove a managed person with all their data (the owner only; refused for members and
+     * while anything is still shared: withdraw, erase and sync first). Returns how many
+     * records were erased.
+     */
+    @Throws(PhrException::class)override fun `removePerson`(`subject`: kotlin.String): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_remove_person(
+        it,
+        
+        FfiConverterString.lower(`subject`),_status)
 }
     }
     )

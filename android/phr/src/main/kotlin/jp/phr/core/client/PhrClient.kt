@@ -179,6 +179,12 @@ class PhrClient private constructor(
     /** The persons the unlocked person may act for. */
     suspend fun persons(): List<Person> = call { persons() }
 
+    /**
+     * Removes a managed person with all their data (the owner only; refused for members and while
+     * anything is still shared: withdraw, erase and sync first). Returns how many records were erased.
+     */
+    suspend fun removePerson(subject: String): Long = call { removePerson(subject).toLong() }
+
     // ---- writing ----
 
     /** Log a reading as the form collects it: at [at], or now by the core's clock. */
