@@ -2,6 +2,7 @@
 //! Their output is for the resident's own screen: never log it.
 
 use phr_core::consent::DataCategory;
+use phr_core::family::Scope;
 use phr_core::guidance::{self, Band, Level};
 use phr_core::records::{
     Aggregation, Observation, ObservationCategory, ObservationType, RecordBody, Sex, summary,
@@ -88,6 +89,24 @@ pub fn data_category_label_ja(category: DataCategory) -> String {
 #[uniffi::export]
 pub fn data_category_label_en(category: DataCategory) -> String {
     category.label_en().to_owned()
+}
+
+/// The Japanese label of a family grant's scope (`閲覧`), for the summary and family screens.
+#[uniffi::export]
+pub fn scope_label_ja(scope: Scope) -> String {
+    scope.label_ja().to_owned()
+}
+
+/// The English label of a family grant's scope.
+#[uniffi::export]
+pub fn scope_label_en(scope: Scope) -> String {
+    scope.label_en().to_owned()
+}
+
+/// The Japanese name of an observation type (`血圧`), as the charts word it.
+#[uniffi::export]
+pub fn observation_type_label_ja(observation_type: ObservationType) -> String {
+    observation_type.label_ja().to_owned()
 }
 
 /// The days a dashboard tile's trend line covers, today included.

@@ -15,6 +15,7 @@ final class AppModel: ObservableObject {
     @Published var timeline: [Record] = []
     @Published var checkups: [CheckupReading] = []
     @Published var steps: StepProgress?
+    @Published var overview: Overview?
     private var timelineNext: PageToken?
     // Sharing (ConsentView, ExportView): everything shown is the core's answer.
     @Published var profile: OperatorProfile?
@@ -93,7 +94,10 @@ final class AppModel: ObservableObject {
     func reload() async throws {
         guard let c = client, let s = subject else { return }
         dashboard = try await c.dashboard(subject: s.id)
-        steps = try await c.stepProgress(subject: s.id)
+        // The morning summary, one core query; the step card shows its steps.
+        let o = try await c.overview(subject: s.id)
+        overview = o
+        steps = o.steps
         checkups = try await c.checkups(subject: s.id)
         var t: [ObservationType: [Bucket]] = [:]
         for item in dashboard { t[item.observationType] = try await c.trend(subject: s.id, type: item.observationType) }

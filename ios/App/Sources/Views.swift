@@ -65,6 +65,7 @@ struct TodayView: View {
         List {
             if let s = model.subject { Text("acting_for \(s.details.givenName)").font(.headline) }
             if let e = errorText(model.error) { Text(e).foregroundColor(.red) }
+            if let o = model.overview { SummaryView(overview: o) }
             if let p = model.steps { StepGoalView(progress: p) }
             if model.dashboard.isEmpty { Text("no_values_yet") }
             ForEach(model.dashboard, id: \.record.meta.id) { item in

@@ -5481,6 +5481,17 @@ public func observationTypeLabel(observationType: ObservationType) -> String  {
 })
 }
 /**
+ * The Japanese name of an observation type (`血圧`), as the charts word it.
+ */
+public func observationTypeLabelJa(observationType: ObservationType) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_func_observation_type_label_ja(
+        FfiConverterTypeObservationType_lower(observationType),uniffiCallStatus
+    )
+})
+}
+/**
  * Every observation type, in the order the dashboard shows them.
  */
 public func observationTypes() -> [ObservationType]  {
@@ -5509,6 +5520,28 @@ public func recordSummary(body: RecordBody) -> String  {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_func_record_summary(
         FfiConverterTypeRecordBody_lower(body),uniffiCallStatus
+    )
+})
+}
+/**
+ * The English label of a family grant's scope.
+ */
+public func scopeLabelEn(scope: Scope) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_func_scope_label_en(
+        FfiConverterTypeScope_lower(scope),uniffiCallStatus
+    )
+})
+}
+/**
+ * The Japanese label of a family grant's scope (`閲覧`), for the summary and family screens.
+ */
+public func scopeLabelJa(scope: Scope) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_func_scope_label_ja(
+        FfiConverterTypeScope_lower(scope),uniffiCallStatus
     )
 })
 }
@@ -5580,6 +5613,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_func_observation_type_label() != 6930) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_phr_ffi_checksum_func_observation_type_label_ja() != 11249) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_phr_ffi_checksum_func_observation_types() != 61753) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -5587,6 +5623,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_func_record_summary() != 16296) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_func_scope_label_en() != 48180) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_func_scope_label_ja() != 61220) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_func_trend_days() != 14210) {

@@ -901,6 +901,11 @@ RustBuffer uniffi_phr_ffi_fn_func_observation_summary(RustBuffer observation, Ru
 RustBuffer uniffi_phr_ffi_fn_func_observation_type_label(RustBuffer observation_type, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_OBSERVATION_TYPE_LABEL_JA
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_OBSERVATION_TYPE_LABEL_JA
+RustBuffer uniffi_phr_ffi_fn_func_observation_type_label_ja(RustBuffer observation_type, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_OBSERVATION_TYPES
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_OBSERVATION_TYPES
 RustBuffer uniffi_phr_ffi_fn_func_observation_types(RustCallStatus *_Nonnull out_status
@@ -915,6 +920,16 @@ RustBuffer uniffi_phr_ffi_fn_func_person_display_name(RustBuffer person, RustCal
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_RECORD_SUMMARY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_RECORD_SUMMARY
 RustBuffer uniffi_phr_ffi_fn_func_record_summary(RustBuffer body, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_SCOPE_LABEL_EN
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_SCOPE_LABEL_EN
+RustBuffer uniffi_phr_ffi_fn_func_scope_label_en(RustBuffer scope, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_SCOPE_LABEL_JA
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_SCOPE_LABEL_JA
+RustBuffer uniffi_phr_ffi_fn_func_scope_label_ja(RustBuffer scope, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_FUNC_TREND_DAYS
@@ -1267,6 +1282,12 @@ uint16_t uniffi_phr_ffi_checksum_func_observation_type_label(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_OBSERVATION_TYPE_LABEL_JA
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_OBSERVATION_TYPE_LABEL_JA
+uint16_t uniffi_phr_ffi_checksum_func_observation_type_label_ja(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_OBSERVATION_TYPES
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_OBSERVATION_TYPES
 uint16_t uniffi_phr_ffi_checksum_func_observation_types(void
@@ -1282,6 +1303,18 @@ uint16_t uniffi_phr_ffi_checksum_func_person_display_name(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_RECORD_SUMMARY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_RECORD_SUMMARY
 uint16_t uniffi_phr_ffi_checksum_func_record_summary(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_SCOPE_LABEL_EN
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_SCOPE_LABEL_EN
+uint16_t uniffi_phr_ffi_checksum_func_scope_label_en(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_SCOPE_LABEL_JA
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_FUNC_SCOPE_LABEL_JA
+uint16_t uniffi_phr_ffi_checksum_func_scope_label_ja(void
     
 );
 #endif

@@ -142,7 +142,7 @@ class BindingsTest {
 
         val e = assertThrows<PhrClientException.InvalidInput> { client.setStepGoal(me, 80_000) }
         assertEquals("daily_steps", e.field)
-        assertEquals(raised, client.stepProgress(me), "the refused goal changed nothing")
+        assertEquals(raised, client.stepProgress(me)) // the refused goal changed nothing
         assertEquals(raised, client.overview(me).steps)
         assertEquals(GoalSource.ADULT_GUIDELINE, client.setStepGoal(me, null).goal.source)
     }

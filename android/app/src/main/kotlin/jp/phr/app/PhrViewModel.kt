@@ -22,6 +22,7 @@ import jp.phr.core.model.ObservationType
 import jp.phr.core.model.PageToken
 import jp.phr.core.model.Person
 import jp.phr.core.model.Reading
+import jp.phr.core.model.Overview
 import jp.phr.core.model.Record
 import jp.phr.core.model.StepProgress
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -45,6 +46,7 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
     val timeline = MutableStateFlow<List<Record>>(emptyList())
     val checkups = MutableStateFlow<List<CheckupReading>>(emptyList())
     val steps = MutableStateFlow<StepProgress?>(null)
+    val overview = MutableStateFlow<Overview?>(null)
     private var timelineNext: PageToken? = null
     val profile = MutableStateFlow<OperatorProfile?>(null)
     val consent = MutableStateFlow<ConsentState?>(null)
@@ -108,7 +110,10 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
         val c = client ?: return@launchSafely
         val s = subject.value ?: return@launchSafely
         dashboard.value = c.dashboard(s.id)
-        steps.value = c.stepProgress(s.id)
+        // The morning summary, one core query; the step card shows its steps.
+        val o = c.overview(s.id)
+        overview.value = o
+        steps.value = o.steps
         checkups.value = c.checkups(s.id)
         (trend as MutableStateFlow).value = dashboard.value.associate { it.observationType to c.trend(s.id, it.observationType) }
         timeline.value = emptyList()

@@ -135,6 +135,7 @@ fun HomeScreen(vm: PhrViewModel) {
 fun TodayScreen(vm: PhrViewModel) {
     val items by vm.dashboard.collectAsState()
     val trend by vm.trend.collectAsState()
+    SummaryCard(vm)
     StepGoalCard(vm)
     if (items.isEmpty()) Text(stringResource(R.string.no_values_yet))
     LazyColumn {

@@ -87,6 +87,7 @@ import jp.phr.core.model.FfiConverterTypeRecordBody
 import jp.phr.core.model.FfiConverterTypeRecordFilter
 import jp.phr.core.model.FfiConverterTypeRecordVersion
 import jp.phr.core.model.FfiConverterTypeRejectedItem
+import jp.phr.core.model.FfiConverterTypeScope
 import jp.phr.core.model.FfiConverterTypeSex
 import jp.phr.core.model.FfiConverterTypeStamp
 import jp.phr.core.model.FfiConverterTypeStepProgress
@@ -114,6 +115,7 @@ import jp.phr.core.model.RecordBody
 import jp.phr.core.model.RecordFilter
 import jp.phr.core.model.RecordVersion
 import jp.phr.core.model.RejectedItem
+import jp.phr.core.model.Scope
 import jp.phr.core.model.Sex
 import jp.phr.core.model.Stamp
 import jp.phr.core.model.StepProgress
@@ -157,6 +159,7 @@ import jp.phr.core.model.RustBuffer as RustBufferRecordBody
 import jp.phr.core.model.RustBuffer as RustBufferRecordFilter
 import jp.phr.core.model.RustBuffer as RustBufferRecordVersion
 import jp.phr.core.model.RustBuffer as RustBufferRejectedItem
+import jp.phr.core.model.RustBuffer as RustBufferScope
 import jp.phr.core.model.RustBuffer as RustBufferSex
 import jp.phr.core.model.RustBuffer as RustBufferStamp
 import jp.phr.core.model.RustBuffer as RustBufferStepProgress
@@ -933,11 +936,17 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_func_observation_type_label(
     ): Int
+    external fun uniffi_phr_ffi_checksum_func_observation_type_label_ja(
+    ): Int
     external fun uniffi_phr_ffi_checksum_func_observation_types(
     ): Int
     external fun uniffi_phr_ffi_checksum_func_person_display_name(
     ): Int
     external fun uniffi_phr_ffi_checksum_func_record_summary(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_func_scope_label_en(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_func_scope_label_ja(
     ): Int
     external fun uniffi_phr_ffi_checksum_func_trend_days(
     ): Int
@@ -1366,11 +1375,17 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_func_observation_type_label(`observationType`: RustBufferObservationType.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_func_observation_type_label_ja(`observationType`: RustBufferObservationType.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_func_observation_types(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_func_person_display_name(`person`: RustBufferPerson.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_func_record_summary(`body`: RustBufferRecordBody.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_func_scope_label_en(`scope`: RustBufferScope.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_func_scope_label_ja(`scope`: RustBufferScope.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_func_trend_days(uniffi_out_err: UniffiRustCallStatus, 
     ): Int
@@ -1535,6 +1550,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_func_observation_type_label() and 0xFFFF) != 6930) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_phr_ffi_checksum_func_observation_type_label_ja() and 0xFFFF) != 11249) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_phr_ffi_checksum_func_observation_types() and 0xFFFF) != 61753) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1542,6 +1560,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_func_record_summary() and 0xFFFF) != 16296) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_func_scope_label_en() and 0xFFFF) != 48180) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_func_scope_label_ja() and 0xFFFF) != 61220) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_func_trend_days() and 0xFFFF) != 14210) {
@@ -8316,6 +8340,8 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
 
 
 
+
+
         /**
          * Where a value stands against the 特定健診 thresholds; `None` when there is no threshold.
          */ fun `assess`(`observation`: Observation, `sex`: Sex?): Level? {
@@ -8511,6 +8537,20 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
     
 
         /**
+         * The Japanese name of an observation type (`血圧`), as the charts word it.
+         */ fun `observationTypeLabelJa`(`observationType`: ObservationType): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_func_observation_type_label_ja(
+    
+        
+        FfiConverterTypeObservationType.lower(`observationType`),_status)
+}
+    )
+    }
+    
+
+        /**
          * Every observation type, in the order the dashboard shows them.
          */ fun `observationTypes`(): List<ObservationType> {
             return FfiConverterSequenceTypeObservationType.lift(
@@ -8546,6 +8586,34 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
     
         
         FfiConverterTypeRecordBody.lower(`body`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The English label of a family grant's scope.
+         */ fun `scopeLabelEn`(`scope`: Scope): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_func_scope_label_en(
+    
+        
+        FfiConverterTypeScope.lower(`scope`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * The Japanese label of a family grant's scope (`閲覧`), for the summary and family screens.
+         */ fun `scopeLabelJa`(`scope`: Scope): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_func_scope_label_ja(
+    
+        
+        FfiConverterTypeScope.lower(`scope`),_status)
 }
     )
     }
