@@ -8,7 +8,7 @@ use crate::progress::{ProgressListener, report};
 use phr_core::audit::{AuditEntry, AuditReport};
 use phr_core::checkups::{CheckupComparison, CheckupReading};
 use phr_core::goals::StepProgress;
-use phr_core::overview::Overview;
+use phr_core::overview::{Overview, WaitingToSync};
 use phr_core::records::{
     AggregateQuery, Bucket, NewPerson, ObservationInput, ObservationType, Page, PageRequest,
     Person, Provenance, Reading, Record, RecordFilter, RecordVersion, Stamp,
@@ -374,6 +374,12 @@ impl PhrSession {
     /// next checkup, what is shared with whom (consent and family), what waits to sync.
     pub fn overview(&self, subject: String) -> Result<Overview> {
         Ok(self.session().overview(&subject)?)
+    }
+
+    /// Per recipient, the copies it may hold of records erased here: deleted there by the next
+    /// sync with it (what an erasure's receipt shows).
+    pub fn erased_copies_held(&self, subject: String) -> Result<Vec<WaitingToSync>> {
+        Ok(self.session().erased_copies_held(&subject)?)
     }
 
     /// Remove a managed person with all their data (the owner only; refused for members and

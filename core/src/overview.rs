@@ -24,7 +24,8 @@ pub struct SharedWith {
     pub categories: Vec<DataCategory>,
 }
 
-/// Items waiting in the outbox for one recipient (records and withdrawal notices).
+/// What the next sync with one recipient sends or deletes there: outbox items (records,
+/// deletions, withdrawal notices) and the copies it holds of records erased here.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WaitingToSync {
@@ -73,6 +74,8 @@ pub struct Parts {
     pub consent: Option<ConsentState>,
     pub grants: Vec<AccessGrant>,
     pub outbox: Vec<OutboxItem>,
+    /// Per recipient, copies of erased records it may still hold.
+    pub erased_held: Vec<(String, u32)>,
 }
 
 impl Overview {
@@ -85,6 +88,9 @@ impl Overview {
         let mut waiting: BTreeMap<&str, u32> = BTreeMap::new();
         for item in &p.outbox {
             *waiting.entry(item.recipient.as_str()).or_default() += 1;
+        }
+        for (recipient, copies) in &p.erased_held {
+            *waiting.entry(recipient.as_str()).or_default() += copies;
         }
         Overview {
             family: p

@@ -262,6 +262,10 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
     check("dashboard", s.as_person(o).dashboard(t).map(|_| ()));
     check("overview", s.as_person(o).overview(t).map(|_| ()));
     check("step_progress", s.as_person(o).step_progress(t).map(|_| ()));
+    check(
+        "erased_copies_held",
+        s.as_person(o).erased_copies_held(t).map(|_| ()),
+    );
     check("remove_person", s.as_person(o).remove_person(t).map(|_| ()));
     check(
         "set_step_goal",

@@ -251,16 +251,34 @@ fn an_erased_record_is_deleted_at_the_recipient_once_the_server_confirms() {
         s.pending_outbox(&h).unwrap().is_empty(),
         "nothing left to queue"
     );
+    // The erasure's receipt names where copies wait to be deleted, and the summary counts them.
+    let held = |s: &phr_core::Session| -> Vec<(String, u32)> {
+        s.erased_copies_held(&h)
+            .unwrap()
+            .into_iter()
+            .map(|w| (w.recipient, w.items))
+            .collect()
+    };
+    assert_eq!(held(&s), [(RECIPIENT.to_owned(), 3)]);
+    let waiting = s.overview(&h).unwrap().waiting_to_sync;
+    assert_eq!((waiting.len(), waiting[0].items), (1, 3));
     // One copy is already gone there (404 counts), one delete fails on the server's side.
     fake.remove(&format!("Observation/{}", ids[0]));
     fake.reject(&ids[1], 500);
     let r = sync(&s, &h, &fake).unwrap();
     assert_eq!((r.deleted, r.deferred), (2, 1), "{r:?}");
     assert!(fake.resource(&format!("Observation/{}", ids[1])).is_some());
+    assert_eq!(
+        held(&s),
+        [(RECIPIENT.to_owned(), 1)],
+        "the failed one waits"
+    );
 
     fake.accept(&ids[1]);
     let r = sync(&s, &h, &fake).unwrap();
     assert_eq!((r.deleted, r.deferred), (1, 0), "{r:?}");
+    assert!(held(&s).is_empty());
+    assert!(s.overview(&h).unwrap().waiting_to_sync.is_empty());
     assert_eq!(fake.ids("Observation"), {
         let mut rest = ids[3..].to_vec();
         rest.sort();

@@ -120,18 +120,23 @@ pub fn erase(ctx: &Ctx, a: EraseArgs) -> CliResult {
     match &a.id {
         Some(id) => {
             o.session.erase_record(&o.subject, id)?;
-            println!(
-                "erased {id} from this device, history included; recipients that hold it delete \
-                 it at the next sync"
-            );
+            println!("erased {id} from this device, history included");
         }
         None => {
             let n = o.session.erase_all_records(&o.subject)?;
-            println!(
-                "erased {n} record(s) from this device, history included; recipients that hold \
-                 any delete them at the next sync"
-            );
+            println!("erased {n} record(s) from this device, history included");
         }
+    }
+    // Where copies are still held: the receipt of the erasure, until sync deletes them there.
+    let held = o.session.erased_copies_held(&o.subject)?;
+    if held.is_empty() {
+        println!("no recipient holds a copy of an erased record");
+    }
+    for w in held {
+        println!(
+            "{} holds {} erased record(s): deleted there at the next sync (phr sync --recipient {})",
+            w.recipient, w.items, w.recipient
+        );
     }
     Ok(())
 }

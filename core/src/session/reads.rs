@@ -6,7 +6,7 @@ use crate::access::Action;
 use crate::audit::AuditAction;
 use crate::checkups::{CheckupComparison, CheckupReading};
 use crate::error::{Error, Result};
-use crate::overview::{Overview, Parts};
+use crate::overview::{Overview, Parts, WaitingToSync};
 use crate::records::RecordKind;
 use crate::records::{
     AggregateQuery, Bucket, ObservationType, Page, PageRequest, Record, RecordFilter,
@@ -137,7 +137,23 @@ impl Session {
             outbox: self
                 .store()
                 .read(|c| crate::consent::pending(c, access.subject()))?,
+            erased_held: self
+                .store()
+                .read(|c| crate::sync::state::erased_held(c, access.subject()))?,
         }))
+    }
+
+    /// Per recipient, the copies it may hold of `subject`'s records erased here: deleted there
+    /// by the next sync with it (the erasure's receipt names them).
+    pub fn erased_copies_held(&self, subject: &str) -> Result<Vec<WaitingToSync>> {
+        let access = self.authorize(subject, Action::View)?;
+        let held = self
+            .store()
+            .read(|c| crate::sync::state::erased_held(c, access.subject()))?;
+        Ok(held
+            .into_iter()
+            .map(|(recipient, items)| WaitingToSync { recipient, items })
+            .collect())
     }
 
     /// The newest `last` checkups of `subject` (newest first), each as a resident reads it

@@ -232,6 +232,18 @@ pub(crate) fn orphans(conn: &Connection, subject: &str, recipient: &str) -> Resu
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Per recipient, how many records of `subject` erased here it may still hold ([`orphans`]):
+/// what the next sync with it deletes there.
+pub(crate) fn erased_held(conn: &Connection, subject: &str) -> Result<Vec<(String, u32)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT recipient, count(DISTINCT record_id) FROM sync_remote r
+         WHERE subject_id = ?1 AND NOT EXISTS (SELECT 1 FROM record WHERE id = r.record_id)
+         GROUP BY recipient ORDER BY recipient",
+    )?;
+    let rows = stmt.query_map([subject], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Every resource address the recipient may hold from this device (the pull skips them).
 pub(crate) fn all_addresses(conn: &Connection, recipient: &str) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT resources FROM sync_remote WHERE recipient = ?1")?;

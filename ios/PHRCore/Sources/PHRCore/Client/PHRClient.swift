@@ -101,6 +101,11 @@ public final class PHRClient: Sendable {
         try await call { try $0.removePerson(subject: subject) }
     }
 
+    /// Per recipient, copies of erased records it may still hold: deleted there by the next sync.
+    public func erasedCopiesHeld(subject: String) async throws -> [WaitingToSync] {
+        try await call { try $0.erasedCopiesHeld(subject: subject) }
+    }
+
     // MARK: writing
 
     /// Log a reading as the form collects it: at `at`, or now by the core's clock.

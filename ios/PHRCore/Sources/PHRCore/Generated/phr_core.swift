@@ -5150,7 +5150,8 @@ public func FfiConverterTypeStepProgress_lower(_ value: StepProgress) -> RustBuf
 
 
 /**
- * Items waiting in the outbox for one recipient (records and withdrawal notices).
+ * What the next sync with one recipient sends or deletes there: outbox items (records,
+ * deletions, withdrawal notices) and the copies it holds of records erased here.
  */
 public struct WaitingToSync: Equatable, Hashable {
     public var recipient: String

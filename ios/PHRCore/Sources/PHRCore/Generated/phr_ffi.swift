@@ -874,6 +874,12 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
      */
     func eraseRecord(subject: String, id: String) throws 
     
+    /**
+     * Per recipient, the copies it may hold of records erased here: deleted there by the next
+     * sync with it (what an erasure's receipt shows).
+     */
+    func erasedCopiesHeld(subject: String) throws  -> [WaitingToSync]
+    
     func getRecord(subject: String, id: String) throws  -> Record
     
     func hasPlatformKey() throws  -> Bool
@@ -1666,6 +1672,20 @@ open func eraseRecord(subject: String, id: String)throws   {try rustCallWithErro
         FfiConverterString.lower(id),uniffiCallStatus
     )
 }
+}
+    
+    /**
+     * Per recipient, the copies it may hold of records erased here: deleted there by the next
+     * sync with it (what an erasure's receipt shows).
+     */
+open func erasedCopiesHeld(subject: String)throws  -> [WaitingToSync]  {
+    return try  FfiConverterSequenceTypeWaitingToSync.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_erased_copies_held(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),uniffiCallStatus
+    )
+})
 }
     
 open func getRecord(subject: String, id: String)throws  -> Record  {
@@ -5182,6 +5202,31 @@ fileprivate struct FfiConverterSequenceTypeRejectedItem: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeWaitingToSync: FfiConverterRustBuffer {
+    typealias SwiftType = [WaitingToSync]
+
+    public static func write(_ value: [WaitingToSync], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWaitingToSync.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [WaitingToSync] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [WaitingToSync]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWaitingToSync.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeDocumentCount: FfiConverterRustBuffer {
     typealias SwiftType = [DocumentCount]
 
@@ -5767,6 +5812,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_erase_record() != 17673) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_erased_copies_held() != 3956) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_get_record() != 17295) {

@@ -589,6 +589,11 @@ uint64_t uniffi_phr_ffi_fn_method_phrsession_erase_all_records(uint64_t ptr, Rus
 void uniffi_phr_ffi_fn_method_phrsession_erase_record(uint64_t ptr, RustBuffer subject, RustBuffer id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ERASED_COPIES_HELD
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ERASED_COPIES_HELD
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_erased_copies_held(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_GET_RECORD
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_GET_RECORD
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_get_record(uint64_t ptr, RustBuffer subject, RustBuffer id, RustCallStatus *_Nonnull out_status
@@ -1591,6 +1596,12 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_erase_all_records(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ERASE_RECORD
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ERASE_RECORD
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_erase_record(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ERASED_COPIES_HELD
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_ERASED_COPIES_HELD
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_erased_copies_held(void
     
 );
 #endif

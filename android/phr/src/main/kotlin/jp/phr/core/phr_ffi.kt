@@ -92,6 +92,7 @@ import jp.phr.core.model.FfiConverterTypeSex
 import jp.phr.core.model.FfiConverterTypeStamp
 import jp.phr.core.model.FfiConverterTypeStepProgress
 import jp.phr.core.model.FfiConverterTypeSyncPhase
+import jp.phr.core.model.FfiConverterTypeWaitingToSync
 import jp.phr.core.model.GlucoseTiming
 import jp.phr.core.model.Level
 import jp.phr.core.model.NaiveDate
@@ -120,6 +121,7 @@ import jp.phr.core.model.Sex
 import jp.phr.core.model.Stamp
 import jp.phr.core.model.StepProgress
 import jp.phr.core.model.SyncPhase
+import jp.phr.core.model.WaitingToSync
 import jp.phr.core.model.RustBuffer as RustBufferAccessGrant
 import jp.phr.core.model.RustBuffer as RustBufferAggregateQuery
 import jp.phr.core.model.RustBuffer as RustBufferAggregation
@@ -164,6 +166,7 @@ import jp.phr.core.model.RustBuffer as RustBufferSex
 import jp.phr.core.model.RustBuffer as RustBufferStamp
 import jp.phr.core.model.RustBuffer as RustBufferStepProgress
 import jp.phr.core.model.RustBuffer as RustBufferSyncPhase
+import jp.phr.core.model.RustBuffer as RustBufferWaitingToSync
 
 // This is a helper for safely working with byte buffers returned from the Rust code.
 // A rust-owned buffer is represented by its capacity, its current length, and a
@@ -1040,6 +1043,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_erase_record(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_erased_copies_held(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_get_record(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_has_platform_key(
@@ -1251,6 +1256,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_phr_ffi_fn_method_phrsession_erase_record(`ptr`: Long,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_phr_ffi_fn_method_phrsession_erased_copies_held(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_get_record(`ptr`: Long,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferRecord.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_has_platform_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1704,6 +1711,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_erase_record() and 0xFFFF) != 17673) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_erased_copies_held() and 0xFFFF) != 3956) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_get_record() and 0xFFFF) != 17295) {
@@ -2561,6 +2571,12 @@ public interface PhrSessionInterface {
      * Hard delete one record, its history and anything derived from it.
      */
     fun `eraseRecord`(`subject`: kotlin.String, `id`: kotlin.String)
+    
+    /**
+     * Per recipient, the copies it may hold of records erased here: deleted there by the next
+     * sync with it (what an erasure's receipt shows).
+     */
+    fun `erasedCopiesHeld`(`subject`: kotlin.String): List<WaitingToSync>
     
     fun `getRecord`(`subject`: kotlin.String, `id`: kotlin.String): Record
     
@@ -3613,6 +3629,25 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 }
     }
     
+    
+
+    
+    /**
+     * Per recipient, the copies it may hold of records erased here: deleted there by the next
+     * sync with it (what an erasure's receipt shows).
+     */
+    @Throws(PhrException::class)override fun `erasedCopiesHeld`(`subject`: kotlin.String): List<WaitingToSync> {
+            return FfiConverterSequenceTypeWaitingToSync.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_erased_copies_held(
+        it,
+        
+        FfiConverterString.lower(`subject`),_status)
+}
+    }
+    )
+    }
     
 
     
@@ -8093,6 +8128,34 @@ public object FfiConverterSequenceTypeRejectedItem: FfiConverterRustBuffer<List<
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeWaitingToSync: FfiConverterRustBuffer<List<WaitingToSync>> {
+    override fun read(buf: ByteBuffer): List<WaitingToSync> {
+        val len = buf.getInt()
+        return List<WaitingToSync>(len) {
+            FfiConverterTypeWaitingToSync.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<WaitingToSync>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeWaitingToSync.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<WaitingToSync>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeWaitingToSync.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeDocumentCount: FfiConverterRustBuffer<List<DocumentCount>> {
     override fun read(buf: ByteBuffer): List<DocumentCount> {
         val len = buf.getInt()
@@ -8254,6 +8317,8 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
         }
     }
 }
+
+
 
 
 

@@ -30,6 +30,7 @@ import jp.phr.core.model.CheckupComparison
 import jp.phr.core.model.CheckupReading
 import jp.phr.core.model.Overview
 import jp.phr.core.model.StepProgress
+import jp.phr.core.model.WaitingToSync
 import jp.phr.core.model.Reading
 import jp.phr.core.model.AggregateQuery
 import jp.phr.core.model.Bucket
@@ -184,6 +185,9 @@ class PhrClient private constructor(
      * anything is still shared: withdraw, erase and sync first). Returns how many records were erased.
      */
     suspend fun removePerson(subject: String): Long = call { removePerson(subject).toLong() }
+
+    /** Per recipient, copies of erased records it may still hold: deleted there by the next sync. */
+    suspend fun erasedCopiesHeld(subject: String): List<WaitingToSync> = call { erasedCopiesHeld(subject) }
 
     // ---- writing ----
 

@@ -4668,7 +4668,8 @@ public object FfiConverterTypeStepProgress: FfiConverterRustBuffer<StepProgress>
 
 
 /**
- * Items waiting in the outbox for one recipient (records and withdrawal notices).
+ * What the next sync with one recipient sends or deletes there: outbox items (records,
+ * deletions, withdrawal notices) and the copies it holds of records erased here.
  */
 data class WaitingToSync (
     var `recipient`: kotlin.String
