@@ -74,6 +74,48 @@ fn session() -> (tempfile::TempDir, Session, String, String) {
     (dir, s, hanako.id, taro.id)
 }
 
+/// [`session`] under a profile whose walking campaign takes lifelog records as logged (the
+/// sample's takes daily step totals only): the withdrawal rules below need records to withdraw.
+fn session_with_lifelog_records() -> (tempfile::TempDir, Session, String, String) {
+    let (dir, s, hanako, taro) = session_with_two();
+    let mut p = samples::municipality();
+    for purpose in &mut p.purposes {
+        purpose.lifelog = phr_core::consent::LifelogRelease::Records;
+    }
+    s.set_operator_profile(p).unwrap();
+    (dir, s, hanako.id, taro.id)
+}
+
+#[test]
+fn a_daily_totals_purpose_is_offered_lifelog_but_no_lifelog_record_leaves_for_it() {
+    let (_d, s, h, _) = session();
+    let recs = records_of(&s, &h);
+    s.set_consent(
+        &h,
+        ConsentRequest::permit("walking-campaign", &[DataCategory::Lifelog], &[WALKING]),
+    )
+    .unwrap();
+    let state = s.consent_state(&h).unwrap();
+    let walking = state.purposes.iter().find(|p| p.code == WALKING).unwrap();
+    assert!(
+        walking
+            .toggles
+            .iter()
+            .any(|t| t.category == DataCategory::Lifelog && t.permitted)
+    );
+    // Neither queued by the permit (standing consent) nor let through by the gate.
+    assert!(s.pending_outbox(&h).unwrap().is_empty());
+    let out = s.release(&h, "walking-campaign", WALKING, &recs).unwrap();
+    assert!(out.permitted().is_empty());
+    // A steps record logged afterwards is not queued either.
+    s.log_observation(
+        &h,
+        ObservationInput::simple(ObservationType::Steps, 8000.0, jst_days_ago(0)),
+    )
+    .unwrap();
+    assert!(s.pending_outbox(&h).unwrap().is_empty());
+}
+
 #[test]
 fn nothing_leaves_without_consent() {
     let (_d, s, h, _) = session();
@@ -117,7 +159,7 @@ fn consent_releases_exactly_the_permitted_categories_and_is_audited() {
 
 #[test]
 fn withdrawal_is_a_new_deny_that_wins_and_the_history_keeps_both() {
-    let (_d, s, h, _) = session();
+    let (_d, s, h, _) = session_with_lifelog_records();
     let recs = records_of(&s, &h);
     s.set_consent(
         &h,
@@ -158,7 +200,7 @@ fn withdrawal_is_a_new_deny_that_wins_and_the_history_keeps_both() {
 
 #[test]
 fn withdrawal_deletes_pending_outbox_items_and_queues_a_notice_at_once() {
-    let (_d, s, h, _) = session();
+    let (_d, s, h, _) = session_with_lifelog_records();
     records_of(&s, &h);
     // Nothing is queued without consent.
     assert!(s.pending_outbox(&h).unwrap().is_empty());

@@ -118,6 +118,7 @@ fn queue_cells(
     for (c, p) in cells(d) {
         if c != DataCategory::Demographics
             && offered(profile, recipient, c, p)
+            && profile.purpose(p).is_some_and(|x| x.releases_records_of(c))
             && is_permitted(history, subject, recipient, c, p, now)
         {
             wanted.entry(c).or_default().push(p);

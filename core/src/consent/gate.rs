@@ -131,6 +131,9 @@ pub fn select(
             r.meta.subject_id == subject
                 && r.meta.deleted_utc.is_none()
                 && offered(profile, recipient, category, purpose)
+                && profile
+                    .purpose(purpose)
+                    .is_some_and(|p| p.releases_records_of(category))
                 && is_permitted(directives, subject, recipient, category, purpose, at_utc)
         })
         .collect();

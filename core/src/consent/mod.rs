@@ -28,8 +28,8 @@ pub use directive::{ConsentDirective, ConsentRequest, Effect};
 pub use gate::{ReleasedRecords, offered, released_details, select};
 pub use outbox::{OutboxItem, OutboxKind};
 pub use profile::{
-    InquiryWindow, NoticeVersion, OnWithdrawal, OperatorKind, OperatorProfile, Purpose,
-    PurposeNature, Recipient, RecipientKind, sha256_hex,
+    InquiryWindow, LifelogRelease, NoticeVersion, OnWithdrawal, OperatorKind, OperatorProfile,
+    Purpose, PurposeNature, Recipient, RecipientKind, sha256_hex,
 };
 pub use state::{ConsentState, ConsentToggle, PurposeState};
 

@@ -170,6 +170,38 @@ pub struct Purpose {
     /// nothing more is released.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub demographics: Vec<PersonDetail>,
+    /// With the `lifelog` category: whether its records leave as they are, or only as daily step
+    /// totals the device computes (a walking event needs no minute or hourly data).
+    #[serde(default, skip_serializing_if = "LifelogRelease::is_default")]
+    pub lifelog: LifelogRelease,
+}
+
+/// How a purpose receives the `lifelog` category.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LifelogRelease {
+    /// Each lifelog record as logged.
+    #[default]
+    Records,
+    /// No lifelog record at all; only one total of steps per local day, computed on the device.
+    DailyStepTotals,
+}
+
+impl LifelogRelease {
+    fn is_default(&self) -> bool {
+        *self == LifelogRelease::Records
+    }
+}
+
+impl Purpose {
+    /// Whether records of `category` themselves may go for this purpose (a daily-totals
+    /// purpose offers `lifelog` to consent, yet no lifelog record leaves for it).
+    pub fn releases_records_of(&self, category: DataCategory) -> bool {
+        self.categories.contains(&category)
+            && !(category == DataCategory::Lifelog
+                && self.lifelog == LifelogRelease::DailyStepTotals)
+    }
 }
 
 /// The whole profile. Build it with [`OperatorProfile::from_json`] (parse + validate).

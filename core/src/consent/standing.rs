@@ -36,7 +36,7 @@ pub(crate) fn queue_written(
             profile
                 .purposes
                 .iter()
-                .filter(|p| p.categories.contains(category))
+                .filter(|p| p.releases_records_of(*category))
                 .flat_map(|p| {
                     p.recipients
                         .iter()
