@@ -20,6 +20,7 @@ pub mod clock;
 pub mod consent;
 pub mod crypto;
 pub mod error;
+pub mod events;
 pub mod family;
 pub mod fhir;
 pub mod file_format;

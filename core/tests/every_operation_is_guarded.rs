@@ -263,6 +263,22 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
     check("overview", s.as_person(o).overview(t).map(|_| ()));
     check("step_progress", s.as_person(o).step_progress(t).map(|_| ()));
     check(
+        "walking_events",
+        s.as_person(o).walking_events(t).map(|_| ()),
+    );
+    check(
+        "event_progress",
+        s.as_person(o).event_progress(t, "any").map(|_| ()),
+    );
+    check(
+        "join_event",
+        s.as_person(o).join_event(t, "any", None).map(|_| ()),
+    );
+    check(
+        "leave_event",
+        s.as_person(o).leave_event(t, "any").map(|_| ()),
+    );
+    check(
         "erased_copies_held",
         s.as_person(o).erased_copies_held(t).map(|_| ()),
     );

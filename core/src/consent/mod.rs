@@ -19,7 +19,7 @@ mod request;
 pub mod samples;
 mod standing;
 mod state;
-mod validate;
+pub(crate) mod validate;
 mod versions;
 
 pub use category::{CATEGORY_SYSTEM, DataCategory};

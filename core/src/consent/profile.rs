@@ -215,6 +215,9 @@ pub struct OperatorProfile {
     pub notices: Vec<NoticeVersion>,
     pub recipients: Vec<Recipient>,
     pub purposes: Vec<Purpose>,
+    /// Walking events the operator runs ([`crate::events`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<crate::events::WalkingEvent>,
 }
 
 impl OperatorProfile {
@@ -241,6 +244,10 @@ impl OperatorProfile {
 
     pub fn purpose(&self, code: &str) -> Option<&Purpose> {
         self.purposes.iter().find(|p| p.code == code)
+    }
+
+    pub fn event(&self, id: &str) -> Option<&crate::events::WalkingEvent> {
+        self.events.iter().find(|e| e.id == id)
     }
 
     pub fn notice(&self, id: &str) -> Option<&NoticeVersion> {

@@ -57,7 +57,7 @@ impl Session {
     }
 
     /// Adds the daily step totals of `from..=to` (local dates in the session zone) to `into`.
-    fn daily_steps(
+    pub(super) fn daily_steps(
         &self,
         subject: &str,
         from: NaiveDate,

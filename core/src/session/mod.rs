@@ -4,6 +4,7 @@
 //! [`crate::access::authorize`] and audited in the transaction of its change.
 
 mod consent;
+mod events;
 mod export;
 mod family;
 mod goals;

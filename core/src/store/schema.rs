@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0015_checkup_points.sql"),
     include_str!("migrations/0016_step_goals.sql"),
     include_str!("migrations/0017_removed_persons.sql"),
+    include_str!("migrations/0018_walking_events.sql"),
 ];
 
 /// The version this build writes.

@@ -1,0 +1,128 @@
+//! Walking events: the ones the operator runs, joining (a consent permit for the organiser,
+//! lifelog, the event's purpose) and leaving (a withdrawal), and progress from the daily totals.
+//! [`crate::events`] holds the rules.
+
+use super::Session;
+use crate::access::Action;
+use crate::audit::AuditAction;
+use crate::consent::{self, ConsentDirective, ConsentRequest, DataCategory, DecidedBy};
+use crate::error::{Error, Result};
+use crate::events::{self, EventPhase, EventProgress, WalkingEvent};
+use std::collections::BTreeMap;
+
+impl Session {
+    /// Every event of the operator profile with `subject`'s part in it, newest first.
+    pub fn walking_events(&self, subject: &str) -> Result<Vec<EventProgress>> {
+        self.authorize(subject, Action::View)?;
+        let Some(installed) = self.installed_profile() else {
+            return Ok(vec![]);
+        };
+        let mut out = vec![];
+        for e in installed.profile.events.iter().rev() {
+            out.push(self.progress_in(subject, e)?);
+        }
+        Ok(out)
+    }
+
+    /// `subject`'s progress in event `id`.
+    pub fn event_progress(&self, subject: &str, id: &str) -> Result<EventProgress> {
+        self.authorize(subject, Action::View)?;
+        let e = self.event_of_profile(id)?;
+        self.progress_in(subject, &e)
+    }
+
+    /// Join event `id` (alone, or in `team`, which must be one of its teams): a permit
+    /// for its organiser to receive lifelog — as daily step totals, the only thing its purpose
+    /// takes — for its purpose, recorded with the membership in one transaction. Refused once
+    /// the event has ended, and when already joined. Returns the decision (its receipt is
+    /// [`Session::consent_receipt`]).
+    pub fn join_event(
+        &self,
+        subject: &str,
+        id: &str,
+        team: Option<&str>,
+    ) -> Result<ConsentDirective> {
+        self.authorize(subject, Action::ManageConsent)?;
+        let e = self.event_of_profile(id)?;
+        if events::phase(&e, self.today()) == EventPhase::Ended {
+            return Err(Error::invalid("event", "has ended"));
+        }
+        if team.is_some_and(|t| e.team(t).is_none()) {
+            return Err(Error::invalid("team", "is not a team of this event"));
+        }
+        let request = ConsentRequest::permit(&e.organiser, &[DataCategory::Lifelog], &[&e.purpose]);
+        self.decide_membership(subject, &e, request, |w, d, at| {
+            if events::repo::get(w, subject, &e.id)?.is_some_and(|m| m.current) {
+                return Err(Error::AlreadyExists {
+                    what: "membership of this event".into(),
+                });
+            }
+            events::repo::join(w, subject, &e.id, team, &d.id, at)
+        })
+    }
+
+    /// Leave event `id`: a withdrawal of the permit joining gave (the organiser's copies of the
+    /// daily totals are deleted or marked, as the recipient's profile says, at the next sync).
+    pub fn leave_event(&self, subject: &str, id: &str) -> Result<ConsentDirective> {
+        self.authorize(subject, Action::ManageConsent)?;
+        let e = self.event_of_profile(id)?;
+        let request = ConsentRequest::deny(&e.organiser, &[DataCategory::Lifelog], &[&e.purpose]);
+        self.decide_membership(subject, &e, request, |w, d, at| {
+            if !events::repo::get(w, subject, &e.id)?.is_some_and(|m| m.current) {
+                return Err(Error::not_found("membership of this event"));
+            }
+            events::repo::leave(w, subject, &e.id, &d.id, at)
+        })
+    }
+
+    fn event_of_profile(&self, id: &str) -> Result<WalkingEvent> {
+        self.installed_profile()
+            .and_then(|p| p.profile.event(id).cloned())
+            .ok_or_else(|| Error::not_found("event"))
+    }
+
+    /// The consent decision and the membership change, in one audited transaction.
+    fn decide_membership(
+        &self,
+        subject: &str,
+        e: &WalkingEvent,
+        request: ConsentRequest,
+        membership: impl FnOnce(&rusqlite::Connection, &ConsentDirective, i64) -> Result<()>,
+    ) -> Result<ConsentDirective> {
+        let access = self.authorize(subject, Action::ManageConsent)?;
+        let now = self.now();
+        let installed = self
+            .installed_profile()
+            .ok_or_else(|| Error::not_found("operator profile"))?;
+        let profile = &installed.profile;
+        debug_assert!(profile.event(&e.id).is_some());
+        let req = consent::check_request(profile, &request, now)?;
+        self.write(&access, AuditAction::ConsentDecided, |w| {
+            let by = DecidedBy {
+                actor: access.actor(),
+                delegation: access.delegation(),
+            };
+            let d = consent::record_decision(w.tx, profile, subject, &req, by, now)?;
+            membership(w.tx, &d, now.utc_seconds)?;
+            let ids = vec![d.id.clone()];
+            Ok((d, ids))
+        })
+    }
+
+    fn progress_in(&self, subject: &str, e: &WalkingEvent) -> Result<EventProgress> {
+        let access = self.authorize(subject, Action::View)?;
+        let membership = self
+            .store()
+            .read(|c| events::repo::get(c, access.subject(), &e.id))?;
+        let today = self.today();
+        let mut steps = BTreeMap::new();
+        if today >= e.from {
+            self.daily_steps(subject, e.from, today.min(e.to), &mut steps)?;
+        }
+        let (joined, team) = match membership {
+            Some(m) => (m.current, m.team),
+            None => (false, None),
+        };
+        Ok(EventProgress::build(e, today, joined, team, &steps))
+    }
+}
