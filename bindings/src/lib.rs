@@ -7,6 +7,7 @@
 
 mod consent;
 mod error;
+mod events;
 mod exchange;
 mod family;
 mod format;

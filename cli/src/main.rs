@@ -55,6 +55,9 @@ enum Command {
     /// The daily step goal (the guideline's for the age, or your own with --set) and how today,
     /// this week and the streak measure up to it.
     Goal(commands::goal::GoalArgs),
+    /// Walking events of the operator: list, join (consent for daily step totals), leave,
+    /// status day by day.
+    Event(commands::event::EventArgs),
     /// Checkups with every result and its level against 保健指導判定値 / 受診勧奨判定値, the
     /// doctor's judgement, メタボ判定 and 保健指導レベル; --compare for year over year.
     Checkups(commands::checkups::CheckupsArgs),
@@ -145,6 +148,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Log(c) => commands::log::run(&ctx, c),
         Summary(a) => commands::summary::run(&ctx, a),
         Goal(a) => commands::goal::run(&ctx, a),
+        Event(a) => commands::event::run(&ctx, a),
         Checkups(a) => commands::checkups::run(&ctx, a),
         List(a) => commands::list::list(&ctx, a),
         Timeline(a) => commands::list::timeline(&ctx, a),

@@ -975,6 +975,95 @@ fn a_managed_person_is_removed_with_all_their_data_only_when_confirmed() {
 }
 
 #[test]
+fn events_are_joined_as_consent_followed_day_by_day_and_left() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    // The sample profile with its event moved to this week (the tests' clock: Friday 20 Nov).
+    let mut profile: serde_json::Value =
+        serde_json::from_str(phr_core::consent::samples::MUNICIPALITY_JSON).unwrap();
+    profile["events"][0]["from"] = "2026-11-16".into();
+    profile["events"][0]["to"] = "2026-11-22".into();
+    profile["events"][0]["total_target"] = 30_000.into();
+    let file = dir.path().join("profile.json");
+    std::fs::write(&file, profile.to_string()).unwrap();
+    for (at, n) in [
+        ("2026-11-15T08:00:00+09:00", "20000"),
+        ("2026-11-16T08:00:00+09:00", "8000"),
+        ("2026-11-17T08:00:00+09:00", "7000"),
+        ("2026-11-19T08:00:00+09:00", "9000"),
+    ] {
+        phr(&s)
+            .args(["log", "steps", n, "--at", at])
+            .assert()
+            .success();
+    }
+    phr(&s)
+        .args(["event", "--profile"])
+        .arg(&file)
+        .arg("list")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "spring-walk-2027  春のウォーキングチャレンジ2027  2026-11-16〜2026-11-22  [開催中]",
+        ))
+        .stdout(predicate::str::contains("目標: 1日 8,000歩, 合計 30,000歩"))
+        .stdout(predicate::str::contains("参加していません"));
+    phr(&s)
+        .args(["event", "join", "spring-walk-2027", "--team", "higashi"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("team"));
+    phr(&s)
+        .args([
+            "event",
+            "join",
+            "spring-walk-2027",
+            "--team",
+            "kita",
+            "--lang",
+            "en",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "taking part (北地区): 24,000 steps, goal met 2 of 5 days",
+        ))
+        .stdout(predicate::str::contains(
+            "consent: permit walking-campaign [lifelog] for walking_campaign",
+        ))
+        .stdout(predicate::str::contains(
+            "receipt: phr consent receipt --id",
+        ));
+    phr(&s)
+        .args(["event", "status", "spring-walk-2027"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("11-16    8,000 ✓"))
+        .stdout(predicate::str::contains("11-18        0  "))
+        .stdout(predicate::str::contains("11-15").not());
+    phr(&s)
+        .args(["event", "join", "spring-walk-2027"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("already exists"));
+    phr(&s)
+        .args(["event", "leave", "spring-walk-2027"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("参加をやめました"));
+    phr(&s)
+        .args(["consent", "history"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("deny walking-campaign [lifelog]"));
+    phr(&s)
+        .args(["event", "status", "autumn"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("event not found"));
+}
+
+#[test]
 fn a_file_that_cannot_be_read_or_written_is_named_with_what_to_do() {
     let dir = store_with_owner();
     let s = dir.path().join("s");

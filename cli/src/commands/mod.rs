@@ -6,6 +6,7 @@ pub mod checkups;
 pub mod consent;
 pub mod demo;
 pub mod edit;
+pub mod event;
 pub mod export;
 pub mod family;
 pub mod goal;
