@@ -16,6 +16,7 @@ final class AppModel: ObservableObject {
     @Published var checkups: [CheckupReading] = []
     @Published var steps: StepProgress?
     @Published var overview: Overview?
+    @Published var events: [EventProgress] = []
     private var timelineNext: PageToken?
     // Sharing (ConsentView, ExportView): everything shown is the core's answer.
     @Published var profile: OperatorProfile?
@@ -120,6 +121,22 @@ final class AppModel: ObservableObject {
         guard let c = client, let s = subject?.id else { return }
         consent = try await c.consentState(subject: s)
         consentHistory = try await c.consentHistory(subject: s)
+        events = try await c.walkingEvents(subject: s)
+    }
+
+    /// Join or leave a walking event: a consent decision the core records; its receipt is shown.
+    func setEventMembership(_ eventId: String, join: Bool, team: String? = nil) {
+        run {
+            guard let c = self.client, let s = self.subject?.id else { return }
+            let d: ConsentDirective
+            if join {
+                d = try await c.joinEvent(subject: s, eventId: eventId, team: team)
+            } else {
+                d = try await c.leaveEvent(subject: s, eventId: eventId)
+            }
+            try await self.reloadConsent()
+            self.receipt = try await c.consentReceipt(subject: s, directiveId: d.id)
+        }
     }
 
     /// Ask the core to record a permit or a deny for one toggle; the new state is the core's answer.

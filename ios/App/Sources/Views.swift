@@ -51,6 +51,7 @@ struct HomeView: View {
             TodayView().tabItem { Text("today") }.accessibilityLabel(Text("today"))
             LogView().tabItem { Text("log") }.accessibilityLabel(Text("log"))
             CheckupsView().tabItem { Text("checkups") }.accessibilityLabel(Text("checkups"))
+            EventsView().tabItem { Text("events") }.accessibilityLabel(Text("events"))
             TimelineView().tabItem { Text("timeline") }.accessibilityLabel(Text("timeline"))
             FamilyView().tabItem { Text("family") }.accessibilityLabel(Text("family"))
             ConsentView().tabItem { Text("consent") }.accessibilityLabel(Text("consent"))

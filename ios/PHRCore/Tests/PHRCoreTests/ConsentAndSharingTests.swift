@@ -60,6 +60,40 @@ final class ConsentAndSharingTests: XCTestCase {
         XCTAssertEqual(consent["resourceType"] as? String, "Consent")
     }
 
+    func testAnEventIsJoinedAsConsentForDailyTotalsAndLeftAsAWithdrawal() async throws {
+        let (client, me) = try await storeWithProfile()
+        // The sample's event moved around today (Tokyo), so it is running whenever this runs.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Tokyo")!
+        let day = { (offset: Int) -> String in
+            let d = calendar.date(byAdding: .day, value: offset, to: Date())!
+            let c = calendar.dateComponents([.year, .month, .day], from: d)
+            return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        }
+        let profile = try municipalityProfile()
+            .replacingOccurrences(of: "2027-03-01", with: day(-1))
+            .replacingOccurrences(of: "2027-03-31", with: day(30))
+        _ = try await client.setOperatorProfile(json: profile)
+        _ = try await client.log(subject: me, obs(.steps, 9000, ago(days: 0, seconds: 0)))
+        let events = try await client.walkingEvents(subject: me)
+        XCTAssertEqual(events.count, 1)
+        let id = events[0].event.id
+        XCTAssertFalse(events[0].joined)
+        let joined = try await client.joinEvent(subject: me, eventId: id, team: "kita")
+        XCTAssertEqual(joined.effect, .permit)
+        XCTAssertEqual(joined.categories, [.lifelog])
+        let queued = try await client.pendingOutbox(subject: me)
+        XCTAssertTrue(queued.isEmpty, "daily totals only: no steps record queued")
+        let p = try await client.eventProgress(subject: me, eventId: id)
+        XCTAssertTrue(p.joined)
+        XCTAssertEqual(p.team, "kita")
+        XCTAssertEqual(p.totalSteps, 9000)
+        let left = try await client.leaveEvent(subject: me, eventId: id)
+        XCTAssertEqual(left.effect, .deny)
+        let after = try await client.eventProgress(subject: me, eventId: id)
+        XCTAssertFalse(after.joined)
+    }
+
     func testAProfileTheCoreRefusesNamesIt() async throws {
         let (client, _) = try await storeWithProfile()
         do {

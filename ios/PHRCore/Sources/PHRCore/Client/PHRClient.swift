@@ -280,6 +280,27 @@ public final class PHRClient: Sendable {
         try await call { try $0.consentReceipt(subject: subject, directiveId: directiveId) }
     }
 
+    // MARK: walking events
+
+    /// The operator's walking events with this person's part and progress in each, newest first.
+    public func walkingEvents(subject: String) async throws -> [EventProgress] {
+        try await call { try $0.walkingEvents(subject: subject) }
+    }
+
+    public func eventProgress(subject: String, eventId: String) async throws -> EventProgress {
+        try await call { try $0.eventProgress(subject: subject, eventId: eventId) }
+    }
+
+    /// Join (alone, or in `team`): a consent permit for the organiser to get daily step totals only.
+    public func joinEvent(subject: String, eventId: String, team: String? = nil) async throws -> ConsentDirective {
+        try await call { try $0.joinEvent(subject: subject, eventId: eventId, team: team) }
+    }
+
+    /// Leave: a withdrawal of that permit.
+    public func leaveEvent(subject: String, eventId: String) async throws -> ConsentDirective {
+        try await call { try $0.leaveEvent(subject: subject, eventId: eventId) }
+    }
+
     // MARK: FHIR export and import
 
     /// FHIR R4 (JP Core) Bundle JSON: the whole record, or with `recipient` and `purpose` exactly

@@ -514,6 +514,22 @@ fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
+    typealias FfiType = UInt64
+    typealias SwiftType = UInt64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
     typealias FfiType = Int64
     typealias SwiftType = Int64
@@ -2549,6 +2565,219 @@ public func FfiConverterTypeDelegation_lower(_ value: Delegation) -> RustBuffer 
 }
 
 
+public struct EventDay: Equatable, Hashable {
+    public var date: NaiveDate
+    public var steps: UInt32
+    /**
+     * Against the daily target, when the event has one.
+     */
+    public var met: Bool?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(date: NaiveDate, steps: UInt32, 
+        /**
+         * Against the daily target, when the event has one.
+         */met: Bool?) {
+        self.date = date
+        self.steps = steps
+        self.met = met
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EventDay: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEventDay: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EventDay {
+        return
+            try EventDay(
+                date: FfiConverterTypeNaiveDate.read(from: &buf), 
+                steps: FfiConverterUInt32.read(from: &buf), 
+                met: FfiConverterOptionBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EventDay, into buf: inout [UInt8]) {
+        FfiConverterTypeNaiveDate.write(value.date, into: &buf)
+        FfiConverterUInt32.write(value.steps, into: &buf)
+        FfiConverterOptionBool.write(value.met, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEventDay_lift(_ buf: RustBuffer) throws -> EventDay {
+    return try FfiConverterTypeEventDay.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEventDay_lower(_ value: EventDay) -> RustBuffer {
+    return FfiConverterTypeEventDay.lower(value)
+}
+
+
+public struct EventProgress: Equatable, Hashable {
+    public var event: WalkingEvent
+    public var phase: EventPhase
+    public var joined: Bool
+    public var team: String?
+    /**
+     * Each day of the event up to today (or its last day), oldest first.
+     */
+    public var days: [EventDay]
+    public var totalSteps: UInt64
+    public var daysMet: UInt32
+    /**
+     * The targets the event sets are reached: the total, and the daily one on every day of
+     * an ended event (only the targets it has).
+     */
+    public var completed: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(event: WalkingEvent, phase: EventPhase, joined: Bool, team: String?, 
+        /**
+         * Each day of the event up to today (or its last day), oldest first.
+         */days: [EventDay], totalSteps: UInt64, daysMet: UInt32, 
+        /**
+         * The targets the event sets are reached: the total, and the daily one on every day of
+         * an ended event (only the targets it has).
+         */completed: Bool) {
+        self.event = event
+        self.phase = phase
+        self.joined = joined
+        self.team = team
+        self.days = days
+        self.totalSteps = totalSteps
+        self.daysMet = daysMet
+        self.completed = completed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EventProgress: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEventProgress: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EventProgress {
+        return
+            try EventProgress(
+                event: FfiConverterTypeWalkingEvent.read(from: &buf), 
+                phase: FfiConverterTypeEventPhase.read(from: &buf), 
+                joined: FfiConverterBool.read(from: &buf), 
+                team: FfiConverterOptionString.read(from: &buf), 
+                days: FfiConverterSequenceTypeEventDay.read(from: &buf), 
+                totalSteps: FfiConverterUInt64.read(from: &buf), 
+                daysMet: FfiConverterUInt32.read(from: &buf), 
+                completed: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EventProgress, into buf: inout [UInt8]) {
+        FfiConverterTypeWalkingEvent.write(value.event, into: &buf)
+        FfiConverterTypeEventPhase.write(value.phase, into: &buf)
+        FfiConverterBool.write(value.joined, into: &buf)
+        FfiConverterOptionString.write(value.team, into: &buf)
+        FfiConverterSequenceTypeEventDay.write(value.days, into: &buf)
+        FfiConverterUInt64.write(value.totalSteps, into: &buf)
+        FfiConverterUInt32.write(value.daysMet, into: &buf)
+        FfiConverterBool.write(value.completed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEventProgress_lift(_ buf: RustBuffer) throws -> EventProgress {
+    return try FfiConverterTypeEventProgress.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEventProgress_lower(_ value: EventProgress) -> RustBuffer {
+    return FfiConverterTypeEventProgress.lower(value)
+}
+
+
+/**
+ * A team residents may walk for (a neighbourhood association, a workplace).
+ */
+public struct EventTeam: Equatable, Hashable {
+    public var id: String
+    public var name: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, name: String) {
+        self.id = id
+        self.name = name
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EventTeam: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEventTeam: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EventTeam {
+        return
+            try EventTeam(
+                id: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EventTeam, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEventTeam_lift(_ buf: RustBuffer) throws -> EventTeam {
+    return try FfiConverterTypeEventTeam.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEventTeam_lower(_ value: EventTeam) -> RustBuffer {
+    return FfiConverterTypeEventTeam.lower(value)
+}
+
+
 public struct Immunization: Equatable, Hashable {
     public var vaccine: String
     /**
@@ -3373,16 +3602,24 @@ public struct OperatorProfile: Equatable, Hashable {
     public var notices: [NoticeVersion]
     public var recipients: [Recipient]
     public var purposes: [Purpose]
+    /**
+     * Walking events the operator runs ([`crate::events`]).
+     */
+    public var events: [WalkingEvent]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(kind: OperatorKind, name: String, inquiry: InquiryWindow, notices: [NoticeVersion], recipients: [Recipient], purposes: [Purpose]) {
+    public init(kind: OperatorKind, name: String, inquiry: InquiryWindow, notices: [NoticeVersion], recipients: [Recipient], purposes: [Purpose], 
+        /**
+         * Walking events the operator runs ([`crate::events`]).
+         */events: [WalkingEvent]) {
         self.kind = kind
         self.name = name
         self.inquiry = inquiry
         self.notices = notices
         self.recipients = recipients
         self.purposes = purposes
+        self.events = events
     }
 
     
@@ -3406,7 +3643,8 @@ public struct FfiConverterTypeOperatorProfile: FfiConverterRustBuffer {
                 inquiry: FfiConverterTypeInquiryWindow.read(from: &buf), 
                 notices: FfiConverterSequenceTypeNoticeVersion.read(from: &buf), 
                 recipients: FfiConverterSequenceTypeRecipient.read(from: &buf), 
-                purposes: FfiConverterSequenceTypePurpose.read(from: &buf)
+                purposes: FfiConverterSequenceTypePurpose.read(from: &buf), 
+                events: FfiConverterSequenceTypeWalkingEvent.read(from: &buf)
         )
     }
 
@@ -3417,6 +3655,7 @@ public struct FfiConverterTypeOperatorProfile: FfiConverterRustBuffer {
         FfiConverterSequenceTypeNoticeVersion.write(value.notices, into: &buf)
         FfiConverterSequenceTypeRecipient.write(value.recipients, into: &buf)
         FfiConverterSequenceTypePurpose.write(value.purposes, into: &buf)
+        FfiConverterSequenceTypeWalkingEvent.write(value.events, into: &buf)
     }
 }
 
@@ -3937,6 +4176,11 @@ public struct Purpose: Equatable, Hashable {
      * nothing more is released.
      */
     public var demographics: [PersonDetail]
+    /**
+     * With the `lifelog` category: whether its records leave as they are, or only as daily step
+     * totals the device computes (a walking event needs no minute or hourly data).
+     */
+    public var lifelog: LifelogRelease
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3954,7 +4198,11 @@ public struct Purpose: Equatable, Hashable {
          * With the `demographics` category: the details of the subject its recipient needs to
          * know who the data is about (e.g. insurer number and birth date for 特定保健指導), and
          * nothing more is released.
-         */demographics: [PersonDetail]) {
+         */demographics: [PersonDetail], 
+        /**
+         * With the `lifelog` category: whether its records leave as they are, or only as daily step
+         * totals the device computes (a walking event needs no minute or hourly data).
+         */lifelog: LifelogRelease) {
         self.code = code
         self.labelJa = labelJa
         self.labelEn = labelEn
@@ -3963,6 +4211,7 @@ public struct Purpose: Equatable, Hashable {
         self.recipients = recipients
         self.categories = categories
         self.demographics = demographics
+        self.lifelog = lifelog
     }
 
     
@@ -3988,7 +4237,8 @@ public struct FfiConverterTypePurpose: FfiConverterRustBuffer {
                 statutoryBasis: FfiConverterOptionString.read(from: &buf), 
                 recipients: FfiConverterSequenceString.read(from: &buf), 
                 categories: FfiConverterSequenceTypeDataCategory.read(from: &buf), 
-                demographics: FfiConverterSequenceTypePersonDetail.read(from: &buf)
+                demographics: FfiConverterSequenceTypePersonDetail.read(from: &buf), 
+                lifelog: FfiConverterTypeLifelogRelease.read(from: &buf)
         )
     }
 
@@ -4001,6 +4251,7 @@ public struct FfiConverterTypePurpose: FfiConverterRustBuffer {
         FfiConverterSequenceString.write(value.recipients, into: &buf)
         FfiConverterSequenceTypeDataCategory.write(value.categories, into: &buf)
         FfiConverterSequenceTypePersonDetail.write(value.demographics, into: &buf)
+        FfiConverterTypeLifelogRelease.write(value.lifelog, into: &buf)
     }
 }
 
@@ -5208,6 +5459,135 @@ public func FfiConverterTypeWaitingToSync_lower(_ value: WaitingToSync) -> RustB
 
 
 /**
+ * One walking event.
+ */
+public struct WalkingEvent: Equatable, Hashable {
+    public var id: String
+    public var nameJa: String
+    public var nameEn: String
+    /**
+     * First and last local date, both included.
+     */
+    public var from: NaiveDate
+    public var to: NaiveDate
+    /**
+     * Steps a day that count a day as met.
+     */
+    public var dailyTarget: UInt32?
+    /**
+     * Steps over the whole event that complete it.
+     */
+    public var totalTarget: UInt32?
+    public var teams: [EventTeam]
+    /**
+     * The recipient that runs it (and receives the daily totals, by consent).
+     */
+    public var organiser: String
+    /**
+     * The purpose joining consents to.
+     */
+    public var purpose: String
+    /**
+     * What the organiser receives: [`EVENT_DATA`], nothing else.
+     */
+    public var data: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, nameJa: String, nameEn: String, 
+        /**
+         * First and last local date, both included.
+         */from: NaiveDate, to: NaiveDate, 
+        /**
+         * Steps a day that count a day as met.
+         */dailyTarget: UInt32?, 
+        /**
+         * Steps over the whole event that complete it.
+         */totalTarget: UInt32?, teams: [EventTeam], 
+        /**
+         * The recipient that runs it (and receives the daily totals, by consent).
+         */organiser: String, 
+        /**
+         * The purpose joining consents to.
+         */purpose: String, 
+        /**
+         * What the organiser receives: [`EVENT_DATA`], nothing else.
+         */data: String) {
+        self.id = id
+        self.nameJa = nameJa
+        self.nameEn = nameEn
+        self.from = from
+        self.to = to
+        self.dailyTarget = dailyTarget
+        self.totalTarget = totalTarget
+        self.teams = teams
+        self.organiser = organiser
+        self.purpose = purpose
+        self.data = data
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WalkingEvent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWalkingEvent: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WalkingEvent {
+        return
+            try WalkingEvent(
+                id: FfiConverterString.read(from: &buf), 
+                nameJa: FfiConverterString.read(from: &buf), 
+                nameEn: FfiConverterString.read(from: &buf), 
+                from: FfiConverterTypeNaiveDate.read(from: &buf), 
+                to: FfiConverterTypeNaiveDate.read(from: &buf), 
+                dailyTarget: FfiConverterOptionUInt32.read(from: &buf), 
+                totalTarget: FfiConverterOptionUInt32.read(from: &buf), 
+                teams: FfiConverterSequenceTypeEventTeam.read(from: &buf), 
+                organiser: FfiConverterString.read(from: &buf), 
+                purpose: FfiConverterString.read(from: &buf), 
+                data: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WalkingEvent, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.nameJa, into: &buf)
+        FfiConverterString.write(value.nameEn, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.from, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.to, into: &buf)
+        FfiConverterOptionUInt32.write(value.dailyTarget, into: &buf)
+        FfiConverterOptionUInt32.write(value.totalTarget, into: &buf)
+        FfiConverterSequenceTypeEventTeam.write(value.teams, into: &buf)
+        FfiConverterString.write(value.organiser, into: &buf)
+        FfiConverterString.write(value.purpose, into: &buf)
+        FfiConverterString.write(value.data, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWalkingEvent_lift(_ buf: RustBuffer) throws -> WalkingEvent {
+    return try FfiConverterTypeWalkingEvent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWalkingEvent_lower(_ value: WalkingEvent) -> RustBuffer {
+    return FfiConverterTypeWalkingEvent.lower(value)
+}
+
+
+/**
  * How values of one type combine over a day, week or month.
  */
 
@@ -5793,6 +6173,79 @@ public func FfiConverterTypeEffect_lower(_ value: Effect) -> RustBuffer {
 
 
 
+
+public enum EventPhase: Equatable, Hashable {
+    
+    case upcoming
+    case running
+    case ended
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension EventPhase: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEventPhase: FfiConverterRustBuffer {
+    typealias SwiftType = EventPhase
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EventPhase {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .upcoming
+        
+        case 2: return .running
+        
+        case 3: return .ended
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: EventPhase, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .upcoming:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .running:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .ended:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEventPhase_lift(_ buf: RustBuffer) throws -> EventPhase {
+    return try FfiConverterTypeEventPhase.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEventPhase_lower(_ value: EventPhase) -> RustBuffer {
+    return FfiConverterTypeEventPhase.lower(value)
+}
+
+
+
 /**
  * A file the core can import.
  */
@@ -6327,6 +6780,81 @@ public func FfiConverterTypeLevel_lift(_ buf: RustBuffer) throws -> Level {
 #endif
 public func FfiConverterTypeLevel_lower(_ value: Level) -> RustBuffer {
     return FfiConverterTypeLevel.lower(value)
+}
+
+
+
+/**
+ * How a purpose receives the `lifelog` category.
+ */
+
+public enum LifelogRelease: Equatable, Hashable {
+    
+    /**
+     * Each lifelog record as logged.
+     */
+    case records
+    /**
+     * No lifelog record at all; only one total of steps per local day, computed on the device.
+     */
+    case dailyStepTotals
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension LifelogRelease: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLifelogRelease: FfiConverterRustBuffer {
+    typealias SwiftType = LifelogRelease
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LifelogRelease {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .records
+        
+        case 2: return .dailyStepTotals
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: LifelogRelease, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .records:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .dailyStepTotals:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLifelogRelease_lift(_ buf: RustBuffer) throws -> LifelogRelease {
+    return try FfiConverterTypeLifelogRelease.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLifelogRelease_lower(_ value: LifelogRelease) -> RustBuffer {
+    return FfiConverterTypeLifelogRelease.lower(value)
 }
 
 
@@ -7928,6 +8456,30 @@ fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
+    typealias SwiftType = Bool?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterBool.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterBool.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
     typealias SwiftType = String?
 
@@ -8464,6 +9016,56 @@ fileprivate struct FfiConverterSequenceTypeDayProgress: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeEventDay: FfiConverterRustBuffer {
+    typealias SwiftType = [EventDay]
+
+    public static func write(_ value: [EventDay], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeEventDay.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [EventDay] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [EventDay]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeEventDay.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeEventTeam: FfiConverterRustBuffer {
+    typealias SwiftType = [EventTeam]
+
+    public static func write(_ value: [EventTeam], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeEventTeam.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [EventTeam] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [EventTeam]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeEventTeam.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeNoticeVersion: FfiConverterRustBuffer {
     typealias SwiftType = [NoticeVersion]
 
@@ -8656,6 +9258,31 @@ fileprivate struct FfiConverterSequenceTypeWaitingToSync: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeWaitingToSync.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeWalkingEvent: FfiConverterRustBuffer {
+    typealias SwiftType = [WalkingEvent]
+
+    public static func write(_ value: [WalkingEvent], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWalkingEvent.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [WalkingEvent] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [WalkingEvent]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWalkingEvent.read(from: &buf))
         }
         return seq
     }

@@ -693,6 +693,27 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     func withdraw(subject: String, recipient: String, categories: [DataCategory], purposes: [String]) throws  -> ConsentDirective
     
     /**
+     * Progress in one event, from the daily step totals on the device.
+     */
+    func eventProgress(subject: String, eventId: String) throws  -> EventProgress
+    
+    /**
+     * Join an event (alone, or in one of its teams): a consent permit for its organiser to
+     * receive daily step totals for its purpose. Its receipt is `consent_receipt`.
+     */
+    func joinEvent(subject: String, eventId: String, team: String?) throws  -> ConsentDirective
+    
+    /**
+     * Leave an event: a withdrawal of that permit.
+     */
+    func leaveEvent(subject: String, eventId: String) throws  -> ConsentDirective
+    
+    /**
+     * The operator's walking events with this person's part in each, newest first.
+     */
+    func walkingEvents(subject: String) throws  -> [EventProgress]
+    
+    /**
      * The same Bundle written to `path`, a NEW file (an existing file is never overwritten),
      * for the share sheet. A failed write leaves no partial file.
      */
@@ -1188,6 +1209,63 @@ open func withdraw(subject: String, recipient: String, categories: [DataCategory
         FfiConverterString.lower(recipient),
         FfiConverterSequenceTypeDataCategory.lower(categories),
         FfiConverterSequenceString.lower(purposes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Progress in one event, from the daily step totals on the device.
+     */
+open func eventProgress(subject: String, eventId: String)throws  -> EventProgress  {
+    return try  FfiConverterTypeEventProgress_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_event_progress(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterString.lower(eventId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Join an event (alone, or in one of its teams): a consent permit for its organiser to
+     * receive daily step totals for its purpose. Its receipt is `consent_receipt`.
+     */
+open func joinEvent(subject: String, eventId: String, team: String?)throws  -> ConsentDirective  {
+    return try  FfiConverterTypeConsentDirective_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_join_event(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterString.lower(eventId),
+        FfiConverterOptionString.lower(team),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Leave an event: a withdrawal of that permit.
+     */
+open func leaveEvent(subject: String, eventId: String)throws  -> ConsentDirective  {
+    return try  FfiConverterTypeConsentDirective_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_leave_event(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterString.lower(eventId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The operator's walking events with this person's part in each, newest first.
+     */
+open func walkingEvents(subject: String)throws  -> [EventProgress]  {
+    return try  FfiConverterSequenceTypeEventProgress.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_walking_events(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),uniffiCallStatus
     )
 })
 }
@@ -5052,6 +5130,31 @@ fileprivate struct FfiConverterSequenceTypeDelegation: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeEventProgress: FfiConverterRustBuffer {
+    typealias SwiftType = [EventProgress]
+
+    public static func write(_ value: [EventProgress], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeEventProgress.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [EventProgress] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [EventProgress]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeEventProgress.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeOutboxItem: FfiConverterRustBuffer {
     typealias SwiftType = [OutboxItem]
 
@@ -5713,6 +5816,18 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_withdraw() != 20555) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_event_progress() != 11521) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_join_event() != 12326) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_leave_event() != 21935) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_walking_events() != 55100) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_export_fhir_file() != 63279) {

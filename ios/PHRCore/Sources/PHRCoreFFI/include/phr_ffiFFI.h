@@ -424,6 +424,26 @@ int64_t uniffi_phr_ffi_fn_method_phrsession_set_operator_profile_json(uint64_t p
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_withdraw(uint64_t ptr, RustBuffer subject, RustBuffer recipient, RustBuffer categories, RustBuffer purposes, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_EVENT_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_EVENT_PROGRESS
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_event_progress(uint64_t ptr, RustBuffer subject, RustBuffer event_id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_JOIN_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_JOIN_EVENT
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_join_event(uint64_t ptr, RustBuffer subject, RustBuffer event_id, RustBuffer team, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_LEAVE_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_LEAVE_EVENT
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_leave_event(uint64_t ptr, RustBuffer subject, RustBuffer event_id, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_WALKING_EVENTS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_WALKING_EVENTS
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_walking_events(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_EXPORT_FHIR_FILE
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_EXPORT_FHIR_FILE
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_export_fhir_file(uint64_t ptr, RustBuffer subject, RustBuffer recipient, RustBuffer purpose, RustBuffer path, RustCallStatus *_Nonnull out_status
@@ -1398,6 +1418,30 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_set_operator_profile_json(voi
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_WITHDRAW
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_WITHDRAW
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_withdraw(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_EVENT_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_EVENT_PROGRESS
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_event_progress(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_JOIN_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_JOIN_EVENT
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_join_event(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_LEAVE_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_LEAVE_EVENT
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_leave_event(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_WALKING_EVENTS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_WALKING_EVENTS
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_walking_events(void
     
 );
 #endif

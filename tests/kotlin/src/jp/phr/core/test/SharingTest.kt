@@ -120,6 +120,31 @@ class SharingTest {
     }
 
     @Test
+    fun anEventIsJoinedAsConsentForDailyTotalsAndLeftAsAWithdrawal() = runBlocking<Unit> {
+        val (client, me) = newStore()
+        // The sample's event moved around today (Tokyo), so it is running whenever this runs.
+        val today = java.time.LocalDate.now(java.time.ZoneId.of("Asia/Tokyo"))
+        client.setOperatorProfileJson(
+            MUNICIPALITY.replace("2027-03-01", today.minusDays(1).toString())
+                .replace("2027-03-31", today.plusDays(30).toString()),
+        )
+        client.logObservation(me, obs(ObservationType.STEPS, 9000.0, ago(0, 0)))
+        val event = client.walkingEvents(me).single()
+        assertFalse(event.joined)
+        val joined = client.joinEvent(me, event.event.id, "kita")
+        assertEquals(Effect.PERMIT, joined.effect)
+        assertEquals(listOf(DataCategory.LIFELOG), joined.categories)
+        assertTrue("daily totals only: no steps record queued", client.pendingOutbox(me).isEmpty())
+        val p = client.eventProgress(me, event.event.id)
+        assertEquals(true, p.joined)
+        assertEquals("kita", p.team)
+        assertEquals(9000uL, p.totalSteps)
+        assertThrows<PhrClientException.AlreadyExists> { client.joinEvent(me, event.event.id) }
+        assertEquals(Effect.DENY, client.leaveEvent(me, event.event.id).effect)
+        assertFalse(client.eventProgress(me, event.event.id).joined)
+    }
+
+    @Test
     fun aProfileThatIsNotValidIsRefusedNamingIt() = runBlocking<Unit> {
         val (client, _) = newStore()
         val e = assertThrows<PhrClientException.InvalidInput> {

@@ -15,6 +15,7 @@ import jp.phr.core.model.ConsentRequest
 import jp.phr.core.model.ConsentState
 import jp.phr.core.model.ConsentToggle
 import jp.phr.core.model.Effect
+import jp.phr.core.model.EventProgress
 import jp.phr.core.model.OperatorProfile
 import jp.phr.core.model.DashboardItem
 import jp.phr.core.model.GlucoseTiming
@@ -47,6 +48,7 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
     val checkups = MutableStateFlow<List<CheckupReading>>(emptyList())
     val steps = MutableStateFlow<StepProgress?>(null)
     val overview = MutableStateFlow<Overview?>(null)
+    val events = MutableStateFlow<List<EventProgress>>(emptyList())
     private var timelineNext: PageToken? = null
     val profile = MutableStateFlow<OperatorProfile?>(null)
     val consent = MutableStateFlow<ConsentState?>(null)
@@ -121,6 +123,7 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
         loadMoreTimeline()
         consent.value = c.consentState(s.id)
         consentHistory.value = c.consentHistory(s.id)
+        events.value = c.walkingEvents(s.id)
     }
 
     /** Flip one toggle: a permit or a deny for exactly this recipient, category and purpose. */
@@ -134,6 +137,17 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
         c.setConsent(s, request)
         consent.value = c.consentState(s)
         consentHistory.value = c.consentHistory(s)
+    }
+
+    /** Join or leave a walking event: a consent decision the core records; its receipt can be shown. */
+    fun setEventMembership(eventId: String, join: Boolean, team: String? = null) = launchSafely {
+        val c = client ?: return@launchSafely
+        val s = subject.value?.id ?: return@launchSafely
+        val d = if (join) c.joinEvent(s, eventId, team) else c.leaveEvent(s, eventId)
+        events.value = c.walkingEvents(s)
+        consent.value = c.consentState(s)
+        consentHistory.value = c.consentHistory(s)
+        receipt.value = c.consentReceipt(s, d.id)
     }
 
     fun showReceipt(directiveId: String?) = launchSafely {

@@ -95,7 +95,7 @@ fun UnlockScreen(vm: PhrViewModel) {
     }
 }
 
-private enum class Tab(val label: Int) { Today(R.string.today), Log(R.string.log), Checkups(R.string.checkups), Timeline(R.string.timeline), Family(R.string.family), Consent(R.string.consent), Export(R.string.export) }
+private enum class Tab(val label: Int) { Today(R.string.today), Log(R.string.log), Checkups(R.string.checkups), Events(R.string.events), Timeline(R.string.timeline), Family(R.string.family), Consent(R.string.consent), Export(R.string.export) }
 
 @Composable
 fun HomeScreen(vm: PhrViewModel) {
@@ -122,6 +122,7 @@ fun HomeScreen(vm: PhrViewModel) {
                 Tab.Today -> TodayScreen(vm)
                 Tab.Log -> LogScreen(vm)
                 Tab.Checkups -> CheckupsScreen(vm)
+                Tab.Events -> EventsScreen(vm)
                 Tab.Timeline -> TimelineScreen(vm)
                 Tab.Family -> FamilyScreen(vm)
                 Tab.Consent -> ConsentScreen(vm)

@@ -48,6 +48,7 @@ import jp.phr.core.model.ConsentState
 import jp.phr.core.model.DashboardItem
 import jp.phr.core.model.DataCategory
 import jp.phr.core.model.Delegation
+import jp.phr.core.model.EventProgress
 import jp.phr.core.model.FfiConverterTypeAccessGrant
 import jp.phr.core.model.FfiConverterTypeAggregateQuery
 import jp.phr.core.model.FfiConverterTypeAggregation
@@ -64,6 +65,7 @@ import jp.phr.core.model.FfiConverterTypeConsentState
 import jp.phr.core.model.FfiConverterTypeDashboardItem
 import jp.phr.core.model.FfiConverterTypeDataCategory
 import jp.phr.core.model.FfiConverterTypeDelegation
+import jp.phr.core.model.FfiConverterTypeEventProgress
 import jp.phr.core.model.FfiConverterTypeGlucoseTiming
 import jp.phr.core.model.FfiConverterTypeLevel
 import jp.phr.core.model.FfiConverterTypeNaiveDate
@@ -138,6 +140,7 @@ import jp.phr.core.model.RustBuffer as RustBufferConsentState
 import jp.phr.core.model.RustBuffer as RustBufferDashboardItem
 import jp.phr.core.model.RustBuffer as RustBufferDataCategory
 import jp.phr.core.model.RustBuffer as RustBufferDelegation
+import jp.phr.core.model.RustBuffer as RustBufferEventProgress
 import jp.phr.core.model.RustBuffer as RustBufferGlucoseTiming
 import jp.phr.core.model.RustBuffer as RustBufferLevel
 import jp.phr.core.model.RustBuffer as RustBufferNaiveDate
@@ -977,6 +980,14 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_withdraw(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_event_progress(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_join_event(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_leave_event(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_walking_events(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_export_fhir_file(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_export_fhir_json(
@@ -1190,6 +1201,14 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_phr_ffi_fn_method_phrsession_withdraw(`ptr`: Long,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`categories`: RustBuffer.ByValue,`purposes`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferConsentDirective.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_event_progress(`ptr`: Long,`subject`: RustBuffer.ByValue,`eventId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferEventProgress.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_join_event(`ptr`: Long,`subject`: RustBuffer.ByValue,`eventId`: RustBuffer.ByValue,`team`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferConsentDirective.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_leave_event(`ptr`: Long,`subject`: RustBuffer.ByValue,`eventId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferConsentDirective.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_walking_events(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_export_fhir_file(`ptr`: Long,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_export_fhir_json(`ptr`: Long,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`purpose`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1612,6 +1631,18 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_withdraw() and 0xFFFF) != 20555) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_event_progress() and 0xFFFF) != 11521) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_join_event() and 0xFFFF) != 12326) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_leave_event() and 0xFFFF) != 21935) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_walking_events() and 0xFFFF) != 55100) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_export_fhir_file() and 0xFFFF) != 63279) {
@@ -2391,6 +2422,27 @@ public interface PhrSessionInterface {
     fun `withdraw`(`subject`: kotlin.String, `recipient`: kotlin.String, `categories`: List<DataCategory>, `purposes`: List<kotlin.String>): ConsentDirective
     
     /**
+     * Progress in one event, from the daily step totals on the device.
+     */
+    fun `eventProgress`(`subject`: kotlin.String, `eventId`: kotlin.String): EventProgress
+    
+    /**
+     * Join an event (alone, or in one of its teams): a consent permit for its organiser to
+     * receive daily step totals for its purpose. Its receipt is `consent_receipt`.
+     */
+    fun `joinEvent`(`subject`: kotlin.String, `eventId`: kotlin.String, `team`: kotlin.String?): ConsentDirective
+    
+    /**
+     * Leave an event: a withdrawal of that permit.
+     */
+    fun `leaveEvent`(`subject`: kotlin.String, `eventId`: kotlin.String): ConsentDirective
+    
+    /**
+     * The operator's walking events with this person's part in each, newest first.
+     */
+    fun `walkingEvents`(`subject`: kotlin.String): List<EventProgress>
+    
+    /**
      * The same Bundle written to `path`, a NEW file (an existing file is never overwritten),
      * for the share sheet. A failed write leaves no partial file.
      */
@@ -2979,6 +3031,83 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
         FfiConverterString.lower(`recipient`),
         FfiConverterSequenceTypeDataCategory.lower(`categories`),
         FfiConverterSequenceString.lower(`purposes`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Progress in one event, from the daily step totals on the device.
+     */
+    @Throws(PhrException::class)override fun `eventProgress`(`subject`: kotlin.String, `eventId`: kotlin.String): EventProgress {
+            return FfiConverterTypeEventProgress.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_event_progress(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterString.lower(`eventId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Join an event (alone, or in one of its teams): a consent permit for its organiser to
+     * receive daily step totals for its purpose. Its receipt is `consent_receipt`.
+     */
+    @Throws(PhrException::class)override fun `joinEvent`(`subject`: kotlin.String, `eventId`: kotlin.String, `team`: kotlin.String?): ConsentDirective {
+            return FfiConverterTypeConsentDirective.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_join_event(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterString.lower(`eventId`),
+        FfiConverterOptionalString.lower(`team`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Leave an event: a withdrawal of that permit.
+     */
+    @Throws(PhrException::class)override fun `leaveEvent`(`subject`: kotlin.String, `eventId`: kotlin.String): ConsentDirective {
+            return FfiConverterTypeConsentDirective.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_leave_event(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterString.lower(`eventId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The operator's walking events with this person's part in each, newest first.
+     */
+    @Throws(PhrException::class)override fun `walkingEvents`(`subject`: kotlin.String): List<EventProgress> {
+            return FfiConverterSequenceTypeEventProgress.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_walking_events(
+        it,
+        
+        FfiConverterString.lower(`subject`),_status)
 }
     }
     )
@@ -7960,6 +8089,34 @@ public object FfiConverterSequenceTypeDelegation: FfiConverterRustBuffer<List<De
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeEventProgress: FfiConverterRustBuffer<List<EventProgress>> {
+    override fun read(buf: ByteBuffer): List<EventProgress> {
+        val len = buf.getInt()
+        return List<EventProgress>(len) {
+            FfiConverterTypeEventProgress.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<EventProgress>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeEventProgress.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<EventProgress>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeEventProgress.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeOutboxItem: FfiConverterRustBuffer<List<OutboxItem>> {
     override fun read(buf: ByteBuffer): List<OutboxItem> {
         val len = buf.getInt()
@@ -8317,6 +8474,8 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
         }
     }
 }
+
+
 
 
 

@@ -30,6 +30,7 @@ import jp.phr.core.model.CheckupComparison
 import jp.phr.core.model.CheckupReading
 import jp.phr.core.model.Overview
 import jp.phr.core.model.StepProgress
+import jp.phr.core.model.EventProgress
 import jp.phr.core.model.WaitingToSync
 import jp.phr.core.model.Reading
 import jp.phr.core.model.AggregateQuery
@@ -344,6 +345,22 @@ class PhrClient private constructor(
 
     suspend fun consentReceipt(subject: String, directiveId: String): ConsentReceiptText =
         call { consentReceipt(subject, directiveId) }
+
+    // ---- walking events ----
+
+    /** The operator's walking events with this person's part and progress in each, newest first. */
+    suspend fun walkingEvents(subject: String): List<EventProgress> = call { walkingEvents(subject) }
+
+    suspend fun eventProgress(subject: String, eventId: String): EventProgress =
+        call { eventProgress(subject, eventId) }
+
+    /** Join (alone, or in [team]): a consent permit for the organiser to get daily step totals only. */
+    suspend fun joinEvent(subject: String, eventId: String, team: String? = null): ConsentDirective =
+        call { joinEvent(subject, eventId, team) }
+
+    /** Leave: a withdrawal of that permit. */
+    suspend fun leaveEvent(subject: String, eventId: String): ConsentDirective =
+        call { leaveEvent(subject, eventId) }
 
     // ---- FHIR export and import ----
 

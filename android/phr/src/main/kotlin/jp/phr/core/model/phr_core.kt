@@ -978,6 +978,29 @@ public object FfiConverterInt: FfiConverter<Int, Int> {
 /**
  * @suppress
  */
+public object FfiConverterULong: FfiConverter<ULong, Long> {
+    override fun lift(value: Long): ULong {
+        return value.toULong()
+    }
+
+    override fun read(buf: ByteBuffer): ULong {
+        return lift(buf.getLong())
+    }
+
+    override fun lower(value: ULong): Long {
+        return value.toLong()
+    }
+
+    override fun allocationSize(value: ULong) = 8UL
+
+    override fun write(value: ULong, buf: ByteBuffer) {
+        buf.putLong(value.toLong())
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterLong: FfiConverter<Long, Long> {
     override fun lift(value: Long): Long {
         return value
@@ -2632,6 +2655,168 @@ public object FfiConverterTypeDelegation: FfiConverterRustBuffer<Delegation> {
 
 
 
+data class EventDay (
+    var `date`: NaiveDate
+    , 
+    var `steps`: kotlin.UInt
+    , 
+    /**
+     * Against the daily target, when the event has one.
+     */
+    var `met`: kotlin.Boolean?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEventDay: FfiConverterRustBuffer<EventDay> {
+    override fun read(buf: ByteBuffer): EventDay {
+        return EventDay(
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: EventDay) = (
+            FfiConverterTypeNaiveDate.allocationSize(value.`date`) +
+            FfiConverterUInt.allocationSize(value.`steps`) +
+            FfiConverterOptionalBoolean.allocationSize(value.`met`)
+    )
+
+    override fun write(value: EventDay, buf: ByteBuffer) {
+            FfiConverterTypeNaiveDate.write(value.`date`, buf)
+            FfiConverterUInt.write(value.`steps`, buf)
+            FfiConverterOptionalBoolean.write(value.`met`, buf)
+    }
+}
+
+
+
+data class EventProgress (
+    var `event`: WalkingEvent
+    , 
+    var `phase`: EventPhase
+    , 
+    var `joined`: kotlin.Boolean
+    , 
+    var `team`: kotlin.String?
+    , 
+    /**
+     * Each day of the event up to today (or its last day), oldest first.
+     */
+    var `days`: List<EventDay>
+    , 
+    var `totalSteps`: kotlin.ULong
+    , 
+    var `daysMet`: kotlin.UInt
+    , 
+    /**
+     * The targets the event sets are reached: the total, and the daily one on every day of
+     * an ended event (only the targets it has).
+     */
+    var `completed`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEventProgress: FfiConverterRustBuffer<EventProgress> {
+    override fun read(buf: ByteBuffer): EventProgress {
+        return EventProgress(
+            FfiConverterTypeWalkingEvent.read(buf),
+            FfiConverterTypeEventPhase.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceTypeEventDay.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: EventProgress) = (
+            FfiConverterTypeWalkingEvent.allocationSize(value.`event`) +
+            FfiConverterTypeEventPhase.allocationSize(value.`phase`) +
+            FfiConverterBoolean.allocationSize(value.`joined`) +
+            FfiConverterOptionalString.allocationSize(value.`team`) +
+            FfiConverterSequenceTypeEventDay.allocationSize(value.`days`) +
+            FfiConverterULong.allocationSize(value.`totalSteps`) +
+            FfiConverterUInt.allocationSize(value.`daysMet`) +
+            FfiConverterBoolean.allocationSize(value.`completed`)
+    )
+
+    override fun write(value: EventProgress, buf: ByteBuffer) {
+            FfiConverterTypeWalkingEvent.write(value.`event`, buf)
+            FfiConverterTypeEventPhase.write(value.`phase`, buf)
+            FfiConverterBoolean.write(value.`joined`, buf)
+            FfiConverterOptionalString.write(value.`team`, buf)
+            FfiConverterSequenceTypeEventDay.write(value.`days`, buf)
+            FfiConverterULong.write(value.`totalSteps`, buf)
+            FfiConverterUInt.write(value.`daysMet`, buf)
+            FfiConverterBoolean.write(value.`completed`, buf)
+    }
+}
+
+
+
+/**
+ * A team residents may walk for (a neighbourhood association, a workplace).
+ */
+data class EventTeam (
+    var `id`: kotlin.String
+    , 
+    var `name`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEventTeam: FfiConverterRustBuffer<EventTeam> {
+    override fun read(buf: ByteBuffer): EventTeam {
+        return EventTeam(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: EventTeam) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`name`)
+    )
+
+    override fun write(value: EventTeam, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`name`, buf)
+    }
+}
+
+
+
 data class Immunization (
     var `vaccine`: kotlin.String
     , 
@@ -3290,6 +3475,11 @@ data class OperatorProfile (
     var `recipients`: List<Recipient>
     , 
     var `purposes`: List<Purpose>
+    , 
+    /**
+     * Walking events the operator runs ([`crate::events`]).
+     */
+    var `events`: List<WalkingEvent>
     
 ){
     
@@ -3312,6 +3502,7 @@ public object FfiConverterTypeOperatorProfile: FfiConverterRustBuffer<OperatorPr
             FfiConverterSequenceTypeNoticeVersion.read(buf),
             FfiConverterSequenceTypeRecipient.read(buf),
             FfiConverterSequenceTypePurpose.read(buf),
+            FfiConverterSequenceTypeWalkingEvent.read(buf),
         )
     }
 
@@ -3321,7 +3512,8 @@ public object FfiConverterTypeOperatorProfile: FfiConverterRustBuffer<OperatorPr
             FfiConverterTypeInquiryWindow.allocationSize(value.`inquiry`) +
             FfiConverterSequenceTypeNoticeVersion.allocationSize(value.`notices`) +
             FfiConverterSequenceTypeRecipient.allocationSize(value.`recipients`) +
-            FfiConverterSequenceTypePurpose.allocationSize(value.`purposes`)
+            FfiConverterSequenceTypePurpose.allocationSize(value.`purposes`) +
+            FfiConverterSequenceTypeWalkingEvent.allocationSize(value.`events`)
     )
 
     override fun write(value: OperatorProfile, buf: ByteBuffer) {
@@ -3331,6 +3523,7 @@ public object FfiConverterTypeOperatorProfile: FfiConverterRustBuffer<OperatorPr
             FfiConverterSequenceTypeNoticeVersion.write(value.`notices`, buf)
             FfiConverterSequenceTypeRecipient.write(value.`recipients`, buf)
             FfiConverterSequenceTypePurpose.write(value.`purposes`, buf)
+            FfiConverterSequenceTypeWalkingEvent.write(value.`events`, buf)
     }
 }
 
@@ -3737,6 +3930,12 @@ data class Purpose (
      * nothing more is released.
      */
     var `demographics`: List<PersonDetail>
+    , 
+    /**
+     * With the `lifelog` category: whether its records leave as they are, or only as daily step
+     * totals the device computes (a walking event needs no minute or hourly data).
+     */
+    var `lifelog`: LifelogRelease
     
 ){
     
@@ -3761,6 +3960,7 @@ public object FfiConverterTypePurpose: FfiConverterRustBuffer<Purpose> {
             FfiConverterSequenceString.read(buf),
             FfiConverterSequenceTypeDataCategory.read(buf),
             FfiConverterSequenceTypePersonDetail.read(buf),
+            FfiConverterTypeLifelogRelease.read(buf),
         )
     }
 
@@ -3772,7 +3972,8 @@ public object FfiConverterTypePurpose: FfiConverterRustBuffer<Purpose> {
             FfiConverterOptionalString.allocationSize(value.`statutoryBasis`) +
             FfiConverterSequenceString.allocationSize(value.`recipients`) +
             FfiConverterSequenceTypeDataCategory.allocationSize(value.`categories`) +
-            FfiConverterSequenceTypePersonDetail.allocationSize(value.`demographics`)
+            FfiConverterSequenceTypePersonDetail.allocationSize(value.`demographics`) +
+            FfiConverterTypeLifelogRelease.allocationSize(value.`lifelog`)
     )
 
     override fun write(value: Purpose, buf: ByteBuffer) {
@@ -3784,6 +3985,7 @@ public object FfiConverterTypePurpose: FfiConverterRustBuffer<Purpose> {
             FfiConverterSequenceString.write(value.`recipients`, buf)
             FfiConverterSequenceTypeDataCategory.write(value.`categories`, buf)
             FfiConverterSequenceTypePersonDetail.write(value.`demographics`, buf)
+            FfiConverterTypeLifelogRelease.write(value.`lifelog`, buf)
     }
 }
 
@@ -4710,6 +4912,110 @@ public object FfiConverterTypeWaitingToSync: FfiConverterRustBuffer<WaitingToSyn
 
 
 /**
+ * One walking event.
+ */
+data class WalkingEvent (
+    var `id`: kotlin.String
+    , 
+    var `nameJa`: kotlin.String
+    , 
+    var `nameEn`: kotlin.String
+    , 
+    /**
+     * First and last local date, both included.
+     */
+    var `from`: NaiveDate
+    , 
+    var `to`: NaiveDate
+    , 
+    /**
+     * Steps a day that count a day as met.
+     */
+    var `dailyTarget`: kotlin.UInt?
+    , 
+    /**
+     * Steps over the whole event that complete it.
+     */
+    var `totalTarget`: kotlin.UInt?
+    , 
+    var `teams`: List<EventTeam>
+    , 
+    /**
+     * The recipient that runs it (and receives the daily totals, by consent).
+     */
+    var `organiser`: kotlin.String
+    , 
+    /**
+     * The purpose joining consents to.
+     */
+    var `purpose`: kotlin.String
+    , 
+    /**
+     * What the organiser receives: [`EVENT_DATA`], nothing else.
+     */
+    var `data`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWalkingEvent: FfiConverterRustBuffer<WalkingEvent> {
+    override fun read(buf: ByteBuffer): WalkingEvent {
+        return WalkingEvent(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterSequenceTypeEventTeam.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: WalkingEvent) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`nameJa`) +
+            FfiConverterString.allocationSize(value.`nameEn`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`from`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`to`) +
+            FfiConverterOptionalUInt.allocationSize(value.`dailyTarget`) +
+            FfiConverterOptionalUInt.allocationSize(value.`totalTarget`) +
+            FfiConverterSequenceTypeEventTeam.allocationSize(value.`teams`) +
+            FfiConverterString.allocationSize(value.`organiser`) +
+            FfiConverterString.allocationSize(value.`purpose`) +
+            FfiConverterString.allocationSize(value.`data`)
+    )
+
+    override fun write(value: WalkingEvent, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`nameJa`, buf)
+            FfiConverterString.write(value.`nameEn`, buf)
+            FfiConverterTypeNaiveDate.write(value.`from`, buf)
+            FfiConverterTypeNaiveDate.write(value.`to`, buf)
+            FfiConverterOptionalUInt.write(value.`dailyTarget`, buf)
+            FfiConverterOptionalUInt.write(value.`totalTarget`, buf)
+            FfiConverterSequenceTypeEventTeam.write(value.`teams`, buf)
+            FfiConverterString.write(value.`organiser`, buf)
+            FfiConverterString.write(value.`purpose`, buf)
+            FfiConverterString.write(value.`data`, buf)
+    }
+}
+
+
+
+/**
  * How values of one type combine over a day, week or month.
  */
 
@@ -5159,6 +5465,41 @@ public object FfiConverterTypeEffect: FfiConverterRustBuffer<Effect> {
 
 
 
+
+enum class EventPhase {
+    
+    UPCOMING,
+    RUNNING,
+    ENDED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEventPhase: FfiConverterRustBuffer<EventPhase> {
+    override fun read(buf: ByteBuffer) = try {
+        EventPhase.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: EventPhase) = 4UL
+
+    override fun write(value: EventPhase, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 /**
  * A file the core can import.
  */
@@ -5484,6 +5825,49 @@ public object FfiConverterTypeLevel: FfiConverterRustBuffer<Level> {
     override fun allocationSize(value: Level) = 4UL
 
     override fun write(value: Level, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * How a purpose receives the `lifelog` category.
+ */
+
+enum class LifelogRelease {
+    
+    /**
+     * Each lifelog record as logged.
+     */
+    RECORDS,
+    /**
+     * No lifelog record at all; only one total of steps per local day, computed on the device.
+     */
+    DAILY_STEP_TOTALS;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLifelogRelease: FfiConverterRustBuffer<LifelogRelease> {
+    override fun read(buf: ByteBuffer) = try {
+        LifelogRelease.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: LifelogRelease) = 4UL
+
+    override fun write(value: LifelogRelease, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -6480,6 +6864,38 @@ public object FfiConverterOptionalDouble: FfiConverterRustBuffer<kotlin.Double?>
 /**
  * @suppress
  */
+public object FfiConverterOptionalBoolean: FfiConverterRustBuffer<kotlin.Boolean?> {
+    override fun read(buf: ByteBuffer): kotlin.Boolean? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterBoolean.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Boolean?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterBoolean.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Boolean?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterBoolean.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?> {
     override fun read(buf: ByteBuffer): kotlin.String? {
         if (buf.get().toInt() == 0) {
@@ -7152,6 +7568,62 @@ public object FfiConverterSequenceTypeDayProgress: FfiConverterRustBuffer<List<D
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeEventDay: FfiConverterRustBuffer<List<EventDay>> {
+    override fun read(buf: ByteBuffer): List<EventDay> {
+        val len = buf.getInt()
+        return List<EventDay>(len) {
+            FfiConverterTypeEventDay.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<EventDay>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeEventDay.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<EventDay>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeEventDay.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeEventTeam: FfiConverterRustBuffer<List<EventTeam>> {
+    override fun read(buf: ByteBuffer): List<EventTeam> {
+        val len = buf.getInt()
+        return List<EventTeam>(len) {
+            FfiConverterTypeEventTeam.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<EventTeam>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeEventTeam.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<EventTeam>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeEventTeam.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeNoticeVersion: FfiConverterRustBuffer<List<NoticeVersion>> {
     override fun read(buf: ByteBuffer): List<NoticeVersion> {
         val len = buf.getInt()
@@ -7366,6 +7838,34 @@ public object FfiConverterSequenceTypeWaitingToSync: FfiConverterRustBuffer<List
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeWaitingToSync.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeWalkingEvent: FfiConverterRustBuffer<List<WalkingEvent>> {
+    override fun read(buf: ByteBuffer): List<WalkingEvent> {
+        val len = buf.getInt()
+        return List<WalkingEvent>(len) {
+            FfiConverterTypeWalkingEvent.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<WalkingEvent>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeWalkingEvent.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<WalkingEvent>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeWalkingEvent.write(it, buf)
         }
     }
 }
