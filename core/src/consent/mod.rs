@@ -19,8 +19,9 @@ mod request;
 pub mod samples;
 mod standing;
 mod state;
-pub(crate) mod validate;
+mod validate;
 mod versions;
+mod walking_event;
 
 pub use category::{CATEGORY_SYSTEM, DataCategory};
 pub use decide::{awaits_reconsent, deciding, is_permitted};
@@ -32,6 +33,7 @@ pub use profile::{
     Purpose, PurposeNature, Recipient, RecipientKind, sha256_hex,
 };
 pub use state::{ConsentState, ConsentToggle, PurposeState};
+pub use walking_event::{EVENT_DATA, EventTeam, WalkingEvent};
 
 pub use receipt::ConsentReceipt;
 pub use versions::{InstalledProfile, Reconsent};

@@ -3,6 +3,7 @@
 //! it may ask consent for. Loaded from JSON and validated before any use (see `validate.rs`).
 
 use super::category::DataCategory;
+use super::walking_event::WalkingEvent;
 use crate::error::{Error, Result};
 use crate::records::PersonDetail;
 use serde::{Deserialize, Serialize};
@@ -215,9 +216,9 @@ pub struct OperatorProfile {
     pub notices: Vec<NoticeVersion>,
     pub recipients: Vec<Recipient>,
     pub purposes: Vec<Purpose>,
-    /// Walking events the operator runs ([`crate::events`]).
+    /// Walking events the operator runs ([`crate::events`] follows them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub events: Vec<crate::events::WalkingEvent>,
+    pub events: Vec<WalkingEvent>,
 }
 
 impl OperatorProfile {
@@ -246,7 +247,7 @@ impl OperatorProfile {
         self.purposes.iter().find(|p| p.code == code)
     }
 
-    pub fn event(&self, id: &str) -> Option<&crate::events::WalkingEvent> {
+    pub fn event(&self, id: &str) -> Option<&WalkingEvent> {
         self.events.iter().find(|e| e.id == id)
     }
 

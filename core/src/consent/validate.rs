@@ -57,7 +57,7 @@ const MUNICIPAL_NATURES: &[PurposeNature] = &[
     PurposeNature::CareCoordination,
 ];
 
-pub(crate) fn required(field: &str, value: &str) -> Result<()> {
+pub(super) fn required(field: &str, value: &str) -> Result<()> {
     if value.trim().is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
     }
@@ -70,7 +70,7 @@ pub(crate) fn required(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn identifier(field: &str, value: &str) -> Result<()> {
+pub(super) fn identifier(field: &str, value: &str) -> Result<()> {
     let ok = !value.is_empty()
         && value.len() <= 64
         && value.chars().all(|c| {
@@ -102,7 +102,7 @@ fn catch_all_label(label: &str) -> bool {
     CATCH_ALL_LABELS.contains(&norm.as_str())
 }
 
-pub(crate) fn unique<'a>(
+pub(super) fn unique<'a>(
     list: &str,
     field: &str,
     ids: impl Iterator<Item = &'a str>,
@@ -261,7 +261,7 @@ impl OperatorProfile {
                 }
             }
         }
-        crate::events::validate(self, &self.events)
+        super::walking_event::validate(self, &self.events)
     }
 }
 

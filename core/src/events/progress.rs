@@ -1,6 +1,6 @@
 //! How a resident is doing in an event, from their daily step totals (computed on the device).
 
-use super::definition::WalkingEvent;
+use crate::consent::WalkingEvent;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;

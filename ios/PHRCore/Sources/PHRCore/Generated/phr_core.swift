@@ -3603,7 +3603,7 @@ public struct OperatorProfile: Equatable, Hashable {
     public var recipients: [Recipient]
     public var purposes: [Purpose]
     /**
-     * Walking events the operator runs ([`crate::events`]).
+     * Walking events the operator runs ([`crate::events`] follows them).
      */
     public var events: [WalkingEvent]
 
@@ -3611,7 +3611,7 @@ public struct OperatorProfile: Equatable, Hashable {
     // declare one manually.
     public init(kind: OperatorKind, name: String, inquiry: InquiryWindow, notices: [NoticeVersion], recipients: [Recipient], purposes: [Purpose], 
         /**
-         * Walking events the operator runs ([`crate::events`]).
+         * Walking events the operator runs ([`crate::events`] follows them).
          */events: [WalkingEvent]) {
         self.kind = kind
         self.name = name

@@ -3477,7 +3477,7 @@ data class OperatorProfile (
     var `purposes`: List<Purpose>
     , 
     /**
-     * Walking events the operator runs ([`crate::events`]).
+     * Walking events the operator runs ([`crate::events`] follows them).
      */
     var `events`: List<WalkingEvent>
     

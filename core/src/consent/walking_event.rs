@@ -1,7 +1,9 @@
-//! What an event is, as the operator profile declares it, and the rules a declaration must meet.
+//! A walking event as the operator profile declares it, and the rules a declaration must meet
+//! (the profile's part; joining, leaving and progress are [`crate::events`]).
 
-use crate::consent::validate::{identifier, required, unique};
-use crate::consent::{DataCategory, LifelogRelease, OperatorProfile};
+use super::category::DataCategory;
+use super::profile::{LifelogRelease, OperatorProfile};
+use super::validate::{identifier, required, unique};
 use crate::error::{Error, Result};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -52,7 +54,7 @@ impl WalkingEvent {
 }
 
 /// Checked with the rest of the profile: every field named in the refusal.
-pub(crate) fn validate(profile: &OperatorProfile, events: &[WalkingEvent]) -> Result<()> {
+pub(super) fn validate(profile: &OperatorProfile, events: &[WalkingEvent]) -> Result<()> {
     unique("events", "id", events.iter().map(|e| e.id.as_str()))?;
     for (i, e) in events.iter().enumerate() {
         let at = |f: &str| format!("events[{i}].{f}");
