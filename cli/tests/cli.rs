@@ -826,24 +826,32 @@ fn summary_shows_the_morning_view_in_japanese_or_english() {
         .stderr(predicate::str::contains("(ja, en)"));
 }
 
+/// `phr log steps N --at AT` for each (AT, N).
+fn log_steps(s: &std::path::Path, readings: &[(&str, &str)]) {
+    for (at, n) in readings {
+        phr(s)
+            .args(["log", "steps", n, "--at", at])
+            .assert()
+            .success();
+    }
+}
+
 #[test]
 fn goal_shows_the_days_against_the_goal_and_sets_a_new_one_from_today() {
     let dir = store_with_owner();
     let s = dir.path().join("s");
     // Tuesday to Thursday met (two readings add up on Wednesday); today, Friday, 2,000 so far.
-    for (at, n) in [
-        ("2026-11-16T08:00:00+09:00", "7999"),
-        ("2026-11-17T08:00:00+09:00", "8000"),
-        ("2026-11-18T08:00:00+09:00", "5000"),
-        ("2026-11-18T18:00:00+09:00", "3500"),
-        ("2026-11-19T08:00:00+09:00", "12000"),
-        ("2026-11-20T00:10:00+09:00", "2000"),
-    ] {
-        phr(&s)
-            .args(["log", "steps", n, "--at", at])
-            .assert()
-            .success();
-    }
+    log_steps(
+        &s,
+        &[
+            ("2026-11-16T08:00:00+09:00", "7999"),
+            ("2026-11-17T08:00:00+09:00", "8000"),
+            ("2026-11-18T08:00:00+09:00", "5000"),
+            ("2026-11-18T18:00:00+09:00", "3500"),
+            ("2026-11-19T08:00:00+09:00", "12000"),
+            ("2026-11-20T00:10:00+09:00", "2000"),
+        ],
+    );
     phr(&s)
         .arg("goal")
         .assert()
@@ -986,17 +994,15 @@ fn events_are_joined_as_consent_followed_day_by_day_and_left() {
     profile["events"][0]["total_target"] = 30_000.into();
     let file = dir.path().join("profile.json");
     std::fs::write(&file, profile.to_string()).unwrap();
-    for (at, n) in [
-        ("2026-11-15T08:00:00+09:00", "20000"),
-        ("2026-11-16T08:00:00+09:00", "8000"),
-        ("2026-11-17T08:00:00+09:00", "7000"),
-        ("2026-11-19T08:00:00+09:00", "9000"),
-    ] {
-        phr(&s)
-            .args(["log", "steps", n, "--at", at])
-            .assert()
-            .success();
-    }
+    log_steps(
+        &s,
+        &[
+            ("2026-11-15T08:00:00+09:00", "20000"),
+            ("2026-11-16T08:00:00+09:00", "8000"),
+            ("2026-11-17T08:00:00+09:00", "7000"),
+            ("2026-11-19T08:00:00+09:00", "9000"),
+        ],
+    );
     phr(&s)
         .args(["event", "--profile"])
         .arg(&file)

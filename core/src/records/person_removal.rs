@@ -76,7 +76,6 @@ pub(crate) fn remove(conn: &Connection, subject: &str, by: &str, at: i64) -> Res
          WHERE (subject_id = ?1 OR grantee_person_id = ?1) AND revoked_utc IS NULL",
         params![subject, at, by],
     )?;
-    persons::set_member(conn, subject, false)?;
     persons::tombstone(conn, subject, at)?;
     Ok(ids)
 }

@@ -3,7 +3,7 @@
 //! [`crate::events`] holds the rules.
 
 use super::Session;
-use crate::access::Action;
+use crate::access::{Access, Action};
 use crate::audit::AuditAction;
 use crate::consent::{self, ConsentDirective, ConsentRequest, DataCategory, DecidedBy};
 use crate::error::{Error, Result};
@@ -13,22 +13,24 @@ use std::collections::BTreeMap;
 impl Session {
     /// Every event of the operator profile with `subject`'s part in it, newest first.
     pub fn walking_events(&self, subject: &str) -> Result<Vec<EventProgress>> {
-        self.authorize(subject, Action::View)?;
+        let access = self.authorize(subject, Action::View)?;
         let Some(installed) = self.installed_profile() else {
             return Ok(vec![]);
         };
-        let mut out = vec![];
-        for e in installed.profile.events.iter().rev() {
-            out.push(self.progress_in(subject, e)?);
-        }
-        Ok(out)
+        installed
+            .profile
+            .events
+            .iter()
+            .rev()
+            .map(|e| self.progress_in(&access, e))
+            .collect()
     }
 
     /// `subject`'s progress in event `id`.
     pub fn event_progress(&self, subject: &str, id: &str) -> Result<EventProgress> {
-        self.authorize(subject, Action::View)?;
+        let access = self.authorize(subject, Action::View)?;
         let e = self.event_of_profile(id)?;
-        self.progress_in(subject, &e)
+        self.progress_in(&access, &e)
     }
 
     /// Join event `id` (alone, or in `team`, which must be one of its teams): a permit
@@ -109,8 +111,10 @@ impl Session {
         })
     }
 
-    fn progress_in(&self, subject: &str, e: &WalkingEvent) -> Result<EventProgress> {
-        let access = self.authorize(subject, Action::View)?;
+    /// Progress of the subject `access` was authorized to view (the daily totals are read as
+    /// [`Session::aggregate`] reads them, audited).
+    fn progress_in(&self, access: &Access, e: &WalkingEvent) -> Result<EventProgress> {
+        let subject = access.subject();
         let membership = self
             .store()
             .read(|c| events::repo::get(c, access.subject(), &e.id))?;
