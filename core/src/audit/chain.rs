@@ -41,6 +41,7 @@ pub enum AuditAction {
     KeyringUpgraded,
     StepGoalSet,
     PersonRemoved,
+    StepTotalsReleased,
 }
 
 impl AuditAction {
@@ -77,6 +78,7 @@ impl AuditAction {
             AuditAction::KeyringUpgraded => "keyring_upgraded",
             AuditAction::StepGoalSet => "step_goal_set",
             AuditAction::PersonRemoved => "person_removed",
+            AuditAction::StepTotalsReleased => "step_totals_released",
         }
     }
 }

@@ -19,6 +19,7 @@ mod request;
 pub mod samples;
 mod standing;
 mod state;
+mod step_totals;
 mod validate;
 mod versions;
 mod walking_event;
@@ -33,6 +34,7 @@ pub use profile::{
     Purpose, PurposeNature, Recipient, RecipientKind, sha256_hex,
 };
 pub use state::{ConsentState, ConsentToggle, PurposeState};
+pub use step_totals::{DayTotal, ReleasedStepTotals};
 pub use walking_event::{EVENT_DATA, EventTeam, WalkingEvent};
 
 pub use receipt::ConsentReceipt;
@@ -44,6 +46,7 @@ pub(crate) use outbox::{pending, queue_record};
 pub(crate) use release::release;
 pub(crate) use request::{check_request, check_target, dedup};
 pub(crate) use standing::queue_written;
+pub(crate) use step_totals::release_step_totals;
 pub(crate) use versions::{
     install as install_profile, latest as installed_profile, pending_reconsent,
 };

@@ -12,6 +12,7 @@ mod checkup;
 pub mod codes;
 mod condition;
 mod context;
+pub mod daily_steps;
 mod datatypes;
 pub mod date;
 pub mod echeckup;
