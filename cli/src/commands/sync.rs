@@ -94,6 +94,12 @@ pub fn describe(r: &SyncReport) -> String {
         r.retries,
         r.remaining
     );
+    if r.totals_sent > 0 {
+        out.push_str(&format!(
+            "; {} daily step total(s) sent for walking events",
+            r.totals_sent
+        ));
+    }
     if r.awaiting_reconsent > 0 {
         out.push_str(&format!(
             "; {} item(s) wait until you decide again (phr consent show)",

@@ -5,9 +5,13 @@
 use super::Session;
 use crate::access::{Access, Action};
 use crate::audit::AuditAction;
-use crate::consent::{self, ConsentDirective, ConsentRequest, DataCategory, DecidedBy};
+use crate::consent::{
+    self, ConsentDirective, ConsentRequest, DataCategory, DayTotal, DecidedBy, ReleasedStepTotals,
+};
 use crate::error::{Error, Result};
 use crate::events::{self, EventPhase, EventProgress, WalkingEvent};
+use crate::records::Stamp;
+use chrono::{NaiveDate, TimeZone};
 use std::collections::BTreeMap;
 
 impl Session {
@@ -128,5 +132,77 @@ impl Session {
             None => (false, None),
         };
         Ok(EventProgress::build(e, today, joined, team, &steps))
+    }
+
+    /// The daily totals of every event `recipient` organises that `access.subject()` is a
+    /// current member of, through the gate at this instant: what sync may send (and nothing
+    /// for an event consent does not permit now). Each release is audited naming the days'
+    /// keys, in the transaction that re-reads the membership and the consent history.
+    pub(crate) fn release_event_totals(
+        &self,
+        access: &Access,
+        recipient: &str,
+    ) -> Result<Vec<ReleasedStepTotals>> {
+        let Some(installed) = self.installed_profile() else {
+            return Ok(vec![]);
+        };
+        let profile = &installed.profile;
+        let subject = access.subject();
+        let today = self.today();
+        let mut out = vec![];
+        for e in profile.events.iter().filter(|e| e.organiser == recipient) {
+            let member = self
+                .store()
+                .read(|c| events::repo::get(c, subject, &e.id))?;
+            if !member.is_some_and(|m| m.current) || today < e.from {
+                continue;
+            }
+            let mut steps = BTreeMap::new();
+            self.daily_steps(subject, e.from, today.min(e.to), &mut steps)?;
+            let days: Vec<DayTotal> = steps
+                .into_iter()
+                .map(|(date, n)| self.day_total(date, n, today))
+                .collect();
+            let now = self.now();
+            let released = self.write(access, AuditAction::StepTotalsReleased, |w| {
+                let history = consent::repo::all_for(w.tx, subject)?;
+                let team = match events::repo::get(w.tx, subject, &e.id)? {
+                    Some(m) if m.current => m.team,
+                    _ => return Ok((None, vec![])),
+                };
+                let r = consent::release_step_totals(
+                    profile,
+                    &history,
+                    (subject, team.as_deref()),
+                    e,
+                    days,
+                    now,
+                );
+                let keys = r.days().iter().map(|d| r.key_of(d)).collect();
+                Ok((Some(r), keys))
+            })?;
+            out.extend(released);
+        }
+        Ok(out)
+    }
+
+    /// `date`'s total with the instants its local day starts and ends in the session zone.
+    fn day_total(&self, date: NaiveDate, steps: u32, today: NaiveDate) -> DayTotal {
+        let midnight = |d: NaiveDate| {
+            let local = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+            let t = self
+                .zone
+                .from_local_datetime(&local)
+                .earliest()
+                .unwrap_or_else(|| self.zone.from_utc_datetime(&local));
+            Stamp::from_fixed(t.fixed_offset())
+        };
+        DayTotal {
+            date,
+            steps,
+            start: midnight(date),
+            end: midnight(date.succ_opt().unwrap_or(date)),
+            complete: date < today,
+        }
     }
 }

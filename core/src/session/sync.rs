@@ -4,7 +4,7 @@
 
 use super::Session;
 use crate::access::{Access, Action};
-use crate::consent::{OperatorProfile, Recipient, ReleasedRecords};
+use crate::consent::{OperatorProfile, Recipient, ReleasedRecords, ReleasedStepTotals};
 use crate::error::{Error, Result};
 use crate::records::{Stamp, persons};
 use crate::sync::{self, SyncOptions, SyncProgress, SyncReport, Transport};
@@ -114,6 +114,10 @@ impl sync::Host for Host<'_> {
     fn release(&self, recipient: &str, purpose: &str, ids: &[String]) -> Result<ReleasedRecords> {
         self.session
             .release_ids(self.access, recipient, purpose, ids)
+    }
+
+    fn step_totals(&self, recipient: &str) -> Result<Vec<ReleasedStepTotals>> {
+        self.session.release_event_totals(self.access, recipient)
     }
 
     fn import(&self, bundle: &[u8], from: &sync::Pulled<'_>) -> Result<sync::Imported> {

@@ -140,13 +140,16 @@ impl Session {
     }
 
     /// "Erase my data": every record of `subject`, live or deleted, with all history, and the
-    /// step goals set for them.
+    /// step goals set for them; the copies recipients hold (records, and daily step totals
+    /// derived from them) are deleted there at the next sync with each.
     /// Returns how many records were erased. The audit trail keeps only the ids.
     pub fn erase_all_records(&self, subject: &str) -> Result<usize> {
         let access = self.authorize(subject, Action::Erase)?;
         self.write(&access, AuditAction::SubjectErased, |w| {
             let ids = write::erase_all(w.tx, subject)?;
             crate::goals::repo::erase(w.tx, subject)?;
+            // The organisers' copies of daily step totals came from the records erased.
+            crate::sync::state::mark_derived_erased(w.tx, subject)?;
             Ok((ids.len(), ids))
         })
     }

@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0016_step_goals.sql"),
     include_str!("migrations/0017_removed_persons.sql"),
     include_str!("migrations/0018_walking_events.sql"),
+    include_str!("migrations/0019_derived_copies.sql"),
 ];
 
 /// The version this build writes.

@@ -33,6 +33,7 @@ mod pull;
 mod push;
 pub(crate) mod resources;
 pub(crate) mod state;
+mod step_totals;
 mod transport;
 mod withdraw;
 
@@ -48,6 +49,7 @@ pub(crate) use lock::Locks;
 
 use crate::consent::{
     self, OperatorProfile, OutboxItem, OutboxKind, Recipient, RecipientKind, ReleasedRecords,
+    ReleasedStepTotals,
 };
 use crate::error::{Error, Result};
 use crate::records::{Person, Provenance, Stamp};
@@ -62,6 +64,9 @@ pub(crate) trait Host {
     /// The release gate (audited): what of the stored records `ids` and of the subject
     /// `recipient` may receive for `purpose` now, judged in one snapshot.
     fn release(&self, recipient: &str, purpose: &str, ids: &[String]) -> Result<ReleasedRecords>;
+    /// The release gate for walking events (audited): the daily step totals of each event
+    /// `recipient` organises that the subject is in, judged now.
+    fn step_totals(&self, recipient: &str) -> Result<Vec<ReleasedStepTotals>>;
     /// Import a pulled `collection` Bundle through the FHIR importer (one transaction, audited).
     fn import(&self, bundle: &[u8], from: &Pulled<'_>) -> Result<Imported>;
 }
@@ -119,6 +124,8 @@ struct Run<'j, 't> {
     origin: Option<String>,
     /// Addresses this call deleted at the server (their history is removed next, if it can be).
     gone: Vec<String>,
+    /// The events' daily totals the gate released for this call (sent after the records).
+    totals: Vec<ReleasedStepTotals>,
 }
 
 /// Sync `job` over `transport`: the decisions due take effect, then withdrawals, erasures, the
@@ -137,6 +144,7 @@ pub(crate) fn run(job: &Job<'_>, transport: &mut dyn Transport) -> Result<SyncRe
         report: SyncReport::default(),
         origin: None,
         gone: vec![],
+        totals: vec![],
     };
     let result = run
         .push_all()
@@ -190,7 +198,7 @@ impl Run<'_, '_> {
     }
 
     /// Withdrawals, then erasures, then the Patient, then the outbox's records in chunks of
-    /// `batch_size`.
+    /// `batch_size`, then the walking events' daily totals.
     fn push_all(&mut self) -> Result<()> {
         let (subject, recipient) = (self.subject().to_owned(), self.recipient().to_owned());
         let pending = pending_for(self.job.store, &subject, &recipient)?;
@@ -219,6 +227,7 @@ impl Run<'_, '_> {
             }
         }
         self.erasures()?;
+        self.release_totals()?;
         self.patient()?;
         let total = records.len();
         let batch = self.job.options.batch_size.max(1);
@@ -227,7 +236,7 @@ impl Run<'_, '_> {
             let done = (n * batch + chunk.len()).min(total);
             self.job.progress.progress(SyncPhase::Push, done, total);
         }
-        Ok(())
+        self.push_totals()
     }
 
     /// Keep the token the server accepted (encrypted in the store, like everything), for this

@@ -134,6 +134,8 @@ pub struct RejectedItem {
 pub struct SyncReport {
     /// Records the server confirmed (created or updated).
     pub pushed: usize,
+    /// Walking events' daily step totals the server confirmed (new, grown, or now final).
+    pub totals_sent: usize,
     /// Remote copies deleted: tombstones, records no longer permitted, withdrawals.
     pub deleted: usize,
     /// Copies a recipient keeps (`on_withdrawal: mark`) replaced by the same resource labelled

@@ -41,6 +41,8 @@ impl Run<'_, '_> {
                 state::records_there_or_queued(c, &recipient, subject)?,
             ))
         })?;
+        // Daily totals about to go point at the Patient as records do.
+        let records = records || self.totals_to_send();
         if purposes.is_empty() && held.is_none() && !records {
             return Ok(());
         }

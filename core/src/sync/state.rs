@@ -219,13 +219,15 @@ pub(crate) fn remotes_covered(
 }
 
 /// Copies `recipient` may hold of `subject`'s records that no longer exist here (erased on the
-/// resident's request): sync deletes them there. `sync_remote` has no foreign key to `record`
+/// resident's request), and of figures derived from records since erased
+/// ([`mark_derived_erased`]): sync deletes them there. `sync_remote` has no foreign key to `record`
 /// for exactly this reason.
 pub(crate) fn orphans(conn: &Connection, subject: &str, recipient: &str) -> Result<Vec<Remote>> {
     let mut stmt = conn.prepare_cached(
         "SELECT purpose, record_id, resources, category FROM sync_remote r
          WHERE subject_id = ?1 AND recipient = ?2
-           AND NOT EXISTS (SELECT 1 FROM record WHERE id = r.record_id)
+           AND CASE derived WHEN 0 THEN NOT EXISTS (SELECT 1 FROM record WHERE id = r.record_id)
+                            ELSE version < 0 END
          ORDER BY record_id, purpose",
     )?;
     let rows = stmt.query_map(params![subject, recipient], remote)?;
@@ -237,11 +239,101 @@ pub(crate) fn orphans(conn: &Connection, subject: &str, recipient: &str) -> Resu
 pub(crate) fn erased_held(conn: &Connection, subject: &str) -> Result<Vec<(String, u32)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT recipient, count(DISTINCT record_id) FROM sync_remote r
-         WHERE subject_id = ?1 AND NOT EXISTS (SELECT 1 FROM record WHERE id = r.record_id)
+         WHERE subject_id = ?1
+           AND CASE derived WHEN 0 THEN NOT EXISTS (SELECT 1 FROM record WHERE id = r.record_id)
+                            ELSE version < 0 END
          GROUP BY recipient ORDER BY recipient",
     )?;
     let rows = stmt.query_map([subject], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A recipient's copy of a figure derived on the device (an event's daily step total): its
+/// key (`record_id`), the value it was sent at (`version`), whether the server confirmed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DerivedCopy {
+    pub key: String,
+    pub version: i64,
+    pub held: bool,
+    pub resources: Vec<String>,
+}
+
+/// The derived copies of `subject` at `recipient` for `purpose` whose key starts with
+/// `prefix`, withdrawn ones left out (the withdrawal settled them).
+pub(crate) fn derived_copies(
+    conn: &Connection,
+    (subject, recipient, purpose): (&str, &str, &str),
+    prefix: &str,
+) -> Result<Vec<DerivedCopy>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT record_id, version, state, resources FROM sync_remote
+         WHERE subject_id = ?1 AND recipient = ?2 AND purpose = ?3 AND derived = 1
+           AND withdrawn = 0 AND substr(record_id, 1, length(?4)) = ?4
+         ORDER BY record_id",
+    )?;
+    let rows = stmt.query_map(params![subject, recipient, purpose, prefix], |r| {
+        Ok(DerivedCopy {
+            key: r.get(0)?,
+            version: r.get(1)?,
+            held: r.get::<_, String>(2)? == "held",
+            resources: split(&r.get::<_, String>(3)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// In the transaction of "erase my data": every figure derived from `subject`'s records that a
+/// recipient may hold is to be deleted there (version -1: what [`orphans`] returns), whether or
+/// not consent still permits it.
+pub(crate) fn mark_derived_erased(conn: &Connection, subject: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_remote SET version = -1 WHERE subject_id = ?1 AND derived = 1",
+        [subject],
+    )?;
+    Ok(())
+}
+
+/// Before a derived figure leaves: the recipient may hold it (at `version`) from now on.
+pub(crate) fn derived_sending(
+    conn: &Connection,
+    (subject, recipient, purpose): (&str, &str, &str),
+    key: &str,
+    (category, resource, version): (DataCategory, &str, i64),
+    now_utc: i64,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sync_remote (recipient, purpose, record_id, subject_id, category, resources,
+             state, version, updated_utc, derived)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sending', ?7, ?8, 1)
+         ON CONFLICT (recipient, purpose, record_id) DO UPDATE SET state = 'sending',
+             version = excluded.version, updated_utc = excluded.updated_utc, withdrawn = 0",
+        params![
+            recipient,
+            purpose,
+            key,
+            subject,
+            category.as_str(),
+            resource,
+            version,
+            now_utc
+        ],
+    )?;
+    Ok(())
+}
+
+/// The server confirmed a derived figure at `version`.
+pub(crate) fn derived_held(
+    conn: &Connection,
+    (recipient, purpose): (&str, &str),
+    key: &str,
+    version: i64,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_remote SET state = 'held'
+         WHERE recipient = ?1 AND purpose = ?2 AND record_id = ?3 AND version = ?4",
+        params![recipient, purpose, key, version],
+    )?;
+    Ok(())
 }
 
 /// Every resource address the recipient may hold from this device (the pull skips them).

@@ -3856,6 +3856,10 @@ public func FfiConverterTypeSyncSettings_lower(_ value: SyncSettings) -> RustBuf
  */
 public struct SyncSummary: Equatable, Hashable {
     public var pushed: UInt64
+    /**
+     * Walking events' daily step totals the organiser's server confirmed.
+     */
+    public var totalsSent: UInt64
     public var deleted: UInt64
     public var withdrawals: UInt64
     /**
@@ -3901,7 +3905,10 @@ public struct SyncSummary: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(pushed: UInt64, deleted: UInt64, withdrawals: UInt64, 
+    public init(pushed: UInt64, 
+        /**
+         * Walking events' daily step totals the organiser's server confirmed.
+         */totalsSent: UInt64, deleted: UInt64, withdrawals: UInt64, 
         /**
          * Copies the recipient keeps, now labelled withdrawn.
          */marked: UInt64, withheld: UInt64, 
@@ -3925,6 +3932,7 @@ public struct SyncSummary: Equatable, Hashable {
          * Outbox items still waiting for this recipient.
          */remaining: UInt64) {
         self.pushed = pushed
+        self.totalsSent = totalsSent
         self.deleted = deleted
         self.withdrawals = withdrawals
         self.marked = marked
@@ -3964,6 +3972,7 @@ public struct FfiConverterTypeSyncSummary: FfiConverterRustBuffer {
         return
             try SyncSummary(
                 pushed: FfiConverterUInt64.read(from: &buf), 
+                totalsSent: FfiConverterUInt64.read(from: &buf), 
                 deleted: FfiConverterUInt64.read(from: &buf), 
                 withdrawals: FfiConverterUInt64.read(from: &buf), 
                 marked: FfiConverterUInt64.read(from: &buf), 
@@ -3989,6 +3998,7 @@ public struct FfiConverterTypeSyncSummary: FfiConverterRustBuffer {
 
     public static func write(_ value: SyncSummary, into buf: inout [UInt8]) {
         FfiConverterUInt64.write(value.pushed, into: &buf)
+        FfiConverterUInt64.write(value.totalsSent, into: &buf)
         FfiConverterUInt64.write(value.deleted, into: &buf)
         FfiConverterUInt64.write(value.withdrawals, into: &buf)
         FfiConverterUInt64.write(value.marked, into: &buf)

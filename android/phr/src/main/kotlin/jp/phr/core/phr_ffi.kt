@@ -6518,6 +6518,11 @@ public object FfiConverterTypeSyncSettings: FfiConverterRustBuffer<SyncSettings>
 data class SyncSummary (
     var `pushed`: kotlin.ULong
     , 
+    /**
+     * Walking events' daily step totals the organiser's server confirmed.
+     */
+    var `totalsSent`: kotlin.ULong
+    , 
     var `deleted`: kotlin.ULong
     , 
     var `withdrawals`: kotlin.ULong
@@ -6601,6 +6606,7 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterULong.read(buf),
@@ -6621,6 +6627,7 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
 
     override fun allocationSize(value: SyncSummary) = (
             FfiConverterULong.allocationSize(value.`pushed`) +
+            FfiConverterULong.allocationSize(value.`totalsSent`) +
             FfiConverterULong.allocationSize(value.`deleted`) +
             FfiConverterULong.allocationSize(value.`withdrawals`) +
             FfiConverterULong.allocationSize(value.`marked`) +
@@ -6645,6 +6652,7 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
 
     override fun write(value: SyncSummary, buf: ByteBuffer) {
             FfiConverterULong.write(value.`pushed`, buf)
+            FfiConverterULong.write(value.`totalsSent`, buf)
             FfiConverterULong.write(value.`deleted`, buf)
             FfiConverterULong.write(value.`withdrawals`, buf)
             FfiConverterULong.write(value.`marked`, buf)
