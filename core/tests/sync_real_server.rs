@@ -796,3 +796,63 @@ fn a_lying_server_is_refused_typed_over_real_http_and_nothing_is_lost() {
         assert_eq!(r.pushed, queued, "{mode}: {r:?}");
     }
 }
+
+#[test]
+fn a_walking_event_s_daily_totals_reach_the_organiser_and_leaving_deletes_them() {
+    use chrono::NaiveDate;
+    let e = env();
+    reset(&e, 0.0);
+    let (_d, s, hanako, _) = session_with_two();
+    let h = hanako.id;
+    s.set_clock_for_tests(Some(1_804_647_600)); // 2027-03-10 12:00 JST, day 10 of the event
+    s.set_operator_profile(samples::municipality()).unwrap();
+    let at = |day: u32| {
+        let d = NaiveDate::from_ymd_opt(2027, 3, day).unwrap();
+        phr_core::records::Stamp {
+            utc_seconds: d.and_hms_opt(8, 0, 0).unwrap().and_utc().timestamp() - 9 * 3600,
+            offset_seconds: 9 * 3600,
+        }
+    };
+    let inputs = (1..=10)
+        .map(|day| {
+            ClinicalInput::Observation(ObservationInput::simple(
+                ObservationType::Steps,
+                7_000.0 + f64::from(day),
+                at(day),
+            ))
+        })
+        .collect();
+    s.add_records(&h, inputs, Provenance::Device, None).unwrap();
+    s.join_event(&h, "spring-walk-2027", Some("kita")).unwrap();
+    let opts = options(&e.proxy);
+    let r = s.sync(&h, "walking-campaign", &opts, &NoProgress).unwrap();
+    assert_eq!((r.totals_sent, r.pushed), (10, 0), "{r:?}");
+    // The organiser finds its participants' totals by the event's tag, on the real server.
+    let found = get_json(&format!(
+        "{}/Observation?_tag=urn:phr-core:walking-event|spring-walk-2027&_count=100",
+        e.fhir
+    ));
+    let entries = found["entry"].as_array().unwrap();
+    assert_eq!(entries.len(), 10, "{found}");
+    for x in entries {
+        let o = &x["resource"];
+        assert_eq!(o["code"]["coding"][0]["code"], "41950-7");
+        assert!(o["valueQuantity"]["value"].as_u64().unwrap() > 7_000);
+    }
+    // Through the faults: a second sync changes nothing there.
+    reset_proxy_only(&e, 0.3);
+    let again = s.sync(&h, "walking-campaign", &opts, &NoProgress).unwrap();
+    assert_eq!(again.totals_sent, 0, "{again:?}");
+
+    s.leave_event(&h, "spring-walk-2027").unwrap();
+    let r = s.sync(&h, "walking-campaign", &opts, &NoProgress).unwrap();
+    assert_eq!((r.withdrawals, r.deleted), (1, 10), "{r:?}");
+    assert!(server_ids(&e, "Observation").is_empty());
+}
+
+fn reset_proxy_only(e: &Env, fault_rate: f64) {
+    post_json(
+        &format!("{}/__proxy/config", e.proxy_admin),
+        json!({ "rate": fault_rate, "reset_stats": true, "hostile": null }),
+    );
+}
