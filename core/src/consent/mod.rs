@@ -11,6 +11,7 @@ mod effect;
 pub mod fhir;
 mod gate;
 mod outbox;
+mod points_program;
 mod profile;
 pub mod receipt;
 mod release;
@@ -29,6 +30,7 @@ pub use decide::{awaits_reconsent, deciding, is_permitted};
 pub use directive::{ConsentDirective, ConsentRequest, Effect};
 pub use gate::{ReleasedRecords, offered, released_details, select};
 pub use outbox::{OutboxItem, OutboxKind};
+pub use points_program::{Confirmation, Earn, MAX_RULE_POINTS, PointRule, PointsProgram};
 pub use profile::{
     InquiryWindow, LifelogRelease, NoticeVersion, OnWithdrawal, OperatorKind, OperatorProfile,
     Purpose, PurposeNature, Recipient, RecipientKind, sha256_hex,

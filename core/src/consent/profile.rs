@@ -3,6 +3,7 @@
 //! it may ask consent for. Loaded from JSON and validated before any use (see `validate.rs`).
 
 use super::category::DataCategory;
+use super::points_program::PointsProgram;
 use super::walking_event::WalkingEvent;
 use crate::error::{Error, Result};
 use crate::records::PersonDetail;
@@ -219,6 +220,9 @@ pub struct OperatorProfile {
     /// Walking events the operator runs ([`crate::events`] follows them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<WalkingEvent>,
+    /// The points programme, if the operator runs one ([`crate::points`] keeps the ledger).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<PointsProgram>,
 }
 
 impl OperatorProfile {

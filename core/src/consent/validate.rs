@@ -261,7 +261,11 @@ impl OperatorProfile {
                 }
             }
         }
-        super::walking_event::validate(self, &self.events)
+        super::walking_event::validate(self, &self.events)?;
+        match &self.points {
+            Some(program) => super::points_program::validate(self, program),
+            None => Ok(()),
+        }
     }
 }
 
