@@ -27,6 +27,7 @@ pub mod file_format;
 pub mod goals;
 pub mod guidance;
 pub mod overview;
+pub mod points;
 pub mod records;
 pub mod session;
 pub mod store;

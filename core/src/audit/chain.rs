@@ -42,6 +42,7 @@ pub enum AuditAction {
     StepGoalSet,
     PersonRemoved,
     StepTotalsReleased,
+    PointsReconciled,
 }
 
 impl AuditAction {
@@ -79,6 +80,7 @@ impl AuditAction {
             AuditAction::StepGoalSet => "step_goal_set",
             AuditAction::PersonRemoved => "person_removed",
             AuditAction::StepTotalsReleased => "step_totals_released",
+            AuditAction::PointsReconciled => "points_reconciled",
         }
     }
 }

@@ -99,6 +99,25 @@ impl EventProgress {
     }
 }
 
+impl EventProgress {
+    /// The day the event was completed: the day the total target was reached when it has only
+    /// that, else its last day (every day met can only be known then).
+    pub fn completed_on(&self) -> Option<NaiveDate> {
+        if !self.completed {
+            return None;
+        }
+        if self.event.daily_target.is_some() {
+            return Some(self.event.to);
+        }
+        let target = u64::from(self.event.total_target.unwrap_or(0));
+        let mut sum = 0u64;
+        self.days.iter().find_map(|d| {
+            sum += u64::from(d.steps);
+            (sum >= target).then_some(d.date)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +155,11 @@ mod tests {
 
         let p = EventProgress::build(&event(None, Some(15_000)), d(11), true, None, &steps);
         assert!(p.completed, "a total is reached before the end");
+        assert_eq!(
+            p.completed_on(),
+            Some(d(11)),
+            "the day the total was reached"
+        );
         assert_eq!(p.days[0].met, None, "no daily target");
 
         let all: BTreeMap<_, _> = (10..=12).map(|x| (d(x), 8_000)).collect();

@@ -60,6 +60,7 @@ pub(crate) fn still_shared(
 pub(crate) fn remove(conn: &Connection, subject: &str, by: &str, at: i64) -> Result<Vec<String>> {
     let ids = erase_all(conn, subject)?;
     crate::goals::repo::erase(conn, subject)?;
+    crate::points::repo::erase(conn, subject)?;
     for table in ["sync_cursor_by_type", "sync_patient"] {
         conn.execute(
             &format!("DELETE FROM {table} WHERE subject_id = ?1"),

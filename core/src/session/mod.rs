@@ -11,6 +11,7 @@ mod goals;
 mod import;
 mod imports;
 mod persons;
+mod points;
 mod progress;
 mod reads;
 mod sync;

@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0017_removed_persons.sql"),
     include_str!("migrations/0018_walking_events.sql"),
     include_str!("migrations/0019_derived_copies.sql"),
+    include_str!("migrations/0020_points_ledger.sql"),
 ];
 
 /// The version this build writes.
