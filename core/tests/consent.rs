@@ -80,6 +80,7 @@ fn session_with_lifelog_records() -> (tempfile::TempDir, Session, String, String
     let (dir, s, hanako, taro) = session_with_two();
     let mut p = samples::municipality();
     p.events.clear(); // an event needs a daily-totals purpose
+    p.points = None; // its programme names the event
     for purpose in &mut p.purposes {
         purpose.lifelog = phr_core::consent::LifelogRelease::Records;
     }

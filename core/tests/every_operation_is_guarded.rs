@@ -262,6 +262,7 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
     check("dashboard", s.as_person(o).dashboard(t).map(|_| ()));
     check("overview", s.as_person(o).overview(t).map(|_| ()));
     check("step_progress", s.as_person(o).step_progress(t).map(|_| ()));
+    check("points", s.as_person(o).points(t).map(|_| ()));
     check(
         "walking_events",
         s.as_person(o).walking_events(t).map(|_| ()),

@@ -343,10 +343,7 @@ fn a_server_that_fails_a_total_gets_it_at_the_next_sync_and_nothing_is_sent_twic
         ..options()
     };
     let first = s.sync_over(&h, ORGANISER, &once, &NoProgress, &mut fake.clone());
-    assert!(
-        matches!(first, Err(phr_core::Error::Offline)),
-        "{first:?}"
-    );
+    assert!(matches!(first, Err(phr_core::Error::Offline)), "{first:?}");
     assert_eq!(
         totals_there(&fake).len(),
         3,
