@@ -9,6 +9,7 @@ use phr_core::audit::{AuditEntry, AuditReport};
 use phr_core::checkups::{CheckupComparison, CheckupReading};
 use phr_core::goals::StepProgress;
 use phr_core::overview::{Overview, WaitingToSync};
+use phr_core::points::PointsLedger;
 use phr_core::records::{
     AggregateQuery, Bucket, NewPerson, ObservationInput, ObservationType, Page, PageRequest,
     Person, Provenance, Reading, Record, RecordFilter, RecordVersion, Stamp,
@@ -398,6 +399,12 @@ impl PhrSession {
     /// 8,000 or 6,000 from 65). Earlier days keep theirs.
     pub fn set_step_goal(&self, subject: String, daily_steps: Option<u32>) -> Result<StepProgress> {
         Ok(self.session().set_step_goal(&subject, daily_steps)?)
+    }
+
+    /// The points ledger: every award and reversal with its reason, oldest first, and the
+    /// balance (brought in line with the operator's programme as it is read).
+    pub fn points(&self, subject: String) -> Result<PointsLedger> {
+        Ok(self.session().points(&subject)?)
     }
 
     /// The newest `last` checkups (newest first), each result with its unit, reference range

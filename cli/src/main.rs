@@ -55,6 +55,9 @@ enum Command {
     /// The daily step goal (the guideline's for the age, or your own with --set) and how today,
     /// this week and the streak measure up to it.
     Goal(commands::goal::GoalArgs),
+    /// Points of the operator's programme: every award and reversal with its reason, and the
+    /// balance.
+    Points(commands::points::PointsArgs),
     /// Walking events of the operator: list, join (consent for daily step totals), leave,
     /// status day by day.
     Event(commands::event::EventArgs),
@@ -149,6 +152,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Summary(a) => commands::summary::run(&ctx, a),
         Goal(a) => commands::goal::run(&ctx, a),
         Event(a) => commands::event::run(&ctx, a),
+        Points(a) => commands::points::run(&ctx, a),
         Checkups(a) => commands::checkups::run(&ctx, a),
         List(a) => commands::list::list(&ctx, a),
         Timeline(a) => commands::list::timeline(&ctx, a),

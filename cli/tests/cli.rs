@@ -983,6 +983,55 @@ fn a_managed_person_is_removed_with_all_their_data_only_when_confirmed() {
 }
 
 #[test]
+fn points_show_each_award_with_its_reason_and_the_balance() {
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    phr(&s)
+        .args(["points", "--lang", "en"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("No points programme is running"))
+        .stdout(predicate::str::contains("Balance: 0"));
+    let file = dir.path().join("profile.json");
+    std::fs::write(&file, phr_core::consent::samples::MUNICIPALITY_JSON).unwrap();
+    phr(&s)
+        .args(["event", "--profile"])
+        .arg(&file)
+        .arg("list")
+        .assert()
+        .success();
+    // The tests' clock: Friday 20 Nov 2026, 00:30 JST. The owner is an adult: 8,000 a day.
+    log_steps(
+        &s,
+        &[
+            ("2026-11-17T08:00:00+09:00", "8000"),
+            ("2026-11-18T08:00:00+09:00", "7999"),
+            ("2026-11-19T08:00:00+09:00", "12000"),
+            ("2026-11-20T00:10:00+09:00", "30000"),
+        ],
+    );
+    phr(&s)
+        .args(["points", "--lang", "en"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Points programme 2026-04-01 – 2028-03-31",
+        ))
+        .stdout(predicate::str::contains("Balance: 20"))
+        .stdout(predicate::str::contains(
+            "+10  2026-11-19  Met the day's step goal  [2026-11-19]",
+        ))
+        .stdout(predicate::str::contains("2026-11-18").not())
+        .stdout(predicate::str::contains("2026-11-20").not());
+    phr(&s)
+        .args(["points"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("残高: 20"))
+        .stdout(predicate::str::contains("1日の歩数目標を達成"));
+}
+
+#[test]
 fn events_are_joined_as_consent_followed_day_by_day_and_left() {
     let dir = store_with_owner();
     let s = dir.path().join("s");

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod list;
 pub mod log;
 pub mod person;
+pub mod points;
 pub mod stats;
 pub mod summary;
 pub mod sync;

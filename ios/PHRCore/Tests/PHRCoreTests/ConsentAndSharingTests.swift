@@ -92,6 +92,12 @@ final class ConsentAndSharingTests: XCTestCase {
         XCTAssertEqual(left.effect, .deny)
         let after = try await client.eventProgress(subject: me, eventId: id)
         XCTAssertFalse(after.joined)
+        // Yesterday's goal met: the sample programme's 10 points, with their reason.
+        _ = try await client.log(subject: me, obs(.steps, 9000, ago(days: 1, seconds: 0)))
+        let points = try await client.points(subject: me)
+        XCTAssertEqual(points.balance, 10)
+        XCTAssertEqual(points.entries.map(\.rule), ["goal-day"])
+        XCTAssertEqual(points.entries.first?.reason, .earned)
     }
 
     func testAProfileTheCoreRefusesNamesIt() async throws {

@@ -280,6 +280,14 @@ public final class PHRClient: Sendable {
         try await call { try $0.consentReceipt(subject: subject, directiveId: directiveId) }
     }
 
+    // MARK: points
+
+    /// The points ledger: every award and reversal with its reason, oldest first, and the
+    /// balance (brought in line with the operator's programme as it is read).
+    public func points(subject: String) async throws -> PointsLedger {
+        try await call { try $0.points(subject: subject) }
+    }
+
     // MARK: walking events
 
     /// The operator's walking events with this person's part and progress in each, newest first.

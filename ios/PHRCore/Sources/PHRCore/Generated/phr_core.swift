@@ -1827,6 +1827,63 @@ public func FfiConverterTypeCondition_lower(_ value: Condition) -> RustBuffer {
 
 
 /**
+ * Who confirms a rule's points, by the consent that shows them the data.
+ */
+public struct Confirmation: Equatable, Hashable {
+    public var recipient: String
+    public var purpose: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(recipient: String, purpose: String) {
+        self.recipient = recipient
+        self.purpose = purpose
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Confirmation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConfirmation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Confirmation {
+        return
+            try Confirmation(
+                recipient: FfiConverterString.read(from: &buf), 
+                purpose: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Confirmation, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.recipient, into: &buf)
+        FfiConverterString.write(value.purpose, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConfirmation_lift(_ buf: RustBuffer) throws -> Confirmation {
+    return try FfiConverterTypeConfirmation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConfirmation_lower(_ value: Confirmation) -> RustBuffer {
+    return FfiConverterTypeConfirmation.lower(value)
+}
+
+
+/**
  * A stored decision. `seq` orders decisions as the store recorded them.
  */
 public struct ConsentDirective: Equatable, Hashable {
@@ -2926,6 +2983,104 @@ public func FfiConverterTypeInquiryWindow_lower(_ value: InquiryWindow) -> RustB
 
 
 /**
+ * One entry, as the resident sees it: the rule's reason is kept with it, so the ledger reads
+ * the same after the operator changes its rules.
+ */
+public struct LedgerEntry: Equatable, Hashable {
+    public var seq: UInt64
+    public var rule: String
+    public var occasion: String
+    public var occasionDate: NaiveDate
+    /**
+     * Positive for an award, negative for a reversal.
+     */
+    public var points: Int64
+    public var reason: EntryReason
+    public var reasonJa: String
+    public var reasonEn: String
+    /**
+     * When the entry was written (UTC seconds).
+     */
+    public var atUtc: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(seq: UInt64, rule: String, occasion: String, occasionDate: NaiveDate, 
+        /**
+         * Positive for an award, negative for a reversal.
+         */points: Int64, reason: EntryReason, reasonJa: String, reasonEn: String, 
+        /**
+         * When the entry was written (UTC seconds).
+         */atUtc: Int64) {
+        self.seq = seq
+        self.rule = rule
+        self.occasion = occasion
+        self.occasionDate = occasionDate
+        self.points = points
+        self.reason = reason
+        self.reasonJa = reasonJa
+        self.reasonEn = reasonEn
+        self.atUtc = atUtc
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension LedgerEntry: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLedgerEntry: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LedgerEntry {
+        return
+            try LedgerEntry(
+                seq: FfiConverterUInt64.read(from: &buf), 
+                rule: FfiConverterString.read(from: &buf), 
+                occasion: FfiConverterString.read(from: &buf), 
+                occasionDate: FfiConverterTypeNaiveDate.read(from: &buf), 
+                points: FfiConverterInt64.read(from: &buf), 
+                reason: FfiConverterTypeEntryReason.read(from: &buf), 
+                reasonJa: FfiConverterString.read(from: &buf), 
+                reasonEn: FfiConverterString.read(from: &buf), 
+                atUtc: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: LedgerEntry, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.seq, into: &buf)
+        FfiConverterString.write(value.rule, into: &buf)
+        FfiConverterString.write(value.occasion, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.occasionDate, into: &buf)
+        FfiConverterInt64.write(value.points, into: &buf)
+        FfiConverterTypeEntryReason.write(value.reason, into: &buf)
+        FfiConverterString.write(value.reasonJa, into: &buf)
+        FfiConverterString.write(value.reasonEn, into: &buf)
+        FfiConverterInt64.write(value.atUtc, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLedgerEntry_lift(_ buf: RustBuffer) throws -> LedgerEntry {
+    return try FfiConverterTypeLedgerEntry.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLedgerEntry_lower(_ value: LedgerEntry) -> RustBuffer {
+    return FfiConverterTypeLedgerEntry.lower(value)
+}
+
+
+/**
  * A medication as recorded in an お薬手帳.
  */
 public struct Medication: Equatable, Hashable {
@@ -3606,13 +3761,20 @@ public struct OperatorProfile: Equatable, Hashable {
      * Walking events the operator runs ([`crate::events`] follows them).
      */
     public var events: [WalkingEvent]
+    /**
+     * The points programme, if the operator runs one ([`crate::points`] keeps the ledger).
+     */
+    public var points: PointsProgram?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(kind: OperatorKind, name: String, inquiry: InquiryWindow, notices: [NoticeVersion], recipients: [Recipient], purposes: [Purpose], 
         /**
          * Walking events the operator runs ([`crate::events`] follows them).
-         */events: [WalkingEvent]) {
+         */events: [WalkingEvent], 
+        /**
+         * The points programme, if the operator runs one ([`crate::points`] keeps the ledger).
+         */points: PointsProgram?) {
         self.kind = kind
         self.name = name
         self.inquiry = inquiry
@@ -3620,6 +3782,7 @@ public struct OperatorProfile: Equatable, Hashable {
         self.recipients = recipients
         self.purposes = purposes
         self.events = events
+        self.points = points
     }
 
     
@@ -3644,7 +3807,8 @@ public struct FfiConverterTypeOperatorProfile: FfiConverterRustBuffer {
                 notices: FfiConverterSequenceTypeNoticeVersion.read(from: &buf), 
                 recipients: FfiConverterSequenceTypeRecipient.read(from: &buf), 
                 purposes: FfiConverterSequenceTypePurpose.read(from: &buf), 
-                events: FfiConverterSequenceTypeWalkingEvent.read(from: &buf)
+                events: FfiConverterSequenceTypeWalkingEvent.read(from: &buf), 
+                points: FfiConverterOptionTypePointsProgram.read(from: &buf)
         )
     }
 
@@ -3656,6 +3820,7 @@ public struct FfiConverterTypeOperatorProfile: FfiConverterRustBuffer {
         FfiConverterSequenceTypeRecipient.write(value.recipients, into: &buf)
         FfiConverterSequenceTypePurpose.write(value.purposes, into: &buf)
         FfiConverterSequenceTypeWalkingEvent.write(value.events, into: &buf)
+        FfiConverterOptionTypePointsProgram.write(value.points, into: &buf)
     }
 }
 
@@ -4147,6 +4312,217 @@ public func FfiConverterTypePerson_lift(_ buf: RustBuffer) throws -> Person {
 #endif
 public func FfiConverterTypePerson_lower(_ value: Person) -> RustBuffer {
     return FfiConverterTypePerson.lower(value)
+}
+
+
+/**
+ * One rule: what earns how many points, and why (shown beside every ledger entry).
+ */
+public struct PointRule: Equatable, Hashable {
+    public var id: String
+    public var reasonJa: String
+    public var reasonEn: String
+    public var earn: Earn
+    public var points: UInt32
+    /**
+     * Set when the operator confirms these points: they need its consent to the data.
+     */
+    public var confirm: Confirmation?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, reasonJa: String, reasonEn: String, earn: Earn, points: UInt32, 
+        /**
+         * Set when the operator confirms these points: they need its consent to the data.
+         */confirm: Confirmation?) {
+        self.id = id
+        self.reasonJa = reasonJa
+        self.reasonEn = reasonEn
+        self.earn = earn
+        self.points = points
+        self.confirm = confirm
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PointRule: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePointRule: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PointRule {
+        return
+            try PointRule(
+                id: FfiConverterString.read(from: &buf), 
+                reasonJa: FfiConverterString.read(from: &buf), 
+                reasonEn: FfiConverterString.read(from: &buf), 
+                earn: FfiConverterTypeEarn.read(from: &buf), 
+                points: FfiConverterUInt32.read(from: &buf), 
+                confirm: FfiConverterOptionTypeConfirmation.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PointRule, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.reasonJa, into: &buf)
+        FfiConverterString.write(value.reasonEn, into: &buf)
+        FfiConverterTypeEarn.write(value.earn, into: &buf)
+        FfiConverterUInt32.write(value.points, into: &buf)
+        FfiConverterOptionTypeConfirmation.write(value.confirm, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePointRule_lift(_ buf: RustBuffer) throws -> PointRule {
+    return try FfiConverterTypePointRule.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePointRule_lower(_ value: PointRule) -> RustBuffer {
+    return FfiConverterTypePointRule.lower(value)
+}
+
+
+/**
+ * A resident's ledger: every entry, oldest first, and the balance.
+ */
+public struct PointsLedger: Equatable, Hashable {
+    public var subjectId: String
+    public var balance: Int64
+    public var entries: [LedgerEntry]
+    /**
+     * The programme in force (none: the operator runs none now; past entries stay).
+     */
+    public var program: PointsProgram?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(subjectId: String, balance: Int64, entries: [LedgerEntry], 
+        /**
+         * The programme in force (none: the operator runs none now; past entries stay).
+         */program: PointsProgram?) {
+        self.subjectId = subjectId
+        self.balance = balance
+        self.entries = entries
+        self.program = program
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PointsLedger: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePointsLedger: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PointsLedger {
+        return
+            try PointsLedger(
+                subjectId: FfiConverterString.read(from: &buf), 
+                balance: FfiConverterInt64.read(from: &buf), 
+                entries: FfiConverterSequenceTypeLedgerEntry.read(from: &buf), 
+                program: FfiConverterOptionTypePointsProgram.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PointsLedger, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.subjectId, into: &buf)
+        FfiConverterInt64.write(value.balance, into: &buf)
+        FfiConverterSequenceTypeLedgerEntry.write(value.entries, into: &buf)
+        FfiConverterOptionTypePointsProgram.write(value.program, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePointsLedger_lift(_ buf: RustBuffer) throws -> PointsLedger {
+    return try FfiConverterTypePointsLedger.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePointsLedger_lower(_ value: PointsLedger) -> RustBuffer {
+    return FfiConverterTypePointsLedger.lower(value)
+}
+
+
+/**
+ * The programme: the days it counts (both included) and its rules.
+ */
+public struct PointsProgram: Equatable, Hashable {
+    public var from: NaiveDate
+    public var to: NaiveDate
+    public var rules: [PointRule]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(from: NaiveDate, to: NaiveDate, rules: [PointRule]) {
+        self.from = from
+        self.to = to
+        self.rules = rules
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PointsProgram: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePointsProgram: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PointsProgram {
+        return
+            try PointsProgram(
+                from: FfiConverterTypeNaiveDate.read(from: &buf), 
+                to: FfiConverterTypeNaiveDate.read(from: &buf), 
+                rules: FfiConverterSequenceTypePointRule.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PointsProgram, into buf: inout [UInt8]) {
+        FfiConverterTypeNaiveDate.write(value.from, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.to, into: &buf)
+        FfiConverterSequenceTypePointRule.write(value.rules, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePointsProgram_lift(_ buf: RustBuffer) throws -> PointsProgram {
+    return try FfiConverterTypePointsProgram.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePointsProgram_lower(_ value: PointsProgram) -> RustBuffer {
+    return FfiConverterTypePointsProgram.lower(value)
 }
 
 
@@ -6105,6 +6481,94 @@ public func FfiConverterTypeDatePrecision_lower(_ value: DatePrecision) -> RustB
 
 
 /**
+ * What earns a rule's points.
+ */
+
+public enum Earn: Equatable, Hashable {
+    
+    /**
+     * Each past day the person's step goal (the one that held that day) was met.
+     */
+    case goalDay
+    /**
+     * Completing the named walking event (joined, and its targets reached).
+     */
+    case eventCompleted(event: String
+    )
+    /**
+     * Taking a health checkup: once per fiscal year (April to March).
+     */
+    case checkupTaken
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Earn: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEarn: FfiConverterRustBuffer {
+    typealias SwiftType = Earn
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Earn {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .goalDay
+        
+        case 2: return .eventCompleted(event: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 3: return .checkupTaken
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Earn, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .goalDay:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .eventCompleted(event):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(event, into: &buf)
+            
+        
+        case .checkupTaken:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEarn_lift(_ buf: RustBuffer) throws -> Earn {
+    return try FfiConverterTypeEarn.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEarn_lower(_ value: Earn) -> RustBuffer {
+    return FfiConverterTypeEarn.lower(value)
+}
+
+
+
+/**
  * Permit or deny.
  */
 
@@ -6169,6 +6633,91 @@ public func FfiConverterTypeEffect_lift(_ buf: RustBuffer) throws -> Effect {
 #endif
 public func FfiConverterTypeEffect_lower(_ value: Effect) -> RustBuffer {
     return FfiConverterTypeEffect.lower(value)
+}
+
+
+
+/**
+ * Why an entry is there.
+ */
+
+public enum EntryReason: Equatable, Hashable {
+    
+    /**
+     * The rule's occasion happened (its reason says what it is).
+     */
+    case earned
+    /**
+     * Taken back: the operator confirms these points and consent to the data was withdrawn.
+     */
+    case consentWithdrawn
+    /**
+     * Taken back: the data behind the award is no longer there (deleted, erased, edited).
+     */
+    case dataChanged
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension EntryReason: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEntryReason: FfiConverterRustBuffer {
+    typealias SwiftType = EntryReason
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EntryReason {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .earned
+        
+        case 2: return .consentWithdrawn
+        
+        case 3: return .dataChanged
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: EntryReason, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .earned:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .consentWithdrawn:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .dataChanged:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEntryReason_lift(_ buf: RustBuffer) throws -> EntryReason {
+    return try FfiConverterTypeEntryReason.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEntryReason_lower(_ value: EntryReason) -> RustBuffer {
+    return FfiConverterTypeEntryReason.lower(value)
 }
 
 
@@ -8552,6 +9101,30 @@ fileprivate struct FfiConverterOptionTypeComparisonCell: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeConfirmation: FfiConverterRustBuffer {
+    typealias SwiftType = Confirmation?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeConfirmation.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeConfirmation.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypePageToken: FfiConverterRustBuffer {
     typealias SwiftType = PageToken?
 
@@ -8568,6 +9141,30 @@ fileprivate struct FfiConverterOptionTypePageToken: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypePageToken.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypePointsProgram: FfiConverterRustBuffer {
+    typealias SwiftType = PointsProgram?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePointsProgram.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePointsProgram.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -9066,6 +9663,31 @@ fileprivate struct FfiConverterSequenceTypeEventTeam: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeLedgerEntry: FfiConverterRustBuffer {
+    typealias SwiftType = [LedgerEntry]
+
+    public static func write(_ value: [LedgerEntry], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeLedgerEntry.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [LedgerEntry] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [LedgerEntry]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeLedgerEntry.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeNoticeVersion: FfiConverterRustBuffer {
     typealias SwiftType = [NoticeVersion]
 
@@ -9083,6 +9705,31 @@ fileprivate struct FfiConverterSequenceTypeNoticeVersion: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeNoticeVersion.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePointRule: FfiConverterRustBuffer {
+    typealias SwiftType = [PointRule]
+
+    public static func write(_ value: [PointRule], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePointRule.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PointRule] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PointRule]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePointRule.read(from: &buf))
         }
         return seq
     }

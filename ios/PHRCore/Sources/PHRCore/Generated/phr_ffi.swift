@@ -954,6 +954,12 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
      */
     func persons() throws  -> [Person]
     
+    /**
+     * The points ledger: every award and reversal with its reason, oldest first, and the
+     * balance (brought in line with the operator's programme as it is read).
+     */
+    func points(subject: String) throws  -> PointsLedger
+    
     func recordHistory(subject: String, id: String) throws  -> [RecordVersion]
     
     /**
@@ -1926,6 +1932,20 @@ open func persons()throws  -> [Person]  {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_persons(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The points ledger: every award and reversal with its reason, oldest first, and the
+     * balance (brought in line with the operator's programme as it is read).
+     */
+open func points(subject: String)throws  -> PointsLedger  {
+    return try  FfiConverterTypePointsLedger_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_points(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),uniffiCallStatus
     )
 })
 }
@@ -5982,6 +6002,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_persons() != 14085) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_points() != 37498) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_record_history() != 7109) {

@@ -684,6 +684,11 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_person_id_by_nickname(uint64_t pt
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_persons(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_POINTS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_POINTS
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_points(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_RECORD_HISTORY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_RECORD_HISTORY
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_record_history(uint64_t ptr, RustBuffer subject, RustBuffer id, RustCallStatus *_Nonnull out_status
@@ -1730,6 +1735,12 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_person_id_by_nickname(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_PERSONS
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_PERSONS
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_persons(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_POINTS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_POINTS
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_points(void
     
 );
 #endif

@@ -10,6 +10,7 @@ import jp.phr.core.model.ClinicalInput
 import jp.phr.core.model.ConsentRequest
 import jp.phr.core.model.DataCategory
 import jp.phr.core.model.Effect
+import jp.phr.core.model.EntryReason
 import jp.phr.core.model.Grantee
 import jp.phr.core.model.NewDelegation
 import jp.phr.core.model.ObservationType
@@ -142,6 +143,12 @@ class SharingTest {
         assertThrows<PhrClientException.AlreadyExists> { client.joinEvent(me, event.event.id) }
         assertEquals(Effect.DENY, client.leaveEvent(me, event.event.id).effect)
         assertFalse(client.eventProgress(me, event.event.id).joined)
+        // Yesterday's goal met: the sample programme's 10 points, with their reason.
+        client.logObservation(me, obs(ObservationType.STEPS, 9000.0, ago(1, 0)))
+        val points = client.points(me)
+        assertEquals(10L, points.balance)
+        assertEquals("goal-day", points.entries.single().rule)
+        assertEquals(EntryReason.EARNED, points.entries.single().reason)
     }
 
     @Test

@@ -81,6 +81,7 @@ import jp.phr.core.model.FfiConverterTypeOverview
 import jp.phr.core.model.FfiConverterTypePage
 import jp.phr.core.model.FfiConverterTypePageRequest
 import jp.phr.core.model.FfiConverterTypePerson
+import jp.phr.core.model.FfiConverterTypePointsLedger
 import jp.phr.core.model.FfiConverterTypeProvenance
 import jp.phr.core.model.FfiConverterTypeReading
 import jp.phr.core.model.FfiConverterTypeReconsent
@@ -110,6 +111,7 @@ import jp.phr.core.model.Overview
 import jp.phr.core.model.Page
 import jp.phr.core.model.PageRequest
 import jp.phr.core.model.Person
+import jp.phr.core.model.PointsLedger
 import jp.phr.core.model.Provenance
 import jp.phr.core.model.Reading
 import jp.phr.core.model.Reconsent
@@ -156,6 +158,7 @@ import jp.phr.core.model.RustBuffer as RustBufferOverview
 import jp.phr.core.model.RustBuffer as RustBufferPage
 import jp.phr.core.model.RustBuffer as RustBufferPageRequest
 import jp.phr.core.model.RustBuffer as RustBufferPerson
+import jp.phr.core.model.RustBuffer as RustBufferPointsLedger
 import jp.phr.core.model.RustBuffer as RustBufferProvenance
 import jp.phr.core.model.RustBuffer as RustBufferReading
 import jp.phr.core.model.RustBuffer as RustBufferReconsent
@@ -1084,6 +1087,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_persons(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_points(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_record_history(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_remove_person(
@@ -1305,6 +1310,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_persons(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_points(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferPointsLedger.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_record_history(`ptr`: Long,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_remove_person(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1787,6 +1794,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_persons() and 0xFFFF) != 14085) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_points() and 0xFFFF) != 37498) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_record_history() and 0xFFFF) != 7109) {
@@ -2682,6 +2692,12 @@ public interface PhrSessionInterface {
      * The persons the acting member may act for (the family switcher's list).
      */
     fun `persons`(): List<Person>
+    
+    /**
+     * The points ledger: every award and reversal with its reason, oldest first, and the
+     * balance (brought in line with the operator's programme as it is read).
+     */
+    fun `points`(`subject`: kotlin.String): PointsLedger
     
     fun `recordHistory`(`subject`: kotlin.String, `id`: kotlin.String): List<RecordVersion>
     
@@ -4005,6 +4021,25 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_persons(
         it,
         _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The points ledger: every award and reversal with its reason, oldest first, and the
+     * balance (brought in line with the operator's programme as it is read).
+     */
+    @Throws(PhrException::class)override fun `points`(`subject`: kotlin.String): PointsLedger {
+            return FfiConverterTypePointsLedger.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_points(
+        it,
+        
+        FfiConverterString.lower(`subject`),_status)
 }
     }
     )
@@ -8482,6 +8517,8 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
         }
     }
 }
+
+
 
 
 

@@ -29,6 +29,7 @@ import jp.phr.core.model.DashboardItem
 import jp.phr.core.model.CheckupComparison
 import jp.phr.core.model.CheckupReading
 import jp.phr.core.model.Overview
+import jp.phr.core.model.PointsLedger
 import jp.phr.core.model.StepProgress
 import jp.phr.core.model.EventProgress
 import jp.phr.core.model.WaitingToSync
@@ -347,6 +348,12 @@ class PhrClient private constructor(
         call { consentReceipt(subject, directiveId) }
 
     // ---- walking events ----
+
+    /**
+     * The points ledger: every award and reversal with its reason, oldest first, and the
+     * balance (brought in line with the operator's programme as it is read).
+     */
+    suspend fun points(subject: String): PointsLedger = call { points(subject) }
 
     /** The operator's walking events with this person's part and progress in each, newest first. */
     suspend fun walkingEvents(subject: String): List<EventProgress> = call { walkingEvents(subject) }

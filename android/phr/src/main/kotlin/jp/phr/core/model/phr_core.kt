@@ -2060,6 +2060,47 @@ public object FfiConverterTypeCondition: FfiConverterRustBuffer<Condition> {
 
 
 /**
+ * Who confirms a rule's points, by the consent that shows them the data.
+ */
+data class Confirmation (
+    var `recipient`: kotlin.String
+    , 
+    var `purpose`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConfirmation: FfiConverterRustBuffer<Confirmation> {
+    override fun read(buf: ByteBuffer): Confirmation {
+        return Confirmation(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Confirmation) = (
+            FfiConverterString.allocationSize(value.`recipient`) +
+            FfiConverterString.allocationSize(value.`purpose`)
+    )
+
+    override fun write(value: Confirmation, buf: ByteBuffer) {
+            FfiConverterString.write(value.`recipient`, buf)
+            FfiConverterString.write(value.`purpose`, buf)
+    }
+}
+
+
+
+/**
  * A stored decision. `seq` orders decisions as the store recorded them.
  */
 data class ConsentDirective (
@@ -2933,6 +2974,89 @@ public object FfiConverterTypeInquiryWindow: FfiConverterRustBuffer<InquiryWindo
 
 
 /**
+ * One entry, as the resident sees it: the rule's reason is kept with it, so the ledger reads
+ * the same after the operator changes its rules.
+ */
+data class LedgerEntry (
+    var `seq`: kotlin.ULong
+    , 
+    var `rule`: kotlin.String
+    , 
+    var `occasion`: kotlin.String
+    , 
+    var `occasionDate`: NaiveDate
+    , 
+    /**
+     * Positive for an award, negative for a reversal.
+     */
+    var `points`: kotlin.Long
+    , 
+    var `reason`: EntryReason
+    , 
+    var `reasonJa`: kotlin.String
+    , 
+    var `reasonEn`: kotlin.String
+    , 
+    /**
+     * When the entry was written (UTC seconds).
+     */
+    var `atUtc`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLedgerEntry: FfiConverterRustBuffer<LedgerEntry> {
+    override fun read(buf: ByteBuffer): LedgerEntry {
+        return LedgerEntry(
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterTypeEntryReason.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: LedgerEntry) = (
+            FfiConverterULong.allocationSize(value.`seq`) +
+            FfiConverterString.allocationSize(value.`rule`) +
+            FfiConverterString.allocationSize(value.`occasion`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`occasionDate`) +
+            FfiConverterLong.allocationSize(value.`points`) +
+            FfiConverterTypeEntryReason.allocationSize(value.`reason`) +
+            FfiConverterString.allocationSize(value.`reasonJa`) +
+            FfiConverterString.allocationSize(value.`reasonEn`) +
+            FfiConverterLong.allocationSize(value.`atUtc`)
+    )
+
+    override fun write(value: LedgerEntry, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`seq`, buf)
+            FfiConverterString.write(value.`rule`, buf)
+            FfiConverterString.write(value.`occasion`, buf)
+            FfiConverterTypeNaiveDate.write(value.`occasionDate`, buf)
+            FfiConverterLong.write(value.`points`, buf)
+            FfiConverterTypeEntryReason.write(value.`reason`, buf)
+            FfiConverterString.write(value.`reasonJa`, buf)
+            FfiConverterString.write(value.`reasonEn`, buf)
+            FfiConverterLong.write(value.`atUtc`, buf)
+    }
+}
+
+
+
+/**
  * A medication as recorded in an お薬手帳.
  */
 data class Medication (
@@ -3480,6 +3604,11 @@ data class OperatorProfile (
      * Walking events the operator runs ([`crate::events`] follows them).
      */
     var `events`: List<WalkingEvent>
+    , 
+    /**
+     * The points programme, if the operator runs one ([`crate::points`] keeps the ledger).
+     */
+    var `points`: PointsProgram?
     
 ){
     
@@ -3503,6 +3632,7 @@ public object FfiConverterTypeOperatorProfile: FfiConverterRustBuffer<OperatorPr
             FfiConverterSequenceTypeRecipient.read(buf),
             FfiConverterSequenceTypePurpose.read(buf),
             FfiConverterSequenceTypeWalkingEvent.read(buf),
+            FfiConverterOptionalTypePointsProgram.read(buf),
         )
     }
 
@@ -3513,7 +3643,8 @@ public object FfiConverterTypeOperatorProfile: FfiConverterRustBuffer<OperatorPr
             FfiConverterSequenceTypeNoticeVersion.allocationSize(value.`notices`) +
             FfiConverterSequenceTypeRecipient.allocationSize(value.`recipients`) +
             FfiConverterSequenceTypePurpose.allocationSize(value.`purposes`) +
-            FfiConverterSequenceTypeWalkingEvent.allocationSize(value.`events`)
+            FfiConverterSequenceTypeWalkingEvent.allocationSize(value.`events`) +
+            FfiConverterOptionalTypePointsProgram.allocationSize(value.`points`)
     )
 
     override fun write(value: OperatorProfile, buf: ByteBuffer) {
@@ -3524,6 +3655,7 @@ public object FfiConverterTypeOperatorProfile: FfiConverterRustBuffer<OperatorPr
             FfiConverterSequenceTypeRecipient.write(value.`recipients`, buf)
             FfiConverterSequenceTypePurpose.write(value.`purposes`, buf)
             FfiConverterSequenceTypeWalkingEvent.write(value.`events`, buf)
+            FfiConverterOptionalTypePointsProgram.write(value.`points`, buf)
     }
 }
 
@@ -3892,6 +4024,170 @@ public object FfiConverterTypePerson: FfiConverterRustBuffer<Person> {
             FfiConverterBoolean.write(value.`isOwner`, buf)
             FfiConverterLong.write(value.`version`, buf)
             FfiConverterTypeNewPerson.write(value.`details`, buf)
+    }
+}
+
+
+
+/**
+ * One rule: what earns how many points, and why (shown beside every ledger entry).
+ */
+data class PointRule (
+    var `id`: kotlin.String
+    , 
+    var `reasonJa`: kotlin.String
+    , 
+    var `reasonEn`: kotlin.String
+    , 
+    var `earn`: Earn
+    , 
+    var `points`: kotlin.UInt
+    , 
+    /**
+     * Set when the operator confirms these points: they need its consent to the data.
+     */
+    var `confirm`: Confirmation?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePointRule: FfiConverterRustBuffer<PointRule> {
+    override fun read(buf: ByteBuffer): PointRule {
+        return PointRule(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeEarn.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterOptionalTypeConfirmation.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PointRule) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`reasonJa`) +
+            FfiConverterString.allocationSize(value.`reasonEn`) +
+            FfiConverterTypeEarn.allocationSize(value.`earn`) +
+            FfiConverterUInt.allocationSize(value.`points`) +
+            FfiConverterOptionalTypeConfirmation.allocationSize(value.`confirm`)
+    )
+
+    override fun write(value: PointRule, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`reasonJa`, buf)
+            FfiConverterString.write(value.`reasonEn`, buf)
+            FfiConverterTypeEarn.write(value.`earn`, buf)
+            FfiConverterUInt.write(value.`points`, buf)
+            FfiConverterOptionalTypeConfirmation.write(value.`confirm`, buf)
+    }
+}
+
+
+
+/**
+ * A resident's ledger: every entry, oldest first, and the balance.
+ */
+data class PointsLedger (
+    var `subjectId`: kotlin.String
+    , 
+    var `balance`: kotlin.Long
+    , 
+    var `entries`: List<LedgerEntry>
+    , 
+    /**
+     * The programme in force (none: the operator runs none now; past entries stay).
+     */
+    var `program`: PointsProgram?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePointsLedger: FfiConverterRustBuffer<PointsLedger> {
+    override fun read(buf: ByteBuffer): PointsLedger {
+        return PointsLedger(
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterSequenceTypeLedgerEntry.read(buf),
+            FfiConverterOptionalTypePointsProgram.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PointsLedger) = (
+            FfiConverterString.allocationSize(value.`subjectId`) +
+            FfiConverterLong.allocationSize(value.`balance`) +
+            FfiConverterSequenceTypeLedgerEntry.allocationSize(value.`entries`) +
+            FfiConverterOptionalTypePointsProgram.allocationSize(value.`program`)
+    )
+
+    override fun write(value: PointsLedger, buf: ByteBuffer) {
+            FfiConverterString.write(value.`subjectId`, buf)
+            FfiConverterLong.write(value.`balance`, buf)
+            FfiConverterSequenceTypeLedgerEntry.write(value.`entries`, buf)
+            FfiConverterOptionalTypePointsProgram.write(value.`program`, buf)
+    }
+}
+
+
+
+/**
+ * The programme: the days it counts (both included) and its rules.
+ */
+data class PointsProgram (
+    var `from`: NaiveDate
+    , 
+    var `to`: NaiveDate
+    , 
+    var `rules`: List<PointRule>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePointsProgram: FfiConverterRustBuffer<PointsProgram> {
+    override fun read(buf: ByteBuffer): PointsProgram {
+        return PointsProgram(
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterSequenceTypePointRule.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PointsProgram) = (
+            FfiConverterTypeNaiveDate.allocationSize(value.`from`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`to`) +
+            FfiConverterSequenceTypePointRule.allocationSize(value.`rules`)
+    )
+
+    override fun write(value: PointsProgram, buf: ByteBuffer) {
+            FfiConverterTypeNaiveDate.write(value.`from`, buf)
+            FfiConverterTypeNaiveDate.write(value.`to`, buf)
+            FfiConverterSequenceTypePointRule.write(value.`rules`, buf)
     }
 }
 
@@ -5429,6 +5725,105 @@ public object FfiConverterTypeDatePrecision: FfiConverterRustBuffer<DatePrecisio
 
 
 /**
+ * What earns a rule's points.
+ */
+sealed class Earn {
+    
+    /**
+     * Each past day the person's step goal (the one that held that day) was met.
+     */
+    object GoalDay : Earn()
+    
+    
+    /**
+     * Completing the named walking event (joined, and its targets reached).
+     */
+    data class EventCompleted(
+        val `event`: kotlin.String) : Earn()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Taking a health checkup: once per fiscal year (April to March).
+     */
+    object CheckupTaken : Earn()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEarn : FfiConverterRustBuffer<Earn>{
+    override fun read(buf: ByteBuffer): Earn {
+        return when(buf.getInt()) {
+            1 -> Earn.GoalDay
+            2 -> Earn.EventCompleted(
+                FfiConverterString.read(buf),
+                )
+            3 -> Earn.CheckupTaken
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: Earn): ULong = when(value) {
+        is Earn.GoalDay -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is Earn.EventCompleted -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`event`)
+            )
+        }
+        is Earn.CheckupTaken -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: Earn, buf: ByteBuffer) {
+        when(value) {
+            is Earn.GoalDay -> {
+                buf.putInt(1)
+                Unit
+            }
+            is Earn.EventCompleted -> {
+                buf.putInt(2)
+                FfiConverterString.write(value.`event`, buf)
+                Unit
+            }
+            is Earn.CheckupTaken -> {
+                buf.putInt(3)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
  * Permit or deny.
  */
 
@@ -5457,6 +5852,53 @@ public object FfiConverterTypeEffect: FfiConverterRustBuffer<Effect> {
     override fun allocationSize(value: Effect) = 4UL
 
     override fun write(value: Effect, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Why an entry is there.
+ */
+
+enum class EntryReason {
+    
+    /**
+     * The rule's occasion happened (its reason says what it is).
+     */
+    EARNED,
+    /**
+     * Taken back: the operator confirms these points and consent to the data was withdrawn.
+     */
+    CONSENT_WITHDRAWN,
+    /**
+     * Taken back: the data behind the award is no longer there (deleted, erased, edited).
+     */
+    DATA_CHANGED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeEntryReason: FfiConverterRustBuffer<EntryReason> {
+    override fun read(buf: ByteBuffer) = try {
+        EntryReason.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: EntryReason) = 4UL
+
+    override fun write(value: EntryReason, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -6992,6 +7434,38 @@ public object FfiConverterOptionalTypeComparisonCell: FfiConverterRustBuffer<Com
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeConfirmation: FfiConverterRustBuffer<Confirmation?> {
+    override fun read(buf: ByteBuffer): Confirmation? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeConfirmation.read(buf)
+    }
+
+    override fun allocationSize(value: Confirmation?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeConfirmation.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Confirmation?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeConfirmation.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypePageToken: FfiConverterRustBuffer<PageToken?> {
     override fun read(buf: ByteBuffer): PageToken? {
         if (buf.get().toInt() == 0) {
@@ -7014,6 +7488,38 @@ public object FfiConverterOptionalTypePageToken: FfiConverterRustBuffer<PageToke
         } else {
             buf.put(1)
             FfiConverterTypePageToken.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypePointsProgram: FfiConverterRustBuffer<PointsProgram?> {
+    override fun read(buf: ByteBuffer): PointsProgram? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypePointsProgram.read(buf)
+    }
+
+    override fun allocationSize(value: PointsProgram?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypePointsProgram.allocationSize(value)
+        }
+    }
+
+    override fun write(value: PointsProgram?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypePointsProgram.write(value, buf)
         }
     }
 }
@@ -7624,6 +8130,34 @@ public object FfiConverterSequenceTypeEventTeam: FfiConverterRustBuffer<List<Eve
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeLedgerEntry: FfiConverterRustBuffer<List<LedgerEntry>> {
+    override fun read(buf: ByteBuffer): List<LedgerEntry> {
+        val len = buf.getInt()
+        return List<LedgerEntry>(len) {
+            FfiConverterTypeLedgerEntry.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<LedgerEntry>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeLedgerEntry.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<LedgerEntry>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeLedgerEntry.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeNoticeVersion: FfiConverterRustBuffer<List<NoticeVersion>> {
     override fun read(buf: ByteBuffer): List<NoticeVersion> {
         val len = buf.getInt()
@@ -7642,6 +8176,34 @@ public object FfiConverterSequenceTypeNoticeVersion: FfiConverterRustBuffer<List
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeNoticeVersion.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePointRule: FfiConverterRustBuffer<List<PointRule>> {
+    override fun read(buf: ByteBuffer): List<PointRule> {
+        val len = buf.getInt()
+        return List<PointRule>(len) {
+            FfiConverterTypePointRule.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<PointRule>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePointRule.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<PointRule>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePointRule.write(it, buf)
         }
     }
 }
