@@ -12,6 +12,7 @@ mod common;
 use chrono::{Datelike, Duration, NaiveDate};
 use phr_core::consent::{ConsentRequest, DataCategory, OperatorProfile, samples};
 use phr_core::points::{EntryReason, LedgerEntry, PointsLedger};
+use phr_core::store::testing::RawStore;
 use phr_core::records::{
     Checkup, CheckupCodeSystem, CheckupResult, ObservationInput, ObservationType, Provenance, Stamp,
 };
@@ -260,6 +261,26 @@ fn consent_and_data_changes_append_awards_and_reversals_never_rewrite() {
     let s = Session::unlock(d.path(), phr_core::Unlock::Passphrase("correct horse")).unwrap();
     s.set_clock_for_tests(Some(noon_jst(w.today)));
     assert_eq!(s.points(&h).unwrap().entries, fifth.entries);
+}
+
+#[test]
+fn the_store_itself_refuses_to_rewrite_an_entry() {
+    let (d, s, h, _) = setup();
+    let before = s.points(&h).unwrap();
+    assert!(!before.entries.is_empty());
+    drop(s);
+    let store =
+        phr_core::Store::unlock(d.path(), phr_core::Unlock::Passphrase("correct horse")).unwrap();
+    let tried = store.raw_write("tester", |w| {
+        w.tx()
+            .execute("UPDATE points_ledger SET points = 100000", [])?;
+        Ok(())
+    });
+    assert!(tried.is_err(), "an entry was rewritten");
+    drop(store);
+    let s = Session::unlock(d.path(), phr_core::Unlock::Passphrase("correct horse")).unwrap();
+    s.set_clock_for_tests(Some(noon_jst(day(2027, 4, 5))));
+    assert_eq!(s.points(&h).unwrap().entries, before.entries);
 }
 
 #[test]
