@@ -12,10 +12,10 @@ mod common;
 use chrono::{Datelike, Duration, NaiveDate};
 use phr_core::consent::{ConsentRequest, DataCategory, OperatorProfile, samples};
 use phr_core::points::{EntryReason, LedgerEntry, PointsLedger};
-use phr_core::store::testing::RawStore;
 use phr_core::records::{
     Checkup, CheckupCodeSystem, CheckupResult, ObservationInput, ObservationType, Provenance, Stamp,
 };
+use phr_core::store::testing::RawStore;
 use phr_core::{ClinicalInput, Error, Session};
 use std::collections::BTreeMap;
 
