@@ -267,3 +267,68 @@ fn a_store_on_a_read_only_file_system_opens_for_reading() {
     assert!(!s.is_read_only());
     assert_eq!(s.verify_audit().unwrap().broken, None);
 }
+
+#[test]
+fn a_read_only_store_shows_the_points_it_holds_and_judges_nothing() {
+    let Some(fs) = Tmpfs::mount(
+        "8m",
+        "a_read_only_store_shows_the_points_it_holds_and_judges_nothing",
+    ) else {
+        return;
+    };
+    let dir = fs.path().join("store");
+    // 2027-03-10 12:00 JST; the sample programme counts each day the goal (8,000) was met.
+    let noon = 1_804_647_600;
+    let s = phr_core::Session::create(&dir, PASS, kdf()).unwrap();
+    s.set_clock_for_tests(Some(noon));
+    let me = s
+        .add_person(common::person(
+            "hanako",
+            "山田",
+            "花子",
+            (1975, 5, 3),
+            phr_core::records::Sex::Female,
+        ))
+        .unwrap()
+        .id;
+    s.set_operator_profile(phr_core::consent::samples::municipality())
+        .unwrap();
+    let steps = |days_ago: i64| {
+        phr_core::ClinicalInput::Observation(phr_core::records::ObservationInput::simple(
+            phr_core::records::ObservationType::Steps,
+            9_000.0,
+            phr_core::records::Stamp {
+                utc_seconds: noon - days_ago * 86_400,
+                offset_seconds: 9 * 3600,
+            },
+        ))
+    };
+    s.add_records(
+        &me,
+        vec![steps(2), steps(1), steps(0)],
+        phr_core::records::Provenance::Device,
+        None,
+    )
+    .unwrap();
+    let held = s.points(&me).unwrap();
+    assert_eq!(held.balance, 20, "two days that are over");
+    drop(s);
+    fs.remount("ro");
+    let before = hashes(&dir);
+    let s = phr_core::Session::unlock(&dir, Unlock::Passphrase(PASS)).unwrap();
+    assert!(s.is_read_only());
+    s.set_clock_for_tests(Some(noon + 86_400)); // today's 9,000 would now count
+    let read = s.points(&me).unwrap();
+    assert_eq!(read.entries, held.entries);
+    assert!(read.program.is_some(), "the programme is still shown");
+    drop(s);
+    assert_eq!(before, hashes(&dir), "a read-only store's files changed");
+    fs.remount("rw");
+    let s = phr_core::Session::unlock(&dir, Unlock::Passphrase(PASS)).unwrap();
+    s.set_clock_for_tests(Some(noon + 86_400));
+    assert_eq!(
+        s.points(&me).unwrap().balance,
+        30,
+        "judged once it can be kept"
+    );
+}

@@ -17,20 +17,22 @@ use std::collections::BTreeMap;
 impl Session {
     /// `subject`'s points: every entry with its reason, and the balance. Reading it first
     /// appends what the programme in force awards or takes back since the last read (one
-    /// audited transaction); with no programme, the past entries as they are.
+    /// audited transaction); with no programme, or on a read-only store, the entries as they are.
     pub fn points(&self, subject: &str) -> Result<PointsLedger> {
         let access = self.authorize(subject, Action::View)?;
         let program = self
             .installed_profile()
             .and_then(|p| p.profile.points.clone());
-        let Some(program) = program else {
+        // With no programme, or on a store that cannot be written (read-only media), the
+        // ledger reads as it stands: nothing is judged that could not be kept.
+        let Some(program) = program.clone().filter(|_| !self.is_read_only()) else {
             let entries = self.read_audited(
                 &access,
                 AuditAction::PointsReconciled,
                 |c| points::repo::entries(c, subject),
                 |_| vec![],
             )?;
-            return Ok(PointsLedger::new(subject.to_owned(), entries, None));
+            return Ok(PointsLedger::new(subject.to_owned(), entries, program));
         };
         let facts = self.points_facts(&access, &program)?;
         let now = self.now().utc_seconds;
