@@ -1,7 +1,7 @@
 //! The ledger: entries as stored, and the entries that bring it in line with what is earned.
 
 use super::earned::Occasion;
-use crate::consent::PointsProgram;
+use crate::consent::{PointRule, PointsProgram};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -95,6 +95,27 @@ pub struct NewEntry {
     pub reason_en: String,
 }
 
+impl NewEntry {
+    /// An entry of `rule`, carrying its reason as the rule words it now.
+    fn of(
+        rule: &PointRule,
+        occasion: &str,
+        date: NaiveDate,
+        points: i64,
+        reason: EntryReason,
+    ) -> Self {
+        NewEntry {
+            rule: rule.id.clone(),
+            occasion: occasion.to_owned(),
+            occasion_date: date,
+            points,
+            reason,
+            reason_ja: rule.reason_ja.clone(),
+            reason_en: rule.reason_en.clone(),
+        }
+    }
+}
+
 /// The entries that make `held` agree with `earned` under `program`: an award for each earned,
 /// shared occasion whose balance is nil; a reversal of the balance of each occasion no longer
 /// earned (or no longer shared). Occasions of rules the programme no longer has, outside its
@@ -124,15 +145,13 @@ pub fn reconcile(
             let Some(rule) = program.rule(&o.rule) else {
                 continue;
             };
-            out.push(NewEntry {
-                rule: o.rule.clone(),
-                occasion: o.occasion.clone(),
-                occasion_date: o.date,
-                points: i64::from(o.points),
-                reason: EntryReason::Earned,
-                reason_ja: rule.reason_ja.clone(),
-                reason_en: rule.reason_en.clone(),
-            });
+            out.push(NewEntry::of(
+                rule,
+                &o.occasion,
+                o.date,
+                i64::from(o.points),
+                EntryReason::Earned,
+            ));
         }
     }
     for ((rule_id, occasion), (b, date)) in &balance {
@@ -149,15 +168,7 @@ pub fn reconcile(
             Some(_) => EntryReason::ConsentWithdrawn,
             None => EntryReason::DataChanged,
         };
-        out.push(NewEntry {
-            rule: rule.id.clone(),
-            occasion: (*occasion).to_owned(),
-            occasion_date: *date,
-            points: -b,
-            reason,
-            reason_ja: rule.reason_ja.clone(),
-            reason_en: rule.reason_en.clone(),
-        });
+        out.push(NewEntry::of(rule, occasion, *date, -b, reason));
     }
     out
 }

@@ -5,7 +5,7 @@
 use super::Session;
 use crate::access::{Access, Action};
 use crate::audit::AuditAction;
-use crate::consent::{self, is_permitted};
+use crate::consent::{self, OperatorProfile, is_permitted};
 use crate::error::Result;
 use crate::events::{self, EventProgress};
 use crate::goals::{self, GoalHistory};
@@ -20,21 +20,18 @@ impl Session {
     /// audited transaction); with no programme, or on a read-only store, the entries as they are.
     pub fn points(&self, subject: &str) -> Result<PointsLedger> {
         let access = self.authorize(subject, Action::View)?;
-        let program = self
-            .installed_profile()
-            .and_then(|p| p.profile.points.clone());
+        let installed = self.installed_profile();
+        let profile = installed.as_ref().map(|p| &p.profile);
+        let program = profile.and_then(|p| p.points.clone());
         // With no programme, or on a store that cannot be written (read-only media), the
         // ledger reads as it stands: nothing is judged that could not be kept.
-        let Some(program) = program.clone().filter(|_| !self.is_read_only()) else {
-            let entries = self.read_audited(
-                &access,
-                AuditAction::PointsReconciled,
-                |c| points::repo::entries(c, subject),
-                |_| vec![],
-            )?;
-            return Ok(PointsLedger::new(subject.to_owned(), entries, program));
+        let (Some(profile), Some(program)) = (profile, program.clone()) else {
+            return self.points_as_held(&access, program);
         };
-        let facts = self.points_facts(&access, &program)?;
+        if self.is_read_only() {
+            return self.points_as_held(&access, Some(program));
+        }
+        let facts = self.points_facts(&access, profile, &program)?;
         let now = self.now().utc_seconds;
         self.write(&access, AuditAction::PointsReconciled, |w| {
             let history = consent::repo::all_for(w.tx, subject)?;
@@ -65,8 +62,29 @@ impl Session {
         })
     }
 
+    /// The ledger as stored, read audited.
+    fn points_as_held(
+        &self,
+        access: &Access,
+        program: Option<PointsProgram>,
+    ) -> Result<PointsLedger> {
+        let subject = access.subject();
+        let entries = self.read_audited(
+            access,
+            AuditAction::PointsReconciled,
+            |c| points::repo::entries(c, subject),
+            |_| vec![],
+        )?;
+        Ok(PointsLedger::new(subject.to_owned(), entries, program))
+    }
+
     /// What the rules look at, for the days of `program` that are over.
-    fn points_facts(&self, access: &Access, program: &PointsProgram) -> Result<Facts> {
+    fn points_facts(
+        &self,
+        access: &Access,
+        profile: &OperatorProfile,
+        program: &PointsProgram,
+    ) -> Result<Facts> {
         let subject = access.subject();
         let today = self.today();
         let last = (today - Duration::days(1)).min(program.to);
@@ -96,15 +114,11 @@ impl Session {
                 })
                 .collect();
         }
-        let installed = self.installed_profile();
         for rule in &program.rules {
             let points::Earn::EventCompleted { event } = &rule.earn else {
                 continue;
             };
-            let Some(e) = installed
-                .as_ref()
-                .and_then(|p| p.profile.event(event).cloned())
-            else {
+            let Some(e) = profile.event(event) else {
                 continue;
             };
             let member = self
@@ -115,7 +129,7 @@ impl Session {
             if today >= e.from {
                 self.daily_steps(subject, e.from, today.min(e.to), &mut steps)?;
             }
-            let p = EventProgress::build(&e, today, m.current, m.team, &steps);
+            let p = EventProgress::build(e, today, m.current, m.team, &steps);
             facts.events.push(EventOutcome {
                 event: e.id.clone(),
                 completed_on: p.completed_on(),
