@@ -9,18 +9,17 @@
 
 mod common;
 
+use common::steps_on;
+
 use chrono::{Datelike, Duration, NaiveDate};
 use phr_core::consent::{ConsentRequest, DataCategory, OperatorProfile, samples};
 use phr_core::points::{EntryReason, LedgerEntry, PointsLedger};
-use phr_core::records::{
-    Checkup, CheckupCodeSystem, CheckupResult, ObservationInput, ObservationType, Provenance, Stamp,
-};
+use phr_core::records::{Checkup, CheckupCodeSystem, CheckupResult, Provenance};
 use phr_core::store::testing::RawStore;
 use phr_core::{ClinicalInput, Error, Session};
 use std::collections::BTreeMap;
 
 const EVENT: &str = "spring-walk-2027";
-const JST: i32 = 9 * 3600;
 
 fn noon_jst(d: NaiveDate) -> i64 {
     d.and_hms_opt(3, 0, 0).unwrap().and_utc().timestamp()
@@ -28,17 +27,6 @@ fn noon_jst(d: NaiveDate) -> i64 {
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-fn steps_on(d: NaiveDate, n: u32) -> ClinicalInput {
-    ClinicalInput::Observation(ObservationInput::simple(
-        ObservationType::Steps,
-        f64::from(n),
-        Stamp {
-            utc_seconds: noon_jst(d) - 4 * 3600,
-            offset_seconds: JST,
-        },
-    ))
 }
 
 fn checkup_on(d: NaiveDate) -> ClinicalInput {
@@ -132,7 +120,10 @@ fn setup() -> (tempfile::TempDir, Session, String, World) {
     steps.insert(day(2027, 4, 1), 5_000);
     steps.insert(today, 20_000); // today is not over: not judged
     let checkups = vec![day(2026, 6, 1), day(2026, 10, 1), day(2027, 4, 2)];
-    let mut inputs: Vec<ClinicalInput> = steps.iter().map(|(d, n)| steps_on(*d, *n)).collect();
+    let mut inputs: Vec<ClinicalInput> = steps
+        .iter()
+        .map(|(d, n)| steps_on(*d, f64::from(*n)))
+        .collect();
     inputs.extend(checkups.iter().map(|d| checkup_on(*d)));
     s.add_records(&h, inputs, Provenance::Device, None).unwrap();
     let world = World {
@@ -227,7 +218,7 @@ fn consent_and_data_changes_append_awards_and_reversals_never_rewrite() {
     // The steps come back (a re-import), and the walk counts again.
     s.add_records(
         &h,
-        vec![steps_on(day(2027, 3, 31), 9_000)],
+        vec![steps_on(day(2027, 3, 31), 9_000.0)],
         Provenance::Device,
         None,
     )

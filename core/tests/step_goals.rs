@@ -6,30 +6,19 @@
 
 mod common;
 
+use common::steps_on;
+
 use chrono::{Duration, NaiveDate};
 use phr_core::family::{Grantee, NewDelegation, Scope};
 use phr_core::goals::GoalSource;
-use phr_core::records::{ObservationInput, ObservationType, Provenance, Stamp};
-use phr_core::{ClinicalInput, Error, Session};
+use phr_core::records::Provenance;
+use phr_core::{Error, Session};
 
 const NOW: i64 = 1_799_895_600; // 2027-01-14T03:00:00Z = 12:00 JST
 const PASS: &str = "correct horse";
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2027, 1, 14).unwrap()
-}
-
-/// `n` steps at 08:00 Tokyo time on `d`.
-fn steps_on(d: NaiveDate, n: f64) -> ClinicalInput {
-    let t = d.and_hms_opt(8, 0, 0).unwrap().and_utc().timestamp() - 9 * 3600;
-    ClinicalInput::Observation(ObservationInput::simple(
-        ObservationType::Steps,
-        n,
-        Stamp {
-            utc_seconds: t,
-            offset_seconds: 9 * 3600,
-        },
-    ))
 }
 
 fn log(s: &Session, subject: &str, days: &[(i64, f64)]) {

@@ -8,14 +8,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+
+use common::steps_on;
 mod sync_support;
 
 use chrono::NaiveDate;
+use phr_core::Session;
 use phr_core::consent::{ConsentRequest, DataCategory, samples};
-use phr_core::records::{ObservationInput, ObservationType, Provenance, Stamp};
+use phr_core::records::Provenance;
 use phr_core::sync::fake::{FakeFhir, Fault, On};
 use phr_core::sync::{NoProgress, SyncReport};
-use phr_core::{ClinicalInput, Session};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use sync_support::{options, puts};
@@ -24,23 +26,9 @@ const NOW: i64 = 1_804_647_600; // 2027-03-10T03:00:00Z = 12:00 JST
 const DAY: i64 = 86_400;
 const EVENT: &str = "spring-walk-2027";
 const ORGANISER: &str = "walking-campaign";
-const JST: i32 = 9 * 3600;
 
 fn march(day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2027, 3, day).unwrap()
-}
-
-/// `n` steps at 08:00 JST on `d`.
-fn steps_on(d: NaiveDate, n: f64) -> ClinicalInput {
-    let t = d.and_hms_opt(8, 0, 0).unwrap().and_utc().timestamp() - i64::from(JST);
-    ClinicalInput::Observation(ObservationInput::simple(
-        ObservationType::Steps,
-        n,
-        Stamp {
-            utc_seconds: t,
-            offset_seconds: JST,
-        },
-    ))
 }
 
 /// Hanako with steps on 27 February (before the event) and 1, 2 and 10 March (today, so far).

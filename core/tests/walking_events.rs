@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::steps_on;
+
 use chrono::{Duration, NaiveDate};
 use phr_core::consent::{DataCategory, Effect, OperatorProfile, samples};
 use phr_core::events::EventPhase;
@@ -17,18 +19,6 @@ use phr_core::{ClinicalInput, Error, Session};
 
 const NOW: i64 = 1_804_647_600; // 2027-03-10T03:00:00Z = 12:00 JST
 const EVENT: &str = "spring-walk-2027";
-
-fn steps_on(d: NaiveDate, n: f64) -> ClinicalInput {
-    let t = d.and_hms_opt(8, 0, 0).unwrap().and_utc().timestamp() - 9 * 3600;
-    ClinicalInput::Observation(ObservationInput::simple(
-        ObservationType::Steps,
-        n,
-        Stamp {
-            utc_seconds: t,
-            offset_seconds: 9 * 3600,
-        },
-    ))
-}
 
 fn march(day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2027, 3, day).unwrap()

@@ -268,3 +268,17 @@ pub fn jst_days_ago(days_ago: i64) -> phr_core::records::Stamp {
         offset_seconds: 9 * 3600,
     }
 }
+
+/// `n` steps at 08:00 Tokyo time on `d` (one device reading).
+pub fn steps_on(d: chrono::NaiveDate, n: f64) -> phr_core::ClinicalInput {
+    let jst = 9 * 3600;
+    let t = d.and_hms_opt(8, 0, 0).unwrap().and_utc().timestamp() - i64::from(jst);
+    phr_core::ClinicalInput::Observation(phr_core::records::ObservationInput::simple(
+        phr_core::records::ObservationType::Steps,
+        n,
+        phr_core::records::Stamp {
+            utc_seconds: t,
+            offset_seconds: jst,
+        },
+    ))
+}
