@@ -299,6 +299,39 @@ fn a_programme_outside_the_rules_is_refused_naming_the_field() {
         "points.rules[1].confirm.purpose"
     );
     assert_eq!(
+        refused(&|p| {
+            // A second purpose for the organiser: still not the event's own.
+            let mut twin = p["purposes"][1].clone();
+            twin["code"] = "walking_campaign_twin".into();
+            p["purposes"].as_array_mut().unwrap().push(twin);
+            p["points"]["rules"][1]["confirm"]["purpose"] = "walking_campaign_twin".into();
+        }),
+        "points.rules[1].confirm",
+        "an event's points are confirmed by its organiser for its own purpose"
+    );
+    assert_eq!(
+        refused(&|p| {
+            // No event; the campaign's purpose takes lifelog records as logged.
+            p["events"] = serde_json::json!([]);
+            p["points"]["rules"].as_array_mut().unwrap().remove(1);
+            p["purposes"][1]["lifelog"] = "records".into();
+            p["points"]["rules"][0]["confirm"] = serde_json::json!({
+                "recipient": "walking-campaign", "purpose": "walking_campaign"
+            });
+        }),
+        "points.rules[0].confirm.purpose",
+        "a goal day is confirmed from daily step totals only"
+    );
+    assert_eq!(
+        refused(&|p| p["points"]["rules"] = serde_json::json!([])),
+        "points.rules"
+    );
+    assert_eq!(
+        refused(&|p| p["points"]["to"] = "2029-05-01".into()),
+        "points.to",
+        "three years at most"
+    );
+    assert_eq!(
         refused(&|p| p["points"]["rules"][0]["points"] = 0.into()),
         "points.rules[0].points"
     );
