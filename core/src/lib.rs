@@ -26,6 +26,7 @@ pub mod fhir;
 pub mod file_format;
 pub mod goals;
 pub mod guidance;
+pub mod kpi;
 pub mod overview;
 pub mod points;
 pub mod records;

@@ -139,7 +139,7 @@ fn consent_releases_exactly_the_permitted_categories_and_is_audited() {
         .unwrap();
     assert_eq!(d.decided_by, h);
     assert_eq!(d.delegation, None);
-    assert_eq!(d.notice_version, "2025-04");
+    assert_eq!(d.notice_version, "2026-10");
     let out = s.release(&h, "health-dept", GUIDANCE, &recs).unwrap();
     assert_eq!(out.ids(), vec![recs[0].meta.id.clone()]);
     assert_eq!(out.withheld_count(), 2);
@@ -481,7 +481,7 @@ fn receipts_carry_the_notice_elements_in_both_languages() {
     let r = s.consent_receipt(&h, &d.id).unwrap();
     assert_eq!(r.json["controller"]["name"], "サンプル区 健康推進課");
     assert_eq!(r.json["contact"]["phone"], "03-0000-0000");
-    assert_eq!(r.json["notice"]["version"], "2025-04");
+    assert_eq!(r.json["notice"]["version"], "2026-10");
     assert_eq!(
         r.json["purposes"][0]["statutory_basis"],
         "高齢者の医療の確保に関する法律 第24条"

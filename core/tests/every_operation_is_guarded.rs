@@ -264,6 +264,10 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
     check("step_progress", s.as_person(o).step_progress(t).map(|_| ()));
     check("points", s.as_person(o).points(t).map(|_| ()));
     check(
+        "kpi_contributions",
+        s.as_person(o).kpi_contributions(t).map(|_| ()),
+    );
+    check(
         "walking_events",
         s.as_person(o).walking_events(t).map(|_| ()),
     );

@@ -43,6 +43,7 @@ pub enum AuditAction {
     PersonRemoved,
     StepTotalsReleased,
     PointsReconciled,
+    KpiContributionsReleased,
 }
 
 impl AuditAction {
@@ -81,6 +82,7 @@ impl AuditAction {
             AuditAction::PersonRemoved => "person_removed",
             AuditAction::StepTotalsReleased => "step_totals_released",
             AuditAction::PointsReconciled => "points_reconciled",
+            AuditAction::KpiContributionsReleased => "kpi_contributions_released",
         }
     }
 }

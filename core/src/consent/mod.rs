@@ -10,6 +10,8 @@ mod directive;
 mod effect;
 pub mod fhir;
 mod gate;
+mod kpi_definition;
+mod kpi_release;
 mod outbox;
 mod points_program;
 mod profile;
@@ -29,6 +31,10 @@ pub use category::{CATEGORY_SYSTEM, DataCategory};
 pub use decide::{awaits_reconsent, deciding, is_permitted};
 pub use directive::{ConsentDirective, ConsentRequest, Effect};
 pub use gate::{ReleasedRecords, offered, released_details, select};
+pub use kpi_definition::{
+    DEFAULT_MIN_GROUP, KpiDefinition, KpiGroup, KpiMeasure, KpiPeriod, MIN_GROUP_FLOOR, Tenths,
+};
+pub use kpi_release::ReleasedContributions;
 pub use outbox::{OutboxItem, OutboxKind};
 pub use points_program::{Confirmation, Earn, MAX_RULE_POINTS, PointRule, PointsProgram};
 pub use profile::{
@@ -44,6 +50,7 @@ pub use versions::{InstalledProfile, Reconsent};
 
 pub(crate) use decision::{DecidedBy, record as record_decision};
 pub(crate) use effect::apply_due;
+pub(crate) use kpi_release::release_contributions;
 pub(crate) use outbox::{pending, queue_record};
 pub(crate) use release::release;
 pub(crate) use request::{check_request, check_target, dedup};

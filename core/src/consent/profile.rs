@@ -3,6 +3,7 @@
 //! it may ask consent for. Loaded from JSON and validated before any use (see `validate.rs`).
 
 use super::category::DataCategory;
+use super::kpi_definition::KpiDefinition;
 use super::points_program::PointsProgram;
 use super::walking_event::WalkingEvent;
 use crate::error::{Error, Result};
@@ -176,6 +177,10 @@ pub struct Purpose {
     /// totals the device computes (a walking event needs no minute or hourly data).
     #[serde(default, skip_serializing_if = "LifelogRelease::is_default")]
     pub lifelog: LifelogRelease,
+    /// An evaluation purpose: no record and no detail of the subject ever leaves for it, only
+    /// the de-identified KPI contributions the device computes ([`crate::kpi`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub contributions_only: bool,
 }
 
 /// How a purpose receives the `lifelog` category.
@@ -200,7 +205,8 @@ impl Purpose {
     /// Whether records of `category` themselves may go for this purpose (a daily-totals
     /// purpose offers `lifelog` to consent, yet no lifelog record leaves for it).
     pub fn releases_records_of(&self, category: DataCategory) -> bool {
-        self.categories.contains(&category)
+        !self.contributions_only
+            && self.categories.contains(&category)
             && !(category == DataCategory::Lifelog
                 && self.lifelog == LifelogRelease::DailyStepTotals)
     }
@@ -223,6 +229,9 @@ pub struct OperatorProfile {
     /// The points programme, if the operator runs one ([`crate::points`] keeps the ledger).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<PointsProgram>,
+    /// KPIs the operator evaluates from de-identified contributions ([`crate::kpi`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kpis: Vec<KpiDefinition>,
 }
 
 impl OperatorProfile {
@@ -253,6 +262,10 @@ impl OperatorProfile {
 
     pub fn event(&self, id: &str) -> Option<&WalkingEvent> {
         self.events.iter().find(|e| e.id == id)
+    }
+
+    pub fn kpi(&self, id: &str) -> Option<&KpiDefinition> {
+        self.kpis.iter().find(|k| k.id == id)
     }
 
     pub fn notice(&self, id: &str) -> Option<&NoticeVersion> {

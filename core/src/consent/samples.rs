@@ -9,7 +9,7 @@ pub const MUNICIPALITY_JSON: &str = include_str!("../../profiles/municipality-sa
 pub const BUSINESS_JSON: &str = include_str!("../../profiles/business-sample.json");
 /// The privacy-notice texts whose digests the samples carry.
 pub const MUNICIPALITY_NOTICE: &str =
-    include_str!("../../profiles/notices/municipality-2025-04.txt");
+    include_str!("../../profiles/notices/municipality-2026-10.txt");
 pub const BUSINESS_NOTICE: &str = include_str!("../../profiles/notices/business-2025-06.txt");
 
 /// The municipal sample, validated.

@@ -234,6 +234,12 @@ impl OperatorProfile {
                 ));
             }
             let wants_demographics = p.categories.contains(&DataCategory::Demographics);
+            if p.contributions_only && wants_demographics {
+                return Err(Error::invalid(
+                    at("categories"),
+                    "a contributions_only purpose is de-identified: it takes no demographics",
+                ));
+            }
             if wants_demographics && p.demographics.is_empty() {
                 return Err(Error::invalid(
                     at("demographics"),
@@ -262,6 +268,7 @@ impl OperatorProfile {
             }
         }
         super::walking_event::validate(self, &self.events)?;
+        super::kpi_definition::validate(self, &self.kpis)?;
         match &self.points {
             Some(program) => super::points_program::validate(self, program),
             None => Ok(()),

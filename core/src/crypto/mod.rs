@@ -33,6 +33,11 @@ impl SecretKey {
         SecretKey(bytes)
     }
 
+    /// A key from its bytes (tools and tests; the product makes keys with [`Self::generate`]).
+    pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
+        SecretKey(Zeroizing::new(bytes))
+    }
+
     pub(crate) fn from_slice(bytes: &[u8]) -> Option<Self> {
         let arr: [u8; KEY_LEN] = bytes.try_into().ok()?;
         Some(SecretKey(Zeroizing::new(arr)))

@@ -45,6 +45,7 @@ pub use text::parse_date;
 pub use time::{AsGiven, DatePrecision, JST_OFFSET_SECONDS, Stamp};
 
 pub(crate) use aggregate::{aggregate, parse_zone};
+pub(crate) use checkup_points::points as checkup_series;
 pub(crate) use observation::normalise;
 pub(crate) use query::{all_live, latest, list, search};
 pub(crate) use rollup::Batch as RollupBatch;

@@ -10,6 +10,7 @@ mod family;
 mod goals;
 mod import;
 mod imports;
+mod kpi;
 mod persons;
 mod points;
 mod progress;

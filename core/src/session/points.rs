@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::events::{self, EventProgress};
 use crate::goals::{self, GoalHistory};
 use crate::points::{self, EventOutcome, Facts, PointsLedger, PointsProgram};
-use crate::records::{PageRequest, RecordBody, RecordFilter, RecordKind, list};
+use crate::records::{Checkup, PageRequest, RecordBody, RecordFilter, RecordKind, list};
 use chrono::{Duration, NaiveDate};
 use std::collections::BTreeMap;
 
@@ -143,6 +143,11 @@ impl Session {
 
     /// The dates of every live checkup of the subject (read audited, naming them).
     fn checkup_dates(&self, access: &Access) -> Result<Vec<NaiveDate>> {
+        Ok(self.live_checkups(access)?.iter().map(|c| c.date).collect())
+    }
+
+    /// Every live checkup of the subject (read audited, naming them).
+    pub(super) fn live_checkups(&self, access: &Access) -> Result<Vec<Checkup>> {
         let filter = RecordFilter {
             kind: Some(RecordKind::Checkup),
             ..RecordFilter::default()
@@ -165,9 +170,9 @@ impl Session {
             |rs| rs.iter().map(|r| r.meta.id.clone()).collect(),
         )?;
         Ok(records
-            .iter()
-            .filter_map(|r| match &r.body {
-                RecordBody::Checkup(c) => Some(c.date),
+            .into_iter()
+            .filter_map(|r| match r.body {
+                RecordBody::Checkup(c) => Some(c),
                 _ => None,
             })
             .collect())

@@ -2983,6 +2983,218 @@ public func FfiConverterTypeInquiryWindow_lower(_ value: InquiryWindow) -> RustB
 
 
 /**
+ * One KPI.
+ */
+public struct KpiDefinition: Equatable, Hashable {
+    public var id: String
+    public var nameJa: String
+    public var nameEn: String
+    /**
+     * The evaluation programme: contributions of one resident carry the same pseudonym across
+     * the programme's KPIs and periods, and a different one in any other programme.
+     */
+    public var programme: String
+    public var measure: KpiMeasure
+    public var periods: [KpiPeriod]
+    /**
+     * Who receives the contributions and aggregates them.
+     */
+    public var recipient: String
+    /**
+     * The evaluation purpose consent is given for (a `contributions_only` purpose).
+     */
+    public var purpose: String
+    /**
+     * The law and article that make the evaluation a duty (required of a municipality).
+     */
+    public var statutoryBasis: String?
+    /**
+     * No figure is published for fewer residents than this (default 10, 5 at the least).
+     */
+    public var minGroup: UInt32?
+    /**
+     * Width of a value band, in the measure's unit (see [`KpiMeasure::band_rule`]).
+     */
+    public var band: Tenths?
+    /**
+     * The level that counts a resident as meeting the KPI (see [`KpiMeasure`]).
+     */
+    public var target: Tenths?
+    /**
+     * Breakdowns the figures are published by.
+     */
+    public var groups: [KpiGroup]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, nameJa: String, nameEn: String, 
+        /**
+         * The evaluation programme: contributions of one resident carry the same pseudonym across
+         * the programme's KPIs and periods, and a different one in any other programme.
+         */programme: String, measure: KpiMeasure, periods: [KpiPeriod], 
+        /**
+         * Who receives the contributions and aggregates them.
+         */recipient: String, 
+        /**
+         * The evaluation purpose consent is given for (a `contributions_only` purpose).
+         */purpose: String, 
+        /**
+         * The law and article that make the evaluation a duty (required of a municipality).
+         */statutoryBasis: String?, 
+        /**
+         * No figure is published for fewer residents than this (default 10, 5 at the least).
+         */minGroup: UInt32?, 
+        /**
+         * Width of a value band, in the measure's unit (see [`KpiMeasure::band_rule`]).
+         */band: Tenths?, 
+        /**
+         * The level that counts a resident as meeting the KPI (see [`KpiMeasure`]).
+         */target: Tenths?, 
+        /**
+         * Breakdowns the figures are published by.
+         */groups: [KpiGroup]) {
+        self.id = id
+        self.nameJa = nameJa
+        self.nameEn = nameEn
+        self.programme = programme
+        self.measure = measure
+        self.periods = periods
+        self.recipient = recipient
+        self.purpose = purpose
+        self.statutoryBasis = statutoryBasis
+        self.minGroup = minGroup
+        self.band = band
+        self.target = target
+        self.groups = groups
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension KpiDefinition: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKpiDefinition: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KpiDefinition {
+        return
+            try KpiDefinition(
+                id: FfiConverterString.read(from: &buf), 
+                nameJa: FfiConverterString.read(from: &buf), 
+                nameEn: FfiConverterString.read(from: &buf), 
+                programme: FfiConverterString.read(from: &buf), 
+                measure: FfiConverterTypeKpiMeasure.read(from: &buf), 
+                periods: FfiConverterSequenceTypeKpiPeriod.read(from: &buf), 
+                recipient: FfiConverterString.read(from: &buf), 
+                purpose: FfiConverterString.read(from: &buf), 
+                statutoryBasis: FfiConverterOptionString.read(from: &buf), 
+                minGroup: FfiConverterOptionUInt32.read(from: &buf), 
+                band: FfiConverterOptionTypeTenths.read(from: &buf), 
+                target: FfiConverterOptionTypeTenths.read(from: &buf), 
+                groups: FfiConverterSequenceTypeKpiGroup.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: KpiDefinition, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.nameJa, into: &buf)
+        FfiConverterString.write(value.nameEn, into: &buf)
+        FfiConverterString.write(value.programme, into: &buf)
+        FfiConverterTypeKpiMeasure.write(value.measure, into: &buf)
+        FfiConverterSequenceTypeKpiPeriod.write(value.periods, into: &buf)
+        FfiConverterString.write(value.recipient, into: &buf)
+        FfiConverterString.write(value.purpose, into: &buf)
+        FfiConverterOptionString.write(value.statutoryBasis, into: &buf)
+        FfiConverterOptionUInt32.write(value.minGroup, into: &buf)
+        FfiConverterOptionTypeTenths.write(value.band, into: &buf)
+        FfiConverterOptionTypeTenths.write(value.target, into: &buf)
+        FfiConverterSequenceTypeKpiGroup.write(value.groups, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKpiDefinition_lift(_ buf: RustBuffer) throws -> KpiDefinition {
+    return try FfiConverterTypeKpiDefinition.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKpiDefinition_lower(_ value: KpiDefinition) -> RustBuffer {
+    return FfiConverterTypeKpiDefinition.lower(value)
+}
+
+
+/**
+ * One period a KPI is measured over, both dates included.
+ */
+public struct KpiPeriod: Equatable, Hashable {
+    public var id: String
+    public var from: NaiveDate
+    public var to: NaiveDate
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, from: NaiveDate, to: NaiveDate) {
+        self.id = id
+        self.from = from
+        self.to = to
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension KpiPeriod: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKpiPeriod: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KpiPeriod {
+        return
+            try KpiPeriod(
+                id: FfiConverterString.read(from: &buf), 
+                from: FfiConverterTypeNaiveDate.read(from: &buf), 
+                to: FfiConverterTypeNaiveDate.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: KpiPeriod, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.from, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.to, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKpiPeriod_lift(_ buf: RustBuffer) throws -> KpiPeriod {
+    return try FfiConverterTypeKpiPeriod.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKpiPeriod_lower(_ value: KpiPeriod) -> RustBuffer {
+    return FfiConverterTypeKpiPeriod.lower(value)
+}
+
+
+/**
  * One entry, as the resident sees it: the rule's reason is kept with it, so the ledger reads
  * the same after the operator changes its rules.
  */
@@ -3765,6 +3977,10 @@ public struct OperatorProfile: Equatable, Hashable {
      * The points programme, if the operator runs one ([`crate::points`] keeps the ledger).
      */
     public var points: PointsProgram?
+    /**
+     * KPIs the operator evaluates from de-identified contributions ([`crate::kpi`]).
+     */
+    public var kpis: [KpiDefinition]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3774,7 +3990,10 @@ public struct OperatorProfile: Equatable, Hashable {
          */events: [WalkingEvent], 
         /**
          * The points programme, if the operator runs one ([`crate::points`] keeps the ledger).
-         */points: PointsProgram?) {
+         */points: PointsProgram?, 
+        /**
+         * KPIs the operator evaluates from de-identified contributions ([`crate::kpi`]).
+         */kpis: [KpiDefinition]) {
         self.kind = kind
         self.name = name
         self.inquiry = inquiry
@@ -3783,6 +4002,7 @@ public struct OperatorProfile: Equatable, Hashable {
         self.purposes = purposes
         self.events = events
         self.points = points
+        self.kpis = kpis
     }
 
     
@@ -3808,7 +4028,8 @@ public struct FfiConverterTypeOperatorProfile: FfiConverterRustBuffer {
                 recipients: FfiConverterSequenceTypeRecipient.read(from: &buf), 
                 purposes: FfiConverterSequenceTypePurpose.read(from: &buf), 
                 events: FfiConverterSequenceTypeWalkingEvent.read(from: &buf), 
-                points: FfiConverterOptionTypePointsProgram.read(from: &buf)
+                points: FfiConverterOptionTypePointsProgram.read(from: &buf), 
+                kpis: FfiConverterSequenceTypeKpiDefinition.read(from: &buf)
         )
     }
 
@@ -3821,6 +4042,7 @@ public struct FfiConverterTypeOperatorProfile: FfiConverterRustBuffer {
         FfiConverterSequenceTypePurpose.write(value.purposes, into: &buf)
         FfiConverterSequenceTypeWalkingEvent.write(value.events, into: &buf)
         FfiConverterOptionTypePointsProgram.write(value.points, into: &buf)
+        FfiConverterSequenceTypeKpiDefinition.write(value.kpis, into: &buf)
     }
 }
 
@@ -4557,6 +4779,11 @@ public struct Purpose: Equatable, Hashable {
      * totals the device computes (a walking event needs no minute or hourly data).
      */
     public var lifelog: LifelogRelease
+    /**
+     * An evaluation purpose: no record and no detail of the subject ever leaves for it, only
+     * the de-identified KPI contributions the device computes ([`crate::kpi`]).
+     */
+    public var contributionsOnly: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4578,7 +4805,11 @@ public struct Purpose: Equatable, Hashable {
         /**
          * With the `lifelog` category: whether its records leave as they are, or only as daily step
          * totals the device computes (a walking event needs no minute or hourly data).
-         */lifelog: LifelogRelease) {
+         */lifelog: LifelogRelease, 
+        /**
+         * An evaluation purpose: no record and no detail of the subject ever leaves for it, only
+         * the de-identified KPI contributions the device computes ([`crate::kpi`]).
+         */contributionsOnly: Bool) {
         self.code = code
         self.labelJa = labelJa
         self.labelEn = labelEn
@@ -4588,6 +4819,7 @@ public struct Purpose: Equatable, Hashable {
         self.categories = categories
         self.demographics = demographics
         self.lifelog = lifelog
+        self.contributionsOnly = contributionsOnly
     }
 
     
@@ -4614,7 +4846,8 @@ public struct FfiConverterTypePurpose: FfiConverterRustBuffer {
                 recipients: FfiConverterSequenceString.read(from: &buf), 
                 categories: FfiConverterSequenceTypeDataCategory.read(from: &buf), 
                 demographics: FfiConverterSequenceTypePersonDetail.read(from: &buf), 
-                lifelog: FfiConverterTypeLifelogRelease.read(from: &buf)
+                lifelog: FfiConverterTypeLifelogRelease.read(from: &buf), 
+                contributionsOnly: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -4628,6 +4861,7 @@ public struct FfiConverterTypePurpose: FfiConverterRustBuffer {
         FfiConverterSequenceTypeDataCategory.write(value.categories, into: &buf)
         FfiConverterSequenceTypePersonDetail.write(value.demographics, into: &buf)
         FfiConverterTypeLifelogRelease.write(value.lifelog, into: &buf)
+        FfiConverterBool.write(value.contributionsOnly, into: &buf)
     }
 }
 
@@ -7252,6 +7486,190 @@ public func FfiConverterTypeGranularity_lower(_ value: Granularity) -> RustBuffe
 
 
 /**
+ * A breakdown the municipality may publish a KPI by: each is coarse on purpose.
+ */
+
+public enum KpiGroup: Equatable, Hashable {
+    
+    /**
+     * Ten-year age bands at the period's end (`0-19`, `20-29`, … `80+`).
+     */
+    case ageBand
+    /**
+     * Sex as recorded (`male`, `female`, `other`, `unknown`).
+     */
+    case sex
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension KpiGroup: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKpiGroup: FfiConverterRustBuffer {
+    typealias SwiftType = KpiGroup
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KpiGroup {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .ageBand
+        
+        case 2: return .sex
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: KpiGroup, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .ageBand:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .sex:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKpiGroup_lift(_ buf: RustBuffer) throws -> KpiGroup {
+    return try FfiConverterTypeKpiGroup.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKpiGroup_lower(_ value: KpiGroup) -> RustBuffer {
+    return FfiConverterTypeKpiGroup.lower(value)
+}
+
+
+
+/**
+ * What a KPI measures, per resident and period.
+ */
+
+public enum KpiMeasure: Equatable, Hashable {
+    
+    /**
+     * Average daily steps over the days of the period with steps; meets the target when the
+     * average is at least `target` steps (default 8,000).
+     */
+    case stepsAverage
+    /**
+     * Body weight at the period's last weighing minus its first (28 days apart at least);
+     * meets the target with a loss of `target` kg or more (default 2).
+     */
+    case weightChange
+    /**
+     * A health checkup taken in the period (meets when one was).
+     */
+    case checkupAttendance
+    /**
+     * HbA1c (NGSP, %) at the period's last checkup minus its first; meets with a fall of
+     * `target` points or more (default 0.1).
+     */
+    case hba1cChange
+    /**
+     * Systolic blood pressure (mmHg) at the period's last checkup minus its first; meets with
+     * a fall of `target` mmHg or more (default 5).
+     */
+    case systolicBpChange
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension KpiMeasure: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKpiMeasure: FfiConverterRustBuffer {
+    typealias SwiftType = KpiMeasure
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KpiMeasure {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .stepsAverage
+        
+        case 2: return .weightChange
+        
+        case 3: return .checkupAttendance
+        
+        case 4: return .hba1cChange
+        
+        case 5: return .systolicBpChange
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: KpiMeasure, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .stepsAverage:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .weightChange:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .checkupAttendance:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .hba1cChange:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .systolicBpChange:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKpiMeasure_lift(_ buf: RustBuffer) throws -> KpiMeasure {
+    return try FfiConverterTypeKpiMeasure.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKpiMeasure_lower(_ value: KpiMeasure) -> RustBuffer {
+    return FfiConverterTypeKpiMeasure.lower(value)
+}
+
+
+
+/**
  * Where a value stands against the checkup thresholds.
  */
 
@@ -9413,6 +9831,30 @@ fileprivate struct FfiConverterOptionTypeNaiveDate: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeTenths: FfiConverterRustBuffer {
+    typealias SwiftType = Tenths?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeTenths.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeTenths.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -9655,6 +10097,56 @@ fileprivate struct FfiConverterSequenceTypeEventTeam: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeEventTeam.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeKpiDefinition: FfiConverterRustBuffer {
+    typealias SwiftType = [KpiDefinition]
+
+    public static func write(_ value: [KpiDefinition], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeKpiDefinition.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [KpiDefinition] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [KpiDefinition]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeKpiDefinition.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeKpiPeriod: FfiConverterRustBuffer {
+    typealias SwiftType = [KpiPeriod]
+
+    public static func write(_ value: [KpiPeriod], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeKpiPeriod.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [KpiPeriod] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [KpiPeriod]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeKpiPeriod.read(from: &buf))
         }
         return seq
     }
@@ -9963,6 +10455,31 @@ fileprivate struct FfiConverterSequenceTypeDataCategory: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeKpiGroup: FfiConverterRustBuffer {
+    typealias SwiftType = [KpiGroup]
+
+    public static func write(_ value: [KpiGroup], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeKpiGroup.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [KpiGroup] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [KpiGroup]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeKpiGroup.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypePersonDetail: FfiConverterRustBuffer {
     typealias SwiftType = [PersonDetail]
 
@@ -10097,6 +10614,46 @@ public func FfiConverterTypeNaiveDate_lift(_ value: RustBuffer) throws -> NaiveD
 #endif
 public func FfiConverterTypeNaiveDate_lower(_ value: NaiveDate) -> RustBuffer {
     return FfiConverterTypeNaiveDate.lower(value)
+}
+
+
+
+public typealias Tenths = Int32
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTenths: FfiConverter {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Tenths {
+        return try FfiConverterInt32.read(from: &buf)
+    }
+
+    public static func write(_ value: Tenths, into buf: inout [UInt8]) {
+        return FfiConverterInt32.write(value, into: &buf)
+    }
+
+    public static func lift(_ value: Int32) throws -> Tenths {
+        return try FfiConverterInt32.lift(value)
+    }
+
+    public static func lower(_ value: Tenths) -> Int32 {
+        return FfiConverterInt32.lower(value)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTenths_lift(_ value: Int32) throws -> Tenths {
+    return try FfiConverterTypeTenths.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTenths_lower(_ value: Tenths) -> Int32 {
+    return FfiConverterTypeTenths.lower(value)
 }
 
 

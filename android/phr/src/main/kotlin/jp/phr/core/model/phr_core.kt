@@ -2974,6 +2974,173 @@ public object FfiConverterTypeInquiryWindow: FfiConverterRustBuffer<InquiryWindo
 
 
 /**
+ * One KPI.
+ */
+data class KpiDefinition (
+    var `id`: kotlin.String
+    , 
+    var `nameJa`: kotlin.String
+    , 
+    var `nameEn`: kotlin.String
+    , 
+    /**
+     * The evaluation programme: contributions of one resident carry the same pseudonym across
+     * the programme's KPIs and periods, and a different one in any other programme.
+     */
+    var `programme`: kotlin.String
+    , 
+    var `measure`: KpiMeasure
+    , 
+    var `periods`: List<KpiPeriod>
+    , 
+    /**
+     * Who receives the contributions and aggregates them.
+     */
+    var `recipient`: kotlin.String
+    , 
+    /**
+     * The evaluation purpose consent is given for (a `contributions_only` purpose).
+     */
+    var `purpose`: kotlin.String
+    , 
+    /**
+     * The law and article that make the evaluation a duty (required of a municipality).
+     */
+    var `statutoryBasis`: kotlin.String?
+    , 
+    /**
+     * No figure is published for fewer residents than this (default 10, 5 at the least).
+     */
+    var `minGroup`: kotlin.UInt?
+    , 
+    /**
+     * Width of a value band, in the measure's unit (see [`KpiMeasure::band_rule`]).
+     */
+    var `band`: Tenths?
+    , 
+    /**
+     * The level that counts a resident as meeting the KPI (see [`KpiMeasure`]).
+     */
+    var `target`: Tenths?
+    , 
+    /**
+     * Breakdowns the figures are published by.
+     */
+    var `groups`: List<KpiGroup>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeKpiDefinition: FfiConverterRustBuffer<KpiDefinition> {
+    override fun read(buf: ByteBuffer): KpiDefinition {
+        return KpiDefinition(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeKpiMeasure.read(buf),
+            FfiConverterSequenceTypeKpiPeriod.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalTypeTenths.read(buf),
+            FfiConverterOptionalTypeTenths.read(buf),
+            FfiConverterSequenceTypeKpiGroup.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: KpiDefinition) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`nameJa`) +
+            FfiConverterString.allocationSize(value.`nameEn`) +
+            FfiConverterString.allocationSize(value.`programme`) +
+            FfiConverterTypeKpiMeasure.allocationSize(value.`measure`) +
+            FfiConverterSequenceTypeKpiPeriod.allocationSize(value.`periods`) +
+            FfiConverterString.allocationSize(value.`recipient`) +
+            FfiConverterString.allocationSize(value.`purpose`) +
+            FfiConverterOptionalString.allocationSize(value.`statutoryBasis`) +
+            FfiConverterOptionalUInt.allocationSize(value.`minGroup`) +
+            FfiConverterOptionalTypeTenths.allocationSize(value.`band`) +
+            FfiConverterOptionalTypeTenths.allocationSize(value.`target`) +
+            FfiConverterSequenceTypeKpiGroup.allocationSize(value.`groups`)
+    )
+
+    override fun write(value: KpiDefinition, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`nameJa`, buf)
+            FfiConverterString.write(value.`nameEn`, buf)
+            FfiConverterString.write(value.`programme`, buf)
+            FfiConverterTypeKpiMeasure.write(value.`measure`, buf)
+            FfiConverterSequenceTypeKpiPeriod.write(value.`periods`, buf)
+            FfiConverterString.write(value.`recipient`, buf)
+            FfiConverterString.write(value.`purpose`, buf)
+            FfiConverterOptionalString.write(value.`statutoryBasis`, buf)
+            FfiConverterOptionalUInt.write(value.`minGroup`, buf)
+            FfiConverterOptionalTypeTenths.write(value.`band`, buf)
+            FfiConverterOptionalTypeTenths.write(value.`target`, buf)
+            FfiConverterSequenceTypeKpiGroup.write(value.`groups`, buf)
+    }
+}
+
+
+
+/**
+ * One period a KPI is measured over, both dates included.
+ */
+data class KpiPeriod (
+    var `id`: kotlin.String
+    , 
+    var `from`: NaiveDate
+    , 
+    var `to`: NaiveDate
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeKpiPeriod: FfiConverterRustBuffer<KpiPeriod> {
+    override fun read(buf: ByteBuffer): KpiPeriod {
+        return KpiPeriod(
+            FfiConverterString.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: KpiPeriod) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`from`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`to`)
+    )
+
+    override fun write(value: KpiPeriod, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterTypeNaiveDate.write(value.`from`, buf)
+            FfiConverterTypeNaiveDate.write(value.`to`, buf)
+    }
+}
+
+
+
+/**
  * One entry, as the resident sees it: the rule's reason is kept with it, so the ledger reads
  * the same after the operator changes its rules.
  */
@@ -3609,6 +3776,11 @@ data class OperatorProfile (
      * The points programme, if the operator runs one ([`crate::points`] keeps the ledger).
      */
     var `points`: PointsProgram?
+    , 
+    /**
+     * KPIs the operator evaluates from de-identified contributions ([`crate::kpi`]).
+     */
+    var `kpis`: List<KpiDefinition>
     
 ){
     
@@ -3633,6 +3805,7 @@ public object FfiConverterTypeOperatorProfile: FfiConverterRustBuffer<OperatorPr
             FfiConverterSequenceTypePurpose.read(buf),
             FfiConverterSequenceTypeWalkingEvent.read(buf),
             FfiConverterOptionalTypePointsProgram.read(buf),
+            FfiConverterSequenceTypeKpiDefinition.read(buf),
         )
     }
 
@@ -3644,7 +3817,8 @@ public object FfiConverterTypeOperatorProfile: FfiConverterRustBuffer<OperatorPr
             FfiConverterSequenceTypeRecipient.allocationSize(value.`recipients`) +
             FfiConverterSequenceTypePurpose.allocationSize(value.`purposes`) +
             FfiConverterSequenceTypeWalkingEvent.allocationSize(value.`events`) +
-            FfiConverterOptionalTypePointsProgram.allocationSize(value.`points`)
+            FfiConverterOptionalTypePointsProgram.allocationSize(value.`points`) +
+            FfiConverterSequenceTypeKpiDefinition.allocationSize(value.`kpis`)
     )
 
     override fun write(value: OperatorProfile, buf: ByteBuffer) {
@@ -3656,6 +3830,7 @@ public object FfiConverterTypeOperatorProfile: FfiConverterRustBuffer<OperatorPr
             FfiConverterSequenceTypePurpose.write(value.`purposes`, buf)
             FfiConverterSequenceTypeWalkingEvent.write(value.`events`, buf)
             FfiConverterOptionalTypePointsProgram.write(value.`points`, buf)
+            FfiConverterSequenceTypeKpiDefinition.write(value.`kpis`, buf)
     }
 }
 
@@ -4232,6 +4407,12 @@ data class Purpose (
      * totals the device computes (a walking event needs no minute or hourly data).
      */
     var `lifelog`: LifelogRelease
+    , 
+    /**
+     * An evaluation purpose: no record and no detail of the subject ever leaves for it, only
+     * the de-identified KPI contributions the device computes ([`crate::kpi`]).
+     */
+    var `contributionsOnly`: kotlin.Boolean
     
 ){
     
@@ -4257,6 +4438,7 @@ public object FfiConverterTypePurpose: FfiConverterRustBuffer<Purpose> {
             FfiConverterSequenceTypeDataCategory.read(buf),
             FfiConverterSequenceTypePersonDetail.read(buf),
             FfiConverterTypeLifelogRelease.read(buf),
+            FfiConverterBoolean.read(buf),
         )
     }
 
@@ -4269,7 +4451,8 @@ public object FfiConverterTypePurpose: FfiConverterRustBuffer<Purpose> {
             FfiConverterSequenceString.allocationSize(value.`recipients`) +
             FfiConverterSequenceTypeDataCategory.allocationSize(value.`categories`) +
             FfiConverterSequenceTypePersonDetail.allocationSize(value.`demographics`) +
-            FfiConverterTypeLifelogRelease.allocationSize(value.`lifelog`)
+            FfiConverterTypeLifelogRelease.allocationSize(value.`lifelog`) +
+            FfiConverterBoolean.allocationSize(value.`contributionsOnly`)
     )
 
     override fun write(value: Purpose, buf: ByteBuffer) {
@@ -4282,6 +4465,7 @@ public object FfiConverterTypePurpose: FfiConverterRustBuffer<Purpose> {
             FfiConverterSequenceTypeDataCategory.write(value.`categories`, buf)
             FfiConverterSequenceTypePersonDetail.write(value.`demographics`, buf)
             FfiConverterTypeLifelogRelease.write(value.`lifelog`, buf)
+            FfiConverterBoolean.write(value.`contributionsOnly`, buf)
     }
 }
 
@@ -6232,6 +6416,108 @@ public object FfiConverterTypeGranularity: FfiConverterRustBuffer<Granularity> {
 
 
 /**
+ * A breakdown the municipality may publish a KPI by: each is coarse on purpose.
+ */
+
+enum class KpiGroup {
+    
+    /**
+     * Ten-year age bands at the period's end (`0-19`, `20-29`, … `80+`).
+     */
+    AGE_BAND,
+    /**
+     * Sex as recorded (`male`, `female`, `other`, `unknown`).
+     */
+    SEX;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeKpiGroup: FfiConverterRustBuffer<KpiGroup> {
+    override fun read(buf: ByteBuffer) = try {
+        KpiGroup.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: KpiGroup) = 4UL
+
+    override fun write(value: KpiGroup, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What a KPI measures, per resident and period.
+ */
+
+enum class KpiMeasure {
+    
+    /**
+     * Average daily steps over the days of the period with steps; meets the target when the
+     * average is at least `target` steps (default 8,000).
+     */
+    STEPS_AVERAGE,
+    /**
+     * Body weight at the period's last weighing minus its first (28 days apart at least);
+     * meets the target with a loss of `target` kg or more (default 2).
+     */
+    WEIGHT_CHANGE,
+    /**
+     * A health checkup taken in the period (meets when one was).
+     */
+    CHECKUP_ATTENDANCE,
+    /**
+     * HbA1c (NGSP, %) at the period's last checkup minus its first; meets with a fall of
+     * `target` points or more (default 0.1).
+     */
+    HBA1C_CHANGE,
+    /**
+     * Systolic blood pressure (mmHg) at the period's last checkup minus its first; meets with
+     * a fall of `target` mmHg or more (default 5).
+     */
+    SYSTOLIC_BP_CHANGE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeKpiMeasure: FfiConverterRustBuffer<KpiMeasure> {
+    override fun read(buf: ByteBuffer) = try {
+        KpiMeasure.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: KpiMeasure) = 4UL
+
+    override fun write(value: KpiMeasure, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * Where a value stands against the checkup thresholds.
  */
 
@@ -7850,6 +8136,38 @@ public object FfiConverterOptionalTypeNaiveDate: FfiConverterRustBuffer<NaiveDat
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeTenths: FfiConverterRustBuffer<Tenths?> {
+    override fun read(buf: ByteBuffer): Tenths? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeTenths.read(buf)
+    }
+
+    override fun allocationSize(value: Tenths?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeTenths.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Tenths?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeTenths.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
     override fun read(buf: ByteBuffer): List<kotlin.String> {
         val len = buf.getInt()
@@ -8120,6 +8438,62 @@ public object FfiConverterSequenceTypeEventTeam: FfiConverterRustBuffer<List<Eve
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeEventTeam.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeKpiDefinition: FfiConverterRustBuffer<List<KpiDefinition>> {
+    override fun read(buf: ByteBuffer): List<KpiDefinition> {
+        val len = buf.getInt()
+        return List<KpiDefinition>(len) {
+            FfiConverterTypeKpiDefinition.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<KpiDefinition>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeKpiDefinition.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<KpiDefinition>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeKpiDefinition.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeKpiPeriod: FfiConverterRustBuffer<List<KpiPeriod>> {
+    override fun read(buf: ByteBuffer): List<KpiPeriod> {
+        val len = buf.getInt()
+        return List<KpiPeriod>(len) {
+            FfiConverterTypeKpiPeriod.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<KpiPeriod>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeKpiPeriod.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<KpiPeriod>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeKpiPeriod.write(it, buf)
         }
     }
 }
@@ -8466,6 +8840,34 @@ public object FfiConverterSequenceTypeDataCategory: FfiConverterRustBuffer<List<
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeKpiGroup: FfiConverterRustBuffer<List<KpiGroup>> {
+    override fun read(buf: ByteBuffer): List<KpiGroup> {
+        val len = buf.getInt()
+        return List<KpiGroup>(len) {
+            FfiConverterTypeKpiGroup.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<KpiGroup>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeKpiGroup.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<KpiGroup>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeKpiGroup.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypePersonDetail: FfiConverterRustBuffer<List<PersonDetail>> {
     override fun read(buf: ByteBuffer): List<PersonDetail> {
         val len = buf.getInt()
@@ -8576,4 +8978,9 @@ public object FfiConverterSequenceTypeNaiveDate: FfiConverterRustBuffer<List<Nai
 
 public typealias NaiveDate = kotlin.String
 public typealias FfiConverterTypeNaiveDate = FfiConverterString
+
+
+
+public typealias Tenths = kotlin.Int
+public typealias FfiConverterTypeTenths = FfiConverterInt
 
