@@ -15,7 +15,7 @@ use std::sync::Once;
 
 static FONT: Once = Once::new();
 
-fn ensure_font() {
+pub fn ensure_font() {
     FONT.call_once(|| {
         // Invariant: the embedded file is a valid TrueType font.
         let _ = register_font(

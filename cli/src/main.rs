@@ -3,6 +3,7 @@
 
 mod chart;
 mod commands;
+mod kpi_chart;
 mod lang;
 mod output;
 mod unlock;
@@ -61,6 +62,9 @@ enum Command {
     /// Walking events of the operator: list, join (consent for daily step totals), leave,
     /// status day by day.
     Event(commands::event::EventArgs),
+    /// KPI contributions: what --for contributes (through the consent gate), and the
+    /// municipality's aggregation of contributions into figures that withhold small groups.
+    Kpi(commands::kpi::KpiArgs),
     /// Checkups with every result and its level against 保健指導判定値 / 受診勧奨判定値, the
     /// doctor's judgement, メタボ判定 and 保健指導レベル; --compare for year over year.
     Checkups(commands::checkups::CheckupsArgs),
@@ -152,6 +156,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Summary(a) => commands::summary::run(&ctx, a),
         Goal(a) => commands::goal::run(&ctx, a),
         Event(a) => commands::event::run(&ctx, a),
+        Kpi(a) => commands::kpi::run(&ctx, a),
         Points(a) => commands::points::run(&ctx, a),
         Checkups(a) => commands::checkups::run(&ctx, a),
         List(a) => commands::list::list(&ctx, a),

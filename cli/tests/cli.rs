@@ -6,7 +6,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::phr;
+use common::{bare, phr};
 use predicates::prelude::*;
 use std::path::Path;
 
@@ -1305,4 +1305,61 @@ fn a_chart_of_an_empty_period_is_refused_and_writes_no_file() {
         .stderr(predicate::str::contains("bmi in the last 90 days"))
         .stderr(predicate::str::contains("nothing to chart"));
     assert!(!out.exists());
+}
+
+#[test]
+fn kpi_contributions_are_shown_before_they_leave_and_the_municipality_aggregates_with_suppression()
+{
+    let dir = store_with_owner();
+    let s = dir.path().join("s");
+    // The resident: no consent to the evaluation purpose, nothing would leave.
+    phr(&s)
+        .args(["kpi", "--lang", "en", "contributions"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("[steps-8000] → health-dept"))
+        .stdout(predicate::str::contains(
+            "Not shared: no consent for this purpose",
+        ));
+    // The municipality: 2,000 synthetic contributions, aggregated with small cells withheld.
+    let file = dir.path().join("c.ndjson");
+    bare()
+        .args(["kpi", "synthesize", "--count", "2000", "--out"])
+        .arg(&file)
+        .assert()
+        .success();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{ not json").unwrap();
+    let out = dir.path().join("out");
+    bare()
+        .args(["kpi", "--lang", "en", "aggregate"])
+        .arg(&file)
+        .arg(&bad)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Read 2001, counted 2000"))
+        .stdout(predicate::str::contains("skipped 1: not JSON"));
+    let csv = std::fs::read_to_string(out.join("kpi.csv")).unwrap();
+    assert!(csv.starts_with("programme,kpi,period,"), "{csv}");
+    assert!(csv.contains(",<10,"), "small cells are withheld: {csv}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("kpi-summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["entry"].as_array().unwrap().len(),
+        7,
+        "one per KPI and period"
+    );
+    assert_eq!(summary["entry"][0]["resource"]["type"], "summary");
+    let png = std::fs::read(out.join("kpi.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    // A missing input is named, and nothing is written.
+    bare()
+        .args(["kpi", "aggregate", "/nonexistent/in.ndjson", "--out"])
+        .arg(dir.path().join("out2"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("/nonexistent/in.ndjson"));
+    assert!(!dir.path().join("out2").exists());
 }

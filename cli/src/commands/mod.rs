@@ -12,6 +12,7 @@ pub mod family;
 pub mod goal;
 pub mod import;
 pub mod keys;
+pub mod kpi;
 pub mod list;
 pub mod log;
 pub mod person;
