@@ -87,6 +87,8 @@ pub struct SyncSummary {
     pub pushed: u64,
     /// Walking events' daily step totals the organiser's server confirmed.
     pub totals_sent: u64,
+    /// KPI contributions the recipient's server confirmed.
+    pub contributions_sent: u64,
     pub deleted: u64,
     pub withdrawals: u64,
     /// Copies the recipient keeps, now labelled withdrawn.
@@ -122,6 +124,7 @@ impl From<SyncReport> for SyncSummary {
         SyncSummary {
             pushed: r.pushed as u64,
             totals_sent: r.totals_sent as u64,
+            contributions_sent: r.contributions_sent as u64,
             deleted: r.deleted as u64,
             withdrawals: r.withdrawals as u64,
             marked: r.marked as u64,

@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod sync_support;
 #[path = "common/fhir_validators.rs"]
 mod validators;
 
@@ -405,4 +406,60 @@ fn contributions_and_the_summary_are_valid_r4_measure_reports() {
     let file = d.path().join("kpi.json");
     std::fs::write(&file, b.to_string()).unwrap();
     assert_eq!(validators::python_fhir_resources(&file), Ok(n));
+}
+
+#[test]
+fn contributions_reach_the_recipient_by_sync_change_with_late_data_and_go_with_a_withdrawal() {
+    use phr_core::sync::NoProgress;
+    use phr_core::sync::fake::FakeFhir;
+    let (_d, s, h) = setup();
+    let fake = FakeFhir::new();
+    let sync = |s: &Session| {
+        s.sync_over(
+            &h,
+            "health-dept",
+            &sync_support::options(),
+            &NoProgress,
+            &mut fake.clone(),
+        )
+        .unwrap()
+    };
+    // Without consent nothing goes (and no Patient: nothing points at one).
+    let r = sync(&s);
+    assert_eq!(r.contributions_sent, 0);
+    assert!(fake.ids("MeasureReport").is_empty() && fake.ids("Patient").is_empty());
+    permit(&s, &h, DataCategory::Lifelog);
+    let r = sync(&s);
+    assert_eq!(r.contributions_sent, 1);
+    let ids = fake.ids("MeasureReport");
+    let [id] = ids.as_slice() else {
+        panic!("{ids:?}")
+    };
+    let there = fake.resource(&format!("MeasureReport/{id}")).unwrap();
+    assert_eq!(there["type"], "individual");
+    assert!(
+        fake.ids("Patient").is_empty(),
+        "a contribution points at no Patient"
+    );
+    assert!(!there.to_string().contains(&h));
+    // Unchanged: nothing sent. Late data lowering the average: sent again, same id.
+    assert_eq!(sync(&s).contributions_sent, 0);
+    let more: Vec<_> = day(2026, 8, 29)
+        .iter_days()
+        .take(33)
+        .map(|d| steps_on(d, 1_000.0))
+        .collect();
+    s.add_records(&h, more, Provenance::Device, None).unwrap();
+    assert_eq!(sync(&s).contributions_sent, 1);
+    assert_eq!(fake.ids("MeasureReport"), ids);
+    let again = fake.resource(&format!("MeasureReport/{id}")).unwrap();
+    assert_ne!(again["group"], there["group"], "the band or result changed");
+    // A withdrawal deletes the copy.
+    s.set_consent(
+        &h,
+        ConsentRequest::deny("health-dept", &[DataCategory::Lifelog], &[PURPOSE]),
+    )
+    .unwrap();
+    sync(&s);
+    assert!(fake.ids("MeasureReport").is_empty());
 }

@@ -100,6 +100,12 @@ pub fn describe(r: &SyncReport) -> String {
             r.totals_sent
         ));
     }
+    if r.contributions_sent > 0 {
+        out.push_str(&format!(
+            "; {} KPI contribution(s) sent (pseudonymous)",
+            r.contributions_sent
+        ));
+    }
     if r.awaiting_reconsent > 0 {
         out.push_str(&format!(
             "; {} item(s) wait until you decide again (phr consent show)",

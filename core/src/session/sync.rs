@@ -4,7 +4,9 @@
 
 use super::Session;
 use crate::access::{Access, Action};
-use crate::consent::{OperatorProfile, Recipient, ReleasedRecords, ReleasedStepTotals};
+use crate::consent::{
+    OperatorProfile, Recipient, ReleasedContributions, ReleasedRecords, ReleasedStepTotals,
+};
 use crate::error::{Error, Result};
 use crate::records::{Stamp, persons};
 use crate::sync::{self, SyncOptions, SyncProgress, SyncReport, Transport};
@@ -118,6 +120,11 @@ impl sync::Host for Host<'_> {
 
     fn step_totals(&self, recipient: &str) -> Result<Vec<ReleasedStepTotals>> {
         self.session.release_event_totals(self.access, recipient)
+    }
+
+    fn kpi_contributions(&self, recipient: &str) -> Result<Vec<ReleasedContributions>> {
+        self.session
+            .release_kpi_contributions(self.access, Some(recipient))
     }
 
     fn import(&self, bundle: &[u8], from: &sync::Pulled<'_>) -> Result<sync::Imported> {

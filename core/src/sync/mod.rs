@@ -19,6 +19,7 @@
 
 mod batch;
 mod client;
+mod derived;
 mod endpoint;
 mod erase;
 mod expunge;
@@ -26,6 +27,7 @@ mod expunge;
 pub mod fake;
 mod http;
 pub(crate) mod importer;
+mod kpi_contributions;
 mod lock;
 mod options;
 mod patient;
@@ -48,8 +50,8 @@ pub(crate) use endpoint::{base_for, origin_of, recipient};
 pub(crate) use lock::Locks;
 
 use crate::consent::{
-    self, OperatorProfile, OutboxItem, OutboxKind, Recipient, RecipientKind, ReleasedRecords,
-    ReleasedStepTotals,
+    self, OperatorProfile, OutboxItem, OutboxKind, Recipient, RecipientKind, ReleasedContributions,
+    ReleasedRecords, ReleasedStepTotals,
 };
 use crate::error::{Error, Result};
 use crate::records::{Person, Provenance, Stamp};
@@ -67,6 +69,9 @@ pub(crate) trait Host {
     /// The release gate for walking events (audited): the daily step totals of each event
     /// `recipient` organises that the subject is in, judged now.
     fn step_totals(&self, recipient: &str) -> Result<Vec<ReleasedStepTotals>>;
+    /// The release gate for KPI contributions (audited): the subject's contributions to each
+    /// KPI `recipient` receives, judged now.
+    fn kpi_contributions(&self, recipient: &str) -> Result<Vec<ReleasedContributions>>;
     /// Import a pulled `collection` Bundle through the FHIR importer (one transaction, audited).
     fn import(&self, bundle: &[u8], from: &Pulled<'_>) -> Result<Imported>;
 }
@@ -198,7 +203,7 @@ impl Run<'_, '_> {
     }
 
     /// Withdrawals, then erasures, then the Patient, then the outbox's records in chunks of
-    /// `batch_size`, then the walking events' daily totals.
+    /// `batch_size`, then the walking events' daily totals, then the KPI contributions.
     fn push_all(&mut self) -> Result<()> {
         let (subject, recipient) = (self.subject().to_owned(), self.recipient().to_owned());
         let pending = pending_for(self.job.store, &subject, &recipient)?;
@@ -236,7 +241,8 @@ impl Run<'_, '_> {
             let done = (n * batch + chunk.len()).min(total);
             self.job.progress.progress(SyncPhase::Push, done, total);
         }
-        self.push_totals()
+        self.push_totals()?;
+        self.push_contributions()
     }
 
     /// Keep the token the server accepted (encrypted in the store, like everything), for this

@@ -136,6 +136,8 @@ pub struct SyncReport {
     pub pushed: usize,
     /// Walking events' daily step totals the server confirmed (new, grown, or now final).
     pub totals_sent: usize,
+    /// KPI contributions the server confirmed (new, or changed by late data).
+    pub contributions_sent: usize,
     /// Remote copies deleted: tombstones, records no longer permitted, withdrawals.
     pub deleted: usize,
     /// Copies a recipient keeps (`on_withdrawal: mark`) replaced by the same resource labelled

@@ -3880,6 +3880,10 @@ public struct SyncSummary: Equatable, Hashable {
      * Walking events' daily step totals the organiser's server confirmed.
      */
     public var totalsSent: UInt64
+    /**
+     * KPI contributions the recipient's server confirmed.
+     */
+    public var contributionsSent: UInt64
     public var deleted: UInt64
     public var withdrawals: UInt64
     /**
@@ -3928,7 +3932,10 @@ public struct SyncSummary: Equatable, Hashable {
     public init(pushed: UInt64, 
         /**
          * Walking events' daily step totals the organiser's server confirmed.
-         */totalsSent: UInt64, deleted: UInt64, withdrawals: UInt64, 
+         */totalsSent: UInt64, 
+        /**
+         * KPI contributions the recipient's server confirmed.
+         */contributionsSent: UInt64, deleted: UInt64, withdrawals: UInt64, 
         /**
          * Copies the recipient keeps, now labelled withdrawn.
          */marked: UInt64, withheld: UInt64, 
@@ -3953,6 +3960,7 @@ public struct SyncSummary: Equatable, Hashable {
          */remaining: UInt64) {
         self.pushed = pushed
         self.totalsSent = totalsSent
+        self.contributionsSent = contributionsSent
         self.deleted = deleted
         self.withdrawals = withdrawals
         self.marked = marked
@@ -3993,6 +4001,7 @@ public struct FfiConverterTypeSyncSummary: FfiConverterRustBuffer {
             try SyncSummary(
                 pushed: FfiConverterUInt64.read(from: &buf), 
                 totalsSent: FfiConverterUInt64.read(from: &buf), 
+                contributionsSent: FfiConverterUInt64.read(from: &buf), 
                 deleted: FfiConverterUInt64.read(from: &buf), 
                 withdrawals: FfiConverterUInt64.read(from: &buf), 
                 marked: FfiConverterUInt64.read(from: &buf), 
@@ -4019,6 +4028,7 @@ public struct FfiConverterTypeSyncSummary: FfiConverterRustBuffer {
     public static func write(_ value: SyncSummary, into buf: inout [UInt8]) {
         FfiConverterUInt64.write(value.pushed, into: &buf)
         FfiConverterUInt64.write(value.totalsSent, into: &buf)
+        FfiConverterUInt64.write(value.contributionsSent, into: &buf)
         FfiConverterUInt64.write(value.deleted, into: &buf)
         FfiConverterUInt64.write(value.withdrawals, into: &buf)
         FfiConverterUInt64.write(value.marked, into: &buf)

@@ -6558,6 +6558,11 @@ data class SyncSummary (
      */
     var `totalsSent`: kotlin.ULong
     , 
+    /**
+     * KPI contributions the recipient's server confirmed.
+     */
+    var `contributionsSent`: kotlin.ULong
+    , 
     var `deleted`: kotlin.ULong
     , 
     var `withdrawals`: kotlin.ULong
@@ -6642,6 +6647,7 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterULong.read(buf),
@@ -6663,6 +6669,7 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
     override fun allocationSize(value: SyncSummary) = (
             FfiConverterULong.allocationSize(value.`pushed`) +
             FfiConverterULong.allocationSize(value.`totalsSent`) +
+            FfiConverterULong.allocationSize(value.`contributionsSent`) +
             FfiConverterULong.allocationSize(value.`deleted`) +
             FfiConverterULong.allocationSize(value.`withdrawals`) +
             FfiConverterULong.allocationSize(value.`marked`) +
@@ -6688,6 +6695,7 @@ public object FfiConverterTypeSyncSummary: FfiConverterRustBuffer<SyncSummary> {
     override fun write(value: SyncSummary, buf: ByteBuffer) {
             FfiConverterULong.write(value.`pushed`, buf)
             FfiConverterULong.write(value.`totalsSent`, buf)
+            FfiConverterULong.write(value.`contributionsSent`, buf)
             FfiConverterULong.write(value.`deleted`, buf)
             FfiConverterULong.write(value.`withdrawals`, buf)
             FfiConverterULong.write(value.`marked`, buf)
