@@ -856,3 +856,68 @@ fn reset_proxy_only(e: &Env, fault_rate: f64) {
         json!({ "rate": fault_rate, "reset_stats": true, "hostile": null }),
     );
 }
+
+#[test]
+fn kpi_contributions_reach_the_municipality_s_server_and_aggregate_from_its_search() {
+    use chrono::NaiveDate;
+    use phr_core::consent::{ConsentRequest, DataCategory};
+    let e = env();
+    reset(&e, 0.0);
+    let (_d, s, hanako, _) = session_with_two();
+    let h = hanako.id;
+    s.set_clock_for_tests(Some(1_796_356_800)); // 2026-12-04 13:00 JST: FY2026 H1 is over
+    s.set_operator_profile(samples::municipality()).unwrap();
+    let start = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+    let inputs = start
+        .iter_days()
+        .take(150)
+        .map(|d| {
+            ClinicalInput::Observation(ObservationInput::simple(
+                ObservationType::Steps,
+                9_000.0,
+                phr_core::records::Stamp {
+                    utc_seconds: d.and_hms_opt(8, 0, 0).unwrap().and_utc().timestamp() - 9 * 3600,
+                    offset_seconds: 9 * 3600,
+                },
+            ))
+        })
+        .collect();
+    s.add_records(&h, inputs, Provenance::Device, None).unwrap();
+    let purpose = "health_plan_evaluation";
+    s.set_consent(
+        &h,
+        ConsentRequest::permit("health-dept", &[DataCategory::Lifelog], &[purpose]),
+    )
+    .unwrap();
+    let opts = options(&e.proxy);
+    let r = s.sync(&h, "health-dept", &opts, &NoProgress).unwrap();
+    assert_eq!((r.contributions_sent, r.pushed), (1, 0), "{r:?}");
+    assert!(
+        server_ids(&e, "Patient").is_empty(),
+        "no Patient goes with it"
+    );
+    // The municipality searches its server and aggregates the page.
+    let page = get_json(&format!(
+        "{}/MeasureReport?measure=urn:phr-core:kpi:kenko-plan-2026:steps-8000&_count=100",
+        e.fhir
+    ));
+    let kpis = samples::municipality().kpis;
+    let mut agg = phr_core::kpi::Aggregator::new(&kpis);
+    agg.add_json(page.to_string().as_bytes());
+    assert_eq!(agg.counted(), 1, "{page}");
+    let f = agg.finish();
+    assert_eq!(f[0].total.participants, None, "one resident: withheld");
+    // Through the faults: a second sync changes nothing; a withdrawal deletes the copy.
+    reset_proxy_only(&e, 0.3);
+    let again = s.sync(&h, "health-dept", &opts, &NoProgress).unwrap();
+    assert_eq!(again.contributions_sent, 0, "{again:?}");
+    reset_proxy_only(&e, 0.0);
+    s.set_consent(
+        &h,
+        ConsentRequest::deny("health-dept", &[DataCategory::Lifelog], &[purpose]),
+    )
+    .unwrap();
+    let r = s.sync(&h, "health-dept", &opts, &NoProgress).unwrap();
+    assert_eq!(r.deleted, 1, "{r:?}");
+    assert!(server_ids(&e, "MeasureReport").is_empty());
+}
