@@ -907,6 +907,12 @@ fn kpi_contributions_reach_the_municipality_s_server_and_aggregate_from_its_sear
     assert_eq!(agg.counted(), 1, "{page}");
     let f = agg.finish();
     assert_eq!(f[0].total.participants, None, "one resident: withheld");
+    // The same through the product's own reader of the server (one search per KPI, paged).
+    let mut from_server = phr_core::kpi::Aggregator::new(&kpis);
+    let pages =
+        phr_core::kpi::read_server(&mut from_server, &e.fhir, &kpis, &options(&e.fhir), None)
+            .unwrap();
+    assert_eq!((pages, from_server.counted()), (kpis.len(), 1));
     // Through the faults: a second sync changes nothing; a withdrawal deletes the copy.
     reset_proxy_only(&e, 0.3);
     let again = s.sync(&h, "health-dept", &opts, &NoProgress).unwrap();

@@ -39,8 +39,18 @@ pub enum KpiCmd {
     /// folders of them) into figures per KPI, period and group, withholding small groups.
     Aggregate {
         /// Files or folders to read.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "server")]
         inputs: Vec<PathBuf>,
+        /// Also read the contributions held by this FHIR server (a MeasureReport search per
+        /// KPI, following its pages): https, or http to loopback with --allow-insecure-loopback.
+        #[arg(long)]
+        server: Option<String>,
+        /// Allow plain http:// to 127.0.0.1, ::1 or localhost (a local test server). Never others.
+        #[arg(long)]
+        allow_insecure_loopback: bool,
+        /// Bearer token for the server.
+        #[arg(long, env = "PHR_KPI_TOKEN", hide_env_values = true)]
+        token: Option<String>,
         /// Folder to write kpi-summary.json, kpi.csv and kpi.png into.
         #[arg(long)]
         out: PathBuf,
@@ -63,9 +73,20 @@ pub fn run(ctx: &Ctx, a: KpiArgs) -> CliResult {
     let l = Lang::parse(&a.lang, "the KPIs")?;
     match a.cmd {
         KpiCmd::Contributions { out } => contributions(ctx, l, a.profile.as_deref(), out),
-        KpiCmd::Aggregate { inputs, out } => {
+        KpiCmd::Aggregate {
+            inputs,
+            out,
+            server,
+            allow_insecure_loopback,
+            token,
+        } => {
             let profile = profile_of(a.profile.as_deref())?;
-            aggregate(l, &profile, &inputs, &out)
+            let server = server.map(|url| Server {
+                url,
+                allow_insecure_loopback,
+                token: zeroize::Zeroizing::new(token.unwrap_or_default()),
+            });
+            aggregate(l, &profile, &inputs, server.as_ref(), &out)
         }
         KpiCmd::Synthesize { count, out, seed } => {
             let profile = profile_of(a.profile.as_deref())?;
@@ -207,7 +228,20 @@ fn read_into(agg: &mut Aggregator<'_>, path: &Path) -> CliResult {
     Ok(())
 }
 
-fn aggregate(l: Lang, profile: &OperatorProfile, inputs: &[PathBuf], out: &Path) -> CliResult {
+/// A FHIR server to read contributions from.
+struct Server {
+    url: String,
+    allow_insecure_loopback: bool,
+    token: zeroize::Zeroizing<String>,
+}
+
+fn aggregate(
+    l: Lang,
+    profile: &OperatorProfile,
+    inputs: &[PathBuf],
+    server: Option<&Server>,
+    out: &Path,
+) -> CliResult {
     let mut files = vec![];
     for i in inputs {
         files_of(i, &mut files)?;
@@ -215,6 +249,14 @@ fn aggregate(l: Lang, profile: &OperatorProfile, inputs: &[PathBuf], out: &Path)
     let mut agg = Aggregator::new(&profile.kpis);
     for f in &files {
         read_into(&mut agg, f)?;
+    }
+    if let Some(s) = server {
+        let opts = phr_core::sync::SyncOptions {
+            allow_insecure_loopback: s.allow_insecure_loopback,
+            ..phr_core::sync::SyncOptions::default()
+        };
+        let token = (!s.token.is_empty()).then_some(s.token.as_str());
+        phr_core::kpi::read_server(&mut agg, &s.url, &profile.kpis, &opts, token)?;
     }
     let figures = agg.finish();
     std::fs::create_dir_all(out).map_err(on_file(out, "create"))?;

@@ -46,7 +46,7 @@ pub use options::{
 };
 pub use transport::{Method, Request, Response, Transport, Unreachable};
 
-pub(crate) use endpoint::{base_for, origin_of, recipient};
+pub(crate) use endpoint::{base_for, checked_base, origin_of, recipient};
 pub(crate) use lock::Locks;
 
 use crate::consent::{
