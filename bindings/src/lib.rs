@@ -11,6 +11,7 @@ mod events;
 mod exchange;
 mod family;
 mod format;
+mod kpi;
 mod platform;
 mod progress;
 mod session;

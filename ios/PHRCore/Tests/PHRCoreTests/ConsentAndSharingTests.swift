@@ -100,6 +100,22 @@ final class ConsentAndSharingTests: XCTestCase {
         XCTAssertEqual(points.entries.first?.reason, .earned)
     }
 
+    func testKpiContributionsLeaveOnlyWithConsentForTheEvaluationPurpose() async throws {
+        let (client, me) = try await storeWithProfile()
+        let before = try await client.kpiContributions(subject: me)
+        XCTAssertEqual(
+            before.map(\.kpiId),
+            ["steps-8000", "weight-loss-2kg", "checkup-attendance", "hba1c-improved"])
+        XCTAssertTrue(before.allSatisfy { !$0.permitted && $0.contributions.isEmpty })
+        _ = try await client.setConsent(
+            subject: me, permit([.lifelog], ["health_plan_evaluation"]))
+        let after = try await client.kpiContributions(subject: me)
+        let byId = Dictionary(uniqueKeysWithValues: after.map { ($0.kpiId, $0) })
+        XCTAssertEqual(byId["steps-8000"]?.permitted, true)
+        XCTAssertEqual(byId["weight-loss-2kg"]?.permitted, false, "body was not consented")
+        XCTAssertEqual(byId["steps-8000"]?.measure, .stepsAverage)
+    }
+
     func testAProfileTheCoreRefusesNamesIt() async throws {
         let (client, _) = try await storeWithProfile()
         do {

@@ -288,6 +288,12 @@ public final class PHRClient: Sendable {
         try await call { try $0.points(subject: subject) }
     }
 
+    /// What this person contributes to each KPI of the operator, as the consent gate judges it
+    /// now (pseudonymous, banded; nothing leaves by this call).
+    public func kpiContributions(subject: String) async throws -> [KpiContributionView] {
+        try await call { try $0.kpiContributions(subject: subject) }
+    }
+
     // MARK: walking events
 
     /// The operator's walking events with this person's part and progress in each, newest first.

@@ -783,6 +783,12 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     func whoCanAccess(subject: String) throws  -> [AccessGrant]
     
     /**
+     * What this person contributes to each KPI of the operator profile in force, as the
+     * consent gate judges it now (nothing leaves by this call).
+     */
+    func kpiContributions(subject: String) throws  -> [KpiContributionView]
+    
+    /**
      * Who did what to `subject`'s record, newest first.
      */
     func accessHistory(subject: String, limit: UInt32) throws  -> [AuditEntry]
@@ -1449,6 +1455,20 @@ open func whoCanAccess(subject: String)throws  -> [AccessGrant]  {
     return try  FfiConverterSequenceTypeAccessGrant.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_who_can_access(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * What this person contributes to each KPI of the operator profile in force, as the
+     * consent gate judges it now (nothing leaves by this call).
+     */
+open func kpiContributions(subject: String)throws  -> [KpiContributionView]  {
+    return try  FfiConverterSequenceTypeKpiContributionView.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_kpi_contributions(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(subject),uniffiCallStatus
     )
@@ -3761,6 +3781,165 @@ public func FfiConverterTypeImportedItem_lower(_ value: ImportedItem) -> RustBuf
 
 
 /**
+ * One contribution, as it would leave: the period, the value band, whether the target was met,
+ * and the breakdowns (`age_band=50-59`, `sex=female`).
+ */
+public struct KpiContributionLine: Equatable, Hashable {
+    public var period: String
+    public var band: String?
+    public var meets: Bool
+    public var groups: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(period: String, band: String?, meets: Bool, groups: [String]) {
+        self.period = period
+        self.band = band
+        self.meets = meets
+        self.groups = groups
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension KpiContributionLine: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKpiContributionLine: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KpiContributionLine {
+        return
+            try KpiContributionLine(
+                period: FfiConverterString.read(from: &buf), 
+                band: FfiConverterOptionString.read(from: &buf), 
+                meets: FfiConverterBool.read(from: &buf), 
+                groups: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: KpiContributionLine, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.period, into: &buf)
+        FfiConverterOptionString.write(value.band, into: &buf)
+        FfiConverterBool.write(value.meets, into: &buf)
+        FfiConverterSequenceString.write(value.groups, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKpiContributionLine_lift(_ buf: RustBuffer) throws -> KpiContributionLine {
+    return try FfiConverterTypeKpiContributionLine.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKpiContributionLine_lower(_ value: KpiContributionLine) -> RustBuffer {
+    return FfiConverterTypeKpiContributionLine.lower(value)
+}
+
+
+/**
+ * One KPI of the operator with this person's part in it.
+ */
+public struct KpiContributionView: Equatable, Hashable {
+    public var kpiId: String
+    public var nameJa: String
+    public var nameEn: String
+    public var measure: KpiMeasure
+    public var recipient: String
+    public var purpose: String
+    /**
+     * Whether consent for the evaluation purpose lets the contributions leave now.
+     */
+    public var permitted: Bool
+    /**
+     * Empty unless permitted (and a period is over with the data the measure needs).
+     */
+    public var contributions: [KpiContributionLine]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kpiId: String, nameJa: String, nameEn: String, measure: KpiMeasure, recipient: String, purpose: String, 
+        /**
+         * Whether consent for the evaluation purpose lets the contributions leave now.
+         */permitted: Bool, 
+        /**
+         * Empty unless permitted (and a period is over with the data the measure needs).
+         */contributions: [KpiContributionLine]) {
+        self.kpiId = kpiId
+        self.nameJa = nameJa
+        self.nameEn = nameEn
+        self.measure = measure
+        self.recipient = recipient
+        self.purpose = purpose
+        self.permitted = permitted
+        self.contributions = contributions
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension KpiContributionView: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKpiContributionView: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KpiContributionView {
+        return
+            try KpiContributionView(
+                kpiId: FfiConverterString.read(from: &buf), 
+                nameJa: FfiConverterString.read(from: &buf), 
+                nameEn: FfiConverterString.read(from: &buf), 
+                measure: FfiConverterTypeKpiMeasure.read(from: &buf), 
+                recipient: FfiConverterString.read(from: &buf), 
+                purpose: FfiConverterString.read(from: &buf), 
+                permitted: FfiConverterBool.read(from: &buf), 
+                contributions: FfiConverterSequenceTypeKpiContributionLine.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: KpiContributionView, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.kpiId, into: &buf)
+        FfiConverterString.write(value.nameJa, into: &buf)
+        FfiConverterString.write(value.nameEn, into: &buf)
+        FfiConverterTypeKpiMeasure.write(value.measure, into: &buf)
+        FfiConverterString.write(value.recipient, into: &buf)
+        FfiConverterString.write(value.purpose, into: &buf)
+        FfiConverterBool.write(value.permitted, into: &buf)
+        FfiConverterSequenceTypeKpiContributionLine.write(value.contributions, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKpiContributionView_lift(_ buf: RustBuffer) throws -> KpiContributionView {
+    return try FfiConverterTypeKpiContributionView.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKpiContributionView_lower(_ value: KpiContributionView) -> RustBuffer {
+    return FfiConverterTypeKpiContributionView.lower(value)
+}
+
+
+/**
  * How to sync. `SyncSettings::default()` on the app side is the production setting.
  */
 public struct SyncSettings: Equatable, Hashable {
@@ -5420,6 +5599,56 @@ fileprivate struct FfiConverterSequenceTypeImportedItem: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeKpiContributionLine: FfiConverterRustBuffer {
+    typealias SwiftType = [KpiContributionLine]
+
+    public static func write(_ value: [KpiContributionLine], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeKpiContributionLine.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [KpiContributionLine] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [KpiContributionLine]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeKpiContributionLine.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeKpiContributionView: FfiConverterRustBuffer {
+    typealias SwiftType = [KpiContributionView]
+
+    public static func write(_ value: [KpiContributionView], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeKpiContributionView.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [KpiContributionView] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [KpiContributionView]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeKpiContributionView.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeClinicalInput: FfiConverterRustBuffer {
     typealias SwiftType = [ClinicalInput]
 
@@ -5904,6 +6133,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_who_can_access() != 20276) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_kpi_contributions() != 38217) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_access_history() != 57346) {

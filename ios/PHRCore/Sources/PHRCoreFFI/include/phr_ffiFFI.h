@@ -504,6 +504,11 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_take_control(uint64_t ptr, RustBu
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_who_can_access(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_KPI_CONTRIBUTIONS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_KPI_CONTRIBUTIONS
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_kpi_contributions(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ACCESS_HISTORY
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ACCESS_HISTORY
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_access_history(uint64_t ptr, RustBuffer subject, uint32_t limit, RustCallStatus *_Nonnull out_status
@@ -1519,6 +1524,12 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_take_control(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_WHO_CAN_ACCESS
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_WHO_CAN_ACCESS
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_who_can_access(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_KPI_CONTRIBUTIONS
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_KPI_CONTRIBUTIONS
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_kpi_contributions(void
     
 );
 #endif

@@ -11,6 +11,7 @@ import jp.phr.core.model.ConsentRequest
 import jp.phr.core.model.DataCategory
 import jp.phr.core.model.Effect
 import jp.phr.core.model.EntryReason
+import jp.phr.core.model.KpiMeasure
 import jp.phr.core.model.Grantee
 import jp.phr.core.model.NewDelegation
 import jp.phr.core.model.ObservationType
@@ -149,6 +150,27 @@ class SharingTest {
         assertEquals(10L, points.balance)
         assertEquals("goal-day", points.entries.single().rule)
         assertEquals(EntryReason.EARNED, points.entries.single().reason)
+    }
+
+    @Test
+    fun kpiContributionsLeaveOnlyWithConsentForTheEvaluationPurpose() = runBlocking<Unit> {
+        val (client, me) = newStore()
+        client.setOperatorProfileJson(MUNICIPALITY)
+        val before = client.kpiContributions(me)
+        assertEquals(
+            listOf("steps-8000", "weight-loss-2kg", "checkup-attendance", "hba1c-improved"),
+            before.map { it.kpiId },
+        )
+        assertTrue(before.none { it.permitted || it.contributions.isNotEmpty() })
+        client.setConsent(
+            me,
+            ConsentRequest("health-dept", listOf(DataCategory.LIFELOG), listOf("health_plan_evaluation"),
+                Effect.PERMIT, null, null, null),
+        )
+        val after = client.kpiContributions(me).associateBy { it.kpiId }
+        assertTrue(after.getValue("steps-8000").permitted)
+        assertFalse("body was not consented", after.getValue("weight-loss-2kg").permitted)
+        assertEquals(KpiMeasure.STEPS_AVERAGE, after.getValue("steps-8000").measure)
     }
 
     @Test

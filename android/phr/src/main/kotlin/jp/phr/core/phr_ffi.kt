@@ -67,6 +67,7 @@ import jp.phr.core.model.FfiConverterTypeDataCategory
 import jp.phr.core.model.FfiConverterTypeDelegation
 import jp.phr.core.model.FfiConverterTypeEventProgress
 import jp.phr.core.model.FfiConverterTypeGlucoseTiming
+import jp.phr.core.model.FfiConverterTypeKpiMeasure
 import jp.phr.core.model.FfiConverterTypeLevel
 import jp.phr.core.model.FfiConverterTypeNaiveDate
 import jp.phr.core.model.FfiConverterTypeNewDelegation
@@ -97,6 +98,7 @@ import jp.phr.core.model.FfiConverterTypeStepProgress
 import jp.phr.core.model.FfiConverterTypeSyncPhase
 import jp.phr.core.model.FfiConverterTypeWaitingToSync
 import jp.phr.core.model.GlucoseTiming
+import jp.phr.core.model.KpiMeasure
 import jp.phr.core.model.Level
 import jp.phr.core.model.NaiveDate
 import jp.phr.core.model.NewDelegation
@@ -144,6 +146,7 @@ import jp.phr.core.model.RustBuffer as RustBufferDataCategory
 import jp.phr.core.model.RustBuffer as RustBufferDelegation
 import jp.phr.core.model.RustBuffer as RustBufferEventProgress
 import jp.phr.core.model.RustBuffer as RustBufferGlucoseTiming
+import jp.phr.core.model.RustBuffer as RustBufferKpiMeasure
 import jp.phr.core.model.RustBuffer as RustBufferLevel
 import jp.phr.core.model.RustBuffer as RustBufferNaiveDate
 import jp.phr.core.model.RustBuffer as RustBufferNewDelegation
@@ -1015,6 +1018,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_who_can_access(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_kpi_contributions(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_access_history(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_actor(
@@ -1237,6 +1242,8 @@ internal object UniffiLib {
     external fun uniffi_phr_ffi_fn_method_phrsession_take_control(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_who_can_access(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_kpi_contributions(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_access_history(`ptr`: Long,`subject`: RustBuffer.ByValue,`limit`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1686,6 +1693,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_who_can_access() and 0xFFFF) != 20276) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_kpi_contributions() and 0xFFFF) != 38217) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_access_history() and 0xFFFF) != 57346) {
@@ -2520,6 +2530,12 @@ public interface PhrSessionInterface {
      * "Who can see my record, with which rights, until when".
      */
     fun `whoCanAccess`(`subject`: kotlin.String): List<AccessGrant>
+    
+    /**
+     * What this person contributes to each KPI of the operator profile in force, as the
+     * consent gate judges it now (nothing leaves by this call).
+     */
+    fun `kpiContributions`(`subject`: kotlin.String): List<KpiContributionView>
     
     /**
      * Who did what to `subject`'s record, newest first.
@@ -3360,6 +3376,25 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_who_can_access(
+        it,
+        
+        FfiConverterString.lower(`subject`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * What this person contributes to each KPI of the operator profile in force, as the
+     * consent gate judges it now (nothing leaves by this call).
+     */
+    @Throws(PhrException::class)override fun `kpiContributions`(`subject`: kotlin.String): List<KpiContributionView> {
+            return FfiConverterSequenceTypeKpiContributionView.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_kpi_contributions(
         it,
         
         FfiConverterString.lower(`subject`),_status)
@@ -6468,6 +6503,135 @@ public object FfiConverterTypeImportedItem: FfiConverterRustBuffer<ImportedItem>
 
 
 /**
+ * One contribution, as it would leave: the period, the value band, whether the target was met,
+ * and the breakdowns (`age_band=50-59`, `sex=female`).
+ */
+data class KpiContributionLine (
+    var `period`: kotlin.String
+    , 
+    var `band`: kotlin.String?
+    , 
+    var `meets`: kotlin.Boolean
+    , 
+    var `groups`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeKpiContributionLine: FfiConverterRustBuffer<KpiContributionLine> {
+    override fun read(buf: ByteBuffer): KpiContributionLine {
+        return KpiContributionLine(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: KpiContributionLine) = (
+            FfiConverterString.allocationSize(value.`period`) +
+            FfiConverterOptionalString.allocationSize(value.`band`) +
+            FfiConverterBoolean.allocationSize(value.`meets`) +
+            FfiConverterSequenceString.allocationSize(value.`groups`)
+    )
+
+    override fun write(value: KpiContributionLine, buf: ByteBuffer) {
+            FfiConverterString.write(value.`period`, buf)
+            FfiConverterOptionalString.write(value.`band`, buf)
+            FfiConverterBoolean.write(value.`meets`, buf)
+            FfiConverterSequenceString.write(value.`groups`, buf)
+    }
+}
+
+
+
+/**
+ * One KPI of the operator with this person's part in it.
+ */
+data class KpiContributionView (
+    var `kpiId`: kotlin.String
+    , 
+    var `nameJa`: kotlin.String
+    , 
+    var `nameEn`: kotlin.String
+    , 
+    var `measure`: KpiMeasure
+    , 
+    var `recipient`: kotlin.String
+    , 
+    var `purpose`: kotlin.String
+    , 
+    /**
+     * Whether consent for the evaluation purpose lets the contributions leave now.
+     */
+    var `permitted`: kotlin.Boolean
+    , 
+    /**
+     * Empty unless permitted (and a period is over with the data the measure needs).
+     */
+    var `contributions`: List<KpiContributionLine>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeKpiContributionView: FfiConverterRustBuffer<KpiContributionView> {
+    override fun read(buf: ByteBuffer): KpiContributionView {
+        return KpiContributionView(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeKpiMeasure.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterSequenceTypeKpiContributionLine.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: KpiContributionView) = (
+            FfiConverterString.allocationSize(value.`kpiId`) +
+            FfiConverterString.allocationSize(value.`nameJa`) +
+            FfiConverterString.allocationSize(value.`nameEn`) +
+            FfiConverterTypeKpiMeasure.allocationSize(value.`measure`) +
+            FfiConverterString.allocationSize(value.`recipient`) +
+            FfiConverterString.allocationSize(value.`purpose`) +
+            FfiConverterBoolean.allocationSize(value.`permitted`) +
+            FfiConverterSequenceTypeKpiContributionLine.allocationSize(value.`contributions`)
+    )
+
+    override fun write(value: KpiContributionView, buf: ByteBuffer) {
+            FfiConverterString.write(value.`kpiId`, buf)
+            FfiConverterString.write(value.`nameJa`, buf)
+            FfiConverterString.write(value.`nameEn`, buf)
+            FfiConverterTypeKpiMeasure.write(value.`measure`, buf)
+            FfiConverterString.write(value.`recipient`, buf)
+            FfiConverterString.write(value.`purpose`, buf)
+            FfiConverterBoolean.write(value.`permitted`, buf)
+            FfiConverterSequenceTypeKpiContributionLine.write(value.`contributions`, buf)
+    }
+}
+
+
+
+/**
  * How to sync. `SyncSettings::default()` on the app side is the production setting.
  */
 data class SyncSettings (
@@ -8420,6 +8584,62 @@ public object FfiConverterSequenceTypeImportedItem: FfiConverterRustBuffer<List<
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeKpiContributionLine: FfiConverterRustBuffer<List<KpiContributionLine>> {
+    override fun read(buf: ByteBuffer): List<KpiContributionLine> {
+        val len = buf.getInt()
+        return List<KpiContributionLine>(len) {
+            FfiConverterTypeKpiContributionLine.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<KpiContributionLine>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeKpiContributionLine.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<KpiContributionLine>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeKpiContributionLine.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeKpiContributionView: FfiConverterRustBuffer<List<KpiContributionView>> {
+    override fun read(buf: ByteBuffer): List<KpiContributionView> {
+        val len = buf.getInt()
+        return List<KpiContributionView>(len) {
+            FfiConverterTypeKpiContributionView.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<KpiContributionView>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeKpiContributionView.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<KpiContributionView>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeKpiContributionView.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeClinicalInput: FfiConverterRustBuffer<List<ClinicalInput>> {
     override fun read(buf: ByteBuffer): List<ClinicalInput> {
         val len = buf.getInt()
@@ -8525,6 +8745,8 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
         }
     }
 }
+
+
 
 
 

@@ -11,6 +11,7 @@ import jp.phr.core.ImportSummary
 import jp.phr.core.SyncListener
 import jp.phr.core.SyncSettings
 import jp.phr.core.SyncSummary
+import jp.phr.core.KpiContributionView
 import jp.phr.core.SyncTokenProvider
 import jp.phr.core.model.AccessGrant
 import jp.phr.core.model.ConsentDirective
@@ -354,6 +355,13 @@ class PhrClient private constructor(
      * balance (brought in line with the operator's programme as it is read).
      */
     suspend fun points(subject: String): PointsLedger = call { points(subject) }
+
+    /**
+     * What this person contributes to each KPI of the operator, as the consent gate judges it
+     * now (pseudonymous, banded; nothing leaves by this call).
+     */
+    suspend fun kpiContributions(subject: String): List<KpiContributionView> =
+        call { kpiContributions(subject) }
 
     /** The operator's walking events with this person's part and progress in each, newest first. */
     suspend fun walkingEvents(subject: String): List<EventProgress> = call { walkingEvents(subject) }
