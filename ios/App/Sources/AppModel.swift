@@ -17,6 +17,8 @@ final class AppModel: ObservableObject {
     @Published var steps: StepProgress?
     @Published var overview: Overview?
     @Published var events: [EventProgress] = []
+    @Published var points: PointsLedger?
+    @Published var kpis: [KpiContributionView] = []
     private var timelineNext: PageToken?
     // Sharing (ConsentView, ExportView): everything shown is the core's answer.
     @Published var profile: OperatorProfile?
@@ -122,6 +124,9 @@ final class AppModel: ObservableObject {
         consent = try await c.consentState(subject: s)
         consentHistory = try await c.consentHistory(subject: s)
         events = try await c.walkingEvents(subject: s)
+        // Points an operator confirms and KPI contributions both rest on consent.
+        points = try await c.points(subject: s)
+        kpis = try await c.kpiContributions(subject: s)
     }
 
     /// Join or leave a walking event: a consent decision the core records; its receipt is shown.

@@ -16,6 +16,8 @@ struct EventsView: View {
             ForEach(model.events, id: \.event.id) { p in
                 EventRow(progress: p, japanese: isJapanese(locale))
             }
+            PointsSection(ledger: model.points, japanese: isJapanese(locale))
+            KpiSection(kpis: model.kpis, japanese: isJapanese(locale))
         }
         .sheet(isPresented: Binding(get: { model.receipt != nil }, set: { if !$0 { model.showReceipt(nil) } })) {
             ReceiptView(receipt: model.receipt, close: { model.showReceipt(nil) })

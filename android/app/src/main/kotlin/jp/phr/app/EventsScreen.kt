@@ -33,9 +33,13 @@ import jp.phr.core.model.EventProgress
 fun EventsScreen(vm: PhrViewModel) {
     val events by vm.events.collectAsState()
     val receipt by vm.receipt.collectAsState()
+    val points by vm.points.collectAsState()
+    val kpis by vm.kpis.collectAsState()
     if (events.isEmpty()) Text(stringResource(R.string.no_events))
     LazyColumn {
         items(events, key = { it.event.id }) { p -> EventCard(vm, p) }
+        item(key = "points") { PointsCard(points) }
+        item(key = "kpis") { KpiCard(kpis) }
     }
     val ja = japanese()
     receipt?.let { r ->

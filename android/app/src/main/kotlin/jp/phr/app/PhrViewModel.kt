@@ -16,6 +16,8 @@ import jp.phr.core.model.ConsentState
 import jp.phr.core.model.ConsentToggle
 import jp.phr.core.model.Effect
 import jp.phr.core.model.EventProgress
+import jp.phr.core.model.PointsLedger
+import jp.phr.core.KpiContributionView
 import jp.phr.core.model.OperatorProfile
 import jp.phr.core.model.DashboardItem
 import jp.phr.core.model.GlucoseTiming
@@ -49,6 +51,8 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
     val steps = MutableStateFlow<StepProgress?>(null)
     val overview = MutableStateFlow<Overview?>(null)
     val events = MutableStateFlow<List<EventProgress>>(emptyList())
+    val points = MutableStateFlow<PointsLedger?>(null)
+    val kpis = MutableStateFlow<List<KpiContributionView>>(emptyList())
     private var timelineNext: PageToken? = null
     val profile = MutableStateFlow<OperatorProfile?>(null)
     val consent = MutableStateFlow<ConsentState?>(null)
@@ -124,6 +128,8 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
         consent.value = c.consentState(s.id)
         consentHistory.value = c.consentHistory(s.id)
         events.value = c.walkingEvents(s.id)
+        points.value = c.points(s.id)
+        kpis.value = c.kpiContributions(s.id)
     }
 
     /** Flip one toggle: a permit or a deny for exactly this recipient, category and purpose. */
@@ -137,6 +143,9 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
         c.setConsent(s, request)
         consent.value = c.consentState(s)
         consentHistory.value = c.consentHistory(s)
+        // Points an operator confirms and KPI contributions both rest on consent.
+        points.value = c.points(s)
+        kpis.value = c.kpiContributions(s)
     }
 
     /** Join or leave a walking event: a consent decision the core records; its receipt can be shown. */
@@ -147,6 +156,8 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
         events.value = c.walkingEvents(s)
         consent.value = c.consentState(s)
         consentHistory.value = c.consentHistory(s)
+        points.value = c.points(s)
+        kpis.value = c.kpiContributions(s)
         receipt.value = c.consentReceipt(s, d.id)
     }
 
