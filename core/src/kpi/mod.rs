@@ -8,10 +8,15 @@
 
 pub mod aggregate;
 mod contribution;
+mod figures_csv;
 pub(crate) mod pseudonym;
+mod report_shape;
 mod search;
+mod suppression;
 
-pub use aggregate::{Aggregator, KpiFigures, Skipped, to_csv};
+pub use aggregate::{Aggregator, KpiFigures, Skipped};
 pub use contribution::{CheckupFacts, Contribution, KpiFacts, age_band, band_of, contribution};
+pub use figures_csv::to_csv;
 pub use pseudonym::pseudonym;
 pub use search::read_server;
+pub use suppression::suppress;
