@@ -1352,6 +1352,10 @@ fn kpi_contributions_are_shown_before_they_leave_and_the_municipality_aggregates
         "one per KPI and period"
     );
     assert_eq!(summary["entry"][0]["resource"]["type"], "summary");
+    assert_eq!(
+        summary["entry"][0]["resource"]["date"], "2026-11-19T15:30:00Z",
+        "dated by the one clock"
+    );
     let png = std::fs::read(out.join("kpi.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");
     // A missing input is named, and nothing is written.

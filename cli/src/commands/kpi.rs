@@ -260,7 +260,10 @@ fn aggregate(
     }
     let figures = agg.finish();
     std::fs::create_dir_all(out).map_err(on_file(out, "create"))?;
-    let generated = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // The core's one clock (fixed by the tests), not the system's directly.
+    let generated = phr_core::clock::Clock::from_environment()
+        .now()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let entries: Vec<serde_json::Value> = figures
         .iter()
         .map(|f| {
