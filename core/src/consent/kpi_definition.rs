@@ -9,7 +9,7 @@
 
 use super::category::DataCategory;
 use super::profile::{OperatorKind, OperatorProfile};
-use super::validate::{identifier, required, unique};
+use super::validate::{identifier, recipient_and_purpose, required, unique};
 use crate::error::{Error, Result};
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -294,21 +294,12 @@ pub(super) fn validate(profile: &OperatorProfile, kpis: &[KpiDefinition]) -> Res
                 ));
             }
         }
-        if profile.recipient(&k.recipient).is_none() {
-            return Err(Error::invalid(
-                at("recipient"),
-                "is not a declared recipient",
-            ));
-        }
-        let Some(p) = profile.purpose(&k.purpose) else {
-            return Err(Error::invalid(at("purpose"), "is not a declared purpose"));
-        };
-        if !p.recipients.contains(&k.recipient) {
-            return Err(Error::invalid(
-                at("purpose"),
-                "does not name the KPI's recipient",
-            ));
-        }
+        let p = recipient_and_purpose(
+            profile,
+            (&at("recipient"), &k.recipient),
+            (&at("purpose"), &k.purpose),
+            "the KPI's recipient",
+        )?;
         if !p.contributions_only {
             return Err(Error::invalid(
                 at("purpose"),

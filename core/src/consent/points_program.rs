@@ -8,7 +8,7 @@
 
 use super::category::DataCategory;
 use super::profile::{LifelogRelease, OperatorProfile};
-use super::validate::{identifier, required, unique};
+use super::validate::{identifier, recipient_and_purpose, required, unique};
 use crate::error::{Error, Result};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -116,24 +116,12 @@ pub(super) fn validate(profile: &OperatorProfile, program: &PointsProgram) -> Re
             _ => None,
         };
         let Some(c) = &r.confirm else { continue };
-        if profile.recipient(&c.recipient).is_none() {
-            return Err(Error::invalid(
-                at("confirm.recipient"),
-                "is not a declared recipient",
-            ));
-        }
-        let Some(p) = profile.purpose(&c.purpose) else {
-            return Err(Error::invalid(
-                at("confirm.purpose"),
-                "is not a declared purpose",
-            ));
-        };
-        if !p.recipients.contains(&c.recipient) {
-            return Err(Error::invalid(
-                at("confirm.purpose"),
-                "does not name the confirming recipient",
-            ));
-        }
+        let p = recipient_and_purpose(
+            profile,
+            (&at("confirm.recipient"), &c.recipient),
+            (&at("confirm.purpose"), &c.purpose),
+            "the confirming recipient",
+        )?;
         let category = r.earn.category();
         if !p.categories.contains(&category) {
             return Err(Error::invalid(

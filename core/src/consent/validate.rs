@@ -85,6 +85,33 @@ pub(super) fn identifier(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// A recipient and a purpose a declaration names (an event's organiser, a KPI's recipient, a
+/// points rule's confirmer): both declared, and the purpose offered to that recipient. The
+/// purpose, for the caller's own checks; refusals name `fields` (recipient's, purpose's).
+pub(super) fn recipient_and_purpose<'p>(
+    profile: &'p OperatorProfile,
+    (recipient_field, recipient): (&str, &str),
+    (purpose_field, purpose): (&str, &str),
+    who: &str,
+) -> Result<&'p super::profile::Purpose> {
+    if profile.recipient(recipient).is_none() {
+        return Err(Error::invalid(
+            recipient_field,
+            "is not a declared recipient",
+        ));
+    }
+    let Some(p) = profile.purpose(purpose) else {
+        return Err(Error::invalid(purpose_field, "is not a declared purpose"));
+    };
+    if !p.recipients.iter().any(|r| r == recipient) {
+        return Err(Error::invalid(
+            purpose_field,
+            format!("does not name {who} among its recipients"),
+        ));
+    }
+    Ok(p)
+}
+
 fn https_url(field: &str, value: &str) -> Result<()> {
     if !value.starts_with("https://") || value.len() < 12 || value.contains(char::is_whitespace) {
         return Err(Error::invalid(field, "must be an https:// URL"));

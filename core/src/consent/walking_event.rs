@@ -3,7 +3,7 @@
 
 use super::category::DataCategory;
 use super::profile::{LifelogRelease, OperatorProfile};
-use super::validate::{identifier, required, unique};
+use super::validate::{identifier, recipient_and_purpose, required, unique};
 use crate::error::{Error, Result};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -98,21 +98,12 @@ pub(super) fn validate(profile: &OperatorProfile, events: &[WalkingEvent]) -> Re
                 "an event receives daily step totals only (daily_step_totals), never minute or hourly data",
             ));
         }
-        if profile.recipient(&e.organiser).is_none() {
-            return Err(Error::invalid(
-                at("organiser"),
-                "is not a declared recipient",
-            ));
-        }
-        let Some(p) = profile.purpose(&e.purpose) else {
-            return Err(Error::invalid(at("purpose"), "is not a declared purpose"));
-        };
-        if !p.recipients.contains(&e.organiser) {
-            return Err(Error::invalid(
-                at("purpose"),
-                "does not name the organiser among its recipients",
-            ));
-        }
+        let p = recipient_and_purpose(
+            profile,
+            (&at("organiser"), &e.organiser),
+            (&at("purpose"), &e.purpose),
+            "the organiser",
+        )?;
         if !p.categories.contains(&DataCategory::Lifelog)
             || p.lifelog != LifelogRelease::DailyStepTotals
         {
