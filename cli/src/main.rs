@@ -123,6 +123,9 @@ enum Command {
     /// Export the record of --for (default: you) to a file, e.g. `--format fhir --out r.json`;
     /// with --recipient and --purpose only what consent releases to that recipient.
     Export(commands::export::ExportArgs),
+    /// The provision log of --for: every release that left the device (date, recipient,
+    /// purpose, categories, count, the consent that allowed it); kept after erasure.
+    Provisions(commands::provisions::ProvisionsArgs),
     /// Sync --for's outbox with a recipient's FHIR server (consent-gated), then pull.
     Sync(commands::sync::SyncArgs),
     /// Run the whole product on a demo store: two persons, a year of data, a summary, a chart.
@@ -178,6 +181,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Consent(a) => commands::consent::run(&ctx, a),
         Export(a) => commands::export::run(&ctx, a),
         Sync(a) => commands::sync::run(&ctx, a),
+        Provisions(a) => commands::provisions::run(&ctx, a),
         Demo(a) => commands::demo::run(&ctx, a),
     }
 }

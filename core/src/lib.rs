@@ -29,6 +29,7 @@ pub mod guidance;
 pub mod kpi;
 pub mod overview;
 pub mod points;
+pub mod provision;
 pub mod records;
 pub mod session;
 pub mod store;

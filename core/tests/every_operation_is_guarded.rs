@@ -267,6 +267,7 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
         "kpi_contributions",
         s.as_person(o).kpi_contributions(t).map(|_| ()),
     );
+    check("provision_log", s.as_person(o).provision_log(t).map(|_| ()));
     check(
         "walking_events",
         s.as_person(o).walking_events(t).map(|_| ()),

@@ -442,8 +442,19 @@ fn contributions_reach_the_recipient_by_sync_change_with_late_data_and_go_with_a
         "a contribution points at no Patient"
     );
     assert!(!there.to_string().contains(&h));
-    // Unchanged: nothing sent. Late data lowering the average: sent again, same id.
+    let provided = |s: &Session| -> Vec<(phr_core::provision::Form, u32)> {
+        let log = s.provision_log(&h).unwrap();
+        log.iter().map(|e| (e.form, e.item_count)).collect()
+    };
+    let contributions = phr_core::provision::Form::KpiContributions;
+    assert_eq!(
+        provided(&s),
+        vec![(contributions, 1)],
+        "in the provision log"
+    );
+    // Unchanged: nothing sent (nor logged). Late data lowering the average: sent again, same id.
     assert_eq!(sync(&s).contributions_sent, 0);
+    assert_eq!(provided(&s).len(), 1);
     let more: Vec<_> = day(2026, 8, 29)
         .iter_days()
         .take(33)

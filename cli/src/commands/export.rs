@@ -62,10 +62,11 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> CliResult {
     let resources = match (&a.recipient, &a.purpose) {
         (Some(recipient), Some(purpose)) => {
             super::consent::use_profile(&o.session, a.profile.as_deref())?;
-            let out = o
-                .session
-                .export_fhir_for_json(&o.subject, recipient, purpose, at)?;
+            // The release (a provision, logged) only once the new file exists.
             write_new(&a.out, |w| {
+                let out = o
+                    .session
+                    .export_fhir_for_json(&o.subject, recipient, purpose, at)?;
                 w.write_all(&out.json)?;
                 Ok(out.resources)
             })?
@@ -101,7 +102,10 @@ fn echeckup(o: &super::Opened, a: &ExportArgs, at: phr_core::records::Stamp) -> 
 
 /// Create `path` new (mode 0600) and write it through `f`; a failed export leaves no file.
 /// The bytes written so far show on the terminal (the total is known only at the end).
-fn write_new(path: &Path, f: impl FnOnce(&mut dyn Write) -> CliResult<usize>) -> CliResult<usize> {
+pub(super) fn write_new(
+    path: &Path,
+    f: impl FnOnce(&mut dyn Write) -> CliResult<usize>,
+) -> CliResult<usize> {
     let file = create_private(path)?;
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(

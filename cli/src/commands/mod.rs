@@ -17,6 +17,7 @@ pub mod list;
 pub mod log;
 pub mod person;
 pub mod points;
+pub mod provisions;
 pub mod stats;
 pub mod summary;
 pub mod sync;

@@ -44,6 +44,8 @@ pub enum AuditAction {
     StepTotalsReleased,
     PointsReconciled,
     KpiContributionsReleased,
+    ProvisionLogRead,
+    RequestHandled,
 }
 
 impl AuditAction {
@@ -83,6 +85,8 @@ impl AuditAction {
             AuditAction::StepTotalsReleased => "step_totals_released",
             AuditAction::PointsReconciled => "points_reconciled",
             AuditAction::KpiContributionsReleased => "kpi_contributions_released",
+            AuditAction::ProvisionLogRead => "provision_log_read",
+            AuditAction::RequestHandled => "request_handled",
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::consent::{
     InstalledProfile, OperatorProfile, OutboxItem, Reconsent, ReleasedRecords, repo,
 };
 use crate::error::{Error, Result};
+use crate::provision::{self, Channel};
 use crate::records::{Record, Stamp};
 use std::sync::Arc;
 
@@ -139,17 +140,19 @@ impl Session {
     ) -> Result<ReleasedRecords> {
         let access = self.authorize(subject, Action::Share)?;
         let ids: Vec<String> = records.iter().map(|r| r.meta.id.clone()).collect();
-        self.release_ids(&access, recipient, purpose, &ids)
+        self.release_ids(&access, (recipient, purpose), &ids, Some(Channel::File))
     }
 
     /// The gate over stored record ids, for an authorised `access` (Share): one transaction,
-    /// audited as `records_released` with the ids let through.
+    /// audited as `records_released` with the ids let through. What is handed to the caller
+    /// (`handed_out`) is a provision, logged in the same transaction; sync logs its own when
+    /// the server confirms.
     pub(crate) fn release_ids(
         &self,
         access: &Access,
-        recipient: &str,
-        purpose: &str,
+        (recipient, purpose): (&str, &str),
         ids: &[String],
+        handed_out: Option<Channel>,
     ) -> Result<ReleasedRecords> {
         let installed = self.profile_in_force()?;
         let profile = &installed.profile;
@@ -160,6 +163,10 @@ impl Session {
         self.write(access, AuditAction::RecordsReleased, |w| {
             let target = (recipient, purpose);
             let released = consent::release(w.tx, profile, subject, target, &ids, now)?;
+            if let Some(channel) = handed_out {
+                let provided = provision::Provided::records(&released, access.actor(), channel);
+                provision::record(w.tx, profile, provided, now)?;
+            }
             let released_ids = released.ids();
             Ok((released, released_ids))
         })

@@ -195,7 +195,8 @@ impl Session {
                 .map(|r| r.meta.id)
                 .collect())
         })?;
-        self.release_ids(&access, recipient, purpose, &ids)
+        let target = (recipient, purpose);
+        self.release_ids(&access, target, &ids, Some(crate::provision::Channel::File))
     }
 }
 

@@ -14,6 +14,7 @@ mod kpi;
 mod persons;
 mod points;
 mod progress;
+mod provisions;
 mod reads;
 mod sync;
 mod writes;

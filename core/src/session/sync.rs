@@ -115,7 +115,7 @@ impl sync::Host for Host<'_> {
 
     fn release(&self, recipient: &str, purpose: &str, ids: &[String]) -> Result<ReleasedRecords> {
         self.session
-            .release_ids(self.access, recipient, purpose, ids)
+            .release_ids(self.access, (recipient, purpose), ids, None)
     }
 
     fn step_totals(&self, recipient: &str) -> Result<Vec<ReleasedStepTotals>> {

@@ -11,6 +11,7 @@ use super::state::{self, DerivedCopy};
 use super::{RejectedItem, Run};
 use crate::consent::DataCategory;
 use crate::error::Result;
+use crate::provision::{self, Channel, Form};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -29,6 +30,8 @@ pub(super) struct Scope<'a> {
     pub purpose: &'a str,
     pub key_prefix: &'a str,
     pub category: DataCategory,
+    /// What the items are, for the provision log.
+    pub form: Form,
 }
 
 /// What one reconciliation did.
@@ -143,8 +146,11 @@ impl Run<'_, '_> {
             let statuses = entry_statuses(&self.client.batch(&batch_bundle(requests))?, n);
             let report = &mut self.report;
             let gone = &mut self.gone;
-            store.write_as(self.job.actor, |w| {
+            let job = self.job;
+            let confirmed_at = job.host.now();
+            store.write_as(job.actor, |w| {
                 let mut i = 0;
+                let mut put = 0;
                 for c in chunk {
                     let k = c.entries();
                     let s = &statuses[i..i + k];
@@ -153,6 +159,7 @@ impl Run<'_, '_> {
                         (Outcome::Done, Change::Put { key, version, .. }) => {
                             state::derived_held(w.tx, (at.1, at.2), key, *version)?;
                             done.sent += 1;
+                            put += 1;
                         }
                         (Outcome::Done, Change::Delete { key, addresses }) => {
                             state::forget(w.tx, at.1, at.2, key)?;
@@ -166,7 +173,19 @@ impl Run<'_, '_> {
                         (Outcome::Deferred, _) => report.deferred += 1,
                     }
                 }
-                Ok(())
+                let provided = provision::Provided {
+                    subject: at.0,
+                    actor: job.actor,
+                    recipient: at.1,
+                    purpose: scope.purpose,
+                    channel: Channel::Sync,
+                    form: scope.form,
+                    categories: vec![scope.category],
+                    details: vec![],
+                    item_count: put,
+                    judged_at: now,
+                };
+                provision::record(w.tx, job.profile, provided, confirmed_at)
             })?;
         }
         Ok(done)

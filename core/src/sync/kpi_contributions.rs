@@ -50,6 +50,7 @@ impl Run<'_, '_> {
                 purpose: r.purpose(),
                 key_prefix: &prefix,
                 category: r.kpi().measure.category(),
+                form: crate::provision::Form::KpiContributions,
             };
             let done = self.reconcile_derived(&scope, wanted)?;
             self.report.contributions_sent += done.sent;

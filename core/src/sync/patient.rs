@@ -15,6 +15,7 @@ use super::state;
 use super::{RejectedItem, Run};
 use crate::consent::{DataCategory, OnWithdrawal, sha256_hex};
 use crate::error::Result;
+use crate::provision::{self, Channel, Form};
 use crate::records::PersonDetail;
 use std::collections::BTreeSet;
 
@@ -48,10 +49,13 @@ impl Run<'_, '_> {
         }
         let mut details: BTreeSet<PersonDetail> = BTreeSet::new();
         let mut person = None;
+        // Each purpose's share of the details, for the provision log.
+        let mut shares = vec![];
         for p in purposes {
             let r = self.job.host.release(&recipient, p, &[])?;
             details.extend(r.details().iter().copied());
             person = Some(r.person().clone());
+            shares.push((p, r.details().to_vec(), r.released_at().utc_seconds));
         }
         let address = patient_address(self.job.person);
         let details: Vec<PersonDetail> = details.into_iter().collect();
@@ -81,8 +85,25 @@ impl Run<'_, '_> {
         let marking = self.job.recipient.on_withdrawal == OnWithdrawal::Mark;
         match (outcome_of(&statuses, digest.is_none()), digest) {
             (Outcome::Done, Some(_)) => {
-                store.write_as(self.job.actor, |w| {
-                    state::patient_held(w.tx, &recipient, subject)
+                let (job, at) = (self.job, self.job.host.now());
+                store.write_as(job.actor, |w| {
+                    state::patient_held(w.tx, &recipient, subject)?;
+                    for (purpose, details, judged_at) in shares {
+                        let provided = provision::Provided {
+                            subject,
+                            actor: job.actor,
+                            recipient: &recipient,
+                            purpose,
+                            channel: Channel::Sync,
+                            form: Form::SubjectDetails,
+                            categories: vec![],
+                            item_count: usize::from(!details.is_empty()),
+                            details,
+                            judged_at,
+                        };
+                        provision::record(w.tx, job.profile, provided, at)?;
+                    }
+                    Ok(())
                 })?;
                 self.report.patient_sent = true;
             }

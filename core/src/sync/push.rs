@@ -9,6 +9,7 @@ use super::state::{self, Remote};
 use super::{RejectedItem, Run, SyncReport};
 use crate::consent::{DataCategory, OutboxItem, ReleasedRecords};
 use crate::error::Result;
+use crate::provision::{self, Channel, Form};
 use crate::records::{Record, Stamp};
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
@@ -172,15 +173,17 @@ fn write_intents(
 
 /// The batch-response, entry by entry: 2xx → held (or forgotten, for a delete) and the item
 /// done if the record is still at the version sent; 4xx → the item stays with its status; 5xx
-/// → deferred to the next sync.
-fn apply_outcomes(
+/// → deferred to the next sync. Returns the (purpose, category) of each record the server now
+/// holds, for the provision log.
+fn apply_outcomes<'p>(
     tx: &Connection,
     recipient: &str,
-    planned: &[Planned<'_>],
+    planned: &'p [Planned<'_>],
     statuses: &[u16],
     report: &mut SyncReport,
     gone: &mut Vec<String>,
-) -> Result<()> {
+) -> Result<Vec<(&'p str, DataCategory)>> {
+    let mut confirmed = vec![];
     let mut at = 0;
     for p in planned {
         let (count, deleting) = match &p.plan {
@@ -191,8 +194,14 @@ fn apply_outcomes(
         let s = &statuses[at..at + count];
         at += count;
         match (outcome_of(s, deleting), &p.plan) {
-            (Outcome::Done, Plan::Put { version, .. }) => {
+            (
+                Outcome::Done,
+                Plan::Put {
+                    version, category, ..
+                },
+            ) => {
                 state::confirm_held(tx, &p.item.id, recipient, p.purpose, p.id, *version)?;
+                confirmed.push((p.purpose, *category));
                 report.pushed += 1;
             }
             (Outcome::Done, Plan::Delete { version, resources }) => {
@@ -210,6 +219,39 @@ fn apply_outcomes(
             }
             _ => report.deferred += 1,
         }
+    }
+    Ok(confirmed)
+}
+
+/// One provision per purpose of what the server confirmed, in the transaction that records it.
+fn log_confirmed(
+    tx: &Connection,
+    job: &super::Job<'_>,
+    released: &HashMap<&str, ReleasedRecords>,
+    confirmed: &[(&str, DataCategory)],
+    now: Stamp,
+) -> Result<()> {
+    let mut by_purpose: HashMap<&str, Vec<DataCategory>> = HashMap::new();
+    for (purpose, category) in confirmed {
+        by_purpose.entry(purpose).or_default().push(*category);
+    }
+    for (purpose, categories) in by_purpose {
+        let Some(gate) = released.get(purpose) else {
+            continue;
+        };
+        let provided = provision::Provided {
+            subject: &job.person.id,
+            actor: job.actor,
+            recipient: &job.recipient.id,
+            purpose,
+            channel: Channel::Sync,
+            form: Form::Records,
+            item_count: categories.len(),
+            categories,
+            details: vec![],
+            judged_at: gate.released_at().utc_seconds,
+        };
+        provision::record(tx, job.profile, provided, now)?;
     }
     Ok(())
 }
@@ -257,9 +299,11 @@ impl Run<'_, '_> {
         let n = requests.len();
         // The network call, with no transaction open.
         let statuses = entry_statuses(&self.client.batch(&batch_bundle(requests))?, n);
-        let (report, gone) = (&mut self.report, &mut self.gone);
-        store.write_as(self.job.actor, |w| {
-            apply_outcomes(w.tx, recipient, &planned, &statuses, report, gone)
+        let (report, gone, job) = (&mut self.report, &mut self.gone, self.job);
+        let confirmed_at = job.host.now();
+        store.write_as(job.actor, |w| {
+            let confirmed = apply_outcomes(w.tx, recipient, &planned, &statuses, report, gone)?;
+            log_confirmed(w.tx, job, &released, &confirmed, confirmed_at)
         })
     }
 }

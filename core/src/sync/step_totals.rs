@@ -65,6 +65,7 @@ impl Run<'_, '_> {
             purpose: totals.purpose(),
             key_prefix: &prefix,
             category: DataCategory::Lifelog,
+            form: crate::provision::Form::DailyStepTotals,
         };
         let done = self.reconcile_derived(&scope, wanted)?;
         self.report.totals_sent += done.sent;
