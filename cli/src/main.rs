@@ -128,6 +128,9 @@ enum Command {
     Provisions(commands::provisions::ProvisionsArgs),
     /// Sync --for's outbox with a recipient's FHIR server (consent-gated), then pull.
     Sync(commands::sync::SyncArgs),
+    /// Who runs the service and how to reach them (APPI art. 32): address, representative,
+    /// purposes with their legal basis, request procedure, safety measures, inquiry window.
+    About(commands::about::AboutArgs),
     /// Run the whole product on a demo store: two persons, a year of data, a summary, a chart.
     Demo(commands::demo::DemoArgs),
 }
@@ -183,6 +186,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Sync(a) => commands::sync::run(&ctx, a),
         Provisions(a) => commands::provisions::run(&ctx, a),
         Demo(a) => commands::demo::run(&ctx, a),
+        About(a) => commands::about::run(&ctx, a),
     }
 }
 

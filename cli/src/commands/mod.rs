@@ -1,5 +1,6 @@
 //! One file per group of subcommands.
 
+pub mod about;
 pub mod audit;
 pub mod check;
 pub mod checkups;

@@ -12,6 +12,7 @@ pub mod fhir;
 mod gate;
 mod kpi_definition;
 mod kpi_release;
+mod operator_about;
 mod outbox;
 mod points_program;
 mod profile;
@@ -35,6 +36,7 @@ pub use kpi_definition::{
     DEFAULT_MIN_GROUP, KpiDefinition, KpiGroup, KpiMeasure, KpiPeriod, MIN_GROUP_FLOOR, Tenths,
 };
 pub use kpi_release::ReleasedContributions;
+pub use operator_about::{Abroad, OperatorAbout};
 pub use outbox::{OutboxItem, OutboxKind};
 pub use points_program::{Confirmation, Earn, MAX_RULE_POINTS, PointRule, PointsProgram};
 pub use profile::{

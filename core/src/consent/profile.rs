@@ -4,6 +4,7 @@
 
 use super::category::DataCategory;
 use super::kpi_definition::KpiDefinition;
+use super::operator_about::{Abroad, OperatorAbout};
 use super::points_program::PointsProgram;
 use super::walking_event::WalkingEvent;
 use crate::error::{Error, Result};
@@ -101,6 +102,10 @@ pub struct Recipient {
     /// or kept and marked withdrawn (a recipient bound to retain what it received).
     #[serde(default, skip_serializing_if = "OnWithdrawal::is_default")]
     pub on_withdrawal: OnWithdrawal,
+    /// A recipient outside Japan: its country, that country's protection regime and the
+    /// recipient's measures, shown before consent (APPI art. 28). `None`: in Japan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abroad: Option<Abroad>,
 }
 
 /// How a withdrawal reaches a recipient's copies.
@@ -220,6 +225,10 @@ pub struct OperatorProfile {
     pub kind: OperatorKind,
     pub name: String,
     pub inquiry: InquiryWindow,
+    /// Address, representative, request procedure and safety measures (APPI art. 32): shown
+    /// by `about`; a profile without it fails the compliance self-check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub about: Option<OperatorAbout>,
     pub notices: Vec<NoticeVersion>,
     pub recipients: Vec<Recipient>,
     pub purposes: Vec<Purpose>,

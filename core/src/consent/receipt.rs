@@ -113,6 +113,7 @@ pub fn receipt_json(
             "name": recipient.map(|r| r.name.clone()),
             "kind": recipient.map(|r| r.kind),
             "fhir_endpoint": recipient.and_then(|r| r.fhir_endpoint.clone()),
+            "abroad": recipient.and_then(|r| r.abroad.clone()),
         }],
         "period": {
             "from": rfc3339(d.valid_from),
@@ -147,6 +148,15 @@ pub fn receipt_text_ja(
     );
     t += &format!("運営主体: {}\n", profile.name);
     t += &format!("提供先: {recipient}\n");
+    if let Some(a) = profile
+        .recipient(&d.recipient)
+        .and_then(|r| r.abroad.as_ref())
+    {
+        t += &format!(
+            "提供先の国: {}（個人情報保護制度: {}／提供先の措置: {}）\n",
+            a.country, a.protection_regime, a.recipient_measures
+        );
+    }
     t += "利用目的:\n";
     for code in &d.purposes {
         match profile.purpose(code) {
@@ -216,6 +226,15 @@ pub fn receipt_text_en(
     );
     t += &format!("Controller: {}\n", profile.name);
     t += &format!("Recipient: {recipient}\n");
+    if let Some(a) = profile
+        .recipient(&d.recipient)
+        .and_then(|r| r.abroad.as_ref())
+    {
+        t += &format!(
+            "Recipient's country: {} (protection regime: {}; the recipient's measures: {})\n",
+            a.country, a.protection_regime, a.recipient_measures
+        );
+    }
     t += "Purposes:\n";
     for code in &d.purposes {
         match profile.purpose(code) {

@@ -23,6 +23,9 @@ pub struct ConsentToggle {
     /// The deciding permit waits for the resident to decide again (a newer profile changed
     /// what it covers): nothing is shared meanwhile ([`crate::Session::reconsent_needed`]).
     pub awaiting_reconsent: bool,
+    /// A recipient outside Japan: the country, its protection regime and the recipient's
+    /// measures, to show before the resident decides (APPI art. 28).
+    pub abroad: Option<super::Abroad>,
 }
 
 /// One purpose with its toggles.
@@ -61,10 +64,9 @@ impl ConsentState {
             .map(|p| {
                 let mut toggles = vec![];
                 for r in &p.recipients {
-                    let name = profile
-                        .recipient(r)
-                        .map(|x| x.name.clone())
-                        .unwrap_or_default();
+                    let entry = profile.recipient(r);
+                    let name = entry.map(|x| x.name.clone()).unwrap_or_default();
+                    let abroad = entry.and_then(|x| x.abroad.clone());
                     for c in &p.categories {
                         let d = deciding(directives, subject, r, *c, &p.code, at.utc_seconds);
                         toggles.push(ConsentToggle {
@@ -77,6 +79,7 @@ impl ConsentState {
                                 .is_some_and(|d| d.effect == Effect::Permit && d.needs_reconsent),
                             directive_id: d.map(|d| d.id.clone()),
                             until: d.and_then(|d| d.valid_until),
+                            abroad: abroad.clone(),
                         });
                     }
                 }

@@ -112,7 +112,7 @@ pub(super) fn recipient_and_purpose<'p>(
     Ok(p)
 }
 
-fn https_url(field: &str, value: &str) -> Result<()> {
+pub(super) fn https_url(field: &str, value: &str) -> Result<()> {
     if !value.starts_with("https://") || value.len() < 12 || value.contains(char::is_whitespace) {
         return Err(Error::invalid(field, "must be an https:// URL"));
     }
@@ -167,6 +167,9 @@ impl OperatorProfile {
             return Err(Error::invalid("inquiry.phone", "must be a phone number"));
         }
         required("inquiry.hours", &self.inquiry.hours)?;
+        if let Some(about) = &self.about {
+            about.validate()?;
+        }
         if let Some(url) = &self.inquiry.url {
             https_url("inquiry.url", url)?;
         }
@@ -203,6 +206,9 @@ impl OperatorProfile {
             required(&format!("recipients[{i}].name"), &r.name)?;
             if let Some(url) = &r.fhir_endpoint {
                 https_url(&format!("recipients[{i}].fhir_endpoint"), url)?;
+            }
+            if let Some(a) = &r.abroad {
+                a.validate(&format!("recipients[{i}].abroad"))?;
             }
         }
         if self.purposes.is_empty() {

@@ -137,6 +137,7 @@ impl Changes {
                     ("name", r.name != n.name),
                     ("kind", r.kind != n.kind),
                     ("on_withdrawal", r.on_withdrawal != n.on_withdrawal),
+                    ("abroad", r.abroad != n.abroad),
                 ]
                 .into_iter()
                 .filter(|(_, changed)| *changed)
