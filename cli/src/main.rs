@@ -128,6 +128,9 @@ enum Command {
     Provisions(commands::provisions::ProvisionsArgs),
     /// Sync --for's outbox with a recipient's FHIR server (consent-gated), then pull.
     Sync(commands::sync::SyncArgs),
+    /// Your requests to the operator, done at once and recorded with their outcome: disclosure
+    /// (the whole record and the provision log), correction, stop of provision, erasure.
+    Request(commands::request::RequestArgs),
     /// Who runs the service and how to reach them (APPI art. 32): address, representative,
     /// purposes with their legal basis, request procedure, safety measures, inquiry window.
     About(commands::about::AboutArgs),
@@ -187,6 +190,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Provisions(a) => commands::provisions::run(&ctx, a),
         Demo(a) => commands::demo::run(&ctx, a),
         About(a) => commands::about::run(&ctx, a),
+        Request(a) => commands::request::run(&ctx, a),
     }
 }
 

@@ -31,6 +31,7 @@ pub mod overview;
 pub mod points;
 pub mod provision;
 pub mod records;
+pub mod requests;
 pub mod session;
 pub mod store;
 pub mod sync;

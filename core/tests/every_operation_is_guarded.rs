@@ -268,6 +268,32 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
         s.as_person(o).kpi_contributions(t).map(|_| ()),
     );
     check("provision_log", s.as_person(o).provision_log(t).map(|_| ()));
+    let nowhere = std::env::temp_dir().join("phr-outsider-disclosure-never-written");
+    check(
+        "request_disclosure",
+        s.as_person(o).request_disclosure(t, &nowhere).map(|_| ()),
+    );
+    assert!(!nowhere.exists());
+    check(
+        "request_correction",
+        s.as_person(o)
+            .request_correction(t, "any", phr_core::requests::Correction::Note("x".into()))
+            .map(|_| ()),
+    );
+    check(
+        "request_stop_of_provision",
+        s.as_person(o)
+            .request_stop_of_provision(t, "health-dept")
+            .map(|_| ()),
+    );
+    check(
+        "request_erasure",
+        s.as_person(o).request_erasure(t, None).map(|_| ()),
+    );
+    check(
+        "resident_requests",
+        s.as_person(o).resident_requests(t).map(|_| ()),
+    );
     check(
         "walking_events",
         s.as_person(o).walking_events(t).map(|_| ()),

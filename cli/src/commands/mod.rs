@@ -19,6 +19,7 @@ pub mod log;
 pub mod person;
 pub mod points;
 pub mod provisions;
+pub mod request;
 pub mod stats;
 pub mod summary;
 pub mod sync;

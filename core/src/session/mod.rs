@@ -16,6 +16,7 @@ mod points;
 mod progress;
 mod provisions;
 mod reads;
+mod requests;
 mod sync;
 mod writes;
 

@@ -29,7 +29,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0019_derived_copies.sql"),
     include_str!("migrations/0020_points_ledger.sql"),
     include_str!("migrations/0021_kpi_programme_keys.sql"),
-    include_str!("migrations/0022_provision_log.sql"),
+    include_str!("migrations/0022_provision_log_and_requests.sql"),
 ];
 
 /// The version this build writes.

@@ -22,3 +22,20 @@ CREATE TABLE provision_log (
     keep_until_utc  INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX provision_log_by_subject ON provision_log (subject_id, at_utc);
+
+-- The resident's requests (開示・訂正・利用停止・消去; APPI arts. 33–35, S-18/20/21/23): each
+-- request as received, then its outcome in words (counts and ids only, no health value). Kept
+-- with the provision log: the record that a request was made and answered outlives the data.
+CREATE TABLE resident_request (
+    id              TEXT PRIMARY KEY,
+    kind            TEXT NOT NULL CHECK (kind IN ('disclosure', 'correction', 'stop_of_provision', 'erasure')),
+    subject_id      TEXT NOT NULL,
+    actor           TEXT NOT NULL,
+    target          TEXT,
+    received_utc    INTEGER NOT NULL,
+    offset_seconds  INTEGER NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('received', 'done', 'refused')),
+    outcome         TEXT,
+    completed_utc   INTEGER
+) STRICT;
+CREATE INDEX resident_request_by_subject ON resident_request (subject_id, received_utc);
