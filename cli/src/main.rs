@@ -131,6 +131,9 @@ enum Command {
     /// Your requests to the operator, done at once and recorded with their outcome: disclosure
     /// (the whole record and the provision log), correction, stop of provision, erasure.
     Request(commands::request::RequestArgs),
+    /// The guideline self-check: each item of GUIDELINE.md probed now on fresh temporary
+    /// stores under the operator profile; exits non-zero on a FAIL.
+    Compliance(commands::compliance::ComplianceArgs),
     /// Who runs the service and how to reach them (APPI art. 32): address, representative,
     /// purposes with their legal basis, request procedure, safety measures, inquiry window.
     About(commands::about::AboutArgs),
@@ -190,6 +193,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Provisions(a) => commands::provisions::run(&ctx, a),
         Demo(a) => commands::demo::run(&ctx, a),
         About(a) => commands::about::run(&ctx, a),
+        Compliance(a) => commands::compliance::run(a),
         Request(a) => commands::request::run(&ctx, a),
     }
 }

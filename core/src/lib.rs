@@ -17,6 +17,7 @@ pub mod audit;
 pub mod checkup_xml;
 pub mod checkups;
 pub mod clock;
+pub mod compliance;
 pub mod consent;
 pub mod crypto;
 pub mod error;

@@ -4,6 +4,7 @@ pub mod about;
 pub mod audit;
 pub mod check;
 pub mod checkups;
+pub mod compliance;
 pub mod consent;
 pub mod demo;
 pub mod edit;
