@@ -14,6 +14,7 @@ mod format;
 mod kpi;
 mod platform;
 mod progress;
+mod rights;
 mod session;
 mod store;
 mod sync;

@@ -22,6 +22,7 @@ mod writes;
 
 pub use export::FhirJson;
 pub use imports::FileImport;
+pub use requests::{DISCLOSURE_FILES, Disclosure};
 
 use crate::access::{Access, Action, authorize};
 use crate::audit::{AuditAction, AuditEntry, AuditReport, NewAuditEntry};

@@ -29,6 +29,10 @@ final class AppModel: ObservableObject {
     @Published var imported: ImportSummary?
     @Published var importedCheckup = false
     @Published var synced: SyncSummary?
+    /// What left the device (the provision log) and the resident's requests with their outcomes.
+    @Published var provisions: [Provision] = []
+    @Published var requests: [ResidentRequest] = []
+    @Published var disclosure: (folder: URL, result: Disclosure)?
 
     private let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
         .appendingPathComponent("phr", isDirectory: true)
@@ -174,6 +178,46 @@ final class AppModel: ObservableObject {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("phr-\(UUID().uuidString).json")
             let summary = try await c.exportFhirFile(subject: s, to: file, recipient: recipient, purpose: purpose)
             self.exported = (file, summary)
+        }
+    }
+
+    /// The rights screen's data: the provision log and the requests, from the core.
+    func loadRights() {
+        run {
+            guard let c = self.client, let s = self.subject?.id else { return }
+            self.provisions = try await c.provisionLog(subject: s)
+            self.requests = try await c.residentRequests(subject: s)
+        }
+    }
+
+    /// 開示: the whole record and the provision log in a new temporary folder (shared from there).
+    func requestDisclosure() {
+        run {
+            guard let c = self.client, let s = self.subject?.id else { return }
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("disclosure-\(UUID().uuidString)")
+            self.disclosure = (dir, try await c.requestDisclosure(subject: s, dir: dir.path))
+            self.provisions = try await c.provisionLog(subject: s)
+            self.requests = try await c.residentRequests(subject: s)
+        }
+    }
+
+    /// 第三者提供の停止 for `recipient`.
+    func requestStop(recipient: String) {
+        run {
+            guard let c = self.client, let s = self.subject?.id else { return }
+            _ = try await c.requestStopOfProvision(subject: s, recipient: recipient)
+            self.requests = try await c.residentRequests(subject: s)
+            try await self.reload()
+        }
+    }
+
+    /// 消去 of every record of the person shown (the view asks for confirmation first).
+    func requestErasureOfAll() {
+        run {
+            guard let c = self.client, let s = self.subject?.id else { return }
+            _ = try await c.requestErasure(subject: s)
+            self.requests = try await c.residentRequests(subject: s)
+            try await self.reload()
         }
     }
 

@@ -56,6 +56,7 @@ struct HomeView: View {
             FamilyView().tabItem { Text("family") }.accessibilityLabel(Text("family"))
             ConsentView().tabItem { Text("consent") }.accessibilityLabel(Text("consent"))
             ExportView().tabItem { Text("export") }.accessibilityLabel(Text("export"))
+            RightsView().tabItem { Text("rights") }.accessibilityLabel(Text("rights"))
         }
     }
 }

@@ -294,6 +294,59 @@ public final class PHRClient: Sendable {
         try await call { try $0.kpiContributions(subject: subject) }
     }
 
+    // MARK: the resident's rights
+
+    /// Every provision of this person's data (what left, to whom, for what, under which consent).
+    public func provisionLog(subject: String) async throws -> [Provision] {
+        try await call { try $0.provisionLog(subject: subject) }
+    }
+
+    /// The provision log as CSV text, to save or share.
+    public func provisionLogCsv(subject: String) async throws -> String {
+        try await call { try $0.provisionLogCsv(subject: subject) }
+    }
+
+    /// 開示: the whole record and the provision log written to the new folder `dir`.
+    public func requestDisclosure(subject: String, dir: String) async throws -> Disclosure {
+        try await call { try $0.requestDisclosure(subject: subject, dir: dir) }
+    }
+
+    /// 訂正 by a note beside a record (the way to correct an official result).
+    public func requestCorrectionNote(subject: String, id: String, text: String) async throws
+        -> ResidentRequest
+    {
+        try await call { try $0.requestCorrectionNote(subject: subject, id: id, text: text) }
+    }
+
+    /// 訂正 of a record the resident entered: what it should say.
+    public func requestCorrection(subject: String, id: String, input: ClinicalInput) async throws
+        -> ResidentRequest
+    {
+        try await call { try $0.requestCorrection(subject: subject, id: id, input: input) }
+    }
+
+    /// 第三者提供の停止: nothing more goes to `recipient`; its copies go at the next sync.
+    public func requestStopOfProvision(subject: String, recipient: String) async throws
+        -> ResidentRequest
+    {
+        try await call { try $0.requestStopOfProvision(subject: subject, recipient: recipient) }
+    }
+
+    /// 消去 of record `id`, or of every record of `subject` (nil).
+    public func requestErasure(subject: String, id: String? = nil) async throws -> ResidentRequest {
+        try await call { try $0.requestErasure(subject: subject, id: id) }
+    }
+
+    /// The requests of `subject` and their outcomes, oldest first.
+    public func residentRequests(subject: String) async throws -> [ResidentRequest] {
+        try await call { try $0.residentRequests(subject: subject) }
+    }
+
+    /// A request's record as JSON text for the operator.
+    public func requestForOperator(subject: String, requestId: String) async throws -> String {
+        try await call { try $0.requestForOperator(subject: subject, requestId: requestId) }
+    }
+
     // MARK: walking events
 
     /// The operator's walking events with this person's part and progress in each, newest first.

@@ -631,6 +631,85 @@ fileprivate struct FfiConverterString: FfiConverter {
 
 
 /**
+ * A recipient outside Japan: what the resident is shown before consenting.
+ */
+public struct Abroad: Equatable, Hashable {
+    /**
+     * ISO 3166-1 alpha-2 code of the country (not JP).
+     */
+    public var country: String
+    /**
+     * The country's system for protecting personal information (外国における個人情報の保護に関する制度).
+     */
+    public var protectionRegime: String
+    /**
+     * The measures the recipient takes (提供先が講ずる個人情報の保護のための措置).
+     */
+    public var recipientMeasures: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * ISO 3166-1 alpha-2 code of the country (not JP).
+         */country: String, 
+        /**
+         * The country's system for protecting personal information (外国における個人情報の保護に関する制度).
+         */protectionRegime: String, 
+        /**
+         * The measures the recipient takes (提供先が講ずる個人情報の保護のための措置).
+         */recipientMeasures: String) {
+        self.country = country
+        self.protectionRegime = protectionRegime
+        self.recipientMeasures = recipientMeasures
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Abroad: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAbroad: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Abroad {
+        return
+            try Abroad(
+                country: FfiConverterString.read(from: &buf), 
+                protectionRegime: FfiConverterString.read(from: &buf), 
+                recipientMeasures: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Abroad, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.country, into: &buf)
+        FfiConverterString.write(value.protectionRegime, into: &buf)
+        FfiConverterString.write(value.recipientMeasures, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAbroad_lift(_ buf: RustBuffer) throws -> Abroad {
+    return try FfiConverterTypeAbroad.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAbroad_lower(_ value: Abroad) -> RustBuffer {
+    return FfiConverterTypeAbroad.lower(value)
+}
+
+
+/**
  * One line of "who can see my record, with which rights, until when".
  */
 public struct AccessGrant: Equatable, Hashable {
@@ -2230,6 +2309,11 @@ public struct ConsentToggle: Equatable, Hashable {
      * what it covers): nothing is shared meanwhile ([`crate::Session::reconsent_needed`]).
      */
     public var awaitingReconsent: Bool
+    /**
+     * A recipient outside Japan: the country, its protection regime and the recipient's
+     * measures, to show before the resident decides (APPI art. 28).
+     */
+    public var abroad: Abroad?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2243,7 +2327,11 @@ public struct ConsentToggle: Equatable, Hashable {
         /**
          * The deciding permit waits for the resident to decide again (a newer profile changed
          * what it covers): nothing is shared meanwhile ([`crate::Session::reconsent_needed`]).
-         */awaitingReconsent: Bool) {
+         */awaitingReconsent: Bool, 
+        /**
+         * A recipient outside Japan: the country, its protection regime and the recipient's
+         * measures, to show before the resident decides (APPI art. 28).
+         */abroad: Abroad?) {
         self.recipient = recipient
         self.recipientName = recipientName
         self.category = category
@@ -2251,6 +2339,7 @@ public struct ConsentToggle: Equatable, Hashable {
         self.directiveId = directiveId
         self.until = until
         self.awaitingReconsent = awaitingReconsent
+        self.abroad = abroad
     }
 
     
@@ -2275,7 +2364,8 @@ public struct FfiConverterTypeConsentToggle: FfiConverterRustBuffer {
                 permitted: FfiConverterBool.read(from: &buf), 
                 directiveId: FfiConverterOptionString.read(from: &buf), 
                 until: FfiConverterOptionTypeStamp.read(from: &buf), 
-                awaitingReconsent: FfiConverterBool.read(from: &buf)
+                awaitingReconsent: FfiConverterBool.read(from: &buf), 
+                abroad: FfiConverterOptionTypeAbroad.read(from: &buf)
         )
     }
 
@@ -2287,6 +2377,7 @@ public struct FfiConverterTypeConsentToggle: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.directiveId, into: &buf)
         FfiConverterOptionTypeStamp.write(value.until, into: &buf)
         FfiConverterBool.write(value.awaitingReconsent, into: &buf)
+        FfiConverterOptionTypeAbroad.write(value.abroad, into: &buf)
     }
 }
 
@@ -2619,6 +2710,89 @@ public func FfiConverterTypeDelegation_lift(_ buf: RustBuffer) throws -> Delegat
 #endif
 public func FfiConverterTypeDelegation_lower(_ value: Delegation) -> RustBuffer {
     return FfiConverterTypeDelegation.lower(value)
+}
+
+
+/**
+ * What a disclosure wrote.
+ */
+public struct Disclosure: Equatable, Hashable {
+    public var request: ResidentRequest
+    /**
+     * FHIR resources in `record.fhir.json`.
+     */
+    public var resources: UInt64
+    /**
+     * Entries in `provisions.json` / `provisions.csv`.
+     */
+    public var provisions: UInt64
+    /**
+     * The files written in the folder, by name.
+     */
+    public var files: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(request: ResidentRequest, 
+        /**
+         * FHIR resources in `record.fhir.json`.
+         */resources: UInt64, 
+        /**
+         * Entries in `provisions.json` / `provisions.csv`.
+         */provisions: UInt64, 
+        /**
+         * The files written in the folder, by name.
+         */files: [String]) {
+        self.request = request
+        self.resources = resources
+        self.provisions = provisions
+        self.files = files
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Disclosure: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDisclosure: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Disclosure {
+        return
+            try Disclosure(
+                request: FfiConverterTypeResidentRequest.read(from: &buf), 
+                resources: FfiConverterUInt64.read(from: &buf), 
+                provisions: FfiConverterUInt64.read(from: &buf), 
+                files: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Disclosure, into buf: inout [UInt8]) {
+        FfiConverterTypeResidentRequest.write(value.request, into: &buf)
+        FfiConverterUInt64.write(value.resources, into: &buf)
+        FfiConverterUInt64.write(value.provisions, into: &buf)
+        FfiConverterSequenceString.write(value.files, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDisclosure_lift(_ buf: RustBuffer) throws -> Disclosure {
+    return try FfiConverterTypeDisclosure.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDisclosure_lower(_ value: Disclosure) -> RustBuffer {
+    return FfiConverterTypeDisclosure.lower(value)
 }
 
 
@@ -3960,12 +4134,122 @@ public func FfiConverterTypeObservationInput_lower(_ value: ObservationInput) ->
 
 
 /**
+ * 保有個人データに関する事項の公表: who the operator is and how residents reach it.
+ */
+public struct OperatorAbout: Equatable, Hashable {
+    /**
+     * 住所.
+     */
+    public var address: String
+    /**
+     * 代表者 (a business's representative; a municipality's head, e.g. 区長).
+     */
+    public var representative: String
+    /**
+     * How a resident asks for disclosure, correction, stop of use or provision, and erasure
+     * (開示等の請求に応じる手続).
+     */
+    public var requestProcedure: String
+    public var requestUrl: String?
+    /**
+     * 安全管理措置, as published (one line per measure).
+     */
+    public var safetyMeasures: [String]
+    /**
+     * Third-party certifications held (ISMS, プライバシーマーク); the operator's duty (S-13).
+     */
+    public var certifications: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * 住所.
+         */address: String, 
+        /**
+         * 代表者 (a business's representative; a municipality's head, e.g. 区長).
+         */representative: String, 
+        /**
+         * How a resident asks for disclosure, correction, stop of use or provision, and erasure
+         * (開示等の請求に応じる手続).
+         */requestProcedure: String, requestUrl: String?, 
+        /**
+         * 安全管理措置, as published (one line per measure).
+         */safetyMeasures: [String], 
+        /**
+         * Third-party certifications held (ISMS, プライバシーマーク); the operator's duty (S-13).
+         */certifications: [String]) {
+        self.address = address
+        self.representative = representative
+        self.requestProcedure = requestProcedure
+        self.requestUrl = requestUrl
+        self.safetyMeasures = safetyMeasures
+        self.certifications = certifications
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OperatorAbout: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOperatorAbout: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OperatorAbout {
+        return
+            try OperatorAbout(
+                address: FfiConverterString.read(from: &buf), 
+                representative: FfiConverterString.read(from: &buf), 
+                requestProcedure: FfiConverterString.read(from: &buf), 
+                requestUrl: FfiConverterOptionString.read(from: &buf), 
+                safetyMeasures: FfiConverterSequenceString.read(from: &buf), 
+                certifications: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OperatorAbout, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.address, into: &buf)
+        FfiConverterString.write(value.representative, into: &buf)
+        FfiConverterString.write(value.requestProcedure, into: &buf)
+        FfiConverterOptionString.write(value.requestUrl, into: &buf)
+        FfiConverterSequenceString.write(value.safetyMeasures, into: &buf)
+        FfiConverterSequenceString.write(value.certifications, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOperatorAbout_lift(_ buf: RustBuffer) throws -> OperatorAbout {
+    return try FfiConverterTypeOperatorAbout.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOperatorAbout_lower(_ value: OperatorAbout) -> RustBuffer {
+    return FfiConverterTypeOperatorAbout.lower(value)
+}
+
+
+/**
  * The whole profile. Build it with [`OperatorProfile::from_json`] (parse + validate).
  */
 public struct OperatorProfile: Equatable, Hashable {
     public var kind: OperatorKind
     public var name: String
     public var inquiry: InquiryWindow
+    /**
+     * Address, representative, request procedure and safety measures (APPI art. 32): shown
+     * by `about`; a profile without it fails the compliance self-check.
+     */
+    public var about: OperatorAbout?
     public var notices: [NoticeVersion]
     public var recipients: [Recipient]
     public var purposes: [Purpose]
@@ -3984,7 +4268,11 @@ public struct OperatorProfile: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(kind: OperatorKind, name: String, inquiry: InquiryWindow, notices: [NoticeVersion], recipients: [Recipient], purposes: [Purpose], 
+    public init(kind: OperatorKind, name: String, inquiry: InquiryWindow, 
+        /**
+         * Address, representative, request procedure and safety measures (APPI art. 32): shown
+         * by `about`; a profile without it fails the compliance self-check.
+         */about: OperatorAbout?, notices: [NoticeVersion], recipients: [Recipient], purposes: [Purpose], 
         /**
          * Walking events the operator runs ([`crate::events`] follows them).
          */events: [WalkingEvent], 
@@ -3997,6 +4285,7 @@ public struct OperatorProfile: Equatable, Hashable {
         self.kind = kind
         self.name = name
         self.inquiry = inquiry
+        self.about = about
         self.notices = notices
         self.recipients = recipients
         self.purposes = purposes
@@ -4024,6 +4313,7 @@ public struct FfiConverterTypeOperatorProfile: FfiConverterRustBuffer {
                 kind: FfiConverterTypeOperatorKind.read(from: &buf), 
                 name: FfiConverterString.read(from: &buf), 
                 inquiry: FfiConverterTypeInquiryWindow.read(from: &buf), 
+                about: FfiConverterOptionTypeOperatorAbout.read(from: &buf), 
                 notices: FfiConverterSequenceTypeNoticeVersion.read(from: &buf), 
                 recipients: FfiConverterSequenceTypeRecipient.read(from: &buf), 
                 purposes: FfiConverterSequenceTypePurpose.read(from: &buf), 
@@ -4037,6 +4327,7 @@ public struct FfiConverterTypeOperatorProfile: FfiConverterRustBuffer {
         FfiConverterTypeOperatorKind.write(value.kind, into: &buf)
         FfiConverterString.write(value.name, into: &buf)
         FfiConverterTypeInquiryWindow.write(value.inquiry, into: &buf)
+        FfiConverterOptionTypeOperatorAbout.write(value.about, into: &buf)
         FfiConverterSequenceTypeNoticeVersion.write(value.notices, into: &buf)
         FfiConverterSequenceTypeRecipient.write(value.recipients, into: &buf)
         FfiConverterSequenceTypePurpose.write(value.purposes, into: &buf)
@@ -4749,6 +5040,153 @@ public func FfiConverterTypePointsProgram_lower(_ value: PointsProgram) -> RustB
 
 
 /**
+ * One provision: no health value, only what was provided to whom under which consent.
+ */
+public struct Provision: Equatable, Hashable {
+    public var id: String
+    /**
+     * When it left (the confirmation, for sync), at the offset of the device then.
+     */
+    public var at: Stamp
+    public var subjectId: String
+    /**
+     * Who acted (the resident, or a proxy under a delegation).
+     */
+    public var actor: String
+    public var recipient: String
+    /**
+     * The recipient's name in the operator profile at the time.
+     */
+    public var recipientName: String
+    public var purpose: String
+    public var channel: Channel
+    public var form: Form
+    public var categories: [DataCategory]
+    /**
+     * The subject's details that left (name, birth date, insurer number, …), by kind only.
+     */
+    public var details: [PersonDetail]
+    /**
+     * How many items (records, totals, contributions; 1 for the subject's details).
+     */
+    public var itemCount: UInt32
+    /**
+     * The consent directives in force that allowed it.
+     */
+    public var directiveIds: [String]
+    /**
+     * Kept at least until then.
+     */
+    public var keepUntil: Stamp
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, 
+        /**
+         * When it left (the confirmation, for sync), at the offset of the device then.
+         */at: Stamp, subjectId: String, 
+        /**
+         * Who acted (the resident, or a proxy under a delegation).
+         */actor: String, recipient: String, 
+        /**
+         * The recipient's name in the operator profile at the time.
+         */recipientName: String, purpose: String, channel: Channel, form: Form, categories: [DataCategory], 
+        /**
+         * The subject's details that left (name, birth date, insurer number, …), by kind only.
+         */details: [PersonDetail], 
+        /**
+         * How many items (records, totals, contributions; 1 for the subject's details).
+         */itemCount: UInt32, 
+        /**
+         * The consent directives in force that allowed it.
+         */directiveIds: [String], 
+        /**
+         * Kept at least until then.
+         */keepUntil: Stamp) {
+        self.id = id
+        self.at = at
+        self.subjectId = subjectId
+        self.actor = actor
+        self.recipient = recipient
+        self.recipientName = recipientName
+        self.purpose = purpose
+        self.channel = channel
+        self.form = form
+        self.categories = categories
+        self.details = details
+        self.itemCount = itemCount
+        self.directiveIds = directiveIds
+        self.keepUntil = keepUntil
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Provision: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProvision: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Provision {
+        return
+            try Provision(
+                id: FfiConverterString.read(from: &buf), 
+                at: FfiConverterTypeStamp.read(from: &buf), 
+                subjectId: FfiConverterString.read(from: &buf), 
+                actor: FfiConverterString.read(from: &buf), 
+                recipient: FfiConverterString.read(from: &buf), 
+                recipientName: FfiConverterString.read(from: &buf), 
+                purpose: FfiConverterString.read(from: &buf), 
+                channel: FfiConverterTypeChannel.read(from: &buf), 
+                form: FfiConverterTypeForm.read(from: &buf), 
+                categories: FfiConverterSequenceTypeDataCategory.read(from: &buf), 
+                details: FfiConverterSequenceTypePersonDetail.read(from: &buf), 
+                itemCount: FfiConverterUInt32.read(from: &buf), 
+                directiveIds: FfiConverterSequenceString.read(from: &buf), 
+                keepUntil: FfiConverterTypeStamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Provision, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTypeStamp.write(value.at, into: &buf)
+        FfiConverterString.write(value.subjectId, into: &buf)
+        FfiConverterString.write(value.actor, into: &buf)
+        FfiConverterString.write(value.recipient, into: &buf)
+        FfiConverterString.write(value.recipientName, into: &buf)
+        FfiConverterString.write(value.purpose, into: &buf)
+        FfiConverterTypeChannel.write(value.channel, into: &buf)
+        FfiConverterTypeForm.write(value.form, into: &buf)
+        FfiConverterSequenceTypeDataCategory.write(value.categories, into: &buf)
+        FfiConverterSequenceTypePersonDetail.write(value.details, into: &buf)
+        FfiConverterUInt32.write(value.itemCount, into: &buf)
+        FfiConverterSequenceString.write(value.directiveIds, into: &buf)
+        FfiConverterTypeStamp.write(value.keepUntil, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProvision_lift(_ buf: RustBuffer) throws -> Provision {
+    return try FfiConverterTypeProvision.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProvision_lower(_ value: Provision) -> RustBuffer {
+    return FfiConverterTypeProvision.lower(value)
+}
+
+
+/**
  * A specific purpose of use, offered to named recipients for named categories.
  */
 public struct Purpose: Equatable, Hashable {
@@ -5061,6 +5499,11 @@ public struct Recipient: Equatable, Hashable {
      * or kept and marked withdrawn (a recipient bound to retain what it received).
      */
     public var onWithdrawal: OnWithdrawal
+    /**
+     * A recipient outside Japan: its country, that country's protection regime and the
+     * recipient's measures, shown before consent (APPI art. 28). `None`: in Japan.
+     */
+    public var abroad: Abroad?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5068,12 +5511,17 @@ public struct Recipient: Equatable, Hashable {
         /**
          * What this recipient allows when consent is withdrawn: its copies deleted (the default),
          * or kept and marked withdrawn (a recipient bound to retain what it received).
-         */onWithdrawal: OnWithdrawal) {
+         */onWithdrawal: OnWithdrawal, 
+        /**
+         * A recipient outside Japan: its country, that country's protection regime and the
+         * recipient's measures, shown before consent (APPI art. 28). `None`: in Japan.
+         */abroad: Abroad?) {
         self.id = id
         self.name = name
         self.kind = kind
         self.fhirEndpoint = fhirEndpoint
         self.onWithdrawal = onWithdrawal
+        self.abroad = abroad
     }
 
     
@@ -5096,7 +5544,8 @@ public struct FfiConverterTypeRecipient: FfiConverterRustBuffer {
                 name: FfiConverterString.read(from: &buf), 
                 kind: FfiConverterTypeRecipientKind.read(from: &buf), 
                 fhirEndpoint: FfiConverterOptionString.read(from: &buf), 
-                onWithdrawal: FfiConverterTypeOnWithdrawal.read(from: &buf)
+                onWithdrawal: FfiConverterTypeOnWithdrawal.read(from: &buf), 
+                abroad: FfiConverterOptionTypeAbroad.read(from: &buf)
         )
     }
 
@@ -5106,6 +5555,7 @@ public struct FfiConverterTypeRecipient: FfiConverterRustBuffer {
         FfiConverterTypeRecipientKind.write(value.kind, into: &buf)
         FfiConverterOptionString.write(value.fhirEndpoint, into: &buf)
         FfiConverterTypeOnWithdrawal.write(value.onWithdrawal, into: &buf)
+        FfiConverterOptionTypeAbroad.write(value.abroad, into: &buf)
     }
 }
 
@@ -5595,6 +6045,109 @@ public func FfiConverterTypeRejectedItem_lift(_ buf: RustBuffer) throws -> Rejec
 #endif
 public func FfiConverterTypeRejectedItem_lower(_ value: RejectedItem) -> RustBuffer {
     return FfiConverterTypeRejectedItem.lower(value)
+}
+
+
+/**
+ * One request as recorded.
+ */
+public struct ResidentRequest: Equatable, Hashable {
+    public var id: String
+    public var kind: RequestKind
+    public var subjectId: String
+    /**
+     * Who made it (the resident, or a representative under a delegation).
+     */
+    public var actor: String
+    /**
+     * The record or recipient it is about, if it names one.
+     */
+    public var target: String?
+    public var receivedAt: Stamp
+    public var status: RequestStatus
+    /**
+     * What was done, in words (counts and ids only).
+     */
+    public var outcome: String?
+    public var completedAt: Stamp?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, kind: RequestKind, subjectId: String, 
+        /**
+         * Who made it (the resident, or a representative under a delegation).
+         */actor: String, 
+        /**
+         * The record or recipient it is about, if it names one.
+         */target: String?, receivedAt: Stamp, status: RequestStatus, 
+        /**
+         * What was done, in words (counts and ids only).
+         */outcome: String?, completedAt: Stamp?) {
+        self.id = id
+        self.kind = kind
+        self.subjectId = subjectId
+        self.actor = actor
+        self.target = target
+        self.receivedAt = receivedAt
+        self.status = status
+        self.outcome = outcome
+        self.completedAt = completedAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ResidentRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeResidentRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ResidentRequest {
+        return
+            try ResidentRequest(
+                id: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeRequestKind.read(from: &buf), 
+                subjectId: FfiConverterString.read(from: &buf), 
+                actor: FfiConverterString.read(from: &buf), 
+                target: FfiConverterOptionString.read(from: &buf), 
+                receivedAt: FfiConverterTypeStamp.read(from: &buf), 
+                status: FfiConverterTypeRequestStatus.read(from: &buf), 
+                outcome: FfiConverterOptionString.read(from: &buf), 
+                completedAt: FfiConverterOptionTypeStamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ResidentRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterTypeRequestKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.subjectId, into: &buf)
+        FfiConverterString.write(value.actor, into: &buf)
+        FfiConverterOptionString.write(value.target, into: &buf)
+        FfiConverterTypeStamp.write(value.receivedAt, into: &buf)
+        FfiConverterTypeRequestStatus.write(value.status, into: &buf)
+        FfiConverterOptionString.write(value.outcome, into: &buf)
+        FfiConverterOptionTypeStamp.write(value.completedAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResidentRequest_lift(_ buf: RustBuffer) throws -> ResidentRequest {
+    return try FfiConverterTypeResidentRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResidentRequest_lower(_ value: ResidentRequest) -> RustBuffer {
+    return FfiConverterTypeResidentRequest.lower(value)
 }
 
 
@@ -6268,6 +6821,81 @@ public func FfiConverterTypeAggregation_lift(_ buf: RustBuffer) throws -> Aggreg
 #endif
 public func FfiConverterTypeAggregation_lower(_ value: Aggregation) -> RustBuffer {
     return FfiConverterTypeAggregation.lower(value)
+}
+
+
+
+/**
+ * How the data left.
+ */
+
+public enum Channel: Equatable, Hashable {
+    
+    /**
+     * Sent to the recipient's FHIR server by sync and confirmed by it.
+     */
+    case sync
+    /**
+     * A consent-gated export handed to the caller (a file for the recipient).
+     */
+    case file
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Channel: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChannel: FfiConverterRustBuffer {
+    typealias SwiftType = Channel
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Channel {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .sync
+        
+        case 2: return .file
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Channel, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .sync:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .file:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChannel_lift(_ buf: RustBuffer) throws -> Channel {
+    return try FfiConverterTypeChannel.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChannel_lower(_ value: Channel) -> RustBuffer {
+    return FfiConverterTypeChannel.lower(value)
 }
 
 
@@ -7100,6 +7728,101 @@ public func FfiConverterTypeFileFormat_lift(_ buf: RustBuffer) throws -> FileFor
 #endif
 public func FfiConverterTypeFileFormat_lower(_ value: FileFormat) -> RustBuffer {
     return FfiConverterTypeFileFormat.lower(value)
+}
+
+
+
+/**
+ * What kind of items left.
+ */
+
+public enum Form: Equatable, Hashable {
+    
+    /**
+     * Records (FHIR resources) as stored.
+     */
+    case records
+    /**
+     * The subject's details only (a FHIR Patient).
+     */
+    case subjectDetails
+    /**
+     * Daily step totals computed on the device for a walking event.
+     */
+    case dailyStepTotals
+    /**
+     * De-identified KPI contributions (MeasureReport individual).
+     */
+    case kpiContributions
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Form: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeForm: FfiConverterRustBuffer {
+    typealias SwiftType = Form
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Form {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .records
+        
+        case 2: return .subjectDetails
+        
+        case 3: return .dailyStepTotals
+        
+        case 4: return .kpiContributions
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Form, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .records:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .subjectDetails:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .dailyStepTotals:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .kpiContributions:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeForm_lift(_ buf: RustBuffer) throws -> Form {
+    return try FfiConverterTypeForm.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeForm_lower(_ value: Form) -> RustBuffer {
+    return FfiConverterTypeForm.lower(value)
 }
 
 
@@ -9045,6 +9768,177 @@ public func FfiConverterTypeRepresentativeBasis_lower(_ value: RepresentativeBas
 
 
 
+
+public enum RequestKind: Equatable, Hashable {
+    
+    /**
+     * 開示: the whole record in a standard format, with the provision log.
+     */
+    case disclosure
+    /**
+     * 訂正: a correction note on an official result, an edit of a self-entered record.
+     */
+    case correction
+    /**
+     * 利用停止・第三者提供の停止: a deny for a recipient, withdrawn at its next sync.
+     */
+    case stopOfProvision
+    /**
+     * 消去: records erased here, and at recipients at their next sync.
+     */
+    case erasure
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RequestKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRequestKind: FfiConverterRustBuffer {
+    typealias SwiftType = RequestKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RequestKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .disclosure
+        
+        case 2: return .correction
+        
+        case 3: return .stopOfProvision
+        
+        case 4: return .erasure
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RequestKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .disclosure:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .correction:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .stopOfProvision:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .erasure:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequestKind_lift(_ buf: RustBuffer) throws -> RequestKind {
+    return try FfiConverterTypeRequestKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequestKind_lower(_ value: RequestKind) -> RustBuffer {
+    return FfiConverterTypeRequestKind.lower(value)
+}
+
+
+
+
+public enum RequestStatus: Equatable, Hashable {
+    
+    /**
+     * Received; its outcome could not be recorded (the device stopped or the disk filled).
+     */
+    case received
+    case done
+    /**
+     * Not done: the outcome says why (the error's kind, never a value).
+     */
+    case refused
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RequestStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRequestStatus: FfiConverterRustBuffer {
+    typealias SwiftType = RequestStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RequestStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .received
+        
+        case 2: return .done
+        
+        case 3: return .refused
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RequestStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .received:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .done:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .refused:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequestStatus_lift(_ buf: RustBuffer) throws -> RequestStatus {
+    return try FfiConverterTypeRequestStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequestStatus_lower(_ value: RequestStatus) -> RustBuffer {
+    return FfiConverterTypeRequestStatus.lower(value)
+}
+
+
+
 /**
  * What a delegation lets the grantee do.
  */
@@ -9471,6 +10365,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeAbroad: FfiConverterRustBuffer {
+    typealias SwiftType = Abroad?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeAbroad.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeAbroad.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeBrokenLink: FfiConverterRustBuffer {
     typealias SwiftType = BrokenLink?
 
@@ -9535,6 +10453,30 @@ fileprivate struct FfiConverterOptionTypeConfirmation: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeConfirmation.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeOperatorAbout: FfiConverterRustBuffer {
+    typealias SwiftType = OperatorAbout?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeOperatorAbout.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeOperatorAbout.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }

@@ -789,6 +789,52 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     func kpiContributions(subject: String) throws  -> [KpiContributionView]
     
     /**
+     * Every provision of `subject`'s data (what left, to whom, for what, under which consent),
+     * oldest first. Kept after the data is erased.
+     */
+    func provisionLog(subject: String) throws  -> [Provision]
+    
+    /**
+     * The provision log as CSV text (one line per provision), to save or share.
+     */
+    func provisionLogCsv(subject: String) throws  -> String
+    
+    /**
+     * 訂正 of a record the resident entered: what it should say.
+     */
+    func requestCorrection(subject: String, id: String, input: ClinicalInput) throws  -> ResidentRequest
+    
+    /**
+     * 訂正 by a note beside record `id` (the way to correct an official result).
+     */
+    func requestCorrectionNote(subject: String, id: String, text: String) throws  -> ResidentRequest
+    
+    /**
+     * 開示: the whole record and the provision log written to the new folder `dir`.
+     */
+    func requestDisclosure(subject: String, dir: String) throws  -> Disclosure
+    
+    /**
+     * 消去 of record `id`, or of every record of `subject` (`None`).
+     */
+    func requestErasure(subject: String, id: String?) throws  -> ResidentRequest
+    
+    /**
+     * The record of request `request_id` as a JSON file's text for the operator.
+     */
+    func requestForOperator(subject: String, requestId: String) throws  -> String
+    
+    /**
+     * 第三者提供の停止: nothing more goes to `recipient`; its copies go at the next sync.
+     */
+    func requestStopOfProvision(subject: String, recipient: String) throws  -> ResidentRequest
+    
+    /**
+     * The requests of `subject` and their outcomes, oldest first.
+     */
+    func residentRequests(subject: String) throws  -> [ResidentRequest]
+    
+    /**
      * Who did what to `subject`'s record, newest first.
      */
     func accessHistory(subject: String, limit: UInt32) throws  -> [AuditEntry]
@@ -1469,6 +1515,132 @@ open func kpiContributions(subject: String)throws  -> [KpiContributionView]  {
     return try  FfiConverterSequenceTypeKpiContributionView.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
         uniffiCallStatus in
     uniffi_phr_ffi_fn_method_phrsession_kpi_contributions(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every provision of `subject`'s data (what left, to whom, for what, under which consent),
+     * oldest first. Kept after the data is erased.
+     */
+open func provisionLog(subject: String)throws  -> [Provision]  {
+    return try  FfiConverterSequenceTypeProvision.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_provision_log(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The provision log as CSV text (one line per provision), to save or share.
+     */
+open func provisionLogCsv(subject: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_provision_log_csv(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * 訂正 of a record the resident entered: what it should say.
+     */
+open func requestCorrection(subject: String, id: String, input: ClinicalInput)throws  -> ResidentRequest  {
+    return try  FfiConverterTypeResidentRequest_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_request_correction(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterString.lower(id),
+        FfiConverterTypeClinicalInput_lower(input),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * 訂正 by a note beside record `id` (the way to correct an official result).
+     */
+open func requestCorrectionNote(subject: String, id: String, text: String)throws  -> ResidentRequest  {
+    return try  FfiConverterTypeResidentRequest_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_request_correction_note(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterString.lower(id),
+        FfiConverterString.lower(text),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * 開示: the whole record and the provision log written to the new folder `dir`.
+     */
+open func requestDisclosure(subject: String, dir: String)throws  -> Disclosure  {
+    return try  FfiConverterTypeDisclosure_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_request_disclosure(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterString.lower(dir),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * 消去 of record `id`, or of every record of `subject` (`None`).
+     */
+open func requestErasure(subject: String, id: String?)throws  -> ResidentRequest  {
+    return try  FfiConverterTypeResidentRequest_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_request_erasure(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterOptionString.lower(id),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The record of request `request_id` as a JSON file's text for the operator.
+     */
+open func requestForOperator(subject: String, requestId: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_request_for_operator(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterString.lower(requestId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * 第三者提供の停止: nothing more goes to `recipient`; its copies go at the next sync.
+     */
+open func requestStopOfProvision(subject: String, recipient: String)throws  -> ResidentRequest  {
+    return try  FfiConverterTypeResidentRequest_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_request_stop_of_provision(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterString.lower(recipient),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The requests of `subject` and their outcomes, oldest first.
+     */
+open func residentRequests(subject: String)throws  -> [ResidentRequest]  {
+    return try  FfiConverterSequenceTypeResidentRequest.lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_resident_requests(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(subject),uniffiCallStatus
     )
@@ -5424,6 +5596,31 @@ fileprivate struct FfiConverterSequenceTypePerson: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeProvision: FfiConverterRustBuffer {
+    typealias SwiftType = [Provision]
+
+    public static func write(_ value: [Provision], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeProvision.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Provision] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Provision]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeProvision.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeReconsent: FfiConverterRustBuffer {
     typealias SwiftType = [Reconsent]
 
@@ -5516,6 +5713,31 @@ fileprivate struct FfiConverterSequenceTypeRejectedItem: FfiConverterRustBuffer 
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeRejectedItem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeResidentRequest: FfiConverterRustBuffer {
+    typealias SwiftType = [ResidentRequest]
+
+    public static func write(_ value: [ResidentRequest], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeResidentRequest.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ResidentRequest] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ResidentRequest]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeResidentRequest.read(from: &buf))
         }
         return seq
     }
@@ -6136,6 +6358,33 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_kpi_contributions() != 38217) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_provision_log() != 39885) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_provision_log_csv() != 54353) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_request_correction() != 5963) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_request_correction_note() != 1774) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_request_disclosure() != 46131) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_request_erasure() != 5587) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_request_for_operator() != 25031) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_request_stop_of_provision() != 16680) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_resident_requests() != 59463) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_access_history() != 57346) {

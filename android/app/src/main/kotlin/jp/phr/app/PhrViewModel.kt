@@ -62,6 +62,11 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
     val exported = MutableStateFlow<Pair<File, ExportSummary>?>(null)
     val imported = MutableStateFlow<FileImportSummary?>(null)
     val synced = MutableStateFlow<SyncSummary?>(null)
+    /** What left the device (the provision log) and the resident's requests with their outcomes. */
+    val provisions = MutableStateFlow<List<jp.phr.core.model.Provision>>(emptyList())
+    val requests = MutableStateFlow<List<jp.phr.core.model.ResidentRequest>>(emptyList())
+    /** The newest disclosure folder, shared from there. */
+    val disclosure = MutableStateFlow<Pair<File, jp.phr.core.model.Disclosure>?>(null)
 
     val storeExists: Boolean get() = PhrClient.exists(dir)
 
@@ -175,6 +180,43 @@ class PhrViewModel(app: Application) : AndroidViewModel(app) {
         dir.listFiles()?.forEach { it.delete() } // only the newest export is kept on the device
         val file = File(dir, "phr-${System.currentTimeMillis()}.json")
         exported.value = file to c.exportFhirFile(s, file, recipient, purpose)
+    }
+
+    /** The rights screen's data: the provision log and the requests, from the core. */
+    fun loadRights() = launchSafely {
+        val c = client ?: return@launchSafely
+        val s = subject.value?.id ?: return@launchSafely
+        provisions.value = c.provisionLog(s)
+        requests.value = c.residentRequests(s)
+    }
+
+    /** 開示: the whole record and the provision log in a new folder of the app's cache. */
+    fun requestDisclosure() = launchSafely {
+        val c = client ?: return@launchSafely
+        val s = subject.value?.id ?: return@launchSafely
+        val root = File(getApplication<Application>().cacheDir, "disclosures").apply { mkdirs() }
+        root.listFiles()?.forEach { it.deleteRecursively() } // only the newest is kept on the device
+        val dir = File(root, "disclosure-${System.currentTimeMillis()}")
+        disclosure.value = dir to c.requestDisclosure(s, dir.path)
+        loadRights()
+    }
+
+    /** 第三者提供の停止 for [recipient]. */
+    fun requestStop(recipient: String) = launchSafely {
+        val c = client ?: return@launchSafely
+        val s = subject.value?.id ?: return@launchSafely
+        c.requestStopOfProvision(s, recipient)
+        loadRights()
+        refresh()
+    }
+
+    /** 消去 of every record of the person shown (the screen asks for confirmation first). */
+    fun requestErasureOfAll() = launchSafely {
+        val c = client ?: return@launchSafely
+        val s = subject.value?.id ?: return@launchSafely
+        c.requestErasure(s, null)
+        loadRights()
+        refresh()
     }
 
     /** Import a picked file: FHIR JSON or a health-checkup XML, told apart by the core from its content. */

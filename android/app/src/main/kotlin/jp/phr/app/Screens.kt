@@ -95,7 +95,7 @@ fun UnlockScreen(vm: PhrViewModel) {
     }
 }
 
-private enum class Tab(val label: Int) { Today(R.string.today), Log(R.string.log), Checkups(R.string.checkups), Events(R.string.events), Timeline(R.string.timeline), Family(R.string.family), Consent(R.string.consent), Export(R.string.export) }
+private enum class Tab(val label: Int) { Today(R.string.today), Log(R.string.log), Checkups(R.string.checkups), Events(R.string.events), Timeline(R.string.timeline), Family(R.string.family), Consent(R.string.consent), Export(R.string.export), Rights(R.string.rights) }
 
 @Composable
 fun HomeScreen(vm: PhrViewModel) {
@@ -127,6 +127,7 @@ fun HomeScreen(vm: PhrViewModel) {
                 Tab.Family -> FamilyScreen(vm)
                 Tab.Consent -> ConsentScreen(vm)
                 Tab.Export -> ExportScreen(vm)
+                Tab.Rights -> RightsScreen(vm)
             }
         }
     }

@@ -48,6 +48,7 @@ import jp.phr.core.model.ConsentState
 import jp.phr.core.model.DashboardItem
 import jp.phr.core.model.DataCategory
 import jp.phr.core.model.Delegation
+import jp.phr.core.model.Disclosure
 import jp.phr.core.model.EventProgress
 import jp.phr.core.model.FfiConverterTypeAccessGrant
 import jp.phr.core.model.FfiConverterTypeAggregateQuery
@@ -65,6 +66,7 @@ import jp.phr.core.model.FfiConverterTypeConsentState
 import jp.phr.core.model.FfiConverterTypeDashboardItem
 import jp.phr.core.model.FfiConverterTypeDataCategory
 import jp.phr.core.model.FfiConverterTypeDelegation
+import jp.phr.core.model.FfiConverterTypeDisclosure
 import jp.phr.core.model.FfiConverterTypeEventProgress
 import jp.phr.core.model.FfiConverterTypeGlucoseTiming
 import jp.phr.core.model.FfiConverterTypeKpiMeasure
@@ -84,6 +86,7 @@ import jp.phr.core.model.FfiConverterTypePageRequest
 import jp.phr.core.model.FfiConverterTypePerson
 import jp.phr.core.model.FfiConverterTypePointsLedger
 import jp.phr.core.model.FfiConverterTypeProvenance
+import jp.phr.core.model.FfiConverterTypeProvision
 import jp.phr.core.model.FfiConverterTypeReading
 import jp.phr.core.model.FfiConverterTypeReconsent
 import jp.phr.core.model.FfiConverterTypeRecord
@@ -91,6 +94,7 @@ import jp.phr.core.model.FfiConverterTypeRecordBody
 import jp.phr.core.model.FfiConverterTypeRecordFilter
 import jp.phr.core.model.FfiConverterTypeRecordVersion
 import jp.phr.core.model.FfiConverterTypeRejectedItem
+import jp.phr.core.model.FfiConverterTypeResidentRequest
 import jp.phr.core.model.FfiConverterTypeScope
 import jp.phr.core.model.FfiConverterTypeSex
 import jp.phr.core.model.FfiConverterTypeStamp
@@ -115,6 +119,7 @@ import jp.phr.core.model.PageRequest
 import jp.phr.core.model.Person
 import jp.phr.core.model.PointsLedger
 import jp.phr.core.model.Provenance
+import jp.phr.core.model.Provision
 import jp.phr.core.model.Reading
 import jp.phr.core.model.Reconsent
 import jp.phr.core.model.Record
@@ -122,6 +127,7 @@ import jp.phr.core.model.RecordBody
 import jp.phr.core.model.RecordFilter
 import jp.phr.core.model.RecordVersion
 import jp.phr.core.model.RejectedItem
+import jp.phr.core.model.ResidentRequest
 import jp.phr.core.model.Scope
 import jp.phr.core.model.Sex
 import jp.phr.core.model.Stamp
@@ -144,6 +150,7 @@ import jp.phr.core.model.RustBuffer as RustBufferConsentState
 import jp.phr.core.model.RustBuffer as RustBufferDashboardItem
 import jp.phr.core.model.RustBuffer as RustBufferDataCategory
 import jp.phr.core.model.RustBuffer as RustBufferDelegation
+import jp.phr.core.model.RustBuffer as RustBufferDisclosure
 import jp.phr.core.model.RustBuffer as RustBufferEventProgress
 import jp.phr.core.model.RustBuffer as RustBufferGlucoseTiming
 import jp.phr.core.model.RustBuffer as RustBufferKpiMeasure
@@ -163,6 +170,7 @@ import jp.phr.core.model.RustBuffer as RustBufferPageRequest
 import jp.phr.core.model.RustBuffer as RustBufferPerson
 import jp.phr.core.model.RustBuffer as RustBufferPointsLedger
 import jp.phr.core.model.RustBuffer as RustBufferProvenance
+import jp.phr.core.model.RustBuffer as RustBufferProvision
 import jp.phr.core.model.RustBuffer as RustBufferReading
 import jp.phr.core.model.RustBuffer as RustBufferReconsent
 import jp.phr.core.model.RustBuffer as RustBufferRecord
@@ -170,6 +178,7 @@ import jp.phr.core.model.RustBuffer as RustBufferRecordBody
 import jp.phr.core.model.RustBuffer as RustBufferRecordFilter
 import jp.phr.core.model.RustBuffer as RustBufferRecordVersion
 import jp.phr.core.model.RustBuffer as RustBufferRejectedItem
+import jp.phr.core.model.RustBuffer as RustBufferResidentRequest
 import jp.phr.core.model.RustBuffer as RustBufferScope
 import jp.phr.core.model.RustBuffer as RustBufferSex
 import jp.phr.core.model.RustBuffer as RustBufferStamp
@@ -1020,6 +1029,24 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_kpi_contributions(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_provision_log(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_provision_log_csv(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_request_correction(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_request_correction_note(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_request_disclosure(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_request_erasure(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_request_for_operator(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_request_stop_of_provision(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_resident_requests(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_access_history(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_actor(
@@ -1244,6 +1271,24 @@ internal object UniffiLib {
     external fun uniffi_phr_ffi_fn_method_phrsession_who_can_access(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_kpi_contributions(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_provision_log(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_provision_log_csv(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_request_correction(`ptr`: Long,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`input`: RustBufferClinicalInput.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferResidentRequest.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_request_correction_note(`ptr`: Long,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferResidentRequest.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_request_disclosure(`ptr`: Long,`subject`: RustBuffer.ByValue,`dir`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferDisclosure.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_request_erasure(`ptr`: Long,`subject`: RustBuffer.ByValue,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferResidentRequest.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_request_for_operator(`ptr`: Long,`subject`: RustBuffer.ByValue,`requestId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_request_stop_of_provision(`ptr`: Long,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBufferResidentRequest.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_resident_requests(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_access_history(`ptr`: Long,`subject`: RustBuffer.ByValue,`limit`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1696,6 +1741,33 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_kpi_contributions() and 0xFFFF) != 38217) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_provision_log() and 0xFFFF) != 39885) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_provision_log_csv() and 0xFFFF) != 54353) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_request_correction() and 0xFFFF) != 5963) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_request_correction_note() and 0xFFFF) != 1774) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_request_disclosure() and 0xFFFF) != 46131) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_request_erasure() and 0xFFFF) != 5587) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_request_for_operator() and 0xFFFF) != 25031) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_request_stop_of_provision() and 0xFFFF) != 16680) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_resident_requests() and 0xFFFF) != 59463) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_access_history() and 0xFFFF) != 57346) {
@@ -2536,6 +2608,52 @@ public interface PhrSessionInterface {
      * consent gate judges it now (nothing leaves by this call).
      */
     fun `kpiContributions`(`subject`: kotlin.String): List<KpiContributionView>
+    
+    /**
+     * Every provision of `subject`'s data (what left, to whom, for what, under which consent),
+     * oldest first. Kept after the data is erased.
+     */
+    fun `provisionLog`(`subject`: kotlin.String): List<Provision>
+    
+    /**
+     * The provision log as CSV text (one line per provision), to save or share.
+     */
+    fun `provisionLogCsv`(`subject`: kotlin.String): kotlin.String
+    
+    /**
+     * 訂正 of a record the resident entered: what it should say.
+     */
+    fun `requestCorrection`(`subject`: kotlin.String, `id`: kotlin.String, `input`: ClinicalInput): ResidentRequest
+    
+    /**
+     * 訂正 by a note beside record `id` (the way to correct an official result).
+     */
+    fun `requestCorrectionNote`(`subject`: kotlin.String, `id`: kotlin.String, `text`: kotlin.String): ResidentRequest
+    
+    /**
+     * 開示: the whole record and the provision log written to the new folder `dir`.
+     */
+    fun `requestDisclosure`(`subject`: kotlin.String, `dir`: kotlin.String): Disclosure
+    
+    /**
+     * 消去 of record `id`, or of every record of `subject` (`None`).
+     */
+    fun `requestErasure`(`subject`: kotlin.String, `id`: kotlin.String?): ResidentRequest
+    
+    /**
+     * The record of request `request_id` as a JSON file's text for the operator.
+     */
+    fun `requestForOperator`(`subject`: kotlin.String, `requestId`: kotlin.String): kotlin.String
+    
+    /**
+     * 第三者提供の停止: nothing more goes to `recipient`; its copies go at the next sync.
+     */
+    fun `requestStopOfProvision`(`subject`: kotlin.String, `recipient`: kotlin.String): ResidentRequest
+    
+    /**
+     * The requests of `subject` and their outcomes, oldest first.
+     */
+    fun `residentRequests`(`subject`: kotlin.String): List<ResidentRequest>
     
     /**
      * Who did what to `subject`'s record, newest first.
@@ -3395,6 +3513,177 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
     callWithHandle {
     uniffiRustCallWithError(PhrException) { _status ->
     UniffiLib.uniffi_phr_ffi_fn_method_phrsession_kpi_contributions(
+        it,
+        
+        FfiConverterString.lower(`subject`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Every provision of `subject`'s data (what left, to whom, for what, under which consent),
+     * oldest first. Kept after the data is erased.
+     */
+    @Throws(PhrException::class)override fun `provisionLog`(`subject`: kotlin.String): List<Provision> {
+            return FfiConverterSequenceTypeProvision.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_provision_log(
+        it,
+        
+        FfiConverterString.lower(`subject`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The provision log as CSV text (one line per provision), to save or share.
+     */
+    @Throws(PhrException::class)override fun `provisionLogCsv`(`subject`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_provision_log_csv(
+        it,
+        
+        FfiConverterString.lower(`subject`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * 訂正 of a record the resident entered: what it should say.
+     */
+    @Throws(PhrException::class)override fun `requestCorrection`(`subject`: kotlin.String, `id`: kotlin.String, `input`: ClinicalInput): ResidentRequest {
+            return FfiConverterTypeResidentRequest.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_request_correction(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterString.lower(`id`),
+        FfiConverterTypeClinicalInput.lower(`input`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * 訂正 by a note beside record `id` (the way to correct an official result).
+     */
+    @Throws(PhrException::class)override fun `requestCorrectionNote`(`subject`: kotlin.String, `id`: kotlin.String, `text`: kotlin.String): ResidentRequest {
+            return FfiConverterTypeResidentRequest.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_request_correction_note(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterString.lower(`id`),
+        FfiConverterString.lower(`text`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * 開示: the whole record and the provision log written to the new folder `dir`.
+     */
+    @Throws(PhrException::class)override fun `requestDisclosure`(`subject`: kotlin.String, `dir`: kotlin.String): Disclosure {
+            return FfiConverterTypeDisclosure.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_request_disclosure(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterString.lower(`dir`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * 消去 of record `id`, or of every record of `subject` (`None`).
+     */
+    @Throws(PhrException::class)override fun `requestErasure`(`subject`: kotlin.String, `id`: kotlin.String?): ResidentRequest {
+            return FfiConverterTypeResidentRequest.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_request_erasure(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterOptionalString.lower(`id`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The record of request `request_id` as a JSON file's text for the operator.
+     */
+    @Throws(PhrException::class)override fun `requestForOperator`(`subject`: kotlin.String, `requestId`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_request_for_operator(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterString.lower(`requestId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * 第三者提供の停止: nothing more goes to `recipient`; its copies go at the next sync.
+     */
+    @Throws(PhrException::class)override fun `requestStopOfProvision`(`subject`: kotlin.String, `recipient`: kotlin.String): ResidentRequest {
+            return FfiConverterTypeResidentRequest.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_request_stop_of_provision(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterString.lower(`recipient`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The requests of `subject` and their outcomes, oldest first.
+     */
+    @Throws(PhrException::class)override fun `residentRequests`(`subject`: kotlin.String): List<ResidentRequest> {
+            return FfiConverterSequenceTypeResidentRequest.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_resident_requests(
         it,
         
         FfiConverterString.lower(`subject`),_status)
@@ -8388,6 +8677,34 @@ public object FfiConverterSequenceTypePerson: FfiConverterRustBuffer<List<Person
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeProvision: FfiConverterRustBuffer<List<Provision>> {
+    override fun read(buf: ByteBuffer): List<Provision> {
+        val len = buf.getInt()
+        return List<Provision>(len) {
+            FfiConverterTypeProvision.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Provision>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeProvision.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Provision>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeProvision.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeReconsent: FfiConverterRustBuffer<List<Reconsent>> {
     override fun read(buf: ByteBuffer): List<Reconsent> {
         val len = buf.getInt()
@@ -8490,6 +8807,34 @@ public object FfiConverterSequenceTypeRejectedItem: FfiConverterRustBuffer<List<
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeRejectedItem.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeResidentRequest: FfiConverterRustBuffer<List<ResidentRequest>> {
+    override fun read(buf: ByteBuffer): List<ResidentRequest> {
+        val len = buf.getInt()
+        return List<ResidentRequest>(len) {
+            FfiConverterTypeResidentRequest.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ResidentRequest>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeResidentRequest.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ResidentRequest>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeResidentRequest.write(it, buf)
         }
     }
 }
@@ -8745,6 +9090,12 @@ public object FfiConverterSequenceTypeObservationType: FfiConverterRustBuffer<Li
         }
     }
 }
+
+
+
+
+
+
 
 
 

@@ -31,6 +31,9 @@ import jp.phr.core.model.CheckupComparison
 import jp.phr.core.model.CheckupReading
 import jp.phr.core.model.Overview
 import jp.phr.core.model.PointsLedger
+import jp.phr.core.model.Disclosure
+import jp.phr.core.model.Provision
+import jp.phr.core.model.ResidentRequest
 import jp.phr.core.model.StepProgress
 import jp.phr.core.model.EventProgress
 import jp.phr.core.model.WaitingToSync
@@ -362,6 +365,41 @@ class PhrClient private constructor(
      */
     suspend fun kpiContributions(subject: String): List<KpiContributionView> =
         call { kpiContributions(subject) }
+
+    // ---- the resident's rights ----
+
+    /** Every provision of this person's data (what left, to whom, for what, under which consent). */
+    suspend fun provisionLog(subject: String): List<Provision> = call { provisionLog(subject) }
+
+    /** The provision log as CSV text, to save or share. */
+    suspend fun provisionLogCsv(subject: String): String = call { provisionLogCsv(subject) }
+
+    /** 開示: the whole record and the provision log written to the new folder [dir]. */
+    suspend fun requestDisclosure(subject: String, dir: String): Disclosure =
+        call { requestDisclosure(subject, dir) }
+
+    /** 訂正 by a note beside a record (the way to correct an official result). */
+    suspend fun requestCorrectionNote(subject: String, id: String, text: String): ResidentRequest =
+        call { requestCorrectionNote(subject, id, text) }
+
+    /** 訂正 of a record the resident entered: what it should say. */
+    suspend fun requestCorrection(subject: String, id: String, input: ClinicalInput): ResidentRequest =
+        call { requestCorrection(subject, id, input) }
+
+    /** 第三者提供の停止: nothing more goes to [recipient]; its copies go at the next sync. */
+    suspend fun requestStopOfProvision(subject: String, recipient: String): ResidentRequest =
+        call { requestStopOfProvision(subject, recipient) }
+
+    /** 消去 of record [id], or of every record of [subject] (null). */
+    suspend fun requestErasure(subject: String, id: String? = null): ResidentRequest =
+        call { requestErasure(subject, id) }
+
+    /** The requests of [subject] and their outcomes, oldest first. */
+    suspend fun residentRequests(subject: String): List<ResidentRequest> = call { residentRequests(subject) }
+
+    /** A request's record as JSON text for the operator. */
+    suspend fun requestForOperator(subject: String, requestId: String): String =
+        call { requestForOperator(subject, requestId) }
 
     /** The operator's walking events with this person's part and progress in each, newest first. */
     suspend fun walkingEvents(subject: String): List<EventProgress> = call { walkingEvents(subject) }

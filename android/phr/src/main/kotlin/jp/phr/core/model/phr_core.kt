@@ -1127,6 +1127,61 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
 
 
 /**
+ * A recipient outside Japan: what the resident is shown before consenting.
+ */
+data class Abroad (
+    /**
+     * ISO 3166-1 alpha-2 code of the country (not JP).
+     */
+    var `country`: kotlin.String
+    , 
+    /**
+     * The country's system for protecting personal information (外国における個人情報の保護に関する制度).
+     */
+    var `protectionRegime`: kotlin.String
+    , 
+    /**
+     * The measures the recipient takes (提供先が講ずる個人情報の保護のための措置).
+     */
+    var `recipientMeasures`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAbroad: FfiConverterRustBuffer<Abroad> {
+    override fun read(buf: ByteBuffer): Abroad {
+        return Abroad(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Abroad) = (
+            FfiConverterString.allocationSize(value.`country`) +
+            FfiConverterString.allocationSize(value.`protectionRegime`) +
+            FfiConverterString.allocationSize(value.`recipientMeasures`)
+    )
+
+    override fun write(value: Abroad, buf: ByteBuffer) {
+            FfiConverterString.write(value.`country`, buf)
+            FfiConverterString.write(value.`protectionRegime`, buf)
+            FfiConverterString.write(value.`recipientMeasures`, buf)
+    }
+}
+
+
+
+/**
  * One line of "who can see my record, with which rights, until when".
  */
 data class AccessGrant (
@@ -2388,6 +2443,12 @@ data class ConsentToggle (
      * what it covers): nothing is shared meanwhile ([`crate::Session::reconsent_needed`]).
      */
     var `awaitingReconsent`: kotlin.Boolean
+    , 
+    /**
+     * A recipient outside Japan: the country, its protection regime and the recipient's
+     * measures, to show before the resident decides (APPI art. 28).
+     */
+    var `abroad`: Abroad?
     
 ){
     
@@ -2411,6 +2472,7 @@ public object FfiConverterTypeConsentToggle: FfiConverterRustBuffer<ConsentToggl
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTypeStamp.read(buf),
             FfiConverterBoolean.read(buf),
+            FfiConverterOptionalTypeAbroad.read(buf),
         )
     }
 
@@ -2421,7 +2483,8 @@ public object FfiConverterTypeConsentToggle: FfiConverterRustBuffer<ConsentToggl
             FfiConverterBoolean.allocationSize(value.`permitted`) +
             FfiConverterOptionalString.allocationSize(value.`directiveId`) +
             FfiConverterOptionalTypeStamp.allocationSize(value.`until`) +
-            FfiConverterBoolean.allocationSize(value.`awaitingReconsent`)
+            FfiConverterBoolean.allocationSize(value.`awaitingReconsent`) +
+            FfiConverterOptionalTypeAbroad.allocationSize(value.`abroad`)
     )
 
     override fun write(value: ConsentToggle, buf: ByteBuffer) {
@@ -2432,6 +2495,7 @@ public object FfiConverterTypeConsentToggle: FfiConverterRustBuffer<ConsentToggl
             FfiConverterOptionalString.write(value.`directiveId`, buf)
             FfiConverterOptionalTypeStamp.write(value.`until`, buf)
             FfiConverterBoolean.write(value.`awaitingReconsent`, buf)
+            FfiConverterOptionalTypeAbroad.write(value.`abroad`, buf)
     }
 }
 
@@ -2691,6 +2755,66 @@ public object FfiConverterTypeDelegation: FfiConverterRustBuffer<Delegation> {
             FfiConverterOptionalLong.write(value.`revokedUtc`, buf)
             FfiConverterOptionalString.write(value.`revokedBy`, buf)
             FfiConverterOptionalString.write(value.`parent`, buf)
+    }
+}
+
+
+
+/**
+ * What a disclosure wrote.
+ */
+data class Disclosure (
+    var `request`: ResidentRequest
+    , 
+    /**
+     * FHIR resources in `record.fhir.json`.
+     */
+    var `resources`: kotlin.ULong
+    , 
+    /**
+     * Entries in `provisions.json` / `provisions.csv`.
+     */
+    var `provisions`: kotlin.ULong
+    , 
+    /**
+     * The files written in the folder, by name.
+     */
+    var `files`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDisclosure: FfiConverterRustBuffer<Disclosure> {
+    override fun read(buf: ByteBuffer): Disclosure {
+        return Disclosure(
+            FfiConverterTypeResidentRequest.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Disclosure) = (
+            FfiConverterTypeResidentRequest.allocationSize(value.`request`) +
+            FfiConverterULong.allocationSize(value.`resources`) +
+            FfiConverterULong.allocationSize(value.`provisions`) +
+            FfiConverterSequenceString.allocationSize(value.`files`)
+    )
+
+    override fun write(value: Disclosure, buf: ByteBuffer) {
+            FfiConverterTypeResidentRequest.write(value.`request`, buf)
+            FfiConverterULong.write(value.`resources`, buf)
+            FfiConverterULong.write(value.`provisions`, buf)
+            FfiConverterSequenceString.write(value.`files`, buf)
     }
 }
 
@@ -3752,6 +3876,83 @@ public object FfiConverterTypeObservationInput: FfiConverterRustBuffer<Observati
 
 
 /**
+ * 保有個人データに関する事項の公表: who the operator is and how residents reach it.
+ */
+data class OperatorAbout (
+    /**
+     * 住所.
+     */
+    var `address`: kotlin.String
+    , 
+    /**
+     * 代表者 (a business's representative; a municipality's head, e.g. 区長).
+     */
+    var `representative`: kotlin.String
+    , 
+    /**
+     * How a resident asks for disclosure, correction, stop of use or provision, and erasure
+     * (開示等の請求に応じる手続).
+     */
+    var `requestProcedure`: kotlin.String
+    , 
+    var `requestUrl`: kotlin.String?
+    , 
+    /**
+     * 安全管理措置, as published (one line per measure).
+     */
+    var `safetyMeasures`: List<kotlin.String>
+    , 
+    /**
+     * Third-party certifications held (ISMS, プライバシーマーク); the operator's duty (S-13).
+     */
+    var `certifications`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOperatorAbout: FfiConverterRustBuffer<OperatorAbout> {
+    override fun read(buf: ByteBuffer): OperatorAbout {
+        return OperatorAbout(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: OperatorAbout) = (
+            FfiConverterString.allocationSize(value.`address`) +
+            FfiConverterString.allocationSize(value.`representative`) +
+            FfiConverterString.allocationSize(value.`requestProcedure`) +
+            FfiConverterOptionalString.allocationSize(value.`requestUrl`) +
+            FfiConverterSequenceString.allocationSize(value.`safetyMeasures`) +
+            FfiConverterSequenceString.allocationSize(value.`certifications`)
+    )
+
+    override fun write(value: OperatorAbout, buf: ByteBuffer) {
+            FfiConverterString.write(value.`address`, buf)
+            FfiConverterString.write(value.`representative`, buf)
+            FfiConverterString.write(value.`requestProcedure`, buf)
+            FfiConverterOptionalString.write(value.`requestUrl`, buf)
+            FfiConverterSequenceString.write(value.`safetyMeasures`, buf)
+            FfiConverterSequenceString.write(value.`certifications`, buf)
+    }
+}
+
+
+
+/**
  * The whole profile. Build it with [`OperatorProfile::from_json`] (parse + validate).
  */
 data class OperatorProfile (
@@ -3760,6 +3961,12 @@ data class OperatorProfile (
     var `name`: kotlin.String
     , 
     var `inquiry`: InquiryWindow
+    , 
+    /**
+     * Address, representative, request procedure and safety measures (APPI art. 32): shown
+     * by `about`; a profile without it fails the compliance self-check.
+     */
+    var `about`: OperatorAbout?
     , 
     var `notices`: List<NoticeVersion>
     , 
@@ -3800,6 +4007,7 @@ public object FfiConverterTypeOperatorProfile: FfiConverterRustBuffer<OperatorPr
             FfiConverterTypeOperatorKind.read(buf),
             FfiConverterString.read(buf),
             FfiConverterTypeInquiryWindow.read(buf),
+            FfiConverterOptionalTypeOperatorAbout.read(buf),
             FfiConverterSequenceTypeNoticeVersion.read(buf),
             FfiConverterSequenceTypeRecipient.read(buf),
             FfiConverterSequenceTypePurpose.read(buf),
@@ -3813,6 +4021,7 @@ public object FfiConverterTypeOperatorProfile: FfiConverterRustBuffer<OperatorPr
             FfiConverterTypeOperatorKind.allocationSize(value.`kind`) +
             FfiConverterString.allocationSize(value.`name`) +
             FfiConverterTypeInquiryWindow.allocationSize(value.`inquiry`) +
+            FfiConverterOptionalTypeOperatorAbout.allocationSize(value.`about`) +
             FfiConverterSequenceTypeNoticeVersion.allocationSize(value.`notices`) +
             FfiConverterSequenceTypeRecipient.allocationSize(value.`recipients`) +
             FfiConverterSequenceTypePurpose.allocationSize(value.`purposes`) +
@@ -3825,6 +4034,7 @@ public object FfiConverterTypeOperatorProfile: FfiConverterRustBuffer<OperatorPr
             FfiConverterTypeOperatorKind.write(value.`kind`, buf)
             FfiConverterString.write(value.`name`, buf)
             FfiConverterTypeInquiryWindow.write(value.`inquiry`, buf)
+            FfiConverterOptionalTypeOperatorAbout.write(value.`about`, buf)
             FfiConverterSequenceTypeNoticeVersion.write(value.`notices`, buf)
             FfiConverterSequenceTypeRecipient.write(value.`recipients`, buf)
             FfiConverterSequenceTypePurpose.write(value.`purposes`, buf)
@@ -4369,6 +4579,128 @@ public object FfiConverterTypePointsProgram: FfiConverterRustBuffer<PointsProgra
 
 
 /**
+ * One provision: no health value, only what was provided to whom under which consent.
+ */
+data class Provision (
+    var `id`: kotlin.String
+    , 
+    /**
+     * When it left (the confirmation, for sync), at the offset of the device then.
+     */
+    var `at`: Stamp
+    , 
+    var `subjectId`: kotlin.String
+    , 
+    /**
+     * Who acted (the resident, or a proxy under a delegation).
+     */
+    var `actor`: kotlin.String
+    , 
+    var `recipient`: kotlin.String
+    , 
+    /**
+     * The recipient's name in the operator profile at the time.
+     */
+    var `recipientName`: kotlin.String
+    , 
+    var `purpose`: kotlin.String
+    , 
+    var `channel`: Channel
+    , 
+    var `form`: Form
+    , 
+    var `categories`: List<DataCategory>
+    , 
+    /**
+     * The subject's details that left (name, birth date, insurer number, …), by kind only.
+     */
+    var `details`: List<PersonDetail>
+    , 
+    /**
+     * How many items (records, totals, contributions; 1 for the subject's details).
+     */
+    var `itemCount`: kotlin.UInt
+    , 
+    /**
+     * The consent directives in force that allowed it.
+     */
+    var `directiveIds`: List<kotlin.String>
+    , 
+    /**
+     * Kept at least until then.
+     */
+    var `keepUntil`: Stamp
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeProvision: FfiConverterRustBuffer<Provision> {
+    override fun read(buf: ByteBuffer): Provision {
+        return Provision(
+            FfiConverterString.read(buf),
+            FfiConverterTypeStamp.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeChannel.read(buf),
+            FfiConverterTypeForm.read(buf),
+            FfiConverterSequenceTypeDataCategory.read(buf),
+            FfiConverterSequenceTypePersonDetail.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterTypeStamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Provision) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterTypeStamp.allocationSize(value.`at`) +
+            FfiConverterString.allocationSize(value.`subjectId`) +
+            FfiConverterString.allocationSize(value.`actor`) +
+            FfiConverterString.allocationSize(value.`recipient`) +
+            FfiConverterString.allocationSize(value.`recipientName`) +
+            FfiConverterString.allocationSize(value.`purpose`) +
+            FfiConverterTypeChannel.allocationSize(value.`channel`) +
+            FfiConverterTypeForm.allocationSize(value.`form`) +
+            FfiConverterSequenceTypeDataCategory.allocationSize(value.`categories`) +
+            FfiConverterSequenceTypePersonDetail.allocationSize(value.`details`) +
+            FfiConverterUInt.allocationSize(value.`itemCount`) +
+            FfiConverterSequenceString.allocationSize(value.`directiveIds`) +
+            FfiConverterTypeStamp.allocationSize(value.`keepUntil`)
+    )
+
+    override fun write(value: Provision, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterTypeStamp.write(value.`at`, buf)
+            FfiConverterString.write(value.`subjectId`, buf)
+            FfiConverterString.write(value.`actor`, buf)
+            FfiConverterString.write(value.`recipient`, buf)
+            FfiConverterString.write(value.`recipientName`, buf)
+            FfiConverterString.write(value.`purpose`, buf)
+            FfiConverterTypeChannel.write(value.`channel`, buf)
+            FfiConverterTypeForm.write(value.`form`, buf)
+            FfiConverterSequenceTypeDataCategory.write(value.`categories`, buf)
+            FfiConverterSequenceTypePersonDetail.write(value.`details`, buf)
+            FfiConverterUInt.write(value.`itemCount`, buf)
+            FfiConverterSequenceString.write(value.`directiveIds`, buf)
+            FfiConverterTypeStamp.write(value.`keepUntil`, buf)
+    }
+}
+
+
+
+/**
  * A specific purpose of use, offered to named recipients for named categories.
  */
 data class Purpose (
@@ -4618,6 +4950,12 @@ data class Recipient (
      * or kept and marked withdrawn (a recipient bound to retain what it received).
      */
     var `onWithdrawal`: OnWithdrawal
+    , 
+    /**
+     * A recipient outside Japan: its country, that country's protection regime and the
+     * recipient's measures, shown before consent (APPI art. 28). `None`: in Japan.
+     */
+    var `abroad`: Abroad?
     
 ){
     
@@ -4639,6 +4977,7 @@ public object FfiConverterTypeRecipient: FfiConverterRustBuffer<Recipient> {
             FfiConverterTypeRecipientKind.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterTypeOnWithdrawal.read(buf),
+            FfiConverterOptionalTypeAbroad.read(buf),
         )
     }
 
@@ -4647,7 +4986,8 @@ public object FfiConverterTypeRecipient: FfiConverterRustBuffer<Recipient> {
             FfiConverterString.allocationSize(value.`name`) +
             FfiConverterTypeRecipientKind.allocationSize(value.`kind`) +
             FfiConverterOptionalString.allocationSize(value.`fhirEndpoint`) +
-            FfiConverterTypeOnWithdrawal.allocationSize(value.`onWithdrawal`)
+            FfiConverterTypeOnWithdrawal.allocationSize(value.`onWithdrawal`) +
+            FfiConverterOptionalTypeAbroad.allocationSize(value.`abroad`)
     )
 
     override fun write(value: Recipient, buf: ByteBuffer) {
@@ -4656,6 +4996,7 @@ public object FfiConverterTypeRecipient: FfiConverterRustBuffer<Recipient> {
             FfiConverterTypeRecipientKind.write(value.`kind`, buf)
             FfiConverterOptionalString.write(value.`fhirEndpoint`, buf)
             FfiConverterTypeOnWithdrawal.write(value.`onWithdrawal`, buf)
+            FfiConverterOptionalTypeAbroad.write(value.`abroad`, buf)
     }
 }
 
@@ -5017,6 +5358,91 @@ public object FfiConverterTypeRejectedItem: FfiConverterRustBuffer<RejectedItem>
     override fun write(value: RejectedItem, buf: ByteBuffer) {
             FfiConverterString.write(value.`recordId`, buf)
             FfiConverterUShort.write(value.`status`, buf)
+    }
+}
+
+
+
+/**
+ * One request as recorded.
+ */
+data class ResidentRequest (
+    var `id`: kotlin.String
+    , 
+    var `kind`: RequestKind
+    , 
+    var `subjectId`: kotlin.String
+    , 
+    /**
+     * Who made it (the resident, or a representative under a delegation).
+     */
+    var `actor`: kotlin.String
+    , 
+    /**
+     * The record or recipient it is about, if it names one.
+     */
+    var `target`: kotlin.String?
+    , 
+    var `receivedAt`: Stamp
+    , 
+    var `status`: RequestStatus
+    , 
+    /**
+     * What was done, in words (counts and ids only).
+     */
+    var `outcome`: kotlin.String?
+    , 
+    var `completedAt`: Stamp?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeResidentRequest: FfiConverterRustBuffer<ResidentRequest> {
+    override fun read(buf: ByteBuffer): ResidentRequest {
+        return ResidentRequest(
+            FfiConverterString.read(buf),
+            FfiConverterTypeRequestKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeStamp.read(buf),
+            FfiConverterTypeRequestStatus.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeStamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ResidentRequest) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterTypeRequestKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`subjectId`) +
+            FfiConverterString.allocationSize(value.`actor`) +
+            FfiConverterOptionalString.allocationSize(value.`target`) +
+            FfiConverterTypeStamp.allocationSize(value.`receivedAt`) +
+            FfiConverterTypeRequestStatus.allocationSize(value.`status`) +
+            FfiConverterOptionalString.allocationSize(value.`outcome`) +
+            FfiConverterOptionalTypeStamp.allocationSize(value.`completedAt`)
+    )
+
+    override fun write(value: ResidentRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterTypeRequestKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`subjectId`, buf)
+            FfiConverterString.write(value.`actor`, buf)
+            FfiConverterOptionalString.write(value.`target`, buf)
+            FfiConverterTypeStamp.write(value.`receivedAt`, buf)
+            FfiConverterTypeRequestStatus.write(value.`status`, buf)
+            FfiConverterOptionalString.write(value.`outcome`, buf)
+            FfiConverterOptionalTypeStamp.write(value.`completedAt`, buf)
     }
 }
 
@@ -5530,6 +5956,49 @@ public object FfiConverterTypeAggregation: FfiConverterRustBuffer<Aggregation> {
     override fun allocationSize(value: Aggregation) = 4UL
 
     override fun write(value: Aggregation, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * How the data left.
+ */
+
+enum class Channel {
+    
+    /**
+     * Sent to the recipient's FHIR server by sync and confirmed by it.
+     */
+    SYNC,
+    /**
+     * A consent-gated export handed to the caller (a file for the recipient).
+     */
+    FILE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChannel: FfiConverterRustBuffer<Channel> {
+    override fun read(buf: ByteBuffer) = try {
+        Channel.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Channel) = 4UL
+
+    override fun write(value: Channel, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -6161,6 +6630,57 @@ public object FfiConverterTypeFileFormat: FfiConverterRustBuffer<FileFormat> {
     override fun allocationSize(value: FileFormat) = 4UL
 
     override fun write(value: FileFormat, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What kind of items left.
+ */
+
+enum class Form {
+    
+    /**
+     * Records (FHIR resources) as stored.
+     */
+    RECORDS,
+    /**
+     * The subject's details only (a FHIR Patient).
+     */
+    SUBJECT_DETAILS,
+    /**
+     * Daily step totals computed on the device for a walking event.
+     */
+    DAILY_STEP_TOTALS,
+    /**
+     * De-identified KPI contributions (MeasureReport individual).
+     */
+    KPI_CONTRIBUTIONS;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeForm: FfiConverterRustBuffer<Form> {
+    override fun read(buf: ByteBuffer) = try {
+        Form.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Form) = 4UL
+
+    override fun write(value: Form, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }
@@ -7318,6 +7838,95 @@ public object FfiConverterTypeRepresentativeBasis: FfiConverterRustBuffer<Repres
 
 
 
+
+enum class RequestKind {
+    
+    /**
+     * 開示: the whole record in a standard format, with the provision log.
+     */
+    DISCLOSURE,
+    /**
+     * 訂正: a correction note on an official result, an edit of a self-entered record.
+     */
+    CORRECTION,
+    /**
+     * 利用停止・第三者提供の停止: a deny for a recipient, withdrawn at its next sync.
+     */
+    STOP_OF_PROVISION,
+    /**
+     * 消去: records erased here, and at recipients at their next sync.
+     */
+    ERASURE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRequestKind: FfiConverterRustBuffer<RequestKind> {
+    override fun read(buf: ByteBuffer) = try {
+        RequestKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: RequestKind) = 4UL
+
+    override fun write(value: RequestKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
+enum class RequestStatus {
+    
+    /**
+     * Received; its outcome could not be recorded (the device stopped or the disk filled).
+     */
+    RECEIVED,
+    DONE,
+    /**
+     * Not done: the outcome says why (the error's kind, never a value).
+     */
+    REFUSED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRequestStatus: FfiConverterRustBuffer<RequestStatus> {
+    override fun read(buf: ByteBuffer) = try {
+        RequestStatus.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: RequestStatus) = 4UL
+
+    override fun write(value: RequestStatus, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 /**
  * What a delegation lets the grantee do.
  */
@@ -7656,6 +8265,38 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeAbroad: FfiConverterRustBuffer<Abroad?> {
+    override fun read(buf: ByteBuffer): Abroad? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeAbroad.read(buf)
+    }
+
+    override fun allocationSize(value: Abroad?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeAbroad.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Abroad?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeAbroad.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeBrokenLink: FfiConverterRustBuffer<BrokenLink?> {
     override fun read(buf: ByteBuffer): BrokenLink? {
         if (buf.get().toInt() == 0) {
@@ -7742,6 +8383,38 @@ public object FfiConverterOptionalTypeConfirmation: FfiConverterRustBuffer<Confi
         } else {
             buf.put(1)
             FfiConverterTypeConfirmation.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeOperatorAbout: FfiConverterRustBuffer<OperatorAbout?> {
+    override fun read(buf: ByteBuffer): OperatorAbout? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeOperatorAbout.read(buf)
+    }
+
+    override fun allocationSize(value: OperatorAbout?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeOperatorAbout.allocationSize(value)
+        }
+    }
+
+    override fun write(value: OperatorAbout?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeOperatorAbout.write(value, buf)
         }
     }
 }
