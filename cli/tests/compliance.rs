@@ -209,3 +209,60 @@ fn a_resident_reads_the_operator_the_provision_log_and_makes_requests() {
         .success()
         .stdout(predicate::str::contains("\"recipient\": \"health-dept\""));
 }
+
+/// The operator's retention period (S-24) runs at each unlock: a weight logged in January is
+/// kept in November and gone once a year has passed, with the erasure in the audit trail.
+#[test]
+fn a_record_past_the_operators_retention_period_is_erased_at_the_next_unlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("s");
+    phr(&s).arg("init").assert().success();
+    phr(&s)
+        .args([
+            "person",
+            "add",
+            "--nickname",
+            "hanako",
+            "--family",
+            "山田",
+            "--given",
+            "花子",
+            "--birth",
+            "1975-05-03",
+            "--sex",
+            "female",
+        ])
+        .assert()
+        .success();
+    phr(&s)
+        .args(["log", "weight", "58.5", "--at", "2026-01-10T07:00:00+09:00"])
+        .assert()
+        .success();
+    let mut p: serde_json::Value =
+        serde_json::from_str(include_str!("../../core/profiles/municipality-sample.json")).unwrap();
+    p["retention"] = serde_json::json!([{ "category": "body", "years": 1 }]);
+    let file = dir.path().join("p.json");
+    std::fs::write(&file, p.to_string()).unwrap();
+    phr(&s)
+        .args(["consent", "show", "--profile"])
+        .arg(&file)
+        .assert()
+        .success();
+    phr(&s)
+        .args(["list", "--type", "weight"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("58.5"));
+    phr(&s)
+        .env("PHR_TEST_NOW", "2027-01-11T00:00:00Z")
+        .args(["list", "--type", "weight"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("58.5").not());
+    phr(&s)
+        .env("PHR_TEST_NOW", "2027-01-11T00:00:00Z")
+        .args(["audit", "show"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("retention_applied"));
+}

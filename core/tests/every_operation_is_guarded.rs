@@ -56,6 +56,10 @@ const DEVICE_LEVEL: &[(&str, &str)] = &[
         "needs the acting member's current credential; every member keeps theirs",
     ),
     ("now", "the session clock"),
+    (
+        "apply_retention",
+        "applies the operator's published retention periods to every person; decides nothing",
+    ),
     ("is_locked", "whether the store is locked"),
     ("is_read_only", "whether the store's files can be written"),
     (

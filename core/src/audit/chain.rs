@@ -46,6 +46,7 @@ pub enum AuditAction {
     KpiContributionsReleased,
     ProvisionLogRead,
     RequestHandled,
+    RetentionApplied,
 }
 
 impl AuditAction {
@@ -87,6 +88,7 @@ impl AuditAction {
             AuditAction::KpiContributionsReleased => "kpi_contributions_released",
             AuditAction::ProvisionLogRead => "provision_log_read",
             AuditAction::RequestHandled => "request_handled",
+            AuditAction::RetentionApplied => "retention_applied",
         }
     }
 }

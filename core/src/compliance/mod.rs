@@ -54,6 +54,7 @@ fn probe(id: &str, lab: &mut Lab, profile: &OperatorProfile) -> Result<report::S
         "S-18" => probes_rights::disclosure(lab),
         "S-19" => probes_rights::provision_log(lab),
         "S-20" | "S-23" => probes_rights::erasure(id, lab),
+        "S-24" => probes_rights::retention(lab),
         "S-21" => probes_rights::correction(lab),
         "S-22" => probes_rights::representative(lab),
         "S-26" => probes_rights::portability(lab),

@@ -307,3 +307,72 @@ pub(super) fn portability(lab: &mut Lab<'_>) -> Result<Seen> {
         ),
     ))
 }
+
+/// S-24: a record older than its category's period is erased by the core when the profile is
+/// installed (and at each unlock), audited. A profile that sets no period is probed with a
+/// one-year period for body; setting the periods is the operator's.
+pub(super) fn retention(lab: &mut Lab<'_>) -> Result<Seen> {
+    let b = lab.bench()?;
+    let mut profile = lab.profile.clone();
+    let declared = profile.retention.len();
+    let rule = match profile.retention.first() {
+        Some(r) => r.clone(),
+        None => {
+            let r = crate::consent::RetentionRule {
+                category: DataCategory::Body,
+                years: 1,
+                basis: None,
+            };
+            profile.retention.push(r.clone());
+            r
+        }
+    };
+    let days = i64::from(rule.years) * 366 + 1;
+    let old = crate::records::Stamp {
+        utc_seconds: b.s.now().utc_seconds - days * 86_400,
+        offset_seconds: 9 * 3600,
+    };
+    let input = match rule.category {
+        DataCategory::Lifelog => ObservationInput::simple(ObservationType::Steps, 5000.0, old),
+        DataCategory::Vitals => ObservationInput::simple(ObservationType::Pulse, 64.0, old),
+        _ => ObservationInput::simple(ObservationType::Weight, 58.0, old),
+    };
+    let id =
+        b.s.add_record(
+            &b.me,
+            ClinicalInput::Observation(input),
+            Provenance::SelfEntered,
+            None,
+        )?
+        .meta
+        .id;
+    let categorised = DataCategory::of(&b.s.get_record(&b.me, &id)?) == rule.category;
+    b.s.set_operator_profile(profile)?;
+    let gone = matches!(b.s.get_record(&b.me, &id), Err(Error::NotFound { .. }));
+    let audited =
+        b.s.access_history(&b.me, 10)?
+            .iter()
+            .any(|e| e.action == "retention_applied" && e.record_ids.contains(&id));
+    let kept = b.s.get_record(&b.me, &b.records[0]).is_ok();
+    let works = categorised && gone && audited && kept;
+    let ja = format!(
+        "保存期間 {} 年（{}）を過ぎた記録はプロファイルの導入時と解錠のたびに消去され、監査に記録、期間内の記録は残る（{}）。プロファイルが定める期間：{declared} 区分",
+        rule.years,
+        rule.category.as_str(),
+        if works { "確認" } else { "確認できず" }
+    );
+    let en = format!(
+        "a record past a {}-year period ({}) is erased when the profile is installed and at each unlock, audited; records within it stay ({}); categories the profile sets a period for: {declared}",
+        rule.years,
+        rule.category.as_str(),
+        if works { "checked" } else { "not confirmed" }
+    );
+    Ok(match (works, declared) {
+        (false, _) => Seen::fail(ja, en),
+        (true, 0) => Seen::operator(
+            format!("{ja}。期間の設定は運営者の責務"),
+            format!("{en}; setting the periods is the operator's"),
+        ),
+        (true, _) => Seen::pass(ja, en),
+    })
+}

@@ -20,6 +20,7 @@ pub mod receipt;
 mod release;
 pub(crate) mod repo;
 mod request;
+mod retention;
 pub mod samples;
 mod standing;
 mod state;
@@ -43,6 +44,7 @@ pub use profile::{
     InquiryWindow, LifelogRelease, NoticeVersion, OnWithdrawal, OperatorKind, OperatorProfile,
     Purpose, PurposeNature, Recipient, RecipientKind, sha256_hex,
 };
+pub use retention::{MAX_RETENTION_YEARS, RetentionRule};
 pub use state::{ConsentState, ConsentToggle, PurposeState};
 pub use step_totals::{DayTotal, ReleasedStepTotals};
 pub use walking_event::{EVENT_DATA, EventTeam, WalkingEvent};
@@ -56,6 +58,7 @@ pub(crate) use kpi_release::release_contributions;
 pub(crate) use outbox::{pending, queue_record};
 pub(crate) use release::release;
 pub(crate) use request::{check_request, check_target, dedup};
+pub(crate) use retention::apply as apply_retention;
 pub(crate) use standing::queue_written;
 pub(crate) use step_totals::release_step_totals;
 pub(crate) use versions::{

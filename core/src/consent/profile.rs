@@ -6,6 +6,7 @@ use super::category::DataCategory;
 use super::kpi_definition::KpiDefinition;
 use super::operator_about::{Abroad, OperatorAbout};
 use super::points_program::PointsProgram;
+use super::retention::RetentionRule;
 use super::walking_event::WalkingEvent;
 use crate::error::{Error, Result};
 use crate::records::PersonDetail;
@@ -241,6 +242,10 @@ pub struct OperatorProfile {
     /// KPIs the operator evaluates from de-identified contributions ([`crate::kpi`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kpis: Vec<KpiDefinition>,
+    /// How long records of each category are kept on the device (APPI art. 22); none: kept
+    /// until the resident erases them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retention: Vec<RetentionRule>,
 }
 
 impl OperatorProfile {

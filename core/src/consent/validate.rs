@@ -170,6 +170,7 @@ impl OperatorProfile {
         if let Some(about) = &self.about {
             about.validate()?;
         }
+        super::retention::validate(&self.retention)?;
         if let Some(url) = &self.inquiry.url {
             https_url("inquiry.url", url)?;
         }

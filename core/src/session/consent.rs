@@ -26,8 +26,13 @@ impl Session {
             .store()
             .write_as("device", |w| consent::install_profile(w.tx, &profile, now))?;
         let version = installed.version;
-        let mut slot = self.profile.write().unwrap_or_else(|p| p.into_inner());
-        *slot = Some(Arc::new(installed));
+        {
+            let mut slot = self.profile.write().unwrap_or_else(|p| p.into_inner());
+            *slot = Some(Arc::new(installed));
+        }
+        // A period the new version sets or shortens applies at once (best effort: the profile
+        // is installed either way, and what is not erased now is at the next unlock).
+        let _ = self.apply_retention();
         Ok(version)
     }
 

@@ -17,6 +17,7 @@ mod progress;
 mod provisions;
 mod reads;
 mod requests;
+mod retention;
 mod sync;
 mod writes;
 
@@ -136,6 +137,8 @@ impl Session {
             syncs: Arc::new(sync::SyncLocks::default()),
         };
         s.bind(&member, nickname)?;
+        // The operator's retention periods, at each unlock; best effort (see session/retention.rs).
+        let _ = s.apply_retention();
         Ok(s)
     }
 
