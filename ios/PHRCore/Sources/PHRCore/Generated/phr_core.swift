@@ -4265,6 +4265,11 @@ public struct OperatorProfile: Equatable, Hashable {
      * KPIs the operator evaluates from de-identified contributions ([`crate::kpi`]).
      */
     public var kpis: [KpiDefinition]
+    /**
+     * How long records of each category are kept on the device (APPI art. 22); none: kept
+     * until the resident erases them.
+     */
+    public var retention: [RetentionRule]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4281,7 +4286,11 @@ public struct OperatorProfile: Equatable, Hashable {
          */points: PointsProgram?, 
         /**
          * KPIs the operator evaluates from de-identified contributions ([`crate::kpi`]).
-         */kpis: [KpiDefinition]) {
+         */kpis: [KpiDefinition], 
+        /**
+         * How long records of each category are kept on the device (APPI art. 22); none: kept
+         * until the resident erases them.
+         */retention: [RetentionRule]) {
         self.kind = kind
         self.name = name
         self.inquiry = inquiry
@@ -4292,6 +4301,7 @@ public struct OperatorProfile: Equatable, Hashable {
         self.events = events
         self.points = points
         self.kpis = kpis
+        self.retention = retention
     }
 
     
@@ -4319,7 +4329,8 @@ public struct FfiConverterTypeOperatorProfile: FfiConverterRustBuffer {
                 purposes: FfiConverterSequenceTypePurpose.read(from: &buf), 
                 events: FfiConverterSequenceTypeWalkingEvent.read(from: &buf), 
                 points: FfiConverterOptionTypePointsProgram.read(from: &buf), 
-                kpis: FfiConverterSequenceTypeKpiDefinition.read(from: &buf)
+                kpis: FfiConverterSequenceTypeKpiDefinition.read(from: &buf), 
+                retention: FfiConverterSequenceTypeRetentionRule.read(from: &buf)
         )
     }
 
@@ -4334,6 +4345,7 @@ public struct FfiConverterTypeOperatorProfile: FfiConverterRustBuffer {
         FfiConverterSequenceTypeWalkingEvent.write(value.events, into: &buf)
         FfiConverterOptionTypePointsProgram.write(value.points, into: &buf)
         FfiConverterSequenceTypeKpiDefinition.write(value.kpis, into: &buf)
+        FfiConverterSequenceTypeRetentionRule.write(value.retention, into: &buf)
     }
 }
 
@@ -6251,6 +6263,76 @@ public func FfiConverterTypeResultReading_lift(_ buf: RustBuffer) throws -> Resu
 #endif
 public func FfiConverterTypeResultReading_lower(_ value: ResultReading) -> RustBuffer {
     return FfiConverterTypeResultReading.lower(value)
+}
+
+
+public struct RetentionRule: Equatable, Hashable {
+    public var category: DataCategory
+    /**
+     * Whole years after the record's clinical time (1 … 150).
+     */
+    public var years: UInt16
+    /**
+     * Why this period (a law, an ordinance, the operator's policy), shown to residents.
+     */
+    public var basis: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(category: DataCategory, 
+        /**
+         * Whole years after the record's clinical time (1 … 150).
+         */years: UInt16, 
+        /**
+         * Why this period (a law, an ordinance, the operator's policy), shown to residents.
+         */basis: String?) {
+        self.category = category
+        self.years = years
+        self.basis = basis
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RetentionRule: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRetentionRule: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RetentionRule {
+        return
+            try RetentionRule(
+                category: FfiConverterTypeDataCategory.read(from: &buf), 
+                years: FfiConverterUInt16.read(from: &buf), 
+                basis: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RetentionRule, into buf: inout [UInt8]) {
+        FfiConverterTypeDataCategory.write(value.category, into: &buf)
+        FfiConverterUInt16.write(value.years, into: &buf)
+        FfiConverterOptionString.write(value.basis, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetentionRule_lift(_ buf: RustBuffer) throws -> RetentionRule {
+    return try FfiConverterTypeRetentionRule.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRetentionRule_lower(_ value: RetentionRule) -> RustBuffer {
+    return FfiConverterTypeRetentionRule.lower(value)
 }
 
 
@@ -11289,6 +11371,31 @@ fileprivate struct FfiConverterSequenceTypeResultReading: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeResultReading.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeRetentionRule: FfiConverterRustBuffer {
+    typealias SwiftType = [RetentionRule]
+
+    public static func write(_ value: [RetentionRule], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeRetentionRule.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [RetentionRule] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [RetentionRule]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeRetentionRule.read(from: &buf))
         }
         return seq
     }

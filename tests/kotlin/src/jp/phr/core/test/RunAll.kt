@@ -5,7 +5,7 @@ import kotlin.system.exitProcess
 
 /** JUnit 4 runner whose exit status and last line CI reads: `kotlin: N passed, M failed`. */
 fun main() {
-    val result = JUnitCore.runClasses(BindingsTest::class.java, SharingTest::class.java)
+    val result = JUnitCore.runClasses(BindingsTest::class.java, SharingTest::class.java, RightsTest::class.java)
     for (f in result.failures) {
         System.err.println("FAILED ${f.testHeader}: ${f.message}")
         System.err.println(f.trace.lineSequence().take(12).joinToString("\n"))

@@ -3988,6 +3988,12 @@ data class OperatorProfile (
      * KPIs the operator evaluates from de-identified contributions ([`crate::kpi`]).
      */
     var `kpis`: List<KpiDefinition>
+    , 
+    /**
+     * How long records of each category are kept on the device (APPI art. 22); none: kept
+     * until the resident erases them.
+     */
+    var `retention`: List<RetentionRule>
     
 ){
     
@@ -4014,6 +4020,7 @@ public object FfiConverterTypeOperatorProfile: FfiConverterRustBuffer<OperatorPr
             FfiConverterSequenceTypeWalkingEvent.read(buf),
             FfiConverterOptionalTypePointsProgram.read(buf),
             FfiConverterSequenceTypeKpiDefinition.read(buf),
+            FfiConverterSequenceTypeRetentionRule.read(buf),
         )
     }
 
@@ -4027,7 +4034,8 @@ public object FfiConverterTypeOperatorProfile: FfiConverterRustBuffer<OperatorPr
             FfiConverterSequenceTypePurpose.allocationSize(value.`purposes`) +
             FfiConverterSequenceTypeWalkingEvent.allocationSize(value.`events`) +
             FfiConverterOptionalTypePointsProgram.allocationSize(value.`points`) +
-            FfiConverterSequenceTypeKpiDefinition.allocationSize(value.`kpis`)
+            FfiConverterSequenceTypeKpiDefinition.allocationSize(value.`kpis`) +
+            FfiConverterSequenceTypeRetentionRule.allocationSize(value.`retention`)
     )
 
     override fun write(value: OperatorProfile, buf: ByteBuffer) {
@@ -4041,6 +4049,7 @@ public object FfiConverterTypeOperatorProfile: FfiConverterRustBuffer<OperatorPr
             FfiConverterSequenceTypeWalkingEvent.write(value.`events`, buf)
             FfiConverterOptionalTypePointsProgram.write(value.`points`, buf)
             FfiConverterSequenceTypeKpiDefinition.write(value.`kpis`, buf)
+            FfiConverterSequenceTypeRetentionRule.write(value.`retention`, buf)
     }
 }
 
@@ -5528,6 +5537,55 @@ public object FfiConverterTypeResultReading: FfiConverterRustBuffer<ResultReadin
             FfiConverterOptionalDouble.write(value.`refHigh`, buf)
             FfiConverterOptionalString.write(value.`flag`, buf)
             FfiConverterOptionalTypeLevel.write(value.`level`, buf)
+    }
+}
+
+
+
+data class RetentionRule (
+    var `category`: DataCategory
+    , 
+    /**
+     * Whole years after the record's clinical time (1 … 150).
+     */
+    var `years`: kotlin.UShort
+    , 
+    /**
+     * Why this period (a law, an ordinance, the operator's policy), shown to residents.
+     */
+    var `basis`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRetentionRule: FfiConverterRustBuffer<RetentionRule> {
+    override fun read(buf: ByteBuffer): RetentionRule {
+        return RetentionRule(
+            FfiConverterTypeDataCategory.read(buf),
+            FfiConverterUShort.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RetentionRule) = (
+            FfiConverterTypeDataCategory.allocationSize(value.`category`) +
+            FfiConverterUShort.allocationSize(value.`years`) +
+            FfiConverterOptionalString.allocationSize(value.`basis`)
+    )
+
+    override fun write(value: RetentionRule, buf: ByteBuffer) {
+            FfiConverterTypeDataCategory.write(value.`category`, buf)
+            FfiConverterUShort.write(value.`years`, buf)
+            FfiConverterOptionalString.write(value.`basis`, buf)
     }
 }
 
@@ -9391,6 +9449,34 @@ public object FfiConverterSequenceTypeResultReading: FfiConverterRustBuffer<List
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeResultReading.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeRetentionRule: FfiConverterRustBuffer<List<RetentionRule>> {
+    override fun read(buf: ByteBuffer): List<RetentionRule> {
+        val len = buf.getInt()
+        return List<RetentionRule>(len) {
+            FfiConverterTypeRetentionRule.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<RetentionRule>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeRetentionRule.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<RetentionRule>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeRetentionRule.write(it, buf)
         }
     }
 }
