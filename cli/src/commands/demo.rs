@@ -609,6 +609,10 @@ fn share(s: &Session, h: &str) -> CliResult {
         out.permitted().len(),
         out.withheld_count()
     );
+    println!(
+        "  provision log: {} entry — when, to whom, for what, under which consent (phr provisions)",
+        s.provision_log(h)?.len()
+    );
     // Standing consent: each permit queued the records it covers, as later writes will be.
     let queued = |to: &str| -> CliResult<usize> {
         Ok(s.pending_outbox(h)?

@@ -83,15 +83,25 @@ pub(super) fn attempt_limit(lab: &mut Lab<'_>) -> Result<Seen> {
         Err(Error::TooManyAttempts { retry_after }) => Some(retry_after),
         _ => None,
     };
+    // The seconds left depend on when the check ran: the report states the policy, not them.
+    let waits = delay.is_some_and(|d| (1..=30).contains(&d));
     Ok(Seen::check(
-        wrong_answers == FREE_ATTEMPTS && delay.is_some(),
+        wrong_answers == FREE_ATTEMPTS && waits,
         format!(
-            "誤ったパスフレーズで {FREE_ATTEMPTS} 回：{wrong_answers} 回とも拒否。次は正しいパスフレーズでも待機を要求（{} 秒）。回数は鍵束に MAC 付きで記録",
-            delay.unwrap_or(0)
+            "誤ったパスフレーズで {FREE_ATTEMPTS} 回：{wrong_answers} 回とも拒否。次は正しいパスフレーズでも{}（30 秒から失敗ごとに倍、最長1日）。回数は鍵束に MAC 付きで記録",
+            if waits {
+                "待機を要求"
+            } else {
+                "待機を要求されず"
+            }
         ),
         format!(
-            "{FREE_ATTEMPTS} wrong passphrases: {wrong_answers} refused; the next try, even with the right one, must wait ({} s); the count is kept in the keyring under a MAC",
-            delay.unwrap_or(0)
+            "{FREE_ATTEMPTS} wrong passphrases: {wrong_answers} refused; the next try, even with the right one, {} (30 s, doubling with each failure up to a day); the count is kept in the keyring under a MAC",
+            if waits {
+                "must wait"
+            } else {
+                "was not made to wait"
+            }
         ),
     ))
 }
