@@ -134,6 +134,9 @@ enum Command {
     /// The guideline self-check: each item of GUIDELINE.md probed now on fresh temporary
     /// stores under the operator profile; exits non-zero on a FAIL.
     Compliance(commands::compliance::ComplianceArgs),
+    /// A patient summary (IPS, FHIR R4 document) for a recipient, under a one-off permit that
+    /// ends by itself at --until; `phr share end ID` ends it early.
+    Share(commands::share::ShareArgs),
     /// Who runs the service and how to reach them (APPI art. 32): address, representative,
     /// purposes with their legal basis, request procedure, safety measures, inquiry window.
     About(commands::about::AboutArgs),
@@ -194,6 +197,7 @@ fn run(cli: Cli) -> Result<(), output::CliError> {
         Demo(a) => commands::demo::run(&ctx, a),
         About(a) => commands::about::run(&ctx, a),
         Compliance(a) => commands::compliance::run(a),
+        Share(a) => commands::share::run(&ctx, a),
         Request(a) => commands::request::run(&ctx, a),
     }
 }

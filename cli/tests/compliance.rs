@@ -266,3 +266,91 @@ fn a_record_past_the_operators_retention_period_is_erased_at_the_next_unlock() {
         .success()
         .stdout(predicate::str::contains("retention_applied"));
 }
+
+/// `phr share`: a patient summary file for the clinic under a permit ending at --until, ended
+/// early with `phr share end`; a date in the past is refused and no file is left.
+#[test]
+fn a_resident_shares_a_patient_summary_with_the_clinic_and_ends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("s");
+    phr(&s).arg("init").assert().success();
+    phr(&s)
+        .args([
+            "person",
+            "add",
+            "--nickname",
+            "hanako",
+            "--family",
+            "山田",
+            "--given",
+            "花子",
+            "--birth",
+            "1975-05-03",
+            "--sex",
+            "female",
+        ])
+        .assert()
+        .success();
+    phr(&s)
+        .args(["log", "bp", "128/82", "--at", "2026-11-18T07:00:00+09:00"])
+        .assert()
+        .success();
+    let business = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../core/profiles/business-sample.json");
+    phr(&s)
+        .args(["consent", "show", "--profile"])
+        .arg(&business)
+        .assert()
+        .success();
+    let bad = dir.path().join("bad.json");
+    phr(&s)
+        .args([
+            "share",
+            "--to",
+            "family-clinic",
+            "--categories",
+            "demographics,vitals",
+        ])
+        .args(["--until", "2026-01-31", "--out"])
+        .arg(&bad)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("until"));
+    assert!(!bad.exists(), "nothing written for a refused share");
+    let out = dir.path().join("ips.json");
+    let shared = phr(&s)
+        .args([
+            "share",
+            "--to",
+            "family-clinic",
+            "--categories",
+            "demographics,vitals",
+        ])
+        .args(["--until", "2026-12-19", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(shared.status.success());
+    let said = String::from_utf8(shared.stdout).unwrap();
+    let id = said
+        .rsplit("phr share end ")
+        .next()
+        .unwrap()
+        .trim_end_matches([')', '\n']);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(doc["type"], "document");
+    assert_eq!(doc["entry"][0]["resource"]["resourceType"], "Composition");
+    phr(&s)
+        .args(["provisions", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(",summary,records,"));
+    phr(&s)
+        .args(["share", "end", id])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "nothing more goes to family-clinic",
+        ));
+}

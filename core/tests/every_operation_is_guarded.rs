@@ -294,6 +294,25 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
         "request_erasure",
         s.as_person(o).request_erasure(t, None).map(|_| ()),
     );
+    let month = phr_core::records::Stamp {
+        utc_seconds: s.now().utc_seconds + 30 * 86_400,
+        offset_seconds: 0,
+    };
+    check(
+        "share_summary",
+        s.as_person(o)
+            .share_summary(
+                t,
+                "health-dept",
+                &[phr_core::consent::DataCategory::Demographics],
+                month,
+            )
+            .map(|_| ()),
+    );
+    check(
+        "end_summary_share",
+        s.as_person(o).end_summary_share(t, "any").map(|_| ()),
+    );
     check(
         "resident_requests",
         s.as_person(o).resident_requests(t).map(|_| ()),

@@ -21,6 +21,7 @@ pub mod person;
 pub mod points;
 pub mod provisions;
 pub mod request;
+pub mod share;
 pub mod stats;
 pub mod summary;
 pub mod sync;

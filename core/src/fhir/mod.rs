@@ -19,6 +19,7 @@ pub mod echeckup;
 mod entry;
 mod immunization;
 pub mod import;
+pub mod ips;
 pub mod measure_report;
 mod medication;
 mod note;

@@ -14,6 +14,8 @@ pub enum Channel {
     Sync,
     /// A consent-gated export handed to the caller (a file for the recipient).
     File,
+    /// A patient summary (IPS) for a recipient, under a one-off permit that ends by itself.
+    Summary,
 }
 
 /// What kind of items left.
@@ -36,12 +38,14 @@ impl Channel {
         match self {
             Channel::Sync => "sync",
             Channel::File => "file",
+            Channel::Summary => "summary",
         }
     }
     pub(super) fn parse(s: &str) -> Result<Self> {
         match s {
             "sync" => Ok(Channel::Sync),
             "file" => Ok(Channel::File),
+            "summary" => Ok(Channel::Summary),
             _ => Err(damaged()),
         }
     }

@@ -18,12 +18,14 @@ mod provisions;
 mod reads;
 mod requests;
 mod retention;
+mod share;
 mod sync;
 mod writes;
 
 pub use export::FhirJson;
 pub use imports::FileImport;
 pub use requests::{DISCLOSURE_FILES, Disclosure};
+pub use share::{MAX_SHARE_DAYS, SummaryShare};
 
 use crate::access::{Access, Action, authorize};
 use crate::audit::{AuditAction, AuditEntry, AuditReport, NewAuditEntry};

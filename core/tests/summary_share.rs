@@ -1,0 +1,228 @@
+//! A patient summary for a clinic (issue #20 item 4, its offline part): an IPS document built
+//! from what a one-off permit releases — required sections present (empty ones say so), the
+//! latest reading of each vital sign only, nothing outside the categories — in the provision
+//! log, ended by its expiry or early; bad input refused by name with nothing recorded; the
+//! document validates in fhir.resources (R4).
+
+// Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "common/fhir_validators.rs"]
+mod validators;
+
+use phr_core::consent::{DataCategory, samples};
+use phr_core::provision::Channel;
+use phr_core::records::{Immunization, ObservationInput, ObservationType, Provenance, Stamp};
+use phr_core::{ClinicalInput, Error, Session};
+use serde_json::Value;
+
+const CLINIC: &str = "family-clinic";
+const DAY: i64 = 86_400;
+
+fn at(s: &Session, days_ago: i64) -> Stamp {
+    Stamp {
+        utc_seconds: s.now().utc_seconds - days_ago * DAY,
+        offset_seconds: 9 * 3600,
+    }
+}
+
+fn in_days(s: &Session, days: i64) -> Stamp {
+    Stamp {
+        utc_seconds: s.now().utc_seconds + days * DAY,
+        offset_seconds: 9 * 3600,
+    }
+}
+
+fn obs(t: ObservationType, v: f64, when: Stamp) -> ClinicalInput {
+    ClinicalInput::Observation(ObservationInput::simple(t, v, when))
+}
+
+/// Hanako under the business profile: three weights, a blood pressure, steps, a vaccination.
+fn setup() -> (tempfile::TempDir, Session, String, Vec<String>) {
+    let (d, s, hanako, _) = common::session_with_two();
+    s.set_operator_profile(samples::business()).unwrap();
+    let today = chrono::DateTime::from_timestamp(s.now().utc_seconds, 0)
+        .unwrap()
+        .date_naive();
+    let ids = s
+        .add_records(
+            &hanako.id,
+            vec![
+                obs(ObservationType::Weight, 61.0, at(&s, 30)),
+                obs(ObservationType::Weight, 60.0, at(&s, 20)),
+                obs(ObservationType::Weight, 59.5, at(&s, 10)),
+                ClinicalInput::Observation(ObservationInput::blood_pressure(
+                    128.0,
+                    82.0,
+                    None,
+                    at(&s, 5),
+                )),
+                obs(ObservationType::Steps, 8000.0, at(&s, 1)),
+                ClinicalInput::Immunization(Immunization {
+                    vaccine: "インフルエンザHAワクチン".into(),
+                    code_system: None,
+                    code: None,
+                    date: today - chrono::Duration::days(40),
+                    dose_number: Some(1),
+                    lot: None,
+                    place: None,
+                }),
+            ],
+            Provenance::SelfEntered,
+            None,
+        )
+        .unwrap();
+    (d, s, hanako.id, ids)
+}
+
+const ALL: [DataCategory; 5] = [
+    DataCategory::Demographics,
+    DataCategory::Vitals,
+    DataCategory::Body,
+    DataCategory::Immunization,
+    DataCategory::ConditionAllergy,
+];
+
+fn composition(doc: &Value) -> &Value {
+    &doc["entry"][0]["resource"]
+}
+
+#[test]
+fn the_summary_is_an_ips_document_of_what_the_permit_releases() {
+    let (_d, s, h, ids) = setup();
+    let until = in_days(&s, 30);
+    let share = s.share_summary(&h, CLINIC, &ALL, until).unwrap();
+    let doc = &share.document;
+    assert_eq!(doc["type"], "document");
+    assert!(doc["timestamp"].is_string() && doc["identifier"]["value"].is_string());
+    let c = composition(doc);
+    assert_eq!(c["resourceType"], "Composition");
+    assert_eq!(c["type"]["coding"][0]["code"], "60591-5");
+    let codes: Vec<&str> = c["section"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["code"]["coding"][0]["code"].as_str().unwrap())
+        .collect();
+    for required in ["11450-4", "48765-2", "10160-0"] {
+        assert!(codes.contains(&required), "{required} in {codes:?}");
+    }
+    let section = |code: &str| {
+        c["section"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["code"]["coding"][0]["code"] == code)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        section("10160-0")["emptyReason"]["coding"][0]["code"],
+        "unavailable"
+    );
+    let text = doc.to_string();
+    // Only the latest weight, the blood pressure, the vaccination; no steps (lifelog).
+    assert!(
+        !text.contains(&ids[0]) && !text.contains(&ids[1]),
+        "older weights left out"
+    );
+    for id in [&ids[2], &ids[3], &ids[5]] {
+        assert!(text.contains(id.as_str()), "{id}");
+    }
+    assert!(!text.contains(&ids[4]), "steps are not in the summary");
+    // Every section entry resolves to an entry of the Bundle.
+    let urls: Vec<&str> = doc["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["fullUrl"].as_str().unwrap())
+        .collect();
+    for sec in c["section"].as_array().unwrap() {
+        for e in sec["entry"].as_array().into_iter().flatten() {
+            assert!(urls.contains(&e["reference"].as_str().unwrap()));
+        }
+    }
+    assert_eq!(share.records, 3);
+    // The permit ends by itself; the release is in the provision log.
+    assert_eq!(share.directive.valid_until, Some(until));
+    let log = s.provision_log(&h).unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!((log[0].channel, log[0].item_count), (Channel::Summary, 3));
+    assert!(
+        s.is_permitted(&h, CLINIC, DataCategory::Vitals, &share.purpose, s.now())
+            .unwrap()
+    );
+    let after = Stamp {
+        utc_seconds: until.utc_seconds,
+        ..until
+    };
+    assert!(
+        !s.is_permitted(&h, CLINIC, DataCategory::Vitals, &share.purpose, after)
+            .unwrap()
+    );
+}
+
+#[test]
+fn ending_a_share_early_withdraws_its_permit() {
+    let (_d, s, h, _) = setup();
+    let share = s.share_summary(&h, CLINIC, &ALL, in_days(&s, 30)).unwrap();
+    let d = s.end_summary_share(&h, &share.directive.id).unwrap();
+    assert_eq!(d.effect, phr_core::consent::Effect::Deny);
+    assert!(
+        !s.is_permitted(&h, CLINIC, DataCategory::Vitals, &share.purpose, s.now())
+            .unwrap()
+    );
+    assert!(matches!(
+        s.end_summary_share(&h, "nope"),
+        Err(Error::NotFound { .. })
+    ));
+}
+
+#[test]
+fn bad_input_is_refused_by_name_and_nothing_is_recorded() {
+    let (_d, s, h, _) = setup();
+    let field = |e: Error| match e {
+        Error::InvalidInput { field, .. } => field,
+        other => panic!("{other:?}"),
+    };
+    let month = in_days(&s, 30);
+    let cases: Vec<(&[DataCategory], &str, Stamp, &str)> = vec![
+        (&[], CLINIC, month, "categories"),
+        (
+            &[DataCategory::Demographics, DataCategory::Lifelog],
+            CLINIC,
+            month,
+            "categories",
+        ),
+        (&[DataCategory::Vitals], CLINIC, month, "categories"),
+        (&ALL, CLINIC, in_days(&s, -1), "until"),
+        (&ALL, CLINIC, in_days(&s, 367), "until"),
+        (&ALL, "nobody", month, "to"),
+        (&ALL, "university-study", month, "categories"),
+    ];
+    for (categories, to, until, want) in cases {
+        let e = s.share_summary(&h, to, categories, until).unwrap_err();
+        assert_eq!(field(e), want, "{to} {categories:?}");
+    }
+    assert!(
+        s.consent_history(&h).unwrap().is_empty(),
+        "no permit recorded"
+    );
+    assert!(s.provision_log(&h).unwrap().is_empty(), "nothing released");
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "validators"),
+    ignore = "needs Python fhir.resources: scripts/test.sh installs it and runs this with --features phr-core/validators"
+)]
+fn the_summary_validates_as_an_r4_document() {
+    let (_d, s, h, _) = setup();
+    let share = s.share_summary(&h, CLINIC, &ALL, in_days(&s, 30)).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("ips.json");
+    std::fs::write(&file, share.document.to_string()).unwrap();
+    let n = share.document["entry"].as_array().unwrap().len();
+    assert_eq!(validators::python_fhir_resources(&file), Ok(n));
+}
