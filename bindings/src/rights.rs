@@ -85,3 +85,49 @@ impl PhrSession {
         Ok(to_operator_json(r, &profile))
     }
 }
+
+/// A patient summary made for a recipient (the IPS document as JSON text).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SummaryShareView {
+    /// The one-off permit's id: `end_summary_share` with it ends the share early.
+    pub directive_id: String,
+    pub recipient: String,
+    pub purpose: String,
+    /// When the permit ends by itself.
+    pub until: phr_core::records::Stamp,
+    /// Records the gate released into the summary.
+    pub records: u64,
+    /// The International Patient Summary: a FHIR R4 Bundle of type `document`, JSON.
+    pub document_json: String,
+}
+
+#[uniffi::export]
+impl PhrSession {
+    /// A patient summary of `subject` for `recipient` until `until`, under a one-off permit
+    /// for `categories` (which must include demographics).
+    pub fn share_summary(
+        &self,
+        subject: String,
+        recipient: String,
+        categories: Vec<phr_core::consent::DataCategory>,
+        until: phr_core::records::Stamp,
+    ) -> Result<SummaryShareView> {
+        let s = self
+            .session()
+            .share_summary(&subject, &recipient, &categories, until)?;
+        Ok(SummaryShareView {
+            directive_id: s.directive.id.clone(),
+            recipient: s.directive.recipient.clone(),
+            purpose: s.purpose.clone(),
+            until,
+            records: s.records as u64,
+            document_json: s.document.to_string(),
+        })
+    }
+
+    /// End a summary share before its date (a withdrawal of its permit).
+    pub fn end_summary_share(&self, subject: String, directive_id: String) -> Result<()> {
+        self.session().end_summary_share(&subject, &directive_id)?;
+        Ok(())
+    }
+}

@@ -23,6 +23,25 @@ final class RightsTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("provisions.csv").path))
     }
 
+    func testAPatientSummaryIsAnIpsDocumentUnderAPermitThatEnds() async throws {
+        let (client, me) = try await storeWithProfile()
+        _ = try await client.log(subject: me, bp(128, 82, ago(days: 1)))
+        let until = ago(days: -30)
+        let s = try await client.shareSummary(subject: me, recipient: healthDept,
+                                              categories: [.demographics, .vitals], until: until)
+        XCTAssertEqual(s.records, 1)
+        XCTAssertTrue(s.documentJson.contains(#""type":"document""#))
+        let log = try await client.provisionLog(subject: me)
+        XCTAssertEqual(log.first?.channel, .summary)
+        try await client.endSummaryShare(subject: me, directiveId: s.directiveId)
+        do {
+            _ = try await client.shareSummary(subject: me, recipient: healthDept, categories: [.vitals], until: until)
+            XCTFail("accepted")
+        } catch let PHRClientError.invalidInput(field, _) {
+            XCTAssertEqual(field, "categories")
+        }
+    }
+
     func testAStopAndAnErasureAreRecordedWithTheirOutcomeAndARefusalSaysWhy() async throws {
         let (client, me) = try await storeWithProfile()
         _ = try await client.log(subject: me, bp(128, 82, ago(days: 1)))

@@ -347,6 +347,19 @@ public final class PHRClient: Sendable {
         try await call { try $0.requestForOperator(subject: subject, requestId: requestId) }
     }
 
+    /// A patient summary (IPS) for `recipient` until `until`, under a one-off permit for `categories`.
+    public func shareSummary(subject: String, recipient: String, categories: [DataCategory],
+                             until: Stamp) async throws -> SummaryShareView {
+        try await call {
+            try $0.shareSummary(subject: subject, recipient: recipient, categories: categories, until: until)
+        }
+    }
+
+    /// End a summary share before its date.
+    public func endSummaryShare(subject: String, directiveId: String) async throws {
+        try await call { try $0.endSummaryShare(subject: subject, directiveId: directiveId) }
+    }
+
     // MARK: walking events
 
     /// The operator's walking events with this person's part and progress in each, newest first.

@@ -6921,6 +6921,10 @@ public enum Channel: Equatable, Hashable {
      * A consent-gated export handed to the caller (a file for the recipient).
      */
     case file
+    /**
+     * A patient summary (IPS) for a recipient, under a one-off permit that ends by itself.
+     */
+    case summary
 
 
 
@@ -6946,6 +6950,8 @@ public struct FfiConverterTypeChannel: FfiConverterRustBuffer {
         
         case 2: return .file
         
+        case 3: return .summary
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -6960,6 +6966,10 @@ public struct FfiConverterTypeChannel: FfiConverterRustBuffer {
         
         case .file:
             writeInt(&buf, Int32(2))
+        
+        
+        case .summary:
+            writeInt(&buf, Int32(3))
         
         }
     }

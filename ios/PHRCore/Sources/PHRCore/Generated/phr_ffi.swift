@@ -789,6 +789,11 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
     func kpiContributions(subject: String) throws  -> [KpiContributionView]
     
     /**
+     * End a summary share before its date (a withdrawal of its permit).
+     */
+    func endSummaryShare(subject: String, directiveId: String) throws 
+    
+    /**
      * Every provision of `subject`'s data (what left, to whom, for what, under which consent),
      * oldest first. Kept after the data is erased.
      */
@@ -833,6 +838,12 @@ public protocol PhrSessionProtocol: AnyObject, Sendable {
      * The requests of `subject` and their outcomes, oldest first.
      */
     func residentRequests(subject: String) throws  -> [ResidentRequest]
+    
+    /**
+     * A patient summary of `subject` for `recipient` until `until`, under a one-off permit
+     * for `categories` (which must include demographics).
+     */
+    func shareSummary(subject: String, recipient: String, categories: [DataCategory], until: Stamp) throws  -> SummaryShareView
     
     /**
      * Who did what to `subject`'s record, newest first.
@@ -1522,6 +1533,19 @@ open func kpiContributions(subject: String)throws  -> [KpiContributionView]  {
 }
     
     /**
+     * End a summary share before its date (a withdrawal of its permit).
+     */
+open func endSummaryShare(subject: String, directiveId: String)throws   {try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_end_summary_share(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterString.lower(directiveId),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Every provision of `subject`'s data (what left, to whom, for what, under which consent),
      * oldest first. Kept after the data is erased.
      */
@@ -1643,6 +1667,23 @@ open func residentRequests(subject: String)throws  -> [ResidentRequest]  {
     uniffi_phr_ffi_fn_method_phrsession_resident_requests(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(subject),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A patient summary of `subject` for `recipient` until `until`, under a one-off permit
+     * for `categories` (which must include demographics).
+     */
+open func shareSummary(subject: String, recipient: String, categories: [DataCategory], until: Stamp)throws  -> SummaryShareView  {
+    return try  FfiConverterTypeSummaryShareView_lift(try rustCallWithError(FfiConverterTypePhrError_lift) {
+        uniffiCallStatus in
+    uniffi_phr_ffi_fn_method_phrsession_share_summary(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(subject),
+        FfiConverterString.lower(recipient),
+        FfiConverterSequenceTypeDataCategory.lower(categories),
+        FfiConverterTypeStamp_lower(until),uniffiCallStatus
     )
 })
 }
@@ -4112,6 +4153,103 @@ public func FfiConverterTypeKpiContributionView_lower(_ value: KpiContributionVi
 
 
 /**
+ * A patient summary made for a recipient (the IPS document as JSON text).
+ */
+public struct SummaryShareView: Equatable, Hashable {
+    /**
+     * The one-off permit's id: `end_summary_share` with it ends the share early.
+     */
+    public var directiveId: String
+    public var recipient: String
+    public var purpose: String
+    /**
+     * When the permit ends by itself.
+     */
+    public var until: Stamp
+    /**
+     * Records the gate released into the summary.
+     */
+    public var records: UInt64
+    /**
+     * The International Patient Summary: a FHIR R4 Bundle of type `document`, JSON.
+     */
+    public var documentJson: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The one-off permit's id: `end_summary_share` with it ends the share early.
+         */directiveId: String, recipient: String, purpose: String, 
+        /**
+         * When the permit ends by itself.
+         */until: Stamp, 
+        /**
+         * Records the gate released into the summary.
+         */records: UInt64, 
+        /**
+         * The International Patient Summary: a FHIR R4 Bundle of type `document`, JSON.
+         */documentJson: String) {
+        self.directiveId = directiveId
+        self.recipient = recipient
+        self.purpose = purpose
+        self.until = until
+        self.records = records
+        self.documentJson = documentJson
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SummaryShareView: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSummaryShareView: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SummaryShareView {
+        return
+            try SummaryShareView(
+                directiveId: FfiConverterString.read(from: &buf), 
+                recipient: FfiConverterString.read(from: &buf), 
+                purpose: FfiConverterString.read(from: &buf), 
+                until: FfiConverterTypeStamp.read(from: &buf), 
+                records: FfiConverterUInt64.read(from: &buf), 
+                documentJson: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SummaryShareView, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.directiveId, into: &buf)
+        FfiConverterString.write(value.recipient, into: &buf)
+        FfiConverterString.write(value.purpose, into: &buf)
+        FfiConverterTypeStamp.write(value.until, into: &buf)
+        FfiConverterUInt64.write(value.records, into: &buf)
+        FfiConverterString.write(value.documentJson, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSummaryShareView_lift(_ buf: RustBuffer) throws -> SummaryShareView {
+    return try FfiConverterTypeSummaryShareView.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSummaryShareView_lower(_ value: SummaryShareView) -> RustBuffer {
+    return FfiConverterTypeSummaryShareView.lower(value)
+}
+
+
+/**
  * How to sync. `SyncSettings::default()` on the app side is the production setting.
  */
 public struct SyncSettings: Equatable, Hashable {
@@ -6360,6 +6498,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_phr_ffi_checksum_method_phrsession_kpi_contributions() != 38217) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_phr_ffi_checksum_method_phrsession_end_summary_share() != 29069) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_phr_ffi_checksum_method_phrsession_provision_log() != 39885) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6385,6 +6526,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_resident_requests() != 59463) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_phr_ffi_checksum_method_phrsession_share_summary() != 2950) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_phr_ffi_checksum_method_phrsession_access_history() != 57346) {

@@ -509,6 +509,11 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_who_can_access(uint64_t ptr, Rust
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_kpi_contributions(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_END_SUMMARY_SHARE
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_END_SUMMARY_SHARE
+void uniffi_phr_ffi_fn_method_phrsession_end_summary_share(uint64_t ptr, RustBuffer subject, RustBuffer directive_id, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_PROVISION_LOG
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_PROVISION_LOG
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_provision_log(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
@@ -552,6 +557,11 @@ RustBuffer uniffi_phr_ffi_fn_method_phrsession_request_stop_of_provision(uint64_
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_RESIDENT_REQUESTS
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_RESIDENT_REQUESTS
 RustBuffer uniffi_phr_ffi_fn_method_phrsession_resident_requests(uint64_t ptr, RustBuffer subject, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SHARE_SUMMARY
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_SHARE_SUMMARY
+RustBuffer uniffi_phr_ffi_fn_method_phrsession_share_summary(uint64_t ptr, RustBuffer subject, RustBuffer recipient, RustBuffer categories, RustBuffer until, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_FN_METHOD_PHRSESSION_ACCESS_HISTORY
@@ -1578,6 +1588,12 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_kpi_contributions(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_END_SUMMARY_SHARE
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_END_SUMMARY_SHARE
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_end_summary_share(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_PROVISION_LOG
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_PROVISION_LOG
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_provision_log(void
@@ -1629,6 +1645,12 @@ uint16_t uniffi_phr_ffi_checksum_method_phrsession_request_stop_of_provision(voi
 #ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_RESIDENT_REQUESTS
 #define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_RESIDENT_REQUESTS
 uint16_t uniffi_phr_ffi_checksum_method_phrsession_resident_requests(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SHARE_SUMMARY
+#define UNIFFI_FFIDEF_UNIFFI_PHR_FFI_CHECKSUM_METHOD_PHRSESSION_SHARE_SUMMARY
+uint16_t uniffi_phr_ffi_checksum_method_phrsession_share_summary(void
     
 );
 #endif

@@ -47,6 +47,22 @@ class RightsTest {
     }
 
     @Test
+    fun aPatientSummaryIsAnIpsDocumentUnderAPermitThatEnds() = runBlocking<Unit> {
+        val (client, me) = newStore()
+        client.logObservation(me, bp(128.0, 82.0, ago(1)))
+        val until = ago(-30)
+        val s = client.shareSummary(me, "health-dept", listOf(DataCategory.DEMOGRAPHICS, DataCategory.VITALS), until)
+        assertEquals(1uL, s.records)
+        assertTrue(s.documentJson.contains("\"type\":\"document\""))
+        assertEquals(Channel.SUMMARY, client.provisionLog(me).single().channel)
+        client.endSummaryShare(me, s.directiveId)
+        val e = runCatching {
+            client.shareSummary(me, "health-dept", listOf(DataCategory.VITALS), until)
+        }.exceptionOrNull()
+        assertEquals("categories", (e as PhrClientException.InvalidInput).field)
+    }
+
+    @Test
     fun aStopAndAnErasureAreRecordedWithTheirOutcomeAndARefusalSaysWhy() = runBlocking<Unit> {
         val (client, me) = newStore()
         client.logObservation(me, bp(128.0, 82.0, ago(1)))

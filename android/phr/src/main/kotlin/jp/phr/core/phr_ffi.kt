@@ -1029,6 +1029,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_kpi_contributions(
     ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_end_summary_share(
+    ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_provision_log(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_provision_log_csv(
@@ -1046,6 +1048,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_phr_ffi_checksum_method_phrsession_request_stop_of_provision(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_resident_requests(
+    ): Int
+    external fun uniffi_phr_ffi_checksum_method_phrsession_share_summary(
     ): Int
     external fun uniffi_phr_ffi_checksum_method_phrsession_access_history(
     ): Int
@@ -1272,6 +1276,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_kpi_contributions(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_end_summary_share(`ptr`: Long,`subject`: RustBuffer.ByValue,`directiveId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_phr_ffi_fn_method_phrsession_provision_log(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_provision_log_csv(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1289,6 +1295,8 @@ internal object UniffiLib {
     external fun uniffi_phr_ffi_fn_method_phrsession_request_stop_of_provision(`ptr`: Long,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBufferResidentRequest.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_resident_requests(`ptr`: Long,`subject`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_phr_ffi_fn_method_phrsession_share_summary(`ptr`: Long,`subject`: RustBuffer.ByValue,`recipient`: RustBuffer.ByValue,`categories`: RustBuffer.ByValue,`until`: RustBufferStamp.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_phr_ffi_fn_method_phrsession_access_history(`ptr`: Long,`subject`: RustBuffer.ByValue,`limit`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1743,6 +1751,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_kpi_contributions() and 0xFFFF) != 38217) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_end_summary_share() and 0xFFFF) != 29069) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_provision_log() and 0xFFFF) != 39885) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1768,6 +1779,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_resident_requests() and 0xFFFF) != 59463) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_phr_ffi_checksum_method_phrsession_share_summary() and 0xFFFF) != 2950) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_phr_ffi_checksum_method_phrsession_access_history() and 0xFFFF) != 57346) {
@@ -2610,6 +2624,11 @@ public interface PhrSessionInterface {
     fun `kpiContributions`(`subject`: kotlin.String): List<KpiContributionView>
     
     /**
+     * End a summary share before its date (a withdrawal of its permit).
+     */
+    fun `endSummaryShare`(`subject`: kotlin.String, `directiveId`: kotlin.String)
+    
+    /**
      * Every provision of `subject`'s data (what left, to whom, for what, under which consent),
      * oldest first. Kept after the data is erased.
      */
@@ -2654,6 +2673,12 @@ public interface PhrSessionInterface {
      * The requests of `subject` and their outcomes, oldest first.
      */
     fun `residentRequests`(`subject`: kotlin.String): List<ResidentRequest>
+    
+    /**
+     * A patient summary of `subject` for `recipient` until `until`, under a one-off permit
+     * for `categories` (which must include demographics).
+     */
+    fun `shareSummary`(`subject`: kotlin.String, `recipient`: kotlin.String, `categories`: List<DataCategory>, `until`: Stamp): SummaryShareView
     
     /**
      * Who did what to `subject`'s record, newest first.
@@ -3524,6 +3549,24 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
 
     
     /**
+     * End a summary share before its date (a withdrawal of its permit).
+     */
+    @Throws(PhrException::class)override fun `endSummaryShare`(`subject`: kotlin.String, `directiveId`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_end_summary_share(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterString.lower(`directiveId`),_status)
+}
+    }
+    
+    
+
+    
+    /**
      * Every provision of `subject`'s data (what left, to whom, for what, under which consent),
      * oldest first. Kept after the data is erased.
      */
@@ -3687,6 +3730,28 @@ open class PhrSession: Disposable, AutoCloseable, PhrSessionInterface
         it,
         
         FfiConverterString.lower(`subject`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A patient summary of `subject` for `recipient` until `until`, under a one-off permit
+     * for `categories` (which must include demographics).
+     */
+    @Throws(PhrException::class)override fun `shareSummary`(`subject`: kotlin.String, `recipient`: kotlin.String, `categories`: List<DataCategory>, `until`: Stamp): SummaryShareView {
+            return FfiConverterTypeSummaryShareView.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PhrException) { _status ->
+    UniffiLib.uniffi_phr_ffi_fn_method_phrsession_share_summary(
+        it,
+        
+        FfiConverterString.lower(`subject`),
+        FfiConverterString.lower(`recipient`),
+        FfiConverterSequenceTypeDataCategory.lower(`categories`),
+        FfiConverterTypeStamp.lower(`until`),_status)
 }
     }
     )
@@ -6915,6 +6980,79 @@ public object FfiConverterTypeKpiContributionView: FfiConverterRustBuffer<KpiCon
             FfiConverterString.write(value.`purpose`, buf)
             FfiConverterBoolean.write(value.`permitted`, buf)
             FfiConverterSequenceTypeKpiContributionLine.write(value.`contributions`, buf)
+    }
+}
+
+
+
+/**
+ * A patient summary made for a recipient (the IPS document as JSON text).
+ */
+data class SummaryShareView (
+    /**
+     * The one-off permit's id: `end_summary_share` with it ends the share early.
+     */
+    var `directiveId`: kotlin.String
+    , 
+    var `recipient`: kotlin.String
+    , 
+    var `purpose`: kotlin.String
+    , 
+    /**
+     * When the permit ends by itself.
+     */
+    var `until`: Stamp
+    , 
+    /**
+     * Records the gate released into the summary.
+     */
+    var `records`: kotlin.ULong
+    , 
+    /**
+     * The International Patient Summary: a FHIR R4 Bundle of type `document`, JSON.
+     */
+    var `documentJson`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSummaryShareView: FfiConverterRustBuffer<SummaryShareView> {
+    override fun read(buf: ByteBuffer): SummaryShareView {
+        return SummaryShareView(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeStamp.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SummaryShareView) = (
+            FfiConverterString.allocationSize(value.`directiveId`) +
+            FfiConverterString.allocationSize(value.`recipient`) +
+            FfiConverterString.allocationSize(value.`purpose`) +
+            FfiConverterTypeStamp.allocationSize(value.`until`) +
+            FfiConverterULong.allocationSize(value.`records`) +
+            FfiConverterString.allocationSize(value.`documentJson`)
+    )
+
+    override fun write(value: SummaryShareView, buf: ByteBuffer) {
+            FfiConverterString.write(value.`directiveId`, buf)
+            FfiConverterString.write(value.`recipient`, buf)
+            FfiConverterString.write(value.`purpose`, buf)
+            FfiConverterTypeStamp.write(value.`until`, buf)
+            FfiConverterULong.write(value.`records`, buf)
+            FfiConverterString.write(value.`documentJson`, buf)
     }
 }
 

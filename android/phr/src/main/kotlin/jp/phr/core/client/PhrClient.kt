@@ -12,6 +12,7 @@ import jp.phr.core.SyncListener
 import jp.phr.core.SyncSettings
 import jp.phr.core.SyncSummary
 import jp.phr.core.KpiContributionView
+import jp.phr.core.SummaryShareView
 import jp.phr.core.SyncTokenProvider
 import jp.phr.core.model.AccessGrant
 import jp.phr.core.model.ConsentDirective
@@ -400,6 +401,13 @@ class PhrClient private constructor(
     /** A request's record as JSON text for the operator. */
     suspend fun requestForOperator(subject: String, requestId: String): String =
         call { requestForOperator(subject, requestId) }
+
+    /** A patient summary (IPS) for [recipient] until [until], under a one-off permit for [categories]. */
+    suspend fun shareSummary(subject: String, recipient: String, categories: List<DataCategory>, until: Stamp): SummaryShareView =
+        call { shareSummary(subject, recipient, categories, until) }
+
+    /** End a summary share before its date. */
+    suspend fun endSummaryShare(subject: String, directiveId: String) = call { endSummaryShare(subject, directiveId) }
 
     /** The operator's walking events with this person's part and progress in each, newest first. */
     suspend fun walkingEvents(subject: String): List<EventProgress> = call { walkingEvents(subject) }

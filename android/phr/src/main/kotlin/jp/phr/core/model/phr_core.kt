@@ -6035,7 +6035,11 @@ enum class Channel {
     /**
      * A consent-gated export handed to the caller (a file for the recipient).
      */
-    FILE;
+    FILE,
+    /**
+     * A patient summary (IPS) for a recipient, under a one-off permit that ends by itself.
+     */
+    SUMMARY;
 
     
 
