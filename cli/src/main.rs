@@ -6,6 +6,7 @@ mod commands;
 mod kpi_chart;
 mod lang;
 mod output;
+mod qr;
 mod unlock;
 
 use clap::{Parser, Subcommand};

@@ -353,4 +353,68 @@ fn a_resident_shares_a_patient_summary_with_the_clinic_and_ends_it() {
         .stdout(predicate::str::contains(
             "nothing more goes to family-clinic",
         ));
+    // As a SMART Health Link: the encrypted file, the link (with its key) and its QR code.
+    let (jwe, png) = (dir.path().join("ips.jwe"), dir.path().join("ips.png"));
+    let linked = phr(&s)
+        .args([
+            "share",
+            "--to",
+            "family-clinic",
+            "--categories",
+            "demographics,vitals",
+        ])
+        .args([
+            "--until",
+            "+14d",
+            "--link-url",
+            "https://shl.clinic.example.jp/f/1",
+            "--out",
+        ])
+        .arg(&jwe)
+        .arg("--qr")
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(
+        linked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&linked.stderr)
+    );
+    let said = String::from_utf8(linked.stdout).unwrap();
+    assert!(said.lines().any(|l| l.starts_with("shlink:/")), "{said}");
+    let file = std::fs::read_to_string(&jwe).unwrap();
+    assert_eq!(file.split('.').count(), 5, "a compact JWE");
+    assert!(!file.contains("Composition"), "encrypted");
+    assert_eq!(&std::fs::read(&png).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+    // A plain-http address is refused before anything is released.
+    let before = phr(&s)
+        .args(["provisions", "--format", "csv"])
+        .output()
+        .unwrap()
+        .stdout;
+    phr(&s)
+        .args([
+            "share",
+            "--to",
+            "family-clinic",
+            "--categories",
+            "demographics,vitals",
+        ])
+        .args([
+            "--until",
+            "+14d",
+            "--link-url",
+            "http://shl.example.jp/f",
+            "--out",
+        ])
+        .arg(dir.path().join("no.jwe"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("url"));
+    let after = phr(&s)
+        .args(["provisions", "--format", "csv"])
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(before, after, "nothing released");
 }

@@ -34,6 +34,7 @@ pub mod provision;
 pub mod records;
 pub mod requests;
 pub mod session;
+pub mod shl;
 pub mod store;
 pub mod sync;
 pub mod today;

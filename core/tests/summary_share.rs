@@ -226,3 +226,67 @@ fn the_summary_validates_as_an_r4_document() {
     let n = share.document["entry"].as_array().unwrap().len();
     assert_eq!(validators::python_fhir_resources(&file), Ok(n));
 }
+
+/// A SMART Health Link decoder written here from the specification, with a registry JOSE
+/// library (Python jwcrypto), opens the link and gets the same Bundle; the payload names the
+/// expiry and the `U` flag, and a link to a plain-http url is refused.
+const SHL_DECODER: &str = r#"
+import sys, json, base64
+from jwcrypto import jwe, jwk
+link, path = sys.argv[1], sys.argv[2]
+assert link.startswith("shlink:/"), "not a SMART Health Link"
+body = link[len("shlink:/"):]
+payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+assert len(payload["key"]) == 43, "a 256-bit key, base64url"
+token = jwe.JWE()
+token.deserialize(open(path).read(), key=jwk.JWK(kty="oct", k=payload["key"]))
+assert token.jose_header["alg"] == "dir" and token.jose_header["enc"] == "A256GCM"
+print(json.dumps({"payload": payload, "bundle": json.loads(token.payload)}))
+"#;
+
+#[test]
+#[cfg_attr(
+    not(feature = "validators"),
+    ignore = "needs Python jwcrypto: scripts/test.sh installs it and runs this with --features phr-core/validators"
+)]
+fn an_independent_decoder_opens_the_link_and_gets_the_same_bundle() {
+    let (_d, s, h, _) = setup();
+    let until = in_days(&s, 14);
+    let share = s.share_summary(&h, CLINIC, &ALL, until).unwrap();
+    let url = "https://shl.clinic.example.jp/f/abc";
+    let p = phr_core::shl::package(&share.document, url, until.utc_seconds, "サマリー").unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("summary.jwe");
+    std::fs::write(&file, &p.file).unwrap();
+    let out = std::process::Command::new("python3")
+        .args(["-c", SHL_DECODER, &p.link])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["bundle"], share.document, "the same Bundle");
+    assert_eq!(got["payload"]["exp"], until.utc_seconds);
+    assert_eq!(got["payload"]["flag"], "U");
+    assert_eq!(got["payload"]["url"], url);
+    assert_eq!(got["payload"]["v"], 1);
+    // The file alone is opaque; a plain-http url or a long label is refused by name.
+    assert!(!p.file.contains("Composition"));
+    let field = |r: phr_core::Result<phr_core::shl::Packaged>| match r {
+        Err(Error::InvalidInput { field, .. }) => field,
+        other => panic!("{other:?}"),
+    };
+    let doc = &share.document;
+    assert_eq!(
+        field(phr_core::shl::package(doc, "http://x.example.jp/f", 0, "x")),
+        "url"
+    );
+    assert_eq!(
+        field(phr_core::shl::package(doc, url, 0, &"あ".repeat(81))),
+        "label"
+    );
+}

@@ -21,9 +21,20 @@ pub struct ShareArgs {
     /// from today; at most a year ahead.
     #[arg(long, required = true, allow_hyphen_values = true)]
     until: Option<String>,
-    /// Write the summary (FHIR JSON) to this new file.
+    /// Write the summary to this new file: FHIR JSON, or with --link-url the encrypted file to
+    /// serve there.
     #[arg(long, required = true)]
     out: Option<PathBuf>,
+    /// Package it as a SMART Health Link: the HTTPS address where --out will be served (a GET
+    /// returns the file); prints the `shlink:/` link, which carries the key.
+    #[arg(long)]
+    link_url: Option<String>,
+    /// With --link-url: also write the link as a QR code to this new PNG file.
+    #[arg(long, requires = "link_url")]
+    qr: Option<PathBuf>,
+    /// With --link-url: the label the receiving app shows (80 characters at most).
+    #[arg(long, default_value = "患者サマリー / Patient summary")]
+    label: String,
     #[command(subcommand)]
     cmd: Option<ShareCmd>,
 }
@@ -81,26 +92,55 @@ pub fn run(ctx: &Ctx, a: ShareArgs) -> CliResult {
         .and_then(|t| t.and_local_timezone(zone).earliest())
         .ok_or_else(|| CliError::Usage(format!("--until {until}: not a day in {}", ctx.tz)))?;
     let until = phr_core::records::Stamp::from_fixed(end.fixed_offset());
+    if let Some(url) = &a.link_url {
+        // A link that cannot be made is refused before anything is recorded.
+        phr_core::shl::shlink(url, &phr_core::crypto::SecretKey::generate()?, 0, &a.label)?;
+    }
     // The file is made first, so nothing is released for a file that cannot be written.
     let mut written = None;
     super::export::write_new(&out, |w| {
         let s = o
             .session
             .share_summary(&o.subject, &to, &categories, until)?;
-        let bytes = serde_json::to_vec(&s.document).unwrap_or_default();
-        w.write_all(&bytes)?;
         let n = s.document["entry"].as_array().map_or(0, Vec::len);
-        written = Some(s);
+        let packaged = match &a.link_url {
+            Some(url) => Some(phr_core::shl::package(
+                &s.document,
+                url,
+                until.utc_seconds,
+                &a.label,
+            )?),
+            None => None,
+        };
+        let bytes = match &packaged {
+            Some(p) => p.file.clone().into_bytes(),
+            None => serde_json::to_vec(&s.document).unwrap_or_default(),
+        };
+        w.write_all(&bytes)?;
+        written = Some((s, packaged));
         Ok(n)
     })?;
-    if let Some(s) = written {
+    let Some((s, packaged)) = written else {
+        return Ok(());
+    };
+    println!(
+        "wrote a patient summary (IPS) of {} record(s) for {to} to {}; it may be used until {} (share {}; end it early: phr share end {})",
+        s.records,
+        out.display(),
+        day,
+        s.directive.id,
+        s.directive.id
+    );
+    if let Some(p) = &packaged {
+        println!("{}", p.link);
+        if let Some(png) = &a.qr {
+            crate::qr::write_png(&p.link, png)?;
+            println!("wrote the link as a QR code to {}", png.display());
+        }
         println!(
-            "wrote a patient summary (IPS) of {} record(s) for {to} to {}; it may be used until {} (share {}; end it early: phr share end {})",
-            s.records,
+            "serve {} at {} (a GET returns it); the link carries its key: hand it only to {to}",
             out.display(),
-            day,
-            s.directive.id,
-            s.directive.id
+            p.payload.url
         );
     }
     Ok(())
