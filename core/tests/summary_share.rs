@@ -2,7 +2,7 @@
 //! from what a one-off permit releases — required sections present (empty ones say so), the
 //! latest reading of each vital sign only, nothing outside the categories — in the provision
 //! log, ended by its expiry or early; bad input refused by name with nothing recorded; the
-//! document validates in fhir.resources (R4).
+//! document validates in fhir.resources and FHIR.js (R4).
 
 // Test code: a failed unwrap is a failed test (the house rule against unwrap is for the product).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -225,6 +225,7 @@ fn the_summary_validates_as_an_r4_document() {
     std::fs::write(&file, share.document.to_string()).unwrap();
     let n = share.document["entry"].as_array().unwrap().len();
     assert_eq!(validators::python_fhir_resources(&file), Ok(n));
+    assert_eq!(validators::node_fhir_js(&file), Ok(n), "FHIR.js (R4) too");
 }
 
 /// A SMART Health Link decoder written here from the specification, with a registry JOSE
