@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::session::PhrSession;
 use phr_core::ClinicalInput;
 use phr_core::provision::{self, Provision};
-use phr_core::requests::{Correction, ResidentRequest, to_operator_json};
+use phr_core::requests::{Correction, ResidentRequest};
 use phr_core::session::Disclosure;
 
 #[uniffi::export]
@@ -76,13 +76,7 @@ impl PhrSession {
 
     /// The record of request `request_id` as a JSON file's text for the operator.
     pub fn request_for_operator(&self, subject: String, request_id: String) -> Result<String> {
-        let all = self.session().resident_requests(&subject)?;
-        let r = all
-            .iter()
-            .find(|r| r.id == request_id)
-            .ok_or_else(|| phr_core::Error::not_found("request"))?;
-        let profile = self.session().operator_profile()?;
-        Ok(to_operator_json(r, &profile))
+        Ok(self.session().request_for_operator(&subject, &request_id)?)
     }
 }
 

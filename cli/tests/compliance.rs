@@ -85,25 +85,7 @@ fn a_profile_without_the_operators_details_fails_the_check() {
 #[test]
 fn a_resident_reads_the_operator_the_provision_log_and_makes_requests() {
     let dir = tempfile::tempdir().unwrap();
-    let s = dir.path().join("s");
-    phr(&s).arg("init").assert().success();
-    phr(&s)
-        .args([
-            "person",
-            "add",
-            "--nickname",
-            "hanako",
-            "--family",
-            "山田",
-            "--given",
-            "花子",
-            "--birth",
-            "1975-05-03",
-            "--sex",
-            "female",
-        ])
-        .assert()
-        .success();
+    let s = common::store_of_hanako(dir.path());
     phr(&s)
         .args(["log", "bp", "128/82", "--at", "2026-11-18T07:00:00+09:00"])
         .assert()
@@ -219,25 +201,7 @@ fn a_resident_reads_the_operator_the_provision_log_and_makes_requests() {
 #[test]
 fn a_record_past_the_operators_retention_period_is_erased_at_the_next_unlock() {
     let dir = tempfile::tempdir().unwrap();
-    let s = dir.path().join("s");
-    phr(&s).arg("init").assert().success();
-    phr(&s)
-        .args([
-            "person",
-            "add",
-            "--nickname",
-            "hanako",
-            "--family",
-            "山田",
-            "--given",
-            "花子",
-            "--birth",
-            "1975-05-03",
-            "--sex",
-            "female",
-        ])
-        .assert()
-        .success();
+    let s = common::store_of_hanako(dir.path());
     phr(&s)
         .args(["log", "weight", "58.5", "--at", "2026-01-10T07:00:00+09:00"])
         .assert()
@@ -276,25 +240,7 @@ fn a_record_past_the_operators_retention_period_is_erased_at_the_next_unlock() {
 #[test]
 fn a_resident_shares_a_patient_summary_with_the_clinic_and_ends_it() {
     let dir = tempfile::tempdir().unwrap();
-    let s = dir.path().join("s");
-    phr(&s).arg("init").assert().success();
-    phr(&s)
-        .args([
-            "person",
-            "add",
-            "--nickname",
-            "hanako",
-            "--family",
-            "山田",
-            "--given",
-            "花子",
-            "--birth",
-            "1975-05-03",
-            "--sex",
-            "female",
-        ])
-        .assert()
-        .success();
+    let s = common::store_of_hanako(dir.path());
     phr(&s)
         .args(["log", "bp", "128/82", "--at", "2026-11-18T07:00:00+09:00"])
         .assert()

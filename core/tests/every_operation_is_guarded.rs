@@ -314,6 +314,10 @@ fn every_record_operation_refuses_an_outsider_and_writes_nothing() {
         s.as_person(o).end_summary_share(t, "any").map(|_| ()),
     );
     check(
+        "request_for_operator",
+        s.as_person(o).request_for_operator(t, "any").map(|_| ()),
+    );
+    check(
         "resident_requests",
         s.as_person(o).resident_requests(t).map(|_| ()),
     );

@@ -215,7 +215,7 @@ fn bad_input_is_refused_by_name_and_nothing_is_recorded() {
 #[test]
 #[cfg_attr(
     not(feature = "validators"),
-    ignore = "needs Python fhir.resources: scripts/test.sh installs it and runs this with --features phr-core/validators"
+    ignore = "needs the Python and Node validators: scripts/test.sh installs them and runs this with --features phr-core/validators"
 )]
 fn the_summary_validates_as_an_r4_document() {
     let (_d, s, h, _) = setup();

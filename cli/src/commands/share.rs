@@ -94,7 +94,7 @@ pub fn run(ctx: &Ctx, a: ShareArgs) -> CliResult {
     let until = phr_core::records::Stamp::from_fixed(end.fixed_offset());
     if let Some(url) = &a.link_url {
         // A link that cannot be made is refused before anything is recorded.
-        phr_core::shl::shlink(url, &phr_core::crypto::SecretKey::generate()?, 0, &a.label)?;
+        phr_core::shl::check_link(url, &a.label)?;
     }
     // The file is made first, so nothing is released for a file that cannot be written.
     let mut written = None;

@@ -29,3 +29,27 @@ pub fn phr(store: &Path) -> Command {
         .env("PHR_PASSPHRASE", "correct horse");
     c
 }
+
+/// A new store `dir/s` whose owner is hanako (born 1975-05-03); returns its path.
+pub fn store_of_hanako(dir: &Path) -> std::path::PathBuf {
+    let s = dir.join("s");
+    phr(&s).arg("init").assert().success();
+    phr(&s)
+        .args([
+            "person",
+            "add",
+            "--nickname",
+            "hanako",
+            "--family",
+            "山田",
+            "--given",
+            "花子",
+            "--birth",
+            "1975-05-03",
+            "--sex",
+            "female",
+        ])
+        .assert()
+        .success();
+    s
+}

@@ -235,13 +235,12 @@ pub(super) fn unlisted_endpoint(lab: &mut Lab<'_>) -> Result<Seen> {
     let refused =
         b.s.sync(&b.me, &r.id, &options, &crate::sync::NoProgress)
             .is_err_and(|e| matches!(e, Error::InvalidInput { .. }));
-    let attested = 0;
     let seen_ja = format!(
-        "宣言されていない送信先 https://elsewhere.example.com への同期は接続前に拒否（{}）。提供先の自己チェック日（ガイドライン遵守の確認）を記録する項目はまだありません（{attested} 件）",
+        "宣言されていない送信先 https://elsewhere.example.com への同期は接続前に拒否（{}）。提供先の自己チェック日（ガイドライン遵守の確認）を記録する項目はプロファイルにまだありません",
         if refused { "拒否" } else { "拒否されず" }
     );
     let seen_en = format!(
-        "a sync to an undeclared server (https://elsewhere.example.com) is refused before connecting ({}); the profile has no field yet for a recipient's attested self-check ({attested})",
+        "a sync to an undeclared server (https://elsewhere.example.com) is refused before connecting ({}); the profile has no field yet for a recipient's attested self-check",
         if refused { "refused" } else { "not refused" }
     );
     Ok(if refused {

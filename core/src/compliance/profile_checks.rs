@@ -92,7 +92,7 @@ pub(super) fn abroad(p: &OperatorProfile) -> Result<Seen> {
 
 /// S-29 / S-30: the operator's kind picks the rules; a municipality's purposes each cite their
 /// statutory basis, and one without it, or a service-improvement purpose, is refused.
-pub(super) fn purpose_rules(id: &str, p: &OperatorProfile) -> Result<Seen> {
+pub(super) fn purpose_rules(p: &OperatorProfile) -> Result<Seen> {
     if p.kind != OperatorKind::Municipality {
         return Ok(Seen::pass(
             format!(
@@ -124,7 +124,6 @@ pub(super) fn purpose_rules(id: &str, p: &OperatorProfile) -> Result<Seen> {
     }
     let refused_nature = OperatorProfile::from_json(&improvement.to_string()).is_err();
     let ok = cited == p.purposes.len() && refused_basis && refused_nature;
-    let _ = id;
     Ok(Seen::check(
         ok,
         format!(

@@ -196,6 +196,17 @@ impl Session {
         self.store().read(|c| requests::list(c, access.subject()))
     }
 
+    /// The record of request `request_id` of `subject` as the JSON file for the operator.
+    pub fn request_for_operator(&self, subject: &str, request_id: &str) -> Result<String> {
+        let all = self.resident_requests(subject)?;
+        let r = all
+            .iter()
+            .find(|r| r.id == request_id)
+            .ok_or_else(|| Error::not_found("request"))?;
+        let profile = self.operator_profile()?;
+        Ok(requests::to_operator_json(r, &profile))
+    }
+
     /// Authorize `action`, record the request, run `op`, record its outcome. The outcome not
     /// recorded (the disk filled after the operation) leaves the request "received": `op`
     /// happened, so its result is returned.

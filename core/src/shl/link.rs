@@ -24,8 +24,9 @@ pub struct LinkPayload {
     pub v: u8,
 }
 
-/// The `shlink:/` URI for a file served at `url` (HTTPS) under `key`, ending at `exp`.
-pub fn shlink(url: &str, key: &SecretKey, exp: i64, label: &str) -> Result<(String, LinkPayload)> {
+/// Whether a link to a file at `url` with `label` can be made (HTTPS; a label of 80 characters
+/// at most), refused naming the field: checked before anything is released for it.
+pub fn check_link(url: &str, label: &str) -> Result<()> {
     let parsed = url::Url::parse(url).map_err(|_| Error::invalid("url", "is not a URL"))?;
     if parsed.scheme() != "https" {
         return Err(Error::invalid("url", "must be https"));
@@ -33,6 +34,12 @@ pub fn shlink(url: &str, key: &SecretKey, exp: i64, label: &str) -> Result<(Stri
     if label.chars().count() > MAX_LABEL {
         return Err(Error::invalid("label", "must be 80 characters at most"));
     }
+    Ok(())
+}
+
+/// The `shlink:/` URI for a file served at `url` (HTTPS) under `key`, ending at `exp`.
+pub fn shlink(url: &str, key: &SecretKey, exp: i64, label: &str) -> Result<(String, LinkPayload)> {
+    check_link(url, label)?;
     let payload = LinkPayload {
         url: url.to_owned(),
         key: B64.encode(key.expose()),

@@ -8,7 +8,7 @@ mod jwe;
 mod link;
 
 pub use jwe::{decrypt_compact, encrypt_compact};
-pub use link::{LinkPayload, MAX_LABEL, shlink};
+pub use link::{LinkPayload, MAX_LABEL, check_link, shlink};
 
 use crate::crypto::SecretKey;
 use crate::error::Result;
